@@ -1,0 +1,1011 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - VM-exit handlers.
+ *
+ * The contract of every handler in vtx_exit_handlers[]:
+ *   return 1:	handled in the kernel, re-enter the guest;
+ *   return 0:	vcpu->run is filled in, return to userspace;
+ *   return <0:	an errno for KVM_RUN.
+ * A handler advances RIP only when the instruction completed.  An exit
+ * reason without a handler becomes KVM_EXIT_INTERNAL_ERROR carrying the
+ * reason; it never reaches the host as a crash.
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/kvm_para.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/sched.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+#include "vmcs.h"
+
+/* CPUID.(EAX=7,ECX=0):ECX bit 7, CET shadow stacks (no name in 6.1). */
+#define CPUID7_ECX_CET_SS	BIT(7)
+
+typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
+
+/* Exit qualification of I/O instructions (SDM table "Exit Qualification
+ * for I/O Instructions"). */
+#define IO_QUAL_SIZE_MASK	7
+#define IO_QUAL_IN		BIT(3)
+#define IO_QUAL_STRING		BIT(4)
+#define IO_QUAL_REP		BIT(5)
+#define IO_QUAL_PORT_SHIFT	16
+/* VM-exit instruction information for INS/OUTS. */
+#define IO_INFO_ADDR_SHIFT	7
+#define IO_INFO_SEG_SHIFT	15
+#define IO_INFO_FIELD_MASK	7
+
+/* Exit qualification of control-register accesses. */
+#define CR_QUAL_NUM_MASK	0xf
+#define CR_QUAL_TYPE_SHIFT	4
+#define CR_QUAL_TYPE_MASK	3
+#define CR_QUAL_REG_SHIFT	8
+#define CR_QUAL_REG_MASK	0xf
+#define CR_QUAL_LMSW_SHIFT	16
+#define CR_TYPE_MOV_TO		0
+#define CR_TYPE_MOV_FROM	1
+#define CR_TYPE_CLTS		2
+#define CR_TYPE_LMSW		3
+#define LMSW_BITS		(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | \
+				 X86_CR0_TS)
+
+/* Exit qualification of debug-register accesses. */
+#define DR_QUAL_NUM_MASK	7
+#define DR_QUAL_FROM		BIT(4)
+#define DR_QUAL_REG_SHIFT	8
+#define DR_QUAL_REG_MASK	0xf
+#define DR6_FIXED_1		0xfffe0ff0ul
+#define DR7_FIXED_1		0x400ul
+
+/* Guest page-table entries. */
+#define PTE_P			BIT_ULL(0)
+#define PTE_W			BIT_ULL(1)
+#define PTE_U			BIT_ULL(2)
+#define PTE_PS			BIT_ULL(7)
+#define PTE_ADDR_MASK		GENMASK_ULL(51, 12)
+#define PF_ERR_PRESENT		BIT(0)
+#define PF_ERR_WRITE		BIT(1)
+#define PF_ERR_USER		BIT(2)
+
+/* KVM's MSR_IA32_MISC_ENABLE reset value. */
+#define VTX_MISC_ENABLE		(MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | \
+				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL)
+#define VTX_UCODE_REV		0x100000000ull
+
+static inline unsigned long reg_read(struct vtx_vcpu *vcpu, int reg)
+{
+	return reg == VTX_RSP ? vmcs_readl(GUEST_RSP) : vcpu->regs[reg];
+}
+
+static inline void reg_write(struct vtx_vcpu *vcpu, int reg,
+			     unsigned long val)
+{
+	if (reg == VTX_RSP)
+		vmcs_writel(GUEST_RSP, val);
+	else
+		vcpu->regs[reg] = val;
+}
+
+/* Write the low @bytes of a register as an instruction of that size
+ * would: 32-bit writes zero the upper half, 8/16-bit ones keep it. */
+static void reg_write_sized(struct vtx_vcpu *vcpu, int reg, u64 val,
+			    int bytes)
+{
+	u64 old = reg_read(vcpu, reg);
+
+	switch (bytes) {
+	case 1:
+		val = (old & ~0xffull) | (val & 0xff);
+		break;
+	case 2:
+		val = (old & ~0xffffull) | (val & 0xffff);
+		break;
+	case 4:
+		val = (u32)val;
+		break;
+	}
+	reg_write(vcpu, reg, val);
+}
+
+static inline bool in_64bit_code(void)
+{
+	return vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK;
+}
+
+static void skip_instruction(struct vtx_vcpu *vcpu, u32 len)
+{
+	unsigned long rip = vmcs_readl(GUEST_RIP) + len;
+	u32 intr;
+
+	if (!in_64bit_code())
+		rip = (u32)rip;
+	vmcs_writel(GUEST_RIP, rip);
+	/* The instruction completed: no more STI/MOV SS shadow. */
+	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     intr & ~(GUEST_INTR_STATE_STI |
+				      GUEST_INTR_STATE_MOV_SS));
+}
+
+static int skip_exit_instruction(struct vtx_vcpu *vcpu)
+{
+	skip_instruction(vcpu, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	return 1;
+}
+
+/**
+ * vtx_queue_exception() - deliver an exception at the next VM entry.
+ * @vcpu:	the vCPU
+ * @vector:	exception vector
+ * @has_error:	the exception pushes an error code (in protected mode)
+ * @error_code:	the error code
+ */
+void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
+			 u32 error_code)
+{
+	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+
+	/* Real mode pushes no error code; VM entry checks this. */
+	if (has_error && (vcpu->cr0 & X86_CR0_PE))
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+	vcpu->event.valid = true;
+	vcpu->event.info = info;
+	vcpu->event.error_code = error_code;
+	vcpu->event.insn_len = 0;
+}
+
+static int inject_gp(struct vtx_vcpu *vcpu)
+{
+	vtx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+static int inject_ud(struct vtx_vcpu *vcpu)
+{
+	vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+/* Called with interrupts disabled right before VM entry. */
+void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
+{
+	struct vtx_event *ev = &vcpu->event;
+
+	if (!ev->valid)
+		return;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, ev->info);
+	if (ev->info & INTR_INFO_DELIVER_CODE_MASK)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
+	if (ev->insn_len)
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
+	/* If delivery is cut short by an exit, IDT-vectoring re-queues it. */
+	ev->valid = false;
+}
+
+/*
+ * An exit during event delivery (an EPT violation on the IDT or stack, an
+ * interrupt, an NMI) leaves the event in IDT-vectoring information; queue
+ * it again so that the guest does not lose it.
+ */
+static void requeue_idt_vectoring(struct vtx_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	u32 type;
+
+	if (!(info & VECTORING_INFO_VALID_MASK))
+		return;
+	type = info & VECTORING_INFO_TYPE_MASK;
+	vcpu->event.valid = true;
+	vcpu->event.info = info & (VECTORING_INFO_VECTOR_MASK |
+				   VECTORING_INFO_TYPE_MASK |
+				   VECTORING_INFO_DELIVER_CODE_MASK |
+				   VECTORING_INFO_VALID_MASK);
+	vcpu->event.error_code = (info & VECTORING_INFO_DELIVER_CODE_MASK) ?
+				 vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;
+	vcpu->event.insn_len = 0;
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vcpu->event.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+}
+
+/* Interrupts disabled, right after the exit: NMIs go to the host now. */
+void vtx_handle_exit_irqoff(struct vtx_vcpu *vcpu)
+{
+	u32 info;
+
+	if (vcpu->exit_reason != EXIT_REASON_EXCEPTION_NMI)
+		return;
+	info = vmcs_read32(VM_EXIT_INTR_INFO);
+	if ((info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
+		vtx_call_nmi_handler();
+}
+
+static int internal_error(struct vtx_vcpu *vcpu, u32 suberror)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 2;
+	run->internal.data[0] = vcpu->exit_reason;
+	run->internal.data[1] = vcpu->last_cpu;
+	return 0;
+}
+
+static int handle_exception_nmi(struct vtx_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+	requeue_idt_vectoring(vcpu);
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return 1;	/* the host's NMI handler already ran */
+	/* vtx intercepts no exception. */
+	pr_warn_ratelimited("unexpected exception exit, info 0x%x\n", info);
+	return internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+}
+
+static int handle_external_interrupt(struct vtx_vcpu *vcpu)
+{
+	/* The interrupt was taken by the host when interrupts came back on. */
+	requeue_idt_vectoring(vcpu);
+	return 1;
+}
+
+static int handle_triple_fault(struct vtx_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static void cpuid_filter(struct vtx_vcpu *vcpu, u32 leaf, u32 *eax, u32 *ebx,
+			 u32 *ecx, u32 *edx)
+{
+	switch (leaf) {
+	case 1:
+		/* Hide VMX, SMX, MONITOR, PDCM, DTES64, x2APIC, DS. */
+		*ecx &= ~(BIT(X86_FEATURE_VMX & 31) | BIT(X86_FEATURE_SMX & 31) |
+			  BIT(X86_FEATURE_MWAIT & 31) |
+			  BIT(X86_FEATURE_PDCM & 31) |
+			  BIT(X86_FEATURE_DTES64 & 31) |
+			  BIT(X86_FEATURE_X2APIC & 31) |
+			  BIT(X86_FEATURE_OSXSAVE & 31));
+		*ecx |= BIT(X86_FEATURE_HYPERVISOR & 31);
+		/* OSXSAVE mirrors the guest's CR4.OSXSAVE. */
+		if (vcpu->cr4 & X86_CR4_OSXSAVE)
+			*ecx |= BIT(X86_FEATURE_OSXSAVE & 31);
+		*edx &= ~(BIT(X86_FEATURE_DS & 31) | BIT(X86_FEATURE_ACPI & 31));
+		/* Initial APIC id = vCPU id. */
+		*ebx = (*ebx & 0x00ffffff) | (vcpu->id << 24);
+		break;
+	case 6:
+	case 0xa:
+		*eax = *ebx = *ecx = *edx = 0;
+		break;
+	case 7:
+		/* Features needing controls vtx does not enable. */
+		*ebx &= ~(BIT(X86_FEATURE_INVPCID & 31) |
+			  BIT(X86_FEATURE_SGX & 31) |
+			  BIT(X86_FEATURE_INTEL_PT & 31) |
+			  BIT(X86_FEATURE_MPX & 31));
+		*ecx &= ~(BIT(X86_FEATURE_PKU & 31) | BIT(X86_FEATURE_OSPKE & 31) |
+			  BIT(X86_FEATURE_LA57 & 31) |
+			  BIT(X86_FEATURE_WAITPKG & 31) |
+			  CPUID7_ECX_CET_SS);
+		*edx = 0;
+		break;
+	case 0x80000001:
+		*edx &= ~BIT(X86_FEATURE_RDTSCP & 31);
+		break;
+	}
+}
+
+/* CPUID answered in the kernel: the host's values with what vtx can't
+ * virtualize removed. */
+static int handle_cpuid(struct vtx_vcpu *vcpu)
+{
+	u32 leaf = vcpu->regs[VTX_RAX], sub = vcpu->regs[VTX_RCX];
+	u32 eax, ebx, ecx, edx;
+
+	if ((leaf & 0xf0000000) == 0x40000000) {
+		eax = ebx = ecx = edx = 0;
+	} else {
+		cpuid_count(leaf, sub, &eax, &ebx, &ecx, &edx);
+		cpuid_filter(vcpu, leaf, &eax, &ebx, &ecx, &edx);
+	}
+	vcpu->regs[VTX_RAX] = eax;
+	vcpu->regs[VTX_RBX] = ebx;
+	vcpu->regs[VTX_RCX] = ecx;
+	vcpu->regs[VTX_RDX] = edx;
+	return skip_exit_instruction(vcpu);
+}
+
+static int handle_hlt(struct vtx_vcpu *vcpu)
+{
+	skip_exit_instruction(vcpu);
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+/* VMCALL with KVM's convention: RAX = number, result in RAX. */
+static int handle_vmcall(struct vtx_vcpu *vcpu)
+{
+	unsigned long ret = -KVM_ENOSYS;
+
+	if ((VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES))) != 0)
+		ret = -KVM_EPERM;
+	if (!in_64bit_code())
+		ret = (u32)ret;
+	vcpu->regs[VTX_RAX] = ret;
+	return skip_exit_instruction(vcpu);
+}
+
+/* Guest page-table walk. */
+
+/**
+ * gva_to_gpa() - translate a guest linear address with the guest's paging.
+ * @vcpu:	the vCPU
+ * @gva:	linear address
+ * @write:	the access writes
+ * @gpa:	result
+ * @pf_error:	#PF error code when the walk fails
+ *
+ * Return: 0, -EAGAIN for a guest page fault (*@pf_error set), -EFAULT when
+ * a table lies outside guest RAM.
+ */
+static int gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
+		      u32 *pf_error)
+{
+	u64 table, entry = 0, size;
+	int levels, level, shift;
+	bool pae = vcpu->cr4 & X86_CR4_PAE;
+	bool user = (VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES))) == 3;
+
+	if (!(vcpu->cr0 & X86_CR0_PG)) {
+		*gpa = gva;
+		return 0;
+	}
+	*pf_error = (write ? PF_ERR_WRITE : 0) | (user ? PF_ERR_USER : 0);
+	table = vmcs_readl(GUEST_CR3);
+	if (vtx_is_long_mode(vcpu)) {
+		levels = 4;
+	} else if (pae) {
+		entry = vmcs_read64(GUEST_PDPTR0 + ((gva >> 30) & 3) * 2);
+		if (!(entry & PTE_P))
+			return -EAGAIN;
+		table = entry;
+		levels = 2;
+	} else {
+		levels = 2;
+	}
+	for (level = levels; level >= 1; level--) {
+		int r;
+
+		if (pae || vtx_is_long_mode(vcpu)) {
+			shift = 12 + 9 * (level - 1);
+			r = vtx_read_guest_phys(vcpu->vm,
+						(table & PTE_ADDR_MASK) +
+						((gva >> shift) & 0x1ff) * 8,
+						&entry, 8);
+		} else {
+			u32 e32;
+
+			shift = 12 + 10 * (level - 1);
+			r = vtx_read_guest_phys(vcpu->vm,
+						(table & 0xfffff000) +
+						((gva >> shift) & 0x3ff) * 4,
+						&e32, 4);
+			entry = e32;
+		}
+		if (r)
+			return r;
+		if (!(entry & PTE_P))
+			return -EAGAIN;
+		if (level > 1 && (entry & PTE_PS) &&
+		    (level < 4) && (pae || vtx_is_long_mode(vcpu) ||
+				    (vcpu->cr4 & X86_CR4_PSE)))
+			break;
+		table = entry;
+	}
+	if (level < 1)
+		level = 1;
+	size = 1ull << shift;
+	if (!pae && !vtx_is_long_mode(vcpu) && level == 2)
+		*gpa = (entry & 0xffc00000) + (gva & (size - 1));
+	else
+		*gpa = (entry & PTE_ADDR_MASK & ~(size - 1)) + (gva & (size - 1));
+	return 0;
+}
+
+/* Copy between a guest linear range and a buffer, page by page. */
+static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			   unsigned int len, bool write)
+{
+	while (len) {
+		unsigned int n = min_t(unsigned int, len,
+				       PAGE_SIZE - offset_in_page(gva));
+		u32 pf_error;
+		u64 gpa;
+		int r;
+
+		r = gva_to_gpa(vcpu, gva, write, &gpa, &pf_error);
+		if (r == -EAGAIN) {
+			vcpu->cr2 = gva;
+			vtx_queue_exception(vcpu, X86_TRAP_PF, true, pf_error);
+			return r;
+		}
+		if (!r)
+			r = write ? vtx_write_guest_phys(vcpu->vm, gpa, buf, n) :
+				    vtx_read_guest_phys(vcpu->vm, gpa, buf, n);
+		if (r)
+			return r;
+		gva += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Port I/O */
+
+static void fill_io_exit(struct vtx_vcpu *vcpu, u32 count)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = vcpu->pio.in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = vcpu->pio.size;
+	run->io.port = vcpu->pio.port;
+	run->io.count = count;
+	run->io.data_offset = VTX_PIO_PAGE_OFFSET * PAGE_SIZE;
+}
+
+static u64 seg_base_for(struct vtx_vcpu *vcpu, int seg)
+{
+	/* In 64-bit mode only FS and GS have a base. */
+	if (in_64bit_code() && seg != VTX_SREG_FS && seg != VTX_SREG_GS)
+		return 0;
+	return vmcs_readl(GUEST_ES_BASE + seg * 2);
+}
+
+static u64 addr_mask(int bytes)
+{
+	return bytes == 8 ? ~0ull : (1ull << (bytes * 8)) - 1;
+}
+
+/*
+ * INS/OUTS, with or without REP.  Each exit moves at most a page of data
+ * and stays within one guest page; the instruction is re-executed until
+ * RCX reaches zero, so a long REP string takes several exits.
+ */
+static int handle_string_io(struct vtx_vcpu *vcpu)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	int addr_sz = 2 << ((info >> IO_INFO_ADDR_SHIFT) & IO_INFO_FIELD_MASK);
+	u64 mask = addr_mask(addr_sz), index, count, room;
+	int r;
+
+	if (!(vtx_caps.basic & VMX_BASIC_INOUT))
+		return internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+
+	pio->addr_bytes = addr_sz;
+	pio->seg = pio->in ? VTX_SREG_ES :
+			     (info >> IO_INFO_SEG_SHIFT) & IO_INFO_FIELD_MASK;
+	pio->down = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
+	count = pio->rep ? vcpu->regs[VTX_RCX] & mask : 1;
+	if (!count)
+		return skip_exit_instruction(vcpu);
+
+	index = vcpu->regs[pio->in ? VTX_RDI : VTX_RSI] & mask;
+	pio->gva = seg_base_for(vcpu, pio->seg) + index;
+	if (!in_64bit_code())
+		pio->gva = (u32)pio->gva;
+
+	/* Elements until the end (or start, DF=1) of the guest page. */
+	if (pio->down)
+		room = offset_in_page(pio->gva) / pio->size + 1;
+	else
+		room = (PAGE_SIZE - offset_in_page(pio->gva)) / pio->size;
+	pio->count = min3(count, room ? room : 1,
+			  (u64)(PAGE_SIZE / pio->size));
+	if (pio->down && pio->count > 1) {
+		/* Keep it simple: one element per exit going downwards. */
+		pio->count = 1;
+	}
+	pio->insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	pio->kind = VTX_IO_STR;
+
+	if (!pio->in) {
+		r = guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
+				    pio->count * pio->size, false);
+		if (r) {
+			pio->kind = VTX_IO_NONE;
+			return r == -EAGAIN ? 1 : r;
+		}
+	}
+	fill_io_exit(vcpu, pio->count);
+	return 0;
+}
+
+static int handle_io(struct vtx_vcpu *vcpu)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	struct vtx_pio *pio = &vcpu->pio;
+
+	pio->size = (qual & IO_QUAL_SIZE_MASK) + 1;
+	pio->in = qual & IO_QUAL_IN;
+	pio->rep = qual & IO_QUAL_REP;
+	pio->port = qual >> IO_QUAL_PORT_SHIFT;
+
+	if (qual & IO_QUAL_STRING)
+		return handle_string_io(vcpu);
+
+	pio->insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	if (pio->in) {
+		pio->kind = VTX_IO_PIO_IN;
+	} else {
+		pio->kind = VTX_IO_PIO_OUT;
+		memcpy(vcpu->pio_data, &vcpu->regs[VTX_RAX], pio->size);
+	}
+	fill_io_exit(vcpu, 1);
+	return 0;
+}
+
+/**
+ * vtx_complete_userspace_io() - finish the I/O instruction of the last
+ * exit, with what userspace left in the data page.
+ * @vcpu:	the loaded vCPU, at the start of KVM_RUN
+ *
+ * Return: 1 to run the guest, or a negative errno.
+ */
+int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+	enum vtx_pending_io kind = pio->kind;
+	u64 mask, delta;
+	int r;
+
+	pio->kind = VTX_IO_NONE;
+	switch (kind) {
+	case VTX_IO_PIO_IN: {
+		u64 val = 0;
+
+		memcpy(&val, vcpu->pio_data, pio->size);
+		reg_write_sized(vcpu, VTX_RAX, val, pio->size);
+		fallthrough;
+	}
+	case VTX_IO_PIO_OUT:
+		skip_instruction(vcpu, pio->insn_len);
+		return 1;
+	case VTX_IO_STR:
+		break;
+	default:
+		return 1;
+	}
+
+	if (pio->in) {
+		r = guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
+				    pio->count * pio->size, true);
+		if (r == -EAGAIN)
+			return 1;	/* #PF queued, instruction not done */
+		if (r)
+			return r;
+	}
+	mask = addr_mask(pio->addr_bytes);
+	delta = (u64)pio->count * pio->size;
+	if (pio->down)
+		delta = -delta;
+	if (pio->in)
+		reg_write_sized(vcpu, VTX_RDI, vcpu->regs[VTX_RDI] + delta,
+				pio->addr_bytes);
+	else
+		reg_write_sized(vcpu, VTX_RSI, vcpu->regs[VTX_RSI] + delta,
+				pio->addr_bytes);
+	if (pio->rep) {
+		u64 left = ((vcpu->regs[VTX_RCX] & mask) - pio->count) & mask;
+
+		reg_write_sized(vcpu, VTX_RCX, left, pio->addr_bytes);
+		if (left)
+			return 1;	/* re-execute for the rest */
+	}
+	skip_instruction(vcpu, pio->insn_len);
+	return 1;
+}
+
+/* Control registers */
+
+static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
+{
+	unsigned long old = vtx_get_cr0(vcpu);
+
+	if (val >> 32)
+		return inject_gp(vcpu);
+	if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
+		return inject_gp(vcpu);
+	if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
+		return inject_gp(vcpu);
+	if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) &&
+	    (vcpu->efer & EFER_LME)) {
+		if (!(vcpu->cr4 & X86_CR4_PAE) || in_64bit_code())
+			return inject_gp(vcpu);
+		vtx_set_efer(vcpu, vcpu->efer | EFER_LMA);
+	} else if ((old & X86_CR0_PG) && !(val & X86_CR0_PG) &&
+		   (vcpu->efer & EFER_LMA)) {
+		vtx_set_efer(vcpu, vcpu->efer & ~EFER_LMA);
+	}
+	vtx_set_cr0(vcpu, val);
+	if ((val & X86_CR0_PG) && (vcpu->cr4 & X86_CR4_PAE) &&
+	    !vtx_is_long_mode(vcpu) && vtx_load_pdptrs(vcpu))
+		return inject_gp(vcpu);
+	return skip_exit_instruction(vcpu);
+}
+
+static int set_cr4_checked(struct vtx_vcpu *vcpu, unsigned long val)
+{
+	if (!vtx_cr4_valid(val))
+		return inject_gp(vcpu);
+	if (vtx_is_long_mode(vcpu) && !(val & X86_CR4_PAE))
+		return inject_gp(vcpu);
+	vtx_set_cr4(vcpu, val);
+	if ((vcpu->cr0 & X86_CR0_PG) && (val & X86_CR4_PAE) &&
+	    !vtx_is_long_mode(vcpu) && vtx_load_pdptrs(vcpu))
+		return inject_gp(vcpu);
+	return skip_exit_instruction(vcpu);
+}
+
+static int handle_cr(struct vtx_vcpu *vcpu)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	int cr = qual & CR_QUAL_NUM_MASK;
+	int type = (qual >> CR_QUAL_TYPE_SHIFT) & CR_QUAL_TYPE_MASK;
+	int reg = (qual >> CR_QUAL_REG_SHIFT) & CR_QUAL_REG_MASK;
+	unsigned long val = reg_read(vcpu, reg);
+
+	if (!in_64bit_code())
+		val = (u32)val;
+
+	switch (type) {
+	case CR_TYPE_MOV_TO:
+		switch (cr) {
+		case 0:
+			return set_cr0_checked(vcpu, val);
+		case 4:
+			return set_cr4_checked(vcpu, val);
+		case 8: {
+			unsigned long prev = vcpu->cr8;
+
+			if (val & ~0xful)
+				return inject_gp(vcpu);
+			vcpu->cr8 = val;
+			skip_exit_instruction(vcpu);
+			/* Lowering the TPR is userspace's business (KVM). */
+			if (val >= prev)
+				return 1;
+			vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
+			return 0;
+		}
+		}
+		break;
+	case CR_TYPE_MOV_FROM:
+		if (cr == 8) {
+			reg_write(vcpu, reg, vcpu->cr8);
+			return skip_exit_instruction(vcpu);
+		}
+		break;
+	case CR_TYPE_LMSW: {
+		unsigned long src = (qual >> CR_QUAL_LMSW_SHIFT) & LMSW_BITS;
+		unsigned long cr0 = vtx_get_cr0(vcpu);
+
+		/* LMSW can set PE but never clear it. */
+		return set_cr0_checked(vcpu, (cr0 & ~(LMSW_BITS & ~X86_CR0_PE)) |
+					     src);
+	}
+	}
+	return internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+}
+
+/* Debug registers: DR0-3 and DR6 are kept per vCPU, DR7 in the VMCS. */
+static int handle_dr(struct vtx_vcpu *vcpu)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	int dr = qual & DR_QUAL_NUM_MASK;
+	int reg = (qual >> DR_QUAL_REG_SHIFT) & DR_QUAL_REG_MASK;
+	unsigned long val;
+
+	if (dr == 4 || dr == 5) {
+		if (vcpu->cr4 & X86_CR4_DE)
+			return inject_ud(vcpu);
+		dr += 2;
+	}
+	if (qual & DR_QUAL_FROM) {
+		if (dr < 4)
+			val = vcpu->dr[dr];
+		else if (dr == 6)
+			val = vcpu->dr6 | DR6_FIXED_1;
+		else
+			val = vmcs_readl(GUEST_DR7);
+		reg_write(vcpu, reg, in_64bit_code() ? val : (u32)val);
+		return skip_exit_instruction(vcpu);
+	}
+	val = reg_read(vcpu, reg);
+	if (!in_64bit_code())
+		val = (u32)val;
+	if (dr < 4) {
+		vcpu->dr[dr] = val;
+	} else {
+		if (val >> 32)
+			return inject_gp(vcpu);
+		if (dr == 6)
+			vcpu->dr6 = val | DR6_FIXED_1;
+		else
+			vmcs_writel(GUEST_DR7, val | DR7_FIXED_1);
+	}
+	return skip_exit_instruction(vcpu);
+}
+
+/* MSRs */
+
+static int msr_read(struct vtx_vcpu *vcpu, u32 index, u64 *data)
+{
+	switch (index) {
+	case MSR_EFER:
+		*data = vcpu->efer;
+		break;
+	case MSR_IA32_APICBASE:
+		*data = vcpu->apic_base;
+		break;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + vmcs_read64(TSC_OFFSET);
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		*data = vmcs_read32(GUEST_SYSENTER_CS);
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		*data = vmcs_readl(GUEST_SYSENTER_ESP);
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		*data = vmcs_readl(GUEST_SYSENTER_EIP);
+		break;
+	case MSR_FS_BASE:
+		*data = vmcs_readl(GUEST_FS_BASE);
+		break;
+	case MSR_GS_BASE:
+		*data = vmcs_readl(GUEST_GS_BASE);
+		break;
+	case MSR_KERNEL_GS_BASE:
+		preempt_disable();
+		if (vcpu->guest_state_loaded)
+			rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
+		*data = vcpu->kernel_gs_base;
+		preempt_enable();
+		break;
+	case MSR_STAR:
+		*data = vcpu->star;
+		break;
+	case MSR_LSTAR:
+		*data = vcpu->lstar;
+		break;
+	case MSR_CSTAR:
+		*data = vcpu->cstar;
+		break;
+	case MSR_SYSCALL_MASK:
+		*data = vcpu->sfmask;
+		break;
+	case MSR_IA32_CR_PAT:
+		*data = vmcs_read64(GUEST_IA32_PAT);
+		break;
+	case MSR_IA32_MISC_ENABLE:
+		*data = VTX_MISC_ENABLE;
+		break;
+	case MSR_IA32_UCODE_REV:
+		*data = VTX_UCODE_REV;
+		break;
+	default:
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static bool efer_valid(struct vtx_vcpu *vcpu, u64 efer)
+{
+	if (efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return false;
+	/* LME can't change while paging is on. */
+	if ((vcpu->cr0 & X86_CR0_PG) && ((efer ^ vcpu->efer) & EFER_LME))
+		return false;
+	return true;
+}
+
+static int msr_write(struct vtx_vcpu *vcpu, u32 index, u64 data)
+{
+	switch (index) {
+	case MSR_EFER:
+		if (!efer_valid(vcpu, data))
+			return -EINVAL;
+		/* LMA is the processor's, not the writer's. */
+		vtx_set_efer(vcpu, (data & ~EFER_LMA) | (vcpu->efer & EFER_LMA));
+		break;
+	case MSR_IA32_APICBASE:
+		vcpu->apic_base = data;
+		break;
+	case MSR_IA32_TSC:
+		vmcs_write64(TSC_OFFSET, data - rdtsc());
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write32(GUEST_SYSENTER_CS, data);
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		vmcs_writel(GUEST_SYSENTER_ESP, data);
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		vmcs_writel(GUEST_SYSENTER_EIP, data);
+		break;
+	case MSR_FS_BASE:
+		vmcs_writel(GUEST_FS_BASE, data);
+		break;
+	case MSR_GS_BASE:
+		vmcs_writel(GUEST_GS_BASE, data);
+		break;
+	case MSR_KERNEL_GS_BASE:
+		preempt_disable();
+		vcpu->kernel_gs_base = data;
+		if (vcpu->guest_state_loaded)
+			wrmsrl(MSR_KERNEL_GS_BASE, data);
+		preempt_enable();
+		break;
+	case MSR_STAR:
+		vcpu->star = data;
+		break;
+	case MSR_LSTAR:
+		vcpu->lstar = data;
+		break;
+	case MSR_CSTAR:
+		vcpu->cstar = data;
+		break;
+	case MSR_SYSCALL_MASK:
+		vcpu->sfmask = data;
+		break;
+	case MSR_IA32_CR_PAT:
+		vmcs_write64(GUEST_IA32_PAT, data);
+		break;
+	case MSR_IA32_MISC_ENABLE:
+	case MSR_IA32_UCODE_REV:
+		break;
+	default:
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int handle_rdmsr(struct vtx_vcpu *vcpu)
+{
+	u64 data;
+
+	if (msr_read(vcpu, vcpu->regs[VTX_RCX], &data))
+		return inject_gp(vcpu);
+	vcpu->regs[VTX_RAX] = (u32)data;
+	vcpu->regs[VTX_RDX] = data >> 32;
+	return skip_exit_instruction(vcpu);
+}
+
+static int handle_wrmsr(struct vtx_vcpu *vcpu)
+{
+	u64 data = (u32)vcpu->regs[VTX_RAX] | ((u64)vcpu->regs[VTX_RDX] << 32);
+
+	if (msr_write(vcpu, vcpu->regs[VTX_RCX], data))
+		return inject_gp(vcpu);
+	return skip_exit_instruction(vcpu);
+}
+
+static int handle_xsetbv(struct vtx_vcpu *vcpu)
+{
+	u64 val = (u32)vcpu->regs[VTX_RAX] | ((u64)vcpu->regs[VTX_RDX] << 32);
+	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
+		     XFEATURE_MASK_Hi16_ZMM;
+
+	if ((u32)vcpu->regs[VTX_RCX] != XCR_XFEATURE_ENABLED_MASK)
+		return inject_gp(vcpu);
+	if (!(val & XFEATURE_MASK_FP) || (val & ~vcpu->host_xcr0))
+		return inject_gp(vcpu);
+	if ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE))
+		return inject_gp(vcpu);
+	if ((val & avx512) && ((val & avx512) != avx512 ||
+			       !(val & XFEATURE_MASK_YMM)))
+		return inject_gp(vcpu);
+	if (!(val & XFEATURE_MASK_BNDREGS) != !(val & XFEATURE_MASK_BNDCSR))
+		return inject_gp(vcpu);
+	vcpu->xcr0 = val;
+	return skip_exit_instruction(vcpu);
+}
+
+static int handle_ept_violation(struct vtx_vcpu *vcpu)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	int r;
+
+	requeue_idt_vectoring(vcpu);
+	mutex_lock(&vcpu->vm->slots_lock);
+	r = vtx_ept_map_gpa(vcpu->vm, gpa, qual & EPT_VIOLATION_ACC_WRITE);
+	mutex_unlock(&vcpu->vm->slots_lock);
+	if (!r)
+		return 1;
+	if (r == -ENOENT) {
+		/* MMIO: needs the instruction emulator (not yet there). */
+		vcpu->event.valid = false;
+		r = internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+		vcpu->run->internal.data[0] = gpa;
+		return r;
+	}
+	pr_warn_ratelimited("guest memory at 0x%llx not accessible: %d\n",
+			    gpa, r);
+	return r;
+}
+
+static const vtx_exit_handler_t vtx_exit_handlers[] = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_INVD]			= skip_exit_instruction,
+	[EXIT_REASON_RDPMC]			= inject_gp,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
+	[EXIT_REASON_VMCLEAR]			= inject_ud,
+	[EXIT_REASON_VMLAUNCH]			= inject_ud,
+	[EXIT_REASON_VMPTRLD]			= inject_ud,
+	[EXIT_REASON_VMPTRST]			= inject_ud,
+	[EXIT_REASON_VMREAD]			= inject_ud,
+	[EXIT_REASON_VMRESUME]			= inject_ud,
+	[EXIT_REASON_VMWRITE]			= inject_ud,
+	[EXIT_REASON_VMOFF]			= inject_ud,
+	[EXIT_REASON_VMON]			= inject_ud,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr,
+	[EXIT_REASON_DR_ACCESS]			= handle_dr,
+	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_MSR_READ]			= handle_rdmsr,
+	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= inject_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= inject_ud,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_INVEPT]			= inject_ud,
+	[EXIT_REASON_INVVPID]			= inject_ud,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+};
+
+/**
+ * vtx_handle_exit() - dispatch the last VM exit.
+ * @vcpu:	the loaded vCPU; preemption enabled
+ *
+ * Return: 1 to re-enter, 0 to return to userspace, or a negative errno.
+ */
+int vtx_handle_exit(struct vtx_vcpu *vcpu)
+{
+	u32 reason = vcpu->exit_reason;
+	u16 basic = (u16)reason;
+
+	if (unlikely(vcpu->entry_failed)) {
+		if (vtx_dump_invalid_vmcs)
+			vtx_dump_vmcs();
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
+		vcpu->run->fail_entry.cpu = vcpu->last_cpu;
+		return 0;
+	}
+	if (basic < ARRAY_SIZE(vtx_exit_handlers)) {
+		vtx_exit_handler_t fn;
+
+		fn = vtx_exit_handlers[array_index_nospec(basic,
+				ARRAY_SIZE(vtx_exit_handlers))];
+		if (fn)
+			return fn(vcpu);
+	}
+	pr_warn_ratelimited("unhandled exit reason %u\n", basic);
+	return internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+}

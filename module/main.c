@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - an Intel VMX hypervisor with a KVM-compatible device, /dev/vtx.
+ *
+ * This file: module load/unload, the misc device and its system ioctls.
+ * The ioctl numbers, structures and kvm_run layout are those of
+ * <linux/kvm.h>, so a program written for /dev/kvm runs on /dev/vtx.
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/kvm.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/preempt.h>
+#include "vmcs.h"
+
+DEFINE_MUTEX(vtx_vms_lock);	/* protects vtx_vms */
+LIST_HEAD(vtx_vms);		/* every live VM, for observability */
+
+/**
+ * vtx_check_extension() - KVM_CHECK_EXTENSION on the system or a VM fd.
+ * @cap:	KVM_CAP_* number
+ *
+ * Only what vtx implements answers non-zero; everything else is 0, so a
+ * KVM program takes its fallback path.
+ *
+ * Return: 0 when unsupported, else 1 or the capability's value.
+ */
+long vtx_check_extension(unsigned long cap)
+{
+	switch (cap) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+		return min_t(unsigned int, num_online_cpus(), VTX_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+		return VTX_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return VTX_MAX_VCPU_ID;
+	case KVM_CAP_NR_MEMSLOTS:
+		return VTX_MAX_MEMSLOTS;
+	default:
+		return 0;
+	}
+}
+
+static long vtx_dev_ioctl(struct file *filp, unsigned int ioctl,
+			  unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_API_VERSION:
+		return arg ? -EINVAL : KVM_API_VERSION;
+	case KVM_CREATE_VM:
+		return vtx_create_vm(arg);
+	case KVM_CHECK_EXTENSION:
+		return vtx_check_extension(arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : VTX_VCPU_MMAP_PAGES * PAGE_SIZE;
+	default:
+		/* KVM's answer for a system ioctl it does not know. */
+		return -EINVAL;
+	}
+}
+
+static const struct file_operations vtx_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= vtx_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice vtx_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "vtx",
+	.fops	= &vtx_dev_fops,
+	.mode	= 0660,
+};
+
+static int __init vtx_init(void)
+{
+	int r;
+
+	r = vtx_vmx_init();
+	if (r) {
+		pr_err("not loading: VMX is unusable on this machine\n");
+		return r;
+	}
+	vtx_vmcs_percpu_init();
+	preempt_notifier_inc();
+	r = misc_register(&vtx_dev);
+	if (r) {
+		preempt_notifier_dec();
+		vtx_vmx_exit();
+		return r;
+	}
+	pr_info("loaded, /dev/vtx ready\n");
+	return 0;
+}
+
+static void __exit vtx_exit(void)
+{
+	misc_deregister(&vtx_dev);
+	preempt_notifier_dec();
+	vtx_vmx_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(vtx_init);
+module_exit(vtx_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("vtx: Intel VMX hypervisor with a KVM-compatible API");

@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - the vCPU object: its file descriptor, the kvm_run page, register
+ * ioctls and the KVM_RUN loop.
+ *
+ * Every vCPU ioctl runs with vcpu->mutex held and the vCPU "loaded": its
+ * VMCS is current on this CPU, and a preempt notifier moves it along if the
+ * thread is scheduled elsewhere (sched_in) and restores host state the
+ * guest may have changed when the thread is scheduled out.
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/special_insns.h>
+#include "vmcs.h"
+
+bool vtx_dump_invalid_vmcs;
+module_param_named(dump_invalid_vmcs, vtx_dump_invalid_vmcs, bool, 0644);
+MODULE_PARM_DESC(dump_invalid_vmcs, "Log the VMCS when a VM entry fails");
+
+/* KVM's reset value of RDX when no CPUID was set: family 6. */
+#define RESET_RDX		0x600
+
+static inline struct vtx_vcpu *preempt_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct vtx_vcpu, preempt);
+}
+
+static void vtx_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	vtx_vcpu_load(preempt_to_vcpu(pn), cpu);
+}
+
+static void vtx_sched_out(struct preempt_notifier *pn,
+			  struct task_struct *next)
+{
+	vtx_put_host_state(preempt_to_vcpu(pn));
+}
+
+static struct preempt_ops vtx_preempt_ops = {
+	.sched_in = vtx_sched_in,
+	.sched_out = vtx_sched_out,
+};
+
+/* Load the vCPU on this CPU for the duration of an ioctl. */
+static void vcpu_load(struct vtx_vcpu *vcpu)
+{
+	int cpu = get_cpu();
+
+	preempt_notifier_register(&vcpu->preempt);
+	vtx_vcpu_load(vcpu, cpu);
+	put_cpu();
+}
+
+static void vcpu_put(struct vtx_vcpu *vcpu)
+{
+	preempt_disable();
+	vtx_put_host_state(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt);
+	preempt_enable();
+}
+
+static bool guest_xcr0_live(struct vtx_vcpu *vcpu)
+{
+	return (vcpu->cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != vcpu->host_xcr0;
+}
+
+/* The VMCS of a failed entry may be in an unknown launch state. */
+static void reset_launch_state(struct vtx_vcpu *vcpu)
+{
+	vtx_vmclear(__pa(vcpu->vmcs));
+	vtx_vmptrld(__pa(vcpu->vmcs));
+	vcpu->launched = false;
+}
+
+/*
+ * One entry into the guest and back.  Returns like an exit handler: 1 to
+ * re-enter, 0 with kvm_run filled for userspace, or a negative errno.
+ */
+static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	preempt_disable();
+	vtx_prepare_switch_to_guest(vcpu);
+	local_irq_disable();
+	if (need_resched() || signal_pending(current)) {
+		local_irq_enable();
+		preempt_enable();
+		return 1;
+	}
+	vtx_update_host_cr(vcpu);
+	vtx_inject_pending_event(vcpu);
+	if (guest_xcr0_live(vcpu))
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (native_read_cr2() != vcpu->cr2)
+		native_write_cr2(vcpu->cr2);
+
+	vcpu->last_cpu = smp_processor_id();
+	r = vtx_vmenter(vcpu, vcpu->launched);
+
+	vcpu->cr2 = native_read_cr2();
+	if (guest_xcr0_live(vcpu))
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->host_xcr0);
+	if (likely(r == VTX_ENTER_EXIT)) {
+		vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
+		vcpu->entry_failed = vcpu->exit_reason &
+				     VMX_EXIT_REASONS_FAILED_VMENTRY;
+		if (unlikely(vcpu->entry_failed))
+			reset_launch_state(vcpu);
+		else
+			vcpu->launched = true;
+		vtx_handle_exit_irqoff(vcpu);
+	}
+	local_irq_enable();
+	preempt_enable();
+	vcpu->nr_exits++;
+
+	if (unlikely(r == VTX_ENTER_FAIL_VALID)) {
+		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
+
+		pr_err_ratelimited("VM entry failed: VM-instruction error %u\n",
+				   err);
+		if (vtx_dump_invalid_vmcs)
+			vtx_dump_vmcs();
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = err;
+		run->fail_entry.cpu = vcpu->last_cpu;
+		return 0;
+	}
+	if (unlikely(r != VTX_ENTER_EXIT)) {
+		pr_err_ratelimited("VM entry failed: no current VMCS\n");
+		return -EIO;
+	}
+	return vtx_handle_exit(vcpu);
+}
+
+static int vcpu_run(struct vtx_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	run->flags = 0;
+	if (vcpu->pio.kind != VTX_IO_NONE) {
+		r = vtx_complete_userspace_io(vcpu);
+		if (r <= 0)
+			return r;
+	}
+	if (READ_ONCE(run->immediate_exit))
+		return -EINTR;
+
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		r = vcpu_enter_guest(vcpu);
+		if (r <= 0)
+			break;
+	}
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+
+	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
+	run->cr8 = vcpu->cr8;
+	run->apic_base = vcpu->apic_base;
+	run->ready_for_interrupt_injection = 0;
+	return r;
+}
+
+static void get_regs(struct vtx_vcpu *vcpu, struct kvm_regs *regs)
+{
+	unsigned long *g = vcpu->regs;
+
+	regs->rax = g[VTX_RAX];
+	regs->rbx = g[VTX_RBX];
+	regs->rcx = g[VTX_RCX];
+	regs->rdx = g[VTX_RDX];
+	regs->rsi = g[VTX_RSI];
+	regs->rdi = g[VTX_RDI];
+	regs->rsp = vmcs_readl(GUEST_RSP);
+	regs->rbp = g[VTX_RBP];
+	regs->r8 = g[VTX_R8];
+	regs->r9 = g[VTX_R9];
+	regs->r10 = g[VTX_R10];
+	regs->r11 = g[VTX_R11];
+	regs->r12 = g[VTX_R12];
+	regs->r13 = g[VTX_R13];
+	regs->r14 = g[VTX_R14];
+	regs->r15 = g[VTX_R15];
+	regs->rip = vmcs_readl(GUEST_RIP);
+	regs->rflags = vmcs_readl(GUEST_RFLAGS);
+}
+
+static void set_regs(struct vtx_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	unsigned long *g = vcpu->regs;
+
+	g[VTX_RAX] = regs->rax;
+	g[VTX_RBX] = regs->rbx;
+	g[VTX_RCX] = regs->rcx;
+	g[VTX_RDX] = regs->rdx;
+	g[VTX_RSI] = regs->rsi;
+	g[VTX_RDI] = regs->rdi;
+	vmcs_writel(GUEST_RSP, regs->rsp);
+	g[VTX_RBP] = regs->rbp;
+	g[VTX_R8] = regs->r8;
+	g[VTX_R9] = regs->r9;
+	g[VTX_R10] = regs->r10;
+	g[VTX_R11] = regs->r11;
+	g[VTX_R12] = regs->r12;
+	g[VTX_R13] = regs->r13;
+	g[VTX_R14] = regs->r14;
+	g[VTX_R15] = regs->r15;
+	vmcs_writel(GUEST_RIP, regs->rip);
+	/* Bit 1 of RFLAGS always reads as 1, as KVM forces it. */
+	vmcs_writel(GUEST_RFLAGS, regs->rflags | X86_EFLAGS_FIXED);
+	/* Registers set by userspace cancel an exception vtx queued. */
+	vcpu->event.valid = false;
+}
+
+static void get_sregs(struct vtx_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	memset(sregs, 0, sizeof(*sregs));
+	vtx_get_segment(&sregs->es, VTX_SREG_ES);
+	vtx_get_segment(&sregs->cs, VTX_SREG_CS);
+	vtx_get_segment(&sregs->ss, VTX_SREG_SS);
+	vtx_get_segment(&sregs->ds, VTX_SREG_DS);
+	vtx_get_segment(&sregs->fs, VTX_SREG_FS);
+	vtx_get_segment(&sregs->gs, VTX_SREG_GS);
+	vtx_get_segment(&sregs->ldt, VTX_SREG_LDTR);
+	vtx_get_segment(&sregs->tr, VTX_SREG_TR);
+	sregs->gdt.base = vmcs_readl(GUEST_GDTR_BASE);
+	sregs->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
+	sregs->idt.base = vmcs_readl(GUEST_IDTR_BASE);
+	sregs->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
+	sregs->cr0 = vtx_get_cr0(vcpu);
+	sregs->cr2 = vcpu->cr2;
+	sregs->cr3 = vmcs_readl(GUEST_CR3);
+	sregs->cr4 = vtx_get_cr4(vcpu);
+	sregs->cr8 = vcpu->cr8;
+	sregs->efer = vcpu->efer;
+	sregs->apic_base = vcpu->apic_base;
+}
+
+/* KVM's consistency rules for KVM_SET_SREGS. */
+static bool sregs_valid(const struct kvm_sregs *s)
+{
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		if (s->cr3 >> VTX_GPA_BITS)
+			return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;
+	}
+	if (s->cr0 >> 32)
+		return false;
+	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
+		return false;
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return false;
+	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return false;
+	return vtx_cr4_valid(s->cr4);
+}
+
+static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	if (!sregs_valid(sregs))
+		return -EINVAL;
+
+	vtx_set_segment(&sregs->es, VTX_SREG_ES);
+	vtx_set_segment(&sregs->cs, VTX_SREG_CS);
+	vtx_set_segment(&sregs->ss, VTX_SREG_SS);
+	vtx_set_segment(&sregs->ds, VTX_SREG_DS);
+	vtx_set_segment(&sregs->fs, VTX_SREG_FS);
+	vtx_set_segment(&sregs->gs, VTX_SREG_GS);
+	vtx_set_segment(&sregs->ldt, VTX_SREG_LDTR);
+	vtx_set_segment(&sregs->tr, VTX_SREG_TR);
+	vmcs_writel(GUEST_GDTR_BASE, sregs->gdt.base);
+	vmcs_write32(GUEST_GDTR_LIMIT, sregs->gdt.limit);
+	vmcs_writel(GUEST_IDTR_BASE, sregs->idt.base);
+	vmcs_write32(GUEST_IDTR_LIMIT, sregs->idt.limit);
+	vcpu->cr2 = sregs->cr2;
+	vmcs_writel(GUEST_CR3, sregs->cr3);
+	vcpu->cr8 = sregs->cr8;
+	vcpu->apic_base = sregs->apic_base;
+	vtx_set_efer(vcpu, sregs->efer);
+	vtx_set_cr4(vcpu, sregs->cr4);
+	vtx_set_cr0(vcpu, sregs->cr0);
+	/* PAE paging outside long mode: the PDPTEs come from guest memory. */
+	if ((sregs->cr0 & X86_CR0_PG) && (sregs->cr4 & X86_CR4_PAE) &&
+	    !(sregs->efer & EFER_LMA))
+		vtx_load_pdptrs(vcpu);
+	vcpu->event.valid = false;
+	return 0;
+}
+
+static long vcpu_ioctl_locked(struct vtx_vcpu *vcpu, unsigned int ioctl,
+			      unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case KVM_RUN:
+		if (arg)
+			return -EINVAL;
+		return vcpu_run(vcpu);
+	case KVM_GET_REGS: {
+		struct kvm_regs regs;
+
+		get_regs(vcpu, &regs);
+		return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+	}
+	case KVM_SET_REGS: {
+		struct kvm_regs regs;
+
+		if (copy_from_user(&regs, argp, sizeof(regs)))
+			return -EFAULT;
+		set_regs(vcpu, &regs);
+		return 0;
+	}
+	case KVM_GET_SREGS: {
+		struct kvm_sregs sregs;
+
+		get_sregs(vcpu, &sregs);
+		return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+	}
+	case KVM_SET_SREGS: {
+		struct kvm_sregs sregs;
+
+		if (copy_from_user(&sregs, argp, sizeof(sregs)))
+			return -EFAULT;
+		return set_sregs(vcpu, &sregs);
+	}
+	default:
+		/* KVM's answer for a vCPU ioctl it does not know. */
+		return -EINVAL;
+	}
+}
+
+static long vtx_vcpu_ioctl(struct file *filp, unsigned int ioctl,
+			   unsigned long arg)
+{
+	struct vtx_vcpu *vcpu = filp->private_data;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	vcpu_load(vcpu);
+	r = vcpu_ioctl_locked(vcpu, ioctl, arg);
+	vcpu_put(vcpu);
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static vm_fault_t vtx_vcpu_fault(struct vm_fault *vmf)
+{
+	struct vtx_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == VTX_PIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->pio_data);
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct vtx_vcpu_vm_ops = {
+	.fault = vtx_vcpu_fault,
+};
+
+static int vtx_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &vtx_vcpu_vm_ops;
+	return 0;
+}
+
+static int vtx_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct vtx_vcpu *vcpu = filp->private_data;
+
+	vtx_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations vtx_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= vtx_vcpu_release,
+	.unlocked_ioctl	= vtx_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= vtx_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * vtx_vcpu_free() - free a vCPU of a VM that is being destroyed.
+ * @vcpu:	the vCPU; its fd is closed
+ */
+void vtx_vcpu_free(struct vtx_vcpu *vcpu)
+{
+	vtx_vmcs_clear(vcpu);
+	vtx_free_vmcs(vcpu->vmcs);
+	vtx_free_vpid(vcpu->vpid);
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+static struct vtx_vcpu *vcpu_alloc(struct vtx_vm *vm, u32 id)
+{
+	struct vtx_vcpu *vcpu;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return NULL;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	mutex_init(&vcpu->mutex);
+	INIT_LIST_HEAD(&vcpu->loaded_link);
+	preempt_notifier_init(&vcpu->preempt, &vtx_preempt_ops);
+	vcpu->run = (struct kvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_data = (u8 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->vmcs = vtx_alloc_vmcs();
+	if (!vcpu->run || !vcpu->pio_data || !vcpu->vmcs ||
+	    !fpu_alloc_guest_fpstate(&vcpu->guest_fpu)) {
+		vtx_free_vmcs(vcpu->vmcs);
+		free_page((unsigned long)vcpu->pio_data);
+		free_page((unsigned long)vcpu->run);
+		kfree(vcpu);
+		return NULL;
+	}
+	vcpu->vpid = vtx_alloc_vpid();
+	vcpu->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->regs[VTX_RDX] = RESET_RDX;
+	return vcpu;
+}
+
+/**
+ * vtx_create_vcpu() - KVM_CREATE_VCPU.
+ * @vm:	the VM
+ * @id:	the vCPU id (the APIC id)
+ *
+ * Return: the vCPU fd, -EINVAL for an id out of range or too many vCPUs,
+ * -EEXIST for a duplicate id, or another errno.
+ */
+int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id)
+{
+	struct vtx_vcpu *vcpu;
+	unsigned int i;
+	int fd, cpu;
+
+	if (id >= VTX_MAX_VCPU_ID)
+		return -EINVAL;
+	vcpu = vcpu_alloc(vm, id);
+	if (!vcpu)
+		return -ENOMEM;
+
+	cpu = get_cpu();
+	vtx_vcpu_load(vcpu, cpu);
+	vtx_vmcs_init(vcpu);
+	put_cpu();
+
+	mutex_lock(&vm->slots_lock);
+	fd = -EINVAL;
+	if (vm->nr_vcpus >= VTX_MAX_VCPUS)
+		goto fail;
+	fd = -EEXIST;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->id == id)
+			goto fail;
+	kref_get(&vm->kref);
+	fd = anon_inode_getfd("vtx-vcpu", &vtx_vcpu_fops, vcpu,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		vtx_vm_put(vm);	/* not the last reference */
+		goto fail;
+	}
+	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	mutex_unlock(&vm->slots_lock);
+	return fd;
+
+fail:
+	mutex_unlock(&vm->slots_lock);
+	vtx_vcpu_free(vcpu);
+	return fd;
+}

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - the VM object: its file descriptor, memslots and vCPU creation.
+ *
+ * A VM lives while its fd or any of its vCPU fds is open (vm->kref).  The
+ * last reference frees the vCPUs, the EPT tables and the pinned guest
+ * pages, and drops the VM's hold on VMX.
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/kvm.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "vmcs.h"
+
+/* KVM's limit on one slot's size, in pages. */
+#define VTX_MEM_MAX_NR_PAGES	((1ul << 31) - 1)
+/* KVM_SET_TSS_ADDR: three pages below 4 GiB, as KVM checks. */
+#define VTX_TSS_MAX_ADDR	((unsigned int)(-3 * PAGE_SIZE))
+
+static DEFINE_IDA(vtx_vm_ida);
+
+/**
+ * vtx_find_slot() - the memslot holding guest frame @gfn.
+ * @vm:		the VM; vm->slots_lock held
+ * @gfn:	guest frame number
+ *
+ * Return: the slot, or NULL if @gfn is not guest RAM.
+ */
+struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn)
+{
+	int i;
+
+	lockdep_assert_held(&vm->slots_lock);
+	for (i = 0; i < VTX_MAX_MEMSLOTS; i++) {
+		struct vtx_memslot *s = &vm->slots[i];
+
+		if (s->npages && gfn >= s->base_gfn &&
+		    gfn < s->base_gfn + s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+/* Copy between guest-physical memory and a kernel buffer. */
+static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
+			   bool write)
+{
+	int r = 0;
+
+	mutex_lock(&vm->slots_lock);
+	while (len) {
+		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(gpa));
+		struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
+		void __user *hva;
+
+		if (!s) {
+			r = -EFAULT;
+			break;
+		}
+		hva = (void __user *)(s->userspace_addr +
+				      (gpa - (s->base_gfn << PAGE_SHIFT)));
+		if (write ? copy_to_user(hva, buf, n) :
+			    copy_from_user(buf, hva, n)) {
+			r = -EFAULT;
+			break;
+		}
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+/**
+ * vtx_read_guest_phys() - read guest RAM from the VM owner's context.
+ * @vm:		the VM; current->mm is vm->mm
+ * @gpa:	guest-physical address
+ * @buf:	destination
+ * @len:	bytes
+ *
+ * Return: 0, or -EFAULT if any byte is outside guest RAM.
+ */
+int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	return guest_phys_copy(vm, gpa, buf, len, false);
+}
+
+int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
+			 size_t len)
+{
+	return guest_phys_copy(vm, gpa, (void *)buf, len, true);
+}
+
+static void vtx_vm_destroy(struct kref *kref)
+{
+	struct vtx_vm *vm = container_of(kref, struct vtx_vm, kref);
+	unsigned int i;
+
+	mutex_lock(&vtx_vms_lock);
+	list_del(&vm->list);
+	mutex_unlock(&vtx_vms_lock);
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vtx_vcpu_free(vm->vcpus[i]);
+	vtx_ept_destroy(vm);
+	mmdrop(vm->mm);
+	ida_free(&vtx_vm_ida, vm->id);
+	kfree(vm);
+	vtx_vmx_put();
+}
+
+void vtx_vm_put(struct vtx_vm *vm)
+{
+	kref_put(&vm->kref, vtx_vm_destroy);
+}
+
+static bool slots_overlap(struct vtx_vm *vm, int skip, u64 gfn, u64 npages)
+{
+	int i;
+
+	for (i = 0; i < VTX_MAX_MEMSLOTS; i++) {
+		struct vtx_memslot *s = &vm->slots[i];
+
+		if (i == skip || !s->npages)
+			continue;
+		if (gfn < s->base_gfn + s->npages && s->base_gfn < gfn + npages)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * KVM_SET_USER_MEMORY_REGION: create, delete (size 0) or move a slot, with
+ * KVM's validation and errors.
+ */
+static int set_memory_region(struct vtx_vm *vm,
+			     struct kvm_userspace_memory_region *mem)
+{
+	u16 as_id = mem->slot >> 16, id = (u16)mem->slot;
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+	u64 gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	struct vtx_memslot *s;
+	int r = 0;
+
+	/* Dirty logging and read-only slots are not offered (yet). */
+	if (mem->flags)
+		return -EINVAL;
+	if (as_id || id >= VTX_MAX_MEMSLOTS)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(mem->memory_size) ||
+	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
+	    !PAGE_ALIGNED(mem->userspace_addr) ||
+	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+		       mem->memory_size))
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr ||
+	    mem->guest_phys_addr + mem->memory_size > BIT_ULL(VTX_GPA_BITS))
+		return -EINVAL;
+	if (npages > VTX_MEM_MAX_NR_PAGES)
+		return -EINVAL;
+
+	mutex_lock(&vm->slots_lock);
+	s = &vm->slots[id];
+	if (!npages) {
+		if (!s->npages) {
+			r = -EINVAL;
+		} else {
+			vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
+			memset(s, 0, sizeof(*s));
+		}
+	} else if (s->npages) {
+		/* An existing slot may only move; size and memory are fixed. */
+		if (s->npages != npages ||
+		    s->userspace_addr != mem->userspace_addr) {
+			r = -EINVAL;
+		} else if (s->base_gfn != gfn) {
+			if (slots_overlap(vm, id, gfn, npages)) {
+				r = -EEXIST;
+			} else {
+				vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
+				s->base_gfn = gfn;
+			}
+		}
+	} else if (slots_overlap(vm, id, gfn, npages)) {
+		r = -EEXIST;
+	} else {
+		s->base_gfn = gfn;
+		s->npages = npages;
+		s->userspace_addr = mem->userspace_addr;
+		s->flags = mem->flags;
+	}
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
+			 unsigned long arg)
+{
+	struct vtx_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case KVM_CREATE_VCPU:
+		return vtx_create_vcpu(vm, arg);
+	case KVM_SET_USER_MEMORY_REGION: {
+		struct kvm_userspace_memory_region mem;
+
+		if (copy_from_user(&mem, argp, sizeof(mem)))
+			return -EFAULT;
+		return set_memory_region(vm, &mem);
+	}
+	case KVM_SET_TSS_ADDR:
+		if (arg > VTX_TSS_MAX_ADDR)
+			return -EINVAL;
+		mutex_lock(&vm->slots_lock);
+		vm->tss_addr = arg;
+		mutex_unlock(&vm->slots_lock);
+		return 0;
+	case KVM_CHECK_EXTENSION:
+		return vtx_check_extension(arg);
+	default:
+		/* KVM's answer for a VM ioctl it does not know. */
+		return -ENOTTY;
+	}
+}
+
+static int vtx_vm_release(struct inode *inode, struct file *filp)
+{
+	vtx_vm_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations vtx_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= vtx_vm_release,
+	.unlocked_ioctl	= vtx_vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * vtx_create_vm() - KVM_CREATE_VM: a new VM and its file descriptor.
+ * @type:	machine type; only 0 (KVM_X86_LEGACY_VM) exists
+ *
+ * Return: the VM fd, -EBUSY if another hypervisor holds VMX, or an errno.
+ */
+int vtx_create_vm(unsigned long type)
+{
+	struct vtx_vm *vm;
+	int r, fd;
+
+	if (type)
+		return -EINVAL;
+
+	r = vtx_vmx_get();
+	if (r)
+		return r;
+
+	r = -ENOMEM;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto put_vmx;
+	kref_init(&vm->kref);
+	mutex_init(&vm->slots_lock);
+	spin_lock_init(&vm->mmu_lock);
+	INIT_LIST_HEAD(&vm->list);
+	r = ida_alloc(&vtx_vm_ida, GFP_KERNEL);
+	if (r < 0)
+		goto free_vm;
+	vm->id = r;
+	r = vtx_ept_init(vm);
+	if (r)
+		goto free_id;
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
+	vm->owner_pid = task_tgid_nr(current);
+
+	fd = anon_inode_getfd("vtx-vm", &vtx_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto free_all;
+	}
+	mutex_lock(&vtx_vms_lock);
+	list_add_tail(&vm->list, &vtx_vms);
+	mutex_unlock(&vtx_vms_lock);
+	return fd;
+
+free_all:
+	mmdrop(vm->mm);
+	vtx_ept_destroy(vm);
+free_id:
+	ida_free(&vtx_vm_ida, vm->id);
+free_vm:
+	kfree(vm);
+put_vmx:
+	vtx_vmx_put();
+	return r;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vtx - the VMX backend's interface to the generic layer.
+ */
+#ifndef VTX_VMCS_H
+#define VTX_VMCS_H
+
+#include <linux/types.h>
+#include "vtx.h"
+#include "vmx_ops.h"
+
+/* The hardware's VMCS region; only the header is architectural. */
+struct vmcs {
+	u32 revision_id;
+	u32 abort;
+	char data[];
+};
+
+/**
+ * struct vtx_vmx_caps - what the processor offers, probed once at load.
+ * @basic:	IA32_VMX_BASIC
+ * @pin:	pin-based controls vtx uses (allowed-0/1 applied)
+ * @proc:	primary processor-based controls
+ * @proc2:	secondary processor-based controls
+ * @exit:	VM-exit controls
+ * @entry:	VM-entry controls, without IA-32e mode guest
+ * @ept_vpid:	IA32_VMX_EPT_VPID_CAP
+ * @cr0_fixed0:	CR0 bits that must be 1 in VMX operation
+ * @cr0_fixed1:	CR0 bits that may be 1
+ * @cr4_fixed0:	CR4 bits that must be 1
+ * @cr4_fixed1:	CR4 bits that may be 1
+ * @vmcs_size:	bytes to allocate for a VMCS
+ * @has_vpid:	VPID in use
+ * @ept_single:	INVEPT single-context supported
+ */
+struct vtx_vmx_caps {
+	u64 basic;
+	u32 pin, proc, proc2, exit, entry;
+	u64 ept_vpid;
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	u32 vmcs_size;
+	bool has_vpid;
+	bool ept_single;
+};
+
+extern struct vtx_vmx_caps vtx_caps;
+extern bool vtx_dump_invalid_vmcs;
+
+/* Trampoline results (vmenter.S). */
+#define VTX_ENTER_EXIT		0
+#define VTX_ENTER_FAIL_VALID	1
+#define VTX_ENTER_FAIL_INVALID	2
+
+int vtx_vmenter(struct vtx_vcpu *vcpu, bool resume);
+void vtx_vmexit(void);
+void vtx_call_nmi_handler(void);
+
+/* vmx.c */
+struct vmcs *vtx_alloc_vmcs(void);
+void vtx_free_vmcs(struct vmcs *vmcs);
+int vtx_alloc_vpid(void);
+void vtx_free_vpid(int vpid);
+
+/* vmcs.c */
+void vtx_vmcs_percpu_init(void);
+void vtx_clear_loaded_vmcss(void);
+void vtx_put_host_state(struct vtx_vcpu *vcpu);
+int vtx_load_pdptrs(struct vtx_vcpu *vcpu);
+void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu);
+void vtx_vcpu_put(struct vtx_vcpu *vcpu);
+void vtx_vmcs_clear(struct vtx_vcpu *vcpu);
+void vtx_vmcs_init(struct vtx_vcpu *vcpu);
+void vtx_prepare_switch_to_guest(struct vtx_vcpu *vcpu);
+void vtx_update_host_cr(struct vtx_vcpu *vcpu);
+void vtx_set_cr0(struct vtx_vcpu *vcpu, unsigned long cr0);
+void vtx_set_cr4(struct vtx_vcpu *vcpu, unsigned long cr4);
+void vtx_set_efer(struct vtx_vcpu *vcpu, u64 efer);
+unsigned long vtx_get_cr0(struct vtx_vcpu *vcpu);
+unsigned long vtx_get_cr4(struct vtx_vcpu *vcpu);
+void vtx_get_segment(struct kvm_segment *var, int seg);
+void vtx_set_segment(const struct kvm_segment *var, int seg);
+void vtx_dump_vmcs(void);
+bool vtx_cr4_valid(unsigned long cr4);
+
+/* exit.c */
+int vtx_handle_exit(struct vtx_vcpu *vcpu);
+void vtx_handle_exit_irqoff(struct vtx_vcpu *vcpu);
+int vtx_complete_userspace_io(struct vtx_vcpu *vcpu);
+void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
+			 u32 error_code);
+void vtx_inject_pending_event(struct vtx_vcpu *vcpu);
+
+/* Segment indices as in KVM's VCPU_SREG_*; VMCS fields are spaced by 2. */
+enum vtx_sreg {
+	VTX_SREG_ES, VTX_SREG_CS, VTX_SREG_SS, VTX_SREG_DS,
+	VTX_SREG_FS, VTX_SREG_GS, VTX_SREG_LDTR, VTX_SREG_TR,
+};
+
+static inline bool vtx_is_long_mode(struct vtx_vcpu *vcpu)
+{
+	return vcpu->efer & EFER_LMA;
+}
+
+#endif /* VTX_VMCS_H */

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - VMX lifecycle: capability probe, control masks and VMXON/VMXOFF.
+ *
+ * VMX is on, on every online CPU, exactly while at least one VM exists
+ * (vtx_vmx_get()/vtx_vmx_put()).  If another hypervisor already holds VMX
+ * on a CPU (CR4.VMXE set), turning it on fails with -EBUSY and every CPU
+ * that had been turned on is turned off again.
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/reboot.h>
+#include <linux/slab.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/reboot.h>
+#include <asm/tlbflush.h>
+#include "vmcs.h"
+
+struct vtx_vmx_caps vtx_caps;
+
+/*
+ * Per-CPU state, only touched on its own CPU with interrupts disabled
+ * (or, for vmxon_region, while usage changes under vtx_vmx_lock).
+ */
+static DEFINE_PER_CPU(struct vmcs *, vmxon_region);
+static DEFINE_PER_CPU(bool, vmx_on);
+
+static DEFINE_MUTEX(vtx_vmx_lock);	/* protects vmx_usage, emergency */
+static unsigned int vmx_usage;		/* VMs alive */
+static bool emergency_registered;
+static enum cpuhp_state vtx_cpuhp_state;
+
+static DEFINE_IDA(vtx_vpid_ida);
+#define VTX_VPID_MAX	(VMX_NR_VPIDS - 1)
+
+/* Controls vtx needs, and those it uses when offered. */
+#define VTX_PIN_REQUIRED	(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING)
+#define VTX_PIN_OPTIONAL	PIN_BASED_VIRTUAL_NMIS
+#define VTX_PROC_REQUIRED	(CPU_BASED_HLT_EXITING |		\
+				 CPU_BASED_UNCOND_IO_EXITING |		\
+				 CPU_BASED_MOV_DR_EXITING |		\
+				 CPU_BASED_MWAIT_EXITING |		\
+				 CPU_BASED_MONITOR_EXITING |		\
+				 CPU_BASED_RDPMC_EXITING |		\
+				 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+#define VTX_PROC_OPTIONAL	CPU_BASED_USE_TSC_OFFSETTING
+#define VTX_PROC2_REQUIRED	(SECONDARY_EXEC_ENABLE_EPT |		\
+				 SECONDARY_EXEC_UNRESTRICTED_GUEST)
+#define VTX_PROC2_OPTIONAL	SECONDARY_EXEC_ENABLE_VPID
+#define VTX_EXIT_REQUIRED	(VM_EXIT_HOST_ADDR_SPACE_SIZE |		\
+				 VM_EXIT_SAVE_IA32_EFER |		\
+				 VM_EXIT_LOAD_IA32_EFER |		\
+				 VM_EXIT_SAVE_IA32_PAT |		\
+				 VM_EXIT_LOAD_IA32_PAT |		\
+				 VM_EXIT_SAVE_DEBUG_CONTROLS)
+#define VTX_EXIT_OPTIONAL	0
+#define VTX_ENTRY_REQUIRED	(VM_ENTRY_LOAD_IA32_EFER |		\
+				 VM_ENTRY_LOAD_IA32_PAT |		\
+				 VM_ENTRY_LOAD_DEBUG_CONTROLS)
+#define VTX_ENTRY_OPTIONAL	0
+
+/**
+ * vtx_vmx_insn_failed() - report a failed VMX instruction, rate-limited.
+ * @insn:	mnemonic
+ * @arg:	field encoding or operand, for the log
+ * @how:	enum vtx_insn_fail
+ */
+void vtx_vmx_insn_failed(const char *insn, unsigned long arg, int how)
+{
+	if (how == VTX_FAIL_VALID)
+		pr_err_ratelimited("%s 0x%lx failed, VM-instruction error %u\n",
+				   insn, arg,
+				   (u32)__vtx_vmread(VM_INSTRUCTION_ERROR));
+	else if (how == VTX_FAIL_FAULT)
+		pr_err_ratelimited("%s 0x%lx faulted (VMX off?)\n", insn, arg);
+	else
+		pr_err_ratelimited("%s 0x%lx failed (no current VMCS)\n",
+				   insn, arg);
+}
+
+/*
+ * adjust_controls() - apply a control MSR's allowed-0/allowed-1 settings.
+ * Bits 31:0 of the MSR must be 1, bits 63:32 may be 1.
+ */
+static int adjust_controls(u32 required, u32 optional, u32 msr, u32 *result)
+{
+	u32 must, may, ctl;
+
+	rdmsr(msr, must, may);
+	ctl = ((required | optional) & may) | must;
+	if ((required & ctl) != required) {
+		pr_err("MSR 0x%x lacks required controls 0x%x\n", msr,
+		       required & ~ctl);
+		return -EIO;
+	}
+	*result = ctl;
+	return 0;
+}
+
+static int probe_caps(void)
+{
+	struct vtx_vmx_caps *c = &vtx_caps;
+	bool true_ctls;
+	u64 feat;
+	int r;
+
+	if (!boot_cpu_has(X86_FEATURE_VMX)) {
+		pr_err("the processor does not support VMX\n");
+		return -EOPNOTSUPP;
+	}
+	rdmsrl(MSR_IA32_FEAT_CTL, feat);
+	if (!(feat & FEAT_CTL_LOCKED) ||
+	    !(feat & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_err("VMX disabled by the firmware (IA32_FEATURE_CONTROL 0x%llx)\n",
+		       feat);
+		return -EOPNOTSUPP;
+	}
+
+	rdmsrl(MSR_IA32_VMX_BASIC, c->basic);
+	c->vmcs_size = (c->basic >> VMX_BASIC_VMCS_SIZE_SHIFT) & 0x1fff;
+	if (c->vmcs_size > PAGE_SIZE || !c->vmcs_size) {
+		pr_err("unexpected VMCS size %u\n", c->vmcs_size);
+		return -EIO;
+	}
+	if (((c->basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT)
+	    != VMX_BASIC_MEM_TYPE_WB) {
+		pr_err("VMCS memory type is not write-back\n");
+		return -EIO;
+	}
+	true_ctls = c->basic & VMX_BASIC_TRUE_CTLS;
+
+	r = adjust_controls(VTX_PIN_REQUIRED, VTX_PIN_OPTIONAL,
+			    true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+					MSR_IA32_VMX_PINBASED_CTLS, &c->pin);
+	if (!r)
+		r = adjust_controls(VTX_PROC_REQUIRED, VTX_PROC_OPTIONAL,
+				    true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+						MSR_IA32_VMX_PROCBASED_CTLS,
+				    &c->proc);
+	if (!r)
+		r = adjust_controls(VTX_PROC2_REQUIRED, VTX_PROC2_OPTIONAL,
+				    MSR_IA32_VMX_PROCBASED_CTLS2, &c->proc2);
+	if (!r)
+		r = adjust_controls(VTX_EXIT_REQUIRED, VTX_EXIT_OPTIONAL,
+				    true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+						MSR_IA32_VMX_EXIT_CTLS, &c->exit);
+	if (!r)
+		r = adjust_controls(VTX_ENTRY_REQUIRED, VTX_ENTRY_OPTIONAL,
+				    true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+						MSR_IA32_VMX_ENTRY_CTLS, &c->entry);
+	if (r) {
+		pr_err("VMX lacks controls vtx needs (EPT, unrestricted guest?)\n");
+		return r;
+	}
+	/* vtx intercepts CR3 and INVLPG never: EPT makes them harmless. */
+	if (c->proc & (CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
+		       CPU_BASED_INVLPG_EXITING))
+		pr_info("processor forces CR3/INVLPG exits (0x%x)\n", c->proc);
+
+	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, c->ept_vpid);
+	if (!(c->ept_vpid & VMX_EPT_PAGE_WALK_4_BIT) ||
+	    !(c->ept_vpid & VMX_EPTP_WB_BIT) ||
+	    !(c->ept_vpid & VMX_EPT_INVEPT_BIT) ||
+	    !(c->ept_vpid & (VMX_EPT_EXTENT_CONTEXT_BIT |
+			     VMX_EPT_EXTENT_GLOBAL_BIT))) {
+		pr_err("EPT lacks 4-level walks, WB or INVEPT (cap 0x%llx)\n",
+		       c->ept_vpid);
+		return -EIO;
+	}
+	c->ept_single = c->ept_vpid & VMX_EPT_EXTENT_CONTEXT_BIT;
+	c->has_vpid = (c->proc2 & SECONDARY_EXEC_ENABLE_VPID) &&
+		      (c->ept_vpid & ((u64)VMX_VPID_INVVPID_BIT << 32)) &&
+		      (c->ept_vpid & ((u64)VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT
+				      << 32));
+	if (!c->has_vpid)
+		c->proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, c->cr4_fixed1);
+
+	pr_info("VMX rev 0x%x, pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x%s\n",
+		(u32)c->basic, c->pin, c->proc, c->proc2, c->exit, c->entry,
+		c->has_vpid ? ", VPID" : "");
+	return 0;
+}
+
+struct vmcs *vtx_alloc_vmcs(void)
+{
+	struct vmcs *vmcs;
+
+	vmcs = (struct vmcs *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vmcs)
+		return NULL;
+	vmcs->revision_id = (u32)vtx_caps.basic & 0x7fffffff;
+	return vmcs;
+}
+
+void vtx_free_vmcs(struct vmcs *vmcs)
+{
+	free_page((unsigned long)vmcs);
+}
+
+int vtx_alloc_vpid(void)
+{
+	int vpid;
+
+	if (!vtx_caps.has_vpid)
+		return 0;
+	/* VPID 0 belongs to the host; out of VPIDs, run without one. */
+	vpid = ida_alloc_range(&vtx_vpid_ida, 1, VTX_VPID_MAX, GFP_KERNEL);
+	return vpid < 0 ? 0 : vpid;
+}
+
+void vtx_free_vpid(int vpid)
+{
+	if (vpid > 0)
+		ida_free(&vtx_vpid_ida, vpid);
+}
+
+static void vmxoff_this_cpu(void)
+{
+	if (!__this_cpu_read(vmx_on))
+		return;
+	/* Normally none: every vCPU is cleared before VMX goes off. */
+	vtx_clear_loaded_vmcss();
+	vtx_vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	__this_cpu_write(vmx_on, false);
+}
+
+static int vmxon_this_cpu(void)
+{
+	struct vmcs *region = __this_cpu_read(vmxon_region);
+	u64 feat;
+
+	if (__this_cpu_read(vmx_on))
+		return 0;
+	if (cr4_read_shadow() & X86_CR4_VMXE) {
+		pr_warn_ratelimited("VMX is already on on CPU %d: another hypervisor holds it\n",
+				    smp_processor_id());
+		return -EBUSY;
+	}
+	rdmsrl(MSR_IA32_FEAT_CTL, feat);
+	if (!(feat & FEAT_CTL_LOCKED) ||
+	    !(feat & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX))
+		return -EOPNOTSUPP;
+	if (!region)
+		return -ENOMEM;
+
+	cr4_set_bits(X86_CR4_VMXE);
+	if (vtx_vmxon(__pa(region))) {
+		cr4_clear_bits(X86_CR4_VMXE);
+		pr_err("VMXON failed on CPU %d\n", smp_processor_id());
+		return -EIO;
+	}
+	__this_cpu_write(vmx_on, true);
+	return 0;
+}
+
+static void vmxon_ipi(void *data)
+{
+	atomic_t *failed = data;
+	int r = vmxon_this_cpu();
+
+	if (r)
+		atomic_cmpxchg(failed, 0, r);
+}
+
+static void vmxoff_ipi(void *unused)
+{
+	vmxoff_this_cpu();
+}
+
+/* Emergency reboot, kexec, crash: NMI context on each CPU. */
+static void vtx_emergency_disable(void)
+{
+	vmxoff_this_cpu();
+}
+
+static int vtx_reboot(struct notifier_block *nb, unsigned long code,
+		      void *unused)
+{
+	mutex_lock(&vtx_vmx_lock);
+	if (vmx_usage) {
+		pr_info("turning VMX off for reboot\n");
+		on_each_cpu(vmxoff_ipi, NULL, 1);
+	}
+	mutex_unlock(&vtx_vmx_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block vtx_reboot_nb = {
+	.notifier_call = vtx_reboot,
+};
+
+static int vtx_cpu_online(unsigned int cpu)
+{
+	int r = 0;
+
+	mutex_lock(&vtx_vmx_lock);
+	if (vmx_usage) {
+		local_irq_disable();
+		r = vmxon_this_cpu();
+		local_irq_enable();
+	}
+	mutex_unlock(&vtx_vmx_lock);
+	return r;
+}
+
+static int vtx_cpu_offline(unsigned int cpu)
+{
+	local_irq_disable();
+	vmxoff_this_cpu();
+	local_irq_enable();
+	return 0;
+}
+
+/*
+ * kvm_intel registers the one emergency callback the kernel allows when it
+ * loads, and its callback turns VMX off whoever holds it.  vtx registers its
+ * own only when kvm is not loaded, so both can coexist without a WARN.
+ */
+static void emergency_register(void)
+{
+	void *kvm_sym = __symbol_get("kvm_rebooting");
+
+	if (kvm_sym) {
+		__symbol_put("kvm_rebooting");
+		pr_info("kvm is loaded: its emergency callback turns VMX off\n");
+		return;
+	}
+	cpu_emergency_register_virt_callback(vtx_emergency_disable);
+	emergency_registered = true;
+}
+
+static void emergency_unregister(void)
+{
+	if (emergency_registered)
+		cpu_emergency_unregister_virt_callback(vtx_emergency_disable);
+	emergency_registered = false;
+}
+
+/**
+ * vtx_vmx_get() - turn VMX on on all online CPUs for a new VM.
+ *
+ * Return: 0, -EBUSY if another hypervisor holds VMX on some CPU, or
+ * another negative errno; on error nothing is left turned on.
+ */
+int vtx_vmx_get(void)
+{
+	atomic_t failed = ATOMIC_INIT(0);
+	int r = 0;
+
+	cpus_read_lock();
+	mutex_lock(&vtx_vmx_lock);
+	if (vmx_usage++ == 0) {
+		on_each_cpu(vmxon_ipi, &failed, 1);
+		r = atomic_read(&failed);
+		if (r) {
+			on_each_cpu(vmxoff_ipi, NULL, 1);
+			vmx_usage = 0;
+		} else {
+			emergency_register();
+		}
+	}
+	mutex_unlock(&vtx_vmx_lock);
+	cpus_read_unlock();
+	return r;
+}
+
+/**
+ * vtx_vmx_put() - drop a VM's hold on VMX; the last one turns it off.
+ */
+void vtx_vmx_put(void)
+{
+	cpus_read_lock();
+	mutex_lock(&vtx_vmx_lock);
+	if (!WARN_ON_ONCE(!vmx_usage) && --vmx_usage == 0) {
+		emergency_unregister();
+		on_each_cpu(vmxoff_ipi, NULL, 1);
+	}
+	mutex_unlock(&vtx_vmx_lock);
+	cpus_read_unlock();
+}
+
+static void free_vmxon_regions(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		vtx_free_vmcs(per_cpu(vmxon_region, cpu));
+		per_cpu(vmxon_region, cpu) = NULL;
+	}
+}
+
+int vtx_vmx_init(void)
+{
+	int cpu, r;
+
+	r = probe_caps();
+	if (r)
+		return r;
+
+	for_each_possible_cpu(cpu) {
+		per_cpu(vmxon_region, cpu) = vtx_alloc_vmcs();
+		if (!per_cpu(vmxon_region, cpu)) {
+			free_vmxon_regions();
+			return -ENOMEM;
+		}
+	}
+
+	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "vtx:online",
+				      vtx_cpu_online, vtx_cpu_offline);
+	if (r < 0) {
+		free_vmxon_regions();
+		return r;
+	}
+	vtx_cpuhp_state = r;
+	register_reboot_notifier(&vtx_reboot_nb);
+	return 0;
+}
+
+void vtx_vmx_exit(void)
+{
+	unregister_reboot_notifier(&vtx_reboot_nb);
+	cpuhp_remove_state_nocalls(vtx_cpuhp_state);
+	free_vmxon_regions();
+	ida_destroy(&vtx_vpid_ida);
+}

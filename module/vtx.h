@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vtx - core objects shared by the generic layer (device, VM, vCPU) and the
+ * VMX backend.
+ *
+ * Locking rules are written next to each field as [x]:
+ *   [c]  set once at creation, read-only afterwards
+ *   [s]  vm->slots_lock (mutex)
+ *   [m]  vm->mmu_lock (spinlock), EPT page tables
+ *   [v]  vcpu->mutex (held by every vCPU ioctl, including KVM_RUN)
+ *   [l]  vCPU loaded on this CPU with preemption or IRQs disabled
+ *   [g]  vtx_vms_lock (global mutex)
+ * Order: vcpu->mutex -> vm->slots_lock -> vm->mmu_lock; vtx_vms_lock is
+ * never held while taking any other vtx lock.  See
+ * Documentation/vtx/locking.rst.
+ */
+#ifndef VTX_H
+#define VTX_H
+
+#include <linux/types.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/preempt.h>
+#include <linux/kvm.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+
+#define VTX_PREFIX		"vtx: "
+
+/* Limits, reported through KVM_CHECK_EXTENSION. */
+#define VTX_MAX_MEMSLOTS	32
+#define VTX_MAX_VCPUS		64
+#define VTX_MAX_VCPU_ID		VTX_MAX_VCPUS
+/* kvm_run page + PIO data page, the layout KVM uses on x86. */
+#define VTX_PIO_PAGE_OFFSET	1
+#define VTX_VCPU_MMAP_PAGES	2
+
+/* Guest physical addresses are limited to what EPT's 4 levels map. */
+#define VTX_GPA_BITS		48
+
+/* Indices into vtx_vcpu.regs: the x86 register numbering. */
+enum vtx_reg {
+	VTX_RAX, VTX_RCX, VTX_RDX, VTX_RBX, VTX_RSP, VTX_RBP, VTX_RSI, VTX_RDI,
+	VTX_R8, VTX_R9, VTX_R10, VTX_R11, VTX_R12, VTX_R13, VTX_R14, VTX_R15,
+	VTX_NR_GPRS
+};
+
+/**
+ * struct vtx_memslot - one guest-physical range backed by user memory.
+ * @base_gfn:	first guest frame
+ * @npages:	size in pages; 0 means the slot is unused
+ * @userspace_addr: host virtual address of the first byte
+ * @flags:	KVM_MEM_* flags
+ */
+struct vtx_memslot {
+	u64 base_gfn;
+	u64 npages;
+	unsigned long userspace_addr;
+	u32 flags;
+};
+
+struct vtx_vcpu;
+
+/**
+ * struct vtx_vm - one virtual machine (one VM file descriptor).
+ */
+struct vtx_vm {
+	struct kref kref;			/* VM fd + each vCPU fd */
+	struct mm_struct *mm;			/* [c] creator's mm, mmgrab'ed */
+	unsigned int id;			/* [c] */
+	pid_t owner_pid;			/* [c] */
+
+	struct mutex slots_lock;		/* protects slots, vcpus */
+	struct vtx_memslot slots[VTX_MAX_MEMSLOTS];	/* [s] */
+	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];	/* [s] written once per index */
+	unsigned int nr_vcpus;			/* [s] */
+	u64 tss_addr;				/* [s] accepted, unused with UG */
+
+	spinlock_t mmu_lock;			/* protects the EPT tables */
+	u64 *ept_root;				/* [c] PML4 page */
+	u64 eptp;				/* [c] */
+	unsigned long nr_ept_pages;		/* [m] table pages in use */
+	unsigned long nr_pinned;		/* [m] guest pages mapped */
+
+	struct list_head list;			/* [g] on vtx_vms */
+};
+
+/* What the last exit to userspace left for the next KVM_RUN to finish. */
+enum vtx_pending_io {
+	VTX_IO_NONE,
+	VTX_IO_PIO_IN,		/* IN: copy data into RAX */
+	VTX_IO_PIO_OUT,		/* OUT: nothing left but RIP */
+	VTX_IO_STR,		/* INS/OUTS: update RSI/RDI/RCX, memory */
+};
+
+/**
+ * struct vtx_pio - a port I/O exit in flight to userspace.
+ */
+struct vtx_pio {
+	enum vtx_pending_io kind;
+	u16 port;
+	u8 size;
+	bool in;
+	bool rep;
+	u8 addr_bytes;		/* address size of a string op: 2, 4 or 8 */
+	int seg;		/* VCPU_SREG_* of the string source (OUTS) */
+	u32 count;		/* elements handed to userspace */
+	u64 gva;		/* first element's linear address */
+	bool down;		/* RFLAGS.DF */
+	u32 insn_len;
+};
+
+/**
+ * struct vtx_event - an exception or interrupt to inject at next entry.
+ */
+struct vtx_event {
+	bool valid;
+	u32 info;		/* VM-entry interruption-information format */
+	u32 error_code;
+	u32 insn_len;
+};
+
+/**
+ * struct vtx_vcpu - one virtual CPU (one vCPU file descriptor).
+ */
+struct vtx_vcpu {
+	/* Guest GPRs, indexed by enum vtx_reg; RSP lives in the VMCS. [v] */
+	unsigned long regs[VTX_NR_GPRS];
+	/* HOST_RSP last written to the VMCS, compared by the trampoline. [l] */
+	unsigned long host_rsp;
+
+	struct vtx_vm *vm;		/* [c] */
+	u32 id;				/* [c] vCPU id */
+	struct mutex mutex;		/* serializes the vCPU's ioctls */
+	struct kvm_run *run;		/* [c] page mmap'ed by userspace */
+	u8 *pio_data;			/* [c] page following run */
+
+	/* VMCS and where it is loaded. */
+	struct vmcs *vmcs;		/* [c] */
+	int cpu;			/* [l] CPU the VMCS is active on, or -1 */
+	bool launched;			/* [l] VMLAUNCH done since VMCLEAR */
+	struct list_head loaded_link;	/* [l] on the CPU's loaded list */
+	u16 vpid;			/* [c] 0 when VPID is not used */
+	struct preempt_notifier preempt;	/* [v] */
+
+	/* Host state switched lazily around guest execution. [l] */
+	bool guest_state_loaded;
+	u16 host_fs_sel, host_gs_sel, host_ds_sel, host_es_sel;
+	unsigned long host_kernel_gs_base;
+	unsigned long host_cr3, host_cr4;	/* values in the VMCS */
+	u64 host_xcr0;
+
+	/* Guest state not held in the VMCS. [v] */
+	unsigned long cr0;		/* guest's view */
+	unsigned long cr4;		/* guest's view */
+	unsigned long cr2;
+	unsigned long cr8;
+	u64 efer;			/* guest's view, LMA included */
+	u64 apic_base;
+	u64 kernel_gs_base;
+	u64 star, lstar, cstar, sfmask;
+	u64 tsc_aux;
+	u64 xcr0;
+	unsigned long dr[4];
+	unsigned long dr6;
+	struct fpu_guest guest_fpu;
+
+	struct vtx_pio pio;		/* [v] */
+	struct vtx_event event;		/* [v] */
+
+	/* Exit information of the last VM exit. [v] */
+	u32 exit_reason;
+	unsigned long exit_qual;
+	bool entry_failed;
+	int last_cpu;
+
+	u64 nr_exits;			/* [v] */
+};
+
+/* vmx.c: VMX lifecycle and capabilities. */
+int vtx_vmx_init(void);
+void vtx_vmx_exit(void);
+int vtx_vmx_get(void);
+void vtx_vmx_put(void);
+
+/* vm.c */
+int vtx_create_vm(unsigned long type);
+void vtx_vm_put(struct vtx_vm *vm);
+struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn);
+int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len);
+int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
+			 size_t len);
+
+/* vcpu.c */
+int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id);
+void vtx_vcpu_free(struct vtx_vcpu *vcpu);
+
+/* ept.c */
+int vtx_ept_init(struct vtx_vm *vm);
+void vtx_ept_destroy(struct vtx_vm *vm);
+int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write);
+void vtx_ept_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages);
+void vtx_ept_flush(struct vtx_vm *vm);
+
+/* main.c */
+long vtx_check_extension(unsigned long cap);
+extern struct mutex vtx_vms_lock;
+extern struct list_head vtx_vms;
+
+#endif /* VTX_H */
