@@ -27,8 +27,7 @@
 
 typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 
-/* Exit qualification of I/O instructions (SDM table "Exit Qualification
- * for I/O Instructions"). */
+/* Exit qualification of I/O instructions (SDM, "Exit Qualification"). */
 #define IO_QUAL_SIZE_MASK	7
 #define IO_QUAL_IN		BIT(3)
 #define IO_QUAL_STRING		BIT(4)
@@ -90,8 +89,10 @@ static inline void reg_write(struct vtx_vcpu *vcpu, int reg,
 		vcpu->regs[reg] = val;
 }
 
-/* Write the low @bytes of a register as an instruction of that size
- * would: 32-bit writes zero the upper half, 8/16-bit ones keep it. */
+/*
+ * Write the low @bytes of a register as an instruction of that size
+ * would: 32-bit writes zero the upper half, 8/16-bit ones keep it.
+ */
 static void reg_write_sized(struct vtx_vcpu *vcpu, int reg, u64 val,
 			    int bytes)
 {
@@ -305,15 +306,20 @@ static void cpuid_filter(struct vtx_vcpu *vcpu, u32 leaf, u32 *eax, u32 *ebx,
 	}
 }
 
-/* CPUID answered in the kernel: the host's values with what vtx can't
- * virtualize removed. */
+/*
+ * CPUID answered in the kernel: the host's values with what vtx can't
+ * virtualize removed.
+ */
 static int handle_cpuid(struct vtx_vcpu *vcpu)
 {
 	u32 leaf = vcpu->regs[VTX_RAX], sub = vcpu->regs[VTX_RCX];
 	u32 eax, ebx, ecx, edx;
 
 	if ((leaf & 0xf0000000) == 0x40000000) {
-		eax = ebx = ecx = edx = 0;
+		eax = 0;
+		ebx = 0;
+		ecx = 0;
+		edx = 0;
 	} else {
 		cpuid_count(leaf, sub, &eax, &ebx, &ecx, &edx);
 		cpuid_filter(vcpu, leaf, &eax, &ebx, &ecx, &edx);
@@ -407,7 +413,7 @@ static int gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		if (!(entry & PTE_P))
 			return -EAGAIN;
 		if (level > 1 && (entry & PTE_PS) &&
-		    (level < 4) && (pae || vtx_is_long_mode(vcpu) ||
+		    level < 4 && (pae || vtx_is_long_mode(vcpu) ||
 				    (vcpu->cr4 & X86_CR4_PSE)))
 			break;
 		table = entry;

@@ -134,6 +134,7 @@ void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
 
 	if (moved) {
 		vtx_vmcs_clear(vcpu);
+		/* Pairs with __vmcs_clear(): the old list entry is gone. */
 		smp_rmb();
 		local_irq_disable();
 		list_add(&vcpu->loaded_link, this_cpu_ptr(&loaded_vmcss));

@@ -245,7 +245,7 @@ static int vmxon_this_cpu(void)
 	if (__this_cpu_read(vmx_on))
 		return 0;
 	if (cr4_read_shadow() & X86_CR4_VMXE) {
-		pr_warn_ratelimited("VMX is already on on CPU %d: another hypervisor holds it\n",
+		pr_warn_ratelimited("VMX already enabled on CPU %d: another hypervisor holds it\n",
 				    smp_processor_id());
 		return -EBUSY;
 	}
@@ -350,7 +350,7 @@ static void emergency_unregister(void)
 }
 
 /**
- * vtx_vmx_get() - turn VMX on on all online CPUs for a new VM.
+ * vtx_vmx_get() - enable VMX on all online CPUs for a new VM.
  *
  * Return: 0, -EBUSY if another hypervisor holds VMX on some CPU, or
  * another negative errno; on error nothing is left turned on.

@@ -25,11 +25,21 @@
 #define VTX_FIELD_WIDTH_NAT	0x6000
 #define VTX_FIELD_HIGH		0x0001
 
-#define vtx_check_field(field, width)					\
-	BUILD_BUG_ON_MSG(__builtin_constant_p(field) &&		\
-			 (((field) & VTX_FIELD_WIDTH_MASK) != (width) ||	\
-			  ((field) & VTX_FIELD_HIGH)),			\
-			 "VMCS field of the wrong width")
+/*
+ * A fault on a VMX instruction goes through the exception table to label
+ * 2, which jumps to the C label; the normal path skips over it.
+ *
+ * A constant field of the wrong width is a build error.  The functions
+ * below are always inlined, so the check sees the caller's constant.
+ */
+static __always_inline void vtx_check_field(unsigned long field,
+					    unsigned long width)
+{
+	BUILD_BUG_ON_MSG(__builtin_constant_p(field) &&
+			 ((field & VTX_FIELD_WIDTH_MASK) != width ||
+			  (field & VTX_FIELD_HIGH)),
+			 "VMCS field of the wrong width");
+}
 
 /* What went wrong, for the log. */
 enum vtx_insn_fail {
@@ -52,7 +62,10 @@ static __always_inline unsigned long __vtx_vmread(unsigned long field)
 
 	asm_goto_output("1: vmread %[field], %[value]\n\t"
 			  "jna %l[fail]\n\t"
-			  _ASM_EXTABLE(1b, %l[fault])
+			  "jmp 3f\n"
+			  "2:\tjmp %l[fault]\n"
+			  "3:\n\t"
+			  _ASM_EXTABLE(1b, 2b)
 			  : [value] "=rm" (value)
 			  : [field] "r" (field)
 			  : "cc"
@@ -71,7 +84,10 @@ static __always_inline void __vtx_vmwrite(unsigned long field,
 {
 	asm goto("1: vmwrite %[value], %[field]\n\t"
 			  "jna %l[fail]\n\t"
-			  _ASM_EXTABLE(1b, %l[fault])
+			  "jmp 3f\n"
+			  "2:\tjmp %l[fault]\n"
+			  "3:\n\t"
+			  _ASM_EXTABLE(1b, 2b)
 			  : : [field] "r" (field), [value] "rm" (value)
 			  : "cc" : fail, fault);
 	return;
@@ -82,55 +98,103 @@ fault:
 	vtx_vmx_insn_failed("vmwrite", field, VTX_FAIL_FAULT);
 }
 
-#define vmcs_read16(f)	({ vtx_check_field(f, VTX_FIELD_WIDTH_16);	\
-			   (u16)__vtx_vmread(f); })
-#define vmcs_read32(f)	({ vtx_check_field(f, VTX_FIELD_WIDTH_32);	\
-			   (u32)__vtx_vmread(f); })
-#define vmcs_read64(f)	({ vtx_check_field(f, VTX_FIELD_WIDTH_64);	\
-			   (u64)__vtx_vmread(f); })
-#define vmcs_readl(f)	({ vtx_check_field(f, VTX_FIELD_WIDTH_NAT);	\
-			   __vtx_vmread(f); })
-
-#define vmcs_write16(f, v)	do { vtx_check_field(f, VTX_FIELD_WIDTH_16); \
-				     __vtx_vmwrite(f, (u16)(v)); } while (0)
-#define vmcs_write32(f, v)	do { vtx_check_field(f, VTX_FIELD_WIDTH_32); \
-				     __vtx_vmwrite(f, (u32)(v)); } while (0)
-#define vmcs_write64(f, v)	do { vtx_check_field(f, VTX_FIELD_WIDTH_64); \
-				     __vtx_vmwrite(f, (u64)(v)); } while (0)
-#define vmcs_writel(f, v)	do { vtx_check_field(f, VTX_FIELD_WIDTH_NAT); \
-				     __vtx_vmwrite(f, (unsigned long)(v)); } \
-				while (0)
-
-/*
- * Instructions taking a 64-bit physical address operand in memory.
- * Return 0 on success or -EIO after reporting the failure.
- */
-#define VTX_DEFINE_PA_INSN(name, mnemonic)				\
-static __always_inline int name(u64 pa)					\
-{									\
-	asm goto("1: " mnemonic " %[pa]\n\t"			\
-			  "jna %l[fail]\n\t"				\
-			  _ASM_EXTABLE(1b, %l[fault])			\
-			  : : [pa] "m" (pa) : "cc", "memory"		\
-			  : fail, fault);				\
-	return 0;							\
-fail:									\
-	vtx_vmx_insn_failed(mnemonic, pa, VTX_FAIL_VALID);		\
-	return -EIO;							\
-fault:									\
-	vtx_vmx_insn_failed(mnemonic, pa, VTX_FAIL_FAULT);		\
-	return -EIO;							\
+static __always_inline u16 vmcs_read16(unsigned long field)
+{
+	vtx_check_field(field, VTX_FIELD_WIDTH_16);
+	return (u16)__vtx_vmread(field);
 }
 
-VTX_DEFINE_PA_INSN(vtx_vmclear, "vmclear")
-VTX_DEFINE_PA_INSN(vtx_vmptrld, "vmptrld")
+static __always_inline void vmcs_write16(unsigned long field, u16 value)
+{
+	vtx_check_field(field, VTX_FIELD_WIDTH_16);
+	__vtx_vmwrite(field, value);
+}
+
+static __always_inline u32 vmcs_read32(unsigned long field)
+{
+	vtx_check_field(field, VTX_FIELD_WIDTH_32);
+	return (u32)__vtx_vmread(field);
+}
+
+static __always_inline void vmcs_write32(unsigned long field, u32 value)
+{
+	vtx_check_field(field, VTX_FIELD_WIDTH_32);
+	__vtx_vmwrite(field, value);
+}
+
+static __always_inline u64 vmcs_read64(unsigned long field)
+{
+	vtx_check_field(field, VTX_FIELD_WIDTH_64);
+	return (u64)__vtx_vmread(field);
+}
+
+static __always_inline void vmcs_write64(unsigned long field, u64 value)
+{
+	vtx_check_field(field, VTX_FIELD_WIDTH_64);
+	__vtx_vmwrite(field, value);
+}
+
+static __always_inline unsigned long vmcs_readl(unsigned long field)
+{
+	vtx_check_field(field, VTX_FIELD_WIDTH_NAT);
+	return __vtx_vmread(field);
+}
+
+static __always_inline void vmcs_writel(unsigned long field, unsigned long value)
+{
+	vtx_check_field(field, VTX_FIELD_WIDTH_NAT);
+	__vtx_vmwrite(field, value);
+}
+
+/*
+ * VMCLEAR/VMPTRLD take the VMCS's physical address in memory.
+ * Return 0 on success or -EIO after reporting the failure.
+ */
+static __always_inline int vtx_vmclear(u64 pa)
+{
+	asm goto("1: vmclear %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 "jmp 3f\n"
+		 "2:\tjmp %l[fault]\n"
+		 "3:\n\t"
+		 _ASM_EXTABLE(1b, 2b)
+		 : : [pa] "m" (pa) : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	vtx_vmx_insn_failed("vmclear", pa, VTX_FAIL_VALID);
+	return -EIO;
+fault:
+	vtx_vmx_insn_failed("vmclear", pa, VTX_FAIL_FAULT);
+	return -EIO;
+}
+
+static __always_inline int vtx_vmptrld(u64 pa)
+{
+	asm goto("1: vmptrld %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 "jmp 3f\n"
+		 "2:\tjmp %l[fault]\n"
+		 "3:\n\t"
+		 _ASM_EXTABLE(1b, 2b)
+		 : : [pa] "m" (pa) : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	vtx_vmx_insn_failed("vmptrld", pa, VTX_FAIL_VALID);
+	return -EIO;
+fault:
+	vtx_vmx_insn_failed("vmptrld", pa, VTX_FAIL_FAULT);
+	return -EIO;
+}
 
 /* VMXON has no current VMCS to report into: just the flags. */
 static __always_inline int vtx_vmxon(u64 pa)
 {
 	asm goto("1: vmxon %[pa]\n\t"
 			  "jna %l[fail]\n\t"
-			  _ASM_EXTABLE(1b, %l[fail])
+			  "jmp 3f\n"
+			  "2:\tjmp %l[fail]\n"
+			  "3:\n\t"
+			  _ASM_EXTABLE(1b, 2b)
 			  : : [pa] "m" (pa) : "cc", "memory" : fail);
 	return 0;
 fail:
@@ -140,7 +204,10 @@ fail:
 static __always_inline void vtx_vmxoff(void)
 {
 	asm goto("1: vmxoff\n\t"
-			  _ASM_EXTABLE(1b, %l[fault])
+	"jmp 3f\n"
+	"2:\tjmp %l[fault]\n"
+	"3:\n\t"
+	_ASM_EXTABLE(1b, 2b)
 			  : : : "cc", "memory" : fault);
 fault:
 	return;
@@ -152,22 +219,39 @@ struct vtx_inv_desc {
 	u64 b;
 };
 
-#define VTX_DEFINE_INV_INSN(name, mnemonic)				\
-static __always_inline void name(unsigned long type, u64 a, u64 b)	\
-{									\
-	struct vtx_inv_desc desc = { a, b };				\
-									\
-	asm goto("1: " mnemonic " %[desc], %[type]\n\t"	\
-			  "jna %l[fail]\n\t"				\
-			  _ASM_EXTABLE(1b, %l[fail])			\
-			  : : [desc] "m" (desc), [type] "r" (type)	\
-			  : "cc", "memory" : fail);			\
-	return;								\
-fail:									\
-	vtx_vmx_insn_failed(mnemonic, type, VTX_FAIL_VALID);		\
+static __always_inline void vtx_invept(unsigned long type, u64 eptp, u64 gpa)
+{
+	struct vtx_inv_desc desc = { eptp, gpa };
+
+	asm goto("1: invept %[desc], %[type]\n\t"
+		 "jna %l[fail]\n\t"
+		 "jmp 3f\n"
+		 "2:\tjmp %l[fail]\n"
+		 "3:\n\t"
+		 _ASM_EXTABLE(1b, 2b)
+		 : : [desc] "m" (desc), [type] "r" (type)
+		 : "cc", "memory" : fail);
+	return;
+fail:
+	vtx_vmx_insn_failed("invept", type, VTX_FAIL_VALID);
 }
 
-VTX_DEFINE_INV_INSN(vtx_invept, "invept")
-VTX_DEFINE_INV_INSN(vtx_invvpid, "invvpid")
+static __always_inline void vtx_invvpid(unsigned long type, u16 vpid,
+					u64 gva)
+{
+	struct vtx_inv_desc desc = { vpid, gva };
+
+	asm goto("1: invvpid %[desc], %[type]\n\t"
+		 "jna %l[fail]\n\t"
+		 "jmp 3f\n"
+		 "2:\tjmp %l[fail]\n"
+		 "3:\n\t"
+		 _ASM_EXTABLE(1b, 2b)
+		 : : [desc] "m" (desc), [type] "r" (type)
+		 : "cc", "memory" : fail);
+	return;
+fail:
+	vtx_vmx_insn_failed("invvpid", type, VTX_FAIL_VALID);
+}
 
 #endif /* VTX_VMX_OPS_H */
