@@ -18,12 +18,10 @@
 #include <linux/sched.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
+#include <asm/irq_vectors.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include "vmcs.h"
-
-/* CPUID.(EAX=7,ECX=0):ECX bit 7, CET shadow stacks (no name in 6.1). */
-#define CPUID7_ECX_CET_SS	BIT(7)
 
 typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 
@@ -69,11 +67,6 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 #define PF_ERR_PRESENT		BIT(0)
 #define PF_ERR_WRITE		BIT(1)
 #define PF_ERR_USER		BIT(2)
-
-/* KVM's MSR_IA32_MISC_ENABLE reset value. */
-#define VTX_MISC_ENABLE		(MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | \
-				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL)
-#define VTX_UCODE_REV		0x100000000ull
 
 static inline unsigned long reg_read(struct vtx_vcpu *vcpu, int reg)
 {
@@ -172,20 +165,90 @@ static int inject_ud(struct vtx_vcpu *vcpu)
 	return 1;
 }
 
-/* Called with interrupts disabled right before VM entry. */
+static inline u32 interruptibility(void)
+{
+	return vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+}
+
+/**
+ * vtx_interrupt_allowed() - the guest would take an external interrupt now.
+ * @vcpu:	the loaded vCPU
+ */
+bool vtx_interrupt_allowed(struct vtx_vcpu *vcpu)
+{
+	return (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(interruptibility() & (GUEST_INTR_STATE_STI |
+				       GUEST_INTR_STATE_MOV_SS));
+}
+
+static bool nmi_allowed(void)
+{
+	return !(interruptibility() & (GUEST_INTR_STATE_STI |
+				       GUEST_INTR_STATE_MOV_SS |
+				       GUEST_INTR_STATE_NMI));
+}
+
+/**
+ * vtx_ready_for_interrupt() - KVM's ready_for_interrupt_injection: the
+ * guest can take an interrupt and none is queued or half-delivered.
+ * @vcpu:	the loaded vCPU
+ */
+bool vtx_ready_for_interrupt(struct vtx_vcpu *vcpu)
+{
+	return vtx_interrupt_allowed(vcpu) && !vcpu->irq_pending &&
+	       !vcpu->event.valid;
+}
+
+static void set_window_exiting(struct vtx_vcpu *vcpu, u32 bit, bool on)
+{
+	u32 proc = vcpu->proc_ctl;
+
+	proc = on ? proc | bit : proc & ~bit;
+	if (proc != vcpu->proc_ctl) {
+		vcpu->proc_ctl = proc;
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	}
+}
+
+/**
+ * vtx_inject_pending_event() - program the next event into VM entry.
+ * @vcpu:	the loaded vCPU; interrupts disabled, right before entry
+ *
+ * Priority: a queued exception or half-delivered event, then an NMI, then
+ * the interrupt queued by KVM_INTERRUPT when the guest can take it.  What
+ * can't go in now opens an interrupt or NMI window exit instead.
+ */
 void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 {
 	struct vtx_event *ev = &vcpu->event;
+	bool want_irq_window;
 
-	if (!ev->valid)
-		return;
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, ev->info);
-	if (ev->info & INTR_INFO_DELIVER_CODE_MASK)
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
-	if (ev->insn_len)
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
-	/* If delivery is cut short by an exit, IDT-vectoring re-queues it. */
-	ev->valid = false;
+	if (ev->valid) {
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, ev->info);
+		if (ev->info & INTR_INFO_DELIVER_CODE_MASK)
+			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+				     ev->error_code);
+		if (ev->insn_len)
+			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
+		/* Cut short by an exit, IDT-vectoring queues it again. */
+		ev->valid = false;
+	} else if (vcpu->nmi_pending && nmi_allowed()) {
+		vcpu->nmi_pending--;
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR |
+			     INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
+	} else if (vcpu->irq_pending && vtx_interrupt_allowed(vcpu)) {
+		vcpu->irq_pending = false;
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vcpu->irq_vector |
+			     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+	}
+
+	want_irq_window = vcpu->irq_pending ||
+			  READ_ONCE(vcpu->run->request_interrupt_window);
+	set_window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING,
+			   want_irq_window);
+	if (vtx_caps.pin & PIN_BASED_VIRTUAL_NMIS)
+		set_window_exiting(vcpu, CPU_BASED_NMI_WINDOW_EXITING,
+				   vcpu->nmi_pending);
 }
 
 /*
@@ -258,76 +321,28 @@ static int handle_external_interrupt(struct vtx_vcpu *vcpu)
 	return 1;
 }
 
+/* The window opened: the entry path injects what waits, or exits. */
+static int handle_window(struct vtx_vcpu *vcpu)
+{
+	return 1;
+}
+
 static int handle_triple_fault(struct vtx_vcpu *vcpu)
 {
 	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
 	return 0;
 }
 
-static void cpuid_filter(struct vtx_vcpu *vcpu, u32 leaf, u32 *eax, u32 *ebx,
-			 u32 *ecx, u32 *edx)
-{
-	switch (leaf) {
-	case 1:
-		/* Hide VMX, SMX, MONITOR, PDCM, DTES64, x2APIC, DS. */
-		*ecx &= ~(BIT(X86_FEATURE_VMX & 31) | BIT(X86_FEATURE_SMX & 31) |
-			  BIT(X86_FEATURE_MWAIT & 31) |
-			  BIT(X86_FEATURE_PDCM & 31) |
-			  BIT(X86_FEATURE_DTES64 & 31) |
-			  BIT(X86_FEATURE_X2APIC & 31) |
-			  BIT(X86_FEATURE_OSXSAVE & 31));
-		*ecx |= BIT(X86_FEATURE_HYPERVISOR & 31);
-		/* OSXSAVE mirrors the guest's CR4.OSXSAVE. */
-		if (vcpu->cr4 & X86_CR4_OSXSAVE)
-			*ecx |= BIT(X86_FEATURE_OSXSAVE & 31);
-		*edx &= ~(BIT(X86_FEATURE_DS & 31) | BIT(X86_FEATURE_ACPI & 31));
-		/* Initial APIC id = vCPU id. */
-		*ebx = (*ebx & 0x00ffffff) | (vcpu->id << 24);
-		break;
-	case 6:
-	case 0xa:
-		*eax = *ebx = *ecx = *edx = 0;
-		break;
-	case 7:
-		/* Features needing controls vtx does not enable. */
-		*ebx &= ~(BIT(X86_FEATURE_INVPCID & 31) |
-			  BIT(X86_FEATURE_SGX & 31) |
-			  BIT(X86_FEATURE_INTEL_PT & 31) |
-			  BIT(X86_FEATURE_MPX & 31));
-		*ecx &= ~(BIT(X86_FEATURE_PKU & 31) | BIT(X86_FEATURE_OSPKE & 31) |
-			  BIT(X86_FEATURE_LA57 & 31) |
-			  BIT(X86_FEATURE_WAITPKG & 31) |
-			  CPUID7_ECX_CET_SS);
-		*edx = 0;
-		break;
-	case 0x80000001:
-		*edx &= ~BIT(X86_FEATURE_RDTSCP & 31);
-		break;
-	}
-}
-
-/*
- * CPUID answered in the kernel: the host's values with what vtx can't
- * virtualize removed.
- */
+/* CPUID answered in the kernel from the vCPU's KVM_SET_CPUID2 table. */
 static int handle_cpuid(struct vtx_vcpu *vcpu)
 {
-	u32 leaf = vcpu->regs[VTX_RAX], sub = vcpu->regs[VTX_RCX];
-	u32 eax, ebx, ecx, edx;
+	u32 regs[4];
 
-	if ((leaf & 0xf0000000) == 0x40000000) {
-		eax = 0;
-		ebx = 0;
-		ecx = 0;
-		edx = 0;
-	} else {
-		cpuid_count(leaf, sub, &eax, &ebx, &ecx, &edx);
-		cpuid_filter(vcpu, leaf, &eax, &ebx, &ecx, &edx);
-	}
-	vcpu->regs[VTX_RAX] = eax;
-	vcpu->regs[VTX_RBX] = ebx;
-	vcpu->regs[VTX_RCX] = ecx;
-	vcpu->regs[VTX_RDX] = edx;
+	vtx_cpuid_lookup(vcpu, vcpu->regs[VTX_RAX], vcpu->regs[VTX_RCX], regs);
+	vcpu->regs[VTX_RAX] = regs[0];
+	vcpu->regs[VTX_RBX] = regs[1];
+	vcpu->regs[VTX_RCX] = regs[2];
+	vcpu->regs[VTX_RDX] = regs[3];
 	return skip_exit_instruction(vcpu);
 }
 
@@ -338,14 +353,39 @@ static int handle_hlt(struct vtx_vcpu *vcpu)
 	return 0;
 }
 
-/* VMCALL with KVM's convention: RAX = number, result in RAX. */
+/*
+ * VMCALL with KVM's convention: RAX = number, RBX, RCX, RDX, RSI = args,
+ * result in RAX.  Numbers userspace claimed with KVM_CAP_EXIT_HYPERCALL
+ * exit as KVM_EXIT_HYPERCALL; the rest get -KVM_ENOSYS (-KVM_EPERM from
+ * CPL > 0), since vtx implements no hypercall in the kernel.
+ */
 static int handle_vmcall(struct vtx_vcpu *vcpu)
 {
-	unsigned long ret = -KVM_ENOSYS;
+	unsigned long nr = vcpu->regs[VTX_RAX], ret = -KVM_ENOSYS;
+	bool longmode = in_64bit_code();
+	struct kvm_run *run = vcpu->run;
 
-	if ((VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES))) != 0)
+	if (!longmode)
+		nr = (u32)nr;
+	if (VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES)) != 0) {
 		ret = -KVM_EPERM;
-	if (!in_64bit_code())
+	} else if (nr < BITS_PER_LONG &&
+		   (READ_ONCE(vcpu->vm->hypercall_exits) & BIT_ULL(nr))) {
+		run->exit_reason = KVM_EXIT_HYPERCALL;
+		run->hypercall.nr = nr;
+		run->hypercall.args[0] = vcpu->regs[VTX_RBX];
+		run->hypercall.args[1] = vcpu->regs[VTX_RCX];
+		run->hypercall.args[2] = vcpu->regs[VTX_RDX];
+		run->hypercall.args[3] = vcpu->regs[VTX_RSI];
+		run->hypercall.args[4] = 0;
+		run->hypercall.args[5] = 0;
+		run->hypercall.ret = 0;
+		run->hypercall.longmode = longmode;
+		vcpu->pio.kind = VTX_IO_HYPERCALL;
+		vcpu->pio.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+		return 0;
+	}
+	if (!longmode)
 		ret = (u32)ret;
 	vcpu->regs[VTX_RAX] = ret;
 	return skip_exit_instruction(vcpu);
@@ -589,6 +629,11 @@ int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
 	case VTX_IO_PIO_OUT:
 		skip_instruction(vcpu, pio->insn_len);
 		return 1;
+	case VTX_IO_HYPERCALL:
+		vcpu->regs[VTX_RAX] = in_64bit_code() ? vcpu->run->hypercall.ret :
+			(u32)vcpu->run->hypercall.ret;
+		skip_instruction(vcpu, pio->insn_len);
+		return 1;
 	case VTX_IO_STR:
 		break;
 	default:
@@ -755,145 +800,11 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 	return skip_exit_instruction(vcpu);
 }
 
-/* MSRs */
-
-static int msr_read(struct vtx_vcpu *vcpu, u32 index, u64 *data)
-{
-	switch (index) {
-	case MSR_EFER:
-		*data = vcpu->efer;
-		break;
-	case MSR_IA32_APICBASE:
-		*data = vcpu->apic_base;
-		break;
-	case MSR_IA32_TSC:
-		*data = rdtsc() + vmcs_read64(TSC_OFFSET);
-		break;
-	case MSR_IA32_SYSENTER_CS:
-		*data = vmcs_read32(GUEST_SYSENTER_CS);
-		break;
-	case MSR_IA32_SYSENTER_ESP:
-		*data = vmcs_readl(GUEST_SYSENTER_ESP);
-		break;
-	case MSR_IA32_SYSENTER_EIP:
-		*data = vmcs_readl(GUEST_SYSENTER_EIP);
-		break;
-	case MSR_FS_BASE:
-		*data = vmcs_readl(GUEST_FS_BASE);
-		break;
-	case MSR_GS_BASE:
-		*data = vmcs_readl(GUEST_GS_BASE);
-		break;
-	case MSR_KERNEL_GS_BASE:
-		preempt_disable();
-		if (vcpu->guest_state_loaded)
-			rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
-		*data = vcpu->kernel_gs_base;
-		preempt_enable();
-		break;
-	case MSR_STAR:
-		*data = vcpu->star;
-		break;
-	case MSR_LSTAR:
-		*data = vcpu->lstar;
-		break;
-	case MSR_CSTAR:
-		*data = vcpu->cstar;
-		break;
-	case MSR_SYSCALL_MASK:
-		*data = vcpu->sfmask;
-		break;
-	case MSR_IA32_CR_PAT:
-		*data = vmcs_read64(GUEST_IA32_PAT);
-		break;
-	case MSR_IA32_MISC_ENABLE:
-		*data = VTX_MISC_ENABLE;
-		break;
-	case MSR_IA32_UCODE_REV:
-		*data = VTX_UCODE_REV;
-		break;
-	default:
-		return -ENOENT;
-	}
-	return 0;
-}
-
-static bool efer_valid(struct vtx_vcpu *vcpu, u64 efer)
-{
-	if (efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
-		return false;
-	/* LME can't change while paging is on. */
-	if ((vcpu->cr0 & X86_CR0_PG) && ((efer ^ vcpu->efer) & EFER_LME))
-		return false;
-	return true;
-}
-
-static int msr_write(struct vtx_vcpu *vcpu, u32 index, u64 data)
-{
-	switch (index) {
-	case MSR_EFER:
-		if (!efer_valid(vcpu, data))
-			return -EINVAL;
-		/* LMA is the processor's, not the writer's. */
-		vtx_set_efer(vcpu, (data & ~EFER_LMA) | (vcpu->efer & EFER_LMA));
-		break;
-	case MSR_IA32_APICBASE:
-		vcpu->apic_base = data;
-		break;
-	case MSR_IA32_TSC:
-		vmcs_write64(TSC_OFFSET, data - rdtsc());
-		break;
-	case MSR_IA32_SYSENTER_CS:
-		vmcs_write32(GUEST_SYSENTER_CS, data);
-		break;
-	case MSR_IA32_SYSENTER_ESP:
-		vmcs_writel(GUEST_SYSENTER_ESP, data);
-		break;
-	case MSR_IA32_SYSENTER_EIP:
-		vmcs_writel(GUEST_SYSENTER_EIP, data);
-		break;
-	case MSR_FS_BASE:
-		vmcs_writel(GUEST_FS_BASE, data);
-		break;
-	case MSR_GS_BASE:
-		vmcs_writel(GUEST_GS_BASE, data);
-		break;
-	case MSR_KERNEL_GS_BASE:
-		preempt_disable();
-		vcpu->kernel_gs_base = data;
-		if (vcpu->guest_state_loaded)
-			wrmsrl(MSR_KERNEL_GS_BASE, data);
-		preempt_enable();
-		break;
-	case MSR_STAR:
-		vcpu->star = data;
-		break;
-	case MSR_LSTAR:
-		vcpu->lstar = data;
-		break;
-	case MSR_CSTAR:
-		vcpu->cstar = data;
-		break;
-	case MSR_SYSCALL_MASK:
-		vcpu->sfmask = data;
-		break;
-	case MSR_IA32_CR_PAT:
-		vmcs_write64(GUEST_IA32_PAT, data);
-		break;
-	case MSR_IA32_MISC_ENABLE:
-	case MSR_IA32_UCODE_REV:
-		break;
-	default:
-		return -ENOENT;
-	}
-	return 0;
-}
-
 static int handle_rdmsr(struct vtx_vcpu *vcpu)
 {
 	u64 data;
 
-	if (msr_read(vcpu, vcpu->regs[VTX_RCX], &data))
+	if (vtx_get_msr(vcpu, vcpu->regs[VTX_RCX], &data))
 		return inject_gp(vcpu);
 	vcpu->regs[VTX_RAX] = (u32)data;
 	vcpu->regs[VTX_RDX] = data >> 32;
@@ -904,7 +815,7 @@ static int handle_wrmsr(struct vtx_vcpu *vcpu)
 {
 	u64 data = (u32)vcpu->regs[VTX_RAX] | ((u64)vcpu->regs[VTX_RDX] << 32);
 
-	if (msr_write(vcpu, vcpu->regs[VTX_RCX], data))
+	if (vtx_set_msr(vcpu, vcpu->regs[VTX_RCX], data, false))
 		return inject_gp(vcpu);
 	return skip_exit_instruction(vcpu);
 }
@@ -912,19 +823,9 @@ static int handle_wrmsr(struct vtx_vcpu *vcpu)
 static int handle_xsetbv(struct vtx_vcpu *vcpu)
 {
 	u64 val = (u32)vcpu->regs[VTX_RAX] | ((u64)vcpu->regs[VTX_RDX] << 32);
-	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
-		     XFEATURE_MASK_Hi16_ZMM;
 
-	if ((u32)vcpu->regs[VTX_RCX] != XCR_XFEATURE_ENABLED_MASK)
-		return inject_gp(vcpu);
-	if (!(val & XFEATURE_MASK_FP) || (val & ~vcpu->host_xcr0))
-		return inject_gp(vcpu);
-	if ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE))
-		return inject_gp(vcpu);
-	if ((val & avx512) && ((val & avx512) != avx512 ||
-			       !(val & XFEATURE_MASK_YMM)))
-		return inject_gp(vcpu);
-	if (!(val & XFEATURE_MASK_BNDREGS) != !(val & XFEATURE_MASK_BNDCSR))
+	if ((u32)vcpu->regs[VTX_RCX] != XCR_XFEATURE_ENABLED_MASK ||
+	    !vtx_xcr0_valid(vcpu, val))
 		return inject_gp(vcpu);
 	vcpu->xcr0 = val;
 	return skip_exit_instruction(vcpu);
@@ -958,6 +859,8 @@ static const vtx_exit_handler_t vtx_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_window,
+	[EXIT_REASON_NMI_WINDOW]		= handle_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
 	[EXIT_REASON_INVD]			= skip_exit_instruction,

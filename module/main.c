@@ -37,7 +37,22 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_USER_NMI:
+	case KVM_CAP_ENABLE_CAP_VM:
 		return 1;
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
+	case KVM_CAP_XSAVE2:
+		return vtx_xsave_size();
+	case KVM_CAP_EXIT_HYPERCALL:
+		return VTX_EXIT_HYPERCALL_MASK;
 	case KVM_CAP_NR_VCPUS:
 		return min_t(unsigned int, num_online_cpus(), VTX_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:
@@ -54,6 +69,8 @@ long vtx_check_extension(unsigned long cap)
 static long vtx_dev_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
+	void __user *argp = (void __user *)arg;
+
 	switch (ioctl) {
 	case KVM_GET_API_VERSION:
 		return arg ? -EINVAL : KVM_API_VERSION;
@@ -63,6 +80,14 @@ static long vtx_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return vtx_check_extension(arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : VTX_VCPU_MMAP_PAGES * PAGE_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return vtx_ioctl_get_supported_cpuid(argp);
+	case KVM_GET_MSR_INDEX_LIST:
+		return vtx_ioctl_msr_index_list(argp);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return vtx_ioctl_msr_feature_list(argp);
+	case KVM_GET_MSRS:
+		return vtx_ioctl_msrs(NULL, argp, false);
 	default:
 		/* KVM's answer for a system ioctl it does not know. */
 		return -EINVAL;
@@ -93,10 +118,16 @@ static int __init vtx_init(void)
 		return r;
 	}
 	vtx_vmcs_percpu_init();
+	r = vtx_msr_init();
+	if (r) {
+		vtx_vmx_exit();
+		return r;
+	}
 	preempt_notifier_inc();
 	r = misc_register(&vtx_dev);
 	if (r) {
 		preempt_notifier_dec();
+		vtx_msr_exit();
 		vtx_vmx_exit();
 		return r;
 	}
@@ -108,6 +139,7 @@ static void __exit vtx_exit(void)
 {
 	misc_deregister(&vtx_dev);
 	preempt_notifier_dec();
+	vtx_msr_exit();
 	vtx_vmx_exit();
 	pr_info("unloaded\n");
 }

@@ -101,6 +101,7 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 		return 1;
 	}
 	vtx_update_host_cr(vcpu);
+	vtx_load_guest_uret_msrs(vcpu);
 	vtx_inject_pending_event(vcpu);
 	if (guest_xcr0_live(vcpu))
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
@@ -108,6 +109,7 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 		native_write_cr2(vcpu->cr2);
 
 	vcpu->last_cpu = smp_processor_id();
+	vcpu->ran = true;
 	r = vtx_vmenter(vcpu, vcpu->launched);
 
 	vcpu->cr2 = native_read_cr2();
@@ -171,13 +173,20 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 		r = vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			break;
+		/* Userspace asked to inject an interrupt: the window is open. */
+		if (READ_ONCE(run->request_interrupt_window) &&
+		    vtx_ready_for_interrupt(vcpu)) {
+			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			r = 0;
+			break;
+		}
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 
 	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
 	run->cr8 = vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
-	run->ready_for_interrupt_injection = 0;
+	run->ready_for_interrupt_injection = vtx_ready_for_interrupt(vcpu);
 	return r;
 }
 
@@ -314,6 +323,11 @@ static long vcpu_ioctl_locked(struct vtx_vcpu *vcpu, unsigned int ioctl,
 			      unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
+	long r;
+
+	r = vtx_vcpu_state_ioctl(vcpu, ioctl, argp);
+	if (r != -ENOIOCTLCMD)
+		return r;
 
 	switch (ioctl) {
 	case KVM_RUN:
@@ -422,6 +436,7 @@ void vtx_vcpu_free(struct vtx_vcpu *vcpu)
 	vtx_vmcs_clear(vcpu);
 	vtx_free_vmcs(vcpu->vmcs);
 	vtx_free_vpid(vcpu->vpid);
+	kfree(vcpu->cpuid);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
@@ -455,6 +470,7 @@ static struct vtx_vcpu *vcpu_alloc(struct vtx_vm *vm, u32 id)
 	vcpu->vpid = vtx_alloc_vpid();
 	vcpu->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->has_tsc_aux = vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	vcpu->regs[VTX_RDX] = RESET_RDX;
 	return vcpu;
 }

@@ -202,6 +202,21 @@ static int set_memory_region(struct vtx_vm *vm,
 	return r;
 }
 
+/* KVM_ENABLE_CAP on the VM: only KVM_CAP_EXIT_HYPERCALL exists. */
+static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
+{
+	if (cap->flags)
+		return -EINVAL;
+	switch (cap->cap) {
+	case KVM_CAP_EXIT_HYPERCALL:
+		if (cap->args[0] & ~(u64)VTX_EXIT_HYPERCALL_MASK)
+			return -EINVAL;
+		WRITE_ONCE(vm->hypercall_exits, cap->args[0]);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 			 unsigned long arg)
 {
@@ -230,6 +245,13 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return 0;
 	case KVM_CHECK_EXTENSION:
 		return vtx_check_extension(arg);
+	case KVM_ENABLE_CAP: {
+		struct kvm_enable_cap cap;
+
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		return enable_cap(vm, &cap);
+	}
 	default:
 		/* KVM's answer for a VM ioctl it does not know. */
 		return -ENOTTY;

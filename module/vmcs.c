@@ -269,7 +269,9 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	int seg;
 
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vtx_caps.pin);
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vtx_caps.proc);
+	vcpu->proc_ctl = vtx_caps.proc;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctl);
+	vmcs_write64(MSR_BITMAP, vtx_msr_bitmap_pa());
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vtx_caps.proc2);
 	vmcs_write32(VM_EXIT_CONTROLS, vtx_caps.exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, vtx_caps.entry);

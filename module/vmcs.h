@@ -82,6 +82,12 @@ void vtx_set_segment(const struct kvm_segment *var, int seg);
 void vtx_dump_vmcs(void);
 bool vtx_cr4_valid(unsigned long cr4);
 
+/* state.c */
+long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
+			  void __user *argp);
+unsigned int vtx_xsave_size(void);
+bool vtx_xcr0_valid(struct vtx_vcpu *vcpu, u64 val);
+
 /* exit.c */
 int vtx_handle_exit(struct vtx_vcpu *vcpu);
 void vtx_handle_exit_irqoff(struct vtx_vcpu *vcpu);
@@ -89,6 +95,8 @@ int vtx_complete_userspace_io(struct vtx_vcpu *vcpu);
 void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
 			 u32 error_code);
 void vtx_inject_pending_event(struct vtx_vcpu *vcpu);
+bool vtx_interrupt_allowed(struct vtx_vcpu *vcpu);
+bool vtx_ready_for_interrupt(struct vtx_vcpu *vcpu);
 
 /* Segment indices as in KVM's VCPU_SREG_*; VMCS fields are spaced by 2. */
 enum vtx_sreg {

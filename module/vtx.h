@@ -37,6 +37,19 @@
 #define VTX_PIO_PAGE_OFFSET	1
 #define VTX_VCPU_MMAP_PAGES	2
 
+/* Variable-range MTRRs offered to the guest. */
+#define VTX_NR_VAR_MTRR		8
+#define VTX_NR_FIXED_MTRR	11
+
+/* Hypercalls userspace may take over with KVM_CAP_EXIT_HYPERCALL. */
+#define VTX_EXIT_HYPERCALL_MASK	GENMASK(30, 0)
+
+/* MSRs restored for the host only on return to userspace (msr.c). */
+enum vtx_uret {
+	VTX_URET_STAR, VTX_URET_LSTAR, VTX_URET_CSTAR, VTX_URET_SFMASK,
+	VTX_URET_TSC_AUX, VTX_NR_URET
+};
+
 /* Guest physical addresses are limited to what EPT's 4 levels map. */
 #define VTX_GPA_BITS		48
 
@@ -77,6 +90,7 @@ struct vtx_vm {
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];	/* [s] written once per index */
 	unsigned int nr_vcpus;			/* [s] */
 	u64 tss_addr;				/* [s] accepted, unused with UG */
+	u64 hypercall_exits;			/* [s] KVM_CAP_EXIT_HYPERCALL */
 
 	spinlock_t mmu_lock;			/* protects the EPT tables */
 	u64 *ept_root;				/* [c] PML4 page */
@@ -93,6 +107,7 @@ enum vtx_pending_io {
 	VTX_IO_PIO_IN,		/* IN: copy data into RAX */
 	VTX_IO_PIO_OUT,		/* OUT: nothing left but RIP */
 	VTX_IO_STR,		/* INS/OUTS: update RSI/RDI/RCX, memory */
+	VTX_IO_HYPERCALL,	/* KVM_EXIT_HYPERCALL: RAX from run->hypercall */
 };
 
 /**
@@ -160,15 +175,27 @@ struct vtx_vcpu {
 	u64 efer;			/* guest's view, LMA included */
 	u64 apic_base;
 	u64 kernel_gs_base;
-	u64 star, lstar, cstar, sfmask;
-	u64 tsc_aux;
+	u64 uret[VTX_NR_URET];		/* STAR, LSTAR, ..., see msr.c */
+	bool has_tsc_aux;		/* [c] RDTSCP offered */
+	u64 mtrr_def_type;
+	u64 mtrr_fixed[VTX_NR_FIXED_MTRR];
+	u64 mtrr_var[2 * VTX_NR_VAR_MTRR];
 	u64 xcr0;
 	unsigned long dr[4];
 	unsigned long dr6;
 	struct fpu_guest guest_fpu;
 
+	u32 proc_ctl;			/* [v] cached primary controls */
 	struct vtx_pio pio;		/* [v] */
-	struct vtx_event event;		/* [v] */
+	struct vtx_event event;		/* [v] exception or re-injection */
+	bool irq_pending;		/* [v] KVM_INTERRUPT queued */
+	u8 irq_vector;			/* [v] */
+	u8 nmi_pending;			/* [v] KVM_NMI queued */
+	u32 sipi_vector;		/* [v] stored for VCPU_EVENTS only */
+
+	struct kvm_cpuid_entry2 *cpuid;	/* [v] KVM_SET_CPUID2 table */
+	u32 cpuid_nent;			/* [v] */
+	bool ran;			/* [v] KVM_RUN entered the guest */
 
 	/* Exit information of the last VM exit. [v] */
 	u32 exit_reason;
@@ -203,6 +230,26 @@ void vtx_ept_destroy(struct vtx_vm *vm);
 int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write);
 void vtx_ept_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages);
 void vtx_ept_flush(struct vtx_vm *vm);
+
+/* cpuid.c */
+long vtx_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
+long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu,
+			  struct kvm_cpuid2 __user *argp);
+long vtx_ioctl_get_cpuid2(struct vtx_vcpu *vcpu,
+			  struct kvm_cpuid2 __user *argp);
+void vtx_cpuid_lookup(struct vtx_vcpu *vcpu, u32 leaf, u32 index, u32 *regs);
+
+/* msr.c */
+int vtx_msr_init(void);
+void vtx_msr_exit(void);
+u64 vtx_msr_bitmap_pa(void);
+int vtx_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data);
+int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host);
+void vtx_load_guest_uret_msrs(struct vtx_vcpu *vcpu);
+long vtx_ioctl_msr_index_list(struct kvm_msr_list __user *argp);
+long vtx_ioctl_msr_feature_list(struct kvm_msr_list __user *argp);
+long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
+		    bool set);
 
 /* main.c */
 long vtx_check_extension(unsigned long cap);

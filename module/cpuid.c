@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - CPUID: what vtx supports, the per-vCPU table, and the CPUID exit.
+ *
+ * The supported set is the host's CPUID with every feature vtx does not
+ * virtualize removed (VMX, MONITOR, PMU, PKU, ...).  A vCPU answers CPUID
+ * from the table userspace gave with KVM_SET_CPUID2 and nothing else; like
+ * KVM, a vCPU without a table answers zeros, and a leaf above the maximum
+ * basic or extended leaf answers the maximum basic leaf (Intel behaviour).
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/processor.h>
+#include "vmcs.h"
+
+/* KVM's limit on the entries of one CPUID table. */
+#define VTX_MAX_CPUID_ENTRIES	256
+#define CPUID_BASIC_MAX_LEAF	0x1f
+#define CPUID_EXT_BASE		0x80000000u
+#define CPUID_EXT_MAX_LEAF	0x80000008u
+#define CPUID_SUBLEAF_MAX	64
+#define CPUID7_ECX_CET_SS	BIT(7)
+#define CPUID_TOPO_LEVEL_TYPE	GENMASK(15, 8)
+#define CPUID_CACHE_TYPE	GENMASK(4, 0)
+
+/* Leaves whose output depends on ECX. */
+static bool leaf_indexed(u32 leaf)
+{
+	switch (leaf) {
+	case 4: case 7: case 0xb: case 0xd: case 0xf: case 0x10: case 0x12:
+	case 0x14: case 0x17: case 0x18: case 0x1d: case 0x1e: case 0x1f:
+	case 0x8000001d:
+		return true;
+	}
+	return false;
+}
+
+/* Remove from a host CPUID leaf what vtx does not virtualize. */
+static void filter_leaf(struct kvm_cpuid_entry2 *e)
+{
+	switch (e->function) {
+	case 1:
+		e->ecx &= ~(BIT(X86_FEATURE_VMX & 31) | BIT(X86_FEATURE_SMX & 31) |
+			    BIT(X86_FEATURE_MWAIT & 31) |
+			    BIT(X86_FEATURE_PDCM & 31) |
+			    BIT(X86_FEATURE_DTES64 & 31) |
+			    BIT(X86_FEATURE_DSCPL & 31) |
+			    BIT(X86_FEATURE_EST & 31) |
+			    BIT(X86_FEATURE_TM2 & 31) |
+			    BIT(X86_FEATURE_X2APIC & 31) |
+			    BIT(X86_FEATURE_OSXSAVE & 31));
+		e->ecx |= BIT(X86_FEATURE_HYPERVISOR & 31);
+		e->edx &= ~(BIT(X86_FEATURE_DS & 31) | BIT(X86_FEATURE_ACPI & 31) |
+			    BIT(X86_FEATURE_ACC & 31) | BIT(X86_FEATURE_PBE & 31));
+		/* APIC id and logical count are the VMM's to fill in. */
+		e->ebx &= 0x0000ffff;
+		break;
+	case 5: case 6: case 0xa: case 0xf: case 0x10: case 0x12: case 0x14:
+	case 0x1b: case 0x1c:
+		/* MONITOR, power, PMU, RDT, SGX, PT: not virtualized. */
+		e->eax = 0;
+		e->ebx = 0;
+		e->ecx = 0;
+		e->edx = 0;
+		break;
+	case 7:
+		if (e->index == 0) {
+			e->ebx &= ~(BIT(X86_FEATURE_INVPCID & 31) |
+				    BIT(X86_FEATURE_SGX & 31) |
+				    BIT(X86_FEATURE_INTEL_PT & 31) |
+				    BIT(X86_FEATURE_MPX & 31) |
+				    BIT(X86_FEATURE_RDT_A & 31) |
+				    BIT(X86_FEATURE_CQM & 31));
+			e->ecx &= ~(BIT(X86_FEATURE_PKU & 31) |
+				    BIT(X86_FEATURE_OSPKE & 31) |
+				    BIT(X86_FEATURE_LA57 & 31) |
+				    BIT(X86_FEATURE_WAITPKG & 31) |
+				    CPUID7_ECX_CET_SS);
+			if (!(vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+				e->ecx &= ~BIT(X86_FEATURE_RDPID & 31);
+		}
+		/* SPEC_CTRL, ARCH_CAPABILITIES, ...: MSRs vtx lacks. */
+		e->edx = 0;
+		break;
+	case 0xd:
+		/* Supervisor states (XSS) are not offered. */
+		if (e->index == 1) {
+			e->eax &= BIT(X86_FEATURE_XSAVEOPT & 31) |
+				  BIT(X86_FEATURE_XSAVEC & 31) |
+				  BIT(X86_FEATURE_XGETBV1 & 31);
+			e->ecx = 0;
+			e->edx = 0;
+		}
+		break;
+	case 0x80000001:
+		if (!(vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+			e->edx &= ~BIT(X86_FEATURE_RDTSCP & 31);
+		break;
+	}
+}
+
+static int add_leaf(struct kvm_cpuid_entry2 *out, int n, int max, u32 leaf,
+		    u32 index, bool indexed)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	if (n >= max)
+		return -E2BIG;
+	e = &out[n];
+	memset(e, 0, sizeof(*e));
+	e->function = leaf;
+	e->index = index;
+	e->flags = indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
+	cpuid_count(leaf, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
+	filter_leaf(e);
+	return n + 1;
+}
+
+/* Subleaves of an indexed leaf that exist on this host. */
+static int add_indexed(struct kvm_cpuid_entry2 *out, int n, int max, u32 leaf)
+{
+	u32 i, limit = CPUID_SUBLEAF_MAX, eax, ebx, ecx, edx;
+
+	for (i = 0; i < limit; i++) {
+		cpuid_count(leaf, i, &eax, &ebx, &ecx, &edx);
+		if (leaf == 4 && !(eax & CPUID_CACHE_TYPE))
+			break;
+		if ((leaf == 0xb || leaf == 0x1f) &&
+		    !(ecx & CPUID_TOPO_LEVEL_TYPE) && i)
+			break;
+		if (leaf == 7 && i == 0)
+			limit = min_t(u32, eax + 1, CPUID_SUBLEAF_MAX);
+		if (leaf == 0xd && i > 1 && !eax)
+			continue;
+		if (leaf != 4 && leaf != 7 && leaf != 0xb && leaf != 0xd &&
+		    leaf != 0x1f && i > 0)
+			break;
+		n = add_leaf(out, n, max, leaf, i, true);
+		if (n < 0)
+			return n;
+	}
+	return n;
+}
+
+/**
+ * vtx_supported_cpuid() - fill @out with the CPUID leaves vtx supports.
+ * @out:	array of @max entries
+ * @max:	its size
+ *
+ * Return: the number of entries, or -E2BIG when @max is too small.
+ */
+static int vtx_supported_cpuid(struct kvm_cpuid_entry2 *out, int max)
+{
+	u32 leaf, top, eax, ebx, ecx, edx;
+	int n = 0;
+
+	cpuid(0, &top, &ebx, &ecx, &edx);
+	top = min_t(u32, top, CPUID_BASIC_MAX_LEAF);
+	for (leaf = 0; leaf <= top && n >= 0; leaf++)
+		n = leaf_indexed(leaf) ? add_indexed(out, n, max, leaf) :
+					 add_leaf(out, n, max, leaf, 0, false);
+	cpuid(CPUID_EXT_BASE, &eax, &ebx, &ecx, &edx);
+	top = min_t(u32, eax, CPUID_EXT_MAX_LEAF);
+	for (leaf = CPUID_EXT_BASE; leaf <= top && n >= 0; leaf++)
+		n = add_leaf(out, n, max, leaf, 0, false);
+	return n;
+}
+
+/* KVM_GET_SUPPORTED_CPUID on the system fd. */
+long vtx_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp)
+{
+	struct kvm_cpuid_entry2 *entries;
+	struct kvm_cpuid2 hdr;
+	int n;
+	long r;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < 1)
+		return -E2BIG;
+	hdr.nent = min_t(u32, hdr.nent, VTX_MAX_CPUID_ENTRIES);
+	entries = kcalloc(hdr.nent, sizeof(*entries), GFP_KERNEL);
+	if (!entries)
+		return -ENOMEM;
+	n = vtx_supported_cpuid(entries, hdr.nent);
+	r = n;
+	if (n >= 0) {
+		hdr.nent = n;
+		r = -EFAULT;
+		if (!copy_to_user(argp->entries, entries, n * sizeof(*entries)) &&
+		    !copy_to_user(argp, &hdr, sizeof(hdr)))
+			r = 0;
+	}
+	kfree(entries);
+	return r;
+}
+
+/* KVM_SET_CPUID2: replace the vCPU's table. */
+long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
+{
+	struct kvm_cpuid_entry2 *entries = NULL;
+	struct kvm_cpuid2 hdr;
+	size_t size;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent > VTX_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	size = array_size(sizeof(*entries), hdr.nent);
+	if (hdr.nent) {
+		entries = memdup_user(argp->entries, size);
+		if (IS_ERR(entries))
+			return PTR_ERR(entries);
+	}
+	/* Like KVM: once the vCPU ran, only an identical table is accepted. */
+	if (vcpu->ran && (hdr.nent != vcpu->cpuid_nent ||
+			  (size && memcmp(entries, vcpu->cpuid, size)))) {
+		kfree(entries);
+		return -EINVAL;
+	}
+	kfree(vcpu->cpuid);
+	vcpu->cpuid = entries;
+	vcpu->cpuid_nent = hdr.nent;
+	return 0;
+}
+
+/* KVM_GET_CPUID2: E2BIG when the caller's array is too small. */
+long vtx_ioctl_get_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
+{
+	struct kvm_cpuid2 hdr;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < vcpu->cpuid_nent)
+		return -E2BIG;
+	hdr.nent = vcpu->cpuid_nent;
+	if (copy_to_user(argp->entries, vcpu->cpuid,
+			 array_size(sizeof(*vcpu->cpuid), hdr.nent)) ||
+	    copy_to_user(argp, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	return 0;
+}
+
+static struct kvm_cpuid_entry2 *find_entry(struct vtx_vcpu *vcpu, u32 leaf,
+					   u32 index)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		struct kvm_cpuid_entry2 *e = &vcpu->cpuid[i];
+
+		if (e->function == leaf &&
+		    (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
+		     e->index == index))
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * A leaf above the maximum of its class (basic, hypervisor, extended)
+ * reads as the maximum basic leaf, as on Intel processors.
+ */
+static struct kvm_cpuid_entry2 *out_of_range(struct vtx_vcpu *vcpu, u32 leaf,
+					     u32 index)
+{
+	struct kvm_cpuid_entry2 *basic = find_entry(vcpu, 0, 0), *class;
+
+	if (!basic)
+		return NULL;
+	if (leaf >= 0x40000000 && leaf <= 0x4fffffff)
+		class = find_entry(vcpu, leaf & 0xffffff00, 0);
+	else
+		class = find_entry(vcpu, leaf & CPUID_EXT_BASE, 0);
+	if (class && leaf <= class->eax)
+		return NULL;
+	return find_entry(vcpu, basic->eax, index);
+}
+
+/**
+ * vtx_cpuid_lookup() - the CPUID result the vCPU's table gives.
+ * @vcpu:	the vCPU
+ * @leaf:	EAX
+ * @index:	ECX
+ * @regs:	eax, ebx, ecx, edx out
+ */
+void vtx_cpuid_lookup(struct vtx_vcpu *vcpu, u32 leaf, u32 index, u32 *regs)
+{
+	struct kvm_cpuid_entry2 *e = find_entry(vcpu, leaf, index);
+	bool redirected = false;
+
+	if (!e) {
+		e = out_of_range(vcpu, leaf, index);
+		redirected = e;
+	}
+	if (!e) {
+		memset(regs, 0, 4 * sizeof(*regs));
+		/* Topology leaves keep CL and the x2APIC id in any subleaf. */
+		if (leaf == 0xb || leaf == 0x1f) {
+			e = find_entry(vcpu, leaf, 1);
+			if (e) {
+				regs[2] = index & 0xff;
+				regs[3] = e->edx;
+			}
+		}
+		return;
+	}
+	regs[0] = e->eax;
+	regs[1] = e->ebx;
+	regs[2] = e->ecx;
+	regs[3] = e->edx;
+	/* OSXSAVE follows the guest's CR4, as the processor's does. */
+	if (e->function == 1 && !redirected) {
+		regs[2] &= ~BIT(X86_FEATURE_OSXSAVE & 31);
+		if (vcpu->cr4 & X86_CR4_OSXSAVE)
+			regs[2] |= BIT(X86_FEATURE_OSXSAVE & 31);
+	}
+}

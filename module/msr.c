@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - guest MSRs.
+ *
+ * Where each MSR lives while the guest runs:
+ *  - EFER, PAT, SYSENTER_*, FS/GS base, DEBUGCTL: the VMCS switches them.
+ *  - KERNEL_GS_BASE: loaded by vtx_prepare_switch_to_guest() (SWAPGS can't
+ *    be intercepted), restored before the thread leaves the kernel or is
+ *    scheduled out.
+ *  - STAR, LSTAR, CSTAR, SFMASK, TSC_AUX ("user-return" MSRs): the guest's
+ *    values are written before entry only when they differ from what the
+ *    CPU holds; the host's come back when the thread returns to userspace
+ *    (user-return notifier), not on every exit.
+ *  - Everything else is emulated from vCPU state, or #GP.
+ * The MSR bitmap lets the guest read and write FS/GS base, KERNEL_GS_BASE
+ * and SYSENTER_* without exits, and read the user-return MSRs.
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/user-return-notifier.h>
+#include <asm/msr.h>
+#include <asm/mtrr.h>
+#include "vmcs.h"
+
+/* KVM's limit on entries in one KVM_GET/SET_MSRS call. */
+#define VTX_MAX_IO_MSRS		4096
+/* KVM's MSR_IA32_MISC_ENABLE reset value. */
+#define VTX_MISC_ENABLE		(MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | \
+				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL)
+#define VTX_UCODE_REV		0x100000000ull
+/* MTRRcap: 8 variable ranges, fixed ranges, write-combining. */
+#define VTX_MTRR_CAP		(VTX_NR_VAR_MTRR | BIT(8) | BIT(10))
+#define MTRR_DEF_TYPE_VALID	(0xffull | BIT(10) | BIT(11))
+#define MTRR_PHYS_MASK_VALID	BIT(11)
+
+/* The MSR bitmap's four 1 KiB quarters. */
+#define BITMAP_READ_LOW		0x000
+#define BITMAP_READ_HIGH	0x400
+#define BITMAP_WRITE_LOW	0x800
+#define BITMAP_WRITE_HIGH	0xc00
+#define BITMAP_HIGH_BASE	0xc0000000u
+#define BITMAP_RANGE		0x2000u
+
+static unsigned long *vtx_msr_bitmap;
+
+/* User-return MSRs, indexed by enum vtx_uret. */
+static const u32 uret_msrs[VTX_NR_URET] = {
+	[VTX_URET_STAR] = MSR_STAR,
+	[VTX_URET_LSTAR] = MSR_LSTAR,
+	[VTX_URET_CSTAR] = MSR_CSTAR,
+	[VTX_URET_SFMASK] = MSR_SYSCALL_MASK,
+	[VTX_URET_TSC_AUX] = MSR_TSC_AUX,
+};
+
+/* Per CPU, touched only on that CPU with preemption or IRQs disabled. */
+struct uret_state {
+	struct user_return_notifier urn;
+	bool registered;
+	bool initialized;
+	u64 host[VTX_NR_URET];
+	u64 curr[VTX_NR_URET];
+};
+
+static DEFINE_PER_CPU(struct uret_state, uret_state);
+
+/* MSRs userspace saves and restores (KVM_GET_MSR_INDEX_LIST). */
+static const u32 msrs_to_save[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
+	MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE,
+	MSR_IA32_APICBASE, MSR_IA32_UCODE_REV, MSR_MTRRcap, MSR_MTRRdefType,
+	MSR_MTRRfix64K_00000, MSR_MTRRfix16K_80000, MSR_MTRRfix16K_A0000,
+	MSR_MTRRfix4K_C0000, MSR_MTRRfix4K_C8000, MSR_MTRRfix4K_D0000,
+	MSR_MTRRfix4K_D8000, MSR_MTRRfix4K_E0000, MSR_MTRRfix4K_E8000,
+	MSR_MTRRfix4K_F0000, MSR_MTRRfix4K_F8000,
+	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
+	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
+};
+
+/* MSRs describing host features (KVM_GET_MSR_FEATURE_INDEX_LIST). */
+static const u32 feature_msrs[] = {
+	MSR_IA32_UCODE_REV,
+};
+
+static void uret_on_user_return(struct user_return_notifier *urn)
+{
+	struct uret_state *st = container_of(urn, struct uret_state, urn);
+	unsigned long flags;
+	int i;
+
+	local_irq_save(flags);
+	user_return_notifier_unregister(urn);
+	st->registered = false;
+	for (i = 0; i < VTX_NR_URET; i++)
+		if (st->curr[i] != st->host[i]) {
+			wrmsrl(uret_msrs[i], st->host[i]);
+			st->curr[i] = st->host[i];
+		}
+	local_irq_restore(flags);
+}
+
+/**
+ * vtx_load_guest_uret_msrs() - give the CPU the guest's user-return MSRs.
+ * @vcpu:	the vCPU about to enter; preemption disabled
+ */
+void vtx_load_guest_uret_msrs(struct vtx_vcpu *vcpu)
+{
+	struct uret_state *st = this_cpu_ptr(&uret_state);
+	int i, n = vcpu->has_tsc_aux ? VTX_NR_URET : VTX_URET_TSC_AUX;
+
+	if (unlikely(!st->initialized)) {
+		for (i = 0; i < VTX_NR_URET; i++) {
+			if (i == VTX_URET_TSC_AUX &&
+			    !boot_cpu_has(X86_FEATURE_RDTSCP))
+				continue;
+			rdmsrl(uret_msrs[i], st->host[i]);
+			st->curr[i] = st->host[i];
+		}
+		st->urn.on_user_return = uret_on_user_return;
+		st->initialized = true;
+	}
+	for (i = 0; i < n; i++) {
+		if (st->curr[i] == vcpu->uret[i])
+			continue;
+		wrmsrl(uret_msrs[i], vcpu->uret[i]);
+		st->curr[i] = vcpu->uret[i];
+		if (!st->registered) {
+			user_return_notifier_register(&st->urn);
+			st->registered = true;
+		}
+	}
+}
+
+/* A guest write to a user-return MSR: keep the vCPU and the CPU in sync. */
+static void set_uret(struct vtx_vcpu *vcpu, int slot, u64 data)
+{
+	struct uret_state *st;
+
+	vcpu->uret[slot] = data;
+	preempt_disable();
+	st = this_cpu_ptr(&uret_state);
+	if (vcpu->guest_state_loaded && st->initialized &&
+	    st->curr[slot] != data) {
+		wrmsrl(uret_msrs[slot], data);
+		st->curr[slot] = data;
+		if (!st->registered) {
+			user_return_notifier_register(&st->urn);
+			st->registered = true;
+		}
+	}
+	preempt_enable();
+}
+
+static bool mtrr_type_valid(u64 t)
+{
+	return t < 8 && (BIT(t) & (BIT(0) | BIT(1) | BIT(4) | BIT(5) | BIT(6)));
+}
+
+static bool mtrr_fixed_valid(u64 data)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (!mtrr_type_valid((data >> (i * 8)) & 0xff))
+			return false;
+	return true;
+}
+
+/* Fixed-range MTRR MSR → slot in vcpu->mtrr_fixed, or -1. */
+static int mtrr_fixed_index(u32 index)
+{
+	switch (index) {
+	case MSR_MTRRfix64K_00000:
+		return 0;
+	case MSR_MTRRfix16K_80000:
+	case MSR_MTRRfix16K_A0000:
+		return 1 + index - MSR_MTRRfix16K_80000;
+	case MSR_MTRRfix4K_C0000 ... MSR_MTRRfix4K_F8000:
+		return 3 + index - MSR_MTRRfix4K_C0000;
+	}
+	return -1;
+}
+
+/**
+ * vtx_get_msr() - read a guest MSR.
+ * @vcpu:	the loaded vCPU
+ * @index:	MSR number
+ * @data:	value out
+ *
+ * Return: 0, or -ENOENT for an MSR vtx does not implement (#GP).
+ */
+int vtx_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data)
+{
+	int i;
+
+	switch (index) {
+	case MSR_EFER:
+		*data = vcpu->efer;
+		break;
+	case MSR_IA32_APICBASE:
+		*data = vcpu->apic_base;
+		break;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + vmcs_read64(TSC_OFFSET);
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		*data = vmcs_read32(GUEST_SYSENTER_CS);
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		*data = vmcs_readl(GUEST_SYSENTER_ESP);
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		*data = vmcs_readl(GUEST_SYSENTER_EIP);
+		break;
+	case MSR_FS_BASE:
+		*data = vmcs_readl(GUEST_FS_BASE);
+		break;
+	case MSR_GS_BASE:
+		*data = vmcs_readl(GUEST_GS_BASE);
+		break;
+	case MSR_KERNEL_GS_BASE:
+		preempt_disable();
+		if (vcpu->guest_state_loaded)
+			rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
+		*data = vcpu->kernel_gs_base;
+		preempt_enable();
+		break;
+	case MSR_IA32_CR_PAT:
+		*data = vmcs_read64(GUEST_IA32_PAT);
+		break;
+	case MSR_IA32_DEBUGCTLMSR:
+		*data = vmcs_read64(GUEST_IA32_DEBUGCTL);
+		break;
+	case MSR_IA32_MISC_ENABLE:
+		*data = VTX_MISC_ENABLE;
+		break;
+	case MSR_IA32_UCODE_REV:
+		*data = VTX_UCODE_REV;
+		break;
+	case MSR_MTRRcap:
+		*data = VTX_MTRR_CAP;
+		break;
+	case MSR_MTRRdefType:
+		*data = vcpu->mtrr_def_type;
+		break;
+	case MSR_MTRRfix64K_00000 ... MSR_MTRRfix4K_F8000:
+		i = mtrr_fixed_index(index);
+		if (i < 0)
+			return -ENOENT;
+		*data = vcpu->mtrr_fixed[i];
+		break;
+	case MTRRphysBase_MSR(0) ... MTRRphysMask_MSR(VTX_NR_VAR_MTRR - 1):
+		*data = vcpu->mtrr_var[index - MTRRphysBase_MSR(0)];
+		break;
+	default:
+		for (i = 0; i < VTX_NR_URET; i++)
+			if (index == uret_msrs[i] &&
+			    (i != VTX_URET_TSC_AUX || vcpu->has_tsc_aux)) {
+				*data = vcpu->uret[i];
+				return 0;
+			}
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static bool efer_valid(struct vtx_vcpu *vcpu, u64 efer)
+{
+	if (efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return false;
+	/* LME can't change while paging is on. */
+	if ((vcpu->cr0 & X86_CR0_PG) && ((efer ^ vcpu->efer) & EFER_LME))
+		return false;
+	return true;
+}
+
+static bool pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u64 t = (pat >> (i * 8)) & 0xff;
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+/**
+ * vtx_set_msr() - write a guest MSR.
+ * @vcpu:	the loaded vCPU
+ * @index:	MSR number
+ * @data:	value
+ * @host:	written by userspace (KVM_SET_MSRS), not by the guest
+ *
+ * Return: 0, -ENOENT for an unknown MSR, -EINVAL for a bad value; both
+ * become #GP for the guest.
+ */
+int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	int i;
+
+	switch (index) {
+	case MSR_EFER:
+		if (!efer_valid(vcpu, data))
+			return -EINVAL;
+		/* LMA is the processor's, not the writer's. */
+		vtx_set_efer(vcpu, (data & ~EFER_LMA) | (vcpu->efer & EFER_LMA));
+		break;
+	case MSR_IA32_APICBASE:
+		vcpu->apic_base = data;
+		break;
+	case MSR_IA32_TSC:
+		vmcs_write64(TSC_OFFSET, data - rdtsc());
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write32(GUEST_SYSENTER_CS, data);
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		vmcs_writel(GUEST_SYSENTER_ESP, data);
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		vmcs_writel(GUEST_SYSENTER_EIP, data);
+		break;
+	case MSR_FS_BASE:
+		vmcs_writel(GUEST_FS_BASE, data);
+		break;
+	case MSR_GS_BASE:
+		vmcs_writel(GUEST_GS_BASE, data);
+		break;
+	case MSR_KERNEL_GS_BASE:
+		preempt_disable();
+		vcpu->kernel_gs_base = data;
+		if (vcpu->guest_state_loaded)
+			wrmsrl(MSR_KERNEL_GS_BASE, data);
+		preempt_enable();
+		break;
+	case MSR_IA32_CR_PAT:
+		if (!pat_valid(data))
+			return -EINVAL;
+		vmcs_write64(GUEST_IA32_PAT, data);
+		break;
+	case MSR_IA32_DEBUGCTLMSR:
+		/* No LBR or BTF virtualization: only 0 is accepted. */
+		if (data)
+			return -EINVAL;
+		break;
+	case MSR_IA32_MISC_ENABLE:
+		break;
+	case MSR_IA32_UCODE_REV:
+		if (!host)
+			return -EINVAL;
+		break;
+	case MSR_MTRRcap:
+		if (!host || data != VTX_MTRR_CAP)
+			return -EINVAL;
+		break;
+	case MSR_MTRRdefType:
+		if ((data & ~MTRR_DEF_TYPE_VALID) ||
+		    !mtrr_type_valid(data & 0xff))
+			return -EINVAL;
+		vcpu->mtrr_def_type = data;
+		break;
+	case MSR_MTRRfix64K_00000 ... MSR_MTRRfix4K_F8000:
+		i = mtrr_fixed_index(index);
+		if (i < 0)
+			return -ENOENT;
+		if (!mtrr_fixed_valid(data))
+			return -EINVAL;
+		vcpu->mtrr_fixed[i] = data;
+		break;
+	case MTRRphysBase_MSR(0) ... MTRRphysMask_MSR(VTX_NR_VAR_MTRR - 1):
+		i = index - MTRRphysBase_MSR(0);
+		if (data >> boot_cpu_data.x86_phys_bits)
+			return -EINVAL;
+		if (!(i & 1) && !mtrr_type_valid(data & 0xff))
+			return -EINVAL;
+		if ((i & 1) && (data & 0x7ff))
+			return -EINVAL;
+		vcpu->mtrr_var[i] = data;
+		break;
+	default:
+		for (i = 0; i < VTX_NR_URET; i++) {
+			if (index != uret_msrs[i] ||
+			    (i == VTX_URET_TSC_AUX && !vcpu->has_tsc_aux))
+				continue;
+			if (i == VTX_URET_TSC_AUX && (data >> 32))
+				return -EINVAL;
+			if (i != VTX_URET_TSC_AUX && i != VTX_URET_STAR &&
+			    i != VTX_URET_SFMASK && !__is_canonical_address(data, 48))
+				return -EINVAL;
+			set_uret(vcpu, i, data);
+			return 0;
+		}
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static long copy_index_list(struct kvm_msr_list __user *argp, const u32 *list,
+			    u32 n)
+{
+	struct kvm_msr_list hdr;
+	u32 room;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	room = hdr.nmsrs;
+	hdr.nmsrs = n;
+	if (copy_to_user(argp, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	if (room < n)
+		return -E2BIG;
+	if (copy_to_user(argp->indices, list, n * sizeof(*list)))
+		return -EFAULT;
+	return 0;
+}
+
+long vtx_ioctl_msr_index_list(struct kvm_msr_list __user *argp)
+{
+	return copy_index_list(argp, msrs_to_save, ARRAY_SIZE(msrs_to_save));
+}
+
+long vtx_ioctl_msr_feature_list(struct kvm_msr_list __user *argp)
+{
+	return copy_index_list(argp, feature_msrs, ARRAY_SIZE(feature_msrs));
+}
+
+/**
+ * vtx_ioctl_msrs() - KVM_GET_MSRS / KVM_SET_MSRS on a vCPU, or KVM_GET_MSRS
+ * of feature MSRs on the system fd (@vcpu NULL).
+ * @vcpu:	the loaded vCPU, or NULL
+ * @argp:	struct kvm_msrs
+ * @set:	write instead of read
+ *
+ * Return: the number of entries done (stops at the first failure), or an
+ * errno for a bad header.
+ */
+long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
+		    bool set)
+{
+	struct kvm_msr_entry *entries;
+	struct kvm_msrs hdr;
+	size_t size;
+	u32 i;
+	long r;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= VTX_MAX_IO_MSRS)
+		return -E2BIG;
+	size = sizeof(*entries) * hdr.nmsrs;
+	entries = memdup_user(argp->entries, size);
+	if (IS_ERR(entries))
+		return PTR_ERR(entries);
+	for (i = 0; i < hdr.nmsrs; i++) {
+		struct kvm_msr_entry *e = &entries[i];
+
+		if (!vcpu) {
+			if (e->index != MSR_IA32_UCODE_REV)
+				break;
+			e->data = VTX_UCODE_REV;
+		} else if (set ? vtx_set_msr(vcpu, e->index, e->data, true) :
+				 vtx_get_msr(vcpu, e->index, &e->data)) {
+			break;
+		}
+	}
+	r = i;
+	if (!set && copy_to_user(argp->entries, entries, size))
+		r = -EFAULT;
+	kfree(entries);
+	return r;
+}
+
+static void bitmap_pass(u32 msr, bool read, bool write)
+{
+	u32 base = msr >= BITMAP_HIGH_BASE ? BITMAP_HIGH_BASE : 0;
+	u32 bit = msr - base;
+	u8 *map = (u8 *)vtx_msr_bitmap;
+
+	if (bit >= BITMAP_RANGE)
+		return;
+	if (read)
+		__clear_bit(bit, (unsigned long *)(map + (base ? BITMAP_READ_HIGH :
+							     BITMAP_READ_LOW)));
+	if (write)
+		__clear_bit(bit, (unsigned long *)(map + (base ? BITMAP_WRITE_HIGH :
+							     BITMAP_WRITE_LOW)));
+}
+
+int vtx_msr_init(void)
+{
+	int i;
+
+	vtx_msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL);
+	if (!vtx_msr_bitmap)
+		return -ENOMEM;
+	memset(vtx_msr_bitmap, 0xff, PAGE_SIZE);
+	bitmap_pass(MSR_FS_BASE, true, true);
+	bitmap_pass(MSR_GS_BASE, true, true);
+	bitmap_pass(MSR_KERNEL_GS_BASE, true, true);
+	bitmap_pass(MSR_IA32_SYSENTER_CS, true, true);
+	bitmap_pass(MSR_IA32_SYSENTER_ESP, true, true);
+	bitmap_pass(MSR_IA32_SYSENTER_EIP, true, true);
+	for (i = 0; i < VTX_NR_URET; i++)
+		if (i != VTX_URET_TSC_AUX)
+			bitmap_pass(uret_msrs[i], true, false);
+	return 0;
+}
+
+void vtx_msr_exit(void)
+{
+	free_page((unsigned long)vtx_msr_bitmap);
+}
+
+u64 vtx_msr_bitmap_pa(void)
+{
+	return __pa(vtx_msr_bitmap);
+}

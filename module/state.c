@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - vCPU state ioctls beyond registers: FPU/XSAVE/XCRs, debug
+ * registers, pending events, MP state and the TSC frequency.
+ *
+ * All run with vcpu->mutex held and the vCPU loaded, outside KVM_RUN, so
+ * the guest FPU state is in its fpstate buffer, not in registers.
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
+#include <asm/irq_vectors.h>
+#include <asm/tsc.h>
+#include "vmcs.h"
+
+/* KVM accepts a TSC rate within 250 ppm of the host's. */
+#define VTX_TSC_TOLERANCE_PPM	250
+#define DR6_FIXED_1		0xfffe0ff0ul
+#define DR7_FIXED_1		0x400ul
+
+static struct fxregs_state *guest_fxsave(struct vtx_vcpu *vcpu)
+{
+	return &vcpu->guest_fpu.fpstate->regs.fxsave;
+}
+
+static long get_fpu(struct vtx_vcpu *vcpu, struct kvm_fpu __user *argp)
+{
+	struct fxregs_state *fx = guest_fxsave(vcpu);
+	struct kvm_fpu fpu;
+
+	memset(&fpu, 0, sizeof(fpu));
+	memcpy(fpu.fpr, fx->st_space, sizeof(fpu.fpr));
+	fpu.fcw = fx->cwd;
+	fpu.fsw = fx->swd;
+	fpu.ftwx = fx->twd;
+	fpu.last_opcode = fx->fop;
+	fpu.last_ip = fx->rip;
+	fpu.last_dp = fx->rdp;
+	memcpy(fpu.xmm, fx->xmm_space, sizeof(fpu.xmm));
+	fpu.mxcsr = fx->mxcsr;
+	return copy_to_user(argp, &fpu, sizeof(fpu)) ? -EFAULT : 0;
+}
+
+static long set_fpu(struct vtx_vcpu *vcpu, struct kvm_fpu __user *argp)
+{
+	struct fxregs_state *fx = guest_fxsave(vcpu);
+	struct kvm_fpu fpu;
+
+	if (copy_from_user(&fpu, argp, sizeof(fpu)))
+		return -EFAULT;
+	memcpy(fx->st_space, fpu.fpr, sizeof(fpu.fpr));
+	fx->cwd = fpu.fcw;
+	fx->swd = fpu.fsw;
+	fx->twd = fpu.ftwx;
+	fx->fop = fpu.last_opcode;
+	fx->rip = fpu.last_ip;
+	fx->rdp = fpu.last_dp;
+	memcpy(fx->xmm_space, fpu.xmm, sizeof(fpu.xmm));
+	fx->mxcsr = fpu.mxcsr;
+	/* The legacy area is live only if the XSAVE header says so. */
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		vcpu->guest_fpu.fpstate->regs.xsave.header.xfeatures |=
+			XFEATURE_MASK_FPSSE;
+	return 0;
+}
+
+/* Bytes KVM_GET_XSAVE2 needs: the XSAVE area for the host's XCR0. */
+unsigned int vtx_xsave_size(void)
+{
+	u32 eax, ebx, ecx, edx;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return sizeof(struct kvm_xsave);
+	cpuid_count(XSTATE_CPUID, 0, &eax, &ebx, &ecx, &edx);
+	return max_t(u32, ebx, sizeof(struct kvm_xsave));
+}
+
+static long get_xsave(struct vtx_vcpu *vcpu, void __user *argp,
+		      unsigned int size)
+{
+	void *buf = kzalloc(size, GFP_KERNEL);
+	long r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, buf, size,
+				       vcpu->host_xcr0, 0);
+	if (copy_to_user(argp, buf, size))
+		r = -EFAULT;
+	kfree(buf);
+	return r;
+}
+
+static long set_xsave(struct vtx_vcpu *vcpu, void __user *argp)
+{
+	unsigned int size = vtx_xsave_size();
+	u32 pkru = 0;
+	void *buf;
+	long r;
+
+	buf = memdup_user(argp, size);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	r = fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu, buf,
+					   vcpu->host_xcr0, &pkru);
+	kfree(buf);
+	return r;
+}
+
+/**
+ * vtx_xcr0_valid() - the XSETBV rules for XCR0, against what vtx offers.
+ * @vcpu:	the vCPU
+ * @val:	proposed XCR0
+ */
+bool vtx_xcr0_valid(struct vtx_vcpu *vcpu, u64 val)
+{
+	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
+		     XFEATURE_MASK_Hi16_ZMM;
+
+	if (!(val & XFEATURE_MASK_FP) || (val & ~vcpu->host_xcr0))
+		return false;
+	if ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE))
+		return false;
+	if ((val & avx512) &&
+	    ((val & avx512) != avx512 || !(val & XFEATURE_MASK_YMM)))
+		return false;
+	if (!(val & XFEATURE_MASK_BNDREGS) != !(val & XFEATURE_MASK_BNDCSR))
+		return false;
+	return true;
+}
+
+static long get_xcrs(struct vtx_vcpu *vcpu, struct kvm_xcrs __user *argp)
+{
+	struct kvm_xcrs xcrs;
+
+	memset(&xcrs, 0, sizeof(xcrs));
+	if (boot_cpu_has(X86_FEATURE_XSAVE)) {
+		xcrs.nr_xcrs = 1;
+		xcrs.xcrs[0].xcr = XCR_XFEATURE_ENABLED_MASK;
+		xcrs.xcrs[0].value = vcpu->xcr0;
+	}
+	return copy_to_user(argp, &xcrs, sizeof(xcrs)) ? -EFAULT : 0;
+}
+
+static long set_xcrs(struct vtx_vcpu *vcpu, struct kvm_xcrs __user *argp)
+{
+	struct kvm_xcrs xcrs;
+	u32 i;
+
+	if (copy_from_user(&xcrs, argp, sizeof(xcrs)))
+		return -EFAULT;
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return -EINVAL;
+	if (xcrs.nr_xcrs > KVM_MAX_XCRS || xcrs.flags)
+		return -EINVAL;
+	for (i = 0; i < xcrs.nr_xcrs; i++) {
+		if (xcrs.xcrs[i].xcr != XCR_XFEATURE_ENABLED_MASK ||
+		    !vtx_xcr0_valid(vcpu, xcrs.xcrs[i].value))
+			return -EINVAL;
+		vcpu->xcr0 = xcrs.xcrs[i].value;
+	}
+	return 0;
+}
+
+static long get_debugregs(struct vtx_vcpu *vcpu,
+			  struct kvm_debugregs __user *argp)
+{
+	struct kvm_debugregs dbg;
+
+	memset(&dbg, 0, sizeof(dbg));
+	memcpy(dbg.db, vcpu->dr, sizeof(dbg.db));
+	dbg.dr6 = vcpu->dr6;
+	dbg.dr7 = vmcs_readl(GUEST_DR7);
+	return copy_to_user(argp, &dbg, sizeof(dbg)) ? -EFAULT : 0;
+}
+
+static long set_debugregs(struct vtx_vcpu *vcpu,
+			  struct kvm_debugregs __user *argp)
+{
+	struct kvm_debugregs dbg;
+
+	if (copy_from_user(&dbg, argp, sizeof(dbg)))
+		return -EFAULT;
+	if (dbg.flags || (dbg.dr6 >> 32) || (dbg.dr7 >> 32))
+		return -EINVAL;
+	memcpy(vcpu->dr, dbg.db, sizeof(vcpu->dr));
+	vcpu->dr6 = dbg.dr6 | DR6_FIXED_1;
+	vmcs_writel(GUEST_DR7, dbg.dr7 | DR7_FIXED_1);
+	return 0;
+}
+
+static u32 event_type(struct vtx_vcpu *vcpu)
+{
+	return vcpu->event.valid ? vcpu->event.info & INTR_INFO_INTR_TYPE_MASK :
+				   ~0u;
+}
+
+static long get_events(struct vtx_vcpu *vcpu,
+		       struct kvm_vcpu_events __user *argp)
+{
+	struct vtx_event *ev = &vcpu->event;
+	u32 type = event_type(vcpu), intr;
+	struct kvm_vcpu_events e;
+
+	memset(&e, 0, sizeof(e));
+	if (type == INTR_TYPE_HARD_EXCEPTION ||
+	    type == INTR_TYPE_SOFT_EXCEPTION) {
+		e.exception.injected = 1;
+		e.exception.nr = ev->info & INTR_INFO_VECTOR_MASK;
+		e.exception.has_error_code =
+			!!(ev->info & INTR_INFO_DELIVER_CODE_MASK);
+		e.exception.error_code = ev->error_code;
+	}
+	if (type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_SOFT_INTR) {
+		e.interrupt.injected = 1;
+		e.interrupt.nr = ev->info & INTR_INFO_VECTOR_MASK;
+		e.interrupt.soft = type == INTR_TYPE_SOFT_INTR;
+	} else if (vcpu->irq_pending) {
+		e.interrupt.injected = 1;
+		e.interrupt.nr = vcpu->irq_vector;
+	}
+	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & GUEST_INTR_STATE_MOV_SS)
+		e.interrupt.shadow |= KVM_X86_SHADOW_INT_MOV_SS;
+	if (intr & GUEST_INTR_STATE_STI)
+		e.interrupt.shadow |= KVM_X86_SHADOW_INT_STI;
+	e.nmi.injected = type == INTR_TYPE_NMI_INTR;
+	e.nmi.pending = vcpu->nmi_pending;
+	e.nmi.masked = !!(intr & GUEST_INTR_STATE_NMI);
+	e.sipi_vector = vcpu->sipi_vector;
+	e.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
+		  KVM_VCPUEVENT_VALID_SMM;
+	return copy_to_user(argp, &e, sizeof(e)) ? -EFAULT : 0;
+}
+
+static long set_events(struct vtx_vcpu *vcpu,
+		       struct kvm_vcpu_events __user *argp)
+{
+	struct kvm_vcpu_events e;
+	u32 intr;
+
+	if (copy_from_user(&e, argp, sizeof(e)))
+		return -EFAULT;
+	if (e.flags & ~(KVM_VCPUEVENT_VALID_NMI_PENDING |
+			KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+			KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM))
+		return -EINVAL;
+	if (e.exception.injected &&
+	    (e.exception.nr > 31 || e.exception.nr == NMI_VECTOR))
+		return -EINVAL;
+	/* vtx has no SMM. */
+	if ((e.flags & KVM_VCPUEVENT_VALID_SMM) &&
+	    (e.smi.smm || e.smi.pending))
+		return -EINVAL;
+
+	vcpu->event.valid = false;
+	vcpu->irq_pending = false;
+	if (e.exception.injected || e.exception.pending) {
+		vtx_queue_exception(vcpu, e.exception.nr,
+				    e.exception.has_error_code,
+				    e.exception.error_code);
+	} else if (e.nmi.injected) {
+		vcpu->event.valid = true;
+		vcpu->event.info = NMI_VECTOR | INTR_TYPE_NMI_INTR |
+				   INTR_INFO_VALID_MASK;
+		vcpu->event.insn_len = 0;
+	}
+	/* A soft interrupt (INTn) is dropped: the guest re-executes it. */
+	if (e.interrupt.injected && !e.interrupt.soft) {
+		vcpu->irq_pending = true;
+		vcpu->irq_vector = e.interrupt.nr;
+	}
+	if (e.flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		vcpu->nmi_pending = min_t(u8, e.nmi.pending, 2);
+	if (e.flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR)
+		vcpu->sipi_vector = e.sipi_vector;
+
+	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (e.flags & KVM_VCPUEVENT_VALID_SHADOW) {
+		intr &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+		if (e.interrupt.shadow & KVM_X86_SHADOW_INT_MOV_SS)
+			intr |= GUEST_INTR_STATE_MOV_SS;
+		else if (e.interrupt.shadow & KVM_X86_SHADOW_INT_STI)
+			intr |= GUEST_INTR_STATE_STI;
+	}
+	intr &= ~GUEST_INTR_STATE_NMI;
+	if (e.nmi.masked)
+		intr |= GUEST_INTR_STATE_NMI;
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr);
+	return 0;
+}
+
+static long get_mp_state(struct vtx_vcpu *vcpu,
+			 struct kvm_mp_state __user *argp)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	/* Without an in-kernel LAPIC a vCPU is always runnable (as KVM). */
+	return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+}
+
+static long set_mp_state(struct vtx_vcpu *vcpu,
+			 struct kvm_mp_state __user *argp)
+{
+	struct kvm_mp_state mp;
+
+	if (copy_from_user(&mp, argp, sizeof(mp)))
+		return -EFAULT;
+	return mp.mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+}
+
+/* No TSC scaling: only the host's rate, within KVM's tolerance. */
+static long set_tsc_khz(unsigned long khz)
+{
+	unsigned long slack = (unsigned long)tsc_khz * VTX_TSC_TOLERANCE_PPM /
+			      1000000;
+	unsigned long diff = khz > tsc_khz ? khz - tsc_khz : tsc_khz - khz;
+
+	if (!khz || diff <= slack)
+		return 0;
+	return -EINVAL;
+}
+
+static long queue_interrupt(struct vtx_vcpu *vcpu,
+			    struct kvm_interrupt __user *argp)
+{
+	struct kvm_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (irq.irq >= KVM_NR_INTERRUPTS)
+		return -EINVAL;
+	vcpu->irq_pending = true;
+	vcpu->irq_vector = irq.irq;
+	return 0;
+}
+
+/**
+ * vtx_vcpu_state_ioctl() - the state ioctls of a vCPU.
+ * @vcpu:	the loaded vCPU, vcpu->mutex held
+ * @ioctl:	the request
+ * @argp:	its argument
+ *
+ * Return: the ioctl's result, or -ENOIOCTLCMD when @ioctl is not one of
+ * these.
+ */
+long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
+			  void __user *argp)
+{
+	switch (ioctl) {
+	case KVM_GET_FPU:
+		return get_fpu(vcpu, argp);
+	case KVM_SET_FPU:
+		return set_fpu(vcpu, argp);
+	case KVM_GET_XSAVE:
+		return get_xsave(vcpu, argp, sizeof(struct kvm_xsave));
+	case KVM_GET_XSAVE2:
+		return get_xsave(vcpu, argp, vtx_xsave_size());
+	case KVM_SET_XSAVE:
+		return set_xsave(vcpu, argp);
+	case KVM_GET_XCRS:
+		return get_xcrs(vcpu, argp);
+	case KVM_SET_XCRS:
+		return set_xcrs(vcpu, argp);
+	case KVM_GET_DEBUGREGS:
+		return get_debugregs(vcpu, argp);
+	case KVM_SET_DEBUGREGS:
+		return set_debugregs(vcpu, argp);
+	case KVM_GET_VCPU_EVENTS:
+		return get_events(vcpu, argp);
+	case KVM_SET_VCPU_EVENTS:
+		return set_events(vcpu, argp);
+	case KVM_GET_MP_STATE:
+		return get_mp_state(vcpu, argp);
+	case KVM_SET_MP_STATE:
+		return set_mp_state(vcpu, argp);
+	case KVM_GET_TSC_KHZ:
+		return tsc_khz;
+	case KVM_SET_TSC_KHZ:
+		return set_tsc_khz((unsigned long)argp);
+	case KVM_INTERRUPT:
+		return queue_interrupt(vcpu, argp);
+	case KVM_NMI:
+		if (vcpu->nmi_pending < 2)
+			vcpu->nmi_pending++;
+		return 0;
+	case KVM_SET_CPUID2:
+		return vtx_ioctl_set_cpuid2(vcpu, argp);
+	case KVM_GET_CPUID2:
+		return vtx_ioctl_get_cpuid2(vcpu, argp);
+	case KVM_GET_MSRS:
+		return vtx_ioctl_msrs(vcpu, argp, false);
+	case KVM_SET_MSRS:
+		return vtx_ioctl_msrs(vcpu, argp, true);
+	}
+	return -ENOIOCTLCMD;
+}
