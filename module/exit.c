@@ -220,7 +220,7 @@ static void set_window_exiting(struct vtx_vcpu *vcpu, u32 bit, bool on)
  */
 void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 {
-	struct vtx_event *ev = &vcpu->event;
+	struct vtx_pending_event *ev = &vcpu->event;
 	bool want_irq_window;
 
 	if (ev->valid) {

@@ -123,10 +123,17 @@ static int __init vtx_init(void)
 		vtx_vmx_exit();
 		return r;
 	}
+	r = vtx_netlink_init();
+	if (r) {
+		vtx_msr_exit();
+		vtx_vmx_exit();
+		return r;
+	}
 	preempt_notifier_inc();
 	r = misc_register(&vtx_dev);
 	if (r) {
 		preempt_notifier_dec();
+		vtx_netlink_exit();
 		vtx_msr_exit();
 		vtx_vmx_exit();
 		return r;
@@ -139,6 +146,7 @@ static void __exit vtx_exit(void)
 {
 	misc_deregister(&vtx_dev);
 	preempt_notifier_dec();
+	vtx_netlink_exit();
 	vtx_msr_exit();
 	vtx_vmx_exit();
 	pr_info("unloaded\n");

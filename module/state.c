@@ -202,7 +202,7 @@ static u32 event_type(struct vtx_vcpu *vcpu)
 static long get_events(struct vtx_vcpu *vcpu,
 		       struct kvm_vcpu_events __user *argp)
 {
-	struct vtx_event *ev = &vcpu->event;
+	struct vtx_pending_event *ev = &vcpu->event;
 	u32 type = event_type(vcpu), intr;
 	struct kvm_vcpu_events e;
 

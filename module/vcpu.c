@@ -22,6 +22,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/special_insns.h>
+#include <uapi/linux/vtx.h>
 #include "vmcs.h"
 
 bool vtx_dump_invalid_vmcs;
@@ -75,6 +76,45 @@ static bool guest_xcr0_live(struct vtx_vcpu *vcpu)
 	return (vcpu->cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != vcpu->host_xcr0;
 }
 
+/* Per-exit statistics: plain per-vCPU counters, no locks or atomics. */
+static void account_exit(struct vtx_vcpu *vcpu, u64 t_entry, u64 t_exit)
+{
+	struct vtx_vcpu_stats *s = &vcpu->stats;
+	u16 basic = (u16)vcpu->exit_reason;
+
+	s->exits++;
+	s->guest_tsc += t_exit - t_entry;
+	if (vcpu->exit_tsc) {
+		u64 lat = t_entry - vcpu->exit_tsc;
+
+		s->host_tsc += lat;
+		s->latency[min_t(unsigned int, lat ? ilog2(lat) : 0,
+				 VTX_NR_LAT_BUCKETS - 1)]++;
+	}
+	vcpu->exit_tsc = t_exit;
+	s->reason[min_t(u16, basic, VTX_NR_EXIT_REASONS - 1)]++;
+}
+
+/* Tell the events group about exits that mean trouble. */
+static void announce_exit(struct vtx_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_SHUTDOWN:
+		vtx_nl_event(vcpu->vm, VTX_EVENT_VCPU_SHUTDOWN, vcpu->id, 0);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		vtx_nl_event(vcpu->vm, VTX_EVENT_VCPU_FAIL_ENTRY, vcpu->id,
+			     run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vtx_nl_event(vcpu->vm, VTX_EVENT_VCPU_INTERNAL_ERROR, vcpu->id,
+			     run->internal.suberror);
+		break;
+	}
+}
+
 /* The VMCS of a failed entry may be in an unknown launch state. */
 static void reset_launch_state(struct vtx_vcpu *vcpu)
 {
@@ -90,6 +130,7 @@ static void reset_launch_state(struct vtx_vcpu *vcpu)
 static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
+	u64 t_entry, t_exit;
 	int r;
 
 	preempt_disable();
@@ -110,7 +151,9 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 
 	vcpu->last_cpu = smp_processor_id();
 	vcpu->ran = true;
+	t_entry = rdtsc();
 	r = vtx_vmenter(vcpu, vcpu->launched);
+	t_exit = rdtsc();
 
 	vcpu->cr2 = native_read_cr2();
 	if (guest_xcr0_live(vcpu))
@@ -127,7 +170,7 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 	}
 	local_irq_enable();
 	preempt_enable();
-	vcpu->nr_exits++;
+	account_exit(vcpu, t_entry, t_exit);
 
 	if (unlikely(r == VTX_ENTER_FAIL_VALID)) {
 		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
@@ -182,6 +225,12 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 		}
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	/* Time in userspace is not exit-handling latency. */
+	vcpu->exit_tsc = 0;
+	if (!r) {
+		vcpu->stats.user_exits++;
+		announce_exit(vcpu);
+	}
 
 	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
 	run->cr8 = vcpu->cr8;

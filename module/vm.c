@@ -18,6 +18,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <uapi/linux/vtx.h>
 #include "vmcs.h"
 
 /* KVM's limit on one slot's size, in pages. */
@@ -108,6 +109,7 @@ static void vtx_vm_destroy(struct kref *kref)
 	mutex_lock(&vtx_vms_lock);
 	list_del(&vm->list);
 	mutex_unlock(&vtx_vms_lock);
+	vtx_nl_event(vm, VTX_EVENT_VM_DESTROY, -1, 0);
 
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vtx_vcpu_free(vm->vcpus[i]);
@@ -296,6 +298,7 @@ int vtx_create_vm(unsigned long type)
 		goto put_vmx;
 	kref_init(&vm->kref);
 	mutex_init(&vm->slots_lock);
+	mutex_init(&vm->stats_lock);
 	spin_lock_init(&vm->mmu_lock);
 	INIT_LIST_HEAD(&vm->list);
 	r = ida_alloc(&vtx_vm_ida, GFP_KERNEL);
@@ -308,6 +311,7 @@ int vtx_create_vm(unsigned long type)
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 	vm->owner_pid = task_tgid_nr(current);
+	get_task_comm(vm->owner_comm, current);
 
 	fd = anon_inode_getfd("vtx-vm", &vtx_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
@@ -317,6 +321,7 @@ int vtx_create_vm(unsigned long type)
 	mutex_lock(&vtx_vms_lock);
 	list_add_tail(&vm->list, &vtx_vms);
 	mutex_unlock(&vtx_vms_lock);
+	vtx_nl_event(vm, VTX_EVENT_VM_CREATE, -1, 0);
 	return fd;
 
 free_all:

@@ -23,6 +23,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/kvm.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
@@ -48,6 +49,29 @@
 enum vtx_uret {
 	VTX_URET_STAR, VTX_URET_LSTAR, VTX_URET_CSTAR, VTX_URET_SFMASK,
 	VTX_URET_TSC_AUX, VTX_NR_URET
+};
+
+/* Exit reasons counted one by one (EXIT_REASON_NOTIFY is 75 in 6.1). */
+#define VTX_NR_EXIT_REASONS	76
+/* Must match VTX_LAT_BUCKETS of uapi/linux/vtx.h. */
+#define VTX_NR_LAT_BUCKETS	32
+
+/**
+ * struct vtx_vcpu_stats - counters of one vCPU, written only by its thread.
+ * @exits:	VM exits
+ * @user_exits:	KVM_RUN returns with an exit for userspace
+ * @guest_tsc:	TSC cycles in the guest
+ * @host_tsc:	TSC cycles from an exit to the next entry (in-kernel exits)
+ * @reason:	exits per basic exit reason
+ * @latency:	histogram of those exit-to-entry cycles, log2 buckets
+ */
+struct vtx_vcpu_stats {
+	u64 exits;
+	u64 user_exits;
+	u64 guest_tsc;
+	u64 host_tsc;
+	u64 reason[VTX_NR_EXIT_REASONS];
+	u64 latency[VTX_NR_LAT_BUCKETS];
 };
 
 /* Guest physical addresses are limited to what EPT's 4 levels map. */
@@ -84,6 +108,8 @@ struct vtx_vm {
 	struct mm_struct *mm;			/* [c] creator's mm, mmgrab'ed */
 	unsigned int id;			/* [c] */
 	pid_t owner_pid;			/* [c] */
+	char owner_comm[TASK_COMM_LEN];		/* [c] */
+	struct mutex stats_lock;		/* protects vcpus' stats_base */
 
 	struct mutex slots_lock;		/* protects slots, vcpus */
 	struct vtx_memslot slots[VTX_MAX_MEMSLOTS];	/* [s] */
@@ -128,9 +154,9 @@ struct vtx_pio {
 };
 
 /**
- * struct vtx_event - an exception or interrupt to inject at next entry.
+ * struct vtx_pending_event - an exception or interrupt to inject at next entry.
  */
-struct vtx_event {
+struct vtx_pending_event {
 	bool valid;
 	u32 info;		/* VM-entry interruption-information format */
 	u32 error_code;
@@ -187,7 +213,7 @@ struct vtx_vcpu {
 
 	u32 proc_ctl;			/* [v] cached primary controls */
 	struct vtx_pio pio;		/* [v] */
-	struct vtx_event event;		/* [v] exception or re-injection */
+	struct vtx_pending_event event;		/* [v] exception or re-injection */
 	bool irq_pending;		/* [v] KVM_INTERRUPT queued */
 	u8 irq_vector;			/* [v] */
 	u8 nmi_pending;			/* [v] KVM_NMI queued */
@@ -203,7 +229,10 @@ struct vtx_vcpu {
 	bool entry_failed;
 	int last_cpu;
 
-	u64 nr_exits;			/* [v] */
+	/* Statistics: see module/netlink.c for how they are read. */
+	struct vtx_vcpu_stats stats;	/* [v] written by the vCPU thread */
+	struct vtx_vcpu_stats stats_base; /* vm->stats_lock: reset snapshot */
+	u64 exit_tsc;			/* [v] TSC at the last exit, 0: none */
 };
 
 /* vmx.c: VMX lifecycle and capabilities. */
@@ -250,6 +279,11 @@ long vtx_ioctl_msr_index_list(struct kvm_msr_list __user *argp);
 long vtx_ioctl_msr_feature_list(struct kvm_msr_list __user *argp);
 long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
 		    bool set);
+
+/* netlink.c */
+int vtx_netlink_init(void);
+void vtx_netlink_exit(void);
+void vtx_nl_event(struct vtx_vm *vm, u32 event, int vcpu_id, u32 reason);
 
 /* main.c */
 long vtx_check_extension(unsigned long cap);
