@@ -31,6 +31,7 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 #define IO_QUAL_STRING		BIT(4)
 #define IO_QUAL_REP		BIT(5)
 #define IO_QUAL_PORT_SHIFT	16
+#define VTX_QUIRK_OUT_PORT	0x7e
 /* VM-exit instruction information for INS/OUTS. */
 #define IO_INFO_ADDR_SHIFT	7
 #define IO_INFO_SEG_SHIFT	15
@@ -598,6 +599,14 @@ static int handle_io(struct vtx_vcpu *vcpu)
 	} else {
 		pio->kind = VTX_IO_PIO_OUT;
 		memcpy(vcpu->pio_data, &vcpu->regs[VTX_RAX], pio->size);
+		/*
+		 * KVM's default quirk KVM_X86_QUIRK_OUT_7E_INC_RIP: an OUT to
+		 * port 0x7e reaches userspace with RIP already past it.
+		 */
+		if (pio->port == VTX_QUIRK_OUT_PORT) {
+			skip_instruction(vcpu, pio->insn_len);
+			pio->insn_len = 0;
+		}
 	}
 	fill_io_exit(vcpu, 1);
 	return 0;
@@ -671,9 +680,20 @@ int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
 
 /* Control registers */
 
+/* The mode a CR0/CR4 value pair gives uses PAE paging outside long mode. */
+static bool pae_legacy_paging(struct vtx_vcpu *vcpu, unsigned long cr0,
+			      unsigned long cr4)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) &&
+	       !(vcpu->efer & EFER_LME);
+}
+
+/* MOV to CR0 / LMSW, with the checks the processor leaves to the VMM. */
 static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
 {
 	unsigned long old = vtx_get_cr0(vcpu);
+	bool pg_on = !(old & X86_CR0_PG) && (val & X86_CR0_PG);
+	bool pg_off = (old & X86_CR0_PG) && !(val & X86_CR0_PG);
 
 	if (val >> 32)
 		return inject_gp(vcpu);
@@ -681,19 +701,23 @@ static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
 		return inject_gp(vcpu);
 	if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
 		return inject_gp(vcpu);
-	if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) &&
-	    (vcpu->efer & EFER_LME)) {
-		if (!(vcpu->cr4 & X86_CR4_PAE) || in_64bit_code())
-			return inject_gp(vcpu);
-		vtx_set_efer(vcpu, vcpu->efer | EFER_LMA);
-	} else if ((old & X86_CR0_PG) && !(val & X86_CR0_PG) &&
-		   (vcpu->efer & EFER_LMA)) {
-		vtx_set_efer(vcpu, vcpu->efer & ~EFER_LMA);
-	}
-	vtx_set_cr0(vcpu, val);
-	if ((val & X86_CR0_PG) && (vcpu->cr4 & X86_CR4_PAE) &&
-	    !vtx_is_long_mode(vcpu) && vtx_load_pdptrs(vcpu))
+	if (pg_on && (vcpu->efer & EFER_LME) &&
+	    (!(vcpu->cr4 & X86_CR4_PAE) || in_64bit_code()))
 		return inject_gp(vcpu);
+	if (pg_off && in_64bit_code())
+		return inject_gp(vcpu);
+	/* Reading the PDPTEs can fail: do it before changing anything. */
+	if (pae_legacy_paging(vcpu, val, vcpu->cr4) &&
+	    (pg_on || ((old ^ val) & (X86_CR0_CD | X86_CR0_NW))) &&
+	    vtx_load_pdptrs(vcpu))
+		return inject_gp(vcpu);
+
+	if (pg_on && (vcpu->efer & EFER_LME))
+		vtx_set_efer(vcpu, vcpu->efer | EFER_LMA);
+	else if (pg_off && (vcpu->efer & EFER_LMA))
+		vtx_set_efer(vcpu, vcpu->efer & ~EFER_LMA);
+	vtx_set_cr0(vcpu, val);
+	vtx_flush_guest_tlb(vcpu);
 	return skip_exit_instruction(vcpu);
 }
 
@@ -703,10 +727,13 @@ static int set_cr4_checked(struct vtx_vcpu *vcpu, unsigned long val)
 		return inject_gp(vcpu);
 	if (vtx_is_long_mode(vcpu) && !(val & X86_CR4_PAE))
 		return inject_gp(vcpu);
-	vtx_set_cr4(vcpu, val);
-	if ((vcpu->cr0 & X86_CR0_PG) && (val & X86_CR4_PAE) &&
-	    !vtx_is_long_mode(vcpu) && vtx_load_pdptrs(vcpu))
+	if (pae_legacy_paging(vcpu, vcpu->cr0, val) &&
+	    ((val ^ vcpu->cr4) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE |
+				  X86_CR4_SMEP)) &&
+	    vtx_load_pdptrs(vcpu))
 		return inject_gp(vcpu);
+	vtx_set_cr4(vcpu, val);
+	vtx_flush_guest_tlb(vcpu);
 	return skip_exit_instruction(vcpu);
 }
 

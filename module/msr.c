@@ -103,6 +103,21 @@ static void uret_on_user_return(struct user_return_notifier *urn)
 }
 
 /**
+ * vtx_drop_uret_msrs() - restore the host's values on this CPU now.
+ *
+ * Called on each CPU when VMX goes off (no VM left), so that no notifier
+ * of vtx stays registered once the module may be unloaded.  Interrupts
+ * disabled.
+ */
+void vtx_drop_uret_msrs(void)
+{
+	struct uret_state *st = this_cpu_ptr(&uret_state);
+
+	if (st->registered)
+		uret_on_user_return(&st->urn);
+}
+
+/**
  * vtx_load_guest_uret_msrs() - give the CPU the guest's user-return MSRs.
  * @vcpu:	the vCPU about to enter; preemption disabled
  */
@@ -321,18 +336,28 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		vmcs_write32(GUEST_SYSENTER_CS, data);
 		break;
 	case MSR_IA32_SYSENTER_ESP:
+		if (!__is_canonical_address(data, VTX_GPA_BITS))
+			return -EINVAL;
 		vmcs_writel(GUEST_SYSENTER_ESP, data);
 		break;
 	case MSR_IA32_SYSENTER_EIP:
+		if (!__is_canonical_address(data, VTX_GPA_BITS))
+			return -EINVAL;
 		vmcs_writel(GUEST_SYSENTER_EIP, data);
 		break;
 	case MSR_FS_BASE:
+		if (!__is_canonical_address(data, VTX_GPA_BITS))
+			return -EINVAL;
 		vmcs_writel(GUEST_FS_BASE, data);
 		break;
 	case MSR_GS_BASE:
+		if (!__is_canonical_address(data, VTX_GPA_BITS))
+			return -EINVAL;
 		vmcs_writel(GUEST_GS_BASE, data);
 		break;
 	case MSR_KERNEL_GS_BASE:
+		if (!__is_canonical_address(data, VTX_GPA_BITS))
+			return -EINVAL;
 		preempt_disable();
 		vcpu->kernel_gs_base = data;
 		if (vcpu->guest_state_loaded)
@@ -391,7 +416,8 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 			if (i == VTX_URET_TSC_AUX && (data >> 32))
 				return -EINVAL;
 			if (i != VTX_URET_TSC_AUX && i != VTX_URET_STAR &&
-			    i != VTX_URET_SFMASK && !__is_canonical_address(data, 48))
+			    i != VTX_URET_SFMASK &&
+			    !__is_canonical_address(data, VTX_GPA_BITS))
 				return -EINVAL;
 			set_uret(vcpu, i, data);
 			return 0;
@@ -422,7 +448,14 @@ static long copy_index_list(struct kvm_msr_list __user *argp, const u32 *list,
 
 long vtx_ioctl_msr_index_list(struct kvm_msr_list __user *argp)
 {
-	return copy_index_list(argp, msrs_to_save, ARRAY_SIZE(msrs_to_save));
+	u32 list[ARRAY_SIZE(msrs_to_save)], n = 0, i;
+
+	/* TSC_AUX exists for the guest only with RDTSCP. */
+	for (i = 0; i < ARRAY_SIZE(msrs_to_save); i++)
+		if (msrs_to_save[i] != MSR_TSC_AUX ||
+		    (vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+			list[n++] = msrs_to_save[i];
+	return copy_index_list(argp, list, n);
 }
 
 long vtx_ioctl_msr_feature_list(struct kvm_msr_list __user *argp)

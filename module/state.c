@@ -249,7 +249,7 @@ static long set_events(struct vtx_vcpu *vcpu,
 			KVM_VCPUEVENT_VALID_SIPI_VECTOR |
 			KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM))
 		return -EINVAL;
-	if (e.exception.injected &&
+	if ((e.exception.injected || e.exception.pending) &&
 	    (e.exception.nr > 31 || e.exception.nr == NMI_VECTOR))
 		return -EINVAL;
 	/* vtx has no SMM. */

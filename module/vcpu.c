@@ -20,7 +20,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
+#include <asm/apicdef.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
+#include <asm/hw_breakpoint.h>
 #include <asm/special_insns.h>
 #include <uapi/linux/vtx.h>
 #include "vmcs.h"
@@ -118,8 +121,8 @@ static void announce_exit(struct vtx_vcpu *vcpu)
 /* The VMCS of a failed entry may be in an unknown launch state. */
 static void reset_launch_state(struct vtx_vcpu *vcpu)
 {
-	vtx_vmclear(__pa(vcpu->vmcs));
-	vtx_vmptrld(__pa(vcpu->vmcs));
+	if (vtx_vmclear(__pa(vcpu->vmcs)) || vtx_vmptrld(__pa(vcpu->vmcs)))
+		WRITE_ONCE(vcpu->vm->dead, true);
 	vcpu->launched = false;
 }
 
@@ -156,6 +159,11 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 	t_exit = rdtsc();
 
 	vcpu->cr2 = native_read_cr2();
+	/* A VM exit clears DEBUGCTL and sets DR7 to 0x400: restore the host's. */
+	if (vcpu->host_debugctl)
+		update_debugctlmsr(vcpu->host_debugctl);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 	if (guest_xcr0_live(vcpu))
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->host_xcr0);
 	if (likely(r == VTX_ENTER_EXIT)) {
@@ -170,7 +178,6 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 	}
 	local_irq_enable();
 	preempt_enable();
-	account_exit(vcpu, t_entry, t_exit);
 
 	if (unlikely(r == VTX_ENTER_FAIL_VALID)) {
 		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
@@ -186,8 +193,10 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 	}
 	if (unlikely(r != VTX_ENTER_EXIT)) {
 		pr_err_ratelimited("VM entry failed: no current VMCS\n");
+		WRITE_ONCE(vcpu->vm->dead, true);
 		return -EIO;
 	}
+	account_exit(vcpu, t_entry, t_exit);
 	return vtx_handle_exit(vcpu);
 }
 
@@ -205,6 +214,7 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 	if (READ_ONCE(run->immediate_exit))
 		return -EINTR;
 
+	vcpu->host_debugctl = get_debugctlmsr();
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	for (;;) {
 		if (signal_pending(current)) {
@@ -216,6 +226,10 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 		r = vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			break;
+		if (unlikely(READ_ONCE(vcpu->vm->dead))) {
+			r = -EIO;
+			break;
+		}
 		/* Userspace asked to inject an interrupt: the window is open. */
 		if (READ_ONCE(run->request_interrupt_window) &&
 		    vtx_ready_for_interrupt(vcpu)) {
@@ -364,6 +378,7 @@ static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs)
 	if ((sregs->cr0 & X86_CR0_PG) && (sregs->cr4 & X86_CR4_PAE) &&
 	    !(sregs->efer & EFER_LMA))
 		vtx_load_pdptrs(vcpu);
+	vtx_flush_guest_tlb(vcpu);
 	vcpu->event.valid = false;
 	return 0;
 }
@@ -422,7 +437,7 @@ static long vtx_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	struct vtx_vcpu *vcpu = filp->private_data;
 	long r;
 
-	if (vcpu->vm->mm != current->mm)
+	if (vcpu->vm->mm != current->mm || READ_ONCE(vcpu->vm->dead))
 		return -EIO;
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
@@ -521,6 +536,9 @@ static struct vtx_vcpu *vcpu_alloc(struct vtx_vm *vm, u32 id)
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->has_tsc_aux = vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	vcpu->regs[VTX_RDX] = RESET_RDX;
+	/* KVM's reset APIC base: enabled, BSP for vCPU 0. */
+	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	return vcpu;
 }
 

@@ -225,7 +225,7 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	struct vtx_vm *vm = filp->private_data;
 	void __user *argp = (void __user *)arg;
 
-	if (vm->mm != current->mm)
+	if (vm->mm != current->mm || READ_ONCE(vm->dead))
 		return -EIO;
 
 	switch (ioctl) {

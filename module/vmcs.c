@@ -142,7 +142,8 @@ void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
 	}
 	if (__this_cpu_read(current_vmcs) != vcpu->vmcs) {
 		__this_cpu_write(current_vmcs, vcpu->vmcs);
-		vtx_vmptrld(__pa(vcpu->vmcs));
+		if (vtx_vmptrld(__pa(vcpu->vmcs)))
+			WRITE_ONCE(vcpu->vm->dead, true);
 	}
 	if (moved) {
 		WRITE_ONCE(vcpu->cpu, cpu);
@@ -176,6 +177,7 @@ void vtx_prepare_switch_to_guest(struct vtx_vcpu *vcpu)
 	vcpu->host_kernel_gs_base = current->thread.gsbase;
 	savesegment(ds, vcpu->host_ds_sel);
 	savesegment(es, vcpu->host_es_sel);
+	asm volatile("sldt %0" : "=g" (vcpu->host_ldt_sel));
 	vmcs_writel(HOST_FS_BASE, current->thread.fsbase);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
 	vcpu->guest_state_loaded = true;
@@ -201,8 +203,13 @@ void vtx_put_host_state(struct vtx_vcpu *vcpu)
 	if (vcpu->host_gs_sel)
 		load_gs_index(vcpu->host_gs_sel);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
-	/* A VM exit sets the TR limit to 0x67, cutting off the I/O bitmap. */
+	/* A VM exit loads a null LDTR ... */
+	if (vcpu->host_ldt_sel)
+		asm volatile("lldt %0" : : "rm" (vcpu->host_ldt_sel));
+	/* ... sets the TR limit to 0x67, cutting off the I/O bitmap ... */
 	invalidate_tss_limit();
+	/* ... and the GDT limit to 0xffff. */
+	load_fixmap_gdt(raw_smp_processor_id());
 	vcpu->guest_state_loaded = false;
 }
 
@@ -272,7 +279,9 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vcpu->proc_ctl = vtx_caps.proc;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctl);
 	vmcs_write64(MSR_BITMAP, vtx_msr_bitmap_pa());
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vtx_caps.proc2);
+	/* Out of VPIDs, the vCPU runs without one (flushed at each entry). */
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vcpu->vpid ? vtx_caps.proc2 :
+			vtx_caps.proc2 & ~SECONDARY_EXEC_ENABLE_VPID);
 	vmcs_write32(VM_EXIT_CONTROLS, vtx_caps.exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, vtx_caps.entry);
 	vmcs_write32(EXCEPTION_BITMAP, 0);
@@ -407,6 +416,20 @@ void vtx_set_cr4(struct vtx_vcpu *vcpu, unsigned long cr4)
 }
 
 /**
+ * vtx_flush_guest_tlb() - drop the vCPU's cached linear translations.
+ * @vcpu:	the loaded vCPU
+ *
+ * Needed after vtx changes paging state itself (an emulated MOV to CR0 or
+ * CR4, KVM_SET_SREGS): the processor's own flush never happened.  Without
+ * a VPID every VM entry flushes them anyway.
+ */
+void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu)
+{
+	if (vcpu->vpid)
+		vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
+}
+
+/**
  * vtx_load_pdptrs() - load the four PAE PDPTEs into the VMCS.
  * @vcpu:	the loaded vCPU, in PAE paging outside IA-32e mode
  *
@@ -481,7 +504,7 @@ void vtx_set_segment(const struct kvm_segment *var, int seg)
 	vmcs_write32(GUEST_ES_AR_BYTES + seg * 2, ar);
 }
 
-/* For a failed entry, with the vcpu_dump module parameter. */
+/* For a failed entry, with the dump_invalid_vmcs module parameter. */
 void vtx_dump_vmcs(void)
 {
 	int seg;

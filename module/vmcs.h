@@ -66,6 +66,7 @@ void vtx_vmcs_percpu_init(void);
 void vtx_clear_loaded_vmcss(void);
 void vtx_put_host_state(struct vtx_vcpu *vcpu);
 int vtx_load_pdptrs(struct vtx_vcpu *vcpu);
+void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu);
 void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu);
 void vtx_vcpu_put(struct vtx_vcpu *vcpu);
 void vtx_vmcs_clear(struct vtx_vcpu *vcpu);

@@ -14,6 +14,7 @@
 #include <linux/gfp.h>
 #include <linux/idr.h>
 #include <linux/module.h>
+#include <linux/namei.h>
 #include <linux/percpu.h>
 #include <linux/reboot.h>
 #include <linux/slab.h>
@@ -238,6 +239,7 @@ static void vmxoff_this_cpu(void)
 		return;
 	/* Normally none: every vCPU is cleared before VMX goes off. */
 	vtx_clear_loaded_vmcss();
+	vtx_drop_uret_msrs();
 	vtx_vmxoff();
 	cr4_clear_bits(X86_CR4_VMXE);
 	__this_cpu_write(vmx_on, false);
@@ -333,15 +335,24 @@ static int vtx_cpu_offline(unsigned int cpu)
 /*
  * kvm_intel registers the one emergency callback the kernel allows when it
  * loads, and its callback turns VMX off whoever holds it.  vtx registers its
- * own only when kvm is not loaded, so both can coexist without a WARN.
+ * own only while it holds VMX and kvm_intel is not loaded, so that neither
+ * module's registration trips the kernel's WARN.  (kvm_intel exports no
+ * symbol; its sysfs directory is how to tell it is loaded.)
  */
+static bool kvm_intel_loaded(void)
+{
+	struct path path;
+
+	if (kern_path("/sys/module/kvm_intel", LOOKUP_FOLLOW, &path))
+		return false;
+	path_put(&path);
+	return true;
+}
+
 static void emergency_register(void)
 {
-	void *kvm_sym = __symbol_get("kvm_rebooting");
-
-	if (kvm_sym) {
-		__symbol_put("kvm_rebooting");
-		pr_info("kvm is loaded: its emergency callback turns VMX off\n");
+	if (kvm_intel_loaded()) {
+		pr_info("kvm_intel is loaded: its emergency callback turns VMX off\n");
 		return;
 	}
 	cpu_emergency_register_virt_callback(vtx_emergency_disable);

@@ -2,8 +2,9 @@
 /*
  * vtx - one wrapper per VMX instruction, and width-typed VMCS accessors.
  *
- * A VM-fail (CF or ZF set) is reported through vtx_vmx_insn_failed(), which
- * reads VM_INSTRUCTION_ERROR for the "valid" case and logs it rate-limited.
+ * A VM-fail is reported through vtx_vmx_insn_failed(): VMfailInvalid (CF,
+ * no current VMCS) as such, VMfailValid (ZF) with the error number read
+ * from VM_INSTRUCTION_ERROR, rate-limited.
  * A fault on a VMX instruction (VMX turned off under us by an emergency
  * reboot) lands in the exception table and is reported the same way; it
  * never oopses the host.
@@ -61,7 +62,8 @@ static __always_inline unsigned long __vtx_vmread(unsigned long field)
 	unsigned long value = 0;
 
 	asm_goto_output("1: vmread %[field], %[value]\n\t"
-			  "jna %l[fail]\n\t"
+			  "jc %l[invalid]\n\t"
+			  "jz %l[fail]\n\t"
 			  "jmp 3f\n"
 			  "2:\tjmp %l[fault]\n"
 			  "3:\n\t"
@@ -69,8 +71,11 @@ static __always_inline unsigned long __vtx_vmread(unsigned long field)
 			  : [value] "=rm" (value)
 			  : [field] "r" (field)
 			  : "cc"
-			  : fail, fault);
+			  : invalid, fail, fault);
 	return value;
+invalid:
+	vtx_vmx_insn_failed("vmread", field, VTX_FAIL_INVALID);
+	return 0;
 fail:
 	vtx_vmx_insn_failed("vmread", field, VTX_FAIL_VALID);
 	return 0;
@@ -83,13 +88,17 @@ static __always_inline void __vtx_vmwrite(unsigned long field,
 					  unsigned long value)
 {
 	asm goto("1: vmwrite %[value], %[field]\n\t"
-			  "jna %l[fail]\n\t"
+			  "jc %l[invalid]\n\t"
+			  "jz %l[fail]\n\t"
 			  "jmp 3f\n"
 			  "2:\tjmp %l[fault]\n"
 			  "3:\n\t"
 			  _ASM_EXTABLE(1b, 2b)
 			  : : [field] "r" (field), [value] "rm" (value)
-			  : "cc" : fail, fault);
+			  : "cc" : invalid, fail, fault);
+	return;
+invalid:
+	vtx_vmx_insn_failed("vmwrite", field, VTX_FAIL_INVALID);
 	return;
 fail:
 	vtx_vmx_insn_failed("vmwrite", field, VTX_FAIL_VALID);
@@ -153,13 +162,17 @@ static __always_inline void vmcs_writel(unsigned long field, unsigned long value
 static __always_inline int vtx_vmclear(u64 pa)
 {
 	asm goto("1: vmclear %[pa]\n\t"
-		 "jna %l[fail]\n\t"
+		 "jc %l[invalid]\n\t"
+		 "jz %l[fail]\n\t"
 		 "jmp 3f\n"
 		 "2:\tjmp %l[fault]\n"
 		 "3:\n\t"
 		 _ASM_EXTABLE(1b, 2b)
-		 : : [pa] "m" (pa) : "cc", "memory" : fail, fault);
+		 : : [pa] "m" (pa) : "cc", "memory" : invalid, fail, fault);
 	return 0;
+invalid:
+	vtx_vmx_insn_failed("vmclear", pa, VTX_FAIL_INVALID);
+	return -EIO;
 fail:
 	vtx_vmx_insn_failed("vmclear", pa, VTX_FAIL_VALID);
 	return -EIO;
@@ -171,13 +184,17 @@ fault:
 static __always_inline int vtx_vmptrld(u64 pa)
 {
 	asm goto("1: vmptrld %[pa]\n\t"
-		 "jna %l[fail]\n\t"
+		 "jc %l[invalid]\n\t"
+		 "jz %l[fail]\n\t"
 		 "jmp 3f\n"
 		 "2:\tjmp %l[fault]\n"
 		 "3:\n\t"
 		 _ASM_EXTABLE(1b, 2b)
-		 : : [pa] "m" (pa) : "cc", "memory" : fail, fault);
+		 : : [pa] "m" (pa) : "cc", "memory" : invalid, fail, fault);
 	return 0;
+invalid:
+	vtx_vmx_insn_failed("vmptrld", pa, VTX_FAIL_INVALID);
+	return -EIO;
 fail:
 	vtx_vmx_insn_failed("vmptrld", pa, VTX_FAIL_VALID);
 	return -EIO;

@@ -10,9 +10,11 @@
  *   [v]  vcpu->mutex (held by every vCPU ioctl, including KVM_RUN)
  *   [l]  vCPU loaded on this CPU with preemption or IRQs disabled
  *   [g]  vtx_vms_lock (global mutex)
- * Order: vcpu->mutex -> vm->slots_lock -> vm->mmu_lock; vtx_vms_lock is
- * never held while taking any other vtx lock.  See
- * Documentation/vtx/locking.rst.
+ *   [t]  vm->stats_lock (mutex)
+ *   [o]  lockless: one writer, READ_ONCE/WRITE_ONCE readers
+ * Order: vcpu->mutex -> vtx_vms_lock -> vm->slots_lock -> vm->stats_lock
+ * -> vm->mmu_lock.  vtx_vms_lock is taken under vcpu->mutex only by VM
+ * creation and destruction.  See Documentation/vtx/locking.rst.
  */
 #ifndef VTX_H
 #define VTX_H
@@ -116,7 +118,8 @@ struct vtx_vm {
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];	/* [s] written once per index */
 	unsigned int nr_vcpus;			/* [s] */
 	u64 tss_addr;				/* [s] accepted, unused with UG */
-	u64 hypercall_exits;			/* [s] KVM_CAP_EXIT_HYPERCALL */
+	u64 hypercall_exits;			/* [o] KVM_CAP_EXIT_HYPERCALL */
+	bool dead;				/* [o] a VMX insn failed: -EIO */
 
 	spinlock_t mmu_lock;			/* protects the EPT tables */
 	u64 *ept_root;				/* [c] PML4 page */
@@ -188,10 +191,11 @@ struct vtx_vcpu {
 
 	/* Host state switched lazily around guest execution. [l] */
 	bool guest_state_loaded;
-	u16 host_fs_sel, host_gs_sel, host_ds_sel, host_es_sel;
+	u16 host_fs_sel, host_gs_sel, host_ds_sel, host_es_sel, host_ldt_sel;
 	unsigned long host_kernel_gs_base;
 	unsigned long host_cr3, host_cr4;	/* values in the VMCS */
 	u64 host_xcr0;
+	unsigned long host_debugctl;	/* [v] read at each KVM_RUN */
 
 	/* Guest state not held in the VMCS. [v] */
 	unsigned long cr0;		/* guest's view */
@@ -231,7 +235,7 @@ struct vtx_vcpu {
 
 	/* Statistics: see module/netlink.c for how they are read. */
 	struct vtx_vcpu_stats stats;	/* [v] written by the vCPU thread */
-	struct vtx_vcpu_stats stats_base; /* vm->stats_lock: reset snapshot */
+	struct vtx_vcpu_stats stats_base; /* [t] reset snapshot */
 	u64 exit_tsc;			/* [v] TSC at the last exit, 0: none */
 };
 
@@ -275,6 +279,7 @@ u64 vtx_msr_bitmap_pa(void);
 int vtx_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data);
 int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host);
 void vtx_load_guest_uret_msrs(struct vtx_vcpu *vcpu);
+void vtx_drop_uret_msrs(void);
 long vtx_ioctl_msr_index_list(struct kvm_msr_list __user *argp);
 long vtx_ioctl_msr_feature_list(struct kvm_msr_list __user *argp);
 long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,

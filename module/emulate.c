@@ -1,0 +1,724 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - decoder and emulator of the instructions that access MMIO.
+ *
+ * Decoding is driven by two tables of opcodes (one-byte and 0F-escaped),
+ * whose entries tell what the instruction does (its kind) and how it is
+ * encoded (ModRM, immediate, which operand is memory).  Every instruction
+ * emulated here has exactly one memory operand, the MMIO one; MOVS has two,
+ * of which the caller says which one faulted.  An instruction is emulated
+ * in up to two accesses: a read or a write, or for read-modify-write
+ * instructions a read then a write.
+ *
+ * Whatever is not in the tables, or is encoded in a way this file does not
+ * handle, is refused with -EINVAL rather than emulated wrongly.
+ */
+#include "emulate.h"
+
+/* What an instruction does. */
+enum {
+	K_BAD,		/* not emulated */
+	K_ALU,		/* ADD, OR, ADC, SBB, AND, SUB, XOR or CMP */
+	K_TEST,
+	K_MOV,
+	K_MOVZX,
+	K_MOVSX,	/* MOVSX and MOVSXD */
+	K_XCHG,
+	K_MOVS,
+	K_STOS,
+	K_LODS,
+};
+
+/* ALU operations, in the order of their opcode rows and of group 1. */
+enum {
+	ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP
+};
+
+/* How an opcode is encoded. */
+#define D_MODRM		0x01	/* ModRM follows; its r/m must be memory */
+#define D_BYTE		0x02	/* byte operands */
+#define D_MEMDST	0x04	/* the memory operand is the destination */
+#define D_IMM8		0x08	/* imm8, sign-extended */
+#define D_IMM		0x10	/* imm16 or imm32 by operand size, sign-ext. */
+#define D_MOFFS		0x20	/* address-size offset, no ModRM; reg is rAX */
+#define D_GROUP		0x40	/* the ALU operation is ModRM.reg */
+#define D_REG0		0x80	/* ModRM.reg must be 0 */
+
+/**
+ * struct opdesc - what the decoder knows of an opcode.
+ * @kind:	K_*, K_BAD for an opcode not emulated.
+ * @flags:	D_*.
+ * @arg:	ALU_* for K_ALU without D_GROUP; the size of the source of
+ *		K_MOVZX and K_MOVSX, 0 for MOVSXD (the smaller of the operand
+ *		size and 4).
+ */
+struct opdesc {
+	u8 kind;
+	u8 flags;
+	u8 arg;
+};
+
+/* The four r/m forms of an ALU row: Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev. */
+#define ALU_EB_GB(alu)	{ K_ALU, D_MODRM | D_BYTE | D_MEMDST, (alu) }
+#define ALU_EV_GV(alu)	{ K_ALU, D_MODRM | D_MEMDST, (alu) }
+#define ALU_GB_EB(alu)	{ K_ALU, D_MODRM | D_BYTE, (alu) }
+#define ALU_GV_EV(alu)	{ K_ALU, D_MODRM, (alu) }
+
+static const struct opdesc onebyte[256] = {
+	[0x00] = ALU_EB_GB(ALU_ADD), [0x01] = ALU_EV_GV(ALU_ADD),
+	[0x02] = ALU_GB_EB(ALU_ADD), [0x03] = ALU_GV_EV(ALU_ADD),
+	[0x08] = ALU_EB_GB(ALU_OR), [0x09] = ALU_EV_GV(ALU_OR),
+	[0x0a] = ALU_GB_EB(ALU_OR), [0x0b] = ALU_GV_EV(ALU_OR),
+	[0x10] = ALU_EB_GB(ALU_ADC), [0x11] = ALU_EV_GV(ALU_ADC),
+	[0x12] = ALU_GB_EB(ALU_ADC), [0x13] = ALU_GV_EV(ALU_ADC),
+	[0x18] = ALU_EB_GB(ALU_SBB), [0x19] = ALU_EV_GV(ALU_SBB),
+	[0x1a] = ALU_GB_EB(ALU_SBB), [0x1b] = ALU_GV_EV(ALU_SBB),
+	[0x20] = ALU_EB_GB(ALU_AND), [0x21] = ALU_EV_GV(ALU_AND),
+	[0x22] = ALU_GB_EB(ALU_AND), [0x23] = ALU_GV_EV(ALU_AND),
+	[0x28] = ALU_EB_GB(ALU_SUB), [0x29] = ALU_EV_GV(ALU_SUB),
+	[0x2a] = ALU_GB_EB(ALU_SUB), [0x2b] = ALU_GV_EV(ALU_SUB),
+	[0x30] = ALU_EB_GB(ALU_XOR), [0x31] = ALU_EV_GV(ALU_XOR),
+	[0x32] = ALU_GB_EB(ALU_XOR), [0x33] = ALU_GV_EV(ALU_XOR),
+	[0x38] = ALU_EB_GB(ALU_CMP), [0x39] = ALU_EV_GV(ALU_CMP),
+	[0x3a] = ALU_GB_EB(ALU_CMP), [0x3b] = ALU_GV_EV(ALU_CMP),
+	[0x63] = { K_MOVSX, D_MODRM, 0 },	/* MOVSXD; ARPL outside 64-bit */
+	[0x80] = { K_ALU, D_MODRM | D_BYTE | D_MEMDST | D_IMM8 | D_GROUP },
+	[0x81] = { K_ALU, D_MODRM | D_MEMDST | D_IMM | D_GROUP },
+	[0x83] = { K_ALU, D_MODRM | D_MEMDST | D_IMM8 | D_GROUP },
+	[0x84] = { K_TEST, D_MODRM | D_BYTE },
+	[0x85] = { K_TEST, D_MODRM },
+	[0x86] = { K_XCHG, D_MODRM | D_BYTE | D_MEMDST },
+	[0x87] = { K_XCHG, D_MODRM | D_MEMDST },
+	[0x88] = { K_MOV, D_MODRM | D_BYTE | D_MEMDST },
+	[0x89] = { K_MOV, D_MODRM | D_MEMDST },
+	[0x8a] = { K_MOV, D_MODRM | D_BYTE },
+	[0x8b] = { K_MOV, D_MODRM },
+	[0xa0] = { K_MOV, D_MOFFS | D_BYTE },
+	[0xa1] = { K_MOV, D_MOFFS },
+	[0xa2] = { K_MOV, D_MOFFS | D_BYTE | D_MEMDST },
+	[0xa3] = { K_MOV, D_MOFFS | D_MEMDST },
+	[0xa4] = { K_MOVS, D_BYTE },
+	[0xa5] = { K_MOVS, 0 },
+	[0xaa] = { K_STOS, D_BYTE },
+	[0xab] = { K_STOS, 0 },
+	[0xac] = { K_LODS, D_BYTE },
+	[0xad] = { K_LODS, 0 },
+	[0xc6] = { K_MOV, D_MODRM | D_BYTE | D_MEMDST | D_IMM8 | D_REG0 },
+	[0xc7] = { K_MOV, D_MODRM | D_MEMDST | D_IMM | D_REG0 },
+	[0xf6] = { K_TEST, D_MODRM | D_BYTE | D_IMM8 | D_REG0 },
+	[0xf7] = { K_TEST, D_MODRM | D_IMM | D_REG0 },
+};
+
+static const struct opdesc twobyte[256] = {
+	[0xb6] = { K_MOVZX, D_MODRM, 1 },
+	[0xb7] = { K_MOVZX, D_MODRM, 2 },
+	[0xbe] = { K_MOVSX, D_MODRM, 1 },
+	[0xbf] = { K_MOVSX, D_MODRM, 2 },
+};
+
+#define REX_B		0x01
+#define REX_X		0x02
+#define REX_R		0x04
+#define REX_W		0x08
+
+#define SEG_DEFAULT	0xff	/* no segment-override prefix */
+#define PAGE_BYTES	4096
+
+/* The 16-bit addressing forms by ModRM.rm: base + index. */
+static const u8 rm16_base[8] = {
+	VTX_EMU_RBX, VTX_EMU_RBX, VTX_EMU_RBP, VTX_EMU_RBP,
+	VTX_EMU_RSI, VTX_EMU_RDI, VTX_EMU_RBP, VTX_EMU_RBX,
+};
+
+#define NO_INDEX	0xff
+static const u8 rm16_index[8] = {
+	VTX_EMU_RSI, VTX_EMU_RDI, VTX_EMU_RSI, VTX_EMU_RDI,
+	NO_INDEX, NO_INDEX, NO_INDEX, NO_INDEX,
+};
+
+/* Decoding position in the instruction bytes. */
+struct cursor {
+	const u8 *insn;
+	unsigned int pos;
+	unsigned int avail;
+};
+
+static u64 size_mask(unsigned int bytes)
+{
+	return bytes >= 8 ? ~0ULL : (1ULL << (bytes * 8)) - 1;
+}
+
+static u64 sign_extend(u64 val, unsigned int bytes)
+{
+	unsigned int shift = 64 - bytes * 8;
+
+	return (u64)((s64)(val << shift) >> shift);
+}
+
+/* Fetch @bytes (1, 2, 4 or 8) little-endian bytes, sign-extended. */
+static int fetch(struct cursor *c, unsigned int bytes, u64 *val)
+{
+	u64 v = 0;
+	unsigned int i;
+
+	if (c->pos + bytes > c->avail)
+		return -EINVAL;
+	for (i = 0; i < bytes; i++)
+		v |= (u64)c->insn[c->pos + i] << (i * 8);
+	c->pos += bytes;
+	*val = sign_extend(v, bytes);
+	return 0;
+}
+
+/* Register operand: AH, CH, DH and BH are 4-7 without a REX prefix. */
+static u64 reg_read(const struct vtx_emu *e, unsigned int reg,
+		    unsigned int bytes)
+{
+	if (bytes == 1 && !e->rex && reg >= 4 && reg < 8)
+		return (e->gpr[reg - 4] >> 8) & 0xff;
+	return e->gpr[reg] & size_mask(bytes);
+}
+
+/* A 32-bit write zero-extends to 64 bits; 8/16-bit ones keep the rest. */
+static void reg_write(struct vtx_emu *e, unsigned int reg, unsigned int bytes,
+		      u64 val)
+{
+	u64 mask = size_mask(bytes);
+	unsigned int shift = 0;
+
+	if (bytes == 4) {
+		e->gpr[reg] = (u32)val;
+		return;
+	}
+	if (bytes == 1 && !e->rex && reg >= 4 && reg < 8) {
+		reg -= 4;
+		shift = 8;
+	}
+	e->gpr[reg] = (e->gpr[reg] & ~(mask << shift)) |
+		      ((val & mask) << shift);
+}
+
+static bool parity_even(u64 val)
+{
+	u8 p = val;
+
+	p ^= p >> 4;
+	p ^= p >> 2;
+	p ^= p >> 1;
+	return !(p & 1);
+}
+
+/*
+ * @a op @b on @bytes-wide operands, with CF, PF, AF, ZF, SF and OF of
+ * @rflags set as the CPU does.  AF, undefined for the logical operations,
+ * is cleared by them as on Intel CPUs.
+ */
+static u64 alu_exec(unsigned int op, u64 a, u64 b, unsigned int bytes,
+		    u64 *rflags)
+{
+	u64 sign = 1ULL << (bytes * 8 - 1);
+	u64 cf = (*rflags & VTX_EMU_FL_CF) ? 1 : 0;
+	u64 res, carry = 0, ovf = 0, fl = 0;
+	bool arith = true;
+
+	a &= size_mask(bytes);
+	b &= size_mask(bytes);
+	switch (op) {
+	case ALU_ADD:
+	case ALU_ADC:
+		res = a + b + (op == ALU_ADC ? cf : 0);
+		carry = (a & b) | ((a | b) & ~res);
+		ovf = (a ^ res) & (b ^ res);
+		break;
+	case ALU_SUB:
+	case ALU_SBB:
+	case ALU_CMP:
+		res = a - b - (op == ALU_SBB ? cf : 0);
+		carry = (~a & b) | (~(a ^ b) & res);
+		ovf = (a ^ b) & (a ^ res);
+		break;
+	case ALU_OR:
+		res = a | b;
+		arith = false;
+		break;
+	case ALU_AND:
+		res = a & b;
+		arith = false;
+		break;
+	default:
+		res = a ^ b;
+		arith = false;
+		break;
+	}
+	res &= size_mask(bytes);
+
+	if (carry & sign)
+		fl |= VTX_EMU_FL_CF;
+	if (ovf & sign)
+		fl |= VTX_EMU_FL_OF;
+	if (arith && ((a ^ b ^ res) & 0x10))
+		fl |= VTX_EMU_FL_AF;
+	if (!res)
+		fl |= VTX_EMU_FL_ZF;
+	if (res & sign)
+		fl |= VTX_EMU_FL_SF;
+	if (parity_even(res))
+		fl |= VTX_EMU_FL_PF;
+	*rflags = (*rflags & ~VTX_EMU_FL_ARITH) | fl;
+	return res;
+}
+
+/* Linear address of offset @ea in segment @seg. */
+static u64 seg_linear(const struct vtx_emu *e, unsigned int seg, u64 ea)
+{
+	if (e->mode == 64)
+		return (seg == VTX_EMU_FS || seg == VTX_EMU_GS) ?
+		       e->seg_base[seg] + ea : ea;
+	return (u32)(e->seg_base[seg] + ea);
+}
+
+/* 16-bit ModRM addressing: *@ea and the default segment. */
+static int modrm16(const struct vtx_emu *e, struct cursor *c, u8 modrm,
+		   u64 *ea, unsigned int *seg)
+{
+	unsigned int mod = modrm >> 6, rm = modrm & 7;
+	u64 disp = 0;
+	int err = 0;
+
+	*ea = 0;
+	*seg = VTX_EMU_DS;
+	if (mod == 0 && rm == 6) {
+		err = fetch(c, 2, &disp);
+	} else {
+		*ea = e->gpr[rm16_base[rm]];
+		if (rm16_index[rm] != NO_INDEX)
+			*ea += e->gpr[rm16_index[rm]];
+		if (rm16_base[rm] == VTX_EMU_RBP)
+			*seg = VTX_EMU_SS;
+		if (mod == 1)
+			err = fetch(c, 1, &disp);
+		else if (mod == 2)
+			err = fetch(c, 2, &disp);
+	}
+	*ea = (*ea + disp) & 0xffff;
+	return err;
+}
+
+/*
+ * 32/64-bit ModRM and SIB addressing: *@ea without the RIP of the next
+ * instruction, which *@rip_rel says to add once the length is known.
+ */
+static int modrm32(const struct vtx_emu *e, struct cursor *c, u8 modrm,
+		   u64 *ea, unsigned int *seg, bool *rip_rel)
+{
+	unsigned int mod = modrm >> 6, rm = modrm & 7, base, index;
+	u64 sib, disp = 0;
+	int err;
+
+	*ea = 0;
+	*seg = VTX_EMU_DS;
+	*rip_rel = false;
+	if (rm == 4) {
+		err = fetch(c, 1, &sib);
+		if (err)
+			return err;
+		index = ((sib >> 3) & 7) | (e->rex & REX_X ? 8 : 0);
+		base = (sib & 7) | (e->rex & REX_B ? 8 : 0);
+		if (index != VTX_EMU_RSP)
+			*ea = e->gpr[index] << ((sib >> 6) & 3);
+		if ((sib & 7) == 5 && mod == 0) {
+			mod = 2;	/* disp32, no base */
+		} else {
+			*ea += e->gpr[base];
+			if (base == VTX_EMU_RSP || base == VTX_EMU_RBP)
+				*seg = VTX_EMU_SS;
+		}
+	} else if (rm == 5 && mod == 0) {
+		*rip_rel = e->mode == 64;
+		mod = 2;		/* disp32 */
+	} else {
+		base = rm | (e->rex & REX_B ? 8 : 0);
+		*ea = e->gpr[base];
+		if (base == VTX_EMU_RBP)
+			*seg = VTX_EMU_SS;
+	}
+	if (mod == 1)
+		err = fetch(c, 1, &disp);
+	else if (mod == 2)
+		err = fetch(c, 4, &disp);
+	else
+		err = 0;
+	*ea += disp;
+	return err;
+}
+
+static int decode_string(struct vtx_emu *e, unsigned int seg)
+{
+	u64 mask = size_mask(e->ad_bytes), src, dst;
+	int err;
+
+	if (e->rep && !(e->gpr[VTX_EMU_RCX] & mask))
+		return -EINVAL;
+	src = seg_linear(e, seg == SEG_DEFAULT ? VTX_EMU_DS : seg,
+			 e->gpr[VTX_EMU_RSI] & mask);
+	dst = seg_linear(e, VTX_EMU_ES, e->gpr[VTX_EMU_RDI] & mask);
+	e->access_bytes = e->op_bytes;
+
+	switch (e->kind) {
+	case K_STOS:
+		e->linear = dst;
+		e->is_write = true;
+		e->write_val = e->gpr[VTX_EMU_RAX] & size_mask(e->op_bytes);
+		return 0;
+	case K_LODS:
+		e->linear = src;
+		return 0;
+	}
+
+	/* MOVS: the faulting side is MMIO, the other one goes to @ops. */
+	if (e->mmio_linear == src) {
+		e->mmio_is_src = true;
+		e->linear = src;
+		e->other_linear = dst;
+		return 0;
+	}
+	if (e->mmio_linear != dst)
+		return -EINVAL;
+	e->linear = dst;
+	e->other_linear = src;
+	e->is_write = true;
+	if (!e->ops || !e->ops->read_mem)
+		return -EFAULT;
+	e->write_val = 0;
+	err = e->ops->read_mem(e->opaque, src, &e->write_val, e->op_bytes);
+	if (err)
+		return err < 0 ? -EFAULT : -EINVAL;
+	/* The value is little endian in memory, as on the host. */
+	e->write_val &= size_mask(e->op_bytes);
+	return 0;
+}
+
+/* Legacy and REX prefixes; returns the opcode's descriptor or NULL. */
+static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
+					  unsigned int *seg, bool *opsize,
+					  bool *adsize, bool *lock, u8 *reps)
+{
+	static const u8 seg_prefix[VTX_EMU_NR_SEGS] = {
+		0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65
+	};
+	unsigned int s;
+	u64 b;
+
+	for (;;) {
+		if (fetch(c, 1, &b))
+			return NULL;
+		b &= 0xff;
+		if (e->mode == 64 && (b & 0xf0) == 0x40) {
+			e->rex = b;	/* the last one counts */
+			continue;
+		}
+		for (s = 0; s < VTX_EMU_NR_SEGS; s++)
+			if (b == seg_prefix[s])
+				break;
+		if (s < VTX_EMU_NR_SEGS) {
+			/* Conflicting overrides: refused, never guessed. */
+			if (*seg != SEG_DEFAULT && *seg != s)
+				return NULL;
+			*seg = s;
+		} else if (b == 0x66) {
+			*opsize = true;
+		} else if (b == 0x67) {
+			*adsize = true;
+		} else if (b == 0xf0) {
+			*lock = true;
+		} else if (b == 0xf2 || b == 0xf3) {
+			*reps |= b == 0xf2 ? 1 : 2;
+			e->rep = b;
+		} else {
+			break;
+		}
+		e->rex = 0;	/* a REX not right before the opcode is ignored */
+	}
+	if (b != 0x0f)
+		return &onebyte[b];
+	/* F2/F3 select other instructions in the 0F map: none emulated. */
+	if (fetch(c, 1, &b) || *reps)
+		return NULL;
+	return &twobyte[b & 0xff];
+}
+
+/* Operand and address sizes, and which prefixes the opcode allows. */
+static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
+			bool opsize, bool adsize, bool lock, u8 reps)
+{
+	bool string = e->kind == K_MOVS || e->kind == K_STOS ||
+		      e->kind == K_LODS;
+
+	if (d->flags & D_BYTE)
+		e->op_bytes = 1;
+	else if (e->rex & REX_W)
+		e->op_bytes = 8;
+	else
+		e->op_bytes = ((e->mode == 16) != opsize) ? 2 : 4;
+	if (e->mode == 64)
+		e->ad_bytes = adsize ? 4 : 8;
+	else
+		e->ad_bytes = ((e->mode == 16) != adsize) ? 2 : 4;
+
+	if (e->kind == K_MOVZX || e->kind == K_MOVSX) {
+		if (d->arg)
+			e->src_bytes = d->arg;
+		else if (e->mode == 64)	/* MOVSXD */
+			e->src_bytes = e->op_bytes < 4 ? e->op_bytes : 4;
+		else			/* ARPL */
+			return -EINVAL;
+	}
+
+	/* F2/F3: REP on string instructions, ignored hints elsewhere. */
+	if (!string)
+		e->rep = 0;
+	else if (reps == 3)
+		return -EINVAL;
+
+	/* LOCK only on read-modify-write to memory, else #UD. */
+	if (lock && e->kind != K_XCHG &&
+	    !(e->kind == K_ALU && (d->flags & D_MEMDST) && e->alu != ALU_CMP))
+		return -EINVAL;
+	return 0;
+}
+
+int vtx_emu_decode(struct vtx_emu *e)
+{
+	struct cursor c = { .insn = e->insn, .pos = 0 };
+	const struct opdesc *d;
+	unsigned int seg = SEG_DEFAULT, def_seg = VTX_EMU_DS;
+	bool opsize = false, adsize = false, lock = false, rip_rel = false;
+	u8 reps = 0, modrm;
+	u64 ea = 0, v;
+	int err;
+
+	c.avail = e->insn_len_avail < VTX_EMU_MAX_INSN ?
+		  e->insn_len_avail : VTX_EMU_MAX_INSN;
+	e->len = 0;
+	e->linear = 0;
+	e->access_bytes = 0;
+	e->is_write = false;
+	e->write_val = 0;
+	e->kind = K_BAD;
+	e->alu = 0;
+	e->dflags = 0;
+	e->src_bytes = 0;
+	e->rex = 0;
+	e->rep = 0;
+	e->reg = VTX_EMU_RAX;
+	e->stage = 0;
+	e->mmio_is_src = false;
+	e->imm = 0;
+	e->other_linear = 0;
+	e->result = 0;
+	e->new_rflags = e->rflags;
+	if (e->mode != 16 && e->mode != 32 && e->mode != 64)
+		return -EINVAL;
+
+	d = decode_opcode(e, &c, &seg, &opsize, &adsize, &lock, &reps);
+	if (!d || d->kind == K_BAD)
+		return -EINVAL;
+	e->kind = d->kind;
+	e->dflags = d->flags;
+	e->alu = d->arg;
+	err = decode_sizes(e, d, opsize, adsize, lock, reps);
+	if (err)
+		return err;
+
+	if (d->flags & D_MODRM) {
+		if (fetch(&c, 1, &v))
+			return -EINVAL;
+		modrm = v;
+		if ((modrm >> 6) == 3)
+			return -EINVAL;	/* register operand: no memory */
+		if ((d->flags & D_REG0) && (modrm & 0x38))
+			return -EINVAL;
+		if (d->flags & D_GROUP)
+			e->alu = (modrm >> 3) & 7;
+		/* LOCK with CMP from group 1 */
+		if (lock && e->alu == ALU_CMP)
+			return -EINVAL;
+		e->reg = ((modrm >> 3) & 7) | (e->rex & REX_R ? 8 : 0);
+		if (e->ad_bytes == 2)
+			err = modrm16(e, &c, modrm, &ea, &def_seg);
+		else
+			err = modrm32(e, &c, modrm, &ea, &def_seg, &rip_rel);
+		if (err)
+			return err;
+	} else if (d->flags & D_MOFFS) {
+		if (fetch(&c, e->ad_bytes, &ea))
+			return -EINVAL;
+	}
+	if (d->flags & D_IMM8)
+		err = fetch(&c, 1, &e->imm);
+	else if (d->flags & D_IMM)
+		err = fetch(&c, e->op_bytes == 2 ? 2 : 4, &e->imm);
+	if (err)
+		return err;
+	e->len = c.pos;
+	/* In 16-bit code, IP wrapping at 64K: refused rather than guessed. */
+	if (e->mode == 16 && e->rip + e->len > 0xffff)
+		return -EINVAL;
+
+	if (e->kind == K_MOVS || e->kind == K_STOS || e->kind == K_LODS) {
+		err = decode_string(e, seg);
+		if (err)
+			return err;
+	} else {
+		if (rip_rel)
+			ea += e->rip + e->len;
+		ea &= size_mask(e->ad_bytes);
+		e->linear = seg_linear(e, seg == SEG_DEFAULT ? def_seg : seg,
+				       ea);
+		e->access_bytes = e->src_bytes ? e->src_bytes : e->op_bytes;
+		if (e->kind == K_MOV && (d->flags & D_MEMDST)) {
+			e->is_write = true;
+			v = (d->flags & (D_IMM | D_IMM8)) ? e->imm :
+			    reg_read(e, e->reg, e->op_bytes);
+			e->write_val = v & size_mask(e->op_bytes);
+		}
+	}
+	/* One access is one page: a split one is not emulated. */
+	if ((e->linear & (PAGE_BYTES - 1)) + e->access_bytes > PAGE_BYTES)
+		return -EINVAL;
+	return 0;
+}
+
+/* Source operand of ALU/TEST/XCHG that is not the memory one. */
+static u64 other_operand(const struct vtx_emu *e)
+{
+	if (e->dflags & (D_IMM | D_IMM8))
+		return e->imm;
+	return reg_read(e, e->reg, e->op_bytes);
+}
+
+/* One element of a string instruction done: rSI, rDI, rCX. */
+static bool string_advance(struct vtx_emu *e)
+{
+	u64 mask = size_mask(e->ad_bytes);
+	u64 step = (e->rflags & VTX_EMU_FL_DF) ? -(u64)e->op_bytes :
+		   e->op_bytes;
+	u64 cnt;
+
+	if (e->kind != K_STOS)
+		reg_write(e, VTX_EMU_RSI, e->ad_bytes,
+			  e->gpr[VTX_EMU_RSI] + step);
+	if (e->kind != K_LODS)
+		reg_write(e, VTX_EMU_RDI, e->ad_bytes,
+			  e->gpr[VTX_EMU_RDI] + step);
+	if (!e->rep)
+		return true;
+	cnt = (e->gpr[VTX_EMU_RCX] - 1) & mask;
+	reg_write(e, VTX_EMU_RCX, e->ad_bytes, cnt);
+	return !cnt;
+}
+
+/* The instruction is done: registers were written, RIP and RFLAGS now. */
+static void finish(struct vtx_emu *e)
+{
+	bool done = true;
+
+	if (e->kind == K_MOVS || e->kind == K_STOS || e->kind == K_LODS)
+		done = string_advance(e);
+	e->rflags = e->new_rflags;
+	if (done) {
+		e->rip += e->len;
+		if (e->mode == 32)
+			e->rip = (u32)e->rip;
+		e->rflags &= ~VTX_EMU_FL_RF;
+	}
+	e->stage = 2;
+}
+
+/* Asks the caller for the write of @val, the second access. */
+static int second_write(struct vtx_emu *e, u64 val)
+{
+	e->is_write = true;
+	e->write_val = val & size_mask(e->access_bytes);
+	e->stage = 1;
+	return 1;
+}
+
+/* The first access was done; @val is the data of a read. */
+static int complete_first(struct vtx_emu *e, u64 val)
+{
+	bool memdst = e->dflags & D_MEMDST;
+	u64 res;
+	int err;
+
+	if (e->is_write)
+		return 0;
+	switch (e->kind) {
+	case K_MOV:
+		reg_write(e, e->reg, e->op_bytes, val);
+		break;
+	case K_MOVZX:
+		reg_write(e, e->reg, e->op_bytes, val);
+		break;
+	case K_MOVSX:
+		reg_write(e, e->reg, e->op_bytes,
+			  sign_extend(val, e->src_bytes));
+		break;
+	case K_LODS:
+		reg_write(e, VTX_EMU_RAX, e->op_bytes, val);
+		break;
+	case K_TEST:
+		alu_exec(ALU_AND, val, other_operand(e), e->op_bytes,
+			 &e->new_rflags);
+		break;
+	case K_ALU:
+		if (!memdst) {
+			res = alu_exec(e->alu, reg_read(e, e->reg, e->op_bytes),
+				       val, e->op_bytes, &e->new_rflags);
+			if (e->alu != ALU_CMP)
+				reg_write(e, e->reg, e->op_bytes, res);
+			break;
+		}
+		res = alu_exec(e->alu, val, other_operand(e), e->op_bytes,
+			       &e->new_rflags);
+		if (e->alu == ALU_CMP)
+			break;
+		return second_write(e, res);
+	case K_XCHG:
+		e->result = val;
+		return second_write(e, reg_read(e, e->reg, e->op_bytes));
+	case K_MOVS:
+		if (!e->ops || !e->ops->write_mem)
+			return -EFAULT;
+		err = e->ops->write_mem(e->opaque, e->other_linear, &val,
+					e->op_bytes);
+		if (err == VTX_EMU_OPS_MMIO) {
+			e->linear = e->other_linear;
+			return second_write(e, val);
+		}
+		if (err)
+			return -EFAULT;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vtx_emu_complete(struct vtx_emu *e, u64 val)
+{
+	int ret = 0;
+
+	if (e->kind == K_BAD || e->stage > 1)
+		return -EINVAL;
+	if (!e->is_write)
+		val &= size_mask(e->access_bytes);
+	if (e->stage == 0)
+		ret = complete_first(e, val);
+	else if (e->kind == K_XCHG)
+		reg_write(e, e->reg, e->op_bytes, e->result);
+	if (ret)
+		return ret;
+	finish(e);
+	return 0;
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vtx - decoder and emulator of the instructions that access MMIO.
+ *
+ * A guest access to guest-physical memory outside every memslot exits with
+ * an EPT violation that tells the address but neither the size nor the data
+ * of the access.  The caller fetches the instruction bytes at CS:RIP and
+ * fills in the CPU state of struct vtx_emu, then:
+ *
+ *	err = vtx_emu_decode(e);	// e->len, e->linear, e->access_bytes,
+ *					// e->is_write, e->write_val
+ *	for (;;) {
+ *		perform the access (KVM_EXIT_MMIO), val = data read if a read;
+ *		ret = vtx_emu_complete(e, val);
+ *		if (ret != 1)
+ *			break;		// 0: done, <0: error
+ *		// 1: one more access, described again by e->linear,
+ *		// e->access_bytes, e->is_write and e->write_val
+ *	}
+ *	copy e->gpr, e->rip and e->rflags back to the vCPU.
+ *
+ * Each call to vtx_emu_decode() handles one instruction, or one element of
+ * a REP string instruction: then RIP stays on the instruction while the
+ * count is not exhausted, so the guest executes it again (and faults again
+ * on the next MMIO element, as KVM does).  Nothing in @e but the documented
+ * outputs changes before vtx_emu_complete() returns 0, so an instruction
+ * abandoned half-way leaves the CPU state as it was.
+ *
+ * Anything not understood is refused with -EINVAL, never emulated wrongly.
+ * Neither function includes any kernel header, so this file and emulate.c
+ * build in the module and in the host-side unit test alike.
+ */
+#ifndef VTX_EMULATE_H
+#define VTX_EMULATE_H
+
+#include "emulate_types.h"
+
+/* Longest x86 instruction. */
+#define VTX_EMU_MAX_INSN	15
+
+/* Segment registers, in the encoding order of x86. */
+enum vtx_emu_seg {
+	VTX_EMU_ES, VTX_EMU_CS, VTX_EMU_SS, VTX_EMU_DS, VTX_EMU_FS, VTX_EMU_GS,
+	VTX_EMU_NR_SEGS
+};
+
+/* General-purpose registers, in the encoding order of x86. */
+enum vtx_emu_gpr {
+	VTX_EMU_RAX, VTX_EMU_RCX, VTX_EMU_RDX, VTX_EMU_RBX,
+	VTX_EMU_RSP, VTX_EMU_RBP, VTX_EMU_RSI, VTX_EMU_RDI,
+	VTX_EMU_R8, VTX_EMU_R9, VTX_EMU_R10, VTX_EMU_R11,
+	VTX_EMU_R12, VTX_EMU_R13, VTX_EMU_R14, VTX_EMU_R15,
+	VTX_EMU_NR_GPRS
+};
+
+/* RFLAGS bits the emulator reads or writes. */
+#define VTX_EMU_FL_CF		0x0001ULL
+#define VTX_EMU_FL_PF		0x0004ULL
+#define VTX_EMU_FL_AF		0x0010ULL
+#define VTX_EMU_FL_ZF		0x0040ULL
+#define VTX_EMU_FL_SF		0x0080ULL
+#define VTX_EMU_FL_DF		0x0400ULL
+#define VTX_EMU_FL_OF		0x0800ULL
+#define VTX_EMU_FL_RF		0x10000ULL
+#define VTX_EMU_FL_ARITH	(VTX_EMU_FL_CF | VTX_EMU_FL_PF | \
+				 VTX_EMU_FL_AF | VTX_EMU_FL_ZF | \
+				 VTX_EMU_FL_SF | VTX_EMU_FL_OF)
+
+/* Returned by a vtx_emu_ops function: the address is not RAM but MMIO. */
+#define VTX_EMU_OPS_MMIO	1
+
+/**
+ * struct vtx_emu_ops - guest memory accesses that are not the MMIO one.
+ * @read_mem:	read @len bytes at guest linear address @linear into @buf.
+ * @write_mem:	write @len bytes of @buf at guest linear address @linear.
+ *
+ * Only MOVS uses them, for its side that is not the faulting MMIO address.
+ * Each returns 0 on success, VTX_EMU_OPS_MMIO when @linear is MMIO as well
+ * (write_mem only: the MMIO write is then asked of the caller, see
+ * vtx_emu_complete()), or a negative errno, which the emulator turns into
+ * -EFAULT.  The translation from linear to physical and its faults are the
+ * caller's business.
+ */
+struct vtx_emu_ops {
+	int (*read_mem)(void *opaque, u64 linear, void *buf, unsigned int len);
+	int (*write_mem)(void *opaque, u64 linear, const void *buf,
+			 unsigned int len);
+};
+
+/**
+ * struct vtx_emu - one instruction being emulated.
+ * @gpr:	in/out: RAX..R15 in x86 numbering.
+ * @rip:	in/out: RIP of the instruction; advanced when it completes.
+ * @rflags:	in/out: RFLAGS; arithmetic flags updated, RF cleared when the
+ *		instruction completes.
+ * @mode:	in: 16, 32 or 64, the default operand size of the code
+ *		segment (CR0.PE, CS.D, EFER.LMA and CS.L); 16 for real mode
+ *		and virtual-8086 mode.
+ * @seg_base:	in: segment bases by enum vtx_emu_seg.  In 64-bit mode only
+ *		FS and GS are used.
+ * @insn:	in: instruction bytes fetched at CS:RIP.
+ * @insn_len_avail: in: how many bytes of @insn are valid (up to 15).
+ * @mmio_linear: in: guest linear address of the faulting access; used by
+ *		MOVS only, to tell whether its source or its destination is
+ *		the MMIO side.
+ * @ops:	in: accesses to the non-MMIO side of MOVS; may be NULL when
+ *		the instruction is not a MOVS.
+ * @opaque:	in: passed to @ops.
+ * @len:	out: length of the instruction.
+ * @linear:	out: guest linear address of the MMIO access to perform.
+ * @access_bytes: out: its size, 1, 2, 4 or 8.
+ * @is_write:	out: whether it is a write.
+ * @write_val:	out: the value to write, in its low @access_bytes bytes
+ *		(little endian), when @is_write.
+ *
+ * The members after @write_val are private to emulate.c.
+ */
+struct vtx_emu {
+	u64 gpr[VTX_EMU_NR_GPRS];
+	u64 rip;
+	u64 rflags;
+	u8 mode;
+	u64 seg_base[VTX_EMU_NR_SEGS];
+	u8 insn[VTX_EMU_MAX_INSN];
+	u8 insn_len_avail;
+	u64 mmio_linear;
+	const struct vtx_emu_ops *ops;
+	void *opaque;
+
+	u8 len;
+	u64 linear;
+	u8 access_bytes;
+	bool is_write;
+	u64 write_val;
+
+	/* private: decode state, set by vtx_emu_decode() */
+	u8 kind;		/* what the instruction does (emulate.c) */
+	u8 alu;			/* ALU operation, for ALU instructions */
+	u8 dflags;		/* decode flags of the opcode (emulate.c) */
+	u8 op_bytes;		/* operand size */
+	u8 ad_bytes;		/* address size */
+	u8 src_bytes;		/* MOVZX/MOVSX: size of the source */
+	u8 rex;			/* REX prefix, 0 when none */
+	u8 rep;			/* 0, or 0xf2/0xf3 on a string instruction */
+	u8 reg;			/* register operand, REX.R included */
+	u8 stage;		/* accesses already performed */
+	bool mmio_is_src;	/* MOVS: the MMIO side is the source */
+	u64 imm;		/* immediate, sign-extended to 64 bits */
+	u64 other_linear;	/* MOVS: linear address of the RAM side */
+	u64 result;		/* value kept between two accesses */
+	u64 new_rflags;		/* RFLAGS once the instruction completes */
+};
+
+/**
+ * vtx_emu_decode() - decode the instruction at @e->insn.
+ * @e:	CPU state and instruction bytes in, the first access out.
+ *
+ * Fills in @e->len, @e->linear, @e->access_bytes, @e->is_write and, for a
+ * write, @e->write_val.  For a MOVS whose destination is the MMIO side, the
+ * source is read here through @e->ops->read_mem.  Returns 0 on success,
+ * -EINVAL for an instruction it does not emulate (not one that accesses
+ * memory, unknown, truncated by @e->insn_len_avail, longer than 15 bytes,
+ * an MMIO access that crosses a page boundary, a REP with a zero count),
+ * -EFAULT when @e->ops fails.  Only the outputs and the private members of
+ * @e are written.
+ */
+int vtx_emu_decode(struct vtx_emu *e);
+
+/**
+ * vtx_emu_complete() - finish the access that vtx_emu_decode() asked for.
+ * @e:		as left by vtx_emu_decode() or by the previous call.
+ * @val:	for a read, the data read, in its low @e->access_bytes bytes;
+ *		ignored for a write.
+ *
+ * Returns 0 when the instruction (or the REP element) is complete: @e->gpr,
+ * @e->rip and @e->rflags hold the new state.  Returns 1 when another MMIO
+ * access is needed first (the write of a read-modify-write instruction, or
+ * of a MOVS whose destination is MMIO too): @e->linear, @e->access_bytes,
+ * @e->is_write and @e->write_val describe it, and vtx_emu_complete() is to
+ * be called again once it is done.  Returns -EFAULT when @e->ops fails,
+ * -EINVAL when called out of turn; the CPU state is then unchanged.
+ */
+int vtx_emu_complete(struct vtx_emu *e, u64 val);
+
+#endif /* VTX_EMULATE_H */
