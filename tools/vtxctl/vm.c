@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device, VM and vCPU file descriptors and guest RAM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vtxctl.h"
+
+/* Where QEMU puts the real-mode TSS that kvm_intel needs without unrestricted guest. */
+#define TSS_ADDR	0xfffbd000UL
+
+/* KVM_CHECK_EXTENSION on a system or VM fd; an error counts as "absent". */
+static int check_extension(int fd, long cap)
+{
+	int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+	return r < 0 ? 0 : r;
+}
+
+int vm_open(struct vm *vm, const char *dev_path)
+{
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->dev_path = dev_path;
+	vm->fd = -1;
+
+	vm->sys_fd = open(dev_path, O_RDWR | O_CLOEXEC);
+	if (vm->sys_fd < 0) {
+		fprintf(stderr, "vtxctl: open %s: %s\n", dev_path, strerror(errno));
+		return -1;
+	}
+
+	r = ioctl(vm->sys_fd, KVM_GET_API_VERSION, 0);
+	if (r != KVM_API_VERSION) {
+		fprintf(stderr, "vtxctl: %s: KVM_GET_API_VERSION returned %d%s%s, expected %d\n",
+			dev_path, r, r < 0 ? ": " : "", r < 0 ? strerror(errno) : "",
+			KVM_API_VERSION);
+		return -1;
+	}
+
+	if (!check_extension(vm->sys_fd, KVM_CAP_USER_MEMORY)) {
+		fprintf(stderr, "vtxctl: %s lacks KVM_CAP_USER_MEMORY\n", dev_path);
+		return -1;
+	}
+
+	vm->fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
+		fprintf(stderr, "vtxctl: KVM_CREATE_VM: %s\n", strerror(errno));
+		return -1;
+	}
+
+	/*
+	 * kvm_intel needs a TSS page for real mode when it cannot use
+	 * "unrestricted guest"; a driver that never needs it does not
+	 * advertise the capability and we skip it.
+	 */
+	if (check_extension(vm->fd, KVM_CAP_SET_TSS_ADDR) &&
+	    ioctl(vm->fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
+		fprintf(stderr, "vtxctl: warning: KVM_SET_TSS_ADDR: %s\n", strerror(errno));
+
+	return 0;
+}
+
+int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	struct kvm_userspace_memory_region mr;
+	struct mem_region *reg;
+	void *hva;
+
+	if (vm->nr_regions == MAX_REGIONS) {
+		fprintf(stderr, "vtxctl: too many memory regions\n");
+		return -1;
+	}
+
+	hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (hva == MAP_FAILED) {
+		fprintf(stderr, "vtxctl: mmap %llu bytes of guest RAM: %s\n",
+			(unsigned long long)size, strerror(errno));
+		return -1;
+	}
+
+	reg = &vm->regions[vm->nr_regions];
+	reg->slot = vm->nr_regions;
+	reg->gpa = gpa;
+	reg->size = size;
+	reg->hva = hva;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.slot = reg->slot;
+	mr.flags = 0;
+	mr.guest_phys_addr = gpa;
+	mr.memory_size = size;
+	mr.userspace_addr = (uintptr_t)hva;
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
+		fprintf(stderr, "vtxctl: KVM_SET_USER_MEMORY_REGION slot %u gpa 0x%llx size 0x%llx: %s\n",
+			reg->slot, (unsigned long long)gpa,
+			(unsigned long long)size, strerror(errno));
+		munmap(hva, size);
+		return -1;
+	}
+
+	vm->nr_regions++;
+	vm->ram_size += size;
+	return 0;
+}
+
+/* Host address of [gpa, gpa + len), or NULL unless one region holds it all. */
+void *gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_regions; i++) {
+		struct mem_region *reg = &vm->regions[i];
+
+		if (gpa >= reg->gpa && len <= reg->size &&
+		    gpa - reg->gpa <= reg->size - len)
+			return (char *)reg->hva + (gpa - reg->gpa);
+	}
+	return NULL;
+}
+
+/*
+ * Give the vCPU the CPUID the driver supports, as any VMM does.  A driver
+ * without KVM_CAP_EXT_CPUID leaves CPUID to its own defaults.
+ */
+int vm_setup_cpuid(struct vm *vm, struct vcpu *vcpu)
+{
+	struct kvm_cpuid2 *cpuid = NULL;
+	unsigned int nent = 64;
+	int r;
+
+	if (!check_extension(vm->sys_fd, KVM_CAP_EXT_CPUID))
+		return 0;
+
+	for (;;) {
+		free(cpuid);
+		cpuid = calloc(1, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
+		if (!cpuid)
+			return -1;
+		cpuid->nent = nent;
+		r = ioctl(vm->sys_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
+		if (r == 0)
+			break;
+		if (errno != E2BIG || nent >= 4096) {
+			fprintf(stderr, "vtxctl: KVM_GET_SUPPORTED_CPUID: %s\n", strerror(errno));
+			free(cpuid);
+			return -1;
+		}
+		nent *= 2;
+	}
+
+	r = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
+	if (r < 0)
+		fprintf(stderr, "vtxctl: KVM_SET_CPUID2: %s\n", strerror(errno));
+	free(cpuid);
+	return r < 0 ? -1 : 0;
+}
+
+int vcpu_create(struct vm *vm, struct vcpu *vcpu, int id)
+{
+	int size;
+
+	memset(vcpu, 0, sizeof(*vcpu));
+	vcpu->fd = -1;
+	vcpu->vm = vm;
+	vcpu->id = id;
+
+	size = ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size < (int)sizeof(struct kvm_run)) {
+		fprintf(stderr, "vtxctl: KVM_GET_VCPU_MMAP_SIZE returned %d%s%s\n", size,
+			size < 0 ? ": " : "", size < 0 ? strerror(errno) : "");
+		return -1;
+	}
+	vcpu->run_size = size;
+
+	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (vcpu->fd < 0) {
+		fprintf(stderr, "vtxctl: KVM_CREATE_VCPU %d: %s\n", id, strerror(errno));
+		return -1;
+	}
+
+	vcpu->run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		fprintf(stderr, "vtxctl: mmap vCPU %d kvm_run: %s\n", id, strerror(errno));
+		vcpu->run = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void dump_seg(const char *name, const struct kvm_segment *s)
+{
+	fprintf(stderr, "  %-3s sel %04x base %016llx limit %08x type %x p%u dpl%u db%u s%u l%u g%u%s\n",
+		name, s->selector, (unsigned long long)s->base, s->limit, s->type,
+		s->present, s->dpl, s->db, s->s, s->l, s->g,
+		s->unusable ? " unusable" : "");
+}
+
+/* Print the vCPU registers to stderr, for post-mortems of failed runs. */
+void vcpu_dump(struct vcpu *vcpu)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0) {
+		fprintf(stderr, "vtxctl: KVM_GET_REGS: %s\n", strerror(errno));
+		return;
+	}
+	fprintf(stderr, "vCPU %d registers:\n", vcpu->id);
+	fprintf(stderr, "  rip %016llx rsp %016llx rflags %016llx\n",
+		regs.rip, regs.rsp, regs.rflags);
+	fprintf(stderr, "  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
+		regs.rax, regs.rbx, regs.rcx, regs.rdx);
+	fprintf(stderr, "  rsi %016llx rdi %016llx rbp %016llx\n",
+		regs.rsi, regs.rdi, regs.rbp);
+
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
+		fprintf(stderr, "vtxctl: KVM_GET_SREGS: %s\n", strerror(errno));
+		return;
+	}
+	fprintf(stderr, "  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %llx\n",
+		sregs.cr0, sregs.cr2, sregs.cr3, sregs.cr4, sregs.efer);
+	dump_seg("cs", &sregs.cs);
+	dump_seg("ss", &sregs.ss);
+	dump_seg("ds", &sregs.ds);
+	dump_seg("tr", &sregs.tr);
+	fprintf(stderr, "  gdt base %016llx limit %04x, idt base %016llx limit %04x\n",
+		sregs.gdt.base, sregs.gdt.limit, sregs.idt.base, sregs.idt.limit);
+}
+
+void vcpu_destroy(struct vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, vcpu->run_size);
+	if (vcpu->fd >= 0)
+		close(vcpu->fd);
+	vcpu->run = NULL;
+	vcpu->fd = -1;
+}
+
+void vm_close(struct vm *vm)
+{
+	unsigned int i;
+
+	if (vm->fd >= 0)
+		close(vm->fd);
+	for (i = 0; i < vm->nr_regions; i++)
+		munmap(vm->regions[i].hva, vm->regions[i].size);
+	if (vm->sys_fd >= 0)
+		close(vm->sys_fd);
+	vm->fd = vm->sys_fd = -1;
+	vm->nr_regions = 0;
+}
