@@ -157,28 +157,31 @@ struct vtx_emu {
  *
  * Fills in @e->len, @e->linear, @e->access_bytes, @e->is_write and, for a
  * write, @e->write_val.  For a MOVS whose destination is the MMIO side, the
- * source is read here through @e->ops->read_mem.  Returns 0 on success,
- * -EINVAL for an instruction it does not emulate (not one that accesses
- * memory, unknown, truncated by @e->insn_len_avail, longer than 15 bytes,
- * an MMIO access that crosses a page boundary, a REP with a zero count),
- * -EFAULT when @e->ops fails.  Only the outputs and the private members of
- * @e are written.
+ * source is read here through @e->ops->read_mem.  Only the outputs and the
+ * private members of @e are written.
+ *
+ * Return: 0 on success; -EINVAL for an instruction not emulated (one that
+ * does not access memory, unknown, truncated by @e->insn_len_avail, longer
+ * than 15 bytes, an MMIO access that crosses a page boundary, a REP with a
+ * zero count, a MOVS whose sides are both not @e->mmio_linear); -EFAULT
+ * when @e->ops fails.
  */
 int vtx_emu_decode(struct vtx_emu *e);
 
 /**
  * vtx_emu_complete() - finish the access that vtx_emu_decode() asked for.
  * @e:		as left by vtx_emu_decode() or by the previous call.
- * @val:	for a read, the data read, in its low @e->access_bytes bytes;
- *		ignored for a write.
+ * @val:	for a read, the data read, in its low @e->access_bytes bytes
+ *		(the bytes above are ignored); ignored for a write.
  *
- * Returns 0 when the instruction (or the REP element) is complete: @e->gpr,
- * @e->rip and @e->rflags hold the new state.  Returns 1 when another MMIO
- * access is needed first (the write of a read-modify-write instruction, or
- * of a MOVS whose destination is MMIO too): @e->linear, @e->access_bytes,
- * @e->is_write and @e->write_val describe it, and vtx_emu_complete() is to
- * be called again once it is done.  Returns -EFAULT when @e->ops fails,
- * -EINVAL when called out of turn; the CPU state is then unchanged.
+ * Return: 0 when the instruction (or the REP element) is complete:
+ * @e->gpr, @e->rip and @e->rflags hold the new state.  1 when another
+ * MMIO access is needed first (the write of a read-modify-write
+ * instruction, or of a MOVS whose destination is MMIO too): @e->linear,
+ * @e->access_bytes, @e->is_write and @e->write_val describe it, and
+ * vtx_emu_complete() is to be called again once it is done.  -EFAULT when
+ * @e->ops fails, -EINVAL when called out of turn; the CPU state is then
+ * unchanged.
  */
 int vtx_emu_complete(struct vtx_emu *e, u64 val);
 

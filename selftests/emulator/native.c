@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Native comparison: each generated case runs on the CPU (a backend of
+ * gen64.c or legacy.c) against the scratch buffer, and through the emulator
+ * against a copy of it, which stands for the MMIO region.  Length, first
+ * access (size, direction, linear address), then GPRs, RFLAGS, RIP and
+ * memory must be the same.  REP string instructions go through the
+ * emulator once per element, RIP staying put until the count runs out.
+ */
+#include <cpuid.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "native.h"
+
+#ifndef VARIANTS
+#define VARIANTS	20	/* random cases of each template and mode */
+#endif
+
+const u8 seg_prefix[VTX_EMU_NR_SEGS] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+
+static u8 emu_mem[SCRATCH_SIZE];
+/* AF after AND/OR/XOR/TEST is undefined; Intel CPUs clear it, as emulate.c. */
+static bool strict_af;
+
+struct tmpl tmpls[128];
+unsigned int ntmpl;
+
+static void add(const char *name, u8 op0, int op1, u8 flags, int regfix,
+		u8 src, u8 acc, char str)
+{
+	struct tmpl *t = &tmpls[ntmpl++];
+
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->op[0] = op0;
+	t->op[1] = op1 < 0 ? 0 : op1;
+	t->oplen = op1 < 0 ? 1 : 2;
+	t->flags = flags;
+	t->regfix = regfix;
+	t->src = src;
+	t->acc = acc;
+	t->str = str;
+}
+
+void build_templates(void)
+{
+	static const char *const alu[8] = {
+		"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"
+	};
+	char n[24];
+	int a;
+
+	for (a = 0; a < 8; a++) {
+		u8 lg = (a == 1 || a == 4 || a == 6) ? TF_LOGIC : 0;
+		u8 lk = a == 7 ? 0 : TF_LOCK;
+		u8 acc = a == 7 ? A_R : A_RMW;
+
+		snprintf(n, sizeof(n), "%s Eb,Gb", alu[a]);
+		add(n, a * 8, -1, TF_MODRM | TF_BYTE | lk | lg, -1, 0, acc, 0);
+		snprintf(n, sizeof(n), "%s Ev,Gv", alu[a]);
+		add(n, a * 8 + 1, -1, TF_MODRM | lk | lg, -1, 0, acc, 0);
+		snprintf(n, sizeof(n), "%s Gb,Eb", alu[a]);
+		add(n, a * 8 + 2, -1, TF_MODRM | TF_BYTE | lg, -1, 0, A_R, 0);
+		snprintf(n, sizeof(n), "%s Gv,Ev", alu[a]);
+		add(n, a * 8 + 3, -1, TF_MODRM | lg, -1, 0, A_R, 0);
+		snprintf(n, sizeof(n), "%s Eb,Ib", alu[a]);
+		add(n, 0x80, -1, TF_MODRM | TF_BYTE | TF_IMM8 | lk | lg, a, 0,
+		    acc, 0);
+		snprintf(n, sizeof(n), "%s Ev,Iz", alu[a]);
+		add(n, 0x81, -1, TF_MODRM | TF_IMMV | lk | lg, a, 0, acc, 0);
+		snprintf(n, sizeof(n), "%s Ev,Ib", alu[a]);
+		add(n, 0x83, -1, TF_MODRM | TF_IMM8 | lk | lg, a, 0, acc, 0);
+	}
+	add("test Eb,Gb", 0x84, -1, TF_MODRM | TF_BYTE | TF_LOGIC, -1, 0,
+	    A_R, 0);
+	add("test Ev,Gv", 0x85, -1, TF_MODRM | TF_LOGIC, -1, 0, A_R, 0);
+	add("test Eb,Ib", 0xf6, -1, TF_MODRM | TF_BYTE | TF_IMM8 | TF_LOGIC,
+	    0, 0, A_R, 0);
+	add("test Ev,Iz", 0xf7, -1, TF_MODRM | TF_IMMV | TF_LOGIC, 0, 0,
+	    A_R, 0);
+	add("xchg Eb,Gb", 0x86, -1, TF_MODRM | TF_BYTE | TF_LOCK, -1, 0,
+	    A_RMW, 0);
+	add("xchg Ev,Gv", 0x87, -1, TF_MODRM | TF_LOCK, -1, 0, A_RMW, 0);
+	add("mov Eb,Gb", 0x88, -1, TF_MODRM | TF_BYTE, -1, 0, A_W, 0);
+	add("mov Ev,Gv", 0x89, -1, TF_MODRM, -1, 0, A_W, 0);
+	add("mov Gb,Eb", 0x8a, -1, TF_MODRM | TF_BYTE, -1, 0, A_R, 0);
+	add("mov Gv,Ev", 0x8b, -1, TF_MODRM, -1, 0, A_R, 0);
+	add("mov Eb,Ib", 0xc6, -1, TF_MODRM | TF_BYTE | TF_IMM8, 0, 0, A_W, 0);
+	add("mov Ev,Iz", 0xc7, -1, TF_MODRM | TF_IMMV, 0, 0, A_W, 0);
+	add("mov AL,Ob", 0xa0, -1, TF_MOFFS | TF_BYTE, -1, 0, A_R, 0);
+	add("mov rAX,Ov", 0xa1, -1, TF_MOFFS, -1, 0, A_R, 0);
+	add("mov Ob,AL", 0xa2, -1, TF_MOFFS | TF_BYTE, -1, 0, A_W, 0);
+	add("mov Ov,rAX", 0xa3, -1, TF_MOFFS, -1, 0, A_W, 0);
+	add("movzx Gv,Eb", 0x0f, 0xb6, TF_MODRM, -1, 1, A_R, 0);
+	add("movzx Gv,Ew", 0x0f, 0xb7, TF_MODRM, -1, 2, A_R, 0);
+	add("movsx Gv,Eb", 0x0f, 0xbe, TF_MODRM, -1, 1, A_R, 0);
+	add("movsx Gv,Ew", 0x0f, 0xbf, TF_MODRM, -1, 2, A_R, 0);
+	add("movsxd Gv,Ed", 0x63, -1, TF_MODRM, -1, 4, A_R, 0);
+	add("movsb", 0xa4, -1, TF_BYTE, -1, 0, A_R, 'M');
+	add("movs", 0xa5, -1, 0, -1, 0, A_R, 'M');
+	add("stosb", 0xaa, -1, TF_BYTE, -1, 0, A_W, 'S');
+	add("stos", 0xab, -1, 0, -1, 0, A_W, 'S');
+	add("lodsb", 0xac, -1, TF_BYTE, -1, 0, A_R, 'L');
+	add("lods", 0xad, -1, 0, -1, 0, A_R, 'L');
+}
+
+static sigjmp_buf fault_jb;
+static volatile sig_atomic_t fault_sig;
+
+static void on_fault(int sig)
+{
+	fault_sig = sig;
+	siglongjmp(fault_jb, 1);
+}
+
+int guard_setup(void)
+{
+	static u8 altstack[64 * 1024];
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa;
+	unsigned int i;
+
+	/* The instruction runs with any RSP: handlers on their own stack. */
+	if (sigaltstack(&ss, NULL))
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fault;
+	sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (sigaction(sigs[i], &sa, NULL))
+			return -1;
+	return 0;
+}
+
+int call_guarded(void (*fn)(void))
+{
+	fault_sig = 0;
+	if (sigsetjmp(fault_jb, 1))
+		return fault_sig ? fault_sig : -1;
+	fn();
+	return 0;
+}
+
+struct memenv {
+	u64 base;
+	u8 *mem;
+	u64 size;
+};
+
+static u8 *env_ptr(struct memenv *m, u64 linear, unsigned int len)
+{
+	if (linear < m->base || linear - m->base + len > m->size)
+		return NULL;
+	return m->mem + (linear - m->base);
+}
+
+static int env_read(void *opaque, u64 linear, void *buf, unsigned int len)
+{
+	u8 *p = env_ptr(opaque, linear, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+static int env_write(void *opaque, u64 linear, const void *buf,
+		     unsigned int len)
+{
+	u8 *p = env_ptr(opaque, linear, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(p, buf, len);
+	return 0;
+}
+
+static const struct vtx_emu_ops env_ops = {
+	.read_mem = env_read,
+	.write_mem = env_write,
+};
+
+/* Linear address as the CPU forms it in @mode. */
+static u64 linear_of(unsigned int mode, int seg, u64 base, u64 ea)
+{
+	if (mode == 64)
+		return (seg == VTX_EMU_FS || seg == VTX_EMU_GS) ? base + ea : ea;
+	return (u32)(base + ea);
+}
+
+/* The emulator, element after element for REP; false with @why set. */
+static bool run_emu(const struct backend *be, const struct tmpl *t,
+		    const struct gen *g, struct vtx_emu *e, char *why,
+		    size_t whysz)
+{
+	struct memenv m = {
+		.base = (u64)(uintptr_t)be->scratch, .mem = emu_mem,
+		.size = SCRATCH_SIZE,
+	};
+	u64 mask = g->ad == 8 ? ~0ull : (1ull << (8 * g->ad)) - 1, val;
+	unsigned int iter, k, i;
+	int rc, sseg = g->seg >= 0 ? g->seg : VTX_EMU_DS;
+
+	memset(e, 0, sizeof(*e));
+	memcpy(e->gpr, g->gpr, sizeof(e->gpr));
+	e->rip = g->rip;
+	e->rflags = g->rflags;
+	e->mode = g->mode;
+	memcpy(e->seg_base, g->seg_base, sizeof(e->seg_base));
+	if (g->mode == 64)	/* ignored in 64-bit mode: garbage */
+		for (i = VTX_EMU_ES; i <= VTX_EMU_DS; i++)
+			e->seg_base[i] = rnd();
+	e->ops = &env_ops;
+	e->opaque = &m;
+
+	for (iter = 0; iter < 64; iter++) {
+		memcpy(e->insn, g->b, g->n);
+		for (i = g->n; i < VTX_EMU_MAX_INSN; i++)
+			e->insn[i] = rnd();	/* what follows in memory */
+		e->insn_len_avail = VTX_EMU_MAX_INSN;
+		if (t->str == 'M') {
+			u64 src = linear_of(g->mode, sseg, g->seg_base[sseg],
+					    e->gpr[VTX_EMU_RSI] & mask);
+			u64 dst = linear_of(g->mode, VTX_EMU_ES,
+					    g->seg_base[VTX_EMU_ES],
+					    e->gpr[VTX_EMU_RDI] & mask);
+
+			e->mmio_linear = g->mmio_src ? src : dst;
+		}
+		rc = vtx_emu_decode(e);
+		if (rc) {
+			snprintf(why, whysz, "decode %d (iteration %u)", rc,
+				 iter);
+			return false;
+		}
+		if (iter == 0 && (e->len != g->n || e->access_bytes !=
+				  (t->str ? g->op : g->access) ||
+				  e->is_write != g->is_write ||
+				  e->linear != g->linear)) {
+			snprintf(why, whysz,
+				 "decode: len %u/%u access %u/%u write %d/%d linear %#llx/%#llx",
+				 e->len, g->n, e->access_bytes,
+				 t->str ? g->op : g->access, e->is_write,
+				 g->is_write, (unsigned long long)e->linear,
+				 (unsigned long long)g->linear);
+			return false;
+		}
+		for (k = 0; ; k++) {
+			u8 *p = env_ptr(&m, e->linear, e->access_bytes);
+
+			if (!p || (e->linear & (PAGE - 1)) + e->access_bytes >
+			    PAGE) {
+				snprintf(why, whysz, "access at %#llx",
+					 (unsigned long long)e->linear);
+				return false;
+			}
+			val = rnd();	/* garbage above the access */
+			if (e->is_write)
+				memcpy(p, &e->write_val, e->access_bytes);
+			else
+				memcpy(&val, p, e->access_bytes);
+			rc = vtx_emu_complete(e, val);
+			if (rc < 0 || k > 1) {
+				snprintf(why, whysz, "complete %d", rc);
+				return false;
+			}
+			if (rc == 0)
+				break;
+			if (iter == 0 && (t->acc != A_RMW || !e->is_write ||
+					  e->linear != g->linear)) {
+				snprintf(why, whysz, "unexpected 2nd access");
+				return false;
+			}
+		}
+		if (iter == 0 && t->acc == A_RMW && k != 1) {
+			snprintf(why, whysz, "read-modify-write in %u", k + 1);
+			return false;
+		}
+		if (e->rip != g->rip)
+			return true;
+		if (!t->str || !g->rep) {
+			snprintf(why, whysz, "RIP not advanced");
+			return false;
+		}
+	}
+	snprintf(why, whysz, "REP never ends");
+	return false;
+}
+
+static void one_case(const struct backend *be, const struct tmpl *t)
+{
+	static const char *const names[16] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"
+	};
+	u64 gpr[16], rflags, fmask, rip_mask;
+	char hex[64], why[160] = "";
+	int tries = 0, sig;
+	struct vtx_emu e;
+	struct gen g;
+	unsigned int i;
+	bool ok = true;
+
+	while (!be->gen(t, &g))
+		if (++tries > 1000) {
+			tap(false, "%s %s: no encoding", be->name, t->name);
+			return;
+		}
+	for (i = 0; i < SCRATCH_SIZE; i++)
+		be->scratch[i] = rnd();
+	memcpy(emu_mem, be->scratch, SCRATCH_SIZE);
+	hexstr(hex, g.b, g.n);
+
+	memcpy(gpr, g.gpr, sizeof(gpr));
+	rflags = g.rflags;
+	sig = be->run(&g, gpr, &rflags);
+	if (sig) {
+		tap(false, "%s %-13s %s", be->name, t->name, hex);
+		diag("the CPU raised signal %d", sig);
+		return;
+	}
+	if (!run_emu(be, t, &g, &e, why, sizeof(why))) {
+		ok = false;
+	} else {
+		fmask = (t->flags & TF_LOGIC) && !strict_af ?
+			~VTX_EMU_FL_AF : ~0ull;
+		rip_mask = g.mode == 64 ? ~0ull : 0xffffffffull;
+		for (i = 0; i < 16; i++)
+			if (e.gpr[i] != gpr[i]) {
+				snprintf(why, sizeof(why),
+					 "%s %#llx, CPU %#llx (was %#llx)",
+					 names[i],
+					 (unsigned long long)e.gpr[i],
+					 (unsigned long long)gpr[i],
+					 (unsigned long long)g.gpr[i]);
+				ok = false;
+				break;
+			}
+		if (ok && (e.rflags & fmask) != (rflags & fmask)) {
+			snprintf(why, sizeof(why),
+				 "rflags %#llx, CPU %#llx (was %#llx)",
+				 (unsigned long long)e.rflags,
+				 (unsigned long long)rflags,
+				 (unsigned long long)g.rflags);
+			ok = false;
+		}
+		if (ok && e.rip != ((g.rip + g.n) & rip_mask)) {
+			snprintf(why, sizeof(why), "rip +%lld",
+				 (long long)(e.rip - g.rip));
+			ok = false;
+		}
+		if (ok && memcmp(emu_mem, be->scratch, SCRATCH_SIZE)) {
+			for (i = 0; emu_mem[i] == be->scratch[i]; i++)
+				;
+			snprintf(why, sizeof(why),
+				 "memory +%#x: %02x, CPU %02x", i,
+				 emu_mem[i], be->scratch[i]);
+			ok = false;
+		}
+	}
+	tap(ok, "%s %-13s %s", be->name, t->name, hex);
+	if (!ok)
+		diag("%s", why);
+}
+
+void native_class(const struct backend *be)
+{
+	unsigned int eax, ebx, ecx, edx, i, v;
+	static bool once;
+
+	if (!once) {
+		once = true;
+		build_templates();
+		if (__get_cpuid(0, &eax, &ebx, &ecx, &edx))
+			strict_af = ebx == 0x756e6547 && edx == 0x49656e69 &&
+				    ecx == 0x6c65746e;	/* GenuineIntel */
+		if (!strict_af)
+			diag("not an Intel CPU: AF of logical operations not compared");
+	}
+	for (i = 0; i < ntmpl; i++) {
+		if (be->mode != 64 && tmpls[i].src == 4)
+			continue;	/* 63 is ARPL outside 64-bit mode */
+		for (v = 0; v < VARIANTS; v++)
+			one_case(be, &tmpls[i]);
+	}
+}

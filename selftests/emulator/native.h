@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Native comparison tests: instruction templates, one generated case, and
+ * the backends that run it on the CPU in 64-, 32- or 16-bit code.
+ */
+#ifndef EMULATOR_NATIVE_H
+#define EMULATOR_NATIVE_H
+
+#include "test.h"
+
+#define PAGE		4096
+#define SLOT_LEN	16
+#define SCRATCH_SIZE	(2 * PAGE)
+
+/* Template flags. */
+#define TF_MODRM	0x01
+#define TF_BYTE		0x02
+#define TF_IMM8		0x04
+#define TF_IMMV		0x08
+#define TF_MOFFS	0x10
+#define TF_LOCK		0x20	/* LOCK allowed */
+#define TF_LOGIC	0x40	/* AF architecturally undefined */
+
+enum { A_R, A_W, A_RMW };
+
+/**
+ * struct tmpl - an instruction form the generators vary.
+ * @name:	mnemonic and operand kinds.
+ * @op:		opcode bytes; @oplen of them.
+ * @oplen:	1 or 2.
+ * @flags:	TF_*.
+ * @regfix:	ModRM.reg of a group opcode, -1 when it is a register.
+ * @src:	MOVZX/MOVSX source size: 1, 2, or 4 for MOVSXD; 0 otherwise.
+ * @acc:	A_* of the first access.
+ * @str:	'M'OVS, 'S'TOS, 'L'ODS or 0.
+ */
+struct tmpl {
+	char name[24];
+	u8 op[2], oplen;
+	u8 flags;
+	signed char regfix;
+	u8 src;
+	u8 acc;
+	char str;
+};
+
+extern struct tmpl tmpls[];
+extern unsigned int ntmpl;
+void build_templates(void);
+
+/**
+ * struct gen - one generated instruction, its state and expectations.
+ * @b:		the bytes, @n of them.
+ * @n:		length.
+ * @gpr:	GPRs before.
+ * @rflags:	RFLAGS before.
+ * @mode:	16, 32 or 64.
+ * @op:		operand size.
+ * @ad:		address size.
+ * @access:	access size (non-string).
+ * @seg:	segment-override prefix (VTX_EMU_*), -1 for none.
+ * @seg_base:	segment bases.
+ * @rip:	RIP (IP for 16-bit code) of the instruction.
+ * @linear:	linear address of the first access.
+ * @is_write:	the first access is a write.
+ * @mmio_src:	MOVS: the MMIO side is the source.
+ * @rep:	REP prefix on a string instruction.
+ */
+struct gen {
+	u8 b[24];
+	unsigned int n;
+	u64 gpr[16], rflags;
+	unsigned int mode, op, ad, access;
+	int seg;
+	u64 seg_base[VTX_EMU_NR_SEGS];
+	u64 rip;
+	u64 linear;
+	bool is_write;
+	bool mmio_src;
+	bool rep;
+};
+
+/**
+ * struct backend - runs generated cases of one mode on the CPU.
+ * @name:	class name.
+ * @mode:	16, 32 or 64.
+ * @scratch:	the memory operands' buffer, SCRATCH_SIZE bytes.
+ * @gen:	fills in a case for a template; false to try again.
+ * @run:	runs it; 0 or the signal the CPU raised; @gpr and @rflags
+ *		in/out.
+ */
+struct backend {
+	const char *name;
+	unsigned int mode;
+	u8 *scratch;
+	bool (*gen)(const struct tmpl *t, struct gen *g);
+	int (*run)(const struct gen *g, u64 *gpr, u64 *rflags);
+};
+
+/* Signal handlers for call_guarded(); 0 or -1. */
+int guard_setup(void);
+/* Calls @fn; 0, or the signal it raised (the handler longjmps out). */
+int call_guarded(void (*fn)(void));
+
+/* Runs VARIANTS cases of every template applicable to @be. */
+void native_class(const struct backend *be);
+
+/* Helpers shared by the generators. */
+static inline u64 inverse_odd(u64 k)
+{
+	u64 x = k;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		x *= 2 - k * x;
+	return x;
+}
+
+static inline void put(struct gen *g, u64 v, unsigned int bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		g->b[g->n++] = v >> (8 * i);
+}
+
+/* Scratch offset of an access of @size not crossing a page. */
+static inline u64 pick_offset(unsigned int size)
+{
+	u64 off = rnd_below(SCRATCH_SIZE - 8);
+
+	if ((off & (PAGE - 1)) + size > PAGE)
+		off -= size;
+	return off;
+}
+
+/* Shuffles @n legacy prefixes in place. */
+static inline void shuffle(u8 *p, unsigned int n)
+{
+	unsigned int i, j;
+	u8 tmp;
+
+	for (i = n; i > 1; i--) {
+		j = rnd_below(i);
+		tmp = p[i - 1];
+		p[i - 1] = p[j];
+		p[j] = tmp;
+	}
+}
+
+extern const u8 seg_prefix[VTX_EMU_NR_SEGS];
+
+#endif

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * negative: what the emulator must refuse, leaving the CPU state alone.
+ * api: the decode/complete protocol (read-modify-write, MOVS through the
+ * ops, MMIO to MMIO, failing ops, calls out of turn, RF).
+ */
+#include <string.h>
+#include "hand.h"
+
+struct neg {
+	unsigned int mode;
+	const char *insn;
+	const char *setup;
+	int rc;
+	const char *what;
+};
+
+#define X15 "66 66 66 66 66 66 66 66 66 66 66 66 66 66 66"
+
+static const struct neg negs[] = {
+	{ 64, "0f 0b", "", -EINVAL, "ud2" },
+	{ 64, "", "", -EINVAL, "no bytes" },
+	{ 64, "89", "", -EINVAL, "truncated ModRM" },
+	{ 64, "89 44", "", -EINVAL, "truncated SIB" },
+	{ 64, "89 44 24", "", -EINVAL, "truncated disp8" },
+	{ 64, "89 80 00 00 00", "", -EINVAL, "truncated disp32" },
+	{ 64, "89 05 00 00 00", "", -EINVAL, "truncated RIP disp32" },
+	{ 64, "c7 00 01 02 03", "", -EINVAL, "truncated imm32" },
+	{ 64, "66 c7 00 01", "", -EINVAL, "truncated imm16" },
+	{ 64, "80 00", "", -EINVAL, "truncated imm8" },
+	{ 64, "48 a1 01 02 03 04 05 06 07", "", -EINVAL, "truncated moffs64" },
+	{ 64, "0f", "", -EINVAL, "truncated 0F" },
+	{ 64, "66 48", "", -EINVAL, "prefixes only" },
+	{ 64, X15, "", -EINVAL, "15 prefixes, no opcode (> 15 bytes)" },
+	{ 64, "d9 03", "rbx=0x1000", -EINVAL, "fld m32" },
+	{ 64, "dd 03", "rbx=0x1000", -EINVAL, "fld m64" },
+	{ 64, "df 2b", "rbx=0x1000", -EINVAL, "fild m64" },
+	{ 64, "0f 10 03", "rbx=0x1000", -EINVAL, "movups" },
+	{ 64, "66 0f 6f 03", "rbx=0x1000", -EINVAL, "movdqa" },
+	{ 64, "c5 f9 6f 03", "rbx=0x1000", -EINVAL, "vex vmovdqa" },
+	{ 64, "62 f1 7d 48 6f 03", "rbx=0x1000", -EINVAL, "evex vmovdqa32" },
+	{ 64, "89 c3", "", -EINVAL, "mov ebx,eax: no memory" },
+	{ 64, "8b c3", "", -EINVAL, "mov eax,ebx: no memory" },
+	{ 64, "01 d8", "", -EINVAL, "add eax,ebx: no memory" },
+	{ 64, "c7 c0 01 00 00 00", "", -EINVAL, "mov eax,imm: no memory" },
+	{ 64, "04 01", "", -EINVAL, "add al,imm" },
+	{ 64, "a8 01", "", -EINVAL, "test al,imm" },
+	{ 64, "8d 03", "rbx=0x1000", -EINVAL, "lea: no access" },
+	{ 64, "c7 08 00 00 00 00", "rbx=0x1000", -EINVAL, "c7 /1" },
+	{ 64, "c6 08 00", "rbx=0x1000", -EINVAL, "c6 /1" },
+	{ 64, "f6 08 01", "rbx=0x1000", -EINVAL, "f6 /1" },
+	{ 64, "f6 13", "rbx=0x1000", -EINVAL, "not m8" },
+	{ 64, "f7 1b", "rbx=0x1000", -EINVAL, "neg m32" },
+	{ 64, "f7 23", "rbx=0x1000", -EINVAL, "mul m32" },
+	{ 64, "ff 03", "rbx=0x1000", -EINVAL, "inc m32" },
+	{ 64, "fe 0b", "rbx=0x1000", -EINVAL, "dec m8" },
+	{ 64, "ff 13", "rbx=0x1000", -EINVAL, "call [rbx]" },
+	{ 64, "ff 33", "rbx=0x1000", -EINVAL, "push [rbx]" },
+	{ 64, "8f 03", "rbx=0x1000", -EINVAL, "pop [rbx]" },
+	{ 64, "d1 23", "rbx=0x1000", -EINVAL, "shl m32" },
+	{ 64, "0f b1 0b", "rbx=0x1000", -EINVAL, "cmpxchg" },
+	{ 64, "0f c1 03", "rbx=0x1000", -EINVAL, "xadd" },
+	{ 64, "0f ba 23 01", "rbx=0x1000", -EINVAL, "bt m32,imm" },
+	{ 64, "0f 00 03", "rbx=0x1000", -EINVAL, "sldt" },
+	{ 64, "8c 03", "rbx=0x1000", -EINVAL, "mov m16,es" },
+	{ 64, "8e 03", "rbx=0x1000", -EINVAL, "mov es,m16" },
+	{ 64, "82 03 01", "rbx=0x1000", -EINVAL, "82: invalid in 64-bit" },
+	{ 64, "a6", "", -EINVAL, "cmpsb" },
+	{ 64, "ae", "", -EINVAL, "scasb" },
+	{ 64, "6c", "", -EINVAL, "insb" },
+	{ 64, "6e", "", -EINVAL, "outsb" },
+	{ 64, "f0 89 03", "rbx=0x1000", -EINVAL, "lock mov" },
+	{ 64, "f0 8b 03", "rbx=0x1000", -EINVAL, "lock mov load" },
+	{ 64, "f0 39 03", "rbx=0x1000", -EINVAL, "lock cmp" },
+	{ 64, "f0 80 3b 01", "rbx=0x1000", -EINVAL, "lock cmp imm" },
+	{ 64, "f0 85 03", "rbx=0x1000", -EINVAL, "lock test" },
+	{ 64, "f0 f7 03 01 00 00 00", "rbx=0x1000", -EINVAL, "lock test imm" },
+	{ 64, "f0 03 03", "rbx=0x1000", -EINVAL, "lock add to register" },
+	{ 64, "f0 0f b6 03", "rbx=0x1000", -EINVAL, "lock movzx" },
+	{ 64, "f0 a4", "rcx=1", -EINVAL, "lock movsb" },
+	{ 64, "f0 ab", "rcx=1", -EINVAL, "lock stos" },
+	{ 64, "64 65 8b 03", "rbx=0x1000", -EINVAL, "fs and gs" },
+	{ 64, "2e 3e 8b 03", "rbx=0x1000", -EINVAL, "cs and ds" },
+	{ 64, "f3 0f b6 03", "rbx=0x1000", -EINVAL, "f3 0f b6" },
+	{ 64, "f2 0f bf 03", "rbx=0x1000", -EINVAL, "f2 0f bf" },
+	{ 64, "f3 0f b8 03", "rbx=0x1000", -EINVAL, "popcnt" },
+	{ 64, "f2 f3 a4", "rcx=1", -EINVAL, "rep and repne" },
+	{ 64, "f3 a4", "rcx=0", -EINVAL, "rep count 0" },
+	{ 64, "67 f3 a4", "rcx=0x100000000", -EINVAL, "rep ecx 0" },
+	{ 64, "a4", "rsi=0x1000 rdi=0x2000 mmio=0x3000", -EINVAL,
+	  "movs: fault on neither side" },
+	{ 64, "89 03", "rbx=0xffe", -EINVAL, "access across pages" },
+	{ 64, "8b 03", "rbx=0x1ffd", -EINVAL, "access across pages (read)" },
+	{ 64, "48 a3 fc 0f 00 00 00 00 00 00", "", -EINVAL,
+	  "moffs across pages" },
+	{ 64, "48 a5", "rsi=0x1ffc rdi=0x100 mmio=0x1ffc", -EINVAL,
+	  "movs MMIO side across pages" },
+	{ 64, "ab", "rdi=0x2ffe", -EINVAL, "stos across pages" },
+	{ 32, "40", "", -EINVAL, "inc eax (no REX in 32-bit)" },
+	{ 32, "48 89 03", "rbx=0x1000", -EINVAL, "dec eax" },
+	{ 32, "63 03", "rbx=0x1000", -EINVAL, "arpl" },
+	{ 32, "62 03", "rbx=0x1000", -EINVAL, "bound" },
+	{ 32, "c4 03", "rbx=0x1000", -EINVAL, "les" },
+	{ 32, "8b c3", "", -EINVAL, "mov eax,ebx" },
+	{ 32, "f3 ab", "rcx=0", -EINVAL, "rep count 0" },
+	{ 16, "40", "", -EINVAL, "inc ax" },
+	{ 16, "63 07", "rbx=0x100", -EINVAL, "arpl" },
+	{ 16, "89 07", "rip=0xfffe", -EINVAL, "IP would wrap at 64K" },
+	{ 16, "89 07", "rip=0x10000", -EINVAL, "IP beyond 64K" },
+	{ 16, "f3 a4", "rcx=0x10000", -EINVAL, "rep CX 0" },
+	{ 16, "0f b6 c0", "", -EINVAL, "movzx ax,al" },
+	{ 8, "89 03", "", -EINVAL, "bad mode" },
+};
+
+static void state_copy(u64 *dst, const struct vtx_emu *e)
+{
+	memcpy(dst, e->gpr, sizeof(e->gpr));
+	dst[16] = e->rip;
+	dst[17] = e->rflags;
+}
+
+static void run_negatives(void)
+{
+	u64 before[18], after[18];
+	struct vtx_emu e;
+	unsigned int i;
+	char why[200];
+	int rc;
+
+	class_begin("negative");
+	for (i = 0; i < ARRAY_SIZE(negs); i++) {
+		const struct neg *n = &negs[i];
+		bool ok;
+
+		why[0] = 0;
+		ok = hand_setup(&e, n->mode, n->insn, n->setup, why,
+				sizeof(why));
+		if (ok) {
+			state_copy(before, &e);
+			rc = vtx_emu_decode(&e);
+			state_copy(after, &e);
+			ok = rc == n->rc && !memcmp(before, after, sizeof(after));
+			snprintf(why, sizeof(why), "decode %d, state %s", rc,
+				 memcmp(before, after, sizeof(after)) ?
+				 "changed" : "unchanged");
+		}
+		tap(ok, "negative%u %s (%s)", n->mode, n->what, n->insn);
+		if (!ok)
+			diag("%s", why);
+	}
+}
+
+/* RAM ops that fail, or report MMIO, on demand. */
+static int fail_read, fail_write;
+
+static int api_read(void *opaque, u64 linear, void *buf, unsigned int len)
+{
+	if (fail_read)
+		return fail_read;
+	return hand_ram_ops.read_mem(opaque, linear, buf, len);
+}
+
+static int api_write(void *opaque, u64 linear, const void *buf,
+		     unsigned int len)
+{
+	if (fail_write)
+		return fail_write;
+	return hand_ram_ops.write_mem(opaque, linear, buf, len);
+}
+
+static const struct vtx_emu_ops api_ops = {
+	.read_mem = api_read,
+	.write_mem = api_write,
+};
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		diag("line %d: %s", __LINE__, #cond);			\
+		return false;						\
+	}								\
+} while (0)
+
+static bool setup(struct vtx_emu *e, unsigned int mode, const char *insn,
+		  const char *state)
+{
+	char why[200];
+
+	fail_read = 0;
+	fail_write = 0;
+	if (!hand_setup(e, mode, insn, state, why, sizeof(why))) {
+		diag("%s", why);
+		return false;
+	}
+	e->ops = &api_ops;
+	return true;
+}
+
+/* The first step of a read-modify-write changes no CPU state. */
+static bool api_rmw_atomic(void)
+{
+	struct vtx_emu e;
+	u64 before[18], after[18];
+
+	CHECK(setup(&e, 64, "f0 48 01 03", "rbx=0x1000 rax=5 fl=0x8d7"));
+	state_copy(before, &e);
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(!e.is_write && e.access_bytes == 8 && e.linear == 0x1000);
+	CHECK(vtx_emu_complete(&e, 10) == 1);
+	CHECK(e.is_write && e.write_val == 15 && e.linear == 0x1000);
+	state_copy(after, &e);
+	CHECK(!memcmp(before, after, sizeof(after)));
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.rip == 0x1004 && e.rflags == 0x6);	/* PF */
+	CHECK(vtx_emu_complete(&e, 0) == -EINVAL);	/* out of turn */
+	return true;
+}
+
+/* XCHG: the register is written only once the write is done. */
+static bool api_xchg(void)
+{
+	struct vtx_emu e;
+
+	CHECK(setup(&e, 64, "48 87 03", "rbx=0x1000 rax=0x1111"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0x2222) == 1);
+	CHECK(e.is_write && e.write_val == 0x1111 && e.gpr[0] == 0x1111);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.gpr[0] == 0x2222 && e.rip == 0x1003);
+	return true;
+}
+
+static bool api_before_decode(void)
+{
+	struct vtx_emu e;
+
+	memset(&e, 0, sizeof(e));
+	CHECK(vtx_emu_complete(&e, 0) == -EINVAL);
+	CHECK(setup(&e, 64, "0f 0b", ""));
+	CHECK(vtx_emu_decode(&e) == -EINVAL);
+	CHECK(vtx_emu_complete(&e, 0) == -EINVAL);
+	return true;
+}
+
+/* MOVS from MMIO to MMIO: the write to the destination is asked for. */
+static bool api_movs_mmio_to_mmio(void)
+{
+	struct vtx_emu e;
+
+	CHECK(setup(&e, 64, "a5", "rsi=0x1000 rdi=0x2000 mmio=0x1000"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(!e.is_write && e.linear == 0x1000 && e.access_bytes == 4);
+	fail_write = VTX_EMU_OPS_MMIO;
+	CHECK(vtx_emu_complete(&e, 0xabcdef12) == 1);
+	CHECK(e.is_write && e.linear == 0x2000 && e.write_val == 0xabcdef12);
+	CHECK(e.gpr[VTX_EMU_RSI] == 0x1000 && e.rip == 0x1000);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.gpr[VTX_EMU_RSI] == 0x1004 && e.gpr[VTX_EMU_RDI] == 0x2004);
+	CHECK(e.rip == 0x1001);
+	return true;
+}
+
+/* Failing ops: -EFAULT, state unchanged. */
+static bool api_ops_fail(void)
+{
+	struct vtx_emu e;
+	u64 before[18], after[18];
+
+	CHECK(setup(&e, 64, "f3 a5", "rsi=0x1000 rdi=0x2000 rcx=2 mmio=0x2000"));
+	fail_read = -EIO;
+	state_copy(before, &e);
+	CHECK(vtx_emu_decode(&e) == -EFAULT);
+	state_copy(after, &e);
+	CHECK(!memcmp(before, after, sizeof(after)));
+
+	CHECK(setup(&e, 64, "f3 a5", "rsi=0x1000 rdi=0x2000 rcx=2 mmio=0x1000"));
+	fail_write = -EFAULT;
+	state_copy(before, &e);
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT);
+	state_copy(after, &e);
+	CHECK(!memcmp(before, after, sizeof(after)));
+
+	CHECK(setup(&e, 64, "a5", "rsi=0x1000 rdi=0x2000 mmio=0x2000"));
+	fail_read = VTX_EMU_OPS_MMIO;	/* source MMIO but fault on dest */
+	CHECK(vtx_emu_decode(&e) == -EINVAL);
+
+	CHECK(setup(&e, 64, "a5", "rsi=0x1000 rdi=0x2000 mmio=0x2000"));
+	e.ops = NULL;
+	CHECK(vtx_emu_decode(&e) == -EFAULT);
+	CHECK(setup(&e, 64, "a5", "rsi=0x1000 rdi=0x2000 mmio=0x1000"));
+	e.ops = NULL;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT);
+	return true;
+}
+
+/* MOVS with the MMIO side as destination reads the source at decode. */
+static bool api_movs_dst(void)
+{
+	struct vtx_emu e;
+
+	CHECK(setup(&e, 64, "48 a5", "rsi=0x1000 rdi=0x2000 mmio=0x2000"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(e.is_write && e.linear == 0x2000 && e.access_bytes == 8);
+	CHECK(e.write_val == 0x0706050403020100ull);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.gpr[VTX_EMU_RSI] == 0x1008 && e.gpr[VTX_EMU_RDI] == 0x2008);
+	return true;
+}
+
+/* RF is cleared when the instruction completes, kept while REP goes on. */
+static bool api_rf(void)
+{
+	struct vtx_emu e;
+
+	CHECK(setup(&e, 64, "89 03", "rbx=0x1000 fl=0x10202"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.rflags == 0x202);
+	CHECK(setup(&e, 64, "f3 ab", "rdi=0x1000 rcx=2 fl=0x10202"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.rflags == 0x10202 && e.rip == 0x1000 && e.gpr[1] == 1);
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.rflags == 0x202 && e.rip == 0x1002 && e.gpr[1] == 0);
+	CHECK(e.gpr[VTX_EMU_RDI] == 0x1008);
+	return true;
+}
+
+/* 15 bytes is the limit, and more available bytes are not looked at. */
+static bool api_length(void)
+{
+	struct vtx_emu e;
+
+	CHECK(setup(&e, 64, "66 66 66 66 66 66 66 66 66 66 66 66 66 89 03",
+		    "rbx=0x1000 rax=0x12345"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(e.len == 15 && e.access_bytes == 2 && e.write_val == 0x2345);
+	e.insn_len_avail = 200;
+	CHECK(vtx_emu_decode(&e) == 0 && e.len == 15);
+	CHECK(setup(&e, 64, "64 64 64 89 03", "rbx=0x10 fs=0x5000"));
+	CHECK(vtx_emu_decode(&e) == 0 && e.linear == 0x5010);
+	return true;
+}
+
+/* 64-bit mode: ES/CS/SS/DS bases ignored, FS/GS used; 64-bit moffs. */
+static bool api_segments64(void)
+{
+	struct vtx_emu e;
+
+	CHECK(setup(&e, 64, "3e 8b 45 08",
+		    "rbp=0x1000 ss=0x7000 ds=0x8000 fs=0x9000"));
+	CHECK(vtx_emu_decode(&e) == 0 && e.linear == 0x1008);
+	CHECK(setup(&e, 64, "65 48 a1 00 10 00 00 00 00 00 80",
+		    "gs=0x0000000000002000"));
+	CHECK(vtx_emu_decode(&e) == 0 && e.len == 11);
+	CHECK(e.linear == 0x8000000000003000ull && e.access_bytes == 8);
+	return true;
+}
+
+void test_negative(void)
+{
+	static const struct {
+		const char *name;
+		bool (*fn)(void);
+	} api[] = {
+		{ "read-modify-write keeps state until done", api_rmw_atomic },
+		{ "xchg", api_xchg },
+		{ "complete out of turn", api_before_decode },
+		{ "movs from MMIO to MMIO", api_movs_mmio_to_mmio },
+		{ "movs with the destination MMIO", api_movs_dst },
+		{ "failing ops", api_ops_fail },
+		{ "RF", api_rf },
+		{ "15-byte limit", api_length },
+		{ "64-bit segments and moffs", api_segments64 },
+	};
+	unsigned int i;
+
+	run_negatives();
+	class_begin("api");
+	for (i = 0; i < ARRAY_SIZE(api); i++)
+		tap(api[i].fn(), "api %s", api[i].name);
+}
