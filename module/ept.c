@@ -119,8 +119,9 @@ static u64 *ept_walk_create(struct vtx_vm *vm, u64 gfn, struct ept_cache *c)
  * @gpa:	faulting guest-physical address
  * @write:	the access was a write
  *
- * Return: 0 when mapped, -ENOENT when @gpa is in no memslot (MMIO), -EFAULT
- * when the backing user memory is not there (or read-only for a write).
+ * Return: 0 when mapped, -ENOENT when @gpa is in no memslot (MMIO), -EROFS
+ * for a write to a read-only slot (MMIO too), -EFAULT when the backing user
+ * memory is not there (or read-only for a write).
  */
 int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 {
@@ -139,8 +140,15 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 		return -ENOENT;
 	hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 
-	r = get_user_pages_fast(hva, 1, FOLL_WRITE, &page);
-	if (r != 1 && !write) {
+	if (slot->flags & KVM_MEM_READONLY) {
+		if (write)
+			return -EROFS;
+		writable = false;
+		r = get_user_pages_fast(hva, 1, 0, &page);
+	} else {
+		r = get_user_pages_fast(hva, 1, FOLL_WRITE, &page);
+	}
+	if (r != 1 && writable && !write) {
 		writable = false;
 		r = get_user_pages_fast(hva, 1, 0, &page);
 	}

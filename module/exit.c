@@ -395,7 +395,7 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
 /* Guest page-table walk. */
 
 /**
- * gva_to_gpa() - translate a guest linear address with the guest's paging.
+ * vtx_gva_to_gpa() - translate a guest linear address with the guest's paging.
  * @vcpu:	the vCPU
  * @gva:	linear address
  * @write:	the access writes
@@ -405,8 +405,8 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
  * Return: 0, -EAGAIN for a guest page fault (*@pf_error set), -EFAULT when
  * a table lies outside guest RAM.
  */
-static int gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
-		      u32 *pf_error)
+int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
+		   u32 *pf_error)
 {
 	u64 table, entry = 0, size;
 	int levels, level, shift;
@@ -469,9 +469,8 @@ static int gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 	return 0;
 }
 
-/* Copy between a guest linear range and a buffer, page by page. */
 static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			   unsigned int len, bool write)
+			   unsigned int len, bool write, bool inject)
 {
 	while (len) {
 		unsigned int n = min_t(unsigned int, len,
@@ -480,8 +479,8 @@ static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 		u64 gpa;
 		int r;
 
-		r = gva_to_gpa(vcpu, gva, write, &gpa, &pf_error);
-		if (r == -EAGAIN) {
+		r = vtx_gva_to_gpa(vcpu, gva, write, &gpa, &pf_error);
+		if (r == -EAGAIN && inject) {
 			vcpu->cr2 = gva;
 			vtx_queue_exception(vcpu, X86_TRAP_PF, true, pf_error);
 			return r;
@@ -496,6 +495,30 @@ static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 		len -= n;
 	}
 	return 0;
+}
+
+/**
+ * vtx_guest_virt_copy() - copy between guest linear memory and a buffer.
+ * @vcpu:	the loaded vCPU
+ * @gva:	linear address
+ * @buf:	kernel buffer
+ * @len:	bytes
+ * @write:	copy @buf to the guest instead of from it
+ *
+ * Return: 0; -EAGAIN after queueing the guest's #PF; -EFAULT when an
+ * address is not guest RAM.
+ */
+int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			unsigned int len, bool write)
+{
+	return guest_virt_copy(vcpu, gva, buf, len, write, true);
+}
+
+/* The same for a read that may fail without the guest noticing. */
+int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			      unsigned int len)
+{
+	return guest_virt_copy(vcpu, gva, buf, len, false, false);
 }
 
 /* Port I/O */
@@ -569,8 +592,8 @@ static int handle_string_io(struct vtx_vcpu *vcpu)
 	pio->kind = VTX_IO_STR;
 
 	if (!pio->in) {
-		r = guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
-				    pio->count * pio->size, false);
+		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
+					pio->count * pio->size, false);
 		if (r) {
 			pio->kind = VTX_IO_NONE;
 			return r == -EAGAIN ? 1 : r;
@@ -643,6 +666,8 @@ int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
 			(u32)vcpu->run->hypercall.ret;
 		skip_instruction(vcpu, pio->insn_len);
 		return 1;
+	case VTX_IO_MMIO:
+		return vtx_complete_mmio(vcpu);
 	case VTX_IO_STR:
 		break;
 	default:
@@ -650,8 +675,8 @@ int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
 	}
 
 	if (pio->in) {
-		r = guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
-				    pio->count * pio->size, true);
+		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
+					pio->count * pio->size, true);
 		if (r == -EAGAIN)
 			return 1;	/* #PF queued, instruction not done */
 		if (r)
@@ -870,12 +895,9 @@ static int handle_ept_violation(struct vtx_vcpu *vcpu)
 	mutex_unlock(&vcpu->vm->slots_lock);
 	if (!r)
 		return 1;
-	if (r == -ENOENT) {
-		/* MMIO: needs the instruction emulator (not yet there). */
-		vcpu->event.valid = false;
-		r = internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
-		vcpu->run->internal.data[0] = gpa;
-		return r;
+	if (r == -ENOENT || r == -EROFS) {
+		/* A device, or a write to read-only memory: emulate it. */
+		return vtx_handle_mmio(vcpu, gpa, qual);
 	}
 	pr_warn_ratelimited("guest memory at 0x%llx not accessible: %d\n",
 			    gpa, r);

@@ -50,6 +50,19 @@ struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn)
 	return NULL;
 }
 
+/* Writable guest RAM at @gpa (a read-only slot counts as a device). */
+bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
+{
+	struct vtx_memslot *s;
+	bool ram;
+
+	mutex_lock(&vm->slots_lock);
+	s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
+	ram = s && !(s->flags & KVM_MEM_READONLY);
+	mutex_unlock(&vm->slots_lock);
+	return ram;
+}
+
 /* Copy between guest-physical memory and a kernel buffer. */
 static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 			   bool write)
@@ -62,7 +75,7 @@ static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 		struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
 		void __user *hva;
 
-		if (!s) {
+		if (!s || (write && (s->flags & KVM_MEM_READONLY))) {
 			r = -EFAULT;
 			break;
 		}
@@ -153,8 +166,8 @@ static int set_memory_region(struct vtx_vm *vm,
 	struct vtx_memslot *s;
 	int r = 0;
 
-	/* Dirty logging and read-only slots are not offered (yet). */
-	if (mem->flags)
+	/* Dirty logging is not offered (yet). */
+	if (mem->flags & ~KVM_MEM_READONLY)
 		return -EINVAL;
 	if (as_id || id >= VTX_MAX_MEMSLOTS)
 		return -EINVAL;
@@ -182,7 +195,8 @@ static int set_memory_region(struct vtx_vm *vm,
 	} else if (s->npages) {
 		/* An existing slot may only move; size and memory are fixed. */
 		if (s->npages != npages ||
-		    s->userspace_addr != mem->userspace_addr) {
+		    s->userspace_addr != mem->userspace_addr ||
+		    s->flags != mem->flags) {
 			r = -EINVAL;
 		} else if (s->base_gfn != gfn) {
 			if (slots_overlap(vm, id, gfn, npages)) {

@@ -89,7 +89,17 @@ long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 unsigned int vtx_xsave_size(void);
 bool vtx_xcr0_valid(struct vtx_vcpu *vcpu, u64 val);
 
+/* mmio.c */
+int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual);
+int vtx_complete_mmio(struct vtx_vcpu *vcpu);
+
 /* exit.c */
+int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
+		   u32 *pf_error);
+int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			unsigned int len, bool write);
+int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			      unsigned int len);
 int vtx_handle_exit(struct vtx_vcpu *vcpu);
 void vtx_handle_exit_irqoff(struct vtx_vcpu *vcpu);
 int vtx_complete_userspace_io(struct vtx_vcpu *vcpu);

@@ -29,6 +29,7 @@
 #include <linux/kvm.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
+#include "emulate.h"
 
 #define VTX_PREFIX		"vtx: "
 
@@ -137,6 +138,7 @@ enum vtx_pending_io {
 	VTX_IO_PIO_OUT,		/* OUT: nothing left but RIP */
 	VTX_IO_STR,		/* INS/OUTS: update RSI/RDI/RCX, memory */
 	VTX_IO_HYPERCALL,	/* KVM_EXIT_HYPERCALL: RAX from run->hypercall */
+	VTX_IO_MMIO,		/* KVM_EXIT_MMIO: finish the emulated insn */
 };
 
 /**
@@ -217,6 +219,8 @@ struct vtx_vcpu {
 
 	u32 proc_ctl;			/* [v] cached primary controls */
 	struct vtx_pio pio;		/* [v] */
+	struct vtx_emu emu;		/* [v] instruction behind KVM_EXIT_MMIO */
+	u64 mmio_gpa;			/* [v] */
 	struct vtx_pending_event event;		/* [v] exception or re-injection */
 	bool irq_pending;		/* [v] KVM_INTERRUPT queued */
 	u8 irq_vector;			/* [v] */
@@ -249,6 +253,7 @@ void vtx_vmx_put(void);
 int vtx_create_vm(unsigned long type);
 void vtx_vm_put(struct vtx_vm *vm);
 struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn);
+bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa);
 int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len);
 int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 			 size_t len);

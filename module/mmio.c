@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - MMIO: an EPT violation outside guest RAM (or a write to a
+ * read-only memslot) is an access to a device that userspace emulates.
+ *
+ * The faulting instruction is fetched from guest memory, decoded by the
+ * emulator (emulate.c), and the one access it makes goes to userspace as
+ * KVM_EXIT_MMIO.  A read completes on the next KVM_RUN with the data
+ * userspace left in kvm_run; a read-modify-write instruction makes a second
+ * exit for its write.  An instruction the emulator does not know becomes
+ * KVM_EXIT_INTERNAL_ERROR / KVM_INTERNAL_ERROR_EMULATION with its bytes,
+ * never a guess.
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/mm.h>
+#include "vmcs.h"
+
+/* Guest RAM on the other side of a MOVS: through the guest's paging. */
+static int emu_read_mem(void *opaque, u64 linear, void *buf, unsigned int len)
+{
+	return vtx_guest_virt_copy(opaque, linear, buf, len, false) ? -EFAULT : 0;
+}
+
+static int emu_write_mem(void *opaque, u64 linear, const void *buf,
+			 unsigned int len)
+{
+	struct vtx_vcpu *vcpu = opaque;
+	u32 pf_error;
+	u64 gpa;
+
+	if (vtx_gva_to_gpa(vcpu, linear, true, &gpa, &pf_error))
+		return -EFAULT;
+	if (!vtx_gpa_is_ram(vcpu->vm, gpa))
+		return VTX_EMU_OPS_MMIO;
+	return vtx_guest_virt_copy(vcpu, linear, (void *)buf, len, true) ?
+	       -EFAULT : 0;
+}
+
+static const struct vtx_emu_ops vtx_emu_ops = {
+	.read_mem = emu_read_mem,
+	.write_mem = emu_write_mem,
+};
+
+static u8 code_mode(struct vtx_vcpu *vcpu)
+{
+	u32 ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	if (ar & VMX_AR_L_MASK)
+		return 64;
+	if (!(vcpu->cr0 & X86_CR0_PE))
+		return 16;
+	return (ar & VMX_AR_DB_MASK) ? 32 : 16;
+}
+
+/* KVM's emulation-failure exit, with the instruction bytes. */
+static int emulation_failure(struct vtx_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	struct vtx_emu *e = &vcpu->emu;
+
+	memset(&run->emulation_failure, 0, sizeof(run->emulation_failure));
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.flags =
+		KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = e->insn_len_avail;
+	memcpy(run->emulation_failure.insn_bytes, e->insn, e->insn_len_avail);
+	/* suberror+ndata, flags, insn_size+insn_bytes: 3 u64s of data. */
+	run->emulation_failure.ndata = 3;
+	vcpu->pio.kind = VTX_IO_NONE;
+	pr_debug_ratelimited("cannot emulate %*ph at rip 0x%llx\n",
+			     e->insn_len_avail, e->insn, e->rip);
+	return 0;
+}
+
+/* Hand the emulator's current access to userspace. */
+static int mmio_exit(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	struct kvm_run *run = vcpu->run;
+	u32 pf_error;
+	u64 gpa;
+
+	if (vtx_gva_to_gpa(vcpu, e->linear, e->is_write, &gpa, &pf_error))
+		return emulation_failure(vcpu);
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = e->access_bytes;
+	run->mmio.is_write = e->is_write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (e->is_write)
+		memcpy(run->mmio.data, &e->write_val, e->access_bytes);
+	vcpu->pio.kind = VTX_IO_MMIO;
+	return 0;
+}
+
+/**
+ * vtx_handle_mmio() - emulate the instruction that touched @gpa.
+ * @vcpu:	the loaded vCPU, after an EPT violation
+ * @gpa:	the guest-physical address outside RAM (or read-only RAM)
+ * @qual:	the EPT violation's exit qualification
+ *
+ * Return: 0 with kvm_run filled (KVM_EXIT_MMIO or an emulation failure),
+ * 1 to re-enter when a guest exception was queued instead.
+ */
+int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	u64 rip = vmcs_readl(GUEST_RIP), cs_base;
+	unsigned int n;
+	int seg, r;
+
+	memset(e, 0, sizeof(*e));
+	memcpy(e->gpr, vcpu->regs, sizeof(e->gpr));
+	e->gpr[VTX_RSP] = vmcs_readl(GUEST_RSP);
+	e->rip = rip;
+	e->rflags = vmcs_readl(GUEST_RFLAGS);
+	e->mode = code_mode(vcpu);
+	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
+		e->seg_base[seg] = vmcs_readl(GUEST_ES_BASE + seg * 2);
+	e->mmio_linear = (qual & EPT_VIOLATION_GVA_IS_VALID) ?
+			 vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
+	e->ops = &vtx_emu_ops;
+	e->opaque = vcpu;
+
+	/* Fetch up to 15 bytes; the second page may be absent. */
+	cs_base = e->mode == 64 ? 0 : e->seg_base[VTX_SREG_CS];
+	n = min_t(unsigned int, VTX_EMU_MAX_INSN,
+		  PAGE_SIZE - offset_in_page(cs_base + rip));
+	r = vtx_guest_virt_copy(vcpu, cs_base + rip, e->insn, n, false);
+	if (r == -EAGAIN)
+		return 1;
+	if (r)
+		return emulation_failure(vcpu);
+	if (n < VTX_EMU_MAX_INSN &&
+	    !vtx_guest_virt_copy_quiet(vcpu, cs_base + rip + n, e->insn + n,
+				       VTX_EMU_MAX_INSN - n))
+		n = VTX_EMU_MAX_INSN;
+	e->insn_len_avail = n;
+
+	if (vtx_emu_decode(e))
+		return emulation_failure(vcpu);
+	vcpu->mmio_gpa = gpa;
+	return mmio_exit(vcpu);
+}
+
+/**
+ * vtx_complete_mmio() - finish the MMIO access userspace performed.
+ * @vcpu:	the loaded vCPU, at the start of KVM_RUN
+ *
+ * Return: 1 to run the guest, 0 when a further access goes to userspace.
+ */
+int vtx_complete_mmio(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	u64 val = 0;
+	u32 intr;
+	int r;
+
+	if (!e->is_write)
+		memcpy(&val, vcpu->run->mmio.data, e->access_bytes);
+	r = vtx_emu_complete(e, val);
+	if (r == 1)
+		return mmio_exit(vcpu);
+	if (r < 0)
+		return emulation_failure(vcpu);
+
+	memcpy(vcpu->regs, e->gpr, sizeof(vcpu->regs));
+	vmcs_writel(GUEST_RSP, e->gpr[VTX_RSP]);
+	vmcs_writel(GUEST_RIP, e->rip);
+	vmcs_writel(GUEST_RFLAGS, e->rflags);
+	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     intr & ~(GUEST_INTR_STATE_STI |
+				      GUEST_INTR_STATE_MOV_SS));
+	return 1;
+}
