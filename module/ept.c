@@ -3,12 +3,16 @@
  * vtx - EPT: guest-physical to host-physical tables built from memslots.
  *
  * Tables start empty; an EPT violation on a guest frame inside a memslot
- * pins the backing user page (get_user_pages) and maps it with a 4 KiB leaf.
- * Leaves keep their page pinned until the range is unmapped (memslot
- * deleted or moved, VM destroyed), after the TLBs of every CPU were flushed,
- * so the guest can never reach a page that has gone back to the host.
+ * takes a reference on the backing user page (get_user_pages) and maps it
+ * with a 4 KiB leaf.  The reference is dropped when the leaf goes: memslot
+ * deleted or moved, VM destroyed, or the host unmapping, migrating or
+ * reclaiming the page (MMU notifier) -- always after the TLBs of every CPU
+ * were flushed, so the guest never reaches a page that went back to the
+ * host.  A fault that races with an invalidation (vm->mmu_inval_seq and
+ * mmu_inval_count) installs nothing and the guest faults again.
  *
- * Locking: the tables are changed under vm->mmu_lock; the caller of
+ * Locking: the tables, the invalidation counters and (for writers) the
+ * memslot fields are changed under vm->mmu_lock; the caller of
  * vtx_ept_map_gpa() and vtx_ept_unmap_range() holds vm->slots_lock, so a
  * frame cannot be mapped while its slot is being removed.
  */
@@ -16,6 +20,7 @@
 
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include "vmcs.h"
@@ -113,15 +118,28 @@ static u64 *ept_walk_create(struct vtx_vm *vm, u64 gfn, struct ept_cache *c)
 	return &table[ept_index(gfn, 1)];
 }
 
+/* Software bit (ignored by the processor): the page was pinned writable. */
+#define EPT_SW_HOST_WRITABLE	BIT_ULL(11)
+
+static void mark_dirty(struct vtx_memslot *slot, u64 gfn)
+{
+	if (slot->dirty_bitmap)
+		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+}
+
 /**
  * vtx_ept_map_gpa() - map the guest frame of @gpa after an EPT violation.
  * @vm:		the VM; the caller holds vm->slots_lock
  * @gpa:	faulting guest-physical address
  * @write:	the access was a write
  *
- * Return: 0 when mapped, -ENOENT when @gpa is in no memslot (MMIO), -EROFS
- * for a write to a read-only slot (MMIO too), -EFAULT when the backing user
- * memory is not there (or read-only for a write).
+ * A frame of a slot that logs dirty pages is mapped read-only until it is
+ * written; the write marks it dirty and makes the mapping writable.
+ *
+ * Return: 0 when mapped (or when an MMU-notifier invalidation raced and the
+ * guest should simply fault again), -ENOENT when @gpa is in no memslot
+ * (MMIO), -EROFS for a write to a read-only slot (MMIO too), -EFAULT when
+ * the backing user memory is not there (or read-only for a write).
  */
 int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 {
@@ -129,9 +147,9 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 	struct ept_cache cache = { .nr = 0 };
 	struct vtx_memslot *slot;
 	struct page *page, *old = NULL;
-	unsigned long hva;
+	unsigned long hva, seq;
 	u64 *pte, new;
-	bool writable = true;
+	bool writable = true, logging;
 	int r;
 
 	lockdep_assert_held(&vm->slots_lock);
@@ -139,6 +157,12 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 	if (!slot)
 		return -ENOENT;
 	hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+	logging = slot->dirty_bitmap;
+
+	/* An invalidation that starts after this must make us retry. */
+	seq = READ_ONCE(vm->mmu_inval_seq);
+	/* Read the sequence before get_user_pages reads the page tables. */
+	smp_rmb();
 
 	if (slot->flags & KVM_MEM_READONLY) {
 		if (write)
@@ -163,13 +187,28 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 	}
 
 	new = page_to_phys(page) | EPT_LEAF_WB | VMX_EPT_READABLE_MASK |
-	      VMX_EPT_EXECUTABLE_MASK | (writable ? VMX_EPT_WRITABLE_MASK : 0);
+	      VMX_EPT_EXECUTABLE_MASK;
+	if (writable)
+		new |= EPT_SW_HOST_WRITABLE;
+	if (writable && (write || !logging))
+		new |= VMX_EPT_WRITABLE_MASK;
 
 	spin_lock(&vm->mmu_lock);
+	if (vm->mmu_inval_count || vm->mmu_inval_seq != seq) {
+		spin_unlock(&vm->mmu_lock);
+		put_page(page);
+		cache_free(&cache);
+		return 0;
+	}
 	pte = ept_walk_create(vm, gfn, &cache);
 	if (*pte & VMX_EPT_RWX_MASK) {
-		/* Upgrade a read-only leaf; keep an equal or better one. */
-		if (writable && !(*pte & VMX_EPT_WRITABLE_MASK)) {
+		if (!(*pte & VMX_EPT_WRITABLE_MASK) && write &&
+		    (*pte & EPT_SW_HOST_WRITABLE)) {
+			/* Write-protected for dirty logging: allow, log. */
+			WRITE_ONCE(*pte, *pte | VMX_EPT_WRITABLE_MASK);
+			old = page;
+		} else if (writable && !(*pte & EPT_SW_HOST_WRITABLE)) {
+			/* Upgrade a leaf whose page was pinned read-only. */
 			old = pfn_to_page((*pte & EPT_PFN_MASK) >> PAGE_SHIFT);
 			WRITE_ONCE(*pte, new);
 		} else {
@@ -179,6 +218,8 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 		WRITE_ONCE(*pte, new);
 		vm->nr_pinned++;
 	}
+	if (write)
+		mark_dirty(slot, gfn);
 	spin_unlock(&vm->mmu_lock);
 
 	cache_free(&cache);
@@ -191,15 +232,23 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 	return 0;
 }
 
+enum ept_zap_mode {
+	ZAP_CLEAR,	/* not present, frame kept for the release pass */
+	ZAP_RELEASE,	/* unpin cleared (or all, at teardown) leaves */
+	ZAP_WRPROT,	/* take write access away, for dirty logging */
+};
+
 /*
- * Clear (or, with @release, unpin and zero) the leaves in [start, end).
- * Cleared leaves keep their frame number so the second pass can release
- * them after the TLB flush.  mmu_lock held.
+ * Walk the leaves in [start, end) and apply @mode.  Cleared leaves keep
+ * their frame number so that the release pass can unpin them after the
+ * TLB flush.  Returns the number of leaves changed.  mmu_lock held.
  */
-static void ept_zap(struct vtx_vm *vm, u64 *table, int level, u64 base,
-		    u64 start, u64 end, bool release)
+static unsigned long ept_zap(struct vtx_vm *vm, u64 *table, int level,
+			     u64 base, u64 start, u64 end,
+			     enum ept_zap_mode mode)
 {
 	u64 span = 1ull << (EPT_LEVEL_SHIFT * (level - 1));
+	unsigned long n = 0;
 	unsigned int i;
 
 	for (i = 0; i < EPT_ENTRIES; i++) {
@@ -208,18 +257,34 @@ static void ept_zap(struct vtx_vm *vm, u64 *table, int level, u64 base,
 		if (first + span <= start || first >= end || !*entry)
 			continue;
 		if (level > 1) {
-			ept_zap(vm, ept_table(*entry), level - 1, first, start,
-				end, release);
+			n += ept_zap(vm, ept_table(*entry), level - 1, first,
+				     start, end, mode);
 			continue;
 		}
-		if (!release) {
-			WRITE_ONCE(*entry, *entry & ~VMX_EPT_RWX_MASK);
-			continue;
+		switch (mode) {
+		case ZAP_CLEAR:
+			if (*entry & VMX_EPT_RWX_MASK) {
+				WRITE_ONCE(*entry, *entry & ~VMX_EPT_RWX_MASK);
+				n++;
+			}
+			break;
+		case ZAP_WRPROT:
+			if (*entry & VMX_EPT_WRITABLE_MASK) {
+				WRITE_ONCE(*entry,
+					   *entry & ~VMX_EPT_WRITABLE_MASK);
+				n++;
+			}
+			break;
+		case ZAP_RELEASE:
+			put_page(pfn_to_page((*entry & EPT_PFN_MASK) >>
+					     PAGE_SHIFT));
+			WRITE_ONCE(*entry, 0);
+			vm->nr_pinned--;
+			n++;
+			break;
 		}
-		put_page(pfn_to_page((*entry & EPT_PFN_MASK) >> PAGE_SHIFT));
-		WRITE_ONCE(*entry, 0);
-		vm->nr_pinned--;
 	}
+	return n;
 }
 
 /**
@@ -231,12 +296,134 @@ static void ept_zap(struct vtx_vm *vm, u64 *table, int level, u64 base,
 void vtx_ept_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages)
 {
 	spin_lock(&vm->mmu_lock);
-	ept_zap(vm, vm->ept_root, EPT_LEVELS, 0, gfn, gfn + npages, false);
+	ept_zap(vm, vm->ept_root, EPT_LEVELS, 0, gfn, gfn + npages, ZAP_CLEAR);
+	spin_unlock(&vm->mmu_lock);
+	/* Unconditionally: a concurrent caller may have cleared them. */
+	vtx_ept_flush(vm);
+	spin_lock(&vm->mmu_lock);
+	ept_zap(vm, vm->ept_root, EPT_LEVELS, 0, gfn, gfn + npages,
+		ZAP_RELEASE);
+	spin_unlock(&vm->mmu_lock);
+}
+
+/**
+ * vtx_ept_write_protect() - make guest writes to a range fault again.
+ * @vm:		the VM; vm->slots_lock held
+ * @gfn:	first frame
+ * @npages:	frames
+ */
+void vtx_ept_write_protect(struct vtx_vm *vm, u64 gfn, u64 npages)
+{
+	unsigned long n;
+
+	spin_lock(&vm->mmu_lock);
+	n = ept_zap(vm, vm->ept_root, EPT_LEVELS, 0, gfn, gfn + npages,
+		    ZAP_WRPROT);
+	spin_unlock(&vm->mmu_lock);
+	if (n)
+		vtx_ept_flush(vm);
+}
+
+static inline struct vtx_vm *mn_to_vm(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct vtx_vm, mmu_notifier);
+}
+
+/* Apply @mode to the leaves backed by host addresses [start, end). */
+static void zap_hva_range(struct vtx_vm *vm, unsigned long start,
+			  unsigned long end, enum ept_zap_mode mode, bool *hit)
+{
+	int i;
+
+	for (i = 0; i < VTX_MAX_MEMSLOTS; i++) {
+		struct vtx_memslot *s = &vm->slots[i];
+		unsigned long lo = s->userspace_addr;
+		unsigned long hi = lo + (s->npages << PAGE_SHIFT);
+		u64 first, last;
+
+		if (!s->npages || end <= lo || start >= hi)
+			continue;
+		first = s->base_gfn + ((max(start, lo) - lo) >> PAGE_SHIFT);
+		last = s->base_gfn +
+		       ((min(end, hi) - lo + PAGE_SIZE - 1) >> PAGE_SHIFT);
+		ept_zap(vm, vm->ept_root, EPT_LEVELS, 0, first, last, mode);
+		*hit = true;
+	}
+}
+
+/*
+ * The host is about to unmap, migrate or reclaim [start, end) of the VM's
+ * address space: drop the EPT leaves backed by it, flush every CPU's TLB,
+ * and only then unpin the pages.  Slot fields are read under mmu_lock
+ * (set_memory_region changes them under it), never under slots_lock,
+ * which is held across get_user_pages and so nests outside mmap_lock.
+ */
+static int vtx_mn_invalidate_range_start(struct mmu_notifier *mn,
+					 const struct mmu_notifier_range *range)
+{
+	struct vtx_vm *vm = mn_to_vm(mn);
+	bool hit = false;
+
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_inval_count++;
+	vm->mmu_inval_seq++;
+	zap_hva_range(vm, range->start, range->end, ZAP_CLEAR, &hit);
+	spin_unlock(&vm->mmu_lock);
+	if (!hit)
+		return 0;
+	vtx_ept_flush(vm);
+	spin_lock(&vm->mmu_lock);
+	zap_hva_range(vm, range->start, range->end, ZAP_RELEASE, &hit);
+	spin_unlock(&vm->mmu_lock);
+	return 0;
+}
+
+static void vtx_mn_invalidate_range_end(struct mmu_notifier *mn,
+					const struct mmu_notifier_range *range)
+{
+	struct vtx_vm *vm = mn_to_vm(mn);
+
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_inval_count--;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* The address space is going away: nothing may stay mapped or pinned. */
+static void vtx_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct vtx_vm *vm = mn_to_vm(mn);
+
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_inval_seq++;
+	ept_zap(vm, vm->ept_root, EPT_LEVELS, 0, 0, ~0ull, ZAP_CLEAR);
 	spin_unlock(&vm->mmu_lock);
 	vtx_ept_flush(vm);
 	spin_lock(&vm->mmu_lock);
-	ept_zap(vm, vm->ept_root, EPT_LEVELS, 0, gfn, gfn + npages, true);
+	ept_zap(vm, vm->ept_root, EPT_LEVELS, 0, 0, ~0ull, ZAP_RELEASE);
 	spin_unlock(&vm->mmu_lock);
+}
+
+static const struct mmu_notifier_ops vtx_mmu_notifier_ops = {
+	.invalidate_range_start = vtx_mn_invalidate_range_start,
+	.invalidate_range_end = vtx_mn_invalidate_range_end,
+	.release = vtx_mn_release,
+};
+
+/**
+ * vtx_ept_register_notifier() - follow the VM owner's address space.
+ * @vm:	the new VM; vm->mm is current->mm
+ *
+ * Return: 0 or an errno from mmu_notifier_register().
+ */
+int vtx_ept_register_notifier(struct vtx_vm *vm)
+{
+	vm->mmu_notifier.ops = &vtx_mmu_notifier_ops;
+	return mmu_notifier_register(&vm->mmu_notifier, vm->mm);
+}
+
+void vtx_ept_unregister_notifier(struct vtx_vm *vm)
+{
+	mmu_notifier_unregister(&vm->mmu_notifier, vm->mm);
 }
 
 static void ept_free_tables(u64 *table, int level)
@@ -260,7 +447,7 @@ void vtx_ept_destroy(struct vtx_vm *vm)
 		return;
 	vtx_ept_flush(vm);
 	spin_lock(&vm->mmu_lock);
-	ept_zap(vm, vm->ept_root, EPT_LEVELS, 0, 0, ~0ull, true);
+	ept_zap(vm, vm->ept_root, EPT_LEVELS, 0, 0, ~0ull, ZAP_RELEASE);
 	spin_unlock(&vm->mmu_lock);
 	WARN_ON_ONCE(vm->nr_pinned);
 	ept_free_tables(vm->ept_root, EPT_LEVELS);

@@ -46,6 +46,7 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_ENABLE_CAP_VM:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_SYNC_MMU:
 		return 1;
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:

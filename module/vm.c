@@ -18,6 +18,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <uapi/linux/vtx.h>
 #include "vmcs.h"
 
@@ -126,7 +127,10 @@ static void vtx_vm_destroy(struct kref *kref)
 
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vtx_vcpu_free(vm->vcpus[i]);
+	vtx_ept_unregister_notifier(vm);
 	vtx_ept_destroy(vm);
+	for (i = 0; i < VTX_MAX_MEMSLOTS; i++)
+		vfree(vm->slots[i].dirty_bitmap);
 	mmdrop(vm->mm);
 	ida_free(&vtx_vm_ida, vm->id);
 	kfree(vm);
@@ -153,9 +157,47 @@ static bool slots_overlap(struct vtx_vm *vm, int skip, u64 gfn, u64 npages)
 	return false;
 }
 
+static size_t dirty_bitmap_bytes(u64 npages)
+{
+	return ALIGN(npages, BITS_PER_LONG) / BITS_PER_BYTE;
+}
+
+/* Publish new slot contents: the MMU notifier reads them under mmu_lock. */
+static void slot_write(struct vtx_vm *vm, struct vtx_memslot *s,
+		       const struct vtx_memslot *val)
+{
+	spin_lock(&vm->mmu_lock);
+	*s = *val;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* Turn dirty logging on or off for a live slot. */
+static int slot_set_logging(struct vtx_vm *vm, struct vtx_memslot *s,
+			    bool on)
+{
+	struct vtx_memslot val = *s;
+	unsigned long *old = s->dirty_bitmap;
+
+	if (on) {
+		val.dirty_bitmap = vzalloc(dirty_bitmap_bytes(s->npages));
+		if (!val.dirty_bitmap)
+			return -ENOMEM;
+		val.flags |= KVM_MEM_LOG_DIRTY_PAGES;
+	} else {
+		val.dirty_bitmap = NULL;
+		val.flags &= ~KVM_MEM_LOG_DIRTY_PAGES;
+	}
+	slot_write(vm, s, &val);
+	vfree(old);
+	/* Pages already mapped writable must fault on their next write. */
+	if (on)
+		vtx_ept_write_protect(vm, s->base_gfn, s->npages);
+	return 0;
+}
+
 /*
- * KVM_SET_USER_MEMORY_REGION: create, delete (size 0) or move a slot, with
- * KVM's validation and errors.
+ * KVM_SET_USER_MEMORY_REGION: create, delete (size 0), move a slot or
+ * toggle its dirty logging, with KVM's validation and errors.
  */
 static int set_memory_region(struct vtx_vm *vm,
 			     struct kvm_userspace_memory_region *mem)
@@ -163,11 +205,15 @@ static int set_memory_region(struct vtx_vm *vm,
 	u16 as_id = mem->slot >> 16, id = (u16)mem->slot;
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
 	u64 gfn = mem->guest_phys_addr >> PAGE_SHIFT;
-	struct vtx_memslot *s;
+	struct vtx_memslot *s, val = {
+		.base_gfn = gfn,
+		.npages = npages,
+		.userspace_addr = mem->userspace_addr,
+		.flags = mem->flags & ~KVM_MEM_LOG_DIRTY_PAGES,
+	};
 	int r = 0;
 
-	/* Dirty logging is not offered (yet). */
-	if (mem->flags & ~KVM_MEM_READONLY)
+	if (mem->flags & ~(KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
 	if (as_id || id >= VTX_MAX_MEMSLOTS)
 		return -EINVAL;
@@ -189,31 +235,86 @@ static int set_memory_region(struct vtx_vm *vm,
 		if (!s->npages) {
 			r = -EINVAL;
 		} else {
+			unsigned long *bitmap = s->dirty_bitmap;
+			struct vtx_memslot none = { };
+
 			vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
-			memset(s, 0, sizeof(*s));
+			slot_write(vm, s, &none);
+			vfree(bitmap);
 		}
 	} else if (s->npages) {
-		/* An existing slot may only move; size and memory are fixed. */
+		/* An existing slot may move or change dirty logging only. */
 		if (s->npages != npages ||
 		    s->userspace_addr != mem->userspace_addr ||
-		    s->flags != mem->flags) {
+		    ((s->flags ^ mem->flags) & KVM_MEM_READONLY)) {
 			r = -EINVAL;
 		} else if (s->base_gfn != gfn) {
 			if (slots_overlap(vm, id, gfn, npages)) {
 				r = -EEXIST;
 			} else {
 				vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
-				s->base_gfn = gfn;
+				val = *s;
+				val.base_gfn = gfn;
+				slot_write(vm, s, &val);
 			}
 		}
+		if (!r && !!(mem->flags & KVM_MEM_LOG_DIRTY_PAGES) !=
+			  !!s->dirty_bitmap)
+			r = slot_set_logging(vm, s, mem->flags &
+						 KVM_MEM_LOG_DIRTY_PAGES);
 	} else if (slots_overlap(vm, id, gfn, npages)) {
 		r = -EEXIST;
 	} else {
-		s->base_gfn = gfn;
-		s->npages = npages;
-		s->userspace_addr = mem->userspace_addr;
-		s->flags = mem->flags;
+		slot_write(vm, s, &val);
+		if (mem->flags & KVM_MEM_LOG_DIRTY_PAGES) {
+			r = slot_set_logging(vm, s, true);
+			if (r)
+				slot_write(vm, s, &(struct vtx_memslot){ });
+		}
 	}
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+/*
+ * KVM_GET_DIRTY_LOG: copy the slot's dirty bitmap out, clear it, and
+ * write-protect the pages that were dirty so that new writes are seen.
+ */
+static int get_dirty_log(struct vtx_vm *vm, struct kvm_dirty_log __user *argp)
+{
+	struct kvm_dirty_log log;
+	struct vtx_memslot *s;
+	unsigned long *snap;
+	size_t bytes, i;
+	int r = 0;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	if ((log.slot >> 16) || (u16)log.slot >= VTX_MAX_MEMSLOTS)
+		return -EINVAL;
+
+	mutex_lock(&vm->slots_lock);
+	s = &vm->slots[(u16)log.slot];
+	if (!s->npages || !s->dirty_bitmap) {
+		r = -ENOENT;
+		goto out;
+	}
+	bytes = dirty_bitmap_bytes(s->npages);
+	snap = vmalloc(bytes);
+	if (!snap) {
+		r = -ENOMEM;
+		goto out;
+	}
+	spin_lock(&vm->mmu_lock);
+	for (i = 0; i < bytes / sizeof(long); i++)
+		snap[i] = xchg(&s->dirty_bitmap[i], 0);
+	spin_unlock(&vm->mmu_lock);
+	/* Only dirty pages are writable: one pass and one flush covers them. */
+	vtx_ept_write_protect(vm, s->base_gfn, s->npages);
+	if (copy_to_user(log.dirty_bitmap, snap, bytes))
+		r = -EFAULT;
+	vfree(snap);
+out:
 	mutex_unlock(&vm->slots_lock);
 	return r;
 }
@@ -252,6 +353,8 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return -EFAULT;
 		return set_memory_region(vm, &mem);
 	}
+	case KVM_GET_DIRTY_LOG:
+		return get_dirty_log(vm, argp);
 	case KVM_SET_TSS_ADDR:
 		if (arg > VTX_TSS_MAX_ADDR)
 			return -EINVAL;
@@ -324,6 +427,12 @@ int vtx_create_vm(unsigned long type)
 		goto free_id;
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	r = vtx_ept_register_notifier(vm);
+	if (r) {
+		mmdrop(vm->mm);
+		vtx_ept_destroy(vm);
+		goto free_id;
+	}
 	vm->owner_pid = task_tgid_nr(current);
 	get_task_comm(vm->owner_comm, current);
 
@@ -339,6 +448,7 @@ int vtx_create_vm(unsigned long type)
 	return fd;
 
 free_all:
+	vtx_ept_unregister_notifier(vm);
 	mmdrop(vm->mm);
 	vtx_ept_destroy(vm);
 free_id:

@@ -22,6 +22,7 @@
 #include <linux/types.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/preempt.h>
@@ -93,12 +94,16 @@ enum vtx_reg {
  * @npages:	size in pages; 0 means the slot is unused
  * @userspace_addr: host virtual address of the first byte
  * @flags:	KVM_MEM_* flags
+ * @dirty_bitmap: one bit per page written since the last KVM_GET_DIRTY_LOG
+ *
+ * Written under vm->slots_lock and vm->mmu_lock; read under either.
  */
 struct vtx_memslot {
 	u64 base_gfn;
 	u64 npages;
 	unsigned long userspace_addr;
 	u32 flags;
+	unsigned long *dirty_bitmap;	/* KVM_MEM_LOG_DIRTY_PAGES, or NULL */
 };
 
 struct vtx_vcpu;
@@ -115,7 +120,7 @@ struct vtx_vm {
 	struct mutex stats_lock;		/* protects vcpus' stats_base */
 
 	struct mutex slots_lock;		/* protects slots, vcpus */
-	struct vtx_memslot slots[VTX_MAX_MEMSLOTS];	/* [s] */
+	struct vtx_memslot slots[VTX_MAX_MEMSLOTS];	/* [s] + [m] to write */
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];	/* [s] written once per index */
 	unsigned int nr_vcpus;			/* [s] */
 	u64 tss_addr;				/* [s] accepted, unused with UG */
@@ -127,6 +132,9 @@ struct vtx_vm {
 	u64 eptp;				/* [c] */
 	unsigned long nr_ept_pages;		/* [m] table pages in use */
 	unsigned long nr_pinned;		/* [m] guest pages mapped */
+	struct mmu_notifier mmu_notifier;	/* [c] on mm */
+	unsigned long mmu_inval_seq;		/* [m] invalidations started */
+	unsigned long mmu_inval_count;		/* [m] invalidations running */
 
 	struct list_head list;			/* [g] on vtx_vms */
 };
@@ -268,6 +276,9 @@ void vtx_ept_destroy(struct vtx_vm *vm);
 int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write);
 void vtx_ept_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages);
 void vtx_ept_flush(struct vtx_vm *vm);
+void vtx_ept_write_protect(struct vtx_vm *vm, u64 gfn, u64 npages);
+int vtx_ept_register_notifier(struct vtx_vm *vm);
+void vtx_ept_unregister_notifier(struct vtx_vm *vm);
 
 /* cpuid.c */
 long vtx_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
