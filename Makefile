@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vtx top level. `make help` lists the targets.
+#
+# The module itself is built by Kbuild (file ./Kbuild) through the kernel's
+# build system: make -C $(KDIR) M=$(CURDIR) modules  ->  ./vtx.ko
+# Userspace and tests build into ./build/ (BUILD=...).
+
+# Kernel: newest installed Debian headers (never hard-coded); KDIR is the
+# running kernel's build dir when it exists, else those headers.
+KVER ?= $(shell sh tools/testvm/kver.sh)
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		    /usr/src/linux-headers-$(KVER))
+
+BUILD := $(CURDIR)/build
+
+# Test-VM suites `make check` runs, one Bochs boot each.
+SUITES ?= foundation
+# Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
+TESTVM_ARGS ?=
+export TESTVM_ARGS
+
+.PHONY: all module tools selftests deps check check-host demo clean help
+
+all: module tools selftests
+
+module:
+ifeq ($(wildcard $(CURDIR)/Kbuild),)
+	@echo "module: no ./Kbuild yet" >&2; exit 1
+else
+	@test -d "$(KDIR)" || { echo "module: KDIR=$(KDIR) does not exist;" \
+		"run 'make deps' or pass KDIR=<kernel build dir>" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+endif
+
+tools:
+ifneq ($(wildcard tools/vtxctl/Makefile),)
+	$(MAKE) -C tools/vtxctl BUILD=$(BUILD)
+else
+	@echo "tools: tools/vtxctl/Makefile not there yet, skipped"
+endif
+ifneq ($(wildcard tools/guests/Makefile),)
+	$(MAKE) -C tools/guests BUILD=$(BUILD)
+else
+	@echo "tools: tools/guests/Makefile not there yet, skipped"
+endif
+
+selftests:
+ifneq ($(wildcard selftests/Makefile),)
+	$(MAKE) -C selftests BUILD=$(BUILD)
+else
+	@echo "selftests: selftests/Makefile not there yet, skipped"
+endif
+
+# Debian packages (only the missing ones; apt-get update first if any).
+deps:
+	@bash tools/testvm/deps.sh
+
+# Build, host checks, every suite in $(SUITES); combined table, last line
+# "N passed, N failed, N skipped". Each check.sh run uses a fresh sub-make,
+# so a kernel installed by `deps` in the same run is picked up.
+check: deps
+	+@MAKE="$(MAKE)" bash tools/testvm/check.sh host $(SUITES)
+
+check-host: deps
+	+@MAKE="$(MAKE)" bash tools/testvm/check.sh host
+
+check-%: deps
+	+@MAKE="$(MAKE)" bash tools/testvm/check.sh $*
+
+# A newcomer's tour: deps, build, then boot the test VM, load vtx, run the
+# hello guest on vtx and on upstream kvm_intel.
+demo: deps
+	-+@$(MAKE) --no-print-directory -k all
+	@bash tools/testvm/run.sh --script tools/testvm/demo.sh --name demo $(TESTVM_ARGS)
+
+clean:
+ifneq ($(and $(wildcard $(CURDIR)/Kbuild),$(wildcard $(KDIR))),)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+endif
+	rm -rf $(BUILD)
+
+help:
+	@echo "vtx make targets:"
+	@echo "  make deps         install missing Debian packages (apt-get)"
+	@echo "  make [all]        module + tools + selftests"
+	@echo "  make module       ./vtx.ko via Kbuild (KDIR=$(KDIR))"
+	@echo "  make tools        build/bin/vtxctl, build/guests/*.bin"
+	@echo "  make selftests    build/selftests/<suite>/..."
+	@echo "  make check        build, host checks, suites '$(SUITES)' in the test VM"
+	@echo "  make check-host   build + checkpatch/shellcheck only"
+	@echo "  make check-SUITE  build + one suite (one Bochs boot)"
+	@echo "  make demo         deps, build, boot the test VM, run the hello guest"
+	@echo "  make clean"
+	@echo "Variables: KVER=$(KVER) KDIR=$(KDIR) SUITES='$(SUITES)' TESTVM_ARGS='$(TESTVM_ARGS)'"

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh - what `make check`, `make check-host` and `make check-<suite>` run.
+#
+#   tools/testvm/check.sh [--no-build] [host] [SUITE...]
+#
+# 1. builds module, tools and selftests (each a result "build.<part>";
+#    a part whose Makefile does not exist yet is a skip),
+# 2. "host": host-only checks (checkpatch --strict over module/ and
+#    uapi/linux/, shellcheck over the test scripts),
+# 3. each SUITE: one test-VM boot (tools/testvm/run.sh --suite SUITE,
+#    extra options from $TESTVM_ARGS),
+# then prints the combined table and, as the last line,
+# "N passed, N failed, N skipped". Exits non-zero on any failure.
+set -euo pipefail
+# The body is one { } block: bash parses it whole before running it, so
+# editing this file while a run is going on cannot break that run.
+{
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE=$ROOT/tools/testvm
+BUILD=$ROOT/build
+MAKE=${MAKE:-make}
+read -r -a TESTVM_ARGV <<<"${TESTVM_ARGS:-}"
+
+build=1
+parts=()
+for a in "$@"; do
+	case "$a" in
+	--no-build) build=0 ;;
+	-*) echo "check.sh: unknown option $a" >&2; exit 2 ;;
+	*) parts+=("$a") ;;
+	esac
+done
+
+say() { printf '\n==> %s\n' "$*"; }
+tsvs=()
+
+# result FILE SUITE TEST STATUS [DETAIL]
+result() {
+	printf '%s\thost\t%s\t%s\t%s\n' "$2" "$3" "$4" "${5:-}" >>"$1"
+}
+
+# ------------------------------------------------------------------ build --
+if [ "$build" = 1 ]; then
+	out=$BUILD/testvm/build
+	mkdir -p "$out"
+	tsv=$out/results.tsv
+	: >"$tsv"
+	for part in module tools selftests; do
+		say "build: make $part"
+		case "$part" in
+		module) have=$(ls "$ROOT/Kbuild" 2>/dev/null || :) ;;
+		tools) have=$(ls "$ROOT"/tools/vtxctl/Makefile "$ROOT"/tools/guests/Makefile 2>/dev/null || :) ;;
+		selftests) have=$(ls "$ROOT/selftests/Makefile" 2>/dev/null || :) ;;
+		esac
+		if [ -z "$have" ] && [ "$part" != module ]; then
+			echo "no Makefile for $part yet"
+			result "$tsv" build "build.$part" skip "no Makefile yet"
+			continue
+		fi
+		if "$MAKE" -C "$ROOT" --no-print-directory "$part" 2>&1 | tee "$out/$part.log"; then
+			result "$tsv" build "build.$part" ok
+		else
+			result "$tsv" build "build.$part" fail \
+				"make $part failed, see ${out#"$ROOT"/}/$part.log"
+		fi
+	done
+	tsvs+=("$tsv")
+fi
+
+# ------------------------------------------------------------------- host --
+checkpatch() {
+	local tsv="$1" cpd=$BUILD/checkpatch tarball files=() log rc tot
+	if [ ! -f "$cpd/checkpatch.pl" ]; then
+		# shellcheck disable=SC2012
+		tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+		if [ -z "$tarball" ]; then
+			result "$tsv" host checkpatch fail "no /usr/src/linux-source-*.tar.xz (make deps)"
+			return
+		fi
+		echo "extracting checkpatch.pl from $tarball (once)"
+		rm -rf "$cpd.tmp"
+		mkdir -p "$cpd.tmp"
+		if ! tar -xJf "$tarball" -C "$cpd.tmp" --strip-components=2 \
+			--wildcards --no-wildcards-match-slash \
+			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+			'*/scripts/const_structs.checkpatch'; then
+			result "$tsv" host checkpatch fail "could not extract it from $tarball"
+			return
+		fi
+		rm -rf "$cpd"
+		mv "$cpd.tmp" "$cpd"
+	fi
+	for f in "$ROOT"/module/*.[chS] "$ROOT"/uapi/linux/*.h; do
+		[ -f "$f" ] || continue
+		# generated files (git-ignored, e.g. vtx-asm-offsets.h) are not ours
+		if git -C "$ROOT" check-ignore -q "$f" 2>/dev/null; then continue; fi
+		files+=("${f#"$ROOT"/}")
+	done
+	if [ "${#files[@]}" -eq 0 ]; then
+		result "$tsv" host checkpatch skip "no module/*.[chS] or uapi/linux/*.h yet"
+		return
+	fi
+	log=$BUILD/testvm/host/checkpatch.log
+	rc=0
+	# CamelCase is ignored: the only such names are the kernel's own
+	# (MSR_MTRRcap, MTRRphysBase_MSR... from asm/msr-index.h and mtrr.h).
+	(cd "$ROOT" && perl "$cpd/checkpatch.pl" --no-tree --strict --show-types \
+		--ignore CAMELCASE --no-summary-file -f "${files[@]}") \
+		>"$log" 2>&1 || rc=$?
+	grep -v '^total: 0 errors, 0 warnings, 0 checks' "$log" |
+		grep -v 'has no obvious style problems' | cat -s || :
+	tot=$(awk '/^total: [0-9]+ errors, [0-9]+ warnings, [0-9]+ checks/ {
+			e += $2; w += $4; c += $6 }
+		END { printf "%d errors, %d warnings, %d checks", e, w, c }' "$log")
+	if [ "$rc" = 0 ]; then
+		result "$tsv" host checkpatch ok "${#files[@]} files: $tot"
+	else
+		result "$tsv" host checkpatch fail "${#files[@]} files: $tot (see build/testvm/host/checkpatch.log)"
+	fi
+}
+
+shellcheck_scripts() {
+	local tsv="$1" log=$BUILD/testvm/host/shellcheck.log
+	if ! command -v shellcheck >/dev/null 2>&1; then
+		result "$tsv" host shellcheck skip "shellcheck not installed"
+		return
+	fi
+	if (cd "$ROOT" && shellcheck tools/testvm/*.sh tools/testvm/init .ci/run) >"$log" 2>&1; then
+		result "$tsv" host shellcheck ok "tools/testvm, .ci/run"
+	else
+		cat "$log"
+		result "$tsv" host shellcheck fail "see build/testvm/host/shellcheck.log"
+	fi
+}
+
+# The MMIO instruction decoder's host-side test: needs no VMX.
+emulator_test() {
+	local tsv="$1" log=$BUILD/testvm/host/emulator.log last
+	if [ ! -f "$ROOT/selftests/emulator/Makefile" ]; then
+		result "$tsv" host emulator skip "selftests/emulator not there"
+		return
+	fi
+	if ! $MAKE -s -C "$ROOT/selftests/emulator" BUILD="$BUILD" >"$log" 2>&1 ||
+		! "$BUILD/selftests/emulator/emulator_test" >>"$log" 2>&1; then
+		tail -n 20 "$log"
+		result "$tsv" host emulator fail "see build/testvm/host/emulator.log"
+		return
+	fi
+	last=$(tail -n 1 "$log")
+	result "$tsv" host emulator ok "$last"
+}
+
+suites=()
+for p in "${parts[@]+"${parts[@]}"}"; do
+	if [ "$p" = host ]; then
+		say "host checks"
+		mkdir -p "$BUILD/testvm/host"
+		tsv=$BUILD/testvm/host/results.tsv
+		: >"$tsv"
+		checkpatch "$tsv"
+		shellcheck_scripts "$tsv"
+		emulator_test "$tsv"
+		tsvs+=("$tsv")
+	else
+		suites+=("$p")
+	fi
+done
+
+# ----------------------------------------------------------------- suites --
+for s in "${suites[@]+"${suites[@]}"}"; do
+	say "suite $s: tools/testvm/run.sh --suite $s ${TESTVM_ARGV[*]+"${TESTVM_ARGV[*]}"}"
+	bash "$HERE/run.sh" --suite "$s" "${TESTVM_ARGV[@]+"${TESTVM_ARGV[@]}"}" || :
+	tsvs+=("$BUILD/testvm/$s/results.tsv")
+done
+
+say "summary"
+exec bash "$HERE/report.sh" "${tsvs[@]}"
+exit
+}
