@@ -1,0 +1,370 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# shellcheck disable=SC3043
+#
+# The "vtxctl" suite, run in the test VM by tools/testvm/run.sh --suite
+# vtxctl, with tools/testvm/vmlib.sh loaded and cwd = /tests (a copy of
+# build/selftests/vtxctl/, made by selftests/vtx/vtxctl/Makefile).
+#
+# 1. vtx: the guests under "vtxctl run" on /dev/vtx (Multiboot ELF and
+#    a.out kludge, ELF32, ELF64 identity and higher half, UART input, SMP,
+#    triple fault, SIGINT, MMIO), then the control plane: held VMs with
+#    known exit counts checked through "vtxctl stats --json", text stats,
+#    list, top, reset, events, and a kernel error with its extended ACK.
+# 2. kvm_intel: the same guests on /dev/kvm (no netlink: vtx only).
+# Results: drivers "vtx", "kvm" and "cli" (command-line checks).
+
+VTXCTL=${VTXCTL:-vtxctl}
+OUT=${VTX_STATE:-/tmp/vmlib}/vtxctl
+mkdir -p "$OUT"
+
+say() {
+	echo "# $*"
+}
+
+# show FILE PREFIX - copy a captured output to the log.
+show() {
+	[ -s "$1" ] && sed "s/^/$2/" "$1"
+	return 0
+}
+
+# vrun DRIVER NAME STATUS 'PATTERN[|PATTERN...]' [vtxctl run args...]
+# Run vtxctl under a time limit with stdin from /dev/null (or $VRUN_STDIN),
+# expect exit status STATUS and every fixed-string PATTERN somewhere in its
+# stdout + stderr.
+vrun() {
+	local drv="$1" name="$2" want="$3" pats="$4" rc p missing=""
+	shift 4
+	echo "@@RUN $drv $name: $VTXCTL run $*"
+	if [ -n "${VRUN_STDIN:-}" ]; then
+		printf '%b' "$VRUN_STDIN" | timeout 120 "$VTXCTL" run "$@" >"$OUT/o" 2>"$OUT/e"
+		rc=$?
+	else
+		timeout 120 "$VTXCTL" run "$@" </dev/null >"$OUT/o" 2>"$OUT/e"
+		rc=$?
+	fi
+	show "$OUT/o" "  | "
+	show "$OUT/e" "  ! "
+	cat "$OUT/o" "$OUT/e" >"$OUT/all"
+	if [ -n "$pats" ]; then
+		local IFS='|'
+		for p in $pats; do
+			grep -qF -- "$p" "$OUT/all" || missing="$missing '$p'"
+		done
+	fi
+	if [ "$rc" != "$want" ]; then
+		result "$drv" "$name" fail "exit status $rc, expected $want${missing:+; missing$missing}"
+	elif [ -n "$missing" ]; then
+		result "$drv" "$name" fail "output lacks$missing"
+	else
+		result "$drv" "$name" ok "status $rc"
+	fi
+}
+
+# The guest runs that work the same on both drivers.
+guest_runs() {
+	local drv="$1" dev="$2"
+
+	vrun "$drv" multiboot-elf 43 \
+		'self-check passed|cmdline: "mbguest.elf exit=21 hello"|module 0: "module.txt arg1 arg2" at 0x|30 bytes: hello from a Multiboot module|mmap: 0x100000-0x1000000 type 1|fw_cfg: signature "QEMU", id 0x1, cpus 1, ram 16 MiB|boot loader: vtxctl|exit code 21' \
+		mbguest.elf --device "$dev" --cmdline "exit=21 hello" \
+		--module "module.txt arg1 arg2"
+	vrun "$drv" multiboot-aout 11 \
+		'self-check passed|magic 0x2badb002|mmap: 0x0-0x9fc00 type 1|ram 32 MiB' \
+		mbguest-aout.bin --device "$dev" --cmdline "exit=5" --mem 32M
+	vrun "$drv" elf32 15 \
+		'ELF32 in protected mode|cpuid: vendor "GenuineIntel"|cmdline: "exit=7"' \
+		elfguest32.elf --device "$dev" --cmdline "exit=7"
+	vrun "$drv" elf64 19 \
+		'ELF64 in long mode, vCPU 0, running at 0x200|fw_cfg: signature "QEMU", id 0x1, cpus 2, ram 16 MiB|KVM_RUN calls:' \
+		elfguest64.elf --device "$dev" --cmdline "exit=9" --cpus 2
+	vrun "$drv" elf64-higher-half 7 \
+		'running at 0xffffffff802' \
+		elfguest64hi.elf --device "$dev" --cmdline "exit=3"
+	VRUN_STDIN='hello vtx\n' vrun "$drv" uart-stdin 1 \
+		'echo: HELLO VTX|10 bytes in' \
+		elfguest64.elf --device "$dev" --cmdline "echo" --timeout 60
+	vrun "$drv" flat-real 1 'self-check passed' \
+		"$GUESTS_DIR/hello.bin" --device "$dev"
+	vrun "$drv" flat-long 1 'self-check passed' \
+		"$GUESTS_DIR/hello64.bin" --device "$dev" --mode long
+	vrun "$drv" triple-fault 6 'KVM_EXIT_SHUTDOWN' \
+		triple.bin --device "$dev" --mode protected
+	# Two vCPUs from the same entry: 1000 + 2000 OUTs, 2 HLTs
+	vrun "$drv" smp-entry 0 'every running vCPU executed HLT|IO 3000|HLT 2' \
+		count.bin --device "$dev" --cpus 2 --aps entry
+	# An MMIO read no device claims reads 0 (counted); fatal with --strict-mmio
+	vrun "$drv" mmio-read-zero 1 'mmio: read 0x0 at 0x3f000000|1 MMIO reads (read as 0)' \
+		elfguest64.elf --device "$dev" --cmdline mmio
+	vrun "$drv" mmio-strict 18 'unclaimed MMIO read of 4 bytes at 0x3f000000' \
+		elfguest64.elf --device "$dev" --cmdline mmio --strict-mmio
+	sigint "$drv" "$dev"
+}
+
+# wait_for FILE STRING SECONDS - until FILE contains STRING.
+wait_for() {
+	local i=0
+	while [ "$i" -lt "$3" ]; do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# SIGINT stops both vCPU threads of a spinning guest cleanly (status 130).
+sigint() {
+	local drv="$1" dev="$2" pid rc
+	echo "@@RUN $drv sigint: $VTXCTL run spin.bin --cpus 2 --aps entry, then kill -INT"
+	"$VTXCTL" run spin.bin --device "$dev" --cpus 2 --aps entry </dev/null \
+		>"$OUT/spin.o" 2>"$OUT/spin.e" &
+	pid=$!
+	sleep 3
+	kill -INT "$pid"
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 30 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		wait "$pid"
+		result "$drv" sigint fail "vtxctl still running 30 s after SIGINT"
+		return 0
+	fi
+	wait "$pid"
+	rc=$?
+	show "$OUT/spin.e" "  ! "
+	if [ "$rc" = 130 ] && grep -q 'interrupted by SIGINT' "$OUT/spin.e" &&
+		grep -q 'KVM_RUN calls' "$OUT/spin.e"; then
+		result "$drv" sigint ok "status 130, summary printed"
+	else
+		result "$drv" sigint fail "exit status $rc, expected 130 and a summary"
+	fi
+}
+
+# json_count FILE VCPU REASON - the count of REASON for VCPU in stats --json.
+json_count() {
+	awk -v v="$2" -v r="$3" '
+		/^      "id": / { s = $0; gsub(/[^0-9]/, "", s); cur = s }
+		/"reason": / && cur == v {
+			if (match($0, /"reason": [0-9]+/)) {
+				n = substr($0, RSTART + 10, RLENGTH - 10)
+				if (n == r && match($0, /"count": [0-9]+/)) {
+					print substr($0, RSTART + 9, RLENGTH - 9); found = 1
+				}
+			}
+		}
+		END { if (!found) print 0 }' "$1"
+}
+
+# json_field FILE VCPU FIELD - a per-vCPU number (exits, user_exits...).
+json_field() {
+	awk -v v="$2" -v f="\"$3\": " '
+		/^      "id": / { s = $0; gsub(/[^0-9]/, "", s); cur = s }
+		cur == v && index($0, f) {
+			s = substr($0, index($0, f) + length(f)); gsub(/[^0-9].*/, "", s)
+			print s; found = 1; exit
+		}
+		END { if (!found) print "none" }' "$1"
+}
+
+# expect_eq DRIVER NAME GOT WANT [what]
+expect_eq() {
+	if [ "$3" = "$4" ]; then
+		result "$1" "$2" ok "$5 = $3"
+	else
+		result "$1" "$2" fail "$5 = $3, expected $4"
+	fi
+}
+
+# start_held NAME ARGS... - vtxctl run --hold in the background; sets
+# HELD_PID and HELD_ID (the vtx VM id, from vtxctl list).
+start_held() {
+	local name="$1"
+	shift
+	HELD_ID=
+	"$VTXCTL" run "$@" --hold </dev/null >"$OUT/$name.o" 2>"$OUT/$name.e" &
+	HELD_PID=$!
+	if ! wait_for "$OUT/$name.e" "holding the VM" 120; then
+		show "$OUT/$name.e" "  ! "
+		return 1
+	fi
+	HELD_ID=$("$VTXCTL" list | awk -v p="$HELD_PID" '$2 == p { print $1 }')
+	[ -n "$HELD_ID" ]
+}
+
+# stop_held NAME WANT_STATUS - SIGINT the held run, check its status.
+stop_held() {
+	local rc
+	kill -INT "$HELD_PID"
+	wait "$HELD_PID"
+	rc=$?
+	show "$OUT/$1.e" "  ! "
+	expect_eq vtx "$1.status-after-hold" "$rc" "$2" "exit status"
+}
+
+netlink_tests() {
+	local rc id2 pid2 n
+
+	# A guest with known exits: 1000 OUTs, 500 CPUIDs, 1 HLT.
+	echo "@@RUN vtx stats: held count.bin"
+	if ! start_held count count.bin; then
+		result vtx stats.held-vm fail "no held VM in vtxctl list"
+		kill "$HELD_PID" 2>/dev/null
+		wait "$HELD_PID"
+		return 0
+	fi
+	result vtx stats.held-vm ok "VM $HELD_ID, pid $HELD_PID"
+	"$VTXCTL" list
+	"$VTXCTL" stats "$HELD_ID" --json >"$OUT/st.json"
+	rc=$?
+	cat "$OUT/st.json"
+	expect_eq vtx stats.json-status "$rc" 0 "exit status"
+	expect_eq vtx stats.io-exits "$(json_count "$OUT/st.json" 0 30)" 1000 "IO_INSTRUCTION (30)"
+	expect_eq vtx stats.cpuid-exits "$(json_count "$OUT/st.json" 0 10)" 500 "CPUID (10)"
+	expect_eq vtx stats.hlt-exits "$(json_count "$OUT/st.json" 0 12)" 1 "HLT (12)"
+	expect_eq vtx stats.user-exits "$(json_field "$OUT/st.json" 0 user_exits)" 1001 "user_exits"
+	n=$(grep -c '"name": "IO_INSTRUCTION"' "$OUT/st.json")
+	expect_eq vtx stats.json-names "$n" 1 "IO_INSTRUCTION entries"
+
+	"$VTXCTL" stats "$HELD_ID" >"$OUT/st.txt"
+	rc=$?
+	cat "$OUT/st.txt"
+	if [ "$rc" = 0 ] && grep -Eq '^ +30 +IO_INSTRUCTION +1000$' "$OUT/st.txt" &&
+		grep -Eq '^ +10 +CPUID +500$' "$OUT/st.txt" &&
+		grep -q 'log2 buckets' "$OUT/st.txt"; then
+		result vtx stats.text ok
+	else
+		result vtx stats.text fail "exit status $rc or rows missing"
+	fi
+
+	# A second held VM: two vCPUs from the same entry, counts per vCPU.
+	id2=$HELD_ID pid2=$HELD_PID
+	echo "@@RUN vtx stats: held count.bin --cpus 2 --aps entry"
+	if start_held count2 count.bin --cpus 2 --aps entry; then
+		"$VTXCTL" stats "$HELD_ID" --json >"$OUT/st2.json"
+		cat "$OUT/st2.json"
+		expect_eq vtx stats.smp.vcpu0-io "$(json_count "$OUT/st2.json" 0 30)" 1000 "vCPU 0 IO_INSTRUCTION"
+		expect_eq vtx stats.smp.vcpu1-io "$(json_count "$OUT/st2.json" 1 30)" 2000 "vCPU 1 IO_INSTRUCTION"
+		expect_eq vtx stats.smp.vcpu1-cpuid "$(json_count "$OUT/st2.json" 1 10)" 1000 "vCPU 1 CPUID"
+		expect_eq vtx stats.smp.vcpu1-hlt "$(json_count "$OUT/st2.json" 1 12)" 1 "vCPU 1 HLT"
+
+		"$VTXCTL" list --json >"$OUT/list.json"
+		cat "$OUT/list.json"
+		if grep -q "\"pid\": $HELD_PID, \"comm\": \"vtxctl\", \"vcpus\": 2, \"mem_bytes\": 16777216" "$OUT/list.json" &&
+			grep -q "\"pid\": $pid2," "$OUT/list.json"; then
+			result vtx list.json ok
+		else
+			result vtx list.json fail "the two held VMs are not both listed"
+		fi
+
+		"$VTXCTL" top --once --interval 0.5 >"$OUT/top.txt"
+		rc=$?
+		cat "$OUT/top.txt"
+		if [ "$rc" = 0 ] && grep -q "EXITS/s" "$OUT/top.txt" &&
+			grep -Eq "^ +$HELD_ID +$HELD_PID +vtxctl +2 " "$OUT/top.txt" &&
+			grep -Eq "^ +$id2 +$pid2 +vtxctl +1 " "$OUT/top.txt"; then
+			result vtx top.once ok
+		else
+			result vtx top.once fail "exit status $rc or VM rows missing"
+		fi
+		stop_held count2 0
+	else
+		result vtx stats.smp fail "no held VM with 2 vCPUs"
+		kill "$HELD_PID" 2>/dev/null
+		wait "$HELD_PID"
+	fi
+	HELD_ID=$id2 HELD_PID=$pid2
+
+	# Reset: the counters start again from zero.
+	"$VTXCTL" stats "$HELD_ID" --reset
+	rc=$?
+	"$VTXCTL" stats "$HELD_ID" --json >"$OUT/st3.json"
+	cat "$OUT/st3.json"
+	if [ "$rc" = 0 ] && [ "$(json_field "$OUT/st3.json" 0 exits)" = 0 ] &&
+		[ "$(json_count "$OUT/st3.json" 0 30)" = 0 ]; then
+		result vtx stats.reset ok
+	else
+		result vtx stats.reset fail "exit status $rc, or counts not zero after reset"
+	fi
+	stop_held count 0
+
+	# Extended ACK: the kernel's message for an unknown VM id.
+	echo "@@RUN vtx extack: $VTXCTL stats 4000"
+	"$VTXCTL" stats 4000 >"$OUT/x.o" 2>"$OUT/x.e"
+	rc=$?
+	show "$OUT/x.e" "  ! "
+	if [ "$rc" = 20 ] && grep -q 'kernel: no VM with this id (ENOENT' "$OUT/x.e"; then
+		result vtx stats.extack ok "status 20: $(cat "$OUT/x.e")"
+	else
+		result vtx stats.extack fail "exit status $rc: $(cat "$OUT/x.e")"
+	fi
+	"$VTXCTL" stats 4000 --reset 2>"$OUT/x.e"
+	rc=$?
+	show "$OUT/x.e" "  ! "
+	if [ "$rc" = 20 ] && grep -q 'no VM with this id' "$OUT/x.e"; then
+		result vtx stats-reset.extack ok
+	else
+		result vtx stats-reset.extack fail "exit status $rc"
+	fi
+
+	# Events: create, shutdown (triple fault) and destroy of one VM.
+	echo "@@RUN vtx events"
+	"$VTXCTL" events --count 3 --timeout 120 >"$OUT/ev.o" 2>"$OUT/ev.e" &
+	pid2=$!
+	if wait_for "$OUT/ev.e" "listening" 60; then
+		timeout 120 "$VTXCTL" run triple.bin --mode protected --quiet </dev/null
+		wait "$pid2"
+		rc=$?
+		cat "$OUT/ev.o"
+		show "$OUT/ev.e" "  ! "
+		if [ "$rc" = 0 ] &&
+			sed -n 1p "$OUT/ev.o" | grep -Eq '^vm-create vm=[0-9]+ pid=[0-9]+$' &&
+			sed -n 2p "$OUT/ev.o" | grep -Eq '^vcpu-shutdown vm=[0-9]+ pid=[0-9]+ vcpu=0 reason=0x0$' &&
+			sed -n 3p "$OUT/ev.o" | grep -Eq '^vm-destroy vm=[0-9]+ pid=[0-9]+$' &&
+			[ "$(awk '{ print $2, $3 }' "$OUT/ev.o" | sort -u | wc -l)" = 1 ]; then
+			result vtx events ok "create, shutdown, destroy"
+		else
+			result vtx events fail "exit status $rc, events not as expected"
+		fi
+	else
+		show "$OUT/ev.e" "  ! "
+		result vtx events fail "vtxctl events did not subscribe"
+		kill "$pid2"
+		wait "$pid2"
+	fi
+}
+
+cli_tests() {
+	local rc
+	"$VTXCTL" run --help >"$OUT/h" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q -- '--strict-mmio' "$OUT/h"; then
+		result cli run-help ok
+	else
+		result cli run-help fail "exit status $rc"
+	fi
+	vrun cli bad-cpus 2 "bad --cpus '0'" count.bin --cpus 0
+	vrun cli no-image 4 'No such file' /nonexistent.bin
+	vrun cli mode-on-elf 2 'apply to flat binaries only' elfguest64.elf --mode long
+	vrun cli module-needs-multiboot 2 'needs one' elfguest64.elf --module module.txt
+	vrun cli dry-run 0 'Multiboot (a.out kludge) at 0x100000' mbguest-aout.bin --dry-run
+}
+
+cli_tests
+
+# 1. vtx
+if vtx_load; then
+	guest_runs vtx /dev/vtx
+	netlink_tests
+	vtx_unload
+fi
+dmesg_check vtx
+
+# 2. kvm_intel
+if kvm_load; then
+	guest_runs kvm /dev/kvm
+	kvm_unload
+fi
+dmesg_check kvm
