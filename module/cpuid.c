@@ -51,10 +51,13 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 			    BIT(X86_FEATURE_EST & 31) |
 			    BIT(X86_FEATURE_TM2 & 31) |
 			    BIT(X86_FEATURE_X2APIC & 31) |
+			    BIT(X86_FEATURE_TSC_DEADLINE_TIMER & 31) |
 			    BIT(X86_FEATURE_OSXSAVE & 31));
 		e->ecx |= BIT(X86_FEATURE_HYPERVISOR & 31);
+		/* No machine-check MSRs behind MCE/MCA. */
 		e->edx &= ~(BIT(X86_FEATURE_DS & 31) | BIT(X86_FEATURE_ACPI & 31) |
-			    BIT(X86_FEATURE_ACC & 31) | BIT(X86_FEATURE_PBE & 31));
+			    BIT(X86_FEATURE_ACC & 31) | BIT(X86_FEATURE_PBE & 31) |
+			    BIT(X86_FEATURE_MCE & 31) | BIT(X86_FEATURE_MCA & 31));
 		/* APIC id and logical count are the VMM's to fill in. */
 		e->ebx &= 0x0000ffff;
 		break;
@@ -69,6 +72,7 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 	case 7:
 		if (e->index == 0) {
 			e->ebx &= ~(BIT(X86_FEATURE_INVPCID & 31) |
+				    BIT(X86_FEATURE_TSC_ADJUST & 31) |
 				    BIT(X86_FEATURE_SGX & 31) |
 				    BIT(X86_FEATURE_INTEL_PT & 31) |
 				    BIT(X86_FEATURE_MPX & 31) |

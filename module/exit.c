@@ -620,6 +620,9 @@ static int handle_io(struct vtx_vcpu *vcpu)
 	if (pio->in) {
 		pio->kind = VTX_IO_PIO_IN;
 	} else {
+		if (vtx_ioeventfd_signal(vcpu->vm, true, pio->port, pio->size,
+					 vcpu->regs[VTX_RAX]))
+			return skip_exit_instruction(vcpu);
 		pio->kind = VTX_IO_PIO_OUT;
 		memcpy(vcpu->pio_data, &vcpu->regs[VTX_RAX], pio->size);
 		/*

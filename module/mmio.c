@@ -74,7 +74,7 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
 	return 0;
 }
 
-/* Hand the emulator's current access to userspace. */
+/* Hand the emulator's current access to userspace (or an ioeventfd). */
 static int mmio_exit(struct vtx_vcpu *vcpu)
 {
 	struct vtx_emu *e = &vcpu->emu;
@@ -84,6 +84,11 @@ static int mmio_exit(struct vtx_vcpu *vcpu)
 
 	if (vtx_gva_to_gpa(vcpu, e->linear, e->is_write, &gpa, &pf_error))
 		return emulation_failure(vcpu);
+	/* A registered ioeventfd takes the write: finish it here. */
+	if (e->is_write &&
+	    vtx_ioeventfd_signal(vcpu->vm, false, gpa, e->access_bytes,
+				 e->write_val))
+		return vtx_complete_mmio(vcpu);
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = e->access_bytes;
@@ -102,7 +107,8 @@ static int mmio_exit(struct vtx_vcpu *vcpu)
  * @qual:	the EPT violation's exit qualification
  *
  * Return: 0 with kvm_run filled (KVM_EXIT_MMIO or an emulation failure),
- * 1 to re-enter when a guest exception was queued instead.
+ * 1 to re-enter when a guest exception was queued instead or an ioeventfd
+ * took the write.
  */
 int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 {

@@ -215,6 +215,9 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 		return -EINTR;
 
 	vcpu->host_debugctl = get_debugctlmsr();
+	/* KVM_SET_SIGNAL_MASK: the signals blocked while in KVM_RUN. */
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	for (;;) {
 		if (signal_pending(current)) {
@@ -239,6 +242,10 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 		}
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	if (vcpu->sigset_active) {
+		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+		sigemptyset(&current->real_blocked);
+	}
 	/* Time in userspace is not exit-handling latency. */
 	vcpu->exit_tsc = 0;
 	if (!r) {
@@ -383,6 +390,29 @@ static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs)
 	return 0;
 }
 
+/* KVM_SET_SIGNAL_MASK: NULL clears; SIGKILL and SIGSTOP stay deliverable. */
+static long set_signal_mask(struct vtx_vcpu *vcpu,
+			    struct kvm_signal_mask __user *argp)
+{
+	struct kvm_signal_mask hdr;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, argp->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
 static long vcpu_ioctl_locked(struct vtx_vcpu *vcpu, unsigned int ioctl,
 			      unsigned long arg)
 {
@@ -398,6 +428,8 @@ static long vcpu_ioctl_locked(struct vtx_vcpu *vcpu, unsigned int ioctl,
 		if (arg)
 			return -EINVAL;
 		return vcpu_run(vcpu);
+	case KVM_SET_SIGNAL_MASK:
+		return set_signal_mask(vcpu, argp);
 	case KVM_GET_REGS: {
 		struct kvm_regs regs;
 

@@ -129,6 +129,7 @@ static void vtx_vm_destroy(struct kref *kref)
 		vtx_vcpu_free(vm->vcpus[i]);
 	vtx_ept_unregister_notifier(vm);
 	vtx_ept_destroy(vm);
+	vtx_ioeventfd_release(vm);
 	for (i = 0; i < VTX_MAX_MEMSLOTS; i++)
 		vfree(vm->slots[i].dirty_bitmap);
 	mmdrop(vm->mm);
@@ -353,8 +354,25 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return -EFAULT;
 		return set_memory_region(vm, &mem);
 	}
+	case KVM_SET_IDENTITY_MAP_ADDR: {
+		u64 addr;
+		long r = -EINVAL;
+
+		/* Accepted as on KVM; unrestricted guest needs no such page. */
+		if (copy_from_user(&addr, argp, sizeof(addr)))
+			return -EFAULT;
+		mutex_lock(&vm->slots_lock);
+		if (!vm->nr_vcpus) {
+			vm->identity_map_addr = addr;
+			r = 0;
+		}
+		mutex_unlock(&vm->slots_lock);
+		return r;
+	}
 	case KVM_GET_DIRTY_LOG:
 		return get_dirty_log(vm, argp);
+	case KVM_IOEVENTFD:
+		return vtx_ioctl_ioeventfd(vm, argp);
 	case KVM_SET_TSS_ADDR:
 		if (arg > VTX_TSS_MAX_ADDR)
 			return -EINVAL;
@@ -418,6 +436,7 @@ int vtx_create_vm(unsigned long type)
 	mutex_init(&vm->stats_lock);
 	spin_lock_init(&vm->mmu_lock);
 	INIT_LIST_HEAD(&vm->list);
+	INIT_LIST_HEAD(&vm->ioeventfds);
 	r = ida_alloc(&vtx_vm_ida, GFP_KERNEL);
 	if (r < 0)
 		goto free_vm;

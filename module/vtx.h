@@ -124,6 +124,8 @@ struct vtx_vm {
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];	/* [s] written once per index */
 	unsigned int nr_vcpus;			/* [s] */
 	u64 tss_addr;				/* [s] accepted, unused with UG */
+	u64 identity_map_addr;			/* [s] accepted, unused with UG */
+	struct list_head ioeventfds;		/* [s] to write, RCU to read */
 	u64 hypercall_exits;			/* [o] KVM_CAP_EXIT_HYPERCALL */
 	bool dead;				/* [o] a VMX insn failed: -EIO */
 
@@ -234,6 +236,8 @@ struct vtx_vcpu {
 	u8 irq_vector;			/* [v] */
 	u8 nmi_pending;			/* [v] KVM_NMI queued */
 	u32 sipi_vector;		/* [v] stored for VCPU_EVENTS only */
+	bool sigset_active;		/* [v] KVM_SET_SIGNAL_MASK */
+	sigset_t sigset;		/* [v] blocked signals during KVM_RUN */
 
 	struct kvm_cpuid_entry2 *cpuid;	/* [v] KVM_SET_CPUID2 table */
 	u32 cpuid_nent;			/* [v] */
@@ -305,6 +309,12 @@ long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
 int vtx_netlink_init(void);
 void vtx_netlink_exit(void);
 void vtx_nl_event(struct vtx_vm *vm, u32 event, int vcpu_id, u32 reason);
+
+/* ioeventfd.c */
+long vtx_ioctl_ioeventfd(struct vtx_vm *vm, struct kvm_ioeventfd __user *argp);
+bool vtx_ioeventfd_signal(struct vtx_vm *vm, bool pio, u64 addr, u32 len,
+			  u64 val);
+void vtx_ioeventfd_release(struct vtx_vm *vm);
 
 /* main.c */
 long vtx_check_extension(unsigned long cap);
