@@ -106,25 +106,14 @@ static void reg_write_sized(struct vtx_vcpu *vcpu, int reg, u64 val,
 	reg_write(vcpu, reg, val);
 }
 
-static inline bool in_64bit_code(void)
-{
-	return vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK;
-}
-
 static void skip_instruction(struct vtx_vcpu *vcpu, u32 len)
 {
-	unsigned long rip = vmcs_readl(GUEST_RIP) + len;
-	u32 intr;
+	unsigned long rip = vtx_rip(vcpu) + len;
 
-	if (!in_64bit_code())
+	if (!vtx_in_64bit_code(vcpu))
 		rip = (u32)rip;
-	vmcs_writel(GUEST_RIP, rip);
-	/* The instruction completed: no more STI/MOV SS shadow. */
-	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-			     intr & ~(GUEST_INTR_STATE_STI |
-				      GUEST_INTR_STATE_MOV_SS));
+	vtx_set_rip(vcpu, rip);
+	vtx_clear_intr_shadow(vcpu);
 }
 
 static int skip_exit_instruction(struct vtx_vcpu *vcpu)
@@ -166,27 +155,22 @@ static int inject_ud(struct vtx_vcpu *vcpu)
 	return 1;
 }
 
-static inline u32 interruptibility(void)
-{
-	return vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-}
-
 /**
  * vtx_interrupt_allowed() - the guest would take an external interrupt now.
  * @vcpu:	the loaded vCPU
  */
 bool vtx_interrupt_allowed(struct vtx_vcpu *vcpu)
 {
-	return (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	       !(interruptibility() & (GUEST_INTR_STATE_STI |
-				       GUEST_INTR_STATE_MOV_SS));
+	return (vtx_rflags(vcpu) & X86_EFLAGS_IF) &&
+	       !(vtx_intr_state(vcpu) & (GUEST_INTR_STATE_STI |
+					 GUEST_INTR_STATE_MOV_SS));
 }
 
-static bool nmi_allowed(void)
+static bool nmi_allowed(struct vtx_vcpu *vcpu)
 {
-	return !(interruptibility() & (GUEST_INTR_STATE_STI |
-				       GUEST_INTR_STATE_MOV_SS |
-				       GUEST_INTR_STATE_NMI));
+	return !(vtx_intr_state(vcpu) & (GUEST_INTR_STATE_STI |
+					 GUEST_INTR_STATE_MOV_SS |
+					 GUEST_INTR_STATE_NMI));
 }
 
 /**
@@ -233,7 +217,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
 		/* Cut short by an exit, IDT-vectoring queues it again. */
 		ev->valid = false;
-	} else if (vcpu->nmi_pending && nmi_allowed()) {
+	} else if (vcpu->nmi_pending && nmi_allowed(vcpu)) {
 		vcpu->nmi_pending--;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR |
 			     INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
@@ -363,7 +347,7 @@ static int handle_hlt(struct vtx_vcpu *vcpu)
 static int handle_vmcall(struct vtx_vcpu *vcpu)
 {
 	unsigned long nr = vcpu->regs[VTX_RAX], ret = -KVM_ENOSYS;
-	bool longmode = in_64bit_code();
+	bool longmode = vtx_in_64bit_code(vcpu);
 	struct kvm_run *run = vcpu->run;
 
 	if (!longmode)
@@ -538,7 +522,7 @@ static void fill_io_exit(struct vtx_vcpu *vcpu, u32 count)
 static u64 seg_base_for(struct vtx_vcpu *vcpu, int seg)
 {
 	/* In 64-bit mode only FS and GS have a base. */
-	if (in_64bit_code() && seg != VTX_SREG_FS && seg != VTX_SREG_GS)
+	if (vtx_in_64bit_code(vcpu) && seg != VTX_SREG_FS && seg != VTX_SREG_GS)
 		return 0;
 	return vmcs_readl(GUEST_ES_BASE + seg * 2);
 }
@@ -567,14 +551,14 @@ static int handle_string_io(struct vtx_vcpu *vcpu)
 	pio->addr_bytes = addr_sz;
 	pio->seg = pio->in ? VTX_SREG_ES :
 			     (info >> IO_INFO_SEG_SHIFT) & IO_INFO_FIELD_MASK;
-	pio->down = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
+	pio->down = vtx_rflags(vcpu) & X86_EFLAGS_DF;
 	count = pio->rep ? vcpu->regs[VTX_RCX] & mask : 1;
 	if (!count)
 		return skip_exit_instruction(vcpu);
 
 	index = vcpu->regs[pio->in ? VTX_RDI : VTX_RSI] & mask;
 	pio->gva = seg_base_for(vcpu, pio->seg) + index;
-	if (!in_64bit_code())
+	if (!vtx_in_64bit_code(vcpu))
 		pio->gva = (u32)pio->gva;
 
 	/* Elements until the end (or start, DF=1) of the guest page. */
@@ -665,7 +649,7 @@ int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
 		skip_instruction(vcpu, pio->insn_len);
 		return 1;
 	case VTX_IO_HYPERCALL:
-		vcpu->regs[VTX_RAX] = in_64bit_code() ? vcpu->run->hypercall.ret :
+		vcpu->regs[VTX_RAX] = vtx_in_64bit_code(vcpu) ? vcpu->run->hypercall.ret :
 			(u32)vcpu->run->hypercall.ret;
 		skip_instruction(vcpu, pio->insn_len);
 		return 1;
@@ -730,9 +714,9 @@ static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
 	if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
 		return inject_gp(vcpu);
 	if (pg_on && (vcpu->efer & EFER_LME) &&
-	    (!(vcpu->cr4 & X86_CR4_PAE) || in_64bit_code()))
+	    (!(vcpu->cr4 & X86_CR4_PAE) || vtx_in_64bit_code(vcpu)))
 		return inject_gp(vcpu);
-	if (pg_off && in_64bit_code())
+	if (pg_off && vtx_in_64bit_code(vcpu))
 		return inject_gp(vcpu);
 	/* Reading the PDPTEs can fail: do it before changing anything. */
 	if (pae_legacy_paging(vcpu, val, vcpu->cr4) &&
@@ -773,7 +757,7 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 	int reg = (qual >> CR_QUAL_REG_SHIFT) & CR_QUAL_REG_MASK;
 	unsigned long val = reg_read(vcpu, reg);
 
-	if (!in_64bit_code())
+	if (!vtx_in_64bit_code(vcpu))
 		val = (u32)val;
 
 	switch (type) {
@@ -836,11 +820,11 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 			val = vcpu->dr6 | DR6_FIXED_1;
 		else
 			val = vmcs_readl(GUEST_DR7);
-		reg_write(vcpu, reg, in_64bit_code() ? val : (u32)val);
+		reg_write(vcpu, reg, vtx_in_64bit_code(vcpu) ? val : (u32)val);
 		return skip_exit_instruction(vcpu);
 	}
 	val = reg_read(vcpu, reg);
-	if (!in_64bit_code())
+	if (!vtx_in_64bit_code(vcpu))
 		val = (u32)val;
 	if (dr < 4) {
 		vcpu->dr[dr] = val;

@@ -44,7 +44,7 @@ static const struct vtx_emu_ops vtx_emu_ops = {
 
 static u8 code_mode(struct vtx_vcpu *vcpu)
 {
-	u32 ar = vmcs_read32(GUEST_CS_AR_BYTES);
+	u32 ar = vtx_cs_ar(vcpu);
 
 	if (ar & VMX_AR_L_MASK)
 		return 64;
@@ -113,7 +113,7 @@ static int mmio_exit(struct vtx_vcpu *vcpu)
 int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 {
 	struct vtx_emu *e = &vcpu->emu;
-	u64 rip = vmcs_readl(GUEST_RIP), cs_base;
+	u64 rip = vtx_rip(vcpu), cs_base;
 	unsigned int n;
 	int seg, r;
 
@@ -121,7 +121,7 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 	memcpy(e->gpr, vcpu->regs, sizeof(e->gpr));
 	e->gpr[VTX_RSP] = vmcs_readl(GUEST_RSP);
 	e->rip = rip;
-	e->rflags = vmcs_readl(GUEST_RFLAGS);
+	e->rflags = vtx_rflags(vcpu);
 	e->mode = code_mode(vcpu);
 	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
 		e->seg_base[seg] = vmcs_readl(GUEST_ES_BASE + seg * 2);
@@ -161,7 +161,6 @@ int vtx_complete_mmio(struct vtx_vcpu *vcpu)
 {
 	struct vtx_emu *e = &vcpu->emu;
 	u64 val = 0;
-	u32 intr;
 	int r;
 
 	if (!e->is_write)
@@ -174,12 +173,8 @@ int vtx_complete_mmio(struct vtx_vcpu *vcpu)
 
 	memcpy(vcpu->regs, e->gpr, sizeof(vcpu->regs));
 	vmcs_writel(GUEST_RSP, e->gpr[VTX_RSP]);
-	vmcs_writel(GUEST_RIP, e->rip);
-	vmcs_writel(GUEST_RFLAGS, e->rflags);
-	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-			     intr & ~(GUEST_INTR_STATE_STI |
-				      GUEST_INTR_STATE_MOV_SS));
+	vtx_set_rip(vcpu, e->rip);
+	vtx_set_rflags(vcpu, e->rflags);
+	vtx_clear_intr_shadow(vcpu);
 	return 1;
 }

@@ -223,7 +223,7 @@ static long get_events(struct vtx_vcpu *vcpu,
 		e.interrupt.injected = 1;
 		e.interrupt.nr = vcpu->irq_vector;
 	}
-	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	intr = vtx_intr_state(vcpu);
 	if (intr & GUEST_INTR_STATE_MOV_SS)
 		e.interrupt.shadow |= KVM_X86_SHADOW_INT_MOV_SS;
 	if (intr & GUEST_INTR_STATE_STI)
@@ -279,7 +279,7 @@ static long set_events(struct vtx_vcpu *vcpu,
 	if (e.flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR)
 		vcpu->sipi_vector = e.sipi_vector;
 
-	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	intr = vtx_intr_state(vcpu);
 	if (e.flags & KVM_VCPUEVENT_VALID_SHADOW) {
 		intr &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 		if (e.interrupt.shadow & KVM_X86_SHADOW_INT_MOV_SS)
@@ -290,7 +290,7 @@ static long set_events(struct vtx_vcpu *vcpu,
 	intr &= ~GUEST_INTR_STATE_NMI;
 	if (e.nmi.masked)
 		intr |= GUEST_INTR_STATE_NMI;
-	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr);
+	vtx_set_intr_state(vcpu, intr);
 	return 0;
 }
 

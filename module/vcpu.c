@@ -157,6 +157,7 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 	t_entry = rdtsc();
 	r = vtx_vmenter(vcpu, vcpu->launched);
 	t_exit = rdtsc();
+	vcpu->cached = 0;
 
 	vcpu->cr2 = native_read_cr2();
 	/* A VM exit clears DEBUGCTL and sets DR7 to 0x400: restore the host's. */
@@ -253,7 +254,7 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 		announce_exit(vcpu);
 	}
 
-	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
+	run->if_flag = !!(vtx_rflags(vcpu) & X86_EFLAGS_IF);
 	run->cr8 = vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
 	run->ready_for_interrupt_injection = vtx_ready_for_interrupt(vcpu);
@@ -280,8 +281,8 @@ static void get_regs(struct vtx_vcpu *vcpu, struct kvm_regs *regs)
 	regs->r13 = g[VTX_R13];
 	regs->r14 = g[VTX_R14];
 	regs->r15 = g[VTX_R15];
-	regs->rip = vmcs_readl(GUEST_RIP);
-	regs->rflags = vmcs_readl(GUEST_RFLAGS);
+	regs->rip = vtx_rip(vcpu);
+	regs->rflags = vtx_rflags(vcpu);
 }
 
 static void set_regs(struct vtx_vcpu *vcpu, const struct kvm_regs *regs)
@@ -304,9 +305,9 @@ static void set_regs(struct vtx_vcpu *vcpu, const struct kvm_regs *regs)
 	g[VTX_R13] = regs->r13;
 	g[VTX_R14] = regs->r14;
 	g[VTX_R15] = regs->r15;
-	vmcs_writel(GUEST_RIP, regs->rip);
+	vtx_set_rip(vcpu, regs->rip);
 	/* Bit 1 of RFLAGS always reads as 1, as KVM forces it. */
-	vmcs_writel(GUEST_RFLAGS, regs->rflags | X86_EFLAGS_FIXED);
+	vtx_set_rflags(vcpu, regs->rflags | X86_EFLAGS_FIXED);
 	/* Registers set by userspace cancel an exception vtx queued. */
 	vcpu->event.valid = false;
 }
@@ -364,6 +365,7 @@ static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs)
 
 	vtx_set_segment(&sregs->es, VTX_SREG_ES);
 	vtx_set_segment(&sregs->cs, VTX_SREG_CS);
+	vcpu->cached &= ~BIT(VTX_CACHE_CS_AR);
 	vtx_set_segment(&sregs->ss, VTX_SREG_SS);
 	vtx_set_segment(&sregs->ds, VTX_SREG_DS);
 	vtx_set_segment(&sregs->fs, VTX_SREG_FS);

@@ -330,6 +330,7 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vcpu->cached = 0;
 
 	vcpu->dr6 = RESET_DR6;
 	vcpu->efer = 0;

@@ -115,6 +115,84 @@ enum vtx_sreg {
 	VTX_SREG_FS, VTX_SREG_GS, VTX_SREG_LDTR, VTX_SREG_TR,
 };
 
+/* Guest fields cached per exit (vtx_vcpu.cached). */
+enum vtx_cache {
+	VTX_CACHE_RIP, VTX_CACHE_RFLAGS, VTX_CACHE_CS_AR, VTX_CACHE_INTR,
+};
+
+static inline unsigned long vtx_rip(struct vtx_vcpu *vcpu)
+{
+	if (!(vcpu->cached & BIT(VTX_CACHE_RIP))) {
+		vcpu->c_rip = vmcs_readl(GUEST_RIP);
+		vcpu->cached |= BIT(VTX_CACHE_RIP);
+	}
+	return vcpu->c_rip;
+}
+
+static inline void vtx_set_rip(struct vtx_vcpu *vcpu, unsigned long val)
+{
+	vmcs_writel(GUEST_RIP, val);
+	vcpu->c_rip = val;
+	vcpu->cached |= BIT(VTX_CACHE_RIP);
+}
+
+static inline unsigned long vtx_rflags(struct vtx_vcpu *vcpu)
+{
+	if (!(vcpu->cached & BIT(VTX_CACHE_RFLAGS))) {
+		vcpu->c_rflags = vmcs_readl(GUEST_RFLAGS);
+		vcpu->cached |= BIT(VTX_CACHE_RFLAGS);
+	}
+	return vcpu->c_rflags;
+}
+
+static inline void vtx_set_rflags(struct vtx_vcpu *vcpu, unsigned long val)
+{
+	vmcs_writel(GUEST_RFLAGS, val);
+	vcpu->c_rflags = val;
+	vcpu->cached |= BIT(VTX_CACHE_RFLAGS);
+}
+
+static inline u32 vtx_cs_ar(struct vtx_vcpu *vcpu)
+{
+	if (!(vcpu->cached & BIT(VTX_CACHE_CS_AR))) {
+		vcpu->c_cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+		vcpu->cached |= BIT(VTX_CACHE_CS_AR);
+	}
+	return vcpu->c_cs_ar;
+}
+
+static inline u32 vtx_intr_state(struct vtx_vcpu *vcpu)
+{
+	if (!(vcpu->cached & BIT(VTX_CACHE_INTR))) {
+		vcpu->c_intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+		vcpu->cached |= BIT(VTX_CACHE_INTR);
+	}
+	return vcpu->c_intr;
+}
+
+static inline void vtx_set_intr_state(struct vtx_vcpu *vcpu, u32 val)
+{
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, val);
+	vcpu->c_intr = val;
+	vcpu->cached |= BIT(VTX_CACHE_INTR);
+}
+
+/* The instruction completed: no more STI/MOV SS interrupt shadow. */
+static inline void vtx_clear_intr_shadow(struct vtx_vcpu *vcpu)
+{
+	u32 intr = vtx_intr_state(vcpu);
+
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vtx_set_intr_state(vcpu, intr & ~(GUEST_INTR_STATE_STI |
+						  GUEST_INTR_STATE_MOV_SS));
+}
+
+/* The guest runs 64-bit code (CS.L). */
+static inline bool vtx_in_64bit_code(struct vtx_vcpu *vcpu)
+{
+	return vtx_cs_ar(vcpu) & VMX_AR_L_MASK;
+}
+
 static inline bool vtx_is_long_mode(struct vtx_vcpu *vcpu)
 {
 	return vcpu->efer & EFER_LMA;

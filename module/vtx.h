@@ -243,6 +243,15 @@ struct vtx_vcpu {
 	u32 cpuid_nent;			/* [v] */
 	bool ran;			/* [v] KVM_RUN entered the guest */
 
+	/*
+	 * Guest fields read often, cached from the last VM exit on; bit n of
+	 * cached set means the field is valid (enum vtx_cache).  Cleared at
+	 * each exit and when an ioctl writes the VMCS behind the accessors.
+	 */
+	u32 cached;			/* [v] */
+	unsigned long c_rip, c_rflags;	/* [v] */
+	u32 c_cs_ar, c_intr;		/* [v] */
+
 	/* Exit information of the last VM exit. [v] */
 	u32 exit_reason;
 	unsigned long exit_qual;
