@@ -15,7 +15,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 BUILD := $(CURDIR)/build
 
 # Test-VM suites `make check` runs, one Bochs boot each.
-SUITES ?= foundation
+SUITES ?= foundation vtxctl
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS
@@ -80,6 +80,55 @@ ifneq ($(and $(wildcard $(CURDIR)/Kbuild),$(wildcard $(KDIR))),)
 endif
 	rm -rf $(BUILD)
 
+# ------------------------------------------------------------- install --
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_MOD_PATH ?=
+INSTALL ?= install
+# The kernel vtx.ko was built for (its vermagic), for depmod and uninstall.
+MODVER = $(or $(shell modinfo -F vermagic ./vtx.ko 2>/dev/null | cut -d' ' -f1),$(KVER))
+DEPMOD_ARGS = $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(MODVER)
+
+.PHONY: install uninstall check-install
+
+# Run "make" first.  Not signed here (the headers carry no key); DKMS
+# (dkms.conf) rebuilds and signs vtx on kernel updates.
+install:
+	@test -f vtx.ko && test -x $(BUILD)/bin/vtxctl || \
+		{ echo "install: build first (make module tools)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install INSTALL_MOD_DIR=extra \
+		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) \
+		CONFIG_MODULE_SIG_ALL=
+	depmod $(DEPMOD_ARGS)
+	$(INSTALL) -D -m 0755 $(BUILD)/bin/vtxctl $(DESTDIR)$(PREFIX)/bin/vtxctl
+	$(INSTALL) -D -m 0644 uapi/linux/vtx.h $(DESTDIR)$(PREFIX)/include/linux/vtx.h
+	$(INSTALL) -D -m 0644 udev/60-vtx.rules $(DESTDIR)/lib/udev/rules.d/60-vtx.rules
+
+uninstall:
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(MODVER)/extra/vtx.ko
+	-depmod $(DEPMOD_ARGS)
+	rm -f $(DESTDIR)$(PREFIX)/bin/vtxctl $(DESTDIR)$(PREFIX)/include/linux/vtx.h \
+		$(DESTDIR)/lib/udev/rules.d/60-vtx.rules
+
+# Install into a staging tree, check every file, uninstall, check again.
+STAGE := $(BUILD)/stage
+check-install: module tools
+	rm -rf $(STAGE)
+	$(MAKE) -f $(firstword $(MAKEFILE_LIST)) --no-print-directory install DESTDIR=$(STAGE) INSTALL_MOD_PATH=$(STAGE) PREFIX=/usr
+	test -f $(STAGE)/lib/modules/$(MODVER)/extra/vtx.ko
+	grep -q 'extra/vtx.ko' $(STAGE)/lib/modules/$(MODVER)/modules.dep
+	test -x $(STAGE)/usr/bin/vtxctl
+	$(STAGE)/usr/bin/vtxctl --help >/dev/null
+	cmp uapi/linux/vtx.h $(STAGE)/usr/include/linux/vtx.h
+	test -f $(STAGE)/lib/udev/rules.d/60-vtx.rules
+	$(MAKE) -f $(firstword $(MAKEFILE_LIST)) --no-print-directory uninstall DESTDIR=$(STAGE) INSTALL_MOD_PATH=$(STAGE) PREFIX=/usr
+	test ! -e $(STAGE)/lib/modules/$(MODVER)/extra/vtx.ko
+	test ! -e $(STAGE)/usr/bin/vtxctl
+	test ! -e $(STAGE)/usr/include/linux/vtx.h
+	test ! -e $(STAGE)/lib/udev/rules.d/60-vtx.rules
+	rm -rf $(STAGE)
+	@echo "check-install: ok"
+
 help:
 	@echo "vtx make targets:"
 	@echo "  make deps         install missing Debian packages (apt-get)"
@@ -91,5 +140,6 @@ help:
 	@echo "  make check-host   build + checkpatch/shellcheck only"
 	@echo "  make check-SUITE  build + one suite (one Bochs boot)"
 	@echo "  make demo         deps, build, boot the test VM, run the hello guest"
+	@echo "  make install      vtx.ko (extra/), vtxctl, uapi header, udev rule; make uninstall"
 	@echo "  make clean"
 	@echo "Variables: KVER=$(KVER) KDIR=$(KDIR) SUITES='$(SUITES)' TESTVM_ARGS='$(TESTVM_ARGS)'"

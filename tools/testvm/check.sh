@@ -153,6 +153,17 @@ emulator_test() {
 	result "$tsv" host emulator ok "$last"
 }
 
+# make install / uninstall into a staging directory (DESTDIR).
+install_test() {
+	local tsv="$1" log=$BUILD/testvm/host/install.log
+	if $MAKE -s -C "$ROOT" check-install >"$log" 2>&1; then
+		result "$tsv" host install ok "staged install and uninstall"
+	else
+		tail -n 20 "$log"
+		result "$tsv" host install fail "see build/testvm/host/install.log"
+	fi
+}
+
 suites=()
 for p in "${parts[@]+"${parts[@]}"}"; do
 	if [ "$p" = host ]; then
@@ -163,6 +174,7 @@ for p in "${parts[@]+"${parts[@]}"}"; do
 		checkpatch "$tsv"
 		shellcheck_scripts "$tsv"
 		emulator_test "$tsv"
+		install_test "$tsv"
 		tsvs+=("$tsv")
 	else
 		suites+=("$p")

@@ -3,27 +3,23 @@
  * The exit port, with QEMU's isa-debug-exit semantics.
  *
  * A guest write of value v (1, 2 or 4 bytes) ends the run and vtxctl exits
- * with status (v << 1) | 1, so a guest-requested status is always odd.  The
- * kvm-unit-tests convention reads status 1 (v = 0) as "pass".  Reads return
- * all ones.
+ * with status (v << 1) | 1 (the low 8 bits of it), so a guest-requested
+ * status is always odd.  The kvm-unit-tests convention reads status 1
+ * (v = 0) as "pass".  Reads return all ones.
  */
 #include <string.h>
 
 #include "vtxctl.h"
-
-struct stop_request stop_request;
 
 static void exitport_write(struct io_dev *dev, uint64_t offset, const void *data,
 			   unsigned int size)
 {
 	uint32_t v = 0;
 
-	(void)dev;
 	(void)offset;
 	memcpy(&v, data, size < sizeof(v) ? size : sizeof(v));
-	stop_request.requested = true;
-	stop_request.code = v;
-	stop_request.status = ((v << 1) | 1) & 0xff;
+	run_request_stop(((v << 1) | 1) & 0xff, "guest wrote 0x%x to exit port 0x%llx",
+			 v, (unsigned long long)dev->base);
 }
 
 static struct io_dev exitport_dev = {

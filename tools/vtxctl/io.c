@@ -3,9 +3,12 @@
  * The port I/O and MMIO buses.
  *
  * Devices register an address range in one space; an access is routed to
- * the device whose range holds its first byte.  Nobody home: reads return
- * all ones (like a floating ISA bus), writes are dropped, and the access is
- * counted in the run statistics.
+ * the device whose range holds its first byte.  Nobody home: port reads
+ * return all ones (like a floating ISA bus), MMIO reads return zero, writes
+ * are dropped, and the access is counted in the run statistics.
+ *
+ * Devices are registered before the vCPU threads start and never after, so
+ * the buses are read without a lock; each device locks its own state.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,11 +66,15 @@ bool io_access(enum io_space space, uint64_t addr, void *data,
 		return true;
 	}
 
-	if (!is_write)
-		memset(data, 0xff, size);
-	if (space == IO_PIO)
-		stats.unclaimed_pio++;
-	else
-		stats.unclaimed_mmio++;
+	if (space == IO_PIO) {
+		if (!is_write)
+			memset(data, 0xff, size);
+		__atomic_add_fetch(&stats.unclaimed_pio, 1, __ATOMIC_RELAXED);
+	} else if (is_write) {
+		__atomic_add_fetch(&stats.unclaimed_mmio_writes, 1, __ATOMIC_RELAXED);
+	} else {
+		memset(data, 0, size);
+		__atomic_add_fetch(&stats.unclaimed_mmio_reads, 1, __ATOMIC_RELAXED);
+	}
 	return false;
 }

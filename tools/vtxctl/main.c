@@ -1,95 +1,151 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vtxctl - run a guest image on /dev/vtx (or any KVM-API device, e.g. /dev/kvm).
+ * vtxctl - run a guest image on /dev/vtx (or any KVM-API device, e.g.
+ * /dev/kvm), and observe vtx's VMs through its generic-netlink family.
  *
- *   vtxctl run IMAGE [--device PATH] [--mode real|long] [--load-addr ADDR]
- *                    [--mem SIZE] [--timeout SECONDS] [--quiet]
+ *   vtxctl run IMAGE [OPTIONS]      (vtxctl run --help)
+ *   vtxctl list | stats | top | events ...
  *   vtxctl --help
  *
- * "run" creates a VM with one vCPU and RAM at guest-physical 0, copies the
- * flat binary IMAGE to the load address and starts it there, in real mode
- * (CS:IP = 0:ADDR) or in 64-bit long mode (identity-mapped paging, see
- * boot.c).  Port I/O reaches userspace devices: a 16550-style UART at 0x3f8
- * whose output goes to stdout and an exit port at 0xf4 with QEMU
- * isa-debug-exit semantics.  Statistics go to stderr at the end.
- *
- * Exit status (see enum vtx_status): odd = the guest wrote v to port 0xf4
- * and the status is (v << 1) | 1; even = vtxctl's own: 0 guest halted,
- * 2 usage, 4 setup failed, 6 shutdown, 8 failed VM entry, 10 internal error,
- * 12 unhandled exit, 14 KVM_RUN failed, 16 timeout, 130 SIGINT/SIGTERM.
+ * "run" creates a VM with RAM at guest-physical 0 and --cpus vCPUs, loads
+ * IMAGE (flat binary, ELF or Multiboot, detected), gives each vCPU the
+ * driver's supported CPUID, and runs each vCPU on its own thread until
+ * the guest halts, asks to exit, fails, or is interrupted.  Devices are in
+ * userspace: a 16550 UART on COM1, an isa-debug-exit port at 0xf4 and
+ * QEMU's fw_cfg at 0x510.  Statistics go to stderr at the end.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vtxctl.h"
 
 #define DEFAULT_DEVICE		"/dev/vtx"
 #define DEFAULT_MEM		(16 * MiB)
-#define DEFAULT_LOAD_REAL	0x1000ULL
-#define DEFAULT_LOAD_LONG	0x100000ULL
 #define MIN_MEM			(64 * KiB)
 #define MAX_MEM			(64 * GiB)
+#define MAX_MODULES		32
 
 #define UART_BASE	0x3f8
 #define EXIT_PORT	0xf4
 
 static const char usage_text[] =
-"Usage: vtxctl run IMAGE [OPTIONS]\n"
-"       vtxctl --help\n"
+"Usage: vtxctl COMMAND [ARGS]\n"
 "\n"
-"Run a flat binary guest on one vCPU through the KVM API of /dev/vtx.\n"
+"Commands:\n"
+"  run IMAGE [OPTIONS]      run a guest on /dev/vtx (or any KVM-API device)\n"
+"  list [--json]            the VMs vtx has now: id, pid, command, vCPUs, memory\n"
+"  stats VM [--json]        per-vCPU exit statistics of VM (an id from list)\n"
+"  stats VM --reset         start VM's statistics again from zero (CAP_NET_ADMIN)\n"
+"  top [--interval S] [--once] [--count N]\n"
+"                           exit rates of every VM, refreshed\n"
+"  events [--count N] [--timeout S]\n"
+"                           print vtx's VM events (create, destroy, shutdown,\n"
+"                           failed entry, internal error) as they happen\n"
+"  help                     this text\n"
 "\n"
-"Options for run:\n"
-"  -d, --device PATH      KVM-API device to use (default " DEFAULT_DEVICE "; /dev/kvm works too)\n"
-"  -m, --mode MODE        real: 16-bit real mode, CS:IP = 0:ADDR, SS:SP = 0:ADDR (default)\n"
-"                         long: 64-bit mode, paging identity-maps max(1 GiB, RAM) with\n"
-"                               2 MiB pages, RIP = ADDR, RSP = top of RAM; vtxctl uses\n"
-"                               guest RAM 0x8000-0xbfff (+4 KiB per GiB above 1) for\n"
-"                               the GDT, TSS and page tables\n"
-"  -a, --load-addr ADDR   where IMAGE is copied and starts (default 0x1000 for real,\n"
-"                         0x100000 for long)\n"
-"  -M, --mem SIZE         guest RAM at guest-physical 0, with an optional K, M or G suffix\n"
-"                         (default 16M)\n"
-"  -t, --timeout SECONDS  stop the guest after SECONDS of wall time (default: none)\n"
-"  -q, --quiet            do not print the exit statistics\n"
-"  -h, --help             show this help\n"
+"'vtxctl COMMAND --help' describes each.  list, stats, top and events use vtx's\n"
+"generic-netlink family \"vtx\" (vtx only, not /dev/kvm).\n"
 "\n"
-"Guest devices (port I/O):\n"
-"  0x3f8-0x3ff  16550-style UART: THR writes go to stdout, LSR reads 0x60 (THRE|TEMT)\n"
-"  0xf4         exit port (QEMU isa-debug-exit): writing V ends the run, status (V<<1)|1\n"
-"  other ports  reads return all ones, writes are ignored\n"
-"\n"
-"At the end, unless --quiet, stderr gets the stop reason, the number of KVM_RUN calls,\n"
-"the exits seen in userspace by reason, the UART output bytes and the wall time.\n"
-"\n"
-"Exit status:\n"
-"  odd       the guest wrote V to port 0xf4: status (V << 1) | 1; by the kvm-unit-tests\n"
-"            convention 1 (V = 0) means the guest passed\n"
-"  0         the guest executed HLT\n"
+"Exit status of run:\n"
+"  odd       the guest wrote V to port 0xf4: status (V << 1) | 1; by the\n"
+"            kvm-unit-tests convention 1 (V = 0) means the guest passed\n"
+"  0         every running vCPU executed HLT\n"
 "  2         usage error              4  setup failed (device, VM, RAM, image, vCPU)\n"
 "  6         KVM_EXIT_SHUTDOWN        8  KVM_EXIT_FAIL_ENTRY\n"
 "  10        KVM_EXIT_INTERNAL_ERROR  12 an exit reason vtxctl does not handle\n"
 "  14        KVM_RUN failed           16 --timeout expired\n"
-"  130       interrupted (SIGINT, SIGTERM)\n";
+"  18        unclaimed MMIO access with --strict-mmio\n"
+"  130       interrupted (SIGINT, SIGTERM)\n"
+"Exit status of list, stats, top, events: 0 done, 2 usage error, 20 netlink\n"
+"or kernel error (the kernel's extended-ACK message is printed).\n";
+
+static const char run_usage_text[] =
+"Usage: vtxctl run IMAGE [OPTIONS]\n"
+"\n"
+"Run IMAGE in a new VM through the KVM API of /dev/vtx.  IMAGE is detected:\n"
+"  Multiboot v1  a valid Multiboot header in the first 8 KiB (a.out kludge or\n"
+"                ELF); entered in 32-bit protected mode, EAX = 0x2BADB002,\n"
+"                EBX = Multiboot information (command line, memory map, modules)\n"
+"  ELF           32-bit: protected mode, paging off, at the physical entry;\n"
+"                64-bit: long mode with page tables vtxctl builds (identity map,\n"
+"                plus the higher half when vaddr = paddr + a 1 GiB multiple)\n"
+"  flat binary   anything else: copied to --load-addr and started there in\n"
+"                --mode (real by default)\n"
+"\n"
+"Options:\n"
+"  -d, --device PATH      KVM-API device (default " DEFAULT_DEVICE "; /dev/kvm works too)\n"
+"  -M, --mem SIZE         guest RAM at guest-physical 0, with an optional K, M or G\n"
+"                         suffix, 64K to 64G (default 16M)\n"
+"  -c, --cpus N           vCPUs, 1 to 64, each on its own thread (default 1)\n"
+"      --aps park|entry   park: vCPUs 1..N-1 never run (no APIC to start them; the\n"
+"                         default); entry: they start at the entry like vCPU 0,\n"
+"                         without the boot protocol's EAX/EBX, their stack 64 KiB\n"
+"                         times their index below vCPU 0's.  Every vCPU that\n"
+"                         starts gets its index in ESI.\n"
+"  -C, --cmdline STR      kernel command line: Multiboot cmdline, and fw_cfg items\n"
+"                         FW_CFG_CMDLINE_SIZE/DATA for every format\n"
+"  -k, --module 'FILE [ARGS]'\n"
+"                         a Multiboot module (repeat for more): FILE is loaded,\n"
+"                         page aligned, after the image; the module's string is\n"
+"                         the whole argument\n"
+"  -f, --format FMT       auto (default), multiboot, elf or flat\n"
+"  -m, --mode MODE        flat images: real (CS:IP = 0:ADDR, the default),\n"
+"                         protected (32-bit, flat segments, no paging) or long\n"
+"                         (64-bit, identity-mapped max(1 GiB, RAM))\n"
+"  -a, --load-addr ADDR   flat images: load and entry address (default 0x1000 for\n"
+"                         real mode, 0x100000 otherwise)\n"
+"  -t, --timeout SECONDS  stop the guest after SECONDS of wall time\n"
+"      --strict-mmio      an MMIO access no device claims stops the guest\n"
+"                         (status 18); by default reads return 0 and are counted\n"
+"      --hold             after the guest stopped, keep the VM (and its vtx\n"
+"                         statistics) until SIGINT or SIGTERM; the status stays\n"
+"                         the guest's\n"
+"      --no-stdin         do not feed stdin to the UART\n"
+"  -n, --dry-run          load IMAGE into memory, print what would run, and exit\n"
+"                         without opening the device\n"
+"  -v, --verbose          print the load plan to stderr before running\n"
+"  -q, --quiet            do not print the exit statistics\n"
+"  -h, --help             show this help\n"
+"\n"
+"Guest devices (port I/O):\n"
+"  0x3f8-0x3ff  16550 UART (COM1), polled: THR to stdout; RBR/LSR.DR from stdin\n"
+"               when stdin is a terminal (non-canonical, no echo; ^C still stops)\n"
+"               or a pipe; IER, IIR, LCR, MCR (loopback), MSR, SCR\n"
+"  0xf4         exit port (QEMU isa-debug-exit): writing V ends the run, status\n"
+"               (V << 1) | 1\n"
+"  0x510/0x511  QEMU fw_cfg: selector (16-bit) and data; signature \"QEMU\", id,\n"
+"               RAM size, number of CPUs, command line\n"
+"  other ports  reads return all ones, writes are ignored (counted)\n"
+"  MMIO         no device: reads return 0, writes are dropped (counted); vtx\n"
+"               itself cannot emulate MMIO and stops the guest with status 10\n"
+"\n"
+"At the end, unless --quiet, stderr gets the stop reason, the KVM_RUN calls, the\n"
+"exits seen in userspace by reason, unclaimed accesses, UART bytes and the wall\n"
+"time.  Exit status: see 'vtxctl --help'.\n";
 
 static void usage(FILE *f)
 {
 	fputs(usage_text, f);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "vtxctl: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry 'vtxctl --help'.\n");
 	return ST_USAGE;
 }
 
 /* A number in C syntax (0x.., 0.., decimal), optionally followed by K, M or G. */
-static int parse_size(const char *s, uint64_t *out)
+int parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
 	unsigned int shift = 0;
@@ -121,65 +177,135 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+enum {
+	OPT_APS = 0x100,
+	OPT_STRICT_MMIO,
+	OPT_HOLD,
+	OPT_NO_STDIN,
+};
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "device",	required_argument,	NULL, 'd' },
+		{ "mem",	required_argument,	NULL, 'M' },
+		{ "cpus",	required_argument,	NULL, 'c' },
+		{ "aps",	required_argument,	NULL, OPT_APS },
+		{ "cmdline",	required_argument,	NULL, 'C' },
+		{ "module",	required_argument,	NULL, 'k' },
+		{ "format",	required_argument,	NULL, 'f' },
 		{ "mode",	required_argument,	NULL, 'm' },
 		{ "load-addr",	required_argument,	NULL, 'a' },
-		{ "mem",	required_argument,	NULL, 'M' },
 		{ "timeout",	required_argument,	NULL, 't' },
+		{ "strict-mmio", no_argument,		NULL, OPT_STRICT_MMIO },
+		{ "hold",	no_argument,		NULL, OPT_HOLD },
+		{ "no-stdin",	no_argument,		NULL, OPT_NO_STDIN },
+		{ "dry-run",	no_argument,		NULL, 'n' },
+		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *device = DEFAULT_DEVICE, *image;
-	struct run_options opts = { 0 };
-	enum boot_mode mode = MODE_REAL;
-	uint64_t mem = DEFAULT_MEM, load_addr = 0, timeout;
-	bool have_load_addr = false, quiet = false;
-	struct load_info info;
+	const char *device = DEFAULT_DEVICE, *image, *modules[MAX_MODULES];
+	struct run_options opts = { .stdin_to_uart = true };
+	struct load_options lo = { .format = FMT_AUTO, .modules = modules };
+	struct vm vm = { .sys_fd = -1, .fd = -1 };
+	bool quiet = false, dry_run = false, verbose = false, ap_entry = false;
+	uint64_t mem = DEFAULT_MEM, cpus = 1, timeout;
+	struct fwcfg_config fw;
+	struct boot_plan plan;
 	char stop_text[512];
-	struct vcpu vcpu;
-	struct vm vm;
-	int c, status;
+	unsigned int i;
+	int c, r, status;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:m:a:M:t:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:M:c:C:k:f:m:a:t:nvqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			device = optarg;
 			break;
-		case 'm':
-			if (!strcmp(optarg, "real"))
-				mode = MODE_REAL;
-			else if (!strcmp(optarg, "long"))
-				mode = MODE_LONG;
-			else
-				return usage_error("unknown mode '%s' (real or long)", optarg);
-			break;
-		case 'a':
-			if (parse_size(optarg, &load_addr))
-				return usage_error("bad load address '%s'", optarg);
-			have_load_addr = true;
-			break;
 		case 'M':
 			if (parse_size(optarg, &mem))
 				return usage_error("bad memory size '%s'", optarg);
+			break;
+		case 'c':
+			if (parse_size(optarg, &cpus) || cpus < 1 || cpus > MAX_VCPUS)
+				return usage_error("bad --cpus '%s' (1 to %d)", optarg, MAX_VCPUS);
+			break;
+		case OPT_APS:
+			if (!strcmp(optarg, "park"))
+				ap_entry = false;
+			else if (!strcmp(optarg, "entry"))
+				ap_entry = true;
+			else
+				return usage_error("unknown --aps '%s' (park or entry)", optarg);
+			break;
+		case 'C':
+			lo.cmdline = optarg;
+			break;
+		case 'k':
+			if (lo.nr_modules == MAX_MODULES)
+				return usage_error("more than %d modules", MAX_MODULES);
+			modules[lo.nr_modules++] = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "auto"))
+				lo.format = FMT_AUTO;
+			else if (!strcmp(optarg, "flat"))
+				lo.format = FMT_FLAT;
+			else if (!strcmp(optarg, "elf"))
+				lo.format = FMT_ELF;
+			else if (!strcmp(optarg, "multiboot"))
+				lo.format = FMT_MULTIBOOT;
+			else
+				return usage_error("unknown format '%s' (auto, multiboot, elf, flat)",
+						   optarg);
+			break;
+		case 'm':
+			if (!strcmp(optarg, "real"))
+				lo.mode = MODE_REAL;
+			else if (!strcmp(optarg, "protected") || !strcmp(optarg, "prot32"))
+				lo.mode = MODE_PROT32;
+			else if (!strcmp(optarg, "long"))
+				lo.mode = MODE_LONG;
+			else
+				return usage_error("unknown mode '%s' (real, protected or long)",
+						   optarg);
+			lo.have_mode = true;
+			break;
+		case 'a':
+			if (parse_size(optarg, &lo.load_addr))
+				return usage_error("bad load address '%s'", optarg);
+			lo.have_load_addr = true;
 			break;
 		case 't':
 			if (parse_size(optarg, &timeout) || timeout > 86400 * 365)
 				return usage_error("bad timeout '%s'", optarg);
 			opts.timeout = timeout;
 			break;
+		case OPT_STRICT_MMIO:
+			opts.strict_mmio = true;
+			break;
+		case OPT_HOLD:
+			opts.hold = true;
+			break;
+		case OPT_NO_STDIN:
+			opts.stdin_to_uart = false;
+			break;
+		case 'n':
+			dry_run = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
 		case 'q':
 			quiet = true;
 			break;
 		case 'h':
-			usage(stdout);
+			fputs(run_usage_text, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "Try 'vtxctl --help'.\n");
+			fprintf(stderr, "Try 'vtxctl run --help'.\n");
 			return ST_USAGE;
 		}
 	}
@@ -187,45 +313,60 @@ static int cmd_run(int argc, char **argv)
 		return usage_error("%s", optind >= argc ? "run needs one IMAGE" :
 				   "run takes exactly one IMAGE");
 	image = argv[optind];
-
 	if (mem < MIN_MEM || mem > MAX_MEM || mem % (4 * KiB))
-		return usage_error("%s", "--mem must be a multiple of 4K from 64K to 64G");
-	if (!have_load_addr)
-		load_addr = mode == MODE_LONG ? DEFAULT_LOAD_LONG : DEFAULT_LOAD_REAL;
+		return usage_error("--mem must be a multiple of 4K from 64K to 64G");
 
-	if (vm_open(&vm, device))
-		goto fail_vm;
-	if (vm_add_ram(&vm, 0, mem))
-		goto fail_vm;
-	if (uart_init(UART_BASE) || exitport_init(EXIT_PORT))
-		goto fail_vm;
-
-	if (load_flat(&vm, image, load_addr, &info))
-		goto fail_vm;
-	if (boot_area_overlaps(&vm, mode, info.start, info.end)) {
-		fprintf(stderr, "vtxctl: image at 0x%llx-0x%llx overlaps the long-mode boot area at 0x8000; use another --load-addr\n",
-			(unsigned long long)info.start, (unsigned long long)info.end);
-		goto fail_vm;
+	if (mem_alloc(&vm, mem))
+		goto fail;
+	r = load_image(&vm, image, &lo, &plan);
+	if (r == -2) {
+		vm_close(&vm);
+		fprintf(stderr, "Try 'vtxctl run --help'.\n");
+		return ST_USAGE;
+	}
+	if (r || boot_prepare(&vm, &plan))
+		goto fail;
+	if (dry_run || verbose)
+		fprintf(dry_run ? stdout : stderr,
+			"%s: %s; %llu MiB RAM, %u vCPU%s%s\n", image, plan.summary,
+			(unsigned long long)(mem / MiB), (unsigned int)cpus,
+			cpus == 1 ? "" : "s",
+			cpus == 1 ? "" : ap_entry ? " (APs start at the entry)" :
+			" (APs parked)");
+	if (dry_run) {
+		vm_close(&vm);
+		return 0;
 	}
 
-	if (vcpu_create(&vm, &vcpu, 0))
-		goto fail_vm;
-	if (vm_setup_cpuid(&vm, &vcpu))
-		fprintf(stderr, "vtxctl: warning: guest CPUID left at the driver's default\n");
-	if (boot_setup(&vcpu, mode, info.entry))
-		goto fail_vcpu;
+	fw.ram_size = mem;
+	fw.nr_cpus = cpus;
+	fw.cmdline = lo.cmdline;
+	if (uart_init(UART_BASE) || exitport_init(EXIT_PORT) || fwcfg_init(&fw))
+		goto fail;
+	if (vm_open(&vm, device))
+		goto fail;
 
-	status = vcpu_run_loop(&vcpu, &opts, stop_text, sizeof(stop_text));
+	vm.vcpus = calloc(cpus, sizeof(*vm.vcpus));
+	if (!vm.vcpus)
+		goto fail;
+	for (i = 0; i < cpus; i++) {
+		struct vcpu *v = &vm.vcpus[i];
+
+		vm.nr_vcpus++;
+		if (vcpu_create(&vm, v, i) || vcpu_setup_cpuid(v, cpus))
+			goto fail;
+		v->parked = i > 0 && !ap_entry;
+		if (!v->parked && boot_setup_vcpu(v, &plan, i > 0))
+			goto fail;
+	}
+
+	status = run_vm(&vm, &opts, stop_text, sizeof(stop_text));
 	if (!quiet)
-		stats_print(stop_text, status);
-
-	vcpu_destroy(&vcpu);
+		stats_print(&vm, stop_text, status);
 	vm_close(&vm);
 	return status;
 
-fail_vcpu:
-	vcpu_destroy(&vcpu);
-fail_vm:
+fail:
 	vm_close(&vm);
 	return ST_SETUP;
 }
@@ -235,6 +376,10 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{ "run", cmd_run },
+	{ "list", cmd_list },
+	{ "stats", cmd_stats },
+	{ "top", cmd_top },
+	{ "events", cmd_events },
 };
 
 int main(int argc, char **argv)

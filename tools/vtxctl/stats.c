@@ -3,6 +3,7 @@
  * Counters kept during a run and the summary printed after it.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "vtxctl.h"
 
@@ -51,49 +52,69 @@ static const char *const exit_names[] = {
 	EXIT_NAME(NOTIFY),
 };
 
-const char *exit_reason_name(uint32_t reason)
+const char *kvm_exit_name(uint32_t reason)
 {
 	if (reason < ARRAY_SIZE(exit_names) && exit_names[reason])
 		return exit_names[reason];
 	return "?";
 }
 
-void stats_count_exit(uint32_t reason)
+void stats_count_exit(struct vcpu *vcpu, uint32_t reason)
 {
-	if (reason < ARRAY_SIZE(stats.exits))
-		stats.exits[reason]++;
+	if (reason < ARRAY_SIZE(vcpu->stats.exits))
+		vcpu->stats.exits[reason]++;
 	else
-		stats.exits_other++;
+		vcpu->stats.exits_other++;
 }
 
-void stats_print(const char *stop_text, int status)
+void stats_print(struct vm *vm, const char *stop_text, int status)
 {
+	struct vcpu_stats sum;
 	const char *sep = "";
-	unsigned int i;
+	unsigned int i, j;
+
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu_stats *s = &vm->vcpus[i].stats;
+
+		sum.runs += s->runs;
+		for (j = 0; j < ARRAY_SIZE(sum.exits); j++)
+			sum.exits[j] += s->exits[j];
+		sum.exits_other += s->exits_other;
+	}
 
 	fprintf(stderr, "--- vtxctl exit stats ---\n");
 	fprintf(stderr, "stop:          %s (exit status %d)\n", stop_text, status);
-	fprintf(stderr, "KVM_RUN calls: %llu\n", (unsigned long long)stats.runs);
-	fprintf(stderr, "exits:         ");
-	for (i = 0; i < ARRAY_SIZE(stats.exits); i++) {
-		if (!stats.exits[i])
+	fprintf(stderr, "KVM_RUN calls: %llu", (unsigned long long)sum.runs);
+	if (vm->nr_vcpus > 1) {
+		for (i = 0; i < vm->nr_vcpus; i++)
+			fprintf(stderr, "%svCPU%u %llu%s", i ? ", " : " (", i,
+				(unsigned long long)vm->vcpus[i].stats.runs,
+				vm->vcpus[i].parked ? " parked" : "");
+		fprintf(stderr, ")");
+	}
+	fprintf(stderr, "\nexits:         ");
+	for (i = 0; i < ARRAY_SIZE(sum.exits); i++) {
+		if (!sum.exits[i])
 			continue;
-		if (exit_reason_name(i)[0] == '?')
-			fprintf(stderr, "%s#%u %llu", sep, i, (unsigned long long)stats.exits[i]);
+		if (kvm_exit_name(i)[0] == '?')
+			fprintf(stderr, "%s#%u %llu", sep, i, (unsigned long long)sum.exits[i]);
 		else
-			fprintf(stderr, "%s%s %llu", sep, exit_reason_name(i),
-				(unsigned long long)stats.exits[i]);
+			fprintf(stderr, "%s%s %llu", sep, kvm_exit_name(i),
+				(unsigned long long)sum.exits[i]);
 		sep = ", ";
 	}
-	if (stats.exits_other) {
-		fprintf(stderr, "%sother %llu", sep, (unsigned long long)stats.exits_other);
+	if (sum.exits_other) {
+		fprintf(stderr, "%sother %llu", sep, (unsigned long long)sum.exits_other);
 		sep = ", ";
 	}
 	fprintf(stderr, "%s\n", *sep ? "" : "none");
-	if (stats.unclaimed_pio || stats.unclaimed_mmio)
-		fprintf(stderr, "unclaimed:     %llu port I/O, %llu MMIO accesses\n",
+	if (stats.unclaimed_pio || stats.unclaimed_mmio_reads || stats.unclaimed_mmio_writes)
+		fprintf(stderr, "unclaimed:     %llu port I/O, %llu MMIO reads (read as 0), %llu MMIO writes\n",
 			(unsigned long long)stats.unclaimed_pio,
-			(unsigned long long)stats.unclaimed_mmio);
-	fprintf(stderr, "UART output:   %llu bytes\n", (unsigned long long)uart_tx_bytes());
+			(unsigned long long)stats.unclaimed_mmio_reads,
+			(unsigned long long)stats.unclaimed_mmio_writes);
+	fprintf(stderr, "UART:          %llu bytes out, %llu bytes in\n",
+		(unsigned long long)uart_tx_bytes(), (unsigned long long)uart_rx_bytes());
 	fprintf(stderr, "wall time:     %.6f s\n", stats.wall_seconds);
 }

@@ -1,51 +1,152 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A 16550-style UART, transmit side only.
+ * A 16550 UART (COM1, port 0x3f8), polled: no interrupt is ever raised,
+ * since vtxctl has no interrupt controller.
  *
- * A write to THR (offset 0, DLAB clear) goes to stdout.  LSR (offset 5)
- * always reads THRE | TEMT (0x60): the transmitter is always ready and no
- * byte is ever received.  LCR (offset 3) reads back what was written, so
- * the DLAB bit can be tracked and divisor-latch writes are not printed;
- * IIR (offset 2) reads 0x01, "no interrupt pending".  Other registers read
- * 0 and ignore writes.  No interrupts are raised.
+ *   offset  DLAB=0 read / write          DLAB=1
+ *   0       RBR (receive) / THR (send)   DLL
+ *   1       IER                          DLM
+ *   2       IIR / FCR
+ *   3       LCR
+ *   4       MCR (bit 4: loopback)
+ *   5       LSR: DR when a byte waits, THRE | TEMT always (the transmitter
+ *           is never busy)
+ *   6       MSR: DCD | DSR | CTS; in loopback, mirrors MCR
+ *   7       SCR
+ *
+ * THR bytes go to stdout (in loopback, back into the receive FIFO).  The
+ * receive FIFO is filled by run.c from stdin, when stdin is a terminal or a
+ * pipe.  IIR reports, highest first, "received data available" (IER bit 0
+ * and DR) and "THR empty" (IER bit 1, until IIR is read or THR written),
+ * else 01H; bits 7:6 are set while FCR enabled the FIFOs.  A guest that
+ * polls IIR as an interrupt handler would thus see the right cause.
+ *
+ * Every vCPU thread and the main thread (stdin) use it: one mutex.
  */
-#include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "vtxctl.h"
 
+#define UART_RBR	0
 #define UART_THR	0
+#define UART_DLL	0
+#define UART_IER	1
+#define UART_DLM	1
 #define UART_IIR	2
+#define UART_FCR	2
 #define UART_LCR	3
+#define UART_MCR	4
 #define UART_LSR	5
+#define UART_MSR	6
+#define UART_SCR	7
 #define UART_NR_REGS	8
 
+#define UART_IER_RDI	0x01
+#define UART_IER_THRI	0x02
+#define UART_IIR_NO_INT	0x01
+#define UART_IIR_THRI	0x02
+#define UART_IIR_RDI	0x04
+#define UART_IIR_FIFO	0xc0
+#define UART_FCR_ENABLE	0x01
 #define UART_LCR_DLAB	0x80
+#define UART_MCR_LOOP	0x10
+#define UART_LSR_DR	0x01
 #define UART_LSR_THRE	0x20
 #define UART_LSR_TEMT	0x40
-#define UART_IIR_NO_INT	0x01
+#define UART_MSR_CTS	0x10
+#define UART_MSR_DSR	0x20
+#define UART_MSR_RI	0x40
+#define UART_MSR_DCD	0x80
+
+#define RX_SIZE		4096
 
 static struct uart {
-	uint8_t lcr;
-	uint64_t tx_bytes;
-} uart;
+	pthread_mutex_t lock;
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool fifo_enabled;
+	bool thri_pending;
+	unsigned char rx[RX_SIZE];
+	size_t rx_head, rx_len;
+	uint64_t tx_bytes, rx_bytes;
+} uart = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static void rx_put(unsigned char c)
+{
+	if (uart.rx_len == RX_SIZE)
+		return;		/* overrun: dropped */
+	uart.rx[(uart.rx_head + uart.rx_len) % RX_SIZE] = c;
+	uart.rx_len++;
+}
+
+static uint8_t uart_iir(void)
+{
+	uint8_t iir = uart.fifo_enabled ? UART_IIR_FIFO : 0;
+
+	if ((uart.ier & UART_IER_RDI) && uart.rx_len)
+		return iir | UART_IIR_RDI;
+	if ((uart.ier & UART_IER_THRI) && uart.thri_pending) {
+		uart.thri_pending = false;	/* reading IIR clears it */
+		return iir | UART_IIR_THRI;
+	}
+	return iir | UART_IIR_NO_INT;
+}
+
+static uint8_t uart_msr(void)
+{
+	if (!(uart.mcr & UART_MCR_LOOP))
+		return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+	/* Loopback: DTR -> DSR, RTS -> CTS, OUT1 -> RI, OUT2 -> DCD. */
+	return ((uart.mcr & 0x01) ? UART_MSR_DSR : 0) |
+	       ((uart.mcr & 0x02) ? UART_MSR_CTS : 0) |
+	       ((uart.mcr & 0x04) ? UART_MSR_RI : 0) |
+	       ((uart.mcr & 0x08) ? UART_MSR_DCD : 0);
+}
 
 static void uart_read(struct io_dev *dev, uint64_t offset, void *data, unsigned int size)
 {
+	bool dlab;
 	uint8_t val = 0;
 
 	(void)dev;
+	pthread_mutex_lock(&uart.lock);
+	dlab = uart.lcr & UART_LCR_DLAB;
 	switch (offset) {
+	case UART_RBR:
+		if (dlab) {
+			val = uart.dll;
+		} else if (uart.rx_len) {
+			val = uart.rx[uart.rx_head];
+			uart.rx_head = (uart.rx_head + 1) % RX_SIZE;
+			uart.rx_len--;
+			uart.rx_bytes++;
+		}
+		break;
+	case UART_IER:
+		val = dlab ? uart.dlm : uart.ier;
+		break;
 	case UART_IIR:
-		val = UART_IIR_NO_INT;
+		val = uart_iir();
 		break;
 	case UART_LCR:
 		val = uart.lcr;
 		break;
+	case UART_MCR:
+		val = uart.mcr;
+		break;
 	case UART_LSR:
-		val = UART_LSR_THRE | UART_LSR_TEMT;
+		val = UART_LSR_THRE | UART_LSR_TEMT | (uart.rx_len ? UART_LSR_DR : 0);
+		break;
+	case UART_MSR:
+		val = uart_msr();
+		break;
+	case UART_SCR:
+		val = uart.scr;
 		break;
 	}
+	pthread_mutex_unlock(&uart.lock);
 	memset(data, 0, size);
 	*(uint8_t *)data = val;
 }
@@ -53,22 +154,55 @@ static void uart_read(struct io_dev *dev, uint64_t offset, void *data, unsigned 
 static void uart_write(struct io_dev *dev, uint64_t offset, const void *data, unsigned int size)
 {
 	uint8_t val = *(const uint8_t *)data;
+	bool dlab;
 
 	(void)dev;
 	(void)size;
+	pthread_mutex_lock(&uart.lock);
+	dlab = uart.lcr & UART_LCR_DLAB;
 	switch (offset) {
 	case UART_THR:
-		if (uart.lcr & UART_LCR_DLAB)
-			break;		/* divisor latch low byte */
+		if (dlab) {
+			uart.dll = val;
+			break;
+		}
+		uart.thri_pending = true;
+		if (uart.mcr & UART_MCR_LOOP) {
+			rx_put(val);
+			break;
+		}
 		putchar(val);
 		if (val == '\n')
 			fflush(stdout);
 		uart.tx_bytes++;
 		break;
+	case UART_IER:
+		if (dlab) {
+			uart.dlm = val;
+		} else {
+			if ((val & UART_IER_THRI) && !(uart.ier & UART_IER_THRI))
+				uart.thri_pending = true;
+			uart.ier = val & 0x0f;
+		}
+		break;
+	case UART_FCR:
+		uart.fifo_enabled = val & UART_FCR_ENABLE;
+		if (val & 0x02) {		/* clear the receive FIFO */
+			uart.rx_head = 0;
+			uart.rx_len = 0;
+		}
+		break;
 	case UART_LCR:
 		uart.lcr = val;
 		break;
+	case UART_MCR:
+		uart.mcr = val & 0x1f;
+		break;
+	case UART_SCR:
+		uart.scr = val;
+		break;
 	}
+	pthread_mutex_unlock(&uart.lock);
 }
 
 static struct io_dev uart_dev = {
@@ -84,12 +218,40 @@ int uart_init(uint16_t base)
 	return io_register(IO_PIO, &uart_dev);
 }
 
+/* Free room in the receive FIFO, for the stdin reader. */
+size_t uart_rx_room(void)
+{
+	size_t room;
+
+	pthread_mutex_lock(&uart.lock);
+	room = RX_SIZE - uart.rx_len;
+	pthread_mutex_unlock(&uart.lock);
+	return room;
+}
+
+void uart_rx_push(const unsigned char *buf, size_t len)
+{
+	size_t i;
+
+	pthread_mutex_lock(&uart.lock);
+	for (i = 0; i < len; i++)
+		rx_put(buf[i]);
+	pthread_mutex_unlock(&uart.lock);
+}
+
 uint64_t uart_tx_bytes(void)
 {
 	return uart.tx_bytes;
 }
 
+uint64_t uart_rx_bytes(void)
+{
+	return uart.rx_bytes;
+}
+
 void uart_flush(void)
 {
+	pthread_mutex_lock(&uart.lock);
 	fflush(stdout);
+	pthread_mutex_unlock(&uart.lock);
 }

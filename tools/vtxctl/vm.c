@@ -24,17 +24,63 @@ static int check_extension(int fd, long cap)
 	return r < 0 ? 0 : r;
 }
 
+/* Guest RAM at guest-physical 0; the memslot is registered by vm_open(). */
+int mem_alloc(struct vm *vm, uint64_t size)
+{
+	struct mem_region *reg;
+	void *hva;
+
+	if (vm->nr_regions == MAX_REGIONS) {
+		fprintf(stderr, "vtxctl: too many memory regions\n");
+		return -1;
+	}
+	hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (hva == MAP_FAILED) {
+		fprintf(stderr, "vtxctl: mmap %llu bytes of guest RAM: %s\n",
+			(unsigned long long)size, strerror(errno));
+		return -1;
+	}
+	reg = &vm->regions[vm->nr_regions];
+	reg->slot = vm->nr_regions;
+	reg->gpa = vm->ram_size;
+	reg->size = size;
+	reg->hva = hva;
+	vm->nr_regions++;
+	vm->ram_size += size;
+	return 0;
+}
+
+static int register_region(struct vm *vm, struct mem_region *reg)
+{
+	struct kvm_userspace_memory_region mr;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.slot = reg->slot;
+	mr.flags = 0;
+	mr.guest_phys_addr = reg->gpa;
+	mr.memory_size = reg->size;
+	mr.userspace_addr = (uintptr_t)reg->hva;
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
+		fprintf(stderr, "vtxctl: KVM_SET_USER_MEMORY_REGION slot %u gpa 0x%llx size 0x%llx: %s\n",
+			reg->slot, (unsigned long long)reg->gpa,
+			(unsigned long long)reg->size, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Open the device, create the VM and give it the RAM of mem_alloc(). */
 int vm_open(struct vm *vm, const char *dev_path)
 {
+	unsigned int i;
 	int r;
 
-	memset(vm, 0, sizeof(*vm));
 	vm->dev_path = dev_path;
-	vm->fd = -1;
-
 	vm->sys_fd = open(dev_path, O_RDWR | O_CLOEXEC);
 	if (vm->sys_fd < 0) {
-		fprintf(stderr, "vtxctl: open %s: %s\n", dev_path, strerror(errno));
+		fprintf(stderr, "vtxctl: open %s: %s%s\n", dev_path, strerror(errno),
+			errno == ENOENT ? " (is the module loaded?)" : "");
 		return -1;
 	}
 
@@ -53,7 +99,8 @@ int vm_open(struct vm *vm, const char *dev_path)
 
 	vm->fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
 	if (vm->fd < 0) {
-		fprintf(stderr, "vtxctl: KVM_CREATE_VM: %s\n", strerror(errno));
+		fprintf(stderr, "vtxctl: KVM_CREATE_VM: %s%s\n", strerror(errno),
+			errno == EBUSY ? " (another hypervisor owns VMX)" : "");
 		return -1;
 	}
 
@@ -66,50 +113,9 @@ int vm_open(struct vm *vm, const char *dev_path)
 	    ioctl(vm->fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
 		fprintf(stderr, "vtxctl: warning: KVM_SET_TSS_ADDR: %s\n", strerror(errno));
 
-	return 0;
-}
-
-int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
-{
-	struct kvm_userspace_memory_region mr;
-	struct mem_region *reg;
-	void *hva;
-
-	if (vm->nr_regions == MAX_REGIONS) {
-		fprintf(stderr, "vtxctl: too many memory regions\n");
-		return -1;
-	}
-
-	hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (hva == MAP_FAILED) {
-		fprintf(stderr, "vtxctl: mmap %llu bytes of guest RAM: %s\n",
-			(unsigned long long)size, strerror(errno));
-		return -1;
-	}
-
-	reg = &vm->regions[vm->nr_regions];
-	reg->slot = vm->nr_regions;
-	reg->gpa = gpa;
-	reg->size = size;
-	reg->hva = hva;
-
-	memset(&mr, 0, sizeof(mr));
-	mr.slot = reg->slot;
-	mr.flags = 0;
-	mr.guest_phys_addr = gpa;
-	mr.memory_size = size;
-	mr.userspace_addr = (uintptr_t)hva;
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
-		fprintf(stderr, "vtxctl: KVM_SET_USER_MEMORY_REGION slot %u gpa 0x%llx size 0x%llx: %s\n",
-			reg->slot, (unsigned long long)gpa,
-			(unsigned long long)size, strerror(errno));
-		munmap(hva, size);
-		return -1;
-	}
-
-	vm->nr_regions++;
-	vm->ram_size += size;
+	for (i = 0; i < vm->nr_regions; i++)
+		if (register_region(vm, &vm->regions[i]))
+			return -1;
 	return 0;
 }
 
@@ -128,39 +134,80 @@ void *gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
-/*
- * Give the vCPU the CPUID the driver supports, as any VMM does.  A driver
- * without KVM_CAP_EXT_CPUID leaves CPUID to its own defaults.
- */
-int vm_setup_cpuid(struct vm *vm, struct vcpu *vcpu)
+/* KVM_GET_SUPPORTED_CPUID, asked once per process. */
+static struct kvm_cpuid2 *supported_cpuid(int sys_fd)
 {
-	struct kvm_cpuid2 *cpuid = NULL;
+	static struct kvm_cpuid2 *cpuid;
 	unsigned int nent = 64;
-	int r;
 
-	if (!check_extension(vm->sys_fd, KVM_CAP_EXT_CPUID))
-		return 0;
-
-	for (;;) {
-		free(cpuid);
+	while (!cpuid) {
 		cpuid = calloc(1, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
 		if (!cpuid)
-			return -1;
+			return NULL;
 		cpuid->nent = nent;
-		r = ioctl(vm->sys_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
-		if (r == 0)
+		if (ioctl(sys_fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
 			break;
+		free(cpuid);
+		cpuid = NULL;
 		if (errno != E2BIG || nent >= 4096) {
 			fprintf(stderr, "vtxctl: KVM_GET_SUPPORTED_CPUID: %s\n", strerror(errno));
-			free(cpuid);
-			return -1;
+			return NULL;
 		}
 		nent *= 2;
+	}
+	return cpuid;
+}
+
+/*
+ * Give the vCPU the CPUID the driver supports, as QEMU does: without a
+ * KVM_SET_CPUID2 table vtx (like KVM) answers every leaf with zeros.  The
+ * per-vCPU fields are filled in: the initial APIC id (leaf 1 EBX[31:24]),
+ * the logical processor count (EBX[23:16], with HTT when above 1) and the
+ * x2APIC id of leaves 0BH and 1FH (EDX).
+ */
+int vcpu_setup_cpuid(struct vcpu *vcpu, unsigned int nr_vcpus)
+{
+	struct kvm_cpuid2 *sup, *cpuid;
+	size_t size;
+	uint32_t i;
+	int r;
+
+	if (!check_extension(vcpu->vm->sys_fd, KVM_CAP_EXT_CPUID)) {
+		fprintf(stderr, "vtxctl: warning: %s has no KVM_CAP_EXT_CPUID; guest CPUID left to the driver\n",
+			vcpu->vm->dev_path);
+		return 0;
+	}
+	sup = supported_cpuid(vcpu->vm->sys_fd);
+	if (!sup)
+		return -1;
+	size = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
+	cpuid = malloc(size);
+	if (!cpuid)
+		return -1;
+	memcpy(cpuid, sup, size);
+
+	for (i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		switch (e->function) {
+		case 1:
+			e->ebx &= 0x0000ffff;
+			e->ebx |= (uint32_t)vcpu->id << 24;
+			e->ebx |= (nr_vcpus & 0xff) << 16;
+			if (nr_vcpus > 1)
+				e->edx |= 1U << 28;	/* HTT: the count is valid */
+			break;
+		case 0xb:
+		case 0x1f:
+			e->edx = vcpu->id;
+			break;
+		}
 	}
 
 	r = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
 	if (r < 0)
-		fprintf(stderr, "vtxctl: KVM_SET_CPUID2: %s\n", strerror(errno));
+		fprintf(stderr, "vtxctl: KVM_SET_CPUID2 on vCPU %d: %s\n", vcpu->id,
+			strerror(errno));
 	free(cpuid);
 	return r < 0 ? -1 : 0;
 }
@@ -169,7 +216,6 @@ int vcpu_create(struct vm *vm, struct vcpu *vcpu, int id)
 {
 	int size;
 
-	memset(vcpu, 0, sizeof(*vcpu));
 	vcpu->fd = -1;
 	vcpu->vm = vm;
 	vcpu->id = id;
@@ -252,6 +298,9 @@ void vm_close(struct vm *vm)
 {
 	unsigned int i;
 
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	vm->nr_vcpus = 0;
 	if (vm->fd >= 0)
 		close(vm->fd);
 	for (i = 0; i < vm->nr_regions; i++)
@@ -260,4 +309,6 @@ void vm_close(struct vm *vm)
 		close(vm->sys_fd);
 	vm->fd = vm->sys_fd = -1;
 	vm->nr_regions = 0;
+	free(vm->vcpus);
+	vm->vcpus = NULL;
 }

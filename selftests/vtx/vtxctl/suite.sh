@@ -205,7 +205,7 @@ stop_held() {
 }
 
 netlink_tests() {
-	local rc id2 pid2 n
+	local rc id2 pid2 n spin
 
 	# A guest with known exits: 1000 OUTs, 500 CPUIDs, 1 HLT.
 	echo "@@RUN vtx stats: held count.bin"
@@ -259,16 +259,24 @@ netlink_tests() {
 			result vtx list.json fail "the two held VMs are not both listed"
 		fi
 
-		"$VTXCTL" top --once --interval 0.5 >"$OUT/top.txt"
+		# top: the two halted VMs at 0 exits/s, and a spinning one
+		"$VTXCTL" run spin.bin </dev/null >/dev/null 2>"$OUT/spin2.e" &
+		spin=$!
+		sleep 2
+		"$VTXCTL" top --once --interval 1 >"$OUT/top.txt"
 		rc=$?
 		cat "$OUT/top.txt"
 		if [ "$rc" = 0 ] && grep -q "EXITS/s" "$OUT/top.txt" &&
-			grep -Eq "^ +$HELD_ID +$HELD_PID +vtxctl +2 " "$OUT/top.txt" &&
-			grep -Eq "^ +$id2 +$pid2 +vtxctl +1 " "$OUT/top.txt"; then
+			grep -Eq "^ +$HELD_ID +$HELD_PID +vtxctl +2 +0 +0  -$" "$OUT/top.txt" &&
+			grep -Eq "^ +$id2 +$pid2 +vtxctl +1 " "$OUT/top.txt" &&
+			grep -Eq "^ +[0-9]+ +$spin +vtxctl +1 +[1-9][0-9]* +[1-9][0-9]*  IO_INSTRUCTION [1-9]" "$OUT/top.txt"; then
 			result vtx top.once ok
 		else
 			result vtx top.once fail "exit status $rc or VM rows missing"
 		fi
+		kill -INT "$spin"
+		wait "$spin"
+		expect_eq vtx spin.sigint-status "$?" 130 "exit status"
 		stop_held count2 0
 	else
 		result vtx stats.smp fail "no held VM with 2 vCPUs"
