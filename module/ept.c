@@ -33,6 +33,10 @@
 #define EPT_TABLE_BITS		VMX_EPT_RWX_MASK
 #define EPT_LEAF_WB		((VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
 				 VMX_EPT_IPAT_BIT)
+/* A level-2 entry with bit 7 set maps 2 MiB (512 frames, one compound). */
+#define EPT_LARGE		BIT_ULL(7)
+#define EPT_LARGE_LEVEL		2
+#define EPT_LARGE_ORDER		9
 
 static inline unsigned int ept_index(u64 gfn, int level)
 {
@@ -99,14 +103,30 @@ static void cache_free(struct ept_cache *c)
 }
 
 /* Walk to the level-1 entry of @gfn, creating tables.  mmu_lock held. */
-static u64 *ept_walk_create(struct vtx_vm *vm, u64 gfn, struct ept_cache *c)
+static inline bool ept_large_leaf(u64 entry)
+{
+	return entry & EPT_LARGE;
+}
+
+/*
+ * Walk to the entry of @gfn at @target (1: 4 KiB leaf, 2: 2 MiB leaf),
+ * creating tables.  Stops early, with *@level set, at a 2 MiB leaf on the
+ * way or, for a 2 MiB target, at a level-2 entry that already holds a
+ * table.  mmu_lock held.
+ */
+static u64 *ept_walk_create(struct vtx_vm *vm, u64 gfn, int target,
+			    int *level, struct ept_cache *c)
 {
 	u64 *table = vm->ept_root;
-	int level;
+	int l;
 
-	for (level = EPT_LEVELS; level > 1; level--) {
-		u64 *entry = &table[ept_index(gfn, level)];
+	for (l = EPT_LEVELS; l > target; l--) {
+		u64 *entry = &table[ept_index(gfn, l)];
 
+		if (l == EPT_LARGE_LEVEL && ept_large_leaf(*entry)) {
+			*level = l;
+			return entry;
+		}
 		if (!(*entry & EPT_TABLE_BITS)) {
 			u64 *page = c->pages[--c->nr];
 
@@ -115,7 +135,35 @@ static u64 *ept_walk_create(struct vtx_vm *vm, u64 gfn, struct ept_cache *c)
 		}
 		table = ept_table(*entry);
 	}
-	return &table[ept_index(gfn, 1)];
+	*level = target;
+	return &table[ept_index(gfn, target)];
+}
+
+/*
+ * Can @page, the host page behind @gfn at @hva, be mapped with a 2 MiB
+ * leaf?  Only when it is part of a 2 MiB compound page (THP or hugetlbfs)
+ * that backs exactly the aligned 2 MiB of guest frames around @gfn, all
+ * inside @slot, and the slot is not logging dirty pages.
+ */
+static bool can_map_large(struct vtx_memslot *slot, u64 gfn,
+			  unsigned long hva, struct page *page)
+{
+	u64 first = gfn & ~(u64)(EPT_ENTRIES - 1);
+	struct page *head;
+
+	if (!vtx_caps.ept_2m || slot->dirty_bitmap)
+		return false;
+	if (((hva >> PAGE_SHIFT) ^ gfn) & (EPT_ENTRIES - 1))
+		return false;
+	if (first < slot->base_gfn ||
+	    first + EPT_ENTRIES > slot->base_gfn + slot->npages)
+		return false;
+	if (!PageCompound(page))
+		return false;
+	head = compound_head(page);
+	return compound_order(head) == EPT_LARGE_ORDER &&
+	       page_to_pfn(page) - page_to_pfn(head) ==
+	       ((hva >> PAGE_SHIFT) & (EPT_ENTRIES - 1));
 }
 
 /* Software bit (ignored by the processor): the page was pinned writable. */
@@ -149,8 +197,8 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 	struct page *page, *old = NULL;
 	unsigned long hva, seq;
 	u64 *pte, new;
-	bool writable = true, logging;
-	int r;
+	bool writable = true, logging, large;
+	int r, level;
 
 	lockdep_assert_held(&vm->slots_lock);
 	slot = vtx_find_slot(vm, gfn);
@@ -186,8 +234,12 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 		return r;
 	}
 
-	new = page_to_phys(page) | EPT_LEAF_WB | VMX_EPT_READABLE_MASK |
-	      VMX_EPT_EXECUTABLE_MASK;
+	large = can_map_large(slot, gfn, hva, page);
+	if (large)
+		new = page_to_phys(compound_head(page)) | EPT_LARGE;
+	else
+		new = page_to_phys(page);
+	new |= EPT_LEAF_WB | VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
 	if (writable)
 		new |= EPT_SW_HOST_WRITABLE;
 	if (writable && (write || !logging))
@@ -200,8 +252,18 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 		cache_free(&cache);
 		return 0;
 	}
-	pte = ept_walk_create(vm, gfn, &cache);
-	if (*pte & VMX_EPT_RWX_MASK) {
+	pte = ept_walk_create(vm, gfn, large ? EPT_LARGE_LEVEL : 1, &level,
+			      &cache);
+	if (large && (level != EPT_LARGE_LEVEL ||
+		      (*pte & EPT_TABLE_BITS && !ept_large_leaf(*pte)))) {
+		/* 4 KiB leaves are already there: stay with them. */
+		new = (new & ~(EPT_PFN_MASK | EPT_LARGE)) | page_to_phys(page);
+		pte = ept_walk_create(vm, gfn, 1, &level, &cache);
+	}
+	if (level == EPT_LARGE_LEVEL && !large && ept_large_leaf(*pte)) {
+		/* A 2 MiB leaf maps it already (a racing fault). */
+		old = page;
+	} else if (*pte & VMX_EPT_RWX_MASK) {
 		if (!(*pte & VMX_EPT_WRITABLE_MASK) && write &&
 		    (*pte & EPT_SW_HOST_WRITABLE)) {
 			/* Write-protected for dirty logging: allow, log. */
@@ -256,7 +318,8 @@ static unsigned long ept_zap(struct vtx_vm *vm, u64 *table, int level,
 
 		if (first + span <= start || first >= end || !*entry)
 			continue;
-		if (level > 1) {
+		if (level > 1 && !(level == EPT_LARGE_LEVEL &&
+				   ept_large_leaf(*entry))) {
 			n += ept_zap(vm, ept_table(*entry), level - 1, first,
 				     start, end, mode);
 			continue;
@@ -432,7 +495,8 @@ static void ept_free_tables(u64 *table, int level)
 
 	if (level > 1)
 		for (i = 0; i < EPT_ENTRIES; i++)
-			if (table[i])
+			if (table[i] && !(level == EPT_LARGE_LEVEL &&
+					  ept_large_leaf(table[i])))
 				ept_free_tables(ept_table(table[i]), level - 1);
 	free_page((unsigned long)table);
 }

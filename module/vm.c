@@ -190,9 +190,12 @@ static int slot_set_logging(struct vtx_vm *vm, struct vtx_memslot *s,
 	}
 	slot_write(vm, s, &val);
 	vfree(old);
-	/* Pages already mapped writable must fault on their next write. */
+	/*
+	 * Mapped pages must fault on their next write, and 2 MiB leaves must
+	 * become 4 KiB ones to be logged page by page: drop the mappings.
+	 */
 	if (on)
-		vtx_ept_write_protect(vm, s->base_gfn, s->npages);
+		vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
 	return 0;
 }
 

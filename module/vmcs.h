@@ -32,6 +32,7 @@ struct vmcs {
  * @vmcs_size:	bytes to allocate for a VMCS
  * @has_vpid:	VPID in use
  * @ept_single:	INVEPT single-context supported
+ * @ept_2m:	EPT maps 2 MiB pages
  */
 struct vtx_vmx_caps {
 	u64 basic;
@@ -41,6 +42,7 @@ struct vtx_vmx_caps {
 	u32 vmcs_size;
 	bool has_vpid;
 	bool ept_single;
+	bool ept_2m;
 };
 
 extern struct vtx_vmx_caps vtx_caps;

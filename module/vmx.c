@@ -180,6 +180,7 @@ static int probe_caps(void)
 		return -EIO;
 	}
 	c->ept_single = c->ept_vpid & VMX_EPT_EXTENT_CONTEXT_BIT;
+	c->ept_2m = c->ept_vpid & VMX_EPT_2MB_PAGE_BIT;
 	c->has_vpid = (c->proc2 & SECONDARY_EXEC_ENABLE_VPID) &&
 		      (c->ept_vpid & ((u64)VMX_VPID_INVVPID_BIT << 32)) &&
 		      (c->ept_vpid & ((u64)VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT
