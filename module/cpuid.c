@@ -21,6 +21,7 @@
 #define CPUID_BASIC_MAX_LEAF	0x1f
 #define CPUID_EXT_BASE		0x80000000u
 #define CPUID_EXT_MAX_LEAF	0x80000008u
+#define CPUID_CENTAUR_BASE	0xc0000000u
 #define CPUID_SUBLEAF_MAX	64
 #define CPUID7_ECX_CET_SS	BIT(7)
 #define CPUID_TOPO_LEVEL_TYPE	GENMASK(15, 8)
@@ -265,7 +266,8 @@ static struct kvm_cpuid_entry2 *find_entry(struct vtx_vcpu *vcpu, u32 leaf,
 }
 
 /*
- * A leaf above the maximum of its class (basic, hypervisor, extended)
+ * A leaf above the maximum of its class (basic, hypervisor, extended,
+ * Centaur)
  * reads as the maximum basic leaf, as on Intel processors.
  */
 static struct kvm_cpuid_entry2 *out_of_range(struct vtx_vcpu *vcpu, u32 leaf,
@@ -277,6 +279,8 @@ static struct kvm_cpuid_entry2 *out_of_range(struct vtx_vcpu *vcpu, u32 leaf,
 		return NULL;
 	if (leaf >= 0x40000000 && leaf <= 0x4fffffff)
 		class = find_entry(vcpu, leaf & 0xffffff00, 0);
+	else if (leaf >= CPUID_CENTAUR_BASE)
+		class = find_entry(vcpu, CPUID_CENTAUR_BASE, 0);
 	else
 		class = find_entry(vcpu, leaf & CPUID_EXT_BASE, 0);
 	if (class && leaf <= class->eax)

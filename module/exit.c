@@ -51,6 +51,11 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 #define LMSW_BITS		(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | \
 				 X86_CR0_TS)
 
+#define VTX_CR0_DEFINED		(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | \
+				 X86_CR0_TS | X86_CR0_ET | X86_CR0_NE | \
+				 X86_CR0_WP | X86_CR0_AM | X86_CR0_NW | \
+				 X86_CR0_CD | X86_CR0_PG)
+
 /* Exit qualification of debug-register accesses. */
 #define DR_QUAL_NUM_MASK	7
 #define DR_QUAL_FROM		BIT(4)
@@ -221,7 +226,14 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		vcpu->nmi_pending--;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR |
 			     INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
-	} else if (vcpu->irq_pending && vtx_interrupt_allowed(vcpu)) {
+	} else if (vcpu->irq_pending &&
+		   !(vtx_intr_state(vcpu) & (GUEST_INTR_STATE_STI |
+					     GUEST_INTR_STATE_MOV_SS))) {
+		/*
+		 * As KVM: KVM_INTERRUPT queues an interrupt as already
+		 * accepted; it goes in at the next entry whatever RFLAGS.IF
+		 * (userspace waits for ready_for_interrupt_injection).
+		 */
 		vcpu->irq_pending = false;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vcpu->irq_vector |
 			     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
@@ -362,6 +374,13 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
 		run->hypercall.args[1] = vcpu->regs[VTX_RCX];
 		run->hypercall.args[2] = vcpu->regs[VTX_RDX];
 		run->hypercall.args[3] = vcpu->regs[VTX_RSI];
+		if (!longmode) {
+			int i;
+
+			for (i = 0; i < 4; i++)
+				run->hypercall.args[i] =
+					(u32)run->hypercall.args[i];
+		}
 		run->hypercall.args[4] = 0;
 		run->hypercall.args[5] = 0;
 		run->hypercall.ret = 0;
@@ -654,6 +673,8 @@ int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
 		skip_instruction(vcpu, pio->insn_len);
 		return 1;
 	case VTX_IO_MMIO:
+	case VTX_IO_MMIO_NEXT:
+		pio->kind = kind;
 		return vtx_complete_mmio(vcpu);
 	case VTX_IO_STR:
 		break;
@@ -709,6 +730,8 @@ static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
 
 	if (val >> 32)
 		return inject_gp(vcpu);
+	/* As KVM: ET always reads 1, the other reserved bits 0. */
+	val = (val | X86_CR0_ET) & VTX_CR0_DEFINED;
 	if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
 		return inject_gp(vcpu);
 	if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))

@@ -59,6 +59,14 @@ long vtx_check_extension(unsigned long cap)
 		return vtx_xsave_size();
 	case KVM_CAP_EXIT_HYPERCALL:
 		return VTX_EXIT_HYPERCALL_MASK;
+	case KVM_CAP_IRQ_ROUTING:
+		/*
+		 * KVM answers this for every VM and then refuses
+		 * KVM_SET_GSI_ROUTING with EINVAL when the VM has no in-kernel
+		 * irqchip -- which a vtx VM never has.  QEMU requires the
+		 * capability even with kernel-irqchip=off.
+		 */
+		return VTX_MAX_IRQ_ROUTES;
 	case KVM_CAP_NR_VCPUS:
 		return min_t(unsigned int, num_online_cpus(), VTX_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:

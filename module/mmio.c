@@ -74,29 +74,67 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
 	return 0;
 }
 
-/* Hand the emulator's current access to userspace (or an ioeventfd). */
-static int mmio_exit(struct vtx_vcpu *vcpu)
+/* The instruction completed: make its register effects architectural. */
+static void commit(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+
+	memcpy(vcpu->regs, e->gpr, sizeof(vcpu->regs));
+	vmcs_writel(GUEST_RSP, e->gpr[VTX_RSP]);
+	vtx_set_rip(vcpu, e->rip);
+	vtx_set_rflags(vcpu, e->rflags);
+	vtx_clear_intr_shadow(vcpu);
+}
+
+/*
+ * Perform the emulator's current access.  A read goes to userspace and
+ * the instruction completes on the next KVM_RUN.  A write completes the
+ * instruction first, as KVM does: at the KVM_EXIT_MMIO of a write, RIP,
+ * RFLAGS and the registers already show its effect.  A registered
+ * ioeventfd takes a write without any exit.
+ */
+static int mmio_access(struct vtx_vcpu *vcpu)
 {
 	struct vtx_emu *e = &vcpu->emu;
 	struct kvm_run *run = vcpu->run;
 	u32 pf_error;
+	bool taken;
 	u64 gpa;
+	int r;
 
 	if (vtx_gva_to_gpa(vcpu, e->linear, e->is_write, &gpa, &pf_error))
 		return emulation_failure(vcpu);
-	/* A registered ioeventfd takes the write: finish it here. */
-	if (e->is_write &&
-	    vtx_ioeventfd_signal(vcpu->vm, false, gpa, e->access_bytes,
-				 e->write_val))
-		return vtx_complete_mmio(vcpu);
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = e->access_bytes;
-	run->mmio.is_write = e->is_write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (e->is_write)
+	if (!e->is_write) {
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = gpa;
+		run->mmio.len = e->access_bytes;
+		run->mmio.is_write = 0;
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		vcpu->pio.kind = VTX_IO_MMIO;
+		return 0;
+	}
+	taken = vtx_ioeventfd_signal(vcpu->vm, false, gpa, e->access_bytes,
+				     e->write_val);
+	if (!taken) {
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = gpa;
+		run->mmio.len = e->access_bytes;
+		run->mmio.is_write = 1;
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 		memcpy(run->mmio.data, &e->write_val, e->access_bytes);
-	vcpu->pio.kind = VTX_IO_MMIO;
+	}
+	r = vtx_emu_complete(e, 0);
+	if (r < 0)
+		return emulation_failure(vcpu);
+	if (r == 0) {
+		commit(vcpu);
+		vcpu->pio.kind = VTX_IO_NONE;
+	} else {
+		/* MOVS between two devices: a second write follows. */
+		vcpu->pio.kind = VTX_IO_MMIO_NEXT;
+	}
+	if (taken)
+		return r == 0 ? 1 : mmio_access(vcpu);
 	return 0;
 }
 
@@ -148,11 +186,11 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 	if (vtx_emu_decode(e))
 		return emulation_failure(vcpu);
 	vcpu->mmio_gpa = gpa;
-	return mmio_exit(vcpu);
+	return mmio_access(vcpu);
 }
 
 /**
- * vtx_complete_mmio() - finish the MMIO access userspace performed.
+ * vtx_complete_mmio() - continue the emulated instruction after an exit.
  * @vcpu:	the loaded vCPU, at the start of KVM_RUN
  *
  * Return: 1 to run the guest, 0 when a further access goes to userspace.
@@ -163,18 +201,14 @@ int vtx_complete_mmio(struct vtx_vcpu *vcpu)
 	u64 val = 0;
 	int r;
 
-	if (!e->is_write)
-		memcpy(&val, vcpu->run->mmio.data, e->access_bytes);
+	if (vcpu->pio.kind == VTX_IO_MMIO_NEXT)
+		return mmio_access(vcpu);
+	memcpy(&val, vcpu->run->mmio.data, e->access_bytes);
 	r = vtx_emu_complete(e, val);
-	if (r == 1)
-		return mmio_exit(vcpu);
 	if (r < 0)
 		return emulation_failure(vcpu);
-
-	memcpy(vcpu->regs, e->gpr, sizeof(vcpu->regs));
-	vmcs_writel(GUEST_RSP, e->gpr[VTX_RSP]);
-	vtx_set_rip(vcpu, e->rip);
-	vtx_set_rflags(vcpu, e->rflags);
-	vtx_clear_intr_shadow(vcpu);
+	if (r == 1)
+		return mmio_access(vcpu);	/* the write of a read-modify-write */
+	commit(vcpu);
 	return 1;
 }

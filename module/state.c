@@ -339,6 +339,20 @@ static long queue_interrupt(struct vtx_vcpu *vcpu,
 	return 0;
 }
 
+/*
+ * As KVM: two NMIs may wait, but only one while NMIs are blocked or one is
+ * being injected (the second would be lost on real hardware too).
+ */
+static void vtx_queue_nmi(struct vtx_vcpu *vcpu)
+{
+	u8 limit = 2;
+
+	if ((vtx_intr_state(vcpu) & GUEST_INTR_STATE_NMI) ||
+	    event_type(vcpu) == INTR_TYPE_NMI_INTR)
+		limit = 1;
+	vcpu->nmi_pending = min_t(u8, vcpu->nmi_pending + 1, limit);
+}
+
 /**
  * vtx_vcpu_state_ioctl() - the state ioctls of a vCPU.
  * @vcpu:	the loaded vCPU, vcpu->mutex held
@@ -385,8 +399,7 @@ long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_INTERRUPT:
 		return queue_interrupt(vcpu, argp);
 	case KVM_NMI:
-		if (vcpu->nmi_pending < 2)
-			vcpu->nmi_pending++;
+		vtx_queue_nmi(vcpu);
 		return 0;
 	case KVM_SET_CPUID2:
 		return vtx_ioctl_set_cpuid2(vcpu, argp);

@@ -87,6 +87,14 @@ static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 			r = -EFAULT;
 			break;
 		}
+		/* What vtx writes for the guest is dirty too (KVM does so). */
+		if (write && s->dirty_bitmap) {
+			u64 first = gpa >> PAGE_SHIFT;
+
+			spin_lock(&vm->mmu_lock);
+			set_bit(first - s->base_gfn, s->dirty_bitmap);
+			spin_unlock(&vm->mmu_lock);
+		}
 		gpa += n;
 		buf += n;
 		len -= n;
@@ -376,6 +384,9 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return get_dirty_log(vm, argp);
 	case KVM_IOEVENTFD:
 		return vtx_ioctl_ioeventfd(vm, argp);
+	case KVM_SET_GSI_ROUTING:
+		/* KVM's answer for a VM without an in-kernel irqchip. */
+		return -EINVAL;
 	case KVM_SET_TSS_ADDR:
 		if (arg > VTX_TSS_MAX_ADDR)
 			return -EINVAL;

@@ -42,6 +42,9 @@
 #define VTX_PIO_PAGE_OFFSET	1
 #define VTX_VCPU_MMAP_PAGES	2
 
+/* KVM's limit on GSI routes (KVM_CAP_IRQ_ROUTING). */
+#define VTX_MAX_IRQ_ROUTES	4096
+
 /* Variable-range MTRRs offered to the guest. */
 #define VTX_NR_VAR_MTRR		8
 #define VTX_NR_FIXED_MTRR	11
@@ -148,7 +151,8 @@ enum vtx_pending_io {
 	VTX_IO_PIO_OUT,		/* OUT: nothing left but RIP */
 	VTX_IO_STR,		/* INS/OUTS: update RSI/RDI/RCX, memory */
 	VTX_IO_HYPERCALL,	/* KVM_EXIT_HYPERCALL: RAX from run->hypercall */
-	VTX_IO_MMIO,		/* KVM_EXIT_MMIO: finish the emulated insn */
+	VTX_IO_MMIO,		/* KVM_EXIT_MMIO read: finish the emulated insn */
+	VTX_IO_MMIO_NEXT,	/* a further MMIO access of the same insn */
 };
 
 /**
