@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What mmio_guest.S and mmio_test.c agree on: the layout of the MMIO
+ * "window" and its RAM mirror, the ports, the preset registers and the
+ * case numbers of the instruction matrix.
+ *
+ * The guest runs every case twice: once with its window on MMIO (a
+ * device the host emulates on top of a 64 KiB byte array) and once on a
+ * RAM mirror that starts with the same bytes, executed natively by the
+ * CPU.  The host compares the registers and flags after both runs (a
+ * KVM_GET_REGS at an OUT to MMIO_PORT_SNAP), the memory they wrote, and
+ * the MMIO exits of the first run with what the case expects.
+ *
+ * How the window is switched: real mode, DS/ES/FS/GS = MMIO_SEG or
+ * MIRROR_SEG; 32-bit protected mode, the selectors MMIO_SEL/MIRROR_SEL
+ * (data segments based at the two areas); 64-bit long mode, the page
+ * directory entry of MMIO_VA points at a page table that maps the window
+ * on MMIO or on the mirror (so the MMIO side also goes through guest
+ * paging).  Addresses inside the window are the same in both runs, and so
+ * are the instruction bytes.
+ */
+#ifndef VTX_MEMORY_MMIO_H
+#define VTX_MEMORY_MMIO_H
+
+#include "vtx.h"
+
+#define MMIO_GPA		0xa0000		/* no memslot: the device */
+#define MIRROR_GPA		0x90000		/* RAM */
+#define WIN_SIZE		0x10000
+#define RAM_LO_SIZE		0xa0000		/* slot 0: [0, MMIO_GPA) */
+#define RAM_HI_GPA		0x100000	/* slot 1: [1 MiB, 4 MiB) */
+#define RAM_HI_SIZE		0x300000
+#define SCRATCH_GPA		0x6000		/* RAM for the other side of MOVS */
+#define SCRATCH_SIZE		0x100
+
+#define MMIO_PORT_CASE		0xe0	/* OUT EAX = case number: a case starts */
+#define MMIO_PORT_SNAP		0xe1	/* OUT: the registers after a run */
+#define MMIO_PORT_FLAGS		0xe2	/* OUT EAX = the guest's PUSHF image */
+
+/* real mode */
+#define MMIO_SEG		(MMIO_GPA >> 4)
+#define MIRROR_SEG		(MIRROR_GPA >> 4)
+/* 32-bit protected mode: GDT entries after the library's four */
+#define MMIO_SEL		0x20
+#define MIRROR_SEL		0x28
+#define MMIO_GDT_ENTRIES	6
+/* 64-bit long mode */
+#define MMIO_VA			0x400000	/* PD entry 2 */
+#define PT_MMIO_GPA		0x10000		/* window -> MMIO_GPA */
+#define PT_MIRROR_GPA		0x11000		/* window -> MIRROR_GPA */
+#define XRAM_GPA		0x12000		/* the page after the window */
+#define PD_WIN_GPA		(VTX_PD_GPA + 2 * 8)
+
+/*
+ * Preset before every instruction.  The address registers are window
+ * offsets in 16/32-bit code and MMIO_VA + offset in 64-bit code.
+ */
+#define BX_OFF			0x100
+#define BP_OFF			0x200
+#define SI_OFF			0x300
+#define DI_OFF			0x380
+#define R10_OFF			0x500
+#define R12_OFF			0x600
+#define R13_VAL			0x10
+/* CF PF AF ZF SF OF IF, and bit 1: IF=1 per the Bochs caveat */
+#define FLAGS_PRESET		0xad7
+#define PRE_EAX			0xe5f60718
+#define PRE_ECX			0x89abcdef
+#define PRE_EDX			0x76543210
+#define PRE_RAX			0xa1b2c3d4e5f60718
+#define PRE_RCX			0x0123456789abcdef
+#define PRE_RDX			0xfedcba9876543210
+#define PRE_R8			0x8888888811111111
+#define PRE_R9			0x9999999922222222
+#define PRE_R11			0xbbbbbbbb44444444
+#define PRE_R14			0xeeeeeeee77777777
+#define PRE_R15			0xffffffff88888888
+
+/* Window offset of case @id's operand (each case has 0x20 bytes). */
+#define WOFF(id)		(0x400 + (id) * 0x20)
+
+/* Cases.  M = all modes unless the test table says otherwise. */
+#define C_MOV_R2M_B		1
+#define C_MOV_R2M_W		2
+#define C_MOV_R2M_L		3
+#define C_MOV_R2M_Q		4	/* 64 */
+#define C_MOV_M2R_B		5
+#define C_MOV_M2R_BH		6
+#define C_MOV_M2R_W		7
+#define C_MOV_M2R_L		8
+#define C_MOV_M2R_Q		9	/* 64 */
+#define C_MOV_I2M_B		10
+#define C_MOV_I2M_W		11
+#define C_MOV_I2M_L		12
+#define C_MOV_I2M_Q		13	/* 64 */
+#define C_MOFFS_A0		14
+#define C_MOFFS_A1		15
+#define C_MOFFS_A2		16
+#define C_MOFFS_A3		17
+#define C_MOFFS_A1_W		18
+#define C_MOFFS_A3_Q		19	/* 64 */
+#define C_MOFFS_A1_Q		20	/* 64 */
+#define C_MOFFS_ADSZ		21	/* 67 A1 */
+#define C_MOVZX_B		22
+#define C_MOVZX_W		23
+#define C_MOVSX_B		24
+#define C_MOVSX_W		25
+#define C_MOVZX_BW		26
+#define C_MOVSX_BQ		27	/* 64 */
+#define C_MOVSXD		28	/* 64 */
+#define C_MOVZX_WQ_R9		29	/* 64 */
+#define C_STOSB_REP		30
+#define C_STOSW_REP		31
+#define C_STOSL_REP		32
+#define C_STOSQ_REP		33	/* 64 */
+#define C_STOSL_DOWN		34
+#define C_STOSB		35
+#define C_MOVSB_RAM2MMIO	36
+#define C_MOVSL_MMIO2RAM	37
+#define C_MOVSW_MMIO2MMIO	38
+#define C_MOVSB_DOWN		39
+#define C_LODSL			40
+#define C_LODSB_REP		41
+#define C_STOS_ADSZ		42
+#define C_STOS_RCX0		43
+#define C_MOVSQ_RAM2MMIO	44	/* 64 */
+#define C_MOVS_FS		45	/* source through an FS override */
+#define C_DISP0			46	/* (reg), no displacement */
+#define C_DISP8_NEG		47	/* -8(reg): a negative disp8 */
+#define C_SIB_NOBASE		48	/* disp32(, index, scale) */
+#define C_DIRECT		49	/* ModRM absolute (not moffs) */
+#define C_ADD_R2M_L		50
+#define C_ADD_M2R_L		51
+#define C_ADD_I2M_B		52
+#define C_ADD_I2M_L		53
+#define C_ADD_I8_2M_L		54
+#define C_OR_R2M_B		55
+#define C_OR_M2R_W		56
+#define C_AND_M2R_L		57
+#define C_AND_I2M_W		58
+#define C_XOR_R2M_L		59
+#define C_XOR_I8_2M_B		60
+#define C_SUB_R2M_L		61
+#define C_SUB_M2R_BH		62
+#define C_ADC_R2M_L		63
+#define C_SBB_M2R_L		64
+#define C_CMP_R2M_L		65
+#define C_CMP_M2R_B		66
+#define C_CMP_I2M_L		67
+#define C_CMP_I8_2M_W		68
+#define C_TEST_R2M_L		69
+#define C_TEST_R2M_B		70
+#define C_TEST_I2M_B		71
+#define C_TEST_I2M_L		72
+#define C_LOCK_ADD		73
+#define C_ADD_R2M_Q		74	/* 64 */
+#define C_CMP_I2M_Q		75	/* 64 */
+#define C_OR_ZERO		76
+#define C_CMP_EQ		77	/* memory == ECX: ZF */
+#define C_SUB_BORROW		78	/* 1 - ECX: CF */
+#define C_ADD_OVERFLOW		79	/* 0x7fffffff + 1: OF */
+#define C_ADD_IW		80	/* imm16 by operand size */
+#define C_SBB_R2M_B		81
+#define C_ADC_I8_W		82
+#define C_MOV_R2M_CH		83	/* CH: register 5 without REX */
+#define C_XCHG_L		85
+#define C_XCHG_B		86
+#define C_XCHG_W		87
+#define C_XCHG_Q		88	/* 64 */
+#define C_ADSZ_MOV		90	/* 67 */
+#define C_ADSZ_SIB		91
+#define C_SEG_FS		92
+#define C_SEG_GS		93
+#define C_SEG_ES		94
+#define C_SEG_DS_BP		95
+#define C_M16_BXSI		96	/* 16: [bx+si+disp] */
+#define C_M16_BPDI		97	/* 16: ds:[bp+di+disp] */
+#define C_REX_RB		100	/* 64 */
+#define C_REX_WRXB		101	/* 64 */
+#define C_REX_SIL		102	/* 64 */
+#define C_REX_R8B		103	/* 64 */
+#define C_REX_SUB_R15		104	/* 64 */
+#define C_RIP_REL		105	/* 64 */
+#define C_STOS_RAM2MMIO		110	/* 64: a REP STOS running into the window */
+#define C_STOS_MMIO2RAM		111	/* 64: ... and out of it */
+/* Instructions vtx's emulator does not handle (KVM does) */
+#define C_U_INC			120
+#define C_U_NOT			121
+#define C_U_NEG			122
+#define C_U_XADD		123
+#define C_U_BTS			124
+#define C_U_SETE		125
+#define C_U_CMPSB		126
+#define C_U_SPLIT		127	/* a 4-byte write across two MMIO pages */
+#define C_U_DEC_Q		128	/* 64 */
+#define C_MAX			129
+
+/* Case operands that need particular bytes (set by the host) */
+#define SPLIT_OFF		0x1ffe
+
+#endif /* VTX_MEMORY_MMIO_H */

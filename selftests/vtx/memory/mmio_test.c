@@ -1,0 +1,1004 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO: KVM_EXIT_MMIO for guest accesses outside every memslot, in real
+ * mode, 32-bit protected mode and 64-bit long mode with paging.
+ *
+ * The instruction matrix (mmio.h, mmio_cases.inc): each case runs once on
+ * MMIO and once on a RAM mirror holding the same bytes, so the CPU itself
+ * computes what the emulated instruction must produce.  The host checks:
+ *  - the MMIO exits of the first run, in order: address, length, direction
+ *    (one exit per element for REP string instructions, two for
+ *    read-modify-write instructions and for MOVS between two MMIO
+ *    addresses, as KVM does);
+ *  - the data: reads complete with what the host writes into
+ *    kvm_run.mmio.data, writes land in the device model; after both runs
+ *    the device (64 KiB byte array) must equal the mirror, and the RAM
+ *    scratch area written by MOVS must be the same;
+ *  - all general-purpose registers, RIP and the flags (CF PF AF ZF SF IF DF
+ *    OF) after both runs must be equal.
+ *
+ * vtx's emulator (module/emulate.c) handles MOV, MOVZX/MOVSX/MOVSXD, the
+ * ALU group, TEST, XCHG, MOVS, STOS and LODS.  The cases marked F_UNSUP
+ * (INC, NOT, NEG, XADD, BTS, SETcc, CMPS, and an access that crosses a
+ * page boundary) are emulated by KVM, while vtx reports
+ * KVM_EXIT_INTERNAL_ERROR / KVM_INTERNAL_ERROR_EMULATION with
+ * KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES and the instruction
+ * bytes -- a documented difference; the test asserts each driver's own
+ * behaviour and, on vtx, skips the instruction by setting RIP past it.
+ *
+ * matrix_self_check: a device byte made to differ from the mirror must be
+ * caught, so the comparison is not blind.
+ *
+ * exit_state_*: what KVM_GET_REGS shows while userspace handles an MMIO
+ * exit.  Reads: RIP at the instruction, its destination not yet written.
+ * Writes: KVM completes the instruction before it exits (x86.c,
+ * x86_emulate_instruction: only an MMIO *read* skips the writeback), so
+ * RIP is past it, the flags of an ADD are there, and each exit of a
+ * REP STOS shows RCX/RDI after that element.  (KVM's api.rst promises a
+ * consistent state only after the next KVM_RUN; the write side is what
+ * KVM does, asserted here as the reference.)  immediate_exit_completes_mmio:
+ * the documented way to get there without running the guest on.
+ *
+ * insn_across_page_boundary: the emulator fetches an instruction whose
+ * bytes straddle two pages.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "memory_test.h"
+#include "mmio.h"
+
+extern const uint8_t mmio_guest_16[], mmio_guest_16_end[];
+extern const uint8_t mmio_guest_32[], mmio_guest_32_end[];
+extern const uint8_t mmio_guest_64[], mmio_guest_64_end[];
+extern const uint8_t mmio_tab_16[], mmio_tab_end_16[];
+extern const uint8_t mmio_tab_32[], mmio_tab_end_32[];
+extern const uint8_t mmio_tab_64[], mmio_tab_end_64[];
+extern const uint8_t mmio_state_guest[], mmio_state_guest_end[],
+	ms_rd[], ms_rd_end[], ms_wr[], ms_wr_end[], ms_rmw[], ms_rmw_end[],
+	ms_st[], ms_st_end[], ms_halted[];
+
+#define M16		1
+#define M32		2
+#define M64		4
+#define MALL		(M16 | M32 | M64)
+
+#define F_UNSUP		1	/* vtx: KVM_INTERNAL_ERROR_EMULATION */
+#define F_ABS		2	/* exit offsets are window offsets */
+
+#define MAX_EX		8
+
+struct mex {
+	uint16_t off;		/* from WOFF(id), or absolute with F_ABS */
+	uint8_t len;
+	uint8_t write;
+};
+
+struct mcase {
+	int id;
+	const char *name;
+	unsigned int modes;
+	unsigned int flags;
+	struct mex ex[MAX_EX];	/* ends at len 0 */
+};
+
+#define R(l, o)		{ (o), (l), 0 }
+#define W(l, o)		{ (o), (l), 1 }
+
+static const struct mcase cases[] = {
+	{ C_MOV_R2M_B, "mov_r8_to_m", MALL, 0, { W(1, 0) } },
+	{ C_MOV_R2M_W, "mov_r16_to_m", MALL, 0, { W(2, 0) } },
+	{ C_MOV_R2M_L, "mov_r32_to_m", MALL, 0, { W(4, 0) } },
+	{ C_MOV_R2M_Q, "mov_r64_to_m", M64, 0, { W(8, 0) } },
+	{ C_MOV_R2M_CH, "mov_ch_to_m", MALL, 0, { W(1, 0) } },
+	{ C_MOV_M2R_B, "mov_m_to_dl", MALL, 0, { R(1, 0) } },
+	{ C_MOV_M2R_BH, "mov_m_to_dh", MALL, 0, { R(1, 0) } },
+	{ C_MOV_M2R_W, "mov_m_to_r16", MALL, 0, { R(2, 0) } },
+	{ C_MOV_M2R_L, "mov_m_to_r32", MALL, 0, { R(4, 0) } },
+	{ C_MOV_M2R_Q, "mov_m_to_r64", M64, 0, { R(8, 0) } },
+	{ C_MOV_I2M_B, "mov_imm8_to_m", MALL, 0, { W(1, 0) } },
+	{ C_MOV_I2M_W, "mov_imm16_to_m", MALL, 0, { W(2, 0) } },
+	{ C_MOV_I2M_L, "mov_imm32_to_m", MALL, 0, { W(4, 0) } },
+	{ C_MOV_I2M_Q, "mov_simm32_to_m64", M64, 0, { W(8, 0) } },
+	{ C_MOFFS_A0, "mov_moffs_a0", MALL, 0, { R(1, 0) } },
+	{ C_MOFFS_A1, "mov_moffs_a1_eax", MALL, 0, { R(4, 0) } },
+	{ C_MOFFS_A2, "mov_moffs_a2", MALL, 0, { W(1, 0) } },
+	{ C_MOFFS_A3, "mov_moffs_a3_eax", MALL, 0, { W(4, 0) } },
+	{ C_MOFFS_A1_W, "mov_moffs_a1_ax", MALL, 0, { R(2, 0) } },
+	{ C_MOFFS_A3_Q, "mov_moffs_a3_rax", M64, 0, { W(8, 0) } },
+	{ C_MOFFS_A1_Q, "mov_moffs_a1_rax", M64, 0, { R(8, 0) } },
+	/* 67 A1: in 16-bit code the operand stays 16 bits (AX) */
+	{ C_MOFFS_ADSZ, "mov_moffs_a1_addr_size", M16, 0, { R(2, 0) } },
+	{ C_MOFFS_ADSZ, "mov_moffs_a1_addr_size", M32 | M64, 0, { R(4, 0) } },
+	{ C_MOVZX_B, "movzx_m8", MALL, 0, { R(1, 0) } },
+	{ C_MOVZX_W, "movzx_m16", MALL, 0, { R(2, 0) } },
+	{ C_MOVSX_B, "movsx_m8", MALL, 0, { R(1, 0) } },
+	{ C_MOVSX_W, "movsx_m16", MALL, 0, { R(2, 0) } },
+	{ C_MOVZX_BW, "movzx_m8_to_r16", MALL, 0, { R(1, 0) } },
+	{ C_MOVSX_BQ, "movsx_m8_to_r64", M64, 0, { R(1, 0) } },
+	{ C_MOVSXD, "movsxd", M64, 0, { R(4, 0) } },
+	{ C_MOVZX_WQ_R9, "movzx_m16_to_r9", M64, 0, { R(2, 0) } },
+	{ C_STOSB_REP, "rep_stosb_5", MALL, 0,
+	  { W(1, 0), W(1, 1), W(1, 2), W(1, 3), W(1, 4) } },
+	{ C_STOSW_REP, "rep_stosw_3", MALL, 0, { W(2, 0), W(2, 2), W(2, 4) } },
+	{ C_STOSL_REP, "rep_stosl_3", MALL, 0, { W(4, 0), W(4, 4), W(4, 8) } },
+	{ C_STOSQ_REP, "rep_stosq_2", M64, 0, { W(8, 0), W(8, 8) } },
+	{ C_STOSL_DOWN, "rep_stosl_df1", MALL, 0, { W(4, 8), W(4, 4), W(4, 0) } },
+	{ C_STOSB, "stosb", MALL, 0, { W(1, 0) } },
+	{ C_MOVSB_RAM2MMIO, "rep_movsb_ram_to_mmio", MALL, 0,
+	  { W(1, 0), W(1, 1), W(1, 2), W(1, 3) } },
+	{ C_MOVSL_MMIO2RAM, "rep_movsl_mmio_to_ram", MALL, 0,
+	  { R(4, 0), R(4, 4), R(4, 8) } },
+	{ C_MOVSW_MMIO2MMIO, "rep_movsw_mmio_to_mmio", MALL, 0,
+	  { R(2, 0), W(2, 0x10), R(2, 2), W(2, 0x12) } },
+	{ C_MOVSB_DOWN, "rep_movsb_df1_ram_to_mmio", MALL, 0,
+	  { W(1, 2), W(1, 1), W(1, 0) } },
+	{ C_LODSL, "lodsl", MALL, 0, { R(4, 0) } },
+	{ C_LODSB_REP, "rep_lodsb_3", MALL, 0, { R(1, 0), R(1, 1), R(1, 2) } },
+	{ C_STOS_ADSZ, "rep_stosb_addr_size", MALL, 0, { W(1, 0), W(1, 1) } },
+	{ C_STOS_RCX0, "rep_stosb_count_0", MALL, 0, { } },
+	{ C_MOVSQ_RAM2MMIO, "rep_movsq_ram_to_mmio", M64, 0, { W(8, 0), W(8, 8) } },
+	{ C_MOVS_FS, "rep_movsb_fs_mmio_to_ram", MALL, 0, { R(1, 0), R(1, 1) } },
+	{ C_DISP0, "mov_no_disp", MALL, 0, { R(4, 0) } },
+	{ C_DISP8_NEG, "mov_negative_disp8", MALL, 0, { W(4, 0) } },
+	{ C_SIB_NOBASE, "mov_sib_no_base", MALL, 0, { R(4, 0) } },
+	{ C_DIRECT, "mov_modrm_absolute", MALL, 0, { R(4, 0) } },
+	{ C_M16_BXSI, "mov_bx_si_disp16", M16, 0, { R(2, 0) } },
+	{ C_M16_BPDI, "mov_ds_bp_di_disp16", M16, 0, { R(2, 0) } },
+	{ C_ADD_R2M_L, "add_r32_to_m", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_ADD_M2R_L, "add_m_to_r32", MALL, 0, { R(4, 0) } },
+	{ C_ADD_I2M_B, "add_imm8_to_m8", MALL, 0, { R(1, 0), W(1, 0) } },
+	{ C_ADD_I2M_L, "add_imm32_to_m32", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_ADD_I8_2M_L, "add_simm8_to_m32", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_OR_R2M_B, "or_r8_to_m", MALL, 0, { R(1, 0), W(1, 0) } },
+	{ C_OR_M2R_W, "or_m_to_r16", MALL, 0, { R(2, 0) } },
+	{ C_AND_M2R_L, "and_m_to_r32", MALL, 0, { R(4, 0) } },
+	{ C_AND_I2M_W, "and_imm16_to_m16", MALL, 0, { R(2, 0), W(2, 0) } },
+	{ C_XOR_R2M_L, "xor_r32_to_m", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_XOR_I8_2M_B, "xor_imm8_to_m8", MALL, 0, { R(1, 0), W(1, 0) } },
+	{ C_SUB_R2M_L, "sub_r32_from_m", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_SUB_M2R_BH, "sub_m_from_dh", MALL, 0, { R(1, 0) } },
+	{ C_ADC_R2M_L, "adc_r32_to_m", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_SBB_M2R_L, "sbb_m_from_r32", MALL, 0, { R(4, 0) } },
+	{ C_CMP_R2M_L, "cmp_m_r32", MALL, 0, { R(4, 0) } },
+	{ C_CMP_M2R_B, "cmp_al_m", MALL, 0, { R(1, 0) } },
+	{ C_CMP_I2M_L, "cmp_m32_imm32", MALL, 0, { R(4, 0) } },
+	{ C_CMP_I8_2M_W, "cmp_m16_simm8", MALL, 0, { R(2, 0) } },
+	{ C_TEST_R2M_L, "test_m_r32", MALL, 0, { R(4, 0) } },
+	{ C_TEST_R2M_B, "test_m_r8", MALL, 0, { R(1, 0) } },
+	{ C_TEST_I2M_B, "test_m8_imm8", MALL, 0, { R(1, 0) } },
+	{ C_TEST_I2M_L, "test_m32_imm32", MALL, 0, { R(4, 0) } },
+	{ C_LOCK_ADD, "lock_add", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_ADD_R2M_Q, "add_r64_to_m", M64, 0, { R(8, 0), W(8, 0) } },
+	{ C_CMP_I2M_Q, "cmp_m64_simm8", M64, 0, { R(8, 0) } },
+	{ C_OR_ZERO, "or_0_writes_back", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_CMP_EQ, "cmp_equal_zf", MALL, 0, { R(4, 0) } },
+	{ C_SUB_BORROW, "sub_borrow_cf", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_ADD_OVERFLOW, "add_overflow_of", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_ADD_IW, "add_imm16_opsize", MALL, 0, { R(2, 0), W(2, 0) } },
+	{ C_SBB_R2M_B, "sbb_r8_from_m", MALL, 0, { R(1, 0), W(1, 0) } },
+	{ C_ADC_I8_W, "adc_simm8_to_m16", MALL, 0, { R(2, 0), W(2, 0) } },
+	{ C_XCHG_L, "xchg_r32", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_XCHG_B, "xchg_r8", MALL, 0, { R(1, 0), W(1, 0) } },
+	{ C_XCHG_W, "xchg_r16", MALL, 0, { R(2, 0), W(2, 0) } },
+	{ C_XCHG_Q, "xchg_r11", M64, 0, { R(8, 0), W(8, 0) } },
+	{ C_ADSZ_MOV, "mov_addr_size", MALL, 0, { R(4, 0) } },
+	{ C_ADSZ_SIB, "mov_sib_index", MALL, 0, { R(2, 0) } },
+	{ C_SEG_FS, "mov_fs_override", MALL, 0, { R(4, 0) } },
+	{ C_SEG_GS, "mov_gs_override", MALL, 0, { W(4, 0) } },
+	{ C_SEG_ES, "mov_es_override", MALL, 0, { R(1, 0) } },
+	{ C_SEG_DS_BP, "mov_ds_override_bp", MALL, 0, { R(2, 0) } },
+	{ C_REX_RB, "rex_rb", M64, 0, { W(4, 0) } },
+	{ C_REX_WRXB, "rex_wrxb_sib", M64, 0, { R(8, 0) } },
+	{ C_REX_SIL, "rex_sil", M64, 0, { W(1, 0) } },
+	{ C_REX_R8B, "rex_r8b", M64, 0, { R(1, 0) } },
+	{ C_REX_SUB_R15, "rex_w_sub_r15", M64, 0, { R(8, 0), W(8, 0) } },
+	{ C_RIP_REL, "rip_relative", M64, 0, { R(4, 0) } },
+	{ C_STOS_RAM2MMIO, "rep_stosl_ram_into_mmio", M64, F_ABS,
+	  { W(4, 0), W(4, 4) } },
+	{ C_STOS_MMIO2RAM, "rep_stosl_mmio_into_ram", M64, F_ABS,
+	  { W(4, 0xfff8), W(4, 0xfffc) } },
+	{ C_U_INC, "inc_m32", MALL, F_UNSUP, { R(4, 0), W(4, 0) } },
+	{ C_U_NOT, "not_m16", MALL, F_UNSUP, { R(2, 0), W(2, 0) } },
+	{ C_U_NEG, "neg_m8", MALL, F_UNSUP, { R(1, 0), W(1, 0) } },
+	{ C_U_XADD, "xadd_m32", MALL, F_UNSUP, { R(4, 0), W(4, 0) } },
+	{ C_U_BTS, "bts_m32_imm8", MALL, F_UNSUP, { R(4, 0), W(4, 0) } },
+	{ C_U_SETE, "sete_m8", MALL, F_UNSUP, { W(1, 0) } },
+	{ C_U_CMPSB, "cmpsb", MALL, F_UNSUP, { R(1, 0), R(1, 8) } },
+	/* KVM splits an access at the page boundary: two exits */
+	{ C_U_SPLIT, "mov_m32_across_pages", MALL, F_UNSUP | F_ABS,
+	  { W(2, SPLIT_OFF), W(2, SPLIT_OFF + 2) } },
+	{ C_U_DEC_Q, "dec_m64", M64, F_UNSUP, { R(8, 0), W(8, 0) } },
+};
+
+#define NR_CASES	(sizeof(cases) / sizeof(cases[0]))
+
+/* Guest table entry (mmio_cases.inc, CASE) */
+struct tabent {
+	uint32_t id;
+	uint32_t ins;		/* GPA of the instruction */
+	uint32_t end;		/* GPA of the byte after it */
+};
+
+#define FLAGS_CMP	0xed5	/* CF PF AF ZF SF IF DF OF */
+
+static const struct mcase *find_case(int id, unsigned int mbit)
+{
+	size_t i;
+
+	for (i = 0; i < NR_CASES; i++)
+		if (cases[i].id == id && (cases[i].modes & mbit))
+			return &cases[i];
+	return NULL;
+}
+
+static unsigned int nr_ex(const struct mcase *c)
+{
+	unsigned int n = 0;
+
+	while (n < MAX_EX && c->ex[n].len)
+		n++;
+	return n;
+}
+
+static uint8_t win_pattern(unsigned int i)
+{
+	return (uint8_t)(i * 151 + 0x3d) ^ (uint8_t)(i >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/* The device's initial bytes (and the mirror's) */
+static void init_window(uint8_t *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < WIN_SIZE; i++)
+		w[i] = win_pattern(i);
+	/* values the sign/zero extension and flag cases need */
+	w[WOFF(C_MOVZX_B)] = 0xfe;
+	w[WOFF(C_MOVZX_W)] = 0x01;
+	w[WOFF(C_MOVZX_W) + 1] = 0x80;
+	w[WOFF(C_MOVSX_B)] = 0x9c;
+	w[WOFF(C_MOVSX_W)] = 0x34;
+	w[WOFF(C_MOVSX_W) + 1] = 0xf2;
+	w[WOFF(C_MOVSX_BQ)] = 0xa7;
+	put32(w + WOFF(C_MOVSXD), 0xc7654321);
+	put32(w + WOFF(C_CMP_EQ), (uint32_t)PRE_ECX);
+	put32(w + WOFF(C_SUB_BORROW), 1);
+	put32(w + WOFF(C_ADD_OVERFLOW), 0x7fffffff);
+}
+
+static void init_scratch(uint8_t *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < SCRATCH_SIZE; i++)
+		s[i] = (uint8_t)(0xc1 + i * 13);
+}
+
+/* A data segment descriptor: base, byte-granular limit 0xffff, 32-bit */
+static uint64_t data_desc(uint32_t base)
+{
+	return 0xffffull | ((uint64_t)(base & 0xffffff) << 16) |
+	       (0x3ull << 40) | (1ull << 44) | (1ull << 47) | (1ull << 54) |
+	       ((uint64_t)(base >> 24) << 56);
+}
+
+struct matrix {
+	struct vtx_vm *vm;
+	struct vtx_vcpu *vcpu;
+	uint8_t *lo;		/* slot 0 */
+	uint8_t dev[WIN_SIZE];	/* the device */
+	const uint8_t *blob;
+	const struct tabent *tab;
+	size_t ntab;
+	bool is_vtx;
+};
+
+static void matrix_setup(struct __test_metadata *_metadata, struct matrix *m,
+			 enum vtx_mode mode)
+{
+	const uint8_t *blob, *end;
+	struct kvm_sregs sregs;
+	size_t len;
+
+	switch (mode) {
+	case VTX_MODE_REAL:
+		blob = mmio_guest_16, end = mmio_guest_16_end;
+		m->tab = (const void *)mmio_tab_16;
+		m->ntab = (mmio_tab_end_16 - mmio_tab_16) / sizeof(struct tabent);
+		break;
+	case VTX_MODE_PROT32:
+		blob = mmio_guest_32, end = mmio_guest_32_end;
+		m->tab = (const void *)mmio_tab_32;
+		m->ntab = (mmio_tab_end_32 - mmio_tab_32) / sizeof(struct tabent);
+		break;
+	default:
+		blob = mmio_guest_64, end = mmio_guest_64_end;
+		m->tab = (const void *)mmio_tab_64;
+		m->ntab = (mmio_tab_end_64 - mmio_tab_64) / sizeof(struct tabent);
+		break;
+	}
+	m->blob = blob;
+	m->vm = vtx_vm_create();
+	m->is_vtx = vtx_is_vtx(m->vm->dev_fd);
+	m->lo = vtx_vm_add_mem(m->vm, 0, 0, RAM_LO_SIZE);
+	vtx_vm_add_mem(m->vm, 1, RAM_HI_GPA, RAM_HI_SIZE);
+	m->vcpu = vtx_vcpu_add(m->vm, 0);
+	len = end - blob;
+	ASSERT_LE(VTX_CODE_GPA + len, PT_MMIO_GPA);
+	memcpy(m->lo + VTX_CODE_GPA, blob, len);
+	vtx_setup_mode(m->vcpu, mode, VTX_CODE_GPA);
+
+	if (mode == VTX_MODE_PROT32) {
+		uint64_t *gdt = (uint64_t *)(m->lo + VTX_GDT_GPA);
+
+		gdt[MMIO_SEL >> 3] = data_desc(MMIO_GPA);
+		gdt[MIRROR_SEL >> 3] = data_desc(MIRROR_GPA);
+		vtx_get_sregs(m->vcpu, &sregs);
+		sregs.gdt.limit = MMIO_GDT_ENTRIES * 8 - 1;
+		vtx_set_sregs(m->vcpu, &sregs);
+	} else if (mode == VTX_MODE_LONG64) {
+		uint64_t *pd = (uint64_t *)(m->lo + VTX_PD_GPA);
+		uint64_t *ptm = (uint64_t *)(m->lo + PT_MMIO_GPA);
+		uint64_t *ptr = (uint64_t *)(m->lo + PT_MIRROR_GPA);
+		unsigned int i;
+
+		memset(ptm, 0, VTX_PAGE_SIZE);
+		memset(ptr, 0, VTX_PAGE_SIZE);
+		for (i = 0; i < WIN_SIZE / VTX_PAGE_SIZE; i++) {
+			ptm[i] = (MMIO_GPA + i * VTX_PAGE_SIZE) | 3;
+			ptr[i] = (MIRROR_GPA + i * VTX_PAGE_SIZE) | 3;
+		}
+		ptm[i] = XRAM_GPA | 3;
+		ptr[i] = XRAM_GPA | 3;
+		pd[(MMIO_VA >> 21) & 511] = PT_MMIO_GPA | 3;
+		vtx_get_sregs(m->vcpu, &sregs);
+		sregs.fs.base = MMIO_VA;
+		sregs.gs.base = MMIO_VA;
+		vtx_set_sregs(m->vcpu, &sregs);
+	}
+	init_window(m->dev);
+	memcpy(m->lo + MIRROR_GPA, m->dev, WIN_SIZE);
+	init_scratch(m->lo + SCRATCH_GPA);
+}
+
+static const struct tabent *find_tab(const struct matrix *m, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < m->ntab; i++)
+		if (m->tab[i].id == id)
+			return &m->tab[i];
+	return NULL;
+}
+
+static const char *const reg_names[] = {
+	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+};
+
+/* Compare two snapshots; log and count the differences. */
+static int compare_regs(const struct kvm_regs *a, const struct kvm_regs *b,
+			const char *what)
+{
+	const uint64_t *pa = (const uint64_t *)a, *pb = (const uint64_t *)b;
+	unsigned int i;
+	int bad = 0;
+
+	/* struct kvm_regs: rax..r15, rip, rflags in this order */
+	for (i = 0; i < 17; i++) {
+		if (pa[i] != pb[i]) {
+			LOG("  %s: %s is %#llx on MMIO, %#llx on RAM", what,
+			    reg_names[i], (unsigned long long)pa[i],
+			    (unsigned long long)pb[i]);
+			bad++;
+		}
+	}
+	if ((a->rflags & FLAGS_CMP) != (b->rflags & FLAGS_CMP)) {
+		LOG("  %s: rflags %#llx on MMIO, %#llx on RAM (compared %#x)",
+		    what, a->rflags, b->rflags, FLAGS_CMP);
+		bad++;
+	}
+	return bad;
+}
+
+static void log_insn(const char *what, const uint8_t *p, unsigned int n)
+{
+	char buf[64];
+	unsigned int i;
+
+	buf[0] = 0;
+	for (i = 0; i < n && i < 15; i++)
+		snprintf(buf + 3 * i, sizeof(buf) - 3 * i, " %02x", p[i]);
+	LOG("  %s:%s", what, buf);
+}
+
+/*
+ * vtx and an instruction its emulator refuses: check the emulation
+ * failure exit and its bytes, then skip the instruction.  Returns the
+ * number of problems.
+ */
+static int check_emulation_failure(struct matrix *m, const struct tabent *t)
+{
+	struct kvm_run *run = m->vcpu->run;
+	const uint8_t *insn = m->blob + (t->ins - VTX_CODE_GPA);
+	unsigned int len = t->end - t->ins;
+	struct kvm_regs regs;
+	int bad = 0;
+
+	if (run->emulation_failure.suberror != KVM_INTERNAL_ERROR_EMULATION) {
+		LOG("  suberror %u, expected KVM_INTERNAL_ERROR_EMULATION",
+		    run->emulation_failure.suberror);
+		bad++;
+	}
+	if (run->emulation_failure.ndata < 3 ||
+	    !(run->emulation_failure.flags &
+	      KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+		LOG("  ndata %u flags %#llx: no instruction bytes",
+		    run->emulation_failure.ndata,
+		    (unsigned long long)run->emulation_failure.flags);
+		bad++;
+	} else if (run->emulation_failure.insn_size < len ||
+		   run->emulation_failure.insn_size > 15 ||
+		   memcmp(run->emulation_failure.insn_bytes, insn, len)) {
+		LOG("  insn_size %u, instruction is %u bytes",
+		    run->emulation_failure.insn_size, len);
+		log_insn("reported", run->emulation_failure.insn_bytes,
+			 run->emulation_failure.insn_size);
+		log_insn("expected", insn, len);
+		bad++;
+	}
+	vtx_get_regs(m->vcpu, &regs);
+	if (regs.rip != t->ins) {
+		LOG("  RIP %#llx at the failure, instruction at %#x",
+		    regs.rip, t->ins);
+		bad++;
+	}
+	regs.rip = t->end;
+	vtx_set_regs(m->vcpu, &regs);
+	return bad;
+}
+
+/* What a matrix run found */
+struct mstats {
+	unsigned int ncases;
+	unsigned int failed_cases;
+	bool failed[C_MAX];
+};
+
+/*
+ * Run the matrix of @mode.  @corrupt: case numbers (0-terminated) whose
+ * device byte is changed at the start of the case, so that the device and
+ * the mirror differ -- the self-check that the comparison catches a wrong
+ * value.
+ */
+static void run_matrix(struct __test_metadata *_metadata, enum vtx_mode mode,
+		       const int *corrupt, struct mstats *st)
+{
+	unsigned int mbit = mode == VTX_MODE_REAL ? M16 :
+			    mode == VTX_MODE_PROT32 ? M32 : M64;
+	static struct matrix mx;
+	struct matrix *m = &mx;
+	uint8_t scratch_a[SCRATCH_SIZE];
+	const struct mcase *c = NULL;
+	const struct tabent *t = NULL;
+	struct kvm_regs snap_a = { 0 }, regs = { 0 };
+	unsigned int phase = 0, nex = 0, want = 0, ncase = 0, nexpected = 0;
+	int bad = 0;
+	bool skipped = false;
+	struct kvm_run *run;
+	uint8_t *scratch, *mirror;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	memset(st, 0, sizeof(*st));
+	matrix_setup(_metadata, m, mode);
+	run = m->vcpu->run;
+	scratch = m->lo + SCRATCH_GPA;
+	mirror = m->lo + MIRROR_GPA;
+	for (i = 0; i < NR_CASES; i++)
+		nexpected += !!(cases[i].modes & mbit);
+	LOG("%s on %s: %zu cases in the guest, %u in the table",
+	    vtx_mode_str(mode), m->is_vtx ? "vtx" : "kvm", m->ntab, nexpected);
+	ASSERT_EQ(nexpected, m->ntab);
+
+	for (;;) {
+		long r = __vtx_run(m->vcpu);
+
+		ASSERT_EQ(0, r) {
+			LOG("KVM_RUN: %s, case %d phase %u", strerror((int)-r),
+			    c ? c->id : -1, phase);
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			ASSERT_EQ(KVM_EXIT_IO_OUT, run->io.direction);
+			if (run->io.port == MMIO_PORT_CASE) {
+				uint32_t id;
+
+				ASSERT_EQ(0, phase);
+				memcpy(&id, vtx_io_data(m->vcpu), 4);
+				c = find_case(id, mbit);
+				t = find_tab(m, id);
+				ASSERT_TRUE(c && t) {
+					LOG("case %u: not in the host's table", id);
+				}
+				ASSERT_EQ(t, &m->tab[ncase]);
+				ncase++;
+				phase = 1;
+				nex = 0;
+				bad = 0;
+				skipped = false;
+				want = nr_ex(c);
+				for (i = 0; corrupt && corrupt[i]; i++)
+					if (corrupt[i] == c->id)
+						m->dev[WOFF(c->id)] ^= 0x40;
+				break;
+			}
+			if (run->io.port == MMIO_PORT_FLAGS) {
+				uint32_t fl;
+
+				/* after SNAP A (phase 2) or SNAP B (phase 0) */
+				memcpy(&fl, vtx_io_data(m->vcpu), 4);
+				if ((fl & FLAGS_CMP) != ((phase ? snap_a.rflags :
+							 regs.rflags) & FLAGS_CMP)) {
+					LOG("  the guest's PUSHF %#x, KVM_GET_REGS rflags %#llx",
+					    fl, phase ? snap_a.rflags : regs.rflags);
+					if (phase) {
+						bad++;
+					} else {
+						/* the case was already counted */
+						st->failed_cases += !st->failed[c->id];
+						st->failed[c->id] = true;
+					}
+				}
+				break;
+			}
+			ASSERT_EQ(MMIO_PORT_SNAP, run->io.port);
+			if (phase == 1) {
+				/* end of the MMIO run */
+				if (!skipped && nex != want) {
+					LOG("  %u MMIO exits, expected %u", nex, want);
+					bad++;
+				}
+				vtx_get_regs(m->vcpu, &snap_a);
+				memcpy(scratch_a, scratch, SCRATCH_SIZE);
+				init_scratch(scratch);
+				phase = 2;
+				break;
+			}
+			ASSERT_EQ(2, phase);
+			vtx_get_regs(m->vcpu, &regs);
+			if (!skipped) {
+				bad += compare_regs(&snap_a, &regs, c->name);
+				if (memcmp(scratch_a, scratch, SCRATCH_SIZE)) {
+					LOG("  the RAM written by the two runs differs");
+					bad++;
+				}
+				for (i = 0; i < WIN_SIZE; i++)
+					if (m->dev[i] != mirror[i])
+						break;
+				if (i < WIN_SIZE) {
+					LOG("  device byte %#zx is %#x, RAM mirror %#x",
+					    i, m->dev[i], mirror[i]);
+					bad++;
+				}
+			}
+			/* the next case starts from equal bytes */
+			memcpy(m->dev, mirror, WIN_SIZE);
+			init_scratch(scratch);
+			LOG("%s %s case %d %s: %u MMIO exit(s)%s",
+			    bad ? "FAIL" : "ok", vtx_mode_str(mode), c->id,
+			    c->name, nex,
+			    skipped ? ", emulation failure (vtx: expected)" : "");
+			if (bad) {
+				st->failed_cases++;
+				st->failed[c->id] = true;
+			}
+			phase = 0;
+			break;
+		case KVM_EXIT_MMIO: {
+			uint64_t off = run->mmio.phys_addr - MMIO_GPA;
+			const struct mex *e = nex < want ? &c->ex[nex] : NULL;
+
+			ASSERT_EQ(1, phase) {
+				LOG("MMIO exit at %#llx outside a case's MMIO run",
+				    run->mmio.phys_addr);
+			}
+			if (e) {
+				uint64_t eoff = (c->flags & F_ABS) ? e->off :
+						WOFF(c->id) + e->off;
+
+				if (off != eoff || run->mmio.len != e->len ||
+				    run->mmio.is_write != e->write) {
+					LOG("  exit %u: %s %u at +%#llx, expected %s %u at +%#llx",
+					    nex, run->mmio.is_write ? "write" : "read",
+					    run->mmio.len, (unsigned long long)off,
+					    e->write ? "write" : "read", e->len,
+					    (unsigned long long)eoff);
+					bad++;
+				}
+			} else {
+				LOG("  exit %u: %s %u at +%#llx, none expected",
+				    nex, run->mmio.is_write ? "write" : "read",
+				    run->mmio.len, (unsigned long long)off);
+				bad++;
+			}
+			if (c->flags & F_UNSUP && m->is_vtx) {
+				LOG("  vtx emulated it: the test expects KVM_INTERNAL_ERROR_EMULATION");
+				bad++;
+			}
+			nex++;
+			if (run->mmio.len < 1 || run->mmio.len > 8 ||
+			    off + run->mmio.len > WIN_SIZE) {
+				LOG("  MMIO outside the device");
+				bad++;
+				memset(run->mmio.data, 0, 8);
+				break;
+			}
+			if (run->mmio.is_write)
+				memcpy(m->dev + off, run->mmio.data, run->mmio.len);
+			else
+				memcpy(run->mmio.data, m->dev + off, run->mmio.len);
+			break;
+		}
+		case KVM_EXIT_INTERNAL_ERROR:
+			ASSERT_EQ(1, phase) {
+				LOG("internal error %u outside an MMIO run",
+				    run->internal.suberror);
+			}
+			if (!m->is_vtx || !(c->flags & F_UNSUP) || nex) {
+				LOG("  KVM_EXIT_INTERNAL_ERROR suberror %u after %u MMIO exit(s): not expected",
+				    run->internal.suberror, nex);
+				bad++;
+			}
+			bad += check_emulation_failure(m, t);
+			skipped = true;
+			break;
+		case KVM_EXIT_HLT:
+			ASSERT_EQ(0, phase);
+			ASSERT_EQ(m->ntab, ncase);
+			st->ncases = ncase;
+			LOG("%s: %u cases, %u failed", vtx_mode_str(mode), ncase,
+			    st->failed_cases);
+			vtx_vcpu_free(m->vcpu);
+			vtx_vm_free(m->vm);
+			return;
+		default:
+			ASSERT_TRUE(false) {
+				LOG("unexpected exit %s (%u) in case %d phase %u",
+				    vtx_exit_reason_str(run->exit_reason),
+				    run->exit_reason, c ? c->id : -1, phase);
+			}
+		}
+	}
+}
+
+TEST(matrix_real_mode)
+{
+	struct mstats st;
+
+	run_matrix(_metadata, VTX_MODE_REAL, NULL, &st);
+	EXPECT_EQ(0, st.failed_cases);
+}
+
+TEST(matrix_protected_mode_32)
+{
+	struct mstats st;
+
+	run_matrix(_metadata, VTX_MODE_PROT32, NULL, &st);
+	EXPECT_EQ(0, st.failed_cases);
+}
+
+TEST(matrix_long_mode_64)
+{
+	struct mstats st;
+
+	run_matrix(_metadata, VTX_MODE_LONG64, NULL, &st);
+	EXPECT_EQ(0, st.failed_cases);
+}
+
+/*
+ * The checker itself: a device that answers a read with another value
+ * than the mirror holds (MOV to a register) or that starts a
+ * read-modify-write from another value (ADD to memory) must make exactly
+ * those cases fail.
+ */
+TEST(matrix_self_check)
+{
+	static const int corrupt[] = { C_MOV_M2R_L, C_ADD_R2M_L, 0 };
+	struct mstats st;
+	unsigned int id;
+
+	run_matrix(_metadata, VTX_MODE_LONG64, corrupt, &st);
+	EXPECT_EQ(2, st.failed_cases);
+	for (id = 0; id < C_MAX; id++)
+		EXPECT_EQ(id == C_MOV_M2R_L || id == C_ADD_R2M_L, st.failed[id])
+			TH_LOG("case %u", id);
+}
+
+/* mmio_state_guest: the state at each exit */
+#define MS_BASE		(MMIO_GPA + 0x100)
+#define MS_NR_EXITS	7
+
+struct ms_exit {
+	uint32_t reason;
+	uint64_t addr;
+	uint32_t len;
+	uint8_t is_write;
+	uint64_t data;
+	struct kvm_regs regs;
+};
+
+static uint64_t ms_gpa(const uint8_t *sym)
+{
+	return VTX_BLOB_GPA(mmio_state_guest, sym);
+}
+
+/* Run mmio_state_guest to its HLT, recording every exit. */
+static void run_state_guest(struct __test_metadata *_metadata,
+			    struct ms_exit *ex, struct kvm_regs *final)
+{
+	/* what the host answers to the two reads */
+	static const uint32_t read_data[] = { 0xcafe1234, 1 };
+	struct vtx_vcpu *vcpu;
+	struct vtx_vm *vm;
+	struct kvm_run *run;
+	unsigned int n = 0, nread = 0;
+
+	vm = vtx_vm_create();
+	vtx_vm_add_mem(vm, 0, 0, RAM_LO_SIZE);
+	vcpu = vtx_vcpu_add(vm, 0);
+	vtx_load_code(vm, VTX_CODE_GPA, mmio_state_guest, mmio_state_guest_end);
+	vtx_setup_mode(vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
+	run = vcpu->run;
+	for (;;) {
+		vtx_run(vcpu);
+		if (run->exit_reason == KVM_EXIT_HLT)
+			break;
+		ASSERT_EXIT(vcpu, KVM_EXIT_MMIO);
+		ASSERT_LT(n, MS_NR_EXITS);
+		ex[n].reason = run->exit_reason;
+		ex[n].addr = run->mmio.phys_addr;
+		ex[n].len = run->mmio.len;
+		ex[n].is_write = run->mmio.is_write;
+		ex[n].data = 0;
+		vtx_get_regs(vcpu, &ex[n].regs);
+		if (run->mmio.is_write) {
+			memcpy(&ex[n].data, run->mmio.data,
+			       run->mmio.len <= 8 ? run->mmio.len : 8);
+		} else {
+			ASSERT_LT(nread, 2);
+			memset(run->mmio.data, 0, 8);
+			memcpy(run->mmio.data, &read_data[nread++], 4);
+		}
+		n++;
+	}
+	ASSERT_EQ(MS_NR_EXITS, n);
+	vtx_get_regs(vcpu, final);
+	vtx_vcpu_free(vcpu);
+	vtx_vm_free(vm);
+}
+
+/* The accesses, and the state at the read exits: the same on both. */
+TEST(exit_state_read)
+{
+	static const struct { uint64_t addr; uint32_t len; uint8_t w; uint64_t data; }
+	want[MS_NR_EXITS] = {
+		{ MS_BASE, 4, 0, 0 },
+		{ MS_BASE + 8, 4, 1, 0x55667788 },
+		{ MS_BASE + 0x10, 4, 0, 0 },
+		{ MS_BASE + 0x10, 4, 1, 0x80000000 },
+		{ MS_BASE + 0x20, 1, 1, 0xab },
+		{ MS_BASE + 0x21, 1, 1, 0xab },
+		{ MS_BASE + 0x22, 1, 1, 0xab },
+	};
+	struct ms_exit ex[MS_NR_EXITS];
+	struct kvm_regs final;
+	unsigned int i;
+
+	run_state_guest(_metadata, ex, &final);
+	for (i = 0; i < MS_NR_EXITS; i++) {
+		EXPECT_EQ(want[i].addr, ex[i].addr) TH_LOG("exit %u", i);
+		EXPECT_EQ(want[i].len, ex[i].len) TH_LOG("exit %u", i);
+		EXPECT_EQ(want[i].w, ex[i].is_write) TH_LOG("exit %u", i);
+		if (want[i].w)
+			EXPECT_EQ(want[i].data, ex[i].data) TH_LOG("exit %u", i);
+	}
+	/* read exits: RIP at the instruction, the destination untouched */
+	EXPECT_EQ(ms_gpa(ms_rd), ex[0].regs.rip);
+	EXPECT_EQ(0x11, ex[0].regs.rax);
+	EXPECT_EQ(ms_gpa(ms_rmw), ex[2].regs.rip);
+	EXPECT_EQ(0xcafe1234, ex[2].regs.rax);	/* the first read completed */
+	/* the end */
+	EXPECT_EQ(ms_gpa(ms_halted), final.rip);
+	EXPECT_EQ(0xcafe12ab, final.rax);
+	EXPECT_EQ(0, final.rcx);
+	EXPECT_EQ(MS_BASE + 0x23, final.rdi);
+	/* 0x7fffffff + 1: OF SF AF PF, not ZF or CF */
+	EXPECT_EQ(0x894, final.rflags & 0x8d5) TH_LOG("rflags %#llx", final.rflags);
+}
+
+/*
+ * The state at the write exits.  KVM finishes an instruction whose MMIO
+ * access is a write before it exits to userspace: RIP is already past it,
+ * an ADD's flags are set, and REP STOS has advanced RDI and RCX for the
+ * element being written.  RIP stays on the REP instruction at every
+ * element's exit, the last one included: the emulator's restart path
+ * skips the RIP writeback and the guest executes the instruction once more
+ * with RCX = 0 (emulate.c, x86_emulate_insn).
+ */
+TEST(exit_state_write)
+{
+	struct ms_exit ex[MS_NR_EXITS];
+	struct kvm_regs final;
+	unsigned int k;
+
+	run_state_guest(_metadata, ex, &final);
+	EXPECT_EQ(ms_gpa(ms_wr_end), ex[1].regs.rip)
+		TH_LOG("MOV to MMIO: RIP %#llx at the write exit, instruction at %#llx",
+		       ex[1].regs.rip, (unsigned long long)ms_gpa(ms_wr));
+	EXPECT_EQ(ms_gpa(ms_rmw_end), ex[3].regs.rip)
+		TH_LOG("ADD to MMIO: RIP %#llx at the write exit, instruction at %#llx",
+		       ex[3].regs.rip, (unsigned long long)ms_gpa(ms_rmw));
+	EXPECT_EQ(0x894, ex[3].regs.rflags & 0x8d5)
+		TH_LOG("ADD to MMIO: rflags %#llx at the write exit", ex[3].regs.rflags);
+	for (k = 1; k <= 3; k++) {
+		const struct kvm_regs *r = &ex[3 + k].regs;
+
+		EXPECT_EQ(3 - k, r->rcx) TH_LOG("REP STOSB exit %u", k);
+		EXPECT_EQ(MS_BASE + 0x20 + k, r->rdi) TH_LOG("REP STOSB exit %u", k);
+		EXPECT_EQ(ms_gpa(ms_st), r->rip)
+			TH_LOG("REP STOSB exit %u: RIP %#llx", k, r->rip);
+	}
+}
+
+/*
+ * KVM_RUN with immediate_exit set completes a pending MMIO access and
+ * returns EINTR before running the guest on (the way a VMM gets the state
+ * consistent before saving it, Documentation/virt/kvm/api.rst): RIP past
+ * the instruction, the data read in its register.  A read-modify-write
+ * whose read completes still has its write to do: that is an exit, not
+ * EINTR.
+ */
+TEST(immediate_exit_completes_mmio)
+{
+	struct vtx_vcpu *vcpu;
+	struct kvm_regs regs;
+	struct vtx_vm *vm;
+	struct kvm_run *run;
+	uint32_t v = 0xcafe1234;
+
+	vm = vtx_vm_create();
+	vtx_vm_add_mem(vm, 0, 0, RAM_LO_SIZE);
+	vcpu = vtx_vcpu_add(vm, 0);
+	vtx_load_code(vm, VTX_CODE_GPA, mmio_state_guest, mmio_state_guest_end);
+	vtx_setup_mode(vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
+	run = vcpu->run;
+
+	/* read */
+	vtx_run(vcpu);
+	ASSERT_EXIT(vcpu, KVM_EXIT_MMIO);
+	ASSERT_EQ(0, run->mmio.is_write);
+	memcpy(run->mmio.data, &v, 4);
+	run->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, __vtx_run(vcpu));
+	vtx_get_regs(vcpu, &regs);
+	EXPECT_EQ(ms_gpa(ms_rd_end), regs.rip);
+	EXPECT_EQ(0xcafe1234, regs.rax);
+	/* nothing pending: EINTR again, nothing changes */
+	EXPECT_EQ(-EINTR, __vtx_run(vcpu));
+	vtx_get_regs(vcpu, &regs);
+	EXPECT_EQ(ms_gpa(ms_rd_end), regs.rip);
+
+	/* write */
+	run->immediate_exit = 0;
+	vtx_run(vcpu);
+	ASSERT_EXIT(vcpu, KVM_EXIT_MMIO);
+	ASSERT_EQ(1, run->mmio.is_write);
+	run->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, __vtx_run(vcpu));
+	vtx_get_regs(vcpu, &regs);
+	EXPECT_EQ(ms_gpa(ms_wr_end), regs.rip);
+
+	/* read-modify-write: the read completes into the write's exit */
+	run->immediate_exit = 0;
+	vtx_run(vcpu);
+	ASSERT_EXIT(vcpu, KVM_EXIT_MMIO);
+	ASSERT_EQ(0, run->mmio.is_write);
+	v = 1;
+	memcpy(run->mmio.data, &v, 4);
+	run->immediate_exit = 1;
+	ASSERT_EQ(0, __vtx_run(vcpu));
+	ASSERT_EXIT(vcpu, KVM_EXIT_MMIO);
+	EXPECT_EQ(1, run->mmio.is_write);
+	EXPECT_EQ(MS_BASE + 0x10, run->mmio.phys_addr);
+	memcpy(&v, run->mmio.data, 4);
+	EXPECT_EQ(0x80000000, v);
+	EXPECT_EQ(-EINTR, __vtx_run(vcpu));
+	vtx_get_regs(vcpu, &regs);
+	EXPECT_EQ(ms_gpa(ms_rmw_end), regs.rip);
+	EXPECT_EQ(0x894, regs.rflags & 0x8d5) TH_LOG("rflags %#llx", regs.rflags);
+
+	/* and on to the end */
+	run->immediate_exit = 0;
+	vtx_run(vcpu);
+	ASSERT_EXIT(vcpu, KVM_EXIT_MMIO);
+	vtx_run(vcpu);
+	vtx_run(vcpu);
+	vtx_run(vcpu);
+	ASSERT_EXIT(vcpu, KVM_EXIT_HLT);
+	vtx_vcpu_free(vcpu);
+	vtx_vm_free(vm);
+}
+
+extern const uint8_t xpage_guest[], xpage_guest_end[];
+
+/*
+ * An instruction that touches MMIO and whose own bytes straddle two pages:
+ * the emulator must fetch it across the boundary.
+ */
+#define XP_WRITE_GPA	0x8ffd		/* 3 bytes, then 3 on the next page */
+#define XP_READ_GPA	0x9ffe		/* 2 + 4 */
+
+TEST(insn_across_page_boundary)
+{
+	static const uint8_t wr[] = { 0x89, 0x8b, 0x00, 0x01, 0x00, 0x00 };	/* mov %ecx, 0x100(%rbx) */
+	static const uint8_t rd[] = { 0x8b, 0x93, 0x04, 0x01, 0x00, 0x00 };	/* mov 0x104(%rbx), %edx */
+	struct vtx_vcpu *vcpu;
+	struct kvm_regs regs;
+	struct vtx_vm *vm;
+	struct kvm_run *run;
+	uint32_t v = 0xabcdef01, rel;
+	uint8_t *ram;
+
+	vm = vtx_vm_create();
+	ram = vtx_vm_add_mem(vm, 0, 0, RAM_LO_SIZE);
+	vcpu = vtx_vcpu_add(vm, 0);
+	run = vcpu->run;
+	vtx_load_code(vm, VTX_CODE_GPA, xpage_guest, xpage_guest_end);
+	memcpy(ram + XP_WRITE_GPA, wr, sizeof(wr));
+	ram[XP_WRITE_GPA + 6] = 0xe9;			/* jmp XP_READ_GPA */
+	rel = XP_READ_GPA - (XP_WRITE_GPA + 11);
+	memcpy(ram + XP_WRITE_GPA + 7, &rel, 4);
+	memcpy(ram + XP_READ_GPA, rd, sizeof(rd));
+	ram[XP_READ_GPA + 6] = 0xf4;			/* hlt */
+	vtx_setup_mode(vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
+	vtx_get_regs(vcpu, &regs);
+	regs.rax = XP_WRITE_GPA;
+	vtx_set_regs(vcpu, &regs);
+
+	vtx_run(vcpu);
+	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		TH_LOG("internal error, suberror %u", run->internal.suberror);
+	ASSERT_EXIT(vcpu, KVM_EXIT_MMIO);
+	EXPECT_EQ(MMIO_GPA + 0x300, run->mmio.phys_addr);
+	EXPECT_EQ(4, run->mmio.len);
+	EXPECT_EQ(1, run->mmio.is_write);
+	EXPECT_EQ(0, memcmp(run->mmio.data, &(uint32_t){ 0x12345678 }, 4));
+
+	vtx_run(vcpu);
+	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		TH_LOG("internal error, suberror %u", run->internal.suberror);
+	ASSERT_EXIT(vcpu, KVM_EXIT_MMIO);
+	EXPECT_EQ(MMIO_GPA + 0x304, run->mmio.phys_addr);
+	EXPECT_EQ(4, run->mmio.len);
+	EXPECT_EQ(0, run->mmio.is_write);
+	vtx_get_regs(vcpu, &regs);
+	EXPECT_EQ(XP_READ_GPA, regs.rip);
+	memcpy(run->mmio.data, &v, 4);
+
+	vtx_run(vcpu);
+	ASSERT_EXIT(vcpu, KVM_EXIT_HLT);
+	vtx_get_regs(vcpu, &regs);
+	EXPECT_EQ(XP_READ_GPA + 7, regs.rip);
+	EXPECT_EQ(0xabcdef01, regs.rdx);
+	vtx_vcpu_free(vcpu);
+	vtx_vm_free(vm);
+}
+
+VTX_TEST_MAIN
