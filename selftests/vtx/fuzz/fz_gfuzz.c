@@ -1,0 +1,1202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx-guest-fuzz: guests in real, 32-bit protected (PAE paging) and 64-bit
+ * long mode, at CPL 0 and CPL 3, execute random instructions: well-formed
+ * ones aimed at vtx's exit handlers and MMIO emulator (memory operands on
+ * RAM, ROM, MMIO holes and slot edges, port I/O, CPUID, MSRs, control and
+ * debug registers, XSETBV, VMX instructions, string instructions with REP)
+ * mixed with raw random bytes.
+ *
+ * Each iteration: the host writes a fresh code page (a read-only memslot,
+ * so the guest cannot rewrite it), random registers, the mode's state, and
+ * RFLAGS = IF | TF.  The guest single-steps: the #DB handler counts every
+ * instruction and stops the iteration at a step limit; any other exception
+ * or interrupt is reported through port FZ_REPORT_PORT.  The host answers
+ * I/O and MMIO exits with random data.  Every KVM_RUN result must be a
+ * defined exit or errno; the kernel log must stay clean.
+ *
+ * Bochs caveat: a nested guest spinning with IF = 0 hangs the whole test
+ * VM.  The guest can never clear IF for long here: CLI (0xfa), POPF (0x9d),
+ * IRET (0xcf) and LGDT/LIDT (0f 01 /2, /3) never appear in the code, all
+ * gates are trap gates, the handlers are short, TF bounds every stretch of
+ * execution, writable memory is not executable in the paging modes, and a
+ * host timer (SIGALRM) interrupts any KVM_RUN after 500 ms.
+ *
+ * Isolation: the host memory around every memslot (guard areas) holds a
+ * pattern, and a second VM's memory another; both are checked after every
+ * batch of iterations and at the end.
+ *
+ *   vtx-guest-fuzz [--device PATH] [--seed N] [--insns N] [--iters N]
+ *                  [--time SEC] [--mode real|prot32|long64|all]
+ *                  [--replay MODE:ITER] [--trace]
+ *
+ * --insns is the target number of guest instructions per mode (#DB steps).
+ * --replay runs one iteration of the given mode verbosely (seed needed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fz.h"
+
+static const char *dev_path;
+static uint64_t opt_seed = 1;
+static uint64_t opt_insns = 20000;	/* per mode */
+static uint64_t opt_iters = ~0ULL;	/* per mode */
+static double opt_time = 1e9;		/* per mode, seconds */
+static int opt_mode = -1;		/* all */
+static bool opt_trace;
+static long replay_iter = -1;
+static bool opt_avoid = true;
+
+/* --------------------------------------------------------- host memory */
+#define GUARD		0x10000UL
+/* [guard][low][guard][ram][guard][rom][guard][log][guard][ivt][guard] */
+#define OFF_LOW		GUARD
+#define OFF_RAM		(OFF_LOW + FZ_LOW_END + GUARD)
+#define OFF_ROM		(OFF_RAM + FZ_RAM_SIZE + GUARD)
+#define OFF_LOG		(OFF_ROM + FZ_ROM_SIZE + GUARD)
+#define OFF_IVT		(OFF_LOG + FZ_LOG_SIZE + GUARD)
+#define MEM_TOTAL	(OFF_IVT + PAGE_SIZE + GUARD)
+
+struct gvm {
+	enum fz_mode mode;
+	int dev, vm, vcpu;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem, *low, *ram, *rom, *logm, *ivt;
+	bool ram_mapped, ram_slot;
+};
+
+/* the isolation peer: a VM whose memory must never change */
+struct peer {
+	int vm;
+	uint8_t *mem;		/* [guard][1 MiB slot][guard] */
+};
+#define PEER_SIZE	(FZ_RAM_SIZE + 2 * GUARD)
+
+struct mstats {
+	uint64_t iters, steps, exits, reports, vec[256], limit, hlt;
+	uint64_t shutdown, internal, emul_fail, fail_entry, intr, efault;
+	uint64_t other_err, io, mmio, mmio_in_ram, odd, perturb;
+	double secs;
+};
+static struct mstats st[FZ_NR_MODES];
+static uint64_t n_anomalies, n_failures, n_isolation;
+
+static uint8_t guard_byte(uint64_t off)
+{
+	return 0xa5 ^ (uint8_t)(off * 7 + (off >> 8));
+}
+
+static void fill_guards(uint8_t *mem, uint64_t total, const uint64_t *offs,
+			const uint64_t *lens, int n)
+{
+	uint64_t o;
+	int i;
+
+	for (o = 0; o < total; o++)
+		mem[o] = guard_byte(o);
+	for (i = 0; i < n; i++)
+		memset(mem + offs[i], 0, lens[i]);
+}
+
+/* First offset whose guard pattern changed, or -1. */
+static long check_guards(const uint8_t *mem, uint64_t total,
+			 const uint64_t *offs, const uint64_t *lens, int n)
+{
+	uint64_t o;
+	int i;
+
+	for (o = 0; o < total; o++) {
+		bool in = false;
+
+		for (i = 0; i < n; i++)
+			if (o >= offs[i] && o < offs[i] + lens[i]) {
+				o = offs[i] + lens[i] - 1;
+				in = true;
+				break;
+			}
+		if (!in && mem[o] != guard_byte(o))
+			return o;
+	}
+	return -1;
+}
+
+static const uint64_t slot_offs[] = { OFF_LOW, OFF_RAM, OFF_ROM, OFF_LOG, OFF_IVT };
+static const uint64_t slot_lens[] = { FZ_LOW_END, FZ_RAM_SIZE, FZ_ROM_SIZE,
+				      FZ_LOG_SIZE, PAGE_SIZE };
+
+static long set_slot(int vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+		     uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region m = {
+		.slot = slot, .flags = flags, .guest_phys_addr = gpa,
+		.memory_size = size, .userspace_addr = (uintptr_t)hva,
+	};
+
+	return xioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)&m);
+}
+
+/* Filtered random bytes: nothing that can clear IF or reload IDTR/GDTR. */
+static void filter_code(uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == 0xfa || p[i] == 0x9d || p[i] == 0xcf)
+			p[i] = 0x90;
+		if (i + 2 < n && p[i] == 0x0f && p[i + 1] == 0x01 &&
+		    (p[i + 2] & 0xc0) != 0xc0 &&
+		    ((p[i + 2] & 0x38) == 0x10 || (p[i + 2] & 0x38) == 0x18))
+			p[i + 2] = 0xd0;	/* -> 0f 01 d0, XGETBV */
+	}
+}
+
+static void rnd_filtered(struct rng *r, uint8_t *p, size_t n)
+{
+	rnd_fill(r, p, n);
+	filter_code(p, n);
+}
+
+static int gvm_slots(struct gvm *g)
+{
+	long r = 0;
+
+	r |= set_slot(g->vm, 0, KVM_MEM_READONLY, 0, FZ_HDATA_GPA, g->low);
+	r |= set_slot(g->vm, 1, 0, FZ_HDATA_GPA, PAGE_SIZE,
+		      g->low + FZ_HDATA_GPA);
+	r |= set_slot(g->vm, 2, KVM_MEM_READONLY, FZ_CODE_GPA, FZ_CODE_SIZE,
+		      g->low + FZ_CODE_GPA);
+	r |= set_slot(g->vm, 3, 0, FZ_STACK_GPA, PAGE_SIZE,
+		      g->low + FZ_STACK_GPA);
+	r |= set_slot(g->vm, 4, KVM_MEM_READONLY, FZ_FILL_GPA,
+		      FZ_LOW_END - FZ_FILL_GPA, g->low + FZ_FILL_GPA);
+	r |= set_slot(g->vm, 5, 0, FZ_RAM_GPA, FZ_RAM_SIZE, g->ram);
+	r |= set_slot(g->vm, 6, KVM_MEM_READONLY, FZ_ROM_GPA, FZ_ROM_SIZE,
+		      g->rom);
+	r |= set_slot(g->vm, 7, KVM_MEM_LOG_DIRTY_PAGES, FZ_LOG_GPA,
+		      FZ_LOG_SIZE, g->logm);
+	r |= set_slot(g->vm, 8, KVM_MEM_READONLY, FZ_IVT_GPA, PAGE_SIZE,
+		      g->ivt);
+	g->ram_slot = true;
+	return r ? -1 : 0;
+}
+
+static int gvm_create(struct gvm *g, enum fz_mode mode, struct rng *r)
+{
+	long sz;
+
+	memset(g, 0, sizeof(*g));
+	g->mode = mode;
+	g->dev = fz_open_dev(dev_path);
+	if (g->dev < 0)
+		return -1;
+	g->vm = xioctl(g->dev, KVM_CREATE_VM, 0);
+	if (g->vm < 0)
+		return -1;
+	g->mem = mmap(NULL, MEM_TOTAL, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->mem == MAP_FAILED)
+		return -1;
+	fill_guards(g->mem, MEM_TOTAL, slot_offs, slot_lens, 5);
+	g->low = g->mem + OFF_LOW;
+	g->ram = g->mem + OFF_RAM;
+	g->rom = g->mem + OFF_ROM;
+	g->logm = g->mem + OFF_LOG;
+	g->ivt = g->mem + OFF_IVT;
+	g->ram_mapped = true;
+
+	fz_build_tables(g->low, g->ivt, true, false);
+	if (mode == FZ_PROT32)
+		fz_build_idt32(g->low);
+	switch (mode) {
+	case FZ_REAL:
+		memcpy(g->low + FZ_HCODE_GPA, fz_h16, fz_h16_end - fz_h16);
+		break;
+	case FZ_PROT32:
+		memcpy(g->low + FZ_HCODE_GPA, fz_h32, fz_h32_end - fz_h32);
+		break;
+	default:
+		memcpy(g->low + FZ_HCODE_GPA, fz_h64, fz_h64_end - fz_h64);
+		break;
+	}
+	rnd_filtered(r, g->ram, FZ_RAM_SIZE);
+	rnd_filtered(r, g->rom, FZ_ROM_SIZE);
+	rnd_filtered(r, g->logm, FZ_LOG_SIZE);
+	if (gvm_slots(g))
+		return -1;
+	g->vcpu = xioctl(g->vm, KVM_CREATE_VCPU, 0);
+	if (g->vcpu < 0)
+		return -1;
+	sz = xioctl(g->dev, KVM_GET_VCPU_MMAP_SIZE, 0);
+	g->run_size = sz > 0 ? sz : 2 * PAGE_SIZE;
+	g->run = mmap(NULL, g->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      g->vcpu, 0);
+	if (g->run == MAP_FAILED)
+		return -1;
+	/* CPUID: what the host supports, as a VMM would give it */
+	{
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 100 *
+					      sizeof(struct kvm_cpuid_entry2));
+
+		c->nent = 100;
+		if (!xioctl(g->dev, KVM_GET_SUPPORTED_CPUID, (unsigned long)c))
+			xioctl(g->vcpu, KVM_SET_CPUID2, (unsigned long)c);
+		free(c);
+	}
+	return 0;
+}
+
+static void gvm_destroy(struct gvm *g)
+{
+	if (g->run && g->run != MAP_FAILED)
+		munmap(g->run, g->run_size);
+	if (g->vcpu > 0)
+		close(g->vcpu);
+	if (g->vm > 0)
+		close(g->vm);
+	if (g->dev > 0)
+		close(g->dev);
+	if (g->mem && g->mem != MAP_FAILED)
+		munmap(g->mem, MEM_TOTAL);
+}
+
+/* ---------------------------------------------------------- generator */
+
+struct gen {
+	struct rng *r;
+	enum fz_mode mode;
+	int cpl;
+	uint8_t *p, *end;
+};
+
+static void emit(struct gen *g, const uint8_t *b, size_t n)
+{
+	if (g->p + n > g->end)
+		n = g->end - g->p;
+	memcpy(g->p, b, n);
+	g->p += n;
+}
+
+static void emit1(struct gen *g, uint8_t b)
+{
+	emit(g, &b, 1);
+}
+
+static void emit_imm(struct gen *g, uint64_t v, int bytes)
+{
+	emit(g, (uint8_t *)&v, bytes);
+}
+
+static const uint16_t ports[] = {
+	0x0, 0x20, 0x21, 0x40, 0x43, 0x60, 0x61, 0x64, 0x70, 0x71, 0x7e,
+	0x80, 0x92, 0xa0, 0xcf8, 0xcf9, 0xcfc, 0x3f8, 0x3fd, 0x402, 0x510,
+	0x511, 0x604, 0xb000, 0xf4, 0xffff,
+};
+
+static uint16_t rnd_port(struct rng *r)
+{
+	return chance(r, 3, 4) ? ports[rnd(r, ARRAY_SIZE(ports))] : rng_next(r);
+}
+
+/* A guest-physical (= linear, identity-mapped) address worth touching. */
+static uint64_t rnd_addr(struct rng *r)
+{
+	static const uint64_t edges[] = {
+		FZ_RAM_GPA, FZ_RAM_GPA + FZ_RAM_SIZE, FZ_ROM_GPA,
+		FZ_ROM_GPA + FZ_ROM_SIZE, FZ_LOG_GPA, FZ_LOG_GPA + FZ_LOG_SIZE,
+		FZ_LOW_END, FZ_CODE_GPA, FZ_STACK_GPA, FZ_HDATA_GPA,
+		0xa0000, 0xc0000, 0xf0000, 0x100000, 0xfec00000, 0xfee00000,
+		0xfed00000, 0xe0000000, 0xfffff000, 0xb8000,
+	};
+
+	switch (rnd(r, 10)) {
+	case 0:
+	case 1:
+		return FZ_RAM_GPA + rnd(r, FZ_RAM_SIZE);
+	case 2:
+		return FZ_ROM_GPA + rnd(r, FZ_ROM_SIZE);
+	case 3:
+		return FZ_LOG_GPA + rnd(r, FZ_LOG_SIZE);
+	case 4:
+	case 5:		/* MMIO holes */
+		return FZ_LOW_END + rnd(r, FZ_RAM_GPA - FZ_LOW_END);
+	case 6:
+		return edges[rnd(r, ARRAY_SIZE(edges))] - 8 + rnd(r, 16);
+	case 7:
+		return 0xfee00000 + rnd(r, 0x1000) * (chance(r, 1, 2) ? 1 : 0x100);
+	case 8:
+		return rng_next(r) & 0xffffffff;
+	default:
+		return rnd_interesting(r);
+	}
+}
+
+/* REX prefix (64-bit mode) for a register operand and a base register */
+static void emit_rex(struct gen *g, bool w, int reg, int base)
+{
+	uint8_t rex = 0x40 | (w ? 8 : 0) | (reg & 8 ? 4 : 0) | (base & 8 ? 1 : 0);
+
+	if (g->mode == FZ_LONG64 && (rex != 0x40 || chance(g->r, 1, 8)))
+		emit1(g, rex);
+}
+
+static const uint8_t seg_prefixes[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+
+/*
+ * "mov $addr, %base" then an instruction with opcode bytes @op (1-3
+ * bytes, the last one followed by ModRM) whose memory operand is (%base).
+ */
+static void emit_mem_insn(struct gen *g, const uint8_t *op, int oplen,
+			  int regfield, bool rexw_ok, int immbytes)
+{
+	int base, reg = regfield >= 0 ? regfield : rnd(g->r, 8);
+	bool w = rexw_ok && g->mode == FZ_LONG64 && chance(g->r, 1, 3);
+	bool addr16 = g->mode == FZ_REAL && chance(g->r, 1, 3);
+	uint64_t addr = rnd_addr(g->r);
+
+	if (g->mode == FZ_LONG64 && regfield < 0 && chance(g->r, 1, 4))
+		reg |= 8;
+	if (addr16) {
+		/* mov $off16, %bx/%si/%di; (%bx) = rm 7, (%si) 4, (%di) 5 */
+		static const int rm16[3] = { 7, 4, 5 }, r16[3] = { 3, 6, 7 };
+		int k = rnd(g->r, 3);
+
+		emit1(g, 0xb8 + r16[k]);
+		emit_imm(g, addr & 0xffff, 2);
+		if (chance(g->r, 1, 3))
+			emit1(g, seg_prefixes[rnd(g->r, 6)]);
+		if (chance(g->r, 1, 3))
+			emit1(g, 0x66);
+		emit(g, op, oplen);
+		emit1(g, (reg & 7) << 3 | rm16[k]);
+		emit_imm(g, rng_next(g->r), immbytes);
+		return;
+	}
+	do
+		base = rnd(g->r, g->mode == FZ_LONG64 ? 16 : 8);
+	while ((base & 7) == 4 || (base & 7) == 5);
+	/* mov $imm32, %base (zero-extends in 64-bit mode) */
+	if (g->mode == FZ_REAL)
+		emit1(g, 0x66);
+	if (g->mode == FZ_LONG64 && base >= 8)
+		emit1(g, 0x41);
+	emit1(g, 0xb8 + (base & 7));
+	emit_imm(g, addr, 4);
+	if (chance(g->r, 1, 4))
+		emit1(g, seg_prefixes[rnd(g->r, 6)]);
+	if (chance(g->r, 1, 4))
+		emit1(g, 0x66);
+	if (g->mode == FZ_REAL)
+		emit1(g, 0x67);		/* 32-bit addressing */
+	else if (g->mode == FZ_LONG64 && chance(g->r, 1, 8))
+		emit1(g, 0x67);
+	if (chance(g->r, 1, 16))
+		emit1(g, 0xf0);		/* LOCK */
+	emit_rex(g, w, reg, base);
+	emit(g, op, oplen);
+	emit1(g, (reg & 7) << 3 | (base & 7));
+	emit_imm(g, rng_next(g->r), immbytes);
+}
+
+static void emit_mov_reg_imm(struct gen *g, int reg, uint64_t v)
+{
+	if (g->mode == FZ_REAL)
+		emit1(g, 0x66);
+	emit1(g, 0xb8 + reg);
+	emit_imm(g, v, 4);
+}
+
+static void emit_string(struct gen *g)
+{
+	static const uint8_t ops[] = {
+		0xa4, 0xa5, 0xaa, 0xab, 0xac, 0xad, 0xa6, 0xa7, 0xae, 0xaf,
+		0x6c, 0x6d, 0x6e, 0x6f,
+	};
+	uint8_t op = ops[rnd(g->r, ARRAY_SIZE(ops))];
+
+	emit_mov_reg_imm(g, 1, chance(g->r, 1, 2) ? rnd(g->r, 4) :
+			 rnd(g->r, 300));			/* ECX */
+	emit_mov_reg_imm(g, 6, rnd_addr(g->r));			/* ESI */
+	emit_mov_reg_imm(g, 7, rnd_addr(g->r));			/* EDI */
+	emit_mov_reg_imm(g, 2, rnd_port(g->r));			/* EDX */
+	if (chance(g->r, 1, 4))
+		emit1(g, 0xfd);		/* STD */
+	if (chance(g->r, 1, 3))
+		emit1(g, seg_prefixes[rnd(g->r, 6)]);
+	if (chance(g->r, 2, 3))
+		emit1(g, chance(g->r, 4, 5) ? 0xf3 : 0xf2);
+	if (chance(g->r, 1, 4))
+		emit1(g, 0x66);
+	if (g->mode == FZ_REAL)
+		emit1(g, 0x67);
+	else if (chance(g->r, 1, 8))
+		emit1(g, 0x67);
+	if (g->mode == FZ_LONG64 && chance(g->r, 1, 4))
+		emit1(g, 0x48);
+	emit1(g, op);
+	if (chance(g->r, 1, 2))
+		emit1(g, 0xfc);		/* CLD */
+}
+
+static const uint32_t msrs[] = {
+	0x10, 0x1b, 0x3a, 0x8b, 0xfe, 0x174, 0x175, 0x176, 0x179, 0x1d9,
+	0x200, 0x201, 0x20f, 0x250, 0x258, 0x268, 0x277, 0x2ff, 0x48,
+	0xc0000080, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,
+	0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103, 0x4b564d00,
+	0x40000000, 0xdeadbeef, 0x6e0, 0x10a,
+};
+
+static void emit_template(struct gen *g)
+{
+	static const uint8_t alu[] = {
+		0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0a, 0x0b, 0x10, 0x11,
+		0x12, 0x13, 0x18, 0x19, 0x1a, 0x1b, 0x20, 0x21, 0x22, 0x23,
+		0x28, 0x29, 0x2a, 0x2b, 0x30, 0x31, 0x32, 0x33, 0x38, 0x39,
+		0x3a, 0x3b, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b,
+	};
+	uint8_t op[3];
+	uint64_t v;
+
+	switch (rnd(g->r, 40)) {
+	case 0: case 1: case 2: case 3: case 4: case 5:
+		op[0] = alu[rnd(g->r, ARRAY_SIZE(alu))];
+		emit_mem_insn(g, op, 1, -1, true, 0);
+		break;
+	case 6:
+		op[0] = 0x80 + rnd(g->r, 4);
+		if (op[0] == 0x82)
+			op[0] = 0x83;
+		emit_mem_insn(g, op, 1, rnd(g->r, 8), true,
+			      op[0] == 0x81 ? (g->mode == FZ_REAL ? 2 : 4) : 1);
+		break;
+	case 7:		/* MOV imm to memory, TEST imm */
+		op[0] = 0xc6 + rnd(g->r, 2);
+		if (chance(g->r, 1, 3))
+			op[0] += 0x30;	/* f6/f7 /0: TEST */
+		emit_mem_insn(g, op, 1, 0, true, (op[0] & 1) ?
+			      (g->mode == FZ_REAL ? 2 : 4) : 1);
+		break;
+	case 8:		/* MOVZX/MOVSX, MOVSXD */
+		op[0] = 0x0f;
+		op[1] = (uint8_t[]){ 0xb6, 0xb7, 0xbe, 0xbf }[rnd(g->r, 4)];
+		if (g->mode == FZ_LONG64 && chance(g->r, 1, 4))
+			emit_mem_insn(g, (uint8_t[]){ 0x63 }, 1, -1, true, 0);
+		else
+			emit_mem_insn(g, op, 2, -1, true, 0);
+		break;
+	case 9:		/* not emulated on MMIO: XADD, CMPXCHG, BT, SSE, FPU */
+		switch (rnd(g->r, 7)) {
+		case 0: op[0] = 0x0f; op[1] = 0xc1; break;
+		case 1: op[0] = 0x0f; op[1] = 0xb1; break;
+		case 2: op[0] = 0x0f; op[1] = 0xa3; break;
+		case 3: op[0] = 0x0f; op[1] = 0x10; break;
+		case 4: op[0] = 0x0f; op[1] = 0x28; break;
+		case 5: op[0] = 0x0f; op[1] = 0xae; break;	/* /r: fxsave.. */
+		default: op[0] = 0xd9; op[1] = 0; break;
+		}
+		emit_mem_insn(g, op, op[1] ? 2 : 1, op[0] == 0xd9 ? 0 :
+			      op[1] == 0xae ? rnd(g->r, 2) : -1, false, 0);
+		break;
+	case 10:	/* PUSH/POP/CALL/JMP through memory */
+		op[0] = chance(g->r, 3, 4) ? 0xff : 0x8f;
+		emit_mem_insn(g, op, 1, op[0] == 0x8f ? 0 :
+			      (uint8_t[]){ 2, 3, 4, 5, 6 }[rnd(g->r, 5)],
+			      false, 0);
+		break;
+	case 11:	/* moffs */
+		if (g->mode == FZ_REAL)
+			emit1(g, 0x67);
+		if (g->mode == FZ_LONG64 && chance(g->r, 1, 2))
+			emit1(g, 0x48);
+		emit1(g, 0xa0 + rnd(g->r, 4));
+		emit_imm(g, rnd_addr(g->r), g->mode == FZ_LONG64 ? 8 : 4);
+		break;
+	case 12: case 13: case 14:
+		emit_string(g);
+		break;
+	case 15: case 16: case 17:	/* IN/OUT */
+		emit_mov_reg_imm(g, 0, rng_next(g->r));
+		if (chance(g->r, 1, 2)) {
+			emit_mov_reg_imm(g, 2, rnd_port(g->r));
+			if (chance(g->r, 1, 3))
+				emit1(g, 0x66);
+			emit1(g, 0xec + rnd(g->r, 4));
+		} else {
+			if (chance(g->r, 1, 3))
+				emit1(g, 0x66);
+			emit1(g, 0xe4 + rnd(g->r, 4));
+			emit1(g, rnd_port(g->r));
+		}
+		break;
+	case 18:	/* CPUID */
+		v = chance(g->r, 3, 4) ? (uint64_t[]){ 0, 1, 4, 7, 0xb, 0xd,
+			0x1f, 0x40000000, 0x80000000, 0x80000001, 0x80000008,
+			0x8fffffff }[rnd(g->r, 12)] : rng_next(g->r);
+		emit_mov_reg_imm(g, 0, v);
+		emit_mov_reg_imm(g, 1, rnd(g->r, 4));
+		emit(g, (uint8_t[]){ 0x0f, 0xa2 }, 2);
+		break;
+	case 19: case 20:	/* RDMSR / WRMSR */
+		emit_mov_reg_imm(g, 1, msrs[rnd(g->r, ARRAY_SIZE(msrs))]);
+		emit_mov_reg_imm(g, 0, rnd_interesting(g->r));
+		emit_mov_reg_imm(g, 2, chance(g->r, 1, 2) ? 0 :
+				 rnd_interesting(g->r));
+		emit(g, (uint8_t[]){ 0x0f, chance(g->r, 1, 2) ? 0x32 : 0x30 }, 2);
+		break;
+	case 21: case 22: {	/* MOV to/from CR0, CR2, CR3, CR4, CR8 */
+		static const int crs[] = { 0, 0, 2, 3, 4, 4, 8 };
+		int cr = crs[rnd(g->r, ARRAY_SIZE(crs))], reg = rnd(g->r, 8);
+		uint64_t val;
+
+		if (reg == 4)
+			reg = 3;
+		switch (cr) {
+		case 0:
+			val = (g->mode == FZ_REAL ? 0x30 : 0x80010031) ^
+			      (1ULL << rnd(g->r, 32));
+			break;
+		case 4:
+			val = (g->mode == FZ_REAL ? 0 : 0x620) ^
+			      (1ULL << rnd(g->r, 24));
+			break;
+		case 8:
+			val = rnd(g->r, 20);
+			break;
+		default:
+			val = chance(g->r, 1, 2) ? FZ_PT_GPA : rnd_addr(g->r);
+		}
+		emit_mov_reg_imm(g, reg, val);
+		if (cr == 8) {
+			if (g->mode != FZ_LONG64)
+				break;
+			emit1(g, 0x44);
+		}
+		emit1(g, 0x0f);
+		emit1(g, chance(g->r, 2, 3) ? 0x22 : 0x20);
+		emit1(g, 0xc0 | (cr & 7) << 3 | reg);
+		break;
+	}
+	case 23: {	/* MOV DR */
+		int dr = rnd(g->r, 8), reg = rnd(g->r, 8);
+
+		if (reg == 4)
+			reg = 0;
+		emit_mov_reg_imm(g, reg, chance(g->r, 1, 2) ? rnd_interesting(g->r)
+				 : 0x400 | (1 << rnd(g->r, 16)));
+		emit1(g, 0x0f);
+		emit1(g, chance(g->r, 1, 2) ? 0x23 : 0x21);
+		emit1(g, 0xc0 | dr << 3 | reg);
+		break;
+	}
+	case 24:	/* XSETBV / XGETBV */
+		emit_mov_reg_imm(g, 1, chance(g->r, 7, 8) ? 0 : rnd(g->r, 4));
+		emit_mov_reg_imm(g, 0, (uint64_t[]){ 1, 3, 7, 5, 0x1f, 0xe7,
+				 0 }[rnd(g->r, 7)]);
+		emit_mov_reg_imm(g, 2, 0);
+		emit(g, (uint8_t[]){ 0x0f, 0x01, chance(g->r, 2, 3) ? 0xd1 :
+			 0xd0 }, 3);
+		break;
+	case 25: {	/* VMX and other exiting instructions */
+		static const uint8_t ins[][4] = {
+			{ 3, 0x0f, 0x01, 0xc1 },	/* VMCALL */
+			{ 3, 0x0f, 0x01, 0xc2 },	/* VMLAUNCH */
+			{ 3, 0x0f, 0x01, 0xc3 },	/* VMRESUME */
+			{ 3, 0x0f, 0x01, 0xc4 },	/* VMXOFF */
+			{ 3, 0x0f, 0x01, 0xc8 },	/* MONITOR */
+			{ 3, 0x0f, 0x01, 0xc9 },	/* MWAIT */
+			{ 3, 0x0f, 0x01, 0xf9 },	/* RDTSCP */
+			{ 2, 0x0f, 0x08 },		/* INVD */
+			{ 2, 0x0f, 0x09 },		/* WBINVD */
+			{ 2, 0x0f, 0x31 },		/* RDTSC */
+			{ 2, 0x0f, 0x33 },		/* RDPMC */
+			{ 2, 0x0f, 0x37 },		/* GETSEC */
+			{ 2, 0x0f, 0x06 },		/* CLTS */
+			{ 2, 0x0f, 0x0b },		/* UD2 */
+			{ 2, 0x0f, 0x05 },		/* SYSCALL */
+			{ 2, 0x0f, 0x34 },		/* SYSENTER */
+			{ 2, 0x0f, 0x07 },		/* SYSRET */
+			{ 1, 0xf4 },			/* HLT */
+			{ 2, 0xf3, 0x90 },		/* PAUSE */
+			{ 1, 0xcc },			/* INT3 */
+			{ 1, 0xf1 },			/* INT1 */
+			{ 1, 0xce },			/* INTO */
+			{ 1, 0xfb },			/* STI */
+			{ 3, 0x0f, 0x01, 0xf0 | 6 },	/* LMSW %si */
+		};
+		int k = rnd(g->r, ARRAY_SIZE(ins));
+
+		if (k == 0 || k == 23)	/* hypercall number / LMSW value */
+			emit_mov_reg_imm(g, k == 0 ? 0 : 6, rnd(g->r, 70));
+		emit(g, &ins[k][1], ins[k][0]);
+		break;
+	}
+	case 26:	/* INT n */
+		emit1(g, 0xcd);
+		emit1(g, rng_next(g->r));
+		break;
+	case 27:	/* VMPTRLD/VMCLEAR/INVLPG/INVEPT on memory */
+		switch (rnd(g->r, 4)) {
+		case 0: emit_mem_insn(g, (uint8_t[]){ 0x0f, 0xc7 }, 2, 6,
+				      false, 0); break;
+		case 1: emit_mem_insn(g, (uint8_t[]){ 0x0f, 0x01 }, 2, 7,
+				      false, 0); break;
+		case 2: emit1(g, 0x66);
+			emit_mem_insn(g, (uint8_t[]){ 0x0f, 0x38, 0x80 }, 3, 0,
+				      false, 0); break;
+		default: emit_mem_insn(g, (uint8_t[]){ 0x0f, 0xc7 }, 2, 1,
+				       false, 0); break;	/* CMPXCHG8B */
+		}
+		break;
+	default: {	/* raw random bytes */
+		uint8_t raw[16];
+		int n = 1 + rnd(g->r, 15);
+
+		rnd_fill(g->r, raw, n);
+		emit(g, raw, n);
+		break;
+	}
+	}
+}
+
+static void gen_code(struct rng *r, enum fz_mode mode, int cpl, uint8_t *code)
+{
+	struct gen g = { .r = r, .mode = mode, .cpl = cpl, .p = code,
+			 .end = code + FZ_CODE_SIZE - 16 };
+	size_t len = 32 + rnd(r, 600);
+
+	memset(code, 0xf4, FZ_CODE_SIZE);
+	while (g.p < code + len && g.p < g.end) {
+		if (chance(r, 1, 5)) {
+			uint8_t raw[24];
+			int n = 1 + rnd(r, 24);
+
+			rnd_fill(r, raw, n);
+			emit(&g, raw, n);
+		} else {
+			emit_template(&g);
+		}
+	}
+	filter_code(code, FZ_CODE_SIZE);
+}
+
+/* ------------------------------------------------------- one iteration */
+
+static void rnd_gprs(struct rng *r, struct kvm_regs *rg)
+{
+	uint64_t *p = (uint64_t *)rg;
+	int i;
+
+	for (i = 0; i < 16; i++)	/* rax..r15 in struct order */
+		p[i] = chance(r, 2, 3) ? rnd_addr(r) : rnd_interesting(r);
+}
+
+/* Is @gpa in a writable RAM slot (where KVM never reports MMIO)? */
+static bool in_ram_slot(struct gvm *g, uint64_t gpa)
+{
+	if (gpa >= FZ_RAM_GPA && gpa < FZ_RAM_GPA + FZ_RAM_SIZE)
+		return g->ram_slot;
+	return (gpa >= FZ_LOG_GPA && gpa < FZ_LOG_GPA + FZ_LOG_SIZE) ||
+	       (gpa >= FZ_HDATA_GPA && gpa < FZ_HDATA_GPA + PAGE_SIZE) ||
+	       (gpa >= FZ_STACK_GPA && gpa < FZ_STACK_GPA + PAGE_SIZE);
+}
+
+static void anomaly(struct gvm *g, uint64_t iter, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void anomaly(struct gvm *g, uint64_t iter, const char *fmt, ...)
+{
+	static uint64_t last_iter = ~0ULL;
+	static int last_mode = -1;
+	va_list ap;
+
+	/* once per iteration, 40 in all */
+	if (iter == last_iter && (int)g->mode == last_mode)
+		return;
+	last_iter = iter;
+	last_mode = g->mode;
+	if (n_anomalies++ >= 40)
+		return;
+	printf("# anomaly: mode %s iter %" PRIu64 ": ", fz_mode_names[g->mode],
+	       iter);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" (replay: vtx-guest-fuzz --device %s --seed 0x%" PRIx64
+	       " --replay %s:%" PRIu64 ")\n", dev_path, opt_seed,
+	       fz_mode_names[g->mode], iter);
+}
+
+/* Host-side changes between iterations: events, MSRs, memory, slots. */
+static void perturb(struct gvm *g, struct rng *r, struct mstats *m)
+{
+	m->perturb++;
+	switch (rnd(r, 10)) {
+	case 0: {
+		struct kvm_interrupt irq = { .irq = 32 + rnd(r, 224) };
+
+		xioctl(g->vcpu, KVM_INTERRUPT, (unsigned long)&irq);
+		break;
+	}
+	case 1:
+		xioctl(g->vcpu, KVM_NMI, 0);
+		break;
+	case 2: {
+		struct kvm_vcpu_events e;
+		static const uint8_t ec[] = { 8, 10, 11, 12, 13, 14, 17 };
+		uint8_t nr = rnd(r, 32);
+		size_t i;
+
+		if (xioctl(g->vcpu, KVM_GET_VCPU_EVENTS, (unsigned long)&e))
+			break;
+		if (nr == 2)
+			nr = 3;
+		e.exception.injected = 1;
+		e.exception.nr = nr;
+		e.exception.has_error_code = 0;
+		for (i = 0; i < sizeof(ec); i++)
+			if (ec[i] == nr && g->mode != FZ_REAL)
+				e.exception.has_error_code = 1;
+		e.exception.error_code = rnd(r, 0x8000);
+		e.flags = 0;
+		xioctl(g->vcpu, KVM_SET_VCPU_EVENTS, (unsigned long)&e);
+		break;
+	}
+	case 3: {
+		static const uint32_t safe[] = {
+			0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,
+			0xc0000102, 0x10, 0x277, 0x200, 0x2ff, 0x250,
+		};
+		struct { struct kvm_msrs h; struct kvm_msr_entry e[2]; } m2;
+		int i;
+
+		memset(&m2, 0, sizeof(m2));
+		m2.h.nmsrs = 2;
+		for (i = 0; i < 2; i++) {
+			m2.e[i].index = safe[rnd(r, ARRAY_SIZE(safe))];
+			m2.e[i].data = rnd_interesting(r);
+			if (opt_avoid && m2.e[i].index == 0xc0000084)
+				m2.e[i].data &= 0xffffffff;
+		}
+		xioctl(g->vcpu, KVM_SET_MSRS, (unsigned long)&m2);
+		break;
+	}
+	case 4:		/* the RAM slot goes away and comes back */
+		set_slot(g->vm, 5, 0, FZ_RAM_GPA, 0, g->ram);
+		if (chance(r, 3, 4))
+			set_slot(g->vm, 5, 0, FZ_RAM_GPA, FZ_RAM_SIZE, g->ram);
+		else
+			g->ram_slot = false;
+		break;
+	case 5:		/* fresh pages under the live RAM slot */
+		if (mmap(g->ram, FZ_RAM_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+		    MAP_FAILED)
+			rnd_filtered(r, g->ram, FZ_RAM_SIZE);
+		break;
+	case 6: {	/* dirty log of the logged slot */
+		static unsigned long bitmap[FZ_LOG_SIZE / PAGE_SIZE / 64 + 1];
+		struct kvm_dirty_log l = { .slot = 7, .dirty_bitmap = bitmap };
+
+		xioctl(g->vm, KVM_GET_DIRTY_LOG, (unsigned long)&l);
+		break;
+	}
+	case 7:		/* part of RAM zapped: zeros must be executable-safe */
+		madvise(g->ram + rnd(r, 16) * 0x10000, 0x10000, MADV_DONTNEED);
+		rnd_filtered(r, g->ram, 0x1000);
+		break;
+	case 8:		/* logging off and on again */
+		set_slot(g->vm, 7, 0, FZ_LOG_GPA, FZ_LOG_SIZE, g->logm);
+		set_slot(g->vm, 7, KVM_MEM_LOG_DIRTY_PAGES, FZ_LOG_GPA,
+			 FZ_LOG_SIZE, g->logm);
+		break;
+	default: {	/* XCR0 */
+		struct kvm_xcrs x;
+
+		memset(&x, 0, sizeof(x));
+		x.nr_xcrs = 1;
+		x.xcrs[0].value = (uint64_t[]){ 1, 3, 7 }[rnd(r, 3)];
+		xioctl(g->vcpu, KVM_SET_XCRS, (unsigned long)&x);
+		break;
+	}
+	}
+	if (!g->ram_slot && chance(r, 1, 2)) {
+		set_slot(g->vm, 5, 0, FZ_RAM_GPA, FZ_RAM_SIZE, g->ram);
+		g->ram_slot = true;
+	}
+}
+
+static void iteration(struct gvm *g, uint64_t iter)
+{
+	struct mstats *m = &st[g->mode];
+	struct rng r;
+	struct kvm_sregs sr;
+	struct kvm_regs rg;
+	uint64_t steps;
+	int cpl, e;
+	long ret;
+
+	rng_seed(&r, unit_seed(opt_seed, ((uint64_t)g->mode << 40) | iter));
+	cpl = g->mode != FZ_REAL && chance(&r, 1, 2) ? 3 : 0;
+	gen_code(&r, g->mode, cpl, g->low + FZ_CODE_GPA);
+	if (opt_trace) {
+		int i;
+
+		printf("# iter %" PRIu64 " mode %s cpl %d code:",
+		       iter, fz_mode_names[g->mode], cpl);
+		for (i = 0; i < 96; i++)
+			printf(" %02x", g->low[FZ_CODE_GPA + i]);
+		printf(" ...\n");
+	}
+	memset(g->low + FZ_HDATA_GPA, 0, 16);
+	((uint64_t *)(g->low + FZ_HDATA_GPA))[1] = 32 + rnd(&r, 480);
+	if (chance(&r, 1, 8))
+		rnd_filtered(&r, g->ram + rnd(&r, 256) * PAGE_SIZE, PAGE_SIZE);
+
+	fz_mode_sregs(&sr, g->mode, cpl);
+	if (g->mode == FZ_REAL && chance(&r, 1, 4)) {
+		/* plain real mode: 64 KiB data segments */
+		sr.ds.limit = sr.es.limit = 0xffff;
+		sr.ds.g = sr.es.g = 0;
+	}
+	xioctl(g->vcpu, KVM_SET_SREGS, (unsigned long)&sr);
+	memset(&rg, 0, sizeof(rg));
+	rnd_gprs(&r, &rg);
+	rg.rip = FZ_CODE_GPA + (chance(&r, 3, 4) ? 0 : rnd(&r, 64));
+	rg.rsp = FZ_STACK_TOP - 16 * rnd(&r, 16);
+	rg.rflags = 0x2 | 0x200 | 0x100;	/* IF, TF */
+	if (chance(&r, 1, 4))
+		rg.rflags |= 0x40000 | 0x800 | 0x1;	/* AC, OF, CF */
+	xioctl(g->vcpu, KVM_SET_REGS, (unsigned long)&rg);
+	if (chance(&r, 1, 16))
+		perturb(g, &r, m);
+
+	run_timer_arm(500);
+	for (e = 0; e < 48; e++) {
+		struct kvm_run *run = g->run;
+
+		ret = xioctl(g->vcpu, KVM_RUN, 0);
+		if (ret < 0) {
+			if (ret == -EINTR)
+				m->intr++;
+			else if (ret == -EFAULT)
+				m->efault++;
+			else {
+				m->other_err++;
+				anomaly(g, iter, "KVM_RUN: %s", errno_name(-ret));
+			}
+			break;
+		}
+		m->exits++;
+		if (opt_trace)
+			printf("#   exit %s\n", exit_name(run->exit_reason));
+		if (run->exit_reason == KVM_EXIT_IO) {
+			uint8_t *data = (uint8_t *)run + run->io.data_offset;
+			uint32_t code;
+
+			m->io++;
+			if (run->io.port == FZ_REPORT_PORT &&
+			    run->io.direction == KVM_EXIT_IO_OUT &&
+			    run->io.size == 4 && run->io.count == 1) {
+				memcpy(&code, data, 4);
+				if ((code & 0xffffff00) == FZ_REPORT_VEC) {
+					m->reports++;
+					m->vec[code & 0xff]++;
+					break;
+				}
+				if (code == FZ_REPORT_LIMIT) {
+					m->limit++;
+					break;
+				}
+			}
+			if (run->io.direction == KVM_EXIT_IO_IN &&
+			    run->io.data_offset + (uint64_t)run->io.size *
+			    run->io.count <= g->run_size)
+				rnd_fill(&r, data, run->io.size * run->io.count);
+			continue;
+		}
+		if (run->exit_reason == KVM_EXIT_MMIO) {
+			m->mmio++;
+			if (in_ram_slot(g, run->mmio.phys_addr)) {
+				m->mmio_in_ram++;
+				anomaly(g, iter, "KVM_EXIT_MMIO %s of %u at 0x%llx, "
+					"which is RAM", run->mmio.is_write ?
+					"write" : "read", run->mmio.len,
+					(unsigned long long)run->mmio.phys_addr);
+			}
+			if (!run->mmio.is_write)
+				rnd_fill(&r, run->mmio.data, 8);
+			continue;
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_HLT:
+			m->hlt++;
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			m->shutdown++;
+			break;
+		case KVM_EXIT_INTERNAL_ERROR:
+			m->internal++;
+			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+				m->emul_fail++;
+			break;
+		case KVM_EXIT_FAIL_ENTRY:
+			m->fail_entry++;
+			anomaly(g, iter, "KVM_EXIT_FAIL_ENTRY reason 0x%llx after "
+				"the guest ran", (unsigned long long)
+				run->fail_entry.hardware_entry_failure_reason);
+			break;
+		case KVM_EXIT_SET_TPR:
+		case KVM_EXIT_IRQ_WINDOW_OPEN:
+			continue;
+		default:
+			m->odd++;
+			anomaly(g, iter, "exit %s", exit_name(run->exit_reason));
+			break;
+		}
+		break;
+	}
+	run_timer_disarm();
+	memcpy(&steps, g->low + FZ_HDATA_GPA, 8);
+	/* the handler data page is guest-writable at CPL 0: clamp nonsense */
+	if (steps > 4096)
+		steps = 0;
+	m->steps += steps;
+	m->iters++;
+}
+
+/* ----------------------------------------------------------- isolation */
+
+static void peer_create(struct peer *p, int dev)
+{
+	uint64_t off = GUARD, len = FZ_RAM_SIZE;
+
+	p->vm = xioctl(dev, KVM_CREATE_VM, 0);
+	p->mem = mmap(NULL, PEER_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->vm < 0 || p->mem == MAP_FAILED) {
+		p->vm = -1;
+		return;
+	}
+	fill_guards(p->mem, PEER_SIZE, &off, &len, 0);	/* all pattern */
+	/* the same guest-physical address as the fuzzed VMs' RAM */
+	if (set_slot(p->vm, 0, 0, FZ_RAM_GPA, FZ_RAM_SIZE, p->mem + GUARD)) {
+		close(p->vm);
+		p->vm = -1;
+	}
+}
+
+static bool isolation_check(struct gvm *g, struct peer *p, const char *when)
+{
+	long bad;
+	bool ok = true;
+
+	if (g) {
+		bad = check_guards(g->mem, MEM_TOTAL, slot_offs, slot_lens, 5);
+		if (bad >= 0) {
+			printf("FAIL: isolation (%s): host memory next to a memslot "
+			       "changed at offset 0x%lx of the %s VM's mapping "
+			       "(0x%02x, expected 0x%02x)\n", when, bad,
+			       fz_mode_names[g->mode], g->mem[bad],
+			       guard_byte(bad));
+			ok = false;
+		}
+	}
+	if (p && p->vm >= 0) {
+		bad = check_guards(p->mem, PEER_SIZE, NULL, NULL, 0);
+		if (bad >= 0) {
+			printf("FAIL: isolation (%s): the peer VM's memory changed "
+			       "at offset 0x%lx\n", when, bad);
+			ok = false;
+		}
+	}
+	if (!ok)
+		n_isolation++;
+	return ok;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void print_stats(enum fz_mode mode)
+{
+	struct mstats *m = &st[mode];
+	int v, n = 0;
+
+	printf("# mode %-6s iters %" PRIu64 " insns %" PRIu64 " exits %" PRIu64
+	       " (io %" PRIu64 " mmio %" PRIu64 ") %.1fs\n", fz_mode_names[mode],
+	       m->iters, m->steps, m->exits, m->io, m->mmio, m->secs);
+	printf("#   ends: step-limit %" PRIu64 " exception %" PRIu64 " hlt %"
+	       PRIu64 " shutdown %" PRIu64 " internal %" PRIu64
+	       " (emulation %" PRIu64 ") fail-entry %" PRIu64 " timer %" PRIu64
+	       " efault %" PRIu64 " other-errno %" PRIu64 " odd %" PRIu64 "\n",
+	       m->limit, m->reports, m->hlt, m->shutdown, m->internal,
+	       m->emul_fail, m->fail_entry, m->intr, m->efault, m->other_err,
+	       m->odd);
+	printf("#   vectors:");
+	for (v = 0; v < 256; v++)
+		if (m->vec[v] && n++ < 40)
+			printf(" %d:%" PRIu64, v, m->vec[v]);
+	printf("\n#   MMIO exits at RAM addresses %" PRIu64 ", host perturbations %"
+	       PRIu64 "\n", m->mmio_in_ram, m->perturb);
+}
+
+static void run_mode(enum fz_mode mode, struct peer *peer)
+{
+	struct mstats *m = &st[mode];
+	struct gvm g;
+	struct rng r;
+	double t0 = now_sec();
+	uint64_t iter;
+	const char *bad;
+
+	rng_seed(&r, unit_seed(opt_seed, 0xfeed0000 + mode));
+	printf("# mode %s: seed 0x%" PRIx64 "\n", fz_mode_names[mode], opt_seed);
+	if (gvm_create(&g, mode, &r)) {
+		printf("FAIL: mode %s: cannot set up the VM: %s\n",
+		       fz_mode_names[mode], strerror(errno));
+		n_failures++;
+		gvm_destroy(&g);
+		return;
+	}
+	for (iter = 0; m->steps < opt_insns && iter < opt_iters &&
+	     now_sec() - t0 < opt_time; iter++) {
+		if (replay_iter >= 0 && iter != (uint64_t)replay_iter) {
+			/* replay: skip to the iteration, keep the VM's history */
+			continue;
+		}
+		iteration(&g, iter);
+		if (replay_iter >= 0)
+			break;
+		if (!(iter % 256)) {
+			isolation_check(&g, peer, fz_mode_names[mode]);
+			bad = kmsg_check();
+			if (bad) {
+				n_failures++;
+				printf("FAIL: kernel log: %s\nFAIL: mode %s, "
+				       "iterations %" PRIu64 "-%" PRIu64 " of "
+				       "seed 0x%" PRIx64 "\n", bad,
+				       fz_mode_names[mode], iter > 255 ?
+				       iter - 255 : 0, iter, opt_seed);
+			}
+		}
+		if (iter && !(iter % 2000))
+			printf("# progress: mode %s iter %" PRIu64 " insns %"
+			       PRIu64 "\n", fz_mode_names[mode], iter, m->steps);
+	}
+	m->secs = now_sec() - t0;
+	isolation_check(&g, peer, fz_mode_names[mode]);
+	gvm_destroy(&g);
+	bad = kmsg_check();
+	if (bad) {
+		n_failures++;
+		printf("FAIL: kernel log: %s\nFAIL: mode %s seed 0x%" PRIx64 "\n",
+		       bad, fz_mode_names[mode], opt_seed);
+	}
+	print_stats(mode);
+}
+
+int main(int argc, char **argv)
+{
+	struct peer peer = { .vm = -1 };
+	int i, m, dev;
+
+	dev_path = fz_device(&argc, argv);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool v = i + 1 < argc;
+
+		if (!strcmp(a, "--seed") && v)
+			opt_seed = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--insns") && v)
+			opt_insns = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--iters") && v)
+			opt_iters = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--time") && v)
+			opt_time = strtod(argv[++i], NULL);
+		else if (!strcmp(a, "--no-avoid"))
+			opt_avoid = false;
+		else if (!strcmp(a, "--trace"))
+			opt_trace = true;
+		else if (!strcmp(a, "--mode") && v) {
+			a = argv[++i];
+			for (m = 0; m < FZ_NR_MODES; m++)
+				if (!strcmp(a, fz_mode_names[m]))
+					opt_mode = m;
+		} else if (!strcmp(a, "--dump-code") && v) {
+			/* the code page of MODE:ITER:CPL, raw, to stdout */
+			uint8_t code[FZ_CODE_SIZE];
+			struct rng r;
+			unsigned long it, cpl = 0;
+			char *c = strchr(argv[++i], ':');
+
+			if (!c)
+				goto usage;
+			*c = 0;
+			it = strtoul(c + 1, &c, 0);
+			if (*c == ':')
+				cpl = strtoul(c + 1, NULL, 0);
+			for (m = 0; m < FZ_NR_MODES; m++)
+				if (!strcmp(argv[i], fz_mode_names[m]))
+					break;
+			rng_seed(&r, unit_seed(opt_seed, ((uint64_t)m << 40) | it));
+			gen_code(&r, m, cpl, code);
+			return fwrite(code, 1, sizeof(code), stdout) != sizeof(code);
+		} else if (!strcmp(a, "--replay") && v) {
+			char *c = strchr(argv[++i], ':');
+
+			if (!c)
+				goto usage;
+			*c = 0;
+			for (m = 0; m < FZ_NR_MODES; m++)
+				if (!strcmp(argv[i], fz_mode_names[m]))
+					opt_mode = m;
+			replay_iter = strtol(c + 1, NULL, 0);
+			opt_trace = true;
+		} else {
+usage:
+			fprintf(stderr, "usage: vtx-guest-fuzz [--device PATH] "
+				"[--seed N] [--insns N] [--iters N] [--time SEC]\n"
+				"       [--mode real|prot32|long64] "
+				"[--replay MODE:ITER] [--trace] [--no-avoid]\n");
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	kmsg_open();
+	run_timer_init();
+	dev = fz_open_dev(dev_path);
+	if (dev < 0) {
+		printf("vtx-guest-fuzz: cannot open %s: %s\n", dev_path,
+		       strerror(errno));
+		return 4;
+	}
+	peer_create(&peer, dev);
+	printf("# vtx-guest-fuzz: device %s seed 0x%" PRIx64 " target %" PRIu64
+	       " instructions per mode\n", dev_path, opt_seed, opt_insns);
+	for (m = 0; m < FZ_NR_MODES; m++)
+		if (opt_mode < 0 || opt_mode == m)
+			run_mode(m, &peer);
+	isolation_check(NULL, &peer, "end");
+	if (peer.vm >= 0)
+		close(peer.vm);
+	close(dev);
+
+	for (m = 0; m < FZ_NR_MODES; m++)
+		if (opt_mode < 0 || opt_mode == m)
+			printf("%s: guest-fuzz mode=%s insns=%" PRIu64 " iters=%"
+			       PRIu64 "\n", st[m].steps >= opt_insns ||
+			       replay_iter >= 0 ? "PASS" : "SHORT",
+			       fz_mode_names[m], st[m].steps, st[m].iters);
+	printf("%s: guest-fuzz seed=0x%" PRIx64 " failures=%" PRIu64
+	       " isolation=%" PRIu64 " anomalies=%" PRIu64 "\n",
+	       n_failures || n_isolation ? "FAIL" : "PASS", opt_seed,
+	       n_failures, n_isolation, n_anomalies);
+	return n_failures || n_isolation ? 1 : 0;
+}

@@ -1,0 +1,310 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# shellcheck disable=SC3043
+#
+# The "qemu" suite (issue 8), run in the test VM by tools/testvm/run.sh
+# --suite qemu, with tools/testvm/vmlib.sh loaded and cwd = /tests (a copy of
+# build/selftests/qemu/, made by selftests/vtx/qemu/prepare.sh).
+#
+# Debian's own QEMU, unmodified, boots the Debian kernel (the same one the
+# test VM runs) with a busybox initramfs as a nested guest: first on
+# kvm_intel, then with vtx as its KVM accelerator (/dev/kvm made a vtx
+# node), with the same command:
+#
+#   qemu-system-x86_64 -L fw -accel kvm,kernel-irqchip=off -cpu host,kvm=off
+#     -M pc -m 128 -nographic -vga none -nic none -no-reboot
+#     -kernel vmlinuz -initrd small.cpio.gz -append "console=ttyS0 ..." [-smp 2]
+#
+# Results, per driver (kvm, vtx):
+#   qemu-boot            QEMU exits 0 and the nested /init's marker line
+#                        ("NESTED-BOOT-OK uptime=...") is in its output
+#   qemu-boot-smp2       the same with -smp 2
+#   transcript-match     (vtx only) vtx's normalised console transcript has
+#   transcript-match-smp2  the same lines as kvm's (transcript.awk: no
+#                        timestamps, no timing-dependent lines)
+#   dmesg                test-VM kernel log clean after that driver's runs
+# Output on the serial console, for tools/testvm/qemu-extract.sh:
+#   q-<drv>-<run>| ...   QEMU's output (nested console), live; the words the
+#                        runner scans for (BUG:, WARNING:, Oops, general
+#                        protection, Call Trace, Kernel panic - not syncing)
+#                        get a '~' so that a nested kernel's trouble is not
+#                        taken for the test VM's
+#   @@QEMU-TIME <drv> <run> rc=N nested-uptime=S qemu-seconds=S
+#   @@IOCTLS-BEGIN <drv> <run> ... @@IOCTLS-END <drv> <run>
+#                        ioctls QEMU issued, a count per request, then the
+#                        capabilities it checked. Recorded by ioctl-log.so
+#                        (LD_PRELOAD, one write() per ioctl, strace's line
+#                        format) or, per QEMU_STRACE, by strace -f -e
+#                        trace=ioctl (a ptrace round trip per ioctl)
+#   tdiff-<run>| ...     diff -u of the normalised transcripts, kvm vs vtx
+#
+# Knobs (environment; in the test VM pass them on the kernel command line,
+# e.g. run.sh --suite qemu --append "QEMU_DRIVERS=kvm QEMU_STRACE=boot,smp2"):
+#   QEMU_DRIVERS  drivers to run, in order          (kvm,vtx)
+#   QEMU_RUNS     runs per driver: boot, smp2        (boot,smp2)
+#   QEMU_STRACE   runs (boot, smp2) or driver-runs (vtx-boot) done under
+#                 strace -f -e trace=ioctl instead of ioctl-log.so   (none)
+#   QEMU_TIMEOUT  seconds (test-VM time) per QEMU run  (600)
+#   QEMU_FAKE_CAPS  DIAGNOSTICS ONLY, e.g. 25=1: ioctl-log.so answers
+#                 KVM_CHECK_EXTENSION of capability 25 with 1 itself, to see
+#                 what fails after a capability vtx lacks (results say so)
+#   QEMU_DROP_MSRS  DIAGNOSTICS ONLY, e.g. 0x11,0x12: ioctl-log.so leaves
+#                 these MSRs out of KVM_SET_MSRS and reports them written
+
+: "${QEMU_DRIVERS:=kvm,vtx}"
+: "${QEMU_RUNS:=boot,smp2}"
+: "${QEMU_STRACE=}"
+: "${QEMU_FAKE_CAPS=}"
+: "${QEMU_DROP_MSRS=}"
+: "${QEMU_TIMEOUT:=600}"
+QDIR=$TESTS_DIR
+ART=$VTX_STATE/qemu
+NESTED_APPEND="console=ttyS0 panic=-1 nokaslr"
+mkdir -p "$ART"
+
+# in LIST ITEM - is ITEM in the comma-separated LIST?
+in_list() {
+	case ",$1," in *",$2,"*) return 0 ;; esac
+	return 1
+}
+
+# Test-VM time in seconds (x.yz), and B - A of two of them.
+vm_now() { cut -d' ' -f1 /proc/uptime; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Console lines to the serial log: a prefix, no CR/ESC, alarm words defanged.
+show() {
+	tr -d '\r\033' | sed -e "s/^/$1| /" \
+		-e 's/Kernel panic - not syncing/Kernel panic~ - not syncing/g' \
+		-e 's/BUG:/BUG~:/g' -e 's/WARNING:/WARNING~:/g' -e 's/Oops/Oo~ps/g' \
+		-e 's/general protection/general~protection/g' -e 's/Call Trace/Call~Trace/g'
+}
+
+# Kernel log lines of the test VM since the previous call (own counter, so
+# that vmlib's dmesg_check still sees everything).
+DMESG_SEEN=0
+dmesg_new() {
+	local n
+	n=$(dmesg | wc -l)
+	if [ "$n" -gt "$DMESG_SEEN" ]; then
+		dmesg | tail -n "$((n - DMESG_SEEN))"
+	fi
+	DMESG_SEEN=$n
+}
+
+# The copied loader and libraries: QEMU and strace are Debian's dynamically
+# linked binaries; the test VM's root has no libc.
+qemu_setup() {
+	if [ ! -e /lib64/ld-linux-x86-64.so.2 ]; then
+		mkdir -p /lib64
+		ln -s "$QDIR/lib/ld-linux-x86-64.so.2" /lib64/ld-linux-x86-64.so.2
+	fi
+	export LD_LIBRARY_PATH="$QDIR/lib"
+	echo "qemu suite: $(tr '\n' ';' <"$QDIR/VERSIONS" 2>/dev/null)"
+	"$QDIR/qemu-system-x86_64" --version | head -n 1
+}
+
+# vtx's own view while QEMU runs on it: its event stream and, every 10 s,
+# the exit statistics of QEMU's VM (the last snapshot outlives the VM).
+# Needs build/bin/vtxctl (the test VM's /bin); silently skipped without.
+WATCH_PIDS=
+vtx_watch_start() {
+	local tag="$1"
+	command -v vtxctl >/dev/null 2>&1 || return 0
+	rm -f "$ART/$tag.stats" "$ART/$tag.events"
+	vtxctl events >"$ART/$tag.events" 2>&1 &
+	WATCH_PIDS=$!
+	(
+		while sleep 10; do
+			id=$(vtxctl list 2>/dev/null | awk '$3 ~ /^qemu/ { print $1; exit }')
+			[ -n "$id" ] || continue
+			if vtxctl stats "$id" >"$ART/$tag.stats.new" 2>&1; then
+				mv "$ART/$tag.stats.new" "$ART/$tag.stats"
+			fi
+		done
+	) &
+	WATCH_PIDS="$WATCH_PIDS $!"
+}
+vtx_watch_stop() {
+	local tag="$1" p
+	[ -n "$WATCH_PIDS" ] || return 0
+	for p in $WATCH_PIDS; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	WATCH_PIDS=
+	if [ -s "$ART/$tag.events" ]; then
+		echo "vtx events during $tag:"
+		sed 's/^/  /' "$ART/$tag.events"
+	fi
+	if [ -s "$ART/$tag.stats" ]; then
+		echo "vtx exit statistics of QEMU's VM (last snapshot, <=10 s before its end):"
+		sed 's/^/  /' "$ART/$tag.stats"
+	fi
+}
+
+# qemu_boot DRIVER RUN SMP - one QEMU boot of the nested guest; result
+# "qemu-boot" (RUN=boot) or "qemu-boot-RUN".
+qemu_boot() {
+	local drv="$1" run="$2" smp="$3" tag name log rc t0 t1 up why st err stray rec tr=0 how=
+	tag=$drv-$run
+	name=qemu-boot
+	[ "$run" = boot ] || name=qemu-boot-$run
+	log=$ART/$tag.console
+	rec=$ART/$tag.ioctls
+	rm -f "$rec"
+	if in_list "$QEMU_STRACE" "$run" || in_list "$QEMU_STRACE" "$tag"; then
+		tr=1
+		how=" (under strace)"
+	fi
+	set -- -L "$QDIR/fw" -accel kvm,kernel-irqchip=off -cpu host,kvm=off -M pc \
+		-m 128 -nographic -vga none -nic none -no-reboot \
+		-kernel "$QDIR/vmlinuz" -initrd "$QDIR/small.cpio.gz" -append "$NESTED_APPEND"
+	[ "$smp" -gt 1 ] && set -- "$@" -smp "$smp"
+	[ -n "$QEMU_FAKE_CAPS$QEMU_DROP_MSRS" ] &&
+		how="$how (DIAGNOSTIC: faked capabilities '$QEMU_FAKE_CAPS', dropped MSRs '$QEMU_DROP_MSRS')"
+	echo "@@RUN $drv $name: qemu-system-x86_64 $*$how"
+	if [ "$tr" = 1 ]; then
+		# -I1: timeout's SIGTERM must reach strace (with -o FILE it blocks
+		# fatal signals by default), which then ends the QEMU it started
+		set -- "$QDIR/strace" -I1 -f --seccomp-bpf -e trace=ioctl -o "$rec" \
+			"$QDIR/qemu-system-x86_64" "$@"
+	else
+		set -- env LD_PRELOAD="$QDIR/ioctl-log.so" IOCTL_LOG="$rec" \
+			IOCTL_FAKE_CAPS="$QEMU_FAKE_CAPS" IOCTL_DROP_MSRS="$QEMU_DROP_MSRS" \
+			"$QDIR/qemu-system-x86_64" "$@"
+	fi
+	[ "$drv" = vtx ] && vtx_watch_start "$tag"
+	t0=$(vm_now)
+	{
+		timeout -k 10 "$QEMU_TIMEOUT" "$@" </dev/null 2>&1
+		echo "$?" >"$ART/$tag.rc"
+		# a QEMU left running (its strace killed) would hold the pipe open
+		if [ "$VTX_NATIVE" != 1 ] && stray=$(pidof qemu-system-x86_64); then
+			echo "killing QEMU left running: $stray"
+			# shellcheck disable=SC2086
+			kill -9 $stray
+		fi
+	} | tee "$log" | show "q-$tag"
+	t1=$(vm_now)
+	[ "$drv" = vtx ] && vtx_watch_stop "$tag"
+	rc=$(cat "$ART/$tag.rc" 2>/dev/null) || rc=255
+	up=$(sed -n 's/.*NESTED-BOOT-OK uptime=\([0-9.]*\).*/\1/p' "$log" | head -n 1)
+	echo "@@QEMU-TIME $drv $run rc=$rc nested-uptime=${up:-none} qemu-seconds=$(secs "$t0" "$t1")"
+	dmesg_new | show "dmesg-$tag"
+
+	st=ok
+	why="nested /init after ${up}s (nested uptime), QEMU ran $(secs "$t0" "$t1")s (test-VM time)"
+	if [ "$rc" != 0 ] || [ -z "$up" ]; then
+		st=fail
+		case "$rc" in
+		124 | 137) why="timeout after ${QEMU_TIMEOUT}s (exit $rc)" ;;
+		0) why="QEMU exited 0" ;;
+		*) why="QEMU exit $rc" ;;
+		esac
+		[ -n "$up" ] || why="$why, no marker"
+		# QEMU's own words: the first error line it printed
+		err=$(tr -d '\r' <"$log" | grep -v 'warning:' |
+			grep -m 1 -E 'qemu-system-x86_64:|KVM internal error|KVM: entry failed|[Ee]rror|fatal' || :)
+		[ -n "$err" ] && why="$why; $err"
+		if [ -s "$rec" ]; then
+			echo "last ioctls of QEMU on $drv:"
+			tail -n 40 "$rec" | show "ioctl-$tag"
+		fi
+	fi
+	[ -n "$QEMU_FAKE_CAPS$QEMU_DROP_MSRS" ] &&
+		why="$why (DIAGNOSTIC run: faked capabilities '$QEMU_FAKE_CAPS', dropped MSRs '$QEMU_DROP_MSRS')"
+	if [ -s "$rec" ]; then
+		if [ "$tr" = 1 ]; then
+			ioctl_summary "$drv" "$run" "$rec" "strace -f -e trace=ioctl"
+		else
+			ioctl_summary "$drv" "$run" "$rec" "ioctl-log.so"
+		fi
+	fi
+	result "$drv" "$name" "$st" "$why"
+}
+
+# ioctl_summary DRIVER RUN RECORD SOURCE - the counts, between markers.
+ioctl_summary() {
+	local drv="$1" run="$2" f="$3" src="$4" c="$ART/$1-$2.counts"
+	awk -f "$QDIR/ioctls.awk" "$f" >"$c"
+	echo "@@IOCTLS-BEGIN $drv $run"
+	echo "# $(grep -c 'ioctl(' "$f") ioctl calls ($src), count per request:"
+	sed -n 's/^I //p' "$c" | sort -k1,1nr -k2
+	echo "# capabilities checked/enabled: count, request, argument = return value"
+	sed -n 's/^C //p' "$c" | sort -k2
+	echo "@@IOCTLS-END $drv $run"
+}
+
+# compare RUN - vtx's transcript against kvm's; result transcript-match[-RUN].
+compare() {
+	local run="$1" name=transcript-match k v nk nv d ds
+	[ "$run" = boot ] || name=transcript-match-$run
+	k=$ART/kvm-$run.console
+	v=$ART/vtx-$run.console
+	echo "@@RUN vtx $name"
+	if [ ! -s "$k" ] || [ ! -s "$v" ]; then
+		result vtx "$name" skip "needs both the kvm and the vtx $run runs"
+		return 0
+	fi
+	awk -f "$QDIR/transcript.awk" "$k" >"$k.norm"
+	awk -f "$QDIR/transcript.awk" "$v" >"$v.norm"
+	nk=$(wc -l <"$k.norm")
+	nv=$(wc -l <"$v.norm")
+	# in order (async probes and SMP may reorder a few lines) ...
+	diff -u "$k.norm" "$v.norm" >"$ART/$run.diff"
+	d=$(grep -c '^[-+][^-+]' "$ART/$run.diff")
+	# ... and as sets of lines, which is what must match
+	sort "$k.norm" >"$k.sorted"
+	sort "$v.norm" >"$v.sorted"
+	diff "$k.sorted" "$v.sorted" >"$ART/$run.sdiff"
+	ds=$(grep -c '^[-+][^-+]' "$ART/$run.sdiff")
+	if [ "$d" -gt 0 ]; then
+		echo "normalised transcripts, kvm (-) vs vtx (+), run $run ($d lines differ):"
+		head -n 300 "$ART/$run.diff" | show "tdiff-$run"
+	fi
+	if grep -q 'NESTED-BOOT-OK' "$v.norm" && [ "$ds" -eq 0 ]; then
+		result vtx "$name" ok "kvm $nk lines, vtx $nv lines: same lines ($d differ in order)"
+	else
+		result vtx "$name" fail "kvm $nk lines, vtx $nv lines: $ds lines differ ($d in order)"
+	fi
+}
+
+# ------------------------------------------------------------------ main --
+qemu_setup
+dmesg_new >/dev/null
+smp_of() { case "$1" in smp*) echo "${1#smp}" ;; *) echo 1 ;; esac; }
+
+for drv in $(echo "$QEMU_DRIVERS" | tr ',' ' '); do
+	case "$drv" in
+	kvm)
+		if kvm_load; then
+			for run in $(echo "$QEMU_RUNS" | tr ',' ' '); do
+				qemu_boot kvm "$run" "$(smp_of "$run")"
+			done
+			kvm_unload
+		fi
+		dmesg_check kvm
+		;;
+	vtx)
+		if vtx_load; then
+			if vtx_devnode_as_kvm /dev/kvm; then
+				for run in $(echo "$QEMU_RUNS" | tr ',' ' '); do
+					qemu_boot vtx "$run" "$(smp_of "$run")"
+				done
+			else
+				result vtx qemu-boot fail "could not make /dev/kvm a vtx node"
+			fi
+			vtx_unload
+		fi
+		dmesg_check vtx
+		;;
+	*) result "$drv" qemu-boot fail "unknown driver '$drv' in QEMU_DRIVERS" ;;
+	esac
+done
+
+if in_list "$QEMU_DRIVERS" kvm && in_list "$QEMU_DRIVERS" vtx; then
+	for run in $(echo "$QEMU_RUNS" | tr ',' ' '); do
+		compare "$run"
+	done
+fi

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What ctlregs_guest.S and ctlregs_test.c agree on */
+#ifndef VTX_VCPU_CTLREGS_H
+#define VTX_VCPU_CTLREGS_H
+
+#define CR_LOOPS		1000		/* MOV to CR3 + INVLPG rounds */
+#define CR3_ALT_GPA		0x13000		/* a copy of the PML4 */
+#define DR_OUT_GPA		SCRATCH_GPA	/* DR0-3, DR6, DR7 as read */
+#define CR0_CD_NW		0x60000000
+#define CR0_RSVD6		(1 << 6)	/* a reserved bit of CR0 */
+#define CR0_ET			(1 << 4)
+
+#endif

@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# shellcheck disable=SC3043
+#
+# The "vcpu" suite, run in the test VM by tools/testvm/run.sh --suite vcpu
+# (2 CPUs, testvm.conf), with tools/testvm/vmlib.sh loaded and cwd =
+# /tests (a copy of build/selftests/vcpu/, made by selftests/vtx/vcpu/Makefile).
+#
+# The same test binaries on both drivers, the reference first so that its
+# results are there even if a vtx failure takes the test VM down:
+# 1. kvm_intel alone, on /dev/kvm;
+# 2. vtx alone, on /dev/vtx.
+# Results: drivers "kvm" and "vtx".
+
+TESTS="cpuid_test msr_test fpu_test ctlregs_test tsc_test exception_test
+irq_test hypercall_test smp_test serial_test"
+
+# What the tests run on: CPUs and the features the guests use.
+environment() {
+	local f
+	echo "# $(grep -c ^processor /proc/cpuinfo) CPUs online"
+	for f in vmx avx xsave xsaveopt rdtscp fsgsbase pcid; do
+		if grep -m1 '^flags' /proc/cpuinfo | grep -qw "$f"; then
+			echo "# cpu flag $f: yes"
+		else
+			echo "# cpu flag $f: no"
+		fi
+	done
+}
+
+run_all() {
+	local drv="$1" dev="$2" t
+	for t in $TESTS; do
+		run_tap "$drv" "$dev" "$t"
+	done
+}
+
+environment
+
+# 1. kvm_intel, the reference
+if kvm_load; then
+	echo "# kvm_intel nested=$(cat /sys/module/kvm_intel/parameters/nested 2>/dev/null)"
+	run_all kvm /dev/kvm
+	kvm_unload
+fi
+dmesg_check kvm
+
+# 2. vtx
+if vtx_load; then
+	run_all vtx /dev/vtx
+	vtx_unload
+fi
+dmesg_check vtx
