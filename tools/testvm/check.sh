@@ -48,6 +48,10 @@ if [ "$build" = 1 ]; then
 	mkdir -p "$out"
 	tsv=$out/results.tsv
 	: >"$tsv"
+	# The qemu suite's files are prepared only when that suite runs.
+	for p in "${parts[@]+"${parts[@]}"}"; do
+		if [ "$p" = qemu ]; then export VTX_BUILD_QEMU=1; fi
+	done
 	for part in module tools selftests; do
 		say "build: make $part"
 		case "$part" in
