@@ -74,14 +74,23 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
 	return 0;
 }
 
-/* The instruction completed: make its register effects architectural. */
-static void commit(struct vtx_vcpu *vcpu)
+/**
+ * commit() - make the completed instruction's register effects architectural.
+ * @vcpu:	the loaded vCPU
+ * @keep_rip:	leave RIP on the instruction
+ *
+ * A REP string instruction whose last element is an MMIO write keeps RIP
+ * on the instruction, as KVM's emulator does at that exit: RCX is already
+ * 0, so the guest executes the instruction once more as a no-op.
+ */
+static void commit(struct vtx_vcpu *vcpu, bool keep_rip)
 {
 	struct vtx_emu *e = &vcpu->emu;
 
 	memcpy(vcpu->regs, e->gpr, sizeof(vcpu->regs));
 	vmcs_writel(GUEST_RSP, e->gpr[VTX_RSP]);
-	vtx_set_rip(vcpu, e->rip);
+	if (!keep_rip)
+		vtx_set_rip(vcpu, e->rip);
 	vtx_set_rflags(vcpu, e->rflags);
 	vtx_clear_intr_shadow(vcpu);
 }
@@ -127,7 +136,7 @@ static int mmio_access(struct vtx_vcpu *vcpu)
 	if (r < 0)
 		return emulation_failure(vcpu);
 	if (r == 0) {
-		commit(vcpu);
+		commit(vcpu, e->rep && !taken);
 		vcpu->pio.kind = VTX_IO_NONE;
 	} else {
 		/* MOVS between two devices: a second write follows. */
@@ -203,12 +212,14 @@ int vtx_complete_mmio(struct vtx_vcpu *vcpu)
 
 	if (vcpu->pio.kind == VTX_IO_MMIO_NEXT)
 		return mmio_access(vcpu);
+	/* mmio_access() sets it again when a further access follows */
+	vcpu->pio.kind = VTX_IO_NONE;
 	memcpy(&val, vcpu->run->mmio.data, e->access_bytes);
 	r = vtx_emu_complete(e, val);
 	if (r < 0)
 		return emulation_failure(vcpu);
 	if (r == 1)
 		return mmio_access(vcpu);	/* the write of a read-modify-write */
-	commit(vcpu);
+	commit(vcpu, false);
 	return 1;
 }
