@@ -10,7 +10,8 @@
 # 2. "host": host-only checks (checkpatch --strict over module/ and
 #    uapi/linux/, shellcheck over the test scripts),
 # 3. each SUITE: one test-VM boot (tools/testvm/run.sh --suite SUITE,
-#    extra options from $TESTVM_ARGS),
+#    extra options from $TESTVM_ARGS), $CHECK_JOBS of them at a time
+#    (default: the number of CPUs),
 # then prints the combined table and, as the last line,
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 set -euo pipefail
@@ -186,9 +187,54 @@ for p in "${parts[@]+"${parts[@]}"}"; do
 done
 
 # ----------------------------------------------------------------- suites --
+# Each Bochs run keeps one host CPU busy: run up to CHECK_JOBS suites at
+# once (default: the number of CPUs).  One suite alone streams its serial
+# console here; in parallel each run's output goes to build/testvm/SUITE.out
+# and its last lines are printed when it ends.
+jobs=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+if [ "${#suites[@]}" -le 1 ]; then jobs=1; fi
+
+run_suite() {
+	bash "$HERE/run.sh" --suite "$1" "${TESTVM_ARGV[@]+"${TESTVM_ARGV[@]}"}"
+}
+
+if [ "$jobs" = 1 ]; then
+	for s in "${suites[@]+"${suites[@]}"}"; do
+		say "suite $s: tools/testvm/run.sh --suite $s ${TESTVM_ARGV[*]+"${TESTVM_ARGV[*]}"}"
+		run_suite "$s" || :
+	done
+else
+	say "suites ${suites[*]}: $jobs at a time, output in build/testvm/SUITE.out"
+	declare -A pids=()
+	started=$(date +%s)
+	reap() {
+		local s
+		for s in "${!pids[@]}"; do
+			if ! kill -0 "${pids[$s]}" 2>/dev/null; then
+				wait "${pids[$s]}" || :
+				unset "pids[$s]"
+				say "suite $s done after $(( $(date +%s) - started )) s"
+				tail -n 3 "$BUILD/testvm/$s.out" || :
+			fi
+		done
+	}
+	for s in "${suites[@]}"; do
+		while [ "${#pids[@]}" -ge "$jobs" ]; do
+			sleep 5
+			reap
+		done
+		mkdir -p "$BUILD/testvm"
+		echo "starting suite $s"
+		run_suite "$s" >"$BUILD/testvm/$s.out" 2>&1 &
+		pids[$s]=$!
+	done
+	while [ "${#pids[@]}" -gt 0 ]; do
+		sleep 5
+		reap
+	done
+fi
 for s in "${suites[@]+"${suites[@]}"}"; do
-	say "suite $s: tools/testvm/run.sh --suite $s ${TESTVM_ARGV[*]+"${TESTVM_ARGV[*]}"}"
-	bash "$HERE/run.sh" --suite "$s" "${TESTVM_ARGV[@]+"${TESTVM_ARGV[@]}"}" || :
 	tsvs+=("$BUILD/testvm/$s/results.tsv")
 done
 

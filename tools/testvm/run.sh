@@ -17,6 +17,7 @@
 #   --kver VER      Debian kernel to boot (default: vtx.ko's vermagic, else newest)
 #   --force-bochs   use Bochs even on a host with VMX
 #   --native        run natively without checking for VMX (tests the runner)
+# Environment: VTX_KO=FILE tests that vtx.ko instead of ./vtx.ko.
 # A suite may set defaults in selftests/vtx/NAME/testvm.conf (lines cpus=2,
 # mem=1024, timeout=1200, append=...); options given here win.
 #
@@ -33,6 +34,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/tools/testvm
+# VTX_KO: the vtx.ko to test (e.g. a VTX_PROFILE=1 build kept elsewhere)
+KO=${VTX_KO:-$ROOT/vtx.ko}
 BUILD=$ROOT/build
 
 usage() {
@@ -189,7 +192,7 @@ if [ "$native" = 1 ] || { [ "$force_bochs" = 0 ] && grep -qw vmx /proc/cpuinfo &
 	mkdir -p "$OUT/state"
 	set +e
 	# shellcheck disable=SC2016
-	env VTX_NATIVE=1 VTX_KO="$ROOT/vtx.ko" KMOD_DIR= \
+	env VTX_NATIVE=1 VTX_KO="$KO" KMOD_DIR= \
 		TESTS_DIR="${tests:-$OUT/state}" GUESTS_DIR="$BUILD/guests" \
 		VMLIB="$HERE/vmlib.sh" VTX_STATE="$OUT/state" VTX_SUITE="$name" \
 		PATH="$BUILD/bin:$PATH" \
@@ -220,8 +223,8 @@ for f in "$ISOLINUX" "$LDLINUX" "$BIOS" "$VGABIOS"; do
 done
 
 # Kernel: the one vtx.ko was built for, if installed; else the newest.
-if [ -z "$kver" ] && [ -f "$ROOT/vtx.ko" ] && command -v modinfo >/dev/null 2>&1; then
-	v=$(modinfo -F vermagic "$ROOT/vtx.ko" 2>/dev/null | awk '{print $1}') || v=
+if [ -z "$kver" ] && [ -f "$KO" ] && command -v modinfo >/dev/null 2>&1; then
+	v=$(modinfo -F vermagic "$KO" 2>/dev/null | awk '{print $1}') || v=
 	if [ -n "$v" ] && [ -f "/boot/vmlinuz-$v" ] && [ -d "/lib/modules/$v" ]; then
 		kver=$v
 	fi
@@ -259,10 +262,10 @@ cp "$BUSYBOX" "$RFS/bin/busybox"
 install -m 755 "$HERE/init" "$RFS/init"
 install -m 644 "$HERE/vmlib.sh" "$RFS/lib/vtx/vmlib.sh"
 install -m 755 "$script" "$RFS/suite.sh"
-if [ -f "$ROOT/vtx.ko" ]; then
-	copy_ko "$ROOT/vtx.ko" "$RFS/vtx.ko"
+if [ -f "$KO" ]; then
+	copy_ko "$KO" "$RFS/vtx.ko"
 else
-	say "note: $ROOT/vtx.ko not built; vtx_load will fail"
+	say "note: $KO not built; vtx_load will fail"
 fi
 KMODS=/lib/modules/$kver/kernel
 copy_ko "$KMODS/virt/lib/irqbypass.ko" "$RFS/kmod/irqbypass.ko" || say "note: irqbypass.ko not found"
