@@ -15,12 +15,12 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 BUILD := $(CURDIR)/build
 
 # Test-VM suites `make check` runs, one Bochs boot each.
-SUITES ?= foundation vtxctl
+SUITES ?= vcpu memory vtxctl foundation
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS
 
-.PHONY: all module tools selftests deps check check-host demo clean help
+.PHONY: all module tools selftests deps check check-host demo bench fuzz clean help
 
 all: module tools selftests
 
@@ -67,6 +67,30 @@ check-host: deps
 
 check-%: deps
 	+@MAKE="$(MAKE)" bash tools/testvm/check.sh $*
+
+# The long fuzzing run (Documentation/vtx/fuzzing.rst), not part of `make
+# check`: one test-VM boot of the "fuzz" suite in its long size, with
+# slub_debug.  The seed is chosen here and printed; FUZZ_SEED=N replays a
+# run.  The short seeded run is the suite "fuzz" (make check-fuzz).
+FUZZ_SEED ?=
+FUZZ_TIMEOUT ?= 10800
+fuzz: deps
+	+@$(MAKE) --no-print-directory module tools selftests
+	@seed=$${FUZZ_SEED:-$$(($$(date +%s) % 1000000))}; \
+	echo "fuzz: seed $$seed (replay: make fuzz FUZZ_SEED=$$seed)"; \
+	bash tools/testvm/run.sh --suite fuzz --name fuzz-long \
+		--timeout $(FUZZ_TIMEOUT) $(TESTVM_ARGS) \
+		--append "slub_debug=FZP vtxfuzz=long vtxfuzz_seed=$$seed"; \
+	rc=$$?; tr -d '\r' <build/testvm/fuzz-long/serial.log | \
+		sed -n '/===== fuzz numbers/,/# *replay:/p'; \
+	echo "fuzz: seed $$seed, exit $$rc, results in build/testvm/fuzz-long/"; \
+	exit $$rc
+
+# Benchmarks, vtx beside kvm_intel in one boot of the test VM (not part of
+# make check): prints the table, writes build/bench/{report.txt,bench.json}.
+bench: deps
+	-+@$(MAKE) --no-print-directory module selftests
+	@bash tools/testvm/bench.sh $(TESTVM_ARGS)
 
 # A newcomer's tour: deps, build, then boot the test VM, load vtx, run the
 # hello guest on vtx and on upstream kvm_intel.
@@ -140,6 +164,8 @@ help:
 	@echo "  make check-host   build + checkpatch/shellcheck only"
 	@echo "  make check-SUITE  build + one suite (one Bochs boot)"
 	@echo "  make demo         deps, build, boot the test VM, run the hello guest"
+	@echo "  make bench        benchmarks: vtx vs kvm_intel, table + build/bench/bench.json"
+	@echo "  make fuzz         the long fuzzing run (one boot, ~1 h; FUZZ_SEED=N)"
 	@echo "  make install      vtx.ko (extra/), vtxctl, uapi header, udev rule; make uninstall"
 	@echo "  make clean"
 	@echo "Variables: KVER=$(KVER) KDIR=$(KDIR) SUITES='$(SUITES)' TESTVM_ARGS='$(TESTVM_ARGS)'"

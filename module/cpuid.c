@@ -55,10 +55,9 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 			    BIT(X86_FEATURE_TSC_DEADLINE_TIMER & 31) |
 			    BIT(X86_FEATURE_OSXSAVE & 31));
 		e->ecx |= BIT(X86_FEATURE_HYPERVISOR & 31);
-		/* No machine-check MSRs behind MCE/MCA. */
+		/* MCE/MCA stay: vtx has the machine-check MSRs (msr.c). */
 		e->edx &= ~(BIT(X86_FEATURE_DS & 31) | BIT(X86_FEATURE_ACPI & 31) |
-			    BIT(X86_FEATURE_ACC & 31) | BIT(X86_FEATURE_PBE & 31) |
-			    BIT(X86_FEATURE_MCE & 31) | BIT(X86_FEATURE_MCA & 31));
+			    BIT(X86_FEATURE_ACC & 31) | BIT(X86_FEATURE_PBE & 31));
 		/* APIC id and logical count are the VMM's to fill in. */
 		e->ebx &= 0x0000ffff;
 		break;
@@ -226,6 +225,10 @@ long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 		kfree(entries);
 		return -EINVAL;
 	}
+	if (vcpu->cpuid)
+		vtx_alloc_dec(VTX_ALLOC_CPUID);
+	if (entries)
+		vtx_alloc_inc(VTX_ALLOC_CPUID);
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;

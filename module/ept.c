@@ -53,6 +53,7 @@ int vtx_ept_init(struct vtx_vm *vm)
 	vm->ept_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vm->ept_root)
 		return -ENOMEM;
+	vtx_alloc_inc(VTX_ALLOC_EPT);
 	vm->nr_ept_pages = 1;
 	vm->eptp = __pa(vm->ept_root) | VMX_EPTP_MT_WB |
 		   VMX_EPTP_PWL_4;
@@ -79,30 +80,34 @@ void vtx_ept_flush(struct vtx_vm *vm)
 	on_each_cpu(invept_ipi, vm, 1);
 }
 
-/* Preallocated table pages, so that the walk under the spinlock can't fail. */
-struct ept_cache {
-	u64 *pages[EPT_LEVELS - 1];
-	int nr;
-};
-
-static int cache_fill(struct ept_cache *c)
+/*
+ * Table pages are allocated before mmu_lock is taken, so that the walk
+ * under the spinlock cannot fail, and kept in vm->ept_cache from one fault
+ * to the next: a fault that creates no table allocates nothing.  Both run
+ * under vm->slots_lock.
+ */
+static int cache_fill(struct vtx_vm *vm)
 {
-	while (c->nr < EPT_LEVELS - 1) {
-		c->pages[c->nr] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-		if (!c->pages[c->nr])
+	BUILD_BUG_ON(EPT_LEVELS - 1 != VTX_EPT_CACHE_PAGES);
+	while (vm->ept_cache_nr < VTX_EPT_CACHE_PAGES) {
+		u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!page)
 			return -ENOMEM;
-		c->nr++;
+		vtx_alloc_inc(VTX_ALLOC_EPT);
+		vm->ept_cache[vm->ept_cache_nr++] = page;
 	}
 	return 0;
 }
 
-static void cache_free(struct ept_cache *c)
+static void cache_free(struct vtx_vm *vm)
 {
-	while (c->nr)
-		free_page((unsigned long)c->pages[--c->nr]);
+	while (vm->ept_cache_nr) {
+		free_page((unsigned long)vm->ept_cache[--vm->ept_cache_nr]);
+		vtx_alloc_dec(VTX_ALLOC_EPT);
+	}
 }
 
-/* Walk to the level-1 entry of @gfn, creating tables.  mmu_lock held. */
 static inline bool ept_large_leaf(u64 entry)
 {
 	return entry & EPT_LARGE;
@@ -115,7 +120,7 @@ static inline bool ept_large_leaf(u64 entry)
  * table.  mmu_lock held.
  */
 static u64 *ept_walk_create(struct vtx_vm *vm, u64 gfn, int target,
-			    int *level, struct ept_cache *c)
+			    int *level)
 {
 	u64 *table = vm->ept_root;
 	int l;
@@ -128,7 +133,7 @@ static u64 *ept_walk_create(struct vtx_vm *vm, u64 gfn, int target,
 			return entry;
 		}
 		if (!(*entry & EPT_TABLE_BITS)) {
-			u64 *page = c->pages[--c->nr];
+			u64 *page = vm->ept_cache[--vm->ept_cache_nr];
 
 			*entry = __pa(page) | EPT_TABLE_BITS;
 			vm->nr_ept_pages++;
@@ -169,6 +174,13 @@ static bool can_map_large(struct vtx_memslot *slot, u64 gfn,
 /* Software bit (ignored by the processor): the page was pinned writable. */
 #define EPT_SW_HOST_WRITABLE	BIT_ULL(11)
 
+/* Drop a reference taken by get_user_pages_fast() in vtx_ept_map_gpa(). */
+static void unpin_counted(struct page *page)
+{
+	put_page(page);
+	vtx_alloc_dec(VTX_ALLOC_PIN);
+}
+
 static void mark_dirty(struct vtx_memslot *slot, u64 gfn)
 {
 	if (slot->dirty_bitmap)
@@ -192,7 +204,6 @@ static void mark_dirty(struct vtx_memslot *slot, u64 gfn)
 int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 {
 	u64 gfn = gpa >> PAGE_SHIFT;
-	struct ept_cache cache = { .nr = 0 };
 	struct vtx_memslot *slot;
 	struct page *page, *old = NULL;
 	unsigned long hva, seq;
@@ -226,11 +237,11 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 	}
 	if (r != 1)
 		return -EFAULT;
+	vtx_alloc_inc(VTX_ALLOC_PIN);
 
-	r = cache_fill(&cache);
+	r = cache_fill(vm);
 	if (r) {
-		put_page(page);
-		cache_free(&cache);
+		unpin_counted(page);
 		return r;
 	}
 
@@ -248,17 +259,15 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 	spin_lock(&vm->mmu_lock);
 	if (vm->mmu_inval_count || vm->mmu_inval_seq != seq) {
 		spin_unlock(&vm->mmu_lock);
-		put_page(page);
-		cache_free(&cache);
+		unpin_counted(page);
 		return 0;
 	}
-	pte = ept_walk_create(vm, gfn, large ? EPT_LARGE_LEVEL : 1, &level,
-			      &cache);
+	pte = ept_walk_create(vm, gfn, large ? EPT_LARGE_LEVEL : 1, &level);
 	if (large && (level != EPT_LARGE_LEVEL ||
 		      (*pte & EPT_TABLE_BITS && !ept_large_leaf(*pte)))) {
 		/* 4 KiB leaves are already there: stay with them. */
 		new = (new & ~(EPT_PFN_MASK | EPT_LARGE)) | page_to_phys(page);
-		pte = ept_walk_create(vm, gfn, 1, &level, &cache);
+		pte = ept_walk_create(vm, gfn, 1, &level);
 	}
 	if (level == EPT_LARGE_LEVEL && !large && ept_large_leaf(*pte)) {
 		/* A 2 MiB leaf maps it already (a racing fault). */
@@ -284,12 +293,11 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 		mark_dirty(slot, gfn);
 	spin_unlock(&vm->mmu_lock);
 
-	cache_free(&cache);
 	if (old) {
 		/* A read-only leaf may be cached: flush before unpinning it. */
 		if (old != page)
 			vtx_ept_flush(vm);
-		put_page(old);
+		unpin_counted(old);
 	}
 	return 0;
 }
@@ -339,8 +347,8 @@ static unsigned long ept_zap(struct vtx_vm *vm, u64 *table, int level,
 			}
 			break;
 		case ZAP_RELEASE:
-			put_page(pfn_to_page((*entry & EPT_PFN_MASK) >>
-					     PAGE_SHIFT));
+			unpin_counted(pfn_to_page((*entry & EPT_PFN_MASK) >>
+						  PAGE_SHIFT));
 			WRITE_ONCE(*entry, 0);
 			vm->nr_pinned--;
 			n++;
@@ -396,15 +404,15 @@ static inline struct vtx_vm *mn_to_vm(struct mmu_notifier *mn)
 static void zap_hva_range(struct vtx_vm *vm, unsigned long start,
 			  unsigned long end, enum ept_zap_mode mode, bool *hit)
 {
-	int i;
+	unsigned long i;
 
-	for (i = 0; i < VTX_MAX_MEMSLOTS; i++) {
+	for_each_set_bit(i, &vm->active_slots, VTX_MAX_MEMSLOTS) {
 		struct vtx_memslot *s = &vm->slots[i];
 		unsigned long lo = s->userspace_addr;
 		unsigned long hi = lo + (s->npages << PAGE_SHIFT);
 		u64 first, last;
 
-		if (!s->npages || end <= lo || start >= hi)
+		if (end <= lo || start >= hi)
 			continue;
 		first = s->base_gfn + ((max(start, lo) - lo) >> PAGE_SHIFT);
 		last = s->base_gfn +
@@ -499,6 +507,7 @@ static void ept_free_tables(u64 *table, int level)
 					  ept_large_leaf(table[i])))
 				ept_free_tables(ept_table(table[i]), level - 1);
 	free_page((unsigned long)table);
+	vtx_alloc_dec(VTX_ALLOC_EPT);
 }
 
 /**
@@ -516,4 +525,5 @@ void vtx_ept_destroy(struct vtx_vm *vm)
 	WARN_ON_ONCE(vm->nr_pinned);
 	ept_free_tables(vm->ept_root, EPT_LEVELS);
 	vm->ept_root = NULL;
+	cache_free(vm);
 }

@@ -115,7 +115,8 @@ static void skip_instruction(struct vtx_vcpu *vcpu, u32 len)
 {
 	unsigned long rip = vtx_rip(vcpu) + len;
 
-	if (!vtx_in_64bit_code(vcpu))
+	/* Outside 64-bit code RIP wraps at 4 GiB; below that, no need to ask. */
+	if (rip > U32_MAX && !vtx_in_64bit_code(vcpu))
 		rip = (u32)rip;
 	vtx_set_rip(vcpu, rip);
 	vtx_clear_intr_shadow(vcpu);
@@ -215,9 +216,14 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 
 	if (ev->valid) {
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, ev->info);
+		/*
+		 * VM entry refuses bits 31:16 of the error code (they do
+		 * not exist on Intel): drop them, as KVM does, rather than
+		 * fail every entry.
+		 */
 		if (ev->info & INTR_INFO_DELIVER_CODE_MASK)
 			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
-				     ev->error_code);
+				     (u16)ev->error_code);
 		if (ev->insn_len)
 			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
 		/* Cut short by an exit, IDT-vectoring queues it again. */
@@ -538,6 +544,39 @@ static void fill_io_exit(struct vtx_vcpu *vcpu, u32 count)
 	run->io.data_offset = VTX_PIO_PAGE_OFFSET * PAGE_SIZE;
 }
 
+/* One element of a string I/O instruction whose memory is a device. */
+static void fill_str_mmio_exit(struct vtx_vcpu *vcpu, bool write)
+{
+	struct kvm_run *run = vcpu->run;
+	struct vtx_pio *pio = &vcpu->pio;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = pio->mmio_gpa;
+	run->mmio.len = pio->size;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write)
+		memcpy(run->mmio.data, vcpu->pio_data, pio->size);
+}
+
+/*
+ * Is the memory operand of a string I/O instruction outside RAM?  Then
+ * it is done one element at a time with an MMIO exit for it, as KVM's
+ * emulator does.  A linear address that does not translate is left to
+ * vtx_guest_virt_copy(), which queues the #PF.
+ */
+static bool str_io_to_mmio(struct vtx_vcpu *vcpu, struct vtx_pio *pio)
+{
+	u32 pf_error;
+	u64 gpa;
+
+	if (vtx_gva_to_gpa(vcpu, pio->gva, pio->in, &gpa, &pf_error) ||
+	    vtx_gpa_is_ram(vcpu->vm, gpa))
+		return false;
+	pio->mmio_gpa = gpa;
+	return true;
+}
+
 static u64 seg_base_for(struct vtx_vcpu *vcpu, int seg)
 {
 	/* In 64-bit mode only FS and GS have a base. */
@@ -593,8 +632,16 @@ static int handle_string_io(struct vtx_vcpu *vcpu)
 	}
 	pio->insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 	pio->kind = VTX_IO_STR;
-
-	if (!pio->in) {
+	pio->mmio = str_io_to_mmio(vcpu, pio);
+	if (pio->mmio) {
+		pio->count = 1;
+		if (!pio->in) {
+			/* OUTS from a device: read the element first. */
+			pio->kind = VTX_IO_STR_MMIO_READ;
+			fill_str_mmio_exit(vcpu, false);
+			return 0;
+		}
+	} else if (!pio->in) {
 		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
 					pio->count * pio->size, false);
 		if (r) {
@@ -646,7 +693,8 @@ static int handle_io(struct vtx_vcpu *vcpu)
  * exit, with what userspace left in the data page.
  * @vcpu:	the loaded vCPU, at the start of KVM_RUN
  *
- * Return: 1 to run the guest, or a negative errno.
+ * Return: 1 to run the guest, 0 when a further exit to userspace follows
+ * (string I/O with MMIO memory), or a negative errno.
  */
 int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
 {
@@ -676,13 +724,27 @@ int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
 	case VTX_IO_MMIO_NEXT:
 		pio->kind = kind;
 		return vtx_complete_mmio(vcpu);
+	case VTX_IO_STR_MMIO_READ:
+		/* The element came from the device: now the OUT. */
+		memcpy(vcpu->pio_data, vcpu->run->mmio.data, pio->size);
+		pio->kind = VTX_IO_STR;
+		fill_io_exit(vcpu, 1);
+		return 0;
 	case VTX_IO_STR:
+		if (pio->in && pio->mmio) {
+			/* The port's element goes to the device. */
+			pio->kind = VTX_IO_STR_MMIO_WRITE;
+			fill_str_mmio_exit(vcpu, true);
+			return 0;
+		}
+		break;
+	case VTX_IO_STR_MMIO_WRITE:
 		break;
 	default:
 		return 1;
 	}
 
-	if (pio->in) {
+	if (pio->in && !pio->mmio) {
 		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
 					pio->count * pio->size, true);
 		if (r == -EAGAIN)

@@ -58,6 +58,7 @@ static void ioeventfd_free(struct rcu_head *rcu)
 
 	eventfd_ctx_put(p->ctx);
 	kfree(p);
+	vtx_alloc_dec(VTX_ALLOC_IOEVENTFD);
 }
 
 static int deassign(struct vtx_vm *vm, const struct kvm_ioeventfd *a)
@@ -112,10 +113,12 @@ long vtx_ioctl_ioeventfd(struct vtx_vm *vm, struct kvm_ioeventfd __user *argp)
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
+	vtx_alloc_inc(VTX_ALLOC_IOEVENTFD);
 	p->ctx = eventfd_ctx_fdget(a.fd);
 	if (IS_ERR(p->ctx)) {
 		r = PTR_ERR(p->ctx);
 		kfree(p);
+		vtx_alloc_dec(VTX_ALLOC_IOEVENTFD);
 		return r;
 	}
 	p->addr = a.addr;
@@ -130,6 +133,7 @@ long vtx_ioctl_ioeventfd(struct vtx_vm *vm, struct kvm_ioeventfd __user *argp)
 			mutex_unlock(&vm->slots_lock);
 			eventfd_ctx_put(p->ctx);
 			kfree(p);
+			vtx_alloc_dec(VTX_ALLOC_IOEVENTFD);
 			return -EEXIST;
 		}
 	}
@@ -181,5 +185,6 @@ void vtx_ioeventfd_release(struct vtx_vm *vm)
 		list_del(&p->link);
 		eventfd_ctx_put(p->ctx);
 		kfree(p);
+		vtx_alloc_dec(VTX_ALLOC_IOEVENTFD);
 	}
 }

@@ -14,10 +14,62 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
+#include <linux/sysfs.h>
 #include "vmcs.h"
 
 DEFINE_MUTEX(vtx_vms_lock);	/* protects vtx_vms */
 LIST_HEAD(vtx_vms);		/* every live VM, for observability */
+
+/* lockless: see enum vtx_alloc_kind; read through the parameters below */
+atomic_long_t vtx_allocs[VTX_NR_ALLOC];
+
+static const char * const vtx_alloc_names[VTX_NR_ALLOC] = {
+	[VTX_ALLOC_VM] = "vm",
+	[VTX_ALLOC_VCPU] = "vcpu",
+	[VTX_ALLOC_VMCS] = "vmcs",
+	[VTX_ALLOC_EPT] = "ept",
+	[VTX_ALLOC_BITMAP] = "bitmap",
+	[VTX_ALLOC_CPUID] = "cpuid",
+	[VTX_ALLOC_IOEVENTFD] = "ioeventfd",
+	[VTX_ALLOC_PIN] = "pin",
+};
+
+/* /sys/module/vtx/parameters/allocs: the sum of every kind */
+static int allocs_get(char *buf, const struct kernel_param *kp)
+{
+	long sum = 0;
+	int i;
+
+	for (i = 0; i < VTX_NR_ALLOC; i++)
+		sum += atomic_long_read(&vtx_allocs[i]);
+	return sysfs_emit(buf, "%ld\n", sum);
+}
+
+/* /sys/module/vtx/parameters/allocs_detail: "vm 1 vcpu 2 ..." */
+static int allocs_detail_get(char *buf, const struct kernel_param *kp)
+{
+	int i, n = 0;
+
+	for (i = 0; i < VTX_NR_ALLOC; i++)
+		n += sysfs_emit_at(buf, n, "%s%s %ld", i ? " " : "",
+				   vtx_alloc_names[i],
+				   atomic_long_read(&vtx_allocs[i]));
+	return n + sysfs_emit_at(buf, n, "\n");
+}
+
+static const struct kernel_param_ops allocs_ops = {
+	.get = allocs_get,
+};
+
+static const struct kernel_param_ops allocs_detail_ops = {
+	.get = allocs_detail_get,
+};
+
+module_param_cb(allocs, &allocs_ops, NULL, 0444);
+MODULE_PARM_DESC(allocs, "objects vtx allocated for VMs and not yet freed");
+module_param_cb(allocs_detail, &allocs_detail_ops, NULL, 0444);
+MODULE_PARM_DESC(allocs_detail, "the same, per kind");
 
 /**
  * vtx_check_extension() - KVM_CHECK_EXTENSION on the system or a VM fd.
@@ -75,6 +127,8 @@ long vtx_check_extension(unsigned long cap)
 		return VTX_MAX_VCPU_ID;
 	case KVM_CAP_NR_MEMSLOTS:
 		return VTX_MAX_MEMSLOTS;
+	case KVM_CAP_MCE:
+		return VTX_MAX_MCE_BANKS;
 	default:
 		return 0;
 	}
@@ -102,6 +156,8 @@ static long vtx_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return vtx_ioctl_msr_feature_list(argp);
 	case KVM_GET_MSRS:
 		return vtx_ioctl_msrs(NULL, argp, false);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return vtx_ioctl_mce_cap_supported(argp);
 	default:
 		/* KVM's answer for a system ioctl it does not know. */
 		return -EINVAL;
@@ -159,6 +215,8 @@ static int __init vtx_init(void)
 static void __exit vtx_exit(void)
 {
 	misc_deregister(&vtx_dev);
+	/* ioeventfd entries are freed by RCU callbacks in this module */
+	rcu_barrier();
 	preempt_notifier_dec();
 	vtx_netlink_exit();
 	vtx_msr_exit();

@@ -111,7 +111,16 @@ static int mmio_access(struct vtx_vcpu *vcpu)
 	u64 gpa;
 	int r;
 
-	if (vtx_gva_to_gpa(vcpu, e->linear, e->is_write, &gpa, &pf_error))
+	/*
+	 * The access that faulted: the exit gave its guest-physical address,
+	 * after the processor's own page walk and permission checks for that
+	 * access type.  Any other access is translated here.
+	 */
+	if (vcpu->mmio_linear_valid && e->linear == e->mmio_linear &&
+	    (!e->is_write || vcpu->mmio_fault_write) &&
+	    offset_in_page(e->linear) == offset_in_page(vcpu->mmio_gpa))
+		gpa = vcpu->mmio_gpa;
+	else if (vtx_gva_to_gpa(vcpu, e->linear, e->is_write, &gpa, &pf_error))
 		return emulation_failure(vcpu);
 	if (!e->is_write) {
 		run->exit_reason = KVM_EXIT_MMIO;
@@ -147,6 +156,28 @@ static int mmio_access(struct vtx_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * KVM's exit for an event whose delivery (a push onto the stack, a read of
+ * the IDT or GDT) touched MMIO: the instruction at RIP did not make that
+ * access, so emulating it would perform another one.  The event stays
+ * queued.
+ */
+static int delivery_error(struct vtx_vcpu *vcpu, u32 vectoring, u64 gpa,
+			  unsigned long qual)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
+	run->internal.ndata = 4;
+	run->internal.data[0] = vectoring;
+	run->internal.data[1] = vcpu->exit_reason;
+	run->internal.data[2] = qual;
+	run->internal.data[3] = gpa;
+	vcpu->pio.kind = VTX_IO_NONE;
+	return 0;
+}
+
 /**
  * vtx_handle_mmio() - emulate the instruction that touched @gpa.
  * @vcpu:	the loaded vCPU, after an EPT violation
@@ -161,9 +192,12 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 {
 	struct vtx_emu *e = &vcpu->emu;
 	u64 rip = vtx_rip(vcpu), cs_base;
+	u32 vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 	unsigned int n;
 	int seg, r;
 
+	if (vectoring & VECTORING_INFO_VALID_MASK)
+		return delivery_error(vcpu, vectoring, gpa, qual);
 	memset(e, 0, sizeof(*e));
 	memcpy(e->gpr, vcpu->regs, sizeof(e->gpr));
 	e->gpr[VTX_RSP] = vmcs_readl(GUEST_RSP);
@@ -176,6 +210,14 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 			 vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
 	e->ops = &vtx_emu_ops;
 	e->opaque = vcpu;
+	/*
+	 * The processor's own page walk (a paging structure outside RAM,
+	 * or its A/D bits in a read-only slot) is no access of the
+	 * instruction either: the emulator cannot redo it.
+	 */
+	if ((qual & EPT_VIOLATION_GVA_IS_VALID) &&
+	    !(qual & EPT_VIOLATION_GVA_TRANSLATED))
+		return emulation_failure(vcpu);
 
 	/* Fetch up to 15 bytes; the second page may be absent. */
 	cs_base = e->mode == 64 ? 0 : e->seg_base[VTX_SREG_CS];
@@ -195,6 +237,8 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 	if (vtx_emu_decode(e))
 		return emulation_failure(vcpu);
 	vcpu->mmio_gpa = gpa;
+	vcpu->mmio_linear_valid = qual & EPT_VIOLATION_GVA_IS_VALID;
+	vcpu->mmio_fault_write = qual & EPT_VIOLATION_ACC_WRITE;
 	return mmio_access(vcpu);
 }
 

@@ -12,6 +12,18 @@
  *    CPU holds; the host's come back when the thread returns to userspace
  *    (user-return notifier), not on every exit.
  *  - Everything else is emulated from vCPU state, or #GP.
+ *
+ * Machine-check architecture (MCA): MCG_CAP is what userspace set with
+ * KVM_X86_SETUP_MCE (until then KVM's reset value: every bank, no MCG_CTL);
+ * MCG_STATUS, MCG_CTL and the banks' CTL/STATUS/ADDR/MISC are vCPU state,
+ * filled by KVM_X86_SET_MCE.  No CMCI and no LMCE: vtx has no in-kernel
+ * local APIC to signal a CMCI and no IA32_FEATURE_CONTROL to opt in LMCE.
+ *
+ * kvmclock: vtx does not implement it (no KVM leaves in its CPUID), but
+ * QEMU 7.2 saves and restores MSR_KVM_WALL_CLOCK and MSR_KVM_SYSTEM_TIME on
+ * every vCPU whatever the guest's CPUID.  Userspace reads them as 0 and may
+ * write 0 -- "kvmclock off", the only state vtx has; any other value, and
+ * every guest access, is refused.
  * The MSR bitmap lets the guest read and write FS/GS base, KERNEL_GS_BASE
  * and SYSENTER_* without exits, and read the user-return MSRs.
  */
@@ -21,8 +33,12 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/user-return-notifier.h>
+#include <linux/nospec.h>
+#include <asm/kvm_para.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/mtrr.h>
+#include <asm/trapnr.h>
 #include "vmcs.h"
 
 /* KVM's limit on entries in one KVM_GET/SET_MSRS call. */
@@ -31,6 +47,21 @@
 #define VTX_MISC_ENABLE		(MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | \
 				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL)
 #define VTX_UCODE_REV		0x100000000ull
+/* MISC_ENABLE bits the guest can't change (they describe the PMU). */
+#define MISC_ENABLE_RO		(MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | \
+				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL)
+/* MCG_CAP bits KVM_X86_SETUP_MCE accepts besides the counts. */
+#define VTX_MCE_CAP_SUPPORTED	(MCG_CTL_P | MCG_SER_P)
+/* Offsets of a bank's MSRs from its MCi_CTL. */
+#define MCE_BANK_CTL		0
+#define MCE_BANK_STATUS		1
+#define MCE_BANK_ADDR		2
+#define MCE_BANK_MISC		3
+/*
+ * MCi_CTL takes 0 or all ones; some guests clear bit 10 (a K8 GART erratum
+ * workaround in Linux) or bit 0 (UnixWare), so those may be clear too.
+ */
+#define MCI_CTL_MAY_CLEAR	(BIT_ULL(10) | BIT_ULL(0))
 /* MTRRcap: 8 variable ranges, fixed ranges, write-combining. */
 #define VTX_MTRR_CAP		(VTX_NR_VAR_MTRR | BIT(8) | BIT(10))
 #define MTRR_DEF_TYPE_VALID	(0xffull | BIT(10) | BIT(11))
@@ -78,6 +109,7 @@ static const u32 msrs_to_save[] = {
 	MSR_MTRRfix4K_F0000, MSR_MTRRfix4K_F8000,
 	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
+	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 };
 
 /* MSRs describing host features (KVM_GET_MSR_FEATURE_INDEX_LIST). */
@@ -199,15 +231,82 @@ static int mtrr_fixed_index(u32 index)
 	return -1;
 }
 
-/**
- * vtx_get_msr() - read a guest MSR.
- * @vcpu:	the loaded vCPU
- * @index:	MSR number
- * @data:	value out
- *
- * Return: 0, or -ENOENT for an MSR vtx does not implement (#GP).
- */
-int vtx_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data)
+/* Machine-check MSRs: -ENOENT for the others. */
+static int get_mce_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
+{
+	u32 end = MSR_IA32_MCx_CTL(vcpu->mcg_cap & MCG_BANKCNT_MASK);
+
+	switch (index) {
+	case MSR_IA32_P5_MC_ADDR:
+	case MSR_IA32_P5_MC_TYPE:
+		*data = 0;
+		break;
+	case MSR_IA32_MCG_CAP:
+		*data = vcpu->mcg_cap;
+		break;
+	case MSR_IA32_MCG_STATUS:
+		*data = vcpu->mcg_status;
+		break;
+	case MSR_IA32_MCG_CTL:
+		if (!(vcpu->mcg_cap & MCG_CTL_P) && !host)
+			return -ENOENT;
+		*data = vcpu->mcg_ctl;
+		break;
+	case MSR_IA32_MC0_CTL ... MSR_IA32_MCx_CTL(VTX_MAX_MCE_BANKS) - 1:
+		if (index >= end)
+			return -ENOENT;
+		*data = vcpu->mce_banks[array_index_nospec(index - MSR_IA32_MC0_CTL,
+							   end - MSR_IA32_MC0_CTL)];
+		break;
+	default:
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int set_mce_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	u32 end = MSR_IA32_MCx_CTL(vcpu->mcg_cap & MCG_BANKCNT_MASK), off;
+
+	switch (index) {
+	case MSR_IA32_MCG_STATUS:
+		vcpu->mcg_status = data;
+		break;
+	case MSR_IA32_MCG_CTL:
+		if (!(vcpu->mcg_cap & MCG_CTL_P) && (data || !host))
+			return -ENOENT;
+		if (data && data != ~0ull)
+			return -EINVAL;
+		vcpu->mcg_ctl = data;
+		break;
+	case MSR_IA32_MC0_CTL ... MSR_IA32_MCx_CTL(VTX_MAX_MCE_BANKS) - 1:
+		if (index >= end)
+			return -ENOENT;
+		off = array_index_nospec(index - MSR_IA32_MC0_CTL,
+					 end - MSR_IA32_MC0_CTL);
+		if (off % VTX_MCE_BANK_MSRS == MCE_BANK_CTL && data &&
+		    (data | MCI_CTL_MAY_CLEAR) != ~0ull)
+			return -EINVAL;
+		/* The guest may only clear a status; userspace may set one. */
+		if (off % VTX_MCE_BANK_MSRS == MCE_BANK_STATUS && data && !host)
+			return -EINVAL;
+		vcpu->mce_banks[off] = data;
+		break;
+	default:
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* kvmclock's MSRs: only the "off" state, and only for userspace. */
+static bool is_kvmclock_msr(u32 index)
+{
+	return index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_SYSTEM_TIME ||
+	       index == MSR_KVM_WALL_CLOCK_NEW ||
+	       index == MSR_KVM_SYSTEM_TIME_NEW;
+}
+
+static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	int i;
 
@@ -250,10 +349,10 @@ int vtx_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data)
 		*data = vmcs_read64(GUEST_IA32_DEBUGCTL);
 		break;
 	case MSR_IA32_MISC_ENABLE:
-		*data = VTX_MISC_ENABLE;
+		*data = vcpu->misc_enable;
 		break;
 	case MSR_IA32_UCODE_REV:
-		*data = VTX_UCODE_REV;
+		*data = vcpu->ucode_rev;
 		break;
 	case MSR_MTRRcap:
 		*data = VTX_MTRR_CAP;
@@ -277,9 +376,26 @@ int vtx_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data)
 				*data = vcpu->uret[i];
 				return 0;
 			}
-		return -ENOENT;
+		if (host && is_kvmclock_msr(index)) {
+			*data = 0;
+			return 0;
+		}
+		return get_mce_msr(vcpu, index, data, host);
 	}
 	return 0;
+}
+
+/**
+ * vtx_get_msr() - read a guest MSR for the guest (RDMSR).
+ * @vcpu:	the loaded vCPU
+ * @index:	MSR number
+ * @data:	value out
+ *
+ * Return: 0, or -ENOENT for an MSR vtx does not implement (#GP).
+ */
+int vtx_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data)
+{
+	return get_msr(vcpu, index, data, false);
 }
 
 static bool efer_valid(struct vtx_vcpu *vcpu, u64 efer)
@@ -336,14 +452,13 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		vmcs_write32(GUEST_SYSENTER_CS, data);
 		break;
 	case MSR_IA32_SYSENTER_ESP:
-		if (!__is_canonical_address(data, VTX_GPA_BITS))
-			return -EINVAL;
-		vmcs_writel(GUEST_SYSENTER_ESP, data);
+		/* As KVM: made canonical (VM entry would refuse it), no #GP. */
+		vmcs_writel(GUEST_SYSENTER_ESP,
+			    __canonical_address(data, VTX_GPA_BITS));
 		break;
 	case MSR_IA32_SYSENTER_EIP:
-		if (!__is_canonical_address(data, VTX_GPA_BITS))
-			return -EINVAL;
-		vmcs_writel(GUEST_SYSENTER_EIP, data);
+		vmcs_writel(GUEST_SYSENTER_EIP,
+			    __canonical_address(data, VTX_GPA_BITS));
 		break;
 	case MSR_FS_BASE:
 		if (!__is_canonical_address(data, VTX_GPA_BITS))
@@ -375,10 +490,22 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 			return -EINVAL;
 		break;
 	case MSR_IA32_MISC_ENABLE:
+		if (!host) {
+			if ((data ^ vcpu->misc_enable) & MISC_ENABLE_RO)
+				return -EINVAL;
+			/* EMON is read-only for the guest, writes ignored. */
+			data = (data & ~MSR_IA32_MISC_ENABLE_EMON) |
+			       (vcpu->misc_enable & MSR_IA32_MISC_ENABLE_EMON);
+		}
+		vcpu->misc_enable = data;
 		break;
 	case MSR_IA32_UCODE_REV:
-		if (!host)
-			return -EINVAL;
+		/*
+		 * The guest writes 0 before CPUID to read the revision: the
+		 * write is accepted and changes nothing, as on hardware.
+		 */
+		if (host)
+			vcpu->ucode_rev = data;
 		break;
 	case MSR_MTRRcap:
 		if (!host || data != VTX_MTRR_CAP)
@@ -413,7 +540,12 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 			if (index != uret_msrs[i] ||
 			    (i == VTX_URET_TSC_AUX && !vcpu->has_tsc_aux))
 				continue;
-			if (i == VTX_URET_TSC_AUX && (data >> 32))
+			/*
+			 * Bits 63:32 of TSC_AUX and SFMASK are reserved: the
+			 * wrmsrl() before the next entry would fault.
+			 */
+			if ((i == VTX_URET_TSC_AUX || i == VTX_URET_SFMASK) &&
+			    (data >> 32))
 				return -EINVAL;
 			if (i != VTX_URET_TSC_AUX && i != VTX_URET_STAR &&
 			    i != VTX_URET_SFMASK &&
@@ -422,7 +554,139 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 			set_uret(vcpu, i, data);
 			return 0;
 		}
-		return -ENOENT;
+		if (is_kvmclock_msr(index))
+			return host && !data ? 0 : -ENOENT;
+		return set_mce_msr(vcpu, index, data, host);
+	}
+	return 0;
+}
+
+/**
+ * vtx_msr_vcpu_init() - reset values of the MSRs kept in struct vtx_vcpu.
+ * @vcpu:	a new vCPU
+ */
+void vtx_msr_vcpu_init(struct vtx_vcpu *vcpu)
+{
+	vcpu->misc_enable = VTX_MISC_ENABLE;
+	vcpu->ucode_rev = VTX_UCODE_REV;
+	/* KVM's value before KVM_X86_SETUP_MCE: every bank, no MCG_CTL. */
+	vcpu->mcg_cap = VTX_MAX_MCE_BANKS;
+}
+
+/**
+ * vtx_ioctl_mce_cap_supported() - KVM_X86_GET_MCE_CAP_SUPPORTED.
+ * @argp:	u64 out: the MCG_CAP bits KVM_X86_SETUP_MCE accepts, and the
+ *		largest bank count
+ *
+ * Return: 0 or -EFAULT.
+ */
+long vtx_ioctl_mce_cap_supported(u64 __user *argp)
+{
+	u64 cap = VTX_MCE_CAP_SUPPORTED | VTX_MAX_MCE_BANKS;
+
+	return put_user(cap, argp);
+}
+
+/**
+ * vtx_ioctl_setup_mce() - KVM_X86_SETUP_MCE: the guest's MCG_CAP.
+ * @vcpu:	the loaded vCPU
+ * @argp:	u64: bank count (1 to VTX_MAX_MCE_BANKS), the extended
+ *		register count and bits of VTX_MCE_CAP_SUPPORTED
+ *
+ * Sets MCG_CTL (with MCG_CTL_P) and each bank's MCi_CTL to all ones:
+ * every error reported.
+ *
+ * Return: 0, -EFAULT, or -EINVAL for a bank count or a bit vtx lacks.
+ */
+long vtx_ioctl_setup_mce(struct vtx_vcpu *vcpu, u64 __user *argp)
+{
+	unsigned int banks, i;
+	u64 cap;
+
+	if (get_user(cap, argp))
+		return -EFAULT;
+	banks = cap & MCG_BANKCNT_MASK;
+	if (!banks || banks > VTX_MAX_MCE_BANKS)
+		return -EINVAL;
+	if (cap & ~(VTX_MCE_CAP_SUPPORTED | MCG_BANKCNT_MASK | MCG_EXT_CNT_MASK))
+		return -EINVAL;
+	vcpu->mcg_cap = cap;
+	if (cap & MCG_CTL_P)
+		vcpu->mcg_ctl = ~0ull;
+	for (i = 0; i < banks; i++)
+		vcpu->mce_banks[i * VTX_MCE_BANK_MSRS + MCE_BANK_CTL] = ~0ull;
+	return 0;
+}
+
+/* Uncorrected, no action required: logged, not signalled (no CMCI). */
+static bool mce_is_ucna(const struct kvm_x86_mce *m)
+{
+	return !m->mcg_status &&
+	       !(m->status & (MCI_STATUS_PCC | MCI_STATUS_S | MCI_STATUS_AR)) &&
+	       (m->status & MCI_STATUS_VAL) && (m->status & MCI_STATUS_UC);
+}
+
+/**
+ * vtx_ioctl_set_mce() - KVM_X86_SET_MCE: report a machine check.
+ * @vcpu:	the loaded vCPU
+ * @argp:	struct kvm_x86_mce: bank, MCi_STATUS/ADDR/MISC, MCG_STATUS
+ *
+ * A corrected error (or an uncorrected one needing no action) is logged in
+ * the bank, OVER set if the bank held a valid error.  An uncorrected error
+ * is logged and raises #MC, unless MCG_CTL or the bank's MCi_CTL disable
+ * its reporting (dropped); with a machine check in progress or CR4.MCE
+ * clear the processor shuts down instead: KVM_EXIT_SHUTDOWN at the next
+ * KVM_RUN.
+ *
+ * Return: 0, -EFAULT, or -EINVAL for a bank out of range or a status
+ * without MCI_STATUS_VAL.
+ */
+long vtx_ioctl_set_mce(struct vtx_vcpu *vcpu, struct kvm_x86_mce __user *argp)
+{
+	unsigned int nbanks = vcpu->mcg_cap & MCG_BANKCNT_MASK;
+	struct kvm_x86_mce m;
+	u64 *bank;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (m.bank >= nbanks || !(m.status & MCI_STATUS_VAL))
+		return -EINVAL;
+	bank = &vcpu->mce_banks[array_index_nospec(m.bank, nbanks) *
+				VTX_MCE_BANK_MSRS];
+	if (mce_is_ucna(&m)) {
+		bank[MCE_BANK_STATUS] = m.status;
+		bank[MCE_BANK_ADDR] = m.addr;
+		bank[MCE_BANK_MISC] = m.misc;
+		vcpu->mcg_status = m.mcg_status;
+		return 0;
+	}
+	if (m.status & MCI_STATUS_UC) {
+		if ((vcpu->mcg_cap & MCG_CTL_P) && vcpu->mcg_ctl != ~0ull)
+			return 0;
+		if (bank[MCE_BANK_CTL] != ~0ull)
+			return 0;
+		if ((vcpu->mcg_status & MCG_STATUS_MCIP) ||
+		    !(vtx_get_cr4(vcpu) & X86_CR4_MCE)) {
+			vcpu->triple_fault = true;
+			return 0;
+		}
+		if (bank[MCE_BANK_STATUS] & MCI_STATUS_VAL)
+			m.status |= MCI_STATUS_OVER;
+		bank[MCE_BANK_ADDR] = m.addr;
+		bank[MCE_BANK_MISC] = m.misc;
+		bank[MCE_BANK_STATUS] = m.status;
+		vcpu->mcg_status = m.mcg_status;
+		vtx_queue_exception(vcpu, X86_TRAP_MC, false, 0);
+	} else if (!(bank[MCE_BANK_STATUS] & MCI_STATUS_VAL) ||
+		   !(bank[MCE_BANK_STATUS] & MCI_STATUS_UC)) {
+		/* A corrected error does not overwrite an uncorrected one. */
+		if (bank[MCE_BANK_STATUS] & MCI_STATUS_VAL)
+			m.status |= MCI_STATUS_OVER;
+		bank[MCE_BANK_ADDR] = m.addr;
+		bank[MCE_BANK_MISC] = m.misc;
+		bank[MCE_BANK_STATUS] = m.status;
+	} else {
+		bank[MCE_BANK_STATUS] |= MCI_STATUS_OVER;
 	}
 	return 0;
 }
@@ -498,7 +762,7 @@ long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
 				break;
 			e->data = VTX_UCODE_REV;
 		} else if (set ? vtx_set_msr(vcpu, e->index, e->data, true) :
-				 vtx_get_msr(vcpu, e->index, &e->data)) {
+				 get_msr(vcpu, e->index, &e->data, true)) {
 			break;
 		}
 	}

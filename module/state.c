@@ -45,6 +45,41 @@ static long get_fpu(struct vtx_vcpu *vcpu, struct kvm_fpu __user *argp)
 	return copy_to_user(argp, &fpu, sizeof(fpu)) ? -EFAULT : 0;
 }
 
+/* MXCSR_MASK when FXSAVE leaves it 0 (SDM vol. 1, 11.6.6) */
+#define VTX_MXCSR_MASK_DEFAULT	0xffbfu
+
+/**
+ * host_mxcsr_mask() - the MXCSR bits this processor accepts.
+ *
+ * What FXSAVE reports in MXCSR_MASK; XRSTOR and FXRSTOR fault on any
+ * other bit.  Computed once (the kernel's mxcsr_feature_mask is not
+ * exported to modules).
+ *
+ * Return: the mask.
+ */
+static u32 host_mxcsr_mask(void)
+{
+	static u32 mask;
+	struct fxregs_state *fx;
+
+	if (READ_ONCE(mask))
+		return mask;
+	fx = kzalloc(sizeof(*fx), GFP_KERNEL);
+	if (!fx)
+		return VTX_MXCSR_MASK_DEFAULT;
+	/* Only stores the registers: the task's FPU state is untouched. */
+	asm volatile("fxsave %0" : "=m" (*fx));
+	WRITE_ONCE(mask, fx->mxcsr_mask ? fx->mxcsr_mask :
+		   VTX_MXCSR_MASK_DEFAULT);
+	kfree(fx);
+	return mask;
+}
+
+/*
+ * KVM_SET_FPU.  MXCSR is taken (KVM 6.1 ignores it) but, as KVM_SET_XSAVE
+ * does, refused with reserved bits: the host's XRSTOR at the next KVM_RUN
+ * would fault on them and the kernel WARN.
+ */
 static long set_fpu(struct vtx_vcpu *vcpu, struct kvm_fpu __user *argp)
 {
 	struct fxregs_state *fx = guest_fxsave(vcpu);
@@ -52,6 +87,8 @@ static long set_fpu(struct vtx_vcpu *vcpu, struct kvm_fpu __user *argp)
 
 	if (copy_from_user(&fpu, argp, sizeof(fpu)))
 		return -EFAULT;
+	if (fpu.mxcsr & ~host_mxcsr_mask())
+		return -EINVAL;
 	memcpy(fx->st_space, fpu.fpr, sizeof(fpu.fpr));
 	fx->cwd = fpu.fcw;
 	fx->swd = fpu.fsw;
@@ -229,7 +266,8 @@ static long get_events(struct vtx_vcpu *vcpu,
 	if (intr & GUEST_INTR_STATE_STI)
 		e.interrupt.shadow |= KVM_X86_SHADOW_INT_STI;
 	e.nmi.injected = type == INTR_TYPE_NMI_INTR;
-	e.nmi.pending = vcpu->nmi_pending;
+	/* as KVM: a flag, though two NMIs may wait */
+	e.nmi.pending = !!vcpu->nmi_pending;
 	e.nmi.masked = !!(intr & GUEST_INTR_STATE_NMI);
 	e.sipi_vector = vcpu->sipi_vector;
 	e.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |

@@ -144,6 +144,13 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 		preempt_enable();
 		return 1;
 	}
+	/*
+	 * Preemption (or kernel_fpu_begin() in an interrupt) saved the
+	 * guest's FPU registers into its fpstate and left others in the CPU:
+	 * load them again before the guest runs.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	vtx_update_host_cr(vcpu);
 	vtx_load_guest_uret_msrs(vcpu);
 	vtx_inject_pending_event(vcpu);
@@ -154,9 +161,11 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 
 	vcpu->last_cpu = smp_processor_id();
 	vcpu->ran = true;
+	vtx_prof(vcpu, ENTRY);
 	t_entry = rdtsc();
 	r = vtx_vmenter(vcpu, vcpu->launched);
 	t_exit = rdtsc();
+	vtx_prof(vcpu, EXIT);
 	vcpu->cached = 0;
 
 	vcpu->cr2 = native_read_cr2();
@@ -185,6 +194,11 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 
 		pr_err_ratelimited("VM entry failed: VM-instruction error %u\n",
 				   err);
+		/*
+		 * A refused entry leaves the event it was to inject valid:
+		 * drop it, or every later entry fails the same way.
+		 */
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 		if (vtx_dump_invalid_vmcs)
 			vtx_dump_vmcs();
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
@@ -207,19 +221,29 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 	int r;
 
 	run->flags = 0;
+	/* No in-kernel local APIC: userspace's owns the TPR (as on KVM). */
+	if (run->cr8 & ~X86_CR8_TPR) {
+		r = -EINVAL;
+		goto out;
+	}
+	vcpu->cr8 = run->cr8;
 	if (vcpu->pio.kind != VTX_IO_NONE) {
 		r = vtx_complete_userspace_io(vcpu);
 		if (r <= 0)
-			return r;
+			goto out;
 	}
-	if (READ_ONCE(run->immediate_exit))
-		return -EINTR;
+	vtx_prof(vcpu, COMPLETED);
+	if (READ_ONCE(run->immediate_exit)) {
+		r = -EINTR;
+		goto out;
+	}
 
 	vcpu->host_debugctl = get_debugctlmsr();
 	/* KVM_SET_SIGNAL_MASK: the signals blocked while in KVM_RUN. */
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+	vtx_prof(vcpu, FPU_IN);
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
@@ -227,7 +251,15 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		/* A machine check it could not take (KVM_X86_SET_MCE). */
+		if (unlikely(vcpu->triple_fault)) {
+			vcpu->triple_fault = false;
+			run->exit_reason = KVM_EXIT_SHUTDOWN;
+			r = 0;
+			break;
+		}
 		r = vcpu_enter_guest(vcpu);
+		vtx_prof(vcpu, HANDLED);
 		if (r <= 0)
 			break;
 		if (unlikely(READ_ONCE(vcpu->vm->dead))) {
@@ -243,6 +275,7 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 		}
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	vtx_prof(vcpu, FPU_OUT);
 	if (vcpu->sigset_active) {
 		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
 		sigemptyset(&current->real_blocked);
@@ -254,6 +287,12 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 		announce_exit(vcpu);
 	}
 
+out:
+	/*
+	 * On every return, as KVM: QEMU's userspace local APIC takes
+	 * apic_base and cr8 back after each KVM_RUN, even one that returned
+	 * early (a zero apic_base would disable its APIC for good).
+	 */
 	run->if_flag = !!(vtx_rflags(vcpu) & X86_EFLAGS_IF);
 	run->cr8 = vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
@@ -261,50 +300,40 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 	return r;
 }
 
+/* struct kvm_regs's first 16 fields, in its order, as enum vtx_reg. */
+static const u8 kvm_regs_order[VTX_NR_GPRS] = {
+	VTX_RAX, VTX_RBX, VTX_RCX, VTX_RDX, VTX_RSI, VTX_RDI, VTX_RSP, VTX_RBP,
+	VTX_R8, VTX_R9, VTX_R10, VTX_R11, VTX_R12, VTX_R13, VTX_R14, VTX_R15,
+};
+
+/* kvm_regs field @i (in kvm_regs_order): a u64 array up to r15. */
+static inline u64 *kvm_regs_field(struct kvm_regs *regs, int i)
+{
+	BUILD_BUG_ON(offsetof(struct kvm_regs, rax) != 0 ||
+		     offsetof(struct kvm_regs, r15) !=
+		     (VTX_NR_GPRS - 1) * sizeof(u64));
+	return (u64 *)regs + i;
+}
+
 static void get_regs(struct vtx_vcpu *vcpu, struct kvm_regs *regs)
 {
-	unsigned long *g = vcpu->regs;
+	int i;
 
-	regs->rax = g[VTX_RAX];
-	regs->rbx = g[VTX_RBX];
-	regs->rcx = g[VTX_RCX];
-	regs->rdx = g[VTX_RDX];
-	regs->rsi = g[VTX_RSI];
-	regs->rdi = g[VTX_RDI];
+	for (i = 0; i < VTX_NR_GPRS; i++)
+		*kvm_regs_field(regs, i) = vcpu->regs[kvm_regs_order[i]];
+	/* RSP lives in the VMCS. */
 	regs->rsp = vmcs_readl(GUEST_RSP);
-	regs->rbp = g[VTX_RBP];
-	regs->r8 = g[VTX_R8];
-	regs->r9 = g[VTX_R9];
-	regs->r10 = g[VTX_R10];
-	regs->r11 = g[VTX_R11];
-	regs->r12 = g[VTX_R12];
-	regs->r13 = g[VTX_R13];
-	regs->r14 = g[VTX_R14];
-	regs->r15 = g[VTX_R15];
 	regs->rip = vtx_rip(vcpu);
 	regs->rflags = vtx_rflags(vcpu);
 }
 
-static void set_regs(struct vtx_vcpu *vcpu, const struct kvm_regs *regs)
+static void set_regs(struct vtx_vcpu *vcpu, struct kvm_regs *regs)
 {
-	unsigned long *g = vcpu->regs;
+	int i;
 
-	g[VTX_RAX] = regs->rax;
-	g[VTX_RBX] = regs->rbx;
-	g[VTX_RCX] = regs->rcx;
-	g[VTX_RDX] = regs->rdx;
-	g[VTX_RSI] = regs->rsi;
-	g[VTX_RDI] = regs->rdi;
+	for (i = 0; i < VTX_NR_GPRS; i++)
+		vcpu->regs[kvm_regs_order[i]] = *kvm_regs_field(regs, i);
 	vmcs_writel(GUEST_RSP, regs->rsp);
-	g[VTX_RBP] = regs->rbp;
-	g[VTX_R8] = regs->r8;
-	g[VTX_R9] = regs->r9;
-	g[VTX_R10] = regs->r10;
-	g[VTX_R11] = regs->r11;
-	g[VTX_R12] = regs->r12;
-	g[VTX_R13] = regs->r13;
-	g[VTX_R14] = regs->r14;
-	g[VTX_R15] = regs->r15;
 	vtx_set_rip(vcpu, regs->rip);
 	/* Bit 1 of RFLAGS always reads as 1, as KVM forces it. */
 	vtx_set_rflags(vcpu, regs->rflags | X86_EFLAGS_FIXED);
@@ -432,6 +461,10 @@ static long vcpu_ioctl_locked(struct vtx_vcpu *vcpu, unsigned int ioctl,
 		return vcpu_run(vcpu);
 	case KVM_SET_SIGNAL_MASK:
 		return set_signal_mask(vcpu, argp);
+	case KVM_X86_SETUP_MCE:
+		return vtx_ioctl_setup_mce(vcpu, argp);
+	case KVM_X86_SET_MCE:
+		return vtx_ioctl_set_mce(vcpu, argp);
 	case KVM_GET_REGS: {
 		struct kvm_regs regs;
 
@@ -475,9 +508,13 @@ static long vtx_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		return -EIO;
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
+	vtx_prof(vcpu, IOCTL);
 	vcpu_load(vcpu);
+	vtx_prof(vcpu, LOADED);
 	r = vcpu_ioctl_locked(vcpu, ioctl, arg);
+	vtx_prof(vcpu, DONE);
 	vcpu_put(vcpu);
+	vtx_prof(vcpu, PUT);
 	mutex_unlock(&vcpu->mutex);
 	return r;
 }
@@ -525,20 +562,56 @@ static const struct file_operations vtx_vcpu_fops = {
 	.llseek		= noop_llseek,
 };
 
+#ifdef VTX_PROFILE
+static const char * const vtx_prof_names[VTX_NR_PROF] = {
+	[VTX_PROF_IOCTL] = "user+syscall",
+	[VTX_PROF_LOADED] = "lock+load",
+	[VTX_PROF_COMPLETED] = "complete-io",
+	[VTX_PROF_FPU_IN] = "fpu-in",
+	[VTX_PROF_ENTRY] = "pre-entry",
+	[VTX_PROF_EXIT] = "guest",
+	[VTX_PROF_HANDLED] = "handle-exit",
+	[VTX_PROF_FPU_OUT] = "fpu-out",
+	[VTX_PROF_DONE] = "fill-run",
+	[VTX_PROF_PUT] = "put+unlock",
+};
+
+/**
+ * vtx_prof_dump_vcpu() - print a vCPU's profile (VTX_PROFILE builds only).
+ * @vcpu:	the vCPU
+ */
+void vtx_prof_dump_vcpu(struct vtx_vcpu *vcpu)
+{
+	const struct vtx_prof *p = &vcpu->prof;
+	int i;
+
+	for (i = 0; i < VTX_NR_PROF; i++)
+		if (p->n[i])
+			pr_info("prof vcpu%u %-12s n %llu avg %llu\n", vcpu->id,
+				vtx_prof_names[i], p->n[i],
+				div64_u64(p->sum[i], p->n[i]));
+}
+#endif
+
 /**
  * vtx_vcpu_free() - free a vCPU of a VM that is being destroyed.
  * @vcpu:	the vCPU; its fd is closed
  */
 void vtx_vcpu_free(struct vtx_vcpu *vcpu)
 {
+	vtx_prof_dump_vcpu(vcpu);
 	vtx_vmcs_clear(vcpu);
 	vtx_free_vmcs(vcpu->vmcs);
+	vtx_alloc_dec(VTX_ALLOC_VMCS);
 	vtx_free_vpid(vcpu->vpid);
+	if (vcpu->cpuid)
+		vtx_alloc_dec(VTX_ALLOC_CPUID);
 	kfree(vcpu->cpuid);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
+	vtx_alloc_dec(VTX_ALLOC_VCPU);
 }
 
 static struct vtx_vcpu *vcpu_alloc(struct vtx_vm *vm, u32 id)
@@ -565,11 +638,14 @@ static struct vtx_vcpu *vcpu_alloc(struct vtx_vm *vm, u32 id)
 		kfree(vcpu);
 		return NULL;
 	}
+	vtx_alloc_inc(VTX_ALLOC_VCPU);
+	vtx_alloc_inc(VTX_ALLOC_VMCS);
 	vcpu->vpid = vtx_alloc_vpid();
 	vcpu->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->has_tsc_aux = vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	vcpu->regs[VTX_RDX] = RESET_RDX;
+	vtx_msr_vcpu_init(vcpu);
 	/* KVM's reset APIC base: enabled, BSP for vCPU 0. */
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
@@ -603,7 +679,8 @@ int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id)
 
 	mutex_lock(&vm->slots_lock);
 	fd = -EINVAL;
-	if (vm->nr_vcpus >= VTX_MAX_VCPUS)
+	if (vm->nr_vcpus >= VTX_MAX_VCPUS ||
+	    (vm->max_vcpu_id && id >= vm->max_vcpu_id))
 		goto fail;
 	fd = -EEXIST;
 	for (i = 0; i < vm->nr_vcpus; i++)

@@ -38,15 +38,19 @@ static DEFINE_IDA(vtx_vm_ida);
  */
 struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn)
 {
-	int i;
+	struct vtx_memslot *s = &vm->slots[vm->last_slot];
+	unsigned long i;
 
 	lockdep_assert_held(&vm->slots_lock);
-	for (i = 0; i < VTX_MAX_MEMSLOTS; i++) {
-		struct vtx_memslot *s = &vm->slots[i];
-
-		if (s->npages && gfn >= s->base_gfn &&
-		    gfn < s->base_gfn + s->npages)
+	/* Most lookups hit the slot of the previous one (guest RAM). */
+	if (gfn - s->base_gfn < s->npages)
+		return s;
+	for_each_set_bit(i, &vm->active_slots, VTX_MAX_MEMSLOTS) {
+		s = &vm->slots[i];
+		if (gfn - s->base_gfn < s->npages) {
+			vm->last_slot = i;
 			return s;
+		}
 	}
 	return NULL;
 }
@@ -123,6 +127,31 @@ int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 	return guest_phys_copy(vm, gpa, (void *)buf, len, true);
 }
 
+/*
+ * Dirty bitmaps and their snapshots: up to 256 MiB for a slot that needs
+ * no memory behind it, so charged to the caller's memory cgroup as KVM
+ * does, and counted (vtx_allocs).
+ */
+static unsigned long *bitmap_alloc_counted(size_t bytes, bool zero)
+{
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOWARN;
+	unsigned long *b;
+
+	/* A failure is the caller's -ENOMEM, not a kernel warning. */
+	b = __vmalloc(bytes, gfp | (zero ? __GFP_ZERO : 0));
+
+	if (b)
+		vtx_alloc_inc(VTX_ALLOC_BITMAP);
+	return b;
+}
+
+static void bitmap_free_counted(unsigned long *b)
+{
+	if (b)
+		vtx_alloc_dec(VTX_ALLOC_BITMAP);
+	vfree(b);
+}
+
 static void vtx_vm_destroy(struct kref *kref)
 {
 	struct vtx_vm *vm = container_of(kref, struct vtx_vm, kref);
@@ -139,10 +168,11 @@ static void vtx_vm_destroy(struct kref *kref)
 	vtx_ept_destroy(vm);
 	vtx_ioeventfd_release(vm);
 	for (i = 0; i < VTX_MAX_MEMSLOTS; i++)
-		vfree(vm->slots[i].dirty_bitmap);
+		bitmap_free_counted(vm->slots[i].dirty_bitmap);
 	mmdrop(vm->mm);
 	ida_free(&vtx_vm_ida, vm->id);
 	kfree(vm);
+	vtx_alloc_dec(VTX_ALLOC_VM);
 	vtx_vmx_put();
 }
 
@@ -151,14 +181,15 @@ void vtx_vm_put(struct vtx_vm *vm)
 	kref_put(&vm->kref, vtx_vm_destroy);
 }
 
-static bool slots_overlap(struct vtx_vm *vm, int skip, u64 gfn, u64 npages)
+static bool slots_overlap(struct vtx_vm *vm, unsigned long skip, u64 gfn,
+			  u64 npages)
 {
-	int i;
+	unsigned long i;
 
-	for (i = 0; i < VTX_MAX_MEMSLOTS; i++) {
+	for_each_set_bit(i, &vm->active_slots, VTX_MAX_MEMSLOTS) {
 		struct vtx_memslot *s = &vm->slots[i];
 
-		if (i == skip || !s->npages)
+		if (i == skip)
 			continue;
 		if (gfn < s->base_gfn + s->npages && s->base_gfn < gfn + npages)
 			return true;
@@ -175,8 +206,15 @@ static size_t dirty_bitmap_bytes(u64 npages)
 static void slot_write(struct vtx_vm *vm, struct vtx_memslot *s,
 		       const struct vtx_memslot *val)
 {
+	unsigned int id = s - vm->slots;
+
+	BUILD_BUG_ON(VTX_MAX_MEMSLOTS > BITS_PER_LONG);
 	spin_lock(&vm->mmu_lock);
 	*s = *val;
+	if (s->npages)
+		__set_bit(id, &vm->active_slots);
+	else
+		__clear_bit(id, &vm->active_slots);
 	spin_unlock(&vm->mmu_lock);
 }
 
@@ -188,7 +226,9 @@ static int slot_set_logging(struct vtx_vm *vm, struct vtx_memslot *s,
 	unsigned long *old = s->dirty_bitmap;
 
 	if (on) {
-		val.dirty_bitmap = vzalloc(dirty_bitmap_bytes(s->npages));
+		val.dirty_bitmap =
+			bitmap_alloc_counted(dirty_bitmap_bytes(s->npages),
+					     true);
 		if (!val.dirty_bitmap)
 			return -ENOMEM;
 		val.flags |= KVM_MEM_LOG_DIRTY_PAGES;
@@ -197,7 +237,7 @@ static int slot_set_logging(struct vtx_vm *vm, struct vtx_memslot *s,
 		val.flags &= ~KVM_MEM_LOG_DIRTY_PAGES;
 	}
 	slot_write(vm, s, &val);
-	vfree(old);
+	bitmap_free_counted(old);
 	/*
 	 * Mapped pages must fault on their next write, and 2 MiB leaves must
 	 * become 4 KiB ones to be logged page by page: drop the mappings.
@@ -252,7 +292,7 @@ static int set_memory_region(struct vtx_vm *vm,
 
 			vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
 			slot_write(vm, s, &none);
-			vfree(bitmap);
+			bitmap_free_counted(bitmap);
 		}
 	} else if (s->npages) {
 		/* An existing slot may move or change dirty logging only. */
@@ -312,7 +352,7 @@ static int get_dirty_log(struct vtx_vm *vm, struct kvm_dirty_log __user *argp)
 		goto out;
 	}
 	bytes = dirty_bitmap_bytes(s->npages);
-	snap = vmalloc(bytes);
+	snap = bitmap_alloc_counted(bytes, false);
 	if (!snap) {
 		r = -ENOMEM;
 		goto out;
@@ -325,13 +365,33 @@ static int get_dirty_log(struct vtx_vm *vm, struct kvm_dirty_log __user *argp)
 	vtx_ept_write_protect(vm, s->base_gfn, s->npages);
 	if (copy_to_user(log.dirty_bitmap, snap, bytes))
 		r = -EFAULT;
-	vfree(snap);
+	bitmap_free_counted(snap);
 out:
 	mutex_unlock(&vm->slots_lock);
 	return r;
 }
 
-/* KVM_ENABLE_CAP on the VM: only KVM_CAP_EXIT_HYPERCALL exists. */
+/*
+ * KVM_CAP_MAX_VCPU_ID: vCPU ids below args[0] only; set once (setting the
+ * same value again succeeds), as KVM.  Under vm->slots_lock, which
+ * vtx_create_vcpu() holds when it checks the limit.
+ */
+static int set_max_vcpu_id(struct vtx_vm *vm, u64 limit)
+{
+	int r = -EINVAL;
+
+	if (limit > VTX_MAX_VCPU_ID)
+		return -EINVAL;
+	mutex_lock(&vm->slots_lock);
+	if (vm->max_vcpu_id == limit || !vm->max_vcpu_id) {
+		vm->max_vcpu_id = limit;
+		r = 0;
+	}
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+/* KVM_ENABLE_CAP on the VM: KVM_CAP_EXIT_HYPERCALL, KVM_CAP_MAX_VCPU_ID. */
 static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
 {
 	if (cap->flags)
@@ -342,6 +402,8 @@ static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
 			return -EINVAL;
 		WRITE_ONCE(vm->hypercall_exits, cap->args[0]);
 		return 0;
+	case KVM_CAP_MAX_VCPU_ID:
+		return set_max_vcpu_id(vm, cap->args[0]);
 	}
 	return -EINVAL;
 }
@@ -445,6 +507,7 @@ int vtx_create_vm(unsigned long type)
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		goto put_vmx;
+	vtx_alloc_inc(VTX_ALLOC_VM);
 	kref_init(&vm->kref);
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->stats_lock);
@@ -488,6 +551,7 @@ free_id:
 	ida_free(&vtx_vm_ida, vm->id);
 free_vm:
 	kfree(vm);
+	vtx_alloc_dec(VTX_ALLOC_VM);
 put_vmx:
 	vtx_vmx_put();
 	return r;

@@ -156,52 +156,34 @@ static __always_inline void vmcs_writel(unsigned long field, unsigned long value
 }
 
 /*
- * VMCLEAR/VMPTRLD take the VMCS's physical address in memory.
- * Return 0 on success or -EIO after reporting the failure.
+ * VMCLEAR/VMPTRLD take the VMCS's physical address in memory.  Both
+ * wrappers return 0 on success or -EIO after reporting the failure.
  */
-static __always_inline int vtx_vmclear(u64 pa)
-{
-	asm goto("1: vmclear %[pa]\n\t"
-		 "jc %l[invalid]\n\t"
-		 "jz %l[fail]\n\t"
-		 "jmp 3f\n"
-		 "2:\tjmp %l[fault]\n"
-		 "3:\n\t"
-		 _ASM_EXTABLE(1b, 2b)
-		 : : [pa] "m" (pa) : "cc", "memory" : invalid, fail, fault);
-	return 0;
-invalid:
-	vtx_vmx_insn_failed("vmclear", pa, VTX_FAIL_INVALID);
-	return -EIO;
-fail:
-	vtx_vmx_insn_failed("vmclear", pa, VTX_FAIL_VALID);
-	return -EIO;
-fault:
-	vtx_vmx_insn_failed("vmclear", pa, VTX_FAIL_FAULT);
-	return -EIO;
+#define VTX_DEFINE_VMCS_PTR_INSN(insn)					\
+static __always_inline int vtx_##insn(u64 pa)				\
+{									\
+	asm goto("1: " #insn " %[pa]\n\t"				\
+		 "jc %l[invalid]\n\t"					\
+		 "jz %l[fail]\n\t"					\
+		 "jmp 3f\n"						\
+		 "2:\tjmp %l[fault]\n"					\
+		 "3:\n\t"						\
+		 _ASM_EXTABLE(1b, 2b)					\
+		 : : [pa] "m" (pa) : "cc", "memory" : invalid, fail, fault); \
+	return 0;							\
+invalid:								\
+	vtx_vmx_insn_failed(#insn, pa, VTX_FAIL_INVALID);		\
+	return -EIO;							\
+fail:									\
+	vtx_vmx_insn_failed(#insn, pa, VTX_FAIL_VALID);			\
+	return -EIO;							\
+fault:									\
+	vtx_vmx_insn_failed(#insn, pa, VTX_FAIL_FAULT);			\
+	return -EIO;							\
 }
 
-static __always_inline int vtx_vmptrld(u64 pa)
-{
-	asm goto("1: vmptrld %[pa]\n\t"
-		 "jc %l[invalid]\n\t"
-		 "jz %l[fail]\n\t"
-		 "jmp 3f\n"
-		 "2:\tjmp %l[fault]\n"
-		 "3:\n\t"
-		 _ASM_EXTABLE(1b, 2b)
-		 : : [pa] "m" (pa) : "cc", "memory" : invalid, fail, fault);
-	return 0;
-invalid:
-	vtx_vmx_insn_failed("vmptrld", pa, VTX_FAIL_INVALID);
-	return -EIO;
-fail:
-	vtx_vmx_insn_failed("vmptrld", pa, VTX_FAIL_VALID);
-	return -EIO;
-fault:
-	vtx_vmx_insn_failed("vmptrld", pa, VTX_FAIL_FAULT);
-	return -EIO;
-}
+VTX_DEFINE_VMCS_PTR_INSN(vmclear)
+VTX_DEFINE_VMCS_PTR_INSN(vmptrld)
 
 /* VMXON has no current VMCS to report into: just the flags. */
 static __always_inline int vtx_vmxon(u64 pa)

@@ -20,6 +20,7 @@
 #define VTX_H
 
 #include <linux/types.h>
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
@@ -29,6 +30,7 @@
 #include <linux/sched.h>
 #include <linux/kvm.h>
 #include <asm/fpu/api.h>
+#include "profile.h"
 #include <asm/fpu/types.h>
 #include "emulate.h"
 
@@ -44,6 +46,11 @@
 
 /* KVM's limit on GSI routes (KVM_CAP_IRQ_ROUTING). */
 #define VTX_MAX_IRQ_ROUTES	4096
+
+/* Machine-check banks a guest may have (KVM_CAP_MCE), as on KVM. */
+#define VTX_MAX_MCE_BANKS	32
+/* MSRs per machine-check bank: MCi_CTL, MCi_STATUS, MCi_ADDR, MCi_MISC. */
+#define VTX_MCE_BANK_MSRS	4
 
 /* Variable-range MTRRs offered to the guest. */
 #define VTX_NR_VAR_MTRR		8
@@ -109,6 +116,9 @@ struct vtx_memslot {
 	unsigned long *dirty_bitmap;	/* KVM_MEM_LOG_DIRTY_PAGES, or NULL */
 };
 
+/* Tables below the EPT root that mapping one 4 KiB frame may create. */
+#define VTX_EPT_CACHE_PAGES	3
+
 struct vtx_vcpu;
 
 /**
@@ -124,8 +134,11 @@ struct vtx_vm {
 
 	struct mutex slots_lock;		/* protects slots, vcpus */
 	struct vtx_memslot slots[VTX_MAX_MEMSLOTS];	/* [s] + [m] to write */
+	unsigned long active_slots;		/* [s] + [m] to write: npages != 0 */
+	unsigned int last_slot;			/* [s] lookup hint */
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];	/* [s] written once per index */
 	unsigned int nr_vcpus;			/* [s] */
+	u32 max_vcpu_id;			/* [s] KVM_CAP_MAX_VCPU_ID, 0: unset */
 	u64 tss_addr;				/* [s] accepted, unused with UG */
 	u64 identity_map_addr;			/* [s] accepted, unused with UG */
 	struct list_head ioeventfds;		/* [s] to write, RCU to read */
@@ -136,6 +149,9 @@ struct vtx_vm {
 	u64 *ept_root;				/* [c] PML4 page */
 	u64 eptp;				/* [c] */
 	unsigned long nr_ept_pages;		/* [m] table pages in use */
+	/* Zeroed pages for new tables: a 4 KiB leaf needs up to three. */
+	u64 *ept_cache[VTX_EPT_CACHE_PAGES];	/* [s] */
+	int ept_cache_nr;			/* [s] */
 	unsigned long nr_pinned;		/* [m] guest pages mapped */
 	struct mmu_notifier mmu_notifier;	/* [c] on mm */
 	unsigned long mmu_inval_seq;		/* [m] invalidations started */
@@ -153,6 +169,8 @@ enum vtx_pending_io {
 	VTX_IO_HYPERCALL,	/* KVM_EXIT_HYPERCALL: RAX from run->hypercall */
 	VTX_IO_MMIO,		/* KVM_EXIT_MMIO read: finish the emulated insn */
 	VTX_IO_MMIO_NEXT,	/* a further MMIO access of the same insn */
+	VTX_IO_STR_MMIO_READ,	/* OUTS from MMIO: the element, then the OUT */
+	VTX_IO_STR_MMIO_WRITE,	/* INS to MMIO: the element was written */
 };
 
 /**
@@ -169,6 +187,8 @@ struct vtx_pio {
 	u32 count;		/* elements handed to userspace */
 	u64 gva;		/* first element's linear address */
 	bool down;		/* RFLAGS.DF */
+	bool mmio;		/* the memory operand is MMIO, at @mmio_gpa */
+	u64 mmio_gpa;
 	u32 insn_len;
 };
 
@@ -226,6 +246,14 @@ struct vtx_vcpu {
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[VTX_NR_FIXED_MTRR];
 	u64 mtrr_var[2 * VTX_NR_VAR_MTRR];
+	u64 misc_enable;		/* IA32_MISC_ENABLE */
+	u64 ucode_rev;			/* IA32_UCODE_REV (BIOS_SIGN_ID) */
+	/* Machine-check architecture, see msr.c. */
+	u64 mcg_cap;
+	u64 mcg_status;
+	u64 mcg_ctl;
+	u64 mce_banks[VTX_MCE_BANK_MSRS * VTX_MAX_MCE_BANKS];
+	bool triple_fault;		/* [v] shut down at the next KVM_RUN */
 	u64 xcr0;
 	unsigned long dr[4];
 	unsigned long dr6;
@@ -234,7 +262,9 @@ struct vtx_vcpu {
 	u32 proc_ctl;			/* [v] cached primary controls */
 	struct vtx_pio pio;		/* [v] */
 	struct vtx_emu emu;		/* [v] instruction behind KVM_EXIT_MMIO */
-	u64 mmio_gpa;			/* [v] */
+	u64 mmio_gpa;			/* [v] the EPT violation's address */
+	bool mmio_linear_valid;		/* [v] ... with a guest-linear address */
+	bool mmio_fault_write;		/* [v] ... for a write */
 	struct vtx_pending_event event;		/* [v] exception or re-injection */
 	bool irq_pending;		/* [v] KVM_INTERRUPT queued */
 	u8 irq_vector;			/* [v] */
@@ -266,6 +296,9 @@ struct vtx_vcpu {
 	struct vtx_vcpu_stats stats;	/* [v] written by the vCPU thread */
 	struct vtx_vcpu_stats stats_base; /* [t] reset snapshot */
 	u64 exit_tsc;			/* [v] TSC at the last exit, 0: none */
+#ifdef VTX_PROFILE
+	struct vtx_prof prof;		/* [v] see profile.h */
+#endif
 };
 
 /* vmx.c: VMX lifecycle and capabilities. */
@@ -317,6 +350,10 @@ long vtx_ioctl_msr_index_list(struct kvm_msr_list __user *argp);
 long vtx_ioctl_msr_feature_list(struct kvm_msr_list __user *argp);
 long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
 		    bool set);
+void vtx_msr_vcpu_init(struct vtx_vcpu *vcpu);
+long vtx_ioctl_mce_cap_supported(u64 __user *argp);
+long vtx_ioctl_setup_mce(struct vtx_vcpu *vcpu, u64 __user *argp);
+long vtx_ioctl_set_mce(struct vtx_vcpu *vcpu, struct kvm_x86_mce __user *argp);
 
 /* netlink.c */
 int vtx_netlink_init(void);
@@ -333,5 +370,40 @@ void vtx_ioeventfd_release(struct vtx_vm *vm);
 long vtx_check_extension(unsigned long cap);
 extern struct mutex vtx_vms_lock;
 extern struct list_head vtx_vms;
+
+/*
+ * What vtx allocates per VM, counted so that a test can prove that all of
+ * it went away (read-only module parameters "allocs" and "allocs_detail",
+ * main.c).  Module-wide objects made at load time are not counted.
+ */
+enum vtx_alloc_kind {
+	VTX_ALLOC_VM,		/* struct vtx_vm */
+	VTX_ALLOC_VCPU,		/* struct vtx_vcpu + kvm_run + PIO page + FPU */
+	VTX_ALLOC_VMCS,		/* VMCS pages */
+	VTX_ALLOC_EPT,		/* EPT table pages (in use or preallocated) */
+	VTX_ALLOC_BITMAP,	/* dirty bitmaps and their snapshots */
+	VTX_ALLOC_CPUID,	/* CPUID tables */
+	VTX_ALLOC_IOEVENTFD,	/* ioeventfd entries */
+	VTX_ALLOC_PIN,		/* guest pages referenced by get_user_pages */
+	VTX_NR_ALLOC
+};
+
+/* lockless: atomic counters, changed next to each allocation and free */
+extern atomic_long_t vtx_allocs[VTX_NR_ALLOC];
+
+static inline void vtx_alloc_add(enum vtx_alloc_kind kind, long n)
+{
+	atomic_long_add(n, &vtx_allocs[kind]);
+}
+
+static inline void vtx_alloc_inc(enum vtx_alloc_kind kind)
+{
+	vtx_alloc_add(kind, 1);
+}
+
+static inline void vtx_alloc_dec(enum vtx_alloc_kind kind)
+{
+	vtx_alloc_add(kind, -1);
+}
 
 #endif /* VTX_H */

@@ -196,7 +196,14 @@ jobs=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 1)}
 if [ "${#suites[@]}" -le 1 ]; then jobs=1; fi
 
 run_suite() {
-	bash "$HERE/run.sh" --suite "$1" "${TESTVM_ARGV[@]+"${TESTVM_ARGV[@]}"}"
+	local rc=0
+	bash "$HERE/run.sh" --suite "$1" "${TESTVM_ARGV[@]+"${TESTVM_ARGV[@]}"}" || rc=$?
+	# The qemu suite's artifacts as files next to its serial log: ioctl
+	# counts per driver, nested consoles, transcript diffs, boot times.
+	if [ "$1" = qemu ]; then
+		bash "$HERE/qemu-extract.sh" "$BUILD/testvm/qemu/serial.log" || :
+	fi
+	return "$rc"
 }
 
 if [ "$jobs" = 1 ]; then

@@ -31,17 +31,10 @@ GUEST_BEGIN irq_window_guest, 64
 	EXC_STUBS64 irq_window_stubs
 GUEST_END irq_window_guest
 
-/* KVM_INTERRUPT while the guest has IF = 0 (vtx: waits for IF = 1) */
+/* KVM_INTERRUPT while the guest has IF = 0 (the entry fails) */
 GUEST_BEGIN irq_cli_guest, 64
-	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
 	cli
 	ucall_step 1
-	short_spin
-	ucall_step 2
-	sti
-	nop
-	wait_for IRQ_VEC, 1
-	ucall_step 3
 	hlt
 	EXC_STUBS64 irq_cli_stubs
 GUEST_END irq_cli_guest
