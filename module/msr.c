@@ -93,7 +93,11 @@ struct uret_state {
 	bool initialized;
 	u64 host[VTX_NR_URET];
 	u64 curr[VTX_NR_URET];
+	u64 token;	/* the vCPU values curr[] holds, while registered */
 };
+
+/* Source of vcpu->uret_token: unique, so a freed vCPU's never matches. */
+static atomic64_t uret_tokens = ATOMIC64_INIT(0);
 
 static DEFINE_PER_CPU(struct uret_state, uret_state);
 
@@ -152,12 +156,20 @@ void vtx_drop_uret_msrs(void)
 /**
  * vtx_load_guest_uret_msrs() - give the CPU the guest's user-return MSRs.
  * @vcpu:	the vCPU about to enter; preemption disabled
+ *
+ * Writes only the MSRs whose value on the CPU differs.  Between two entries
+ * of the same vCPU on the same CPU, with no return to user mode in between
+ * (the notifier still registered) and no change of the vCPU's values
+ * (set_uret() clears its token), there is nothing to compare.
  */
 void vtx_load_guest_uret_msrs(struct vtx_vcpu *vcpu)
 {
 	struct uret_state *st = this_cpu_ptr(&uret_state);
 	int i, n = vcpu->has_tsc_aux ? VTX_NR_URET : VTX_URET_TSC_AUX;
 
+	/* Nothing changed since this vCPU's last entry on this CPU. */
+	if (st->registered && st->token == vcpu->uret_token)
+		return;
 	if (unlikely(!st->initialized)) {
 		for (i = 0; i < VTX_NR_URET; i++) {
 			if (i == VTX_URET_TSC_AUX &&
@@ -179,6 +191,9 @@ void vtx_load_guest_uret_msrs(struct vtx_vcpu *vcpu)
 			st->registered = true;
 		}
 	}
+	if (!vcpu->uret_token)
+		vcpu->uret_token = atomic64_inc_return(&uret_tokens);
+	st->token = vcpu->uret_token;
 }
 
 /* A guest write to a user-return MSR: keep the vCPU and the CPU in sync. */
@@ -187,6 +202,8 @@ static void set_uret(struct vtx_vcpu *vcpu, int slot, u64 data)
 	struct uret_state *st;
 
 	vcpu->uret[slot] = data;
+	/* Whatever CPU held the old values, the next entry compares again. */
+	vcpu->uret_token = 0;
 	preempt_disable();
 	st = this_cpu_ptr(&uret_state);
 	if (vcpu->guest_state_loaded && st->initialized &&

@@ -142,7 +142,11 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 	if (need_resched() || signal_pending(current)) {
 		local_irq_enable();
 		preempt_enable();
-		return 1;
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			return -EINTR;
+		}
+		return 1;	/* cond_resched() in the loop */
 	}
 	/*
 	 * Preemption (or kernel_fpu_begin() in an interrupt) saved the
@@ -245,11 +249,7 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	vtx_prof(vcpu, FPU_IN);
 	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = KVM_EXIT_INTR;
-			r = -EINTR;
-			break;
-		}
+		/* vcpu_enter_guest() looks for signals with IRQs off. */
 		cond_resched();
 		/* A machine check it could not take (KVM_X86_SET_MCE). */
 		if (unlikely(vcpu->triple_fault)) {

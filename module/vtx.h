@@ -243,6 +243,7 @@ struct vtx_vcpu {
 	u64 kernel_gs_base;
 	u64 uret[VTX_NR_URET];		/* STAR, LSTAR, ..., see msr.c */
 	bool has_tsc_aux;		/* [c] RDTSCP offered */
+	u64 uret_token;			/* [v] see vtx_load_guest_uret_msrs() */
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[VTX_NR_FIXED_MTRR];
 	u64 mtrr_var[2 * VTX_NR_VAR_MTRR];
