@@ -62,6 +62,8 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 #define DR_QUAL_REG_SHIFT	8
 #define DR_QUAL_REG_MASK	0xf
 #define DR6_FIXED_1		0xfffe0ff0ul
+/* DR6.BD: a debug-register access was detected (SDM vol. 3, 18.2.3) */
+#define DR6_BD			BIT(13)
 #define DR7_FIXED_1		0x400ul
 
 /* Guest page-table entries. */
@@ -309,10 +311,39 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
 
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
+
 	requeue_idt_vectoring(vcpu);
-	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+	if (type == INTR_TYPE_NMI_INTR)
 		return 1;	/* the host's NMI handler already ran */
-	/* vtx intercepts no exception. */
+	/*
+	 * #AC and #DB (the only exceptions intercepted, vmcs.c) go back to
+	 * the guest.  An exception raised while delivering another one was
+	 * queued again above; real hardware would make it a double fault,
+	 * which the guest gets on re-delivery when it faults again.
+	 */
+	if (vector == X86_TRAP_AC) {
+		vtx_queue_exception(vcpu, X86_TRAP_AC, true,
+				    vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+		return 1;
+	}
+	if (vector == X86_TRAP_DB) {
+		unsigned long bits = vmcs_readl(EXIT_QUALIFICATION) &
+				     (DR_TRAP_BITS | DR6_BD | DR_STEP);
+
+		/* The guest's DR6 says why (vtx keeps DR6 per vCPU). */
+		vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | bits | DR6_FIXED_1;
+		vtx_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+		/* ICEBP (INT1) is re-injected as what it was, with its length. */
+		if (type == INTR_TYPE_PRIV_SW_EXCEPTION) {
+			vcpu->event.info = X86_TRAP_DB | INTR_TYPE_PRIV_SW_EXCEPTION |
+					   INTR_INFO_VALID_MASK;
+			vcpu->event.insn_len =
+				vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+		}
+		return 1;
+	}
 	pr_warn_ratelimited("unexpected exception exit, info 0x%x\n", info);
 	return internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
@@ -823,6 +854,14 @@ static int set_cr4_checked(struct vtx_vcpu *vcpu, unsigned long val)
 	if (!vtx_cr4_valid(val))
 		return inject_gp(vcpu);
 	if (vtx_is_long_mode(vcpu) && !(val & X86_CR4_PAE))
+		return inject_gp(vcpu);
+	/*
+	 * PCIDE may be set only in IA-32e mode with CR3[11:0] = 0; in the
+	 * VMCS of a 32-bit guest it fails every VM entry.
+	 */
+	if ((val & X86_CR4_PCIDE) && !(vcpu->cr4 & X86_CR4_PCIDE) &&
+	    (!vtx_is_long_mode(vcpu) ||
+	     (vmcs_readl(GUEST_CR3) & X86_CR3_PCID_MASK)))
 		return inject_gp(vcpu);
 	if (pae_legacy_paging(vcpu, vcpu->cr0, val) &&
 	    ((val ^ vcpu->cr4) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE |

@@ -22,6 +22,7 @@
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/traps.h>
 #include "vmcs.h"
 
 /* VMCS current on this CPU, NULL after VMCLEAR of it. [l] */
@@ -284,7 +285,12 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 			vtx_caps.proc2 & ~SECONDARY_EXEC_ENABLE_VPID);
 	vmcs_write32(VM_EXIT_CONTROLS, vtx_caps.exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, vtx_caps.entry);
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/*
+	 * #AC and #DB are intercepted and re-injected, as KVM does: a guest
+	 * could otherwise make the processor deliver them forever without an
+	 * exit and hang this CPU (CVE-2015-5307, CVE-2015-8104).
+	 */
+	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -430,24 +436,36 @@ void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu)
 		vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
 }
 
+/* PAE PDPTE bits 2:1 and 8:5 are reserved (SDM vol. 3, 4.4.1). */
+#define PDPTE_RSVD_LOW		(GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5))
+
 /**
  * vtx_load_pdptrs() - load the four PAE PDPTEs into the VMCS.
  * @vcpu:	the loaded vCPU, in PAE paging outside IA-32e mode
  *
  * The processor loads them itself on a MOV to CR3 in the guest; after CR0,
- * CR4 or SREGS changes that vtx performs, vtx must.
+ * CR4 or SREGS changes that vtx performs, vtx must, with the checks the
+ * processor makes: a present PDPTE with reserved bits is refused (as
+ * KVM's load_pdptrs() does).  In the VMCS it would fail every later
+ * VM entry ("invalid guest state"), whatever userspace set afterwards.
  *
- * Return: 0, or -EFAULT if CR3 does not point into guest memory.
+ * Return: 0, -EFAULT if CR3 does not point into guest memory, or -EINVAL
+ * for a present PDPTE with reserved bits; the VMCS is unchanged then.
  */
 int vtx_load_pdptrs(struct vtx_vcpu *vcpu)
 {
+	u64 rsvd = PDPTE_RSVD_LOW |
+		   GENMASK_ULL(63, boot_cpu_data.x86_phys_bits);
 	u64 pdpte[4];
-	int r;
+	int r, i;
 
 	r = vtx_read_guest_phys(vcpu->vm, vmcs_readl(GUEST_CR3) & ~0x1full,
 				pdpte, sizeof(pdpte));
 	if (r)
 		return r;
+	for (i = 0; i < ARRAY_SIZE(pdpte); i++)
+		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
+			return -EINVAL;
 	vmcs_write64(GUEST_PDPTR0, pdpte[0]);
 	vmcs_write64(GUEST_PDPTR1, pdpte[1]);
 	vmcs_write64(GUEST_PDPTR2, pdpte[2]);

@@ -214,7 +214,7 @@ static void buf_unmap(struct buf *b)
 static void buf_map(struct session *s, struct buf *b)
 {
 	static const size_t sizes[] = {
-		0x10000, 0x40000, 0x100000, 0x200000, 0x400000,
+		0x4000, 0x10000, 0x10000, 0x40000, 0x100000, 0x200000,
 	};
 	void *p;
 
@@ -1658,7 +1658,7 @@ static void run_session(uint64_t idx)
 	s->efd[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	for (i = 0; i < NR_BUFS; i++)
-		if (chance(&s->r, 1, 2))
+		if (chance(&s->r, 1, 3))
 			buf_map(s, &bufs[i]);
 	create_vm(s);
 	create_vcpu(s);
@@ -1808,6 +1808,11 @@ int main(int argc, char **argv)
 		if (n_exit[i])
 			printf(" %s=%" PRIu64, exit_name(i), n_exit[i]);
 	printf("\n# odd results %" PRIu64 "\n", n_odd);
+	/* a run that stopped on --time before --count says so */
+	if (!n_failures && n_ioctls < opt_count && opt_sessions == ~0ULL)
+		printf("SHORT: ioctl-fuzz seed=0x%" PRIx64 " ioctls=%" PRIu64
+		       " of %" PRIu64 " in the time limit\n", opt_seed,
+		       n_ioctls, opt_count);
 	printf("%s: ioctl-fuzz seed=0x%" PRIx64 " ioctls=%" PRIu64 " runs=%"
 	       PRIu64 " failures=%" PRIu64 "\n",
 	       n_failures ? "FAIL" : "PASS", opt_seed, n_ioctls, n_runs,

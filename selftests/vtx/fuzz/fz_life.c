@@ -17,6 +17,9 @@
  *   vtx-life-fuzz ... createclose [--time SEC]
  *	KVM_CREATE_VM on one thread while another closes the new fd as soon
  *	as it exists and a third lists VMs over netlink;
+ *   vtx-life-fuzz ... hotplug [--time SEC]
+ *	vCPU threads run while CPU 1 goes offline and online and the threads
+ *	move between CPUs;
  *   vtx-life-fuzz ... hold
  *	create a VM, print "holding", wait for a signal (rmmod while a VM
  *	exists must fail).
@@ -30,6 +33,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -694,6 +698,101 @@ static int createclose(double secs)
 	return 0;
 }
 
+/* -------------------------------------------------------------- hotplug */
+
+/*
+ * vCPU threads run guests while CPU 1 goes offline and online again and
+ * the threads are pushed from CPU to CPU: vtx turns VMX off on a dying CPU
+ * (VMCLEARing what was loaded there) and on again when it comes back, and
+ * a vCPU's VMCS follows its thread.
+ */
+struct hp_arg {
+	struct fz_agent *a;
+	int fd;
+	struct kvm_run *run;
+	volatile bool *stop;
+	uint64_t runs;
+};
+
+static void *hp_vcpu(void *p)
+{
+	struct hp_arg *h = p;
+	struct rng r;
+	cpu_set_t set;
+
+	rng_seed(&r, unit_seed(opt_seed, 0x4870 + h->fd));
+	run_timer_init();
+	while (!*h->stop) {
+		run_timer_arm(100);
+		xioctl(h->fd, KVM_RUN, 0);
+		run_timer_disarm();
+		h->runs++;
+		CPU_ZERO(&set);
+		CPU_SET(rnd(&r, 2), &set);
+		sched_setaffinity(0, sizeof(set), &set);	/* may fail */
+	}
+	return NULL;
+}
+
+static int hotplug(double secs)
+{
+	const char *online = "/sys/devices/system/cpu/cpu1/online";
+	struct fz_agent a;
+	struct hp_arg h[2];
+	pthread_t t[2];
+	volatile bool stop = false;
+	double t0 = now_sec();
+	int dev, i, fd, flips = 0, ret;
+
+	fd = open(online, O_WRONLY);
+	if (fd < 0) {
+		printf("# hotplug: no %s, nothing to do\n", online);
+		return 0;
+	}
+	dev = fz_open_dev(dev_path);
+	if (dev < 0 || fz_agent_create(&a, dev) || fz_agent_run(&a)) {
+		fail("hotplug: cannot set up the VM");
+		return 1;
+	}
+	for (i = 0; i < 2; i++) {
+		h[i].a = &a;
+		h[i].stop = &stop;
+		h[i].runs = 0;
+		if (fz_agent_add_vcpu(&a, dev, 1 + i, &h[i].run, &h[i].fd)) {
+			fail("hotplug: no vCPU %d", i + 1);
+			return 1;
+		}
+		pthread_create(&t[i], NULL, hp_vcpu, &h[i]);
+	}
+	while (now_sec() - t0 < secs) {
+		if (pwrite(fd, "0", 1, 0) == 1)
+			flips++;
+		msleep(20);
+		if (pwrite(fd, "1", 1, 0) == 1)
+			flips++;
+		msleep(30);
+	}
+	stop = true;
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	if (pwrite(fd, "1", 1, 0) != 1)
+		printf("# hotplug: CPU 1 may have stayed offline\n");
+	close(fd);
+	ret = fz_agent_cmd(&a, FZ_AGENT_WRITE64, 0x90000, 0x55, 0, 0, NULL);
+	if (ret || ((uint64_t *)a.low)[0x90000 / 8] != 0x55)
+		fail("hotplug: the VM does not run afterwards (%d)", ret);
+	printf("# hotplug: %d CPU 1 online/offline changes, %" PRIu64 " + %"
+	       PRIu64 " runs in %.0fs\n", flips, h[0].runs, h[1].runs, secs);
+	for (i = 0; i < 2; i++) {
+		munmap(h[i].run, a.run_size);
+		close(h[i].fd);
+	}
+	fz_agent_destroy(&a);
+	close(dev);
+	check_kmsg("CPU hotplug with running vCPUs");
+	return 0;
+}
+
 /* ----------------------------------------------------------------- hold */
 
 static int hold(void)
@@ -747,11 +846,13 @@ int main(int argc, char **argv)
 		ret = race_test(secs);
 	else if (!strcmp(cmd, "createclose"))
 		ret = createclose(secs);
+	else if (!strcmp(cmd, "hotplug"))
+		ret = hotplug(secs);
 	else if (!strcmp(cmd, "hold"))
 		return hold();
 	else {
 		fprintf(stderr, "usage: vtx-life-fuzz [--device PATH] [--seed N] "
-			"cycle|kill|race|createclose|hold [--iterations N] "
+			"cycle|kill|race|createclose|hotplug|hold [--iterations N] "
 			"[--count N] [--time SEC]\n");
 		return 2;
 	}

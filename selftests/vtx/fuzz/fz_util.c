@@ -126,6 +126,10 @@ static const char *const bad_patterns[] = {
 	"self-detected stall", "rcu_preempt detected stalls",
 	"blocked for more than", "soft lockup", "Kernel panic",
 	"page allocation failure", "vmalloc error",
+	/* slub_debug, KASAN and KFENCE reports */
+	"Poison overwritten", "Redzone overwritten", "Object padding",
+	"Padding overwritten", "Freepointer corrupt", "Object already free",
+	"KASAN:", "KFENCE:", "double free", "use-after-free",
 };
 
 bool kmsg_is_bad(const char *line)
