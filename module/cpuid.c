@@ -39,11 +39,20 @@ static bool leaf_indexed(u32 leaf)
 	return false;
 }
 
-/* Remove from a host CPUID leaf what vtx does not virtualize. */
+/*
+ * Remove from a host CPUID leaf what vtx does not virtualize.  Feature
+ * words the host kernel keeps (leaves 1, 7.0 and 80000001H) also lose what
+ * the kernel turned off for itself (errata, "fast strings" disabled by the
+ * firmware, command-line options), as KVM's supported CPUID does.
+ */
 static void filter_leaf(struct kvm_cpuid_entry2 *e)
 {
+	const u32 *caps = boot_cpu_data.x86_capability;
+
 	switch (e->function) {
 	case 1:
+		e->ecx &= caps[CPUID_1_ECX];
+		e->edx &= caps[CPUID_1_EDX];
 		e->ecx &= ~(BIT(X86_FEATURE_VMX & 31) | BIT(X86_FEATURE_SMX & 31) |
 			    BIT(X86_FEATURE_MWAIT & 31) |
 			    BIT(X86_FEATURE_PDCM & 31) |
@@ -51,13 +60,18 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 			    BIT(X86_FEATURE_DSCPL & 31) |
 			    BIT(X86_FEATURE_EST & 31) |
 			    BIT(X86_FEATURE_TM2 & 31) |
+			    BIT(X86_FEATURE_XTPR & 31) |
 			    BIT(X86_FEATURE_X2APIC & 31) |
 			    BIT(X86_FEATURE_TSC_DEADLINE_TIMER & 31) |
 			    BIT(X86_FEATURE_OSXSAVE & 31));
 		e->ecx |= BIT(X86_FEATURE_HYPERVISOR & 31);
-		/* MCE/MCA stay: vtx has the machine-check MSRs (msr.c). */
+		/*
+		 * MCE/MCA stay: vtx has the machine-check MSRs (msr.c).  HTT
+		 * describes the VMM's topology, not the host's.
+		 */
 		e->edx &= ~(BIT(X86_FEATURE_DS & 31) | BIT(X86_FEATURE_ACPI & 31) |
-			    BIT(X86_FEATURE_ACC & 31) | BIT(X86_FEATURE_PBE & 31));
+			    BIT(X86_FEATURE_ACC & 31) | BIT(X86_FEATURE_PBE & 31) |
+			    BIT(X86_FEATURE_HT & 31));
 		/* APIC id and logical count are the VMM's to fill in. */
 		e->ebx &= 0x0000ffff;
 		break;
@@ -71,6 +85,8 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 		break;
 	case 7:
 		if (e->index == 0) {
+			e->ebx &= caps[CPUID_7_0_EBX];
+			e->ecx &= caps[CPUID_7_ECX];
 			e->ebx &= ~(BIT(X86_FEATURE_INVPCID & 31) |
 				    BIT(X86_FEATURE_TSC_ADJUST & 31) |
 				    BIT(X86_FEATURE_SGX & 31) |
@@ -100,6 +116,8 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 		}
 		break;
 	case 0x80000001:
+		e->ecx &= caps[CPUID_8000_0001_ECX];
+		e->edx &= caps[CPUID_8000_0001_EDX];
 		if (!(vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
 			e->edx &= ~BIT(X86_FEATURE_RDTSCP & 31);
 		break;

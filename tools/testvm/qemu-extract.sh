@@ -64,12 +64,14 @@ awk '
 				n = p[2]
 				m = c[r, n, "kvm"] + 0
 				if (c[r, n, "vtx"] + 0 > m) m = c[r, n, "vtx"] + 0
+				ek = e[r, n, "kvm"]; if (ek == "") ek = "errors=-"
+				ev = e[r, n, "vtx"]; if (ev == "") ev = "errors=-"
 				printf "%s\t%d\t%-36s %8s %-14s %8s %s\n", r, m, n, c[r, n, "kvm"] + 0,
-					"(" e[r, n, "kvm"] ")", c[r, n, "vtx"] + 0, "(" e[r, n, "vtx"] ")"
+					"(" ek ")", c[r, n, "vtx"] + 0, "(" ev ")"
 			}
 		}
 	}' "$tmp/log" | sort -t "$(printf '\t')" -k1,1 -k2,2nr | cut -f3- |
-	sed 's/(errors=\([0-9]*\)[^)]*)/(\1)/g; s/()/(-)/g' >"$OUT/ioctls-compare.txt"
+	sed 's/(errors=\([0-9-]*\)[^)]*)/(\1)/g' | awk '/^==/ { print; next } { printf "%-36s %8s %-6s %8s %s\n", $1, $2, $3, $4, $5 }' >"$OUT/ioctls-compare.txt"
 
 # nested consoles, with the alarm words given back (suite.sh's show())
 undefang() {

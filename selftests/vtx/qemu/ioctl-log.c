@@ -14,11 +14,15 @@
  * Environment:
  *   IOCTL_LOG=FILE        where to write (appends); unset: the library does
  *                         nothing at all
+ *   IOCTL_COUNTS=FILE     at exit, write the counts there in ioctls.awk's
+ *                         output format ("I COUNT NAME errors=N ERRNO:N..."
+ *                         and "C COUNT REQUEST CAP = RET"), so that nobody
+ *                         has to parse a long record in the emulated VM
  *   IOCTL_FAKE_CAPS=N=V,...  DIAGNOSTICS ONLY: answer KVM_CHECK_EXTENSION
  *                         of capability N with V without asking the kernel,
  *                         to see what fails after a missing capability;
  *                         such calls are logged with "(faked)"
- *   IOCTL_DROP_MSRS=I,... DIAGNOSTICS ONLY: leave MSRs I,... out of every
+ *   IOCTL_DROP_MSRS=I,J-K,... DIAGNOSTICS ONLY: leave MSRs I, J to K... out of every
  *                         vCPU KVM_SET_MSRS and count them as written, to
  *                         see what fails after an MSR vtx refuses; logged
  *                         with "(dropped)"
@@ -36,6 +40,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <linux/kvm.h>
 
 struct name { unsigned long nr; const char *name; };
@@ -48,8 +53,23 @@ static int (*real_ioctl)(int, unsigned long, ...);
 static int log_fd = -1;
 static int nr_fakes;
 static long fake_cap[MAX_FAKES], fake_val[MAX_FAKES];
+/* Counts: one slot per (request, errno or 0, cap, ret for cap queries). */
+#define MAX_SLOTS 1024
+struct slot {
+	unsigned int req;
+	int err;		/* 0: success */
+	int is_cap;		/* KVM_CHECK_EXTENSION / KVM_ENABLE_CAP */
+	unsigned long cap;
+	int ret;
+	int faked;
+	unsigned long count;
+};
+static struct slot slots[MAX_SLOTS];
+static int nr_slots;
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *counts_path;
 static int nr_drops;
-static unsigned long drop_msr[MAX_DROPS];
+static unsigned long drop_lo[MAX_DROPS], drop_hi[MAX_DROPS];
 
 __attribute__((constructor)) static void ioctl_log_init(void)
 {
@@ -60,6 +80,9 @@ __attribute__((constructor)) static void ioctl_log_init(void)
 	real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
 	if (path && *path)
 		log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	counts_path = getenv("IOCTL_COUNTS");
+	if (counts_path && !*counts_path)
+		counts_path = NULL;
 	while (f && *f && nr_fakes < MAX_FAKES) {
 		char *end;
 		long cap = strtol(f, &end, 0), val;
@@ -74,7 +97,11 @@ __attribute__((constructor)) static void ioctl_log_init(void)
 	while (d && *d && nr_drops < MAX_DROPS) {
 		char *end;
 
-		drop_msr[nr_drops++] = strtoul(d, &end, 0);
+		drop_lo[nr_drops] = strtoul(d, &end, 0);
+		drop_hi[nr_drops] = drop_lo[nr_drops];
+		if (*end == '-')
+			drop_hi[nr_drops] = strtoul(end + 1, &end, 0);
+		nr_drops++;
 		d = (*end == ',') ? end + 1 : "";
 	}
 }
@@ -84,7 +111,7 @@ static int dropped(unsigned long index)
 	int i;
 
 	for (i = 0; i < nr_drops; i++)
-		if (drop_msr[i] == index)
+		if (index >= drop_lo[i] && index <= drop_hi[i])
 			return 1;
 	return 0;
 }
@@ -96,24 +123,34 @@ static int dropped(unsigned long index)
 static int set_msrs_dropping(int fd, unsigned long req, struct kvm_msrs *m, int *nd)
 {
 	struct kvm_msr_entry *save;
-	__u32 n = m->nmsrs, i, k = 0;
+	__u32 n = m->nmsrs, i, k = 0, *orig;
 	int ret;
 
 	save = malloc(n * sizeof(*save));
-	if (!save)
+	orig = malloc(n * sizeof(*orig));
+	if (!save || !orig) {
+		free(save);
+		free(orig);
 		return real_ioctl(fd, req, m);
+	}
 	memcpy(save, m->entries, n * sizeof(*save));
-	for (i = 0; i < n; i++)
-		if (!dropped(save[i].index))
+	for (i = 0; i < n; i++) {
+		if (!dropped(save[i].index)) {
+			orig[k] = i;
 			m->entries[k++] = save[i];
+		}
+	}
 	*nd = n - k;
 	m->nmsrs = k;
 	ret = real_ioctl(fd, req, m);
 	memcpy(m->entries, save, n * sizeof(*save));
 	m->nmsrs = n;
-	free(save);
 	if (ret == (int)k)
-		ret = n;
+		ret = n;		/* all written */
+	else if (ret >= 0 && ret < (int)k)
+		ret = orig[ret];	/* the index of the refused MSR in the caller's list */
+	free(save);
+	free(orig);
 	return ret;
 }
 
@@ -178,6 +215,117 @@ static void log_call(int fd, unsigned long req, void *arg, int ret, int err, int
 		return;
 }
 
+static void count(unsigned long req, void *arg, int ret, int err, int faked)
+{
+	unsigned int r = (unsigned int)req;
+	int is_cap = 0, i;
+	unsigned long cap = 0;
+
+	if (r == KVM_CHECK_EXTENSION) {
+		is_cap = 1;
+		cap = (unsigned long)arg;
+	} else if (r == KVM_ENABLE_CAP && arg) {
+		is_cap = 1;
+		cap = ((const struct kvm_enable_cap *)arg)->cap;
+	}
+	if (ret >= 0)
+		err = 0;
+	if (!is_cap)
+		ret = 0;
+	pthread_mutex_lock(&slots_lock);
+	for (i = 0; i < nr_slots; i++) {
+		struct slot *sl = &slots[i];
+
+		if (sl->req == r && sl->err == err && sl->is_cap == is_cap &&
+		    sl->cap == cap && sl->ret == ret && sl->faked == faked)
+			break;
+	}
+	if (i == nr_slots && nr_slots < MAX_SLOTS) {
+		slots[i] = (struct slot){ .req = r, .err = err, .is_cap = is_cap,
+					  .cap = cap, .ret = ret, .faked = faked };
+		nr_slots++;
+	}
+	if (i < nr_slots)
+		slots[i].count++;
+	pthread_mutex_unlock(&slots_lock);
+}
+
+static const char *req_name(unsigned int r, char *buf, size_t len)
+{
+	const char *n = lookup(ioctl_names, sizeof(ioctl_names) / sizeof(ioctl_names[0]), r);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "_IOC(%#x)", r);
+	return buf;
+}
+
+/* ioctls.awk's output: "I COUNT NAME errors=N ERRNO:N...", "C ..." lines. */
+__attribute__((destructor)) static void ioctl_counts_write(void)
+{
+	unsigned int done[MAX_SLOTS] = { 0 };
+	char nb[64], cb[160];
+	FILE *f;
+	int i, j;
+
+	if (!counts_path)
+		return;
+	f = fopen(counts_path, "w");
+	if (!f)
+		return;
+	pthread_mutex_lock(&slots_lock);
+	for (i = 0; i < nr_slots; i++) {
+		unsigned long total = 0, errs = 0;
+
+		if (done[i])
+			continue;
+		for (j = i; j < nr_slots; j++) {
+			if (slots[j].req != slots[i].req)
+				continue;
+			done[j] = 1;
+			total += slots[j].count;
+			if (slots[j].err)
+				errs += slots[j].count;
+		}
+		fprintf(f, "I %lu %s errors=%lu", total, req_name(slots[i].req, nb, sizeof(nb)),
+			errs);
+		/* per errno, summed over the slots of this request */
+		for (j = i; j < nr_slots; j++) {
+			unsigned long n = 0;
+			int k, seen = 0;
+
+			if (slots[j].req != slots[i].req || !slots[j].err)
+				continue;
+			for (k = i; k < j; k++)
+				if (slots[k].req == slots[i].req && slots[k].err == slots[j].err)
+					seen = 1;
+			if (seen)
+				continue;
+			for (k = j; k < nr_slots; k++)
+				if (slots[k].req == slots[i].req && slots[k].err == slots[j].err)
+					n += slots[k].count;
+			fprintf(f, " %s:%lu", strerrorname_np(slots[j].err) ?: "E?", n);
+		}
+		fputc('\n', f);
+	}
+	for (i = 0; i < nr_slots; i++) {
+		if (!slots[i].is_cap)
+			continue;
+		cap_str(cb, sizeof(cb), slots[i].cap);
+		if (slots[i].err)
+			fprintf(f, "C %lu %s %s%s = -1\n", slots[i].count,
+				req_name(slots[i].req, nb, sizeof(nb)),
+				slots[i].req == (unsigned int)KVM_ENABLE_CAP ? "cap=" : "", cb);
+		else
+			fprintf(f, "C %lu %s %s%s = %d%s\n", slots[i].count,
+				req_name(slots[i].req, nb, sizeof(nb)),
+				slots[i].req == (unsigned int)KVM_ENABLE_CAP ? "cap=" : "", cb,
+				slots[i].ret, slots[i].faked ? " (faked)" : "");
+	}
+	pthread_mutex_unlock(&slots_lock);
+	fclose(f);
+}
+
 int ioctl(int fd, unsigned long req, ...)
 {
 	va_list ap;
@@ -194,6 +342,8 @@ int ioctl(int fd, unsigned long req, ...)
 			if (fake_cap[i] == (long)arg) {
 				if (log_fd >= 0)
 					log_call(fd, req, arg, (int)fake_val[i], 0, 1, 0);
+				if (counts_path)
+					count(req, arg, (int)fake_val[i], 0, 1);
 				return (int)fake_val[i];
 			}
 		}
@@ -202,9 +352,12 @@ int ioctl(int fd, unsigned long req, ...)
 		ret = set_msrs_dropping(fd, req, arg, &nd);
 	else
 		ret = real_ioctl(fd, req, arg);
-	if (log_fd >= 0) {
+	if (log_fd >= 0 || counts_path) {
 		err = errno;
-		log_call(fd, req, arg, ret, err, 0, nd);
+		if (log_fd >= 0)
+			log_call(fd, req, arg, ret, err, 0, nd);
+		if (counts_path)
+			count(req, arg, ret, err, 0);
 		errno = err;
 	}
 	return ret;

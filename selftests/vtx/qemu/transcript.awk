@@ -35,6 +35,7 @@
 /^clocksource: / { next }
 /^sched_clock: / { next }
 /^hrtimer: interrupt took/ { next }
+/^hpet: Lost [0-9]+ RTC interrupts/ { next }
 /^random: / { next }
 /^rtc_cmos [^ ]*: setting system clock/ { next }
 /^PM: RTC time/ { next }
