@@ -107,6 +107,10 @@ meminfo_snap() {
 	sleep 1
 	grep -E '^(MemFree|SUnreclaim|VmallocUsed|PageTables|KernelStack|Percpu|AnonPages|Shmem|Cached|Unevictable):' \
 		/proc/meminfo >"$1"
+	# Free pages waiting in the per-CPU lists are not in MemFree (they
+	# come and go by megabytes): count them as free.
+	awk '$1 == "count:" { n += $2 } END { printf "PcpFree: %d kB\n", n * 4 }' \
+		/proc/zoneinfo >>"$1"
 	if [ -r /proc/slabinfo ]; then
 		awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo >"$1.slab"
 	fi
@@ -122,8 +126,10 @@ memleak_check() {
 		{ d = $2 - v[$1]; printf "%s %+d kB; ", $1, d
 		  if ($1 == "SUnreclaim:" && d > 1024) bad = 1
 		  if ($1 == "VmallocUsed:" && d > 1024) bad = 1
-		  if ($1 == "MemFree:" && d < -4096) bad = 1 }
-		END { if (bad) printf "GROWTH" }' "$b" "$a")
+		  if ($1 == "MemFree:" || $1 == "PcpFree:") free += d }
+		END { printf "free incl. per-CPU lists %+d kB", free
+		      if (free < -4096) bad = 1
+		      if (bad) printf "GROWTH" }' "$b" "$a")
 	if [ -f "$b.slab" ] && [ -f "$a.slab" ]; then
 		echo "# slab caches that grew most (bytes):"
 		awk 'FNR == NR { v[$1] = $2; next }
