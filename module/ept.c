@@ -83,8 +83,9 @@ void vtx_ept_flush(struct vtx_vm *vm)
 /*
  * Table pages are allocated before mmu_lock is taken, so that the walk
  * under the spinlock cannot fail, and kept in vm->ept_cache from one fault
- * to the next: a fault that creates no table allocates nothing.  Both run
- * under vm->slots_lock.
+ * to the next: a fault that creates no table allocates nothing.  The
+ * cache belongs to vm->slots_lock (vtx_ept_map_gpa()'s caller holds it);
+ * vtx_ept_destroy() empties it when no vCPU can run any more.
  */
 static int cache_fill(struct vtx_vm *vm)
 {

@@ -61,10 +61,8 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 #define DR_QUAL_FROM		BIT(4)
 #define DR_QUAL_REG_SHIFT	8
 #define DR_QUAL_REG_MASK	0xf
-#define DR6_FIXED_1		0xfffe0ff0ul
 /* DR6.BD: a debug-register access was detected (SDM vol. 3, 18.2.3) */
 #define DR6_BD			BIT(13)
-#define DR7_FIXED_1		0x400ul
 
 /* Guest page-table entries. */
 #define PTE_P			BIT_ULL(0)

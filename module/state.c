@@ -19,8 +19,6 @@
 
 /* KVM accepts a TSC rate within 250 ppm of the host's. */
 #define VTX_TSC_TOLERANCE_PPM	250
-#define DR6_FIXED_1		0xfffe0ff0ul
-#define DR7_FIXED_1		0x400ul
 
 static struct fxregs_state *guest_fxsave(struct vtx_vcpu *vcpu)
 {

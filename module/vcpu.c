@@ -300,39 +300,37 @@ out:
 	return r;
 }
 
-/* struct kvm_regs's first 16 fields, in its order, as enum vtx_reg. */
+/*
+ * struct kvm_regs starts with the 16 GPRs as u64s, in this order (given as
+ * enum vtx_reg); get_regs() and set_regs() index it as an array.
+ */
 static const u8 kvm_regs_order[VTX_NR_GPRS] = {
 	VTX_RAX, VTX_RBX, VTX_RCX, VTX_RDX, VTX_RSI, VTX_RDI, VTX_RSP, VTX_RBP,
 	VTX_R8, VTX_R9, VTX_R10, VTX_R11, VTX_R12, VTX_R13, VTX_R14, VTX_R15,
 };
 
-/* kvm_regs field @i (in kvm_regs_order): a u64 array up to r15. */
-static inline u64 *kvm_regs_field(struct kvm_regs *regs, int i)
-{
-	BUILD_BUG_ON(offsetof(struct kvm_regs, rax) != 0 ||
-		     offsetof(struct kvm_regs, r15) !=
-		     (VTX_NR_GPRS - 1) * sizeof(u64));
-	return (u64 *)regs + i;
-}
+static_assert(offsetof(struct kvm_regs, rax) == 0 &&
+	      offsetof(struct kvm_regs, r15) ==
+	      (VTX_NR_GPRS - 1) * sizeof(u64));
 
 static void get_regs(struct vtx_vcpu *vcpu, struct kvm_regs *regs)
 {
 	int i;
 
 	for (i = 0; i < VTX_NR_GPRS; i++)
-		*kvm_regs_field(regs, i) = vcpu->regs[kvm_regs_order[i]];
+		((u64 *)regs)[i] = vcpu->regs[kvm_regs_order[i]];
 	/* RSP lives in the VMCS. */
 	regs->rsp = vmcs_readl(GUEST_RSP);
 	regs->rip = vtx_rip(vcpu);
 	regs->rflags = vtx_rflags(vcpu);
 }
 
-static void set_regs(struct vtx_vcpu *vcpu, struct kvm_regs *regs)
+static void set_regs(struct vtx_vcpu *vcpu, const struct kvm_regs *regs)
 {
 	int i;
 
 	for (i = 0; i < VTX_NR_GPRS; i++)
-		vcpu->regs[kvm_regs_order[i]] = *kvm_regs_field(regs, i);
+		vcpu->regs[kvm_regs_order[i]] = ((const u64 *)regs)[i];
 	vmcs_writel(GUEST_RSP, regs->rsp);
 	vtx_set_rip(vcpu, regs->rip);
 	/* Bit 1 of RFLAGS always reads as 1, as KVM forces it. */

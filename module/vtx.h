@@ -90,6 +90,9 @@ struct vtx_vcpu_stats {
 
 /* Guest physical addresses are limited to what EPT's 4 levels map. */
 #define VTX_GPA_BITS		48
+/* DR6 and DR7 bits that always read as 1 (SDM vol. 3, 18.2) */
+#define DR6_FIXED_1		0xfffe0ff0ul
+#define DR7_FIXED_1		0x400ul
 
 /* Indices into vtx_vcpu.regs: the x86 register numbering. */
 enum vtx_reg {
