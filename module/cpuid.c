@@ -83,13 +83,15 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 		e->ecx = 0;
 		e->edx = 0;
 		break;
-	case 7:
+	case VTX_CPUID_LEAF_EXT_FEATURES:
 		if (e->index == 0) {
 			e->ebx &= caps[CPUID_7_0_EBX];
 			e->ecx &= caps[CPUID_7_ECX];
-			e->ebx &= ~(BIT(X86_FEATURE_INVPCID & 31) |
-				    BIT(X86_FEATURE_TSC_ADJUST & 31) |
-				    BIT(X86_FEATURE_SGX & 31) |
+			if (!vtx_caps.has_invpcid)
+				e->ebx &= ~BIT(X86_FEATURE_INVPCID & 31);
+			/* IA32_TSC_ADJUST is emulated (msr.c), as in KVM. */
+			e->ebx |= BIT(X86_FEATURE_TSC_ADJUST & 31);
+			e->ebx &= ~(BIT(X86_FEATURE_SGX & 31) |
 				    BIT(X86_FEATURE_INTEL_PT & 31) |
 				    BIT(X86_FEATURE_MPX & 31) |
 				    BIT(X86_FEATURE_RDT_A & 31) |
@@ -101,9 +103,14 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 				    CPUID7_ECX_CET_SS);
 			if (!(vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
 				e->ecx &= ~BIT(X86_FEATURE_RDPID & 31);
+			if (vtx_caps.umip_emulated)
+				e->ecx |= BIT(X86_FEATURE_UMIP & 31);
 		}
-		/* SPEC_CTRL, ARCH_CAPABILITIES, ...: MSRs vtx lacks. */
-		e->edx = 0;
+		/*
+		 * SPEC_CTRL, FLUSH_L1D, ...: MSRs vtx lacks.  ARCH_CAPABILITIES
+		 * is emulated (msr.c), as in KVM.
+		 */
+		e->edx = e->index ? 0 : BIT(X86_FEATURE_ARCH_CAPABILITIES & 31);
 		break;
 	case 0xd:
 		/* Supervisor states (XSS) are not offered. */
@@ -250,6 +257,7 @@ long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
+	vtx_update_proc2(vcpu);
 	return 0;
 }
 
@@ -307,6 +315,52 @@ static struct kvm_cpuid_entry2 *out_of_range(struct vtx_vcpu *vcpu, u32 leaf,
 	if (class && leaf <= class->eax)
 		return NULL;
 	return find_entry(vcpu, basic->eax, index);
+}
+
+/**
+ * vtx_guest_cpuid_has() - the vCPU's CPUID table offers a feature.
+ * @vcpu:	the vCPU
+ * @feature:	X86_FEATURE_* of a word that is a CPUID register: leaf 1
+ *		ECX/EDX, leaf 7.0 EBX/ECX/EDX or leaf 80000001H ECX/EDX
+ */
+bool vtx_guest_cpuid_has(struct vtx_vcpu *vcpu, unsigned int feature)
+{
+	struct kvm_cpuid_entry2 *e;
+	u32 reg;
+
+	switch (feature / 32) {
+	case CPUID_1_ECX:
+	case CPUID_1_EDX:
+		e = find_entry(vcpu, 1, 0);
+		break;
+	case CPUID_7_0_EBX:
+	case CPUID_7_ECX:
+	case CPUID_7_EDX:
+		e = find_entry(vcpu, VTX_CPUID_LEAF_EXT_FEATURES, 0);
+		break;
+	case CPUID_8000_0001_ECX:
+	case CPUID_8000_0001_EDX:
+		e = find_entry(vcpu, CPUID_EXT_BASE + 1, 0);
+		break;
+	default:
+		return false;
+	}
+	if (!e)
+		return false;
+	switch (feature / 32) {
+	case CPUID_7_0_EBX:
+		reg = e->ebx;
+		break;
+	case CPUID_1_ECX:
+	case CPUID_7_ECX:
+	case CPUID_8000_0001_ECX:
+		reg = e->ecx;
+		break;
+	default:
+		reg = e->edx;
+		break;
+	}
+	return reg & BIT(feature & 31);
 }
 
 /**

@@ -26,6 +26,13 @@
  * every guest access, is refused.
  * The MSR bitmap lets the guest read and write FS/GS base, KERNEL_GS_BASE
  * and SYSENTER_* without exits, and read the user-return MSRs.
+ *
+ * Emulated as KVM does, whatever the processor has: IA32_TSC_ADJUST (moves
+ * with the guest's TSC writes), IA32_ARCH_CAPABILITIES (what the host's
+ * vulnerabilities and vtx's own behaviour say the guest need not
+ * mitigate; userspace may replace it), and CPUID faulting
+ * (MSR_PLATFORM_INFO bit 31, MSR_MISC_FEATURES_ENABLES bit 0: CPUID at
+ * CPL > 0 raises #GP, exit.c).
  */
 #define pr_fmt(fmt) "vtx: " fmt
 
@@ -50,6 +57,20 @@
 /* MISC_ENABLE bits the guest can't change (they describe the PMU). */
 #define MISC_ENABLE_RO		(MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | \
 				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL)
+/* IA32_ARCH_CAPABILITIES bits of the host a guest may be told (KVM's set). */
+#define VTX_ARCH_CAP_PASSED	(ARCH_CAP_RDCL_NO | ARCH_CAP_IBRS_ALL |	\
+				 ARCH_CAP_RSBA |			\
+				 ARCH_CAP_SKIP_VMENTRY_L1DFLUSH |	\
+				 ARCH_CAP_SSB_NO | ARCH_CAP_MDS_NO |	\
+				 ARCH_CAP_PSCHANGE_MC_NO |		\
+				 ARCH_CAP_TSX_CTRL_MSR |		\
+				 ARCH_CAP_TAA_NO |			\
+				 ARCH_CAP_SBDR_SSDP_NO |		\
+				 ARCH_CAP_FBSDP_NO | ARCH_CAP_PSDP_NO |	\
+				 ARCH_CAP_FB_CLEAR | ARCH_CAP_RRSBA |	\
+				 ARCH_CAP_PBRSB_NO | ARCH_CAP_GDS_NO |	\
+				 ARCH_CAP_RFDS_NO | ARCH_CAP_RFDS_CLEAR | \
+				 ARCH_CAP_BHI_NO | ARCH_CAP_ITS_NO)
 /* MCG_CAP bits KVM_X86_SETUP_MCE accepts besides the counts. */
 #define VTX_MCE_CAP_SUPPORTED	(MCG_CTL_P | MCG_SER_P)
 /* Offsets of a bank's MSRs from its MCi_CTL. */
@@ -114,12 +135,63 @@ static const u32 msrs_to_save[] = {
 	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
+	MSR_IA32_TSC_ADJUST, MSR_IA32_ARCH_CAPABILITIES, MSR_PLATFORM_INFO,
+	MSR_MISC_FEATURES_ENABLES,
 };
 
 /* MSRs describing host features (KVM_GET_MSR_FEATURE_INDEX_LIST). */
 static const u32 feature_msrs[] = {
-	MSR_IA32_UCODE_REV,
+	MSR_IA32_UCODE_REV, MSR_IA32_ARCH_CAPABILITIES,
 };
+
+/**
+ * vtx_arch_capabilities() - the IA32_ARCH_CAPABILITIES a guest gets.
+ *
+ * The host's bits of VTX_ARCH_CAP_PASSED, plus a "not affected" bit for
+ * each issue the host kernel found its processor free of.  Two describe
+ * vtx itself: SKIP_VMENTRY_L1DFLUSH only when the host has no L1TF (vtx
+ * never flushes L1D at VM entry, so a guest hypervisor would have to), and
+ * PSCHANGE_MC_NO always (the iTLB-multihit issue concerns a guest's own
+ * guests, and vtx offers no VMX to guests).  TAA_NO is left out when RTM is
+ * off: the guest sees no RTM and needs no TAA answer.
+ */
+static u64 vtx_arch_capabilities(void)
+{
+	u64 data = 0;
+
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES)) {
+		rdmsrl(MSR_IA32_ARCH_CAPABILITIES, data);
+		data &= VTX_ARCH_CAP_PASSED;
+	}
+	data |= ARCH_CAP_PSCHANGE_MC_NO;
+	if (!boot_cpu_has_bug(X86_BUG_L1TF))
+		data |= ARCH_CAP_SKIP_VMENTRY_L1DFLUSH;
+	if (!boot_cpu_has_bug(X86_BUG_CPU_MELTDOWN))
+		data |= ARCH_CAP_RDCL_NO;
+	if (!boot_cpu_has_bug(X86_BUG_SPEC_STORE_BYPASS))
+		data |= ARCH_CAP_SSB_NO;
+	if (!boot_cpu_has_bug(X86_BUG_MDS))
+		data |= ARCH_CAP_MDS_NO;
+	if (!boot_cpu_has_bug(X86_BUG_RFDS))
+		data |= ARCH_CAP_RFDS_NO;
+	if (!boot_cpu_has_bug(X86_BUG_ITS))
+		data |= ARCH_CAP_ITS_NO;
+	if (!boot_cpu_has(X86_FEATURE_RTM))
+		data &= ~ARCH_CAP_TAA_NO;
+	else if (!boot_cpu_has_bug(X86_BUG_TAA))
+		data |= ARCH_CAP_TAA_NO;
+	if (!boot_cpu_has_bug(X86_BUG_GDS) || gds_ucode_mitigated())
+		data |= ARCH_CAP_GDS_NO;
+	return data;
+}
+
+/* Set the guest's TSC offset; a guest's own change shows in TSC_ADJUST. */
+static void set_tsc_offset(struct vtx_vcpu *vcpu, u64 offset, bool host)
+{
+	if (!host)
+		vcpu->tsc_adjust += offset - vmcs_read64(TSC_OFFSET);
+	vmcs_write64(TSC_OFFSET, offset);
+}
 
 static void uret_on_user_return(struct user_return_notifier *urn)
 {
@@ -371,6 +443,21 @@ static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_UCODE_REV:
 		*data = vcpu->ucode_rev;
 		break;
+	case MSR_IA32_TSC_ADJUST:
+		*data = vcpu->tsc_adjust;
+		break;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		if (!host && !vtx_guest_cpuid_has(vcpu,
+						  X86_FEATURE_ARCH_CAPABILITIES))
+			return -ENOENT;
+		*data = vcpu->arch_capabilities;
+		break;
+	case MSR_PLATFORM_INFO:
+		*data = vcpu->platform_info;
+		break;
+	case MSR_MISC_FEATURES_ENABLES:
+		*data = vcpu->misc_features;
+		break;
 	case MSR_MTRRcap:
 		*data = VTX_MTRR_CAP;
 		break;
@@ -463,7 +550,36 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->apic_base = data;
 		break;
 	case MSR_IA32_TSC:
-		vmcs_write64(TSC_OFFSET, data - rdtsc());
+		set_tsc_offset(vcpu, data - rdtsc(), host);
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		/* Ignored when the guest's CPUID lacks it, as in KVM. */
+		if (!vtx_guest_cpuid_has(vcpu, X86_FEATURE_TSC_ADJUST))
+			break;
+		if (!host)
+			vmcs_write64(TSC_OFFSET, vmcs_read64(TSC_OFFSET) +
+				     data - vcpu->tsc_adjust);
+		vcpu->tsc_adjust = data;
+		break;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		if (!host)
+			return -EINVAL;
+		vcpu->arch_capabilities = data;
+		break;
+	case MSR_PLATFORM_INFO:
+		/* Userspace may take CPUID faulting away unless it is on. */
+		if (!host || (data & ~MSR_PLATFORM_INFO_CPUID_FAULT) ||
+		    (!(data & MSR_PLATFORM_INFO_CPUID_FAULT) &&
+		     vcpu->misc_features))
+			return -EINVAL;
+		vcpu->platform_info = data;
+		break;
+	case MSR_MISC_FEATURES_ENABLES:
+		if ((data & ~MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) ||
+		    (data && !(vcpu->platform_info &
+			       MSR_PLATFORM_INFO_CPUID_FAULT)))
+			return -EINVAL;
+		vcpu->misc_features = data;
 		break;
 	case MSR_IA32_SYSENTER_CS:
 		vmcs_write32(GUEST_SYSENTER_CS, data);
@@ -586,6 +702,8 @@ void vtx_msr_vcpu_init(struct vtx_vcpu *vcpu)
 {
 	vcpu->misc_enable = VTX_MISC_ENABLE;
 	vcpu->ucode_rev = VTX_UCODE_REV;
+	vcpu->arch_capabilities = vtx_arch_capabilities();
+	vcpu->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
 	/* KVM's value before KVM_X86_SETUP_MCE: every bank, no MCG_CTL. */
 	vcpu->mcg_cap = VTX_MAX_MCE_BANKS;
 }
@@ -775,9 +893,14 @@ long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
 		struct kvm_msr_entry *e = &entries[i];
 
 		if (!vcpu) {
-			if (e->index != MSR_IA32_UCODE_REV)
+			if (set)
 				break;
-			e->data = VTX_UCODE_REV;
+			if (e->index == MSR_IA32_UCODE_REV)
+				e->data = VTX_UCODE_REV;
+			else if (e->index == MSR_IA32_ARCH_CAPABILITIES)
+				e->data = vtx_arch_capabilities();
+			else
+				break;
 		} else if (set ? vtx_set_msr(vcpu, e->index, e->data, true) :
 				 get_msr(vcpu, e->index, &e->data, true)) {
 			break;

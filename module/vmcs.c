@@ -41,8 +41,7 @@ static DEFINE_PER_CPU(struct list_head, loaded_vmcss);
 #define RESET_DR7		0x400ul
 #define RESET_PAT		0x0007040600070406ull
 
-/* Access-rights bytes, from asm/vmx.h's VMX_AR_* (AVL has no name there). */
-#define VMX_AR_AVL_MASK		BIT(12)
+/* Access-rights bytes, from asm/vmx.h's VMX_AR_* (and vmcs.h's AVL). */
 #define AR_DATA_RW_ACCESSED	(VMX_AR_TYPE_ACCESSES_MASK |		\
 				 VMX_AR_TYPE_READABLE_MASK |		\
 				 VMX_AR_S_MASK | VMX_AR_P_MASK)
@@ -280,10 +279,9 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vcpu->proc_ctl = vtx_caps.proc;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctl);
 	vmcs_write64(MSR_BITMAP, vtx_msr_bitmap_pa());
-	/* Out of VPIDs, the vCPU runs without one (flushed at each entry). */
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vcpu->vpid ? vtx_caps.proc2 :
-			vtx_caps.proc2 & ~SECONDARY_EXEC_ENABLE_VPID);
+	vtx_update_proc2(vcpu);
 	vmcs_write32(VM_EXIT_CONTROLS, vtx_caps.exit);
+	vtx_tick_reload();
 	vmcs_write32(VM_ENTRY_CONTROLS, vtx_caps.entry);
 	/*
 	 * #AC and #DB are intercepted and re-injected, as KVM does: a guest
@@ -398,28 +396,62 @@ void vtx_set_cr0(struct vtx_vcpu *vcpu, unsigned long cr0)
 	vmcs_writel(GUEST_CR0, hw);
 }
 
+/**
+ * vtx_update_proc2() - write the secondary controls the vCPU's state asks
+ * for.
+ * @vcpu:	the loaded vCPU
+ *
+ * Beyond vtx_caps.proc2: VPID unless the vCPU has none (it then runs
+ * flushed at each entry); INVPCID when the guest's CPUID offers it (without
+ * it INVPCID raises #UD, as KVM has it); descriptor-table exiting while the
+ * guest's CR4.UMIP is set on a processor without UMIP.
+ */
+void vtx_update_proc2(struct vtx_vcpu *vcpu)
+{
+	u32 proc2 = vtx_caps.proc2;
+
+	if (!vcpu->vpid)
+		proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+	if (vtx_caps.has_invpcid &&
+	    vtx_guest_cpuid_has(vcpu, X86_FEATURE_INVPCID))
+		proc2 |= SECONDARY_EXEC_ENABLE_INVPCID;
+	if (vtx_caps.umip_emulated && (vcpu->cr4 & X86_CR4_UMIP))
+		proc2 |= SECONDARY_EXEC_DESC;
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
+}
+
 /* CR4 bits a guest may set: what VMX allows, minus what vtx hides. */
 bool vtx_cr4_valid(unsigned long cr4)
 {
 	unsigned long hidden = X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PKE |
 			       X86_CR4_LA57 | X86_CR4_CET;
+	unsigned long allowed = vtx_caps.cr4_fixed1;
 
+	if (vtx_caps.umip_emulated)
+		allowed |= X86_CR4_UMIP;
 	if (cr4 & hidden)
 		return false;
-	return !(cr4 & ~vtx_caps.cr4_fixed1);
+	return !(cr4 & ~allowed);
 }
 
 /**
  * vtx_set_cr4() - set the guest's CR4; VMXE stays on in hardware.
  * @vcpu:	the loaded vCPU
  * @cr4:	the value the guest sees; the caller validated it
+ *
+ * An emulated UMIP stays out of the hardware CR4 (its fixed-1 bits drop
+ * it): descriptor-table exits do its work instead.
  */
 void vtx_set_cr4(struct vtx_vcpu *vcpu, unsigned long cr4)
 {
+	bool umip_changed = (cr4 ^ vcpu->cr4) & X86_CR4_UMIP;
+
 	vcpu->cr4 = cr4;
 	vmcs_writel(CR4_READ_SHADOW, cr4);
 	vmcs_writel(GUEST_CR4, (cr4 | vtx_caps.cr4_fixed0) &
 			       vtx_caps.cr4_fixed1);
+	if (umip_changed && vtx_caps.umip_emulated)
+		vtx_update_proc2(vcpu);
 }
 
 /**

@@ -33,6 +33,11 @@ struct vmcs {
  * @has_vpid:	VPID in use
  * @ept_single:	INVEPT single-context supported
  * @ept_2m:	EPT maps 2 MiB pages
+ * @has_invpcid: the guest may be given INVPCID (SECONDARY_EXEC_ENABLE_INVPCID)
+ * @umip_emulated: the processor lacks UMIP but has descriptor-table
+ *		exiting: vtx offers UMIP and emulates it (exit.c)
+ * @tick_value:	VMX-preemption timer value of one host tick, 0 when tick
+ *		exits are off (vmx.c, tick_exits)
  */
 struct vtx_vmx_caps {
 	u64 basic;
@@ -43,10 +48,20 @@ struct vtx_vmx_caps {
 	bool has_vpid;
 	bool ept_single;
 	bool ept_2m;
+	bool has_invpcid;
+	bool umip_emulated;
+	u32 tick_value;
 };
 
 extern struct vtx_vmx_caps vtx_caps;
 extern bool vtx_dump_invalid_vmcs;
+
+/* (Re)load the tick-exit timer (vmx.c, tick_exits), if it is on. */
+static inline void vtx_tick_reload(void)
+{
+	if (vtx_caps.tick_value)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vtx_caps.tick_value);
+}
 
 /* Trampoline results (vmenter.S). */
 #define VTX_ENTER_EXIT		0
@@ -84,6 +99,7 @@ void vtx_get_segment(struct kvm_segment *var, int seg);
 void vtx_set_segment(const struct kvm_segment *var, int seg);
 void vtx_dump_vmcs(void);
 bool vtx_cr4_valid(unsigned long cr4);
+void vtx_update_proc2(struct vtx_vcpu *vcpu);
 
 /* state.c */
 long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
@@ -110,6 +126,9 @@ void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
 void vtx_inject_pending_event(struct vtx_vcpu *vcpu);
 bool vtx_interrupt_allowed(struct vtx_vcpu *vcpu);
 bool vtx_ready_for_interrupt(struct vtx_vcpu *vcpu);
+
+/* Access-rights AVL bit (asm/vmx.h names the others). */
+#define VMX_AR_AVL_MASK		BIT(12)
 
 /* Segment indices as in KVM's VCPU_SREG_*; VMCS fields are spaced by 2. */
 enum vtx_sreg {

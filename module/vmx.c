@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
+#include <asm/tsc.h>
 #include <asm/reboot.h>
 #include <asm/tlbflush.h>
 #include "vmcs.h"
@@ -43,7 +44,8 @@ static DEFINE_IDA(vtx_vpid_ida);
 
 /* Controls vtx needs, and those it uses when offered. */
 #define VTX_PIN_REQUIRED	(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING)
-#define VTX_PIN_OPTIONAL	PIN_BASED_VIRTUAL_NMIS
+#define VTX_PIN_OPTIONAL	(PIN_BASED_VIRTUAL_NMIS |		\
+				 PIN_BASED_VMX_PREEMPTION_TIMER)
 #define VTX_PROC_REQUIRED	(CPU_BASED_HLT_EXITING |		\
 				 CPU_BASED_UNCOND_IO_EXITING |		\
 				 CPU_BASED_MOV_DR_EXITING |		\
@@ -58,18 +60,56 @@ static DEFINE_IDA(vtx_vpid_ida);
 #define VTX_PROC2_REQUIRED	(SECONDARY_EXEC_ENABLE_EPT |		\
 				 SECONDARY_EXEC_UNRESTRICTED_GUEST)
 #define VTX_PROC2_OPTIONAL	(SECONDARY_EXEC_ENABLE_VPID |		\
-				 SECONDARY_EXEC_ENABLE_RDTSCP)
+				 SECONDARY_EXEC_ENABLE_RDTSCP |		\
+				 SECONDARY_EXEC_ENABLE_INVPCID |	\
+				 SECONDARY_EXEC_DESC)
 #define VTX_EXIT_REQUIRED	(VM_EXIT_HOST_ADDR_SPACE_SIZE |		\
 				 VM_EXIT_SAVE_IA32_EFER |		\
 				 VM_EXIT_LOAD_IA32_EFER |		\
 				 VM_EXIT_SAVE_IA32_PAT |		\
 				 VM_EXIT_LOAD_IA32_PAT |		\
 				 VM_EXIT_SAVE_DEBUG_CONTROLS)
-#define VTX_EXIT_OPTIONAL	0
+#define VTX_EXIT_OPTIONAL	VM_EXIT_SAVE_VMX_PREEMPTION_TIMER
 #define VTX_ENTRY_REQUIRED	(VM_ENTRY_LOAD_IA32_EFER |		\
 				 VM_ENTRY_LOAD_IA32_PAT |		\
 				 VM_ENTRY_LOAD_DEBUG_CONTROLS)
 #define VTX_ENTRY_OPTIONAL	0
+
+/*
+ * tick_exits: a guest that neither exits nor takes host interrupts keeps a
+ * host CPU.  On real processors an external interrupt always exits
+ * (external-interrupt exiting), so the host's tick preempts any guest.
+ * Some emulated VMX implementations (Bochs 2.7) deliver that exit only
+ * while the guest has RFLAGS.IF set: a guest spinning with interrupts off
+ * (firmware waiting for another vCPU) then starves every other thread
+ * queued on that CPU, the other vCPU included.  With tick exits the
+ * VMX-preemption timer ends guest execution after one host tick of guest
+ * time, and the host gets to schedule.  -1 (default): on when running
+ * under a hypervisor (CPUID.1:ECX.HYPERVISOR); 0: off; 1: on.
+ */
+static int tick_exits = -1;
+module_param(tick_exits, int, 0444);
+MODULE_PARM_DESC(tick_exits,
+		 "exit after a host tick of guest time (-1 auto: nested only)");
+
+static void setup_tick_exits(struct vtx_vmx_caps *c)
+{
+	bool on = tick_exits < 0 ? boot_cpu_has(X86_FEATURE_HYPERVISOR) :
+				   tick_exits;
+	u64 misc, ticks;
+
+	c->tick_value = 0;
+	if (on && (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER) && tsc_khz) {
+		rdmsrl(MSR_IA32_VMX_MISC, misc);
+		ticks = ((u64)tsc_khz * MSEC_PER_SEC / HZ) >>
+			vmx_misc_preemption_timer_rate(misc);
+		c->tick_value = clamp_t(u64, ticks, 1, U32_MAX);
+	}
+	if (!c->tick_value) {
+		c->pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+		c->exit &= ~VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
+	}
+}
 
 /**
  * vtx_vmx_insn_failed() - report a failed VMX instruction, rate-limited.
@@ -189,15 +229,29 @@ static int probe_caps(void)
 		c->proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
 	if (!boot_cpu_has(X86_FEATURE_RDTSCP))
 		c->proc2 &= ~SECONDARY_EXEC_ENABLE_RDTSCP;
+	if (!boot_cpu_has(X86_FEATURE_INVPCID))
+		c->proc2 &= ~SECONDARY_EXEC_ENABLE_INVPCID;
+	/*
+	 * INVPCID follows the guest's CPUID and descriptor-table exiting the
+	 * guest's CR4.UMIP (vtx_update_proc2()): neither is on by default.
+	 */
+	c->has_invpcid = c->proc2 & SECONDARY_EXEC_ENABLE_INVPCID;
+	c->umip_emulated = (c->proc2 & SECONDARY_EXEC_DESC) &&
+			   !boot_cpu_has(X86_FEATURE_UMIP);
+	c->proc2 &= ~(SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_DESC);
+
+	setup_tick_exits(c);
 
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, c->cr4_fixed1);
 
-	pr_info("VMX rev 0x%x, pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x%s\n",
+	pr_info("VMX rev 0x%x, pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x%s%s%s%s\n",
 		(u32)c->basic, c->pin, c->proc, c->proc2, c->exit, c->entry,
-		c->has_vpid ? ", VPID" : "");
+		c->has_vpid ? ", VPID" : "", c->has_invpcid ? ", INVPCID" : "",
+		c->umip_emulated ? ", UMIP emulated" : "",
+		c->tick_value ? ", tick exits" : "");
 	return 0;
 }
 

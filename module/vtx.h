@@ -252,6 +252,10 @@ struct vtx_vcpu {
 	u64 mtrr_var[2 * VTX_NR_VAR_MTRR];
 	u64 misc_enable;		/* IA32_MISC_ENABLE */
 	u64 ucode_rev;			/* IA32_UCODE_REV (BIOS_SIGN_ID) */
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST */
+	u64 arch_capabilities;		/* IA32_ARCH_CAPABILITIES */
+	u64 platform_info;		/* MSR_PLATFORM_INFO: CPUID_FAULT */
+	u64 misc_features;		/* MSR_MISC_FEATURES_ENABLES */
 	/* Machine-check architecture, see msr.c. */
 	u64 mcg_cap;
 	u64 mcg_status;
@@ -335,6 +339,8 @@ int vtx_ept_register_notifier(struct vtx_vm *vm);
 void vtx_ept_unregister_notifier(struct vtx_vm *vm);
 
 /* cpuid.c */
+#define VTX_CPUID_LEAF_EXT_FEATURES	7	/* structured extended features */
+bool vtx_guest_cpuid_has(struct vtx_vcpu *vcpu, unsigned int feature);
 long vtx_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
 long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu,
 			  struct kvm_cpuid2 __user *argp);

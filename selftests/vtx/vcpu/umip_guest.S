@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Guest of umip_test.c */
+#include "guest_exc.h"
+#include "umip.h"
+
+/*
+ * At CPL 0: the descriptor-table instructions with CR4.UMIP clear, then
+ * set (the values must not change), LGDT/LIDT/LTR/LLDT, SLDT/STR to
+ * registers of each size, the emulated MSRs.  Then CPUID faulting on and
+ * IRETQ to CPL 3, where SGDT, SIDT, SLDT, STR and CPUID raise #GP(0).
+ */
+GUEST_BEGIN umip_guest, 64
+	sgdt	UMIP_OUT_GPA + OUT_SGDT
+	sidt	UMIP_OUT_GPA + OUT_SIDT
+	ucall_step 1
+	mov	%cr4, %rax
+	or	$CR4_UMIP_BIT, %rax
+	mov	%rax, %cr4
+	mov	%cr4, %rbx
+	ucall	UCALL_REPORT
+
+	lgdt	UMIP_OUT_GPA + OUT_LGDT_SRC
+	sgdt	UMIP_OUT_GPA + OUT_SGDT2
+	sidt	UMIP_OUT_GPA + OUT_SIDT2
+	lidt	UMIP_OUT_GPA + OUT_SIDT2
+	mov	$SEL_TSS, %ax
+	ltr	%ax
+	lldt	UMIP_OUT_GPA + OUT_LLDT_SRC
+	sldt	UMIP_OUT_GPA + OUT_SLDT
+	mov	$-1, %rbx
+	str	%bx			/* 16 bits: the rest stays */
+	mov	$-1, %rcx
+	sldt	%ecx			/* 32 bits: zero-extended */
+	mov	$-1, %rdx
+	.byte	0x48, 0x0f, 0x00, 0xca	/* str %rdx (REX.W; gas drops it) */
+	ucall	UCALL_REPORT
+
+	mov	$MSR_ARCH_CAPS, %ecx
+	rdmsr
+	mov	%eax, UMIP_OUT_GPA + OUT_ARCH_CAPS
+	mov	%edx, UMIP_OUT_GPA + OUT_ARCH_CAPS + 4
+	mov	$MSR_TSC_ADJUST, %ecx
+	mov	$(UMIP_TSC_ADJ & 0xffffffff), %eax
+	mov	$(UMIP_TSC_ADJ >> 32), %edx
+	wrmsr
+	rdmsr
+	mov	%eax, UMIP_OUT_GPA + OUT_TSC_ADJ
+	mov	%edx, UMIP_OUT_GPA + OUT_TSC_ADJ + 4
+	mov	$MSR_PLAT_INFO, %ecx
+	rdmsr
+	mov	%eax, %ebx
+	ucall	UCALL_REPORT
+	mov	$MSR_MISC_FEATURES, %ecx
+	mov	$1, %eax
+	xor	%edx, %edx
+	wrmsr
+	xor	%eax, %eax
+	cpuid				/* CPL 0: no fault */
+	ucall_step 2
+
+	pushq	$SEL_UDATA
+	pushq	$UMIP_USER_RSP
+	pushq	$UMIP_USER_RFLAGS
+	pushq	$SEL_UCODE64
+	pushq	$GUEST_GPA(umip_guest, 1f)
+	iretq
+1:	resume_at umip_guest, 2f
+GUEST_LABEL umip_sgdt
+	sgdt	UMIP_OUT_GPA + OUT_USER
+2:	resume_at umip_guest, 3f
+GUEST_LABEL umip_sidt
+	sidt	UMIP_OUT_GPA + OUT_USER
+3:	resume_at umip_guest, 4f
+GUEST_LABEL umip_sldt
+	sldt	%ax
+4:	resume_at umip_guest, 5f
+GUEST_LABEL umip_str
+	str	UMIP_OUT_GPA + OUT_USER
+5:	resume_at umip_guest, 6f
+	xor	%eax, %eax
+GUEST_LABEL umip_cpuid
+	cpuid
+6:	ucall	UCALL_DONE
+7:	jmp	7b
+	EXC_STUBS64 umip_stubs
+GUEST_END umip_guest
