@@ -14,8 +14,9 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 
 BUILD := $(CURDIR)/build
 
-# Test-VM suites `make check` runs, one Bochs boot each.
-SUITES ?= vcpu memory fuzz vtxctl foundation
+# Test-VM suites `make check` runs, one Bochs boot each, longest first
+# (check.sh runs them $(CHECK_JOBS) at a time).
+SUITES ?= qemu vcpu memory fuzz vtxctl foundation
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS

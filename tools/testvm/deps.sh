@@ -16,6 +16,8 @@ PKGS=(
 	# the test VM: Bochs with VT-x, a Debian kernel + its kvm modules, the ISO
 	bochs bochs-term bochsbios vgabios linux-image-amd64
 	busybox-static isolinux syslinux-common xorriso cpio gzip xz-utils
+	# the qemu suite: Debian's QEMU in the test VM, strace for its records
+	qemu-system-x86 strace
 	# host checks: checkpatch.pl comes from the kernel source tarball
 	linux-source-6.1 perl shellcheck
 	# script(1) and timeout(1)

@@ -131,14 +131,17 @@ _vl_devnum() {
 	echo "$((0x$1)):$((0x$2))"
 }
 
-# kvm_load - load upstream irqbypass, kvm, kvm_intel; result "kvm insmod".
+# kvm_load - load upstream irqbypass, kvm, kvm_intel (with the module
+# parameters in $KVM_INTEL_PARAMS); result "kvm insmod".
 kvm_load() {
-	local m f out rc=0 msg=""
+	local m f p out rc=0 msg=""
 	echo "@@RUN kvm insmod"
+	# KVM_INTEL_PARAMS (e.g. "nested=0") split into words on purpose
+	# shellcheck disable=SC2086
 	if [ -z "$KMOD_DIR" ]; then
 		if _vl_loaded kvm_intel; then
 			VL_KVM_PRELOADED=1
-		elif ! out=$(modprobe kvm_intel 2>&1); then
+		elif ! out=$(modprobe kvm_intel ${KVM_INTEL_PARAMS:-} 2>&1); then
 			rc=1
 			msg="modprobe kvm_intel: $out"
 		fi
@@ -146,7 +149,9 @@ kvm_load() {
 		for m in irqbypass kvm kvm-intel; do
 			_vl_loaded "$(echo "$m" | tr - _)" && continue
 			f="$KMOD_DIR/$m.ko"
-			if ! out=$(insmod "$f" 2>&1); then
+			p=
+			[ "$m" = kvm-intel ] && p=${KVM_INTEL_PARAMS:-}
+			if ! out=$(insmod "$f" $p 2>&1); then
 				rc=1
 				msg="insmod $f: $out"
 				break

@@ -41,7 +41,9 @@
 # Knobs (environment; in the test VM pass them on the kernel command line,
 # e.g. run.sh --suite qemu --append "QEMU_DRIVERS=kvm QEMU_STRACE=boot,smp2"):
 #   QEMU_DRIVERS  drivers to run, in order          (kvm,vtx)
-#   QEMU_RUNS     runs per driver: boot, smp2        (boot,smp2)
+#   QEMU_RUNS     runs per driver: boot, smp2        (boot; make check
+#                 runs this; smp2 stalls inside QEMU 7.2 on both drivers,
+#                 see README.md)
 #   QEMU_STRACE   runs (boot, smp2) or driver-runs (vtx-boot) done under
 #                 strace -f -e trace=ioctl instead of ioctl-log.so   (none)
 #   QEMU_TIMEOUT  seconds (test-VM time) per QEMU run  (600)
@@ -50,13 +52,25 @@
 #                 what fails after a capability vtx lacks (results say so)
 #   QEMU_DROP_MSRS  DIAGNOSTICS ONLY, e.g. 0x11,0x400-0x47f: ioctl-log.so leaves
 #                 these MSRs out of KVM_SET_MSRS and reports them written
+#   QEMU_KVM_PARAMS  kvm_intel's module parameters            (nested=0)
+#   QEMU_SMP_ARGS DIAGNOSTICS: extra QEMU options of the smp runs, comma
+#                 for space (e.g. -global,apic.vapic=off)        (none)
+#   QEMU_TRACE    QEMU trace events to record (-trace enable=...), e.g.
+#                 "apic_*,kvm_vcpu_ioctl"; the last lines are shown on a
+#                 failure                                          (none)
 
 : "${QEMU_DRIVERS:=kvm,vtx}"
-: "${QEMU_RUNS:=boot,smp2}"
+: "${QEMU_RUNS:=boot}"
 : "${QEMU_STRACE=}"
 : "${QEMU_FAKE_CAPS=}"
 : "${QEMU_DROP_MSRS=}"
 : "${QEMU_TIMEOUT:=600}"
+: "${QEMU_TRACE=}"
+: "${QEMU_SMP_ARGS=}"
+# kvm_intel runs with nested=0: vtx offers no VMX to its guests, and the
+# transcripts (the nested /proc/cpuinfo flags) compare like with like.
+: "${QEMU_KVM_PARAMS=nested=0}"
+export KVM_INTEL_PARAMS="$QEMU_KVM_PARAMS"
 QDIR=$TESTS_DIR
 ART=$VTX_STATE/qemu
 NESTED_APPEND="console=ttyS0 panic=-1 nokaslr"
@@ -143,10 +157,32 @@ vtx_watch_stop() {
 	fi
 }
 
+# stall_watch TAG - in the background: shortly before the run's timeout,
+# write what each QEMU thread is doing (state, kernel wait channel, the
+# system call it is in with its user IP/SP, kernel stack) to ART/TAG.stall.
+stall_watch() {
+	local tag="$1" p t
+	sleep "$((QEMU_TIMEOUT - 15))" &
+	echo "$!" >"$ART/$tag.sleep"
+	wait
+	p=$(pidof qemu-system-x86_64) || return 0
+	for p in $p; do
+		{
+			echo "QEMU pid $p, $(vm_now)s:"
+			for t in /proc/"$p"/task/*; do
+				echo "thread ${t##*/} $(cat "$t/comm") state $(cut -d' ' -f3 "$t/stat")" \
+					"wchan $(cat "$t/wchan" 2>/dev/null) syscall $(cat "$t/syscall" 2>/dev/null)"
+				sed 's/^/    /' "$t/stack" 2>/dev/null
+			done
+			grep -E 'qemu-system|r-xp' "/proc/$p/maps" | head -n 40
+		} >>"$ART/$tag.stall" 2>&1
+	done
+}
+
 # qemu_boot DRIVER RUN SMP - one QEMU boot of the nested guest; result
 # "qemu-boot" (RUN=boot) or "qemu-boot-RUN".
 qemu_boot() {
-	local drv="$1" run="$2" smp="$3" tag name log rc t0 t1 up why st err stray rec tr=0 how=
+	local drv="$1" run="$2" smp="$3" tag name log rc t0 t1 up why st err stray rec swp t tr=0 how=
 	tag=$drv-$run
 	name=qemu-boot
 	[ "$run" = boot ] || name=qemu-boot-$run
@@ -160,7 +196,18 @@ qemu_boot() {
 	set -- -L "$QDIR/fw" -accel kvm,kernel-irqchip=off -cpu host,kvm=off -M pc \
 		-m 128 -nographic -vga none -nic none -no-reboot \
 		-kernel "$QDIR/vmlinuz" -initrd "$QDIR/small.cpio.gz" -append "$NESTED_APPEND"
-	[ "$smp" -gt 1 ] && set -- "$@" -smp "$smp"
+	if [ "$smp" -gt 1 ]; then
+		set -- "$@" -smp "$smp"
+		# shellcheck disable=SC2046
+		[ -n "$QEMU_SMP_ARGS" ] && set -- "$@" $(echo "$QEMU_SMP_ARGS" | tr ',' ' ')
+	fi
+	rm -f "$ART/$tag.trace" "$ART/$tag.stall"
+	if [ -n "$QEMU_TRACE" ]; then
+		for t in $(echo "$QEMU_TRACE" | tr ',' ' '); do
+			set -- "$@" -trace "enable=$t"
+		done
+		set -- "$@" -D "$ART/$tag.trace"
+	fi
 	[ -n "$QEMU_FAKE_CAPS$QEMU_DROP_MSRS" ] &&
 		how="$how (DIAGNOSTIC: faked capabilities '$QEMU_FAKE_CAPS', dropped MSRs '$QEMU_DROP_MSRS')"
 	echo "@@RUN $drv $name: qemu-system-x86_64 $*$how"
@@ -176,6 +223,8 @@ qemu_boot() {
 			"$QDIR/qemu-system-x86_64" "$@"
 	fi
 	[ "$drv" = vtx ] && vtx_watch_start "$tag"
+	stall_watch "$tag" &
+	swp=$!
 	t0=$(vm_now)
 	{
 		timeout -k 10 "$QEMU_TIMEOUT" "$@" </dev/null 2>&1
@@ -188,6 +237,8 @@ qemu_boot() {
 		fi
 	} | tee "$log" | show "q-$tag"
 	t1=$(vm_now)
+	kill "$swp" "$(cat "$ART/$tag.sleep" 2>/dev/null)" 2>/dev/null
+	wait "$swp" 2>/dev/null
 	[ "$drv" = vtx ] && vtx_watch_stop "$tag"
 	rc=$(cat "$ART/$tag.rc" 2>/dev/null) || rc=255
 	up=$(sed -n 's/.*NESTED-BOOT-OK uptime=\([0-9.]*\).*/\1/p' "$log" | head -n 1)
@@ -212,6 +263,14 @@ qemu_boot() {
 		err=$(tr -d '\r\033' <"$log" | grep -v 'warning:' |
 			grep -m 1 -E 'qemu-system-x86_64:|KVM internal error|KVM: entry failed|[Ee]rror|fatal' || :)
 		[ -n "$err" ] && why="$why; $err"
+		if [ -s "$ART/$tag.stall" ]; then
+			echo "QEMU's threads shortly before the timeout:"
+			show "stall-$tag" <"$ART/$tag.stall"
+		fi
+		if [ -s "$ART/$tag.trace" ]; then
+			echo "QEMU trace ($QEMU_TRACE), the last 150 of $(wc -l <"$ART/$tag.trace") lines:"
+			tail -n 150 "$ART/$tag.trace" | show "trace-$tag"
+		fi
 		if [ -s "$rec" ]; then
 			echo "last ioctls of QEMU on $drv:"
 			tail -n 40 "$rec" | show "ioctl-$tag"
