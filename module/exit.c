@@ -973,7 +973,7 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 		if (dr == 6)
 			vcpu->dr6 = val | DR6_FIXED_1;
 		else
-			vmcs_writel(GUEST_DR7, val | DR7_FIXED_1);
+			vtx_set_dr7(vcpu, val | DR7_FIXED_1);
 	}
 	return skip_exit_instruction(vcpu);
 }

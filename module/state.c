@@ -224,7 +224,7 @@ static long set_debugregs(struct vtx_vcpu *vcpu,
 		return -EINVAL;
 	memcpy(vcpu->dr, dbg.db, sizeof(vcpu->dr));
 	vcpu->dr6 = dbg.dr6 | DR6_FIXED_1;
-	vmcs_writel(GUEST_DR7, dbg.dr7 | DR7_FIXED_1);
+	vtx_set_dr7(vcpu, dbg.dr7 | DR7_FIXED_1);
 	return 0;
 }
 

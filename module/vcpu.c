@@ -162,7 +162,22 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
+	/*
+	 * The guest's breakpoint addresses, when its DR7 enables any (the
+	 * VMCS switches DR7 only).  After the exit the host's come back if
+	 * it uses breakpoints; if not, its DR7 is 0 and DR0-DR3 are unused.
+	 */
+	if (unlikely(vcpu->guest_bp_enabled)) {
+		set_debugreg(vcpu->dr[0], 0);
+		set_debugreg(vcpu->dr[1], 1);
+		set_debugreg(vcpu->dr[2], 2);
+		set_debugreg(vcpu->dr[3], 3);
+	}
 
+	/* Without "save VMX-preemption timer value", a full tick each entry. */
+	if (unlikely(vtx_caps.tick_value) &&
+	    !(vtx_caps.exit & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER))
+		vtx_tick_reload();
 	vcpu->last_cpu = smp_processor_id();
 	vcpu->ran = true;
 	vtx_prof(vcpu, ENTRY);

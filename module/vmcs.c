@@ -325,7 +325,7 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RFLAGS, RESET_RFLAGS);
 	vmcs_writel(GUEST_CR3, 0);
-	vmcs_writel(GUEST_DR7, RESET_DR7);
+	vtx_set_dr7(vcpu, RESET_DR7);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write64(GUEST_IA32_PAT, RESET_PAT);
 	vmcs_write32(GUEST_SYSENTER_CS, 0);

@@ -6,6 +6,7 @@
 #define VTX_VMCS_H
 
 #include <linux/types.h>
+#include <asm/debugreg.h>
 #include "vtx.h"
 #include "vmx_ops.h"
 
@@ -206,6 +207,17 @@ static inline void vtx_clear_intr_shadow(struct vtx_vcpu *vcpu)
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vtx_set_intr_state(vcpu, intr & ~(GUEST_INTR_STATE_STI |
 						  GUEST_INTR_STATE_MOV_SS));
+}
+
+/*
+ * Set the guest's DR7 (the VMCS loads it at entry) and note whether it
+ * enables a breakpoint: then DR0-DR3 are loaded before entry too.
+ */
+static inline void vtx_set_dr7(struct vtx_vcpu *vcpu, unsigned long dr7)
+{
+	vmcs_writel(GUEST_DR7, dr7);
+	vcpu->guest_bp_enabled = dr7 & (DR_LOCAL_ENABLE_MASK |
+					DR_GLOBAL_ENABLE_MASK);
 }
 
 /* The guest runs 64-bit code (CS.L). */

@@ -84,22 +84,21 @@ static DEFINE_IDA(vtx_vpid_ida);
  * (firmware waiting for another vCPU) then starves every other thread
  * queued on that CPU, the other vCPU included.  With tick exits the
  * VMX-preemption timer ends guest execution after one host tick of guest
- * time, and the host gets to schedule.  -1 (default): on when running
- * under a hypervisor (CPUID.1:ECX.HYPERVISOR); 0: off; 1: on.
+ * time, and the host gets to schedule.  On by default: an emulator does
+ * not announce itself (Bochs sets no CPUID hypervisor bit), and on real
+ * processors the cost is at most one exit per host tick of guest time.
  */
-static int tick_exits = -1;
-module_param(tick_exits, int, 0444);
-MODULE_PARM_DESC(tick_exits,
-		 "exit after a host tick of guest time (-1 auto: nested only)");
+static bool tick_exits = true;
+module_param(tick_exits, bool, 0444);
+MODULE_PARM_DESC(tick_exits, "exit after a host tick of guest time");
 
 static void setup_tick_exits(struct vtx_vmx_caps *c)
 {
-	bool on = tick_exits < 0 ? boot_cpu_has(X86_FEATURE_HYPERVISOR) :
-				   tick_exits;
 	u64 misc, ticks;
 
 	c->tick_value = 0;
-	if (on && (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER) && tsc_khz) {
+	if (tick_exits && (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER) &&
+	    tsc_khz) {
 		rdmsrl(MSR_IA32_VMX_MISC, misc);
 		ticks = ((u64)tsc_khz * MSEC_PER_SEC / HZ) >>
 			vmx_misc_preemption_timer_rate(misc);

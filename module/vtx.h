@@ -265,6 +265,7 @@ struct vtx_vcpu {
 	u64 xcr0;
 	unsigned long dr[4];
 	unsigned long dr6;
+	bool guest_bp_enabled;		/* DR7 enables a breakpoint */
 	struct fpu_guest guest_fpu;
 
 	u32 proc_ctl;			/* [v] cached primary controls */

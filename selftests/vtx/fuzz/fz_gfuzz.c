@@ -466,6 +466,8 @@ static void emit_string(struct gen *g)
  * --no-avoid).
  */
 #define MSR_SFMASK	0xc0000084u
+#define DR6_RESET	0xffff0ff0ull
+#define DR7_RESET	0x400ull
 #define SFMASK_TF_IF	0x300u
 
 static const uint32_t msrs[] = {
@@ -762,6 +764,37 @@ static void anomaly(struct gvm *g, uint64_t iter, const char *fmt, ...)
 	       fz_mode_names[g->mode], iter);
 }
 
+/* --trace: the vCPU state a triple fault left behind. */
+static void trace_state(struct gvm *g)
+{
+	struct kvm_vcpu_events e;
+	struct kvm_debugregs d;
+	struct kvm_sregs s;
+	struct kvm_regs rg;
+	struct kvm_mp_state mp;
+
+	if (xioctl(g->vcpu, KVM_GET_REGS, (unsigned long)&rg) ||
+	    xioctl(g->vcpu, KVM_GET_SREGS, (unsigned long)&s) ||
+	    xioctl(g->vcpu, KVM_GET_VCPU_EVENTS, (unsigned long)&e) ||
+	    xioctl(g->vcpu, KVM_GET_DEBUGREGS, (unsigned long)&d) ||
+	    xioctl(g->vcpu, KVM_GET_MP_STATE, (unsigned long)&mp))
+		return;
+	printf("#   state: rip 0x%llx rsp 0x%llx rflags 0x%llx cs 0x%x/%llx "
+	       "ss 0x%x tr 0x%x/%llx/%x cr0 0x%llx cr3 0x%llx cr4 0x%llx "
+	       "efer 0x%llx idt %llx/%x gdt %llx/%x\n",
+	       rg.rip, rg.rsp, rg.rflags, s.cs.selector, s.cs.base,
+	       s.ss.selector, s.tr.selector, s.tr.base, s.tr.type, s.cr0,
+	       s.cr3, s.cr4, s.efer, s.idt.base, s.idt.limit, s.gdt.base,
+	       s.gdt.limit);
+	printf("#   events: exc inj %u nr %u ec %u, irq inj %u, nmi inj %u "
+	       "pend %u masked %u, shadow %u; dr6 0x%llx dr7 0x%llx "
+	       "dr0-3 %llx %llx %llx %llx; mp_state %u\n",
+	       e.exception.injected, e.exception.nr, e.exception.error_code,
+	       e.interrupt.injected, e.nmi.injected, e.nmi.pending,
+	       e.nmi.masked, e.interrupt.shadow, d.dr6, d.dr7, d.db[0],
+	       d.db[1], d.db[2], d.db[3], mp.mp_state);
+}
+
 /* Host-side changes between iterations: events, MSRs, memory, slots. */
 static void perturb(struct gvm *g, struct rng *r, struct mstats *m)
 {
@@ -863,6 +896,7 @@ static void perturb(struct gvm *g, struct rng *r, struct mstats *m)
 
 static void iteration(struct gvm *g, uint64_t iter)
 {
+	struct kvm_debugregs dbg;
 	struct mstats *m = &st[g->mode];
 	struct rng r;
 	struct kvm_sregs sr;
@@ -903,6 +937,16 @@ static void iteration(struct gvm *g, uint64_t iter)
 	if (chance(&r, 1, 4))
 		rg.rflags |= 0x40000 | 0x800 | 0x1;	/* AC, OF, CF */
 	xioctl(g->vcpu, KVM_SET_REGS, (unsigned long)&rg);
+	/*
+	 * Fresh debug registers too: breakpoints an earlier iteration left
+	 * enabled (DR7 survives KVM_SET_SREGS) could make every later
+	 * iteration fault in its #DB handler (seed 480158, prot32 from
+	 * iteration 4584 on: every iteration a triple fault).
+	 */
+	memset(&dbg, 0, sizeof(dbg));
+	dbg.dr6 = DR6_RESET;
+	dbg.dr7 = DR7_RESET;
+	xioctl(g->vcpu, KVM_SET_DEBUGREGS, (unsigned long)&dbg);
 	if (chance(&r, 1, 16))
 		perturb(g, &r, m);
 
@@ -970,6 +1014,8 @@ static void iteration(struct gvm *g, uint64_t iter)
 			break;
 		case KVM_EXIT_SHUTDOWN:
 			m->shutdown++;
+			if (opt_trace)
+				trace_state(g);
 			break;
 		case KVM_EXIT_INTERNAL_ERROR:
 			m->internal++;

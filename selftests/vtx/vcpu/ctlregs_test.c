@@ -17,6 +17,7 @@ extern const uint8_t cr_guest[], cr_guest_end[], cr_stubs[], cr_vmxe_insn[],
 extern const uint8_t cr0_rsvd_guest[], cr0_rsvd_guest_end[];
 extern const uint8_t cr3_guest[], cr3_guest_end[];
 extern const uint8_t dr_guest[], dr_guest_end[];
+extern const uint8_t bp_guest[], bp_guest_end[], bp_stubs[], bp_after[];
 
 #define CR0_LONG	0x80000031ull	/* PG | NE | ET | PE (vtx_setup_mode) */
 #define CR0_SET		(CR0_LONG | CR0_MP | CR0_WP | CR0_AM)
@@ -219,6 +220,30 @@ TEST(guest_debugregs)
 	EXPECT_EQ(0x44440000, g.db[3]);
 	EXPECT_EQ(0xffff0ff2, g.dr6);
 	EXPECT_EQ(0x700, g.dr7);
+	RUN_HLT(vcpu);
+}
+
+/*
+ * Regression test named after the defect guest_dr0_3_not_loaded: vtx kept
+ * the guest's DR0-DR3 only in its vCPU state, so an enabled breakpoint
+ * watched whatever address the host's DR0-DR3 held (the fuzzers' guests
+ * then wedged in their #DB handlers).  The guest's own data breakpoint
+ * must fire on its own byte.
+ */
+TEST(guest_dr0_3_not_loaded)
+{
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+
+	vcpu = guest_create(VTX_MODE_LONG64, bp_guest, bp_guest_end, bp_stubs);
+	vcpu_set_supported_cpuid(vcpu);
+	RUN_EXC(vcpu, DB_VEC, 0, VTX_BLOB_GPA(bp_guest, bp_after), &uc);
+	TH_LOG("data breakpoint on the guest's byte: #DB after the write");
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(DR6_B0, uc.regs.rbx & DR6_B0) TH_LOG("DR6 0x%llx",
+		(unsigned long long)uc.regs.rbx);
+	EXPECT_EQ(1, *(uint8_t *)vtx_gpa2hva(vcpu->vm, BP_VAR_GPA));
+	EXPECT_EQ(1, guest_exc_count(vcpu, DB_VEC));
 	RUN_HLT(vcpu);
 }
 
