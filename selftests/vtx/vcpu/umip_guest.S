@@ -84,3 +84,17 @@ GUEST_LABEL umip_cpuid
 7:	jmp	7b
 	EXC_STUBS64 umip_stubs
 GUEST_END umip_guest
+
+/*
+ * INVPCID (type 2: all contexts, globals included) with a descriptor of
+ * zeros: done, or #UD when the vCPU's CPUID does not offer it.
+ */
+GUEST_BEGIN invpcid_guest, 64
+	resume_at invpcid_guest, 1f
+	mov	$2, %eax
+GUEST_LABEL invpcid_insn
+	invpcid	UMIP_OUT_GPA + OUT_USER, %rax
+1:	ucall	UCALL_DONE
+	hlt
+	EXC_STUBS64 invpcid_stubs
+GUEST_END invpcid_guest

@@ -7,6 +7,7 @@
  * LLDT then exit too and must still do their job); CPUID faulting; the
  * emulated IA32_ARCH_CAPABILITIES and IA32_TSC_ADJUST.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,10 +16,13 @@
 
 extern const uint8_t umip_guest[], umip_guest_end[], umip_stubs[],
 	umip_sgdt[], umip_sidt[], umip_sldt[], umip_str[], umip_cpuid[];
+extern const uint8_t invpcid_guest[], invpcid_guest_end[], invpcid_stubs[],
+	invpcid_insn[];
 
 #define CPUID_7_ECX_UMIP	2
 #define CPUID_7_EBX_TSC_ADJ	1
 #define CPUID_7_EDX_ARCH_CAPS	29
+#define CPUID_7_EBX_INVPCID	10
 #define PTE_USER		(1ull << 2)
 #define DESC_TYPE_BYTE		5
 #define TSS_BUSY_TYPE		11
@@ -195,6 +199,45 @@ TEST(emulated_feature_msrs)
 	EXPECT_EQ(1, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx, &zero));
 	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_PLAT_INFO));
 	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * INVPCID runs when the vCPU's CPUID offers it and raises #UD when the
+ * table lacks it, whatever the processor has (as kvm_intel).
+ */
+TEST(invpcid_follows_cpuid)
+{
+	struct kvm_cpuid_entry2 *e;
+	struct kvm_cpuid2 *c;
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	int pass;
+
+	if (!cpu_has(7, CPUID_EBX, CPUID_7_EBX_INVPCID))
+		SKIP(return, "%s offers no INVPCID", DRIVER);
+	for (pass = 0; pass < 2; pass++) {
+		vcpu = guest_create(VTX_MODE_LONG64, invpcid_guest,
+				    invpcid_guest_end, invpcid_stubs);
+		c = cpuid_alloc(supported_cpuid()->nent);
+		memcpy(c->entries, supported_cpuid()->entries,
+		       c->nent * sizeof(c->entries[0]));
+		e = cpuid_find(c, 1, 0);
+		if (e)
+			e->ecx &= ~(1u << 5);	/* VMX */
+		e = cpuid_find(c, 7, 0);
+		ASSERT_NE(NULL, e);
+		if (pass)
+			e->ebx &= ~(1u << CPUID_7_EBX_INVPCID);
+		vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+		free(c);
+		if (pass)
+			RUN_EXC(vcpu, UD_VECTOR, 0,
+				VTX_BLOB_GPA(invpcid_guest, invpcid_insn), &uc);
+		RUN_UCALL(vcpu, UCALL_DONE, &uc);
+		EXPECT_EQ(pass, guest_exc_count(vcpu, UD_VECTOR))
+			TH_LOG("CPUID %s INVPCID", pass ? "without" : "with");
+		vtx_vm_free(vcpu->vm);
+	}
 }
 
 VTX_TEST_MAIN
