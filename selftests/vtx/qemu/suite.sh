@@ -42,8 +42,8 @@
 # e.g. run.sh --suite qemu --append "QEMU_DRIVERS=kvm QEMU_STRACE=boot,smp2"):
 #   QEMU_DRIVERS  drivers to run, in order          (kvm,vtx)
 #   QEMU_RUNS     runs per driver: boot, smp2        (boot; make check
-#                 runs this; smp2 stalls inside QEMU 7.2 on both drivers,
-#                 see README.md)
+#                 runs this; smp2 hangs in Debian's QEMU 7.2.22 on any
+#                 KVM with kernel-irqchip=off, see README.md)
 #   QEMU_STRACE   runs (boot, smp2) or driver-runs (vtx-boot) done under
 #                 strace -f -e trace=ioctl instead of ioctl-log.so   (none)
 #   QEMU_TIMEOUT  seconds (test-VM time) per QEMU run  (600)
