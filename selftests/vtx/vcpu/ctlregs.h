@@ -9,7 +9,8 @@
 #define CR0_CD_NW		0x60000000
 #define CR0_RSVD6		(1 << 6)	/* a reserved bit of CR0 */
 #define CR0_ET			(1 << 4)
-#define BP_VAR_GPA		(SCRATCH_GPA + 0x100)	/* watched byte */
+#define BP_VAR_GPA		(SCRATCH_GPA + 0x100)	/* watched bytes */
+#define BP_SLOTS		256			/* ... 8 apart */
 #define BP_DR7			0x10401		/* L0, R/W0 = write, LEN0 = 1 */
 #define DB_VEC			1
 #define DR6_B0			1

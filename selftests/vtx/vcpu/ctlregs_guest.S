@@ -136,17 +136,16 @@ GUEST_BEGIN dr_guest, 64
 GUEST_END dr_guest
 
 /*
- * A data breakpoint of the guest's own: DR0 = a byte of its memory,
- * DR7.L0 with R/W0 = write; the byte is written once (#DB trap after the
- * write, DR6.B0), then DR6 is reported.
+ * A data breakpoint of the guest's own: DR0 = a byte of its memory (RBX,
+ * chosen by the host), DR7.L0 with R/W0 = write; the byte is written once
+ * (#DB trap after the write, DR6.B0), then DR6 is reported.
  */
 GUEST_BEGIN bp_guest, 64
-	mov	$BP_VAR_GPA, %eax
-	mov	%rax, %dr0
+	mov	%rbx, %dr0
 	mov	$BP_DR7, %eax
 	mov	%rax, %dr7
 	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
-	movb	$1, BP_VAR_GPA
+	movb	$1, (%rbx)
 GUEST_LABEL bp_after
 	mov	%dr6, %rbx
 	ucall	UCALL_REPORT
