@@ -149,16 +149,15 @@ void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
 	vcpu->event.insn_len = 0;
 }
 
-static int inject_gp(struct vtx_vcpu *vcpu)
-{
-	vtx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
-	return 1;
-}
-
 static int inject_gp_code(struct vtx_vcpu *vcpu, u32 code)
 {
 	vtx_queue_exception(vcpu, X86_TRAP_GP, true, code);
 	return 1;
+}
+
+static int inject_gp(struct vtx_vcpu *vcpu)
+{
+	return inject_gp_code(vcpu, 0);
 }
 
 static int inject_ud(struct vtx_vcpu *vcpu)
@@ -385,7 +384,7 @@ static int handle_cpuid(struct vtx_vcpu *vcpu)
 
 	/* CPUID faulting (MSR_MISC_FEATURES_ENABLES, msr.c). */
 	if ((vcpu->misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
-	    VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES)))
+	    vtx_cpl(vcpu))
 		return inject_gp(vcpu);
 	vtx_cpuid_lookup(vcpu, vcpu->regs[VTX_RAX], vcpu->regs[VTX_RCX], regs);
 	vcpu->regs[VTX_RAX] = regs[0];
@@ -416,7 +415,7 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
 
 	if (!longmode)
 		nr = (u32)nr;
-	if (VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES)) != 0) {
+	if (vtx_cpl(vcpu) != 0) {
 		ret = -KVM_EPERM;
 	} else if (nr < BITS_PER_LONG &&
 		   (READ_ONCE(vcpu->vm->hypercall_exits) & BIT_ULL(nr))) {
@@ -466,7 +465,7 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 	u64 table, entry = 0, size;
 	int levels, level, shift;
 	bool pae = vcpu->cr4 & X86_CR4_PAE;
-	bool user = (VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES))) == 3;
+	bool user = vtx_cpl(vcpu) == 3;
 
 	if (!(vcpu->cr0 & X86_CR0_PG)) {
 		*gpa = gva;
@@ -1083,12 +1082,6 @@ static int handle_ept_violation(struct vtx_vcpu *vcpu)
 #define REX_BASE		0x40
 #define REX_W			BIT(3)
 
-/* The current privilege level: SS.DPL (VM entry keeps them equal). */
-static int guest_cpl(struct vtx_vcpu *vcpu)
-{
-	return VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
-}
-
 /*
  * The helpers below return 0, -EAGAIN once they queued the guest's
  * exception (the handler re-enters), or -EFAULT for what is not emulated
@@ -1172,7 +1165,7 @@ static int handle_gdtr_idtr(struct vtx_vcpu *vcpu)
 	u16 limit;
 	int r;
 
-	if (store && (vcpu->cr4 & X86_CR4_UMIP) && guest_cpl(vcpu))
+	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vtx_cpl(vcpu))
 		return inject_gp(vcpu);
 	r = dt_operand(vcpu, info, len, store, &linear);
 	if (r)
@@ -1312,7 +1305,7 @@ static int handle_ldtr_tr(struct vtx_vcpu *vcpu)
 	u16 sel;
 	int r;
 
-	if (store && (vcpu->cr4 & X86_CR4_UMIP) && guest_cpl(vcpu))
+	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vtx_cpl(vcpu))
 		return inject_gp(vcpu);
 	if (store) {
 		sel = vmcs_read16(id == DT_STR ? GUEST_TR_SELECTOR :

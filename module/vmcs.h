@@ -220,6 +220,12 @@ static inline void vtx_set_dr7(struct vtx_vcpu *vcpu, unsigned long dr7)
 					DR_GLOBAL_ENABLE_MASK);
 }
 
+/* The current privilege level: SS.DPL (VM entry keeps them equal). */
+static inline int vtx_cpl(struct vtx_vcpu *vcpu)
+{
+	return VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
+}
+
 /* The guest runs 64-bit code (CS.L). */
 static inline bool vtx_in_64bit_code(struct vtx_vcpu *vcpu)
 {
