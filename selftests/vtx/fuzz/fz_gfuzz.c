@@ -200,6 +200,25 @@ static int gvm_slots(struct gvm *g)
 	return r ? -1 : 0;
 }
 
+/* The read-only part of a VM's low memory: tables and the handlers. */
+static void build_low(uint8_t *low, uint8_t *ivt, enum fz_mode mode)
+{
+	fz_build_tables(low, ivt, true, false);
+	if (mode == FZ_PROT32)
+		fz_build_idt32(low);
+	switch (mode) {
+	case FZ_REAL:
+		memcpy(low + FZ_HCODE_GPA, fz_h16, fz_h16_end - fz_h16);
+		break;
+	case FZ_PROT32:
+		memcpy(low + FZ_HCODE_GPA, fz_h32, fz_h32_end - fz_h32);
+		break;
+	default:
+		memcpy(low + FZ_HCODE_GPA, fz_h64, fz_h64_end - fz_h64);
+		break;
+	}
+}
+
 static int gvm_create(struct gvm *g, enum fz_mode mode, struct rng *r)
 {
 	long sz;
@@ -224,20 +243,7 @@ static int gvm_create(struct gvm *g, enum fz_mode mode, struct rng *r)
 	g->ivt = g->mem + OFF_IVT;
 	g->ram_mapped = true;
 
-	fz_build_tables(g->low, g->ivt, true, false);
-	if (mode == FZ_PROT32)
-		fz_build_idt32(g->low);
-	switch (mode) {
-	case FZ_REAL:
-		memcpy(g->low + FZ_HCODE_GPA, fz_h16, fz_h16_end - fz_h16);
-		break;
-	case FZ_PROT32:
-		memcpy(g->low + FZ_HCODE_GPA, fz_h32, fz_h32_end - fz_h32);
-		break;
-	default:
-		memcpy(g->low + FZ_HCODE_GPA, fz_h64, fz_h64_end - fz_h64);
-		break;
-	}
+	build_low(g->low, g->ivt, mode);
 	rnd_filtered(r, g->ram, FZ_RAM_SIZE);
 	rnd_filtered(r, g->rom, FZ_ROM_SIZE);
 	rnd_filtered(r, g->logm, FZ_LOG_SIZE);
@@ -1180,13 +1186,7 @@ static void check_low(struct gvm *g, uint64_t iter)
 	uint8_t d;
 
 	memset(fresh, 0, sizeof(fresh));
-	fz_build_tables(fresh, ivt, true, false);
-	if (g->mode == FZ_PROT32)
-		fz_build_idt32(fresh);
-	memcpy(fresh + FZ_HCODE_GPA, g->mode == FZ_REAL ? fz_h16 :
-	       g->mode == FZ_PROT32 ? fz_h32 : fz_h64,
-	       g->mode == FZ_REAL ? fz_h16_end - fz_h16 :
-	       g->mode == FZ_PROT32 ? fz_h32_end - fz_h32 : fz_h64_end - fz_h64);
+	build_low(fresh, ivt, g->mode);
 	for (off = 0; off < FZ_LOW_END; off++) {
 		/* writable slots, and the code the host writes each time */
 		if (off >= FZ_HDATA_GPA && off < FZ_FILL_GPA)
@@ -1211,6 +1211,8 @@ static void check_low(struct gvm *g, uint64_t iter)
 
 static void run_mode(enum fz_mode mode, struct peer *peer)
 {
+	const char *env = getenv("FZ_RECREATE_AT");
+	uint64_t recreate_at = env ? strtoull(env, NULL, 0) : 0;
 	struct mstats *m = &st[mode];
 	struct gvm g;
 	struct rng r;
@@ -1236,8 +1238,7 @@ static void run_mode(enum fz_mode mode, struct peer *peer)
 		}
 		if (!(iter % 16))
 			check_low(&g, iter);
-		if (getenv("FZ_RECREATE_AT") &&
-		    iter == strtoull(getenv("FZ_RECREATE_AT"), NULL, 0)) {
+		if (env && iter == recreate_at) {
 			/* diagnosis: does the trouble live in the VM? */
 			printf("# fresh VM at iteration %" PRIu64 "\n", iter);
 			gvm_destroy(&g);
