@@ -317,43 +317,45 @@ static struct kvm_cpuid_entry2 *out_of_range(struct vtx_vcpu *vcpu, u32 leaf,
 	return find_entry(vcpu, basic->eax, index);
 }
 
+/*
+ * Which CPUID leaf (subleaf 0) and register hold a word of X86_FEATURE_*;
+ * a word not listed has leaf 0.
+ */
+static const struct {
+	u32 leaf;
+	enum cpuid_regs_idx reg;
+} feature_words[] = {
+	[CPUID_1_EDX]		= { 1, CPUID_EDX },
+	[CPUID_1_ECX]		= { 1, CPUID_ECX },
+	[CPUID_7_0_EBX]		= { VTX_CPUID_LEAF_EXT_FEATURES, CPUID_EBX },
+	[CPUID_7_ECX]		= { VTX_CPUID_LEAF_EXT_FEATURES, CPUID_ECX },
+	[CPUID_7_EDX]		= { VTX_CPUID_LEAF_EXT_FEATURES, CPUID_EDX },
+	[CPUID_8000_0001_EDX]	= { CPUID_EXT_BASE + 1, CPUID_EDX },
+	[CPUID_8000_0001_ECX]	= { CPUID_EXT_BASE + 1, CPUID_ECX },
+};
+
 /**
  * vtx_guest_cpuid_has() - the vCPU's CPUID table offers a feature.
  * @vcpu:	the vCPU
- * @feature:	X86_FEATURE_* of a word that is a CPUID register: leaf 1
- *		ECX/EDX, leaf 7.0 EBX/ECX/EDX or leaf 80000001H ECX/EDX
+ * @feature:	X86_FEATURE_* of a word listed in feature_words[]; any other
+ *		word reads as not offered
  */
 bool vtx_guest_cpuid_has(struct vtx_vcpu *vcpu, unsigned int feature)
 {
+	unsigned int word = feature / 32;
 	struct kvm_cpuid_entry2 *e;
 	u32 reg;
 
-	switch (feature / 32) {
-	case CPUID_1_ECX:
-	case CPUID_1_EDX:
-		e = find_entry(vcpu, 1, 0);
-		break;
-	case CPUID_7_0_EBX:
-	case CPUID_7_ECX:
-	case CPUID_7_EDX:
-		e = find_entry(vcpu, VTX_CPUID_LEAF_EXT_FEATURES, 0);
-		break;
-	case CPUID_8000_0001_ECX:
-	case CPUID_8000_0001_EDX:
-		e = find_entry(vcpu, CPUID_EXT_BASE + 1, 0);
-		break;
-	default:
+	if (word >= ARRAY_SIZE(feature_words) || !feature_words[word].leaf)
 		return false;
-	}
+	e = find_entry(vcpu, feature_words[word].leaf, 0);
 	if (!e)
 		return false;
-	switch (feature / 32) {
-	case CPUID_7_0_EBX:
+	switch (feature_words[word].reg) {
+	case CPUID_EBX:
 		reg = e->ebx;
 		break;
-	case CPUID_1_ECX:
-	case CPUID_7_ECX:
-	case CPUID_8000_0001_ECX:
+	case CPUID_ECX:
 		reg = e->ecx;
 		break;
 	default:
