@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "fz.h"
+#include "fz_msr.h"
 
 static const char *dev_path;
 static uint64_t opt_seed = 1;
@@ -471,17 +472,21 @@ static void emit_string(struct gen *g)
  * neither the host nor the guest ever sets those two bits (unless
  * --no-avoid).
  */
-#define MSR_SFMASK	0xc0000084u
 #define DR6_RESET	0xffff0ff0ull
 #define DR7_RESET	0x400ull
 #define SFMASK_TF_IF	0x300u
 
 static const uint32_t msrs[] = {
-	0x10, 0x1b, 0x3a, 0x8b, 0xfe, 0x174, 0x175, 0x176, 0x179, 0x1d9,
-	0x200, 0x201, 0x20f, 0x250, 0x258, 0x268, 0x277, 0x2ff, 0x48,
-	0xc0000080, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,
-	0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103, 0x4b564d00,
-	0x40000000, 0xdeadbeef, 0x6e0, 0x10a,
+	MSR_IA32_TSC, MSR_IA32_APICBASE, MSR_IA32_FEAT_CTL,
+	MSR_IA32_UCODE_REV, MSR_MTRRcap, MSR_IA32_SYSENTER_CS,
+	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_MCG_CAP,
+	MSR_IA32_DEBUGCTLMSR, MTRRphysBase_MSR(0), MTRRphysMask_MSR(0),
+	MTRRphysMask_MSR(7), MSR_MTRRfix64K_00000, MSR_MTRRfix16K_80000,
+	MSR_MTRRfix4K_C0000, MSR_IA32_CR_PAT, MSR_MTRRdefType,
+	MSR_IA32_SPEC_CTRL, MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
+	MSR_SYSCALL_MASK, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_TSC_AUX, MSR_KVM_WALL_CLOCK_NEW, FZ_HV_MSR_GUEST_OS_ID,
+	FZ_MSR_BOGUS, MSR_IA32_TSC_DEADLINE, MSR_IA32_ARCH_CAPABILITIES,
 };
 
 static void emit_template(struct gen *g)
@@ -579,7 +584,7 @@ static void emit_template(struct gen *g)
 
 		v = rnd_interesting(g->r);
 		/* SYSCALL must not clear TF or IF: see sfmask_safe() */
-		if (opt_avoid && msr == MSR_SFMASK)
+		if (opt_avoid && msr == MSR_SYSCALL_MASK)
 			v &= ~(uint64_t)SFMASK_TF_IF;
 		emit_mov_reg_imm(g, 1, msr);
 		emit_mov_reg_imm(g, 0, v);
@@ -793,8 +798,11 @@ static void trace_state(struct gvm *g)
 	       s.cr3, s.cr4, s.efer, s.idt.base, s.idt.limit, s.gdt.base,
 	       s.gdt.limit);
 	{
-		static const uint32_t idx[] = { 0x10, 0x3b, 0x174, 0x175, 0x176,
-			0x1d9, 0x277, 0x2ff, 0xc0000080, 0x140 };
+		static const uint32_t idx[] = { MSR_IA32_TSC,
+			MSR_IA32_TSC_ADJUST, MSR_IA32_SYSENTER_CS,
+			MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+			MSR_IA32_DEBUGCTLMSR, MSR_IA32_CR_PAT, MSR_MTRRdefType,
+			MSR_EFER, MSR_MISC_FEATURES_ENABLES };
 		struct { struct kvm_msrs h; struct kvm_msr_entry e[10]; } m;
 		struct kvm_xcrs x;
 		unsigned int i;
@@ -858,8 +866,10 @@ static void perturb(struct gvm *g, struct rng *r, struct mstats *m)
 	}
 	case 3: {
 		static const uint32_t safe[] = {
-			0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,
-			0xc0000102, 0x10, 0x277, 0x200, 0x2ff, 0x250,
+			MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+			MSR_KERNEL_GS_BASE, MSR_IA32_TSC, MSR_IA32_CR_PAT,
+			MTRRphysBase_MSR(0), MSR_MTRRdefType,
+			MSR_MTRRfix64K_00000,
 		};
 		struct { struct kvm_msrs h; struct kvm_msr_entry e[2]; } m2;
 		int i;
@@ -869,7 +879,7 @@ static void perturb(struct gvm *g, struct rng *r, struct mstats *m)
 		for (i = 0; i < 2; i++) {
 			m2.e[i].index = safe[rnd(r, ARRAY_SIZE(safe))];
 			m2.e[i].data = rnd_interesting(r);
-			if (opt_avoid && m2.e[i].index == MSR_SFMASK)
+			if (opt_avoid && m2.e[i].index == MSR_SYSCALL_MASK)
 				m2.e[i].data &= 0xffffffff & ~SFMASK_TF_IF;
 		}
 		xioctl(g->vcpu, KVM_SET_MSRS, (unsigned long)&m2);

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "fz.h"
+#include "fz_msr.h"
 
 #ifndef MFD_CLOEXEC
 #define MFD_CLOEXEC 1
@@ -508,14 +509,23 @@ static void close_something(struct session *s)
 /* ------------------------------------------------------------ args */
 
 static const uint32_t msr_list[] = {
-	0x10, 0x1b, 0x3a, 0x48, 0x49, 0x8b, 0xe7, 0xe8, 0xfe, 0x174, 0x175,
-	0x176, 0x179, 0x17a, 0x1a0, 0x1d9, 0x200, 0x201, 0x20e, 0x20f, 0x210,
-	0x250, 0x258, 0x259, 0x268, 0x26f, 0x277, 0x2ff, 0x345, 0x38d, 0x480,
-	0x6e0, 0x800, 0x808, 0x80b, 0xc0000080, 0xc0000081, 0xc0000082,
-	0xc0000083, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102,
-	0xc0000103, 0xc0010015, 0x40000000, 0x4b564d00, 0x4b564d01,
-	0x4b564d02, 0x4b564d06, 0xffffffff, 0x1fff, 0x2000, 0xc0001fff,
-	0xc0002000,
+	MSR_IA32_TSC, MSR_IA32_APICBASE, MSR_IA32_FEAT_CTL,
+	MSR_IA32_SPEC_CTRL, MSR_IA32_PRED_CMD, MSR_IA32_UCODE_REV,
+	MSR_IA32_MPERF, MSR_IA32_APERF, MSR_MTRRcap, MSR_IA32_SYSENTER_CS,
+	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_MCG_CAP,
+	MSR_IA32_MCG_STATUS, MSR_IA32_MISC_ENABLE, MSR_IA32_DEBUGCTLMSR,
+	MTRRphysBase_MSR(0), MTRRphysMask_MSR(0), MTRRphysBase_MSR(7),
+	MTRRphysMask_MSR(7), MTRRphysBase_MSR(8), MSR_MTRRfix64K_00000,
+	MSR_MTRRfix16K_80000, MSR_MTRRfix16K_A0000, MSR_MTRRfix4K_C0000,
+	MSR_MTRRfix4K_F8000, MSR_IA32_CR_PAT, MSR_MTRRdefType,
+	MSR_IA32_PERF_CAPABILITIES, MSR_CORE_PERF_FIXED_CTR_CTRL,
+	MSR_IA32_VMX_BASIC, MSR_IA32_TSC_DEADLINE, FZ_X2APIC_MSR_BASE,
+	FZ_X2APIC_MSR_TPR, FZ_X2APIC_MSR_EOI, MSR_EFER, MSR_STAR, MSR_LSTAR,
+	MSR_CSTAR, MSR_SYSCALL_MASK, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_KERNEL_GS_BASE, MSR_TSC_AUX, MSR_K7_HWCR, FZ_HV_MSR_GUEST_OS_ID,
+	MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_ASYNC_PF_EN,
+	MSR_KVM_ASYNC_PF_INT, FZ_MSR_ALL_ONES, FZ_MSR_LOW_LAST, FZ_MSR_LOW_END,
+	FZ_MSR_HIGH_LAST, FZ_MSR_HIGH_END,
 };
 
 static uint32_t rnd_msr(struct session *s)
@@ -530,7 +540,7 @@ static uint64_t rnd_msr_val(struct session *s, uint32_t idx)
 {
 	uint64_t v = rnd_interesting(&s->r);
 
-	if (opt_avoid && idx == 0xc0000084)
+	if (opt_avoid && idx == MSR_SYSCALL_MASK)
 		v &= 0xffffffff;
 	return v;
 }

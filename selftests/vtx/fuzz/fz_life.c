@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "fz.h"
+#include "fz_msr.h"
 #include "fz_genl.h"
 
 static const char *dev_path;
@@ -529,7 +530,7 @@ static void *race_misc(void *p)
 	while (!x->stop) {
 		struct kvm_regs rg;
 		struct { struct kvm_msrs h; struct kvm_msr_entry e[1]; } m = {
-			.h.nmsrs = 1, .e[0].index = 0xc0000081 };
+			.h.nmsrs = 1, .e[0].index = MSR_STAR };
 		long fd;
 
 		switch (rnd(&r, 5)) {

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "fz.h"
+#include "fz_msr.h"
 #include "kselftest_harness.h"
 
 /* Bochs is slow: a test may take more than the harness's 30 s. */
@@ -342,7 +343,7 @@ static void test_sfmask(struct __test_metadata *_metadata)
 	new_kmsg();
 	memset(&m, 0, sizeof(m));
 	m.h.nmsrs = 1;
-	m.e[0].index = 0xc0000084;
+	m.e[0].index = MSR_SYSCALL_MASK;
 	m.e[0].data = 0xffffffff00000700ULL;
 	set = xioctl(s.vcpu, KVM_SET_MSRS, (unsigned long)&m);
 	m.e[0].data = 0;

@@ -24,15 +24,15 @@ GUEST_BEGIN msr_base_guest, 64
 	wrmsr_imm MSR_FS_BASE, 0, FS_VAL
 	wrmsr_imm MSR_GS_BASE, 0, GS_VAL
 	wrmsr_imm MSR_KERNEL_GS_BASE, 0, KGS_VAL
-	wrmsr_imm MSR_SYSENTER_CS, 0, SYSENTER_CS_VAL
-	wrmsr_imm MSR_SYSENTER_ESP, SYSENTER_ESP_HI, SYSENTER_ESP_LO
-	wrmsr_imm MSR_SYSENTER_EIP, SYSENTER_EIP_HI, SYSENTER_EIP_LO
+	wrmsr_imm MSR_IA32_SYSENTER_CS, 0, SYSENTER_CS_VAL
+	wrmsr_imm MSR_IA32_SYSENTER_ESP, SYSENTER_ESP_HI, SYSENTER_ESP_LO
+	wrmsr_imm MSR_IA32_SYSENTER_EIP, SYSENTER_EIP_HI, SYSENTER_EIP_LO
 	rdmsr_out MSR_FS_BASE, 0
 	rdmsr_out MSR_GS_BASE, 1
 	rdmsr_out MSR_KERNEL_GS_BASE, 2
-	rdmsr_out MSR_SYSENTER_CS, 3
-	rdmsr_out MSR_SYSENTER_ESP, 4
-	rdmsr_out MSR_SYSENTER_EIP, 5
+	rdmsr_out MSR_IA32_SYSENTER_CS, 3
+	rdmsr_out MSR_IA32_SYSENTER_ESP, 4
+	rdmsr_out MSR_IA32_SYSENTER_EIP, 5
 	ucall_step 1
 
 	/* the bases are live: loads through FS and GS, SWAPGS */
@@ -58,9 +58,9 @@ GUEST_BEGIN msr_base_guest, 64
 	rdmsr_out MSR_FS_BASE, 3
 	rdmsr_out MSR_GS_BASE, 4
 	rdmsr_out MSR_KERNEL_GS_BASE, 5
-	rdmsr_out MSR_SYSENTER_CS, 6
-	rdmsr_out MSR_SYSENTER_ESP, 7
-	rdmsr_out MSR_SYSENTER_EIP, 8
+	rdmsr_out MSR_IA32_SYSENTER_CS, 6
+	rdmsr_out MSR_IA32_SYSENTER_ESP, 7
+	rdmsr_out MSR_IA32_SYSENTER_EIP, 8
 	ucall_step 3
 	hlt
 GUEST_END msr_base_guest
@@ -73,12 +73,12 @@ GUEST_BEGIN msr_syscall_guest, 64
 	wrmsr_imm MSR_STAR, STAR_HI, STAR_LO
 	wrmsr_imm MSR_LSTAR, LSTAR_HI, LSTAR_LO
 	wrmsr_imm MSR_CSTAR, CSTAR_HI, CSTAR_LO
-	wrmsr_imm MSR_SFMASK, 0, SFMASK_VAL
+	wrmsr_imm MSR_SYSCALL_MASK, 0, SFMASK_VAL
 	xor	%r12d, %r12d
 1:	rdmsr_out MSR_STAR, 0
 	rdmsr_out MSR_LSTAR, 1
 	rdmsr_out MSR_CSTAR, 2
-	rdmsr_out MSR_SFMASK, 3
+	rdmsr_out MSR_SYSCALL_MASK, 3
 	inc	%r12
 	mov	%r12, %rbx
 	ucall	UCALL_STEP
@@ -106,7 +106,7 @@ GUEST_LABEL msr_gp_efer
 	wrmsr
 3:	resume_at msr_gp_guest, 4f
 	/* memory type 2 is reserved in the PAT */
-	mov	$MSR_PAT, %ecx
+	mov	$MSR_IA32_CR_PAT, %ecx
 	mov	$0x02020202, %eax
 	mov	%eax, %edx
 GUEST_LABEL msr_gp_pat

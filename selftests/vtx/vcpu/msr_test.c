@@ -59,8 +59,8 @@ static bool list_has(struct kvm_msr_list *list, uint32_t msr)
 TEST(msr_index_list)
 {
 	static const uint32_t must[] = {
-		MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_STAR,
-		MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE,
+		MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_STAR,
+		MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
 		MSR_IA32_TSC,
 	};
 	int fd = vtx_open_device();
@@ -80,13 +80,13 @@ TEST(msr_feature_index_list)
 {
 	int fd = vtx_open_device();
 	struct kvm_msr_list *list;
-	uint32_t idx[2] = { MSR_UCODE_REV, MSR_BOGUS };
+	uint32_t idx[2] = { MSR_IA32_UCODE_REV, MSR_BOGUS };
 	uint64_t data[2] = { 0, 0 };
 
 	VTX_REQUIRE_CAP(fd, KVM_CAP_GET_MSR_FEATURES);
 	list = msr_list(fd, KVM_GET_MSR_FEATURE_INDEX_LIST, _metadata);
 	TH_LOG("%s: %u feature MSRs", DRIVER, list->nmsrs);
-	EXPECT_TRUE(list_has(list, MSR_UCODE_REV));
+	EXPECT_TRUE(list_has(list, MSR_IA32_UCODE_REV));
 	/* the system fd reads feature MSRs; it stops at a non-feature one */
 	EXPECT_EQ(1, msrs_io(fd, KVM_GET_MSRS, 1, idx, data));
 	EXPECT_EQ(1, msrs_io(fd, KVM_GET_MSRS, 2, idx, data));
@@ -101,21 +101,21 @@ TEST(vcpu_msrs_count)
 {
 	struct vtx_vm *vm = vtx_vm_create_default();
 	struct vtx_vcpu *vcpu = vtx_vcpu_add(vm, 0);
-	uint32_t idx[3] = { MSR_SYSENTER_CS, MSR_BOGUS, MSR_SYSENTER_ESP };
+	uint32_t idx[3] = { MSR_IA32_SYSENTER_CS, MSR_BOGUS, MSR_IA32_SYSENTER_ESP };
 	uint64_t data[3] = { 0x10, 0x1234, 0x7000 };
 
 	EXPECT_EQ(0, msrs_io(vcpu->fd, KVM_SET_MSRS, 0, idx, data));
 	EXPECT_EQ(1, msrs_io(vcpu->fd, KVM_SET_MSRS, 3, idx, data));
 	/* SYSENTER_ESP was not reached */
-	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_SYSENTER_ESP));
-	EXPECT_EQ(0x10, vcpu_get_msr(vcpu, MSR_SYSENTER_CS));
+	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_IA32_SYSENTER_ESP));
+	EXPECT_EQ(0x10, vcpu_get_msr(vcpu, MSR_IA32_SYSENTER_CS));
 
 	memset(data, 0xee, sizeof(data));
 	EXPECT_EQ(1, msrs_io(vcpu->fd, KVM_GET_MSRS, 3, idx, data));
 	EXPECT_EQ(0x10, data[0]);
 
 	/* all good: all done */
-	idx[1] = MSR_SYSENTER_EIP;
+	idx[1] = MSR_IA32_SYSENTER_EIP;
 	data[0] = 0x18;
 	data[1] = 0x401000;
 	data[2] = 0x8000;
@@ -143,18 +143,18 @@ TEST(host_noncanonical_msrs)
 {
 	struct vtx_vm *vm = vtx_vm_create_default();
 	struct vtx_vcpu *vcpu = vtx_vcpu_add(vm, 0);
-	uint32_t idx[2] = { MSR_SYSENTER_ESP, MSR_SYSENTER_EIP };
+	uint32_t idx[2] = { MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP };
 	uint64_t data[2] = { 0x0000800000001000ull, 0x1234800000002000ull };
 
 	idx[0] = MSR_FS_BASE;
 	EXPECT_EQ(0, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, idx, data));
 	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_FS_BASE));
 
-	idx[0] = MSR_SYSENTER_ESP;
+	idx[0] = MSR_IA32_SYSENTER_ESP;
 	EXPECT_EQ(2, msrs_io(vcpu->fd, KVM_SET_MSRS, 2, idx, data))
 		TH_LOG("non-canonical SYSENTER_ESP/EIP from userspace (KVM: accepted, made canonical)");
-	EXPECT_EQ(0xffff800000001000ull, vcpu_get_msr(vcpu, MSR_SYSENTER_ESP));
-	EXPECT_EQ(0xffff800000002000ull, vcpu_get_msr(vcpu, MSR_SYSENTER_EIP));
+	EXPECT_EQ(0xffff800000001000ull, vcpu_get_msr(vcpu, MSR_IA32_SYSENTER_ESP));
+	EXPECT_EQ(0xffff800000002000ull, vcpu_get_msr(vcpu, MSR_IA32_SYSENTER_EIP));
 }
 
 static void put_markers(struct vtx_vm *vm)
@@ -177,8 +177,8 @@ static void put_markers(struct vtx_vm *vm)
 TEST(guest_segment_base_msrs)
 {
 	uint32_t idx[6] = { MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
-			    MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
-			    MSR_SYSENTER_EIP };
+			    MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
+			    MSR_IA32_SYSENTER_EIP };
 	uint64_t esp = HI_LO(SYSENTER_ESP_HI, SYSENTER_ESP_LO);
 	uint64_t eip = HI_LO(SYSENTER_EIP_HI, SYSENTER_EIP_LO);
 	struct vtx_vcpu *vcpu;
@@ -275,7 +275,7 @@ static int host_syscalls(int round)
 
 TEST(guest_syscall_msrs_host_survives)
 {
-	uint32_t idx[4] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK };
+	uint32_t idx[4] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK };
 	uint64_t want[4] = {
 		HI_LO(STAR_HI, STAR_LO), HI_LO(LSTAR_HI, LSTAR_LO),
 		HI_LO(CSTAR_HI, CSTAR_LO), SFMASK_VAL,
@@ -345,7 +345,7 @@ TEST(guest_msr_gp)
 	RUN_UCALL(vcpu, UCALL_DONE, &uc);
 	EXPECT_EQ(5, guest_exc_count(vcpu, GP_VECTOR));
 	/* the refused writes changed nothing */
-	EXPECT_EQ(0x0007040600070406ull, vcpu_get_msr(vcpu, MSR_PAT));
+	EXPECT_EQ(0x0007040600070406ull, vcpu_get_msr(vcpu, MSR_IA32_CR_PAT));
 	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_LSTAR));
 }
 

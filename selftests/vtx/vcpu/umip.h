@@ -34,10 +34,6 @@
 #define UMIP_TSC_ADJ		0x10000000000	/* 2^40 */
 
 #define CR4_UMIP_BIT		(1 << 11)
-#define MSR_TSC_ADJUST		0x3b
-#define MSR_ARCH_CAPS		0x10a
-#define MSR_PLAT_INFO		0xce
-#define MSR_MISC_FEATURES	0x140
 #define PLAT_INFO_CPUID_FAULT	0x80000000
 
 #endif

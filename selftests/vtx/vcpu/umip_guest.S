@@ -35,22 +35,22 @@ GUEST_BEGIN umip_guest, 64
 	.byte	0x48, 0x0f, 0x00, 0xca	/* str %rdx (REX.W; gas drops it) */
 	ucall	UCALL_REPORT
 
-	mov	$MSR_ARCH_CAPS, %ecx
+	mov	$MSR_IA32_ARCH_CAPABILITIES, %ecx
 	rdmsr
 	mov	%eax, UMIP_OUT_GPA + OUT_ARCH_CAPS
 	mov	%edx, UMIP_OUT_GPA + OUT_ARCH_CAPS + 4
-	mov	$MSR_TSC_ADJUST, %ecx
+	mov	$MSR_IA32_TSC_ADJUST, %ecx
 	mov	$(UMIP_TSC_ADJ & 0xffffffff), %eax
 	mov	$(UMIP_TSC_ADJ >> 32), %edx
 	wrmsr
 	rdmsr
 	mov	%eax, UMIP_OUT_GPA + OUT_TSC_ADJ
 	mov	%edx, UMIP_OUT_GPA + OUT_TSC_ADJ + 4
-	mov	$MSR_PLAT_INFO, %ecx
+	mov	$MSR_PLATFORM_INFO, %ecx
 	rdmsr
 	mov	%eax, %ebx
 	ucall	UCALL_REPORT
-	mov	$MSR_MISC_FEATURES, %ecx
+	mov	$MSR_MISC_FEATURES_ENABLES, %ecx
 	mov	$1, %eax
 	xor	%edx, %edx
 	wrmsr

@@ -143,12 +143,12 @@ TEST(umip_cpl0_cpl3)
 	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
 	EXPECT_EQ(PLAT_INFO_CPUID_FAULT, uc.regs.rbx & PLAT_INFO_CPUID_FAULT);
 	memcpy(&v, out + OUT_ARCH_CAPS, 8);
-	EXPECT_EQ(vcpu_get_msr(vcpu, MSR_ARCH_CAPS), v);
+	EXPECT_EQ(vcpu_get_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES), v);
 	memcpy(&v, out + OUT_TSC_ADJ, 8);
 	EXPECT_EQ(UMIP_TSC_ADJ, v);
-	EXPECT_EQ(UMIP_TSC_ADJ, vcpu_get_msr(vcpu, MSR_TSC_ADJUST));
+	EXPECT_EQ(UMIP_TSC_ADJ, vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST));
 	RUN_UCALL(vcpu, UCALL_STEP, &uc);
-	EXPECT_EQ(1, vcpu_get_msr(vcpu, MSR_MISC_FEATURES));
+	EXPECT_EQ(1, vcpu_get_msr(vcpu, MSR_MISC_FEATURES_ENABLES));
 
 	/* CPL 3: #GP(0) for each, and nothing stored */
 	RUN_EXC(vcpu, GP_VECTOR, 0, VTX_BLOB_GPA(umip_guest, umip_sgdt), &uc);
@@ -172,7 +172,7 @@ TEST(umip_cpl0_cpl3)
  */
 TEST(emulated_feature_msrs)
 {
-	uint32_t idx = MSR_ARCH_CAPS;
+	uint32_t idx = MSR_IA32_ARCH_CAPABILITIES;
 	struct vtx_vcpu *vcpu;
 	uint64_t sys = 0, zero = 0;
 	int fd = vtx_open_device();
@@ -184,20 +184,20 @@ TEST(emulated_feature_msrs)
 
 	vcpu = vtx_create_guest(VTX_MODE_LONG64, umip_guest, umip_guest_end);
 	vcpu_set_supported_cpuid(vcpu);
-	EXPECT_EQ(sys, vcpu_get_msr(vcpu, MSR_ARCH_CAPS));
-	vcpu_set_msr(vcpu, MSR_ARCH_CAPS, 0);
-	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_ARCH_CAPS));
-	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_TSC_ADJUST));
-	vcpu_set_msr(vcpu, MSR_TSC_ADJUST, 12345);
-	EXPECT_EQ(12345, vcpu_get_msr(vcpu, MSR_TSC_ADJUST));
-	EXPECT_EQ(PLAT_INFO_CPUID_FAULT, vcpu_get_msr(vcpu, MSR_PLAT_INFO));
-	vcpu_set_msr(vcpu, MSR_MISC_FEATURES, 1);
-	idx = MSR_PLAT_INFO;
+	EXPECT_EQ(sys, vcpu_get_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES));
+	vcpu_set_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES, 0);
+	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES));
+	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST));
+	vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, 12345);
+	EXPECT_EQ(12345, vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST));
+	EXPECT_EQ(PLAT_INFO_CPUID_FAULT, vcpu_get_msr(vcpu, MSR_PLATFORM_INFO));
+	vcpu_set_msr(vcpu, MSR_MISC_FEATURES_ENABLES, 1);
+	idx = MSR_PLATFORM_INFO;
 	EXPECT_EQ(0, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx, &zero))
 		TH_LOG("PLATFORM_INFO without CPUID faulting while it is on");
-	vcpu_set_msr(vcpu, MSR_MISC_FEATURES, 0);
+	vcpu_set_msr(vcpu, MSR_MISC_FEATURES_ENABLES, 0);
 	EXPECT_EQ(1, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx, &zero));
-	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_PLAT_INFO));
+	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_PLATFORM_INFO));
 	vtx_vm_free(vcpu->vm);
 }
 

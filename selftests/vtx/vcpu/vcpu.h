@@ -9,6 +9,7 @@
 #define VTX_VCPU_H
 
 #include "vtx.h"
+#include "msr-numbers.h"	/* MSR_*: generated from the kernel's msr-index.h */
 
 /*
  * Layout of slot 0 ([0, 2 MiB), vtx_vm_create_default()).  The library
@@ -73,21 +74,6 @@
 #define CR4_VMXE		(1 << 13)
 #define CR4_OSXSAVE		(1 << 18)
 
-#define MSR_IA32_TSC		0x10
-#define MSR_SYSENTER_CS		0x174
-#define MSR_SYSENTER_ESP	0x175
-#define MSR_SYSENTER_EIP	0x176
-#define MSR_PAT			0x277
-#define MSR_EFER		0xc0000080
-#define MSR_STAR		0xc0000081
-#define MSR_LSTAR		0xc0000082
-#define MSR_CSTAR		0xc0000083
-#define MSR_SFMASK		0xc0000084
-#define MSR_FS_BASE		0xc0000100
-#define MSR_GS_BASE		0xc0000101
-#define MSR_KERNEL_GS_BASE	0xc0000102
-#define MSR_TSC_AUX		0xc0000103
-#define MSR_UCODE_REV		0x8b
 #define MSR_BOGUS		0x12345678	/* no such MSR */
 
 #endif /* VTX_VCPU_H */
