@@ -120,6 +120,8 @@ int fz_agent_add_vcpu(struct fz_agent *a, int dev, unsigned long id,
 		      struct kvm_run **run, int *fd);
 void fz_agent_reset_vcpu(int vcpu_fd);
 int fz_agent_run(struct fz_agent *a);
+/* fz_agent_reset_vcpu() and run to the READY stop */
+int fz_agent_restart(struct fz_agent *a);
 int fz_agent_cmd(struct fz_agent *a, uint64_t cmd, uint64_t rbx, uint64_t rcx,
 		 uint64_t rdx, uint64_t r8, struct kvm_regs *out);
 void fz_agent_destroy(struct fz_agent *a);

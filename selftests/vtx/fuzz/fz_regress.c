@@ -683,8 +683,7 @@ static void test_iso_changes(struct __test_metadata *_metadata)
 	CHECK(m[1] == 3, "write through a read-only mapping landed (ret %d)",
 	      ret);
 	mprotect(m, ISO_SIZE, PROT_READ | PROT_WRITE);
-	fz_agent_reset_vcpu(a.vcpu);
-	fz_agent_run(&a);
+	fz_agent_restart(&a);
 
 	/* slot moved: the old GPA is MMIO, the new one the same memory */
 	m[2] = 5;

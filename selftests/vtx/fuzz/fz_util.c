@@ -714,6 +714,17 @@ void fz_agent_reset_vcpu(int vcpu_fd)
 	xioctl(vcpu_fd, KVM_SET_REGS, (unsigned long)&r);
 }
 
+/*
+ * Back to the agent's READY stop from wherever it was cut short (an error
+ * or a signal inside a command leaves it in the command's loop, where the
+ * next command's registers would be taken for the loop's).
+ */
+int fz_agent_restart(struct fz_agent *a)
+{
+	fz_agent_reset_vcpu(a->vcpu);
+	return fz_agent_run(a);
+}
+
 int fz_agent_add_vcpu(struct fz_agent *a, int dev, unsigned long id,
 		      struct kvm_run **run, int *fd)
 {
