@@ -119,10 +119,33 @@ finish() {
 	exec bash "$HERE/report.sh" "$RESULTS"
 }
 
+# The serial log with the kernel's console lines taken out of the marker
+# lines they cut in two: with warnings on the console (init), a kernel line
+# can land in the middle of a "@@RESULT drv name status" line, whose rest
+# then follows on the next line.  A marker line cut before its third field
+# is joined with the next line that is not a kernel line; the kernel line
+# is printed on its own, so that log_facts still sees it.
+log_lines() {
+	awk '
+	{ sub(/\r+$/, "") }
+	held != "" {
+		if ($0 ~ /^\[ *[0-9]+\.[0-9]+\] /) { print; next }
+		$0 = held $0
+		held = ""
+	}
+	(i = index($0, "@@RESULT ")) > 0 && match($0, /\[ *[0-9]+\.[0-9]+\] /) &&
+	    RSTART > i && split(substr($0, i + 9, RSTART - i - 9), f, " ") < 3 {
+		held = substr($0, 1, RSTART - 1)
+		print substr($0, RSTART)
+		next
+	}
+	{ print }
+	END { if (held != "") print held }' "$1"
+}
+
 # @@RESULT lines -> tsv rows (suite driver test status detail).
 parse_log() {
-	awk -v suite="$name" '
-	{ sub(/\r+$/, "") }
+	log_lines "$1" | awk -v suite="$name" '
 	(i = index($0, "@@RESULT ")) > 0 {
 		s = substr($0, i + 9)
 		n = split(s, a, " ")
@@ -133,13 +156,12 @@ parse_log() {
 		st = a[3]
 		if (st != "ok" && st != "fail" && st != "skip") { det = "bad status " st " " det; st = "fail" }
 		printf "%s\t%s\t%s\t%s\t%s\n", suite, a[1], a[2], st, det
-	}' "$1"
+	}'
 }
 
 # Facts about the serial log: done, rc, first bad kernel line, last marker.
 log_facts() {
-	awk '
-	{ sub(/\r+$/, "") }
+	log_lines "$1" | awk '
 	/@@DONE rc=/ { done = 1; rc = $0; sub(/.*@@DONE rc=/, "", rc); sub(/[^0-9].*/, "", rc) }
 	/@@RUN / { last = $0; sub(/.*@@RUN /, "", last) }
 	/@@RESULT |@@RUN / { next }
@@ -148,7 +170,7 @@ log_facts() {
 	END {
 		gsub(/\t/, " ", bad); gsub(/\t/, " ", panic)
 		printf "done=%s\nrc=%s\nbad=%s\nlast=%s\npanic=%s\n", done + 0, rc, bad, last, panic
-	}' "$1"
+	}'
 }
 
 # Turn the log facts into the "done" and "dmesg-clean" results.
