@@ -10,6 +10,16 @@
  * vCPU's counters; it snapshots them into stats_base (under
  * vm->stats_lock) and reports subtract the snapshot.
  *
+ * Netlink never waits on a VM's owner.  The family runs with parallel_ops
+ * (no global genl_mutex around the handlers), and the handlers take only
+ * locks that are never held across a user-memory fault or any other wait
+ * the owner controls: vtx_vms_lock (list walk, reference), vm->mmu_lock
+ * (memslot sizes) and vm->stats_lock (the reset base).  They never take
+ * vm->slots_lock, which KVM_GET_DIRTY_LOG, guest memory copies and EPT
+ * faults hold across copy_to_user()/get_user_pages() on the owner's
+ * memory (a userfaultfd or FUSE page may never be served).  The vCPU array
+ * is read up to an acquire-load of nr_vcpus (vtx_vm_nr_vcpus()).
+ *
  * Permissions: listing and reading statistics reveal no guest data and are
  * open to every user, like /proc; resetting changes what other users see
  * and needs CAP_NET_ADMIN in the initial namespace (GENL_ADMIN_PERM).
@@ -50,25 +60,29 @@ static struct vtx_vm *vm_get_by_id(u32 id)
 	return found;
 }
 
+/*
+ * The memslots' total size.  Slots are written under both slots_lock and
+ * mmu_lock, so mmu_lock (a spinlock, never held across a user fault) is
+ * enough to read them.
+ */
 static u64 vm_mem_bytes(struct vtx_vm *vm)
 {
 	u64 bytes = 0;
 	int i;
 
+	spin_lock(&vm->mmu_lock);
 	for (i = 0; i < VTX_MAX_MEMSLOTS; i++)
 		bytes += vm->slots[i].npages << PAGE_SHIFT;
+	spin_unlock(&vm->mmu_lock);
 	return bytes;
 }
 
+/* Takes no lock the VM's owner can hold across a user fault. */
 static int put_vm_attrs(struct sk_buff *skb, struct vtx_vm *vm)
 {
-	u64 mem;
-	u32 nr;
+	u64 mem = vm_mem_bytes(vm);
+	u32 nr = vtx_vm_nr_vcpus(vm);
 
-	mutex_lock(&vm->slots_lock);
-	mem = vm_mem_bytes(vm);
-	nr = vm->nr_vcpus;
-	mutex_unlock(&vm->slots_lock);
 	if (nla_put_u32(skb, VTX_A_VM_ID, vm->id) ||
 	    nla_put_u32(skb, VTX_A_VM_PID, vm->owner_pid) ||
 	    nla_put_string(skb, VTX_A_VM_COMM, vm->owner_comm) ||
@@ -93,6 +107,12 @@ static int vm_fill(struct sk_buff *skb, struct vtx_vm *vm, u32 portid,
 	return 0;
 }
 
+/*
+ * Each VM is filled in under vtx_vms_lock: vtx_vm_destroy() unlinks a VM
+ * under that lock before it frees anything, so no VM of the walk can go
+ * away, and the fill takes only mmu_lock.  A VM whose last reference is
+ * gone (waiting for the lock to unlink itself) is not listed.
+ */
 static int vtx_vm_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned long idx = 0, skip = cb->args[0];
@@ -101,7 +121,7 @@ static int vtx_vm_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&vtx_vms_lock);
 	list_for_each_entry(vm, &vtx_vms, list) {
-		if (idx++ < skip)
+		if (idx++ < skip || !kref_read(&vm->kref))
 			continue;
 		r = vm_fill(skb, vm, NETLINK_CB(cb->skb).portid,
 			    cb->nlh->nlmsg_seq, NLM_F_MULTI, VTX_CMD_VM_GET);
@@ -202,17 +222,22 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/*
+ * The vCPUs published before the acquire-load of nr_vcpus; they live as
+ * long as the VM, on which vm_from_info() took a reference.
+ */
 static int vtx_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vtx_vm *vm = vm_from_info(info);
 	struct sk_buff *msg;
-	unsigned int i;
+	unsigned int i, nr;
 	void *hdr;
 	int r = -EMSGSIZE;
 
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
-	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE + vm->nr_vcpus * PAGE_SIZE / 2,
+	nr = vtx_vm_nr_vcpus(vm);
+	msg = genlmsg_new(GENLMSG_DEFAULT_SIZE + nr * PAGE_SIZE / 2,
 			  GFP_KERNEL);
 	if (!msg) {
 		vtx_vm_put(vm);
@@ -222,15 +247,12 @@ static int vtx_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 			  &vtx_genl_family, 0, VTX_CMD_STATS_GET);
 	if (!hdr || put_vm_attrs(msg, vm))
 		goto fail;
-	mutex_lock(&vm->slots_lock);
 	mutex_lock(&vm->stats_lock);
-	for (i = 0; i < vm->nr_vcpus; i++)
+	for (i = 0; i < nr; i++)
 		if (put_vcpu_stats(msg, vm->vcpus[i]))
 			break;
 	mutex_unlock(&vm->stats_lock);
-	r = i < vm->nr_vcpus ? -EMSGSIZE : 0;
-	mutex_unlock(&vm->slots_lock);
-	if (r)
+	if (i < nr)
 		goto fail;
 	genlmsg_end(msg, hdr);
 	vtx_vm_put(vm);
@@ -245,13 +267,13 @@ fail:
 static int vtx_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vtx_vm *vm = vm_from_info(info);
-	unsigned int i;
+	unsigned int i, nr;
 
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
-	mutex_lock(&vm->slots_lock);
+	nr = vtx_vm_nr_vcpus(vm);
 	mutex_lock(&vm->stats_lock);
-	for (i = 0; i < vm->nr_vcpus; i++) {
+	for (i = 0; i < nr; i++) {
 		struct vtx_vcpu *vcpu = vm->vcpus[i];
 		const u64 *src = (const u64 *)&vcpu->stats;
 		u64 *dst = (u64 *)&vcpu->stats_base;
@@ -261,7 +283,6 @@ static int vtx_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 			dst[j] = READ_ONCE(src[j]);
 	}
 	mutex_unlock(&vm->stats_lock);
-	mutex_unlock(&vm->slots_lock);
 	vtx_vm_put(vm);
 	return 0;
 }
@@ -289,6 +310,8 @@ static struct genl_family vtx_genl_family __ro_after_init = {
 	.maxattr = VTX_A_MAX,
 	.policy = vtx_policy,
 	.module = THIS_MODULE,
+	/* Not under genl_mutex: a slow handler must not stall other families. */
+	.parallel_ops = true,
 	.small_ops = vtx_genl_ops,
 	.n_small_ops = ARRAY_SIZE(vtx_genl_ops),
 	.resv_start_op = VTX_CMD_EVENT + 1,

@@ -706,7 +706,9 @@ int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id)
 		vtx_vm_put(vm);	/* not the last reference */
 		goto fail;
 	}
-	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* The entry before the count: netlink reads them without slots_lock. */
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vm->slots_lock);
 	return fd;
 

@@ -14,7 +14,9 @@
  *   [o]  lockless: one writer, READ_ONCE/WRITE_ONCE readers
  * Order: vcpu->mutex -> vtx_vms_lock -> vm->slots_lock -> vm->stats_lock
  * -> vm->mmu_lock.  vtx_vms_lock is taken under vcpu->mutex only by VM
- * creation and destruction.  See Documentation/vtx/locking.rst.
+ * creation and destruction.  slots_lock and vcpu->mutex are held across
+ * user-memory faults; vtx_vms_lock, stats_lock and mmu_lock never are, and
+ * netlink takes only those.  See Documentation/vtx/locking.rst.
  */
 #ifndef VTX_H
 #define VTX_H
@@ -133,14 +135,17 @@ struct vtx_vm {
 	unsigned int id;			/* [c] */
 	pid_t owner_pid;			/* [c] */
 	char owner_comm[TASK_COMM_LEN];		/* [c] */
-	struct mutex stats_lock;		/* protects vcpus' stats_base */
+	/* protects vcpus' stats_base; never held across a user fault */
+	struct mutex stats_lock;
 
 	struct mutex slots_lock;		/* protects slots, vcpus */
 	struct vtx_memslot slots[VTX_MAX_MEMSLOTS];	/* [s] + [m] to write */
 	unsigned long active_slots;		/* [s] + [m] to write: npages != 0 */
 	unsigned int last_slot;			/* [s] lookup hint */
-	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];	/* [s] written once per index */
-	unsigned int nr_vcpus;			/* [s] */
+	/* [s] written once per index, published by nr_vcpus */
+	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];
+	/* [s] to write, with release; vtx_vm_nr_vcpus() reads it locklessly */
+	unsigned int nr_vcpus;
 	u32 max_vcpu_id;			/* [s] KVM_CAP_MAX_VCPU_ID, 0: unset */
 	u64 tss_addr;				/* [s] accepted, unused with UG */
 	u64 identity_map_addr;			/* [s] accepted, unused with UG */
@@ -315,6 +320,20 @@ int vtx_vmx_init(void);
 void vtx_vmx_exit(void);
 int vtx_vmx_get(void);
 void vtx_vmx_put(void);
+
+/**
+ * vtx_vm_nr_vcpus() - the number of vCPUs, without vm->slots_lock.
+ * @vm:		the VM
+ *
+ * vm->vcpus[i] for i below the result is a live vCPU for as long as the
+ * caller holds a reference on @vm (KVM_CREATE_VCPU writes the entry, then
+ * the count with release semantics).
+ */
+static inline unsigned int vtx_vm_nr_vcpus(struct vtx_vm *vm)
+{
+	/* Pairs with the release in vtx_create_vcpu(): entries first. */
+	return smp_load_acquire(&vm->nr_vcpus);
+}
 
 /* vm.c */
 int vtx_create_vm(unsigned long type);

@@ -14,7 +14,9 @@
 #                    fuzz` chooses it on the host and passes it)
 #
 # 1. the MMIO emulator fuzzer (no VMX needed)
-# 2. vtx: the regression tests (one per defect found, kselftest harness),
+# 2. vtx: the regression tests (one per defect found, kselftest harness;
+#    vtx-genl-block: netlink answers while a VM's ioctl waits in a user
+#    fault),
 #    the ioctl fuzzer, the guest fuzzer (with isolation checks), the
 #    lifecycle stress (cycle, kill -9, racing threads, create/close, CPU
 #    hotplug), rmmod refused while a VM exists, rmmod after; vtx's own
@@ -181,6 +183,8 @@ meminfo_snap "$FZ_OUT/mem.before"
 if vtx_load; then
 	VTX_TAP_TIMEOUT=$T run_tap vtx /dev/vtx ./vtx-regress
 	dmesg_check vtx dmesg-regress
+	VTX_TAP_TIMEOUT=$T run_tap vtx /dev/vtx ./vtx-genl-block
+	dmesg_check vtx dmesg-genl-block
 	allocs_check allocs-after-regress
 
 	fz_run vtx ioctl-fuzz ./vtx-ioctl-fuzz --device /dev/vtx \
@@ -240,6 +244,7 @@ memleak_check memleak-module "$FZ_OUT/mem.before" "$FZ_OUT/mem.after"
 # ------------------------------------------------------------ 3. kvm_intel
 if [ "$KVM_REF" = 1 ] && kvm_load; then
 	VTX_TAP_TIMEOUT=$T run_tap kvm /dev/kvm ./vtx-regress
+	VTX_TAP_TIMEOUT=$T run_tap kvm /dev/kvm ./vtx-genl-block
 	fz_run kvm ioctl-fuzz ./vtx-ioctl-fuzz --device /dev/kvm \
 		--seed "$FZ_SEED" --count "$KVM_IOCTLS" --subset vtx \
 		--time $((T - 60))
