@@ -4,7 +4,8 @@
  *
  * Tables start empty; an EPT violation on a guest frame inside a memslot
  * takes a reference on the backing user page (get_user_pages) and maps it
- * with a 4 KiB leaf.  The reference is dropped when the leaf goes: memslot
+ * with a 4 KiB leaf, or a 2 MiB one where the VMM itself maps those 2 MiB
+ * with one huge mapping (host_maps_2m()).  The reference is dropped when the leaf goes: memslot
  * deleted or moved, VM destroyed, or the host unmapping, migrating or
  * reclaiming the page (MMU notifier) -- always after the TLBs of every CPU
  * were flushed, so the guest never reaches a page that went back to the
@@ -33,10 +34,12 @@
 #define EPT_TABLE_BITS		VMX_EPT_RWX_MASK
 #define EPT_LEAF_WB		((VMX_EPTP_MT_WB << VMX_EPT_MT_EPTE_SHIFT) | \
 				 VMX_EPT_IPAT_BIT)
-/* A level-2 entry with bit 7 set maps 2 MiB (512 frames, one compound). */
+/*
+ * A level-2 entry with bit 7 set maps 2 MiB: 512 frames of one folio that
+ * the VMM maps with one huge mapping (host_maps_2m()).
+ */
 #define EPT_LARGE		BIT_ULL(7)
 #define EPT_LARGE_LEVEL		2
-#define EPT_LARGE_ORDER		9
 
 static inline unsigned int ept_index(u64 gfn, int level)
 {
@@ -146,30 +149,106 @@ static u64 *ept_walk_create(struct vtx_vm *vm, u64 gfn, int target,
 }
 
 /*
- * Can @page, the host page behind @gfn at @hva, be mapped with a 2 MiB
- * leaf?  Only when it is part of a 2 MiB compound page (THP or hugetlbfs)
- * that backs exactly the aligned 2 MiB of guest frames around @gfn, all
- * inside @slot, and the slot is not logging dirty pages.
+ * Do @slot and the fault allow a 2 MiB leaf for @gfn at @hva at all?  The
+ * processor supports it, the slot does not log dirty pages (they are
+ * logged page by page), @gfn and @hva have the same offset within 2 MiB,
+ * and the whole aligned 2 MiB of guest frames around @gfn lies inside
+ * @slot.  What the host maps there is checked later, by host_maps_2m().
  */
-static bool can_map_large(struct vtx_memslot *slot, u64 gfn,
-			  unsigned long hva, struct page *page)
+static bool slot_allows_large(struct vtx_memslot *slot, u64 gfn,
+			      unsigned long hva)
 {
 	u64 first = gfn & ~(u64)(EPT_ENTRIES - 1);
-	struct page *head;
 
 	if (!vtx_caps.ept_2m || slot->dirty_bitmap)
 		return false;
 	if (((hva >> PAGE_SHIFT) ^ gfn) & (EPT_ENTRIES - 1))
 		return false;
-	if (first < slot->base_gfn ||
-	    first + EPT_ENTRIES > slot->base_gfn + slot->npages)
-		return false;
-	if (!PageCompound(page))
-		return false;
-	head = compound_head(page);
-	return compound_order(head) == EPT_LARGE_ORDER &&
-	       page_to_pfn(page) - page_to_pfn(head) ==
-	       ((hva >> PAGE_SHIFT) & (EPT_ENTRIES - 1));
+	return first >= slot->base_gfn &&
+	       first + EPT_ENTRIES <= slot->base_gfn + slot->npages;
+}
+
+/**
+ * host_maps_2m() - does the VMM map the 2 MiB around @hva with one huge
+ *		    mapping of @base_pfn, right now?
+ * @mm:		the VMM's address space (vm->mm, the caller's own)
+ * @hva:	user address of the faulting frame
+ * @base_pfn:	first host frame of the 2 MiB leaf that would be installed
+ * @write:	the leaf would be writable
+ *
+ * A compound page of the right order proves nothing about the VMM's page
+ * table: after a partial munmap(), MADV_DONTNEED or mremap() of a
+ * transparent huge page its other subpages stay in the (not yet split)
+ * folio while the VMM maps something else, or nothing, at their addresses.
+ * Only a PMD (or a PUD: 1 GiB hugetlbfs) leaf that maps the whole aligned
+ * 2 MiB around @hva, at @base_pfn, and writable if the EPT leaf will be,
+ * shows that every frame of the 2 MiB leaf is what the VMM has there.
+ *
+ * The walk pins nothing and takes no page-table lock: interrupts are off,
+ * so a table freed under it (a collapse or split on another CPU frees
+ * tables only after an IPI or RCU grace period) stays readable, and every
+ * level is read once.  The caller holds vm->mmu_lock and has checked that
+ * no MMU-notifier invalidation is running or has started since it sampled
+ * vm->mmu_inval_seq before pinning the page: any change to these page
+ * tables since then would have bumped the sequence, and a later one must
+ * first take mmu_lock in vtx_mn_invalidate_range_start(), which drops the
+ * leaf again.  A walk that meets a table in transition answers "no" and
+ * the frame gets a 4 KiB leaf, which is always right.
+ *
+ * Return: true if a 2 MiB leaf at @base_pfn maps what the VMM maps.
+ */
+static bool host_maps_2m(struct mm_struct *mm, unsigned long hva,
+			 unsigned long base_pfn, bool write)
+{
+	unsigned long flags, pfn;
+	bool writable, ok = false;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (pgd_none(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (p4d_none(p4d) || !p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (pud_none(pud) || !pud_present(pud))
+		goto out;
+	if (pud_large(pud)) {
+		/* 1 GiB page: the 2 MiB of it that hold @hva */
+		pfn = pud_pfn(pud) +
+		      ((hva & ~PUD_MASK & PMD_MASK) >> PAGE_SHIFT);
+		writable = pud_write(pud);
+	} else {
+		pmd = READ_ONCE(*pmd_offset(&pud, hva));
+		if (pmd_none(pmd) || !pmd_present(pmd) || !pmd_large(pmd))
+			goto out;
+		pfn = pmd_pfn(pmd);
+		writable = pmd_write(pmd);
+	}
+	ok = pfn == base_pfn && (writable || !write);
+out:
+	local_irq_restore(flags);
+	return ok;
+}
+
+/*
+ * Is @page's reference enough to pin the 2 MiB leaf in which it is frame
+ * @idx?  The leaf keeps the one reference get_user_pages_fast() took on
+ * @page and releases it as a put_page() of the leaf's first frame: both
+ * must belong to one folio that holds all 512 frames.  (A huge mapping of
+ * pages that are not one compound page, e.g. device memory, stays 4 KiB.)
+ */
+static bool folio_holds_2m(struct page *page, unsigned long idx)
+{
+	struct folio *folio = page_folio(page);
+	unsigned long in = page_to_pfn(page) - folio_pfn(folio);
+
+	return folio_test_large(folio) && in >= idx &&
+	       in - idx + EPT_ENTRIES <= folio_nr_pages(folio);
 }
 
 /* Software bit (ignored by the processor): the page was pinned writable. */
@@ -207,7 +286,7 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 	u64 gfn = gpa >> PAGE_SHIFT;
 	struct vtx_memslot *slot;
 	struct page *page, *old = NULL;
-	unsigned long hva, seq;
+	unsigned long hva, seq, idx, base_pfn;
 	u64 *pte, new;
 	bool writable = true, logging, large;
 	int r, level;
@@ -246,12 +325,11 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 		return r;
 	}
 
-	large = can_map_large(slot, gfn, hva, page);
-	if (large)
-		new = page_to_phys(compound_head(page)) | EPT_LARGE;
-	else
-		new = page_to_phys(page);
-	new |= EPT_LEAF_WB | VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
+	/* @page would be frame idx of a 2 MiB leaf starting at base_pfn. */
+	idx = (hva >> PAGE_SHIFT) & (EPT_ENTRIES - 1);
+	large = slot_allows_large(slot, gfn, hva) && folio_holds_2m(page, idx);
+	base_pfn = page_to_pfn(page) - idx;
+	new = EPT_LEAF_WB | VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
 	if (writable)
 		new |= EPT_SW_HOST_WRITABLE;
 	if (writable && (write || !logging))
@@ -263,6 +341,13 @@ int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write)
 		unpin_counted(page);
 		return 0;
 	}
+	/* Only now is the VMM's page table known to match @page. */
+	large = large && host_maps_2m(vm->mm, hva, base_pfn,
+				      new & VMX_EPT_WRITABLE_MASK);
+	if (large)
+		new |= PFN_PHYS(base_pfn) | EPT_LARGE;
+	else
+		new |= page_to_phys(page);
 	pte = ept_walk_create(vm, gfn, large ? EPT_LARGE_LEVEL : 1, &level);
 	if (large && (level != EPT_LARGE_LEVEL ||
 		      (*pte & EPT_TABLE_BITS && !ept_large_leaf(*pte)))) {

@@ -12,8 +12,8 @@
  *    same access complete on the next KVM_RUN.
  *
  * Large pages: a 2 MiB slot on transparent huge pages (MADV_HUGEPAGE,
- * hva and GPA 2 MiB aligned).  vtx maps guest memory with 4 KiB EPT leaves
- * only (Documentation/vtx/design.rst), KVM with a 2 MiB leaf when it can:
+ * hva and GPA 2 MiB aligned).  vtx and KVM map it with a 2 MiB EPT leaf
+ * when they can (ept_large_test.c has the cases where they must not):
  * the test checks what the guest sees, not the leaf size -- data across
  * the whole 2 MiB both ways, a 4 KiB MADV_DONTNEED that splits the huge
  * page, and dirty logging of single 4 KiB pages inside it.

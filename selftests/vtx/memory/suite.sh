@@ -15,10 +15,13 @@
 #   dirty_log_test     KVM_MEM_LOG_DIRTY_PAGES + KVM_GET_DIRTY_LOG
 #   mmu_notifier_test  MADV_DONTNEED, remap, mremap under a stopped VM;
 #                      a 2 MiB transparent-huge-page slot
+#   ept_large_test     2 MiB EPT leaves only where the VMM maps 2 MiB:
+#                      partial munmap/MADV_DONTNEED/mremap of a THP,
+#                      slot windows of a THP, hugetlbfs
 #   mmio_test          KVM_EXIT_MMIO: the instruction matrix in real,
 #                      protected and long mode; the state at MMIO exits
 
-TESTS="memslot_test dirty_log_test mmu_notifier_test mmio_test"
+TESTS="memslot_test dirty_log_test mmu_notifier_test mmio_test ept_large_test"
 
 # KVM creates 32764 memslots in memslot_test: give a binary time.
 export VTX_TAP_TIMEOUT=1200
