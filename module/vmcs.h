@@ -77,6 +77,7 @@ void vtx_call_nmi_handler(void);
 /* vmx.c */
 DECLARE_STATIC_KEY_FALSE(vtx_l1d_should_flush);
 void vtx_l1d_flush(struct vtx_vcpu *vcpu);
+bool vtx_l1d_flush_not_needed_nested(void);
 struct vmcs *vtx_alloc_vmcs(void);
 void vtx_free_vmcs(struct vmcs *vmcs);
 int vtx_alloc_vpid(void);

@@ -235,6 +235,18 @@ static void cleanup_l1d_flush(void)
 	l1d_flush_state = VMENTER_L1D_FLUSH_AUTO;
 }
 
+/**
+ * vtx_l1d_flush_not_needed_nested() - may a guest hypervisor skip its own
+ * L1D flush (IA32_ARCH_CAPABILITIES.SKIP_VMENTRY_L1DFLUSH)?
+ *
+ * Return: true unless L1TF matters and vtx does not flush ("never"),
+ * KVM's rule.
+ */
+bool vtx_l1d_flush_not_needed_nested(void)
+{
+	return l1d_flush_state != VMENTER_L1D_FLUSH_NEVER;
+}
+
 /* Interrupt handlers since the last entry on this CPU (asm/hardirq.h). */
 static bool l1d_cpu_flag_test_and_clear(void)
 {
@@ -306,13 +318,24 @@ static bool verw_before_entry(void)
 }
 
 /* Choose the mitigations and say which are on, once, at load. */
-static int probe_mitigations(const struct vtx_vmx_caps *c)
+static int probe_mitigations(struct vtx_vmx_caps *c)
 {
 	int r = setup_l1d_flush();
 
 	if (r)
 		return r;
-	pr_info("mitigations: L1D flush %s%s, IBPB on vCPU switch %s, VERW before entry %s, IBRS after exit %s, WBINVD exiting %s\n",
+	/*
+	 * iTLB multihit (CVE-2018-12207): on an affected processor a guest
+	 * that changes the page size of code it runs, while EPT maps that
+	 * code with a large page, can raise a machine check that takes the
+	 * host down.  KVM maps large pages without execute permission and
+	 * splits them when executed (nx_huge_pages); vtx simply maps no
+	 * 2 MiB leaves there, unless the host runs with mitigations=off
+	 * (KVM's "auto" rule).
+	 */
+	if (boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT) && !cpu_mitigations_off())
+		c->ept_2m = false;
+	pr_info("mitigations: L1D flush %s%s, IBPB on vCPU switch %s, VERW before entry %s, IBRS after exit %s, WBINVD exiting %s, 2M EPT pages %s\n",
 		l1d_flush_names[l1d_flush_state],
 		!static_key_enabled(&vtx_l1d_should_flush) ? "" :
 		boot_cpu_has(X86_FEATURE_FLUSH_L1D) ? " (FLUSH_CMD)" :
@@ -320,7 +343,8 @@ static int probe_mitigations(const struct vtx_vmx_caps *c)
 		boot_cpu_has(X86_FEATURE_USE_IBPB) ? "on" : "off",
 		verw_before_entry() ? "on" : "off",
 		boot_cpu_has(X86_FEATURE_KERNEL_IBRS) ? "on" : "off",
-		(c->proc2 & SECONDARY_EXEC_WBINVD_EXITING) ? "on" : "off");
+		(c->proc2 & SECONDARY_EXEC_WBINVD_EXITING) ? "on" : "off",
+		c->ept_2m ? "on" : "off");
 	return 0;
 }
 
