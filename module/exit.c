@@ -19,6 +19,8 @@
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
 #include <asm/irq_vectors.h>
+#include <asm/mce.h>
+#include <asm/nospec-branch.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include "vmcs.h"
@@ -285,17 +287,57 @@ static void requeue_idt_vectoring(struct vtx_vcpu *vcpu)
 		vcpu->event.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 }
 
-/* Interrupts disabled, right after the exit: NMIs go to the host now. */
+/* A hardware #MC that caused the exit (only vector 18 can be one). */
+static bool is_machine_check(u32 info)
+{
+	return (info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK |
+			INTR_INFO_VECTOR_MASK)) ==
+	       (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | X86_TRAP_MC);
+}
+
+/*
+ * The host's machine-check handler, for a #MC in the guest or during VM
+ * entry.  As on KVM, the frame says user mode with interrupts on: the
+ * event is the vCPU thread's, which the handler may signal (SIGBUS) on
+ * its way back to userspace.
+ */
+static void vtx_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+#endif
+}
+
+/*
+ * Interrupts disabled, right after the exit: NMIs and machine checks go to
+ * the host's handlers now.
+ */
 void vtx_handle_exit_irqoff(struct vtx_vcpu *vcpu)
 {
 	u32 info;
 
+#ifdef X86_FEATURE_IBPB_EXIT_TO_USER
+	/* VMSCAPE: an IBPB before this CPU next returns to userspace. */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
+#endif
+	if ((u16)vcpu->exit_reason == EXIT_REASON_MCE_DURING_VMENTRY) {
+		vtx_machine_check();
+		return;
+	}
 	if (vcpu->exit_reason != EXIT_REASON_EXCEPTION_NMI)
 		return;
 	info = vmcs_read32(VM_EXIT_INTR_INFO);
 	if ((info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
 	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
 		vtx_call_nmi_handler();
+	else if (is_machine_check(info))
+		vtx_machine_check();
 }
 
 static int internal_error(struct vtx_vcpu *vcpu, u32 suberror)
@@ -318,10 +360,11 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
 	requeue_idt_vectoring(vcpu);
-	if (type == INTR_TYPE_NMI_INTR)
-		return 1;	/* the host's NMI handler already ran */
+	/* The host's NMI or #MC handler already ran (irqoff, above). */
+	if (type == INTR_TYPE_NMI_INTR || is_machine_check(info))
+		return 1;
 	/*
-	 * #AC and #DB (the only exceptions intercepted, vmcs.c) go back to
+	 * #AC and #DB (the other exceptions intercepted, vmcs.c) go back to
 	 * the guest.  An exception raised while delivering another one was
 	 * queued again above; real hardware would make it a double fault,
 	 * which the guest gets on re-delivery when it faults again.
@@ -1346,6 +1389,7 @@ static const vtx_exit_handler_t vtx_exit_handlers[] = {
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
 	[EXIT_REASON_INVD]			= skip_exit_instruction,
+	[EXIT_REASON_WBINVD]			= skip_exit_instruction,
 	[EXIT_REASON_RDPMC]			= inject_gp,
 	[EXIT_REASON_VMCALL]			= handle_vmcall,
 	[EXIT_REASON_VMCLEAR]			= inject_ud,
@@ -1373,6 +1417,31 @@ static const vtx_exit_handler_t vtx_exit_handlers[] = {
 	[EXIT_REASON_LDTR_TR]			= handle_ldtr_tr,
 };
 
+/*
+ * L1TF "cond" flushes (vmx.c): may handling this exit bring host data into
+ * L1D?  Every exit but these few, handled from the vCPU's own state, sets
+ * the vCPU's flag (KVM sets it on fewer: emulation, guest page-table
+ * walks and writes; vtx errs toward flushing).  Host interrupts set this
+ * CPU's flag in the kernel's own interrupt entry code.
+ */
+static bool exit_may_load_host_data(u16 basic)
+{
+	switch (basic) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_NMI_WINDOW:
+	case EXIT_REASON_PREEMPTION_TIMER:
+	case EXIT_REASON_CPUID:
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_WBINVD:
+	case EXIT_REASON_XSETBV:
+	case EXIT_REASON_DR_ACCESS:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /**
  * vtx_handle_exit() - dispatch the last VM exit.
  * @vcpu:	the loaded vCPU; preemption enabled
@@ -1383,6 +1452,9 @@ int vtx_handle_exit(struct vtx_vcpu *vcpu)
 {
 	u32 reason = vcpu->exit_reason;
 	u16 basic = (u16)reason;
+
+	if (exit_may_load_host_data(basic))
+		vcpu->l1tf_flush_l1d = true;
 
 	if (unlikely(vcpu->entry_failed)) {
 		if (vtx_dump_invalid_vmcs)

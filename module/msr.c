@@ -149,8 +149,9 @@ static const u32 feature_msrs[] = {
  *
  * The host's bits of VTX_ARCH_CAP_PASSED, plus a "not affected" bit for
  * each issue the host kernel found its processor free of.  Two describe
- * vtx itself: SKIP_VMENTRY_L1DFLUSH only when the host has no L1TF (vtx
- * never flushes L1D at VM entry, so a guest hypervisor would have to), and
+ * vtx itself: SKIP_VMENTRY_L1DFLUSH unless vtx's vmentry_l1d_flush is
+ * "never" on an L1TF host (vmx.c; a guest hypervisor would then have to
+ * flush itself, as on KVM), and
  * PSCHANGE_MC_NO always (the iTLB-multihit issue concerns a guest's own
  * guests, and vtx offers no VMX to guests).  TAA_NO is left out when RTM is
  * off: the guest sees no RTM and needs no TAA answer.
@@ -164,7 +165,7 @@ static u64 vtx_arch_capabilities(void)
 		data &= VTX_ARCH_CAP_PASSED;
 	}
 	data |= ARCH_CAP_PSCHANGE_MC_NO;
-	if (!boot_cpu_has_bug(X86_BUG_L1TF))
+	if (vtx_l1d_flush_not_needed_nested())
 		data |= ARCH_CAP_SKIP_VMENTRY_L1DFLUSH;
 	if (!boot_cpu_has_bug(X86_BUG_CPU_MELTDOWN))
 		data |= ARCH_CAP_RDCL_NO;

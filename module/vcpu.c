@@ -178,6 +178,9 @@ static int vcpu_enter_guest(struct vtx_vcpu *vcpu)
 	if (unlikely(vtx_caps.tick_value) &&
 	    !(vtx_caps.exit & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER))
 		vtx_tick_reload();
+	/* L1TF: after everything else the host does before the entry. */
+	if (static_branch_unlikely(&vtx_l1d_should_flush))
+		vtx_l1d_flush(vcpu);
 	vcpu->last_cpu = smp_processor_id();
 	vcpu->ran = true;
 	vtx_prof(vcpu, ENTRY);

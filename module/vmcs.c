@@ -19,6 +19,7 @@
 #include <asm/desc.h>
 #include <asm/fsgsbase.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
@@ -144,7 +145,16 @@ void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
 		__this_cpu_write(current_vmcs, vcpu->vmcs);
 		if (vtx_vmptrld(__pa(vcpu->vmcs)))
 			WRITE_ONCE(vcpu->vm->dead, true);
+		/*
+		 * Another vCPU (of this VM or another) ran here last: keep
+		 * its branch predictions from steering this one, as KVM does
+		 * when the current VMCS changes.  A no-op unless the host's
+		 * spectre_v2_user mitigation uses IBPB (X86_FEATURE_USE_IBPB).
+		 */
+		indirect_branch_prediction_barrier();
 	}
+	/* KVM_RUN or sched-in: the host ran here; flush L1D in "cond". */
+	vcpu->l1tf_flush_l1d = true;
 	if (moved) {
 		WRITE_ONCE(vcpu->cpu, cpu);
 		set_percpu_host_state(cpu);
@@ -286,9 +296,11 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	/*
 	 * #AC and #DB are intercepted and re-injected, as KVM does: a guest
 	 * could otherwise make the processor deliver them forever without an
-	 * exit and hang this CPU (CVE-2015-5307, CVE-2015-8104).
+	 * exit and hang this CPU (CVE-2015-5307, CVE-2015-8104).  A machine
+	 * check is the host's: its handler runs on the exit (exit.c).
 	 */
-	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB));
+	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB) |
+		     BIT(X86_TRAP_MC));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);

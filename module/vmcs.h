@@ -5,6 +5,7 @@
 #ifndef VTX_VMCS_H
 #define VTX_VMCS_H
 
+#include <linux/jump_label.h>
 #include <linux/types.h>
 #include <asm/debugreg.h>
 #include "vtx.h"
@@ -74,6 +75,9 @@ void vtx_vmexit(void);
 void vtx_call_nmi_handler(void);
 
 /* vmx.c */
+DECLARE_STATIC_KEY_FALSE(vtx_l1d_should_flush);
+void vtx_l1d_flush(struct vtx_vcpu *vcpu);
+bool vtx_l1d_flush_not_needed_nested(void);
 struct vmcs *vtx_alloc_vmcs(void);
 void vtx_free_vmcs(struct vmcs *vmcs);
 int vtx_alloc_vpid(void);

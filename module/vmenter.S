@@ -4,7 +4,9 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 #include <asm/segment.h>
 #include "vtx-asm-offsets.h"
 
@@ -30,6 +32,24 @@
 #define VTX_ENTER_EXIT		0
 #define VTX_ENTER_FAIL_VALID	1
 #define VTX_ENTER_FAIL_INVALID	2
+
+/*
+ * VERW (clears the CPU buffers: MDS, TAA, MMIO stale data, RFDS) when the
+ * host's mitigations ask for it before entering a guest, with either of
+ * the kernel's features: CLEAR_CPU_BUF (clear on every privilege change)
+ * or, where the kernel has it, CLEAR_CPU_BUF_VM (clear before VM entry).
+ * Clobbers ZF.
+ */
+.macro VTX_CLEAR_CPU_BUFFERS
+#ifdef X86_FEATURE_CLEAR_CPU_BUF_VM
+	ALTERNATIVE_2 "jmp .Lskip_verw_\@", "", X86_FEATURE_CLEAR_CPU_BUF, \
+		      "", X86_FEATURE_CLEAR_CPU_BUF_VM
+	verw x86_verw_sel(%rip)
+.Lskip_verw_\@:
+#else
+	CLEAR_CPU_BUFFERS
+#endif
+.endm
 
 .section .text, "ax"
 
@@ -67,7 +87,7 @@ SYM_FUNC_START(vtx_vmenter)
 	mov  %esi, %ebx
 
 	/* May clobber flags: do it before the test that selects the insn. */
-	CLEAR_CPU_BUFFERS
+	VTX_CLEAR_CPU_BUFFERS
 
 	test %ebx, %ebx
 	/* Load guest registers; MOV leaves the flags alone. */
@@ -152,6 +172,25 @@ SYM_INNER_LABEL(vtx_vmexit, SYM_L_GLOBAL)
 	/* Before the first RET after the exit: refill the RSB. */
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
+
+	/*
+	 * Legacy IBRS (the host's spectre_v2=ibrs, X86_FEATURE_KERNEL_IBRS):
+	 * the IBRS bit must be written again after running less privileged
+	 * code, before the first RET.  The guest cannot write SPEC_CTRL (the
+	 * MSR is not offered, msr.c), so the value is the host's own.
+	 */
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_KERNEL_IBRS
+	mov  %eax, %ebx
+	mov  $MSR_IA32_SPEC_CTRL, %ecx
+	mov  PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	mov  PER_CPU_VAR(x86_spec_ctrl_current + 4), %edx
+	wrmsr
+	mov  %ebx, %eax
+	xor  %ebx, %ebx
+	xor  %ecx, %ecx
+	xor  %edx, %edx
+	lfence
+.Lspec_ctrl_done:
 	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	pop  %rdi

@@ -19,7 +19,10 @@
 #include <linux/reboot.h>
 #include <linux/slab.h>
 #include <asm/cpufeature.h>
+#include <asm/hardirq.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
+#include <asm/processor.h>
 #include <asm/tsc.h>
 #include <asm/reboot.h>
 #include <asm/tlbflush.h>
@@ -62,7 +65,8 @@ static DEFINE_IDA(vtx_vpid_ida);
 #define VTX_PROC2_OPTIONAL	(SECONDARY_EXEC_ENABLE_VPID |		\
 				 SECONDARY_EXEC_ENABLE_RDTSCP |		\
 				 SECONDARY_EXEC_ENABLE_INVPCID |	\
-				 SECONDARY_EXEC_DESC)
+				 SECONDARY_EXEC_DESC |			\
+				 SECONDARY_EXEC_WBINVD_EXITING)
 #define VTX_EXIT_REQUIRED	(VM_EXIT_HOST_ADDR_SPACE_SIZE |		\
 				 VM_EXIT_SAVE_IA32_EFER |		\
 				 VM_EXIT_LOAD_IA32_EFER |		\
@@ -108,6 +112,240 @@ static void setup_tick_exits(struct vtx_vmx_caps *c)
 		c->pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
 		c->exit &= ~VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
 	}
+}
+
+/*
+ * L1TF (CVE-2018-3646): a guest can read, speculatively, whatever the L1
+ * data cache holds for any physical address its EPT maps as not present.
+ * vtx flushes L1D before VM entry with kvm_intel's vmentry_l1d_flush
+ * semantics: "never", "cond" (only after the vCPU thread or an interrupt
+ * may have brought host data into L1D since the last entry), "always";
+ * "auto" (the default) picks from the host's l1tf= mitigation.  Nothing
+ * is flushed on a processor without the L1TF bug or one whose
+ * IA32_ARCH_CAPABILITIES says a nested hypervisor's entries need no
+ * flush (SKIP_VMENTRY_L1DFLUSH).  The flush is the IA32_FLUSH_CMD MSR
+ * where the processor has it, else reading a buffer of twice the L1D
+ * size (64 KiB, allocated at load only then).  Set at load only
+ * (kvm_intel also lets root change it at run time).
+ */
+DEFINE_STATIC_KEY_FALSE(vtx_l1d_should_flush);
+static DEFINE_STATIC_KEY_FALSE(vtx_l1d_flush_cond);
+
+static enum vmx_l1d_flush_state l1d_flush_param = VMENTER_L1D_FLUSH_AUTO;
+/* What is done, set once at load (probe_mitigations()). */
+static enum vmx_l1d_flush_state l1d_flush_state = VMENTER_L1D_FLUSH_AUTO;
+
+#define VTX_L1D_FLUSH_ORDER	4	/* 64 KiB: twice a 32 KiB L1D */
+static void *l1d_flush_pages;
+
+static const char * const l1d_flush_names[] = {
+	[VMENTER_L1D_FLUSH_AUTO]	 = "auto",
+	[VMENTER_L1D_FLUSH_NEVER]	 = "never",
+	[VMENTER_L1D_FLUSH_COND]	 = "cond",
+	[VMENTER_L1D_FLUSH_ALWAYS]	 = "always",
+	[VMENTER_L1D_FLUSH_EPT_DISABLED] = "EPT disabled",
+	[VMENTER_L1D_FLUSH_NOT_REQUIRED] = "not required",
+};
+
+static int l1d_flush_set(const char *val, const struct kernel_param *kp)
+{
+	int i;
+
+	for (i = VMENTER_L1D_FLUSH_AUTO; i <= VMENTER_L1D_FLUSH_ALWAYS; i++) {
+		if (sysfs_streq(val, l1d_flush_names[i])) {
+			l1d_flush_param = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int l1d_flush_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", l1d_flush_names[l1d_flush_state]);
+}
+
+static const struct kernel_param_ops l1d_flush_ops = {
+	.set = l1d_flush_set,
+	.get = l1d_flush_get,
+};
+module_param_cb(vmentry_l1d_flush, &l1d_flush_ops, NULL, 0444);
+MODULE_PARM_DESC(vmentry_l1d_flush,
+		 "L1D flush before VM entry: auto (default), never, cond, always");
+
+/* The L1TF flush mode from the parameter and the host's state. */
+static enum vmx_l1d_flush_state l1d_flush_mode(void)
+{
+	u64 arch_cap;
+
+	if (!boot_cpu_has_bug(X86_BUG_L1TF))
+		return VMENTER_L1D_FLUSH_NOT_REQUIRED;
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES)) {
+		rdmsrl(MSR_IA32_ARCH_CAPABILITIES, arch_cap);
+		if (arch_cap & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH)
+			return VMENTER_L1D_FLUSH_NOT_REQUIRED;
+	}
+	if (l1tf_mitigation == L1TF_MITIGATION_FULL_FORCE)
+		return VMENTER_L1D_FLUSH_ALWAYS;
+	if (l1d_flush_param != VMENTER_L1D_FLUSH_AUTO)
+		return l1d_flush_param;
+	switch (l1tf_mitigation) {
+	case L1TF_MITIGATION_OFF:
+		return VMENTER_L1D_FLUSH_NEVER;
+	case L1TF_MITIGATION_FULL:
+		return VMENTER_L1D_FLUSH_ALWAYS;
+	default:	/* flush, flush,nowarn, flush,nosmt */
+		return VMENTER_L1D_FLUSH_COND;
+	}
+}
+
+static int setup_l1d_flush(void)
+{
+	enum vmx_l1d_flush_state mode = l1d_flush_mode();
+	struct page *page;
+	unsigned int i;
+
+	if ((mode == VMENTER_L1D_FLUSH_COND ||
+	     mode == VMENTER_L1D_FLUSH_ALWAYS) &&
+	    !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		page = alloc_pages(GFP_KERNEL, VTX_L1D_FLUSH_ORDER);
+		if (!page)
+			return -ENOMEM;
+		l1d_flush_pages = page_address(page);
+		/* Distinct contents: no page of it may be merged (KSM). */
+		for (i = 0; i < 1U << VTX_L1D_FLUSH_ORDER; i++)
+			memset(l1d_flush_pages + i * PAGE_SIZE, i + 1,
+			       PAGE_SIZE);
+	}
+	l1d_flush_state = mode;
+	if (mode == VMENTER_L1D_FLUSH_COND || mode == VMENTER_L1D_FLUSH_ALWAYS)
+		static_branch_enable(&vtx_l1d_should_flush);
+	if (mode == VMENTER_L1D_FLUSH_COND)
+		static_branch_enable(&vtx_l1d_flush_cond);
+	return 0;
+}
+
+static void cleanup_l1d_flush(void)
+{
+	static_branch_disable(&vtx_l1d_flush_cond);
+	static_branch_disable(&vtx_l1d_should_flush);
+	if (l1d_flush_pages)
+		free_pages((unsigned long)l1d_flush_pages, VTX_L1D_FLUSH_ORDER);
+	l1d_flush_pages = NULL;
+	l1d_flush_state = VMENTER_L1D_FLUSH_AUTO;
+}
+
+/**
+ * vtx_l1d_flush_not_needed_nested() - may a guest hypervisor skip its own
+ * L1D flush (IA32_ARCH_CAPABILITIES.SKIP_VMENTRY_L1DFLUSH)?
+ *
+ * Return: true unless L1TF matters and vtx does not flush ("never"),
+ * KVM's rule.
+ */
+bool vtx_l1d_flush_not_needed_nested(void)
+{
+	return l1d_flush_state != VMENTER_L1D_FLUSH_NEVER;
+}
+
+/* Interrupt handlers since the last entry on this CPU (asm/hardirq.h). */
+static bool l1d_cpu_flag_test_and_clear(void)
+{
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	bool was = kvm_get_cpu_l1tf_flush_l1d();
+
+	kvm_clear_cpu_l1tf_flush_l1d();
+	return was;
+#else
+	return true;	/* the kernel does not track it: assume so */
+#endif
+}
+
+/**
+ * vtx_l1d_flush() - flush L1D before VM entry (L1TF), if needed.
+ * @vcpu:	the vCPU about to enter; interrupts are disabled
+ *
+ * Called only while vtx_l1d_should_flush is on.  In "cond" mode it flushes
+ * only when @vcpu->l1tf_flush_l1d (set on KVM_RUN, sched-in and exits
+ * handled with host data, exit.c) or this CPU's interrupt flag is set.
+ */
+void vtx_l1d_flush(struct vtx_vcpu *vcpu)
+{
+	unsigned int size = PAGE_SIZE << VTX_L1D_FLUSH_ORDER;
+
+	if (static_branch_likely(&vtx_l1d_flush_cond)) {
+		bool flush = vcpu->l1tf_flush_l1d;
+
+		vcpu->l1tf_flush_l1d = false;
+		flush |= l1d_cpu_flag_test_and_clear();
+		if (!flush)
+			return;
+	}
+	if (static_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		return;
+	}
+	/*
+	 * Software flush: touch every page first so that the TLB misses do
+	 * not disturb the fill, serialize, then read one byte per cache line
+	 * of the whole buffer, which evicts everything else from L1D.
+	 */
+	asm volatile("xor	%%eax, %%eax\n"
+		     "1:	movzbl	(%[buf], %%rax), %%ecx\n"
+		     "add	%[page], %%eax\n"
+		     "cmp	%%eax, %[size]\n"
+		     "jne	1b\n"
+		     "xor	%%eax, %%eax\n"
+		     "cpuid\n"
+		     "xor	%%eax, %%eax\n"
+		     "2:	movzbl	(%[buf], %%rax), %%ecx\n"
+		     "add	%[line], %%eax\n"
+		     "cmp	%%eax, %[size]\n"
+		     "jne	2b\n"
+		     "lfence\n"
+		     : : [buf] "r" (l1d_flush_pages), [size] "r" (size),
+		       [page] "i" (PAGE_SIZE), [line] "i" (L1_CACHE_BYTES)
+		     : "rax", "rbx", "rcx", "rdx", "memory", "cc");
+}
+
+/* Is the host's VERW-before-entry on?  Only for the load message. */
+static bool verw_before_entry(void)
+{
+#ifdef X86_FEATURE_CLEAR_CPU_BUF_VM
+	if (boot_cpu_has(X86_FEATURE_CLEAR_CPU_BUF_VM))
+		return true;
+#endif
+	return boot_cpu_has(X86_FEATURE_CLEAR_CPU_BUF);
+}
+
+/* Choose the mitigations and say which are on, once, at load. */
+static int probe_mitigations(struct vtx_vmx_caps *c)
+{
+	int r = setup_l1d_flush();
+
+	if (r)
+		return r;
+	/*
+	 * iTLB multihit (CVE-2018-12207): on an affected processor a guest
+	 * that changes the page size of code it runs, while EPT maps that
+	 * code with a large page, can raise a machine check that takes the
+	 * host down.  KVM maps large pages without execute permission and
+	 * splits them when executed (nx_huge_pages); vtx simply maps no
+	 * 2 MiB leaves there, unless the host runs with mitigations=off
+	 * (KVM's "auto" rule).
+	 */
+	if (boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT) && !cpu_mitigations_off())
+		c->ept_2m = false;
+	pr_info("mitigations: L1D flush %s%s, IBPB on vCPU switch %s, VERW before entry %s, IBRS after exit %s, WBINVD exiting %s, 2M EPT pages %s\n",
+		l1d_flush_names[l1d_flush_state],
+		!static_key_enabled(&vtx_l1d_should_flush) ? "" :
+		boot_cpu_has(X86_FEATURE_FLUSH_L1D) ? " (FLUSH_CMD)" :
+						      " (software)",
+		boot_cpu_has(X86_FEATURE_USE_IBPB) ? "on" : "off",
+		verw_before_entry() ? "on" : "off",
+		boot_cpu_has(X86_FEATURE_KERNEL_IBRS) ? "on" : "off",
+		(c->proc2 & SECONDARY_EXEC_WBINVD_EXITING) ? "on" : "off",
+		c->ept_2m ? "on" : "off");
+	return 0;
 }
 
 /**
@@ -478,6 +716,8 @@ int vtx_vmx_init(void)
 	int cpu, r;
 
 	r = probe_caps();
+	if (!r)
+		r = probe_mitigations(&vtx_caps);
 	if (r)
 		return r;
 
@@ -485,6 +725,7 @@ int vtx_vmx_init(void)
 		per_cpu(vmxon_region, cpu) = vtx_alloc_vmcs();
 		if (!per_cpu(vmxon_region, cpu)) {
 			free_vmxon_regions();
+			cleanup_l1d_flush();
 			return -ENOMEM;
 		}
 	}
@@ -493,6 +734,7 @@ int vtx_vmx_init(void)
 				      vtx_cpu_online, vtx_cpu_offline);
 	if (r < 0) {
 		free_vmxon_regions();
+		cleanup_l1d_flush();
 		return r;
 	}
 	vtx_cpuhp_state = r;
@@ -505,5 +747,6 @@ void vtx_vmx_exit(void)
 	unregister_reboot_notifier(&vtx_reboot_nb);
 	cpuhp_remove_state_nocalls(vtx_cpuhp_state);
 	free_vmxon_regions();
+	cleanup_l1d_flush();
 	ida_destroy(&vtx_vpid_ida);
 }

@@ -290,6 +290,7 @@ struct vtx_vcpu {
 	struct kvm_cpuid_entry2 *cpuid;	/* [v] KVM_SET_CPUID2 table */
 	u32 cpuid_nent;			/* [v] */
 	bool ran;			/* [v] KVM_RUN entered the guest */
+	bool l1tf_flush_l1d;		/* [v] L1D may hold host data (vmx.c) */
 
 	/*
 	 * Guest fields read often, cached from the last VM exit on; bit n of
