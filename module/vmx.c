@@ -317,6 +317,18 @@ static bool verw_before_entry(void)
 	return boot_cpu_has(X86_FEATURE_CLEAR_CPU_BUF);
 }
 
+/* ept_2m: whether EPT maps 2 MiB leaves (read-only, decided at load). */
+static int ept_2m_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%c\n", vtx_caps.ept_2m ? 'Y' : 'N');
+}
+
+static const struct kernel_param_ops ept_2m_ops = {
+	.get = ept_2m_get,
+};
+module_param_cb(ept_2m, &ept_2m_ops, NULL, 0444);
+MODULE_PARM_DESC(ept_2m, "EPT maps 2 MiB pages (off on iTLB-multihit hosts)");
+
 /* Choose the mitigations and say which are on, once, at load. */
 static int probe_mitigations(struct vtx_vmx_caps *c)
 {

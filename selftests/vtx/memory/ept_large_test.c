@@ -187,6 +187,23 @@ static long vtx_pins(const struct pp_vm *p)
 }
 
 /*
+ * Does vtx map 2 MiB EPT leaves at all?  Not on a host with the iTLB
+ * multihit erratum unless it runs with mitigations=off (design.rst,
+ * "Mitigations"); then every 2 MiB pass takes 4 KiB leaves.
+ */
+static bool vtx_ept_2m(void)
+{
+	FILE *f = fopen("/sys/module/vtx/parameters/ept_2m", "r");
+	int c = 'Y';
+
+	if (f) {
+		c = fgetc(f);
+		fclose(f);
+	}
+	return c != 'N';
+}
+
+/*
  * A VM from pp_create() whose first report is behind it: the guest's
  * first command that reports maps one more page of slot 0 (measured: one
  * pin), which must not count in the pins a test measures for its slot.
@@ -211,9 +228,11 @@ static struct pp_vm *pp_create_warm(void)
 	EXPECT_GUEST_DATA(p, res, T_GPA, HUGE, seed);			\
 	if (__before >= 0) {						\
 		long __n = vtx_pins(p) - __before;			\
+		long __want = (want_pins) == 1 && !vtx_ept_2m() ?	\
+			      FRAMES : (want_pins);			\
 									\
 		LOG("vtx: the guest's pass over 2 MiB took %ld pin(s)", __n); \
-		EXPECT_EQ((long)(want_pins), __n)			\
+		EXPECT_EQ(__want, __n)					\
 			TH_LOG("1 = one 2 MiB leaf, %u = 4 KiB leaves", FRAMES); \
 	}								\
 } while (0)
