@@ -74,8 +74,17 @@ static void vcpu_put(struct vtx_vcpu *vcpu)
 	preempt_enable();
 }
 
+/*
+ * The guest's XCR0 goes into the processor around the entry, interrupts
+ * off, when it differs from the host's.  It was set only through
+ * vtx_xcr0_valid() (XSETBV exit, KVM_SET_XCRS), so it is a valid subset of
+ * the host's XCR0 without PKRU or AMX and the XSETBV cannot fault; should
+ * that ever not hold, the guest keeps the host's XCR0 instead.
+ */
 static bool guest_xcr0_live(struct vtx_vcpu *vcpu)
 {
+	if (WARN_ON_ONCE(vcpu->xcr0 & ~vcpu->host_xcr0))
+		return false;
 	return (vcpu->cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != vcpu->host_xcr0;
 }
 
