@@ -15,8 +15,8 @@
 #   --name NAME     artifact dir build/testvm/NAME (default: suite or script name)
 #   --tests DIR     tree to copy to /tests (default build/selftests/<suite>)
 #   --kver VER      Debian kernel to boot (default: vtx.ko's vermagic, else newest)
-#   --cpu-model M   Bochs CPU model (corei7_haswell_4770; e.g. corei7_skylake_x
-#                   has PKU; `bochs --help cpu` lists them)
+#   --cpu-model M   Bochs CPU model (corei7_haswell_4770; `bochs --help cpu`
+#                   lists them; on corei7_skylake_x Debian 6.1 disables XSAVE)
 #   --force-bochs   use Bochs even on a host with VMX
 #   --native        run natively without checking for VMX (tests the runner)
 # Environment: VTX_KO=FILE tests that vtx.ko instead of ./vtx.ko.
