@@ -13,6 +13,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
 #include <asm/processor.h>
 #include "vmcs.h"
 
@@ -26,6 +28,61 @@
 #define CPUID7_ECX_CET_SS	BIT(7)
 #define CPUID_TOPO_LEVEL_TYPE	GENMASK(15, 8)
 #define CPUID_CACHE_TYPE	GENMASK(4, 0)
+/* Leaf 0DH, subleaf i >= 2, ECX: 64-byte aligned when compacted; XFD */
+#define CPUID_XSTATE_ALIGN64	BIT(1)
+#define CPUID_XSTATE_XFD	BIT(2)
+
+/*
+ * The XCR0 features vtx lets a guest enable, when the host has them: x87,
+ * SSE, AVX and AVX-512, whose registers the kernel's FPU switch moves with
+ * the guest's fpstate.  Not PKRU (vtx does not switch it: it is the host
+ * thread's protection-key register), not AMX (no XFD, no room in the
+ * guest's fpstate), not MPX (hidden in leaf 7).
+ */
+#define VTX_XCR0_FEATURES	(XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM | \
+				 XFEATURE_MASK_AVX512)
+
+/**
+ * vtx_supported_xcr0() - the XCR0 bits vtx offers on this host.
+ *
+ * Return: VTX_XCR0_FEATURES within the host's XCR0 (the kernel's, the same
+ * on every CPU), 0 without XSAVE.
+ */
+u64 vtx_supported_xcr0(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_OSXSAVE))
+		return 0;
+	return xgetbv(XCR_XFEATURE_ENABLED_MASK) & VTX_XCR0_FEATURES;
+}
+
+/**
+ * vtx_xstate_size() - bytes of an XSAVE area holding @xfeatures.
+ * @xfeatures:	XCR0 bits (x87 and SSE are always counted)
+ * @compacted:	the compacted format of XSAVEC, else the standard one
+ *
+ * The legacy area and header plus the host's offsets and sizes (CPUID leaf
+ * 0DH subleaf i) of each extended feature; @xfeatures must be a subset of
+ * the host's XCR0.
+ *
+ * Return: the size.
+ */
+u32 vtx_xstate_size(u64 xfeatures, bool compacted)
+{
+	u32 size = XSAVE_HDR_OFFSET + XSAVE_HDR_SIZE;
+	u32 eax, ebx, ecx, edx, off;
+	unsigned long i;
+	u64 ext = xfeatures & ~XFEATURE_MASK_FPSSE;
+
+	for_each_set_bit(i, (unsigned long *)&ext, BITS_PER_TYPE(ext)) {
+		cpuid_count(XSTATE_CPUID, i, &eax, &ebx, &ecx, &edx);
+		if (compacted)
+			off = ecx & CPUID_XSTATE_ALIGN64 ? ALIGN(size, 64) : size;
+		else
+			off = ebx;
+		size = max(size, off + eax);
+	}
+	return size;
+}
 
 /* Leaves whose output depends on ECX. */
 static bool leaf_indexed(u32 leaf)
@@ -48,6 +105,7 @@ static bool leaf_indexed(u32 leaf)
 static void filter_leaf(struct kvm_cpuid_entry2 *e)
 {
 	const u32 *caps = boot_cpu_data.x86_capability;
+	u64 xcr0;
 
 	switch (e->function) {
 	case 1:
@@ -112,13 +170,26 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 		 */
 		e->edx = e->index ? 0 : BIT(X86_FEATURE_ARCH_CAPABILITIES & 31);
 		break;
-	case 0xd:
-		/* Supervisor states (XSS) are not offered. */
-		if (e->index == 1) {
+	case XSTATE_CPUID:
+		xcr0 = vtx_supported_xcr0();
+		if (e->index == 0) {
+			/* User states: only what vtx offers, sizes to match. */
+			e->eax &= lower_32_bits(xcr0);
+			e->edx &= upper_32_bits(xcr0);
+			e->ebx = vtx_xstate_size(xcr0, false);
+			e->ecx = e->ebx;
+		} else if (e->index == 1) {
+			/* Supervisor states (XSS) are not offered. */
 			e->eax &= BIT(X86_FEATURE_XSAVEOPT & 31) |
 				  BIT(X86_FEATURE_XSAVEC & 31) |
 				  BIT(X86_FEATURE_XGETBV1 & 31);
+			e->ebx = e->eax & BIT(X86_FEATURE_XSAVEC & 31) ?
+				 vtx_xstate_size(xcr0, true) : 0;
 			e->ecx = 0;
+			e->edx = 0;
+		} else {
+			/* A state vtx offers (add_indexed()); no XFD. */
+			e->ecx &= ~CPUID_XSTATE_XFD;
 			e->edx = 0;
 		}
 		break;
@@ -162,7 +233,9 @@ static int add_indexed(struct kvm_cpuid_entry2 *out, int n, int max, u32 leaf)
 			break;
 		if (leaf == 7 && i == 0)
 			limit = min_t(u32, eax + 1, CPUID_SUBLEAF_MAX);
-		if (leaf == 0xd && i > 1 && !eax)
+		/* Leaf 0DH: subleaves of the states vtx offers only. */
+		if (leaf == XSTATE_CPUID && i > 1 &&
+		    (!eax || !(vtx_supported_xcr0() & BIT_ULL(i))))
 			continue;
 		if (leaf != 4 && leaf != 7 && leaf != 0xb && leaf != 0xd &&
 		    leaf != 0x1f && i > 0)
@@ -403,4 +476,34 @@ void vtx_cpuid_lookup(struct vtx_vcpu *vcpu, u32 leaf, u32 index, u32 *regs)
 		if (vcpu->cr4 & X86_CR4_OSXSAVE)
 			regs[2] |= BIT(X86_FEATURE_OSXSAVE & 31);
 	}
+	/*
+	 * Leaf 0DH's EBX: the XSAVE area for the guest's current XCR0 (a
+	 * subset of the host's), standard and compacted, as the processor's
+	 * and KVM's.
+	 */
+	if (e->function == XSTATE_CPUID && !redirected &&
+	    boot_cpu_has(X86_FEATURE_XSAVE)) {
+		if (index == 0)
+			regs[1] = vtx_xstate_size(vcpu->xcr0, false);
+		else if (index == 1 && (regs[0] & BIT(X86_FEATURE_XSAVEC & 31)))
+			regs[1] = vtx_xstate_size(vcpu->xcr0, true);
+	}
+}
+
+/**
+ * vtx_guest_supported_xcr0() - the XCR0 bits the vCPU's CPUID offers.
+ * @vcpu:	the vCPU
+ *
+ * Leaf 0DH subleaf 0 EDX:EAX of the table KVM_SET_CPUID2 gave, within what
+ * vtx offers (KVM's guest_supported_xcr0); 0 without that leaf.
+ *
+ * Return: the mask.
+ */
+u64 vtx_guest_supported_xcr0(struct vtx_vcpu *vcpu)
+{
+	struct kvm_cpuid_entry2 *e = find_entry(vcpu, XSTATE_CPUID, 0);
+
+	if (!e)
+		return 0;
+	return ((u64)e->edx << 32 | e->eax) & vtx_supported_xcr0();
 }

@@ -1040,11 +1040,20 @@ static int handle_wrmsr(struct vtx_vcpu *vcpu)
 	return skip_exit_instruction(vcpu);
 }
 
+/*
+ * XSETBV: #UD if the vCPU's CPUID has no XSAVE (KVM refuses CR4.OSXSAVE
+ * then, so there the processor raises it); #GP outside ring 0, for any
+ * XCR but XCR0 and for an XCR0 the vCPU may not have (vtx_xcr0_valid()).
+ * Only a value accepted here reaches the processor's XSETBV at VM entry.
+ */
 static int handle_xsetbv(struct vtx_vcpu *vcpu)
 {
 	u64 val = (u32)vcpu->regs[VTX_RAX] | ((u64)vcpu->regs[VTX_RDX] << 32);
 
-	if ((u32)vcpu->regs[VTX_RCX] != XCR_XFEATURE_ENABLED_MASK ||
+	if (!vtx_guest_cpuid_has(vcpu, X86_FEATURE_XSAVE))
+		return inject_ud(vcpu);
+	if (vtx_cpl(vcpu) != 0 ||
+	    (u32)vcpu->regs[VTX_RCX] != XCR_XFEATURE_ENABLED_MASK ||
 	    !vtx_xcr0_valid(vcpu, val))
 		return inject_gp(vcpu);
 	vcpu->xcr0 = val;

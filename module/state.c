@@ -103,15 +103,16 @@ static long set_fpu(struct vtx_vcpu *vcpu, struct kvm_fpu __user *argp)
 	return 0;
 }
 
-/* Bytes KVM_GET_XSAVE2 needs: the XSAVE area for the host's XCR0. */
+/*
+ * Bytes KVM_GET_XSAVE2 needs: the standard-format XSAVE area of what vtx
+ * offers (vtx_supported_xcr0()), at least struct kvm_xsave.
+ */
 unsigned int vtx_xsave_size(void)
 {
-	u32 eax, ebx, ecx, edx;
-
 	if (!boot_cpu_has(X86_FEATURE_XSAVE))
 		return sizeof(struct kvm_xsave);
-	cpuid_count(XSTATE_CPUID, 0, &eax, &ebx, &ecx, &edx);
-	return max_t(u32, ebx, sizeof(struct kvm_xsave));
+	return max_t(u32, vtx_xstate_size(vtx_supported_xcr0(), false),
+		     sizeof(struct kvm_xsave));
 }
 
 static long get_xsave(struct vtx_vcpu *vcpu, void __user *argp,
@@ -122,8 +123,13 @@ static long get_xsave(struct vtx_vcpu *vcpu, void __user *argp,
 
 	if (!buf)
 		return -ENOMEM;
+	/*
+	 * Only what the guest's CPUID offers, plus x87/SSE, as KVM: never
+	 * PKRU (vtx refuses it, and the area would hold the host's value).
+	 */
 	fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, buf, size,
-				       vcpu->host_xcr0, 0);
+				       vtx_guest_supported_xcr0(vcpu) |
+				       XFEATURE_MASK_FPSSE, 0);
 	if (copy_to_user(argp, buf, size))
 		r = -EFAULT;
 	kfree(buf);
@@ -140,23 +146,40 @@ static long set_xsave(struct vtx_vcpu *vcpu, void __user *argp)
 	buf = memdup_user(argp, size);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
+	/*
+	 * XSTATE_BV may name only what vtx offers: no PKRU, no AMX tile
+	 * state (EINVAL), so nothing vtx does not switch enters the guest's
+	 * FPU buffer.  KVM checks against its supported XCR0 the same way.
+	 */
 	r = fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu, buf,
-					   vcpu->host_xcr0, &pkru);
+					   vtx_supported_xcr0() |
+					   XFEATURE_MASK_FPSSE, &pkru);
 	kfree(buf);
 	return r;
 }
 
 /**
- * vtx_xcr0_valid() - the XSETBV rules for XCR0, against what vtx offers.
+ * vtx_xcr0_valid() - the XSETBV rules for XCR0, against what the vCPU has.
  * @vcpu:	the vCPU
  * @val:	proposed XCR0
+ *
+ * As KVM's __kvm_set_xcr(): x87 always set; nothing outside the vCPU's
+ * CPUID leaf 0DH (subleaf 0, EDX:EAX) and what vtx offers (x87 is always
+ * allowed); AVX needs SSE; the AVX-512 triple together and with AVX; MPX's
+ * pair together; AMX's pair together.  Every value accepted here is one
+ * the host's XSETBV takes: vtx_supported_xcr0() is part of the host's
+ * XCR0 and the pairs are whole.
+ *
+ * Return: true if XSETBV may load @val.
  */
 bool vtx_xcr0_valid(struct vtx_vcpu *vcpu, u64 val)
 {
+	u64 valid = vtx_guest_supported_xcr0(vcpu) | XFEATURE_MASK_FP;
 	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
 		     XFEATURE_MASK_Hi16_ZMM;
+	u64 xtile = XFEATURE_MASK_XTILE_CFG | XFEATURE_MASK_XTILE_DATA;
 
-	if (!(val & XFEATURE_MASK_FP) || (val & ~vcpu->host_xcr0))
+	if (!(val & XFEATURE_MASK_FP) || (val & ~valid))
 		return false;
 	if ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE))
 		return false;
@@ -164,6 +187,8 @@ bool vtx_xcr0_valid(struct vtx_vcpu *vcpu, u64 val)
 	    ((val & avx512) != avx512 || !(val & XFEATURE_MASK_YMM)))
 		return false;
 	if (!(val & XFEATURE_MASK_BNDREGS) != !(val & XFEATURE_MASK_BNDCSR))
+		return false;
+	if ((val & xtile) && (val & xtile) != xtile)
 		return false;
 	return true;
 }

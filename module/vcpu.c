@@ -74,8 +74,21 @@ static void vcpu_put(struct vtx_vcpu *vcpu)
 	preempt_enable();
 }
 
+/*
+ * The guest's XCR0 goes into the processor around the entry, interrupts
+ * off, when it differs from the host's.  It was set only through
+ * vtx_xcr0_valid() (XSETBV exit, KVM_SET_XCRS), so it is a valid subset of
+ * the host's XCR0 without PKRU or AMX and the XSETBV cannot fault; should
+ * that ever not hold, the guest keeps the host's XCR0 instead.  host_xcr0
+ * is 0 when the host kernel runs without XSAVE.
+ */
 static bool guest_xcr0_live(struct vtx_vcpu *vcpu)
 {
+	/* A host kernel without XSAVE (CR4.OSXSAVE clear): no XSETBV at all */
+	if (!vcpu->host_xcr0)
+		return false;
+	if (WARN_ON_ONCE(vcpu->xcr0 & ~vcpu->host_xcr0))
+		return false;
 	return (vcpu->cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != vcpu->host_xcr0;
 }
 
@@ -657,7 +670,9 @@ static struct vtx_vcpu *vcpu_alloc(struct vtx_vm *vm, u32 id)
 	vtx_alloc_inc(VTX_ALLOC_VCPU);
 	vtx_alloc_inc(VTX_ALLOC_VMCS);
 	vcpu->vpid = vtx_alloc_vpid();
-	vcpu->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	/* XGETBV is #UD unless the kernel set CR4.OSXSAVE. */
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		vcpu->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->has_tsc_aux = vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	vcpu->regs[VTX_RDX] = RESET_RDX;

@@ -368,6 +368,9 @@ long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu,
 long vtx_ioctl_get_cpuid2(struct vtx_vcpu *vcpu,
 			  struct kvm_cpuid2 __user *argp);
 void vtx_cpuid_lookup(struct vtx_vcpu *vcpu, u32 leaf, u32 index, u32 *regs);
+u64 vtx_supported_xcr0(void);
+u64 vtx_guest_supported_xcr0(struct vtx_vcpu *vcpu);
+u32 vtx_xstate_size(u64 xfeatures, bool compacted);
 
 /* msr.c */
 int vtx_msr_init(void);

@@ -9,6 +9,12 @@
 #define FPU_OUT_GPA		(SCRATCH_GPA + 0x1000)
 /* XSETBV list: u32 count, pad, then {lo, hi, xcr, expect_gp} each */
 #define XSETBV_LIST_GPA		(SCRATCH_GPA + 0x2000)
+/* fpu_pkru_guest: the XSAVE area it XRSTORs PKRU from (64-byte aligned) */
+#define PKRU_AREA_GPA		(SCRATCH_GPA + 0x3000)
+/* XCR0 values of the guests */
+#define XCR0_FP_SSE		0x3
+#define XCR0_FP_SSE_PKRU	0x203
+#define XCR0_PKRU		0x200
 
 /* fpu_preempt_guest: rounds of checking XMM registers in one KVM_RUN */
 #define PREEMPT_LOOPS		8000000

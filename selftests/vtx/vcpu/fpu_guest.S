@@ -141,3 +141,54 @@ GUEST_BEGIN fpu_preempt_guest, 64
 	ucall	UCALL_FAIL
 	hlt
 GUEST_END fpu_preempt_guest
+
+/*
+ * PKRU: XSETBV(XCR0 = x87 | SSE | PKRU) (#GP expected where the driver
+ * refuses PKRU: the handler reports it and resumes), then XRSTOR the PKRU
+ * component of the area at PKRU_AREA_GPA (#GP if XCR0 lacks PKRU: its
+ * XSTATE_BV names it), then report XCR0 (RBX).
+ */
+GUEST_BEGIN fpu_pkru_guest, 64
+	cr4_set	CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE
+	resume_at fpu_pkru_guest, 1f
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	mov	$XCR0_FP_SSE_PKRU, %eax
+GUEST_LABEL fpu_pkru_xsetbv
+	xsetbv
+1:	movq	$0, EXC_RESUME_GPA
+	resume_at fpu_pkru_guest, 2f
+	xor	%edx, %edx
+	mov	$XCR0_PKRU, %eax
+	mov	$PKRU_AREA_GPA, %rdi
+GUEST_LABEL fpu_pkru_xrstor
+	xrstor	(%rdi)
+2:	movq	$0, EXC_RESUME_GPA
+	xor	%ecx, %ecx
+	xgetbv
+	mov	%eax, %ebx
+	ucall	UCALL_REPORT
+	hlt
+	EXC_STUBS64 fpu_pkru_stubs
+GUEST_END fpu_pkru_guest
+
+/*
+ * A vCPU whose CPUID has no XSAVE: try CR4.OSXSAVE (KVM refuses it with
+ * #GP), then XSETBV(XCR0 = x87 | SSE), which must raise #UD either way;
+ * then report.
+ */
+GUEST_BEGIN fpu_noxsave_guest, 64
+	resume_at fpu_noxsave_guest, 1f
+	cr4_set	CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE
+1:	movq	$0, EXC_RESUME_GPA
+	resume_at fpu_noxsave_guest, 2f
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	mov	$XCR0_FP_SSE, %eax
+GUEST_LABEL fpu_noxsave_xsetbv
+	xsetbv
+2:	movq	$0, EXC_RESUME_GPA
+	ucall	UCALL_REPORT
+	hlt
+	EXC_STUBS64 fpu_noxsave_stubs
+GUEST_END fpu_noxsave_guest

@@ -25,6 +25,10 @@ extern const uint8_t fpu_store_guest[], fpu_store_guest_end[];
 extern const uint8_t fpu_preempt_guest[], fpu_preempt_guest_end[];
 extern const uint8_t fpu_xcr_guest[], fpu_xcr_guest_end[], fpu_xcr_stubs[],
 	fpu_xsetbv_insn[];
+extern const uint8_t fpu_pkru_guest[], fpu_pkru_guest_end[], fpu_pkru_stubs[],
+	fpu_pkru_xsetbv[], fpu_pkru_xrstor[];
+extern const uint8_t fpu_noxsave_guest[], fpu_noxsave_guest_end[],
+	fpu_noxsave_stubs[], fpu_noxsave_xsetbv[];
 
 #define NREGS		16
 #define XSAVE_XMM_OFF	160	/* XMM0 in the legacy area */
@@ -575,6 +579,340 @@ TEST(guest_xsetbv_gp)
 	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
 	EXPECT_EQ(3, uc.regs.rbx);
 	EXPECT_EQ(3, get_xcr0(vcpu));
+	close(fd);
+}
+
+/* XCR0 bits beyond AVX (SDM vol. 1, 13.1) */
+#define XFEATURE_PKRU_BIT	9
+#define XFEATURE_XTILECFG	(1ull << 17)
+#define XFEATURE_XTILEDATA	(1ull << 18)
+#define XSAVE_LEGACY_HDR	576	/* legacy area + XSAVE header */
+#define CPUID7_ECX_PKU		(1u << 3)
+#define CPUID7_ECX_OSPKE	(1u << 4)
+#define CPUID1_ECX_XSAVE	(1u << 26)
+
+/*
+ * Give the vCPU the supported CPUID with leaf 0DH subleaf 0 offering
+ * @xcr0 (EDX:EAX), as a VMM may: KVM takes it, within what it supports.
+ */
+static void vcpu_set_cpuid_xcr0(struct vtx_vcpu *vcpu, uint64_t xcr0)
+{
+	struct kvm_cpuid2 *sup = supported_cpuid();
+	struct kvm_cpuid2 *c = cpuid_alloc(sup->nent);
+	struct kvm_cpuid_entry2 *e;
+
+	memcpy(c->entries, sup->entries, sup->nent * sizeof(c->entries[0]));
+	e = cpuid_find(c, 1, 0);
+	if (e)
+		e->ecx &= ~(1u << 5);	/* VMX */
+	e = cpuid_find(c, 0xd, 0);
+	VTX_ASSERT(e, "no leaf 0DH in the supported CPUID");
+	e->eax = (uint32_t)xcr0;
+	e->edx = xcr0 >> 32;
+	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+}
+
+/* The host processor's CPUID */
+static void host_cpuid(uint32_t leaf, uint32_t index, uint32_t r[4])
+{
+	asm volatile("cpuid" : "=a" (r[0]), "=b" (r[1]), "=c" (r[2]),
+		     "=d" (r[3]) : "a" (leaf), "c" (index));
+}
+
+/* The host processor's PKU, enabled by the kernel (CR4.PKE) */
+static bool host_has_pku(void)
+{
+	uint32_t r[4];
+
+	host_cpuid(0, 0, r);
+	if (r[0] < 7)
+		return false;
+	host_cpuid(7, 0, r);
+	return (r[2] & CPUID7_ECX_PKU) && (r[2] & CPUID7_ECX_OSPKE);
+}
+
+static uint32_t rdpkru(void)
+{
+	uint32_t eax, edx;
+
+	asm volatile(".byte 0x0f, 0x01, 0xee" : "=a" (eax), "=d" (edx)
+		     : "c" (0));
+	return eax;
+}
+
+static void wrpkru(uint32_t pkru)
+{
+	asm volatile(".byte 0x0f, 0x01, 0xef" : : "a" (pkru), "c" (0), "d" (0)
+		     : "memory");
+}
+
+/* Run fpu_xcr_guest with the XSETBV @list; check the #GPs and final XCR0 */
+static void run_xsetbv_list(struct __test_metadata *_metadata,
+			    struct vtx_vcpu *vcpu, const uint32_t (*list)[4],
+			    int n, uint64_t xcr0_before, uint64_t xcr0_after)
+{
+	uint64_t *hdr = vtx_gpa2hva(vcpu->vm, XSETBV_LIST_GPA);
+	struct vtx_ucall uc;
+	int i;
+
+	hdr[0] = n;
+	memcpy(hdr + 1, list, n * sizeof(list[0]));
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(xcr0_before, uc.regs.rbx);
+	for (i = 0; i < n; i++) {
+		if (!list[i][3])
+			continue;
+		TH_LOG("%s: guest XSETBV(XCR%u, %#llx): expect #GP", DRIVER,
+		       list[i][2],
+		       (unsigned long long)list[i][1] << 32 | list[i][0]);
+		RUN_EXC(vcpu, GP_VECTOR, 0,
+			VTX_BLOB_GPA(fpu_xcr_guest, fpu_xsetbv_insn), &uc);
+	}
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(xcr0_after, uc.regs.rbx);
+	EXPECT_EQ(xcr0_after, get_xcr0(vcpu));
+}
+
+/*
+ * XCR0 is bounded by the vCPU's CPUID leaf 0DH, not by the host's XCR0:
+ * with leaf 0DH trimmed to x87|SSE, XCR0 = x87|SSE|AVX is EINVAL from
+ * KVM_SET_XCRS and #GP from the guest's XSETBV, on a host with AVX.
+ */
+TEST(xcr0_subset_of_guest_cpuid)
+{
+	static const uint32_t list[][4] = {
+		{ XFEATURE_FP | XFEATURE_SSE | XFEATURE_YMM, 0, 0, 1 },
+		{ XFEATURE_FP | XFEATURE_SSE, 0, 0, 0 },
+	};
+	int fd = vtx_open_device();
+	struct vtx_vcpu *vcpu;
+
+	VTX_REQUIRE_CAP(fd, KVM_CAP_XCRS);
+	if (!guest_can_avx(fd))
+		SKIP(return, "no AVX: no XCR0 bit beyond x87|SSE to refuse");
+	vcpu = guest_create(VTX_MODE_LONG64, fpu_xcr_guest, fpu_xcr_guest_end,
+			    fpu_xcr_stubs);
+	vcpu_set_cpuid_xcr0(vcpu, XFEATURE_FP | XFEATURE_SSE);
+	EXPECT_EQ(-EINVAL, set_xcr0(vcpu, 1, 0, 0, 7));
+	EXPECT_EQ(1, get_xcr0(vcpu));
+	EXPECT_EQ(0, set_xcr0(vcpu, 1, 0, 0, 3));
+	EXPECT_EQ(0, set_xcr0(vcpu, 1, 0, 0, 1));
+	run_xsetbv_list(_metadata, vcpu, list, 2, 1, 3);
+	close(fd);
+}
+
+/*
+ * AMX's XTILECFG (bit 17) and XTILEDATA (bit 18) only together, even when
+ * the vCPU's CPUID offers XTILECFG: one alone is EINVAL / #GP (KVM's
+ * rule; on a host whose XCR0 has AMX, the processor's XSETBV at VM entry
+ * would fault in the host).
+ */
+TEST(xcr0_amx_pair)
+{
+	static const uint32_t list[][4] = {
+		{ XFEATURE_FP | XFEATURE_SSE | XFEATURE_XTILECFG, 0, 0, 1 },
+		{ XFEATURE_FP | XFEATURE_SSE | XFEATURE_XTILEDATA, 0, 0, 1 },
+		{ XFEATURE_FP | XFEATURE_SSE, 0, 0, 0 },
+	};
+	int fd = vtx_open_device();
+	struct vtx_vcpu *vcpu;
+
+	VTX_REQUIRE_CAP(fd, KVM_CAP_XCRS);
+	vcpu = guest_create(VTX_MODE_LONG64, fpu_xcr_guest, fpu_xcr_guest_end,
+			    fpu_xcr_stubs);
+	/*
+	 * The table claims XTILECFG only: KVM refuses a table with XTILEDATA
+	 * (EPERM) unless the process asked for AMX (ARCH_REQ_XCOMP_GUEST_PERM).
+	 */
+	vcpu_set_cpuid_xcr0(vcpu, XFEATURE_FP | XFEATURE_SSE |
+			    XFEATURE_XTILECFG);
+	EXPECT_EQ(-EINVAL, set_xcr0(vcpu, 1, 0, 0, 3 | XFEATURE_XTILECFG));
+	EXPECT_EQ(-EINVAL, set_xcr0(vcpu, 1, 0, 0, 3 | XFEATURE_XTILEDATA));
+	EXPECT_EQ(1, get_xcr0(vcpu));
+	run_xsetbv_list(_metadata, vcpu, list, 3, 1, 3);
+	close(fd);
+}
+
+/*
+ * vtx offers neither PKRU nor AMX tile state (api.rst): not in
+ * KVM_GET_SUPPORTED_CPUID leaf 0DH, whose sizes (EBX, ECX) match what it
+ * offers on both drivers; KVM_SET_XCRS and KVM_SET_XSAVE with PKRU are
+ * EINVAL even when the vCPU's CPUID claims it.  KVM offers PKRU where the
+ * host has PKU.
+ */
+TEST(xcr0_pkru_refused)
+{
+	int fd = vtx_open_device(), ret;
+	struct kvm_cpuid_entry2 *e0, *e;
+	bool kvm_pkru = IS_KVM && host_has_pku();
+	struct vtx_vcpu *vcpu;
+	struct kvm_xsave *xs;
+	uint64_t offered, bv;
+	uint32_t size = XSAVE_LEGACY_HDR;
+	unsigned int i;
+
+	VTX_REQUIRE_CAP(fd, KVM_CAP_XCRS);
+	e0 = cpuid_find(supported_cpuid(), 0xd, 0);
+	if (!e0)
+		SKIP(return, "no leaf 0DH in the supported CPUID");
+	offered = (uint64_t)e0->edx << 32 | e0->eax;
+	TH_LOG("%s: leaf 0DH.0 offers %#llx, EBX %u ECX %u", DRIVER,
+	       (unsigned long long)offered, e0->ebx, e0->ecx);
+	if (!IS_KVM) {
+		EXPECT_EQ(0, offered & (1ull << XFEATURE_PKRU_BIT));
+		EXPECT_EQ(NULL, cpuid_find(supported_cpuid(), 0xd,
+					   XFEATURE_PKRU_BIT));
+	}
+	EXPECT_EQ(0, offered & XFEATURE_XTILEDATA);
+	/* EBX/ECX: the standard-format area of exactly what is offered */
+	for (i = 2; i < 64; i++) {
+		if (!(offered & (1ull << i)))
+			continue;
+		e = cpuid_find(supported_cpuid(), 0xd, i);
+		ASSERT_NE(NULL, e) TH_LOG("no subleaf %u", i);
+		if (e->ebx + e->eax > size)
+			size = e->ebx + e->eax;
+	}
+	EXPECT_EQ(size, e0->ecx);
+	EXPECT_EQ(size, e0->ebx);
+
+	vcpu = guest_create(VTX_MODE_LONG64, fpu_xcr_guest, fpu_xcr_guest_end,
+			    fpu_xcr_stubs);
+	vcpu_set_cpuid_xcr0(vcpu, offered | 1ull << XFEATURE_PKRU_BIT);
+	ret = set_xcr0(vcpu, 1, 0, 0, XCR0_FP_SSE_PKRU);
+	EXPECT_EQ(kvm_pkru ? 0 : -EINVAL, ret);
+	EXPECT_EQ(kvm_pkru ? XCR0_FP_SSE_PKRU : 1, get_xcr0(vcpu));
+
+	/* KVM_SET_XSAVE naming PKRU in XSTATE_BV */
+	if (vtx_check_extension(fd, KVM_CAP_XSAVE) > 0) {
+		xs = calloc(1, sizeof(*xs));
+		ASSERT_NE(NULL, xs);
+		ASSERT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_GET_XSAVE, xs));
+		memcpy(&bv, (uint8_t *)xs->region + XSAVE_BV_OFF, 8);
+		if (!kvm_pkru)
+			EXPECT_EQ(0, bv & (1ull << XFEATURE_PKRU_BIT))
+				TH_LOG("XSTATE_BV %#llx", (unsigned long long)bv);
+		bv |= 1ull << XFEATURE_PKRU_BIT;
+		memcpy((uint8_t *)xs->region + XSAVE_BV_OFF, &bv, 8);
+		EXPECT_EQ(kvm_pkru ? 0 : -EINVAL,
+			  __vtx_ioctl(vcpu->fd, KVM_SET_XSAVE, xs));
+		free(xs);
+	}
+	close(fd);
+}
+
+/*
+ * The host thread's PKRU after KVM_RUN of a guest that tries XCR0.PKRU
+ * (vtx: #GP; KVM: allowed, and KVM switches PKRU) and XRSTORs a PKRU value
+ * different from the host's (keys 1's bits flipped, key 0 untouched so the
+ * test process keeps its memory): the host's PKRU is intact.  Needs a host
+ * with PKU.
+ */
+TEST(host_pkru_intact_after_run)
+{
+	int fd = vtx_open_device(), runs = 0, gp = 0;
+	uint32_t before, after, off, r[4];
+	uint8_t *area;
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	uint64_t bv = XCR0_PKRU;
+
+	VTX_REQUIRE_CAP(fd, KVM_CAP_XCRS);
+	if (!host_has_pku())
+		SKIP(return, "the host has no PKU (or the kernel did not enable it)");
+	host_cpuid(0xd, XFEATURE_PKRU_BIT, r);
+	off = r[1];	/* the PKRU component's standard-format offset */
+	ASSERT_LE(off + 4, 4096u);
+	vcpu = guest_create(VTX_MODE_LONG64, fpu_pkru_guest, fpu_pkru_guest_end,
+			    fpu_pkru_stubs);
+	vcpu_set_cpuid_xcr0(vcpu, XFEATURE_FP | XFEATURE_SSE |
+			    1ull << XFEATURE_PKRU_BIT);
+	before = rdpkru();
+	area = vtx_gpa2hva(vcpu->vm, PKRU_AREA_GPA);
+	memset(area, 0, 4096);
+	memcpy(area + XSAVE_BV_OFF, &bv, 8);
+	*(uint32_t *)(area + off) = before ^ 0xc;	/* key 1: AD, WD */
+	TH_LOG("%s: host PKRU %#x, the guest's %#x", DRIVER, before,
+	       before ^ 0xc);
+
+	for (;;) {
+		vtx_run(vcpu);
+		after = rdpkru();
+		runs++;
+		if (after != before)
+			wrpkru(before);	/* keep the harness working */
+		EXPECT_EQ(before, after) TH_LOG("run %d: host PKRU %#x -> %#x",
+						runs, before, after);
+		if (vtx_get_ucall(vcpu, &uc) != UCALL_EXC || runs > 4)
+			break;
+		TH_LOG("%s: %s", DRIVER, describe_exit(vcpu));
+		EXPECT_EQ(GP_VECTOR, uc.regs.rbx);
+		if (uc.regs.rdx == VTX_BLOB_GPA(fpu_pkru_guest, fpu_pkru_xsetbv))
+			gp++;
+		else
+			EXPECT_EQ(VTX_BLOB_GPA(fpu_pkru_guest, fpu_pkru_xrstor),
+				  uc.regs.rdx);
+	}
+	ASSERT_EQ(UCALL_REPORT, vtx_get_ucall(vcpu, &uc))
+		TH_LOG("%s", describe_exit(vcpu));
+	/*
+	 * vtx refuses XCR0.PKRU (the XRSTOR is then #GP too, its XSTATE_BV
+	 * naming a feature XCR0 lacks); KVM takes it on a host with PKU.
+	 */
+	EXPECT_EQ(IS_KVM ? 0 : 1, gp);
+	EXPECT_EQ(IS_KVM ? XCR0_FP_SSE_PKRU : 1, uc.regs.rbx);
+	close(fd);
+}
+
+/*
+ * A vCPU whose CPUID has no XSAVE (leaf 1 ECX.XSAVE clear, no leaf 0DH):
+ * the guest's XSETBV is #UD (on KVM because CR4.OSXSAVE cannot be set),
+ * and KVM_SET_XCRS takes x87 only.
+ */
+TEST(xcr0_no_xsave_cpuid)
+{
+	int fd = vtx_open_device(), runs = 0, ud = 0, gp = 0;
+	struct kvm_cpuid2 *sup = supported_cpuid(), *c;
+	struct kvm_cpuid_entry2 *e;
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	uint32_t i, n = 0;
+
+	VTX_REQUIRE_CAP(fd, KVM_CAP_XCRS);
+	vcpu = guest_create(VTX_MODE_LONG64, fpu_noxsave_guest,
+			    fpu_noxsave_guest_end, fpu_noxsave_stubs);
+	c = cpuid_alloc(sup->nent);
+	for (i = 0; i < sup->nent; i++)
+		if (sup->entries[i].function != 0xd)
+			c->entries[n++] = sup->entries[i];
+	c->nent = n;
+	e = cpuid_find(c, 1, 0);
+	ASSERT_NE(NULL, e);
+	e->ecx &= ~((1u << 5) | CPUID1_ECX_XSAVE);	/* VMX, XSAVE */
+	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+
+	EXPECT_EQ(-EINVAL, set_xcr0(vcpu, 1, 0, 0, 3));
+	EXPECT_EQ(0, set_xcr0(vcpu, 1, 0, 0, 1));
+	EXPECT_EQ(1, get_xcr0(vcpu));
+
+	for (;;) {
+		vtx_run(vcpu);
+		if (vtx_get_ucall(vcpu, &uc) != UCALL_EXC || ++runs > 3)
+			break;
+		TH_LOG("%s: %s", DRIVER, describe_exit(vcpu));
+		if (uc.regs.rdx != VTX_BLOB_GPA(fpu_noxsave_guest,
+						fpu_noxsave_xsetbv))
+			continue;	/* MOV to CR4 (KVM: #GP) */
+		ud += uc.regs.rbx == UD_VECTOR;
+		gp += uc.regs.rbx == GP_VECTOR;
+	}
+	ASSERT_EQ(UCALL_REPORT, vtx_get_ucall(vcpu, &uc))
+		TH_LOG("%s", describe_exit(vcpu));
+	EXPECT_EQ(1, ud);
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(1, get_xcr0(vcpu));
 	close(fd);
 }
 
