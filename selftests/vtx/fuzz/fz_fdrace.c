@@ -474,6 +474,11 @@ int main(int argc, char **argv)
 		msleep(100);
 	}
 	stop = true;
+	/* an oops may have left a lock held and the threads stuck: say it now */
+	if (failures)
+		printf("FAIL: fd_install_race seed=0x%" PRIx64 " rounds=%" PRIu64
+		       " failures=%" PRIu64 " (during the race)\n", opt_seed,
+		       (uint64_t)rounds, (uint64_t)failures);
 	for (i = 0; i < nt; i++)
 		pthread_join(t[i], NULL);
 	printf("# fd_install_race: %" PRIu64 " rounds in %.1fs: %" PRIu64

@@ -261,7 +261,7 @@ if [ "$KVM_REF" = 1 ] && kvm_load; then
 	fz_run kvm life-kill ./vtx-life-fuzz --device /dev/kvm \
 		--seed "$FZ_SEED" kill --count 5
 	fz_run kvm fd_install_race ./vtx-fdrace --device /dev/kvm \
-		--seed "$FZ_SEED" --time 30 --rounds 5000
+		--seed "$FZ_SEED" --time 20 --rounds 5000
 	kvm_unload
 	dmesg_check kvm
 fi
