@@ -688,12 +688,18 @@ static struct vtx_vcpu *vcpu_alloc(struct vtx_vm *vm, u32 id)
  * @vm:	the VM
  * @id:	the vCPU id (the APIC id)
  *
+ * The vCPU is on vm->vcpus (which frees it with the VM) before its fd is
+ * installed, and the fd is installed last, as for the VM (vtx_create_vm()):
+ * once the file exists it owns the VM reference taken for it, so nothing
+ * may fail after anon_inode_getfile().
+ *
  * Return: the vCPU fd, -EINVAL for an id out of range or too many vCPUs,
  * -EEXIST for a duplicate id, or another errno.
  */
 int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id)
 {
 	struct vtx_vcpu *vcpu;
+	struct file *file;
 	unsigned int i;
 	int fd, cpu;
 
@@ -717,17 +723,23 @@ int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i]->id == id)
 			goto fail;
-	kref_get(&vm->kref);
-	fd = anon_inode_getfd("vtx-vcpu", &vtx_vcpu_fops, vcpu,
-			      O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		vtx_vm_put(vm);	/* not the last reference */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	file = anon_inode_getfile("vtx-vcpu", &vtx_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		fd = PTR_ERR(file);
 		goto fail;
 	}
+	/* The file's reference, put by vtx_vcpu_release(); no error below. */
+	kref_get(&vm->kref);
 	vm->vcpus[vm->nr_vcpus] = vcpu;
 	/* The entry before the count: netlink reads them without slots_lock. */
 	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vm->slots_lock);
+	/* Userspace can reach (and close) the vCPU from here on. */
+	fd_install(fd, file);
 	return fd;
 
 fail:

@@ -489,10 +489,17 @@ static const struct file_operations vtx_vm_fops = {
  * vtx_create_vm() - KVM_CREATE_VM: a new VM and its file descriptor.
  * @type:	machine type; only 0 (KVM_X86_LEGACY_VM) exists
  *
+ * The fd is installed last: until fd_install() no other thread of the
+ * caller can close it, so nothing can drop the VM's first reference while
+ * the VM is being linked on vtx_vms and announced.  Once the file exists it
+ * owns that reference (its release puts the VM), so nothing may fail after
+ * anon_inode_getfile().
+ *
  * Return: the VM fd, -EBUSY if another hypervisor holds VMX, or an errno.
  */
 int vtx_create_vm(unsigned long type)
 {
+	struct file *file;
 	struct vtx_vm *vm;
 	int r, fd;
 
@@ -532,15 +539,24 @@ int vtx_create_vm(unsigned long type)
 	vm->owner_pid = task_tgid_nr(current);
 	get_task_comm(vm->owner_comm, current);
 
-	fd = anon_inode_getfd("vtx-vm", &vtx_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
 		goto free_all;
 	}
+	file = anon_inode_getfile("vtx-vm", &vtx_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto free_all;
+	}
+	/* The file holds the VM's reference now: no error path below. */
 	mutex_lock(&vtx_vms_lock);
 	list_add_tail(&vm->list, &vtx_vms);
 	mutex_unlock(&vtx_vms_lock);
 	vtx_nl_event(vm, VTX_EVENT_VM_CREATE, -1, 0);
+	/* Userspace can reach (and close) the VM from here on. */
+	fd_install(fd, file);
 	return fd;
 
 free_all:

@@ -19,7 +19,8 @@
 #    fault),
 #    the ioctl fuzzer, the guest fuzzer (with isolation checks), the
 #    lifecycle stress (cycle, kill -9, racing threads, create/close, CPU
-#    hotplug), rmmod refused while a VM exists, rmmod after; vtx's own
+#    hotplug), fd_install_race (vtx-fdrace: fds closed by other threads as
+#    they are installed), rmmod refused while a VM exists, rmmod after; vtx's own
 #    allocation count back to 0 after each phase, and /proc/meminfo and
 #    slab figures around the lifecycle stress and the whole phase
 # 3. long run only: kvm_intel, the same binaries on /dev/kvm (reference)
@@ -52,9 +53,11 @@ if [ "$FZ_SIZE" = long ]; then
 	HOTPLUG=15 EMU=200000 KVM_REF=1 T=7200
 	KVM_IOCTLS=20000 KVM_GINSNS=5000 KVM_GTIME=20 KVM_GMODE=real
 	KVM_CYCLES=50
+	FDRACE="--time 120 --rounds 20000 --hold 256"
 else
 	IOCTLS=50000 GINSNS=3000 CYCLES=60 KILLS=3 RACE=5 CC=3
 	HOTPLUG=3 EMU=20000 KVM_REF=0 T=600
+	FDRACE="--time 15 --rounds 3000 --hold 128"
 fi
 echo "# fuzz suite: size $FZ_SIZE, seed $FZ_SEED" \
 	"(replay: tools/testvm/run.sh --suite fuzz --append" \
@@ -210,6 +213,9 @@ if vtx_load; then
 		--seed "$FZ_SEED" createclose --time "$CC"
 	fz_run vtx life-hotplug ./vtx-life-fuzz --device /dev/vtx \
 		--seed "$FZ_SEED" hotplug --time "$HOTPLUG"
+	# shellcheck disable=SC2086 # FDRACE is a list of options
+	fz_run vtx fd_install_race ./vtx-fdrace --device /dev/vtx \
+		--seed "$FZ_SEED" $FDRACE
 	allocs_check allocs-after-lifecycle
 	meminfo_snap "$FZ_OUT/mem.life1"
 	memleak_check memleak-lifecycle "$FZ_OUT/mem.life0" "$FZ_OUT/mem.life1"
@@ -259,6 +265,8 @@ if [ "$KVM_REF" = 1 ] && kvm_load; then
 		--seed "$FZ_SEED" cycle --iterations "$KVM_CYCLES"
 	fz_run kvm life-kill ./vtx-life-fuzz --device /dev/kvm \
 		--seed "$FZ_SEED" kill --count 5
+	fz_run kvm fd_install_race ./vtx-fdrace --device /dev/kvm \
+		--seed "$FZ_SEED" --time 20 --rounds 5000
 	kvm_unload
 	dmesg_check kvm
 fi
@@ -293,4 +301,5 @@ echo "#   guest fuzz:  $(fz_line vtx-guest-fuzz '^[A-Z]*: guest-fuzz seed=')"
 for t in cycle kill race createclose hotplug; do
 	echo "#   life $t: $(fz_line "vtx-life-$t" "^# $t:" | cut -c3-)"
 done
+echo "#   fd race: $(fz_line vtx-fd_install_race '^# fd_install_race:' | cut -c20-)"
 echo "#   replay: tools/testvm/run.sh --suite fuzz --append \"vtxfuzz=$FZ_SIZE vtxfuzz_seed=$FZ_SEED\""
