@@ -30,10 +30,6 @@
 #define D_SIZE		(D_PAGES * VTX_PAGE_SIZE)
 #define SEED		0xd1270000u
 
-#define PP(p, res, op, addr, val, count, stride)				\
-	ASSERT_EQ(0, pp_exec(p, op, addr, val, count, stride, res))	\
-		TH_LOG("%s at %#x: %s", #op, (unsigned int)(addr),	\
-		       pp_res_str(res))
 
 static long get_dirty_log(int vm_fd, uint32_t slot, uint64_t *bitmap,
 			  size_t words)

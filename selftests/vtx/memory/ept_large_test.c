@@ -57,17 +57,7 @@
 #define WIN_OFF		0x40000u	/* where the 64 KiB window starts */
 #define MMIO_VALUE	0xcafef00du	/* low half of pp->mmio_read_value */
 
-#define PP(p, res, op, addr, val, count, stride)				\
-	ASSERT_EQ(0, pp_exec(p, op, addr, val, count, stride, res))	\
-		TH_LOG("%s at %#x: %s", #op, (unsigned int)(addr),	\
-		       pp_res_str(res))
 
-#define EXPECT_RAM_READ(p, res, addr, want) do {			\
-	PP(p, res, PP_READ32, addr, 0, 0, 0);				\
-	EXPECT_EQ(0, (res)->nmmio) TH_LOG("read of %#x", (unsigned int)(addr)); \
-	EXPECT_EQ((uint32_t)(want), (res)->value)			\
-		TH_LOG("read of %#x", (unsigned int)(addr));		\
-} while (0)
 
 /* The guest reads @size bytes at @gpa: how many dwords are not @seed's? */
 #define EXPECT_GUEST_DATA(p, res, gpa, size, seed) do {			\
@@ -92,47 +82,6 @@ static void put32(uint8_t *h, size_t off, uint32_t v)
 	memcpy(h + off, &v, 4);
 }
 
-/* AnonHugePages of the mapping that contains @addr, in kB (-1: unknown) */
-static long anon_huge_kb(void *addr)
-{
-	unsigned long a = (unsigned long)addr, lo, hi;
-	bool in = false;
-	char line[256];
-	long kb = -1;
-	FILE *f;
-
-	f = fopen("/proc/self/smaps", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		/* a mapping's first line: "lo-hi perms ..." */
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
-			in = a >= lo && a < hi;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
-/* Is THP on ("always" or "madvise")?  @buf gets the sysfs line. */
-static int thp_mode(char *buf, size_t size)
-{
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-
-	if (!f) {
-		snprintf(buf, size, "no sysfs file");
-		return -1;
-	}
-	if (!fgets(buf, size, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return strstr(buf, "[never]") ? 0 : 1;
-}
-
 /*
  * @n transparent huge pages at a 2 MiB-aligned address, each filled with
  * the PP pattern of @seed for guest addresses from @gpa on.  NULL (and a
@@ -148,7 +97,7 @@ static uint8_t *thp_alloc(unsigned int n, uint32_t gpa, uint32_t seed)
 	if (madvise(h, n * (size_t)HUGE, MADV_HUGEPAGE))
 		return NULL;
 	pp_fill_host(h, gpa, n * (size_t)HUGE, seed);
-	kb = anon_huge_kb(h);
+	kb = pp_anon_huge_kb(h);
 	LOG("AnonHugePages of %u x 2 MiB: %ld kB", n, kb);
 	return kb == n * (long)HUGE / 1024 ? h : NULL;
 }
@@ -248,7 +197,7 @@ static struct pp_vm *pp_create_warm(void)
 } while (0)
 
 #define NEED_THP(mode) do {						\
-	if (thp_mode(mode, sizeof(mode)) <= 0)				\
+	if (pp_thp_mode(mode, sizeof(mode)) <= 0)				\
 		SKIP(return, "transparent huge pages off (%s)", mode);	\
 	LOG("transparent_hugepage/enabled: %s", mode);			\
 } while (0)
@@ -276,7 +225,7 @@ TEST_F_TIMEOUT(mem, ept_large_after_partial_munmap, 300)
 	GUEST_READS_ALL(p, &res, SEED1, 1);
 
 	ASSERT_EQ(0, munmap(h + HOLE, VTX_PAGE_SIZE));
-	LOG("AnonHugePages after munmap of 4 KiB: %ld kB", anon_huge_kb(h));
+	LOG("AnonHugePages after munmap of 4 KiB: %ld kB", pp_anon_huge_kb(h));
 	/* another frame of the same 2 MiB first */
 	EXPECT_RAM_READ(p, &res, T_GPA + 0x10, pp_pattern(T_GPA + 0x10, SEED1));
 	/* vtx warns about the failed access: let the result line go first */
@@ -329,7 +278,7 @@ TEST_F_TIMEOUT(mem, ept_large_after_madv_dontneed_subpage, 300)
 
 	ASSERT_EQ(0, madvise(h + HOLE, VTX_PAGE_SIZE, MADV_DONTNEED));
 	LOG("AnonHugePages after MADV_DONTNEED of 4 KiB: %ld kB",
-	    anon_huge_kb(h));
+	    pp_anon_huge_kb(h));
 	EXPECT_RAM_READ(p, &res, T_GPA + 0x10, pp_pattern(T_GPA + 0x10, SEED1));
 	PP(p, &res, PP_READ32, T_GPA + HOLE + 0x10, 0, 0, 0);
 	if (res.value)
@@ -383,7 +332,7 @@ TEST_F_TIMEOUT(mem, ept_large_after_mremap_part, 300)
 				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 				    -1, 0));
 	pp_fill_host(h + WIN_OFF, T_GPA + WIN_OFF, WIN, SEED3);
-	LOG("AnonHugePages after mremap of 64 KiB: %ld kB", anon_huge_kb(h));
+	LOG("AnonHugePages after mremap of 64 KiB: %ld kB", pp_anon_huge_kb(h));
 
 	EXPECT_RAM_READ(p, &res, T_GPA + 0x10, pp_pattern(T_GPA + 0x10, SEED1));
 	PP(p, &res, PP_CHECK, T_GPA + WIN_OFF, SEED3, WIN / 4, 0);
@@ -428,7 +377,7 @@ TEST_F_TIMEOUT(mem, ept_large_folio_window_mremapped, 300)
 	q = mremap(thp, WIN, WIN, MREMAP_MAYMOVE | MREMAP_FIXED, h);
 	ASSERT_EQ(h, q) TH_LOG("mremap: %s", strerror(errno));
 	ASSERT_EQ(0, pp_check_host(h, T_GPA, WIN, SEED1));
-	LOG("AnonHugePages left of the THP: %ld kB", anon_huge_kb(thp + WIN));
+	LOG("AnonHugePages left of the THP: %ld kB", pp_anon_huge_kb(thp + WIN));
 
 	p = pp_create_warm();
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, T_GPA, HUGE, (uintptr_t)h));

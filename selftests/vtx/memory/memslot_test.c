@@ -28,19 +28,11 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Run a command that must complete; the result is in *res. */
-#define PP(p, res, op, addr, val, count, stride)				\
-	ASSERT_EQ(0, pp_exec(p, op, addr, val, count, stride, res))	\
-		TH_LOG("%s at %#x: %s", #op, (unsigned int)(addr),	\
-		       pp_res_str(res))
 
-/* A guest read of RAM: the value, and no MMIO exit. */
-#define EXPECT_RAM_READ(p, res, addr, want) do {			\
-	PP(p, res, PP_READ32, addr, 0, 0, 0);				\
+/* EXPECT_RAM_READ(), and the guest reported the read. */
+#define EXPECT_REPORTED_RAM_READ(p, res, addr, want) do {		\
+	EXPECT_RAM_READ(p, res, addr, want);				\
 	EXPECT_TRUE((res)->reported);					\
-	EXPECT_EQ(0, (res)->nmmio) TH_LOG("read of %#x", (unsigned int)(addr)); \
-	EXPECT_EQ((uint32_t)(want), (res)->value)			\
-		TH_LOG("read of %#x", (unsigned int)(addr));		\
 } while (0)
 
 /* A guest access that must be one KVM_EXIT_MMIO at @addr. */
@@ -112,7 +104,7 @@ TEST_F_TIMEOUT(mem, nr_memslots, 900)
 	PP(p, &res, PP_SUM, MS_GPA, 0, nsamples, stride * VTX_PAGE_SIZE);
 	EXPECT_EQ(0, res.nmmio);
 	EXPECT_EQ(sum, res.value) TH_LOG("%u samples, every %u slots", nsamples, stride);
-	EXPECT_RAM_READ(p, &res, MS_GPA + (last - 1) * VTX_PAGE_SIZE, marker(last));
+	EXPECT_REPORTED_RAM_READ(p, &res, MS_GPA + (last - 1) * VTX_PAGE_SIZE, marker(last));
 	LOG("guest read %u slots in %.2f s", nsamples + 1, now() - t1);
 
 	/* the last slot can go and come back, at another address */
@@ -122,7 +114,7 @@ TEST_F_TIMEOUT(mem, nr_memslots, 900)
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, last, 0, MS_GPA - VTX_PAGE_SIZE,
 				       VTX_PAGE_SIZE,
 				       (uintptr_t)hva + (uint64_t)(last - 1) * VTX_PAGE_SIZE));
-	EXPECT_RAM_READ(p, &res, MS_GPA - VTX_PAGE_SIZE, marker(last));
+	EXPECT_REPORTED_RAM_READ(p, &res, MS_GPA - VTX_PAGE_SIZE, marker(last));
 	pp_free(p);
 }
 
@@ -149,7 +141,7 @@ TEST(add_delete_move)
 
 	/* add */
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, A_GPA, SLOT_SIZE, (uintptr_t)h1));
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x1004, pp_pattern(A_GPA + 0x1004, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x1004, pp_pattern(A_GPA + 0x1004, SEED));
 
 	/* delete: the same address is MMIO again */
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, A_GPA, 0, (uintptr_t)h1));
@@ -162,7 +154,7 @@ TEST(add_delete_move)
 
 	/* re-add: the memory behind it kept its contents */
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, A_GPA, SLOT_SIZE, (uintptr_t)h1));
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x1004, pp_pattern(A_GPA + 0x1004, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x1004, pp_pattern(A_GPA + 0x1004, SEED));
 	PP(p, &res, PP_WRITE32, A_GPA + 0x2000, 0x600dcafe, 0, 0);
 	EXPECT_EQ(0, res.nmmio);
 	memcpy(&v, h1 + 0x2000, 4);
@@ -170,12 +162,12 @@ TEST(add_delete_move)
 
 	/* a second slot, added while the first one is in use */
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 2, 0, C_GPA, SLOT_SIZE, (uintptr_t)h2));
-	EXPECT_RAM_READ(p, &res, C_GPA + 0x3ffc, pp_pattern(C_GPA + 0x3ffc, SEED + 1));
+	EXPECT_REPORTED_RAM_READ(p, &res, C_GPA + 0x3ffc, pp_pattern(C_GPA + 0x3ffc, SEED + 1));
 
 	/* move slot 1 (same size and memory, new address) */
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, B_GPA, SLOT_SIZE, (uintptr_t)h1));
-	EXPECT_RAM_READ(p, &res, B_GPA + 0x1004, pp_pattern(A_GPA + 0x1004, SEED));
-	EXPECT_RAM_READ(p, &res, B_GPA + 0x2000, 0x600dcafe);
+	EXPECT_REPORTED_RAM_READ(p, &res, B_GPA + 0x1004, pp_pattern(A_GPA + 0x1004, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, B_GPA + 0x2000, 0x600dcafe);
 	/* ... the old address is MMIO, reads and writes */
 	PP(p, &res, PP_READ32, A_GPA + 0x1004, 0, 0, 0);
 	EXPECT_ONE_MMIO(&res, A_GPA + 0x1004, 4, 0);
@@ -197,17 +189,17 @@ TEST(add_delete_move)
 					     SLOT_SIZE, (uintptr_t)h1));
 	EXPECT_EQ(-EEXIST, __vtx_set_memslot(p->vm->fd, 1, 0, PP_RAM_SIZE - 0x1000,
 					     SLOT_SIZE, (uintptr_t)h1));
-	EXPECT_RAM_READ(p, &res, B_GPA + 0x1004, pp_pattern(A_GPA + 0x1004, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, B_GPA + 0x1004, pp_pattern(A_GPA + 0x1004, SEED));
 
 	/* move back, delete the other one */
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, A_GPA, SLOT_SIZE, (uintptr_t)h1));
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x3000, 0xb0b0b0b0);
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x3000, 0xb0b0b0b0);
 	PP(p, &res, PP_READ32, B_GPA + 0x3000, 0, 0, 0);
 	EXPECT_ONE_MMIO(&res, B_GPA + 0x3000, 4, 0);
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 2, 0, C_GPA, 0, (uintptr_t)h2));
 	PP(p, &res, PP_READ32, C_GPA + 0x3ffc, 0, 0, 0);
 	EXPECT_ONE_MMIO(&res, C_GPA + 0x3ffc, 4, 0);
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x1004, pp_pattern(A_GPA + 0x1004, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x1004, pp_pattern(A_GPA + 0x1004, SEED));
 	pp_free(p);
 }
 
@@ -226,7 +218,7 @@ TEST(move_onto_itself)
 	pp_fill_host(h, A_GPA, SLOT_SIZE, SEED);
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, A_GPA, SLOT_SIZE, (uintptr_t)h));
 	for (off = 0; off < SLOT_SIZE; off += 0x1000)
-		EXPECT_RAM_READ(p, &res, A_GPA + off + 0x44, pp_pattern(A_GPA + off + 0x44, SEED));
+		EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + off + 0x44, pp_pattern(A_GPA + off + 0x44, SEED));
 	PP(p, &res, PP_WRITE32, A_GPA + 0x2048, 0x22222222, 0, 0);
 
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, A_GPA + 0x1000, SLOT_SIZE,
@@ -234,18 +226,18 @@ TEST(move_onto_itself)
 	PP(p, &res, PP_READ32, A_GPA + 0x44, 0, 0, 0);
 	EXPECT_ONE_MMIO(&res, A_GPA + 0x44, 4, 0);
 	/* GPA A + 0x1000 + x is now h + x */
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x1044, pp_pattern(A_GPA + 0x44, SEED));
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x2044, pp_pattern(A_GPA + 0x1044, SEED));
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x3048, 0x22222222);
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x4044, pp_pattern(A_GPA + 0x3044, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x1044, pp_pattern(A_GPA + 0x44, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x2044, pp_pattern(A_GPA + 0x1044, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x3048, 0x22222222);
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x4044, pp_pattern(A_GPA + 0x3044, SEED));
 	PP(p, &res, PP_WRITE32, A_GPA + 0x2000, 0x33333333, 0, 0);
 	EXPECT_EQ(0x33333333, *(uint32_t *)(h + 0x1000));
 
 	/* and back down by two pages */
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, A_GPA - 0x1000, SLOT_SIZE,
 				       (uintptr_t)h));
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x0000, 0x33333333);
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x1048, 0x22222222);
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x0000, 0x33333333);
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x1048, 0x22222222);
 	PP(p, &res, PP_READ32, A_GPA + 0x3044, 0, 0, 0);
 	EXPECT_ONE_MMIO(&res, A_GPA + 0x3044, 4, 0);
 	pp_free(p);
@@ -261,13 +253,13 @@ TEST(readd_other_memory)
 	pp_fill_host(h1, A_GPA, SLOT_SIZE, SEED);
 	pp_fill_host(h2, A_GPA, SLOT_SIZE, SEED + 7);
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, A_GPA, SLOT_SIZE, (uintptr_t)h1));
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x3010, pp_pattern(A_GPA + 0x3010, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x3010, pp_pattern(A_GPA + 0x3010, SEED));
 	PP(p, &res, PP_WRITE32, A_GPA + 0x1010, 0x44444444, 0, 0);
 
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 1, 0, A_GPA, 0, (uintptr_t)h1));
 	ASSERT_EQ(0, __vtx_set_memslot(p->vm->fd, 3, 0, A_GPA, SLOT_SIZE, (uintptr_t)h2));
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x3010, pp_pattern(A_GPA + 0x3010, SEED + 7));
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x1010, pp_pattern(A_GPA + 0x1010, SEED + 7));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x3010, pp_pattern(A_GPA + 0x3010, SEED + 7));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x1010, pp_pattern(A_GPA + 0x1010, SEED + 7));
 	PP(p, &res, PP_WRITE32, A_GPA + 0x10, 0x55555555, 0, 0);
 	EXPECT_EQ(0x55555555, *(uint32_t *)(h2 + 0x10));
 	EXPECT_EQ(pp_pattern(A_GPA + 0x10, SEED), *(uint32_t *)(h1 + 0x10));
@@ -285,7 +277,7 @@ TEST(invalid_changes)
 
 	pp_fill_host(h1, A_GPA, SLOT_SIZE, SEED);
 	ASSERT_EQ(0, __vtx_set_memslot(fd, 1, 0, A_GPA, SLOT_SIZE, (uintptr_t)h1));
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x20, pp_pattern(A_GPA + 0x20, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x20, pp_pattern(A_GPA + 0x20, SEED));
 
 	/* resize, bigger or smaller, in place or while moving */
 	EXPECT_EQ(-EINVAL, __vtx_set_memslot(fd, 1, 0, A_GPA, 2 * SLOT_SIZE, (uintptr_t)h1));
@@ -317,8 +309,8 @@ TEST(invalid_changes)
 					     (uintptr_t)h2 + 0x10));
 
 	/* slot 1 is where it was, with its contents; slot 2 never came */
-	EXPECT_RAM_READ(p, &res, A_GPA + 0x20, pp_pattern(A_GPA + 0x20, SEED));
-	EXPECT_RAM_READ(p, &res, A_GPA + SLOT_SIZE - 4,
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + 0x20, pp_pattern(A_GPA + 0x20, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, A_GPA + SLOT_SIZE - 4,
 			pp_pattern(A_GPA + SLOT_SIZE - 4, SEED));
 	PP(p, &res, PP_READ32, A_GPA + SLOT_SIZE, 0, 0, 0);
 	EXPECT_ONE_MMIO(&res, A_GPA + SLOT_SIZE, 4, 0);
@@ -348,7 +340,7 @@ TEST(readonly_slot)
 	ASSERT_EQ(0, __vtx_set_memslot(fd, 1, KVM_MEM_READONLY, RO_GPA, SLOT_SIZE,
 				       (uintptr_t)h));
 
-	EXPECT_RAM_READ(p, &res, RO_GPA + 0x10, pp_pattern(RO_GPA + 0x10, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, RO_GPA + 0x10, pp_pattern(RO_GPA + 0x10, SEED));
 	PP(p, &res, PP_READ8, RO_GPA + 0x13, 0, 0, 0);
 	EXPECT_EQ(0, res.nmmio);
 	EXPECT_EQ(pp_pattern(RO_GPA + 0x10, SEED) >> 24, res.value);
@@ -376,7 +368,7 @@ TEST(readonly_slot)
 	}
 	/* nothing changed, for the host and for the guest */
 	EXPECT_EQ(0, pp_check_host(h, RO_GPA, SLOT_SIZE, SEED));
-	EXPECT_RAM_READ(p, &res, RO_GPA + 0x20, pp_pattern(RO_GPA + 0x20, SEED));
+	EXPECT_REPORTED_RAM_READ(p, &res, RO_GPA + 0x20, pp_pattern(RO_GPA + 0x20, SEED));
 	PP(p, &res, PP_CHECK, RO_GPA, SEED, SLOT_SIZE / 4, 0);
 	EXPECT_EQ(0, res.nmmio);
 	EXPECT_EQ(0, res.value);
@@ -384,7 +376,7 @@ TEST(readonly_slot)
 	/* the host writes the memory: the guest sees it */
 	v = 0xabcdef01;
 	memcpy(h + 0x50, &v, 4);
-	EXPECT_RAM_READ(p, &res, RO_GPA + 0x50, 0xabcdef01);
+	EXPECT_REPORTED_RAM_READ(p, &res, RO_GPA + 0x50, 0xabcdef01);
 
 	/* the same memory as a writable slot: writes are RAM again */
 	ASSERT_EQ(0, __vtx_set_memslot(fd, 1, 0, RO_GPA, 0, (uintptr_t)h));

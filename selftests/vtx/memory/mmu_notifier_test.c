@@ -32,17 +32,7 @@
 #define N_SIZE		0x4000u
 #define SEED		0x3c3c0000u
 
-#define PP(p, res, op, addr, val, count, stride)				\
-	ASSERT_EQ(0, pp_exec(p, op, addr, val, count, stride, res))	\
-		TH_LOG("%s at %#x: %s", #op, (unsigned int)(addr),	\
-		       pp_res_str(res))
 
-#define EXPECT_RAM_READ(p, res, addr, want) do {			\
-	PP(p, res, PP_READ32, addr, 0, 0, 0);				\
-	EXPECT_EQ(0, (res)->nmmio) TH_LOG("read of %#x", (unsigned int)(addr)); \
-	EXPECT_EQ((uint32_t)(want), (res)->value)			\
-		TH_LOG("read of %#x", (unsigned int)(addr));		\
-} while (0)
 
 static uint32_t host32(const uint8_t *h, size_t off)
 {
@@ -178,44 +168,6 @@ TEST(mremap_away)
 #define T_SEED2		0x24680000u
 #define T_HOLE		0x123000u
 
-/* AnonHugePages of the mapping that contains @addr, in kB (-1: unknown) */
-static long anon_huge_kb(void *addr)
-{
-	unsigned long a = (unsigned long)addr, lo, hi;
-	bool in = false;
-	char line[256];
-	long kb = -1;
-	FILE *f;
-
-	f = fopen("/proc/self/smaps", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		/* a mapping's first line: "lo-hi perms ..." */
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
-			in = a >= lo && a < hi;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
-static int thp_mode(char *buf, size_t size)
-{
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, size, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return strstr(buf, "[never]") ? 0 : 1;
-}
-
 TEST_F_TIMEOUT(mem, thp_2m_slot, 300)
 {
 	struct pp_vm *p;
@@ -227,14 +179,14 @@ TEST_F_TIMEOUT(mem, thp_2m_slot, 300)
 	long kb;
 	unsigned int i;
 
-	if (thp_mode(mode, sizeof(mode)) <= 0)
+	if (pp_thp_mode(mode, sizeof(mode)) <= 0)
 		SKIP(return, "transparent huge pages off or absent (%s)", mode);
 	LOG("transparent_hugepage/enabled: %s", mode);
 	raw = pp_mmap(2 * HUGE);
 	h = (uint8_t *)(((uintptr_t)raw + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
 	ASSERT_EQ(0, madvise(h, HUGE, MADV_HUGEPAGE));
 	pp_fill_host(h, T_GPA, HUGE, T_SEED1);
-	kb = anon_huge_kb(h);
+	kb = pp_anon_huge_kb(h);
 	LOG("AnonHugePages of the slot's memory: %ld kB", kb);
 	ASSERT_EQ(HUGE / 1024, kb) TH_LOG("the slot is not backed by a huge page");
 
@@ -251,7 +203,7 @@ TEST_F_TIMEOUT(mem, thp_2m_slot, 300)
 	EXPECT_EQ(0, pp_check_host(h, T_GPA, HUGE, T_SEED2));
 	EXPECT_RAM_READ(p, &res, T_GPA, pp_pattern(T_GPA, T_SEED2));
 	EXPECT_RAM_READ(p, &res, T_GPA + HUGE - 4, pp_pattern(T_GPA + HUGE - 4, T_SEED2));
-	kb = anon_huge_kb(h);
+	kb = pp_anon_huge_kb(h);
 	LOG("AnonHugePages after the guest wrote it: %ld kB", kb);
 	/* the host writes in the middle */
 	memcpy(h + 0x100000, &(uint32_t){ 0x7e57da7a }, 4);
@@ -260,7 +212,7 @@ TEST_F_TIMEOUT(mem, thp_2m_slot, 300)
 
 	/* 4 KiB of it dropped: zeros there, the rest intact */
 	ASSERT_EQ(0, madvise(h + T_HOLE, VTX_PAGE_SIZE, MADV_DONTNEED));
-	LOG("AnonHugePages after MADV_DONTNEED of 4 KiB: %ld kB", anon_huge_kb(h));
+	LOG("AnonHugePages after MADV_DONTNEED of 4 KiB: %ld kB", pp_anon_huge_kb(h));
 	EXPECT_RAM_READ(p, &res, T_GPA + T_HOLE + 0x10, 0);
 	PP(p, &res, PP_CHECK, T_GPA, T_SEED2, T_HOLE / 4, 0);
 	EXPECT_EQ(0, res.value);

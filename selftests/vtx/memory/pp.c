@@ -3,6 +3,7 @@
  * Host side of the peek/poke guest (pp.h).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,4 +173,43 @@ void pp_free(struct pp_vm *p)
 	vtx_vcpu_free(p->vcpu);
 	vtx_vm_free(p->vm);
 	free(p);
+}
+
+long pp_anon_huge_kb(void *addr)
+{
+	unsigned long a = (unsigned long)addr, lo, hi;
+	bool in = false;
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* a mapping's first line: "lo-hi perms ..." */
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+int pp_thp_mode(char *buf, size_t size)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (!f) {
+		snprintf(buf, size, "no sysfs file");
+		return -1;
+	}
+	if (!fgets(buf, size, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return strstr(buf, "[never]") ? 0 : 1;
 }

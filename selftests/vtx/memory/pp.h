@@ -104,6 +104,30 @@ void pp_fill_host(void *hva, uint32_t gpa, size_t size, uint32_t seed);
 /* Host side of PP_CHECK: the number of dwords that differ. */
 size_t pp_check_host(const void *hva, uint32_t gpa, size_t size,
 		     uint32_t seed);
+/* AnonHugePages of the mapping that contains @addr, in kB (-1: unknown). */
+long pp_anon_huge_kb(void *addr);
+/*
+ * Is THP on ("always" or "madvise")?  1 yes, 0 "never", -1 no sysfs file;
+ * @buf gets the sysfs line (or why there is none).
+ */
+int pp_thp_mode(char *buf, size_t size);
+
+/*
+ * For the tests (after the kselftest harness): run a command that must
+ * complete, the result in *@res; a guest read of RAM that must give
+ * @want without an MMIO exit.
+ */
+#define PP(p, res, op, addr, val, count, stride)				\
+	ASSERT_EQ(0, pp_exec(p, op, addr, val, count, stride, res))	\
+		TH_LOG("%s at %#x: %s", #op, (unsigned int)(addr),	\
+		       pp_res_str(res))
+
+#define EXPECT_RAM_READ(p, res, addr, want) do {			\
+	PP(p, res, PP_READ32, addr, 0, 0, 0);				\
+	EXPECT_EQ(0, (res)->nmmio) TH_LOG("read of %#x", (unsigned int)(addr)); \
+	EXPECT_EQ((uint32_t)(want), (res)->value)			\
+		TH_LOG("read of %#x", (unsigned int)(addr));		\
+} while (0)
 
 #endif /* !__ASSEMBLER__ */
 #endif /* VTX_MEMORY_PP_H */

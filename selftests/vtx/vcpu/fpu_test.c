@@ -597,15 +597,9 @@ TEST(guest_xsetbv_gp)
  */
 static void vcpu_set_cpuid_xcr0(struct vtx_vcpu *vcpu, uint64_t xcr0)
 {
-	struct kvm_cpuid2 *sup = supported_cpuid();
-	struct kvm_cpuid2 *c = cpuid_alloc(sup->nent);
-	struct kvm_cpuid_entry2 *e;
+	struct kvm_cpuid2 *c = guest_cpuid_copy();
+	struct kvm_cpuid_entry2 *e = cpuid_find(c, 0xd, 0);
 
-	memcpy(c->entries, sup->entries, sup->nent * sizeof(c->entries[0]));
-	e = cpuid_find(c, 1, 0);
-	if (e)
-		e->ecx &= ~(1u << 5);	/* VMX */
-	e = cpuid_find(c, 0xd, 0);
 	VTX_ASSERT(e, "no leaf 0DH in the supported CPUID");
 	e->eax = (uint32_t)xcr0;
 	e->edx = xcr0 >> 32;

@@ -82,7 +82,7 @@ bool cpu_has(uint32_t fn, int reg, int bit)
 	return r & (1u << bit);
 }
 
-void vcpu_set_supported_cpuid(struct vtx_vcpu *vcpu)
+struct kvm_cpuid2 *guest_cpuid_copy(void)
 {
 	struct kvm_cpuid2 *sup = supported_cpuid();
 	struct kvm_cpuid2 *c = cpuid_alloc(sup->nent);
@@ -92,6 +92,13 @@ void vcpu_set_supported_cpuid(struct vtx_vcpu *vcpu)
 	e = cpuid_find(c, 1, 0);
 	if (e)
 		e->ecx &= ~(1u << 5);	/* VMX */
+	return c;
+}
+
+void vcpu_set_supported_cpuid(struct vtx_vcpu *vcpu)
+{
+	struct kvm_cpuid2 *c = guest_cpuid_copy();
+
 	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, c);
 	free(c);
 }

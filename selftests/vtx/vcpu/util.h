@@ -32,6 +32,8 @@ struct kvm_cpuid2 *cpuid_alloc(uint32_t nent);
  * refuse CR4.VMXE.  KVM derives what the guest may use (XCR0 bits, CR4
  * bits, RDTSCP, ...) from this table.
  */
+/* A copy of the supported CPUID without VMX, to free(): a VMM's table. */
+struct kvm_cpuid2 *guest_cpuid_copy(void);
 void vcpu_set_supported_cpuid(struct vtx_vcpu *vcpu);
 
 /*
