@@ -908,7 +908,7 @@ static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
 
 static int set_cr4_checked(struct vtx_vcpu *vcpu, unsigned long val)
 {
-	if (!vtx_cr4_valid(val))
+	if (!vtx_cr4_valid(vcpu, val))
 		return inject_gp(vcpu);
 	if (vtx_is_long_mode(vcpu) && !(val & X86_CR4_PAE))
 		return inject_gp(vcpu);

@@ -395,7 +395,7 @@ static void get_sregs(struct vtx_vcpu *vcpu, struct kvm_sregs *sregs)
 }
 
 /* KVM's consistency rules for KVM_SET_SREGS. */
-static bool sregs_valid(const struct kvm_sregs *s)
+static bool sregs_valid(struct vtx_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
 		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
@@ -413,12 +413,12 @@ static bool sregs_valid(const struct kvm_sregs *s)
 		return false;
 	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 		return false;
-	return vtx_cr4_valid(s->cr4);
+	return vtx_cr4_valid(vcpu, s->cr4);
 }
 
 static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
-	if (!sregs_valid(sregs))
+	if (!sregs_valid(vcpu, sregs))
 		return -EINVAL;
 
 	vtx_set_segment(&sregs->es, VTX_SREG_ES);

@@ -432,18 +432,49 @@ void vtx_update_proc2(struct vtx_vcpu *vcpu)
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
 }
 
-/* CR4 bits a guest may set: what VMX allows, minus what vtx hides. */
-bool vtx_cr4_valid(unsigned long cr4)
+/* CR4 bits that exist only with a CPUID feature (KVM's list). */
+static const struct {
+	unsigned long cr4;
+	unsigned int feature;
+} cr4_features[] = {
+	{ X86_CR4_OSXSAVE,	X86_FEATURE_XSAVE },
+	{ X86_CR4_SMEP,		X86_FEATURE_SMEP },
+	{ X86_CR4_SMAP,		X86_FEATURE_SMAP },
+	{ X86_CR4_FSGSBASE,	X86_FEATURE_FSGSBASE },
+	{ X86_CR4_UMIP,		X86_FEATURE_UMIP },
+	{ X86_CR4_PCIDE,	X86_FEATURE_PCID },
+};
+
+/**
+ * vtx_cr4_valid() - may the guest have this CR4?
+ * @vcpu:	the vCPU
+ * @cr4:	the proposed value
+ *
+ * What VMX allows, minus what vtx hides, minus the bits of features the
+ * vCPU's CPUID table does not offer (#GP for MOV to CR4, -EINVAL for
+ * KVM_SET_SREGS).  Before KVM_SET_CPUID2 no table restricts CR4, as in
+ * KVM 6.1, which computes its guest-reserved bits from the table.
+ *
+ * Return: true if @cr4 is valid.
+ */
+bool vtx_cr4_valid(struct vtx_vcpu *vcpu, unsigned long cr4)
 {
 	unsigned long hidden = X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PKE |
 			       X86_CR4_LA57 | X86_CR4_CET;
 	unsigned long allowed = vtx_caps.cr4_fixed1;
+	unsigned int i;
 
 	if (vtx_caps.umip_emulated)
 		allowed |= X86_CR4_UMIP;
-	if (cr4 & hidden)
+	if ((cr4 & hidden) || (cr4 & ~allowed))
 		return false;
-	return !(cr4 & ~allowed);
+	if (!vcpu->cpuid_nent)
+		return true;
+	for (i = 0; i < ARRAY_SIZE(cr4_features); i++)
+		if ((cr4 & cr4_features[i].cr4) &&
+		    !vtx_guest_cpuid_has(vcpu, cr4_features[i].feature))
+			return false;
+	return true;
 }
 
 /**

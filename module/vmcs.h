@@ -103,7 +103,7 @@ unsigned long vtx_get_cr4(struct vtx_vcpu *vcpu);
 void vtx_get_segment(struct kvm_segment *var, int seg);
 void vtx_set_segment(const struct kvm_segment *var, int seg);
 void vtx_dump_vmcs(void);
-bool vtx_cr4_valid(unsigned long cr4);
+bool vtx_cr4_valid(struct vtx_vcpu *vcpu, unsigned long cr4);
 void vtx_update_proc2(struct vtx_vcpu *vcpu);
 
 /* state.c */

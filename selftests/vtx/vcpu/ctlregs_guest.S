@@ -68,6 +68,22 @@ GUEST_LABEL cr_hi_insn
 	EXC_STUBS64 cr_stubs
 GUEST_END cr_guest
 
+/*
+ * CR4.FSGSBASE set by a guest whose CPUID has no FSGSBASE: #GP, and CR4
+ * keeps its value
+ */
+GUEST_BEGIN cr4_cpuid_guest, 64
+	resume_at cr4_cpuid_guest, 1f
+	mov	%cr4, %rax
+	or	$CR4_FSGSBASE, %rax
+GUEST_LABEL cr4_fsgsbase_insn
+	mov	%rax, %cr4
+	hlt
+1:	report_cr 4
+	hlt
+	EXC_STUBS64 cr4_cpuid_stubs
+GUEST_END cr4_cpuid_guest
+
 /* CR0 reserved bit 6 set and ET cleared: what the guest reads back */
 GUEST_BEGIN cr0_rsvd_guest, 64
 	mov	%cr0, %rax

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include "vcpu_test.h"
 #include "ctlregs.h"
@@ -17,6 +18,8 @@ extern const uint8_t cr_guest[], cr_guest_end[], cr_stubs[], cr_vmxe_insn[],
 	cr_pae_insn[], cr_pg_insn[], cr_nw_insn[], cr_hi_insn[];
 extern const uint8_t cr0_rsvd_guest[], cr0_rsvd_guest_end[];
 extern const uint8_t cr3_guest[], cr3_guest_end[];
+extern const uint8_t cr4_cpuid_guest[], cr4_cpuid_guest_end[],
+	cr4_cpuid_stubs[], cr4_fsgsbase_insn[];
 extern const uint8_t dr_guest[], dr_guest_end[];
 extern const uint8_t bp_guest[], bp_guest_end[], bp_stubs[], bp_after[];
 
@@ -101,6 +104,51 @@ TEST(guest_cr0_reserved_bits)
 	EXPECT_EQ(CR0_LONG, report(_metadata, vcpu))
 		TH_LOG("CR0.ET cleared: should read as 1");
 	RUN_HLT(vcpu);
+}
+
+/*
+ * CR4 bits of features the vCPU's CPUID does not offer are reserved, as
+ * on KVM (its cr4_guest_rsvd_bits): KVM_SET_SREGS refuses them with
+ * EINVAL and a guest's MOV to CR4 gets #GP, whatever the host has.  The
+ * table offers everything supported but FSGSBASE, SMEP and XSAVE.
+ */
+TEST(cr4_follows_guest_cpuid)
+{
+	static const uint64_t bits[] = { CR4_FSGSBASE, CR4_SMEP, CR4_OSXSAVE };
+	struct kvm_cpuid2 *c = guest_cpuid_copy();
+	struct kvm_cpuid_entry2 *e;
+	struct vtx_vcpu *vcpu;
+	struct kvm_sregs sregs, bad;
+	struct vtx_ucall uc;
+	unsigned int i;
+
+	vcpu = guest_create(VTX_MODE_LONG64, cr4_cpuid_guest,
+			    cr4_cpuid_guest_end, cr4_cpuid_stubs);
+	e = cpuid_find(c, 7, 0);
+	ASSERT_TRUE(e != NULL);
+	e->ebx &= ~((1u << 0) | (1u << 7));	/* FSGSBASE, SMEP */
+	e = cpuid_find(c, 1, 0);
+	ASSERT_TRUE(e != NULL);
+	e->ecx &= ~(1u << 26);			/* XSAVE */
+	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+
+	vtx_get_sregs(vcpu, &sregs);
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		bad = sregs;
+		bad.cr4 |= bits[i];
+		errno = 0;
+		EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_SREGS, &bad))
+			TH_LOG("CR4 bit %#llx without its CPUID feature accepted",
+			       (unsigned long long)bits[i]);
+		EXPECT_EQ(EINVAL, errno);
+	}
+	vtx_set_sregs(vcpu, &sregs);
+
+	RUN_EXC(vcpu, GP_VECTOR, 0,
+		VTX_BLOB_GPA(cr4_cpuid_guest, cr4_fsgsbase_insn), &uc);
+	EXPECT_EQ(sregs.cr4, report(_metadata, vcpu));
+	EXPECT_EQ(1, guest_exc_count(vcpu, GP_VECTOR));
 }
 
 /*

@@ -72,7 +72,9 @@
 #define CR4_OSFXSR		(1 << 9)
 #define CR4_OSXMMEXCPT		(1 << 10)
 #define CR4_VMXE		(1 << 13)
+#define CR4_FSGSBASE		(1 << 16)
 #define CR4_OSXSAVE		(1 << 18)
+#define CR4_SMEP		(1 << 20)
 
 #define MSR_BOGUS		0x12345678	/* no such MSR */
 
