@@ -62,7 +62,7 @@ deps:
 
 # Debian 13's kernels (6.12 and the newest of trixie-backports): their
 # headers in a Debian 13 chroot and their unpacked images, cached under
-# build/debian13/ (tools/testvm/debian13.sh; about 8 minutes cold, seconds
+# build/debian13/ (tools/testvm/debian13.sh; about 5 minutes cold, seconds
 # when cached).  A failure is reported by check.sh's rows, not here.
 # check.sh's build step builds vtx for each: build/kernels/<version>/vtx.ko.
 kernels: deps

@@ -18,7 +18,8 @@
 # modules, kvm_intel included) into build/debian13/kernels/ for the test VM
 # (tools/testvm/run.sh --kver). Every network step is bounded by a timeout;
 # a failed setup leaves no stamp, the next run starts over.
-# Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian).
+# Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian),
+# VTX_DEBIAN13_DIR (default build/debian13; e.g. to time a cold setup).
 set -euo pipefail
 # The body is one { } block: bash parses it whole before running it, so
 # editing this file while a run is going on cannot break that run.
@@ -26,7 +27,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SELF=$ROOT/tools/testvm/debian13.sh
-D13=$ROOT/build/debian13
+D13=${VTX_DEBIAN13_DIR:-$ROOT/build/debian13}
 CH=$D13/root
 KERNELS=$D13/kernels
 STAMP=$D13/ready
@@ -136,9 +137,15 @@ with_proc() {
 	if ! mountpoint -q "$CH/proc"; then
 		mount -t proc proc "$CH/proc"
 		m=1
+		# also when interrupted: make clean must not walk into it
+		trap 'umount "$CH/proc" 2>/dev/null' EXIT
+		trap 'exit 130' INT TERM
 	fi
 	"$@" || r=$?
-	if [ "$m" = 1 ]; then umount "$CH/proc" || :; fi
+	if [ "$m" = 1 ]; then
+		umount "$CH/proc" || :
+		trap - EXIT INT TERM
+	fi
 	return "$r"
 }
 
