@@ -138,7 +138,8 @@ struct vmcs {
  * are exported to the KVM modules only (EXPORT_SYMBOL_FOR_KVM).  vtx, not
  * being KVM, may neither take a reference nor turn VMX on behind the
  * kernel's back, so it refuses every VM with -EBUSY and says why.  The
- * stubs below keep the 6.x code building; they are never reached.
+ * stubs below and in compat.c keep the 6.x code building and linking;
+ * without a VM none of them is reached.
  */
 #if VTX_KERNEL_OWNS_VMX
 static inline bool vtx_vmx_owned_by_kernel(void)
