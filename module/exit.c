@@ -478,7 +478,7 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
 		run->hypercall.args[4] = 0;
 		run->hypercall.args[5] = 0;
 		run->hypercall.ret = 0;
-		run->hypercall.longmode = longmode;
+		vtx_set_hypercall_longmode(run, longmode);
 		vcpu->pio.kind = VTX_IO_HYPERCALL;
 		vcpu->pio.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 		return 0;

@@ -168,7 +168,7 @@ bool vtx_ioeventfd_signal(struct vtx_vm *vm, bool pio, u64 addr, u32 len,
 			continue;
 		if (p->len && (p->len != len || (p->match && p->datamatch != val)))
 			continue;
-		eventfd_signal(p->ctx, 1);
+		vtx_eventfd_signal(p->ctx);
 		hit = true;
 		break;
 	}

@@ -268,7 +268,7 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 			goto out;
 	}
 	vtx_prof(vcpu, COMPLETED);
-	if (READ_ONCE(run->immediate_exit)) {
+	if (vtx_run_immediate_exit(run)) {
 		r = -EINTR;
 		goto out;
 	}

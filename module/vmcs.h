@@ -11,12 +11,7 @@
 #include "vtx.h"
 #include "vmx_ops.h"
 
-/* The hardware's VMCS region; only the header is architectural. */
-struct vmcs {
-	u32 revision_id;
-	u32 abort;
-	char data[];
-};
+/* The hardware's VMCS region, struct vmcs: asm/vmx.h or compat.h. */
 
 /**
  * struct vtx_vmx_caps - what the processor offers, probed once at load.

@@ -9,6 +9,7 @@
 #include <asm/percpu.h>
 #include <asm/segment.h>
 #include "vtx-asm-offsets.h"
+#include "compat.h"
 
 #define VCPU_REG(r)	(VTX_VCPU_regs + (r) * 8)
 #define RAX_OFF		VCPU_REG(0)
@@ -218,7 +219,7 @@ SYM_FUNC_START(vtx_call_nmi_handler)
 	push %rbp
 	pushf
 	push $__KERNEL_CS
-	call asm_exc_nmi_noist
+	call VTX_ASM_EXC_NMI
 	mov  %rbp, %rsp
 	pop  %rbp
 	RET

@@ -418,13 +418,12 @@ static int probe_caps(void)
 	}
 
 	rdmsrl(MSR_IA32_VMX_BASIC, c->basic);
-	c->vmcs_size = (c->basic >> VMX_BASIC_VMCS_SIZE_SHIFT) & 0x1fff;
+	c->vmcs_size = vmx_basic_vmcs_size(c->basic);
 	if (c->vmcs_size > PAGE_SIZE || !c->vmcs_size) {
 		pr_err("unexpected VMCS size %u\n", c->vmcs_size);
 		return -EIO;
 	}
-	if (((c->basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT)
-	    != VMX_BASIC_MEM_TYPE_WB) {
+	if (vmx_basic_vmcs_mem_type(c->basic) != VTX_VMX_BASIC_MEM_TYPE_WB) {
 		pr_err("VMCS memory type is not write-back\n");
 		return -EIO;
 	}
@@ -511,7 +510,7 @@ struct vmcs *vtx_alloc_vmcs(void)
 	vmcs = (struct vmcs *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vmcs)
 		return NULL;
-	vmcs->revision_id = (u32)vtx_caps.basic & 0x7fffffff;
+	vmcs->hdr.revision_id = vmx_basic_vmcs_revision_id(vtx_caps.basic);
 	return vmcs;
 }
 
@@ -681,6 +680,8 @@ int vtx_vmx_get(void)
 	atomic_t failed = ATOMIC_INIT(0);
 	int r = 0;
 
+	if (vtx_vmx_owned_by_kernel())
+		return -EBUSY;
 	cpus_read_lock();
 	mutex_lock(&vtx_vmx_lock);
 	if (vmx_usage++ == 0) {

@@ -30,6 +30,7 @@
 #include <linux/spinlock.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include "compat.h"
 #include <linux/kvm.h>
 #include <asm/fpu/api.h>
 #include "profile.h"
@@ -94,7 +95,6 @@ struct vtx_vcpu_stats {
 #define VTX_GPA_BITS		48
 /* DR6 and DR7 bits that always read as 1 (SDM vol. 3, 18.2) */
 #define DR6_FIXED_1		0xfffe0ff0ul
-#define DR7_FIXED_1		0x400ul
 
 /* Indices into vtx_vcpu.regs: the x86 register numbering. */
 enum vtx_reg {

@@ -6,12 +6,14 @@
 #   tools/testvm/check.sh [--no-build] [host] [SUITE...]
 #
 # 1. builds module, tools and selftests (each a result "build.<part>";
-#    a part whose Makefile does not exist yet is a skip),
+#    a part whose Makefile does not exist yet is a skip), and the module
+#    for each of Debian 13's kernels (make kernels): "build.module@VER",
 # 2. "host": host-only checks (checkpatch --strict over module/ and
-#    uapi/linux/, shellcheck over the test scripts),
+#    uapi/linux/, shellcheck over the test scripts, dkms build per kernel),
 # 3. each SUITE: one test-VM boot (tools/testvm/run.sh --suite SUITE,
 #    extra options from $TESTVM_ARGS), $CHECK_JOBS of them at a time
-#    (default: the number of CPUs),
+#    (default: the number of CPUs); SUITE@SERIES boots that kernel
+#    (run.sh --kver SERIES),
 # then prints the combined table and, as the last line,
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 set -euo pipefail
@@ -66,12 +68,31 @@ if [ "$build" = 1 ]; then
 			continue
 		fi
 		if "$MAKE" -C "$ROOT" --no-print-directory "$part" 2>&1 | tee "$out/$part.log"; then
-			result "$tsv" build "build.$part" ok
+			det=
+			if [ "$part" = module ]; then
+				det=$(modinfo -F vermagic "$ROOT/vtx.ko" 2>/dev/null | cut -d' ' -f1) || det=
+			fi
+			result "$tsv" build "build.$part" ok "$det"
 		else
 			result "$tsv" build "build.$part" fail \
 				"make $part failed, see ${out#"$ROOT"/}/$part.log"
 		fi
 	done
+	# vtx for Debian 13's kernels, built in their chroot (make kernels)
+	if [ -f "$BUILD/debian13/ready" ]; then
+		for k in $(bash "$HERE/debian13.sh" list); do
+			say "build: module for $k (Debian 13 chroot)"
+			if bash "$HERE/debian13.sh" build "$k" 2>&1 | tee "$out/module@$k.log"; then
+				result "$tsv" build "build.module@$k" ok "build/kernels/$k/vtx.ko"
+			else
+				result "$tsv" build "build.module@$k" fail \
+					"see ${out#"$ROOT"/}/module@$k.log"
+			fi
+		done
+	else
+		result "$tsv" build "build.module@debian13" fail \
+			"no Debian 13 kernels: make kernels failed (build/debian13/*.log)"
+	fi
 	tsvs+=("$tsv")
 fi
 
@@ -169,6 +190,27 @@ install_test() {
 	fi
 }
 
+# dkms build of vtx for each kernel the project has, each in a staged
+# tree (tools/testvm/debian13.sh dkms): this host's, then Debian 13's.
+dkms_test() {
+	local tsv="$1" k kvers=() log
+	for k in /usr/src/linux-headers-*-amd64; do
+		[ -d "$k" ] && kvers+=("${k#/usr/src/linux-headers-}")
+	done
+	while read -r k; do
+		[ -n "$k" ] && kvers+=("$k")
+	done < <(bash "$HERE/debian13.sh" list)
+	for k in "${kvers[@]+"${kvers[@]}"}"; do
+		log=$BUILD/testvm/host/dkms@$k.log
+		if bash "$HERE/debian13.sh" dkms "$k" >"$log" 2>&1; then
+			result "$tsv" host "dkms@$k" ok "dkms build in a staged tree"
+		else
+			tail -n 20 "$log"
+			result "$tsv" host "dkms@$k" fail "see ${log#"$ROOT"/}"
+		fi
+	done
+}
+
 suites=()
 for p in "${parts[@]+"${parts[@]}"}"; do
 	if [ "$p" = host ]; then
@@ -180,6 +222,7 @@ for p in "${parts[@]+"${parts[@]}"}"; do
 		shellcheck_scripts "$tsv"
 		emulator_test "$tsv"
 		install_test "$tsv"
+		dkms_test "$tsv"
 		tsvs+=("$tsv")
 	else
 		suites+=("$p")
@@ -195,9 +238,15 @@ jobs=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 1)}
 [ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
 if [ "${#suites[@]}" -le 1 ]; then jobs=1; fi
 
+# SUITE@SERIES: that suite on that Debian kernel (run.sh --kver), its
+# results under the name SUITE@SERIES.
 run_suite() {
-	local rc=0
-	bash "$HERE/run.sh" --suite "$1" "${TESTVM_ARGV[@]+"${TESTVM_ARGV[@]}"}" || rc=$?
+	local rc=0 kv=()
+	case "$1" in
+	*@*) kv=(--suite "${1%@*}" --kver "${1#*@}" --name "$1") ;;
+	*) kv=(--suite "$1") ;;
+	esac
+	bash "$HERE/run.sh" "${kv[@]}" "${TESTVM_ARGV[@]+"${TESTVM_ARGV[@]}"}" || rc=$?
 	# The qemu suite's artifacts as files next to its serial log: ioctl
 	# counts per driver, nested consoles, transcript diffs, boot times.
 	if [ "$1" = qemu ]; then

@@ -22,6 +22,8 @@ PKGS=(
 	linux-source-6.1 perl shellcheck
 	# script(1) and timeout(1)
 	bsdutils coreutils
+	# Debian 13's kernels (tools/testvm/debian13.sh), the DKMS host check
+	debootstrap dkms
 )
 
 missing=()

@@ -10,6 +10,8 @@
 # then any other driver seen; cells ok/FAIL/skip/-, the worst result when a
 # test reports twice), the failures with their detail, and as the very last
 # line "N passed, N failed, N skipped" (one count per table cell).
+# A suite run in the test VM is labelled with the kernel it ran on (the
+# end of its "done" row).
 # Exits 1 if any cell failed or a file is missing, else 0.
 set -euo pipefail
 # The body is one { } block: bash parses it whole before running it, so
@@ -53,6 +55,9 @@ NF >= 4 {
 		drvidx[drv] = 1
 		if (drv != "vtx" && drv != "kvm") extra[++nextra] = drv
 	}
+	# run.sh ends the "done" detail with "on KERNEL": label the suite
+	if (drv == "vm" && test == "done" && match(det, / on [^ ]+$/))
+		kern[suite] = substr(det, RSTART + 4)
 	k = rowidx[row] SUBSEP drv
 	if (rank(st) > rank(res[k])) res[k] = st
 	if (st == "fail")
@@ -64,6 +69,7 @@ END {
 	for (i = 1; i <= nextra; i++) col[++ncols] = extra[i]
 	wt = 4; ws = 5
 	for (r = 1; r <= nrows; r++) {
+		if (rsuite[r] in kern) rsuite[r] = rsuite[r] " (" kern[rsuite[r]] ")"
 		if (length(rtest[r]) > wt) wt = length(rtest[r])
 		if (length(rsuite[r]) > ws) ws = length(rsuite[r])
 	}

@@ -14,7 +14,10 @@
 #   --append ARGS   extra kernel command-line arguments
 #   --name NAME     artifact dir build/testvm/NAME (default: suite or script name)
 #   --tests DIR     tree to copy to /tests (default build/selftests/<suite>)
-#   --kver VER      Debian kernel to boot (default: vtx.ko's vermagic, else newest)
+#   --kver VER      Debian kernel to boot: a version or a series (6.1, 6.12, 7.3;
+#                   tools/testvm/kver.sh); default: vtx.ko's vermagic, else newest.
+#                   Debian 13's kernels come from build/debian13 (make kernels),
+#                   their vtx.ko from build/kernels/VER/vtx.ko.
 #   --cpu-model M   Bochs CPU model (corei7_haswell_4770; `bochs --help cpu`
 #                   lists them; on corei7_skylake_x Debian 6.1 disables XSAVE)
 #   --force-bochs   use Bochs even on a host with VMX
@@ -41,14 +44,16 @@ KO=${VTX_KO:-$ROOT/vtx.ko}
 BUILD=$ROOT/build
 
 usage() {
-	sed -n '4,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 say() { printf '[testvm] %s\n' "$*"; }
 die() { printf '[testvm] error: %s\n' "$*" >&2; exit 2; }
 
 suite='' script='' name='' tests='' kver='' append='' force_bochs=0 native=0
-cpus='' mem='' tmo='' cpu_model=''
+# The Bochs CPU model (its known kernel warnings: known-warnings.awk)
+CPU_MODEL=''
+cpus='' mem='' tmo=''
 while [ "$#" -gt 0 ]; do
 	case "$1" in
 	--suite) suite=${2:?}; shift 2 ;;
@@ -60,7 +65,7 @@ while [ "$#" -gt 0 ]; do
 	--name) name=${2:?}; shift 2 ;;
 	--tests) tests=${2:?}; shift 2 ;;
 	--kver) kver=${2:?}; shift 2 ;;
-	--cpu-model) cpu_model=${2:?}; shift 2 ;;
+	--cpu-model) CPU_MODEL=${2:?}; shift 2 ;;
 	--force-bochs) force_bochs=1; shift ;;
 	--native) native=1; shift ;;
 	-h | --help) usage 0 ;;
@@ -82,7 +87,7 @@ if [ -n "$suite" ]; then
 			cpus) : "${cpus:=$v}" ;;
 			mem) : "${mem:=$v}" ;;
 			timeout) : "${tmo:=$v}" ;;
-			cpu_model) : "${cpu_model:=$v}" ;;
+			cpu_model) : "${CPU_MODEL:=$v}" ;;
 			append) append="$v${append:+ $append}" ;;
 			esac
 		done <"$conf"
@@ -93,8 +98,8 @@ elif [ -n "$script" ]; then
 else
 	usage
 fi
-: "${cpus:=1}" "${mem:=512}" "${tmo:=900}" "${cpu_model:=corei7_haswell_4770}"
-case "$cpu_model" in "" | *[!a-z0-9_]*) die "bad --cpu-model '$cpu_model'" ;; esac
+: "${cpus:=1}" "${mem:=512}" "${tmo:=900}" "${CPU_MODEL:=corei7_haswell_4770}"
+case "$CPU_MODEL" in "" | *[!a-z0-9_]*) die "bad --cpu-model '$CPU_MODEL'" ;; esac
 for n in "$cpus" "$mem" "$tmo"; do
 	case "$n" in "" | *[!0-9]*) die "--cpus/--mem/--timeout need a number, got '$n'" ;; esac
 done
@@ -166,7 +171,9 @@ parse_log() {
 
 # Facts about the serial log: done, rc, first bad kernel line, last marker.
 log_facts() {
-	log_lines "$1" | awk '
+	log_lines "$1" |
+	awk -v kver="$kver" -v model="$CPU_MODEL" -f "$HERE/known-warnings.awk" | awk '
+	/^known-warning: / { known++; ksite = $2 }
 	/@@DONE rc=/ { done = 1; rc = $0; sub(/.*@@DONE rc=/, "", rc); sub(/[^0-9].*/, "", rc) }
 	/@@RUN / { last = $0; sub(/.*@@RUN /, "", last) }
 	/@@RESULT |@@RUN / { next }
@@ -175,12 +182,13 @@ log_facts() {
 	END {
 		gsub(/\t/, " ", bad); gsub(/\t/, " ", panic)
 		printf "done=%s\nrc=%s\nbad=%s\nlast=%s\npanic=%s\n", done + 0, rc, bad, last, panic
+		if (known) printf "known=%d known warning(s): %s\n", known, ksite
 	}'
 }
 
 # Turn the log facts into the "done" and "dmesg-clean" results.
 judge() {
-	local how="$1" elapsed="$2" f done='' rc='' bad='' last='' panic=''
+	local how="$1" elapsed="$2" f done='' rc='' bad='' last='' panic='' known=''
 	while IFS= read -r f; do
 		case "$f" in
 		done=*) done=${f#done=} ;;
@@ -188,19 +196,22 @@ judge() {
 		bad=*) bad=${f#bad=} ;;
 		last=*) last=${f#last=} ;;
 		panic=*) panic=${f#panic=} ;;
+		known=*) known=${f#known=} ;;
 		esac
 	done < <(log_facts "$OUT/serial.log")
+	# (the kernel last: report.sh labels the suite with it)
+	local on="on ${kver:-$(uname -r)}"
 	if [ "$done" = 1 ] && [ "${rc:-1}" = 0 ]; then
-		add vm "done" ok "@@DONE rc=0 after ${elapsed}s"
+		add vm "done" ok "@@DONE rc=0 after ${elapsed}s $on"
 	elif [ "$done" = 1 ]; then
-		add vm "done" fail "suite script exited rc=$rc"
+		add vm "done" fail "suite script exited rc=$rc $on"
 	else
-		add vm "done" fail "no @@DONE: $how after ${elapsed}s${panic:+; $panic}${last:+; last step: $last}"
+		add vm "done" fail "no @@DONE: $how after ${elapsed}s${panic:+; $panic}${last:+; last step: $last} $on"
 	fi
 	if [ -n "$bad" ]; then
 		add vm dmesg-clean fail "$bad"
 	else
-		add vm dmesg-clean ok
+		add vm dmesg-clean ok "$known"
 	fi
 }
 
@@ -213,6 +224,7 @@ fi
 if [ "$native" = 1 ] || { [ "$force_bochs" = 0 ] && grep -qw vmx /proc/cpuinfo &&
 	[ "$(id -u)" = 0 ] && [ -d "/lib/modules/$(uname -r)/build" ]; }; then
 	say "native run on this host (it has VMX); --force-bochs to use the test VM"
+	CPU_MODEL=native
 	say "suite=$name script=${script#"$ROOT"/} timeout=${tmo}s"
 	start=$(date +%s)
 	rm -rf "$OUT/state"
@@ -256,8 +268,20 @@ if [ -z "$kver" ] && [ -f "$KO" ] && command -v modinfo >/dev/null 2>&1; then
 		kver=$v
 	fi
 fi
+if [ -n "$kver" ]; then
+	v=$(sh "$HERE/kver.sh" "$kver")
+	[ -n "$v" ] || need+=("kernel $kver (make kernels)")
+	kver=${v:-$kver}
+fi
 [ -n "$kver" ] || kver=$(sh "$HERE/kver.sh")
-VMLINUZ=/boot/vmlinuz-$kver
+# Debian 13's kernels: unpacked image packages (tools/testvm/debian13.sh)
+KROOT=
+if [ ! -r "/boot/vmlinuz-$kver" ] && [ -r "$BUILD/debian13/kernels/boot/vmlinuz-$kver" ]; then
+	KROOT=$BUILD/debian13/kernels
+	# their vtx.ko is built in the Debian 13 chroot
+	if [ -z "${VTX_KO:-}" ]; then KO=$BUILD/kernels/$kver/vtx.ko; fi
+fi
+VMLINUZ=$KROOT/boot/vmlinuz-$kver
 [ -n "$kver" ] && [ -r "$VMLINUZ" ] || need+=("$VMLINUZ (linux-image-amd64)")
 if [ "${#need[@]}" -gt 0 ]; then
 	say "missing: ${need[*]} -- run 'make deps'"
@@ -294,7 +318,7 @@ if [ -f "$KO" ]; then
 else
 	say "note: $KO not built; vtx_load will fail"
 fi
-KMODS=/lib/modules/$kver/kernel
+KMODS=$KROOT/lib/modules/$kver/kernel
 copy_ko "$KMODS/virt/lib/irqbypass.ko" "$RFS/kmod/irqbypass.ko" || say "note: irqbypass.ko not found"
 copy_ko "$KMODS/arch/x86/kvm/kvm.ko" "$RFS/kmod/kvm.ko" || say "note: kvm.ko not found"
 copy_ko "$KMODS/arch/x86/kvm/kvm-intel.ko" "$RFS/kmod/kvm-intel.ko" || say "note: kvm-intel.ko not found"
@@ -313,7 +337,8 @@ fi
 if [ -n "$tests" ] && [ -d "$tests" ]; then
 	cp -a "$tests/." "$RFS/tests/"
 fi
-printf 'VTX_SUITE=%s\nVTX_KVER=%s\n' "$name" "$kver" >"$RFS/etc/vtx.env"
+install -m 644 "$HERE/known-warnings.awk" "$RFS/lib/vtx/known-warnings.awk"
+printf 'VTX_SUITE=%s\nVTX_KVER=%s\nVTX_CPU_MODEL=%s\n' "$name" "$kver" "$CPU_MODEL" >"$RFS/etc/vtx.env"
 (cd "$RFS" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) | gzip -n >"$OUT/initrd.gz"
 
@@ -339,7 +364,7 @@ xorriso -as mkisofs -quiet -R -V VTXTEST -o "$OUT/testvm.iso" \
 cat >"$OUT/bochsrc" <<EOF
 # generated by tools/testvm/run.sh (see /work/shared/notes/testvm.md)
 megs: $mem
-cpu: model=$cpu_model, count=$cpus, ips=100000000, reset_on_triple_fault=0
+cpu: model=$CPU_MODEL, count=$cpus, ips=100000000, reset_on_triple_fault=0
 romimage: file=$BIOS
 vgaromimage: file=$VGABIOS
 ata0-master: type=cdrom, path=testvm.iso, status=inserted
@@ -387,7 +412,7 @@ on_signal() {
 trap on_signal INT TERM
 trap 'kill_bochs' EXIT
 
-say "suite=$name cpus=$cpus cpu=$cpu_model mem=${mem}MB timeout=${tmo}s kernel=$kver"
+say "suite=$name cpus=$cpus cpu=$CPU_MODEL mem=${mem}MB timeout=${tmo}s kernel=$kver"
 say "cmdline: $cmdline"
 say "booting Bochs (~2 min to /init, most of it the kernel's XZ decompression); serial console follows"
 echo "------------------------------------------------------------------------"

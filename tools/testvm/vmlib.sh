@@ -235,18 +235,37 @@ _vl_dmesg_new() {
 		END { if (ts != "") print ts > tsf }'
 }
 
+# The test VM's known warnings of this kernel and CPU model taken out
+# (known-warnings.awk, next to this file; none in a native run).
+_vl_known_warnings() {
+	local f
+	f=$(dirname "$VMLIB")/known-warnings.awk
+	if [ "$VTX_NATIVE" = 1 ] || [ ! -f "$f" ]; then
+		cat
+		return 0
+	fi
+	awk -v kver="${VTX_KVER:-}" -v model="${VTX_CPU_MODEL:-}" -f "$f"
+}
+
 # dmesg_check DRIVER [NAME] - result NAME (default "dmesg"): fail if the
 # kernel log got BUG/WARNING/Oops/general protection/Call Trace lines since
 # the previous dmesg_check (or since boot / the start of a native run).
+# Known warnings of this kernel and CPU model (known-warnings.awk) do not
+# count; they are printed and named in the result.
 dmesg_check() {
-	local drv="$1" name="${2:-dmesg}" bad
+	local drv="$1" name="${2:-dmesg}" new bad known
 	echo "@@RUN $drv $name"
-	bad=$(_vl_dmesg_new | grep -E "$VMLIB_BAD_RE")
+	new=$(_vl_dmesg_new | _vl_known_warnings)
+	bad=$(printf '%s\n' "$new" | grep -E "$VMLIB_BAD_RE")
+	known=$(printf '%s\n' "$new" | grep '^known-warning: ')
+	if [ -n "$known" ]; then
+		printf '%s\n' "$known" | sed 's/^/dmesg: /'
+	fi
 	if [ -n "$bad" ]; then
 		printf '%s\n' "$bad" | sed 's/^/dmesg: /'
 		result "$drv" "$name" fail "$(printf '%s\n' "$bad" | head -n 1)"
 	else
-		result "$drv" "$name" ok
+		result "$drv" "$name" ok "$(printf '%s' "$known" | head -n 1)"
 	fi
 }
 
@@ -271,15 +290,21 @@ check() {
 }
 
 # TAP filter: echo every line; turn "ok N name", "not ok N name",
-# "ok N name # SKIP why" into results named BASE.name. Appends each
-# status to STATEFILE.
+# "ok N name # SKIP why" into results named BASE.name ("ok N # SKIP why",
+# the harness's SKIP, takes the name of its "#  RUN NAME ..." line).
+# Appends each status to STATEFILE.
 _vl_tap_filter() {
-	local drv="$1" base="$2" stf="$3" line rest n name dir st cr
+	local drv="$1" base="$2" stf="$3" line rest n name dir st cr run=
 	cr=$(printf '\r')
 	while IFS= read -r line || [ -n "$line" ]; do
 		printf '%s\n' "$line"
 		line=${line%"$cr"}
 		case "$line" in
+		"#  RUN "*)
+			run=${line#"#  RUN "}
+			run=${run#"${run%%[! ]*}"}
+			run=${run%" ..."}
+			continue ;;
 		"not ok "*) st=fail; rest=${line#not ok } ;;
 		"ok "*) st=ok; rest=${line#ok } ;;
 		"1..0"*)
@@ -308,7 +333,7 @@ _vl_tap_filter() {
 		[Tt][Oo][Dd][Oo]*) st=skip ;;
 		[Xx][Ff][Aa][Ii][Ll]*) st=ok ;;
 		esac
-		[ -n "$name" ] || name=${dir:-test$n}
+		[ -n "$name" ] || name=${run:-${dir:-test$n}}
 		result "$drv" "$base.$name" "$st" "$dir"
 		echo "$st" >>"$stf"
 	done

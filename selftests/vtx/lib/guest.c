@@ -3,9 +3,14 @@
  * Guest mode setup, the way KVM programs do it: build the tables the mode
  * needs in guest memory and load the matching state with KVM_SET_SREGS.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vtx.h"
+
+/* KVM_MAX_CPUID_ENTRIES of the kernel (<linux/kvm_host.h>, not uapi) */
+#define VTX_MAX_CPUID_ENTRIES	256
 
 /* Segment descriptor access-byte types */
 #define SEG_TYPE_DATA_RW_A	0x3	/* read/write, accessed */
@@ -102,6 +107,28 @@ static void load_data_segments(struct kvm_sregs *sregs)
 	sregs->ss = data;
 }
 
+/*
+ * Give the vCPU the supported CPUID, unless it already has a CPUID table
+ * (KVM_GET_CPUID2 with no room fails with E2BIG then).  KVM_SET_SREGS into
+ * long mode needs it on kernels from 6.12 on (kvm_intel checks EFER.LME
+ * against the guest's CPUID), so every KVM program sets CPUID first.
+ */
+static void set_cpuid_once(struct vtx_vcpu *vcpu)
+{
+	struct kvm_cpuid2 none = { .nent = 0 };
+	struct kvm_cpuid2 *c;
+
+	if (__vtx_ioctl(vcpu->fd, KVM_GET_CPUID2, &none) == -E2BIG)
+		return;
+	c = calloc(1, sizeof(*c) +
+		   VTX_MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2));
+	VTX_ASSERT(c, "out of memory");
+	c->nent = VTX_MAX_CPUID_ENTRIES;
+	vtx_ioctl(vcpu->vm->dev_fd, KVM_GET_SUPPORTED_CPUID, c);
+	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+}
+
 void vtx_setup_mode(struct vtx_vcpu *vcpu, enum vtx_mode mode, uint64_t entry)
 {
 	struct kvm_sregs sregs;
@@ -123,6 +150,7 @@ void vtx_setup_mode(struct vtx_vcpu *vcpu, enum vtx_mode mode, uint64_t entry)
 		sregs.efer = 0;
 		break;
 	case VTX_MODE_LONG64:
+		set_cpuid_once(vcpu);
 		build_gdt(vcpu->vm, &sregs);
 		build_page_tables(vcpu->vm);
 		flat_segment(&sregs.cs, VTX_SEL_CODE64, SEG_TYPE_CODE_XR_A, true);
