@@ -89,6 +89,18 @@ void clear_bhb_loop(void)
 	WARN_ON_ONCE(1);
 }
 
+/*
+ * The host's l1tf= choice, read when vtx picks its L1D flush mode at
+ * load: vtx runs no guest here, so it reads as "off".
+ */
+enum l1tf_mitigations l1tf_mitigation = L1TF_MITIGATION_OFF;
+
+/* The IBPB of indirect_branch_prediction_barrier() (a vCPU switch). */
+void write_ibpb(void)
+{
+	WARN_ON_ONCE(1);
+}
+
 void vtx_no_nmi_entry(void)
 {
 	WARN_ON_ONCE(1);

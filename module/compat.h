@@ -163,6 +163,25 @@ static inline bool vtx_vmx_owned_by_kernel(void)
 }
 #endif
 
+/*
+ * native_wrmsrl() became native_wrmsrq() in 6.16 (macros in 6.1 and
+ * 6.12, so the name is tested).
+ */
+#ifndef native_wrmsrl
+#define native_wrmsrl(msr, val)		native_wrmsrq(msr, val)
+#endif
+
+/*
+ * The feature that makes indirect_branch_prediction_barrier() an IBPB:
+ * X86_FEATURE_USE_IBPB (the host's spectre_v2_user choice) up to 6.14,
+ * X86_FEATURE_IBPB itself after (the barrier's alternative tests it).
+ */
+#ifdef X86_FEATURE_USE_IBPB
+#define VTX_FEATURE_IBPB_ON_SWITCH	X86_FEATURE_USE_IBPB
+#else
+#define VTX_FEATURE_IBPB_ON_SWITCH	X86_FEATURE_IBPB
+#endif
+
 /* DR7's always-1 bit: asm/debugreg.h has it from 6.12 on. */
 #include <asm/debugreg.h>
 #ifndef DR7_FIXED_1

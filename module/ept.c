@@ -217,14 +217,14 @@ static bool host_maps_2m(struct mm_struct *mm, unsigned long hva,
 	pud = READ_ONCE(*pud_offset(&p4d, hva));
 	if (pud_none(pud) || !pud_present(pud))
 		goto out;
-	if (pud_large(pud)) {
+	if (pud_leaf(pud)) {
 		/* 1 GiB page: the 2 MiB of it that hold @hva */
 		pfn = pud_pfn(pud) +
 		      ((hva & ~PUD_MASK & PMD_MASK) >> PAGE_SHIFT);
 		writable = pud_write(pud);
 	} else {
 		pmd = READ_ONCE(*pmd_offset(&pud, hva));
-		if (pmd_none(pmd) || !pmd_present(pmd) || !pmd_large(pmd))
+		if (pmd_none(pmd) || !pmd_present(pmd) || !pmd_leaf(pmd))
 			goto out;
 		pfn = pmd_pfn(pmd);
 		writable = pmd_write(pmd);

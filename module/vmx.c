@@ -13,6 +13,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/idr.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/percpu.h>
@@ -280,7 +281,7 @@ void vtx_l1d_flush(struct vtx_vcpu *vcpu)
 		if (!flush)
 			return;
 	}
-	if (static_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+	if (cpu_feature_enabled(X86_FEATURE_FLUSH_L1D)) {
 		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 		return;
 	}
@@ -352,7 +353,7 @@ static int probe_mitigations(struct vtx_vmx_caps *c)
 		!static_key_enabled(&vtx_l1d_should_flush) ? "" :
 		boot_cpu_has(X86_FEATURE_FLUSH_L1D) ? " (FLUSH_CMD)" :
 						      " (software)",
-		boot_cpu_has(X86_FEATURE_USE_IBPB) ? "on" : "off",
+		boot_cpu_has(VTX_FEATURE_IBPB_ON_SWITCH) ? "on" : "off",
 		verw_before_entry() ? "on" : "off",
 		boot_cpu_has(X86_FEATURE_KERNEL_IBRS) ? "on" : "off",
 		(c->proc2 & SECONDARY_EXEC_WBINVD_EXITING) ? "on" : "off",
