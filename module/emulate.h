@@ -136,7 +136,9 @@ struct vtx_emu {
 	/* private: decode state, set by vtx_emu_decode() */
 	u8 kind;		/* what the instruction does (emulate.c) */
 	u8 alu;			/* ALU operation, for ALU instructions */
-	u8 dflags;		/* decode flags of the opcode (emulate.c) */
+	u16 dflags;		/* decode flags of the opcode (emulate.c) */
+	u8 sub;			/* the opcode's argument (emulate.c) */
+	u8 pend;		/* register written at completion */
 	u8 op_bytes;		/* operand size */
 	u8 ad_bytes;		/* address size */
 	u8 src_bytes;		/* MOVZX/MOVSX: size of the source */

@@ -16,10 +16,22 @@
 #include <linux/mm.h>
 #include "vmcs.h"
 
-/* Guest RAM on the other side of a MOVS: through the guest's paging. */
+/*
+ * Guest RAM on the other side of a MOVS or CMPS: through the guest's
+ * paging.  A CMPS whose other side is a device too reads it in a second
+ * KVM_EXIT_MMIO.
+ */
 static int emu_read_mem(void *opaque, u64 linear, void *buf, unsigned int len)
 {
-	return vtx_guest_virt_copy(opaque, linear, buf, len, false) ? -EFAULT : 0;
+	struct vtx_vcpu *vcpu = opaque;
+	u32 pf_error;
+	u64 gpa;
+
+	if (vtx_gva_to_gpa(vcpu, linear, false, &gpa, &pf_error))
+		return -EFAULT;
+	if (!vtx_gpa_is_ram(vcpu->vm, gpa))
+		return VTX_EMU_OPS_MMIO;
+	return vtx_guest_virt_copy(vcpu, linear, buf, len, false) ? -EFAULT : 0;
 }
 
 static int emu_write_mem(void *opaque, u64 linear, const void *buf,
