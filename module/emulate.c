@@ -37,10 +37,14 @@ enum {
 	K_CMPS,
 	K_SCAS,
 	K_MOVBE,
+	K_PUSHM,	/* PUSH m */
+	K_POPM,		/* POP m */
+	K_CALLM,	/* near CALL through memory */
+	K_JMPM,		/* near JMP through memory */
 };
 
 /* A register written once the instruction completes (e->result). */
-enum { PEND_NONE, PEND_REG, PEND_RAX, PEND_EDX_EAX };
+enum { PEND_NONE, PEND_REG, PEND_RAX, PEND_EDX_EAX, PEND_RSP };
 
 /* K_UNARY operations. */
 enum { UN_INC, UN_DEC, UN_NOT, UN_NEG };
@@ -55,7 +59,7 @@ enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 enum { CNT_IMM, CNT_ONE, CNT_CL };
 
 /* Opcodes whose ModRM.reg selects the instruction: index in groups[]. */
-enum { G3B, G3V, G4, G5, G8, G9, NR_GROUPS };
+enum { G1A, G3B, G3V, G4, G5, G8, G9, NR_GROUPS };
 
 /* ALU operations, in the order of their opcode rows and of group 1. */
 enum {
@@ -150,6 +154,7 @@ static const struct opdesc onebyte[256] = {
 	[0xd1] = { K_SHIFT, SHIFT_V, CNT_ONE },
 	[0xd2] = { K_SHIFT, SHIFT_B, CNT_CL },
 	[0xd3] = { K_SHIFT, SHIFT_V, CNT_CL },
+	[0x8f] = { K_BAD, D_MODRM | D_SUBGRP, G1A },
 	[0xf6] = { K_BAD, D_MODRM | D_SUBGRP, G3B },
 	[0xf7] = { K_BAD, D_MODRM | D_SUBGRP, G3V },
 	[0xfe] = { K_BAD, D_MODRM | D_SUBGRP, G4 },
@@ -193,8 +198,11 @@ static const struct opdesc movbe[2] = {
 #define UNARY(b, op)	{ K_UNARY, RMW_LOCK | (b), (op) }
 #define BT_IMM(lk, op)	{ K_BT, D_MODRM | D_MEMDST | D_IMM8 | (lk), op }
 
-/* Groups 3 (F6, F7), 4 (FE), 5 (FF), 8 (0F BA) and 9 (0F C7). */
+/* Groups 1A (8F), 3 (F6, F7), 4 (FE), 5 (FF), 8 (0F BA), 9 (0F C7). */
 static const struct opdesc groups[NR_GROUPS][8] = {
+	[G1A] = {
+		[0] = { K_POPM, D_MODRM | D_MEMDST, 0 },
+	},
 	[G3B] = {
 		[0] = { K_TEST, D_MODRM | D_BYTE | D_IMM8 },
 		[2] = UNARY(D_BYTE, UN_NOT),
@@ -212,6 +220,9 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 	[G5] = {
 		[0] = UNARY(0, UN_INC),
 		[1] = UNARY(0, UN_DEC),
+		[2] = { K_CALLM, D_MODRM, 0 },
+		[4] = { K_JMPM, D_MODRM, 0 },
+		[6] = { K_PUSHM, D_MODRM, 0 },
 	},
 	[G8] = {
 		[4] = BT_IMM(0, BT_BT),
@@ -570,6 +581,12 @@ static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
 	return &movbe[b & 1];
 }
 
+static bool is_stack(unsigned int kind)
+{
+	return kind == K_PUSHM || kind == K_POPM || kind == K_CALLM ||
+	       kind == K_JMPM;
+}
+
 static bool is_string(unsigned int kind)
 {
 	return kind == K_MOVS || kind == K_STOS || kind == K_LODS ||
@@ -593,6 +610,13 @@ static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
 	else
 		e->ad_bytes = ((e->mode == 16) != adsize) ? 2 : 4;
 
+	/*
+	 * 64-bit code: PUSH and POP are 64-bit (16 with 66H), near CALL and
+	 * JMP always 64-bit (Intel ignores 66H there).
+	 */
+	if (is_stack(e->kind) && e->mode == 64)
+		e->op_bytes = (opsize && (e->kind == K_PUSHM ||
+					  e->kind == K_POPM)) ? 2 : 8;
 	/* CMPXCHG8B: 8 bytes whatever the operand size; 16B not done. */
 	if (e->kind == K_CMPXCHG8B) {
 		if (e->rex & REX_W)
@@ -704,6 +728,59 @@ static void decode_store(struct vtx_emu *e)
 	e->write_val = v & size_mask(e->op_bytes);
 }
 
+/* The stack's address size: SS.B, or 64 bits in 64-bit mode. */
+static unsigned int stack_bytes(const struct vtx_emu *e)
+{
+	if (e->mode == 64)
+		return 8;
+	if (e->stack_bytes == 2 || e->stack_bytes == 4)
+		return e->stack_bytes;
+	return e->mode == 32 ? 4 : 2;
+}
+
+/* RSP moved by @delta, wrapping at the stack's address size. */
+static u64 stack_moved(const struct vtx_emu *e, u64 delta)
+{
+	u64 mask = size_mask(stack_bytes(e)), rsp = e->gpr[VTX_EMU_RSP];
+
+	return (rsp & ~mask) | ((rsp + delta) & mask);
+}
+
+/*
+ * PUSH m, POP m, CALL m and JMP m: the device access is the memory
+ * operand (a stack outside RAM is refused); the stack is RAM, accessed
+ * through @ops: POP reads it here, PUSH and CALL write it once the
+ * operand is read.  The new RSP waits in @result until completion.
+ */
+static int decode_stack(struct vtx_emu *e)
+{
+	u64 mask = size_mask(stack_bytes(e)), v = 0;
+	int err;
+
+	if (e->mmio_linear != e->linear)
+		return -EINVAL;
+	if (e->kind == K_JMPM)
+		return 0;
+	if (!e->ops || !e->ops->read_mem || !e->ops->write_mem)
+		return -EFAULT;
+	e->pend = PEND_RSP;
+	if (e->kind != K_POPM) {
+		e->result = stack_moved(e, -(u64)e->op_bytes);
+		e->other_linear = seg_linear(e, VTX_EMU_SS, e->result & mask);
+		return 0;
+	}
+	err = e->ops->read_mem(e->opaque,
+			       seg_linear(e, VTX_EMU_SS,
+					  e->gpr[VTX_EMU_RSP] & mask),
+			       &v, e->op_bytes);
+	if (err)
+		return err < 0 ? -EFAULT : -EINVAL;
+	e->result = stack_moved(e, e->op_bytes);
+	e->is_write = true;
+	e->write_val = v & size_mask(e->op_bytes);
+	return 0;
+}
+
 int vtx_emu_decode(struct vtx_emu *e)
 {
 	struct cursor c = { .insn = e->insn, .pos = 0 };
@@ -770,10 +847,15 @@ int vtx_emu_decode(struct vtx_emu *e)
 		if (lock && e->alu == ALU_CMP)
 			return -EINVAL;
 		e->reg = ((modrm >> 3) & 7) | (e->rex & REX_R ? 8 : 0);
+		/* POP m: an address based on RSP uses RSP after the pop. */
+		v = e->gpr[VTX_EMU_RSP];
+		if (e->kind == K_POPM)
+			e->gpr[VTX_EMU_RSP] = stack_moved(e, e->op_bytes);
 		if (e->ad_bytes == 2)
 			err = modrm16(e, &c, modrm, &ea, &def_seg);
 		else
 			err = modrm32(e, &c, modrm, &ea, &def_seg, &rip_rel);
+		e->gpr[VTX_EMU_RSP] = v;
 		if (err)
 			return err;
 	} else if (d->flags & D_MOFFS) {
@@ -805,6 +887,11 @@ int vtx_emu_decode(struct vtx_emu *e)
 				       ea);
 		e->access_bytes = e->src_bytes ? e->src_bytes : e->op_bytes;
 		decode_store(e);
+		if (is_stack(e->kind)) {
+			err = decode_stack(e);
+			if (err)
+				return err;
+		}
 	}
 	/* One access is one page: a split one is not emulated. */
 	if ((e->linear & (PAGE_BYTES - 1)) + e->access_bytes > PAGE_BYTES)
@@ -863,11 +950,18 @@ static void finish(struct vtx_emu *e)
 		reg_write(e, VTX_EMU_RAX, 4, e->result);
 		reg_write(e, VTX_EMU_RDX, 4, e->result >> 32);
 		break;
+	case PEND_RSP:
+		e->gpr[VTX_EMU_RSP] = e->result;
+		break;
 	}
 	if (is_string(e->kind))
 		done = string_advance(e);
 	e->rflags = e->new_rflags;
-	if (done) {
+	if (e->kind == K_CALLM || e->kind == K_JMPM) {
+		/* the target, which the first access read, in @imm */
+		e->rip = e->imm & size_mask(e->op_bytes);
+		e->rflags &= ~VTX_EMU_FL_RF;
+	} else if (done) {
 		e->rip += e->len;
 		if (e->mode == 32)
 			e->rip = (u32)e->rip;
@@ -1076,6 +1170,26 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		return second_write(e, res);
 	}
 	switch (e->kind) {
+	case K_JMPM:
+		e->imm = val;
+		break;
+	case K_CALLM:
+	case K_PUSHM:
+		if (e->kind == K_CALLM) {
+			e->imm = val;
+			/* the return address, at the operand size */
+			val = e->rip + e->len;
+		}
+		val &= size_mask(e->op_bytes);
+		err = e->ops->write_mem(e->opaque, e->other_linear, &val,
+					e->op_bytes);
+		if (err == VTX_EMU_OPS_MMIO) {
+			e->linear = e->other_linear;
+			return second_write(e, val);
+		}
+		if (err)
+			return -EFAULT;
+		break;
 	case K_BT:	/* BT: no write */
 		bt_exec(e, val);
 		break;

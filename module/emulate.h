@@ -101,10 +101,14 @@ struct vtx_emu_ops {
  * @insn:	in: instruction bytes fetched at CS:RIP.
  * @insn_len_avail: in: how many bytes of @insn are valid (up to 15).
  * @mmio_linear: in: guest linear address of the faulting access; used by
- *		MOVS only, to tell whether its source or its destination is
- *		the MMIO side.
- * @ops:	in: accesses to the non-MMIO side of MOVS; may be NULL when
- *		the instruction is not a MOVS.
+ *		MOVS and CMPS, to tell whether the source or the destination
+ *		is the MMIO side, and by PUSH/POP/CALL/JMP m, which are
+ *		emulated only when it is their memory operand.
+ * @stack_bytes: in: 2 or 4, the stack's address size (SS.B) outside
+ *		64-bit mode; 0 for the mode's default (4 in 32-bit, 2 in
+ *		16-bit code).
+ * @ops:	in: accesses to the RAM side of MOVS/CMPS and to the stack
+ *		of PUSH/POP/CALL m; may be NULL for other instructions.
  * @opaque:	in: passed to @ops.
  * @len:	out: length of the instruction.
  * @linear:	out: guest linear address of the MMIO access to perform.
@@ -124,6 +128,7 @@ struct vtx_emu {
 	u8 insn[VTX_EMU_MAX_INSN];
 	u8 insn_len_avail;
 	u64 mmio_linear;
+	u8 stack_bytes;
 	const struct vtx_emu_ops *ops;
 	void *opaque;
 

@@ -6,7 +6,8 @@
  * Every instruction form emulate.c handles is a template (native.c): MOV,
  * MOVZX/MOVSX, ALU, TEST, XCHG, INC/DEC/NOT/NEG, the eight shifts and
  * rotates by imm8/1/CL, BT* (imm8 and register bit offsets), SETcc, XADD,
- * CMPXCHG, CMPXCHG8B, MOVBE, MOVS/STOS/LODS/CMPS/SCAS with REP prefixes.
+ * CMPXCHG, CMPXCHG8B, MOVBE, PUSH/POP/CALL/JMP through memory (the stack
+ * in the scratch area), MOVS/STOS/LODS/CMPS/SCAS with REP prefixes.
  * RFLAGS is compared bit for bit with the CPU's (only AF after a logical
  * operation is masked, and only on a CPU that is not Intel).
  *

@@ -140,6 +140,10 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 		    ((rnd() & 1) ? VTX_EMU_FL_DF : 0);
 
 	g->op = (t->flags & TF_BYTE) ? 1 : opsizes[rnd_below(3)];
+	if ((t->flags & TF_STACK) && g->op == 4)
+		g->op = 8;	/* PUSH/POP m: 16 or 64 bits */
+	if (t->flags & TF_BRANCH)
+		g->op = 8;	/* near CALL/JMP: 64 bits */
 	if ((t->flags & TF_M64) && g->op == 8)
 		g->op = 4;	/* REX.W is CMPXCHG16B */
 	g->ad = rnd_below(4) ? 8 : 4;
@@ -307,6 +311,12 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 		if (reg == base || reg == index)
 			return false;
 		g->gpr[reg] = bitreg_value(g->bitoff, g->op, g->gpr[reg]);
+	}
+	if (t->flags & TF_STACK) {
+		if (base == VTX_EMU_RSP || index == VTX_EMU_RSP)
+			return false;
+		g->gpr[VTX_EMU_RSP] = (u64)(uintptr_t)scratch +
+				      pick_stack_offset();
 	}
 
 	/* Encode. */

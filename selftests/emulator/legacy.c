@@ -247,6 +247,8 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 	g->seg_base[VTX_EMU_CS] = mode == 32 ? 0 : code16_base;
 
 	g->op = (t->flags & TF_BYTE) ? 1 : rnd_below(2) ? def : other;
+	if ((t->flags & TF_BRANCH) && mode == 32)
+		g->op = 4;	/* a 16-bit target would leave the code */
 	g->ad = rnd_below(3) ? def : other;
 	if (g->op == other || (g->op == 1 && !rnd_below(8)))
 		pfx[npfx++] = 0x66;
@@ -401,6 +403,13 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 		}
 	}
 
+	if (t->flags & TF_STACK) {
+		if (g->ad == 4 && base == VTX_EMU_RSP)
+			return false;
+		g->gpr[VTX_EMU_RSP] = (u32)((u64)(uintptr_t)scratch +
+					    pick_stack_offset() -
+					    g->seg_base[VTX_EMU_SS]);
+	}
 	if (t->flags & TF_BITREG) {
 		bool used = g->ad == 2 ?
 			    !(rm == 6 && mod == 0) &&

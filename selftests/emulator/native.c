@@ -109,6 +109,12 @@ static void build_templates_more(void)
 	t = add("movbe Mv,Gv", 0x0f, 0x38, TF_MODRM, -1, 0, A_W, 0);
 	t->op[2] = 0xf1;
 	t->oplen = 3;
+	add("push Ev", 0xff, -1, TF_MODRM | TF_STACK, 6, 0, A_R, 0);
+	add("pop Ev", 0x8f, -1, TF_MODRM | TF_STACK, 0, 0, A_W, 0);
+	add("call Ev", 0xff, -1, TF_MODRM | TF_STACK | TF_BRANCH, 2, 0, A_R,
+	    0);
+	add("jmp Ev", 0xff, -1, TF_MODRM | TF_STACK | TF_BRANCH, 4, 0, A_R,
+	    0);
 	add("cmpsb", 0xa6, -1, TF_BYTE, -1, 0, A_R, 'C');
 	add("cmps", 0xa7, -1, 0, -1, 0, A_R, 'C');
 	add("scasb", 0xae, -1, TF_BYTE, -1, 0, A_R, 'A');
@@ -293,6 +299,10 @@ static bool run_emu(const struct backend *be, const struct tmpl *t,
 		for (i = g->n; i < VTX_EMU_MAX_INSN; i++)
 			e->insn[i] = rnd();	/* what follows in memory */
 		e->insn_len_avail = VTX_EMU_MAX_INSN;
+		if (t->flags & TF_STACK) {
+			e->mmio_linear = g->linear;
+			e->stack_bytes = 4;	/* legacy.c: a 32-bit SS */
+		}
 		if (t->str == 'M' || t->str == 'C') {
 			u64 src = linear_of(g->mode, sseg, g->seg_base[sseg],
 					    e->gpr[VTX_EMU_RSI] & mask);
@@ -391,6 +401,13 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 
 		memcpy(be->scratch + (g.linear - (u64)(uintptr_t)be->scratch),
 		       &acc, g.access);
+	}
+	if (t->flags & TF_BRANCH) {
+		/* the target: the next instruction, where the code goes on */
+		u64 next = g.rip + g.n;
+
+		memcpy(be->scratch + (g.linear - (u64)(uintptr_t)be->scratch),
+		       &next, g.access);
 	}
 	memcpy(emu_mem, be->scratch, SCRATCH_SIZE);
 	hexstr(hex, g.b, g.n);

@@ -23,6 +23,8 @@
 #define TF_BITREG	0x80	/* BT* Ev,Gv: the register moves the address */
 #define TF_CMPX		0x100	/* CMPXCHG*: memory equal to rAX half the time */
 #define TF_M64		0x200	/* CMPXCHG8B: an 8-byte access, no REX.W */
+#define TF_STACK	0x400	/* PUSH/POP/CALL/JMP m: RSP in the scratch area */
+#define TF_BRANCH	0x800	/* CALL/JMP m: the operand is the next RIP */
 
 enum { A_R, A_W, A_RMW };
 
@@ -127,6 +129,12 @@ static inline void put(struct gen *g, u64 v, unsigned int bytes)
 
 	for (i = 0; i < bytes; i++)
 		g->b[g->n++] = v >> (8 * i);
+}
+
+/* TF_STACK: a stack pointer offset in the scratch area, 8-aligned. */
+static inline u64 pick_stack_offset(void)
+{
+	return 64 + rnd_below((SCRATCH_SIZE - 128) / 8) * 8;
 }
 
 /* Scratch offset of an access of @size not crossing a page. */
