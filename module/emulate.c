@@ -241,7 +241,6 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 #define REX_W		0x08
 
 #define SEG_DEFAULT	0xff	/* no segment-override prefix */
-#define PAGE_BYTES	4096
 
 /* The 16-bit addressing forms by ModRM.rm: base + index. */
 static const u8 rm16_base[8] = {
@@ -471,6 +470,15 @@ static int modrm32(const struct vtx_emu *e, struct cursor *c, u8 modrm,
 	return err;
 }
 
+/*
+ * The faulting address @fault is in the @bytes at @linear (the start, or
+ * the second page of an access that crosses one).
+ */
+static bool within(u64 fault, u64 linear, unsigned int bytes)
+{
+	return fault - linear < bytes;
+}
+
 static int decode_string(struct vtx_emu *e, unsigned int seg)
 {
 	u64 mask = size_mask(e->ad_bytes), src, dst, v;
@@ -499,15 +507,19 @@ static int decode_string(struct vtx_emu *e, unsigned int seg)
 
 	/*
 	 * MOVS and CMPS: the faulting side is MMIO, the other one goes to
-	 * @ops.  The source is read first, by the CPU as here.
+	 * @ops.  The source is read first, by the CPU as here.  The fault
+	 * may be on the second page of a side that crosses one; an exact
+	 * match wins when the sides overlap.
 	 */
-	if (e->mmio_linear == src) {
+	if (e->mmio_linear == src ||
+	    (e->mmio_linear != dst &&
+	     within(e->mmio_linear, src, e->op_bytes))) {
 		e->mmio_is_src = true;
 		e->linear = src;
 		e->other_linear = dst;
 		return 0;
 	}
-	if (e->mmio_linear != dst)
+	if (!within(e->mmio_linear, dst, e->op_bytes))
 		return -EINVAL;
 	e->linear = dst;
 	e->other_linear = src;
@@ -757,7 +769,7 @@ static int decode_stack(struct vtx_emu *e)
 	u64 mask = size_mask(stack_bytes(e)), v = 0;
 	int err;
 
-	if (e->mmio_linear != e->linear)
+	if (!within(e->mmio_linear, e->linear, e->op_bytes))
 		return -EINVAL;
 	if (e->kind == K_JMPM)
 		return 0;
@@ -893,9 +905,10 @@ int vtx_emu_decode(struct vtx_emu *e)
 				return err;
 		}
 	}
-	/* One access is one page: a split one is not emulated. */
-	if ((e->linear & (PAGE_BYTES - 1)) + e->access_bytes > PAGE_BYTES)
-		return -EINVAL;
+	/*
+	 * An access may cross a page boundary: the caller splits it in two,
+	 * one per page, as KVM does.
+	 */
 	return 0;
 }
 

@@ -117,7 +117,8 @@ struct vtx_emu_ops {
  * @write_val:	out: the value to write, in its low @access_bytes bytes
  *		(little endian), when @is_write.
  *
- * The members after @write_val are private to emulate.c.
+ * The frag_* members are the caller's (mmio.c: an access split at a page
+ * boundary); the members after them are private to emulate.c.
  */
 struct vtx_emu {
 	u64 gpr[VTX_EMU_NR_GPRS];
@@ -137,6 +138,15 @@ struct vtx_emu {
 	u8 access_bytes;
 	bool is_write;
 	u64 write_val;
+
+	/* caller's: an access split at a page boundary (mmio.c) */
+	u8 frag_done;		/* bytes of the current access done */
+	u8 frag_len;		/* bytes of the read fragment out */
+	u8 frag_next;		/* bytes of a write's second fragment, 0 none */
+	bool frag_more;		/* the emulator has a further access */
+	u64 frag_linear;	/* the second fragment's linear address */
+	u64 frag_gpa;		/* ... and guest-physical address */
+	u64 frag_data;		/* read: bytes gathered; write: 2nd fragment */
 
 	/* private: decode state, set by vtx_emu_decode() */
 	u8 kind;		/* what the instruction does (emulate.c) */

@@ -329,6 +329,15 @@ static const struct hand cases[] = {
 	{ 32, "f3 66 a5", "rsi=0x100 rdi=0x200 rcx=2 mmio=0x100",
 	  3, 2, 'r', 0x100, 0xbeef, 0,
 	  "rsi=0x102 rdi=0x202 rcx=1 rip=0x1000 mem2@0x200=0xbeef" },
+	/* across a page boundary: one access, the caller splits it */
+	{ 32, "89 03", "rbx=0xffe rax=0x11223344",
+	  2, 4, 'w', 0xffe, 0, 0x11223344, "" },
+	{ 32, "8b 03", "rbx=0x1ffd",
+	  2, 4, 'r', 0x1ffd, 0xaabbccdd, 0, "rax=0xaabbccdd" },
+	/* MOVS whose fault is on the second page of the source */
+	{ 32, "a5", "rsi=0x1ffe rdi=0x300 mmio=0x2000",
+	  1, 4, 'r', 0x1ffe, 0xcafef00d, 0,
+	  "rsi=0x2002 rdi=0x304 mem4@0x300=0xcafef00d" },
 	/* JMP/CALL through memory: RIP is the target */
 	{ 32, "ff 23", "rbx=0x2000 mmio=0x2000",
 	  2, 4, 'r', 0x2000, 0x5000, 0, "rip=0x5000" },
