@@ -27,7 +27,39 @@ enum {
 	K_MOVS,
 	K_STOS,
 	K_LODS,
+	K_UNARY,	/* INC, DEC, NOT or NEG (UN_*) */
+	K_SHIFT,	/* group 2: ROL ... SAR by ModRM.reg */
+	K_SETCC,
+	K_BT,		/* BT, BTS, BTR or BTC (BT_*) */
+	K_XADD,
+	K_CMPXCHG,
+	K_CMPXCHG8B,
+	K_CMPS,
+	K_SCAS,
+	K_MOVBE,
+	K_PUSHM,	/* PUSH m */
+	K_POPM,		/* POP m */
+	K_CALLM,	/* near CALL through memory */
+	K_JMPM,		/* near JMP through memory */
 };
+
+/* A register written once the instruction completes (e->result). */
+enum { PEND_NONE, PEND_REG, PEND_RAX, PEND_EDX_EAX, PEND_RSP };
+
+/* K_UNARY operations. */
+enum { UN_INC, UN_DEC, UN_NOT, UN_NEG };
+
+/* K_BT operations, in the order of group 8's ModRM.reg 4..7. */
+enum { BT_BT, BT_BTS, BT_BTR, BT_BTC };
+
+/* Group 2, by ModRM.reg; /6 is SAL, the same as SHL. */
+enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
+
+/* Where the count of a K_SHIFT comes from. */
+enum { CNT_IMM, CNT_ONE, CNT_CL };
+
+/* Opcodes whose ModRM.reg selects the instruction: index in groups[]. */
+enum { G1A, G3B, G3V, G4, G5, G8, G9, NR_GROUPS };
 
 /* ALU operations, in the order of their opcode rows and of group 1. */
 enum {
@@ -43,6 +75,10 @@ enum {
 #define D_MOFFS		0x20	/* address-size offset, no ModRM; reg is rAX */
 #define D_GROUP		0x40	/* the ALU operation is ModRM.reg */
 #define D_REG0		0x80	/* ModRM.reg must be 0 */
+#define D_SUBGRP	0x100	/* ModRM.reg selects groups[arg][reg] */
+#define D_LOCK		0x200	/* LOCK allowed (read-modify-write) */
+#define D_BITREG	0x400	/* BT* Ev,Gv: the register offsets the address */
+#define D_SIMPLE_RMW	0x800	/* read, compute, write back */
 
 /**
  * struct opdesc - what the decoder knows of an opcode.
@@ -50,11 +86,12 @@ enum {
  * @flags:	D_*.
  * @arg:	ALU_* for K_ALU without D_GROUP; the size of the source of
  *		K_MOVZX and K_MOVSX, 0 for MOVSXD (the smaller of the operand
- *		size and 4).
+ *		size and 4); UN_* of K_UNARY, BT_* of K_BT, CNT_* of K_SHIFT,
+ *		the condition of K_SETCC, G* with D_SUBGRP.
  */
 struct opdesc {
 	u8 kind;
-	u8 flags;
+	u16 flags;
 	u8 arg;
 };
 
@@ -63,6 +100,8 @@ struct opdesc {
 #define ALU_EV_GV(alu)	{ K_ALU, D_MODRM | D_MEMDST, (alu) }
 #define ALU_GB_EB(alu)	{ K_ALU, D_MODRM | D_BYTE, (alu) }
 #define ALU_GV_EV(alu)	{ K_ALU, D_MODRM, (alu) }
+#define SHIFT_B		(D_MODRM | D_BYTE | D_MEMDST | D_GROUP | D_SIMPLE_RMW)
+#define SHIFT_V		(D_MODRM | D_MEMDST | D_GROUP | D_SIMPLE_RMW)
 
 static const struct opdesc onebyte[256] = {
 	[0x00] = ALU_EB_GB(ALU_ADD), [0x01] = ALU_EV_GV(ALU_ADD),
@@ -103,17 +142,97 @@ static const struct opdesc onebyte[256] = {
 	[0xab] = { K_STOS, 0 },
 	[0xac] = { K_LODS, D_BYTE },
 	[0xad] = { K_LODS, 0 },
+	[0xa6] = { K_CMPS, D_BYTE },
+	[0xa7] = { K_CMPS, 0 },
+	[0xae] = { K_SCAS, D_BYTE },
+	[0xaf] = { K_SCAS, 0 },
+	[0xc0] = { K_SHIFT, SHIFT_B | D_IMM8, CNT_IMM },
+	[0xc1] = { K_SHIFT, SHIFT_V | D_IMM8, CNT_IMM },
 	[0xc6] = { K_MOV, D_MODRM | D_BYTE | D_MEMDST | D_IMM8 | D_REG0 },
 	[0xc7] = { K_MOV, D_MODRM | D_MEMDST | D_IMM | D_REG0 },
-	[0xf6] = { K_TEST, D_MODRM | D_BYTE | D_IMM8 | D_REG0 },
-	[0xf7] = { K_TEST, D_MODRM | D_IMM | D_REG0 },
+	[0xd0] = { K_SHIFT, SHIFT_B, CNT_ONE },
+	[0xd1] = { K_SHIFT, SHIFT_V, CNT_ONE },
+	[0xd2] = { K_SHIFT, SHIFT_B, CNT_CL },
+	[0xd3] = { K_SHIFT, SHIFT_V, CNT_CL },
+	[0x8f] = { K_BAD, D_MODRM | D_SUBGRP, G1A },
+	[0xf6] = { K_BAD, D_MODRM | D_SUBGRP, G3B },
+	[0xf7] = { K_BAD, D_MODRM | D_SUBGRP, G3V },
+	[0xfe] = { K_BAD, D_MODRM | D_SUBGRP, G4 },
+	[0xff] = { K_BAD, D_MODRM | D_SUBGRP, G5 },
 };
 
+#define RMW		(D_MODRM | D_MEMDST | D_SIMPLE_RMW)
+#define RMW_LOCK	(RMW | D_LOCK)
+#define BT_REG(lk, op)	{ K_BT, D_MODRM | D_MEMDST | D_BITREG | (lk), op }
+#define SETCC(cc)	{ K_SETCC, D_MODRM | D_BYTE | D_MEMDST, (cc) }
+
 static const struct opdesc twobyte[256] = {
+	[0x90] = SETCC(0x0), [0x91] = SETCC(0x1), [0x92] = SETCC(0x2),
+	[0x93] = SETCC(0x3), [0x94] = SETCC(0x4), [0x95] = SETCC(0x5),
+	[0x96] = SETCC(0x6), [0x97] = SETCC(0x7), [0x98] = SETCC(0x8),
+	[0x99] = SETCC(0x9), [0x9a] = SETCC(0xa), [0x9b] = SETCC(0xb),
+	[0x9c] = SETCC(0xc), [0x9d] = SETCC(0xd), [0x9e] = SETCC(0xe),
+	[0x9f] = SETCC(0xf),
+	[0xa3] = BT_REG(0, BT_BT),
+	[0xab] = BT_REG(D_LOCK, BT_BTS),
+	[0xb0] = { K_CMPXCHG, D_MODRM | D_BYTE | D_MEMDST | D_LOCK },
+	[0xb1] = { K_CMPXCHG, D_MODRM | D_MEMDST | D_LOCK },
+	[0xb3] = BT_REG(D_LOCK, BT_BTR),
 	[0xb6] = { K_MOVZX, D_MODRM, 1 },
 	[0xb7] = { K_MOVZX, D_MODRM, 2 },
+	[0xba] = { K_BAD, D_MODRM | D_SUBGRP, G8 },
+	[0xbb] = BT_REG(D_LOCK, BT_BTC),
 	[0xbe] = { K_MOVSX, D_MODRM, 1 },
 	[0xbf] = { K_MOVSX, D_MODRM, 2 },
+	[0xc0] = { K_XADD, D_MODRM | D_BYTE | D_MEMDST | D_LOCK },
+	[0xc1] = { K_XADD, D_MODRM | D_MEMDST | D_LOCK },
+	[0xc7] = { K_BAD, D_MODRM | D_SUBGRP, G9 },
+};
+
+/* 0F 38 F0/F1: MOVBE (without F2, which makes them CRC32). */
+static const struct opdesc movbe[2] = {
+	{ K_MOVBE, D_MODRM, 0 },
+	{ K_MOVBE, D_MODRM | D_MEMDST, 0 },
+};
+
+#define UNARY(b, op)	{ K_UNARY, RMW_LOCK | (b), (op) }
+#define BT_IMM(lk, op)	{ K_BT, D_MODRM | D_MEMDST | D_IMM8 | (lk), op }
+
+/* Groups 1A (8F), 3 (F6, F7), 4 (FE), 5 (FF), 8 (0F BA), 9 (0F C7). */
+static const struct opdesc groups[NR_GROUPS][8] = {
+	[G1A] = {
+		[0] = { K_POPM, D_MODRM | D_MEMDST, 0 },
+	},
+	[G3B] = {
+		[0] = { K_TEST, D_MODRM | D_BYTE | D_IMM8 },
+		[2] = UNARY(D_BYTE, UN_NOT),
+		[3] = UNARY(D_BYTE, UN_NEG),
+	},
+	[G3V] = {
+		[0] = { K_TEST, D_MODRM | D_IMM },
+		[2] = UNARY(0, UN_NOT),
+		[3] = UNARY(0, UN_NEG),
+	},
+	[G4] = {
+		[0] = UNARY(D_BYTE, UN_INC),
+		[1] = UNARY(D_BYTE, UN_DEC),
+	},
+	[G5] = {
+		[0] = UNARY(0, UN_INC),
+		[1] = UNARY(0, UN_DEC),
+		[2] = { K_CALLM, D_MODRM, 0 },
+		[4] = { K_JMPM, D_MODRM, 0 },
+		[6] = { K_PUSHM, D_MODRM, 0 },
+	},
+	[G8] = {
+		[4] = BT_IMM(0, BT_BT),
+		[5] = BT_IMM(D_LOCK, BT_BTS),
+		[6] = BT_IMM(D_LOCK, BT_BTR),
+		[7] = BT_IMM(D_LOCK, BT_BTC),
+	},
+	[G9] = {
+		[1] = { K_CMPXCHG8B, D_MODRM | D_MEMDST | D_LOCK },
+	},
 };
 
 #define REX_B		0x01
@@ -122,7 +241,6 @@ static const struct opdesc twobyte[256] = {
 #define REX_W		0x08
 
 #define SEG_DEFAULT	0xff	/* no segment-override prefix */
-#define PAGE_BYTES	4096
 
 /* The 16-bit addressing forms by ModRM.rm: base + index. */
 static const u8 rm16_base[8] = {
@@ -352,9 +470,18 @@ static int modrm32(const struct vtx_emu *e, struct cursor *c, u8 modrm,
 	return err;
 }
 
+/*
+ * The faulting address @fault is in the @bytes at @linear (the start, or
+ * the second page of an access that crosses one).
+ */
+static bool within(u64 fault, u64 linear, unsigned int bytes)
+{
+	return fault - linear < bytes;
+}
+
 static int decode_string(struct vtx_emu *e, unsigned int seg)
 {
-	u64 mask = size_mask(e->ad_bytes), src, dst;
+	u64 mask = size_mask(e->ad_bytes), src, dst, v;
 	int err;
 
 	if (e->rep && !(e->gpr[VTX_EMU_RCX] & mask))
@@ -373,28 +500,42 @@ static int decode_string(struct vtx_emu *e, unsigned int seg)
 	case K_LODS:
 		e->linear = src;
 		return 0;
+	case K_SCAS:
+		e->linear = dst;
+		return 0;
 	}
 
-	/* MOVS: the faulting side is MMIO, the other one goes to @ops. */
-	if (e->mmio_linear == src) {
+	/*
+	 * MOVS and CMPS: the faulting side is MMIO, the other one goes to
+	 * @ops.  The source is read first, by the CPU as here.  The fault
+	 * may be on the second page of a side that crosses one; an exact
+	 * match wins when the sides overlap.
+	 */
+	if (e->mmio_linear == src ||
+	    (e->mmio_linear != dst &&
+	     within(e->mmio_linear, src, e->op_bytes))) {
 		e->mmio_is_src = true;
 		e->linear = src;
 		e->other_linear = dst;
 		return 0;
 	}
-	if (e->mmio_linear != dst)
+	if (!within(e->mmio_linear, dst, e->op_bytes))
 		return -EINVAL;
 	e->linear = dst;
 	e->other_linear = src;
-	e->is_write = true;
+	e->is_write = e->kind == K_MOVS;
 	if (!e->ops || !e->ops->read_mem)
 		return -EFAULT;
-	e->write_val = 0;
-	err = e->ops->read_mem(e->opaque, src, &e->write_val, e->op_bytes);
+	v = 0;
+	err = e->ops->read_mem(e->opaque, src, &v, e->op_bytes);
 	if (err)
 		return err < 0 ? -EFAULT : -EINVAL;
 	/* The value is little endian in memory, as on the host. */
-	e->write_val &= size_mask(e->op_bytes);
+	v &= size_mask(e->op_bytes);
+	if (e->kind == K_MOVS)
+		e->write_val = v;
+	else
+		e->result = v;
 	return 0;
 }
 
@@ -444,15 +585,31 @@ static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
 	/* F2/F3 select other instructions in the 0F map: none emulated. */
 	if (fetch(c, 1, &b) || *reps)
 		return NULL;
-	return &twobyte[b & 0xff];
+	b &= 0xff;
+	if (b != 0x38)
+		return &twobyte[b];
+	if (fetch(c, 1, &b) || (b & 0xfe) != 0xf0)
+		return NULL;
+	return &movbe[b & 1];
+}
+
+static bool is_stack(unsigned int kind)
+{
+	return kind == K_PUSHM || kind == K_POPM || kind == K_CALLM ||
+	       kind == K_JMPM;
+}
+
+static bool is_string(unsigned int kind)
+{
+	return kind == K_MOVS || kind == K_STOS || kind == K_LODS ||
+	       kind == K_CMPS || kind == K_SCAS;
 }
 
 /* Operand and address sizes, and which prefixes the opcode allows. */
 static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
 			bool opsize, bool adsize, bool lock, u8 reps)
 {
-	bool string = e->kind == K_MOVS || e->kind == K_STOS ||
-		      e->kind == K_LODS;
+	bool string = is_string(e->kind);
 
 	if (d->flags & D_BYTE)
 		e->op_bytes = 1;
@@ -465,6 +622,19 @@ static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
 	else
 		e->ad_bytes = ((e->mode == 16) != adsize) ? 2 : 4;
 
+	/*
+	 * 64-bit code: PUSH and POP are 64-bit (16 with 66H), near CALL and
+	 * JMP always 64-bit (Intel ignores 66H there).
+	 */
+	if (is_stack(e->kind) && e->mode == 64)
+		e->op_bytes = (opsize && (e->kind == K_PUSHM ||
+					  e->kind == K_POPM)) ? 2 : 8;
+	/* CMPXCHG8B: 8 bytes whatever the operand size; 16B not done. */
+	if (e->kind == K_CMPXCHG8B) {
+		if (e->rex & REX_W)
+			return -EINVAL;
+		e->op_bytes = 8;
+	}
 	if (e->kind == K_MOVZX || e->kind == K_MOVSX) {
 		if (d->arg)
 			e->src_bytes = d->arg;
@@ -481,9 +651,145 @@ static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
 		return -EINVAL;
 
 	/* LOCK only on read-modify-write to memory, else #UD. */
-	if (lock && e->kind != K_XCHG &&
+	if (lock && e->kind != K_XCHG && !(d->flags & D_LOCK) &&
 	    !(e->kind == K_ALU && (d->flags & D_MEMDST) && e->alu != ALU_CMP))
 		return -EINVAL;
+	return 0;
+}
+
+/*
+ * BT, BTS, BTR, BTC with a register bit offset: the signed offset in
+ * operand-size units moves the address (the bit within is taken later).
+ */
+static u64 bit_displacement(const struct vtx_emu *e)
+{
+	s64 off = sign_extend(reg_read(e, e->reg, e->op_bytes), e->op_bytes);
+
+	return (u64)((off >> (e->op_bytes == 8 ? 6 : e->op_bytes == 4 ?
+			      5 : 4)) * e->op_bytes);
+}
+
+/* The condition @cc (low nibble of Jcc/SETcc) on @rflags. */
+static bool condition(unsigned int cc, u64 rflags)
+{
+	bool sf = rflags & VTX_EMU_FL_SF, of = rflags & VTX_EMU_FL_OF;
+	bool zf = rflags & VTX_EMU_FL_ZF, cf = rflags & VTX_EMU_FL_CF;
+	bool r;
+
+	switch (cc >> 1) {
+	case 0:
+		r = of;
+		break;
+	case 1:
+		r = cf;
+		break;
+	case 2:
+		r = zf;
+		break;
+	case 3:
+		r = cf || zf;
+		break;
+	case 4:
+		r = sf;
+		break;
+	case 5:
+		r = rflags & VTX_EMU_FL_PF;
+		break;
+	case 6:
+		r = sf != of;
+		break;
+	default:
+		r = zf || sf != of;
+		break;
+	}
+	return r != (cc & 1);
+}
+
+static u64 bswap(u64 v, unsigned int bytes)
+{
+	u64 r = 0;
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		r |= ((v >> (8 * i)) & 0xff) << (8 * (bytes - 1 - i));
+	return r;
+}
+
+/* Instructions whose one access is a write: its value. */
+static void decode_store(struct vtx_emu *e)
+{
+	u64 v;
+
+	if (!(e->dflags & D_MEMDST))
+		return;
+	switch (e->kind) {
+	case K_MOV:
+		v = (e->dflags & (D_IMM | D_IMM8)) ? e->imm :
+		    reg_read(e, e->reg, e->op_bytes);
+		break;
+	case K_SETCC:
+		v = condition(e->sub, e->rflags);
+		break;
+	case K_MOVBE:
+		v = bswap(reg_read(e, e->reg, e->op_bytes), e->op_bytes);
+		break;
+	default:
+		return;
+	}
+	e->is_write = true;
+	e->write_val = v & size_mask(e->op_bytes);
+}
+
+/* The stack's address size: SS.B, or 64 bits in 64-bit mode. */
+static unsigned int stack_bytes(const struct vtx_emu *e)
+{
+	if (e->mode == 64)
+		return 8;
+	if (e->stack_bytes == 2 || e->stack_bytes == 4)
+		return e->stack_bytes;
+	return e->mode == 32 ? 4 : 2;
+}
+
+/* RSP moved by @delta, wrapping at the stack's address size. */
+static u64 stack_moved(const struct vtx_emu *e, u64 delta)
+{
+	u64 mask = size_mask(stack_bytes(e)), rsp = e->gpr[VTX_EMU_RSP];
+
+	return (rsp & ~mask) | ((rsp + delta) & mask);
+}
+
+/*
+ * PUSH m, POP m, CALL m and JMP m: the device access is the memory
+ * operand (a stack outside RAM is refused); the stack is RAM, accessed
+ * through @ops: POP reads it here, PUSH and CALL write it once the
+ * operand is read.  The new RSP waits in @result until completion.
+ */
+static int decode_stack(struct vtx_emu *e)
+{
+	u64 mask = size_mask(stack_bytes(e)), v = 0;
+	int err;
+
+	if (!within(e->mmio_linear, e->linear, e->op_bytes))
+		return -EINVAL;
+	if (e->kind == K_JMPM)
+		return 0;
+	if (!e->ops || !e->ops->read_mem || !e->ops->write_mem)
+		return -EFAULT;
+	e->pend = PEND_RSP;
+	if (e->kind != K_POPM) {
+		e->result = stack_moved(e, -(u64)e->op_bytes);
+		e->other_linear = seg_linear(e, VTX_EMU_SS, e->result & mask);
+		return 0;
+	}
+	err = e->ops->read_mem(e->opaque,
+			       seg_linear(e, VTX_EMU_SS,
+					  e->gpr[VTX_EMU_RSP] & mask),
+			       &v, e->op_bytes);
+	if (err)
+		return err < 0 ? -EFAULT : -EINVAL;
+	e->result = stack_moved(e, e->op_bytes);
+	e->is_write = true;
+	e->write_val = v & size_mask(e->op_bytes);
 	return 0;
 }
 
@@ -506,6 +812,8 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->write_val = 0;
 	e->kind = K_BAD;
 	e->alu = 0;
+	e->sub = 0;
+	e->pend = PEND_NONE;
 	e->dflags = 0;
 	e->src_bytes = 0;
 	e->rex = 0;
@@ -521,11 +829,18 @@ int vtx_emu_decode(struct vtx_emu *e)
 		return -EINVAL;
 
 	d = decode_opcode(e, &c, &seg, &opsize, &adsize, &lock, &reps);
+	/* A group: ModRM.reg, the next byte, tells the instruction. */
+	if (d && (d->flags & D_SUBGRP)) {
+		if (c.pos >= c.avail)
+			return -EINVAL;
+		d = &groups[d->arg][(c.insn[c.pos] >> 3) & 7];
+	}
 	if (!d || d->kind == K_BAD)
 		return -EINVAL;
 	e->kind = d->kind;
 	e->dflags = d->flags;
 	e->alu = d->arg;
+	e->sub = d->arg;
 	err = decode_sizes(e, d, opsize, adsize, lock, reps);
 	if (err)
 		return err;
@@ -544,10 +859,15 @@ int vtx_emu_decode(struct vtx_emu *e)
 		if (lock && e->alu == ALU_CMP)
 			return -EINVAL;
 		e->reg = ((modrm >> 3) & 7) | (e->rex & REX_R ? 8 : 0);
+		/* POP m: an address based on RSP uses RSP after the pop. */
+		v = e->gpr[VTX_EMU_RSP];
+		if (e->kind == K_POPM)
+			e->gpr[VTX_EMU_RSP] = stack_moved(e, e->op_bytes);
 		if (e->ad_bytes == 2)
 			err = modrm16(e, &c, modrm, &ea, &def_seg);
 		else
 			err = modrm32(e, &c, modrm, &ea, &def_seg, &rip_rel);
+		e->gpr[VTX_EMU_RSP] = v;
 		if (err)
 			return err;
 	} else if (d->flags & D_MOFFS) {
@@ -565,27 +885,30 @@ int vtx_emu_decode(struct vtx_emu *e)
 	if (e->mode == 16 && e->rip + e->len > 0xffff)
 		return -EINVAL;
 
-	if (e->kind == K_MOVS || e->kind == K_STOS || e->kind == K_LODS) {
+	if (is_string(e->kind)) {
 		err = decode_string(e, seg);
 		if (err)
 			return err;
 	} else {
 		if (rip_rel)
 			ea += e->rip + e->len;
+		if (d->flags & D_BITREG)
+			ea += bit_displacement(e);
 		ea &= size_mask(e->ad_bytes);
 		e->linear = seg_linear(e, seg == SEG_DEFAULT ? def_seg : seg,
 				       ea);
 		e->access_bytes = e->src_bytes ? e->src_bytes : e->op_bytes;
-		if (e->kind == K_MOV && (d->flags & D_MEMDST)) {
-			e->is_write = true;
-			v = (d->flags & (D_IMM | D_IMM8)) ? e->imm :
-			    reg_read(e, e->reg, e->op_bytes);
-			e->write_val = v & size_mask(e->op_bytes);
+		decode_store(e);
+		if (is_stack(e->kind)) {
+			err = decode_stack(e);
+			if (err)
+				return err;
 		}
 	}
-	/* One access is one page: a split one is not emulated. */
-	if ((e->linear & (PAGE_BYTES - 1)) + e->access_bytes > PAGE_BYTES)
-		return -EINVAL;
+	/*
+	 * An access may cross a page boundary: the caller splits it in two,
+	 * one per page, as KVM does.
+	 */
 	return 0;
 }
 
@@ -603,9 +926,10 @@ static bool string_advance(struct vtx_emu *e)
 	u64 mask = size_mask(e->ad_bytes);
 	u64 step = (e->rflags & VTX_EMU_FL_DF) ? -(u64)e->op_bytes :
 		   e->op_bytes;
+	bool zf = e->new_rflags & VTX_EMU_FL_ZF;
 	u64 cnt;
 
-	if (e->kind != K_STOS)
+	if (e->kind != K_STOS && e->kind != K_SCAS)
 		reg_write(e, VTX_EMU_RSI, e->ad_bytes,
 			  e->gpr[VTX_EMU_RSI] + step);
 	if (e->kind != K_LODS)
@@ -615,7 +939,12 @@ static bool string_advance(struct vtx_emu *e)
 		return true;
 	cnt = (e->gpr[VTX_EMU_RCX] - 1) & mask;
 	reg_write(e, VTX_EMU_RCX, e->ad_bytes, cnt);
-	return !cnt;
+	if (!cnt)
+		return true;
+	/* CMPS and SCAS: REPE (F3) stops on ZF=0, REPNE (F2) on ZF=1. */
+	if (e->kind == K_CMPS || e->kind == K_SCAS)
+		return e->rep == 0xf3 ? !zf : zf;
+	return false;
 }
 
 /* The instruction is done: registers were written, RIP and RFLAGS now. */
@@ -623,10 +952,29 @@ static void finish(struct vtx_emu *e)
 {
 	bool done = true;
 
-	if (e->kind == K_MOVS || e->kind == K_STOS || e->kind == K_LODS)
+	switch (e->pend) {
+	case PEND_REG:
+		reg_write(e, e->reg, e->op_bytes, e->result);
+		break;
+	case PEND_RAX:
+		reg_write(e, VTX_EMU_RAX, e->op_bytes, e->result);
+		break;
+	case PEND_EDX_EAX:
+		reg_write(e, VTX_EMU_RAX, 4, e->result);
+		reg_write(e, VTX_EMU_RDX, 4, e->result >> 32);
+		break;
+	case PEND_RSP:
+		e->gpr[VTX_EMU_RSP] = e->result;
+		break;
+	}
+	if (is_string(e->kind))
 		done = string_advance(e);
 	e->rflags = e->new_rflags;
-	if (done) {
+	if (e->kind == K_CALLM || e->kind == K_JMPM) {
+		/* the target, which the first access read, in @imm */
+		e->rip = e->imm & size_mask(e->op_bytes);
+		e->rflags &= ~VTX_EMU_FL_RF;
+	} else if (done) {
 		e->rip += e->len;
 		if (e->mode == 32)
 			e->rip = (u32)e->rip;
@@ -644,16 +992,250 @@ static int second_write(struct vtx_emu *e, u64 val)
 	return 1;
 }
 
+/*
+ * Group 2 on @bytes-wide @val: ROL ... SAR by @count (masked here as the
+ * CPU does).  A masked count of 0 changes no flag, nor does an RCL/RCR
+ * whose count is a multiple of the width plus one.  The flags the SDM
+ * leaves undefined are set as Intel CPUs set them: OF for any count as for
+ * a count of 1 (from the original value and CF), AF cleared by shifts, CF
+ * of SHL/SHR by more than the width cleared.
+ */
+static u64 shift_exec(unsigned int op, u64 val, unsigned int count,
+		      unsigned int bytes, u64 *rflags)
+{
+	unsigned int bits = bytes * 8, cnt, r, i;
+	u64 mask = size_mask(bytes), sign = 1ULL << (bits - 1), res, fl;
+	bool cf = *rflags & VTX_EMU_FL_CF, of, bit, top2;
+
+	cnt = count & (bytes == 8 ? 63 : 31);
+	if (!cnt)
+		return val & mask;
+	val &= mask;
+	/* OF of ROL, RCL and SHL by 1: the two top bits differ. */
+	top2 = !!(val & sign) != !!(val & (sign >> 1));
+	switch (op) {
+	case SH_ROL:
+		r = cnt % bits;
+		res = r ? ((val << r) | (val >> (bits - r))) & mask : val;
+		cf = res & 1;
+		of = top2;
+		break;
+	case SH_ROR:
+		r = cnt % bits;
+		res = r ? ((val >> r) | (val << (bits - r))) & mask : val;
+		cf = res & sign;
+		of = !!(val & sign) != (val & 1);
+		break;
+	case SH_RCL:
+	case SH_RCR:
+		r = bits < 32 ? cnt % (bits + 1) : cnt;
+		if (!r)
+			return val;
+		res = val;
+		of = op == SH_RCL ? top2 : !!(val & sign) != cf;
+		for (i = 0; i < r; i++) {
+			if (op == SH_RCL) {
+				bit = res & sign;
+				res = ((res << 1) | cf) & mask;
+			} else {
+				bit = res & 1;
+				res = (res >> 1) | (cf ? sign : 0);
+			}
+			cf = bit;
+		}
+		break;
+	default:
+		if (op == SH_SAR) {
+			res = (u64)((s64)sign_extend(val, bytes) >>
+				    (cnt > 63 ? 63 : cnt)) & mask;
+			cf = (u64)((s64)sign_extend(val, bytes) >>
+				   (cnt - 1)) & 1;
+			of = false;
+		} else if (op == SH_SHR) {
+			res = val >> cnt;
+			cf = cnt - 1 < bits ? (val >> (cnt - 1)) & 1 : 0;
+			of = val & sign;
+		} else {
+			res = (val << cnt) & mask;
+			cf = cnt <= bits ? (val >> (bits - cnt)) & 1 : 0;
+			of = top2;
+		}
+		fl = *rflags & ~(VTX_EMU_FL_ARITH);
+		if (!res)
+			fl |= VTX_EMU_FL_ZF;
+		if (res & sign)
+			fl |= VTX_EMU_FL_SF;
+		if (parity_even(res))
+			fl |= VTX_EMU_FL_PF;
+		*rflags = fl | (cf ? VTX_EMU_FL_CF : 0) |
+			  (of ? VTX_EMU_FL_OF : 0);
+		return res;
+	}
+	*rflags = (*rflags & ~(VTX_EMU_FL_CF | VTX_EMU_FL_OF)) |
+		  (cf ? VTX_EMU_FL_CF : 0) | (of ? VTX_EMU_FL_OF : 0);
+	return res;
+}
+
+/* INC, DEC, NOT, NEG of @val. */
+static u64 unary_exec(unsigned int op, u64 val, unsigned int bytes,
+		      u64 *rflags)
+{
+	u64 cf = *rflags & VTX_EMU_FL_CF;
+
+	switch (op) {
+	case UN_INC:
+	case UN_DEC:
+		/* CF is left alone. */
+		val = alu_exec(op == UN_INC ? ALU_ADD : ALU_SUB, val, 1, bytes,
+			       rflags);
+		*rflags = (*rflags & ~VTX_EMU_FL_CF) | cf;
+		return val;
+	case UN_NOT:
+		return ~val & size_mask(bytes);
+	default:
+		return alu_exec(ALU_SUB, 0, val, bytes, rflags);
+	}
+}
+
+/* BT*: CF is the bit; the other arithmetic flags are left alone. */
+static u64 bt_exec(struct vtx_emu *e, u64 val)
+{
+	unsigned int bit = (e->dflags & D_IMM8 ? e->imm :
+			    reg_read(e, e->reg, e->op_bytes)) &
+			   (e->op_bytes * 8 - 1);
+	u64 m = 1ULL << bit;
+
+	e->new_rflags &= ~VTX_EMU_FL_CF;
+	if (val & m)
+		e->new_rflags |= VTX_EMU_FL_CF;
+	switch (e->sub) {
+	case BT_BTS:
+		return val | m;
+	case BT_BTR:
+		return val & ~m;
+	default:
+		return val ^ m;
+	}
+}
+
+/* Read-modify-write instructions: @val read, the value to write back. */
+static u64 rmw_exec(struct vtx_emu *e, u64 val)
+{
+	u64 src = other_operand(e), acc;
+
+	switch (e->kind) {
+	case K_ALU:
+		return alu_exec(e->alu, val, src, e->op_bytes, &e->new_rflags);
+	case K_UNARY:
+		return unary_exec(e->sub, val, e->op_bytes, &e->new_rflags);
+	case K_SHIFT:
+		return shift_exec(e->alu, val,
+				  e->sub == CNT_IMM ? e->imm :
+				  e->sub == CNT_ONE ? 1 :
+				  e->gpr[VTX_EMU_RCX] & 0xff,
+				  e->op_bytes, &e->new_rflags);
+	case K_BT:
+		return bt_exec(e, val);
+	case K_XADD:
+		e->result = val;
+		e->pend = PEND_REG;
+		return alu_exec(ALU_ADD, val, src, e->op_bytes, &e->new_rflags);
+	case K_CMPXCHG:
+		acc = reg_read(e, VTX_EMU_RAX, e->op_bytes);
+		alu_exec(ALU_CMP, acc, val, e->op_bytes, &e->new_rflags);
+		if (acc == val)
+			return src;
+		/* Failure: rAX gets the value, memory is written with it. */
+		e->result = val;
+		e->pend = PEND_RAX;
+		return val;
+	case K_CMPXCHG8B:
+		acc = (e->gpr[VTX_EMU_RDX] << 32) | (u32)e->gpr[VTX_EMU_RAX];
+		e->new_rflags &= ~VTX_EMU_FL_ZF;
+		if (acc == val) {
+			e->new_rflags |= VTX_EMU_FL_ZF;
+			return (e->gpr[VTX_EMU_RCX] << 32) |
+			       (u32)e->gpr[VTX_EMU_RBX];
+		}
+		e->result = val;
+		e->pend = PEND_EDX_EAX;
+		return val;
+	default:	/* XCHG */
+		e->result = val;
+		e->pend = PEND_REG;
+		return reg_read(e, e->reg, e->op_bytes);
+	}
+}
+
 /* The first access was done; @val is the data of a read. */
 static int complete_first(struct vtx_emu *e, u64 val)
 {
 	bool memdst = e->dflags & D_MEMDST;
-	u64 res;
+	u64 res, other;
 	int err;
 
 	if (e->is_write)
 		return 0;
+	if (memdst && ((e->dflags & (D_SIMPLE_RMW | D_LOCK)) ||
+		       e->kind == K_XCHG ||
+		       (e->kind == K_ALU && e->alu != ALU_CMP))) {
+		res = rmw_exec(e, val);
+		return second_write(e, res);
+	}
 	switch (e->kind) {
+	case K_JMPM:
+		e->imm = val;
+		break;
+	case K_CALLM:
+	case K_PUSHM:
+		if (e->kind == K_CALLM) {
+			e->imm = val;
+			/* the return address, at the operand size */
+			val = e->rip + e->len;
+		}
+		val &= size_mask(e->op_bytes);
+		err = e->ops->write_mem(e->opaque, e->other_linear, &val,
+					e->op_bytes);
+		if (err == VTX_EMU_OPS_MMIO) {
+			e->linear = e->other_linear;
+			return second_write(e, val);
+		}
+		if (err)
+			return -EFAULT;
+		break;
+	case K_BT:	/* BT: no write */
+		bt_exec(e, val);
+		break;
+	case K_MOVBE:
+		reg_write(e, e->reg, e->op_bytes, bswap(val, e->op_bytes));
+		break;
+	case K_SCAS:
+		alu_exec(ALU_CMP, e->gpr[VTX_EMU_RAX], val, e->op_bytes,
+			 &e->new_rflags);
+		break;
+	case K_CMPS:
+		if (!e->mmio_is_src) {
+			alu_exec(ALU_CMP, e->result, val, e->op_bytes,
+				 &e->new_rflags);
+			break;
+		}
+		if (!e->ops || !e->ops->read_mem)
+			return -EFAULT;
+		other = 0;
+		err = e->ops->read_mem(e->opaque, e->other_linear, &other,
+				       e->op_bytes);
+		if (err == VTX_EMU_OPS_MMIO) {
+			/* Both sides MMIO: a second read, of the destination */
+			e->result = val;
+			e->mmio_is_src = false;
+			e->linear = e->other_linear;
+			e->stage = 1;
+			return 1;
+		}
+		if (err)
+			return -EFAULT;
+		alu_exec(ALU_CMP, val, other, e->op_bytes, &e->new_rflags);
+		break;
 	case K_MOV:
 		reg_write(e, e->reg, e->op_bytes, val);
 		break;
@@ -679,14 +1261,10 @@ static int complete_first(struct vtx_emu *e, u64 val)
 				reg_write(e, e->reg, e->op_bytes, res);
 			break;
 		}
-		res = alu_exec(e->alu, val, other_operand(e), e->op_bytes,
-			       &e->new_rflags);
-		if (e->alu == ALU_CMP)
-			break;
-		return second_write(e, res);
-	case K_XCHG:
-		e->result = val;
-		return second_write(e, reg_read(e, e->reg, e->op_bytes));
+		/* CMP: flags only */
+		alu_exec(e->alu, val, other_operand(e), e->op_bytes,
+			 &e->new_rflags);
+		break;
 	case K_MOVS:
 		if (!e->ops || !e->ops->write_mem)
 			return -EFAULT;
@@ -715,8 +1293,9 @@ int vtx_emu_complete(struct vtx_emu *e, u64 val)
 		val &= size_mask(e->access_bytes);
 	if (e->stage == 0)
 		ret = complete_first(e, val);
-	else if (e->kind == K_XCHG)
-		reg_write(e, e->reg, e->op_bytes, e->result);
+	else if (e->kind == K_CMPS && !e->is_write)
+		/* the second read of a CMPS between two devices */
+		alu_exec(ALU_CMP, e->result, val, e->op_bytes, &e->new_rflags);
 	if (ret)
 		return ret;
 	finish(e);

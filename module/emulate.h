@@ -101,10 +101,14 @@ struct vtx_emu_ops {
  * @insn:	in: instruction bytes fetched at CS:RIP.
  * @insn_len_avail: in: how many bytes of @insn are valid (up to 15).
  * @mmio_linear: in: guest linear address of the faulting access; used by
- *		MOVS only, to tell whether its source or its destination is
- *		the MMIO side.
- * @ops:	in: accesses to the non-MMIO side of MOVS; may be NULL when
- *		the instruction is not a MOVS.
+ *		MOVS and CMPS, to tell whether the source or the destination
+ *		is the MMIO side, and by PUSH/POP/CALL/JMP m, which are
+ *		emulated only when it is their memory operand.
+ * @stack_bytes: in: 2 or 4, the stack's address size (SS.B) outside
+ *		64-bit mode; 0 for the mode's default (4 in 32-bit, 2 in
+ *		16-bit code).
+ * @ops:	in: accesses to the RAM side of MOVS/CMPS and to the stack
+ *		of PUSH/POP/CALL m; may be NULL for other instructions.
  * @opaque:	in: passed to @ops.
  * @len:	out: length of the instruction.
  * @linear:	out: guest linear address of the MMIO access to perform.
@@ -113,7 +117,8 @@ struct vtx_emu_ops {
  * @write_val:	out: the value to write, in its low @access_bytes bytes
  *		(little endian), when @is_write.
  *
- * The members after @write_val are private to emulate.c.
+ * The frag_* members are the caller's (mmio.c: an access split at a page
+ * boundary); the members after them are private to emulate.c.
  */
 struct vtx_emu {
 	u64 gpr[VTX_EMU_NR_GPRS];
@@ -124,6 +129,7 @@ struct vtx_emu {
 	u8 insn[VTX_EMU_MAX_INSN];
 	u8 insn_len_avail;
 	u64 mmio_linear;
+	u8 stack_bytes;
 	const struct vtx_emu_ops *ops;
 	void *opaque;
 
@@ -133,10 +139,21 @@ struct vtx_emu {
 	bool is_write;
 	u64 write_val;
 
+	/* caller's: an access split at a page boundary (mmio.c) */
+	u8 frag_done;		/* bytes of the current access done */
+	u8 frag_len;		/* bytes of the read fragment out */
+	u8 frag_next;		/* bytes of a write's second fragment, 0 none */
+	bool frag_more;		/* the emulator has a further access */
+	u64 frag_linear;	/* the second fragment's linear address */
+	u64 frag_gpa;		/* ... and guest-physical address */
+	u64 frag_data;		/* read: bytes gathered; write: 2nd fragment */
+
 	/* private: decode state, set by vtx_emu_decode() */
 	u8 kind;		/* what the instruction does (emulate.c) */
 	u8 alu;			/* ALU operation, for ALU instructions */
-	u8 dflags;		/* decode flags of the opcode (emulate.c) */
+	u16 dflags;		/* decode flags of the opcode (emulate.c) */
+	u8 sub;			/* the opcode's argument (emulate.c) */
+	u8 pend;		/* register written at completion */
 	u8 op_bytes;		/* operand size */
 	u8 ad_bytes;		/* address size */
 	u8 src_bytes;		/* MOVZX/MOVSX: size of the source */

@@ -65,6 +65,14 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 #define DR_QUAL_REG_MASK	0xf
 /* DR6.BD: a debug-register access was detected (SDM vol. 3, 18.2.3) */
 #define DR6_BD			BIT(13)
+/*
+ * DR6's fixed-1 bits and its active-low ones (bit 16, RTM: 1 unless a #DB
+ * happened inside a transaction, which vtx guests cannot run), as KVM's
+ * DR6_ACTIVE_LOW: the DR6 of a vCPU that reports no debug event.
+ */
+#define VTX_DR6_ACTIVE_LOW	0xffff0ff0ul
+/* What a write to DR6 can change: B0-B3, BLD, BD, BS, BT, RTM. */
+#define VTX_DR6_VOLATILE	0x0001e80ful
 
 /* Guest page-table entries. */
 #define PTE_P			BIT_ULL(0)
@@ -208,6 +216,18 @@ static void set_window_exiting(struct vtx_vcpu *vcpu, u32 bit, bool on)
 	}
 }
 
+/* @info (VM-entry interruption information) is a fault-class exception. */
+static bool exception_is_fault(u32 info)
+{
+	u32 vector = info & INTR_INFO_VECTOR_MASK;
+
+	if ((info & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_HARD_EXCEPTION)
+		return false;
+	return vector != X86_TRAP_DB && vector != X86_TRAP_BP &&
+	       vector != X86_TRAP_OF && vector != X86_TRAP_DF &&
+	       vector != X86_TRAP_MC;
+}
+
 /**
  * vtx_inject_pending_event() - program the next event into VM entry.
  * @vcpu:	the loaded vCPU; interrupts disabled, right before entry
@@ -222,6 +242,15 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 	bool want_irq_window;
 
 	if (ev->valid) {
+		/*
+		 * A fault pushes RFLAGS with RF set, so that the handler's
+		 * IRET does not meet an instruction breakpoint again; VM
+		 * entry does not do it for an injected event.  Not for #DB
+		 * (code breakpoints and general detect leave RF alone),
+		 * traps (#BP, #OF) or aborts (#DF, #MC), as in KVM.
+		 */
+		if (exception_is_fault(ev->info))
+			vtx_set_rflags(vcpu, vtx_rflags(vcpu) | X86_EFLAGS_RF);
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, ev->info);
 		/*
 		 * VM entry refuses bits 31:16 of the error code (they do
@@ -378,8 +407,13 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 		unsigned long bits = vmcs_readl(EXIT_QUALIFICATION) &
 				     (DR_TRAP_BITS | DR6_BD | DR_STEP);
 
-		/* The guest's DR6 says why (vtx keeps DR6 per vCPU). */
-		vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | bits | DR6_FIXED_1;
+		/*
+		 * The guest's DR6 says why (vtx keeps DR6 per vCPU): B0-B3
+		 * replaced, BD and BS added, the active-low bits (RTM) at 1
+		 * as the processor leaves them outside a transaction.
+		 */
+		vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | bits |
+			    VTX_DR6_ACTIVE_LOW;
 		vtx_queue_exception(vcpu, X86_TRAP_DB, false, 0);
 		/* ICEBP (INT1) is re-injected as what it was, with its length. */
 		if (type == INTR_TYPE_PRIV_SW_EXCEPTION) {
@@ -1012,8 +1046,9 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 	} else {
 		if (val >> 32)
 			return inject_gp(vcpu);
-		if (dr == 6)
-			vcpu->dr6 = val | DR6_FIXED_1;
+		if (dr == 6)	/* RTM reads 1: vtx guests have no RTM */
+			vcpu->dr6 = (val & VTX_DR6_VOLATILE) |
+				    VTX_DR6_ACTIVE_LOW;
 		else
 			vtx_set_dr7(vcpu, val | DR7_FIXED_1);
 	}

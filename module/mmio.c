@@ -14,22 +14,52 @@
 #define pr_fmt(fmt) "vtx: " fmt
 
 #include <linux/mm.h>
+#include <asm/trapnr.h>
 #include "vmcs.h"
 
-/* Guest RAM on the other side of a MOVS: through the guest's paging. */
+/*
+ * @linear does not translate for this access: the guest gets the #PF (with
+ * CR2 and the error code of the walk), as from the processor, instead of
+ * an exit.  Return: -EFAULT, or @r when it is not a guest page fault.
+ */
+static int emu_translate(struct vtx_vcpu *vcpu, u64 linear, bool write,
+			 u64 *gpa)
+{
+	u32 pf_error;
+	int r;
+
+	r = vtx_gva_to_gpa(vcpu, linear, write, gpa, &pf_error);
+	if (r == -EAGAIN) {
+		vcpu->cr2 = linear;
+		vtx_queue_exception(vcpu, X86_TRAP_PF, true, pf_error);
+	}
+	return r ? -EFAULT : 0;
+}
+
+/*
+ * Guest RAM on the other side of a MOVS or CMPS: through the guest's
+ * paging.  A CMPS whose other side is a device too reads it in a second
+ * KVM_EXIT_MMIO.
+ */
 static int emu_read_mem(void *opaque, u64 linear, void *buf, unsigned int len)
 {
-	return vtx_guest_virt_copy(opaque, linear, buf, len, false) ? -EFAULT : 0;
+	struct vtx_vcpu *vcpu = opaque;
+	u64 gpa;
+
+	if (emu_translate(vcpu, linear, false, &gpa))
+		return -EFAULT;
+	if (!vtx_gpa_is_ram(vcpu->vm, gpa))
+		return VTX_EMU_OPS_MMIO;
+	return vtx_guest_virt_copy(vcpu, linear, buf, len, false) ? -EFAULT : 0;
 }
 
 static int emu_write_mem(void *opaque, u64 linear, const void *buf,
 			 unsigned int len)
 {
 	struct vtx_vcpu *vcpu = opaque;
-	u32 pf_error;
 	u64 gpa;
 
-	if (vtx_gva_to_gpa(vcpu, linear, true, &gpa, &pf_error))
+	if (emu_translate(vcpu, linear, true, &gpa))
 		return -EFAULT;
 	if (!vtx_gpa_is_ram(vcpu->vm, gpa))
 		return VTX_EMU_OPS_MMIO;
@@ -74,6 +104,21 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * The emulator stopped: a guest page fault on the other side of a MOVS or
+ * CMPS (or on a second device access) was queued, and is delivered with
+ * the instruction not done, as by the processor; else an emulation
+ * failure.
+ */
+static int fault_or_failure(struct vtx_vcpu *vcpu)
+{
+	if (vcpu->event.valid) {
+		vcpu->pio.kind = VTX_IO_NONE;
+		return 1;
+	}
+	return emulation_failure(vcpu);
+}
+
 /**
  * commit() - make the completed instruction's register effects architectural.
  * @vcpu:	the loaded vCPU
@@ -95,65 +140,181 @@ static void commit(struct vtx_vcpu *vcpu, bool keep_rip)
 	vtx_clear_intr_shadow(vcpu);
 }
 
+static int mmio_access(struct vtx_vcpu *vcpu);
+
+/* @gpa is in a memslot, read-only or not: memory, not a device. */
+static bool gpa_in_slot(struct vtx_vcpu *vcpu, u64 gpa)
+{
+	u8 b;
+
+	return !vtx_read_guest_phys(vcpu->vm, gpa, &b, 1);
+}
+
+/* A KVM_EXIT_MMIO of @len bytes at @gpa; for a write, @data. */
+static void fill_mmio_exit(struct vtx_vcpu *vcpu, u64 gpa, unsigned int len,
+			   bool write, u64 data)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = len;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write)
+		memcpy(run->mmio.data, &data, len);
+}
+
+/*
+ * The write of an instruction is out (or taken by an ioeventfd, @taken):
+ * complete the instruction, as KVM does, before the exit.  Then the
+ * second fragment of a split write, or the emulator's next access, is
+ * done at the next KVM_RUN (VTX_IO_MMIO_NEXT), or at once when nothing
+ * exits.
+ */
+static int write_done(struct vtx_vcpu *vcpu, bool taken)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	int r;
+
+	e->frag_done = 0;
+	r = vtx_emu_complete(e, 0);
+	if (r < 0)
+		return fault_or_failure(vcpu);
+	e->frag_more = r == 1;
+	if (r == 0)
+		commit(vcpu, e->rep && !taken);
+	if (!e->frag_more && !e->frag_next) {
+		vcpu->pio.kind = VTX_IO_NONE;
+		return taken ? 1 : 0;
+	}
+	vcpu->pio.kind = VTX_IO_MMIO_NEXT;
+	return taken ? mmio_access(vcpu) : 0;
+}
+
+/*
+ * The second fragment of a write split at a page boundary (translated
+ * before the first was done): RAM is written directly, a device gets its
+ * own KVM_EXIT_MMIO, as KVM's emulator splits such an access.
+ */
+static int write_fragment(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	unsigned int n = e->frag_next;
+	bool taken = true;
+
+	e->frag_next = 0;
+	if (vtx_gpa_is_ram(vcpu->vm, e->frag_gpa)) {
+		if (vtx_write_guest_phys(vcpu->vm, e->frag_gpa, &e->frag_data,
+					 n))
+			return emulation_failure(vcpu);
+	} else {
+		taken = vtx_ioeventfd_signal(vcpu->vm, false, e->frag_gpa, n,
+					     e->frag_data);
+		if (!taken)
+			fill_mmio_exit(vcpu, e->frag_gpa, n, true,
+				       e->frag_data);
+	}
+	if (!e->frag_more) {
+		vcpu->pio.kind = VTX_IO_NONE;
+		return taken ? 1 : 0;
+	}
+	vcpu->pio.kind = VTX_IO_MMIO_NEXT;
+	return taken ? mmio_access(vcpu) : 0;
+}
+
+/* A read fully gathered in frag_data: hand it to the emulator. */
+static int read_done(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	u64 val = e->frag_data;
+	int r;
+
+	e->frag_done = 0;
+	e->frag_data = 0;
+	r = vtx_emu_complete(e, val);
+	if (r < 0)
+		return fault_or_failure(vcpu);
+	if (r == 1)
+		return mmio_access(vcpu);	/* the write of a read-modify-write */
+	commit(vcpu, false);
+	vcpu->pio.kind = VTX_IO_NONE;
+	return 1;
+}
+
 /*
  * Perform the emulator's current access.  A read goes to userspace and
  * the instruction completes on the next KVM_RUN.  A write completes the
  * instruction first, as KVM does: at the KVM_EXIT_MMIO of a write, RIP,
  * RFLAGS and the registers already show its effect.  A registered
  * ioeventfd takes a write without any exit.
+ *
+ * An access that crosses a page boundary is done in two fragments, one
+ * per page, as KVM does: a RAM fragment is copied directly, each device
+ * fragment is a KVM_EXIT_MMIO of its own (a read's fragments are gathered
+ * in e->frag_data before the emulator sees the value).
  */
 static int mmio_access(struct vtx_vcpu *vcpu)
 {
 	struct vtx_emu *e = &vcpu->emu;
-	struct kvm_run *run = vcpu->run;
-	u32 pf_error;
+	unsigned int n, left;
+	u64 lin, gpa;
 	bool taken;
-	u64 gpa;
-	int r;
 
+	if (e->frag_next)
+		return write_fragment(vcpu);
+again:
+	lin = e->linear + e->frag_done;
+	left = e->access_bytes - e->frag_done;
+	n = min_t(unsigned int, left, PAGE_SIZE - offset_in_page(lin));
 	/*
 	 * The access that faulted: the exit gave its guest-physical address,
 	 * after the processor's own page walk and permission checks for that
-	 * access type.  Any other access is translated here.
+	 * access type.  Any other access (or fragment) is translated here.
 	 */
-	if (vcpu->mmio_linear_valid && e->linear == e->mmio_linear &&
+	if (n == e->access_bytes && vcpu->mmio_linear_valid &&
+	    e->linear == e->mmio_linear &&
 	    (!e->is_write || vcpu->mmio_fault_write) &&
 	    offset_in_page(e->linear) == offset_in_page(vcpu->mmio_gpa))
 		gpa = vcpu->mmio_gpa;
-	else if (vtx_gva_to_gpa(vcpu, e->linear, e->is_write, &gpa, &pf_error))
-		return emulation_failure(vcpu);
+	else if (emu_translate(vcpu, lin, e->is_write, &gpa))
+		return fault_or_failure(vcpu);
+
+	/* A fragment in RAM (or, for a read, ROM) is copied directly. */
+	if (n < e->access_bytes && (e->is_write ?
+				    vtx_gpa_is_ram(vcpu->vm, gpa) :
+				    gpa_in_slot(vcpu, gpa))) {
+		if (e->is_write ?
+		    vtx_write_guest_phys(vcpu->vm, gpa,
+					 (u8 *)&e->write_val + e->frag_done, n) :
+		    vtx_read_guest_phys(vcpu->vm, gpa,
+					(u8 *)&e->frag_data + e->frag_done, n))
+			return emulation_failure(vcpu);
+		e->frag_done += n;
+		if (e->frag_done < e->access_bytes)
+			goto again;
+		return e->is_write ? write_done(vcpu, true) : read_done(vcpu);
+	}
 	if (!e->is_write) {
-		run->exit_reason = KVM_EXIT_MMIO;
-		run->mmio.phys_addr = gpa;
-		run->mmio.len = e->access_bytes;
-		run->mmio.is_write = 0;
-		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		fill_mmio_exit(vcpu, gpa, n, false, 0);
+		e->frag_len = n;
 		vcpu->pio.kind = VTX_IO_MMIO;
 		return 0;
 	}
-	taken = vtx_ioeventfd_signal(vcpu->vm, false, gpa, e->access_bytes,
-				     e->write_val);
-	if (!taken) {
-		run->exit_reason = KVM_EXIT_MMIO;
-		run->mmio.phys_addr = gpa;
-		run->mmio.len = e->access_bytes;
-		run->mmio.is_write = 1;
-		memset(run->mmio.data, 0, sizeof(run->mmio.data));
-		memcpy(run->mmio.data, &e->write_val, e->access_bytes);
+	if (n < left) {
+		/* split: translate the second fragment before anything */
+		e->frag_linear = lin + n;
+		if (emu_translate(vcpu, e->frag_linear, true, &e->frag_gpa))
+			return fault_or_failure(vcpu);
+		e->frag_next = left - n;
+		e->frag_data = e->write_val >> (8 * (e->frag_done + n));
 	}
-	r = vtx_emu_complete(e, 0);
-	if (r < 0)
-		return emulation_failure(vcpu);
-	if (r == 0) {
-		commit(vcpu, e->rep && !taken);
-		vcpu->pio.kind = VTX_IO_NONE;
-	} else {
-		/* MOVS between two devices: a second write follows. */
-		vcpu->pio.kind = VTX_IO_MMIO_NEXT;
-	}
-	if (taken)
-		return r == 0 ? 1 : mmio_access(vcpu);
-	return 0;
+	taken = vtx_ioeventfd_signal(vcpu->vm, false, gpa, n,
+				     e->write_val >> (8 * e->frag_done));
+	if (!taken)
+		fill_mmio_exit(vcpu, gpa, n, true,
+			       e->write_val >> (8 * e->frag_done));
+	return write_done(vcpu, taken);
 }
 
 /*
@@ -204,6 +365,8 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 	e->rip = rip;
 	e->rflags = vtx_rflags(vcpu);
 	e->mode = code_mode(vcpu);
+	e->stack_bytes = (vmcs_read32(GUEST_SS_AR_BYTES) & VMX_AR_DB_MASK) ?
+			 4 : 2;
 	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
 		e->seg_base[seg] = vmcs_readl(GUEST_ES_BASE + seg * 2);
 	e->mmio_linear = (qual & EPT_VIOLATION_GVA_IS_VALID) ?
@@ -235,7 +398,7 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 	e->insn_len_avail = n;
 
 	if (vtx_emu_decode(e))
-		return emulation_failure(vcpu);
+		return fault_or_failure(vcpu);
 	vcpu->mmio_gpa = gpa;
 	vcpu->mmio_linear_valid = qual & EPT_VIOLATION_GVA_IS_VALID;
 	vcpu->mmio_fault_write = qual & EPT_VIOLATION_ACC_WRITE;
@@ -251,19 +414,15 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 int vtx_complete_mmio(struct vtx_vcpu *vcpu)
 {
 	struct vtx_emu *e = &vcpu->emu;
-	u64 val = 0;
-	int r;
 
 	if (vcpu->pio.kind == VTX_IO_MMIO_NEXT)
 		return mmio_access(vcpu);
 	/* mmio_access() sets it again when a further access follows */
 	vcpu->pio.kind = VTX_IO_NONE;
-	memcpy(&val, vcpu->run->mmio.data, e->access_bytes);
-	r = vtx_emu_complete(e, val);
-	if (r < 0)
-		return emulation_failure(vcpu);
-	if (r == 1)
-		return mmio_access(vcpu);	/* the write of a read-modify-write */
-	commit(vcpu, false);
-	return 1;
+	memcpy((u8 *)&e->frag_data + e->frag_done, vcpu->run->mmio.data,
+	       e->frag_len);
+	e->frag_done += e->frag_len;
+	if (e->frag_done < e->access_bytes)
+		return mmio_access(vcpu);	/* the second fragment */
+	return read_done(vcpu);
 }

@@ -3,6 +3,14 @@
  * Host-side unit test of module/emulate.c, the MMIO instruction emulator.
  *
  * Classes:
+ * Every instruction form emulate.c handles is a template (native.c): MOV,
+ * MOVZX/MOVSX, ALU, TEST, XCHG, INC/DEC/NOT/NEG, the eight shifts and
+ * rotates by imm8/1/CL, BT* (imm8 and register bit offsets), SETcc, XADD,
+ * CMPXCHG, CMPXCHG8B, MOVBE, PUSH/POP/CALL/JMP through memory (the stack
+ * in the scratch area), MOVS/STOS/LODS/CMPS/SCAS with REP prefixes.
+ * RFLAGS is compared bit for bit with the CPU's (only AF after a logical
+ * operation is masked, and only on a CPU that is not Intel).
+ *
  *   native64	64-bit encodings generated programmatically, each run on the
  *		real CPU (trampoline.S) and through the emulator against a
  *		copy of the same memory; everything must match (gen64.c).

@@ -93,9 +93,10 @@ static bool gen_string(const struct tmpl *t, struct gen *g, u8 rex,
 		mmio_off += span - sz;
 		other_off += span - sz;
 	}
-	g->mmio_src = t->str == 'L' || (t->str == 'M' && (rnd() & 1));
+	g->mmio_src = t->str == 'L' ||
+		      ((t->str == 'M' || t->str == 'C') && (rnd() & 1));
 	/* Source and destination the same: the read faults first. */
-	if (t->str == 'M' && mmio_off == other_off)
+	if ((t->str == 'M' || t->str == 'C') && mmio_off == other_off)
 		g->mmio_src = true;
 	src_off = g->mmio_src ? mmio_off : other_off;
 	dst_off = g->mmio_src ? other_off : mmio_off;
@@ -124,7 +125,7 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 	static const unsigned int opsizes[3] = { 2, 4, 8 };
 	u8 pfx[8], rex = 0, modrm = 0, sib = 0;
 	unsigned int npfx = 0, i, mod = 0, scale = 0, form = 0;
-	int reg, base = -1, index = -1, disp_bytes = 0, disp_pos = -1;
+	int reg = -1, base = -1, index = -1, disp_bytes = 0, disp_pos = -1;
 	bool rex_present, lock = false, rip_rel = false;
 	u64 off, target, ea, disp = 0, x;
 	int r;
@@ -139,6 +140,12 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 		    ((rnd() & 1) ? VTX_EMU_FL_DF : 0);
 
 	g->op = (t->flags & TF_BYTE) ? 1 : opsizes[rnd_below(3)];
+	if ((t->flags & TF_STACK) && g->op == 4)
+		g->op = 8;	/* PUSH/POP m: 16 or 64 bits */
+	if (t->flags & TF_BRANCH)
+		g->op = 8;	/* near CALL/JMP: 64 bits */
+	if ((t->flags & TF_M64) && g->op == 8)
+		g->op = 4;	/* REX.W is CMPXCHG16B */
 	g->ad = rnd_below(4) ? 8 : 4;
 	if (g->op == 2 || (g->op == 1 && !rnd_below(8)))
 		pfx[npfx++] = 0x66;
@@ -152,7 +159,7 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 		 (int)rnd_below(4);
 	if (g->seg == VTX_EMU_FS && g->ad == 4)
 		g->seg = -1;
-	if (t->str == 'S')	/* ES:rDI, no override */
+	if (t->str == 'S' || t->str == 'A')	/* ES:rDI, no override */
 		g->seg = -1;
 	if (g->seg >= 0)
 		pfx[npfx++] = seg_prefix[g->seg];
@@ -189,10 +196,16 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 	}
 
 	g->access = t->src == 4 ? (g->op < 4 ? g->op : 4) :
-		    t->src ? t->src : g->op;
+		    t->src ? t->src : (t->flags & TF_M64) ? 8 : g->op;
 	off = pick_offset(g->access);
 	target = (u64)(uintptr_t)scratch + off;
 	ea = target - seg_base_of(g->seg);
+	if (t->flags & TF_BITREG) {
+		s64 delta;
+
+		g->bitoff = pick_bitoff(g->op, &delta);
+		ea -= delta;
+	}
 	if (g->ad == 4 && (ea >> 32))
 		return false;
 	g->linear = target;
@@ -292,6 +305,18 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 				x -= g->gpr[index] << scale;
 			g->gpr[base] = with_garbage(x, g->ad);
 		}
+	}
+
+	if (t->flags & TF_BITREG) {
+		if (reg == base || reg == index)
+			return false;
+		g->gpr[reg] = bitreg_value(g->bitoff, g->op, g->gpr[reg]);
+	}
+	if (t->flags & TF_STACK) {
+		if (base == VTX_EMU_RSP || index == VTX_EMU_RSP)
+			return false;
+		g->gpr[VTX_EMU_RSP] = (u64)(uintptr_t)scratch +
+				      pick_stack_offset();
 	}
 
 	/* Encode. */

@@ -329,8 +329,29 @@ static const struct hand cases[] = {
 	{ 32, "f3 66 a5", "rsi=0x100 rdi=0x200 rcx=2 mmio=0x100",
 	  3, 2, 'r', 0x100, 0xbeef, 0,
 	  "rsi=0x102 rdi=0x202 rcx=1 rip=0x1000 mem2@0x200=0xbeef" },
+	/* across a page boundary: one access, the caller splits it */
+	{ 32, "89 03", "rbx=0xffe rax=0x11223344",
+	  2, 4, 'w', 0xffe, 0, 0x11223344, "" },
+	{ 32, "8b 03", "rbx=0x1ffd",
+	  2, 4, 'r', 0x1ffd, 0xaabbccdd, 0, "rax=0xaabbccdd" },
+	/* MOVS whose fault is on the second page of the source */
+	{ 32, "a5", "rsi=0x1ffe rdi=0x300 mmio=0x2000",
+	  1, 4, 'r', 0x1ffe, 0xcafef00d, 0,
+	  "rsi=0x2002 rdi=0x304 mem4@0x300=0xcafef00d" },
+	/* JMP/CALL through memory: RIP is the target */
+	{ 32, "ff 23", "rbx=0x2000 mmio=0x2000",
+	  2, 4, 'r', 0x2000, 0x5000, 0, "rip=0x5000" },
+	{ 32, "ff 13", "rbx=0x2000 rsp=0x3000 ss=0x10000 mmio=0x2000",
+	  2, 4, 'r', 0x2000, 0x5000, 0,
+	  "rip=0x5000 rsp=0x2ffc mem4@0x12ffc=0x1002" },
 
 	/* ---- 16-bit code (real mode) ---- */
+	{ 16, "ff 27", "rbx=0x100 ds=0x10000 mmio=0x10100",
+	  2, 2, 'r', 0x10100, 0x1234, 0, "rip=0x1234" },
+	{ 16, "ff 37", "rbx=0x100 ds=0x10000 rsp=0x200 ss=0x20000 mmio=0x10100",
+	  2, 2, 'r', 0x10100, 0xbeef, 0, "rsp=0x1fe mem2@0x201fe=0xbeef" },
+	{ 16, "8f 07", "rbx=0x100 ds=0x10000 rsp=0x200 ss=0x20000 mmio=0x10100",
+	  2, 2, 'w', 0x10100, 0, 0x0100, "rsp=0x202" },
 	{ 16, "89 07", "rax=0x11223344 rbx=0x100 ds=0x10000",
 	  2, 2, 'w', 0x10100, 0, 0x3344, "" },
 	{ 16, "66 89 07", "rax=0x11223344 rbx=0x100 ds=0x10000",

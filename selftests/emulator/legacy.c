@@ -154,9 +154,10 @@ static bool gen_string(const struct tmpl *t, struct gen *g, const u8 *pfx,
 		mmio_off += span - sz;
 		other_off += span - sz;
 	}
-	g->mmio_src = t->str == 'L' || (t->str == 'M' && (rnd() & 1));
+	g->mmio_src = t->str == 'L' ||
+		      ((t->str == 'M' || t->str == 'C') && (rnd() & 1));
 	/* Source and destination the same: the read faults first. */
-	if (t->str == 'M' && mmio_off == other_off)
+	if ((t->str == 'M' || t->str == 'C') && mmio_off == other_off)
 		g->mmio_src = true;
 	src_lin = (u64)(uintptr_t)scratch +
 		  (g->mmio_src ? mmio_off : other_off);
@@ -246,6 +247,8 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 	g->seg_base[VTX_EMU_CS] = mode == 32 ? 0 : code16_base;
 
 	g->op = (t->flags & TF_BYTE) ? 1 : rnd_below(2) ? def : other;
+	if ((t->flags & TF_BRANCH) && mode == 32)
+		g->op = 4;	/* a 16-bit target would leave the code */
 	g->ad = rnd_below(3) ? def : other;
 	if (g->op == other || (g->op == 1 && !rnd_below(8)))
 		pfx[npfx++] = 0x66;
@@ -257,7 +260,7 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 	if (g->seg == VTX_EMU_CS &&
 	    ((t->acc != A_R && t->str != 'M') || (mode == 32 && g->ad == 2)))
 		g->seg = -1;
-	if (t->str == 'S')
+	if (t->str == 'S' || t->str == 'A')
 		g->seg = -1;
 	if (g->seg >= 0)
 		pfx[npfx++] = seg_prefix[g->seg];
@@ -280,7 +283,7 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 		goto done;
 	}
 
-	g->access = t->src ? t->src : g->op;
+	g->access = t->src ? t->src : (t->flags & TF_M64) ? 8 : g->op;
 	target = (u64)(uintptr_t)scratch + pick_offset(g->access);
 	g->linear = target;
 	g->is_write = t->acc == A_W;
@@ -362,6 +365,19 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 		ea = (u32)(target - g->seg_base[eseg]);
 	}
 
+	if (t->flags & TF_BITREG) {
+		s64 delta;
+
+		g->bitoff = pick_bitoff(g->op, &delta);
+		if (g->ad == 2) {
+			ea -= delta;
+			if ((s64)ea < 0 || ea > 0xffff - 8)
+				return false;
+		} else {
+			ea = (u32)(ea - delta);
+		}
+	}
+
 	if (disp_bytes == 1)
 		disp = (u64)(s64)(s8)rnd();
 	else if (disp_bytes == 2)
@@ -385,6 +401,25 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 				   disp_bytes)) {
 			return false;
 		}
+	}
+
+	if (t->flags & TF_STACK) {
+		if (g->ad == 4 && base == VTX_EMU_RSP)
+			return false;
+		g->gpr[VTX_EMU_RSP] = (u32)((u64)(uintptr_t)scratch +
+					    pick_stack_offset() -
+					    g->seg_base[VTX_EMU_SS]);
+	}
+	if (t->flags & TF_BITREG) {
+		bool used = g->ad == 2 ?
+			    !(rm == 6 && mod == 0) &&
+			    ((int)reg == rm16_regs[rm][0] ||
+			     (int)reg == rm16_regs[rm][1]) :
+			    ((int)reg == base || (int)reg == index);
+
+		if (used)
+			return false;
+		g->gpr[reg] = bitreg_value(g->bitoff, g->op, g->gpr[reg]);
 	}
 
 	memcpy(g->b, pfx, npfx);

@@ -24,11 +24,11 @@ static u8 emu_mem[SCRATCH_SIZE];
 /* AF after AND/OR/XOR/TEST is undefined; Intel CPUs clear it, as emulate.c. */
 static bool strict_af;
 
-struct tmpl tmpls[128];
+struct tmpl tmpls[256];
 unsigned int ntmpl;
 
-static void add(const char *name, u8 op0, int op1, u8 flags, int regfix,
-		u8 src, u8 acc, char str)
+static struct tmpl *add(const char *name, u8 op0, int op1, u16 flags,
+			int regfix, u8 src, u8 acc, char str)
 {
 	struct tmpl *t = &tmpls[ntmpl++];
 
@@ -41,6 +41,84 @@ static void add(const char *name, u8 op0, int op1, u8 flags, int regfix,
 	t->src = src;
 	t->acc = acc;
 	t->str = str;
+	return t;
+}
+
+/* The instruction classes added for issue 20. */
+static void build_templates_more(void)
+{
+	static const char *const sh[8] = {
+		"rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar"
+	};
+	static const char *const cc[16] = {
+		"o", "no", "b", "ae", "e", "ne", "be", "a",
+		"s", "ns", "p", "np", "l", "ge", "le", "g"
+	};
+	static const char *const bt[4] = { "bt", "bts", "btr", "btc" };
+	const u16 L = TF_MODRM | TF_LOCK;
+	struct tmpl *t;
+	char n[24];
+	int i;
+
+	add("inc Eb", 0xfe, -1, L | TF_BYTE, 0, 0, A_RMW, 0);
+	add("dec Eb", 0xfe, -1, L | TF_BYTE, 1, 0, A_RMW, 0);
+	add("inc Ev", 0xff, -1, L, 0, 0, A_RMW, 0);
+	add("dec Ev", 0xff, -1, L, 1, 0, A_RMW, 0);
+	add("not Eb", 0xf6, -1, L | TF_BYTE, 2, 0, A_RMW, 0);
+	add("neg Eb", 0xf6, -1, L | TF_BYTE, 3, 0, A_RMW, 0);
+	add("not Ev", 0xf7, -1, L, 2, 0, A_RMW, 0);
+	add("neg Ev", 0xf7, -1, L, 3, 0, A_RMW, 0);
+	for (i = 0; i < 8; i++) {
+		snprintf(n, sizeof(n), "%s Eb,Ib", sh[i]);
+		add(n, 0xc0, -1, TF_MODRM | TF_BYTE | TF_IMM8, i, 0, A_RMW, 0);
+		snprintf(n, sizeof(n), "%s Ev,Ib", sh[i]);
+		add(n, 0xc1, -1, TF_MODRM | TF_IMM8, i, 0, A_RMW, 0);
+		snprintf(n, sizeof(n), "%s Eb,1", sh[i]);
+		add(n, 0xd0, -1, TF_MODRM | TF_BYTE, i, 0, A_RMW, 0);
+		snprintf(n, sizeof(n), "%s Ev,1", sh[i]);
+		add(n, 0xd1, -1, TF_MODRM, i, 0, A_RMW, 0);
+		snprintf(n, sizeof(n), "%s Eb,CL", sh[i]);
+		add(n, 0xd2, -1, TF_MODRM | TF_BYTE, i, 0, A_RMW, 0);
+		snprintf(n, sizeof(n), "%s Ev,CL", sh[i]);
+		add(n, 0xd3, -1, TF_MODRM, i, 0, A_RMW, 0);
+	}
+	for (i = 0; i < 16; i++) {
+		snprintf(n, sizeof(n), "set%s Eb", cc[i]);
+		add(n, 0x0f, 0x90 + i, TF_MODRM | TF_BYTE, -1, 0, A_W, 0);
+	}
+	for (i = 0; i < 4; i++) {
+		u16 lk = i ? TF_LOCK : 0;
+		u8 acc = i ? A_RMW : A_R;
+
+		snprintf(n, sizeof(n), "%s Ev,Ib", bt[i]);
+		add(n, 0x0f, 0xba, TF_MODRM | TF_IMM8 | lk, 4 + i, 0, acc, 0);
+		snprintf(n, sizeof(n), "%s Ev,Gv", bt[i]);
+		add(n, 0x0f, 0xa3 + 8 * i, TF_MODRM | TF_BITREG | lk, -1, 0,
+		    acc, 0);
+	}
+	add("xadd Eb,Gb", 0x0f, 0xc0, L | TF_BYTE, -1, 0, A_RMW, 0);
+	add("xadd Ev,Gv", 0x0f, 0xc1, L, -1, 0, A_RMW, 0);
+	add("cmpxchg Eb,Gb", 0x0f, 0xb0, L | TF_BYTE | TF_CMPX, -1, 0,
+	    A_RMW, 0);
+	add("cmpxchg Ev,Gv", 0x0f, 0xb1, L | TF_CMPX, -1, 0, A_RMW, 0);
+	add("cmpxchg8b Mq", 0x0f, 0xc7, L | TF_CMPX | TF_M64, 1, 0, A_RMW,
+	    0);
+	t = add("movbe Gv,Mv", 0x0f, 0x38, TF_MODRM, -1, 0, A_R, 0);
+	t->op[2] = 0xf0;
+	t->oplen = 3;
+	t = add("movbe Mv,Gv", 0x0f, 0x38, TF_MODRM, -1, 0, A_W, 0);
+	t->op[2] = 0xf1;
+	t->oplen = 3;
+	add("push Ev", 0xff, -1, TF_MODRM | TF_STACK, 6, 0, A_R, 0);
+	add("pop Ev", 0x8f, -1, TF_MODRM | TF_STACK, 0, 0, A_W, 0);
+	add("call Ev", 0xff, -1, TF_MODRM | TF_STACK | TF_BRANCH, 2, 0, A_R,
+	    0);
+	add("jmp Ev", 0xff, -1, TF_MODRM | TF_STACK | TF_BRANCH, 4, 0, A_R,
+	    0);
+	add("cmpsb", 0xa6, -1, TF_BYTE, -1, 0, A_R, 'C');
+	add("cmps", 0xa7, -1, 0, -1, 0, A_R, 'C');
+	add("scasb", 0xae, -1, TF_BYTE, -1, 0, A_R, 'A');
+	add("scas", 0xaf, -1, 0, -1, 0, A_R, 'A');
 }
 
 void build_templates(void)
@@ -103,6 +181,7 @@ void build_templates(void)
 	add("stos", 0xab, -1, 0, -1, 0, A_W, 'S');
 	add("lodsb", 0xac, -1, TF_BYTE, -1, 0, A_R, 'L');
 	add("lods", 0xad, -1, 0, -1, 0, A_R, 'L');
+	build_templates_more();
 }
 
 static sigjmp_buf fault_jb;
@@ -220,7 +299,11 @@ static bool run_emu(const struct backend *be, const struct tmpl *t,
 		for (i = g->n; i < VTX_EMU_MAX_INSN; i++)
 			e->insn[i] = rnd();	/* what follows in memory */
 		e->insn_len_avail = VTX_EMU_MAX_INSN;
-		if (t->str == 'M') {
+		if (t->flags & TF_STACK) {
+			e->mmio_linear = g->linear;
+			e->stack_bytes = 4;	/* legacy.c: a 32-bit SS */
+		}
+		if (t->str == 'M' || t->str == 'C') {
 			u64 src = linear_of(g->mode, sseg, g->seg_base[sseg],
 					    e->gpr[VTX_EMU_RSI] & mask);
 			u64 dst = linear_of(g->mode, VTX_EMU_ES,
@@ -310,6 +393,22 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 		}
 	for (i = 0; i < SCRATCH_SIZE; i++)
 		be->scratch[i] = rnd();
+	if ((t->flags & TF_CMPX) && (rnd() & 1)) {
+		/* the comparison succeeds: memory holds rAX (EDX:EAX) */
+		u64 acc = (t->flags & TF_M64) ?
+			  (g.gpr[VTX_EMU_RDX] << 32) | (u32)g.gpr[VTX_EMU_RAX] :
+			  g.gpr[VTX_EMU_RAX];
+
+		memcpy(be->scratch + (g.linear - (u64)(uintptr_t)be->scratch),
+		       &acc, g.access);
+	}
+	if (t->flags & TF_BRANCH) {
+		/* the target: the next instruction, where the code goes on */
+		u64 next = g.rip + g.n;
+
+		memcpy(be->scratch + (g.linear - (u64)(uintptr_t)be->scratch),
+		       &next, g.access);
+	}
 	memcpy(emu_mem, be->scratch, SCRATCH_SIZE);
 	hexstr(hex, g.b, g.n);
 

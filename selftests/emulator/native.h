@@ -20,6 +20,11 @@
 #define TF_MOFFS	0x10
 #define TF_LOCK		0x20	/* LOCK allowed */
 #define TF_LOGIC	0x40	/* AF architecturally undefined */
+#define TF_BITREG	0x80	/* BT* Ev,Gv: the register moves the address */
+#define TF_CMPX		0x100	/* CMPXCHG*: memory equal to rAX half the time */
+#define TF_M64		0x200	/* CMPXCHG8B: an 8-byte access, no REX.W */
+#define TF_STACK	0x400	/* PUSH/POP/CALL/JMP m: RSP in the scratch area */
+#define TF_BRANCH	0x800	/* CALL/JMP m: the operand is the next RIP */
 
 enum { A_R, A_W, A_RMW };
 
@@ -27,17 +32,17 @@ enum { A_R, A_W, A_RMW };
  * struct tmpl - an instruction form the generators vary.
  * @name:	mnemonic and operand kinds.
  * @op:		opcode bytes; @oplen of them.
- * @oplen:	1 or 2.
+ * @oplen:	1, 2 or 3.
  * @flags:	TF_*.
  * @regfix:	ModRM.reg of a group opcode, -1 when it is a register.
  * @src:	MOVZX/MOVSX source size: 1, 2, or 4 for MOVSXD; 0 otherwise.
  * @acc:	A_* of the first access.
- * @str:	'M'OVS, 'S'TOS, 'L'ODS or 0.
+ * @str:	'M'OVS, 'S'TOS, 'L'ODS, 'C'MPS, sc'A'S or 0.
  */
 struct tmpl {
 	char name[24];
-	u8 op[2], oplen;
-	u8 flags;
+	u8 op[3], oplen;
+	u16 flags;
 	signed char regfix;
 	u8 src;
 	u8 acc;
@@ -62,6 +67,7 @@ void build_templates(void);
  * @seg_base:	segment bases.
  * @rip:	RIP (IP for 16-bit code) of the instruction.
  * @linear:	linear address of the first access.
+ * @bitoff:	TF_BITREG: the bit offset the register holds.
  * @is_write:	the first access is a write.
  * @mmio_src:	MOVS: the MMIO side is the source.
  * @rep:	REP prefix on a string instruction.
@@ -75,6 +81,7 @@ struct gen {
 	u64 seg_base[VTX_EMU_NR_SEGS];
 	u64 rip;
 	u64 linear;
+	u64 bitoff;
 	bool is_write;
 	bool mmio_src;
 	bool rep;
@@ -124,6 +131,12 @@ static inline void put(struct gen *g, u64 v, unsigned int bytes)
 		g->b[g->n++] = v >> (8 * i);
 }
 
+/* TF_STACK: a stack pointer offset in the scratch area, 8-aligned. */
+static inline u64 pick_stack_offset(void)
+{
+	return 64 + rnd_below((SCRATCH_SIZE - 128) / 8) * 8;
+}
+
 /* Scratch offset of an access of @size not crossing a page. */
 static inline u64 pick_offset(unsigned int size)
 {
@@ -149,5 +162,26 @@ static inline void shuffle(u8 *p, unsigned int n)
 }
 
 extern const u8 seg_prefix[VTX_EMU_NR_SEGS];
+
+/*
+ * TF_BITREG: a bit offset whose element displacement is @*delta bytes
+ * (a few elements either way), for operand size @op.
+ */
+static inline u64 pick_bitoff(unsigned int op, s64 *delta)
+{
+	s64 k = (s64)rnd_below(7) - 3;
+	u64 bit = rnd_below(op * 8);
+
+	*delta = k * (s64)op;
+	return (u64)(k * (s64)op * 8) + bit;
+}
+
+/* TF_BITREG: the register value: @bitoff with garbage above @op. */
+static inline u64 bitreg_value(u64 bitoff, unsigned int op, u64 old)
+{
+	u64 m = op == 8 ? ~0ull : (1ull << (8 * op)) - 1;
+
+	return (old & ~m) | (bitoff & m);
+}
 
 #endif

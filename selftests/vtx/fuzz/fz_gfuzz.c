@@ -527,7 +527,7 @@ static void emit_template(struct gen *g)
 		else
 			emit_mem_insn(g, op, 2, -1, true, 0);
 		break;
-	case 9:		/* not emulated on MMIO: XADD, CMPXCHG, BT, SSE, FPU */
+	case 9:		/* XADD, CMPXCHG, BT (emulated on MMIO), SSE, FPU (not) */
 		switch (rnd(g->r, 7)) {
 		case 0: op[0] = 0x0f; op[1] = 0xc1; break;
 		case 1: op[0] = 0x0f; op[1] = 0xb1; break;

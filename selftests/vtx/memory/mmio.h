@@ -193,9 +193,44 @@
 #define C_U_CMPSB		126
 #define C_U_SPLIT		127	/* a 4-byte write across two MMIO pages */
 #define C_U_DEC_Q		128	/* 64 */
-#define C_MAX			129
+/* Issue 20's classes (the C_U_ ones above but the split are emulated too) */
+#define C_SHL1_L		130	/* shifts by 1: OF defined */
+#define C_ROR1_W		131
+#define C_RCL1_B		132
+#define C_SAR1_Q		133	/* 64 */
+#define C_SHR_CL1_B		134	/* CL = 1 */
+#define C_ROL_CL1_L		135	/* CL = 1 */
+#define C_BT_I_L		136
+#define C_BTC_I_W		137
+#define C_BT_R_L		138	/* ECX = 37: the next dword */
+#define C_BTR_R_NEG		139	/* ECX = -5: the dword before */
+#define C_BTS_R_W		140	/* CX = 20: the next word */
+#define C_SETB			141
+#define C_SETG			142
+#define C_CMPXCHG_NE		143
+#define C_CMPXCHG_EQ		144	/* memory = EAX */
+#define C_CMPXCHG_B		145	/* lock */
+#define C_CMPXCHG8B_NE		146
+#define C_CMPXCHG8B_EQ		147	/* memory = EDX:EAX */
+#define C_LOCK_XADD_W		148
+#define C_LOCK_INC_B		149
+#define C_LOCK_NOT_L		150
+#define C_NEG_Q			151	/* 64 */
+#define C_DEC_W			152
+/* 153-155: not used (MOVBE, see mmio_cases.inc) */
+#define C_REPE_CMPSB		156	/* stops at the third byte */
+#define C_REPNE_SCASW		157	/* stops at the second word */
+#define C_REPE_SCASB_DOWN	158	/* DF = 1 */
+#define C_CMPSL_RAM_MMIO	159	/* RAM source, MMIO destination */
+#define C_PUSH_M		160	/* the stack is RAM */
+#define C_POP_M			161
+#define C_SPLIT_RD		162	/* a 4-byte read across pages: 3 + 1 */
+#define C_SPLIT_RMW		163	/* INC across pages: 2 reads, 2 writes */
+#define C_MAX			164
 
 /* Case operands that need particular bytes (set by the host) */
 #define SPLIT_OFF		0x1ffe
+#define SPLIT_RD_OFF		0x2ffd
+#define SPLIT_RMW_OFF		0x3ffe
 
 #endif /* VTX_MEMORY_MMIO_H */

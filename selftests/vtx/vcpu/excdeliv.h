@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What excdeliv_guest.S and excdeliv_test.c agree on */
+#ifndef VTX_VCPU_EXCDELIV_H
+#define VTX_VCPU_EXCDELIV_H
+
+#define XD_TF			0x100		/* RFLAGS.TF */
+#define XD_RF			0x10000		/* RFLAGS.RF */
+#define XD_DB_VECTOR		1
+
+/* DR7: DR0 a 4-byte write breakpoint (L0, RW0 = 01, LEN0 = 11) */
+#define XD_DR7_DATA		0x000d0001
+/* DR7: DR1 an instruction breakpoint (L1, RW1 = 00, LEN1 = 00) */
+#define XD_DR7_INSN		0x00000004
+#define XD_DATA_GPA		0x20040		/* in SCRATCH_GPA */
+/* no memslot there (RAM is [0, 2 MiB)), mapped by the guest: a device */
+#define XD_MMIO_GPA		0x300000
+#define XD_MMIO_BYTE		0x5a
+
+/* DR6 as the processor leaves it: fixed-1 and active-low bits set */
+#define XD_DR6_CLEAR		0xffff0ff0u
+#define XD_DR6_B0		0x1
+#define XD_DR6_B1		0x2
+#define XD_DR6_BS		0x4000
+
+#endif
