@@ -533,13 +533,20 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
  * @gpa:	result
  * @pf_error:	#PF error code when the walk fails
  *
+ * The accesses vtx makes for the guest (the emulator's memory operands and
+ * stack, string I/O) are checked as the processor checks them: at CPL 3
+ * every level must allow user access, and a write needs every level
+ * writable at CPL 3 or with CR0.WP.  Not checked: reserved bits, SMAP and
+ * the execute-disable bit (vtx fetches only instructions the processor
+ * already fetched); accessed and dirty bits are not set.
+ *
  * Return: 0, -EAGAIN for a guest page fault (*@pf_error set), -EFAULT when
  * a table lies outside guest RAM.
  */
 int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		   u32 *pf_error)
 {
-	u64 table, entry = 0, size;
+	u64 table, entry = 0, size, allowed = PTE_W | PTE_U;
 	int levels, level, shift;
 	bool pae = vcpu->cr4 & X86_CR4_PAE;
 	bool user = vtx_cpl(vcpu) == 3;
@@ -584,6 +591,7 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 			return r;
 		if (!(entry & PTE_P))
 			return -EAGAIN;
+		allowed &= entry;
 		if (level > 1 && (entry & PTE_PS) &&
 		    level < 4 && (pae || vtx_is_long_mode(vcpu) ||
 				    (vcpu->cr4 & X86_CR4_PSE)))
@@ -592,6 +600,12 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 	}
 	if (level < 1)
 		level = 1;
+	if ((user && !(allowed & PTE_U)) ||
+	    (write && !(allowed & PTE_W) &&
+	     (user || (vcpu->cr0 & X86_CR0_WP)))) {
+		*pf_error |= PF_ERR_PRESENT;
+		return -EAGAIN;
+	}
 	size = 1ull << shift;
 	if (!pae && !vtx_is_long_mode(vcpu) && level == 2)
 		*gpa = (entry & 0xffc00000) + (gva & (size - 1));
@@ -1076,17 +1090,17 @@ static int handle_wrmsr(struct vtx_vcpu *vcpu)
 }
 
 /*
- * XSETBV: #UD if the vCPU's CPUID has no XSAVE (KVM refuses CR4.OSXSAVE
- * then, so there the processor raises it); #GP outside ring 0, for any
- * XCR but XCR0 and for an XCR0 the vCPU may not have (vtx_xcr0_valid()).
- * Only a value accepted here reaches the processor's XSETBV at VM entry.
+ * XSETBV (it exits only with CR4.OSXSAVE set, which a vCPU whose CPUID
+ * lacks XSAVE cannot set once it has a table: the processor's #UD then):
+ * #GP outside ring 0, for any XCR but XCR0 and for an XCR0 the vCPU may
+ * not have (vtx_xcr0_valid(): only x87 without XSAVE in its CPUID), as
+ * KVM's kvm_emulate_xsetbv().  Only a value accepted here reaches the
+ * processor's XSETBV at VM entry.
  */
 static int handle_xsetbv(struct vtx_vcpu *vcpu)
 {
 	u64 val = (u32)vcpu->regs[VTX_RAX] | ((u64)vcpu->regs[VTX_RDX] << 32);
 
-	if (!vtx_guest_cpuid_has(vcpu, X86_FEATURE_XSAVE))
-		return inject_ud(vcpu);
 	if (vtx_cpl(vcpu) != 0 ||
 	    (u32)vcpu->regs[VTX_RCX] != XCR_XFEATURE_ENABLED_MASK ||
 	    !vtx_xcr0_valid(vcpu, val))

@@ -16,6 +16,17 @@
 #define XD_MMIO_GPA		0x300000
 #define XD_MMIO_BYTE		0x5a
 
+/*
+ * A read-only alias of RAM: PD entry XD_RO_PDE maps guest-linear
+ * XD_RO_BASE to guest-physical 0 with a 2 MiB page that is not writable.
+ */
+#define XD_RO_PDE		2
+#define XD_RO_BASE		0x400000
+#define XD_RO_DATA		(XD_RO_BASE + XD_DATA_GPA)
+#define XD_RO_BYTE		0xa5		/* what stays at XD_DATA_GPA */
+#define XD_CR0_WP		0x10000
+#define XD_PF_ERR_P_W		3		/* present, write */
+
 /* DR6 as the processor leaves it: fixed-1 and active-low bits set */
 #define XD_DR6_CLEAR		0xffff0ff0u
 #define XD_DR6_B0		0x1

@@ -176,3 +176,24 @@ GUEST_LABEL xd64_movss_next
 	hlt
 	XD_STUBS64 xd64_stubs
 GUEST_END xd64_guest
+
+/*
+ * An emulated write to a read-only page: with CR0.WP, MOVSB from a device
+ * to the read-only alias of RAM reads the device, then its write faults
+ * (#PF, present and write), as on the processor; RAM is unchanged.
+ */
+GUEST_BEGIN xp64_guest, 64
+	mov	%cr0, %rax
+	or	$XD_CR0_WP, %rax
+	mov	%rax, %cr0
+	resume_at xp64_guest, 1f
+	mov	$XD_MMIO_GPA, %esi
+	mov	$XD_RO_DATA, %edi
+	cld
+GUEST_LABEL xp64_ro_movsb
+	movsb
+1:	movq	$0, EXC_RESUME_GPA
+	ucall	UCALL_DONE
+	hlt
+	XD_STUBS64 xp64_stubs
+GUEST_END xp64_guest

@@ -28,6 +28,8 @@ extern const uint8_t xd64_guest[], xd64_guest_end[], xd64_stubs[],
 	xd64_gp_inj[], xd64_ud_inj[], xd64_gp_cpu[], xd64_ud_cpu[],
 	xd64_pf_cpu[], xd64_pf_emu[], xd64_bp_next[], xd64_ss_next[], xd64_data_next[],
 	xd64_ibp[], xd64_icebp_next[], xd64_movss_next[];
+extern const uint8_t xp64_guest[], xp64_guest_end[], xp64_stubs[],
+	xp64_ro_movsb[];
 
 struct xd_expect {
 	const char *what;
@@ -104,6 +106,44 @@ TEST(delivery_long64)
 	}
 	RUN_UCALL(vcpu, UCALL_DONE, &uc);
 	EXPECT_EQ(5, guest_exc_count(vcpu, XD_DB_VECTOR));
+}
+
+/*
+ * The instruction emulator writes guest memory only where the guest's
+ * page tables allow it: MOVSB from a device to a page that is present but
+ * read-only, with CR0.WP set, reads the device and then gets #PF with
+ * error code "present, write" and CR2 at the destination, and RAM keeps
+ * its byte.  Before the fix vtx's page walk checked presence only and the
+ * write landed.
+ */
+TEST(emulated_write_to_readonly_page)
+{
+	uint64_t *pd, pte = 0x80 | 0x1;	/* PS, present: not writable */
+	struct kvm_run *run;
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	uint8_t *ram;
+
+	vcpu = guest_create(VTX_MODE_LONG64, xp64_guest, xp64_guest_end,
+			    xp64_stubs);
+	vcpu_set_supported_cpuid(vcpu);
+	pd = vtx_gpa2hva(vcpu->vm, VTX_PD_GPA);
+	pd[XD_RO_PDE] = pte;
+	ram = vtx_gpa2hva(vcpu->vm, XD_DATA_GPA);
+	*ram = XD_RO_BYTE;
+	run = vcpu->run;
+
+	vtx_run(vcpu);
+	ASSERT_EQ(KVM_EXIT_MMIO, run->exit_reason)
+		TH_LOG("%s", describe_exit(vcpu));
+	EXPECT_EQ(XD_MMIO_GPA, run->mmio.phys_addr);
+	EXPECT_EQ(0, run->mmio.is_write);
+	run->mmio.data[0] = XD_MMIO_BYTE;
+	RUN_EXC(vcpu, PF_VECTOR, XD_PF_ERR_P_W,
+		VTX_BLOB_GPA(xp64_guest, xp64_ro_movsb), &uc);
+	EXPECT_EQ(XD_RO_DATA, uc.regs.rsi) TH_LOG("CR2");
+	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	EXPECT_EQ(XD_RO_BYTE, *ram) TH_LOG("the emulated write landed");
 }
 
 VTX_TEST_MAIN
