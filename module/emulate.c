@@ -810,6 +810,7 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->access_bytes = 0;
 	e->is_write = false;
 	e->write_val = 0;
+	e->gp_fault = false;
 	e->kind = K_BAD;
 	e->alu = 0;
 	e->sub = 0;
@@ -1168,6 +1169,12 @@ static u64 rmw_exec(struct vtx_emu *e, u64 val)
 }
 
 /* The first access was done; @val is the data of a read. */
+/* Bits 63:47 all equal: an address of 4-level paging. */
+static bool canonical48(u64 addr)
+{
+	return (u64)((s64)(addr << 16) >> 16) == addr;
+}
+
 static int complete_first(struct vtx_emu *e, u64 val)
 {
 	bool memdst = e->dflags & D_MEMDST;
@@ -1181,6 +1188,16 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		       (e->kind == K_ALU && e->alu != ALU_CMP))) {
 		res = rmw_exec(e, val);
 		return second_write(e, res);
+	}
+	/*
+	 * A near branch to a non-canonical address raises #GP(0) at the
+	 * branch, before CALL pushes anything (the processor's check; a
+	 * non-canonical RIP would make the next VM entry fail).
+	 */
+	if ((e->kind == K_JMPM || e->kind == K_CALLM) && e->mode == 64 &&
+	    !canonical48(val & size_mask(e->op_bytes))) {
+		e->gp_fault = true;
+		return -EFAULT;
 	}
 	switch (e->kind) {
 	case K_JMPM:

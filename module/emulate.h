@@ -138,6 +138,7 @@ struct vtx_emu {
 	u8 access_bytes;
 	bool is_write;
 	u64 write_val;
+	bool gp_fault;		/* out: the instruction raises #GP(0) */
 
 	/* caller's: an access split at a page boundary (mmio.c) */
 	u8 frag_done;		/* bytes of the current access done */

@@ -106,12 +106,14 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
 
 /*
  * The emulator stopped: a guest page fault on the other side of a MOVS or
- * CMPS (or on a second device access) was queued, and is delivered with
- * the instruction not done, as by the processor; else an emulation
- * failure.
+ * CMPS (or on a second device access) was queued, or a CALL/JMP through
+ * memory read a non-canonical target (#GP(0)), and is delivered with the
+ * instruction not done, as by the processor; else an emulation failure.
  */
 static int fault_or_failure(struct vtx_vcpu *vcpu)
 {
+	if (vcpu->emu.gp_fault)
+		vtx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 	if (vcpu->event.valid) {
 		vcpu->pio.kind = VTX_IO_NONE;
 		return 1;

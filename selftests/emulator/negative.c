@@ -307,6 +307,40 @@ static bool api_movs_dst(void)
 	return true;
 }
 
+/*
+ * JMP/CALL through memory to a non-canonical target: #GP(0) at the
+ * branch (gp_fault), nothing changed, CALL pushes nothing; a canonical
+ * target is taken.
+ */
+static bool api_branch_noncanonical(void)
+{
+	struct vtx_emu e;
+	u64 before[18], after[18];
+
+	CHECK(setup(&e, 64, "ff 23", "rbx=0x1000 mmio=0x1000"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	state_copy(before, &e);
+	CHECK(vtx_emu_complete(&e, 0x0000800000000000ull) == -EFAULT);
+	CHECK(e.gp_fault);
+	state_copy(after, &e);
+	CHECK(!memcmp(before, after, sizeof(after)));
+
+	CHECK(setup(&e, 64, "ff 13", "rbx=0x1000 rsp=0x3000 mmio=0x1000"));
+	fail_write = -EIO;	/* a push would fail the test differently */
+	CHECK(vtx_emu_decode(&e) == 0);
+	state_copy(before, &e);
+	CHECK(vtx_emu_complete(&e, 0x1234567800000000ull) == -EFAULT);
+	CHECK(e.gp_fault);
+	state_copy(after, &e);
+	CHECK(!memcmp(before, after, sizeof(after)));
+
+	CHECK(setup(&e, 64, "ff 23", "rbx=0x1000 mmio=0x1000"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0xffff800000001000ull) == 0);
+	CHECK(!e.gp_fault && e.rip == 0xffff800000001000ull);
+	return true;
+}
+
 /* RF is cleared when the instruction completes, kept while REP goes on. */
 static bool api_rf(void)
 {
@@ -371,6 +405,7 @@ void test_negative(void)
 		{ "movs with the destination MMIO", api_movs_dst },
 		{ "failing ops", api_ops_fail },
 		{ "RF", api_rf },
+		{ "branch to a non-canonical target", api_branch_noncanonical },
 		{ "15-byte limit", api_length },
 		{ "64-bit segments and moffs", api_segments64 },
 	};
