@@ -294,7 +294,7 @@ for s in "${suites[@]+"${suites[@]}"}"; do
 	tsvs+=("$BUILD/testvm/$s/results.tsv")
 done
 
-say "wall time ${SECONDS} s (build, host checks and suites; CI allows 30 min)"
+say "wall time ${SECONDS} s (build, host checks and suites; the budget is 40 min on 2 cores)"
 say "summary"
 exec bash "$HERE/report.sh" "${tsvs[@]}"
 exit
