@@ -1169,6 +1169,23 @@ static u64 rmw_exec(struct vtx_emu *e, u64 val)
 }
 
 /* The first access was done; @val is the data of a read. */
+/*
+ * Write @val to the side that is not the faulting MMIO access (the other
+ * operand of MOVS, the stack of PUSH/CALL): 0 when it was RAM, 1 when it
+ * is MMIO too (a second write), -EFAULT when it failed.
+ */
+static int write_other(struct vtx_emu *e, u64 val)
+{
+	int err = e->ops->write_mem(e->opaque, e->other_linear, &val,
+				    e->op_bytes);
+
+	if (err == VTX_EMU_OPS_MMIO) {
+		e->linear = e->other_linear;
+		return second_write(e, val);
+	}
+	return err ? -EFAULT : 0;
+}
+
 /* Bits 63:47 all equal: an address of 4-level paging. */
 static bool canonical48(u64 addr)
 {
@@ -1211,14 +1228,9 @@ static int complete_first(struct vtx_emu *e, u64 val)
 			val = e->rip + e->len;
 		}
 		val &= size_mask(e->op_bytes);
-		err = e->ops->write_mem(e->opaque, e->other_linear, &val,
-					e->op_bytes);
-		if (err == VTX_EMU_OPS_MMIO) {
-			e->linear = e->other_linear;
-			return second_write(e, val);
-		}
+		err = write_other(e, val);
 		if (err)
-			return -EFAULT;
+			return err;
 		break;
 	case K_BT:	/* BT: no write */
 		bt_exec(e, val);
@@ -1285,14 +1297,9 @@ static int complete_first(struct vtx_emu *e, u64 val)
 	case K_MOVS:
 		if (!e->ops || !e->ops->write_mem)
 			return -EFAULT;
-		err = e->ops->write_mem(e->opaque, e->other_linear, &val,
-					e->op_bytes);
-		if (err == VTX_EMU_OPS_MMIO) {
-			e->linear = e->other_linear;
-			return second_write(e, val);
-		}
+		err = write_other(e, val);
 		if (err)
-			return -EFAULT;
+			return err;
 		break;
 	default:
 		return -EINVAL;
