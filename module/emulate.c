@@ -326,6 +326,20 @@ static bool parity_even(u64 val)
 	return !(p & 1);
 }
 
+/* ZF, SF and PF of a result whose sign bit is @sign. */
+static u64 szp_flags(u64 res, u64 sign)
+{
+	u64 fl = 0;
+
+	if (!res)
+		fl |= VTX_EMU_FL_ZF;
+	if (res & sign)
+		fl |= VTX_EMU_FL_SF;
+	if (parity_even(res))
+		fl |= VTX_EMU_FL_PF;
+	return fl;
+}
+
 /*
  * @a op @b on @bytes-wide operands, with CF, PF, AF, ZF, SF and OF of
  * @rflags set as the CPU does.  AF, undefined for the logical operations,
@@ -376,12 +390,7 @@ static u64 alu_exec(unsigned int op, u64 a, u64 b, unsigned int bytes,
 		fl |= VTX_EMU_FL_OF;
 	if (arith && ((a ^ b ^ res) & 0x10))
 		fl |= VTX_EMU_FL_AF;
-	if (!res)
-		fl |= VTX_EMU_FL_ZF;
-	if (res & sign)
-		fl |= VTX_EMU_FL_SF;
-	if (parity_even(res))
-		fl |= VTX_EMU_FL_PF;
+	fl |= szp_flags(res, sign);
 	*rflags = (*rflags & ~VTX_EMU_FL_ARITH) | fl;
 	return res;
 }
@@ -1061,13 +1070,7 @@ static u64 shift_exec(unsigned int op, u64 val, unsigned int count,
 			cf = cnt <= bits ? (val >> (bits - cnt)) & 1 : 0;
 			of = top2;
 		}
-		fl = *rflags & ~(VTX_EMU_FL_ARITH);
-		if (!res)
-			fl |= VTX_EMU_FL_ZF;
-		if (res & sign)
-			fl |= VTX_EMU_FL_SF;
-		if (parity_even(res))
-			fl |= VTX_EMU_FL_PF;
+		fl = (*rflags & ~VTX_EMU_FL_ARITH) | szp_flags(res, sign);
 		*rflags = fl | (cf ? VTX_EMU_FL_CF : 0) |
 			  (of ? VTX_EMU_FL_OF : 0);
 		return res;
