@@ -8,7 +8,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "../../module/emulate.h"
+#include "../../module/x86/emulate.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))

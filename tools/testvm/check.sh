@@ -119,14 +119,15 @@ checkpatch() {
 		rm -rf "$cpd"
 		mv "$cpd.tmp" "$cpd"
 	fi
-	for f in "$ROOT"/module/*.[chS] "$ROOT"/uapi/linux/*.h; do
+	for f in "$ROOT"/module/*/*.[chS] "$ROOT"/module/*/*/*.[chS] \
+		 "$ROOT"/uapi/linux/*.h; do
 		[ -f "$f" ] || continue
 		# generated files (git-ignored, e.g. vtx-asm-offsets.h) are not ours
 		if git -C "$ROOT" check-ignore -q "$f" 2>/dev/null; then continue; fi
 		files+=("${f#"$ROOT"/}")
 	done
 	if [ "${#files[@]}" -eq 0 ]; then
-		result "$tsv" host checkpatch skip "no module/*.[chS] or uapi/linux/*.h yet"
+		result "$tsv" host checkpatch skip "no module/*/*.[chS] or uapi/linux/*.h yet"
 		return
 	fi
 	log=$BUILD/testvm/host/checkpatch.log
@@ -159,6 +160,20 @@ shellcheck_scripts() {
 	else
 		cat "$log"
 		result "$tsv" host shellcheck fail "see build/testvm/host/shellcheck.log"
+	fi
+}
+
+# The module's three floors: core/ and x86/ never reach into vmx/
+# (tools/testvm/floors.sh), and the check itself catches each kind of
+# violation planted in a copy of the tree (--self-test).
+floors_check() {
+	local tsv="$1" log=$BUILD/testvm/host/floors.log
+	if "$ROOT/tools/testvm/floors.sh" >"$log" 2>&1 &&
+		"$ROOT/tools/testvm/floors.sh" --self-test >>"$log" 2>&1; then
+		result "$tsv" host floors ok "core/ and x86/ reach vmx/ only through vtx_x86_ops"
+	else
+		cat "$log"
+		result "$tsv" host floors fail "see build/testvm/host/floors.log"
 	fi
 }
 
@@ -219,6 +234,7 @@ for p in "${parts[@]+"${parts[@]}"}"; do
 		tsv=$BUILD/testvm/host/results.tsv
 		: >"$tsv"
 		checkpatch "$tsv"
+		floors_check "$tsv"
 		shellcheck_scripts "$tsv"
 		emulator_test "$tsv"
 		install_test "$tsv"

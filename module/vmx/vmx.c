@@ -27,7 +27,7 @@
 #include <asm/tsc.h>
 #include <asm/reboot.h>
 #include <asm/tlbflush.h>
-#include "vmcs.h"
+#include "vmx/vmx.h"
 
 struct vtx_vmx_caps vtx_caps;
 
@@ -266,17 +266,18 @@ static bool l1d_cpu_flag_test_and_clear(void)
  * @vcpu:	the vCPU about to enter; interrupts are disabled
  *
  * Called only while vtx_l1d_should_flush is on.  In "cond" mode it flushes
- * only when @vcpu->l1tf_flush_l1d (set on KVM_RUN, sched-in and exits
+ * only when @to_vmx(vcpu)->l1tf_flush_l1d (set on KVM_RUN, sched-in and exits
  * handled with host data, exit.c) or this CPU's interrupt flag is set.
  */
 void vtx_l1d_flush(struct vtx_vcpu *vcpu)
 {
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	unsigned int size = PAGE_SIZE << VTX_L1D_FLUSH_ORDER;
 
 	if (static_branch_likely(&vtx_l1d_flush_cond)) {
-		bool flush = vcpu->l1tf_flush_l1d;
+		bool flush = vmx->l1tf_flush_l1d;
 
-		vcpu->l1tf_flush_l1d = false;
+		vmx->l1tf_flush_l1d = false;
 		flush |= l1d_cpu_flag_test_and_clear();
 		if (!flush)
 			return;

@@ -6,11 +6,11 @@
 
 #include <linux/kbuild.h>
 #include <asm/vmx.h>
-#include "vtx.h"
+#include "vmx/vmx.h"
 
 static void __used vtx_offsets(void)
 {
-	OFFSET(VTX_VCPU_regs, vtx_vcpu, regs);
-	OFFSET(VTX_VCPU_host_rsp, vtx_vcpu, host_rsp);
+	OFFSET(VTX_VCPU_regs, vcpu_vmx, vcpu.regs);
+	OFFSET(VTX_VCPU_host_rsp, vcpu_vmx, host_rsp);
 	DEFINE(VTX_HOST_RSP_FIELD, HOST_RSP);
 }

@@ -15,7 +15,7 @@
 
 #include <linux/mm.h>
 #include <asm/trapnr.h>
-#include "vmcs.h"
+#include "x86/x86.h"
 
 /*
  * @linear does not translate for this access: the guest gets the #PF (with
@@ -74,13 +74,14 @@ static const struct vtx_emu_ops vtx_emu_ops = {
 
 static u8 code_mode(struct vtx_vcpu *vcpu)
 {
-	u32 ar = vtx_cs_ar(vcpu);
+	bool db, l;
 
-	if (ar & VMX_AR_L_MASK)
+	vtx_x86_ops.get_cs_db_l_bits(vcpu, &db, &l);
+	if (l)
 		return 64;
 	if (!(vcpu->cr0 & X86_CR0_PE))
 		return 16;
-	return (ar & VMX_AR_DB_MASK) ? 32 : 16;
+	return db ? 32 : 16;
 }
 
 /* KVM's emulation-failure exit, with the instruction bytes. */
@@ -135,7 +136,7 @@ static void commit(struct vtx_vcpu *vcpu, bool keep_rip)
 	struct vtx_emu *e = &vcpu->emu;
 
 	memcpy(vcpu->regs, e->gpr, sizeof(vcpu->regs));
-	vmcs_writel(GUEST_RSP, e->gpr[VTX_RSP]);
+	vtx_set_rsp(vcpu, e->gpr[VTX_RSP]);
 	if (!keep_rip)
 		vtx_set_rip(vcpu, e->rip);
 	vtx_set_rflags(vcpu, e->rflags);
@@ -319,60 +320,34 @@ again:
 	return write_done(vcpu, taken);
 }
 
-/*
- * KVM's exit for an event whose delivery (a push onto the stack, a read of
- * the IDT or GDT) touched MMIO: the instruction at RIP did not make that
- * access, so emulating it would perform another one.  The event stays
- * queued.
- */
-static int delivery_error(struct vtx_vcpu *vcpu, u32 vectoring, u64 gpa,
-			  unsigned long qual)
-{
-	struct kvm_run *run = vcpu->run;
-
-	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
-	run->internal.ndata = 4;
-	run->internal.data[0] = vectoring;
-	run->internal.data[1] = vcpu->exit_reason;
-	run->internal.data[2] = qual;
-	run->internal.data[3] = gpa;
-	vcpu->pio.kind = VTX_IO_NONE;
-	return 0;
-}
-
 /**
- * vtx_handle_mmio() - emulate the instruction that touched @gpa.
- * @vcpu:	the loaded vCPU, after an EPT violation
- * @gpa:	the guest-physical address outside RAM (or read-only RAM)
- * @qual:	the EPT violation's exit qualification
+ * vtx_handle_mmio() - emulate the instruction that touched a device.
+ * @vcpu:	the loaded vCPU, after a guest-physical fault
+ * @f:		the fault, as the backend decoded it
  *
  * Return: 0 with kvm_run filled (KVM_EXIT_MMIO or an emulation failure),
  * 1 to re-enter when a guest exception was queued instead or an ioeventfd
  * took the write.
  */
-int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
+int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 {
 	struct vtx_emu *e = &vcpu->emu;
 	u64 rip = vtx_rip(vcpu), cs_base;
-	u32 vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	struct kvm_segment ss;
 	unsigned int n;
 	int seg, r;
 
-	if (vectoring & VECTORING_INFO_VALID_MASK)
-		return delivery_error(vcpu, vectoring, gpa, qual);
 	memset(e, 0, sizeof(*e));
 	memcpy(e->gpr, vcpu->regs, sizeof(e->gpr));
-	e->gpr[VTX_RSP] = vmcs_readl(GUEST_RSP);
+	e->gpr[VTX_RSP] = vtx_rsp(vcpu);
 	e->rip = rip;
 	e->rflags = vtx_rflags(vcpu);
 	e->mode = code_mode(vcpu);
-	e->stack_bytes = (vmcs_read32(GUEST_SS_AR_BYTES) & VMX_AR_DB_MASK) ?
-			 4 : 2;
+	vtx_x86_ops.get_segment(vcpu, &ss, VTX_SREG_SS);
+	e->stack_bytes = ss.db ? 4 : 2;
 	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
-		e->seg_base[seg] = vmcs_readl(GUEST_ES_BASE + seg * 2);
-	e->mmio_linear = (qual & EPT_VIOLATION_GVA_IS_VALID) ?
-			 vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
+		e->seg_base[seg] = vtx_x86_ops.get_segment_base(vcpu, seg);
+	e->mmio_linear = f->linear_valid ? f->linear : 0;
 	e->ops = &vtx_emu_ops;
 	e->opaque = vcpu;
 	/*
@@ -380,8 +355,7 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 	 * or its A/D bits in a read-only slot) is no access of the
 	 * instruction either: the emulator cannot redo it.
 	 */
-	if ((qual & EPT_VIOLATION_GVA_IS_VALID) &&
-	    !(qual & EPT_VIOLATION_GVA_TRANSLATED))
+	if (f->page_walk)
 		return emulation_failure(vcpu);
 
 	/* Fetch up to 15 bytes; the second page may be absent. */
@@ -401,9 +375,9 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual)
 
 	if (vtx_emu_decode(e))
 		return fault_or_failure(vcpu);
-	vcpu->mmio_gpa = gpa;
-	vcpu->mmio_linear_valid = qual & EPT_VIOLATION_GVA_IS_VALID;
-	vcpu->mmio_fault_write = qual & EPT_VIOLATION_ACC_WRITE;
+	vcpu->mmio_gpa = f->gpa;
+	vcpu->mmio_linear_valid = f->linear_valid;
+	vcpu->mmio_fault_write = f->write;
 	return mmio_access(vcpu);
 }
 

@@ -3,7 +3,7 @@
  * vtx - VMCS lifetime (VMCLEAR/VMPTRLD, following the vCPU thread between
  * CPUs), host state, guest reset state, control registers and segments.
  *
- * A vCPU's VMCS is active on at most one CPU (vcpu->cpu).  It stays active
+ * A vCPU's VMCS is active on at most one CPU (to_vmx(vcpu)->cpu).  It stays active
  * there after the ioctl returns, so the next ioctl on the same CPU costs no
  * VMPTRLD.  When the thread runs on another CPU, the VMCS is VMCLEARed on
  * the old CPU by IPI and loaded on the new one (vtx_vcpu_load(), called from
@@ -24,7 +24,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
-#include "vmcs.h"
+#include "vmx/vmx.h"
 
 /* VMCS current on this CPU, NULL after VMCLEAR of it. [l] */
 static DEFINE_PER_CPU(struct vmcs *, current_vmcs);
@@ -66,16 +66,18 @@ void vtx_vmcs_percpu_init(void)
 /* VMCLEAR @vcpu's VMCS on this CPU.  Interrupts disabled. */
 static void __vmcs_clear(struct vtx_vcpu *vcpu)
 {
-	if (vcpu->cpu != raw_smp_processor_id())
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (vmx->cpu != raw_smp_processor_id())
 		return;
-	vtx_vmclear(__pa(vcpu->vmcs));
-	if (__this_cpu_read(current_vmcs) == vcpu->vmcs)
+	vtx_vmclear(__pa(vmx->vmcs));
+	if (__this_cpu_read(current_vmcs) == vmx->vmcs)
 		__this_cpu_write(current_vmcs, NULL);
-	list_del(&vcpu->loaded_link);
+	list_del(&vmx->loaded_link);
 	/* The list update must be visible before the vCPU can be loaded. */
 	smp_wmb();
-	vcpu->launched = false;
-	WRITE_ONCE(vcpu->cpu, -1);
+	vmx->launched = false;
+	WRITE_ONCE(vmx->cpu, -1);
 }
 
 static void vmcs_clear_ipi(void *data)
@@ -89,7 +91,7 @@ static void vmcs_clear_ipi(void *data)
  */
 void vtx_vmcs_clear(struct vtx_vcpu *vcpu)
 {
-	int cpu = READ_ONCE(vcpu->cpu);
+	int cpu = READ_ONCE(to_vmx(vcpu)->cpu);
 
 	if (cpu < 0)
 		return;
@@ -99,11 +101,11 @@ void vtx_vmcs_clear(struct vtx_vcpu *vcpu)
 /* Before VMXOFF on this CPU (interrupts disabled). */
 void vtx_clear_loaded_vmcss(void)
 {
-	struct vtx_vcpu *vcpu, *tmp;
+	struct vcpu_vmx *vmx, *tmp;
 
-	list_for_each_entry_safe(vcpu, tmp, this_cpu_ptr(&loaded_vmcss),
+	list_for_each_entry_safe(vmx, tmp, this_cpu_ptr(&loaded_vmcss),
 				 loaded_link)
-		__vmcs_clear(vcpu);
+		__vmcs_clear(&vmx->vcpu);
 	__this_cpu_write(current_vmcs, NULL);
 }
 
@@ -131,19 +133,20 @@ static void set_percpu_host_state(int cpu)
  */
 void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
 {
-	bool moved = READ_ONCE(vcpu->cpu) != cpu;
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	bool moved = READ_ONCE(vmx->cpu) != cpu;
 
 	if (moved) {
 		vtx_vmcs_clear(vcpu);
 		/* Pairs with __vmcs_clear(): the old list entry is gone. */
 		smp_rmb();
 		local_irq_disable();
-		list_add(&vcpu->loaded_link, this_cpu_ptr(&loaded_vmcss));
+		list_add(&vmx->loaded_link, this_cpu_ptr(&loaded_vmcss));
 		local_irq_enable();
 	}
-	if (__this_cpu_read(current_vmcs) != vcpu->vmcs) {
-		__this_cpu_write(current_vmcs, vcpu->vmcs);
-		if (vtx_vmptrld(__pa(vcpu->vmcs)))
+	if (__this_cpu_read(current_vmcs) != vmx->vmcs) {
+		__this_cpu_write(current_vmcs, vmx->vmcs);
+		if (vtx_vmptrld(__pa(vmx->vmcs)))
 			WRITE_ONCE(vcpu->vm->dead, true);
 		/*
 		 * Another vCPU (of this VM or another) ran here last: keep
@@ -154,14 +157,14 @@ void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
 		indirect_branch_prediction_barrier();
 	}
 	/* KVM_RUN or sched-in: the host ran here; flush L1D in "cond". */
-	vcpu->l1tf_flush_l1d = true;
+	vmx->l1tf_flush_l1d = true;
 	if (moved) {
-		WRITE_ONCE(vcpu->cpu, cpu);
+		WRITE_ONCE(vmx->cpu, cpu);
 		set_percpu_host_state(cpu);
 		vtx_invept(vtx_caps.ept_single ? VMX_EPT_EXTENT_CONTEXT :
 			   VMX_EPT_EXTENT_GLOBAL, vcpu->vm->eptp, 0);
-		if (vcpu->vpid)
-			vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid,
+		if (vmx->vpid)
+			vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vmx->vpid,
 				    0);
 	}
 }
@@ -178,16 +181,18 @@ void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
  */
 void vtx_prepare_switch_to_guest(struct vtx_vcpu *vcpu)
 {
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
 	if (vcpu->guest_state_loaded)
 		return;
 
 	current_save_fsgs();
-	vcpu->host_fs_sel = current->thread.fsindex;
-	vcpu->host_gs_sel = current->thread.gsindex;
-	vcpu->host_kernel_gs_base = current->thread.gsbase;
-	savesegment(ds, vcpu->host_ds_sel);
-	savesegment(es, vcpu->host_es_sel);
-	asm volatile("sldt %0" : "=g" (vcpu->host_ldt_sel));
+	vmx->host_fs_sel = current->thread.fsindex;
+	vmx->host_gs_sel = current->thread.gsindex;
+	vmx->host_kernel_gs_base = current->thread.gsbase;
+	savesegment(ds, vmx->host_ds_sel);
+	savesegment(es, vmx->host_es_sel);
+	asm volatile("sldt %0" : "=g" (vmx->host_ldt_sel));
 	vmcs_writel(HOST_FS_BASE, current->thread.fsbase);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
 	vcpu->guest_state_loaded = true;
@@ -199,23 +204,25 @@ void vtx_prepare_switch_to_guest(struct vtx_vcpu *vcpu)
  */
 void vtx_put_host_state(struct vtx_vcpu *vcpu)
 {
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
 	if (!vcpu->guest_state_loaded)
 		return;
 
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
 	/* A VM exit loads null DS/ES/FS/GS selectors. */
-	if (vcpu->host_ds_sel)
-		loadsegment(ds, vcpu->host_ds_sel);
-	if (vcpu->host_es_sel)
-		loadsegment(es, vcpu->host_es_sel);
-	if (vcpu->host_fs_sel)
-		loadsegment(fs, vcpu->host_fs_sel);
-	if (vcpu->host_gs_sel)
-		load_gs_index(vcpu->host_gs_sel);
-	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	if (vmx->host_ds_sel)
+		loadsegment(ds, vmx->host_ds_sel);
+	if (vmx->host_es_sel)
+		loadsegment(es, vmx->host_es_sel);
+	if (vmx->host_fs_sel)
+		loadsegment(fs, vmx->host_fs_sel);
+	if (vmx->host_gs_sel)
+		load_gs_index(vmx->host_gs_sel);
+	wrmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
 	/* A VM exit loads a null LDTR ... */
-	if (vcpu->host_ldt_sel)
-		asm volatile("lldt %0" : : "rm" (vcpu->host_ldt_sel));
+	if (vmx->host_ldt_sel)
+		asm volatile("lldt %0" : : "rm" (vmx->host_ldt_sel));
 	/* ... sets the TR limit to 0x67, cutting off the I/O bitmap ... */
 	invalidate_tss_limit();
 	/* ... and the GDT limit to 0xffff. */
@@ -229,15 +236,16 @@ void vtx_put_host_state(struct vtx_vcpu *vcpu)
  */
 void vtx_update_host_cr(struct vtx_vcpu *vcpu)
 {
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
 
-	if (unlikely(cr3 != vcpu->host_cr3)) {
+	if (unlikely(cr3 != vmx->host_cr3)) {
 		vmcs_writel(HOST_CR3, cr3);
-		vcpu->host_cr3 = cr3;
+		vmx->host_cr3 = cr3;
 	}
-	if (unlikely(cr4 != vcpu->host_cr4)) {
+	if (unlikely(cr4 != vmx->host_cr4)) {
 		vmcs_writel(HOST_CR4, cr4);
-		vcpu->host_cr4 = cr4;
+		vmx->host_cr4 = cr4;
 	}
 }
 
@@ -283,11 +291,12 @@ static void seg_reset(int seg, u16 sel, unsigned long base, u32 ar)
  */
 void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 {
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	int seg;
 
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vtx_caps.pin);
-	vcpu->proc_ctl = vtx_caps.proc;
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctl);
+	vmx->proc_ctl = vtx_caps.proc;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctl);
 	vmcs_write64(MSR_BITMAP, vtx_msr_bitmap_pa());
 	vtx_update_proc2(vcpu);
 	vmcs_write32(VM_EXIT_CONTROLS, vtx_caps.exit);
@@ -310,16 +319,16 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
 	vmcs_write64(EPT_POINTER, vcpu->vm->eptp);
-	if (vcpu->vpid)
-		vmcs_write16(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
+	if (vmx->vpid)
+		vmcs_write16(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	if (vtx_caps.proc & CPU_BASED_USE_TSC_OFFSETTING)
 		vmcs_write64(TSC_OFFSET, -rdtsc());
 	vmcs_writel(CR0_GUEST_HOST_MASK, ~(unsigned long)VTX_CR0_GUEST_OWNED);
 	vmcs_writel(CR4_GUEST_HOST_MASK, ~0ul);
 
 	set_constant_host_state();
-	vcpu->host_cr3 = 0;
-	vcpu->host_cr4 = 0;
+	vmx->host_cr3 = 0;
+	vmx->host_cr4 = 0;
 	vtx_update_host_cr(vcpu);
 
 	/* The x86 reset state, as KVM presents it. */
@@ -337,7 +346,7 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RFLAGS, RESET_RFLAGS);
 	vmcs_writel(GUEST_CR3, 0);
-	vtx_set_dr7(vcpu, RESET_DR7);
+	vmx_set_dr7(vcpu, RESET_DR7);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write64(GUEST_IA32_PAT, RESET_PAT);
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
@@ -363,7 +372,7 @@ unsigned long vtx_get_cr0(struct vtx_vcpu *vcpu)
 	       (vmcs_readl(GUEST_CR0) & VTX_CR0_GUEST_OWNED);
 }
 
-unsigned long vtx_get_cr4(struct vtx_vcpu *vcpu)
+unsigned long vmx_get_cr4(struct vtx_vcpu *vcpu)
 {
 	return vcpu->cr4;
 }
@@ -422,7 +431,7 @@ void vtx_update_proc2(struct vtx_vcpu *vcpu)
 {
 	u32 proc2 = vtx_caps.proc2;
 
-	if (!vcpu->vpid)
+	if (!to_vmx(vcpu)->vpid)
 		proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
 	if (vtx_caps.has_invpcid &&
 	    vtx_guest_cpuid_has(vcpu, X86_FEATURE_INVPCID))
@@ -507,8 +516,10 @@ void vtx_set_cr4(struct vtx_vcpu *vcpu, unsigned long cr4)
  */
 void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu)
 {
-	if (vcpu->vpid)
-		vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid, 0);
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (vmx->vpid)
+		vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vmx->vpid, 0);
 }
 
 /* PAE PDPTE bits 2:1 and 8:5 are reserved (SDM vol. 3, 4.4.1). */

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vtx - the VMX backend's interface to the generic layer.
+ * vtx - the VMX backend (module/vmx/): its vCPU, the processor's
+ * capabilities and the functions its files share.  Only vmx/ includes
+ * this header; the generic floors reach the backend through vtx_x86_ops
+ * (x86/x86_ops.h).
  */
-#ifndef VTX_VMCS_H
-#define VTX_VMCS_H
+#ifndef VTX_VMX_H
+#define VTX_VMX_H
 
 #include <linux/jump_label.h>
 #include <linux/types.h>
-#include <asm/debugreg.h>
-#include "vtx.h"
-#include "vmx_ops.h"
+#include "x86/x86.h"
+#include "vmx/vmx_compat.h"
+#include "vmx/vmx_ops.h"
 
 /* The hardware's VMCS region, struct vmcs: asm/vmx.h or compat.h. */
 
@@ -51,6 +54,56 @@ struct vtx_vmx_caps {
 };
 
 extern struct vtx_vmx_caps vtx_caps;
+
+/**
+ * struct vcpu_vmx - a vCPU of the VMX backend.
+ * @vcpu:	the generic vCPU, first: the trampoline and container_of()
+ *		rely on it
+ * @host_rsp:	HOST_RSP last written to the VMCS, compared by the
+ *		trampoline [l]
+ * @vmcs:	the VMCS [c]
+ * @cpu:	CPU the VMCS is active on, or -1 [l]
+ * @launched:	VMLAUNCH done since the last VMCLEAR [l]
+ * @loaded_link: on the CPU's list of loaded VMCSs [l]
+ * @vpid:	0 when VPID is not used [c]
+ * @host_fs_sel: host selectors restored when the thread leaves the CPU [l]
+ * @host_gs_sel: see @host_fs_sel
+ * @host_ds_sel: see @host_fs_sel
+ * @host_es_sel: see @host_fs_sel
+ * @host_ldt_sel: see @host_fs_sel
+ * @host_kernel_gs_base: the host's MSR_KERNEL_GS_BASE [l]
+ * @host_cr3:	HOST_CR3 in the VMCS [l]
+ * @host_cr4:	HOST_CR4 in the VMCS [l]
+ * @proc_ctl:	cached primary processor-based controls [v]
+ * @c_cs_ar:	GUEST_CS_AR_BYTES, valid with VTX_CACHE_CS_AR [v]
+ * @c_intr:	GUEST_INTERRUPTIBILITY_INFO, valid with VTX_CACHE_INTR [v]
+ * @exit_qual:	exit qualification of the last exit [v]
+ * @entry_failed: the last VM entry failed (exit reason bit 31) [v]
+ * @l1tf_flush_l1d: L1D may hold host data (vmx.c) [v]
+ */
+struct vcpu_vmx {
+	struct vtx_vcpu vcpu;
+	unsigned long host_rsp;
+	struct vmcs *vmcs;
+	int cpu;
+	bool launched;
+	struct list_head loaded_link;
+	u16 vpid;
+	u16 host_fs_sel, host_gs_sel, host_ds_sel, host_es_sel, host_ldt_sel;
+	unsigned long host_kernel_gs_base;
+	unsigned long host_cr3, host_cr4;
+	u32 proc_ctl;
+	u32 c_cs_ar, c_intr;
+	unsigned long exit_qual;
+	bool entry_failed;
+	bool l1tf_flush_l1d;
+};
+
+static inline struct vcpu_vmx *to_vmx(struct vtx_vcpu *vcpu)
+{
+	return container_of(vcpu, struct vcpu_vmx, vcpu);
+}
+
 extern bool vtx_dump_invalid_vmcs;
 
 /* (Re)load the tick-exit timer (vmx.c, tick_exits), if it is on. */
@@ -65,11 +118,15 @@ static inline void vtx_tick_reload(void)
 #define VTX_ENTER_FAIL_VALID	1
 #define VTX_ENTER_FAIL_INVALID	2
 
-int vtx_vmenter(struct vtx_vcpu *vcpu, bool resume);
+int vtx_vmenter(struct vcpu_vmx *vmx, bool resume);
 void vtx_vmexit(void);
 void vtx_call_nmi_handler(void);
 
 /* vmx.c */
+int vtx_vmx_init(void);
+void vtx_vmx_exit(void);
+int vtx_vmx_get(void);
+void vtx_vmx_put(void);
 DECLARE_STATIC_KEY_FALSE(vtx_l1d_should_flush);
 void vtx_l1d_flush(struct vtx_vcpu *vcpu);
 bool vtx_l1d_flush_not_needed_nested(void);
@@ -85,7 +142,6 @@ void vtx_put_host_state(struct vtx_vcpu *vcpu);
 int vtx_load_pdptrs(struct vtx_vcpu *vcpu);
 void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu);
 void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu);
-void vtx_vcpu_put(struct vtx_vcpu *vcpu);
 void vtx_vmcs_clear(struct vtx_vcpu *vcpu);
 void vtx_vmcs_init(struct vtx_vcpu *vcpu);
 void vtx_prepare_switch_to_guest(struct vtx_vcpu *vcpu);
@@ -94,35 +150,19 @@ void vtx_set_cr0(struct vtx_vcpu *vcpu, unsigned long cr0);
 void vtx_set_cr4(struct vtx_vcpu *vcpu, unsigned long cr4);
 void vtx_set_efer(struct vtx_vcpu *vcpu, u64 efer);
 unsigned long vtx_get_cr0(struct vtx_vcpu *vcpu);
-unsigned long vtx_get_cr4(struct vtx_vcpu *vcpu);
+unsigned long vmx_get_cr4(struct vtx_vcpu *vcpu);
 void vtx_get_segment(struct kvm_segment *var, int seg);
 void vtx_set_segment(const struct kvm_segment *var, int seg);
 void vtx_dump_vmcs(void);
 bool vtx_cr4_valid(struct vtx_vcpu *vcpu, unsigned long cr4);
 void vtx_update_proc2(struct vtx_vcpu *vcpu);
 
-/* state.c */
-long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
-			  void __user *argp);
-unsigned int vtx_xsave_size(void);
-bool vtx_xcr0_valid(struct vtx_vcpu *vcpu, u64 val);
-
-/* mmio.c */
-int vtx_handle_mmio(struct vtx_vcpu *vcpu, u64 gpa, unsigned long qual);
-int vtx_complete_mmio(struct vtx_vcpu *vcpu);
+/* run.c */
+int vmx_vcpu_run(struct vtx_vcpu *vcpu);
 
 /* exit.c */
-int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
-		   u32 *pf_error);
-int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			unsigned int len, bool write);
-int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			      unsigned int len);
 int vtx_handle_exit(struct vtx_vcpu *vcpu);
 void vtx_handle_exit_irqoff(struct vtx_vcpu *vcpu);
-int vtx_complete_userspace_io(struct vtx_vcpu *vcpu);
-void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
-			 u32 error_code);
 void vtx_inject_pending_event(struct vtx_vcpu *vcpu);
 bool vtx_interrupt_allowed(struct vtx_vcpu *vcpu);
 bool vtx_ready_for_interrupt(struct vtx_vcpu *vcpu);
@@ -130,18 +170,17 @@ bool vtx_ready_for_interrupt(struct vtx_vcpu *vcpu);
 /* Access-rights AVL bit (asm/vmx.h names the others). */
 #define VMX_AR_AVL_MASK		BIT(12)
 
-/* Segment indices as in KVM's VCPU_SREG_*; VMCS fields are spaced by 2. */
-enum vtx_sreg {
-	VTX_SREG_ES, VTX_SREG_CS, VTX_SREG_SS, VTX_SREG_DS,
-	VTX_SREG_FS, VTX_SREG_GS, VTX_SREG_LDTR, VTX_SREG_TR,
+/* The backend's own cached fields, beside enum vtx_cache's registers. */
+enum {
+	VMX_CACHE_CS_AR = VTX_CACHE_BACKEND,
+	VMX_CACHE_INTR,
 };
 
-/* Guest fields cached per exit (vtx_vcpu.cached). */
-enum vtx_cache {
-	VTX_CACHE_RIP, VTX_CACHE_RFLAGS, VTX_CACHE_CS_AR, VTX_CACHE_INTR,
-};
-
-static inline unsigned long vtx_rip(struct vtx_vcpu *vcpu)
+/*
+ * Inline accessors of the VMCS through vcpu->cached, for the backend's
+ * own hot paths (x86/ uses vtx_rip() and friends, through vtx_x86_ops).
+ */
+static inline unsigned long vmx_rip(struct vtx_vcpu *vcpu)
 {
 	if (!(vcpu->cached & BIT(VTX_CACHE_RIP))) {
 		vcpu->c_rip = vmcs_readl(GUEST_RIP);
@@ -150,14 +189,14 @@ static inline unsigned long vtx_rip(struct vtx_vcpu *vcpu)
 	return vcpu->c_rip;
 }
 
-static inline void vtx_set_rip(struct vtx_vcpu *vcpu, unsigned long val)
+static inline void vmx_set_rip(struct vtx_vcpu *vcpu, unsigned long val)
 {
 	vmcs_writel(GUEST_RIP, val);
 	vcpu->c_rip = val;
 	vcpu->cached |= BIT(VTX_CACHE_RIP);
 }
 
-static inline unsigned long vtx_rflags(struct vtx_vcpu *vcpu)
+static inline unsigned long vmx_rflags(struct vtx_vcpu *vcpu)
 {
 	if (!(vcpu->cached & BIT(VTX_CACHE_RFLAGS))) {
 		vcpu->c_rflags = vmcs_readl(GUEST_RFLAGS);
@@ -166,45 +205,49 @@ static inline unsigned long vtx_rflags(struct vtx_vcpu *vcpu)
 	return vcpu->c_rflags;
 }
 
-static inline void vtx_set_rflags(struct vtx_vcpu *vcpu, unsigned long val)
+static inline void vmx_set_rflags(struct vtx_vcpu *vcpu, unsigned long val)
 {
 	vmcs_writel(GUEST_RFLAGS, val);
 	vcpu->c_rflags = val;
 	vcpu->cached |= BIT(VTX_CACHE_RFLAGS);
 }
 
-static inline u32 vtx_cs_ar(struct vtx_vcpu *vcpu)
+static inline u32 vmx_cs_ar(struct vtx_vcpu *vcpu)
 {
-	if (!(vcpu->cached & BIT(VTX_CACHE_CS_AR))) {
-		vcpu->c_cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
-		vcpu->cached |= BIT(VTX_CACHE_CS_AR);
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (!(vcpu->cached & BIT(VMX_CACHE_CS_AR))) {
+		vmx->c_cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+		vcpu->cached |= BIT(VMX_CACHE_CS_AR);
 	}
-	return vcpu->c_cs_ar;
+	return vmx->c_cs_ar;
 }
 
-static inline u32 vtx_intr_state(struct vtx_vcpu *vcpu)
+static inline u32 vmx_intr_state(struct vtx_vcpu *vcpu)
 {
-	if (!(vcpu->cached & BIT(VTX_CACHE_INTR))) {
-		vcpu->c_intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-		vcpu->cached |= BIT(VTX_CACHE_INTR);
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (!(vcpu->cached & BIT(VMX_CACHE_INTR))) {
+		vmx->c_intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+		vcpu->cached |= BIT(VMX_CACHE_INTR);
 	}
-	return vcpu->c_intr;
+	return vmx->c_intr;
 }
 
-static inline void vtx_set_intr_state(struct vtx_vcpu *vcpu, u32 val)
+static inline void vmx_set_intr_state(struct vtx_vcpu *vcpu, u32 val)
 {
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, val);
-	vcpu->c_intr = val;
-	vcpu->cached |= BIT(VTX_CACHE_INTR);
+	to_vmx(vcpu)->c_intr = val;
+	vcpu->cached |= BIT(VMX_CACHE_INTR);
 }
 
 /* The instruction completed: no more STI/MOV SS interrupt shadow. */
-static inline void vtx_clear_intr_shadow(struct vtx_vcpu *vcpu)
+static inline void vmx_clear_intr_shadow(struct vtx_vcpu *vcpu)
 {
-	u32 intr = vtx_intr_state(vcpu);
+	u32 intr = vmx_intr_state(vcpu);
 
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		vtx_set_intr_state(vcpu, intr & ~(GUEST_INTR_STATE_STI |
+		vmx_set_intr_state(vcpu, intr & ~(GUEST_INTR_STATE_STI |
 						  GUEST_INTR_STATE_MOV_SS));
 }
 
@@ -212,7 +255,7 @@ static inline void vtx_clear_intr_shadow(struct vtx_vcpu *vcpu)
  * Set the guest's DR7 (the VMCS loads it at entry) and note whether it
  * enables a breakpoint: then DR0-DR3 are loaded before entry too.
  */
-static inline void vtx_set_dr7(struct vtx_vcpu *vcpu, unsigned long dr7)
+static inline void vmx_set_dr7(struct vtx_vcpu *vcpu, unsigned long dr7)
 {
 	vmcs_writel(GUEST_DR7, dr7);
 	vcpu->guest_bp_enabled = dr7 & (DR_LOCAL_ENABLE_MASK |
@@ -220,20 +263,15 @@ static inline void vtx_set_dr7(struct vtx_vcpu *vcpu, unsigned long dr7)
 }
 
 /* The current privilege level: SS.DPL (VM entry keeps them equal). */
-static inline int vtx_cpl(struct vtx_vcpu *vcpu)
+static inline int vmx_cpl(struct vtx_vcpu *vcpu)
 {
 	return VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
 }
 
 /* The guest runs 64-bit code (CS.L). */
-static inline bool vtx_in_64bit_code(struct vtx_vcpu *vcpu)
+static inline bool vmx_in_64bit_code(struct vtx_vcpu *vcpu)
 {
-	return vtx_cs_ar(vcpu) & VMX_AR_L_MASK;
+	return vmx_cs_ar(vcpu) & VMX_AR_L_MASK;
 }
 
-static inline bool vtx_is_long_mode(struct vtx_vcpu *vcpu)
-{
-	return vcpu->efer & EFER_LMA;
-}
-
-#endif /* VTX_VMCS_H */
+#endif /* VTX_VMX_H */

@@ -24,7 +24,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
-#include "vmcs.h"
+#include "vmx/vmx.h"
 
 #define EPT_LEVELS		4
 #define EPT_ENTRIES		512

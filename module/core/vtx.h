@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vtx - core objects shared by the generic layer (device, VM, vCPU) and the
- * VMX backend.
+ * vtx - the core objects (module/core/): device, VM and vCPU, memslots,
+ * statistics and allocation counters.  The vCPU holds the architectural
+ * x86 state too (x86/ keeps it); the backend's own part of a vCPU embeds
+ * struct vtx_vcpu (vmx/vmx.h, struct vcpu_vmx).
  *
  * Locking rules are written next to each field as [x]:
  *   [c]  set once at creation, read-only afterwards
@@ -30,12 +32,12 @@
 #include <linux/spinlock.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
-#include "compat.h"
+#include "core/compat.h"
 #include <linux/kvm.h>
 #include <asm/fpu/api.h>
-#include "profile.h"
+#include "core/profile.h"
 #include <asm/fpu/types.h>
-#include "emulate.h"
+#include "x86/emulate.h"
 
 #define VTX_PREFIX		"vtx: "
 
@@ -200,12 +202,32 @@ struct vtx_pio {
 	u32 insn_len;
 };
 
+/* What a vtx_pending_event is: the architecture's event types. */
+enum vtx_event_type {
+	VTX_EVENT_EXTINT,	/* external interrupt (KVM_INTERRUPT) */
+	VTX_EVENT_NMI,
+	VTX_EVENT_EXCEPTION,	/* hardware exception */
+	VTX_EVENT_SOFT_INT,	/* INT n */
+	VTX_EVENT_PRIV_SW_EXC,	/* ICEBP (INT1) */
+	VTX_EVENT_SOFT_EXC,	/* INT3, INTO */
+};
+
 /**
- * struct vtx_pending_event - an exception or interrupt to inject at next entry.
+ * struct vtx_pending_event - an event to deliver at the next entry: an
+ * exception vtx queued, or one whose delivery an exit cut short.  Kept as
+ * architectural state; the backend encodes it at entry.
+ * @valid:	an event is pending
+ * @type:	enum vtx_event_type
+ * @vector:	its vector
+ * @has_error:	it pushes @error_code
+ * @error_code:	the error code
+ * @insn_len:	length of the instruction of a software event, 0 otherwise
  */
 struct vtx_pending_event {
 	bool valid;
-	u32 info;		/* VM-entry interruption-information format */
+	u8 type;
+	u8 vector;
+	bool has_error;
 	u32 error_code;
 	u32 insn_len;
 };
@@ -214,10 +236,8 @@ struct vtx_pending_event {
  * struct vtx_vcpu - one virtual CPU (one vCPU file descriptor).
  */
 struct vtx_vcpu {
-	/* Guest GPRs, indexed by enum vtx_reg; RSP lives in the VMCS. [v] */
+	/* Guest GPRs, indexed by enum vtx_reg; RSP: see vtx_rsp(). [v] */
 	unsigned long regs[VTX_NR_GPRS];
-	/* HOST_RSP last written to the VMCS, compared by the trampoline. [l] */
-	unsigned long host_rsp;
 
 	struct vtx_vm *vm;		/* [c] */
 	u32 id;				/* [c] vCPU id */
@@ -225,21 +245,11 @@ struct vtx_vcpu {
 	struct kvm_run *run;		/* [c] page mmap'ed by userspace */
 	u8 *pio_data;			/* [c] page following run */
 
-	/* VMCS and where it is loaded. */
-	struct vmcs *vmcs;		/* [c] */
-	int cpu;			/* [l] CPU the VMCS is active on, or -1 */
-	bool launched;			/* [l] VMLAUNCH done since VMCLEAR */
-	struct list_head loaded_link;	/* [l] on the CPU's loaded list */
-	u16 vpid;			/* [c] 0 when VPID is not used */
 	struct preempt_notifier preempt;	/* [v] */
-
-	/* Host state switched lazily around guest execution. [l] */
-	bool guest_state_loaded;
-	u16 host_fs_sel, host_gs_sel, host_ds_sel, host_es_sel, host_ldt_sel;
-	unsigned long host_kernel_gs_base;
-	unsigned long host_cr3, host_cr4;	/* values in the VMCS */
-	u64 host_xcr0;
+	u64 host_xcr0;			/* [c] 0: the host runs without XSAVE */
 	unsigned long host_debugctl;	/* [v] read at each KVM_RUN */
+	/* [l] host segment/MSR state saved, the guest's MSRs live */
+	bool guest_state_loaded;
 
 	/* Guest state not held in the VMCS. [v] */
 	unsigned long cr0;		/* guest's view */
@@ -273,7 +283,6 @@ struct vtx_vcpu {
 	bool guest_bp_enabled;		/* DR7 enables a breakpoint */
 	struct fpu_guest guest_fpu;
 
-	u32 proc_ctl;			/* [v] cached primary controls */
 	struct vtx_pio pio;		/* [v] */
 	struct vtx_emu emu;		/* [v] instruction behind KVM_EXIT_MMIO */
 	u64 mmio_gpa;			/* [v] the EPT violation's address */
@@ -290,22 +299,18 @@ struct vtx_vcpu {
 	struct kvm_cpuid_entry2 *cpuid;	/* [v] KVM_SET_CPUID2 table */
 	u32 cpuid_nent;			/* [v] */
 	bool ran;			/* [v] KVM_RUN entered the guest */
-	bool l1tf_flush_l1d;		/* [v] L1D may hold host data (vmx.c) */
 
 	/*
-	 * Guest fields read often, cached from the last VM exit on; bit n of
-	 * cached set means the field is valid (enum vtx_cache).  Cleared at
-	 * each exit and when an ioctl writes the VMCS behind the accessors.
+	 * Guest registers read often, cached from the last VM exit on; bit n
+	 * of cached set means register n is valid (enum vtx_cache, filled
+	 * by the backend's cache_reg()).  Cleared at each exit and when an
+	 * ioctl writes the backend's state behind the accessors.
 	 */
 	u32 cached;			/* [v] */
 	unsigned long c_rip, c_rflags;	/* [v] */
-	u32 c_cs_ar, c_intr;		/* [v] */
 
-	/* Exit information of the last VM exit. [v] */
-	u32 exit_reason;
-	unsigned long exit_qual;
-	bool entry_failed;
-	int last_cpu;
+	u32 exit_reason;		/* [v] last exit, backend's numbering */
+	int last_cpu;			/* [v] CPU of the last entry */
 
 	/* Statistics: see module/netlink.c for how they are read. */
 	struct vtx_vcpu_stats stats;	/* [v] written by the vCPU thread */
@@ -315,12 +320,6 @@ struct vtx_vcpu {
 	struct vtx_prof prof;		/* [v] see profile.h */
 #endif
 };
-
-/* vmx.c: VMX lifecycle and capabilities. */
-int vtx_vmx_init(void);
-void vtx_vmx_exit(void);
-int vtx_vmx_get(void);
-void vtx_vmx_put(void);
 
 /**
  * vtx_vm_nr_vcpus() - the number of vCPUs, without vm->slots_lock.
@@ -348,6 +347,9 @@ int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 /* vcpu.c */
 int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id);
 void vtx_vcpu_free(struct vtx_vcpu *vcpu);
+void vtx_account_exit(struct vtx_vcpu *vcpu, u64 t_entry, u64 t_exit);
+void vtx_sigset_activate(struct vtx_vcpu *vcpu);
+void vtx_sigset_deactivate(struct vtx_vcpu *vcpu);
 
 /* ept.c */
 int vtx_ept_init(struct vtx_vm *vm);
@@ -358,36 +360,6 @@ void vtx_ept_flush(struct vtx_vm *vm);
 void vtx_ept_write_protect(struct vtx_vm *vm, u64 gfn, u64 npages);
 int vtx_ept_register_notifier(struct vtx_vm *vm);
 void vtx_ept_unregister_notifier(struct vtx_vm *vm);
-
-/* cpuid.c */
-#define VTX_CPUID_LEAF_EXT_FEATURES	7	/* structured extended features */
-bool vtx_guest_cpuid_has(struct vtx_vcpu *vcpu, unsigned int feature);
-long vtx_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
-long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu,
-			  struct kvm_cpuid2 __user *argp);
-long vtx_ioctl_get_cpuid2(struct vtx_vcpu *vcpu,
-			  struct kvm_cpuid2 __user *argp);
-void vtx_cpuid_lookup(struct vtx_vcpu *vcpu, u32 leaf, u32 index, u32 *regs);
-u64 vtx_supported_xcr0(void);
-u64 vtx_guest_supported_xcr0(struct vtx_vcpu *vcpu);
-u32 vtx_xstate_size(u64 xfeatures, bool compacted);
-
-/* msr.c */
-int vtx_msr_init(void);
-void vtx_msr_exit(void);
-u64 vtx_msr_bitmap_pa(void);
-int vtx_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data);
-int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host);
-void vtx_load_guest_uret_msrs(struct vtx_vcpu *vcpu);
-void vtx_drop_uret_msrs(void);
-long vtx_ioctl_msr_index_list(struct kvm_msr_list __user *argp);
-long vtx_ioctl_msr_feature_list(struct kvm_msr_list __user *argp);
-long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
-		    bool set);
-void vtx_msr_vcpu_init(struct vtx_vcpu *vcpu);
-long vtx_ioctl_mce_cap_supported(u64 __user *argp);
-long vtx_ioctl_setup_mce(struct vtx_vcpu *vcpu, u64 __user *argp);
-long vtx_ioctl_set_mce(struct vtx_vcpu *vcpu, struct kvm_x86_mce __user *argp);
 
 /* netlink.c */
 int vtx_netlink_init(void);

@@ -4,7 +4,7 @@
  *
  * Where each MSR lives while the guest runs:
  *  - EFER, PAT, SYSENTER_*, FS/GS base, DEBUGCTL: the VMCS switches them.
- *  - KERNEL_GS_BASE: loaded by vtx_prepare_switch_to_guest() (SWAPGS can't
+ *  - KERNEL_GS_BASE: loaded by the backend before entry (SWAPGS can't
  *    be intercepted), restored before the thread leaves the kernel or is
  *    scheduled out.
  *  - STAR, LSTAR, CSTAR, SFMASK, TSC_AUX ("user-return" MSRs): the guest's
@@ -46,7 +46,7 @@
 #include <asm/msr.h>
 #include <asm/mtrr.h>
 #include <asm/trapnr.h>
-#include "vmcs.h"
+#include "x86/x86.h"
 
 /* KVM's limit on entries in one KVM_GET/SET_MSRS call. */
 #define VTX_MAX_IO_MSRS		4096
@@ -165,7 +165,7 @@ static u64 vtx_arch_capabilities(void)
 		data &= VTX_ARCH_CAP_PASSED;
 	}
 	data |= ARCH_CAP_PSCHANGE_MC_NO;
-	if (vtx_l1d_flush_not_needed_nested())
+	if (vtx_x86_caps.l1d_flush_not_needed)
 		data |= ARCH_CAP_SKIP_VMENTRY_L1DFLUSH;
 	if (!boot_cpu_has_bug(X86_BUG_CPU_MELTDOWN))
 		data |= ARCH_CAP_RDCL_NO;
@@ -190,8 +190,8 @@ static u64 vtx_arch_capabilities(void)
 static void set_tsc_offset(struct vtx_vcpu *vcpu, u64 offset, bool host)
 {
 	if (!host)
-		vcpu->tsc_adjust += offset - vmcs_read64(TSC_OFFSET);
-	vmcs_write64(TSC_OFFSET, offset);
+		vcpu->tsc_adjust += offset - vtx_x86_ops.get_tsc_offset(vcpu);
+	vtx_x86_ops.write_tsc_offset(vcpu, offset);
 }
 
 static void uret_on_user_return(struct user_return_notifier *urn)
@@ -408,22 +408,17 @@ static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = vcpu->apic_base;
 		break;
 	case MSR_IA32_TSC:
-		*data = rdtsc() + vmcs_read64(TSC_OFFSET);
+		*data = rdtsc() + vtx_x86_ops.get_tsc_offset(vcpu);
 		break;
 	case MSR_IA32_SYSENTER_CS:
-		*data = vmcs_read32(GUEST_SYSENTER_CS);
-		break;
 	case MSR_IA32_SYSENTER_ESP:
-		*data = vmcs_readl(GUEST_SYSENTER_ESP);
-		break;
 	case MSR_IA32_SYSENTER_EIP:
-		*data = vmcs_readl(GUEST_SYSENTER_EIP);
-		break;
 	case MSR_FS_BASE:
-		*data = vmcs_readl(GUEST_FS_BASE);
-		break;
 	case MSR_GS_BASE:
-		*data = vmcs_readl(GUEST_GS_BASE);
+	case MSR_IA32_CR_PAT:
+	case MSR_IA32_DEBUGCTLMSR:
+		/* held by the backend (the VMCS's guest-state area) */
+		*data = vtx_x86_ops.get_msr(vcpu, index);
 		break;
 	case MSR_KERNEL_GS_BASE:
 		preempt_disable();
@@ -431,12 +426,6 @@ static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 			rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
 		*data = vcpu->kernel_gs_base;
 		preempt_enable();
-		break;
-	case MSR_IA32_CR_PAT:
-		*data = vmcs_read64(GUEST_IA32_PAT);
-		break;
-	case MSR_IA32_DEBUGCTLMSR:
-		*data = vmcs_read64(GUEST_IA32_DEBUGCTL);
 		break;
 	case MSR_IA32_MISC_ENABLE:
 		*data = vcpu->misc_enable;
@@ -545,7 +534,8 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		if (!efer_valid(vcpu, data))
 			return -EINVAL;
 		/* LMA is the processor's, not the writer's. */
-		vtx_set_efer(vcpu, (data & ~EFER_LMA) | (vcpu->efer & EFER_LMA));
+		vtx_x86_ops.set_efer(vcpu, (data & ~EFER_LMA) |
+					   (vcpu->efer & EFER_LMA));
 		break;
 	case MSR_IA32_APICBASE:
 		vcpu->apic_base = data;
@@ -558,8 +548,9 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		if (!vtx_guest_cpuid_has(vcpu, X86_FEATURE_TSC_ADJUST))
 			break;
 		if (!host)
-			vmcs_write64(TSC_OFFSET, vmcs_read64(TSC_OFFSET) +
-				     data - vcpu->tsc_adjust);
+			vtx_x86_ops.write_tsc_offset(vcpu,
+				vtx_x86_ops.get_tsc_offset(vcpu) +
+				data - vcpu->tsc_adjust);
 		vcpu->tsc_adjust = data;
 		break;
 	case MSR_IA32_ARCH_CAPABILITIES:
@@ -583,29 +574,22 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->misc_features = data;
 		break;
 	case MSR_IA32_SYSENTER_CS:
-		vmcs_write32(GUEST_SYSENTER_CS, data);
+		vtx_x86_ops.set_msr(vcpu, index, data);
 		break;
 	case MSR_IA32_SYSENTER_ESP:
-		/* As KVM: made canonical (VM entry would refuse it), no #GP. */
-		vmcs_writel(GUEST_SYSENTER_ESP,
-			    __canonical_address(data, VTX_GPA_BITS));
-		break;
 	case MSR_IA32_SYSENTER_EIP:
-		vmcs_writel(GUEST_SYSENTER_EIP,
-			    __canonical_address(data, VTX_GPA_BITS));
+		/* As KVM: made canonical (VM entry would refuse it), no #GP. */
+		vtx_x86_ops.set_msr(vcpu, index,
+				    __canonical_address(data, VTX_VADDR_BITS));
 		break;
 	case MSR_FS_BASE:
-		if (!__is_canonical_address(data, VTX_GPA_BITS))
-			return -EINVAL;
-		vmcs_writel(GUEST_FS_BASE, data);
-		break;
 	case MSR_GS_BASE:
-		if (!__is_canonical_address(data, VTX_GPA_BITS))
+		if (!__is_canonical_address(data, VTX_VADDR_BITS))
 			return -EINVAL;
-		vmcs_writel(GUEST_GS_BASE, data);
+		vtx_x86_ops.set_msr(vcpu, index, data);
 		break;
 	case MSR_KERNEL_GS_BASE:
-		if (!__is_canonical_address(data, VTX_GPA_BITS))
+		if (!__is_canonical_address(data, VTX_VADDR_BITS))
 			return -EINVAL;
 		preempt_disable();
 		vcpu->kernel_gs_base = data;
@@ -616,7 +600,7 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_CR_PAT:
 		if (!pat_valid(data))
 			return -EINVAL;
-		vmcs_write64(GUEST_IA32_PAT, data);
+		vtx_x86_ops.set_msr(vcpu, index, data);
 		break;
 	case MSR_IA32_DEBUGCTLMSR:
 		/* No LBR or BTF virtualization: only 0 is accepted. */
@@ -683,7 +667,7 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 				return -EINVAL;
 			if (i != VTX_URET_TSC_AUX && i != VTX_URET_STAR &&
 			    i != VTX_URET_SFMASK &&
-			    !__is_canonical_address(data, VTX_GPA_BITS))
+			    !__is_canonical_address(data, VTX_VADDR_BITS))
 				return -EINVAL;
 			set_uret(vcpu, i, data);
 			return 0;
@@ -853,7 +837,7 @@ long vtx_ioctl_msr_index_list(struct kvm_msr_list __user *argp)
 	/* TSC_AUX exists for the guest only with RDTSCP. */
 	for (i = 0; i < ARRAY_SIZE(msrs_to_save); i++)
 		if (msrs_to_save[i] != MSR_TSC_AUX ||
-		    (vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+		    vtx_x86_caps.rdtscp)
 			list[n++] = msrs_to_save[i];
 	return copy_index_list(argp, list, n);
 }

@@ -14,7 +14,7 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include "vmcs.h"
+#include "x86/x86.h"
 
 #define IOEVENTFD_FLAGS		(KVM_IOEVENTFD_FLAG_DATAMATCH | \
 				 KVM_IOEVENTFD_FLAG_PIO | \

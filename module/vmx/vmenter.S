@@ -9,7 +9,7 @@
 #include <asm/percpu.h>
 #include <asm/segment.h>
 #include "vtx-asm-offsets.h"
-#include "compat.h"
+#include "vmx_compat.h"
 
 #define VCPU_REG(r)	(VTX_VCPU_regs + (r) * 8)
 #define RAX_OFF		VCPU_REG(0)

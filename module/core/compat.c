@@ -9,7 +9,7 @@
 #define pr_fmt(fmt) "vtx: " fmt
 
 #include <linux/bug.h>
-#include "compat.h"
+#include "core/compat.h"
 
 #if VTX_KERNEL_OWNS_VMX
 #include <asm/debugreg.h>

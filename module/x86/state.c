@@ -15,7 +15,7 @@
 #include <asm/fpu/xstate.h>
 #include <asm/irq_vectors.h>
 #include <asm/tsc.h>
-#include "vmcs.h"
+#include "x86/x86.h"
 
 /* KVM accepts a TSC rate within 250 ppm of the host's. */
 #define VTX_TSC_TOLERANCE_PPM	250
@@ -234,7 +234,7 @@ static long get_debugregs(struct vtx_vcpu *vcpu,
 	memset(&dbg, 0, sizeof(dbg));
 	memcpy(dbg.db, vcpu->dr, sizeof(dbg.db));
 	dbg.dr6 = vcpu->dr6;
-	dbg.dr7 = vmcs_readl(GUEST_DR7);
+	dbg.dr7 = vtx_x86_ops.get_dr7(vcpu);
 	return copy_to_user(argp, &dbg, sizeof(dbg)) ? -EFAULT : 0;
 }
 
@@ -249,49 +249,43 @@ static long set_debugregs(struct vtx_vcpu *vcpu,
 		return -EINVAL;
 	memcpy(vcpu->dr, dbg.db, sizeof(vcpu->dr));
 	vcpu->dr6 = dbg.dr6 | DR6_FIXED_1;
-	vtx_set_dr7(vcpu, dbg.dr7 | DR7_FIXED_1);
+	vtx_x86_ops.set_dr7(vcpu, dbg.dr7 | DR7_FIXED_1);
 	return 0;
 }
 
-static u32 event_type(struct vtx_vcpu *vcpu)
+static int event_type(struct vtx_vcpu *vcpu)
 {
-	return vcpu->event.valid ? vcpu->event.info & INTR_INFO_INTR_TYPE_MASK :
-				   ~0u;
+	return vcpu->event.valid ? vcpu->event.type : -1;
 }
 
 static long get_events(struct vtx_vcpu *vcpu,
 		       struct kvm_vcpu_events __user *argp)
 {
 	struct vtx_pending_event *ev = &vcpu->event;
-	u32 type = event_type(vcpu), intr;
+	int type = event_type(vcpu);
 	struct kvm_vcpu_events e;
 
 	memset(&e, 0, sizeof(e));
-	if (type == INTR_TYPE_HARD_EXCEPTION ||
-	    type == INTR_TYPE_SOFT_EXCEPTION) {
+	if (type == VTX_EVENT_EXCEPTION || type == VTX_EVENT_SOFT_EXC) {
 		e.exception.injected = 1;
-		e.exception.nr = ev->info & INTR_INFO_VECTOR_MASK;
-		e.exception.has_error_code =
-			!!(ev->info & INTR_INFO_DELIVER_CODE_MASK);
+		e.exception.nr = ev->vector;
+		e.exception.has_error_code = ev->has_error;
 		e.exception.error_code = ev->error_code;
 	}
-	if (type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_SOFT_INTR) {
+	if (type == VTX_EVENT_EXTINT || type == VTX_EVENT_SOFT_INT) {
 		e.interrupt.injected = 1;
-		e.interrupt.nr = ev->info & INTR_INFO_VECTOR_MASK;
-		e.interrupt.soft = type == INTR_TYPE_SOFT_INTR;
+		e.interrupt.nr = ev->vector;
+		e.interrupt.soft = type == VTX_EVENT_SOFT_INT;
 	} else if (vcpu->irq_pending) {
 		e.interrupt.injected = 1;
 		e.interrupt.nr = vcpu->irq_vector;
 	}
-	intr = vtx_intr_state(vcpu);
-	if (intr & GUEST_INTR_STATE_MOV_SS)
-		e.interrupt.shadow |= KVM_X86_SHADOW_INT_MOV_SS;
-	if (intr & GUEST_INTR_STATE_STI)
-		e.interrupt.shadow |= KVM_X86_SHADOW_INT_STI;
-	e.nmi.injected = type == INTR_TYPE_NMI_INTR;
+	/* VTX_SHADOW_INT_* are KVM's KVM_X86_SHADOW_INT_* */
+	e.interrupt.shadow = vtx_x86_ops.get_interrupt_shadow(vcpu);
+	e.nmi.injected = type == VTX_EVENT_NMI;
 	/* as KVM: a flag, though two NMIs may wait */
 	e.nmi.pending = !!vcpu->nmi_pending;
-	e.nmi.masked = !!(intr & GUEST_INTR_STATE_NMI);
+	e.nmi.masked = vtx_x86_ops.get_nmi_mask(vcpu);
 	e.sipi_vector = vcpu->sipi_vector;
 	e.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
 		  KVM_VCPUEVENT_VALID_SMM;
@@ -302,7 +296,6 @@ static long set_events(struct vtx_vcpu *vcpu,
 		       struct kvm_vcpu_events __user *argp)
 {
 	struct kvm_vcpu_events e;
-	u32 intr;
 
 	if (copy_from_user(&e, argp, sizeof(e)))
 		return -EFAULT;
@@ -325,10 +318,10 @@ static long set_events(struct vtx_vcpu *vcpu,
 				    e.exception.has_error_code,
 				    e.exception.error_code);
 	} else if (e.nmi.injected) {
-		vcpu->event.valid = true;
-		vcpu->event.info = NMI_VECTOR | INTR_TYPE_NMI_INTR |
-				   INTR_INFO_VALID_MASK;
-		vcpu->event.insn_len = 0;
+		vcpu->event = (struct vtx_pending_event) {
+			.valid = true, .type = VTX_EVENT_NMI,
+			.vector = NMI_VECTOR,
+		};
 	}
 	/* A soft interrupt (INTn) is dropped: the guest re-executes it. */
 	if (e.interrupt.injected && !e.interrupt.soft) {
@@ -340,18 +333,16 @@ static long set_events(struct vtx_vcpu *vcpu,
 	if (e.flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR)
 		vcpu->sipi_vector = e.sipi_vector;
 
-	intr = vtx_intr_state(vcpu);
 	if (e.flags & KVM_VCPUEVENT_VALID_SHADOW) {
-		intr &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
-		if (e.interrupt.shadow & KVM_X86_SHADOW_INT_MOV_SS)
-			intr |= GUEST_INTR_STATE_MOV_SS;
-		else if (e.interrupt.shadow & KVM_X86_SHADOW_INT_STI)
-			intr |= GUEST_INTR_STATE_STI;
+		/* MOV SS wins over STI, as one instruction has only one. */
+		if (e.interrupt.shadow & VTX_SHADOW_INT_MOV_SS)
+			vtx_x86_ops.set_interrupt_shadow(vcpu,
+							 VTX_SHADOW_INT_MOV_SS);
+		else
+			vtx_x86_ops.set_interrupt_shadow(vcpu,
+				e.interrupt.shadow & VTX_SHADOW_INT_STI);
 	}
-	intr &= ~GUEST_INTR_STATE_NMI;
-	if (e.nmi.masked)
-		intr |= GUEST_INTR_STATE_NMI;
-	vtx_set_intr_state(vcpu, intr);
+	vtx_x86_ops.set_nmi_mask(vcpu, e.nmi.masked);
 	return 0;
 }
 
@@ -408,8 +399,8 @@ static void vtx_queue_nmi(struct vtx_vcpu *vcpu)
 {
 	u8 limit = 2;
 
-	if ((vtx_intr_state(vcpu) & GUEST_INTR_STATE_NMI) ||
-	    event_type(vcpu) == INTR_TYPE_NMI_INTR)
+	if (vtx_x86_ops.get_nmi_mask(vcpu) ||
+	    event_type(vcpu) == VTX_EVENT_NMI)
 		limit = 1;
 	vcpu->nmi_pending = min_t(u8, vcpu->nmi_pending + 1, limit);
 }

@@ -23,7 +23,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
-#include "vmcs.h"
+#include "vmx/vmx.h"
 
 typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 
@@ -33,7 +33,6 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 #define IO_QUAL_STRING		BIT(4)
 #define IO_QUAL_REP		BIT(5)
 #define IO_QUAL_PORT_SHIFT	16
-#define VTX_QUIRK_OUT_PORT	0x7e
 /* VM-exit instruction information for INS/OUTS. */
 #define IO_INFO_ADDR_SHIFT	7
 #define IO_INFO_SEG_SHIFT	15
@@ -74,89 +73,21 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 /* What a write to DR6 can change: B0-B3, BLD, BD, BS, BT, RTM. */
 #define VTX_DR6_VOLATILE	0x0001e80ful
 
-/* Guest page-table entries. */
-#define PTE_P			BIT_ULL(0)
-#define PTE_W			BIT_ULL(1)
-#define PTE_U			BIT_ULL(2)
-#define PTE_PS			BIT_ULL(7)
-#define PTE_ADDR_MASK		GENMASK_ULL(51, 12)
-#define PF_ERR_PRESENT		BIT(0)
-#define PF_ERR_WRITE		BIT(1)
-#define PF_ERR_USER		BIT(2)
-
-static inline unsigned long reg_read(struct vtx_vcpu *vcpu, int reg)
-{
-	return reg == VTX_RSP ? vmcs_readl(GUEST_RSP) : vcpu->regs[reg];
-}
-
-static inline void reg_write(struct vtx_vcpu *vcpu, int reg,
-			     unsigned long val)
-{
-	if (reg == VTX_RSP)
-		vmcs_writel(GUEST_RSP, val);
-	else
-		vcpu->regs[reg] = val;
-}
-
-/*
- * Write the low @bytes of a register as an instruction of that size
- * would: 32-bit writes zero the upper half, 8/16-bit ones keep it.
- */
-static void reg_write_sized(struct vtx_vcpu *vcpu, int reg, u64 val,
-			    int bytes)
-{
-	u64 old = reg_read(vcpu, reg);
-
-	switch (bytes) {
-	case 1:
-		val = (old & ~0xffull) | (val & 0xff);
-		break;
-	case 2:
-		val = (old & ~0xffffull) | (val & 0xffff);
-		break;
-	case 4:
-		val = (u32)val;
-		break;
-	}
-	reg_write(vcpu, reg, val);
-}
-
 static void skip_instruction(struct vtx_vcpu *vcpu, u32 len)
 {
-	unsigned long rip = vtx_rip(vcpu) + len;
+	unsigned long rip = vmx_rip(vcpu) + len;
 
 	/* Outside 64-bit code RIP wraps at 4 GiB; below that, no need to ask. */
-	if (rip > U32_MAX && !vtx_in_64bit_code(vcpu))
+	if (rip > U32_MAX && !vmx_in_64bit_code(vcpu))
 		rip = (u32)rip;
-	vtx_set_rip(vcpu, rip);
-	vtx_clear_intr_shadow(vcpu);
+	vmx_set_rip(vcpu, rip);
+	vmx_clear_intr_shadow(vcpu);
 }
 
 static int skip_exit_instruction(struct vtx_vcpu *vcpu)
 {
 	skip_instruction(vcpu, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 	return 1;
-}
-
-/**
- * vtx_queue_exception() - deliver an exception at the next VM entry.
- * @vcpu:	the vCPU
- * @vector:	exception vector
- * @has_error:	the exception pushes an error code (in protected mode)
- * @error_code:	the error code
- */
-void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
-			 u32 error_code)
-{
-	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
-
-	/* Real mode pushes no error code; VM entry checks this. */
-	if (has_error && (vcpu->cr0 & X86_CR0_PE))
-		info |= INTR_INFO_DELIVER_CODE_MASK;
-	vcpu->event.valid = true;
-	vcpu->event.info = info;
-	vcpu->event.error_code = error_code;
-	vcpu->event.insn_len = 0;
 }
 
 static int inject_gp_code(struct vtx_vcpu *vcpu, u32 code)
@@ -182,14 +113,14 @@ static int inject_ud(struct vtx_vcpu *vcpu)
  */
 bool vtx_interrupt_allowed(struct vtx_vcpu *vcpu)
 {
-	return (vtx_rflags(vcpu) & X86_EFLAGS_IF) &&
-	       !(vtx_intr_state(vcpu) & (GUEST_INTR_STATE_STI |
+	return (vmx_rflags(vcpu) & X86_EFLAGS_IF) &&
+	       !(vmx_intr_state(vcpu) & (GUEST_INTR_STATE_STI |
 					 GUEST_INTR_STATE_MOV_SS));
 }
 
 static bool nmi_allowed(struct vtx_vcpu *vcpu)
 {
-	return !(vtx_intr_state(vcpu) & (GUEST_INTR_STATE_STI |
+	return !(vmx_intr_state(vcpu) & (GUEST_INTR_STATE_STI |
 					 GUEST_INTR_STATE_MOV_SS |
 					 GUEST_INTR_STATE_NMI));
 }
@@ -207,21 +138,32 @@ bool vtx_ready_for_interrupt(struct vtx_vcpu *vcpu)
 
 static void set_window_exiting(struct vtx_vcpu *vcpu, u32 bit, bool on)
 {
-	u32 proc = vcpu->proc_ctl;
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	u32 proc = vmx->proc_ctl;
 
 	proc = on ? proc | bit : proc & ~bit;
-	if (proc != vcpu->proc_ctl) {
-		vcpu->proc_ctl = proc;
+	if (proc != vmx->proc_ctl) {
+		vmx->proc_ctl = proc;
 		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
 	}
 }
 
-/* @info (VM-entry interruption information) is a fault-class exception. */
-static bool exception_is_fault(u32 info)
-{
-	u32 vector = info & INTR_INFO_VECTOR_MASK;
+/* The VMX interruption type of each enum vtx_event_type. */
+static const u32 vmx_event_types[] = {
+	[VTX_EVENT_EXTINT] = INTR_TYPE_EXT_INTR,
+	[VTX_EVENT_NMI] = INTR_TYPE_NMI_INTR,
+	[VTX_EVENT_EXCEPTION] = INTR_TYPE_HARD_EXCEPTION,
+	[VTX_EVENT_SOFT_INT] = INTR_TYPE_SOFT_INTR,
+	[VTX_EVENT_PRIV_SW_EXC] = INTR_TYPE_PRIV_SW_EXCEPTION,
+	[VTX_EVENT_SOFT_EXC] = INTR_TYPE_SOFT_EXCEPTION,
+};
 
-	if ((info & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_HARD_EXCEPTION)
+/* @ev is a fault-class exception. */
+static bool exception_is_fault(const struct vtx_pending_event *ev)
+{
+	u8 vector = ev->vector;
+
+	if (ev->type != VTX_EVENT_EXCEPTION)
 		return false;
 	return vector != X86_TRAP_DB && vector != X86_TRAP_BP &&
 	       vector != X86_TRAP_OF && vector != X86_TRAP_DF &&
@@ -249,17 +191,22 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		 * (code breakpoints and general detect leave RF alone),
 		 * traps (#BP, #OF) or aborts (#DF, #MC), as in KVM.
 		 */
-		if (exception_is_fault(ev->info))
-			vtx_set_rflags(vcpu, vtx_rflags(vcpu) | X86_EFLAGS_RF);
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, ev->info);
+		u32 info = ev->vector | vmx_event_types[ev->type] |
+			   INTR_INFO_VALID_MASK;
+
+		if (exception_is_fault(ev))
+			vmx_set_rflags(vcpu, vmx_rflags(vcpu) | X86_EFLAGS_RF);
 		/*
 		 * VM entry refuses bits 31:16 of the error code (they do
 		 * not exist on Intel): drop them, as KVM does, rather than
 		 * fail every entry.
 		 */
-		if (ev->info & INTR_INFO_DELIVER_CODE_MASK)
+		if (ev->has_error) {
+			info |= INTR_INFO_DELIVER_CODE_MASK;
 			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
 				     (u16)ev->error_code);
+		}
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 		if (ev->insn_len)
 			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
 		/* Cut short by an exit, IDT-vectoring queues it again. */
@@ -269,7 +216,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR |
 			     INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
 	} else if (vcpu->irq_pending &&
-		   !(vtx_intr_state(vcpu) & (GUEST_INTR_STATE_STI |
+		   !(vmx_intr_state(vcpu) & (GUEST_INTR_STATE_STI |
 					     GUEST_INTR_STATE_MOV_SS))) {
 		/*
 		 * As KVM: KVM_INTERRUPT queues an interrupt as already
@@ -298,22 +245,28 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 static void requeue_idt_vectoring(struct vtx_vcpu *vcpu)
 {
 	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	struct vtx_pending_event *ev = &vcpu->event;
+	unsigned int t;
 	u32 type;
 
 	if (!(info & VECTORING_INFO_VALID_MASK))
 		return;
 	type = info & VECTORING_INFO_TYPE_MASK;
-	vcpu->event.valid = true;
-	vcpu->event.info = info & (VECTORING_INFO_VECTOR_MASK |
-				   VECTORING_INFO_TYPE_MASK |
-				   VECTORING_INFO_DELIVER_CODE_MASK |
-				   VECTORING_INFO_VALID_MASK);
-	vcpu->event.error_code = (info & VECTORING_INFO_DELIVER_CODE_MASK) ?
-				 vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;
-	vcpu->event.insn_len = 0;
+	for (t = 0; t < ARRAY_SIZE(vmx_event_types); t++)
+		if (vmx_event_types[t] == type)
+			break;
+	if (WARN_ON_ONCE(t == ARRAY_SIZE(vmx_event_types)))
+		return;
+	ev->valid = true;
+	ev->type = t;
+	ev->vector = info & VECTORING_INFO_VECTOR_MASK;
+	ev->has_error = info & VECTORING_INFO_DELIVER_CODE_MASK;
+	ev->error_code = ev->has_error ?
+			 vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;
+	ev->insn_len = 0;
 	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		vcpu->event.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+		ev->insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 }
 
 /* A hardware #MC that caused the exit (only vector 18 can be one). */
@@ -417,8 +370,7 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 		vtx_queue_exception(vcpu, X86_TRAP_DB, false, 0);
 		/* ICEBP (INT1) is re-injected as what it was, with its length. */
 		if (type == INTR_TYPE_PRIV_SW_EXCEPTION) {
-			vcpu->event.info = X86_TRAP_DB | INTR_TYPE_PRIV_SW_EXCEPTION |
-					   INTR_INFO_VALID_MASK;
+			vcpu->event.type = VTX_EVENT_PRIV_SW_EXC;
 			vcpu->event.insn_len =
 				vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 		}
@@ -461,7 +413,7 @@ static int handle_cpuid(struct vtx_vcpu *vcpu)
 
 	/* CPUID faulting (MSR_MISC_FEATURES_ENABLES, msr.c). */
 	if ((vcpu->misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
-	    vtx_cpl(vcpu))
+	    vmx_cpl(vcpu))
 		return inject_gp(vcpu);
 	vtx_cpuid_lookup(vcpu, vcpu->regs[VTX_RAX], vcpu->regs[VTX_RCX], regs);
 	vcpu->regs[VTX_RAX] = regs[0];
@@ -487,12 +439,12 @@ static int handle_hlt(struct vtx_vcpu *vcpu)
 static int handle_vmcall(struct vtx_vcpu *vcpu)
 {
 	unsigned long nr = vcpu->regs[VTX_RAX], ret = -KVM_ENOSYS;
-	bool longmode = vtx_in_64bit_code(vcpu);
+	bool longmode = vmx_in_64bit_code(vcpu);
 	struct kvm_run *run = vcpu->run;
 
 	if (!longmode)
 		nr = (u32)nr;
-	if (vtx_cpl(vcpu) != 0) {
+	if (vmx_cpl(vcpu) != 0) {
 		ret = -KVM_EPERM;
 	} else if (nr < BITS_PER_LONG &&
 		   (READ_ONCE(vcpu->vm->hypercall_exits) & BIT_ULL(nr))) {
@@ -523,390 +475,34 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
 	return skip_exit_instruction(vcpu);
 }
 
-/* Guest page-table walk. */
-
-/**
- * vtx_gva_to_gpa() - translate a guest linear address with the guest's paging.
- * @vcpu:	the vCPU
- * @gva:	linear address
- * @write:	the access writes
- * @gpa:	result
- * @pf_error:	#PF error code when the walk fails
- *
- * The accesses vtx makes for the guest (the emulator's memory operands and
- * stack, string I/O) are checked as the processor checks them: at CPL 3
- * every level must allow user access, and a write needs every level
- * writable at CPL 3 or with CR0.WP.  Not checked: reserved bits, SMAP and
- * the execute-disable bit (vtx fetches only instructions the processor
- * already fetched); accessed and dirty bits are not set.
- *
- * Return: 0, -EAGAIN for a guest page fault (*@pf_error set), -EFAULT when
- * a table lies outside guest RAM.
- */
-int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
-		   u32 *pf_error)
-{
-	u64 table, entry = 0, size, allowed = PTE_W | PTE_U;
-	int levels, level, shift;
-	bool pae = vcpu->cr4 & X86_CR4_PAE;
-	bool user = vtx_cpl(vcpu) == 3;
-
-	if (!(vcpu->cr0 & X86_CR0_PG)) {
-		*gpa = gva;
-		return 0;
-	}
-	*pf_error = (write ? PF_ERR_WRITE : 0) | (user ? PF_ERR_USER : 0);
-	table = vmcs_readl(GUEST_CR3);
-	if (vtx_is_long_mode(vcpu)) {
-		levels = 4;
-	} else if (pae) {
-		entry = vmcs_read64(GUEST_PDPTR0 + ((gva >> 30) & 3) * 2);
-		if (!(entry & PTE_P))
-			return -EAGAIN;
-		table = entry;
-		levels = 2;
-	} else {
-		levels = 2;
-	}
-	for (level = levels; level >= 1; level--) {
-		int r;
-
-		if (pae || vtx_is_long_mode(vcpu)) {
-			shift = 12 + 9 * (level - 1);
-			r = vtx_read_guest_phys(vcpu->vm,
-						(table & PTE_ADDR_MASK) +
-						((gva >> shift) & 0x1ff) * 8,
-						&entry, 8);
-		} else {
-			u32 e32;
-
-			shift = 12 + 10 * (level - 1);
-			r = vtx_read_guest_phys(vcpu->vm,
-						(table & 0xfffff000) +
-						((gva >> shift) & 0x3ff) * 4,
-						&e32, 4);
-			entry = e32;
-		}
-		if (r)
-			return r;
-		if (!(entry & PTE_P))
-			return -EAGAIN;
-		allowed &= entry;
-		if (level > 1 && (entry & PTE_PS) &&
-		    level < 4 && (pae || vtx_is_long_mode(vcpu) ||
-				    (vcpu->cr4 & X86_CR4_PSE)))
-			break;
-		table = entry;
-	}
-	if (level < 1)
-		level = 1;
-	if ((user && !(allowed & PTE_U)) ||
-	    (write && !(allowed & PTE_W) &&
-	     (user || (vcpu->cr0 & X86_CR0_WP)))) {
-		*pf_error |= PF_ERR_PRESENT;
-		return -EAGAIN;
-	}
-	size = 1ull << shift;
-	if (!pae && !vtx_is_long_mode(vcpu) && level == 2)
-		*gpa = (entry & 0xffc00000) + (gva & (size - 1));
-	else
-		*gpa = (entry & PTE_ADDR_MASK & ~(size - 1)) + (gva & (size - 1));
-	return 0;
-}
-
-static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			   unsigned int len, bool write, bool inject)
-{
-	while (len) {
-		unsigned int n = min_t(unsigned int, len,
-				       PAGE_SIZE - offset_in_page(gva));
-		u32 pf_error;
-		u64 gpa;
-		int r;
-
-		r = vtx_gva_to_gpa(vcpu, gva, write, &gpa, &pf_error);
-		if (r == -EAGAIN && inject) {
-			vcpu->cr2 = gva;
-			vtx_queue_exception(vcpu, X86_TRAP_PF, true, pf_error);
-			return r;
-		}
-		if (!r)
-			r = write ? vtx_write_guest_phys(vcpu->vm, gpa, buf, n) :
-				    vtx_read_guest_phys(vcpu->vm, gpa, buf, n);
-		if (r)
-			return r;
-		gva += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/**
- * vtx_guest_virt_copy() - copy between guest linear memory and a buffer.
- * @vcpu:	the loaded vCPU
- * @gva:	linear address
- * @buf:	kernel buffer
- * @len:	bytes
- * @write:	copy @buf to the guest instead of from it
- *
- * Return: 0; -EAGAIN after queueing the guest's #PF; -EFAULT when an
- * address is not guest RAM.
- */
-int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			unsigned int len, bool write)
-{
-	return guest_virt_copy(vcpu, gva, buf, len, write, true);
-}
-
-/* The same for a read that may fail without the guest noticing. */
-int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			      unsigned int len)
-{
-	return guest_virt_copy(vcpu, gva, buf, len, false, false);
-}
-
-/* Port I/O */
-
-static void fill_io_exit(struct vtx_vcpu *vcpu, u32 count)
-{
-	struct kvm_run *run = vcpu->run;
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = vcpu->pio.in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = vcpu->pio.size;
-	run->io.port = vcpu->pio.port;
-	run->io.count = count;
-	run->io.data_offset = VTX_PIO_PAGE_OFFSET * PAGE_SIZE;
-}
-
-/* One element of a string I/O instruction whose memory is a device. */
-static void fill_str_mmio_exit(struct vtx_vcpu *vcpu, bool write)
-{
-	struct kvm_run *run = vcpu->run;
-	struct vtx_pio *pio = &vcpu->pio;
-
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = pio->mmio_gpa;
-	run->mmio.len = pio->size;
-	run->mmio.is_write = write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (write)
-		memcpy(run->mmio.data, vcpu->pio_data, pio->size);
-}
-
 /*
- * Is the memory operand of a string I/O instruction outside RAM?  Then
- * it is done one element at a time with an MMIO exit for it, as KVM's
- * emulator does.  A linear address that does not translate is left to
- * vtx_guest_virt_copy(), which queues the #PF.
+ * IN, OUT, INS, OUTS: decoded here from the exit qualification (and, for
+ * the string forms, the VM-exit instruction information), done by x86/'s
+ * port I/O code.
  */
-static bool str_io_to_mmio(struct vtx_vcpu *vcpu, struct vtx_pio *pio)
-{
-	u32 pf_error;
-	u64 gpa;
-
-	if (vtx_gva_to_gpa(vcpu, pio->gva, pio->in, &gpa, &pf_error) ||
-	    vtx_gpa_is_ram(vcpu->vm, gpa))
-		return false;
-	pio->mmio_gpa = gpa;
-	return true;
-}
-
-static u64 seg_base_for(struct vtx_vcpu *vcpu, int seg)
-{
-	/* In 64-bit mode only FS and GS have a base. */
-	if (vtx_in_64bit_code(vcpu) && seg != VTX_SREG_FS && seg != VTX_SREG_GS)
-		return 0;
-	return vmcs_readl(GUEST_ES_BASE + seg * 2);
-}
-
-static u64 addr_mask(int bytes)
-{
-	return bytes == 8 ? ~0ull : (1ull << (bytes * 8)) - 1;
-}
-
-/*
- * INS/OUTS, with or without REP.  Each exit moves at most a page of data
- * and stays within one guest page; the instruction is re-executed until
- * RCX reaches zero, so a long REP string takes several exits.
- */
-static int handle_string_io(struct vtx_vcpu *vcpu)
-{
-	struct vtx_pio *pio = &vcpu->pio;
-	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
-	int addr_sz = 2 << ((info >> IO_INFO_ADDR_SHIFT) & IO_INFO_FIELD_MASK);
-	u64 mask = addr_mask(addr_sz), index, count, room;
-	int r;
-
-	if (!(vtx_caps.basic & VMX_BASIC_INOUT))
-		return internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
-
-	pio->addr_bytes = addr_sz;
-	pio->seg = pio->in ? VTX_SREG_ES :
-			     (info >> IO_INFO_SEG_SHIFT) & IO_INFO_FIELD_MASK;
-	pio->down = vtx_rflags(vcpu) & X86_EFLAGS_DF;
-	count = pio->rep ? vcpu->regs[VTX_RCX] & mask : 1;
-	if (!count)
-		return skip_exit_instruction(vcpu);
-
-	index = vcpu->regs[pio->in ? VTX_RDI : VTX_RSI] & mask;
-	pio->gva = seg_base_for(vcpu, pio->seg) + index;
-	if (!vtx_in_64bit_code(vcpu))
-		pio->gva = (u32)pio->gva;
-
-	/* Elements until the end (or start, DF=1) of the guest page. */
-	if (pio->down)
-		room = offset_in_page(pio->gva) / pio->size + 1;
-	else
-		room = (PAGE_SIZE - offset_in_page(pio->gva)) / pio->size;
-	pio->count = min3(count, room ? room : 1,
-			  (u64)(PAGE_SIZE / pio->size));
-	if (pio->down && pio->count > 1) {
-		/* Keep it simple: one element per exit going downwards. */
-		pio->count = 1;
-	}
-	pio->insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	pio->kind = VTX_IO_STR;
-	pio->mmio = str_io_to_mmio(vcpu, pio);
-	if (pio->mmio) {
-		pio->count = 1;
-		if (!pio->in) {
-			/* OUTS from a device: read the element first. */
-			pio->kind = VTX_IO_STR_MMIO_READ;
-			fill_str_mmio_exit(vcpu, false);
-			return 0;
-		}
-	} else if (!pio->in) {
-		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
-					pio->count * pio->size, false);
-		if (r) {
-			pio->kind = VTX_IO_NONE;
-			return r == -EAGAIN ? 1 : r;
-		}
-	}
-	fill_io_exit(vcpu, pio->count);
-	return 0;
-}
-
 static int handle_io(struct vtx_vcpu *vcpu)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	struct vtx_pio *pio = &vcpu->pio;
+	bool string = qual & IO_QUAL_STRING;
 
 	pio->size = (qual & IO_QUAL_SIZE_MASK) + 1;
 	pio->in = qual & IO_QUAL_IN;
 	pio->rep = qual & IO_QUAL_REP;
 	pio->port = qual >> IO_QUAL_PORT_SHIFT;
-
-	if (qual & IO_QUAL_STRING)
-		return handle_string_io(vcpu);
-
 	pio->insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	if (pio->in) {
-		pio->kind = VTX_IO_PIO_IN;
-	} else {
-		if (vtx_ioeventfd_signal(vcpu->vm, true, pio->port, pio->size,
-					 vcpu->regs[VTX_RAX]))
-			return skip_exit_instruction(vcpu);
-		pio->kind = VTX_IO_PIO_OUT;
-		memcpy(vcpu->pio_data, &vcpu->regs[VTX_RAX], pio->size);
-		/*
-		 * KVM's default quirk KVM_X86_QUIRK_OUT_7E_INC_RIP: an OUT to
-		 * port 0x7e reaches userspace with RIP already past it.
-		 */
-		if (pio->port == VTX_QUIRK_OUT_PORT) {
-			skip_instruction(vcpu, pio->insn_len);
-			pio->insn_len = 0;
-		}
-	}
-	fill_io_exit(vcpu, 1);
-	return 0;
-}
+	if (string) {
+		u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
 
-/**
- * vtx_complete_userspace_io() - finish the I/O instruction of the last
- * exit, with what userspace left in the data page.
- * @vcpu:	the loaded vCPU, at the start of KVM_RUN
- *
- * Return: 1 to run the guest, 0 when a further exit to userspace follows
- * (string I/O with MMIO memory), or a negative errno.
- */
-int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
-{
-	struct vtx_pio *pio = &vcpu->pio;
-	enum vtx_pending_io kind = pio->kind;
-	u64 mask, delta;
-	int r;
-
-	pio->kind = VTX_IO_NONE;
-	switch (kind) {
-	case VTX_IO_PIO_IN: {
-		u64 val = 0;
-
-		memcpy(&val, vcpu->pio_data, pio->size);
-		reg_write_sized(vcpu, VTX_RAX, val, pio->size);
-		fallthrough;
+		/* Without the INS/OUTS information the operands are unknown. */
+		if (!(vtx_caps.basic & VMX_BASIC_INOUT))
+			return internal_error(vcpu,
+					      KVM_INTERNAL_ERROR_EMULATION);
+		pio->addr_bytes = 2 << ((info >> IO_INFO_ADDR_SHIFT) &
+					IO_INFO_FIELD_MASK);
+		pio->seg = (info >> IO_INFO_SEG_SHIFT) & IO_INFO_FIELD_MASK;
 	}
-	case VTX_IO_PIO_OUT:
-		skip_instruction(vcpu, pio->insn_len);
-		return 1;
-	case VTX_IO_HYPERCALL:
-		vcpu->regs[VTX_RAX] = vtx_in_64bit_code(vcpu) ? vcpu->run->hypercall.ret :
-			(u32)vcpu->run->hypercall.ret;
-		skip_instruction(vcpu, pio->insn_len);
-		return 1;
-	case VTX_IO_MMIO:
-	case VTX_IO_MMIO_NEXT:
-		pio->kind = kind;
-		return vtx_complete_mmio(vcpu);
-	case VTX_IO_STR_MMIO_READ:
-		/* The element came from the device: now the OUT. */
-		memcpy(vcpu->pio_data, vcpu->run->mmio.data, pio->size);
-		pio->kind = VTX_IO_STR;
-		fill_io_exit(vcpu, 1);
-		return 0;
-	case VTX_IO_STR:
-		if (pio->in && pio->mmio) {
-			/* The port's element goes to the device. */
-			pio->kind = VTX_IO_STR_MMIO_WRITE;
-			fill_str_mmio_exit(vcpu, true);
-			return 0;
-		}
-		break;
-	case VTX_IO_STR_MMIO_WRITE:
-		break;
-	default:
-		return 1;
-	}
-
-	if (pio->in && !pio->mmio) {
-		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
-					pio->count * pio->size, true);
-		if (r == -EAGAIN)
-			return 1;	/* #PF queued, instruction not done */
-		if (r)
-			return r;
-	}
-	mask = addr_mask(pio->addr_bytes);
-	delta = (u64)pio->count * pio->size;
-	if (pio->down)
-		delta = -delta;
-	if (pio->in)
-		reg_write_sized(vcpu, VTX_RDI, vcpu->regs[VTX_RDI] + delta,
-				pio->addr_bytes);
-	else
-		reg_write_sized(vcpu, VTX_RSI, vcpu->regs[VTX_RSI] + delta,
-				pio->addr_bytes);
-	if (pio->rep) {
-		u64 left = ((vcpu->regs[VTX_RCX] & mask) - pio->count) & mask;
-
-		reg_write_sized(vcpu, VTX_RCX, left, pio->addr_bytes);
-		if (left)
-			return 1;	/* re-execute for the rest */
-	}
-	skip_instruction(vcpu, pio->insn_len);
-	return 1;
+	return vtx_handle_pio(vcpu, string);
 }
 
 /* Control registers */
@@ -935,9 +531,9 @@ static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
 	if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
 		return inject_gp(vcpu);
 	if (pg_on && (vcpu->efer & EFER_LME) &&
-	    (!(vcpu->cr4 & X86_CR4_PAE) || vtx_in_64bit_code(vcpu)))
+	    (!(vcpu->cr4 & X86_CR4_PAE) || vmx_in_64bit_code(vcpu)))
 		return inject_gp(vcpu);
-	if (pg_off && vtx_in_64bit_code(vcpu))
+	if (pg_off && vmx_in_64bit_code(vcpu))
 		return inject_gp(vcpu);
 	/* Reading the PDPTEs can fail: do it before changing anything. */
 	if (pae_legacy_paging(vcpu, val, vcpu->cr4) &&
@@ -984,9 +580,9 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 	int cr = qual & CR_QUAL_NUM_MASK;
 	int type = (qual >> CR_QUAL_TYPE_SHIFT) & CR_QUAL_TYPE_MASK;
 	int reg = (qual >> CR_QUAL_REG_SHIFT) & CR_QUAL_REG_MASK;
-	unsigned long val = reg_read(vcpu, reg);
+	unsigned long val = vtx_reg_read(vcpu, reg);
 
-	if (!vtx_in_64bit_code(vcpu))
+	if (!vmx_in_64bit_code(vcpu))
 		val = (u32)val;
 
 	switch (type) {
@@ -1013,7 +609,7 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 		break;
 	case CR_TYPE_MOV_FROM:
 		if (cr == 8) {
-			reg_write(vcpu, reg, vcpu->cr8);
+			vtx_reg_write(vcpu, reg, vcpu->cr8);
 			return skip_exit_instruction(vcpu);
 		}
 		break;
@@ -1049,11 +645,11 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 			val = vcpu->dr6 | DR6_FIXED_1;
 		else
 			val = vmcs_readl(GUEST_DR7);
-		reg_write(vcpu, reg, vtx_in_64bit_code(vcpu) ? val : (u32)val);
+		vtx_reg_write(vcpu, reg, vmx_in_64bit_code(vcpu) ? val : (u32)val);
 		return skip_exit_instruction(vcpu);
 	}
-	val = reg_read(vcpu, reg);
-	if (!vtx_in_64bit_code(vcpu))
+	val = vtx_reg_read(vcpu, reg);
+	if (!vmx_in_64bit_code(vcpu))
 		val = (u32)val;
 	if (dr < 4) {
 		vcpu->dr[dr] = val;
@@ -1064,7 +660,7 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 			vcpu->dr6 = (val & VTX_DR6_VOLATILE) |
 				    VTX_DR6_ACTIVE_LOW;
 		else
-			vtx_set_dr7(vcpu, val | DR7_FIXED_1);
+			vmx_set_dr7(vcpu, val | DR7_FIXED_1);
 	}
 	return skip_exit_instruction(vcpu);
 }
@@ -1101,12 +697,34 @@ static int handle_xsetbv(struct vtx_vcpu *vcpu)
 {
 	u64 val = (u32)vcpu->regs[VTX_RAX] | ((u64)vcpu->regs[VTX_RDX] << 32);
 
-	if (vtx_cpl(vcpu) != 0 ||
+	if (vmx_cpl(vcpu) != 0 ||
 	    (u32)vcpu->regs[VTX_RCX] != XCR_XFEATURE_ENABLED_MASK ||
 	    !vtx_xcr0_valid(vcpu, val))
 		return inject_gp(vcpu);
 	vcpu->xcr0 = val;
 	return skip_exit_instruction(vcpu);
+}
+
+/*
+ *  * KVM's exit for an event whose delivery (a push onto the stack, a read of
+ * the IDT or GDT) touched MMIO: the instruction at RIP did not make that
+ * access, so emulating it would perform another one.  The event stays
+ * queued.
+ */
+static int delivery_error(struct vtx_vcpu *vcpu, u32 vectoring, u64 gpa,
+			  unsigned long qual)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
+	run->internal.ndata = 4;
+	run->internal.data[0] = vectoring;
+	run->internal.data[1] = vcpu->exit_reason;
+	run->internal.data[2] = qual;
+	run->internal.data[3] = gpa;
+	vcpu->pio.kind = VTX_IO_NONE;
+	return 0;
 }
 
 static int handle_ept_violation(struct vtx_vcpu *vcpu)
@@ -1123,7 +741,20 @@ static int handle_ept_violation(struct vtx_vcpu *vcpu)
 		return 1;
 	if (r == -ENOENT || r == -EROFS) {
 		/* A device, or a write to read-only memory: emulate it. */
-		return vtx_handle_mmio(vcpu, gpa, qual);
+		struct vtx_mmio_fault f = {
+			.gpa = gpa,
+			.write = qual & EPT_VIOLATION_ACC_WRITE,
+			.linear_valid = qual & EPT_VIOLATION_GVA_IS_VALID,
+			.page_walk = (qual & EPT_VIOLATION_GVA_IS_VALID) &&
+				     !(qual & EPT_VIOLATION_GVA_TRANSLATED),
+		};
+		u32 vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+		if (vectoring & VECTORING_INFO_VALID_MASK)
+			return delivery_error(vcpu, vectoring, gpa, qual);
+		if (f.linear_valid)
+			f.linear = vmcs_readl(GUEST_LINEAR_ADDRESS);
+		return vtx_handle_mmio(vcpu, &f);
 	}
 	pr_warn_ratelimited("guest memory at 0x%llx not accessible: %d\n",
 			    gpa, r);
@@ -1212,19 +843,19 @@ static int dt_operand(struct vtx_vcpu *vcpu, u32 info, unsigned int len,
 	u32 ar, limit;
 
 	if (!(info & DT_INFO_NO_BASE))
-		off += reg_read(vcpu, DT_INFO_BASE(info));
+		off += vtx_reg_read(vcpu, DT_INFO_BASE(info));
 	if (!(info & DT_INFO_NO_INDEX))
-		off += (u64)reg_read(vcpu, DT_INFO_INDEX(info)) <<
+		off += (u64)vtx_reg_read(vcpu, DT_INFO_INDEX(info)) <<
 		       DT_INFO_SCALE(info);
 	if (asz == DT_ADDR_16)
 		off &= U16_MAX;
 	else if (asz == DT_ADDR_32)
 		off &= U32_MAX;
 
-	if (vtx_in_64bit_code(vcpu)) {
-		*linear = seg_base_for(vcpu, seg) + off;
-		if (!__is_canonical_address(*linear, VTX_GPA_BITS) ||
-		    !__is_canonical_address(*linear + len - 1, VTX_GPA_BITS))
+	if (vmx_in_64bit_code(vcpu)) {
+		*linear = vtx_seg_base(vcpu, seg) + off;
+		if (!__is_canonical_address(*linear, VTX_VADDR_BITS) ||
+		    !__is_canonical_address(*linear + len - 1, VTX_VADDR_BITS))
 			return dt_fault(vcpu, fault, 0);
 		return 0;
 	}
@@ -1258,7 +889,7 @@ static int handle_gdtr_idtr(struct vtx_vcpu *vcpu)
 	int id = DT_INFO_ID(info);
 	bool store = id == DT_SGDT || id == DT_SIDT;
 	bool gdt = id == DT_SGDT || id == DT_LGDT;
-	bool is64 = vtx_in_64bit_code(vcpu);
+	bool is64 = vmx_in_64bit_code(vcpu);
 	unsigned int nbase = is64 ? sizeof(u64) : sizeof(u32);
 	unsigned int len = DT_LIMIT_BYTES + nbase;
 	u8 buf[DT_LIMIT_BYTES + sizeof(u64)];
@@ -1266,7 +897,7 @@ static int handle_gdtr_idtr(struct vtx_vcpu *vcpu)
 	u16 limit;
 	int r;
 
-	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vtx_cpl(vcpu))
+	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vmx_cpl(vcpu))
 		return inject_gp(vcpu);
 	r = dt_operand(vcpu, info, len, store, &linear);
 	if (r)
@@ -1290,7 +921,7 @@ static int handle_gdtr_idtr(struct vtx_vcpu *vcpu)
 	memcpy(&base, buf + DT_LIMIT_BYTES, nbase);
 	if (!is64 && !(info & DT_INFO_OPERAND_32))
 		base &= DT_BASE24_MASK;
-	if (is64 && !__is_canonical_address(base, VTX_GPA_BITS))
+	if (is64 && !__is_canonical_address(base, VTX_VADDR_BITS))
 		return inject_gp(vcpu);
 	vmcs_writel(gdt ? GUEST_GDTR_BASE : GUEST_IDTR_BASE, base);
 	vmcs_write32(gdt ? GUEST_GDTR_LIMIT : GUEST_IDTR_LIMIT, limit);
@@ -1305,13 +936,13 @@ static int dt_reg_operand_bytes(struct vtx_vcpu *vcpu)
 {
 	u8 insn[VTX_EMU_MAX_INSN];
 	u32 len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	bool is64 = vtx_in_64bit_code(vcpu), opsize = false, rex_w = false;
-	bool def32 = is64 || (vtx_cs_ar(vcpu) & VMX_AR_DB_MASK);
+	bool is64 = vmx_in_64bit_code(vcpu), opsize = false, rex_w = false;
+	bool def32 = is64 || (vmx_cs_ar(vcpu) & VMX_AR_DB_MASK);
 	u64 cs_base = is64 ? 0 : vmcs_readl(GUEST_CS_BASE);
 	u32 i;
 
 	len = min_t(u32, len, sizeof(insn));
-	if (vtx_guest_virt_copy_quiet(vcpu, cs_base + vtx_rip(vcpu), insn, len))
+	if (vtx_guest_virt_copy_quiet(vcpu, cs_base + vmx_rip(vcpu), insn, len))
 		return -EFAULT;
 	/* Prefixes end at the 0F of SLDT/STR (0F 00 /0, /1). */
 	for (i = 0; i < len && insn[i] != TWO_BYTE_OPCODE; i++) {
@@ -1379,7 +1010,7 @@ static int load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
 		return inject_gp_code(vcpu, err);
 	if (!(ar & VMX_AR_P_MASK))
 		return dt_stop(vcpu, dt_fault(vcpu, X86_TRAP_NP, err));
-	if (lm && !__is_canonical_address(base, VTX_GPA_BITS))
+	if (lm && !__is_canonical_address(base, VTX_VADDR_BITS))
 		return inject_gp_code(vcpu, err);
 	if (tr) {
 		*type_byte |= DESC_TSS_BUSY;
@@ -1406,7 +1037,7 @@ static int handle_ldtr_tr(struct vtx_vcpu *vcpu)
 	u16 sel;
 	int r;
 
-	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vtx_cpl(vcpu))
+	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vmx_cpl(vcpu))
 		return inject_gp(vcpu);
 	if (store) {
 		sel = vmcs_read16(id == DT_STR ? GUEST_TR_SELECTOR :
@@ -1415,7 +1046,7 @@ static int handle_ldtr_tr(struct vtx_vcpu *vcpu)
 			bytes = dt_reg_operand_bytes(vcpu);
 			if (bytes < 0)
 				return dt_stop(vcpu, bytes);
-			reg_write_sized(vcpu, DT_INFO_REG1(info), sel, bytes);
+			vtx_reg_write_sized(vcpu, DT_INFO_REG1(info), sel, bytes);
 			return skip_exit_instruction(vcpu);
 		}
 		/* To memory, always 16 bits. */
@@ -1426,7 +1057,7 @@ static int handle_ldtr_tr(struct vtx_vcpu *vcpu)
 		return r ? dt_stop(vcpu, r) : skip_exit_instruction(vcpu);
 	}
 	if (info & DT_INFO_REG_OPERAND) {
-		sel = reg_read(vcpu, DT_INFO_REG1(info));
+		sel = vtx_reg_read(vcpu, DT_INFO_REG1(info));
 	} else {
 		r = dt_operand(vcpu, info, sizeof(sel), false, &linear);
 		if (!r)
@@ -1508,13 +1139,14 @@ static bool exit_may_load_host_data(u16 basic)
  */
 int vtx_handle_exit(struct vtx_vcpu *vcpu)
 {
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	u32 reason = vcpu->exit_reason;
 	u16 basic = (u16)reason;
 
 	if (exit_may_load_host_data(basic))
-		vcpu->l1tf_flush_l1d = true;
+		vmx->l1tf_flush_l1d = true;
 
-	if (unlikely(vcpu->entry_failed)) {
+	if (unlikely(vmx->entry_failed)) {
 		if (vtx_dump_invalid_vmcs)
 			vtx_dump_vmcs();
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;

@@ -30,7 +30,7 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <uapi/linux/vtx.h>
-#include "vmcs.h"
+#include "x86/x86.h"
 
 static struct genl_family vtx_genl_family;
 

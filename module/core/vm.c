@@ -20,7 +20,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <uapi/linux/vtx.h>
-#include "vmcs.h"
+#include "x86/x86.h"
 
 /* KVM's limit on one slot's size, in pages. */
 #define VTX_MEM_MAX_NR_PAGES	((1ul << 31) - 1)
@@ -173,7 +173,7 @@ static void vtx_vm_destroy(struct kref *kref)
 	ida_free(&vtx_vm_ida, vm->id);
 	kfree(vm);
 	vtx_alloc_dec(VTX_ALLOC_VM);
-	vtx_vmx_put();
+	vtx_x86_ops.disable();
 }
 
 void vtx_vm_put(struct vtx_vm *vm)
@@ -506,7 +506,7 @@ int vtx_create_vm(unsigned long type)
 	if (type)
 		return -EINVAL;
 
-	r = vtx_vmx_get();
+	r = vtx_x86_ops.enable();
 	if (r)
 		return r;
 
@@ -569,6 +569,6 @@ free_vm:
 	kfree(vm);
 	vtx_alloc_dec(VTX_ALLOC_VM);
 put_vmx:
-	vtx_vmx_put();
+	vtx_x86_ops.disable();
 	return r;
 }

@@ -16,7 +16,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
 #include <asm/processor.h>
-#include "vmcs.h"
+#include "x86/x86.h"
 
 /* KVM's limit on the entries of one CPUID table. */
 #define VTX_MAX_CPUID_ENTRIES	256
@@ -145,7 +145,7 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 		if (e->index == 0) {
 			e->ebx &= caps[CPUID_7_0_EBX];
 			e->ecx &= caps[CPUID_7_ECX];
-			if (!vtx_caps.has_invpcid)
+			if (!vtx_x86_caps.invpcid)
 				e->ebx &= ~BIT(X86_FEATURE_INVPCID & 31);
 			/* IA32_TSC_ADJUST is emulated (msr.c), as in KVM. */
 			e->ebx |= BIT(X86_FEATURE_TSC_ADJUST & 31);
@@ -159,9 +159,9 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 				    BIT(X86_FEATURE_LA57 & 31) |
 				    BIT(X86_FEATURE_WAITPKG & 31) |
 				    CPUID7_ECX_CET_SS);
-			if (!(vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+			if (!vtx_x86_caps.rdtscp)
 				e->ecx &= ~BIT(X86_FEATURE_RDPID & 31);
-			if (vtx_caps.umip_emulated)
+			if (vtx_x86_caps.umip_emulated)
 				e->ecx |= BIT(X86_FEATURE_UMIP & 31);
 		}
 		/*
@@ -196,7 +196,7 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 	case 0x80000001:
 		e->ecx &= caps[CPUID_8000_0001_ECX];
 		e->edx &= caps[CPUID_8000_0001_EDX];
-		if (!(vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+		if (!vtx_x86_caps.rdtscp)
 			e->edx &= ~BIT(X86_FEATURE_RDTSCP & 31);
 		break;
 	}
@@ -330,7 +330,7 @@ long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
-	vtx_update_proc2(vcpu);
+	vtx_x86_ops.update_cpuid(vcpu);
 	return 0;
 }
 

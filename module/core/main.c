@@ -16,7 +16,7 @@
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/sysfs.h>
-#include "vmcs.h"
+#include "x86/x86.h"
 
 DEFINE_MUTEX(vtx_vms_lock);	/* protects vtx_vms */
 LIST_HEAD(vtx_vms);		/* every live VM, for observability */
@@ -182,21 +182,20 @@ static int __init vtx_init(void)
 {
 	int r;
 
-	r = vtx_vmx_init();
+	r = vtx_x86_init();
 	if (r) {
 		pr_err("not loading: VMX is unusable on this machine\n");
 		return r;
 	}
-	vtx_vmcs_percpu_init();
 	r = vtx_msr_init();
 	if (r) {
-		vtx_vmx_exit();
+		vtx_x86_exit();
 		return r;
 	}
 	r = vtx_netlink_init();
 	if (r) {
 		vtx_msr_exit();
-		vtx_vmx_exit();
+		vtx_x86_exit();
 		return r;
 	}
 	preempt_notifier_inc();
@@ -205,7 +204,7 @@ static int __init vtx_init(void)
 		preempt_notifier_dec();
 		vtx_netlink_exit();
 		vtx_msr_exit();
-		vtx_vmx_exit();
+		vtx_x86_exit();
 		return r;
 	}
 	pr_info("loaded, /dev/vtx ready\n");
@@ -220,7 +219,7 @@ static void __exit vtx_exit(void)
 	preempt_notifier_dec();
 	vtx_netlink_exit();
 	vtx_msr_exit();
-	vtx_vmx_exit();
+	vtx_x86_exit();
 	pr_info("unloaded\n");
 }
 

@@ -3,7 +3,9 @@
  * vtx - every difference between the kernels vtx builds against, in one
  * place: Debian 12's 6.1, Debian 13's 6.12 and the newest kernel of
  * Debian 13's backports (7.3).  The rest of module/ uses the names defined
- * here and tests no kernel version itself.  Where a kernel feature has a
+ * here and tests no kernel version itself.  The differences of the VMX
+ * interfaces (asm/vmx.h, VMXON ownership) are in vmx/vmx_compat.h, which
+ * only the VMX backend includes.  Where a kernel feature has a
  * macro of its own, that macro is tested rather than the version number.
  * Documentation/vtx/design.rst, "Supported kernels", lists the differences.
  */
@@ -22,32 +24,15 @@
 
 /*
  * From 7.0 on the kernel's x86/virt code (asm/virt.h) owns VMXON; see
- * vtx_vmx_owned_by_kernel() below.
+ * vtx_vmx_owned_by_kernel() in vmx/vmx_compat.h.
  */
 #define VTX_KERNEL_OWNS_VMX	VTX_KERNEL_AT_LEAST(7, 0)
 
-#ifdef __ASSEMBLY__
-
-/*
- * The kernel's NMI entry that may be called on the kernel stack (no IST),
- * for a VM exit caused by an NMI: asm_exc_nmi_noist in 6.1, exported as
- * asm_exc_nmi_kvm_vmx from 6.12 on.
- */
-#if VTX_KERNEL_OWNS_VMX
-/* 7.x exports it to KVM only; never called there (compat.c) */
-#define VTX_ASM_EXC_NMI		vtx_no_nmi_entry
-#elif VTX_KERNEL_AT_LEAST(6, 12)
-#define VTX_ASM_EXC_NMI		asm_exc_nmi_kvm_vmx
-#else
-#define VTX_ASM_EXC_NMI		asm_exc_nmi_noist
-#endif
-
-#else /* !__ASSEMBLY__ */
+#ifndef __ASSEMBLY__
 
 #include <linux/eventfd.h>
 #include <linux/kvm.h>
 #include <asm/msr.h>
-#include <asm/vmx.h>
 #if VTX_KERNEL_AT_LEAST(6, 16)
 #include <asm/cpuid/api.h>
 #endif
@@ -76,42 +61,6 @@
 #endif
 
 /*
- * IA32_VMX_BASIC's memory type: a helper of asm/vmx.h from 6.12 on (beside
- * vmx_basic_vmcs_size(), which 6.1 has too); 6.1 has shift and mask macros
- * in msr-index.h, which 6.12 dropped.
- */
-#ifdef VMX_BASIC_MEM_TYPE_SHIFT
-static inline u32 vmx_basic_vmcs_mem_type(u64 vmx_basic)
-{
-	return (vmx_basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT;
-}
-
-#define VTX_VMX_BASIC_MEM_TYPE_WB	VMX_BASIC_MEM_TYPE_WB
-#else
-#define VTX_VMX_BASIC_MEM_TYPE_WB	X86_MEMTYPE_WB
-#endif
-
-/*
- * The VMCS region (only its header is architectural): in asm/vmx.h from
- * the kernels whose core code owns VMXON (7.x), vtx's own before, with
- * the same layout.
- */
-#if VTX_KERNEL_OWNS_VMX
-#include <asm/virt.h>
-#else
-struct vmcs_hdr {
-	u32 revision_id:31;
-	u32 shadow_vmcs:1;
-};
-
-struct vmcs {
-	struct vmcs_hdr hdr;
-	u32 abort;
-	char data[];
-};
-#endif
-
-/*
  * MSR accessors: rdmsrl()/wrmsrl() were renamed rdmsrq()/wrmsrq() in 6.16;
  * vtx keeps the old names (macros in both series).
  */
@@ -126,41 +75,6 @@ struct vmcs {
  */
 #if VTX_KERNEL_AT_LEAST(6, 16)
 #define XSTATE_CPUID			CPUID_LEAF_XSTATE
-#endif
-
-/*
- * Who turns VMX on.  Up to 6.x each hypervisor module does VMXON itself,
- * and vtx refuses (-EBUSY) while another one holds VMX (CR4.VMXE set).
- * From 7.0 on (asm/virt.h) the kernel's x86/virt code owns VMXON, with a
- * per-CPU reference count (x86_virt_get_ref(X86_FEATURE_VMX)) and the
- * emergency-disable callback; both, like cr4_read_shadow() and
- * cr4_update_irqsoff() (cr4_set_bits()) and the NMI entry for VM exits,
- * are exported to the KVM modules only (EXPORT_SYMBOL_FOR_KVM).  vtx, not
- * being KVM, may neither take a reference nor turn VMX on behind the
- * kernel's back, so it refuses every VM with -EBUSY and says why.  The
- * stubs below and in compat.c keep the 6.x code building and linking;
- * without a VM none of them is reached.
- */
-#if VTX_KERNEL_OWNS_VMX
-static inline bool vtx_vmx_owned_by_kernel(void)
-{
-	pr_warn_ratelimited("VMX is owned by this kernel's x86/virt code, whose API (x86_virt_get_ref) only KVM may use: no VMs\n");
-	return true;
-}
-
-static inline void vtx_no_emergency_callback(cpu_emergency_virt_cb *cb)
-{
-	WARN_ON_ONCE(1);
-}
-
-#define cpu_emergency_register_virt_callback(cb)	vtx_no_emergency_callback(cb)
-#define cpu_emergency_unregister_virt_callback(cb)	vtx_no_emergency_callback(cb)
-void vtx_no_nmi_entry(void);
-#else
-static inline bool vtx_vmx_owned_by_kernel(void)
-{
-	return false;
-}
 #endif
 
 /*
@@ -193,6 +107,11 @@ static inline bool vtx_vmx_owned_by_kernel(void)
 #define vtx_eventfd_signal(ctx)		eventfd_signal(ctx)
 #else
 #define vtx_eventfd_signal(ctx)		eventfd_signal(ctx, 1)
+#endif
+
+#if VTX_KERNEL_OWNS_VMX
+/* compat.c: stands in for the NMI entry 7.x exports to KVM only. */
+void vtx_no_nmi_entry(void);
 #endif
 
 #endif /* __ASSEMBLY__ */

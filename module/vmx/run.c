@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - one VM entry and exit: what the host switches around the
+ * trampoline (vmenter.S) with interrupts off, and the hand-off to the exit
+ * handlers (exit.c).
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/moduleparam.h>
+#include <linux/sched/signal.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/hw_breakpoint.h>
+#include <asm/special_insns.h>
+#include "vmx/vmx.h"
+
+bool vtx_dump_invalid_vmcs;
+module_param_named(dump_invalid_vmcs, vtx_dump_invalid_vmcs, bool, 0644);
+MODULE_PARM_DESC(dump_invalid_vmcs, "Log the VMCS when a VM entry fails");
+
+/*
+ * The guest's XCR0 goes into the processor around the entry, interrupts
+ * off, when it differs from the host's.  It was set only through
+ * vtx_xcr0_valid() (XSETBV exit, KVM_SET_XCRS), so it is a valid subset of
+ * the host's XCR0 without PKRU or AMX and the XSETBV cannot fault; should
+ * that ever not hold, the guest keeps the host's XCR0 instead.  host_xcr0
+ * is 0 when the host kernel runs without XSAVE.
+ */
+static bool guest_xcr0_live(struct vtx_vcpu *vcpu)
+{
+	/* A host kernel without XSAVE (CR4.OSXSAVE clear): no XSETBV at all */
+	if (!vcpu->host_xcr0)
+		return false;
+	if (WARN_ON_ONCE(vcpu->xcr0 & ~vcpu->host_xcr0))
+		return false;
+	return (vcpu->cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != vcpu->host_xcr0;
+}
+
+/* The VMCS of a failed entry may be in an unknown launch state. */
+static void reset_launch_state(struct vcpu_vmx *vmx)
+{
+	if (vtx_vmclear(__pa(vmx->vmcs)) || vtx_vmptrld(__pa(vmx->vmcs)))
+		WRITE_ONCE(vmx->vcpu.vm->dead, true);
+	vmx->launched = false;
+}
+
+/**
+ * vmx_vcpu_run() - one entry into the guest and back (vtx_x86_ops.vcpu_run).
+ * @vcpu:	the loaded vCPU, in KVM_RUN
+ *
+ * Return: like an exit handler: 1 to re-enter, 0 with kvm_run filled for
+ * userspace, or a negative errno.
+ */
+int vmx_vcpu_run(struct vtx_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	struct kvm_run *run = vcpu->run;
+	u64 t_entry, t_exit;
+	int r;
+
+	preempt_disable();
+	vtx_prepare_switch_to_guest(vcpu);
+	local_irq_disable();
+	if (need_resched() || signal_pending(current)) {
+		local_irq_enable();
+		preempt_enable();
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			return -EINTR;
+		}
+		return 1;	/* cond_resched() in the loop */
+	}
+	/*
+	 * Preemption (or kernel_fpu_begin() in an interrupt) saved the
+	 * guest's FPU registers into its fpstate and left others in the CPU:
+	 * load them again before the guest runs.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	vtx_update_host_cr(vcpu);
+	vtx_load_guest_uret_msrs(vcpu);
+	vtx_inject_pending_event(vcpu);
+	if (guest_xcr0_live(vcpu))
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (native_read_cr2() != vcpu->cr2)
+		native_write_cr2(vcpu->cr2);
+	/*
+	 * The guest's breakpoint addresses, when its DR7 enables any (the
+	 * VMCS switches DR7 only).  After the exit the host's come back if
+	 * it uses breakpoints; if not, its DR7 is 0 and DR0-DR3 are unused.
+	 */
+	if (unlikely(vcpu->guest_bp_enabled)) {
+		set_debugreg(vcpu->dr[0], 0);
+		set_debugreg(vcpu->dr[1], 1);
+		set_debugreg(vcpu->dr[2], 2);
+		set_debugreg(vcpu->dr[3], 3);
+	}
+
+	/* Without "save VMX-preemption timer value", a full tick each entry. */
+	if (unlikely(vtx_caps.tick_value) &&
+	    !(vtx_caps.exit & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER))
+		vtx_tick_reload();
+	/* L1TF: after everything else the host does before the entry. */
+	if (static_branch_unlikely(&vtx_l1d_should_flush))
+		vtx_l1d_flush(vcpu);
+	vcpu->last_cpu = smp_processor_id();
+	vcpu->ran = true;
+	vtx_prof(vcpu, ENTRY);
+	t_entry = rdtsc();
+	r = vtx_vmenter(vmx, vmx->launched);
+	t_exit = rdtsc();
+	vtx_prof(vcpu, EXIT);
+	vcpu->cached = 0;
+
+	vcpu->cr2 = native_read_cr2();
+	/* A VM exit clears DEBUGCTL and sets DR7 to 0x400: restore the host's. */
+	if (vcpu->host_debugctl)
+		update_debugctlmsr(vcpu->host_debugctl);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	if (guest_xcr0_live(vcpu))
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->host_xcr0);
+	if (likely(r == VTX_ENTER_EXIT)) {
+		vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
+		vmx->entry_failed = vcpu->exit_reason &
+				    VMX_EXIT_REASONS_FAILED_VMENTRY;
+		if (unlikely(vmx->entry_failed))
+			reset_launch_state(vmx);
+		else
+			vmx->launched = true;
+		vtx_handle_exit_irqoff(vcpu);
+	}
+	local_irq_enable();
+	preempt_enable();
+
+	if (unlikely(r == VTX_ENTER_FAIL_VALID)) {
+		u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
+
+		pr_err_ratelimited("VM entry failed: VM-instruction error %u\n",
+				   err);
+		/*
+		 * A refused entry leaves the event it was to inject valid:
+		 * drop it, or every later entry fails the same way.
+		 */
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+		if (vtx_dump_invalid_vmcs)
+			vtx_dump_vmcs();
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = err;
+		run->fail_entry.cpu = vcpu->last_cpu;
+		return 0;
+	}
+	if (unlikely(r != VTX_ENTER_EXIT)) {
+		pr_err_ratelimited("VM entry failed: no current VMCS\n");
+		WRITE_ONCE(vcpu->vm->dead, true);
+		return -EIO;
+	}
+	vtx_account_exit(vcpu, t_entry, t_exit);
+	return vtx_handle_exit(vcpu);
+}

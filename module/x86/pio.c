@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - port I/O: IN/OUT and INS/OUTS go to userspace as KVM_EXIT_IO (an
+ * OUT to a port with an ioeventfd is signalled in the kernel instead), and
+ * the next KVM_RUN completes the instruction with what userspace left in
+ * the data page.  A string instruction whose memory operand is a device
+ * moves one element at a time with an MMIO exit for it, as KVM does.
+ */
+#include <linux/mm.h>
+#include "x86/x86.h"
+
+/* KVM_X86_QUIRK_OUT_7E_INC_RIP: the port whose OUT exits past itself. */
+#define VTX_QUIRK_OUT_PORT	0x7e
+
+static void fill_io_exit(struct vtx_vcpu *vcpu, u32 count)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = vcpu->pio.in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = vcpu->pio.size;
+	run->io.port = vcpu->pio.port;
+	run->io.count = count;
+	run->io.data_offset = VTX_PIO_PAGE_OFFSET * PAGE_SIZE;
+}
+
+/* One element of a string I/O instruction whose memory is a device. */
+static void fill_str_mmio_exit(struct vtx_vcpu *vcpu, bool write)
+{
+	struct kvm_run *run = vcpu->run;
+	struct vtx_pio *pio = &vcpu->pio;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = pio->mmio_gpa;
+	run->mmio.len = pio->size;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write)
+		memcpy(run->mmio.data, vcpu->pio_data, pio->size);
+}
+
+/*
+ * Is the memory operand of a string I/O instruction outside RAM?  Then
+ * it is done one element at a time with an MMIO exit for it, as KVM's
+ * emulator does.  A linear address that does not translate is left to
+ * vtx_guest_virt_copy(), which queues the #PF.
+ */
+static bool str_io_to_mmio(struct vtx_vcpu *vcpu, struct vtx_pio *pio)
+{
+	u32 pf_error;
+	u64 gpa;
+
+	if (vtx_gva_to_gpa(vcpu, pio->gva, pio->in, &gpa, &pf_error) ||
+	    vtx_gpa_is_ram(vcpu->vm, gpa))
+		return false;
+	pio->mmio_gpa = gpa;
+	return true;
+}
+
+static u64 addr_mask(int bytes)
+{
+	return bytes == 8 ? ~0ull : (1ull << (bytes * 8)) - 1;
+}
+
+/*
+ * INS/OUTS, with or without REP.  Each exit moves at most a page of data
+ * and stays within one guest page; the instruction is re-executed until
+ * RCX reaches zero, so a long REP string takes several exits.
+ */
+static int handle_string_io(struct vtx_vcpu *vcpu)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+	u64 mask = addr_mask(pio->addr_bytes), index, count, room;
+	int r;
+
+	if (pio->in)
+		pio->seg = VTX_SREG_ES;
+	pio->down = vtx_rflags(vcpu) & X86_EFLAGS_DF;
+	count = pio->rep ? vcpu->regs[VTX_RCX] & mask : 1;
+	if (!count) {
+		vtx_skip_instruction(vcpu, pio->insn_len);
+		return 1;
+	}
+
+	index = vcpu->regs[pio->in ? VTX_RDI : VTX_RSI] & mask;
+	pio->gva = vtx_seg_base(vcpu, pio->seg) + index;
+	if (!vtx_in_64bit_code(vcpu))
+		pio->gva = (u32)pio->gva;
+
+	/* Elements until the end (or start, DF=1) of the guest page. */
+	if (pio->down)
+		room = offset_in_page(pio->gva) / pio->size + 1;
+	else
+		room = (PAGE_SIZE - offset_in_page(pio->gva)) / pio->size;
+	pio->count = min3(count, room ? room : 1,
+			  (u64)(PAGE_SIZE / pio->size));
+	if (pio->down && pio->count > 1) {
+		/* Keep it simple: one element per exit going downwards. */
+		pio->count = 1;
+	}
+	pio->kind = VTX_IO_STR;
+	pio->mmio = str_io_to_mmio(vcpu, pio);
+	if (pio->mmio) {
+		pio->count = 1;
+		if (!pio->in) {
+			/* OUTS from a device: read the element first. */
+			pio->kind = VTX_IO_STR_MMIO_READ;
+			fill_str_mmio_exit(vcpu, false);
+			return 0;
+		}
+	} else if (!pio->in) {
+		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
+					pio->count * pio->size, false);
+		if (r) {
+			pio->kind = VTX_IO_NONE;
+			return r == -EAGAIN ? 1 : r;
+		}
+	}
+	fill_io_exit(vcpu, pio->count);
+	return 0;
+}
+
+/**
+ * vtx_handle_pio() - an IN, OUT, INS or OUTS the guest executed.
+ * @vcpu:	the loaded vCPU
+ * @string:	INS/OUTS; vcpu->pio's addr_bytes and seg (OUTS) are set
+ *
+ * vcpu->pio holds the access as the backend decoded it: port, size,
+ * direction, REP, instruction length.
+ *
+ * Return: 1 to re-enter (an ioeventfd took the OUT, or a #PF was
+ * queued), 0 with KVM_EXIT_IO (or KVM_EXIT_MMIO) filled, or an errno.
+ */
+int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+
+	if (string)
+		return handle_string_io(vcpu);
+	if (pio->in) {
+		pio->kind = VTX_IO_PIO_IN;
+	} else {
+		if (vtx_ioeventfd_signal(vcpu->vm, true, pio->port, pio->size,
+					 vcpu->regs[VTX_RAX])) {
+			vtx_skip_instruction(vcpu, pio->insn_len);
+			return 1;
+		}
+		pio->kind = VTX_IO_PIO_OUT;
+		memcpy(vcpu->pio_data, &vcpu->regs[VTX_RAX], pio->size);
+		/*
+		 * KVM's default quirk KVM_X86_QUIRK_OUT_7E_INC_RIP: an OUT to
+		 * port 0x7e reaches userspace with RIP already past it.
+		 */
+		if (pio->port == VTX_QUIRK_OUT_PORT) {
+			vtx_skip_instruction(vcpu, pio->insn_len);
+			pio->insn_len = 0;
+		}
+	}
+	fill_io_exit(vcpu, 1);
+	return 0;
+}
+
+/**
+ * vtx_complete_userspace_io() - finish the I/O instruction of the last
+ * exit, with what userspace left in the data page.
+ * @vcpu:	the loaded vCPU, at the start of KVM_RUN
+ *
+ * Return: 1 to run the guest, 0 when a further exit to userspace follows
+ * (string I/O with MMIO memory), or a negative errno.
+ */
+int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+	enum vtx_pending_io kind = pio->kind;
+	u64 mask, delta;
+	int r;
+
+	pio->kind = VTX_IO_NONE;
+	switch (kind) {
+	case VTX_IO_PIO_IN: {
+		u64 val = 0;
+
+		memcpy(&val, vcpu->pio_data, pio->size);
+		vtx_reg_write_sized(vcpu, VTX_RAX, val, pio->size);
+		fallthrough;
+	}
+	case VTX_IO_PIO_OUT:
+		vtx_skip_instruction(vcpu, pio->insn_len);
+		return 1;
+	case VTX_IO_HYPERCALL:
+		vcpu->regs[VTX_RAX] = vtx_in_64bit_code(vcpu) ? vcpu->run->hypercall.ret :
+			(u32)vcpu->run->hypercall.ret;
+		vtx_skip_instruction(vcpu, pio->insn_len);
+		return 1;
+	case VTX_IO_MMIO:
+	case VTX_IO_MMIO_NEXT:
+		pio->kind = kind;
+		return vtx_complete_mmio(vcpu);
+	case VTX_IO_STR_MMIO_READ:
+		/* The element came from the device: now the OUT. */
+		memcpy(vcpu->pio_data, vcpu->run->mmio.data, pio->size);
+		pio->kind = VTX_IO_STR;
+		fill_io_exit(vcpu, 1);
+		return 0;
+	case VTX_IO_STR:
+		if (pio->in && pio->mmio) {
+			/* The port's element goes to the device. */
+			pio->kind = VTX_IO_STR_MMIO_WRITE;
+			fill_str_mmio_exit(vcpu, true);
+			return 0;
+		}
+		break;
+	case VTX_IO_STR_MMIO_WRITE:
+		break;
+	default:
+		return 1;
+	}
+
+	if (pio->in && !pio->mmio) {
+		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
+					pio->count * pio->size, true);
+		if (r == -EAGAIN)
+			return 1;	/* #PF queued, instruction not done */
+		if (r)
+			return r;
+	}
+	mask = addr_mask(pio->addr_bytes);
+	delta = (u64)pio->count * pio->size;
+	if (pio->down)
+		delta = -delta;
+	if (pio->in)
+		vtx_reg_write_sized(vcpu, VTX_RDI, vcpu->regs[VTX_RDI] + delta,
+				    pio->addr_bytes);
+	else
+		vtx_reg_write_sized(vcpu, VTX_RSI, vcpu->regs[VTX_RSI] + delta,
+				    pio->addr_bytes);
+	if (pio->rep) {
+		u64 left = ((vcpu->regs[VTX_RCX] & mask) - pio->count) & mask;
+
+		vtx_reg_write_sized(vcpu, VTX_RCX, left, pio->addr_bytes);
+		if (left)
+			return 1;	/* re-execute for the rest */
+	}
+	vtx_skip_instruction(vcpu, pio->insn_len);
+	return 1;
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - the guest page walker: guest-linear to guest-physical addresses
+ * with the guest's own paging, for the accesses vtx makes for the guest
+ * (the emulator's operands, string I/O, descriptor tables).
+ */
+#include <linux/mm.h>
+#include <asm/trapnr.h>
+#include "x86/x86.h"
+
+/* Guest page-table entries. */
+#define PTE_P			BIT_ULL(0)
+#define PTE_W			BIT_ULL(1)
+#define PTE_U			BIT_ULL(2)
+#define PTE_PS			BIT_ULL(7)
+#define PTE_ADDR_MASK		GENMASK_ULL(51, 12)
+#define PF_ERR_PRESENT		BIT(0)
+#define PF_ERR_WRITE		BIT(1)
+#define PF_ERR_USER		BIT(2)
+
+/**
+ * vtx_gva_to_gpa() - translate a guest linear address with the guest's paging.
+ * @vcpu:	the vCPU
+ * @gva:	linear address
+ * @write:	the access writes
+ * @gpa:	result
+ * @pf_error:	#PF error code when the walk fails
+ *
+ * The accesses vtx makes for the guest (the emulator's memory operands and
+ * stack, string I/O) are checked as the processor checks them: at CPL 3
+ * every level must allow user access, and a write needs every level
+ * writable at CPL 3 or with CR0.WP.  Not checked: reserved bits, SMAP and
+ * the execute-disable bit (vtx fetches only instructions the processor
+ * already fetched); accessed and dirty bits are not set.
+ *
+ * Return: 0, -EAGAIN for a guest page fault (*@pf_error set), -EFAULT when
+ * a table lies outside guest RAM.
+ */
+int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
+		   u32 *pf_error)
+{
+	u64 table, entry = 0, size, allowed = PTE_W | PTE_U;
+	int levels, level, shift;
+	bool pae = vcpu->cr4 & X86_CR4_PAE;
+	bool user = vtx_cpl(vcpu) == 3;
+
+	if (!(vcpu->cr0 & X86_CR0_PG)) {
+		*gpa = gva;
+		return 0;
+	}
+	*pf_error = (write ? PF_ERR_WRITE : 0) | (user ? PF_ERR_USER : 0);
+	table = vtx_x86_ops.get_cr3(vcpu);
+	if (vtx_is_long_mode(vcpu)) {
+		levels = 4;
+	} else if (pae) {
+		entry = vtx_x86_ops.get_pdptr(vcpu, (gva >> 30) & 3);
+		if (!(entry & PTE_P))
+			return -EAGAIN;
+		table = entry;
+		levels = 2;
+	} else {
+		levels = 2;
+	}
+	for (level = levels; level >= 1; level--) {
+		int r;
+
+		if (pae || vtx_is_long_mode(vcpu)) {
+			shift = 12 + 9 * (level - 1);
+			r = vtx_read_guest_phys(vcpu->vm,
+						(table & PTE_ADDR_MASK) +
+						((gva >> shift) & 0x1ff) * 8,
+						&entry, 8);
+		} else {
+			u32 e32;
+
+			shift = 12 + 10 * (level - 1);
+			r = vtx_read_guest_phys(vcpu->vm,
+						(table & 0xfffff000) +
+						((gva >> shift) & 0x3ff) * 4,
+						&e32, 4);
+			entry = e32;
+		}
+		if (r)
+			return r;
+		if (!(entry & PTE_P))
+			return -EAGAIN;
+		allowed &= entry;
+		if (level > 1 && (entry & PTE_PS) &&
+		    level < 4 && (pae || vtx_is_long_mode(vcpu) ||
+				    (vcpu->cr4 & X86_CR4_PSE)))
+			break;
+		table = entry;
+	}
+	if (level < 1)
+		level = 1;
+	if ((user && !(allowed & PTE_U)) ||
+	    (write && !(allowed & PTE_W) &&
+	     (user || (vcpu->cr0 & X86_CR0_WP)))) {
+		*pf_error |= PF_ERR_PRESENT;
+		return -EAGAIN;
+	}
+	size = 1ull << shift;
+	if (!pae && !vtx_is_long_mode(vcpu) && level == 2)
+		*gpa = (entry & 0xffc00000) + (gva & (size - 1));
+	else
+		*gpa = (entry & PTE_ADDR_MASK & ~(size - 1)) + (gva & (size - 1));
+	return 0;
+}
+
+static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			   unsigned int len, bool write, bool inject)
+{
+	while (len) {
+		unsigned int n = min_t(unsigned int, len,
+				       PAGE_SIZE - offset_in_page(gva));
+		u32 pf_error;
+		u64 gpa;
+		int r;
+
+		r = vtx_gva_to_gpa(vcpu, gva, write, &gpa, &pf_error);
+		if (r == -EAGAIN && inject) {
+			vcpu->cr2 = gva;
+			vtx_queue_exception(vcpu, X86_TRAP_PF, true, pf_error);
+			return r;
+		}
+		if (!r)
+			r = write ? vtx_write_guest_phys(vcpu->vm, gpa, buf, n) :
+				    vtx_read_guest_phys(vcpu->vm, gpa, buf, n);
+		if (r)
+			return r;
+		gva += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/**
+ * vtx_guest_virt_copy() - copy between guest linear memory and a buffer.
+ * @vcpu:	the loaded vCPU
+ * @gva:	linear address
+ * @buf:	kernel buffer
+ * @len:	bytes
+ * @write:	copy @buf to the guest instead of from it
+ *
+ * Return: 0; -EAGAIN after queueing the guest's #PF; -EFAULT when an
+ * address is not guest RAM.
+ */
+int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			unsigned int len, bool write)
+{
+	return guest_virt_copy(vcpu, gva, buf, len, write, true);
+}
+
+/* The same for a read that may fail without the guest noticing. */
+int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			      unsigned int len)
+{
+	return guest_virt_copy(vcpu, gva, buf, len, false, false);
+}

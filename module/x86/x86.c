@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - the x86 part of a vCPU that no backend owns: the KVM_RUN loop
+ * around the backend's vcpu_run(), the register ioctls, and the one
+ * table through which core/ and x86/ reach the backend (vtx_x86_ops).
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <asm/apicdef.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <uapi/linux/vtx.h>
+#include "x86/x86.h"
+
+/* The backend's table, copied at load; read-only afterwards. */
+struct vtx_x86_ops vtx_x86_ops __ro_after_init;
+/* What the backend offers guests, filled by its hardware_setup(). */
+struct vtx_x86_caps vtx_x86_caps __ro_after_init;
+
+/**
+ * vtx_x86_init() - take the backend's table and probe the processor.
+ *
+ * Return: 0, or the backend's errno when it cannot run guests here.
+ */
+int __init vtx_x86_init(void)
+{
+	vtx_x86_ops = vtx_vmx_ops;
+	return vtx_x86_ops.hardware_setup();
+}
+
+void vtx_x86_exit(void)
+{
+	vtx_x86_ops.hardware_unsetup();
+}
+
+/*
+ * Write the low @bytes of a register as an instruction of that size
+ * would: 32-bit writes zero the upper half, 8/16-bit ones keep it.
+ */
+void vtx_reg_write_sized(struct vtx_vcpu *vcpu, int reg, u64 val, int bytes)
+{
+	u64 old = vtx_reg_read(vcpu, reg);
+
+	switch (bytes) {
+	case 1:
+		val = (old & ~0xffull) | (val & 0xff);
+		break;
+	case 2:
+		val = (old & ~0xffffull) | (val & 0xffff);
+		break;
+	case 4:
+		val = (u32)val;
+		break;
+	}
+	vtx_reg_write(vcpu, reg, val);
+}
+
+/**
+ * vtx_skip_instruction() - the instruction completed: RIP past it, no
+ * interrupt shadow left.
+ * @vcpu:	the loaded vCPU
+ * @len:	its length
+ */
+void vtx_skip_instruction(struct vtx_vcpu *vcpu, u32 len)
+{
+	unsigned long rip = vtx_rip(vcpu) + len;
+
+	/* Outside 64-bit code RIP wraps at 4 GiB; below that, no need to ask. */
+	if (rip > U32_MAX && !vtx_in_64bit_code(vcpu))
+		rip = (u32)rip;
+	vtx_set_rip(vcpu, rip);
+	vtx_clear_intr_shadow(vcpu);
+}
+
+/**
+ * vtx_seg_base() - the base a segment adds to an address, by mode.
+ * @vcpu:	the loaded vCPU
+ * @seg:	VTX_SREG_*
+ *
+ * Return: the segment's base; 0 for all but FS and GS in 64-bit code.
+ */
+u64 vtx_seg_base(struct vtx_vcpu *vcpu, int seg)
+{
+	if (vtx_in_64bit_code(vcpu) && seg != VTX_SREG_FS && seg != VTX_SREG_GS)
+		return 0;
+	return vtx_x86_ops.get_segment_base(vcpu, seg);
+}
+
+/* KVM's reset value of RDX when no CPUID was set: family 6. */
+#define RESET_RDX		0x600
+
+/**
+ * vtx_arch_vcpu_init() - the architectural reset state of a new vCPU,
+ * before the backend sets up its own part.
+ * @vcpu:	the new vCPU
+ */
+void vtx_arch_vcpu_init(struct vtx_vcpu *vcpu)
+{
+	/* XGETBV is #UD unless the kernel set CR4.OSXSAVE. */
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		vcpu->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->has_tsc_aux = vtx_x86_caps.rdtscp;
+	vcpu->regs[VTX_RDX] = RESET_RDX;
+	vtx_msr_vcpu_init(vcpu);
+	/* KVM's reset APIC base: enabled, BSP for vCPU 0. */
+	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+}
+
+/* Tell the events group about exits that mean trouble. */
+static void announce_exit(struct vtx_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_SHUTDOWN:
+		vtx_nl_event(vcpu->vm, VTX_EVENT_VCPU_SHUTDOWN, vcpu->id, 0);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		vtx_nl_event(vcpu->vm, VTX_EVENT_VCPU_FAIL_ENTRY, vcpu->id,
+			     run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vtx_nl_event(vcpu->vm, VTX_EVENT_VCPU_INTERNAL_ERROR, vcpu->id,
+			     run->internal.suberror);
+		break;
+	}
+}
+
+/*
+ * KVM_RUN: finish what the last exit left (port I/O, MMIO), then enter the
+ * guest through the backend until an exit needs userspace.
+ */
+static int vcpu_run(struct vtx_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	run->flags = 0;
+	/* No in-kernel local APIC: userspace's owns the TPR (as on KVM). */
+	if (run->cr8 & ~X86_CR8_TPR) {
+		r = -EINVAL;
+		goto out;
+	}
+	vcpu->cr8 = run->cr8;
+	if (vcpu->pio.kind != VTX_IO_NONE) {
+		r = vtx_complete_userspace_io(vcpu);
+		if (r <= 0)
+			goto out;
+	}
+	vtx_prof(vcpu, COMPLETED);
+	if (vtx_run_immediate_exit(run)) {
+		r = -EINTR;
+		goto out;
+	}
+
+	vcpu->host_debugctl = get_debugctlmsr();
+	/* KVM_SET_SIGNAL_MASK: the signals blocked while in KVM_RUN. */
+	vtx_sigset_activate(vcpu);
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+	vtx_prof(vcpu, FPU_IN);
+	for (;;) {
+		/* vcpu_enter_guest() looks for signals with IRQs off. */
+		cond_resched();
+		/* A machine check it could not take (KVM_X86_SET_MCE). */
+		if (unlikely(vcpu->triple_fault)) {
+			vcpu->triple_fault = false;
+			run->exit_reason = KVM_EXIT_SHUTDOWN;
+			r = 0;
+			break;
+		}
+		r = vtx_x86_ops.vcpu_run(vcpu);
+		vtx_prof(vcpu, HANDLED);
+		if (r <= 0)
+			break;
+		if (unlikely(READ_ONCE(vcpu->vm->dead))) {
+			r = -EIO;
+			break;
+		}
+		/* Userspace asked to inject an interrupt: the window is open. */
+		if (READ_ONCE(run->request_interrupt_window) &&
+		    vtx_x86_ops.ready_for_interrupt(vcpu)) {
+			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			r = 0;
+			break;
+		}
+	}
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	vtx_prof(vcpu, FPU_OUT);
+	vtx_sigset_deactivate(vcpu);
+	/* Time in userspace is not exit-handling latency. */
+	vcpu->exit_tsc = 0;
+	if (!r) {
+		vcpu->stats.user_exits++;
+		announce_exit(vcpu);
+	}
+
+out:
+	/*
+	 * On every return, as KVM: QEMU's userspace local APIC takes
+	 * apic_base and cr8 back after each KVM_RUN, even one that returned
+	 * early (a zero apic_base would disable its APIC for good).
+	 */
+	run->if_flag = !!(vtx_rflags(vcpu) & X86_EFLAGS_IF);
+	run->cr8 = vcpu->cr8;
+	run->apic_base = vcpu->apic_base;
+	run->ready_for_interrupt_injection = vtx_x86_ops.ready_for_interrupt(vcpu);
+	return r;
+}
+
+/*
+ * struct kvm_regs starts with the 16 GPRs as u64s, in this order (given as
+ * enum vtx_reg); get_regs() and set_regs() index it as an array.
+ */
+static const u8 kvm_regs_order[VTX_NR_GPRS] = {
+	VTX_RAX, VTX_RBX, VTX_RCX, VTX_RDX, VTX_RSI, VTX_RDI, VTX_RSP, VTX_RBP,
+	VTX_R8, VTX_R9, VTX_R10, VTX_R11, VTX_R12, VTX_R13, VTX_R14, VTX_R15,
+};
+
+static_assert(offsetof(struct kvm_regs, rax) == 0 &&
+	      offsetof(struct kvm_regs, r15) ==
+	      (VTX_NR_GPRS - 1) * sizeof(u64));
+
+static void get_regs(struct vtx_vcpu *vcpu, struct kvm_regs *regs)
+{
+	int i;
+
+	for (i = 0; i < VTX_NR_GPRS; i++)
+		((u64 *)regs)[i] = vcpu->regs[kvm_regs_order[i]];
+	regs->rsp = vtx_rsp(vcpu);
+	regs->rip = vtx_rip(vcpu);
+	regs->rflags = vtx_rflags(vcpu);
+}
+
+static void set_regs(struct vtx_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	int i;
+
+	for (i = 0; i < VTX_NR_GPRS; i++)
+		vcpu->regs[kvm_regs_order[i]] = ((const u64 *)regs)[i];
+	vtx_set_rsp(vcpu, regs->rsp);
+	vtx_set_rip(vcpu, regs->rip);
+	/* Bit 1 of RFLAGS always reads as 1, as KVM forces it. */
+	vtx_set_rflags(vcpu, regs->rflags | X86_EFLAGS_FIXED);
+	/* Registers set by userspace cancel an exception vtx queued. */
+	vcpu->event.valid = false;
+}
+
+static void get_sregs(struct vtx_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	const struct vtx_x86_ops *ops = &vtx_x86_ops;
+
+	memset(sregs, 0, sizeof(*sregs));
+	ops->get_segment(vcpu, &sregs->es, VTX_SREG_ES);
+	ops->get_segment(vcpu, &sregs->cs, VTX_SREG_CS);
+	ops->get_segment(vcpu, &sregs->ss, VTX_SREG_SS);
+	ops->get_segment(vcpu, &sregs->ds, VTX_SREG_DS);
+	ops->get_segment(vcpu, &sregs->fs, VTX_SREG_FS);
+	ops->get_segment(vcpu, &sregs->gs, VTX_SREG_GS);
+	ops->get_segment(vcpu, &sregs->ldt, VTX_SREG_LDTR);
+	ops->get_segment(vcpu, &sregs->tr, VTX_SREG_TR);
+	ops->get_dt(vcpu, &sregs->gdt, false);
+	ops->get_dt(vcpu, &sregs->idt, true);
+	sregs->cr0 = ops->get_cr0(vcpu);
+	sregs->cr2 = vcpu->cr2;
+	sregs->cr3 = ops->get_cr3(vcpu);
+	sregs->cr4 = ops->get_cr4(vcpu);
+	sregs->cr8 = vcpu->cr8;
+	sregs->efer = vcpu->efer;
+	sregs->apic_base = vcpu->apic_base;
+}
+
+/* KVM's consistency rules for KVM_SET_SREGS. */
+static bool sregs_valid(struct vtx_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		if (s->cr3 >> VTX_GPA_BITS)
+			return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;
+	}
+	if (s->cr0 >> 32)
+		return false;
+	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
+		return false;
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return false;
+	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return false;
+	return vtx_x86_ops.cr4_valid(vcpu, s->cr4);
+}
+
+static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	const struct vtx_x86_ops *ops = &vtx_x86_ops;
+
+	if (!sregs_valid(vcpu, sregs))
+		return -EINVAL;
+
+	ops->set_segment(vcpu, &sregs->es, VTX_SREG_ES);
+	ops->set_segment(vcpu, &sregs->cs, VTX_SREG_CS);
+	ops->set_segment(vcpu, &sregs->ss, VTX_SREG_SS);
+	ops->set_segment(vcpu, &sregs->ds, VTX_SREG_DS);
+	ops->set_segment(vcpu, &sregs->fs, VTX_SREG_FS);
+	ops->set_segment(vcpu, &sregs->gs, VTX_SREG_GS);
+	ops->set_segment(vcpu, &sregs->ldt, VTX_SREG_LDTR);
+	ops->set_segment(vcpu, &sregs->tr, VTX_SREG_TR);
+	ops->set_dt(vcpu, &sregs->gdt, false);
+	ops->set_dt(vcpu, &sregs->idt, true);
+	vcpu->cr2 = sregs->cr2;
+	ops->set_cr3(vcpu, sregs->cr3);
+	vcpu->cr8 = sregs->cr8;
+	vcpu->apic_base = sregs->apic_base;
+	ops->set_efer(vcpu, sregs->efer);
+	ops->set_cr4(vcpu, sregs->cr4);
+	ops->set_cr0(vcpu, sregs->cr0);
+	/* PAE paging outside long mode: the PDPTEs come from guest memory. */
+	if ((sregs->cr0 & X86_CR0_PG) && (sregs->cr4 & X86_CR4_PAE) &&
+	    !(sregs->efer & EFER_LMA))
+		ops->load_pdptrs(vcpu);
+	ops->flush_tlb(vcpu);
+	vcpu->event.valid = false;
+	return 0;
+}
+
+/**
+ * vtx_arch_vcpu_ioctl() - the vCPU ioctls of x86: KVM_RUN, the registers,
+ * the machine-check ioctls and the state ioctls of state.c.
+ * @vcpu:	the vCPU, loaded, vcpu->mutex held
+ * @ioctl:	the ioctl number
+ * @argp:	its argument
+ *
+ * Return: the ioctl's result, or -ENOIOCTLCMD when it is not one of these.
+ */
+long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
+			 void __user *argp)
+{
+	long r;
+
+	r = vtx_vcpu_state_ioctl(vcpu, ioctl, argp);
+	if (r != -ENOIOCTLCMD)
+		return r;
+
+	switch (ioctl) {
+	case KVM_RUN:
+		if (argp)
+			return -EINVAL;
+		return vcpu_run(vcpu);
+	case KVM_X86_SETUP_MCE:
+		return vtx_ioctl_setup_mce(vcpu, argp);
+	case KVM_X86_SET_MCE:
+		return vtx_ioctl_set_mce(vcpu, argp);
+	case KVM_GET_REGS: {
+		struct kvm_regs regs;
+
+		get_regs(vcpu, &regs);
+		return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+	}
+	case KVM_SET_REGS: {
+		struct kvm_regs regs;
+
+		if (copy_from_user(&regs, argp, sizeof(regs)))
+			return -EFAULT;
+		set_regs(vcpu, &regs);
+		return 0;
+	}
+	case KVM_GET_SREGS: {
+		struct kvm_sregs sregs;
+
+		get_sregs(vcpu, &sregs);
+		return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+	}
+	case KVM_SET_SREGS: {
+		struct kvm_sregs sregs;
+
+		if (copy_from_user(&sregs, argp, sizeof(sregs)))
+			return -EFAULT;
+		return set_sregs(vcpu, &sregs);
+	}
+	default:
+		return -ENOIOCTLCMD;
+	}
+}

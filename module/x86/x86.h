@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vtx - what any x86 backend shares (module/x86/): CPUID, the
+ * architectural MSRs, the register accessors over the backend's state,
+ * the guest page walker, port I/O and MMIO completion, the instruction
+ * emulator and event queueing.  Included by x86/ and by the backend;
+ * core/ includes it for the arch entry points (vtx_arch_*).
+ */
+#ifndef VTX_X86_H
+#define VTX_X86_H
+
+#include <linux/bits.h>
+#include "core/vtx.h"
+#include "x86/x86_ops.h"
+
+/*
+ * Linear addresses are canonical in 48 bits (4-level paging; vtx offers
+ * no LA57).  Guest-physical addresses are bounded by VTX_GPA_BITS, what
+ * the page-table formats map (core/vtx.h).
+ */
+#define VTX_VADDR_BITS		48
+
+/* x86.c: the arch part of the vCPU, called by core/. */
+int vtx_x86_init(void);
+void vtx_x86_exit(void);
+long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
+			 void __user *argp);
+void vtx_arch_vcpu_init(struct vtx_vcpu *vcpu);
+
+/* cpuid.c */
+#define VTX_CPUID_LEAF_EXT_FEATURES	7	/* structured extended features */
+bool vtx_guest_cpuid_has(struct vtx_vcpu *vcpu, unsigned int feature);
+long vtx_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
+long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu,
+			  struct kvm_cpuid2 __user *argp);
+long vtx_ioctl_get_cpuid2(struct vtx_vcpu *vcpu,
+			  struct kvm_cpuid2 __user *argp);
+void vtx_cpuid_lookup(struct vtx_vcpu *vcpu, u32 leaf, u32 index, u32 *regs);
+u64 vtx_supported_xcr0(void);
+u64 vtx_guest_supported_xcr0(struct vtx_vcpu *vcpu);
+u32 vtx_xstate_size(u64 xfeatures, bool compacted);
+
+/* msr.c */
+int vtx_msr_init(void);
+void vtx_msr_exit(void);
+u64 vtx_msr_bitmap_pa(void);
+int vtx_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data);
+int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host);
+void vtx_load_guest_uret_msrs(struct vtx_vcpu *vcpu);
+void vtx_drop_uret_msrs(void);
+long vtx_ioctl_msr_index_list(struct kvm_msr_list __user *argp);
+long vtx_ioctl_msr_feature_list(struct kvm_msr_list __user *argp);
+long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
+		    bool set);
+void vtx_msr_vcpu_init(struct vtx_vcpu *vcpu);
+long vtx_ioctl_mce_cap_supported(u64 __user *argp);
+long vtx_ioctl_setup_mce(struct vtx_vcpu *vcpu, u64 __user *argp);
+long vtx_ioctl_set_mce(struct vtx_vcpu *vcpu, struct kvm_x86_mce __user *argp);
+
+/* state.c */
+long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
+			  void __user *argp);
+unsigned int vtx_xsave_size(void);
+bool vtx_xcr0_valid(struct vtx_vcpu *vcpu, u64 val);
+
+/* mmio.c */
+
+/**
+ * struct vtx_mmio_fault - a guest-physical access outside RAM (or a write
+ * to a read-only memslot), as the backend decoded its exit.
+ * @gpa:	the guest-physical address
+ * @linear:	the guest-linear address, if @linear_valid
+ * @write:	the access was a write
+ * @linear_valid: the processor reported @linear
+ * @page_walk:	the access was the processor's own page walk (a paging
+ *		structure outside RAM), not the instruction's
+ */
+struct vtx_mmio_fault {
+	u64 gpa;
+	u64 linear;
+	bool write;
+	bool linear_valid;
+	bool page_walk;
+};
+
+int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f);
+int vtx_complete_mmio(struct vtx_vcpu *vcpu);
+
+/* walk.c */
+int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
+		   u32 *pf_error);
+int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			unsigned int len, bool write);
+int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			      unsigned int len);
+
+/* pio.c */
+int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string);
+int vtx_complete_userspace_io(struct vtx_vcpu *vcpu);
+
+/* x86.c */
+void vtx_skip_instruction(struct vtx_vcpu *vcpu, u32 len);
+u64 vtx_seg_base(struct vtx_vcpu *vcpu, int seg);
+void vtx_reg_write_sized(struct vtx_vcpu *vcpu, int reg, u64 val, int bytes);
+
+/* events.c */
+void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
+			 u32 error_code);
+
+/*
+ * Register accessors.  A cached value is used as is; a miss asks the
+ * backend (cache_reg), and writes go through it (set_reg), which keeps
+ * the cache.  The backend's own hot paths use its inline versions.
+ */
+static inline unsigned long vtx_reg_cached(struct vtx_vcpu *vcpu,
+					   enum vtx_cache reg,
+					   unsigned long *val)
+{
+	if (!(vcpu->cached & BIT(reg)))
+		vtx_x86_ops.cache_reg(vcpu, reg);
+	return *val;
+}
+
+static inline unsigned long vtx_rip(struct vtx_vcpu *vcpu)
+{
+	return vtx_reg_cached(vcpu, VTX_CACHE_RIP, &vcpu->c_rip);
+}
+
+static inline void vtx_set_rip(struct vtx_vcpu *vcpu, unsigned long val)
+{
+	vtx_x86_ops.set_reg(vcpu, VTX_CACHE_RIP, val);
+}
+
+static inline unsigned long vtx_rflags(struct vtx_vcpu *vcpu)
+{
+	return vtx_reg_cached(vcpu, VTX_CACHE_RFLAGS, &vcpu->c_rflags);
+}
+
+static inline void vtx_set_rflags(struct vtx_vcpu *vcpu, unsigned long val)
+{
+	vtx_x86_ops.set_reg(vcpu, VTX_CACHE_RFLAGS, val);
+}
+
+static inline unsigned long vtx_rsp(struct vtx_vcpu *vcpu)
+{
+	return vtx_reg_cached(vcpu, VTX_CACHE_RSP, &vcpu->regs[VTX_RSP]);
+}
+
+static inline void vtx_set_rsp(struct vtx_vcpu *vcpu, unsigned long val)
+{
+	vtx_x86_ops.set_reg(vcpu, VTX_CACHE_RSP, val);
+}
+
+/* A GPR by its x86 number (enum vtx_reg), RSP included. */
+static inline unsigned long vtx_reg_read(struct vtx_vcpu *vcpu, int reg)
+{
+	return reg == VTX_RSP ? vtx_rsp(vcpu) : vcpu->regs[reg];
+}
+
+static inline void vtx_reg_write(struct vtx_vcpu *vcpu, int reg,
+				 unsigned long val)
+{
+	if (reg == VTX_RSP)
+		vtx_set_rsp(vcpu, val);
+	else
+		vcpu->regs[reg] = val;
+}
+
+/* The guest runs 64-bit code (CS.L). */
+static inline bool vtx_in_64bit_code(struct vtx_vcpu *vcpu)
+{
+	bool db, l;
+
+	vtx_x86_ops.get_cs_db_l_bits(vcpu, &db, &l);
+	return l;
+}
+
+static inline int vtx_cpl(struct vtx_vcpu *vcpu)
+{
+	return vtx_x86_ops.get_cpl(vcpu);
+}
+
+static inline unsigned long vtx_get_cr4(struct vtx_vcpu *vcpu)
+{
+	return vtx_x86_ops.get_cr4(vcpu);
+}
+
+static inline bool vtx_is_long_mode(struct vtx_vcpu *vcpu)
+{
+	return vcpu->efer & EFER_LMA;
+}
+
+/* The instruction completed: no more STI/MOV SS interrupt shadow. */
+static inline void vtx_clear_intr_shadow(struct vtx_vcpu *vcpu)
+{
+	if (vtx_x86_ops.get_interrupt_shadow(vcpu))
+		vtx_x86_ops.set_interrupt_shadow(vcpu, 0);
+}
+
+#endif /* VTX_X86_H */
