@@ -170,24 +170,10 @@ struct vtx_vm {
 	struct list_head list;			/* [g] on vtx_vms */
 };
 
-/* What the last exit to userspace left for the next KVM_RUN to finish. */
-enum vtx_pending_io {
-	VTX_IO_NONE,
-	VTX_IO_PIO_IN,		/* IN: copy data into RAX */
-	VTX_IO_PIO_OUT,		/* OUT: nothing left but RIP */
-	VTX_IO_STR,		/* INS/OUTS: update RSI/RDI/RCX, memory */
-	VTX_IO_HYPERCALL,	/* KVM_EXIT_HYPERCALL: RAX from run->hypercall */
-	VTX_IO_MMIO,		/* KVM_EXIT_MMIO read: finish the emulated insn */
-	VTX_IO_MMIO_NEXT,	/* a further MMIO access of the same insn */
-	VTX_IO_STR_MMIO_READ,	/* OUTS from MMIO: the element, then the OUT */
-	VTX_IO_STR_MMIO_WRITE,	/* INS to MMIO: the element was written */
-};
-
 /**
  * struct vtx_pio - a port I/O exit in flight to userspace.
  */
 struct vtx_pio {
-	enum vtx_pending_io kind;
 	u16 port;
 	u8 size;
 	bool in;
@@ -284,6 +270,12 @@ struct vtx_vcpu {
 	struct fpu_guest guest_fpu;
 
 	struct vtx_pio pio;		/* [v] */
+	/*
+	 * [v] What the last exit to userspace left for the next KVM_RUN to
+	 * finish (an IN's data, an MMIO read, RIP past an OUT or VMCALL), set
+	 * when the exit is prepared; NULL: nothing.
+	 */
+	int (*complete_userspace_io)(struct vtx_vcpu *vcpu);
 	struct vtx_emu emu;		/* [v] instruction behind KVM_EXIT_MMIO */
 	u64 mmio_gpa;			/* [v] the EPT violation's address */
 	bool mmio_linear_valid;		/* [v] ... with a guest-linear address */

@@ -465,7 +465,7 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
 		run->hypercall.args[5] = 0;
 		run->hypercall.ret = 0;
 		vtx_set_hypercall_longmode(run, longmode);
-		vcpu->pio.kind = VTX_IO_HYPERCALL;
+		vcpu->complete_userspace_io = vtx_complete_hypercall;
 		vcpu->pio.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 		return 0;
 	}
@@ -723,7 +723,7 @@ static int delivery_error(struct vtx_vcpu *vcpu, u32 vectoring, u64 gpa,
 	run->internal.data[1] = vcpu->exit_reason;
 	run->internal.data[2] = qual;
 	run->internal.data[3] = gpa;
-	vcpu->pio.kind = VTX_IO_NONE;
+	vcpu->complete_userspace_io = NULL;
 	return 0;
 }
 

@@ -99,7 +99,7 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
 	memcpy(run->emulation_failure.insn_bytes, e->insn, e->insn_len_avail);
 	/* suberror+ndata, flags, insn_size+insn_bytes: 3 u64s of data. */
 	run->emulation_failure.ndata = 3;
-	vcpu->pio.kind = VTX_IO_NONE;
+	vcpu->complete_userspace_io = NULL;
 	pr_debug_ratelimited("cannot emulate %*ph at rip 0x%llx\n",
 			     e->insn_len_avail, e->insn, e->rip);
 	return 0;
@@ -116,7 +116,7 @@ static int fault_or_failure(struct vtx_vcpu *vcpu)
 	if (vcpu->emu.gp_fault)
 		vtx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 	if (vcpu->event.valid) {
-		vcpu->pio.kind = VTX_IO_NONE;
+		vcpu->complete_userspace_io = NULL;
 		return 1;
 	}
 	return emulation_failure(vcpu);
@@ -144,6 +144,7 @@ static void commit(struct vtx_vcpu *vcpu, bool keep_rip)
 }
 
 static int mmio_access(struct vtx_vcpu *vcpu);
+static int complete_mmio_read(struct vtx_vcpu *vcpu);
 
 /* @gpa is in a memslot, read-only or not: memory, not a device. */
 static bool gpa_in_slot(struct vtx_vcpu *vcpu, u64 gpa)
@@ -172,7 +173,7 @@ static void fill_mmio_exit(struct vtx_vcpu *vcpu, u64 gpa, unsigned int len,
  * The write of an instruction is out (or taken by an ioeventfd, @taken):
  * complete the instruction, as KVM does, before the exit.  Then the
  * second fragment of a split write, or the emulator's next access, is
- * done at the next KVM_RUN (VTX_IO_MMIO_NEXT), or at once when nothing
+ * done at the next KVM_RUN (vcpu->complete_userspace_io), or at once when nothing
  * exits.
  */
 static int write_done(struct vtx_vcpu *vcpu, bool taken)
@@ -188,10 +189,10 @@ static int write_done(struct vtx_vcpu *vcpu, bool taken)
 	if (r == 0)
 		commit(vcpu, e->rep && !taken);
 	if (!e->frag_more && !e->frag_next) {
-		vcpu->pio.kind = VTX_IO_NONE;
+		vcpu->complete_userspace_io = NULL;
 		return taken ? 1 : 0;
 	}
-	vcpu->pio.kind = VTX_IO_MMIO_NEXT;
+	vcpu->complete_userspace_io = mmio_access;
 	return taken ? mmio_access(vcpu) : 0;
 }
 
@@ -219,10 +220,10 @@ static int write_fragment(struct vtx_vcpu *vcpu)
 				       e->frag_data);
 	}
 	if (!e->frag_more) {
-		vcpu->pio.kind = VTX_IO_NONE;
+		vcpu->complete_userspace_io = NULL;
 		return taken ? 1 : 0;
 	}
-	vcpu->pio.kind = VTX_IO_MMIO_NEXT;
+	vcpu->complete_userspace_io = mmio_access;
 	return taken ? mmio_access(vcpu) : 0;
 }
 
@@ -241,7 +242,7 @@ static int read_done(struct vtx_vcpu *vcpu)
 	if (r == 1)
 		return mmio_access(vcpu);	/* the write of a read-modify-write */
 	commit(vcpu, false);
-	vcpu->pio.kind = VTX_IO_NONE;
+	vcpu->complete_userspace_io = NULL;
 	return 1;
 }
 
@@ -301,7 +302,7 @@ again:
 	if (!e->is_write) {
 		fill_mmio_exit(vcpu, gpa, n, false, 0);
 		e->frag_len = n;
-		vcpu->pio.kind = VTX_IO_MMIO;
+		vcpu->complete_userspace_io = complete_mmio_read;
 		return 0;
 	}
 	if (n < left) {
@@ -381,20 +382,15 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	return mmio_access(vcpu);
 }
 
-/**
- * vtx_complete_mmio() - continue the emulated instruction after an exit.
- * @vcpu:	the loaded vCPU, at the start of KVM_RUN
- *
- * Return: 1 to run the guest, 0 when a further access goes to userspace.
+/*
+ * A KVM_EXIT_MMIO read is back with its data: continue the emulated
+ * instruction (a further access may go out again).  A further access
+ * after a write continues in mmio_access() itself.
  */
-int vtx_complete_mmio(struct vtx_vcpu *vcpu)
+static int complete_mmio_read(struct vtx_vcpu *vcpu)
 {
 	struct vtx_emu *e = &vcpu->emu;
 
-	if (vcpu->pio.kind == VTX_IO_MMIO_NEXT)
-		return mmio_access(vcpu);
-	/* mmio_access() sets it again when a further access follows */
-	vcpu->pio.kind = VTX_IO_NONE;
 	memcpy((u8 *)&e->frag_data + e->frag_done, vcpu->run->mmio.data,
 	       e->frag_len);
 	e->frag_done += e->frag_len;

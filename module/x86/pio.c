@@ -3,7 +3,8 @@
  * vtx - port I/O: IN/OUT and INS/OUTS go to userspace as KVM_EXIT_IO (an
  * OUT to a port with an ioeventfd is signalled in the kernel instead), and
  * the next KVM_RUN completes the instruction with what userspace left in
- * the data page.  A string instruction whose memory operand is a device
+ * the data page: the exit sets vcpu->complete_userspace_io to the step
+ * that follows, as KVM does.  A string instruction whose memory operand is a device
  * moves one element at a time with an MMIO exit for it, as KVM does.
  */
 #include <linux/mm.h>
@@ -62,6 +63,102 @@ static u64 addr_mask(int bytes)
 	return bytes == 8 ? ~0ull : (1ull << (bytes * 8)) - 1;
 }
 
+/* IN: the data userspace left goes into AL, AX or EAX. */
+static int complete_pio_in(struct vtx_vcpu *vcpu)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+	u64 val = 0;
+
+	memcpy(&val, vcpu->pio_data, pio->size);
+	vtx_reg_write_sized(vcpu, VTX_RAX, val, pio->size);
+	vtx_skip_instruction(vcpu, pio->insn_len);
+	return 1;
+}
+
+/* OUT: nothing is left but RIP (0 after the 0x7e quirk). */
+static int complete_pio_out(struct vtx_vcpu *vcpu)
+{
+	vtx_skip_instruction(vcpu, vcpu->pio.insn_len);
+	return 1;
+}
+
+/*
+ * INS/OUTS, all their exits done: the memory side of an INS, then RSI or
+ * RDI, RCX and RIP as the processor leaves them.
+ */
+static int complete_str_io_done(struct vtx_vcpu *vcpu)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+	u64 mask, delta;
+	int r;
+
+	if (pio->in && !pio->mmio) {
+		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
+					pio->count * pio->size, true);
+		if (r == -EAGAIN)
+			return 1;	/* #PF queued, instruction not done */
+		if (r)
+			return r;
+	}
+	mask = addr_mask(pio->addr_bytes);
+	delta = (u64)pio->count * pio->size;
+	if (pio->down)
+		delta = -delta;
+	if (pio->in)
+		vtx_reg_write_sized(vcpu, VTX_RDI, vcpu->regs[VTX_RDI] + delta,
+				    pio->addr_bytes);
+	else
+		vtx_reg_write_sized(vcpu, VTX_RSI, vcpu->regs[VTX_RSI] + delta,
+				    pio->addr_bytes);
+	if (pio->rep) {
+		u64 left = ((vcpu->regs[VTX_RCX] & mask) - pio->count) & mask;
+
+		vtx_reg_write_sized(vcpu, VTX_RCX, left, pio->addr_bytes);
+		if (left)
+			return 1;	/* re-execute for the rest */
+	}
+	vtx_skip_instruction(vcpu, pio->insn_len);
+	return 1;
+}
+
+/* INS to a device: the port's element was taken, now it goes out. */
+static int complete_str_io(struct vtx_vcpu *vcpu)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+
+	if (pio->in && pio->mmio) {
+		vcpu->complete_userspace_io = complete_str_io_done;
+		fill_str_mmio_exit(vcpu, true);
+		return 0;
+	}
+	return complete_str_io_done(vcpu);
+}
+
+/* OUTS from a device: the element came from the device, now the OUT. */
+static int complete_str_mmio_read(struct vtx_vcpu *vcpu)
+{
+	memcpy(vcpu->pio_data, vcpu->run->mmio.data, vcpu->pio.size);
+	vcpu->complete_userspace_io = complete_str_io;
+	fill_io_exit(vcpu, 1);
+	return 0;
+}
+
+/**
+ * vtx_complete_hypercall() - KVM_EXIT_HYPERCALL done: RAX from
+ * kvm_run.hypercall.ret, RIP past the VMCALL.
+ * @vcpu:	the loaded vCPU, at the start of KVM_RUN
+ *
+ * Return: 1 to run the guest.
+ */
+int vtx_complete_hypercall(struct vtx_vcpu *vcpu)
+{
+	u64 ret = vcpu->run->hypercall.ret;
+
+	vcpu->regs[VTX_RAX] = vtx_in_64bit_code(vcpu) ? ret : (u32)ret;
+	vtx_skip_instruction(vcpu, vcpu->pio.insn_len);
+	return 1;
+}
+
 /*
  * INS/OUTS, with or without REP.  Each exit moves at most a page of data
  * and stays within one guest page; the instruction is re-executed until
@@ -98,24 +195,22 @@ static int handle_string_io(struct vtx_vcpu *vcpu)
 		/* Keep it simple: one element per exit going downwards. */
 		pio->count = 1;
 	}
-	pio->kind = VTX_IO_STR;
 	pio->mmio = str_io_to_mmio(vcpu, pio);
 	if (pio->mmio) {
 		pio->count = 1;
 		if (!pio->in) {
 			/* OUTS from a device: read the element first. */
-			pio->kind = VTX_IO_STR_MMIO_READ;
+			vcpu->complete_userspace_io = complete_str_mmio_read;
 			fill_str_mmio_exit(vcpu, false);
 			return 0;
 		}
 	} else if (!pio->in) {
 		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
 					pio->count * pio->size, false);
-		if (r) {
-			pio->kind = VTX_IO_NONE;
+		if (r)
 			return r == -EAGAIN ? 1 : r;
-		}
 	}
+	vcpu->complete_userspace_io = complete_str_io;
 	fill_io_exit(vcpu, pio->count);
 	return 0;
 }
@@ -138,14 +233,14 @@ int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string)
 	if (string)
 		return handle_string_io(vcpu);
 	if (pio->in) {
-		pio->kind = VTX_IO_PIO_IN;
+		vcpu->complete_userspace_io = complete_pio_in;
 	} else {
 		if (vtx_ioeventfd_signal(vcpu->vm, true, pio->port, pio->size,
 					 vcpu->regs[VTX_RAX])) {
 			vtx_skip_instruction(vcpu, pio->insn_len);
 			return 1;
 		}
-		pio->kind = VTX_IO_PIO_OUT;
+		vcpu->complete_userspace_io = complete_pio_out;
 		memcpy(vcpu->pio_data, &vcpu->regs[VTX_RAX], pio->size);
 		/*
 		 * KVM's default quirk KVM_X86_QUIRK_OUT_7E_INC_RIP: an OUT to
@@ -158,89 +253,4 @@ int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string)
 	}
 	fill_io_exit(vcpu, 1);
 	return 0;
-}
-
-/**
- * vtx_complete_userspace_io() - finish the I/O instruction of the last
- * exit, with what userspace left in the data page.
- * @vcpu:	the loaded vCPU, at the start of KVM_RUN
- *
- * Return: 1 to run the guest, 0 when a further exit to userspace follows
- * (string I/O with MMIO memory), or a negative errno.
- */
-int vtx_complete_userspace_io(struct vtx_vcpu *vcpu)
-{
-	struct vtx_pio *pio = &vcpu->pio;
-	enum vtx_pending_io kind = pio->kind;
-	u64 mask, delta;
-	int r;
-
-	pio->kind = VTX_IO_NONE;
-	switch (kind) {
-	case VTX_IO_PIO_IN: {
-		u64 val = 0;
-
-		memcpy(&val, vcpu->pio_data, pio->size);
-		vtx_reg_write_sized(vcpu, VTX_RAX, val, pio->size);
-		fallthrough;
-	}
-	case VTX_IO_PIO_OUT:
-		vtx_skip_instruction(vcpu, pio->insn_len);
-		return 1;
-	case VTX_IO_HYPERCALL:
-		vcpu->regs[VTX_RAX] = vtx_in_64bit_code(vcpu) ? vcpu->run->hypercall.ret :
-			(u32)vcpu->run->hypercall.ret;
-		vtx_skip_instruction(vcpu, pio->insn_len);
-		return 1;
-	case VTX_IO_MMIO:
-	case VTX_IO_MMIO_NEXT:
-		pio->kind = kind;
-		return vtx_complete_mmio(vcpu);
-	case VTX_IO_STR_MMIO_READ:
-		/* The element came from the device: now the OUT. */
-		memcpy(vcpu->pio_data, vcpu->run->mmio.data, pio->size);
-		pio->kind = VTX_IO_STR;
-		fill_io_exit(vcpu, 1);
-		return 0;
-	case VTX_IO_STR:
-		if (pio->in && pio->mmio) {
-			/* The port's element goes to the device. */
-			pio->kind = VTX_IO_STR_MMIO_WRITE;
-			fill_str_mmio_exit(vcpu, true);
-			return 0;
-		}
-		break;
-	case VTX_IO_STR_MMIO_WRITE:
-		break;
-	default:
-		return 1;
-	}
-
-	if (pio->in && !pio->mmio) {
-		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
-					pio->count * pio->size, true);
-		if (r == -EAGAIN)
-			return 1;	/* #PF queued, instruction not done */
-		if (r)
-			return r;
-	}
-	mask = addr_mask(pio->addr_bytes);
-	delta = (u64)pio->count * pio->size;
-	if (pio->down)
-		delta = -delta;
-	if (pio->in)
-		vtx_reg_write_sized(vcpu, VTX_RDI, vcpu->regs[VTX_RDI] + delta,
-				    pio->addr_bytes);
-	else
-		vtx_reg_write_sized(vcpu, VTX_RSI, vcpu->regs[VTX_RSI] + delta,
-				    pio->addr_bytes);
-	if (pio->rep) {
-		u64 left = ((vcpu->regs[VTX_RCX] & mask) - pio->count) & mask;
-
-		vtx_reg_write_sized(vcpu, VTX_RCX, left, pio->addr_bytes);
-		if (left)
-			return 1;	/* re-execute for the rest */
-	}
-	vtx_skip_instruction(vcpu, pio->insn_len);
-	return 1;
 }

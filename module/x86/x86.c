@@ -146,8 +146,13 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 		goto out;
 	}
 	vcpu->cr8 = run->cr8;
-	if (vcpu->pio.kind != VTX_IO_NONE) {
-		r = vtx_complete_userspace_io(vcpu);
+	if (vcpu->complete_userspace_io) {
+		int (*complete)(struct vtx_vcpu *vcpu) =
+			vcpu->complete_userspace_io;
+
+		/* The step may set the next one (a further exit). */
+		vcpu->complete_userspace_io = NULL;
+		r = complete(vcpu);
 		if (r <= 0)
 			goto out;
 	}

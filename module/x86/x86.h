@@ -84,7 +84,6 @@ struct vtx_mmio_fault {
 };
 
 int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f);
-int vtx_complete_mmio(struct vtx_vcpu *vcpu);
 
 /* walk.c */
 int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
@@ -96,7 +95,7 @@ int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 
 /* pio.c */
 int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string);
-int vtx_complete_userspace_io(struct vtx_vcpu *vcpu);
+int vtx_complete_hypercall(struct vtx_vcpu *vcpu);
 
 /* x86.c */
 void vtx_skip_instruction(struct vtx_vcpu *vcpu, u32 len);
