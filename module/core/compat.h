@@ -109,6 +109,14 @@
 #define vtx_eventfd_signal(ctx)		eventfd_signal(ctx, 1)
 #endif
 
+/*
+ * smp_send_reschedule() (a vCPU kick) traces the IPI from 6.3 on, through
+ * the ipi_send_cpu tracepoint, which its user must declare.
+ */
+#if VTX_KERNEL_AT_LEAST(6, 3)
+#include <trace/events/ipi.h>
+#endif
+
 #if VTX_KERNEL_OWNS_VMX
 /* compat.c: stands in for the NMI entry 7.x exports to KVM only. */
 void vtx_no_nmi_entry(void);

@@ -89,6 +89,58 @@ void vtx_account_exit(struct vtx_vcpu *vcpu, u64 t_entry, u64 t_exit)
 	s->reason[min_t(u16, basic, VTX_NR_EXIT_REASONS - 1)]++;
 }
 
+/**
+ * vtx_vcpu_kick() - make a vCPU that is in the guest leave it now.
+ * @vcpu:	the vCPU
+ *
+ * A vCPU in the guest on another CPU gets an IPI, which the guest takes
+ * as an external-interrupt exit; its thread then sees the requests made
+ * before the kick.  A vCPU outside the guest needs nothing: its entry
+ * path checks for requests after announcing IN_GUEST_MODE, with
+ * interrupts off.  Callable from any context that may send an IPI.
+ */
+void vtx_vcpu_kick(struct vtx_vcpu *vcpu)
+{
+	int me = get_cpu(), cpu;
+
+	/* Only the kick that moves the vCPU out of IN_GUEST_MODE sends. */
+	if (cmpxchg(&vcpu->mode, VTX_IN_GUEST_MODE,
+		    VTX_EXITING_GUEST_MODE) == VTX_IN_GUEST_MODE) {
+		/* Set before the mode (vmx_vcpu_run()), so valid now. */
+		cpu = READ_ONCE(vcpu->last_cpu);
+		if (cpu != me && cpu >= 0 && cpu < nr_cpu_ids)
+			smp_send_reschedule(cpu);
+	}
+	put_cpu();
+}
+
+/**
+ * vtx_make_all_vcpus_request() - make @req on every vCPU and kick them.
+ * @vm:		the VM
+ * @req:	enum vtx_request
+ */
+void vtx_make_all_vcpus_request(struct vtx_vm *vm, int req)
+{
+	unsigned int i, n = vtx_vm_nr_vcpus(vm);
+
+	for (i = 0; i < n; i++) {
+		vtx_make_request(req, vm->vcpus[i]);
+		vtx_vcpu_kick(vm->vcpus[i]);
+	}
+}
+
+/**
+ * vtx_vm_dead() - a VMX instruction failed: the VM's state can't be
+ * trusted.  Every ioctl of it fails with EIO from now on, and vCPUs in
+ * the guest are kicked out to fail theirs.
+ * @vm:		the VM
+ */
+void vtx_vm_dead(struct vtx_vm *vm)
+{
+	WRITE_ONCE(vm->dead, true);
+	vtx_make_all_vcpus_request(vm, VTX_REQ_VM_DEAD);
+}
+
 /* KVM_SET_SIGNAL_MASK: NULL clears; SIGKILL and SIGSTOP stay deliverable. */
 static long set_signal_mask(struct vtx_vcpu *vcpu,
 			    struct kvm_signal_mask __user *argp)

@@ -232,6 +232,10 @@ struct vtx_vcpu {
 	u8 *pio_data;			/* [c] page following run */
 
 	struct preempt_notifier preempt;	/* [v] */
+	/* [o] VTX_REQ_* bits: set by anyone, taken by the vCPU's thread */
+	unsigned long requests;
+	/* [o] enum vtx_vcpu_mode: in the guest or not, for vtx_vcpu_kick() */
+	int mode;
 	u64 host_xcr0;			/* [c] 0: the host runs without XSAVE */
 	unsigned long host_debugctl;	/* [v] read at each KVM_RUN */
 	/* [l] host segment/MSR state saved, the guest's MSRs live */
@@ -262,7 +266,6 @@ struct vtx_vcpu {
 	u64 mcg_status;
 	u64 mcg_ctl;
 	u64 mce_banks[VTX_MCE_BANK_MSRS * VTX_MAX_MCE_BANKS];
-	bool triple_fault;		/* [v] shut down at the next KVM_RUN */
 	u64 xcr0;
 	unsigned long dr[4];
 	unsigned long dr6;
@@ -336,7 +339,71 @@ int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len);
 int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 			 size_t len);
 
+/*
+ * vCPU requests: work for the vCPU's own thread, done before its next
+ * entry into the guest (x86.c, vcpu_run()).  Anyone may make one, then
+ * kick the vCPU (vtx_vcpu_kick()) so that a vCPU in the guest leaves it
+ * to look: the entry path checks for requests with interrupts off after
+ * announcing IN_GUEST_MODE, so a request is never left waiting for the
+ * next exit.
+ */
+enum vtx_request {
+	VTX_REQ_TLB_FLUSH,	/* drop the vCPU's guest translations */
+	VTX_REQ_TRIPLE_FAULT,	/* shut down: KVM_EXIT_SHUTDOWN */
+	VTX_REQ_VM_DEAD,	/* the VM is dead: KVM_RUN fails with EIO */
+	VTX_NR_REQUESTS
+};
+
+/* Where a vCPU's thread is, as vtx_vcpu_kick() sees it. */
+enum vtx_vcpu_mode {
+	VTX_OUTSIDE_GUEST_MODE,
+	VTX_IN_GUEST_MODE,	/* between the entry check and the exit */
+	VTX_EXITING_GUEST_MODE,	/* kicked: an IPI is on its way */
+};
+
+/**
+ * vtx_make_request() - ask the vCPU's thread to do @req before it next
+ * enters the guest.
+ * @req:	enum vtx_request
+ * @vcpu:	the vCPU
+ *
+ * What the request needs must be written before: the bit is set with
+ * release semantics and vtx_check_request() reads it with acquire.
+ */
+static inline void vtx_make_request(int req, struct vtx_vcpu *vcpu)
+{
+	/* the request's data before the bit; vtx_check_request() pairs */
+	smp_mb__before_atomic();
+	set_bit(req, &vcpu->requests);
+}
+
+/* Any request pending? (The entry path, interrupts off.) */
+static inline bool vtx_request_pending(struct vtx_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->requests);
+}
+
+/**
+ * vtx_check_request() - take @req if it is pending.
+ * @req:	enum vtx_request
+ * @vcpu:	the vCPU, by its own thread
+ *
+ * Return: true if @req was pending (it is cleared).
+ */
+static inline bool vtx_check_request(int req, struct vtx_vcpu *vcpu)
+{
+	if (!test_bit(req, &vcpu->requests))
+		return false;
+	clear_bit(req, &vcpu->requests);
+	/* the request's data after the bit, as vtx_make_request() ordered */
+	smp_mb__after_atomic();
+	return true;
+}
+
 /* vcpu.c */
+void vtx_vcpu_kick(struct vtx_vcpu *vcpu);
+void vtx_make_all_vcpus_request(struct vtx_vm *vm, int req);
+void vtx_vm_dead(struct vtx_vm *vm);
 int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id);
 void vtx_vcpu_free(struct vtx_vcpu *vcpu);
 void vtx_account_exit(struct vtx_vcpu *vcpu, u64 t_entry, u64 t_exit);

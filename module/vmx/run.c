@@ -41,7 +41,7 @@ static bool guest_xcr0_live(struct vtx_vcpu *vcpu)
 static void reset_launch_state(struct vcpu_vmx *vmx)
 {
 	if (vtx_vmclear(__pa(vmx->vmcs)) || vtx_vmptrld(__pa(vmx->vmcs)))
-		WRITE_ONCE(vmx->vcpu.vm->dead, true);
+		vtx_vm_dead(vmx->vcpu.vm);
 	vmx->launched = false;
 }
 
@@ -62,14 +62,25 @@ int vmx_vcpu_run(struct vtx_vcpu *vcpu)
 	preempt_disable();
 	vtx_prepare_switch_to_guest(vcpu);
 	local_irq_disable();
-	if (need_resched() || signal_pending(current)) {
+	/*
+	 * IN_GUEST_MODE before the last look at requests, signals and
+	 * rescheduling, with a full barrier: a kick either sees the mode and
+	 * sends its IPI (held until the guest runs, which then exits at
+	 * once) or made its request before, which this check sees.
+	 */
+	vcpu->last_cpu = smp_processor_id();
+	/* pairs with the cmpxchg() of vtx_vcpu_kick() */
+	smp_store_mb(vcpu->mode, VTX_IN_GUEST_MODE);
+	if (need_resched() || signal_pending(current) ||
+	    vtx_request_pending(vcpu)) {
+		WRITE_ONCE(vcpu->mode, VTX_OUTSIDE_GUEST_MODE);
 		local_irq_enable();
 		preempt_enable();
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
 		}
-		return 1;	/* cond_resched() in the loop */
+		return 1;	/* cond_resched() and requests in the loop */
 	}
 	/*
 	 * Preemption (or kernel_fpu_begin() in an interrupt) saved the
@@ -104,7 +115,6 @@ int vmx_vcpu_run(struct vtx_vcpu *vcpu)
 	/* L1TF: after everything else the host does before the entry. */
 	if (static_branch_unlikely(&vtx_l1d_should_flush))
 		vtx_l1d_flush(vcpu);
-	vcpu->last_cpu = smp_processor_id();
 	vcpu->ran = true;
 	vtx_prof(vcpu, ENTRY);
 	t_entry = rdtsc();
@@ -112,6 +122,8 @@ int vmx_vcpu_run(struct vtx_vcpu *vcpu)
 	t_exit = rdtsc();
 	vtx_prof(vcpu, EXIT);
 	vcpu->cached = 0;
+	/* Kicks from here on need no IPI: the exit is handled first. */
+	WRITE_ONCE(vcpu->mode, VTX_OUTSIDE_GUEST_MODE);
 
 	vcpu->cr2 = native_read_cr2();
 	/* A VM exit clears DEBUGCTL and sets DR7 to 0x400: restore the host's. */
@@ -153,7 +165,7 @@ int vmx_vcpu_run(struct vtx_vcpu *vcpu)
 	}
 	if (unlikely(r != VTX_ENTER_EXIT)) {
 		pr_err_ratelimited("VM entry failed: no current VMCS\n");
-		WRITE_ONCE(vcpu->vm->dead, true);
+		vtx_vm_dead(vcpu->vm);
 		return -EIO;
 	}
 	vtx_account_exit(vcpu, t_entry, t_exit);

@@ -147,7 +147,7 @@ void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
 	if (__this_cpu_read(current_vmcs) != vmx->vmcs) {
 		__this_cpu_write(current_vmcs, vmx->vmcs);
 		if (vtx_vmptrld(__pa(vmx->vmcs)))
-			WRITE_ONCE(vcpu->vm->dead, true);
+			vtx_vm_dead(vcpu->vm);
 		/*
 		 * Another vCPU (of this VM or another) ran here last: keep
 		 * its branch predictions from steering this one, as KVM does

@@ -787,7 +787,7 @@ long vtx_ioctl_set_mce(struct vtx_vcpu *vcpu, struct kvm_x86_mce __user *argp)
 			return 0;
 		if ((vcpu->mcg_status & MCG_STATUS_MCIP) ||
 		    !(vtx_get_cr4(vcpu) & X86_CR4_MCE)) {
-			vcpu->triple_fault = true;
+			vtx_make_request(VTX_REQ_TRIPLE_FAULT, vcpu);
 			return 0;
 		}
 		if (bank[MCE_BANK_STATUS] & MCI_STATUS_VAL)

@@ -131,6 +131,24 @@ static void announce_exit(struct vtx_vcpu *vcpu)
 }
 
 /*
+ * The requests made since the last entry (core/vtx.h, enum vtx_request).
+ * Return: 1 to enter the guest, 0 with kvm_run filled, or an errno.
+ */
+static int handle_requests(struct vtx_vcpu *vcpu)
+{
+	if (vtx_check_request(VTX_REQ_TLB_FLUSH, vcpu))
+		vtx_x86_ops.flush_tlb(vcpu);
+	/* A machine check it could not take (KVM_X86_SET_MCE). */
+	if (vtx_check_request(VTX_REQ_TRIPLE_FAULT, vcpu)) {
+		vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return 0;
+	}
+	if (vtx_check_request(VTX_REQ_VM_DEAD, vcpu))
+		return -EIO;
+	return 1;
+}
+
+/*
  * KVM_RUN: finish what the last exit left (port I/O, MMIO), then enter the
  * guest through the backend until an exit needs userspace.
  */
@@ -170,12 +188,10 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 	for (;;) {
 		/* vcpu_enter_guest() looks for signals with IRQs off. */
 		cond_resched();
-		/* A machine check it could not take (KVM_X86_SET_MCE). */
-		if (unlikely(vcpu->triple_fault)) {
-			vcpu->triple_fault = false;
-			run->exit_reason = KVM_EXIT_SHUTDOWN;
-			r = 0;
-			break;
+		if (unlikely(vtx_request_pending(vcpu))) {
+			r = handle_requests(vcpu);
+			if (r <= 0)
+				break;
 		}
 		r = vtx_x86_ops.vcpu_run(vcpu);
 		vtx_prof(vcpu, HANDLED);
@@ -328,7 +344,7 @@ static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs)
 	if ((sregs->cr0 & X86_CR0_PG) && (sregs->cr4 & X86_CR4_PAE) &&
 	    !(sregs->efer & EFER_LMA))
 		ops->load_pdptrs(vcpu);
-	ops->flush_tlb(vcpu);
+	vtx_make_request(VTX_REQ_TLB_FLUSH, vcpu);
 	vcpu->event.valid = false;
 	return 0;
 }
