@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "vtxctl.h"
+#include "vmm/vmm.h"
 
 #define DEFAULT_DEVICE		"/dev/vtx"
 #define DEFAULT_MEM		(16 * MiB)
