@@ -49,6 +49,7 @@ enum vtx_status {
 };
 
 /* The sub-commands: vmm/ (run) and ctl/ (the others). */
+int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_top(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The virtual machine monitor of vtxctl ("vtxctl run"), split by concern:
+ *   cmd_run.c   the command line of "run", and the VM it builds and runs
  *   vm.c        the device, VM and vCPU file descriptors, guest RAM, CPUID
  *   boot.c      initial vCPU state for each CPU mode (real, 32-bit
  *               protected, 64-bit long: GDT, page tables)
