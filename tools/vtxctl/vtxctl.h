@@ -3,23 +3,12 @@
  * vtxctl - a small KVM-API virtual machine monitor for /dev/vtx (and
  * /dev/kvm), and the client of vtx's generic-netlink control plane.
  *
- * Shared declarations.  The program is split by concern:
- *   main.c      command line of "run", sub-command dispatch, help
- *   vm.c        the device, VM and vCPU file descriptors, guest RAM, CPUID
- *   boot.c      initial vCPU state for each CPU mode (real, 32-bit
- *               protected, 64-bit long: GDT, page tables)
- *   loader.c    image format detection and the flat-binary loader
- *   elf.c       the ELF loader (32- and 64-bit)
- *   multiboot.c the Multiboot v1 loader and boot information
- *   run.c       vCPU threads, the KVM_RUN loop, signals, stop reasons
- *   io.c        port I/O and MMIO buses that devices register on
- *   uart.c      a 16550 UART at 0x3f8 (stdin into the guest)
- *   exitport.c  QEMU isa-debug-exit compatible exit port at 0xf4
- *   fwcfg.c     QEMU fw_cfg (legacy port interface) at 0x510/0x511
- *   stats.c     counters and the summary printed at the end of a run
- *   genl.c      the libnl-genl socket, requests, extended-ACK errors
- *   ctl.c       the control-plane commands: list, stats, top, events
- *   exitname.c  VMX basic exit reason names
+ * The two halves share only this header (exit statuses, size suffixes,
+ * usage errors) and main.c's dispatch:
+ *   main.c      sub-command dispatch, help, the helpers of every command
+ *   vmm/        the virtual machine monitor, "vtxctl run" (vmm/vmm.h)
+ *   ctl/        the control plane over vtx's generic-netlink family:
+ *               "vtxctl list | stats | top | events" (ctl/ctl.h)
  *
  * All KVM structures and constants come from the system <linux/kvm.h>,
  * the vtx family from the repository's uapi/linux/vtx.h.
@@ -27,12 +16,10 @@
 #ifndef VTXCTL_H
 #define VTXCTL_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <linux/kvm.h>
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -61,209 +48,8 @@ enum vtx_status {
 	ST_INTERRUPTED	= 130,	/* SIGINT or SIGTERM */
 };
 
-/* CPU mode a guest starts in. */
-enum boot_mode {
-	MODE_REAL,
-	MODE_PROT32,		/* 32-bit protected mode, paging off */
-	MODE_LONG,		/* 64-bit mode, identity paging */
-};
-
-enum image_format {
-	FMT_AUTO,
-	FMT_FLAT,
-	FMT_ELF,
-	FMT_MULTIBOOT,
-};
-
-/* One KVM memory slot backed by anonymous memory in this process. */
-struct mem_region {
-	uint32_t slot;
-	uint64_t gpa;
-	uint64_t size;
-	void *hva;
-};
-
-#define MAX_REGIONS	8
-#define MAX_VCPUS	64
-
-struct vcpu;
-
-struct vm {
-	const char *dev_path;
-	int sys_fd;			/* the opened device (/dev/vtx, /dev/kvm) */
-	int fd;				/* KVM_CREATE_VM */
-	uint64_t ram_size;
-	struct mem_region regions[MAX_REGIONS];
-	unsigned int nr_regions;
-	unsigned int nr_vcpus;
-	struct vcpu *vcpus;
-};
-
-/* Per-vCPU counters of one run (written by the vCPU's own thread). */
-struct vcpu_stats {
-	uint64_t runs;			/* KVM_RUN calls */
-	uint64_t exits[64];		/* userspace exits by KVM_EXIT_* reason */
-	uint64_t exits_other;		/* reasons >= ARRAY_SIZE(exits) */
-};
-
-struct vcpu {
-	struct vm *vm;
-	int id;
-	int fd;				/* KVM_CREATE_VCPU */
-	struct kvm_run *run;		/* the shared kvm_run page(s) */
-	size_t run_size;
-	pthread_t thread;
-	bool thread_started;
-	bool parked;			/* an AP that never enters the guest */
-	bool halted;			/* stopped on HLT */
-	struct vcpu_stats stats;
-};
-
-/*
- * What the loader decided: the CPU mode, the entry point and the
- * registers the boot protocol defines, and what guest RAM holds.
- */
-struct boot_plan {
-	enum image_format format;
-	enum boot_mode mode;
-	bool elf64;			/* ELF class of the image, if ELF */
-	uint64_t entry;			/* RIP (virtual in long mode) */
-	uint64_t rax, rbx, rsp;		/* boot protocol registers */
-	bool have_rsp;			/* rsp set by the loader */
-	uint64_t image_start;		/* lowest guest-physical byte written */
-	uint64_t image_end;		/* one past the highest (bss included) */
-	uint64_t high_offset;		/* long mode: vaddr - paddr of the image, or 0 */
-	/* Multiboot */
-	uint32_t mb_flags;		/* the header's flags */
-	uint64_t mb_info;		/* guest-physical address of the MBI */
-	unsigned int nr_modules;
-	char summary[256];		/* one line for --verbose / --dry-run */
-};
-
-/* vm.c */
-int mem_alloc(struct vm *vm, uint64_t size);
-int vm_open(struct vm *vm, const char *dev_path);
-void *gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
-int vcpu_create(struct vm *vm, struct vcpu *vcpu, int id);
-int vcpu_setup_cpuid(struct vcpu *vcpu, unsigned int nr_vcpus);
-void vcpu_dump(struct vcpu *vcpu);
-void vcpu_destroy(struct vcpu *vcpu);
-void vm_close(struct vm *vm);
-
-/* boot.c: the boot area in guest RAM that vtxctl writes for some modes */
-#define BOOT_AREA_START	0x8000ULL
-#define BOOT_AREA_END	0x80000ULL
-/* Multiboot information, strings and memory map go here (bump allocated). */
-#define BOOT_INFO_START	0x50000ULL
-int boot_prepare(struct vm *vm, struct boot_plan *plan);
-int boot_setup_vcpu(struct vcpu *vcpu, const struct boot_plan *plan,
-		    bool ap_entry);
-const char *boot_mode_name(enum boot_mode mode);
-
-/* loader.c, elf.c, multiboot.c */
-struct load_options {
-	enum image_format format;
-	enum boot_mode mode;		/* flat images */
-	bool have_mode;
-	uint64_t load_addr;		/* flat images */
-	bool have_load_addr;
-	const char *cmdline;
-	const char **modules;
-	unsigned int nr_modules;
-};
-
-struct image {
-	const char *path;
-	unsigned char *data;
-	size_t size;
-};
-
-int image_read(const char *path, struct image *img);
-void image_free(struct image *img);
-int load_image(struct vm *vm, const char *path, const struct load_options *lo,
-	       struct boot_plan *plan);
-int load_flat(struct vm *vm, const struct image *img, const struct load_options *lo,
-	      struct boot_plan *plan);
-bool elf_detect(const struct image *img);
-int load_elf(struct vm *vm, const struct image *img, struct boot_plan *plan,
-	     bool for_multiboot);
-long multiboot_find_header(const struct image *img);
-int load_multiboot(struct vm *vm, const struct image *img, long hdr_off,
-		   const struct load_options *lo, struct boot_plan *plan);
-/* Write @len bytes at @gpa, zero-filling up to @memsz; checks RAM bounds. */
-int guest_write(struct vm *vm, const char *what, uint64_t gpa, const void *src,
-		uint64_t len, uint64_t memsz);
-
-/* io.c: devices claim port or MMIO ranges. */
-struct io_dev {
-	const char *name;
-	uint64_t base;
-	uint64_t len;
-	/* Access of @size bytes at @offset from @base; @data in guest byte order. */
-	void (*read)(struct io_dev *dev, uint64_t offset, void *data, unsigned int size);
-	void (*write)(struct io_dev *dev, uint64_t offset, const void *data, unsigned int size);
-	void *priv;
-};
-
-enum io_space {
-	IO_PIO,
-	IO_MMIO,
-};
-
-int io_register(enum io_space space, struct io_dev *dev);
-/*
- * Returns true if a device claimed the access.  Unclaimed port reads are
- * all ones (a floating ISA bus), unclaimed MMIO reads are zero; both are
- * counted.
- */
-bool io_access(enum io_space space, uint64_t addr, void *data,
-	       unsigned int size, bool is_write);
-
-/* uart.c, exitport.c, fwcfg.c */
-int uart_init(uint16_t base);
-uint64_t uart_tx_bytes(void);
-uint64_t uart_rx_bytes(void);
-size_t uart_rx_room(void);
-void uart_rx_push(const unsigned char *buf, size_t len);
-void uart_flush(void);
-int exitport_init(uint16_t port);
-struct fwcfg_config {
-	uint64_t ram_size;
-	unsigned int nr_cpus;
-	const char *cmdline;		/* NULL: no FW_CFG_CMDLINE_* items */
-};
-int fwcfg_init(const struct fwcfg_config *cfg);
-
-/* run.c */
-struct run_options {
-	unsigned int timeout;		/* seconds, 0 = none */
-	bool strict_mmio;
-	bool hold;			/* keep the VM after the guest stopped */
-	bool stdin_to_uart;
-};
-/* Ask every vCPU to stop; the first caller's status and text win. */
-void run_request_stop(int status, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-int run_vm(struct vm *vm, const struct run_options *opts, char *stop_text,
-	   size_t stop_len);
-
-/* stats.c */
-struct run_stats {
-	uint64_t unclaimed_pio;
-	uint64_t unclaimed_mmio_reads;
-	uint64_t unclaimed_mmio_writes;
-	double wall_seconds;
-};
-extern struct run_stats stats;
-
-const char *kvm_exit_name(uint32_t reason);
-void stats_count_exit(struct vcpu *vcpu, uint32_t reason);
-void stats_print(struct vm *vm, const char *stop_text, int status);
-
-/* exitname.c: VMX basic exit reasons (SDM numbering) */
-const char *vmx_exit_name(uint32_t reason);
-
-/* ctl.c: control-plane commands */
+/* The sub-commands: vmm/ (run) and ctl/ (the others). */
+int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_top(int argc, char **argv);

@@ -38,7 +38,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vtxctl.h"
+#include "vmm.h"
 
 #define BOOT_GDT	0x8000ULL
 #define BOOT_TSS	0x8100ULL

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vtxctl.h"
+#include "vmm.h"
 
 struct run_stats stats;
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vtxctl.h"
+#include "vmm.h"
 
 #define DEFAULT_LOAD_REAL	0x1000ULL
 #define DEFAULT_LOAD_HIGH	0x100000ULL

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <asm/vmx.h>
 
-#include "vtxctl.h"
+#include "ctl.h"
 
 static const struct {
 	uint32_t reason;

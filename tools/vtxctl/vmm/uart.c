@@ -26,7 +26,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "vtxctl.h"
+#include "vmm.h"
 
 #define UART_RBR	0
 #define UART_THR	0

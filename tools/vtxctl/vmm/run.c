@@ -39,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vtxctl.h"
+#include "vmm.h"
 
 #define SIG_KICK	SIGUSR1
 

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vtxctl.h"
+#include "vmm.h"
 
 #define MAX_IO_DEVS	16
 

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "vtxctl.h"
+#include "vmm.h"
 
 /* Where QEMU puts the real-mode TSS that kvm_intel needs without unrestricted guest. */
 #define TSS_ADDR	0xfffbd000UL

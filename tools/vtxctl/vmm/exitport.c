@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "vtxctl.h"
+#include "vmm.h"
 
 static void exitport_write(struct io_dev *dev, uint64_t offset, const void *data,
 			   unsigned int size)

@@ -24,7 +24,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 
-#include "vtxctl.h"
+#include "ctl.h"
 #include "genl.h"
 
 #define MAX_REASONS	128

@@ -28,7 +28,7 @@
 #include <string.h>
 #include <stdlib.h>
 
-#include "vtxctl.h"
+#include "vmm.h"
 
 #define MB_MAGIC		0x1badb002U
 #define MB_BOOT_MAGIC		0x2badb002U

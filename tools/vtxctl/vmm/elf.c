@@ -20,7 +20,7 @@
 #include <elf.h>
 #include <string.h>
 
-#include "vtxctl.h"
+#include "vmm.h"
 
 /* The fields we use, from either class. */
 struct elf_info {

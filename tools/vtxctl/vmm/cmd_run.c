@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * "vtxctl run IMAGE": the command line of the VMM, and the VM it builds.
+ *
+ * It creates a VM with RAM at guest-physical 0 and --cpus vCPUs, loads
+ * IMAGE (flat binary, ELF or Multiboot, detected), gives each vCPU the
+ * driver's supported CPUID, and runs each vCPU on its own thread until
+ * the guest halts, asks to exit, fails, or is interrupted.  Devices are in
+ * userspace: a 16550 UART on COM1, an isa-debug-exit port at 0xf4 and
+ * QEMU's fw_cfg at 0x510.  Statistics go to stderr at the end.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm.h"
+
+#define DEFAULT_DEVICE		"/dev/vtx"
+#define DEFAULT_MEM		(16 * MiB)
+#define MIN_MEM			(64 * KiB)
+#define MAX_MEM			(64 * GiB)
+#define MAX_MODULES		32
+
+#define UART_BASE	0x3f8
+#define EXIT_PORT	0xf4
+
+static const char run_usage_text[] =
+"Usage: vtxctl run IMAGE [OPTIONS]\n"
+"\n"
+"Run IMAGE in a new VM through the KVM API of /dev/vtx.  IMAGE is detected:\n"
+"  Multiboot v1  a valid Multiboot header in the first 8 KiB (a.out kludge or\n"
+"                ELF); entered in 32-bit protected mode, EAX = 0x2BADB002,\n"
+"                EBX = Multiboot information (command line, memory map, modules)\n"
+"  ELF           32-bit: protected mode, paging off, at the physical entry;\n"
+"                64-bit: long mode with page tables vtxctl builds (identity map,\n"
+"                plus the higher half when vaddr = paddr + a 1 GiB multiple)\n"
+"  flat binary   anything else: copied to --load-addr and started there in\n"
+"                --mode (real by default)\n"
+"\n"
+"Options:\n"
+"  -d, --device PATH      KVM-API device (default " DEFAULT_DEVICE "; /dev/kvm works too)\n"
+"  -M, --mem SIZE         guest RAM at guest-physical 0, with an optional K, M or G\n"
+"                         suffix, 64K to 64G (default 16M)\n"
+"  -c, --cpus N           vCPUs, 1 to 64, each on its own thread (default 1)\n"
+"      --aps park|entry   park: vCPUs 1..N-1 never run (no APIC to start them; the\n"
+"                         default); entry: they start at the entry like vCPU 0,\n"
+"                         without the boot protocol's EAX/EBX, their stack 64 KiB\n"
+"                         times their index below vCPU 0's.  Every vCPU that\n"
+"                         starts gets its index in ESI.\n"
+"  -C, --cmdline STR      kernel command line: Multiboot cmdline, and fw_cfg items\n"
+"                         FW_CFG_CMDLINE_SIZE/DATA for every format\n"
+"  -k, --module 'FILE [ARGS]'\n"
+"                         a Multiboot module (repeat for more): FILE is loaded,\n"
+"                         page aligned, after the image; the module's string is\n"
+"                         the whole argument\n"
+"  -f, --format FMT       auto (default), multiboot, elf or flat\n"
+"  -m, --mode MODE        flat images: real (CS:IP = 0:ADDR, the default),\n"
+"                         protected (32-bit, flat segments, no paging) or long\n"
+"                         (64-bit, identity-mapped max(1 GiB, RAM))\n"
+"  -a, --load-addr ADDR   flat images: load and entry address (default 0x1000 for\n"
+"                         real mode, 0x100000 otherwise)\n"
+"  -t, --timeout SECONDS  stop the guest after SECONDS of wall time\n"
+"      --strict-mmio      an MMIO access no device claims stops the guest\n"
+"                         (status 18); by default reads return 0 and are counted\n"
+"      --hold             after the guest stopped, keep the VM (and its vtx\n"
+"                         statistics) until SIGINT or SIGTERM; the status stays\n"
+"                         the guest's\n"
+"      --no-stdin         do not feed stdin to the UART\n"
+"  -n, --dry-run          load IMAGE into memory, print what would run, and exit\n"
+"                         without opening the device\n"
+"  -v, --verbose          print the load plan to stderr before running\n"
+"  -q, --quiet            do not print the exit statistics\n"
+"  -h, --help             show this help\n"
+"\n"
+"Guest devices (port I/O):\n"
+"  0x3f8-0x3ff  16550 UART (COM1), polled: THR to stdout; RBR/LSR.DR from stdin\n"
+"               when stdin is a terminal (non-canonical, no echo; ^C still stops)\n"
+"               or a pipe; IER, IIR, LCR, MCR (loopback), MSR, SCR\n"
+"  0xf4         exit port (QEMU isa-debug-exit): writing V ends the run, status\n"
+"               (V << 1) | 1\n"
+"  0x510/0x511  QEMU fw_cfg: selector (16-bit) and data; signature \"QEMU\", id,\n"
+"               RAM size, number of CPUs, command line\n"
+"  other ports  reads return all ones, writes are ignored (counted)\n"
+"  MMIO         no device: reads return 0, writes are dropped (counted); vtx\n"
+"               itself cannot emulate MMIO and stops the guest with status 10\n"
+"\n"
+"At the end, unless --quiet, stderr gets the stop reason, the KVM_RUN calls, the\n"
+"exits seen in userspace by reason, unclaimed accesses, UART bytes and the wall\n"
+"time.  Exit status: see 'vtxctl --help'.\n";
+
+enum {
+	OPT_APS = 0x100,
+	OPT_STRICT_MMIO,
+	OPT_HOLD,
+	OPT_NO_STDIN,
+};
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "device",	required_argument,	NULL, 'd' },
+		{ "mem",	required_argument,	NULL, 'M' },
+		{ "cpus",	required_argument,	NULL, 'c' },
+		{ "aps",	required_argument,	NULL, OPT_APS },
+		{ "cmdline",	required_argument,	NULL, 'C' },
+		{ "module",	required_argument,	NULL, 'k' },
+		{ "format",	required_argument,	NULL, 'f' },
+		{ "mode",	required_argument,	NULL, 'm' },
+		{ "load-addr",	required_argument,	NULL, 'a' },
+		{ "timeout",	required_argument,	NULL, 't' },
+		{ "strict-mmio", no_argument,		NULL, OPT_STRICT_MMIO },
+		{ "hold",	no_argument,		NULL, OPT_HOLD },
+		{ "no-stdin",	no_argument,		NULL, OPT_NO_STDIN },
+		{ "dry-run",	no_argument,		NULL, 'n' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "quiet",	no_argument,		NULL, 'q' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *device = DEFAULT_DEVICE, *image, *modules[MAX_MODULES];
+	struct run_options opts = { .stdin_to_uart = true };
+	struct load_options lo = { .format = FMT_AUTO, .modules = modules };
+	struct vm vm = { .sys_fd = -1, .fd = -1 };
+	bool quiet = false, dry_run = false, verbose = false, ap_entry = false;
+	uint64_t mem = DEFAULT_MEM, cpus = 1, timeout;
+	struct fwcfg_config fw;
+	struct boot_plan plan;
+	char stop_text[512];
+	unsigned int i;
+	int c, r, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:M:c:C:k:f:m:a:t:nvqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			device = optarg;
+			break;
+		case 'M':
+			if (parse_size(optarg, &mem))
+				return usage_error("bad memory size '%s'", optarg);
+			break;
+		case 'c':
+			if (parse_size(optarg, &cpus) || cpus < 1 || cpus > MAX_VCPUS)
+				return usage_error("bad --cpus '%s' (1 to %d)", optarg, MAX_VCPUS);
+			break;
+		case OPT_APS:
+			if (!strcmp(optarg, "park"))
+				ap_entry = false;
+			else if (!strcmp(optarg, "entry"))
+				ap_entry = true;
+			else
+				return usage_error("unknown --aps '%s' (park or entry)", optarg);
+			break;
+		case 'C':
+			lo.cmdline = optarg;
+			break;
+		case 'k':
+			if (lo.nr_modules == MAX_MODULES)
+				return usage_error("more than %d modules", MAX_MODULES);
+			modules[lo.nr_modules++] = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "auto"))
+				lo.format = FMT_AUTO;
+			else if (!strcmp(optarg, "flat"))
+				lo.format = FMT_FLAT;
+			else if (!strcmp(optarg, "elf"))
+				lo.format = FMT_ELF;
+			else if (!strcmp(optarg, "multiboot"))
+				lo.format = FMT_MULTIBOOT;
+			else
+				return usage_error("unknown format '%s' (auto, multiboot, elf, flat)",
+						   optarg);
+			break;
+		case 'm':
+			if (!strcmp(optarg, "real"))
+				lo.mode = MODE_REAL;
+			else if (!strcmp(optarg, "protected") || !strcmp(optarg, "prot32"))
+				lo.mode = MODE_PROT32;
+			else if (!strcmp(optarg, "long"))
+				lo.mode = MODE_LONG;
+			else
+				return usage_error("unknown mode '%s' (real, protected or long)",
+						   optarg);
+			lo.have_mode = true;
+			break;
+		case 'a':
+			if (parse_size(optarg, &lo.load_addr))
+				return usage_error("bad load address '%s'", optarg);
+			lo.have_load_addr = true;
+			break;
+		case 't':
+			if (parse_size(optarg, &timeout) || timeout > 86400 * 365)
+				return usage_error("bad timeout '%s'", optarg);
+			opts.timeout = timeout;
+			break;
+		case OPT_STRICT_MMIO:
+			opts.strict_mmio = true;
+			break;
+		case OPT_HOLD:
+			opts.hold = true;
+			break;
+		case OPT_NO_STDIN:
+			opts.stdin_to_uart = false;
+			break;
+		case 'n':
+			dry_run = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(run_usage_text, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'vtxctl run --help'.\n");
+			return ST_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", optind >= argc ? "run needs one IMAGE" :
+				   "run takes exactly one IMAGE");
+	image = argv[optind];
+	if (mem < MIN_MEM || mem > MAX_MEM || mem % (4 * KiB))
+		return usage_error("--mem must be a multiple of 4K from 64K to 64G");
+
+	if (mem_alloc(&vm, mem))
+		goto fail;
+	r = load_image(&vm, image, &lo, &plan);
+	if (r == -2) {
+		vm_close(&vm);
+		fprintf(stderr, "Try 'vtxctl run --help'.\n");
+		return ST_USAGE;
+	}
+	if (r || boot_prepare(&vm, &plan))
+		goto fail;
+	if (dry_run || verbose)
+		fprintf(dry_run ? stdout : stderr,
+			"%s: %s; %llu MiB RAM, %u vCPU%s%s\n", image, plan.summary,
+			(unsigned long long)(mem / MiB), (unsigned int)cpus,
+			cpus == 1 ? "" : "s",
+			cpus == 1 ? "" : ap_entry ? " (APs start at the entry)" :
+			" (APs parked)");
+	if (dry_run) {
+		vm_close(&vm);
+		return 0;
+	}
+
+	fw.ram_size = mem;
+	fw.nr_cpus = cpus;
+	fw.cmdline = lo.cmdline;
+	if (uart_init(UART_BASE) || exitport_init(EXIT_PORT) || fwcfg_init(&fw))
+		goto fail;
+	if (vm_open(&vm, device))
+		goto fail;
+
+	vm.vcpus = calloc(cpus, sizeof(*vm.vcpus));
+	if (!vm.vcpus)
+		goto fail;
+	for (i = 0; i < cpus; i++) {
+		struct vcpu *v = &vm.vcpus[i];
+
+		vm.nr_vcpus++;
+		if (vcpu_create(&vm, v, i) || vcpu_setup_cpuid(v, cpus))
+			goto fail;
+		v->parked = i > 0 && !ap_entry;
+		if (!v->parked && boot_setup_vcpu(v, &plan, i > 0))
+			goto fail;
+	}
+
+	status = run_vm(&vm, &opts, stop_text, sizeof(stop_text));
+	if (!quiet)
+		stats_print(&vm, stop_text, status);
+	vm_close(&vm);
+	return status;
+
+fail:
+	vm_close(&vm);
+	return ST_SETUP;
+}
