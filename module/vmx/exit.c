@@ -73,40 +73,6 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 /* What a write to DR6 can change: B0-B3, BLD, BD, BS, BT, RTM. */
 #define VTX_DR6_VOLATILE	0x0001e80ful
 
-static void skip_instruction(struct vtx_vcpu *vcpu, u32 len)
-{
-	unsigned long rip = vmx_rip(vcpu) + len;
-
-	/* Outside 64-bit code RIP wraps at 4 GiB; below that, no need to ask. */
-	if (rip > U32_MAX && !vmx_in_64bit_code(vcpu))
-		rip = (u32)rip;
-	vmx_set_rip(vcpu, rip);
-	vmx_clear_intr_shadow(vcpu);
-}
-
-static int skip_exit_instruction(struct vtx_vcpu *vcpu)
-{
-	skip_instruction(vcpu, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-	return 1;
-}
-
-static int inject_gp_code(struct vtx_vcpu *vcpu, u32 code)
-{
-	vtx_queue_exception(vcpu, X86_TRAP_GP, true, code);
-	return 1;
-}
-
-static int inject_gp(struct vtx_vcpu *vcpu)
-{
-	return inject_gp_code(vcpu, 0);
-}
-
-static int inject_ud(struct vtx_vcpu *vcpu)
-{
-	vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
-	return 1;
-}
-
 /**
  * vtx_interrupt_allowed() - the guest would take an external interrupt now.
  * @vcpu:	the loaded vCPU
@@ -322,7 +288,7 @@ void vtx_handle_exit_irqoff(struct vtx_vcpu *vcpu)
 		vtx_machine_check();
 }
 
-static int internal_error(struct vtx_vcpu *vcpu, u32 suberror)
+int vmx_internal_error(struct vtx_vcpu *vcpu, u32 suberror)
 {
 	struct kvm_run *run = vcpu->run;
 
@@ -377,7 +343,7 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 		return 1;
 	}
 	pr_warn_ratelimited("unexpected exception exit, info 0x%x\n", info);
-	return internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
 static int handle_external_interrupt(struct vtx_vcpu *vcpu)
@@ -414,18 +380,18 @@ static int handle_cpuid(struct vtx_vcpu *vcpu)
 	/* CPUID faulting (MSR_MISC_FEATURES_ENABLES, msr.c). */
 	if ((vcpu->misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
 	    vmx_cpl(vcpu))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	vtx_cpuid_lookup(vcpu, vcpu->regs[VTX_RAX], vcpu->regs[VTX_RCX], regs);
 	vcpu->regs[VTX_RAX] = regs[0];
 	vcpu->regs[VTX_RBX] = regs[1];
 	vcpu->regs[VTX_RCX] = regs[2];
 	vcpu->regs[VTX_RDX] = regs[3];
-	return skip_exit_instruction(vcpu);
+	return vmx_skip_exit_instruction(vcpu);
 }
 
 static int handle_hlt(struct vtx_vcpu *vcpu)
 {
-	skip_exit_instruction(vcpu);
+	vmx_skip_exit_instruction(vcpu);
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }
@@ -472,7 +438,7 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
 	if (!longmode)
 		ret = (u32)ret;
 	vcpu->regs[VTX_RAX] = ret;
-	return skip_exit_instruction(vcpu);
+	return vmx_skip_exit_instruction(vcpu);
 }
 
 /*
@@ -496,7 +462,7 @@ static int handle_io(struct vtx_vcpu *vcpu)
 
 		/* Without the INS/OUTS information the operands are unknown. */
 		if (!(vtx_caps.basic & VMX_BASIC_INOUT))
-			return internal_error(vcpu,
+			return vmx_internal_error(vcpu,
 					      KVM_INTERNAL_ERROR_EMULATION);
 		pio->addr_bytes = 2 << ((info >> IO_INFO_ADDR_SHIFT) &
 					IO_INFO_FIELD_MASK);
@@ -523,23 +489,23 @@ static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
 	bool pg_off = (old & X86_CR0_PG) && !(val & X86_CR0_PG);
 
 	if (val >> 32)
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	/* As KVM: ET always reads 1, the other reserved bits 0. */
 	val = (val | X86_CR0_ET) & VTX_CR0_DEFINED;
 	if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	if (pg_on && (vcpu->efer & EFER_LME) &&
 	    (!(vcpu->cr4 & X86_CR4_PAE) || vmx_in_64bit_code(vcpu)))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	if (pg_off && vmx_in_64bit_code(vcpu))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	/* Reading the PDPTEs can fail: do it before changing anything. */
 	if (pae_legacy_paging(vcpu, val, vcpu->cr4) &&
 	    (pg_on || ((old ^ val) & (X86_CR0_CD | X86_CR0_NW))) &&
 	    vtx_load_pdptrs(vcpu))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 
 	if (pg_on && (vcpu->efer & EFER_LME))
 		vtx_set_efer(vcpu, vcpu->efer | EFER_LMA);
@@ -547,15 +513,15 @@ static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
 		vtx_set_efer(vcpu, vcpu->efer & ~EFER_LMA);
 	vtx_set_cr0(vcpu, val);
 	vtx_flush_guest_tlb(vcpu);
-	return skip_exit_instruction(vcpu);
+	return vmx_skip_exit_instruction(vcpu);
 }
 
 static int set_cr4_checked(struct vtx_vcpu *vcpu, unsigned long val)
 {
 	if (!vtx_cr4_valid(vcpu, val))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	if (vtx_is_long_mode(vcpu) && !(val & X86_CR4_PAE))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	/*
 	 * PCIDE may be set only in IA-32e mode with CR3[11:0] = 0; in the
 	 * VMCS of a 32-bit guest it fails every VM entry.
@@ -563,15 +529,15 @@ static int set_cr4_checked(struct vtx_vcpu *vcpu, unsigned long val)
 	if ((val & X86_CR4_PCIDE) && !(vcpu->cr4 & X86_CR4_PCIDE) &&
 	    (!vtx_is_long_mode(vcpu) ||
 	     (vmcs_readl(GUEST_CR3) & X86_CR3_PCID_MASK)))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	if (pae_legacy_paging(vcpu, vcpu->cr0, val) &&
 	    ((val ^ vcpu->cr4) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE |
 				  X86_CR4_SMEP)) &&
 	    vtx_load_pdptrs(vcpu))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	vtx_set_cr4(vcpu, val);
 	vtx_flush_guest_tlb(vcpu);
-	return skip_exit_instruction(vcpu);
+	return vmx_skip_exit_instruction(vcpu);
 }
 
 static int handle_cr(struct vtx_vcpu *vcpu)
@@ -596,9 +562,9 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 			unsigned long prev = vcpu->cr8;
 
 			if (val & ~0xful)
-				return inject_gp(vcpu);
+				return vmx_inject_gp(vcpu);
 			vcpu->cr8 = val;
-			skip_exit_instruction(vcpu);
+			vmx_skip_exit_instruction(vcpu);
 			/* Lowering the TPR is userspace's business (KVM). */
 			if (val >= prev)
 				return 1;
@@ -610,7 +576,7 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 	case CR_TYPE_MOV_FROM:
 		if (cr == 8) {
 			vtx_reg_write(vcpu, reg, vcpu->cr8);
-			return skip_exit_instruction(vcpu);
+			return vmx_skip_exit_instruction(vcpu);
 		}
 		break;
 	case CR_TYPE_LMSW: {
@@ -622,7 +588,7 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 					     src);
 	}
 	}
-	return internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
 /* Debug registers: DR0-3 and DR6 are kept per vCPU, DR7 in the VMCS. */
@@ -635,7 +601,7 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 
 	if (dr == 4 || dr == 5) {
 		if (vcpu->cr4 & X86_CR4_DE)
-			return inject_ud(vcpu);
+			return vmx_inject_ud(vcpu);
 		dr += 2;
 	}
 	if (qual & DR_QUAL_FROM) {
@@ -646,7 +612,7 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 		else
 			val = vmcs_readl(GUEST_DR7);
 		vtx_reg_write(vcpu, reg, vmx_in_64bit_code(vcpu) ? val : (u32)val);
-		return skip_exit_instruction(vcpu);
+		return vmx_skip_exit_instruction(vcpu);
 	}
 	val = vtx_reg_read(vcpu, reg);
 	if (!vmx_in_64bit_code(vcpu))
@@ -655,14 +621,14 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 		vcpu->dr[dr] = val;
 	} else {
 		if (val >> 32)
-			return inject_gp(vcpu);
+			return vmx_inject_gp(vcpu);
 		if (dr == 6)	/* RTM reads 1: vtx guests have no RTM */
 			vcpu->dr6 = (val & VTX_DR6_VOLATILE) |
 				    VTX_DR6_ACTIVE_LOW;
 		else
 			vmx_set_dr7(vcpu, val | DR7_FIXED_1);
 	}
-	return skip_exit_instruction(vcpu);
+	return vmx_skip_exit_instruction(vcpu);
 }
 
 static int handle_rdmsr(struct vtx_vcpu *vcpu)
@@ -670,10 +636,10 @@ static int handle_rdmsr(struct vtx_vcpu *vcpu)
 	u64 data;
 
 	if (vtx_get_msr(vcpu, vcpu->regs[VTX_RCX], &data))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	vcpu->regs[VTX_RAX] = (u32)data;
 	vcpu->regs[VTX_RDX] = data >> 32;
-	return skip_exit_instruction(vcpu);
+	return vmx_skip_exit_instruction(vcpu);
 }
 
 static int handle_wrmsr(struct vtx_vcpu *vcpu)
@@ -681,8 +647,8 @@ static int handle_wrmsr(struct vtx_vcpu *vcpu)
 	u64 data = (u32)vcpu->regs[VTX_RAX] | ((u64)vcpu->regs[VTX_RDX] << 32);
 
 	if (vtx_set_msr(vcpu, vcpu->regs[VTX_RCX], data, false))
-		return inject_gp(vcpu);
-	return skip_exit_instruction(vcpu);
+		return vmx_inject_gp(vcpu);
+	return vmx_skip_exit_instruction(vcpu);
 }
 
 /*
@@ -700,9 +666,9 @@ static int handle_xsetbv(struct vtx_vcpu *vcpu)
 	if (vmx_cpl(vcpu) != 0 ||
 	    (u32)vcpu->regs[VTX_RCX] != XCR_XFEATURE_ENABLED_MASK ||
 	    !vtx_xcr0_valid(vcpu, val))
-		return inject_gp(vcpu);
+		return vmx_inject_gp(vcpu);
 	vcpu->xcr0 = val;
-	return skip_exit_instruction(vcpu);
+	return vmx_skip_exit_instruction(vcpu);
 }
 
 /*
@@ -761,314 +727,6 @@ static int handle_ept_violation(struct vtx_vcpu *vcpu)
 	return r;
 }
 
-/*
- * Descriptor-table exits: UMIP emulated on a processor without it.
- *
- * While the guest's CR4.UMIP is set, vtx turns on descriptor-table exiting
- * (vtx_update_proc2()) and every LGDT, LIDT, LLDT, LTR, SGDT, SIDT, SLDT and
- * STR exits here.  A store (SGDT, SIDT, SLDT, STR) at CPL > 0 gets #GP(0),
- * which is what UMIP does; everything else is done here from the VM-exit
- * instruction information, as the processor would.  The loads need no CPL
- * check: at CPL > 0 they raise #GP before any VM exit.  SMSW, also covered
- * by UMIP, has no exit and is not covered, as with KVM's emulated UMIP.
- */
-
-/* VM-exit instruction information of descriptor-table exits (SDM 28.2.5). */
-#define DT_INFO_SCALE(i)	((i) & 3)
-#define DT_INFO_REG1(i)		(((i) >> 3) & 0xf)
-#define DT_INFO_ADDR_SIZE(i)	(((i) >> 7) & 7)
-#define DT_INFO_REG_OPERAND	BIT(10)
-#define DT_INFO_OPERAND_32	BIT(11)
-#define DT_INFO_SEG(i)		(((i) >> 15) & 7)
-#define DT_INFO_INDEX(i)	(((i) >> 18) & 0xf)
-#define DT_INFO_NO_INDEX	BIT(22)
-#define DT_INFO_BASE(i)		(((i) >> 23) & 0xf)
-#define DT_INFO_NO_BASE		BIT(27)
-#define DT_INFO_ID(i)		(((i) >> 28) & 3)
-#define DT_ADDR_16		0
-#define DT_ADDR_32		1
-/* Instruction identities: GDTR_IDTR exits, then LDTR_TR exits. */
-#define DT_SGDT			0
-#define DT_SIDT			1
-#define DT_LGDT			2
-#define DT_LIDT			3
-#define DT_SLDT			0
-#define DT_STR			1
-#define DT_LLDT			2
-#define DT_LTR			3
-/* Bytes of a descriptor-table register in memory: limit, then base. */
-#define DT_LIMIT_BYTES		2
-#define DT_BASE24_MASK		0xffffffull
-/* Segment selectors and system descriptors. */
-#define SEL_TI			BIT(2)
-#define SEL_RPL_MASK		3
-#define SEL_INDEX_MASK		(~7u & 0xffff)
-#define DESC_BYTES		8
-#define DESC_TSS_BUSY		BIT(1)
-#define DESC_TSS_16_AVAIL	1
-#define DESC_TYPE_BYTE		5	/* byte of the type, S, DPL and P */
-/* Legacy prefixes that may precede SLDT/STR, and REX. */
-#define PFX_OPSIZE		0x66
-#define TWO_BYTE_OPCODE		0x0f
-#define REX_MASK		0xf0
-#define REX_BASE		0x40
-#define REX_W			BIT(3)
-
-/*
- * The helpers below return 0, -EAGAIN once they queued the guest's
- * exception (the handler re-enters), or -EFAULT for what is not emulated
- * (a descriptor table outside RAM): dt_stop() turns that into the
- * handler's result.
- */
-static int dt_stop(struct vtx_vcpu *vcpu, int r)
-{
-	if (r == -EAGAIN)
-		return 1;
-	return internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
-}
-
-static int dt_fault(struct vtx_vcpu *vcpu, u8 vector, u32 code)
-{
-	vtx_queue_exception(vcpu, vector, true, code);
-	return -EAGAIN;
-}
-
-/* The linear address of the memory operand, with protected-mode checks. */
-static int dt_operand(struct vtx_vcpu *vcpu, u32 info, unsigned int len,
-		      bool write, u64 *linear)
-{
-	int seg = DT_INFO_SEG(info), asz = DT_INFO_ADDR_SIZE(info);
-	u8 fault = seg == VTX_SREG_SS ? X86_TRAP_SS : X86_TRAP_GP;
-	u64 off = vmcs_readl(EXIT_QUALIFICATION);
-	u32 ar, limit;
-
-	if (!(info & DT_INFO_NO_BASE))
-		off += vtx_reg_read(vcpu, DT_INFO_BASE(info));
-	if (!(info & DT_INFO_NO_INDEX))
-		off += (u64)vtx_reg_read(vcpu, DT_INFO_INDEX(info)) <<
-		       DT_INFO_SCALE(info);
-	if (asz == DT_ADDR_16)
-		off &= U16_MAX;
-	else if (asz == DT_ADDR_32)
-		off &= U32_MAX;
-
-	if (vmx_in_64bit_code(vcpu)) {
-		*linear = vtx_seg_base(vcpu, seg) + off;
-		if (!__is_canonical_address(*linear, VTX_VADDR_BITS) ||
-		    !__is_canonical_address(*linear + len - 1, VTX_VADDR_BITS))
-			return dt_fault(vcpu, fault, 0);
-		return 0;
-	}
-	ar = vmcs_read32(GUEST_ES_AR_BYTES + seg * 2);
-	limit = vmcs_read32(GUEST_ES_LIMIT + seg * 2);
-	if (vcpu->cr0 & X86_CR0_PE) {
-		bool code = ar & VMX_AR_TYPE_CODE_MASK;
-
-		/*
-		 * Unusable segment; a write to code or read-only data; a
-		 * read of execute-only code.  Expand-down data segments are
-		 * not limit-checked here.
-		 */
-		if ((ar & VMX_AR_UNUSABLE_MASK) ||
-		    (write && (code || !(ar & VMX_AR_TYPE_READABLE_MASK))) ||
-		    (!write && code && !(ar & VMX_AR_TYPE_READABLE_MASK)))
-			return dt_fault(vcpu, fault, 0);
-		if (!code && (ar & VMX_AR_TYPE_WRITEABLE_MASK))
-			limit = U32_MAX;
-	}
-	if (off + len - 1 > limit)
-		return dt_fault(vcpu, fault, 0);
-	*linear = (u32)(vmcs_readl(GUEST_ES_BASE + seg * 2) + off);
-	return 0;
-}
-
-/* SGDT, SIDT, LGDT, LIDT. */
-static int handle_gdtr_idtr(struct vtx_vcpu *vcpu)
-{
-	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
-	int id = DT_INFO_ID(info);
-	bool store = id == DT_SGDT || id == DT_SIDT;
-	bool gdt = id == DT_SGDT || id == DT_LGDT;
-	bool is64 = vmx_in_64bit_code(vcpu);
-	unsigned int nbase = is64 ? sizeof(u64) : sizeof(u32);
-	unsigned int len = DT_LIMIT_BYTES + nbase;
-	u8 buf[DT_LIMIT_BYTES + sizeof(u64)];
-	u64 linear, base;
-	u16 limit;
-	int r;
-
-	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vmx_cpl(vcpu))
-		return inject_gp(vcpu);
-	r = dt_operand(vcpu, info, len, store, &linear);
-	if (r)
-		return dt_stop(vcpu, r);
-	if (store) {
-		base = vmcs_readl(gdt ? GUEST_GDTR_BASE : GUEST_IDTR_BASE);
-		limit = vmcs_read32(gdt ? GUEST_GDTR_LIMIT : GUEST_IDTR_LIMIT);
-		/* A 16-bit operand stores 24 bits of base (and a zero byte). */
-		if (!is64 && !(info & DT_INFO_OPERAND_32))
-			base &= DT_BASE24_MASK;
-		memcpy(buf, &limit, DT_LIMIT_BYTES);
-		memcpy(buf + DT_LIMIT_BYTES, &base, nbase);
-		r = vtx_guest_virt_copy(vcpu, linear, buf, len, true);
-		return r ? dt_stop(vcpu, r) : skip_exit_instruction(vcpu);
-	}
-	r = vtx_guest_virt_copy(vcpu, linear, buf, len, false);
-	if (r)
-		return dt_stop(vcpu, r);
-	base = 0;
-	memcpy(&limit, buf, DT_LIMIT_BYTES);
-	memcpy(&base, buf + DT_LIMIT_BYTES, nbase);
-	if (!is64 && !(info & DT_INFO_OPERAND_32))
-		base &= DT_BASE24_MASK;
-	if (is64 && !__is_canonical_address(base, VTX_VADDR_BITS))
-		return inject_gp(vcpu);
-	vmcs_writel(gdt ? GUEST_GDTR_BASE : GUEST_IDTR_BASE, base);
-	vmcs_write32(gdt ? GUEST_GDTR_LIMIT : GUEST_IDTR_LIMIT, limit);
-	return skip_exit_instruction(vcpu);
-}
-
-/*
- * Operand size of SLDT/STR with a register destination (the exit does not
- * tell it): from the 66h and REX.W prefixes at RIP.
- */
-static int dt_reg_operand_bytes(struct vtx_vcpu *vcpu)
-{
-	u8 insn[VTX_EMU_MAX_INSN];
-	u32 len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	bool is64 = vmx_in_64bit_code(vcpu), opsize = false, rex_w = false;
-	bool def32 = is64 || (vmx_cs_ar(vcpu) & VMX_AR_DB_MASK);
-	u64 cs_base = is64 ? 0 : vmcs_readl(GUEST_CS_BASE);
-	u32 i;
-
-	len = min_t(u32, len, sizeof(insn));
-	if (vtx_guest_virt_copy_quiet(vcpu, cs_base + vmx_rip(vcpu), insn, len))
-		return -EFAULT;
-	/* Prefixes end at the 0F of SLDT/STR (0F 00 /0, /1). */
-	for (i = 0; i < len && insn[i] != TWO_BYTE_OPCODE; i++) {
-		if (insn[i] == PFX_OPSIZE)
-			opsize = true;
-		else if (is64 && (insn[i] & REX_MASK) == REX_BASE)
-			rex_w = insn[i] & REX_W;
-	}
-	if (rex_w)
-		return sizeof(u64);
-	return def32 != opsize ? sizeof(u32) : sizeof(u16);
-}
-
-/* Base, limit and access rights of a system descriptor. */
-static void sys_desc_fields(struct vtx_vcpu *vcpu, const u64 desc[2],
-			    u64 *base, u32 *limit, u32 *ar)
-{
-	const struct desc_struct *d = (const struct desc_struct *)desc;
-
-	*base = d->base0 | ((u64)d->base1 << 16) | ((u64)d->base2 << 24);
-	if (vtx_is_long_mode(vcpu))
-		*base |= (u64)(u32)desc[1] << 32;
-	*limit = d->limit0 | ((u32)d->limit1 << 16);
-	if (d->g)
-		*limit = (*limit << PAGE_SHIFT) | ~PAGE_MASK;
-	*ar = d->type | (d->s ? VMX_AR_S_MASK : 0) |
-	      (d->dpl << VMX_AR_DPL_SHIFT) | (d->p ? VMX_AR_P_MASK : 0) |
-	      (d->avl ? VMX_AR_AVL_MASK : 0) | (d->l ? VMX_AR_L_MASK : 0) |
-	      (d->d ? VMX_AR_DB_MASK : 0) | (d->g ? VMX_AR_G_MASK : 0);
-}
-
-/*
- * LLDT and LTR of @sel: the descriptor comes from the GDT (8 bytes, 16 in
- * IA-32e mode) and must be an LDT, or an available TSS; LTR marks it busy.
- */
-static int load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
-{
-	int seg = tr ? VTX_SREG_TR : VTX_SREG_LDTR;
-	bool lm = vtx_is_long_mode(vcpu);
-	unsigned int len = lm ? 2 * DESC_BYTES : DESC_BYTES;
-	u64 desc[2] = { 0, 0 }, base, gdt = vmcs_readl(GUEST_GDTR_BASE);
-	u32 off = sel & SEL_INDEX_MASK, limit, ar;
-	u16 err = sel & ~SEL_RPL_MASK;
-	u8 *type_byte = (u8 *)desc + DESC_TYPE_BYTE;
-	int r;
-
-	if (!off) {
-		if (tr)
-			return inject_gp(vcpu);
-		/* A null selector leaves LDTR unusable. */
-		vmcs_write16(GUEST_LDTR_SELECTOR, sel);
-		vmcs_write32(GUEST_LDTR_AR_BYTES, VMX_AR_UNUSABLE_MASK);
-		return skip_exit_instruction(vcpu);
-	}
-	if ((sel & SEL_TI) || off + len - 1 > vmcs_read32(GUEST_GDTR_LIMIT))
-		return inject_gp_code(vcpu, err);
-	r = vtx_guest_virt_copy(vcpu, gdt + off, desc, len, false);
-	if (r)
-		return dt_stop(vcpu, r);
-	sys_desc_fields(vcpu, desc, &base, &limit, &ar);
-	if ((ar & VMX_AR_S_MASK) ||
-	    (!tr && (ar & VMX_AR_TYPE_MASK) != VMX_AR_TYPE_LDT) ||
-	    (tr && (ar & VMX_AR_TYPE_MASK) != DESC_TSS &&
-	     (lm || (ar & VMX_AR_TYPE_MASK) != DESC_TSS_16_AVAIL)))
-		return inject_gp_code(vcpu, err);
-	if (!(ar & VMX_AR_P_MASK))
-		return dt_stop(vcpu, dt_fault(vcpu, X86_TRAP_NP, err));
-	if (lm && !__is_canonical_address(base, VTX_VADDR_BITS))
-		return inject_gp_code(vcpu, err);
-	if (tr) {
-		*type_byte |= DESC_TSS_BUSY;
-		r = vtx_guest_virt_copy(vcpu, gdt + off + DESC_TYPE_BYTE,
-					type_byte, 1, true);
-		if (r)
-			return dt_stop(vcpu, r);
-		ar |= DESC_TSS_BUSY;
-	}
-	vmcs_write16(GUEST_ES_SELECTOR + seg * 2, sel);
-	vmcs_writel(GUEST_ES_BASE + seg * 2, base);
-	vmcs_write32(GUEST_ES_LIMIT + seg * 2, limit);
-	vmcs_write32(GUEST_ES_AR_BYTES + seg * 2, ar);
-	return skip_exit_instruction(vcpu);
-}
-
-/* SLDT, STR, LLDT, LTR. */
-static int handle_ldtr_tr(struct vtx_vcpu *vcpu)
-{
-	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
-	int id = DT_INFO_ID(info), bytes;
-	bool store = id == DT_SLDT || id == DT_STR;
-	u64 linear;
-	u16 sel;
-	int r;
-
-	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vmx_cpl(vcpu))
-		return inject_gp(vcpu);
-	if (store) {
-		sel = vmcs_read16(id == DT_STR ? GUEST_TR_SELECTOR :
-						 GUEST_LDTR_SELECTOR);
-		if (info & DT_INFO_REG_OPERAND) {
-			bytes = dt_reg_operand_bytes(vcpu);
-			if (bytes < 0)
-				return dt_stop(vcpu, bytes);
-			vtx_reg_write_sized(vcpu, DT_INFO_REG1(info), sel, bytes);
-			return skip_exit_instruction(vcpu);
-		}
-		/* To memory, always 16 bits. */
-		r = dt_operand(vcpu, info, sizeof(sel), true, &linear);
-		if (!r)
-			r = vtx_guest_virt_copy(vcpu, linear, &sel, sizeof(sel),
-						true);
-		return r ? dt_stop(vcpu, r) : skip_exit_instruction(vcpu);
-	}
-	if (info & DT_INFO_REG_OPERAND) {
-		sel = vtx_reg_read(vcpu, DT_INFO_REG1(info));
-	} else {
-		r = dt_operand(vcpu, info, sizeof(sel), false, &linear);
-		if (!r)
-			r = vtx_guest_virt_copy(vcpu, linear, &sel, sizeof(sel),
-						false);
-		if (r)
-			return dt_stop(vcpu, r);
-	}
-	return load_ldtr_tr(vcpu, sel, id == DT_LTR);
-}
-
 static const vtx_exit_handler_t vtx_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
@@ -1077,33 +735,33 @@ static const vtx_exit_handler_t vtx_exit_handlers[] = {
 	[EXIT_REASON_NMI_WINDOW]		= handle_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
-	[EXIT_REASON_INVD]			= skip_exit_instruction,
-	[EXIT_REASON_WBINVD]			= skip_exit_instruction,
-	[EXIT_REASON_RDPMC]			= inject_gp,
+	[EXIT_REASON_INVD]			= vmx_skip_exit_instruction,
+	[EXIT_REASON_WBINVD]			= vmx_skip_exit_instruction,
+	[EXIT_REASON_RDPMC]			= vmx_inject_gp,
 	[EXIT_REASON_VMCALL]			= handle_vmcall,
-	[EXIT_REASON_VMCLEAR]			= inject_ud,
-	[EXIT_REASON_VMLAUNCH]			= inject_ud,
-	[EXIT_REASON_VMPTRLD]			= inject_ud,
-	[EXIT_REASON_VMPTRST]			= inject_ud,
-	[EXIT_REASON_VMREAD]			= inject_ud,
-	[EXIT_REASON_VMRESUME]			= inject_ud,
-	[EXIT_REASON_VMWRITE]			= inject_ud,
-	[EXIT_REASON_VMOFF]			= inject_ud,
-	[EXIT_REASON_VMON]			= inject_ud,
+	[EXIT_REASON_VMCLEAR]			= vmx_inject_ud,
+	[EXIT_REASON_VMLAUNCH]			= vmx_inject_ud,
+	[EXIT_REASON_VMPTRLD]			= vmx_inject_ud,
+	[EXIT_REASON_VMPTRST]			= vmx_inject_ud,
+	[EXIT_REASON_VMREAD]			= vmx_inject_ud,
+	[EXIT_REASON_VMRESUME]			= vmx_inject_ud,
+	[EXIT_REASON_VMWRITE]			= vmx_inject_ud,
+	[EXIT_REASON_VMOFF]			= vmx_inject_ud,
+	[EXIT_REASON_VMON]			= vmx_inject_ud,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr,
 	[EXIT_REASON_DR_ACCESS]			= handle_dr,
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
 	[EXIT_REASON_MSR_READ]			= handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
-	[EXIT_REASON_MWAIT_INSTRUCTION]		= inject_ud,
-	[EXIT_REASON_MONITOR_INSTRUCTION]	= inject_ud,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= vmx_inject_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= vmx_inject_ud,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
-	[EXIT_REASON_INVEPT]			= inject_ud,
-	[EXIT_REASON_INVVPID]			= inject_ud,
+	[EXIT_REASON_INVEPT]			= vmx_inject_ud,
+	[EXIT_REASON_INVVPID]			= vmx_inject_ud,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
-	[EXIT_REASON_GDTR_IDTR]			= handle_gdtr_idtr,
-	[EXIT_REASON_LDTR_TR]			= handle_ldtr_tr,
+	[EXIT_REASON_GDTR_IDTR]			= vmx_handle_gdtr_idtr,
+	[EXIT_REASON_LDTR_TR]			= vmx_handle_ldtr_tr,
 };
 
 /*
@@ -1163,5 +821,5 @@ int vtx_handle_exit(struct vtx_vcpu *vcpu)
 			return fn(vcpu);
 	}
 	pr_warn_ratelimited("unhandled exit reason %u\n", basic);
-	return internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }

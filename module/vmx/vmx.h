@@ -10,6 +10,7 @@
 
 #include <linux/jump_label.h>
 #include <linux/types.h>
+#include <asm/trapnr.h>
 #include "x86/x86.h"
 #include "vmx/vmx_compat.h"
 #include "vmx/vmx_ops.h"
@@ -162,6 +163,11 @@ int vmx_vcpu_run(struct vtx_vcpu *vcpu);
 
 /* exit.c */
 int vtx_handle_exit(struct vtx_vcpu *vcpu);
+int vmx_internal_error(struct vtx_vcpu *vcpu, u32 suberror);
+
+/* umip.c */
+int vmx_handle_gdtr_idtr(struct vtx_vcpu *vcpu);
+int vmx_handle_ldtr_tr(struct vtx_vcpu *vcpu);
 void vtx_handle_exit_irqoff(struct vtx_vcpu *vcpu);
 void vtx_inject_pending_event(struct vtx_vcpu *vcpu);
 bool vtx_interrupt_allowed(struct vtx_vcpu *vcpu);
@@ -272,6 +278,41 @@ static inline int vmx_cpl(struct vtx_vcpu *vcpu)
 static inline bool vmx_in_64bit_code(struct vtx_vcpu *vcpu)
 {
 	return vmx_cs_ar(vcpu) & VMX_AR_L_MASK;
+}
+
+/* The exit's instruction completed: RIP past it, no interrupt shadow. */
+static inline void vmx_skip_instruction(struct vtx_vcpu *vcpu, u32 len)
+{
+	unsigned long rip = vmx_rip(vcpu) + len;
+
+	/* Outside 64-bit code RIP wraps at 4 GiB; below that, no need to ask. */
+	if (rip > U32_MAX && !vmx_in_64bit_code(vcpu))
+		rip = (u32)rip;
+	vmx_set_rip(vcpu, rip);
+	vmx_clear_intr_shadow(vcpu);
+}
+
+static inline int vmx_skip_exit_instruction(struct vtx_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	return 1;
+}
+
+static inline int vmx_inject_gp_code(struct vtx_vcpu *vcpu, u32 code)
+{
+	vtx_queue_exception(vcpu, X86_TRAP_GP, true, code);
+	return 1;
+}
+
+static inline int vmx_inject_gp(struct vtx_vcpu *vcpu)
+{
+	return vmx_inject_gp_code(vcpu, 0);
+}
+
+static inline int vmx_inject_ud(struct vtx_vcpu *vcpu)
+{
+	vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
+	return 1;
 }
 
 #endif /* VTX_VMX_H */

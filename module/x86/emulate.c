@@ -548,47 +548,84 @@ static int decode_string(struct vtx_emu *e, unsigned int seg)
 	return 0;
 }
 
-/* Legacy and REX prefixes; returns the opcode's descriptor or NULL. */
-static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
-					  unsigned int *seg, bool *opsize,
-					  bool *adsize, bool *lock, u8 *reps)
+/**
+ * struct prefixes - what the legacy and REX prefixes of an instruction say.
+ * @seg:	segment override, SEG_DEFAULT when none
+ * @seg_conflict: two different segment overrides
+ * @opsize:	66h
+ * @adsize:	67h
+ * @lock:	F0h
+ * @reps:	bit 0: F2h seen, bit 1: F3h seen
+ */
+struct prefixes {
+	unsigned int seg;
+	bool seg_conflict;
+	bool opsize;
+	bool adsize;
+	bool lock;
+	u8 reps;
+};
+
+/*
+ * Consume the prefixes at @c (e->rex and e->rep set as a side effect);
+ * *@b is the first byte after them.  Return: 0, or -EINVAL when the bytes
+ * end first.
+ */
+static int decode_prefixes(struct vtx_emu *e, struct cursor *c,
+			   struct prefixes *p, u64 *b)
 {
 	static const u8 seg_prefix[VTX_EMU_NR_SEGS] = {
 		0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65
 	};
 	unsigned int s;
-	u64 b;
 
 	for (;;) {
-		if (fetch(c, 1, &b))
-			return NULL;
-		b &= 0xff;
-		if (e->mode == 64 && (b & 0xf0) == 0x40) {
-			e->rex = b;	/* the last one counts */
+		if (fetch(c, 1, b))
+			return -EINVAL;
+		*b &= 0xff;
+		if (e->mode == 64 && (*b & 0xf0) == 0x40) {
+			e->rex = *b;	/* the last one counts */
 			continue;
 		}
 		for (s = 0; s < VTX_EMU_NR_SEGS; s++)
-			if (b == seg_prefix[s])
+			if (*b == seg_prefix[s])
 				break;
 		if (s < VTX_EMU_NR_SEGS) {
-			/* Conflicting overrides: refused, never guessed. */
-			if (*seg != SEG_DEFAULT && *seg != s)
-				return NULL;
-			*seg = s;
-		} else if (b == 0x66) {
-			*opsize = true;
-		} else if (b == 0x67) {
-			*adsize = true;
-		} else if (b == 0xf0) {
-			*lock = true;
-		} else if (b == 0xf2 || b == 0xf3) {
-			*reps |= b == 0xf2 ? 1 : 2;
-			e->rep = b;
+			if (p->seg != SEG_DEFAULT && p->seg != s)
+				p->seg_conflict = true;
+			p->seg = s;
+		} else if (*b == 0x66) {
+			p->opsize = true;
+		} else if (*b == 0x67) {
+			p->adsize = true;
+		} else if (*b == 0xf0) {
+			p->lock = true;
+		} else if (*b == 0xf2 || *b == 0xf3) {
+			p->reps |= *b == 0xf2 ? 1 : 2;
+			e->rep = *b;
 		} else {
-			break;
+			return 0;
 		}
 		e->rex = 0;	/* a REX not right before the opcode is ignored */
 	}
+}
+
+/* Legacy and REX prefixes; returns the opcode's descriptor or NULL. */
+static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
+					  unsigned int *seg, bool *opsize,
+					  bool *adsize, bool *lock, u8 *reps)
+{
+	struct prefixes p = { .seg = SEG_DEFAULT };
+	u64 b;
+
+	/* Conflicting segment overrides: refused, never guessed. */
+	if (decode_prefixes(e, c, &p, &b) || p.seg_conflict)
+		return NULL;
+	*seg = p.seg;
+	*opsize = p.opsize;
+	*adsize = p.adsize;
+	*lock = p.lock;
+	*reps = p.reps;
 	if (b != 0x0f)
 		return &onebyte[b];
 	/* F2/F3 select other instructions in the 0F map: none emulated. */
@@ -600,6 +637,32 @@ static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
 	if (fetch(c, 1, &b) || (b & 0xfe) != 0xf0)
 		return NULL;
 	return &movbe[b & 1];
+}
+
+/**
+ * vtx_emu_operand_bytes() - the operand size the prefixes give an
+ * instruction whose size defaults to 16 or 32 bits by code size, for a
+ * backend that has everything else decoded by the processor (SLDT and STR
+ * with a register destination, whose exit does not tell the size).
+ * @insn:	the instruction's bytes
+ * @len:	how many of them there are
+ * @mode:	code size: 16, 32 or 64
+ *
+ * Return: 2, 4 or 8, or -EINVAL when @insn ends inside the prefixes.
+ */
+int vtx_emu_operand_bytes(const u8 *insn, unsigned int len, u8 mode)
+{
+	struct vtx_emu e = { .mode = mode };
+	struct cursor c = { .insn = insn, .pos = 0 };
+	struct prefixes p = { .seg = SEG_DEFAULT };
+	u64 b;
+
+	c.avail = len < VTX_EMU_MAX_INSN ? len : VTX_EMU_MAX_INSN;
+	if (decode_prefixes(&e, &c, &p, &b))
+		return -EINVAL;
+	if (e.rex & REX_W)
+		return 8;
+	return (mode == 16) != p.opsize ? 2 : 4;
 }
 
 static bool is_stack(unsigned int kind)

@@ -185,6 +185,7 @@ struct vtx_emu {
  * when @e->ops fails.
  */
 int vtx_emu_decode(struct vtx_emu *e);
+int vtx_emu_operand_bytes(const u8 *insn, unsigned int len, u8 mode);
 
 /**
  * vtx_emu_complete() - finish the access that vtx_emu_decode() asked for.

@@ -392,6 +392,37 @@ static bool api_segments64(void)
 	return true;
 }
 
+/*
+ * The operand size SLDT/STR to a register get (vmx/exit.c asks
+ * vtx_emu_operand_bytes()): 66h flips the mode's default, REX.W gives 8
+ * but only right before the opcode, other prefixes change nothing.
+ */
+static bool api_operand_bytes(void)
+{
+	static const u8 sldt[] = { 0x0f, 0x00, 0xc0 };		/* sldt eax */
+	static const u8 o16[] = { 0x66, 0x0f, 0x00, 0xc0 };
+	static const u8 rexw[] = { 0x48, 0x0f, 0x00, 0xc0 };
+	static const u8 rexw_66[] = { 0x48, 0x66, 0x0f, 0x00, 0xc0 };
+	static const u8 seg_rep[] = { 0x2e, 0x3e, 0xf3, 0x0f, 0x00, 0xc8 };
+	static const u8 only_prefixes[] = { 0x66, 0x66 };
+
+	CHECK(vtx_emu_operand_bytes(sldt, sizeof(sldt), 16) == 2);
+	CHECK(vtx_emu_operand_bytes(sldt, sizeof(sldt), 32) == 4);
+	CHECK(vtx_emu_operand_bytes(sldt, sizeof(sldt), 64) == 4);
+	CHECK(vtx_emu_operand_bytes(o16, sizeof(o16), 16) == 4);
+	CHECK(vtx_emu_operand_bytes(o16, sizeof(o16), 32) == 2);
+	CHECK(vtx_emu_operand_bytes(o16, sizeof(o16), 64) == 2);
+	CHECK(vtx_emu_operand_bytes(rexw, sizeof(rexw), 64) == 8);
+	/* outside 64-bit code 48h is DEC EAX, not a prefix */
+	CHECK(vtx_emu_operand_bytes(rexw, sizeof(rexw), 32) == 4);
+	/* a REX that does not precede the opcode is ignored */
+	CHECK(vtx_emu_operand_bytes(rexw_66, sizeof(rexw_66), 64) == 2);
+	CHECK(vtx_emu_operand_bytes(seg_rep, sizeof(seg_rep), 32) == 4);
+	CHECK(vtx_emu_operand_bytes(only_prefixes, sizeof(only_prefixes),
+				    32) < 0);
+	return true;
+}
+
 void test_negative(void)
 {
 	static const struct {
@@ -408,6 +439,7 @@ void test_negative(void)
 		{ "branch to a non-canonical target", api_branch_noncanonical },
 		{ "15-byte limit", api_length },
 		{ "64-bit segments and moffs", api_segments64 },
+		{ "operand size from the prefixes", api_operand_bytes },
 	};
 	unsigned int i;
 

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - UMIP on a processor without it: descriptor-table exits.
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <asm/desc.h>
+#include <asm/traps.h>
+#include "vmx/vmx.h"
+
+/*
+ * Descriptor-table exits: UMIP emulated on a processor without it.
+ *
+ * While the guest's CR4.UMIP is set, vtx turns on descriptor-table exiting
+ * (vtx_update_proc2()) and every LGDT, LIDT, LLDT, LTR, SGDT, SIDT, SLDT and
+ * STR exits here.  A store (SGDT, SIDT, SLDT, STR) at CPL > 0 gets #GP(0),
+ * which is what UMIP does; everything else is done here from the VM-exit
+ * instruction information, as the processor would.  The loads need no CPL
+ * check: at CPL > 0 they raise #GP before any VM exit.  SMSW, also covered
+ * by UMIP, has no exit and is not covered, as with KVM's emulated UMIP.
+ */
+
+/* VM-exit instruction information of descriptor-table exits (SDM 28.2.5). */
+#define DT_INFO_SCALE(i)	((i) & 3)
+#define DT_INFO_REG1(i)		(((i) >> 3) & 0xf)
+#define DT_INFO_ADDR_SIZE(i)	(((i) >> 7) & 7)
+#define DT_INFO_REG_OPERAND	BIT(10)
+#define DT_INFO_OPERAND_32	BIT(11)
+#define DT_INFO_SEG(i)		(((i) >> 15) & 7)
+#define DT_INFO_INDEX(i)	(((i) >> 18) & 0xf)
+#define DT_INFO_NO_INDEX	BIT(22)
+#define DT_INFO_BASE(i)		(((i) >> 23) & 0xf)
+#define DT_INFO_NO_BASE		BIT(27)
+#define DT_INFO_ID(i)		(((i) >> 28) & 3)
+#define DT_ADDR_16		0
+#define DT_ADDR_32		1
+/* Instruction identities: GDTR_IDTR exits, then LDTR_TR exits. */
+#define DT_SGDT			0
+#define DT_SIDT			1
+#define DT_LGDT			2
+#define DT_LIDT			3
+#define DT_SLDT			0
+#define DT_STR			1
+#define DT_LLDT			2
+#define DT_LTR			3
+/* Bytes of a descriptor-table register in memory: limit, then base. */
+#define DT_LIMIT_BYTES		2
+#define DT_BASE24_MASK		0xffffffull
+/* Segment selectors and system descriptors. */
+#define SEL_TI			BIT(2)
+#define SEL_RPL_MASK		3
+#define SEL_INDEX_MASK		(~7u & 0xffff)
+#define DESC_BYTES		8
+#define DESC_TSS_BUSY		BIT(1)
+#define DESC_TSS_16_AVAIL	1
+#define DESC_TYPE_BYTE		5	/* byte of the type, S, DPL and P */
+/*
+ * The helpers below return 0, -EAGAIN once they queued the guest's
+ * exception (the handler re-enters), or -EFAULT for what is not emulated
+ * (a descriptor table outside RAM): dt_stop() turns that into the
+ * handler's result.
+ */
+static int dt_stop(struct vtx_vcpu *vcpu, int r)
+{
+	if (r == -EAGAIN)
+		return 1;
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+}
+
+static int dt_fault(struct vtx_vcpu *vcpu, u8 vector, u32 code)
+{
+	vtx_queue_exception(vcpu, vector, true, code);
+	return -EAGAIN;
+}
+
+/* The linear address of the memory operand, with protected-mode checks. */
+static int dt_operand(struct vtx_vcpu *vcpu, u32 info, unsigned int len,
+		      bool write, u64 *linear)
+{
+	int seg = DT_INFO_SEG(info), asz = DT_INFO_ADDR_SIZE(info);
+	u8 fault = seg == VTX_SREG_SS ? X86_TRAP_SS : X86_TRAP_GP;
+	u64 off = vmcs_readl(EXIT_QUALIFICATION);
+	u32 ar, limit;
+
+	if (!(info & DT_INFO_NO_BASE))
+		off += vtx_reg_read(vcpu, DT_INFO_BASE(info));
+	if (!(info & DT_INFO_NO_INDEX))
+		off += (u64)vtx_reg_read(vcpu, DT_INFO_INDEX(info)) <<
+		       DT_INFO_SCALE(info);
+	if (asz == DT_ADDR_16)
+		off &= U16_MAX;
+	else if (asz == DT_ADDR_32)
+		off &= U32_MAX;
+
+	if (vmx_in_64bit_code(vcpu)) {
+		*linear = vtx_seg_base(vcpu, seg) + off;
+		if (!__is_canonical_address(*linear, VTX_VADDR_BITS) ||
+		    !__is_canonical_address(*linear + len - 1, VTX_VADDR_BITS))
+			return dt_fault(vcpu, fault, 0);
+		return 0;
+	}
+	ar = vmcs_read32(GUEST_ES_AR_BYTES + seg * 2);
+	limit = vmcs_read32(GUEST_ES_LIMIT + seg * 2);
+	if (vcpu->cr0 & X86_CR0_PE) {
+		bool code = ar & VMX_AR_TYPE_CODE_MASK;
+
+		/*
+		 * Unusable segment; a write to code or read-only data; a
+		 * read of execute-only code.  Expand-down data segments are
+		 * not limit-checked here.
+		 */
+		if ((ar & VMX_AR_UNUSABLE_MASK) ||
+		    (write && (code || !(ar & VMX_AR_TYPE_READABLE_MASK))) ||
+		    (!write && code && !(ar & VMX_AR_TYPE_READABLE_MASK)))
+			return dt_fault(vcpu, fault, 0);
+		if (!code && (ar & VMX_AR_TYPE_WRITEABLE_MASK))
+			limit = U32_MAX;
+	}
+	if (off + len - 1 > limit)
+		return dt_fault(vcpu, fault, 0);
+	*linear = (u32)(vmcs_readl(GUEST_ES_BASE + seg * 2) + off);
+	return 0;
+}
+
+/* SGDT, SIDT, LGDT, LIDT. */
+int vmx_handle_gdtr_idtr(struct vtx_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	int id = DT_INFO_ID(info);
+	bool store = id == DT_SGDT || id == DT_SIDT;
+	bool gdt = id == DT_SGDT || id == DT_LGDT;
+	bool is64 = vmx_in_64bit_code(vcpu);
+	unsigned int nbase = is64 ? sizeof(u64) : sizeof(u32);
+	unsigned int len = DT_LIMIT_BYTES + nbase;
+	u8 buf[DT_LIMIT_BYTES + sizeof(u64)];
+	u64 linear, base;
+	u16 limit;
+	int r;
+
+	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vmx_cpl(vcpu))
+		return vmx_inject_gp(vcpu);
+	r = dt_operand(vcpu, info, len, store, &linear);
+	if (r)
+		return dt_stop(vcpu, r);
+	if (store) {
+		base = vmcs_readl(gdt ? GUEST_GDTR_BASE : GUEST_IDTR_BASE);
+		limit = vmcs_read32(gdt ? GUEST_GDTR_LIMIT : GUEST_IDTR_LIMIT);
+		/* A 16-bit operand stores 24 bits of base (and a zero byte). */
+		if (!is64 && !(info & DT_INFO_OPERAND_32))
+			base &= DT_BASE24_MASK;
+		memcpy(buf, &limit, DT_LIMIT_BYTES);
+		memcpy(buf + DT_LIMIT_BYTES, &base, nbase);
+		r = vtx_guest_virt_copy(vcpu, linear, buf, len, true);
+		return r ? dt_stop(vcpu, r) : vmx_skip_exit_instruction(vcpu);
+	}
+	r = vtx_guest_virt_copy(vcpu, linear, buf, len, false);
+	if (r)
+		return dt_stop(vcpu, r);
+	base = 0;
+	memcpy(&limit, buf, DT_LIMIT_BYTES);
+	memcpy(&base, buf + DT_LIMIT_BYTES, nbase);
+	if (!is64 && !(info & DT_INFO_OPERAND_32))
+		base &= DT_BASE24_MASK;
+	if (is64 && !__is_canonical_address(base, VTX_VADDR_BITS))
+		return vmx_inject_gp(vcpu);
+	vmcs_writel(gdt ? GUEST_GDTR_BASE : GUEST_IDTR_BASE, base);
+	vmcs_write32(gdt ? GUEST_GDTR_LIMIT : GUEST_IDTR_LIMIT, limit);
+	return vmx_skip_exit_instruction(vcpu);
+}
+
+/*
+ * Operand size of SLDT/STR with a register destination (the exit does not
+ * tell it): from the 66h and REX.W prefixes at RIP, as the emulator's
+ * prefix decoder reads them.
+ */
+static int dt_reg_operand_bytes(struct vtx_vcpu *vcpu)
+{
+	u8 insn[VTX_EMU_MAX_INSN];
+	u32 len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	bool is64 = vmx_in_64bit_code(vcpu);
+	bool def32 = is64 || (vmx_cs_ar(vcpu) & VMX_AR_DB_MASK);
+	u64 cs_base = is64 ? 0 : vmcs_readl(GUEST_CS_BASE);
+	int r;
+
+	len = min_t(u32, len, sizeof(insn));
+	if (vtx_guest_virt_copy_quiet(vcpu, cs_base + vmx_rip(vcpu), insn, len))
+		return -EFAULT;
+	r = vtx_emu_operand_bytes(insn, len, is64 ? 64 : def32 ? 32 : 16);
+	return r < 0 ? -EFAULT : r;
+}
+
+/* Base, limit and access rights of a system descriptor. */
+static void sys_desc_fields(struct vtx_vcpu *vcpu, const u64 desc[2],
+			    u64 *base, u32 *limit, u32 *ar)
+{
+	const struct desc_struct *d = (const struct desc_struct *)desc;
+
+	*base = d->base0 | ((u64)d->base1 << 16) | ((u64)d->base2 << 24);
+	if (vtx_is_long_mode(vcpu))
+		*base |= (u64)(u32)desc[1] << 32;
+	*limit = d->limit0 | ((u32)d->limit1 << 16);
+	if (d->g)
+		*limit = (*limit << PAGE_SHIFT) | ~PAGE_MASK;
+	*ar = d->type | (d->s ? VMX_AR_S_MASK : 0) |
+	      (d->dpl << VMX_AR_DPL_SHIFT) | (d->p ? VMX_AR_P_MASK : 0) |
+	      (d->avl ? VMX_AR_AVL_MASK : 0) | (d->l ? VMX_AR_L_MASK : 0) |
+	      (d->d ? VMX_AR_DB_MASK : 0) | (d->g ? VMX_AR_G_MASK : 0);
+}
+
+/*
+ * LLDT and LTR of @sel: the descriptor comes from the GDT (8 bytes, 16 in
+ * IA-32e mode) and must be an LDT, or an available TSS; LTR marks it busy.
+ */
+static int load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
+{
+	int seg = tr ? VTX_SREG_TR : VTX_SREG_LDTR;
+	bool lm = vtx_is_long_mode(vcpu);
+	unsigned int len = lm ? 2 * DESC_BYTES : DESC_BYTES;
+	u64 desc[2] = { 0, 0 }, base, gdt = vmcs_readl(GUEST_GDTR_BASE);
+	u32 off = sel & SEL_INDEX_MASK, limit, ar;
+	u16 err = sel & ~SEL_RPL_MASK;
+	u8 *type_byte = (u8 *)desc + DESC_TYPE_BYTE;
+	int r;
+
+	if (!off) {
+		if (tr)
+			return vmx_inject_gp(vcpu);
+		/* A null selector leaves LDTR unusable. */
+		vmcs_write16(GUEST_LDTR_SELECTOR, sel);
+		vmcs_write32(GUEST_LDTR_AR_BYTES, VMX_AR_UNUSABLE_MASK);
+		return vmx_skip_exit_instruction(vcpu);
+	}
+	if ((sel & SEL_TI) || off + len - 1 > vmcs_read32(GUEST_GDTR_LIMIT))
+		return vmx_inject_gp_code(vcpu, err);
+	r = vtx_guest_virt_copy(vcpu, gdt + off, desc, len, false);
+	if (r)
+		return dt_stop(vcpu, r);
+	sys_desc_fields(vcpu, desc, &base, &limit, &ar);
+	if ((ar & VMX_AR_S_MASK) ||
+	    (!tr && (ar & VMX_AR_TYPE_MASK) != VMX_AR_TYPE_LDT) ||
+	    (tr && (ar & VMX_AR_TYPE_MASK) != DESC_TSS &&
+	     (lm || (ar & VMX_AR_TYPE_MASK) != DESC_TSS_16_AVAIL)))
+		return vmx_inject_gp_code(vcpu, err);
+	if (!(ar & VMX_AR_P_MASK))
+		return dt_stop(vcpu, dt_fault(vcpu, X86_TRAP_NP, err));
+	if (lm && !__is_canonical_address(base, VTX_VADDR_BITS))
+		return vmx_inject_gp_code(vcpu, err);
+	if (tr) {
+		*type_byte |= DESC_TSS_BUSY;
+		r = vtx_guest_virt_copy(vcpu, gdt + off + DESC_TYPE_BYTE,
+					type_byte, 1, true);
+		if (r)
+			return dt_stop(vcpu, r);
+		ar |= DESC_TSS_BUSY;
+	}
+	vmcs_write16(GUEST_ES_SELECTOR + seg * 2, sel);
+	vmcs_writel(GUEST_ES_BASE + seg * 2, base);
+	vmcs_write32(GUEST_ES_LIMIT + seg * 2, limit);
+	vmcs_write32(GUEST_ES_AR_BYTES + seg * 2, ar);
+	return vmx_skip_exit_instruction(vcpu);
+}
+
+/* SLDT, STR, LLDT, LTR. */
+int vmx_handle_ldtr_tr(struct vtx_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	int id = DT_INFO_ID(info), bytes;
+	bool store = id == DT_SLDT || id == DT_STR;
+	u64 linear;
+	u16 sel;
+	int r;
+
+	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vmx_cpl(vcpu))
+		return vmx_inject_gp(vcpu);
+	if (store) {
+		sel = vmcs_read16(id == DT_STR ? GUEST_TR_SELECTOR :
+						 GUEST_LDTR_SELECTOR);
+		if (info & DT_INFO_REG_OPERAND) {
+			bytes = dt_reg_operand_bytes(vcpu);
+			if (bytes < 0)
+				return dt_stop(vcpu, bytes);
+			vtx_reg_write_sized(vcpu, DT_INFO_REG1(info), sel, bytes);
+			return vmx_skip_exit_instruction(vcpu);
+		}
+		/* To memory, always 16 bits. */
+		r = dt_operand(vcpu, info, sizeof(sel), true, &linear);
+		if (!r)
+			r = vtx_guest_virt_copy(vcpu, linear, &sel, sizeof(sel),
+						true);
+		return r ? dt_stop(vcpu, r) : vmx_skip_exit_instruction(vcpu);
+	}
+	if (info & DT_INFO_REG_OPERAND) {
+		sel = vtx_reg_read(vcpu, DT_INFO_REG1(info));
+	} else {
+		r = dt_operand(vcpu, info, sizeof(sel), false, &linear);
+		if (!r)
+			r = vtx_guest_virt_copy(vcpu, linear, &sel, sizeof(sel),
+						false);
+		if (r)
+			return dt_stop(vcpu, r);
+	}
+	return load_ldtr_tr(vcpu, sel, id == DT_LTR);
+}
