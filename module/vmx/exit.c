@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) "vtx: " fmt
 
+#include <linux/bitfield.h>
 #include <linux/kvm_para.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
@@ -39,16 +40,15 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 #define IO_INFO_FIELD_MASK	7
 
 /* Exit qualification of control-register accesses. */
+/*
+ * Of asm/vmx.h's CONTROL_REG_ACCESS_* the register number is bits 3:0, not
+ * CONTROL_REG_ACCESS_NUM's 2:0 (CR8 is 8).
+ */
 #define CR_QUAL_NUM_MASK	0xf
-#define CR_QUAL_TYPE_SHIFT	4
-#define CR_QUAL_TYPE_MASK	3
-#define CR_QUAL_REG_SHIFT	8
-#define CR_QUAL_REG_MASK	0xf
-#define CR_QUAL_LMSW_SHIFT	16
-#define CR_TYPE_MOV_TO		0
-#define CR_TYPE_MOV_FROM	1
-#define CR_TYPE_CLTS		2
-#define CR_TYPE_LMSW		3
+#define CR_TYPE_MOV_TO		(0 << 4)
+#define CR_TYPE_MOV_FROM	(1 << 4)
+#define CR_TYPE_CLTS		(2 << 4)
+#define CR_TYPE_LMSW		(3 << 4)
 #define LMSW_BITS		(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | \
 				 X86_CR0_TS)
 
@@ -57,19 +57,15 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 				 X86_CR0_WP | X86_CR0_AM | X86_CR0_NW | \
 				 X86_CR0_CD | X86_CR0_PG)
 
-/* Exit qualification of debug-register accesses. */
-#define DR_QUAL_NUM_MASK	7
-#define DR_QUAL_FROM		BIT(4)
-#define DR_QUAL_REG_SHIFT	8
-#define DR_QUAL_REG_MASK	0xf
 /* DR6.BD: a debug-register access was detected (SDM vol. 3, 18.2.3) */
 #define DR6_BD			BIT(13)
 /*
  * DR6's fixed-1 bits and its active-low ones (bit 16, RTM: 1 unless a #DB
  * happened inside a transaction, which vtx guests cannot run), as KVM's
- * DR6_ACTIVE_LOW: the DR6 of a vCPU that reports no debug event.
+ * DR6_ACTIVE_LOW: the DR6 of a vCPU that reports no debug event (the
+ * kernel's DR6_RESERVED).
  */
-#define VTX_DR6_ACTIVE_LOW	0xffff0ff0ul
+#define VTX_DR6_ACTIVE_LOW	((unsigned long)DR6_RESERVED)
 /* What a write to DR6 can change: B0-B3, BLD, BD, BS, BT, RTM. */
 #define VTX_DR6_VOLATILE	0x0001e80ful
 
@@ -544,8 +540,8 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	int cr = qual & CR_QUAL_NUM_MASK;
-	int type = (qual >> CR_QUAL_TYPE_SHIFT) & CR_QUAL_TYPE_MASK;
-	int reg = (qual >> CR_QUAL_REG_SHIFT) & CR_QUAL_REG_MASK;
+	int type = qual & CONTROL_REG_ACCESS_TYPE;
+	int reg = FIELD_GET(CONTROL_REG_ACCESS_REG, qual);
 	unsigned long val = vtx_reg_read(vcpu, reg);
 
 	if (!vmx_in_64bit_code(vcpu))
@@ -580,7 +576,7 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 		}
 		break;
 	case CR_TYPE_LMSW: {
-		unsigned long src = (qual >> CR_QUAL_LMSW_SHIFT) & LMSW_BITS;
+		unsigned long src = (qual >> LMSW_SOURCE_DATA_SHIFT) & LMSW_BITS;
 		unsigned long cr0 = vtx_get_cr0(vcpu);
 
 		/* LMSW can set PE but never clear it. */
@@ -595,8 +591,8 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 static int handle_dr(struct vtx_vcpu *vcpu)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
-	int dr = qual & DR_QUAL_NUM_MASK;
-	int reg = (qual >> DR_QUAL_REG_SHIFT) & DR_QUAL_REG_MASK;
+	int dr = qual & DEBUG_REG_ACCESS_NUM;
+	int reg = DEBUG_REG_ACCESS_REG(qual);
 	unsigned long val;
 
 	if (dr == 4 || dr == 5) {
@@ -604,7 +600,7 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 			return vmx_inject_ud(vcpu);
 		dr += 2;
 	}
-	if (qual & DR_QUAL_FROM) {
+	if ((qual & DEBUG_REG_ACCESS_TYPE) == TYPE_MOV_FROM_DR) {
 		if (dr < 4)
 			val = vcpu->dr[dr];
 		else if (dr == 6)

@@ -5,18 +5,16 @@
  * (the emulator's operands, string I/O, descriptor tables).
  */
 #include <linux/mm.h>
+#include <asm/pgtable_types.h>
+#include <asm/trap_pf.h>
 #include <asm/trapnr.h>
 #include "x86/x86.h"
 
-/* Guest page-table entries. */
-#define PTE_P			BIT_ULL(0)
-#define PTE_W			BIT_ULL(1)
-#define PTE_U			BIT_ULL(2)
-#define PTE_PS			BIT_ULL(7)
+/*
+ * Guest page-table entries have the layout of the host's (_PAGE_*); the
+ * frame field is the architecture's widest, not the host's physical mask.
+ */
 #define PTE_ADDR_MASK		GENMASK_ULL(51, 12)
-#define PF_ERR_PRESENT		BIT(0)
-#define PF_ERR_WRITE		BIT(1)
-#define PF_ERR_USER		BIT(2)
 
 /**
  * vtx_gva_to_gpa() - translate a guest linear address with the guest's paging.
@@ -39,7 +37,7 @@
 int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		   u32 *pf_error)
 {
-	u64 table, entry = 0, size, allowed = PTE_W | PTE_U;
+	u64 table, entry = 0, size, allowed = _PAGE_RW | _PAGE_USER;
 	int levels, level, shift;
 	bool pae = vcpu->cr4 & X86_CR4_PAE;
 	bool user = vtx_cpl(vcpu) == 3;
@@ -48,13 +46,13 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		*gpa = gva;
 		return 0;
 	}
-	*pf_error = (write ? PF_ERR_WRITE : 0) | (user ? PF_ERR_USER : 0);
+	*pf_error = (write ? X86_PF_WRITE : 0) | (user ? X86_PF_USER : 0);
 	table = vtx_x86_ops.get_cr3(vcpu);
 	if (vtx_is_long_mode(vcpu)) {
 		levels = 4;
 	} else if (pae) {
 		entry = vtx_x86_ops.get_pdptr(vcpu, (gva >> 30) & 3);
-		if (!(entry & PTE_P))
+		if (!(entry & _PAGE_PRESENT))
 			return -EAGAIN;
 		table = entry;
 		levels = 2;
@@ -82,10 +80,10 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		}
 		if (r)
 			return r;
-		if (!(entry & PTE_P))
+		if (!(entry & _PAGE_PRESENT))
 			return -EAGAIN;
 		allowed &= entry;
-		if (level > 1 && (entry & PTE_PS) &&
+		if (level > 1 && (entry & _PAGE_PSE) &&
 		    level < 4 && (pae || vtx_is_long_mode(vcpu) ||
 				    (vcpu->cr4 & X86_CR4_PSE)))
 			break;
@@ -93,10 +91,10 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 	}
 	if (level < 1)
 		level = 1;
-	if ((user && !(allowed & PTE_U)) ||
-	    (write && !(allowed & PTE_W) &&
+	if ((user && !(allowed & _PAGE_USER)) ||
+	    (write && !(allowed & _PAGE_RW) &&
 	     (user || (vcpu->cr0 & X86_CR0_WP)))) {
-		*pf_error |= PF_ERR_PRESENT;
+		*pf_error |= X86_PF_PROT;
 		return -EAGAIN;
 	}
 	size = 1ull << shift;
