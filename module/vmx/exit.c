@@ -45,10 +45,11 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
  * CONTROL_REG_ACCESS_NUM's 2:0 (CR8 is 8).
  */
 #define CR_QUAL_NUM_MASK	0xf
-#define CR_TYPE_MOV_TO		(0 << 4)
-#define CR_TYPE_MOV_FROM	(1 << 4)
-#define CR_TYPE_CLTS		(2 << 4)
-#define CR_TYPE_LMSW		(3 << 4)
+/* Values of the CONTROL_REG_ACCESS_TYPE field */
+#define CR_TYPE_MOV_TO		0
+#define CR_TYPE_MOV_FROM	1
+#define CR_TYPE_CLTS		2
+#define CR_TYPE_LMSW		3
 #define LMSW_BITS		(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | \
 				 X86_CR0_TS)
 
@@ -540,7 +541,7 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	int cr = qual & CR_QUAL_NUM_MASK;
-	int type = qual & CONTROL_REG_ACCESS_TYPE;
+	int type = FIELD_GET(CONTROL_REG_ACCESS_TYPE, qual);
 	int reg = FIELD_GET(CONTROL_REG_ACCESS_REG, qual);
 	unsigned long val = vtx_reg_read(vcpu, reg);
 
