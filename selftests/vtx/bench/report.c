@@ -27,6 +27,9 @@ static double memv[MAX_DRIVERS][MAX_PASSES][MEM_ROUNDS][NR_MEM_FIELDS][3];
 static int mem_seen[MAX_DRIVERS][MAX_PASSES][MEM_ROUNDS];
 static char env_kernel[128];
 static long long env_thp[MAX_DRIVERS];
+/* ept_touch_2vcpu_churn: memslot updates per round, pass 1 (if seen) */
+static long env_churn[MAX_DRIVERS];
+static bool churn_seen;
 static long env_cpus, env_mem_kib, env_touch_mib;
 
 struct slab_row {
@@ -151,6 +154,11 @@ static void parse_line(char *line)
 		else if (!strcmp(name, "thp_anon_kib") && ps == 1 &&
 			 (d = driver_index(drv)) >= 0)
 			env_thp[d] = atoll(p);
+		else if (!strcmp(name, "churn_updates_per_round") && ps == 1 &&
+			 (d = driver_index(drv)) >= 0) {
+			env_churn[d] = atol(p);
+			churn_seen = true;
+		}
 	}
 }
 
@@ -235,6 +243,10 @@ static void print_table(int dv, int dk)
 	printf("(ept_touch_thp: AnonHugePages after the last round: %s %lld "
 	       "KiB, %s %lld KiB; 0 means the kernel gave no huge pages)\n",
 	       vn, env_thp[dv], kn, dk >= 0 ? env_thp[dk] : -1);
+	if (churn_seen)
+		printf("(ept_touch_2vcpu_churn: memslot updates per round by "
+		       "the third thread: %s %ld, %s %ld)\n", vn,
+		       env_churn[dv], kn, dk >= 0 ? env_churn[dk] : -1L);
 
 	printf("\nKernel memory, KiB (median of %d rounds of %d VMs x %d "
 	       "vCPUs; deltas of /proc/meminfo\nafter vm/stat_refresh. "
@@ -303,7 +315,15 @@ static void print_json(int dv, int dk)
 	       env_touch_mib, max_pass);
 	for (d = 0; d < nr_drivers; d++)
 		printf("%s\"%s\": %lld", d ? ", " : "", drivers[d], env_thp[d]);
-	printf("}},\n");
+	printf("}");
+	if (churn_seen) {
+		printf(", \"churn_updates_per_round\": {");
+		for (d = 0; d < nr_drivers; d++)
+			printf("%s\"%s\": %ld", d ? ", " : "", drivers[d],
+			       env_churn[d]);
+		printf("}");
+	}
+	printf("},\n");
 	printf("@@JSON   \"drivers\": [");
 	for (d = 0; d < nr_drivers; d++)
 		printf("%s\"%s\"", d ? ", " : "", drivers[d]);
