@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Constants shared by bench.c and bench_guest.S.  Plain numbers only, so
- * the assembler can use them too.
+ * Constants shared by the host side (harness.h) and bench_guest.S.  Plain
+ * numbers only, so the assembler can use them too.
  */
 #ifndef VTX_BENCH_H
 #define VTX_BENCH_H

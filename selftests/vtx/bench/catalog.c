@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The benchmark's catalogue: every case with its unit and what one
+ * operation is (the table and the JSON print them in this order), and the
+ * kernel-memory fields of case_memory().
+ */
+#include "catalog.h"
+
+const struct bench_case cases[] = {
+	{ "null_ioctl", "cycles/ioctl",
+	  "KVM_CHECK_EXTENSION(KVM_CAP_USER_MEMORY) on the system fd: the syscall floor" },
+	{ "pio_out", "cycles/exit",
+	  "OUT exit to userspace (KVM_EXIT_IO) and back into the guest, timed in userspace" },
+	{ "cpuid", "cycles/exit",
+	  "CPUID exit handled in the kernel, timed in the guest (excludes userspace)" },
+	{ "vmcall", "cycles/exit",
+	  "VMCALL exit handled in the kernel (-KVM_ENOSYS), timed in the guest" },
+	{ "mmio_write", "cycles/exit",
+	  "4-byte MMIO write outside all memslots, exit to userspace (KVM_EXIT_MMIO) and back" },
+	{ "mmio_read", "cycles/exit",
+	  "4-byte MMIO read outside all memslots, to userspace and back; the data completes the load in the next KVM_RUN" },
+	{ "hlt", "cycles/exit",
+	  "HLT exit to userspace (KVM_EXIT_HLT, no in-kernel APIC) and back" },
+	{ "ept_touch_4k", "cycles/page",
+	  "first write to each 4 KiB page of a fresh 64 MiB memslot (MADV_NOHUGEPAGE), timed in the guest: EPT violation + host page fault + mapping" },
+	{ "ept_touch_thp", "cycles/page",
+	  "the same over memory advised MADV_HUGEPAGE (the driver may map 2 MiB at once)" },
+	{ "vm_lifecycle", "cycles/VM",
+	  "KVM_CREATE_VM + one 2 MiB memslot + KVM_CREATE_VCPU + close both (VMX already on: another VM is open)" },
+	{ "vm_lifecycle_cold", "cycles/VM",
+	  "the same with no other VM: includes turning VMX on and off on every CPU" },
+	{ "rcu_sync_ref", "cycles/call",
+	  "reference, no driver involved: membarrier(MEMBARRIER_CMD_GLOBAL), i.e. one synchronize_rcu(), in the same machine state" },
+	{ "pio_8vcpu", "wall cycles/exit",
+	  "8 vCPUs of one VM in 8 threads doing OUT exits to userspace at once on all CPUs: wall TSC / total exits" },
+	{ "ept_touch_2vcpu", "wall cycles/page",
+	  "2 vCPUs in 2 threads, each first-touching every 4 KiB page of its own 32 MiB memslot (MADV_NOHUGEPAGE) at once: wall TSC / total pages" },
+	{ "ept_touch_2vcpu_churn", "wall cycles/page",
+	  "the same while a third thread adds and deletes other memslots (KVM_SET_USER_MEMORY_REGION on unrelated slot ids) without pause" },
+	{ "guest_loop", "cycles/iter",
+	  "the guest's timed loop with no exit in it (included in cpuid/vmcall)" },
+};
+
+const unsigned int nr_cases = sizeof(cases) / sizeof(cases[0]);
+
+_Static_assert(sizeof(cases) / sizeof(cases[0]) <= MAX_CASES,
+	       "MAX_CASES is too small");
+
+/* Memory fields, in report order. */
+const char *const mem_fields[] = {
+	"MemUsed", "Slab", "SUnreclaim", "KernelStack", "PageTables",
+	"VmallocUsed", "Percpu", "SlabObjects", "Estimate",
+};
+
+_Static_assert(sizeof(mem_fields) / sizeof(mem_fields[0]) == NR_MEM_FIELDS,
+	       "NR_MEM_FIELDS does not match mem_fields[]");

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench report FILE...: reads the raw lines of `bench run` (both drivers,
+ * one or more passes) and prints the table (median and spread per case,
+ * vtx/kvm ratio, how far pass 2 is from pass 1), the kernel-memory figures
+ * and the same data as JSON, each JSON line prefixed with "@@JSON ".
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "stats.h"
+#include "report.h"
+
+#define MAX_DRIVERS	4
+#define MAX_PASSES	4
+
+static char drivers[MAX_DRIVERS][16];
+static int nr_drivers, max_pass;
+static struct stats res[MAX_DRIVERS][MAX_PASSES][MAX_CASES];
+/* memory: [driver][pass][round][field] = {per vm, per vcpu, residue} */
+static double memv[MAX_DRIVERS][MAX_PASSES][MEM_ROUNDS][NR_MEM_FIELDS][3];
+static int mem_seen[MAX_DRIVERS][MAX_PASSES][MEM_ROUNDS];
+static char env_kernel[128];
+static long long env_thp[MAX_DRIVERS];
+/* ept_touch_2vcpu_churn: memslot updates per round, pass 1 (if seen) */
+static long env_churn[MAX_DRIVERS];
+static bool churn_seen;
+static long env_cpus, env_mem_kib, env_touch_mib;
+
+struct slab_row {
+	int drv;
+	char name[64];
+	long long per_vm, per_vcpu;
+};
+static struct slab_row slabs[256];
+static int nr_slab_rows;
+
+static int driver_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr_drivers; i++)
+		if (!strcmp(drivers[i], name))
+			return i;
+	if (nr_drivers == MAX_DRIVERS)
+		return -1;
+	snprintf(drivers[nr_drivers], sizeof(drivers[0]), "%s", name);
+	return nr_drivers++;
+}
+
+static int driver_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr_drivers; i++)
+		if (!strcmp(drivers[i], name))
+			return i;
+	return -1;
+}
+
+static int case_index(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_cases; i++)
+		if (!strcmp(cases[i].name, name))
+			return i;
+	return -1;
+}
+
+static int field_index(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_MEM_FIELDS; i++)
+		if (!strcmp(mem_fields[i], name))
+			return i;
+	return -1;
+}
+
+static void parse_line(char *line)
+{
+	char drv[64], name[64], *p;
+	int ps, d, c, n, round, off;
+	double a, b;
+	long long rr, x, y;
+	long iters;
+
+	line[strcspn(line, "\r\n")] = 0;
+	/* The marker may follow other text on a serial console line. */
+	p = strstr(line, "@@");
+	if (!p)
+		return;
+	if (sscanf(p, "@@B %63s %d %63s %ld%n", drv, &ps, name, &iters,
+		   &off) == 4) {
+		struct stats *s;
+
+		d = driver_index(drv);
+		c = case_index(name);
+		if (d < 0 || c < 0 || ps < 1 || ps > MAX_PASSES)
+			return;
+		if (ps > max_pass)
+			max_pass = ps;
+		s = &res[d][ps - 1][c];
+		s->n = 0;
+		s->iters = iters;
+		p += off;
+		while (s->n < MAX_ROUNDS &&
+		       sscanf(p, " %lf%n", &s->v[s->n], &n) == 1) {
+			s->n++;
+			p += n;
+		}
+		compute(s);
+	} else if (sscanf(p, "@@M %63s %d %d %63s %lf %lf %lld", drv, &ps,
+			  &round, name, &a, &b, &rr) == 7) {
+		int f = field_index(name);
+
+		d = driver_index(drv);
+		if (d < 0 || f < 0 || ps < 1 || ps > MAX_PASSES ||
+		    round < 0 || round >= MEM_ROUNDS)
+			return;
+		if (ps > max_pass)
+			max_pass = ps;
+		memv[d][ps - 1][round][f][0] = a;
+		memv[d][ps - 1][round][f][1] = b;
+		memv[d][ps - 1][round][f][2] = rr;
+		mem_seen[d][ps - 1][round] = 1;
+	} else if (sscanf(p, "@@S %63s %d %63s %lld %lld", drv, &ps, name, &x,
+			  &y) == 5) {
+		d = driver_index(drv);
+		if (d < 0 || ps != 1 || nr_slab_rows == 256)
+			return;
+		slabs[nr_slab_rows].drv = d;
+		snprintf(slabs[nr_slab_rows].name, 64, "%s", name);
+		slabs[nr_slab_rows].per_vm = x;
+		slabs[nr_slab_rows].per_vcpu = y;
+		nr_slab_rows++;
+	} else if (sscanf(p, "@@E %63s %d %63s %n", drv, &ps, name,
+			  &off) == 3) {
+		p += off;
+		if (!strcmp(name, "kernel"))
+			snprintf(env_kernel, sizeof(env_kernel), "%s", p);
+		else if (!strcmp(name, "cpus"))
+			env_cpus = atol(p);
+		else if (!strcmp(name, "mem_kib"))
+			env_mem_kib = atol(p);
+		else if (!strcmp(name, "touch_mib"))
+			env_touch_mib = atol(p);
+		else if (!strcmp(name, "thp_anon_kib") && ps == 1 &&
+			 (d = driver_index(drv)) >= 0)
+			env_thp[d] = atoll(p);
+		else if (!strcmp(name, "churn_updates_per_round") && ps == 1 &&
+			 (d = driver_index(drv)) >= 0) {
+			env_churn[d] = atol(p);
+			churn_seen = true;
+		}
+	}
+}
+
+/* Median over the memory rounds of one pass. */
+static double mem_median(int d, int ps, int f, int which)
+{
+	double v[MEM_ROUNDS];
+	int n = 0, r;
+
+	for (r = 0; r < MEM_ROUNDS; r++)
+		if (mem_seen[d][ps][r])
+			v[n++] = memv[d][ps][r][f][which];
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(double), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static bool mem_any(int d, int ps)
+{
+	int r;
+
+	for (r = 0; r < MEM_ROUNDS; r++)
+		if (mem_seen[d][ps][r])
+			return true;
+	return false;
+}
+
+static const char *json_num(char *buf, size_t len, double v)
+{
+	if (isnan(v) || isinf(v))
+		snprintf(buf, len, "null");
+	else
+		snprintf(buf, len, "%.2f", v);
+	return buf;
+}
+
+static void print_table(int dv, int dk)
+{
+	const char *vn = drivers[dv], *kn = dk >= 0 ? drivers[dk] : "-";
+	unsigned int c;
+
+	printf("\n");
+	printf("vtx benchmark: %s vs %s, pass 1, median of the rounds "
+	       "[min..max]\n", vn, kn);
+	printf("Cycles = RDTSC seen by the program (or the guest). In the "
+	       "Bochs test VM the TSC\nadvances with emulated instructions: "
+	       "these are emulated path lengths, not\nreal-hardware times. "
+	       "The same binary on a VMX host reports real cycles.\n\n");
+	printf("%-18s %-17s %22s %22s %7s %8s %8s\n", "case", "unit",
+	       vn, kn, "ratio", "p2 dvtx", "p2 dkvm");
+	for (c = 0; c < nr_cases; c++) {
+		struct stats *a = &res[dv][0][c];
+		struct stats *b = dk >= 0 ? &res[dk][0][c] : NULL;
+		char sa[64] = "-", sb[64] = "-", ratio[16] = "-";
+		char r2a[16] = "-", r2b[16] = "-";
+
+		if (a->n)
+			snprintf(sa, sizeof(sa), "%.0f [%.0f..%.0f]",
+				 a->median, a->min, a->max);
+		if (b && b->n)
+			snprintf(sb, sizeof(sb), "%.0f [%.0f..%.0f]",
+				 b->median, b->min, b->max);
+		if (a->n && b && b->n && b->median > 0)
+			snprintf(ratio, sizeof(ratio), "%.2f",
+				 a->median / b->median);
+		if (max_pass >= 2) {
+			struct stats *a2 = &res[dv][1][c];
+			struct stats *b2 = dk >= 0 ? &res[dk][1][c] : NULL;
+
+			if (a->n && a2->n)
+				snprintf(r2a, sizeof(r2a), "%+.1f%%",
+					 100 * (a2->median / a->median - 1));
+			if (b && b->n && b2->n)
+				snprintf(r2b, sizeof(r2b), "%+.1f%%",
+					 100 * (b2->median / b->median - 1));
+		}
+		printf("%-18s %-17s %22s %22s %7s %8s %8s\n", cases[c].name,
+		       cases[c].unit, sa, sb, ratio, r2a, r2b);
+	}
+	printf("(p2 d*: pass-2 median relative to pass 1, same boot)\n");
+	printf("(ept_touch_thp: AnonHugePages after the last round: %s %lld "
+	       "KiB, %s %lld KiB; 0 means the kernel gave no huge pages)\n",
+	       vn, env_thp[dv], kn, dk >= 0 ? env_thp[dk] : -1);
+	if (churn_seen)
+		printf("(ept_touch_2vcpu_churn: memslot updates per round by "
+		       "the third thread: %s %ld, %s %ld)\n", vn,
+		       env_churn[dv], kn, dk >= 0 ? env_churn[dk] : -1L);
+
+	printf("\nKernel memory, KiB (median of %d rounds of %d VMs x %d "
+	       "vCPUs; deltas of /proc/meminfo\nafter vm/stat_refresh. "
+	       "MemUsed = -(MemFree + per-CPU free lists); SlabObjects =\n"
+	       "/proc/slabinfo active objects x size; Estimate = MemUsed - "
+	       "Slab + SlabObjects)\n", MEM_ROUNDS, MEM_VMS,
+	       MEM_VCPUS_PER_VM);
+	printf("%-12s %10s %10s %10s %10s %12s\n", "field", "per VM",
+	       "", "per vCPU", "", "left after");
+	printf("%-12s %10s %10s %10s %10s %12s\n", "", vn, kn, vn, kn,
+	       "close v/k");
+	for (c = 0; c < NR_MEM_FIELDS; c++) {
+		if (!mem_any(dv, 0))
+			break;
+		printf("%-12s %10.1f %10.1f %10.1f %10.1f %6.0f/%-5.0f\n",
+		       mem_fields[c], mem_median(dv, 0, c, 0),
+		       dk >= 0 ? mem_median(dk, 0, c, 0) : NAN,
+		       mem_median(dv, 0, c, 1),
+		       dk >= 0 ? mem_median(dk, 0, c, 1) : NAN,
+		       mem_median(dv, 0, c, 2),
+		       dk >= 0 ? mem_median(dk, 0, c, 2) : NAN);
+	}
+	printf("Slab caches that grew (bytes per VM / per vCPU, "
+	       "/proc/slabinfo active objects):\n");
+	for (c = 0; c < (unsigned int)nr_slab_rows; c++)
+		printf("  %-4s %-28s %8lld %8lld\n", drivers[slabs[c].drv],
+		       slabs[c].name, slabs[c].per_vm, slabs[c].per_vcpu);
+}
+
+static void print_stats_json(const struct stats *s, const char *indent,
+			     bool last)
+{
+	char b1[32], b2[32], b3[32], b4[32];
+	int i;
+
+	if (!s->n) {
+		printf("@@JSON %snull%s\n", indent, last ? "" : ",");
+		return;
+	}
+	printf("@@JSON %s{\"median\": %s, \"min\": %s, \"max\": %s, "
+	       "\"stddev\": %s, \"iters\": %ld, \"rounds\": [", indent,
+	       json_num(b1, 32, s->median), json_num(b2, 32, s->min),
+	       json_num(b3, 32, s->max), json_num(b4, 32, s->stddev),
+	       s->iters);
+	for (i = 0; i < s->n; i++)
+		printf("%s%.1f", i ? ", " : "", s->v[i]);
+	printf("]}%s\n", last ? "" : ",");
+}
+
+static void print_json(int dv, int dk)
+{
+	char b1[32], b2[32];
+	unsigned int c, f;
+	int d, ps;
+
+	printf("@@JSON-BEGIN\n");
+	printf("@@JSON {\n");
+	printf("@@JSON   \"schema\": \"vtx-bench-1\",\n");
+	printf("@@JSON   \"note\": \"cycles are RDTSC as seen by the program "
+	       "(or the guest, for cases timed in the guest); in the Bochs "
+	       "test VM the TSC advances with emulated instructions, so they "
+	       "are emulated path lengths, not real-hardware times\",\n");
+	printf("@@JSON   \"env\": {\"kernel\": \"%s\", \"cpus\": %ld, "
+	       "\"mem_kib\": %ld, \"touch_mib\": %ld, \"passes\": %d, "
+	       "\"thp_anon_kib\": {", env_kernel, env_cpus, env_mem_kib,
+	       env_touch_mib, max_pass);
+	for (d = 0; d < nr_drivers; d++)
+		printf("%s\"%s\": %lld", d ? ", " : "", drivers[d], env_thp[d]);
+	printf("}");
+	if (churn_seen) {
+		printf(", \"churn_updates_per_round\": {");
+		for (d = 0; d < nr_drivers; d++)
+			printf("%s\"%s\": %ld", d ? ", " : "", drivers[d],
+			       env_churn[d]);
+		printf("}");
+	}
+	printf("},\n");
+	printf("@@JSON   \"drivers\": [");
+	for (d = 0; d < nr_drivers; d++)
+		printf("%s\"%s\"", d ? ", " : "", drivers[d]);
+	printf("],\n");
+	printf("@@JSON   \"cases\": [\n");
+	for (c = 0; c < nr_cases; c++) {
+		double ratio = NAN;
+
+		if (dk >= 0 && res[dv][0][c].n && res[dk][0][c].n)
+			ratio = res[dv][0][c].median / res[dk][0][c].median;
+		printf("@@JSON     {\"name\": \"%s\", \"unit\": \"%s\", "
+		       "\"what\": \"%s\", \"ratio_%s_%s\": %s,\n",
+		       cases[c].name, cases[c].unit, cases[c].what,
+		       drivers[dv], dk >= 0 ? drivers[dk] : "none",
+		       json_num(b1, 32, ratio));
+		for (d = 0; d < nr_drivers; d++) {
+			printf("@@JSON       \"%s\": [\n", drivers[d]);
+			for (ps = 0; ps < max_pass; ps++)
+				print_stats_json(&res[d][ps][c],
+						 "         ",
+						 ps == max_pass - 1);
+			printf("@@JSON       ]%s\n",
+			       d == nr_drivers - 1 ? "" : ",");
+		}
+		printf("@@JSON     }%s\n", c == nr_cases - 1 ? "" : ",");
+	}
+	printf("@@JSON   ],\n");
+	printf("@@JSON   \"memory\": {\"vms\": %d, \"vcpus_per_vm\": %d, "
+	       "\"unit\": \"KiB\",\n", MEM_VMS, MEM_VCPUS_PER_VM);
+	for (d = 0; d < nr_drivers; d++) {
+		printf("@@JSON     \"%s\": [\n", drivers[d]);
+		for (ps = 0; ps < max_pass; ps++) {
+			printf("@@JSON       {");
+			for (f = 0; f < NR_MEM_FIELDS; f++)
+				printf("%s\"%s\": {\"per_vm\": %s, "
+				       "\"per_vcpu\": %s}",
+				       f ? ", " : "", mem_fields[f],
+				       json_num(b1, 32,
+						mem_median(d, ps, f, 0)),
+				       json_num(b2, 32,
+						mem_median(d, ps, f, 1)));
+			printf("}%s\n", ps == max_pass - 1 ? "" : ",");
+		}
+		printf("@@JSON     ]%s\n", d == nr_drivers - 1 ? "" : ",");
+	}
+	printf("@@JSON   },\n");
+	printf("@@JSON   \"slab_pass1\": [");
+	for (c = 0; c < (unsigned int)nr_slab_rows; c++)
+		printf("%s\n@@JSON     {\"driver\": \"%s\", \"cache\": \"%s\", "
+		       "\"per_vm_bytes\": %lld, \"per_vcpu_bytes\": %lld}",
+		       c ? "," : "", drivers[slabs[c].drv], slabs[c].name,
+		       slabs[c].per_vm, slabs[c].per_vcpu);
+	printf("\n@@JSON   ]\n");
+	printf("@@JSON }\n");
+	printf("@@JSON-END\n");
+}
+
+int cmd_report(int argc, char **argv)
+{
+	char line[4096];
+	int i, dv, dk;
+
+	for (i = 2; i < argc; i++) {
+		FILE *f = strcmp(argv[i], "-") ? fopen(argv[i], "r") : stdin;
+
+		if (!f) {
+			fprintf(stderr, "bench report: %s: %s\n", argv[i],
+				strerror(errno));
+			return 1;
+		}
+		while (fgets(line, sizeof(line), f))
+			parse_line(line);
+		if (f != stdin)
+			fclose(f);
+	}
+	if (!nr_drivers) {
+		fprintf(stderr, "bench report: no results\n");
+		return 1;
+	}
+	dv = driver_find("vtx");
+	dk = driver_find("kvm");
+	if (dv < 0)
+		dv = 0;
+	print_table(dv, dk == dv ? -1 : dk);
+	print_json(dv, dk == dv ? -1 : dk);
+	return 0;
+}
