@@ -186,7 +186,7 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	vtx_prof(vcpu, FPU_IN);
 	for (;;) {
-		/* vcpu_enter_guest() looks for signals with IRQs off. */
+		/* The backend looks for signals again with IRQs off. */
 		cond_resched();
 		if (unlikely(vtx_request_pending(vcpu))) {
 			r = handle_requests(vcpu);
