@@ -65,31 +65,6 @@ static void vcpu_put(struct vtx_vcpu *vcpu)
 }
 
 /**
- * vtx_account_exit() - count one VM exit (called by the backend).
- * @vcpu:	the vCPU, its exit_reason set
- * @t_entry:	TSC just before the entry
- * @t_exit:	TSC just after the exit
- */
-void vtx_account_exit(struct vtx_vcpu *vcpu, u64 t_entry, u64 t_exit)
-{
-	/* plain per-vCPU counters, no locks or atomics */
-	struct vtx_vcpu_stats *s = &vcpu->stats;
-	u16 basic = (u16)vcpu->exit_reason;
-
-	s->exits++;
-	s->guest_tsc += t_exit - t_entry;
-	if (vcpu->exit_tsc) {
-		u64 lat = t_entry - vcpu->exit_tsc;
-
-		s->host_tsc += lat;
-		s->latency[min_t(unsigned int, lat ? ilog2(lat) : 0,
-				 VTX_NR_LAT_BUCKETS - 1)]++;
-	}
-	vcpu->exit_tsc = t_exit;
-	s->reason[min_t(u16, basic, VTX_NR_EXIT_REASONS - 1)]++;
-}
-
-/**
  * vtx_vcpu_kick() - make a vCPU that is in the guest leave it now.
  * @vcpu:	the vCPU
  *
@@ -162,28 +137,6 @@ static long set_signal_mask(struct vtx_vcpu *vcpu,
 	vcpu->sigset = set;
 	vcpu->sigset_active = true;
 	return 0;
-}
-
-/**
- * vtx_sigset_activate() - block KVM_SET_SIGNAL_MASK's signals for KVM_RUN.
- * @vcpu:	the running vCPU
- */
-void vtx_sigset_activate(struct vtx_vcpu *vcpu)
-{
-	if (vcpu->sigset_active)
-		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
-}
-
-/**
- * vtx_sigset_deactivate() - the thread's own mask again, after KVM_RUN.
- * @vcpu:	the vCPU
- */
-void vtx_sigset_deactivate(struct vtx_vcpu *vcpu)
-{
-	if (vcpu->sigset_active) {
-		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
-		sigemptyset(&current->real_blocked);
-	}
 }
 
 static long vcpu_ioctl_locked(struct vtx_vcpu *vcpu, unsigned int ioctl,

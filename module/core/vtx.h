@@ -32,6 +32,8 @@
 #include <linux/spinlock.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 #include "core/compat.h"
 #include <linux/kvm.h>
 #include <asm/fpu/api.h>
@@ -406,9 +408,7 @@ void vtx_make_all_vcpus_request(struct vtx_vm *vm, int req);
 void vtx_vm_dead(struct vtx_vm *vm);
 int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id);
 void vtx_vcpu_free(struct vtx_vcpu *vcpu);
-void vtx_account_exit(struct vtx_vcpu *vcpu, u64 t_entry, u64 t_exit);
-void vtx_sigset_activate(struct vtx_vcpu *vcpu);
-void vtx_sigset_deactivate(struct vtx_vcpu *vcpu);
+
 
 /* ept.c */
 int vtx_ept_init(struct vtx_vm *vm);
@@ -435,6 +435,53 @@ void vtx_ioeventfd_release(struct vtx_vm *vm);
 long vtx_check_extension(unsigned long cap);
 extern struct mutex vtx_vms_lock;
 extern struct list_head vtx_vms;
+
+/**
+ * vtx_account_exit() - count one VM exit (called by the backend).
+ * @vcpu:	the vCPU, its exit_reason set
+ * @t_entry:	TSC just before the entry
+ * @t_exit:	TSC just after the exit
+ */
+static inline void vtx_account_exit(struct vtx_vcpu *vcpu, u64 t_entry, u64 t_exit)
+{
+	/* plain per-vCPU counters, no locks or atomics */
+	struct vtx_vcpu_stats *s = &vcpu->stats;
+	u16 basic = (u16)vcpu->exit_reason;
+
+	s->exits++;
+	s->guest_tsc += t_exit - t_entry;
+	if (vcpu->exit_tsc) {
+		u64 lat = t_entry - vcpu->exit_tsc;
+
+		s->host_tsc += lat;
+		s->latency[min_t(unsigned int, lat ? ilog2(lat) : 0,
+				 VTX_NR_LAT_BUCKETS - 1)]++;
+	}
+	vcpu->exit_tsc = t_exit;
+	s->reason[min_t(u16, basic, VTX_NR_EXIT_REASONS - 1)]++;
+}
+
+/**
+ * vtx_sigset_activate() - block KVM_SET_SIGNAL_MASK's signals for KVM_RUN.
+ * @vcpu:	the running vCPU
+ */
+static inline void vtx_sigset_activate(struct vtx_vcpu *vcpu)
+{
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+}
+
+/**
+ * vtx_sigset_deactivate() - the thread's own mask again, after KVM_RUN.
+ * @vcpu:	the vCPU
+ */
+static inline void vtx_sigset_deactivate(struct vtx_vcpu *vcpu)
+{
+	if (vcpu->sigset_active) {
+		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+		sigemptyset(&current->real_blocked);
+	}
+}
 
 /*
  * What vtx allocates per VM, counted so that a test can prove that all of

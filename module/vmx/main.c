@@ -53,6 +53,24 @@ static void vmx_vcpu_free(struct vtx_vcpu *vcpu)
 	vtx_free_vpid(vmx->vpid);
 }
 
+static void vmx_skip_instruction_op(struct vtx_vcpu *vcpu, u32 len)
+{
+	vmx_skip_instruction(vcpu, len);
+}
+
+static void vmx_get_emu_env(struct vtx_vcpu *vcpu, struct vtx_emu_env *env)
+{
+	u32 cs_ar = vmx_cs_ar(vcpu);
+	int seg;
+
+	env->cs_db = cs_ar & VMX_AR_DB_MASK;
+	env->cs_l = cs_ar & VMX_AR_L_MASK;
+	env->ss_db = vmcs_read32(GUEST_SS_AR_BYTES) & VMX_AR_DB_MASK;
+	/* The VMCS's segment fields are spaced by 2, in VTX_SREG_* order. */
+	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
+		env->seg_base[seg] = vmcs_readl(GUEST_ES_BASE + seg * 2);
+}
+
 static void vmx_cache_reg(struct vtx_vcpu *vcpu, enum vtx_cache reg)
 {
 	switch (reg) {
@@ -277,6 +295,8 @@ const struct vtx_x86_ops vtx_vmx_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.ready_for_interrupt = vtx_ready_for_interrupt,
 
+	.skip_instruction = vmx_skip_instruction_op,
+	.get_emu_env = vmx_get_emu_env,
 	.cache_reg = vmx_cache_reg,
 	.set_reg = vmx_set_reg,
 	.get_segment = vmx_get_segment,

@@ -72,16 +72,13 @@ static const struct vtx_emu_ops vtx_emu_ops = {
 	.write_mem = emu_write_mem,
 };
 
-static u8 code_mode(struct vtx_vcpu *vcpu)
+static u8 code_mode(struct vtx_vcpu *vcpu, const struct vtx_emu_env *env)
 {
-	bool db, l;
-
-	vtx_x86_ops.get_cs_db_l_bits(vcpu, &db, &l);
-	if (l)
+	if (env->cs_l)
 		return 64;
 	if (!(vcpu->cr0 & X86_CR0_PE))
 		return 16;
-	return db ? 32 : 16;
+	return env->cs_db ? 32 : 16;
 }
 
 /* KVM's emulation-failure exit, with the instruction bytes. */
@@ -334,20 +331,20 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 {
 	struct vtx_emu *e = &vcpu->emu;
 	u64 rip = vtx_rip(vcpu), cs_base;
-	struct kvm_segment ss;
+	struct vtx_emu_env env;
 	unsigned int n;
-	int seg, r;
+	int r;
 
+	BUILD_BUG_ON(ARRAY_SIZE(env.seg_base) != ARRAY_SIZE(e->seg_base));
 	memset(e, 0, sizeof(*e));
 	memcpy(e->gpr, vcpu->regs, sizeof(e->gpr));
 	e->gpr[VTX_RSP] = vtx_rsp(vcpu);
 	e->rip = rip;
 	e->rflags = vtx_rflags(vcpu);
-	e->mode = code_mode(vcpu);
-	vtx_x86_ops.get_segment(vcpu, &ss, VTX_SREG_SS);
-	e->stack_bytes = ss.db ? 4 : 2;
-	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
-		e->seg_base[seg] = vtx_x86_ops.get_segment_base(vcpu, seg);
+	vtx_x86_ops.get_emu_env(vcpu, &env);
+	e->mode = code_mode(vcpu, &env);
+	e->stack_bytes = env.ss_db ? 4 : 2;
+	memcpy(e->seg_base, env.seg_base, sizeof(e->seg_base));
 	e->mmio_linear = f->linear_valid ? f->linear : 0;
 	e->ops = &vtx_emu_ops;
 	e->opaque = vcpu;

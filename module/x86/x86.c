@@ -58,23 +58,6 @@ void vtx_reg_write_sized(struct vtx_vcpu *vcpu, int reg, u64 val, int bytes)
 }
 
 /**
- * vtx_skip_instruction() - the instruction completed: RIP past it, no
- * interrupt shadow left.
- * @vcpu:	the loaded vCPU
- * @len:	its length
- */
-void vtx_skip_instruction(struct vtx_vcpu *vcpu, u32 len)
-{
-	unsigned long rip = vtx_rip(vcpu) + len;
-
-	/* Outside 64-bit code RIP wraps at 4 GiB; below that, no need to ask. */
-	if (rip > U32_MAX && !vtx_in_64bit_code(vcpu))
-		rip = (u32)rip;
-	vtx_set_rip(vcpu, rip);
-	vtx_clear_intr_shadow(vcpu);
-}
-
-/**
  * vtx_seg_base() - the base a segment adds to an address, by mode.
  * @vcpu:	the loaded vCPU
  * @seg:	VTX_SREG_*

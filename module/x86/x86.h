@@ -98,7 +98,6 @@ int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string);
 int vtx_complete_hypercall(struct vtx_vcpu *vcpu);
 
 /* x86.c */
-void vtx_skip_instruction(struct vtx_vcpu *vcpu, u32 len);
 u64 vtx_seg_base(struct vtx_vcpu *vcpu, int seg);
 void vtx_reg_write_sized(struct vtx_vcpu *vcpu, int reg, u64 val, int bytes);
 
@@ -187,6 +186,15 @@ static inline unsigned long vtx_get_cr4(struct vtx_vcpu *vcpu)
 static inline bool vtx_is_long_mode(struct vtx_vcpu *vcpu)
 {
 	return vcpu->efer & EFER_LMA;
+}
+
+/*
+ * The instruction of @len bytes completed: RIP past it, no interrupt
+ * shadow (the backend's own fast path, in one call).
+ */
+static inline void vtx_skip_instruction(struct vtx_vcpu *vcpu, u32 len)
+{
+	vtx_x86_ops.skip_instruction(vcpu, len);
 }
 
 /* The instruction completed: no more STI/MOV SS interrupt shadow. */

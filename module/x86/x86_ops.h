@@ -13,6 +13,21 @@
 
 struct vtx_vcpu;
 
+/**
+ * struct vtx_emu_env - the guest state the emulator starts from, besides
+ * the registers (x86/mmio.c).
+ * @cs_db:	CS.D/B
+ * @cs_l:	CS.L
+ * @ss_db:	SS.B: a 32-bit stack
+ * @seg_base:	ES, CS, SS, DS, FS, GS bases (enum vtx_sreg order)
+ */
+struct vtx_emu_env {
+	bool cs_db;
+	bool cs_l;
+	bool ss_db;
+	u64 seg_base[6];
+};
+
 /*
  * Guest registers the backend may hold (the VMCS holds RIP, RFLAGS, RSP),
  * cached in struct vtx_vcpu from the last exit on: bit n of vcpu->cached
@@ -53,6 +68,10 @@ enum vtx_sreg {
  * @vcpu_run:		enter the guest once and handle the exit: 1 to enter
  *			again, 0 with kvm_run filled for userspace, or an errno
  * @ready_for_interrupt: an external interrupt could be injected now
+ * @skip_instruction:	the instruction of @len bytes completed: RIP past
+ *			it (wrapping outside 64-bit code), no interrupt shadow
+ * @get_emu_env:	what decoding the instruction at RIP needs (code and
+ *			stack size, segment bases), in one call
  * @cache_reg:		read register @reg into vcpu's cache
  * @set_reg:		write register @reg, through the cache
  * @get_segment:	read a segment register (VCPU_SREG_* of KVM)
@@ -104,6 +123,8 @@ struct vtx_x86_ops {
 	int (*vcpu_run)(struct vtx_vcpu *vcpu);
 	bool (*ready_for_interrupt)(struct vtx_vcpu *vcpu);
 
+	void (*skip_instruction)(struct vtx_vcpu *vcpu, u32 len);
+	void (*get_emu_env)(struct vtx_vcpu *vcpu, struct vtx_emu_env *env);
 	void (*cache_reg)(struct vtx_vcpu *vcpu, enum vtx_cache reg);
 	void (*set_reg)(struct vtx_vcpu *vcpu, enum vtx_cache reg,
 			unsigned long val);
