@@ -409,7 +409,6 @@ void vtx_vm_dead(struct vtx_vm *vm);
 int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id);
 void vtx_vcpu_free(struct vtx_vcpu *vcpu);
 
-
 /* ept.c */
 int vtx_ept_init(struct vtx_vm *vm);
 void vtx_ept_destroy(struct vtx_vm *vm);
