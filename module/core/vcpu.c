@@ -145,6 +145,9 @@ static long vcpu_ioctl_locked(struct vtx_vcpu *vcpu, unsigned int ioctl,
 	void __user *argp = (void __user *)arg;
 	long r;
 
+	/* the hot one first */
+	if (ioctl == KVM_RUN)
+		return arg ? -EINVAL : vtx_arch_vcpu_run(vcpu);
 	r = vtx_arch_vcpu_ioctl(vcpu, ioctl, argp);
 	if (r != -ENOIOCTLCMD)
 		return r;

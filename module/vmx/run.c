@@ -45,14 +45,11 @@ static void reset_launch_state(struct vcpu_vmx *vmx)
 	vmx->launched = false;
 }
 
-/**
- * vmx_vcpu_run() - one entry into the guest and back (vtx_x86_ops.vcpu_run).
- * @vcpu:	the loaded vCPU, in KVM_RUN
- *
- * Return: like an exit handler: 1 to re-enter, 0 with kvm_run filled for
- * userspace, or a negative errno.
+/*
+ * One entry into the guest and back.  Return: like an exit handler: 1 to
+ * re-enter, 0 with kvm_run filled for userspace, or a negative errno.
  */
-int vmx_vcpu_run(struct vtx_vcpu *vcpu)
+static int vmx_enter_exit(struct vtx_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	struct kvm_run *run = vcpu->run;
@@ -170,4 +167,27 @@ int vmx_vcpu_run(struct vtx_vcpu *vcpu)
 	}
 	vtx_account_exit(vcpu, t_entry, t_exit);
 	return vtx_handle_exit(vcpu);
+}
+
+/**
+ * vmx_vcpu_run() - enter the guest (vtx_x86_ops.vcpu_run).
+ * @vcpu:	the loaded vCPU, in KVM_RUN
+ *
+ * An exit handled in the kernel goes straight back into the guest while
+ * KVM_RUN's loop (x86/x86.c) would have nothing to do first
+ * (vtx_may_reenter()): the common in-kernel exit costs no call through
+ * the ops table.
+ *
+ * Return: 1 when the loop has something to do before the next entry, 0
+ * with kvm_run filled for userspace, or a negative errno.
+ */
+int vmx_vcpu_run(struct vtx_vcpu *vcpu)
+{
+	int r;
+
+	do {
+		r = vmx_enter_exit(vcpu);
+		vtx_prof(vcpu, HANDLED);
+	} while (r > 0 && vtx_may_reenter(vcpu));
+	return r;
 }

@@ -131,11 +131,16 @@ static int handle_requests(struct vtx_vcpu *vcpu)
 	return 1;
 }
 
-/*
- * KVM_RUN: finish what the last exit left (port I/O, MMIO), then enter the
- * guest through the backend until an exit needs userspace.
+/**
+ * vtx_arch_vcpu_run() - KVM_RUN: finish what the last exit left (port
+ * I/O, MMIO), then enter the guest through the backend until an exit
+ * needs userspace.
+ * @vcpu:	the loaded vCPU, vcpu->mutex held
+ *
+ * Return: 0 with kvm_run filled, or a negative errno (-EINTR for a
+ * signal or immediate_exit).
  */
-static int vcpu_run(struct vtx_vcpu *vcpu)
+int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	int r;
@@ -177,7 +182,6 @@ static int vcpu_run(struct vtx_vcpu *vcpu)
 				break;
 		}
 		r = vtx_x86_ops.vcpu_run(vcpu);
-		vtx_prof(vcpu, HANDLED);
 		if (r <= 0)
 			break;
 		if (unlikely(READ_ONCE(vcpu->vm->dead))) {
@@ -333,7 +337,7 @@ static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs)
 }
 
 /**
- * vtx_arch_vcpu_ioctl() - the vCPU ioctls of x86: KVM_RUN, the registers,
+ * vtx_arch_vcpu_ioctl() - the vCPU ioctls of x86: the registers,
  * the machine-check ioctls and the state ioctls of state.c.
  * @vcpu:	the vCPU, loaded, vcpu->mutex held
  * @ioctl:	the ioctl number
@@ -351,10 +355,6 @@ long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 		return r;
 
 	switch (ioctl) {
-	case KVM_RUN:
-		if (argp)
-			return -EINVAL;
-		return vcpu_run(vcpu);
 	case KVM_X86_SETUP_MCE:
 		return vtx_ioctl_setup_mce(vcpu, argp);
 	case KVM_X86_SET_MCE:

@@ -23,6 +23,7 @@
 /* x86.c: the arch part of the vCPU, called by core/. */
 int vtx_x86_init(void);
 void vtx_x86_exit(void);
+int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu);
 long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 			 void __user *argp);
 void vtx_arch_vcpu_init(struct vtx_vcpu *vcpu);
@@ -147,6 +148,21 @@ static inline unsigned long vtx_rsp(struct vtx_vcpu *vcpu)
 static inline void vtx_set_rsp(struct vtx_vcpu *vcpu, unsigned long val)
 {
 	vtx_x86_ops.set_reg(vcpu, VTX_CACHE_RSP, val);
+}
+
+/**
+ * vtx_may_reenter() - may the backend enter the guest again right after
+ * an exit it handled in the kernel, without returning to vcpu_run()'s
+ * loop (x86.c)?  Only when that loop would do nothing before the entry: no
+ * reschedule, no request, the VM alive, no interrupt window asked for.
+ * (Signals are looked for at every entry, interrupts off.)
+ * @vcpu:	the running vCPU
+ */
+static inline bool vtx_may_reenter(struct vtx_vcpu *vcpu)
+{
+	return !need_resched() && !vtx_request_pending(vcpu) &&
+	       !READ_ONCE(vcpu->vm->dead) &&
+	       !READ_ONCE(vcpu->run->request_interrupt_window);
 }
 
 /* A GPR by its x86 number (enum vtx_reg), RSP included. */
