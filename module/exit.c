@@ -1117,7 +1117,7 @@ static int handle_ept_violation(struct vtx_vcpu *vcpu)
 
 	requeue_idt_vectoring(vcpu);
 	mutex_lock(&vcpu->vm->slots_lock);
-	r = vtx_ept_map_gpa(vcpu->vm, gpa, qual & EPT_VIOLATION_ACC_WRITE);
+	r = vtx_mmu_page_fault(vcpu, gpa, qual & EPT_VIOLATION_ACC_WRITE);
 	mutex_unlock(&vcpu->vm->slots_lock);
 	if (!r)
 		return 1;

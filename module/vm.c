@@ -95,9 +95,9 @@ static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 		if (write && s->dirty_bitmap) {
 			u64 first = gpa >> PAGE_SHIFT;
 
-			spin_lock(&vm->mmu_lock);
+			spin_lock(&vm->mmu.lock);
 			set_bit(first - s->base_gfn, s->dirty_bitmap);
-			spin_unlock(&vm->mmu_lock);
+			spin_unlock(&vm->mmu.lock);
 		}
 		gpa += n;
 		buf += n;
@@ -164,8 +164,8 @@ static void vtx_vm_destroy(struct kref *kref)
 
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vtx_vcpu_free(vm->vcpus[i]);
-	vtx_ept_unregister_notifier(vm);
-	vtx_ept_destroy(vm);
+	vtx_mmu_unregister_notifier(vm);
+	vtx_mmu_destroy(vm);
 	vtx_ioeventfd_release(vm);
 	for (i = 0; i < VTX_MAX_MEMSLOTS; i++)
 		bitmap_free_counted(vm->slots[i].dirty_bitmap);
@@ -202,20 +202,20 @@ static size_t dirty_bitmap_bytes(u64 npages)
 	return ALIGN(npages, BITS_PER_LONG) / BITS_PER_BYTE;
 }
 
-/* Publish new slot contents: the MMU notifier reads them under mmu_lock. */
+/* Publish new slot contents: the MMU notifier reads them under mmu.lock. */
 static void slot_write(struct vtx_vm *vm, struct vtx_memslot *s,
 		       const struct vtx_memslot *val)
 {
 	unsigned int id = s - vm->slots;
 
 	BUILD_BUG_ON(VTX_MAX_MEMSLOTS > BITS_PER_LONG);
-	spin_lock(&vm->mmu_lock);
+	spin_lock(&vm->mmu.lock);
 	*s = *val;
 	if (s->npages)
 		__set_bit(id, &vm->active_slots);
 	else
 		__clear_bit(id, &vm->active_slots);
-	spin_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu.lock);
 }
 
 /* Turn dirty logging on or off for a live slot. */
@@ -243,7 +243,7 @@ static int slot_set_logging(struct vtx_vm *vm, struct vtx_memslot *s,
 	 * become 4 KiB ones to be logged page by page: drop the mappings.
 	 */
 	if (on)
-		vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
+		vtx_mmu_unmap_range(vm, s->base_gfn, s->npages);
 	return 0;
 }
 
@@ -290,7 +290,7 @@ static int set_memory_region(struct vtx_vm *vm,
 			unsigned long *bitmap = s->dirty_bitmap;
 			struct vtx_memslot none = { };
 
-			vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
+			vtx_mmu_unmap_range(vm, s->base_gfn, s->npages);
 			slot_write(vm, s, &none);
 			bitmap_free_counted(bitmap);
 		}
@@ -304,7 +304,7 @@ static int set_memory_region(struct vtx_vm *vm,
 			if (slots_overlap(vm, id, gfn, npages)) {
 				r = -EEXIST;
 			} else {
-				vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
+				vtx_mmu_unmap_range(vm, s->base_gfn, s->npages);
 				val = *s;
 				val.base_gfn = gfn;
 				slot_write(vm, s, &val);
@@ -357,12 +357,12 @@ static int get_dirty_log(struct vtx_vm *vm, struct kvm_dirty_log __user *argp)
 		r = -ENOMEM;
 		goto out;
 	}
-	spin_lock(&vm->mmu_lock);
+	spin_lock(&vm->mmu.lock);
 	for (i = 0; i < bytes / sizeof(long); i++)
 		snap[i] = xchg(&s->dirty_bitmap[i], 0);
-	spin_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu.lock);
 	/* Only dirty pages are writable: one pass and one flush covers them. */
-	vtx_ept_write_protect(vm, s->base_gfn, s->npages);
+	vtx_mmu_write_protect(vm, s->base_gfn, s->npages);
 	if (copy_to_user(log.dirty_bitmap, snap, bytes))
 		r = -EFAULT;
 	bitmap_free_counted(snap);
@@ -518,22 +518,22 @@ int vtx_create_vm(unsigned long type)
 	kref_init(&vm->kref);
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->stats_lock);
-	spin_lock_init(&vm->mmu_lock);
 	INIT_LIST_HEAD(&vm->list);
 	INIT_LIST_HEAD(&vm->ioeventfds);
 	r = ida_alloc(&vtx_vm_ida, GFP_KERNEL);
 	if (r < 0)
 		goto free_vm;
 	vm->id = r;
-	r = vtx_ept_init(vm);
+	/* The page-table format: the one place that chooses it. */
+	r = vtx_mmu_init(vm, &vtx_ept_format);
 	if (r)
 		goto free_id;
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
-	r = vtx_ept_register_notifier(vm);
+	r = vtx_mmu_register_notifier(vm);
 	if (r) {
 		mmdrop(vm->mm);
-		vtx_ept_destroy(vm);
+		vtx_mmu_destroy(vm);
 		goto free_id;
 	}
 	vm->owner_pid = task_tgid_nr(current);
@@ -560,9 +560,9 @@ int vtx_create_vm(unsigned long type)
 	return fd;
 
 free_all:
-	vtx_ept_unregister_notifier(vm);
+	vtx_mmu_unregister_notifier(vm);
 	mmdrop(vm->mm);
-	vtx_ept_destroy(vm);
+	vtx_mmu_destroy(vm);
 free_id:
 	ida_free(&vtx_vm_ida, vm->id);
 free_vm:

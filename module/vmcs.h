@@ -51,6 +51,10 @@ struct vtx_vmx_caps {
 };
 
 extern struct vtx_vmx_caps vtx_caps;
+
+/* ept.c: the EPT page-table format (mmu.h), the VMs' only one today. */
+extern const struct vtx_mmu_format vtx_ept_format;
+u64 vtx_ept_pointer(const struct vtx_mmu *mmu);
 extern bool vtx_dump_invalid_vmcs;
 
 /* (Re)load the tick-exit timer (vmx.c, tick_exits), if it is on. */

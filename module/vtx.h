@@ -6,16 +6,16 @@
  * Locking rules are written next to each field as [x]:
  *   [c]  set once at creation, read-only afterwards
  *   [s]  vm->slots_lock (mutex)
- *   [m]  vm->mmu_lock (spinlock), EPT page tables
+ *   [m]  vm->mmu.lock (spinlock), the page tables (mmu.h)
  *   [v]  vcpu->mutex (held by every vCPU ioctl, including KVM_RUN)
  *   [l]  vCPU loaded on this CPU with preemption or IRQs disabled
  *   [g]  vtx_vms_lock (global mutex)
  *   [t]  vm->stats_lock (mutex)
  *   [o]  lockless: one writer, READ_ONCE/WRITE_ONCE readers
  * Order: vcpu->mutex -> vtx_vms_lock -> vm->slots_lock -> vm->stats_lock
- * -> vm->mmu_lock.  vtx_vms_lock is taken under vcpu->mutex only by VM
+ * -> vm->mmu.lock.  vtx_vms_lock is taken under vcpu->mutex only by VM
  * creation and destruction.  slots_lock and vcpu->mutex are held across
- * user-memory faults; vtx_vms_lock, stats_lock and mmu_lock never are, and
+ * user-memory faults; vtx_vms_lock, stats_lock and mmu.lock never are, and
  * netlink takes only those.  See Documentation/vtx/locking.rst.
  */
 #ifndef VTX_H
@@ -36,6 +36,7 @@
 #include "profile.h"
 #include <asm/fpu/types.h>
 #include "emulate.h"
+#include "mmu.h"
 
 #define VTX_PREFIX		"vtx: "
 
@@ -111,7 +112,7 @@ enum vtx_reg {
  * @flags:	KVM_MEM_* flags
  * @dirty_bitmap: one bit per page written since the last KVM_GET_DIRTY_LOG
  *
- * Written under vm->slots_lock and vm->mmu_lock; read under either.
+ * Written under vm->slots_lock and vm->mmu.lock; read under either.
  */
 struct vtx_memslot {
 	u64 base_gfn;
@@ -120,9 +121,6 @@ struct vtx_memslot {
 	u32 flags;
 	unsigned long *dirty_bitmap;	/* KVM_MEM_LOG_DIRTY_PAGES, or NULL */
 };
-
-/* Tables below the EPT root that mapping one 4 KiB frame may create. */
-#define VTX_EPT_CACHE_PAGES	3
 
 struct vtx_vcpu;
 
@@ -153,17 +151,8 @@ struct vtx_vm {
 	u64 hypercall_exits;			/* [o] KVM_CAP_EXIT_HYPERCALL */
 	bool dead;				/* [o] a VMX insn failed: -EIO */
 
-	spinlock_t mmu_lock;			/* protects the EPT tables */
-	u64 *ept_root;				/* [c] PML4 page */
-	u64 eptp;				/* [c] */
-	unsigned long nr_ept_pages;		/* [m] table pages in use */
-	/* Zeroed pages for new tables: a 4 KiB leaf needs up to three. */
-	u64 *ept_cache[VTX_EPT_CACHE_PAGES];	/* [s] */
-	int ept_cache_nr;			/* [s] */
-	unsigned long nr_pinned;		/* [m] guest pages mapped */
-	struct mmu_notifier mmu_notifier;	/* [c] on mm */
-	unsigned long mmu_inval_seq;		/* [m] invalidations started */
-	unsigned long mmu_inval_count;		/* [m] invalidations running */
+	/* Guest-physical tables, pinned pages, MMU notifier: mmu.h. */
+	struct vtx_mmu mmu;
 
 	struct list_head list;			/* [g] on vtx_vms */
 };
@@ -348,16 +337,6 @@ int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 /* vcpu.c */
 int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id);
 void vtx_vcpu_free(struct vtx_vcpu *vcpu);
-
-/* ept.c */
-int vtx_ept_init(struct vtx_vm *vm);
-void vtx_ept_destroy(struct vtx_vm *vm);
-int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write);
-void vtx_ept_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages);
-void vtx_ept_flush(struct vtx_vm *vm);
-void vtx_ept_write_protect(struct vtx_vm *vm, u64 gfn, u64 npages);
-int vtx_ept_register_notifier(struct vtx_vm *vm);
-void vtx_ept_unregister_notifier(struct vtx_vm *vm);
 
 /* cpuid.c */
 #define VTX_CPUID_LEAF_EXT_FEATURES	7	/* structured extended features */
