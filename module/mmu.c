@@ -13,10 +13,15 @@
  * the host.  A fault that races with an invalidation (mmu->inval_seq and
  * inval_count) installs nothing and the guest faults again.
  *
- * Locking: the tables, the invalidation counters and (for writers) the
- * memslot fields are changed under mmu->lock; the caller of
- * vtx_mmu_page_fault() and vtx_mmu_unmap_range() holds vm->slots_lock, so
- * a frame cannot be mapped while its slot is being removed.
+ * Locking: the tables and the invalidation counters change under
+ * mmu->lock.  Faults and the MMU notifier read the memslots under
+ * srcu_read_lock(&vm->srcu), without vm->slots_lock.  A memslot that is
+ * deleted or moved first becomes invisible (a new array is published and
+ * synchronize_srcu() waits for every reader of the old one), and only then
+ * is its range unmapped (vtx_mmu_unmap_range()), so no fault can install a
+ * leaf of it after the unmap; publishing also bumps mmu->inval_seq, so a
+ * fault that found the old array and has not installed its leaf yet
+ * retries.
  */
 #define pr_fmt(fmt) "vtx: " fmt
 
@@ -204,7 +209,7 @@ static void mark_dirty(struct vtx_memslot *slot, u64 gfn)
 
 /**
  * vtx_mmu_page_fault() - map the guest frame of @gpa after a fault.
- * @vcpu:	the faulting vCPU; the caller holds vm->slots_lock
+ * @vcpu:	the faulting vCPU; vcpu->mutex held (its mmu_cache)
  * @gpa:	faulting guest-physical address
  * @write:	the access was a write
  *
@@ -226,23 +231,28 @@ int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write)
 	struct page *page, *old;
 	unsigned long hva, seq, idx;
 	bool writable = true, logging, flush = false;
-	int r;
+	int r, srcu;
 
-	lockdep_assert_held(&vm->slots_lock);
+	lockdep_assert_held(&vcpu->mutex);
+	/* Before the lookup: a memslot update after this makes us retry. */
+	seq = READ_ONCE(mmu->inval_seq);
+	/* Read the sequence before the slot and the page tables. */
+	smp_rmb();
+
+	srcu = srcu_read_lock(&vm->srcu);
 	slot = vtx_find_slot(vm, gfn);
-	if (!slot)
-		return -ENOENT;
+	if (!slot) {
+		r = -ENOENT;
+		goto out;
+	}
 	hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 	logging = slot->dirty_bitmap;
 
-	/* An invalidation that starts after this must make us retry. */
-	seq = READ_ONCE(mmu->inval_seq);
-	/* Read the sequence before get_user_pages reads the page tables. */
-	smp_rmb();
-
 	if (slot->flags & KVM_MEM_READONLY) {
-		if (write)
-			return -EROFS;
+		if (write) {
+			r = -EROFS;
+			goto out;
+		}
 		writable = false;
 		r = get_user_pages_fast(hva, 1, 0, &page);
 	} else {
@@ -252,14 +262,16 @@ int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write)
 		writable = false;
 		r = get_user_pages_fast(hva, 1, 0, &page);
 	}
-	if (r != 1)
-		return -EFAULT;
+	if (r != 1) {
+		r = -EFAULT;
+		goto out;
+	}
 	vtx_alloc_inc(VTX_ALLOC_PIN);
 
-	r = cache_topup(&mmu->cache, mmu->fmt->cache_pages);
+	r = cache_topup(&vcpu->mmu_cache, mmu->fmt->cache_pages);
 	if (r) {
 		unpin_counted(page);
-		return r;
+		goto out;
 	}
 
 	/* @page would be frame idx of a 2 MiB leaf starting at base_pfn. */
@@ -275,12 +287,12 @@ int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write)
 	if (mmu->inval_count || mmu->inval_seq != seq) {
 		spin_unlock(&mmu->lock);
 		unpin_counted(page);
-		return 0;
+		goto out;	/* r is 0: the guest faults again */
 	}
 	/* Only now is the VMM's page table known to match @page. */
 	leaf.large = leaf.large && host_maps_2m(vm->mm, hva, leaf.base_pfn,
 						leaf.writable);
-	old = mmu->fmt->map(mmu, &mmu->cache, &leaf, &flush);
+	old = mmu->fmt->map(mmu, &vcpu->mmu_cache, &leaf, &flush);
 	if (!old)
 		mmu->nr_pinned++;
 	if (write)
@@ -293,12 +305,15 @@ int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write)
 			mmu_flush(mmu);
 		unpin_counted(old);
 	}
-	return 0;
+out:
+	srcu_read_unlock(&vm->srcu, srcu);
+	return r;
 }
 
 /**
  * vtx_mmu_unmap_range() - unmap guest frames and unpin their pages.
- * @vm:		the VM; the caller holds vm->slots_lock
+ * @vm:		the VM; the caller holds vm->slots_lock and has made sure
+ *		(synchronize_srcu()) that no fault can map these frames again
  * @gfn:	first frame
  * @npages:	number of frames
  */
@@ -339,14 +354,18 @@ static inline struct vtx_vm *mn_to_vm(struct mmu_notifier *mn)
 	return container_of(mn, struct vtx_vm, mmu.notifier);
 }
 
-/* Apply @mode to the leaves backed by host addresses [start, end). */
-static void zap_hva_range(struct vtx_vm *vm, unsigned long start,
-			  unsigned long end, enum vtx_mmu_zap mode, bool *hit)
+/*
+ * Apply @mode to the leaves backed by host addresses [start, end) in the
+ * memslots @slots.
+ */
+static void zap_hva_range(struct vtx_vm *vm, struct vtx_memslots *slots,
+			  unsigned long start, unsigned long end,
+			  enum vtx_mmu_zap mode, bool *hit)
 {
 	unsigned long i;
 
-	for_each_set_bit(i, &vm->active_slots, VTX_MAX_MEMSLOTS) {
-		struct vtx_memslot *s = &vm->slots[i];
+	for_each_set_bit(i, &slots->active, VTX_MAX_MEMSLOTS) {
+		struct vtx_memslot *s = &slots->slots[i];
 		unsigned long lo = s->userspace_addr;
 		unsigned long hi = lo + (s->npages << PAGE_SHIFT);
 		u64 first, last;
@@ -364,28 +383,38 @@ static void zap_hva_range(struct vtx_vm *vm, unsigned long start,
 /*
  * The host is about to unmap, migrate or reclaim [start, end) of the VM's
  * address space: drop the leaves backed by it, flush every CPU's TLB,
- * and only then unpin the pages.  Slot fields are read under mmu->lock
- * (set_memory_region changes them under it), never under slots_lock,
- * which is held across get_user_pages and so nests outside mmap_lock.
+ * and only then unpin the pages.  The memslots are read under vm->srcu,
+ * never under slots_lock, which waits for faults that may be in
+ * get_user_pages, behind mmap_lock.  A slot being deleted or moved may
+ * already be gone from the array while its old leaves are still there:
+ * their pages stay pinned until set_memory_region() unmaps them right
+ * after synchronize_srcu(), so nothing is freed under the guest.
  */
 static int vtx_mn_invalidate_range_start(struct mmu_notifier *mn,
 					 const struct mmu_notifier_range *range)
 {
 	struct vtx_vm *vm = mn_to_vm(mn);
 	struct vtx_mmu *mmu = &vm->mmu;
+	struct vtx_memslots *slots;
 	bool hit = false;
+	int srcu;
 
+	srcu = srcu_read_lock(&vm->srcu);
+	slots = vtx_memslots(vm);
 	spin_lock(&mmu->lock);
 	mmu->inval_count++;
 	mmu->inval_seq++;
-	zap_hva_range(vm, range->start, range->end, VTX_ZAP_CLEAR, &hit);
+	zap_hva_range(vm, slots, range->start, range->end, VTX_ZAP_CLEAR,
+		      &hit);
 	spin_unlock(&mmu->lock);
-	if (!hit)
-		return 0;
-	mmu_flush(mmu);
-	spin_lock(&mmu->lock);
-	zap_hva_range(vm, range->start, range->end, VTX_ZAP_RELEASE, &hit);
-	spin_unlock(&mmu->lock);
+	if (hit) {
+		mmu_flush(mmu);
+		spin_lock(&mmu->lock);
+		zap_hva_range(vm, slots, range->start, range->end,
+			      VTX_ZAP_RELEASE, &hit);
+		spin_unlock(&mmu->lock);
+	}
+	srcu_read_unlock(&vm->srcu, srcu);
 	return 0;
 }
 
@@ -473,5 +502,13 @@ void vtx_mmu_destroy(struct vtx_vm *vm)
 	WARN_ON_ONCE(mmu->nr_pinned);
 	mmu->fmt->free_tables(mmu);
 	mmu->root = NULL;
-	cache_free(&mmu->cache);
+}
+
+/**
+ * vtx_mmu_free_vcpu() - free a vCPU's table-page cache.
+ * @vcpu:	the vCPU of a VM being destroyed
+ */
+void vtx_mmu_free_vcpu(struct vtx_vcpu *vcpu)
+{
+	cache_free(&vcpu->mmu_cache);
 }

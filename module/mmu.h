@@ -36,7 +36,10 @@ struct vtx_mmu;
  *
  * A fault tops the cache up to its format's cache_pages with GFP_KERNEL,
  * so that the format's map() under the spinlock cannot fail; what one
- * fault does not use stays for the next.  Counted as VTX_ALLOC_EPT.
+ * fault does not use stays for the next.  One per vCPU (vcpu->mmu_cache,
+ * under vcpu->mutex), as KVM's MMU memory caches, so that faults of
+ * different vCPUs share no lock until mmu->lock.  Counted as
+ * VTX_ALLOC_EPT.
  */
 struct vtx_mmu_cache {
 	void *pages[VTX_MMU_CACHE_PAGES];
@@ -115,8 +118,7 @@ struct vtx_mmu_format {
 /**
  * struct vtx_mmu - a VM's guest-physical translation, format-independent.
  *
- * Locking as in vtx.h: [c] set at creation, [m] mmu->lock, [s]
- * vm->slots_lock.
+ * Locking as in vtx.h: [c] set at creation, [m] mmu->lock.
  */
 struct vtx_mmu {
 	/* protects the tables and the [m] fields; never held across a wait */
@@ -125,7 +127,6 @@ struct vtx_mmu {
 	void *root;				/* [c] top-level table page */
 	unsigned long nr_table_pages;		/* [m] table pages in use */
 	unsigned long nr_pinned;		/* [m] guest pages mapped */
-	struct vtx_mmu_cache cache;		/* [s] new table pages */
 	struct mmu_notifier notifier;		/* [c] on vm->mm */
 	unsigned long inval_seq;		/* [m] invalidations started */
 	unsigned long inval_count;		/* [m] invalidations running */
@@ -133,6 +134,7 @@ struct vtx_mmu {
 
 int vtx_mmu_init(struct vtx_vm *vm, const struct vtx_mmu_format *fmt);
 void vtx_mmu_destroy(struct vtx_vm *vm);
+void vtx_mmu_free_vcpu(struct vtx_vcpu *vcpu);
 int vtx_mmu_register_notifier(struct vtx_vm *vm);
 void vtx_mmu_unregister_notifier(struct vtx_vm *vm);
 int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write);
