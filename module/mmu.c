@@ -312,22 +312,31 @@ out:
 
 /**
  * vtx_mmu_unmap_range() - unmap guest frames and unpin their pages.
- * @vm:		the VM; the caller holds vm->slots_lock and has made sure
- *		(synchronize_srcu()) that no fault can map these frames again
+ * @vm:		the VM; the caller holds vm->slots_lock
  * @gfn:	first frame
  * @npages:	number of frames
+ *
+ * Counted as an invalidation (mmu->inval_count) from the clearing pass to
+ * the release pass: faults do not wait for slots_lock, and the frames may
+ * still be in a memslot (dirty logging turned on, a slot moved onto part
+ * of its old range).  A fault in between installs nothing and the guest
+ * faults again; otherwise it could write a leaf over a cleared one whose
+ * page is still pinned, and that pin would never be dropped.
  */
 void vtx_mmu_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages)
 {
 	struct vtx_mmu *mmu = &vm->mmu;
 
 	spin_lock(&mmu->lock);
+	mmu->inval_count++;
+	mmu->inval_seq++;
 	mmu_zap(mmu, gfn, gfn + npages, VTX_ZAP_CLEAR);
 	spin_unlock(&mmu->lock);
 	/* Unconditionally: a concurrent caller may have cleared them. */
 	mmu_flush(mmu);
 	spin_lock(&mmu->lock);
 	mmu_zap(mmu, gfn, gfn + npages, VTX_ZAP_RELEASE);
+	mmu->inval_count--;
 	spin_unlock(&mmu->lock);
 }
 
@@ -434,12 +443,14 @@ static void vtx_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	struct vtx_mmu *mmu = &mn_to_vm(mn)->mmu;
 
 	spin_lock(&mmu->lock);
+	mmu->inval_count++;
 	mmu->inval_seq++;
 	mmu_zap(mmu, 0, ~0ull, VTX_ZAP_CLEAR);
 	spin_unlock(&mmu->lock);
 	mmu_flush(mmu);
 	spin_lock(&mmu->lock);
 	mmu_zap(mmu, 0, ~0ull, VTX_ZAP_RELEASE);
+	mmu->inval_count--;
 	spin_unlock(&mmu->lock);
 }
 

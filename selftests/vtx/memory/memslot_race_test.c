@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A memslot deleted and added again while a vCPU keeps faulting in it.
+ * A memslot deleted and added again, or its dirty logging turned on and
+ * off, while a vCPU keeps faulting in it.
  *
  * The vCPU thread runs the peek/poke guest (pp.h) in a loop: each command
  * sums one dword of every page of slot 1 (PP_SUM), so that every page is
@@ -19,6 +20,12 @@
  * round (a fault that found the old slot installing after the unmap, on a
  * driver that reads memslots without the update lock) shows as a wrong
  * sum.  At the end, with the VM gone, vtx holds no pinned page.
+ *
+ * log_toggle_while_faulting: the same, but each round turns dirty logging
+ * on (which unmaps the slot while it stays visible) and off again, over
+ * the same buffer.  A fault that writes its leaf over one that the unmap
+ * has cleared but not yet released loses that page's pin: vtx then holds
+ * pinned pages after the VM is gone (and WARNs).
  *
  * Passes on kvm_intel the same way.
  */
@@ -43,6 +50,7 @@
 
 struct race {
 	struct pp_vm *p;
+	bool log_toggle;	/* toggle dirty logging, not delete/re-add */
 	uint8_t *buf[RACE_BUFS];
 	atomic_uint seq;	/* 2 * rounds done, odd during a round */
 	atomic_uint checked;	/* the last round the vCPU checked */
@@ -84,6 +92,18 @@ static void *race_ctl(void *arg)
 		uint8_t *b = r->buf[k % RACE_BUFS];
 
 		atomic_fetch_add(&r->seq, 1);	/* odd: round k runs */
+		if (r->log_toggle) {
+			b = r->buf[0];
+			if (__vtx_set_memslot(r->p->vm->fd, 1,
+					      KVM_MEM_LOG_DIRTY_PAGES, RACE_GPA,
+					      RACE_SIZE, (uintptr_t)b) ||
+			    __vtx_set_memslot(r->p->vm->fd, 1, 0, RACE_GPA,
+					      RACE_SIZE, (uintptr_t)b)) {
+				r->err = errno;
+				break;
+			}
+			goto done;
+		}
 		if (__vtx_set_memslot(r->p->vm->fd, 1, 0, RACE_GPA, 0,
 				      (uintptr_t)r->buf[(k - 1) % RACE_BUFS])) {
 			r->err = errno;
@@ -95,6 +115,7 @@ static void *race_ctl(void *arg)
 			r->err = errno;
 			break;
 		}
+done:
 		atomic_fetch_add(&r->seq, 1);	/* even: round k done */
 		r->rounds = k;
 		while (atomic_load(&r->checked) < k && !atomic_load(&r->stop))
@@ -122,9 +143,15 @@ static long vtx_pins(void)
 	return n;
 }
 
-TEST_F_TIMEOUT(mem, delete_readd_while_faulting, 600)
+/* The slot's pattern in round @k: delete/re-add changes it, toggling not. */
+static unsigned int race_round(const struct race *r, unsigned int k)
 {
-	struct race r = { };
+	return r->log_toggle ? 0 : k;
+}
+
+static void race_run(struct __test_metadata *_metadata, bool log_toggle)
+{
+	struct race r = { .log_toggle = log_toggle };
 	unsigned long cmds = 0, checked = 0, busy = 0, bad = 0;
 	struct pp_res res;
 	pthread_t ctl;
@@ -163,11 +190,11 @@ TEST_F_TIMEOUT(mem, delete_readd_while_faulting, 600)
 		}
 		checked++;
 		atomic_store(&r.checked, s1 / 2);
-		if (res.nmmio || res.value != race_sum(s1 / 2)) {
+		if (res.nmmio || res.value != race_sum(race_round(&r, s1 / 2))) {
 			if (bad++ < 5)
 				TH_LOG("round %u: %u MMIO exits, sum %#x, want %#x",
 				       s1 / 2, res.nmmio, res.value,
-				       race_sum(s1 / 2));
+				       race_sum(race_round(&r, s1 / 2)));
 		}
 	}
 	atomic_store(&r.stop, true);
@@ -183,10 +210,20 @@ TEST_F_TIMEOUT(mem, delete_readd_while_faulting, 600)
 	/* After the last round: the current buffer only. */
 	PP(r.p, &res, PP_SUM, RACE_GPA + RACE_OFF, 0, RACE_PAGES, 4096);
 	EXPECT_EQ(0, res.nmmio);
-	EXPECT_EQ(race_sum(r.rounds), res.value);
+	EXPECT_EQ(race_sum(race_round(&r, r.rounds)), res.value);
 	pp_free(r.p);
 	if (is_vtx)
 		EXPECT_EQ(0, vtx_pins());
+}
+
+TEST_F_TIMEOUT(mem, delete_readd_while_faulting, 600)
+{
+	race_run(_metadata, false);
+}
+
+TEST_F_TIMEOUT(mem, log_toggle_while_faulting, 600)
+{
+	race_run(_metadata, true);
 }
 
 VTX_TEST_MAIN
