@@ -13,10 +13,11 @@
  * Netlink never waits on a VM's owner.  The family runs with parallel_ops
  * (no global genl_mutex around the handlers), and the handlers take only
  * locks that are never held across a user-memory fault or any other wait
- * the owner controls: vtx_vms_lock (list walk, reference), vm->mmu_lock
- * (memslot sizes) and vm->stats_lock (the reset base).  They never take
- * vm->slots_lock, which KVM_GET_DIRTY_LOG, guest memory copies and EPT
- * faults hold across copy_to_user()/get_user_pages() on the owner's
+ * the owner controls: vtx_vms_lock (list walk, reference) and
+ * vm->stats_lock (the reset base); the memslot sizes are read under
+ * vm->srcu, whose read side never waits.  They never take vm->slots_lock,
+ * which KVM_GET_DIRTY_LOG holds across copy_to_user() and memslot updates
+ * hold while they wait for faults in get_user_pages() on the owner's
  * memory (a userfaultfd or FUSE page may never be served).  The vCPU array
  * is read up to an acquire-load of nr_vcpus (vtx_vm_nr_vcpus()).
  *
@@ -61,19 +62,20 @@ static struct vtx_vm *vm_get_by_id(u32 id)
 }
 
 /*
- * The memslots' total size.  Slots are written under both slots_lock and
- * mmu_lock, so mmu_lock (a spinlock, never held across a user fault) is
- * enough to read them.
+ * The memslots' total size, from the array published last (vm->srcu: the
+ * read side never waits, for anyone).
  */
 static u64 vm_mem_bytes(struct vtx_vm *vm)
 {
+	struct vtx_memslots *slots;
 	u64 bytes = 0;
-	int i;
+	int i, srcu;
 
-	spin_lock(&vm->mmu_lock);
+	srcu = srcu_read_lock(&vm->srcu);
+	slots = srcu_dereference(vm->memslots, &vm->srcu);
 	for (i = 0; i < VTX_MAX_MEMSLOTS; i++)
-		bytes += vm->slots[i].npages << PAGE_SHIFT;
-	spin_unlock(&vm->mmu_lock);
+		bytes += slots->slots[i].npages << PAGE_SHIFT;
+	srcu_read_unlock(&vm->srcu, srcu);
 	return bytes;
 }
 
@@ -110,7 +112,7 @@ static int vm_fill(struct sk_buff *skb, struct vtx_vm *vm, u32 portid,
 /*
  * Each VM is filled in under vtx_vms_lock: vtx_vm_destroy() unlinks a VM
  * under that lock before it frees anything, so no VM of the walk can go
- * away, and the fill takes only mmu_lock.  A VM whose last reference is
+ * away, and the fill takes only vm->srcu.  A VM whose last reference is
  * gone (waiting for the lock to unlink itself) is not listed.
  */
 static int vtx_vm_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)

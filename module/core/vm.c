@@ -31,24 +31,27 @@ static DEFINE_IDA(vtx_vm_ida);
 
 /**
  * vtx_find_slot() - the memslot holding guest frame @gfn.
- * @vm:		the VM; vm->slots_lock held
+ * @vm:		the VM; in an srcu_read_lock(&vm->srcu) section, or
+ *		vm->slots_lock held
  * @gfn:	guest frame number
  *
- * Return: the slot, or NULL if @gfn is not guest RAM.
+ * Return: the slot, valid as long as the read section (or the lock), or
+ * NULL if @gfn is not guest RAM.
  */
 struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn)
 {
-	struct vtx_memslot *s = &vm->slots[vm->last_slot];
+	struct vtx_memslots *slots = vtx_memslots(vm);
+	struct vtx_memslot *s = &slots->slots[READ_ONCE(slots->last)];
 	unsigned long i;
 
-	lockdep_assert_held(&vm->slots_lock);
 	/* Most lookups hit the slot of the previous one (guest RAM). */
 	if (gfn - s->base_gfn < s->npages)
 		return s;
-	for_each_set_bit(i, &vm->active_slots, VTX_MAX_MEMSLOTS) {
-		s = &vm->slots[i];
+	for_each_set_bit(i, &slots->active, VTX_MAX_MEMSLOTS) {
+		s = &slots->slots[i];
 		if (gfn - s->base_gfn < s->npages) {
-			vm->last_slot = i;
+			/* A hint: concurrent readers may race on it. */
+			WRITE_ONCE(slots->last, i);
 			return s;
 		}
 	}
@@ -60,21 +63,26 @@ bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
 {
 	struct vtx_memslot *s;
 	bool ram;
+	int srcu;
 
-	mutex_lock(&vm->slots_lock);
+	srcu = srcu_read_lock(&vm->srcu);
 	s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
 	ram = s && !(s->flags & KVM_MEM_READONLY);
-	mutex_unlock(&vm->slots_lock);
+	srcu_read_unlock(&vm->srcu, srcu);
 	return ram;
 }
 
-/* Copy between guest-physical memory and a kernel buffer. */
+/*
+ * Copy between guest-physical memory and a kernel buffer.  The memslots
+ * are read under vm->srcu, not slots_lock: the copy may wait on the
+ * owner's memory for as long as the owner wants.
+ */
 static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 			   bool write)
 {
-	int r = 0;
+	int r = 0, srcu;
 
-	mutex_lock(&vm->slots_lock);
+	srcu = srcu_read_lock(&vm->srcu);
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(gpa));
 		struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
@@ -91,19 +99,18 @@ static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 			r = -EFAULT;
 			break;
 		}
-		/* What vtx writes for the guest is dirty too (KVM does so). */
-		if (write && s->dirty_bitmap) {
-			u64 first = gpa >> PAGE_SHIFT;
-
-			spin_lock(&vm->mmu_lock);
-			set_bit(first - s->base_gfn, s->dirty_bitmap);
-			spin_unlock(&vm->mmu_lock);
-		}
+		/*
+		 * What vtx writes for the guest is dirty too (KVM does so).
+		 * An atomic bit: KVM_GET_DIRTY_LOG exchanges whole words.
+		 */
+		if (write && s->dirty_bitmap)
+			set_bit((gpa >> PAGE_SHIFT) - s->base_gfn,
+				s->dirty_bitmap);
 		gpa += n;
 		buf += n;
 		len -= n;
 	}
-	mutex_unlock(&vm->slots_lock);
+	srcu_read_unlock(&vm->srcu, srcu);
 	return r;
 }
 
@@ -152,6 +159,19 @@ static void bitmap_free_counted(unsigned long *b)
 	vfree(b);
 }
 
+/* Free a memslot array and, with @bitmaps, the slots' dirty bitmaps. */
+static void memslots_free(struct vtx_memslots *slots, bool bitmaps)
+{
+	unsigned int i;
+
+	if (!slots)
+		return;
+	if (bitmaps)
+		for (i = 0; i < VTX_MAX_MEMSLOTS; i++)
+			bitmap_free_counted(slots->slots[i].dirty_bitmap);
+	kfree(slots);
+}
+
 static void vtx_vm_destroy(struct kref *kref)
 {
 	struct vtx_vm *vm = container_of(kref, struct vtx_vm, kref);
@@ -162,13 +182,16 @@ static void vtx_vm_destroy(struct kref *kref)
 	mutex_unlock(&vtx_vms_lock);
 	vtx_nl_event(vm, VTX_EVENT_VM_DESTROY, -1, 0);
 
-	for (i = 0; i < vm->nr_vcpus; i++)
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		vtx_mmu_free_vcpu(vm->vcpus[i]);
 		vtx_vcpu_free(vm->vcpus[i]);
-	vtx_ept_unregister_notifier(vm);
-	vtx_ept_destroy(vm);
+	}
+	vtx_mmu_unregister_notifier(vm);
+	vtx_mmu_destroy(vm);
 	vtx_ioeventfd_release(vm);
-	for (i = 0; i < VTX_MAX_MEMSLOTS; i++)
-		bitmap_free_counted(vm->slots[i].dirty_bitmap);
+	/* No reader is left: no vCPU, no notifier, off the netlink list. */
+	memslots_free(rcu_dereference_protected(vm->memslots, true), true);
+	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	ida_free(&vtx_vm_ida, vm->id);
 	kfree(vm);
@@ -181,13 +204,13 @@ void vtx_vm_put(struct vtx_vm *vm)
 	kref_put(&vm->kref, vtx_vm_destroy);
 }
 
-static bool slots_overlap(struct vtx_vm *vm, unsigned long skip, u64 gfn,
-			  u64 npages)
+static bool slots_overlap(struct vtx_memslots *slots, unsigned long skip,
+			  u64 gfn, u64 npages)
 {
 	unsigned long i;
 
-	for_each_set_bit(i, &vm->active_slots, VTX_MAX_MEMSLOTS) {
-		struct vtx_memslot *s = &vm->slots[i];
+	for_each_set_bit(i, &slots->active, VTX_MAX_MEMSLOTS) {
+		struct vtx_memslot *s = &slots->slots[i];
 
 		if (i == skip)
 			continue;
@@ -202,54 +225,41 @@ static size_t dirty_bitmap_bytes(u64 npages)
 	return ALIGN(npages, BITS_PER_LONG) / BITS_PER_BYTE;
 }
 
-/* Publish new slot contents: the MMU notifier reads them under mmu_lock. */
-static void slot_write(struct vtx_vm *vm, struct vtx_memslot *s,
-		       const struct vtx_memslot *val)
+/**
+ * memslots_publish() - make @new the VM's memslots and retire the old ones.
+ * @vm:		the VM; vm->slots_lock held
+ * @new:	the new array, a changed copy of the current one
+ *
+ * The swap is done under mmu.lock with mmu.inval_seq bumped, so a fault
+ * that sampled the sequence before it installs nothing and faults again;
+ * then synchronize_srcu() waits until no fault, guest copy, MMU notifier
+ * or netlink reader can still use the old array or what it points to.
+ * Only after that may the caller unmap a removed range or free a removed
+ * dirty bitmap: a fault that found the old slot has finished by then.
+ *
+ * Return: the old array, unreachable now, for the caller to kfree().
+ */
+static struct vtx_memslots *memslots_publish(struct vtx_vm *vm,
+					     struct vtx_memslots *new)
 {
-	unsigned int id = s - vm->slots;
+	struct vtx_memslots *old = vtx_memslots(vm);
 
-	BUILD_BUG_ON(VTX_MAX_MEMSLOTS > BITS_PER_LONG);
-	spin_lock(&vm->mmu_lock);
-	*s = *val;
-	if (s->npages)
-		__set_bit(id, &vm->active_slots);
-	else
-		__clear_bit(id, &vm->active_slots);
-	spin_unlock(&vm->mmu_lock);
-}
-
-/* Turn dirty logging on or off for a live slot. */
-static int slot_set_logging(struct vtx_vm *vm, struct vtx_memslot *s,
-			    bool on)
-{
-	struct vtx_memslot val = *s;
-	unsigned long *old = s->dirty_bitmap;
-
-	if (on) {
-		val.dirty_bitmap =
-			bitmap_alloc_counted(dirty_bitmap_bytes(s->npages),
-					     true);
-		if (!val.dirty_bitmap)
-			return -ENOMEM;
-		val.flags |= KVM_MEM_LOG_DIRTY_PAGES;
-	} else {
-		val.dirty_bitmap = NULL;
-		val.flags &= ~KVM_MEM_LOG_DIRTY_PAGES;
-	}
-	slot_write(vm, s, &val);
-	bitmap_free_counted(old);
-	/*
-	 * Mapped pages must fault on their next write, and 2 MiB leaves must
-	 * become 4 KiB ones to be logged page by page: drop the mappings.
-	 */
-	if (on)
-		vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
-	return 0;
+	lockdep_assert_held(&vm->slots_lock);
+	spin_lock(&vm->mmu.lock);
+	rcu_assign_pointer(vm->memslots, new);
+	vm->mmu.inval_seq++;
+	spin_unlock(&vm->mmu.lock);
+	/* Expedited, as KVM: memslot updates are rare, waiters are not. */
+	synchronize_srcu_expedited(&vm->srcu);
+	return old;
 }
 
 /*
  * KVM_SET_USER_MEMORY_REGION: create, delete (size 0), move a slot or
- * toggle its dirty logging, with KVM's validation and errors.
+ * toggle its dirty logging, with KVM's validation and errors.  Every
+ * change is a new copy of the array (memslots_publish()); what the old
+ * slot mapped is unmapped after the copy is published, and its dirty
+ * bitmap freed after that.
  */
 static int set_memory_region(struct vtx_vm *vm,
 			     struct kvm_userspace_memory_region *mem)
@@ -257,12 +267,16 @@ static int set_memory_region(struct vtx_vm *vm,
 	u16 as_id = mem->slot >> 16, id = (u16)mem->slot;
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
 	u64 gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	bool logging = mem->flags & KVM_MEM_LOG_DIRTY_PAGES;
+	struct vtx_memslots *slots, *new;
 	struct vtx_memslot *s, val = {
 		.base_gfn = gfn,
 		.npages = npages,
 		.userspace_addr = mem->userspace_addr,
-		.flags = mem->flags & ~KVM_MEM_LOG_DIRTY_PAGES,
+		.flags = mem->flags,
 	};
+	unsigned long *new_bitmap = NULL, *old_bitmap = NULL;
+	bool unmap = false;
 	int r = 0;
 
 	if (mem->flags & ~(KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))
@@ -282,48 +296,82 @@ static int set_memory_region(struct vtx_vm *vm,
 		return -EINVAL;
 
 	mutex_lock(&vm->slots_lock);
-	s = &vm->slots[id];
+	slots = vtx_memslots(vm);
+	s = &slots->slots[id];
 	if (!npages) {
+		/* Delete. */
 		if (!s->npages) {
 			r = -EINVAL;
-		} else {
-			unsigned long *bitmap = s->dirty_bitmap;
-			struct vtx_memslot none = { };
-
-			vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
-			slot_write(vm, s, &none);
-			bitmap_free_counted(bitmap);
+			goto out;
 		}
+		val = (struct vtx_memslot){ };
+		old_bitmap = s->dirty_bitmap;
+		unmap = true;
 	} else if (s->npages) {
 		/* An existing slot may move or change dirty logging only. */
 		if (s->npages != npages ||
 		    s->userspace_addr != mem->userspace_addr ||
 		    ((s->flags ^ mem->flags) & KVM_MEM_READONLY)) {
 			r = -EINVAL;
-		} else if (s->base_gfn != gfn) {
-			if (slots_overlap(vm, id, gfn, npages)) {
+			goto out;
+		}
+		if (s->base_gfn != gfn) {
+			if (slots_overlap(slots, id, gfn, npages)) {
 				r = -EEXIST;
+				goto out;
+			}
+			unmap = true;
+		}
+		val.dirty_bitmap = s->dirty_bitmap;
+		if (logging != !!s->dirty_bitmap) {
+			if (logging) {
+				/*
+				 * Mapped pages must fault on their next write,
+				 * and 2 MiB leaves must become 4 KiB ones to
+				 * be logged page by page: drop the mappings.
+				 */
+				unmap = true;
 			} else {
-				vtx_ept_unmap_range(vm, s->base_gfn, s->npages);
-				val = *s;
-				val.base_gfn = gfn;
-				slot_write(vm, s, &val);
+				old_bitmap = s->dirty_bitmap;
+				val.dirty_bitmap = NULL;
 			}
 		}
-		if (!r && !!(mem->flags & KVM_MEM_LOG_DIRTY_PAGES) !=
-			  !!s->dirty_bitmap)
-			r = slot_set_logging(vm, s, mem->flags &
-						 KVM_MEM_LOG_DIRTY_PAGES);
-	} else if (slots_overlap(vm, id, gfn, npages)) {
+		if (!unmap && !old_bitmap)
+			goto out;	/* nothing changes */
+	} else if (slots_overlap(slots, id, gfn, npages)) {
 		r = -EEXIST;
-	} else {
-		slot_write(vm, s, &val);
-		if (mem->flags & KVM_MEM_LOG_DIRTY_PAGES) {
-			r = slot_set_logging(vm, s, true);
-			if (r)
-				slot_write(vm, s, &(struct vtx_memslot){ });
-		}
+		goto out;
 	}
+	if (npages && logging && !val.dirty_bitmap) {
+		new_bitmap = bitmap_alloc_counted(dirty_bitmap_bytes(npages),
+						  true);
+		if (!new_bitmap) {
+			r = -ENOMEM;
+			goto out;
+		}
+		val.dirty_bitmap = new_bitmap;
+	}
+	new = kmemdup(slots, sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!new) {
+		bitmap_free_counted(new_bitmap);
+		r = -ENOMEM;
+		goto out;
+	}
+	BUILD_BUG_ON(VTX_MAX_MEMSLOTS > BITS_PER_LONG);
+	new->slots[id] = val;
+	if (val.npages)
+		__set_bit(id, &new->active);
+	else
+		__clear_bit(id, &new->active);
+
+	slots = memslots_publish(vm, new);
+	/* The old slot is unreachable: unmap what it mapped, then free. */
+	if (unmap)
+		vtx_mmu_unmap_range(vm, slots->slots[id].base_gfn,
+				    slots->slots[id].npages);
+	bitmap_free_counted(old_bitmap);
+	kfree(slots);
+out:
 	mutex_unlock(&vm->slots_lock);
 	return r;
 }
@@ -331,6 +379,9 @@ static int set_memory_region(struct vtx_vm *vm,
 /*
  * KVM_GET_DIRTY_LOG: copy the slot's dirty bitmap out, clear it, and
  * write-protect the pages that were dirty so that new writes are seen.
+ * Under slots_lock, so the slot and its bitmap cannot change or go away;
+ * faults and guest copies set bits concurrently (atomically, under
+ * vm->srcu).
  */
 static int get_dirty_log(struct vtx_vm *vm, struct kvm_dirty_log __user *argp)
 {
@@ -346,7 +397,7 @@ static int get_dirty_log(struct vtx_vm *vm, struct kvm_dirty_log __user *argp)
 		return -EINVAL;
 
 	mutex_lock(&vm->slots_lock);
-	s = &vm->slots[(u16)log.slot];
+	s = &vtx_memslots(vm)->slots[(u16)log.slot];
 	if (!s->npages || !s->dirty_bitmap) {
 		r = -ENOENT;
 		goto out;
@@ -357,12 +408,17 @@ static int get_dirty_log(struct vtx_vm *vm, struct kvm_dirty_log __user *argp)
 		r = -ENOMEM;
 		goto out;
 	}
-	spin_lock(&vm->mmu_lock);
+	/*
+	 * Under mmu.lock: a write fault sets its bit and makes its leaf
+	 * writable in one mmu.lock section, so a bit taken here belongs to
+	 * a leaf that the write-protect below finds writable.
+	 */
+	spin_lock(&vm->mmu.lock);
 	for (i = 0; i < bytes / sizeof(long); i++)
 		snap[i] = xchg(&s->dirty_bitmap[i], 0);
-	spin_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu.lock);
 	/* Only dirty pages are writable: one pass and one flush covers them. */
-	vtx_ept_write_protect(vm, s->base_gfn, s->npages);
+	vtx_mmu_write_protect(vm, s->base_gfn, s->npages);
 	if (copy_to_user(log.dirty_bitmap, snap, bytes))
 		r = -EFAULT;
 	bitmap_free_counted(snap);
@@ -518,22 +574,31 @@ int vtx_create_vm(unsigned long type)
 	kref_init(&vm->kref);
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->stats_lock);
-	spin_lock_init(&vm->mmu_lock);
 	INIT_LIST_HEAD(&vm->list);
 	INIT_LIST_HEAD(&vm->ioeventfds);
+	r = init_srcu_struct(&vm->srcu);
+	if (r)
+		goto free_vm;
+	r = -ENOMEM;
+	RCU_INIT_POINTER(vm->memslots,
+			 kzalloc(sizeof(struct vtx_memslots),
+				 GFP_KERNEL_ACCOUNT));
+	if (!rcu_access_pointer(vm->memslots))
+		goto free_srcu;
 	r = ida_alloc(&vtx_vm_ida, GFP_KERNEL);
 	if (r < 0)
-		goto free_vm;
+		goto free_slots;
 	vm->id = r;
-	r = vtx_ept_init(vm);
+	/* The page-table format: the one place that chooses it. */
+	r = vtx_mmu_init(vm, vtx_x86_ops.mmu_format);
 	if (r)
 		goto free_id;
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
-	r = vtx_ept_register_notifier(vm);
+	r = vtx_mmu_register_notifier(vm);
 	if (r) {
 		mmdrop(vm->mm);
-		vtx_ept_destroy(vm);
+		vtx_mmu_destroy(vm);
 		goto free_id;
 	}
 	vm->owner_pid = task_tgid_nr(current);
@@ -560,11 +625,15 @@ int vtx_create_vm(unsigned long type)
 	return fd;
 
 free_all:
-	vtx_ept_unregister_notifier(vm);
+	vtx_mmu_unregister_notifier(vm);
 	mmdrop(vm->mm);
-	vtx_ept_destroy(vm);
+	vtx_mmu_destroy(vm);
 free_id:
 	ida_free(&vtx_vm_ida, vm->id);
+free_slots:
+	memslots_free(rcu_dereference_protected(vm->memslots, true), false);
+free_srcu:
+	cleanup_srcu_struct(&vm->srcu);
 free_vm:
 	kfree(vm);
 	vtx_alloc_dec(VTX_ALLOC_VM);

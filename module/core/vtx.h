@@ -8,17 +8,20 @@
  * Locking rules are written next to each field as [x]:
  *   [c]  set once at creation, read-only afterwards
  *   [s]  vm->slots_lock (mutex)
- *   [m]  vm->mmu_lock (spinlock), EPT page tables
+ *   [r]  vm->srcu: read under srcu_read_lock(), or with slots_lock held
+ *   [m]  vm->mmu.lock (spinlock), the page tables (mmu.h)
  *   [v]  vcpu->mutex (held by every vCPU ioctl, including KVM_RUN)
  *   [l]  vCPU loaded on this CPU with preemption or IRQs disabled
  *   [g]  vtx_vms_lock (global mutex)
  *   [t]  vm->stats_lock (mutex)
  *   [o]  lockless: one writer, READ_ONCE/WRITE_ONCE readers
  * Order: vcpu->mutex -> vtx_vms_lock -> vm->slots_lock -> vm->stats_lock
- * -> vm->mmu_lock.  vtx_vms_lock is taken under vcpu->mutex only by VM
- * creation and destruction.  slots_lock and vcpu->mutex are held across
- * user-memory faults; vtx_vms_lock, stats_lock and mmu_lock never are, and
- * netlink takes only those.  See Documentation/vtx/locking.rst.
+ * -> vm->mmu.lock.  vtx_vms_lock is taken under vcpu->mutex only by VM
+ * creation and destruction.  slots_lock waits for vm->srcu readers
+ * (synchronize_srcu) and is never taken inside one.  slots_lock, vm->srcu
+ * read sections and vcpu->mutex are held across user-memory faults;
+ * vtx_vms_lock, stats_lock and mmu.lock never are, and netlink takes only
+ * those and vm->srcu.  See Documentation/vtx/locking.rst.
  */
 #ifndef VTX_H
 #define VTX_H
@@ -30,6 +33,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -40,6 +44,7 @@
 #include "core/profile.h"
 #include <asm/fpu/types.h>
 #include "x86/emulate.h"
+#include "x86/mmu/mmu.h"
 
 #define VTX_PREFIX		"vtx: "
 
@@ -115,7 +120,10 @@ enum vtx_reg {
  * @flags:	KVM_MEM_* flags
  * @dirty_bitmap: one bit per page written since the last KVM_GET_DIRTY_LOG
  *
- * Written under vm->slots_lock and vm->mmu_lock; read under either.
+ * Never changed once published in a struct vtx_memslots: an update copies
+ * the array.  Bits of @dirty_bitmap are set and cleared atomically; the
+ * bitmap is freed only after the array that last held it is unreachable
+ * (synchronize_srcu()).
  */
 struct vtx_memslot {
 	u64 base_gfn;
@@ -125,8 +133,23 @@ struct vtx_memslot {
 	unsigned long *dirty_bitmap;	/* KVM_MEM_LOG_DIRTY_PAGES, or NULL */
 };
 
-/* Tables below the EPT root that mapping one 4 KiB frame may create. */
-#define VTX_EPT_CACHE_PAGES	3
+/**
+ * struct vtx_memslots - the memslots of a VM, published as a whole.
+ * @slots:	indexed by slot id
+ * @active:	a bit per slot with npages != 0
+ * @last:	lookup hint, the slot of the last hit; written racily by
+ *		readers (READ_ONCE/WRITE_ONCE)
+ *
+ * KVM_SET_USER_MEMORY_REGION copies the array, changes the copy and swaps
+ * vm->memslots under vm->slots_lock; readers use the array they found
+ * under srcu_read_lock(&vm->srcu), and the old one is freed after
+ * synchronize_srcu().
+ */
+struct vtx_memslots {
+	struct vtx_memslot slots[VTX_MAX_MEMSLOTS];
+	unsigned long active;
+	unsigned int last;
+};
 
 struct vtx_vcpu;
 
@@ -142,10 +165,12 @@ struct vtx_vm {
 	/* protects vcpus' stats_base; never held across a user fault */
 	struct mutex stats_lock;
 
-	struct mutex slots_lock;		/* protects slots, vcpus */
-	struct vtx_memslot slots[VTX_MAX_MEMSLOTS];	/* [s] + [m] to write */
-	unsigned long active_slots;		/* [s] + [m] to write: npages != 0 */
-	unsigned int last_slot;			/* [s] lookup hint */
+	/* serialises memslot updates; protects vcpus, tss_addr, ... */
+	struct mutex slots_lock;
+	/* [c] read side of memslots: faults, guest copies, netlink */
+	struct srcu_struct srcu;
+	/* [s] to write (swapped), [r] to read: vtx_memslots() */
+	struct vtx_memslots __rcu *memslots;
 	/* [s] written once per index, published by nr_vcpus */
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];
 	/* [s] to write, with release; vtx_vm_nr_vcpus() reads it locklessly */
@@ -157,17 +182,8 @@ struct vtx_vm {
 	u64 hypercall_exits;			/* [o] KVM_CAP_EXIT_HYPERCALL */
 	bool dead;				/* [o] a VMX insn failed: -EIO */
 
-	spinlock_t mmu_lock;			/* protects the EPT tables */
-	u64 *ept_root;				/* [c] PML4 page */
-	u64 eptp;				/* [c] */
-	unsigned long nr_ept_pages;		/* [m] table pages in use */
-	/* Zeroed pages for new tables: a 4 KiB leaf needs up to three. */
-	u64 *ept_cache[VTX_EPT_CACHE_PAGES];	/* [s] */
-	int ept_cache_nr;			/* [s] */
-	unsigned long nr_pinned;		/* [m] guest pages mapped */
-	struct mmu_notifier mmu_notifier;	/* [c] on mm */
-	unsigned long mmu_inval_seq;		/* [m] invalidations started */
-	unsigned long mmu_inval_count;		/* [m] invalidations running */
+	/* Guest-physical tables, pinned pages, MMU notifier: mmu.h. */
+	struct vtx_mmu mmu;
 
 	struct list_head list;			/* [g] on vtx_vms */
 };
@@ -309,6 +325,9 @@ struct vtx_vcpu {
 	u32 exit_reason;		/* [v] last exit, backend's numbering */
 	int last_cpu;			/* [v] CPU of the last entry */
 
+	/* [v] zeroed table pages for this vCPU's faults (mmu.c) */
+	struct vtx_mmu_cache mmu_cache;
+
 	/* Statistics: see module/netlink.c for how they are read. */
 	struct vtx_vcpu_stats stats;	/* [v] written by the vCPU thread */
 	struct vtx_vcpu_stats stats_base; /* [t] reset snapshot */
@@ -330,6 +349,20 @@ static inline unsigned int vtx_vm_nr_vcpus(struct vtx_vm *vm)
 {
 	/* Pairs with the release in vtx_create_vcpu(): entries first. */
 	return smp_load_acquire(&vm->nr_vcpus);
+}
+
+/**
+ * vtx_memslots() - the VM's current memslots.
+ * @vm:		the VM; the caller is in an srcu_read_lock(&vm->srcu) section
+ *		or holds vm->slots_lock
+ *
+ * Return: the array, valid until the read section ends (or the lock is
+ * dropped).
+ */
+static inline struct vtx_memslots *vtx_memslots(struct vtx_vm *vm)
+{
+	return srcu_dereference_check(vm->memslots, &vm->srcu,
+				      lockdep_is_held(&vm->slots_lock));
 }
 
 /* vm.c */
@@ -408,16 +441,6 @@ void vtx_make_all_vcpus_request(struct vtx_vm *vm, int req);
 void vtx_vm_dead(struct vtx_vm *vm);
 int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id);
 void vtx_vcpu_free(struct vtx_vcpu *vcpu);
-
-/* ept.c */
-int vtx_ept_init(struct vtx_vm *vm);
-void vtx_ept_destroy(struct vtx_vm *vm);
-int vtx_ept_map_gpa(struct vtx_vm *vm, u64 gpa, bool write);
-void vtx_ept_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages);
-void vtx_ept_flush(struct vtx_vm *vm);
-void vtx_ept_write_protect(struct vtx_vm *vm, u64 gfn, u64 npages);
-int vtx_ept_register_notifier(struct vtx_vm *vm);
-void vtx_ept_unregister_notifier(struct vtx_vm *vm);
 
 /* netlink.c */
 int vtx_netlink_init(void);

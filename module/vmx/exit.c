@@ -697,9 +697,7 @@ static int handle_ept_violation(struct vtx_vcpu *vcpu)
 	int r;
 
 	requeue_idt_vectoring(vcpu);
-	mutex_lock(&vcpu->vm->slots_lock);
-	r = vtx_ept_map_gpa(vcpu->vm, gpa, qual & EPT_VIOLATION_ACC_WRITE);
-	mutex_unlock(&vcpu->vm->slots_lock);
+	r = vtx_mmu_page_fault(vcpu, gpa, qual & EPT_VIOLATION_ACC_WRITE);
 	if (!r)
 		return 1;
 	if (r == -ENOENT || r == -EROFS) {

@@ -331,5 +331,6 @@ const struct vtx_x86_ops vtx_vmx_ops = {
 	.get_tsc_offset = vmx_get_tsc_offset,
 	.write_tsc_offset = vmx_write_tsc_offset,
 	.update_cpuid = vtx_update_proc2,
+	.mmu_format = &vtx_ept_format,
 	.dump_state = vmx_dump_state,
 };

@@ -162,7 +162,8 @@ void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
 		WRITE_ONCE(vmx->cpu, cpu);
 		set_percpu_host_state(cpu);
 		vtx_invept(vtx_caps.ept_single ? VMX_EPT_EXTENT_CONTEXT :
-			   VMX_EPT_EXTENT_GLOBAL, vcpu->vm->eptp, 0);
+			   VMX_EPT_EXTENT_GLOBAL,
+			   vtx_ept_pointer(&vcpu->vm->mmu), 0);
 		if (vmx->vpid)
 			vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vmx->vpid,
 				    0);
@@ -318,7 +319,7 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
-	vmcs_write64(EPT_POINTER, vcpu->vm->eptp);
+	vmcs_write64(EPT_POINTER, vtx_ept_pointer(&vcpu->vm->mmu));
 	if (vmx->vpid)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	if (vtx_caps.proc & CPU_BASED_USE_TSC_OFFSETTING)

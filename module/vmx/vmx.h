@@ -56,6 +56,10 @@ struct vtx_vmx_caps {
 
 extern struct vtx_vmx_caps vtx_caps;
 
+/* ept.c: the EPT page-table format (x86/mmu/mmu.h), the VMs' only one. */
+extern const struct vtx_mmu_format vtx_ept_format;
+u64 vtx_ept_pointer(const struct vtx_mmu *mmu);
+
 /**
  * struct vcpu_vmx - a vCPU of the VMX backend.
  * @vcpu:	the generic vCPU, first: the trampoline and container_of()

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 struct vtx_vcpu;
+struct vtx_mmu_format;
 
 /**
  * struct vtx_emu_env - the guest state the emulator starts from, besides
@@ -105,6 +106,8 @@ enum vtx_sreg {
  * @get_tsc_offset:	the guest's TSC offset
  * @write_tsc_offset:	set it
  * @update_cpuid:	KVM_SET_CPUID2 changed the vCPU's CPUID table
+ * @mmu_format:		the page-table format of guest-physical memory
+ *			(x86/mmu/mmu.h)
  * @dump_state:		log the backend's state after a failed entry
  */
 struct vtx_x86_ops {
@@ -163,6 +166,7 @@ struct vtx_x86_ops {
 	u64 (*get_tsc_offset)(struct vtx_vcpu *vcpu);
 	void (*write_tsc_offset)(struct vtx_vcpu *vcpu, u64 offset);
 	void (*update_cpuid)(struct vtx_vcpu *vcpu);
+	const struct vtx_mmu_format *mmu_format;
 	void (*dump_state)(struct vtx_vcpu *vcpu);
 };
 

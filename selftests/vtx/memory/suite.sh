@@ -20,8 +20,10 @@
 #                      slot windows of a THP, hugetlbfs
 #   mmio_test          KVM_EXIT_MMIO: the instruction matrix in real,
 #                      protected and long mode; the state at MMIO exits
+#   memslot_race_test  a slot deleted and re-added while a vCPU faults in
+#                      it: no stale leaf, no pin left
 
-TESTS="memslot_test dirty_log_test mmu_notifier_test mmio_test ept_large_test"
+TESTS="memslot_test dirty_log_test mmu_notifier_test mmio_test ept_large_test memslot_race_test"
 
 # KVM creates 32764 memslots in memslot_test: give a binary time.
 export VTX_TAP_TIMEOUT=1200
