@@ -41,10 +41,11 @@ enum {
 	K_POPM,		/* POP m */
 	K_CALLM,	/* near CALL through memory */
 	K_JMPM,		/* near JMP through memory */
+	K_VMOV,		/* SSE or MMX move between a register and memory */
 };
 
 /* A register written once the instruction completes (e->result). */
-enum { PEND_NONE, PEND_REG, PEND_RAX, PEND_EDX_EAX, PEND_RSP };
+enum { PEND_NONE, PEND_REG, PEND_RAX, PEND_EDX_EAX, PEND_RSP, PEND_RDX_RAX };
 
 /* K_UNARY operations. */
 enum { UN_INC, UN_DEC, UN_NOT, UN_NEG };
@@ -79,6 +80,7 @@ enum {
 #define D_LOCK		0x200	/* LOCK allowed (read-modify-write) */
 #define D_BITREG	0x400	/* BT* Ev,Gv: the register offsets the address */
 #define D_SIMPLE_RMW	0x800	/* read, compute, write back */
+#define D_ALIGNED	0x1000	/* #GP(0) unless 16-byte aligned */
 
 /**
  * struct opdesc - what the decoder knows of an opcode.
@@ -87,7 +89,8 @@ enum {
  * @arg:	ALU_* for K_ALU without D_GROUP; the size of the source of
  *		K_MOVZX and K_MOVSX, 0 for MOVSXD (the smaller of the operand
  *		size and 4); UN_* of K_UNARY, BT_* of K_BT, CNT_* of K_SHIFT,
- *		the condition of K_SETCC, G* with D_SUBGRP.
+ *		the condition of K_SETCC, G* with D_SUBGRP, the register
+ *		file (enum vtx_emu_vec) of K_VMOV.
  */
 struct opdesc {
 	u8 kind;
@@ -189,6 +192,56 @@ static const struct opdesc twobyte[256] = {
 	[0xc7] = { K_BAD, D_MODRM | D_SUBGRP, G9 },
 };
 
+#define VLOAD(f, al)	{ K_VMOV, D_MODRM | (al), (f) }
+#define VSTORE(f, al)	{ K_VMOV, D_MODRM | D_MEMDST | (al), (f) }
+#define XMM		VTX_EMU_VEC_XMM
+#define MMX		VTX_EMU_VEC_MMX
+
+/* Mandatory prefixes of the 0F map, the column of vecmoves[][]. */
+enum { MP_NONE, MP_66, MP_F3, MP_F2, NR_MP };
+
+/* A 0F opcode, with some mandatory prefix, not emulated. */
+static const struct opdesc bad_op = { K_BAD, 0, 0 };
+
+/*
+ * The SSE and MMX moves KVM's emulator handles (its Sse/Mmx opcodes),
+ * by mandatory prefix: MOVUPS/MOVUPD, MOVAPS/MOVAPD, MOVNTPS/MOVNTPD,
+ * MOVQ mm (no prefix), MOVDQA (66), MOVDQU (F3), MOVNTDQ.
+ */
+static const struct {
+	u8 opcode;
+	struct opdesc d[NR_MP];
+} vecmoves[] = {
+	{ 0x10, { VLOAD(XMM, 0), VLOAD(XMM, 0) } },
+	{ 0x11, { VSTORE(XMM, 0), VSTORE(XMM, 0) } },
+	{ 0x28, { VLOAD(XMM, D_ALIGNED), VLOAD(XMM, D_ALIGNED) } },
+	{ 0x29, { VSTORE(XMM, D_ALIGNED), VSTORE(XMM, D_ALIGNED) } },
+	{ 0x2b, { VSTORE(XMM, D_ALIGNED), VSTORE(XMM, D_ALIGNED) } },
+	{ 0x6f, { VLOAD(MMX, 0), VLOAD(XMM, D_ALIGNED), VLOAD(XMM, 0) } },
+	{ 0x7f, { VSTORE(MMX, 0), VSTORE(XMM, D_ALIGNED), VSTORE(XMM, 0) } },
+	{ 0xe7, { [MP_66] = VSTORE(XMM, D_ALIGNED) } },
+};
+
+/*
+ * The vector move of 0F @b with the prefixes @p has; NULL when @b is none,
+ * bad_op when the prefixes make it something not emulated (66 with F2 or
+ * F3, as KVM refuses it, or both F2 and F3).
+ */
+static const struct opdesc *vector_opcode(u8 b, bool opsize, u8 reps)
+{
+	unsigned int i, mp;
+
+	for (i = 0; i < ARRAY_SIZE(vecmoves); i++)
+		if (vecmoves[i].opcode == b)
+			break;
+	if (i == ARRAY_SIZE(vecmoves))
+		return NULL;
+	if (reps == 3 || (opsize && reps))
+		return &bad_op;
+	mp = opsize ? MP_66 : reps == 2 ? MP_F3 : reps == 1 ? MP_F2 : MP_NONE;
+	return &vecmoves[i].d[mp];
+}
+
 /* 0F 38 F0/F1: MOVBE (without F2, which makes them CRC32). */
 static const struct opdesc movbe[2] = {
 	{ K_MOVBE, D_MODRM, 0 },
@@ -230,7 +283,7 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 		[6] = BT_IMM(D_LOCK, BT_BTR),
 		[7] = BT_IMM(D_LOCK, BT_BTC),
 	},
-	[G9] = {
+	[G9] = {	/* CMPXCHG8B, and CMPXCHG16B with REX.W */
 		[1] = { K_CMPXCHG8B, D_MODRM | D_MEMDST | D_LOCK },
 	},
 };
@@ -616,6 +669,7 @@ static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
 					  bool *adsize, bool *lock, u8 *reps)
 {
 	struct prefixes p = { .seg = SEG_DEFAULT };
+	const struct opdesc *d;
 	u64 b;
 
 	/* Conflicting segment overrides: refused, never guessed. */
@@ -628,10 +682,17 @@ static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
 	*reps = p.reps;
 	if (b != 0x0f)
 		return &onebyte[b];
-	/* F2/F3 select other instructions in the 0F map: none emulated. */
-	if (fetch(c, 1, &b) || *reps)
+	if (fetch(c, 1, &b))
 		return NULL;
 	b &= 0xff;
+	d = vector_opcode(b, p.opsize, p.reps);
+	if (d) {
+		*opsize = false;	/* 66 is a mandatory prefix there */
+		return d;
+	}
+	/* F2/F3 select other instructions in the 0F map: none emulated. */
+	if (*reps)
+		return NULL;
 	if (b != 0x38)
 		return &twobyte[b];
 	if (fetch(c, 1, &b) || (b & 0xfe) != 0xf0)
@@ -701,11 +762,13 @@ static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
 	if (is_stack(e->kind) && e->mode == 64)
 		e->op_bytes = (opsize && (e->kind == K_PUSHM ||
 					  e->kind == K_POPM)) ? 2 : 8;
-	/* CMPXCHG8B: 8 bytes whatever the operand size; 16B not done. */
-	if (e->kind == K_CMPXCHG8B) {
-		if (e->rex & REX_W)
-			return -EINVAL;
-		e->op_bytes = 8;
+	/* CMPXCHG8B: 8 bytes whatever the operand size, 16B with REX.W. */
+	if (e->kind == K_CMPXCHG8B)
+		e->op_bytes = (e->rex & REX_W) ? VTX_EMU_WIDE_BYTES : 8;
+	if (e->kind == K_VMOV) {
+		e->vec_file = d->arg;
+		e->op_bytes = d->arg == VTX_EMU_VEC_MMX ? 8 :
+			      VTX_EMU_WIDE_BYTES;
 	}
 	if (e->kind == K_MOVZX || e->kind == K_MOVSX) {
 		if (d->arg)
@@ -812,6 +875,57 @@ static void decode_store(struct vtx_emu *e)
 	e->write_val = v & size_mask(e->op_bytes);
 }
 
+/*
+ * SSE and MMX moves: the checks the processor makes before the access,
+ * in its order (#UD, #NM, then #GP(0) for a misaligned aligned form, on
+ * the linear address as KVM checks it), then a store's data from the
+ * register.  CMPXCHG16B's operand must be 16-byte aligned as well.
+ */
+static int decode_vector(struct vtx_emu *e)
+{
+	bool mmx = e->vec_file == VTX_EMU_VEC_MMX;
+	u8 buf[VTX_EMU_WIDE_BYTES];
+	int err;
+
+	if (e->kind == K_CMPXCHG8B) {
+		if (e->op_bytes == VTX_EMU_WIDE_BYTES &&
+		    (e->linear & (VTX_EMU_WIDE_BYTES - 1))) {
+			e->gp_fault = true;
+			return -EFAULT;
+		}
+		return 0;
+	}
+	if ((e->cr0 & VTX_EMU_CR0_EM) ||
+	    (!mmx && !(e->cr4 & VTX_EMU_CR4_OSFXSR))) {
+		e->ud_fault = true;
+		return -EFAULT;
+	}
+	if (e->cr0 & VTX_EMU_CR0_TS) {
+		e->nm_fault = true;
+		return -EFAULT;
+	}
+	if ((e->dflags & D_ALIGNED) &&
+	    (e->linear & (VTX_EMU_WIDE_BYTES - 1))) {
+		e->gp_fault = true;
+		return -EFAULT;
+	}
+	if (!e->ops || !e->ops->read_vec || !e->ops->write_vec)
+		return -EFAULT;
+	if (!(e->dflags & D_MEMDST))
+		return 0;
+	/* MMX registers 0-7: REX.R is ignored. */
+	err = e->ops->read_vec(e->opaque, e->vec_file,
+			       mmx ? e->reg & 7 : e->reg, buf);
+	if (err)
+		return -EFAULT;
+	e->is_write = true;
+	if (mmx)
+		memcpy(&e->write_val, buf, sizeof(e->write_val));
+	else
+		memcpy(e->wide, buf, sizeof(e->wide));
+	return 0;
+}
+
 /* The stack's address size: SS.B, or 64 bits in 64-bit mode. */
 static unsigned int stack_bytes(const struct vtx_emu *e)
 {
@@ -883,6 +997,10 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->is_write = false;
 	e->write_val = 0;
 	e->gp_fault = false;
+	e->ud_fault = false;
+	e->nm_fault = false;
+	memset(e->wide, 0, sizeof(e->wide));
+	e->vec_file = 0;
 	e->kind = K_BAD;
 	e->alu = 0;
 	e->sub = 0;
@@ -972,6 +1090,11 @@ int vtx_emu_decode(struct vtx_emu *e)
 				       ea);
 		e->access_bytes = e->src_bytes ? e->src_bytes : e->op_bytes;
 		decode_store(e);
+		if (e->kind == K_VMOV || e->kind == K_CMPXCHG8B) {
+			err = decode_vector(e);
+			if (err)
+				return err;
+		}
 		if (is_stack(e->kind)) {
 			err = decode_stack(e);
 			if (err)
@@ -1038,6 +1161,11 @@ static void finish(struct vtx_emu *e)
 		break;
 	case PEND_RSP:
 		e->gpr[VTX_EMU_RSP] = e->result;
+		break;
+	case PEND_RDX_RAX:	/* CMPXCHG16B failed: the old value */
+		memcpy(&e->gpr[VTX_EMU_RAX], e->wide, sizeof(u64));
+		memcpy(&e->gpr[VTX_EMU_RDX], e->wide + sizeof(u64),
+		       sizeof(u64));
 		break;
 	}
 	if (is_string(e->kind))
@@ -1258,6 +1386,46 @@ static bool canonical48(u64 addr)
 	return (u64)((s64)(addr << 16) >> 16) == addr;
 }
 
+/*
+ * CMPXCHG16B: the 16 bytes read are in @wide; RDX:RAX compared with them,
+ * RCX:RBX written on success, the old value written back on failure (as
+ * the processor's locked cycle does) and loaded into RDX:RAX.
+ */
+static int cmpxchg16b(struct vtx_emu *e)
+{
+	u64 old[2];
+
+	memcpy(old, e->wide, sizeof(old));
+	e->new_rflags &= ~VTX_EMU_FL_ZF;
+	if (old[0] == e->gpr[VTX_EMU_RAX] && old[1] == e->gpr[VTX_EMU_RDX]) {
+		e->new_rflags |= VTX_EMU_FL_ZF;
+		memcpy(e->wide, &e->gpr[VTX_EMU_RBX], sizeof(u64));
+		memcpy(e->wide + sizeof(u64), &e->gpr[VTX_EMU_RCX],
+		       sizeof(u64));
+	} else {
+		e->pend = PEND_RDX_RAX;
+	}
+	e->is_write = true;
+	e->write_val = 0;
+	e->stage = 1;
+	return 1;
+}
+
+/* An SSE or MMX load: the data read goes to the register. */
+static int vector_load(struct vtx_emu *e, u64 val)
+{
+	u8 buf[VTX_EMU_WIDE_BYTES];
+
+	if (e->vec_file == VTX_EMU_VEC_MMX) {
+		memcpy(buf, &val, sizeof(val));
+		return e->ops->write_vec(e->opaque, e->vec_file, e->reg & 7,
+					 buf) ? -EFAULT : 0;
+	}
+	memcpy(buf, e->wide, sizeof(buf));
+	return e->ops->write_vec(e->opaque, e->vec_file, e->reg, buf) ?
+	       -EFAULT : 0;
+}
+
 static int complete_first(struct vtx_emu *e, u64 val)
 {
 	bool memdst = e->dflags & D_MEMDST;
@@ -1266,6 +1434,8 @@ static int complete_first(struct vtx_emu *e, u64 val)
 
 	if (e->is_write)
 		return 0;
+	if (e->kind == K_CMPXCHG8B && e->op_bytes == VTX_EMU_WIDE_BYTES)
+		return cmpxchg16b(e);
 	if (memdst && ((e->dflags & (D_SIMPLE_RMW | D_LOCK)) ||
 		       e->kind == K_XCHG ||
 		       (e->kind == K_ALU && e->alu != ALU_CMP))) {
@@ -1334,6 +1504,8 @@ static int complete_first(struct vtx_emu *e, u64 val)
 	case K_MOV:
 		reg_write(e, e->reg, e->op_bytes, val);
 		break;
+	case K_VMOV:
+		return vector_load(e, val);
 	case K_MOVZX:
 		reg_write(e, e->reg, e->op_bytes, val);
 		break;

@@ -69,6 +69,17 @@ enum vtx_emu_gpr {
 /* Returned by a vtx_emu_ops function: the address is not RAM but MMIO. */
 #define VTX_EMU_OPS_MMIO	1
 
+/* The control-register bits the SSE and MMX moves check. */
+#define VTX_EMU_CR0_EM		0x0004ULL
+#define VTX_EMU_CR0_TS		0x0008ULL
+#define VTX_EMU_CR4_OSFXSR	0x0200ULL
+
+/* The widest access: a 16-byte SSE move or CMPXCHG16B. */
+#define VTX_EMU_WIDE_BYTES	16
+
+/* Register files of vtx_emu_ops.read_vec and write_vec. */
+enum vtx_emu_vec { VTX_EMU_VEC_MMX, VTX_EMU_VEC_XMM };
+
 /**
  * struct vtx_emu_ops - guest memory accesses that are not the MMIO one.
  * @read_mem:	read @len bytes at guest linear address @linear into @buf.
@@ -80,11 +91,24 @@ enum vtx_emu_gpr {
  * vtx_emu_complete()), or a negative errno, which the emulator turns into
  * -EFAULT.  The translation from linear to physical and its faults are the
  * caller's business.
+ *
+ * @read_vec:	read register @reg of file @file (enum vtx_emu_vec): 8
+ *		bytes of an MMX register, 16 of an XMM register, into @buf.
+ * @write_vec:	write it from @buf.  Writing an MMX register has the
+ *		side effects of an MMX instruction (x87 TOS 0, all tags
+ *		valid); reading one as well, as the guest's MOVQ store does.
+ *
+ * The SSE and MMX moves use them; each returns 0 or a negative errno, on
+ * which the instruction is refused.
  */
 struct vtx_emu_ops {
 	int (*read_mem)(void *opaque, u64 linear, void *buf, unsigned int len);
 	int (*write_mem)(void *opaque, u64 linear, const void *buf,
 			 unsigned int len);
+	int (*read_vec)(void *opaque, unsigned int file, unsigned int reg,
+			void *buf);
+	int (*write_vec)(void *opaque, unsigned int file, unsigned int reg,
+			 const void *buf);
 };
 
 /**
@@ -107,15 +131,26 @@ struct vtx_emu_ops {
  * @stack_bytes: in: 2 or 4, the stack's address size (SS.B) outside
  *		64-bit mode; 0 for the mode's default (4 in 32-bit, 2 in
  *		16-bit code).
- * @ops:	in: accesses to the RAM side of MOVS/CMPS and to the stack
- *		of PUSH/POP/CALL m; may be NULL for other instructions.
+ * @cr0:	in: CR0, for the SSE and MMX moves (EM, TS).
+ * @cr4:	in: CR4, for the SSE moves (OSFXSR).
+ * @ops:	in: accesses to the RAM side of MOVS/CMPS, to the stack
+ *		of PUSH/POP/CALL m and to the vector registers of the SSE
+ *		and MMX moves; may be NULL for other instructions.
  * @opaque:	in: passed to @ops.
  * @len:	out: length of the instruction.
  * @linear:	out: guest linear address of the MMIO access to perform.
- * @access_bytes: out: its size, 1, 2, 4 or 8.
+ * @access_bytes: out: its size, 1, 2, 4, 8 or 16 (VTX_EMU_WIDE_BYTES:
+ *		an SSE move or CMPXCHG16B).
  * @is_write:	out: whether it is a write.
  * @write_val:	out: the value to write, in its low @access_bytes bytes
- *		(little endian), when @is_write.
+ *		(little endian), when @is_write and @access_bytes <= 8.
+ * @wide:	the data of a 16-byte access: out, the bytes to write; in,
+ *		the bytes read, put there by the caller before calling
+ *		vtx_emu_complete() (whose @val is then ignored).
+ * @gp_fault:	out: the instruction raises #GP(0) (a non-canonical branch
+ *		target, a misaligned MOVDQA/MOVAPS/MOVNT* or CMPXCHG16B).
+ * @ud_fault:	out: it raises #UD (CR0.EM, or CR4.OSFXSR clear for SSE).
+ * @nm_fault:	out: it raises #NM (CR0.TS).
  *
  * The frag_* members are the caller's (mmio.c: an access split at a page
  * boundary); the members after them are private to emulate.c.
@@ -130,6 +165,8 @@ struct vtx_emu {
 	u8 insn_len_avail;
 	u64 mmio_linear;
 	u8 stack_bytes;
+	u64 cr0;
+	u64 cr4;
 	const struct vtx_emu_ops *ops;
 	void *opaque;
 
@@ -138,7 +175,10 @@ struct vtx_emu {
 	u8 access_bytes;
 	bool is_write;
 	u64 write_val;
-	bool gp_fault;		/* out: the instruction raises #GP(0) */
+	u8 wide[VTX_EMU_WIDE_BYTES];
+	bool gp_fault;
+	bool ud_fault;
+	bool nm_fault;
 
 	/* caller's: an access split at a page boundary (mmio.c) */
 	u8 frag_done;		/* bytes of the current access done */
@@ -148,6 +188,9 @@ struct vtx_emu {
 	u64 frag_linear;	/* the second fragment's linear address */
 	u64 frag_gpa;		/* ... and guest-physical address */
 	u64 frag_data;		/* read: bytes gathered; write: 2nd fragment */
+	u64 wide_gpa[2];	/* 16-byte access: each page's part */
+	u8 wide_split;		/* ... bytes in the first page */
+	u8 wide_done[2];	/* ... bytes of each part done */
 
 	/* private: decode state, set by vtx_emu_decode() */
 	u8 kind;		/* what the instruction does (emulate.c) */
@@ -167,6 +210,7 @@ struct vtx_emu {
 	u64 other_linear;	/* MOVS: linear address of the RAM side */
 	u64 result;		/* value kept between two accesses */
 	u64 new_rflags;		/* RFLAGS once the instruction completes */
+	u8 vec_file;		/* SSE/MMX moves: enum vtx_emu_vec */
 };
 
 /**

@@ -67,9 +67,23 @@ static int emu_write_mem(void *opaque, u64 linear, const void *buf,
 	       -EFAULT : 0;
 }
 
+static int emu_read_vec(void *opaque, unsigned int file, unsigned int reg,
+			void *buf)
+{
+	return vtx_vec_access(opaque, file, reg, buf, false);
+}
+
+static int emu_write_vec(void *opaque, unsigned int file, unsigned int reg,
+			 const void *buf)
+{
+	return vtx_vec_access(opaque, file, reg, (void *)buf, true);
+}
+
 static const struct vtx_emu_ops vtx_emu_ops = {
 	.read_mem = emu_read_mem,
 	.write_mem = emu_write_mem,
+	.read_vec = emu_read_vec,
+	.write_vec = emu_write_vec,
 };
 
 static u8 code_mode(struct vtx_vcpu *vcpu, const struct vtx_emu_env *env)
@@ -105,13 +119,19 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
 /*
  * The emulator stopped: a guest page fault on the other side of a MOVS or
  * CMPS (or on a second device access) was queued, or a CALL/JMP through
- * memory read a non-canonical target (#GP(0)), and is delivered with the
- * instruction not done, as by the processor; else an emulation failure.
+ * memory read a non-canonical target (#GP(0)), or an SSE/MMX move or
+ * CMPXCHG16B faults as the processor would (#UD, #NM, #GP(0) when
+ * misaligned), and is delivered with the instruction not done, as by the
+ * processor; else an emulation failure.
  */
 static int fault_or_failure(struct vtx_vcpu *vcpu)
 {
 	if (vcpu->emu.gp_fault)
 		vtx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+	else if (vcpu->emu.ud_fault)
+		vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
+	else if (vcpu->emu.nm_fault)
+		vtx_queue_exception(vcpu, X86_TRAP_NM, false, 0);
 	if (vcpu->event.valid) {
 		vcpu->complete_userspace_io = NULL;
 		return 1;
@@ -142,6 +162,8 @@ static void commit(struct vtx_vcpu *vcpu, bool keep_rip)
 
 static int mmio_access(struct vtx_vcpu *vcpu);
 static int complete_mmio_read(struct vtx_vcpu *vcpu);
+static int wide_access(struct vtx_vcpu *vcpu);
+static int wide_continue_after_exit(struct vtx_vcpu *vcpu);
 
 /* @gpa is in a memslot, read-only or not: memory, not a device. */
 static bool gpa_in_slot(struct vtx_vcpu *vcpu, u64 gpa)
@@ -262,6 +284,8 @@ static int mmio_access(struct vtx_vcpu *vcpu)
 	u64 lin, gpa;
 	bool taken;
 
+	if (e->access_bytes > sizeof(u64))
+		return wide_access(vcpu);
 	if (e->frag_next)
 		return write_fragment(vcpu);
 again:
@@ -318,6 +342,148 @@ again:
 	return write_done(vcpu, taken);
 }
 
+/*
+ * A 16-byte access (an SSE move, CMPXCHG16B), data in e->wide, done as
+ * KVM does it: split at a page boundary, each part translated before any
+ * is done; a part in RAM (or, for a read, ROM) is copied at once; a device
+ * part goes to userspace in pieces of at most 8 bytes (kvm_run.mmio.data
+ * is 8 bytes), one KVM_EXIT_MMIO each, in address order; for a write the
+ * leading pieces an ioeventfd takes need no exit (KVM's vcpu_mmio_write()
+ * stops offering them at the first one no in-kernel device takes).  A
+ * write completes the instruction before its first exit, as for the
+ * narrower writes.
+ */
+static unsigned int wide_part_len(const struct vtx_emu *e, unsigned int i)
+{
+	return i ? e->access_bytes - e->wide_split : e->wide_split;
+}
+
+/* The part @i: its gpa at *@gpa, or -EFAULT with a #PF queued (or not). */
+static int wide_translate(struct vtx_vcpu *vcpu, unsigned int i, u64 *gpa)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	u64 lin = e->linear + (i ? e->wide_split : 0);
+
+	/* the access that faulted: the exit told its guest-physical address */
+	if (vcpu->mmio_linear_valid && lin == e->mmio_linear &&
+	    (!e->is_write || vcpu->mmio_fault_write) &&
+	    offset_in_page(lin) == offset_in_page(vcpu->mmio_gpa)) {
+		*gpa = vcpu->mmio_gpa;
+		return 0;
+	}
+	return emu_translate(vcpu, lin, e->is_write, gpa);
+}
+
+static int wide_continue(struct vtx_vcpu *vcpu);
+
+/*
+ * Start the access: translate its parts, copy those in RAM, and for a
+ * write complete the instruction and hand the leading pieces to ioeventfds.
+ */
+static int wide_access(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	unsigned int i, n, off, p;
+	u64 v;
+	int r;
+
+	e->wide_split = min_t(unsigned int, e->access_bytes,
+			      PAGE_SIZE - offset_in_page(e->linear));
+	for (i = 0; i < 2; i++) {
+		e->wide_done[i] = 0;
+		if (wide_part_len(e, i) &&
+		    wide_translate(vcpu, i, &e->wide_gpa[i]))
+			return fault_or_failure(vcpu);
+	}
+	if (e->is_write) {
+		r = vtx_emu_complete(e, 0);
+		if (r)	/* a write is the instruction's last access */
+			return fault_or_failure(vcpu);
+		commit(vcpu, false);
+	}
+	for (i = 0; i < 2; i++) {
+		n = wide_part_len(e, i);
+		off = i ? e->wide_split : 0;
+		if (!n)
+			continue;
+		if (e->is_write ? vtx_gpa_is_ram(vcpu->vm, e->wide_gpa[i]) :
+		    gpa_in_slot(vcpu, e->wide_gpa[i])) {
+			if (e->is_write ?
+			    vtx_write_guest_phys(vcpu->vm, e->wide_gpa[i],
+						 e->wide + off, n) :
+			    vtx_read_guest_phys(vcpu->vm, e->wide_gpa[i],
+						e->wide + off, n))
+				return emulation_failure(vcpu);
+			e->wide_done[i] = n;
+			continue;
+		}
+		/* a write's leading pieces that an ioeventfd takes */
+		while (e->is_write && e->wide_done[i] < n) {
+			p = min_t(unsigned int, n - e->wide_done[i],
+				  sizeof(u64));
+			v = 0;
+			memcpy(&v, e->wide + off + e->wide_done[i], p);
+			if (!vtx_ioeventfd_signal(vcpu->vm, false,
+						  e->wide_gpa[i] +
+						  e->wide_done[i], p, v))
+				break;
+			e->wide_done[i] += p;
+		}
+	}
+	return wide_continue(vcpu);
+}
+
+/*
+ * The next device piece goes out as a KVM_EXIT_MMIO (0), or the access is
+ * complete: a read's data goes to the emulator, which may ask for the
+ * write of CMPXCHG16B; 1 to re-enter the guest.
+ */
+static int wide_continue(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	unsigned int i, n, off;
+	u64 v = 0;
+	int r;
+
+	for (i = 0; i < 2; i++) {
+		n = wide_part_len(e, i);
+		if (e->wide_done[i] >= n)
+			continue;
+		off = (i ? e->wide_split : 0) + e->wide_done[i];
+		n = min_t(unsigned int, n - e->wide_done[i], sizeof(u64));
+		if (e->is_write)
+			memcpy(&v, e->wide + off, n);
+		fill_mmio_exit(vcpu, e->wide_gpa[i] + e->wide_done[i], n,
+			       e->is_write, v);
+		e->frag_len = n;
+		vcpu->complete_userspace_io = wide_continue_after_exit;
+		return 0;
+	}
+	vcpu->complete_userspace_io = NULL;
+	if (e->is_write)
+		return 1;
+	r = vtx_emu_complete(e, 0);
+	if (r < 0)
+		return fault_or_failure(vcpu);
+	if (r == 1)
+		return wide_access(vcpu);	/* CMPXCHG16B's write */
+	commit(vcpu, false);
+	return 1;
+}
+
+/* A piece's KVM_EXIT_MMIO is back: a read's data kept, then the next. */
+static int wide_continue_after_exit(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	unsigned int i = e->wide_done[0] < wide_part_len(e, 0) ? 0 : 1;
+	unsigned int off = (i ? e->wide_split : 0) + e->wide_done[i];
+
+	if (!e->is_write)
+		memcpy(e->wide + off, vcpu->run->mmio.data, e->frag_len);
+	e->wide_done[i] += e->frag_len;
+	return wide_continue(vcpu);
+}
+
 /**
  * vtx_handle_mmio() - emulate the instruction that touched a device.
  * @vcpu:	the loaded vCPU, after a guest-physical fault
@@ -346,6 +512,8 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	e->stack_bytes = env.ss_db ? 4 : 2;
 	memcpy(e->seg_base, env.seg_base, sizeof(e->seg_base));
 	e->mmio_linear = f->linear_valid ? f->linear : 0;
+	e->cr0 = vcpu->cr0;
+	e->cr4 = vcpu->cr4;
 	e->ops = &vtx_emu_ops;
 	e->opaque = vcpu;
 	/*

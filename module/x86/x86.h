@@ -86,6 +86,10 @@ struct vtx_mmio_fault {
 
 int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f);
 
+/* fpu.c */
+int vtx_vec_access(struct vtx_vcpu *vcpu, unsigned int file,
+		   unsigned int reg, void *buf, bool write);
+
 /* walk.c */
 int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		   u32 *pf_error);

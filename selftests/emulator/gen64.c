@@ -16,10 +16,12 @@
 #include <unistd.h>
 #include "native.h"
 
-extern const u8 tramp_start[], tramp_slot[], tramp_state[], tramp_end[];
+extern const u8 tramp_start[], tramp_slot[], tramp_state[], tramp_vec[];
+extern const u8 tramp_end[];
 
 static u8 *code, *slot, *scratch;
 static u64 *st_gpr, *st_rflags;
+static u8 *st_vec;	/* XMM0-15, then MM0-7: struct vecstate */
 static u64 fs_base, gs_base;
 
 static int setup64(void)
@@ -37,6 +39,7 @@ static int setup64(void)
 	slot = code + (tramp_slot - tramp_start);
 	st_gpr = (u64 *)(code + (tramp_state - tramp_start));
 	st_rflags = st_gpr + 16;
+	st_vec = code + (tramp_vec - tramp_start);
 
 	if (syscall(SYS_arch_prctl, ARCH_GET_FS, &fs_base))
 		return -1;
@@ -55,11 +58,13 @@ static int run64(const struct gen *g, u64 *gpr, u64 *rflags)
 	memcpy(slot + SLOT_LEN - g->n, g->b, g->n);
 	memcpy(st_gpr, gpr, 16 * sizeof(u64));
 	*st_rflags = *rflags;
+	memcpy(st_vec, &vec_cpu, sizeof(vec_cpu));
 	sig = call_guarded((void (*)(void))(uintptr_t)code);
 	if (sig)
 		return sig;
 	memcpy(gpr, st_gpr, 16 * sizeof(u64));
 	*rflags = *st_rflags;
+	memcpy(&vec_cpu, st_vec, sizeof(vec_cpu));
 	return 0;
 }
 
@@ -146,6 +151,10 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 		g->op = 8;	/* near CALL/JMP: 64 bits */
 	if ((t->flags & TF_M64) && g->op == 8)
 		g->op = 4;	/* REX.W is CMPXCHG16B */
+	if (t->flags & TF_M128)
+		g->op = 8;
+	if ((t->flags & TF_VEC) && g->op == 2)
+		g->op = 4;	/* 66 is a mandatory prefix there */
 	g->ad = rnd_below(4) ? 8 : 4;
 	if (g->op == 2 || (g->op == 1 && !rnd_below(8)))
 		pfx[npfx++] = 0x66;
@@ -163,6 +172,8 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 		g->seg = -1;
 	if (g->seg >= 0)
 		pfx[npfx++] = seg_prefix[g->seg];
+	if (t->mp)
+		pfx[npfx++] = t->mp;
 	if ((t->flags & TF_LOCK) && !rnd_below(3)) {
 		pfx[npfx++] = 0xf0;
 		lock = true;
@@ -196,8 +207,10 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 	}
 
 	g->access = t->src == 4 ? (g->op < 4 ? g->op : 4) :
-		    t->src ? t->src : (t->flags & TF_M64) ? 8 : g->op;
-	off = pick_offset(g->access);
+		    t->src ? t->src : (t->flags & TF_M64) ? 8 :
+		    (t->flags & TF_MMX) ? 8 :
+		    (t->flags & (TF_XMM | TF_M128)) ? 16 : g->op;
+	off = pick_offset_for(t->flags, g->access);
 	target = (u64)(uintptr_t)scratch + off;
 	ea = target - seg_base_of(g->seg);
 	if (t->flags & TF_BITREG) {

@@ -6,9 +6,10 @@
  * The 64-bit part far-returns to leg_entry_ip:leg_entry_sel with EAX the
  * selector of the "state" LDT segment, whose base is leg_state.  The
  * 16/32-bit part uses GS (= that segment) to reach the state, switches to
- * the stack inside it, loads EFLAGS, DS/ES/SS (test LDT segments), the
- * eight GPRs, runs the 16-byte slot (NOPs, then the instruction, ending
- * right before the stores), stores GPRs and EFLAGS back and far-returns to
+ * the stack inside it, loads EFLAGS, XMM0-7 and MM0-7, DS/ES/SS (test LDT
+ * segments), the eight GPRs, runs the 16-byte slot (NOPs, then the instruction, ending
+ * right before the stores), stores GPRs, vector registers (then EMMS) and
+ * EFLAGS back and far-returns to
  * 64-bit code (CS 0x33), which restores the host's selectors.
  */
 	.set	LEG_BASE, 0x20000000
@@ -66,6 +67,22 @@ leg_entry\bits:
 	mov	%eax, %gs
 	pushl	%gs:ST(st_eflags)
 	popfl
+	movdqu	%gs:ST(st_xmm + 0), %xmm0
+	movdqu	%gs:ST(st_xmm + 16), %xmm1
+	movdqu	%gs:ST(st_xmm + 32), %xmm2
+	movdqu	%gs:ST(st_xmm + 48), %xmm3
+	movdqu	%gs:ST(st_xmm + 64), %xmm4
+	movdqu	%gs:ST(st_xmm + 80), %xmm5
+	movdqu	%gs:ST(st_xmm + 96), %xmm6
+	movdqu	%gs:ST(st_xmm + 112), %xmm7
+	movq	%gs:ST(st_mm + 0), %mm0
+	movq	%gs:ST(st_mm + 8), %mm1
+	movq	%gs:ST(st_mm + 16), %mm2
+	movq	%gs:ST(st_mm + 24), %mm3
+	movq	%gs:ST(st_mm + 32), %mm4
+	movq	%gs:ST(st_mm + 40), %mm5
+	movq	%gs:ST(st_mm + 48), %mm6
+	movq	%gs:ST(st_mm + 56), %mm7
 	movl	%gs:ST(st_sel_ds), %eax
 	mov	%eax, %ds
 	movl	%gs:ST(st_sel_es), %eax
@@ -90,6 +107,23 @@ leg_slot\bits:
 	movl	%ebp, %gs:ST(st_gpr + 4 * 5)
 	movl	%esi, %gs:ST(st_gpr + 4 * 6)
 	movl	%edi, %gs:ST(st_gpr + 4 * 7)
+	movdqu	%xmm0, %gs:ST(st_xmm + 0)
+	movdqu	%xmm1, %gs:ST(st_xmm + 16)
+	movdqu	%xmm2, %gs:ST(st_xmm + 32)
+	movdqu	%xmm3, %gs:ST(st_xmm + 48)
+	movdqu	%xmm4, %gs:ST(st_xmm + 64)
+	movdqu	%xmm5, %gs:ST(st_xmm + 80)
+	movdqu	%xmm6, %gs:ST(st_xmm + 96)
+	movdqu	%xmm7, %gs:ST(st_xmm + 112)
+	movq	%mm0, %gs:ST(st_mm + 0)
+	movq	%mm1, %gs:ST(st_mm + 8)
+	movq	%mm2, %gs:ST(st_mm + 16)
+	movq	%mm3, %gs:ST(st_mm + 24)
+	movq	%mm4, %gs:ST(st_mm + 32)
+	movq	%mm5, %gs:ST(st_mm + 40)
+	movq	%mm6, %gs:ST(st_mm + 48)
+	movq	%mm7, %gs:ST(st_mm + 56)
+	emms
 	movl	%gs:ST(st_state_sel), %eax
 	mov	%eax, %ss
 	movl	$ST(st_stack_top), %esp
@@ -122,6 +156,9 @@ st_host_ds:	.long	0
 st_host_es:	.long	0
 st_host_gs:	.long	0
 st_host_ss:	.long	0
+		.p2align 4
+st_xmm:		.fill	128, 1, 0
+st_mm:		.fill	64, 1, 0
 		.p2align 4
 		.fill	128, 1, 0
 st_stack_top:

@@ -35,6 +35,10 @@ struct leg_state {
 	u32 eflags;
 	u32 sel_ds, sel_es, sel_ss, state_sel, pad;
 	u64 entry_ip, entry_sel;
+	u64 host_rsp;
+	u32 host_ds, host_es, host_gs, host_ss;
+	u8 xmm[8][16];
+	u8 mm[8][8];
 };
 
 static u8 *blob, *scratch;
@@ -104,6 +108,8 @@ static int run_legacy(const struct gen *g, u64 *gpr, u64 *rflags)
 	for (i = 0; i < 8; i++)
 		st->gpr[i] = gpr[i];
 	st->eflags = *rflags;
+	memcpy(st->xmm, vec_cpu.xmm, sizeof(st->xmm));
+	memcpy(st->mm, vec_cpu.mm, sizeof(st->mm));
 	st->sel_ds = SEL(LDT_DS);
 	st->sel_es = SEL(LDT_ES);
 	st->sel_ss = SEL(LDT_SS);
@@ -123,6 +129,8 @@ static int run_legacy(const struct gen *g, u64 *gpr, u64 *rflags)
 	for (i = 0; i < 8; i++)
 		gpr[i] = st->gpr[i];
 	*rflags = st->eflags;
+	memcpy(vec_cpu.xmm, st->xmm, sizeof(st->xmm));
+	memcpy(vec_cpu.mm, st->mm, sizeof(st->mm));
 	return 0;
 }
 
@@ -247,6 +255,8 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 	g->seg_base[VTX_EMU_CS] = mode == 32 ? 0 : code16_base;
 
 	g->op = (t->flags & TF_BYTE) ? 1 : rnd_below(2) ? def : other;
+	if (t->flags & TF_VEC)
+		g->op = def;	/* 66 is a mandatory prefix there */
 	if ((t->flags & TF_BRANCH) && mode == 32)
 		g->op = 4;	/* a 16-bit target would leave the code */
 	g->ad = rnd_below(3) ? def : other;
@@ -264,6 +274,8 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 		g->seg = -1;
 	if (g->seg >= 0)
 		pfx[npfx++] = seg_prefix[g->seg];
+	if (t->mp)
+		pfx[npfx++] = t->mp;
 	if ((t->flags & TF_LOCK) && !rnd_below(3)) {
 		pfx[npfx++] = 0xf0;
 		lock = true;
@@ -283,8 +295,10 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 		goto done;
 	}
 
-	g->access = t->src ? t->src : (t->flags & TF_M64) ? 8 : g->op;
-	target = (u64)(uintptr_t)scratch + pick_offset(g->access);
+	g->access = t->src ? t->src : (t->flags & TF_M64) ? 8 :
+		    (t->flags & TF_MMX) ? 8 : (t->flags & TF_XMM) ? 16 : g->op;
+	target = (u64)(uintptr_t)scratch +
+		 pick_offset_for(t->flags, g->access);
 	g->linear = target;
 	g->is_write = t->acc == A_W;
 	reg = t->regfix >= 0 ? (unsigned int)t->regfix : rnd_below(8);

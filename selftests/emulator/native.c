@@ -20,6 +20,10 @@
 
 const u8 seg_prefix[VTX_EMU_NR_SEGS] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
 
+struct vecstate vec_cpu;
+/* The emulator's vector registers (vtx_emu_ops.read_vec/write_vec). */
+static struct vecstate vec_emu;
+
 static u8 emu_mem[SCRATCH_SIZE];
 /* AF after AND/OR/XOR/TEST is undefined; Intel CPUs clear it, as emulate.c. */
 static bool strict_af;
@@ -42,6 +46,43 @@ static struct tmpl *add(const char *name, u8 op0, int op1, u16 flags,
 	t->acc = acc;
 	t->str = str;
 	return t;
+}
+
+/* The SSE and MMX moves of KVM 6.1's emulator (issue 20). */
+static void build_templates_vec(void)
+{
+	static const struct {
+		const char *name;
+		u8 mp, op;
+		u16 flags;
+		u8 acc;
+	} v[] = {
+		{ "movups X,M", 0, 0x10, TF_XMM, A_R },
+		{ "movups M,X", 0, 0x11, TF_XMM, A_W },
+		{ "movupd X,M", 0x66, 0x10, TF_XMM, A_R },
+		{ "movupd M,X", 0x66, 0x11, TF_XMM, A_W },
+		{ "movaps X,M", 0, 0x28, TF_XMM | TF_ALIGN16, A_R },
+		{ "movaps M,X", 0, 0x29, TF_XMM | TF_ALIGN16, A_W },
+		{ "movapd X,M", 0x66, 0x28, TF_XMM | TF_ALIGN16, A_R },
+		{ "movapd M,X", 0x66, 0x29, TF_XMM | TF_ALIGN16, A_W },
+		{ "movntps M,X", 0, 0x2b, TF_XMM | TF_ALIGN16, A_W },
+		{ "movntpd M,X", 0x66, 0x2b, TF_XMM | TF_ALIGN16, A_W },
+		{ "movq P,M", 0, 0x6f, TF_MMX, A_R },
+		{ "movq M,P", 0, 0x7f, TF_MMX, A_W },
+		{ "movdqa X,M", 0x66, 0x6f, TF_XMM | TF_ALIGN16, A_R },
+		{ "movdqa M,X", 0x66, 0x7f, TF_XMM | TF_ALIGN16, A_W },
+		{ "movdqu X,M", 0xf3, 0x6f, TF_XMM, A_R },
+		{ "movdqu M,X", 0xf3, 0x7f, TF_XMM, A_W },
+		{ "movntdq M,X", 0x66, 0xe7, TF_XMM | TF_ALIGN16, A_W },
+	};
+	struct tmpl *t;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		t = add(v[i].name, 0x0f, v[i].op, TF_MODRM | v[i].flags, -1,
+			0, v[i].acc, 0);
+		t->mp = v[i].mp;
+	}
 }
 
 /* The instruction classes added for issue 20. */
@@ -115,6 +156,9 @@ static void build_templates_more(void)
 	    0);
 	add("jmp Ev", 0xff, -1, TF_MODRM | TF_STACK | TF_BRANCH, 4, 0, A_R,
 	    0);
+	add("cmpxchg16b Mdq", 0x0f, 0xc7,
+	    L | TF_CMPX | TF_M128 | TF_ALIGN16, 1, 0, A_RMW, 0);
+	build_templates_vec();
 	add("cmpsb", 0xa6, -1, TF_BYTE, -1, 0, A_R, 'C');
 	add("cmps", 0xa7, -1, 0, -1, 0, A_R, 'C');
 	add("scasb", 0xae, -1, TF_BYTE, -1, 0, A_R, 'A');
@@ -256,9 +300,37 @@ static int env_write(void *opaque, u64 linear, const void *buf,
 	return 0;
 }
 
+static int env_read_vec(void *opaque, unsigned int file, unsigned int reg,
+			void *buf)
+{
+	(void)opaque;
+	if (file == VTX_EMU_VEC_XMM && reg < 16)
+		memcpy(buf, vec_emu.xmm[reg], 16);
+	else if (file == VTX_EMU_VEC_MMX && reg < 8)
+		memcpy(buf, vec_emu.mm[reg], 8);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int env_write_vec(void *opaque, unsigned int file, unsigned int reg,
+			 const void *buf)
+{
+	(void)opaque;
+	if (file == VTX_EMU_VEC_XMM && reg < 16)
+		memcpy(vec_emu.xmm[reg], buf, 16);
+	else if (file == VTX_EMU_VEC_MMX && reg < 8)
+		memcpy(vec_emu.mm[reg], buf, 8);
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static const struct vtx_emu_ops env_ops = {
 	.read_mem = env_read,
 	.write_mem = env_write,
+	.read_vec = env_read_vec,
+	.write_vec = env_write_vec,
 };
 
 /* Linear address as the CPU forms it in @mode. */
@@ -293,6 +365,8 @@ static bool run_emu(const struct backend *be, const struct tmpl *t,
 			e->seg_base[i] = rnd();
 	e->ops = &env_ops;
 	e->opaque = &m;
+	e->cr0 = 0x80050033;	/* Linux's: PE MP ET NE WP AM PG */
+	e->cr4 = VTX_EMU_CR4_OSFXSR;
 
 	for (iter = 0; iter < 64; iter++) {
 		memcpy(e->insn, g->b, g->n);
@@ -340,7 +414,11 @@ static bool run_emu(const struct backend *be, const struct tmpl *t,
 				return false;
 			}
 			val = rnd();	/* garbage above the access */
-			if (e->is_write)
+			if (e->access_bytes > sizeof(val) && e->is_write)
+				memcpy(p, e->wide, e->access_bytes);
+			else if (e->access_bytes > sizeof(val))
+				memcpy(e->wide, p, e->access_bytes);
+			else if (e->is_write)
 				memcpy(p, &e->write_val, e->access_bytes);
 			else
 				memcpy(&val, p, e->access_bytes);
@@ -395,13 +473,18 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 		be->scratch[i] = rnd();
 	if ((t->flags & TF_CMPX) && (rnd() & 1)) {
 		/* the comparison succeeds: memory holds rAX (EDX:EAX) */
-		u64 acc = (t->flags & TF_M64) ?
-			  (g.gpr[VTX_EMU_RDX] << 32) | (u32)g.gpr[VTX_EMU_RAX] :
-			  g.gpr[VTX_EMU_RAX];
+		u64 acc[2] = {
+			(t->flags & TF_M64) ?
+			(g.gpr[VTX_EMU_RDX] << 32) | (u32)g.gpr[VTX_EMU_RAX] :
+			g.gpr[VTX_EMU_RAX], g.gpr[VTX_EMU_RDX]
+		};
 
 		memcpy(be->scratch + (g.linear - (u64)(uintptr_t)be->scratch),
-		       &acc, g.access);
+		       acc, g.access);
 	}
+	for (i = 0; i < sizeof(vec_cpu); i++)
+		((u8 *)&vec_cpu)[i] = rnd();
+	memcpy(&vec_emu, &vec_cpu, sizeof(vec_emu));
 	if (t->flags & TF_BRANCH) {
 		/* the target: the next instruction, where the code goes on */
 		u64 next = g.rip + g.n;
@@ -450,6 +533,10 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 				 (long long)(e.rip - g.rip));
 			ok = false;
 		}
+		if (ok && memcmp(&vec_emu, &vec_cpu, sizeof(vec_cpu))) {
+			snprintf(why, sizeof(why), "vector registers differ");
+			ok = false;
+		}
 		if (ok && memcmp(emu_mem, be->scratch, SCRATCH_SIZE)) {
 			for (i = 0; emu_mem[i] == be->scratch[i]; i++)
 				;
@@ -481,6 +568,8 @@ void native_class(const struct backend *be)
 	for (i = 0; i < ntmpl; i++) {
 		if (be->mode != 64 && tmpls[i].src == 4)
 			continue;	/* 63 is ARPL outside 64-bit mode */
+		if (be->mode != 64 && (tmpls[i].flags & TF_M128))
+			continue;	/* REX.W: 64-bit mode only */
 		for (v = 0; v < VARIANTS; v++)
 			one_case(be, &tmpls[i]);
 	}

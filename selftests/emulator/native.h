@@ -25,6 +25,11 @@
 #define TF_M64		0x200	/* CMPXCHG8B: an 8-byte access, no REX.W */
 #define TF_STACK	0x400	/* PUSH/POP/CALL/JMP m: RSP in the scratch area */
 #define TF_BRANCH	0x800	/* CALL/JMP m: the operand is the next RIP */
+#define TF_XMM		0x1000	/* SSE move: 16 bytes, XMM register */
+#define TF_MMX		0x2000	/* MMX move: 8 bytes, MMX register */
+#define TF_ALIGN16	0x4000	/* #GP(0) unless 16-byte aligned */
+#define TF_M128		0x8000	/* CMPXCHG16B: REX.W, 16 bytes, 64-bit only */
+#define TF_VEC		(TF_XMM | TF_MMX)
 
 enum { A_R, A_W, A_RMW };
 
@@ -38,16 +43,28 @@ enum { A_R, A_W, A_RMW };
  * @src:	MOVZX/MOVSX source size: 1, 2, or 4 for MOVSXD; 0 otherwise.
  * @acc:	A_* of the first access.
  * @str:	'M'OVS, 'S'TOS, 'L'ODS, 'C'MPS, sc'A'S or 0.
+ * @mp:		TF_VEC: the mandatory prefix (0x66, 0xf3) or 0.
  */
 struct tmpl {
 	char name[24];
 	u8 op[3], oplen;
+	u8 mp;
 	u16 flags;
 	signed char regfix;
 	u8 src;
 	u8 acc;
 	char str;
 };
+
+/*
+ * The vector registers the CPU runs with and ends with (backends copy
+ * them in and out; only XMM0-7 outside 64-bit code).
+ */
+struct vecstate {
+	u8 xmm[16][16];
+	u8 mm[8][8];
+};
+extern struct vecstate vec_cpu;
 
 extern struct tmpl tmpls[];
 extern unsigned int ntmpl;
@@ -145,6 +162,14 @@ static inline u64 pick_offset(unsigned int size)
 	if ((off & (PAGE - 1)) + size > PAGE)
 		off -= size;
 	return off;
+}
+
+/* The access of template @t: a 16-byte-aligned offset when it must be. */
+static inline u64 pick_offset_for(u16 flags, unsigned int size)
+{
+	u64 off = pick_offset(size);
+
+	return (flags & TF_ALIGN16) ? off & ~15ull : off;
 }
 
 /* Shuffles @n legacy prefixes in place. */

@@ -35,8 +35,16 @@ static const struct neg negs[] = {
 	{ 64, "d9 03", "rbx=0x1000", -EINVAL, "fld m32" },
 	{ 64, "dd 03", "rbx=0x1000", -EINVAL, "fld m64" },
 	{ 64, "df 2b", "rbx=0x1000", -EINVAL, "fild m64" },
-	{ 64, "0f 10 03", "rbx=0x1000", -EINVAL, "movups" },
-	{ 64, "66 0f 6f 03", "rbx=0x1000", -EINVAL, "movdqa" },
+	/* vector moves KVM's emulator does not have either */
+	{ 64, "f3 0f 10 03", "rbx=0x1000", -EINVAL, "movss" },
+	{ 64, "f2 0f 11 03", "rbx=0x1000", -EINVAL, "movsd" },
+	{ 64, "66 0f 6e 03", "rbx=0x1000", -EINVAL, "movd xmm" },
+	{ 64, "66 0f d6 03", "rbx=0x1000", -EINVAL, "movq store" },
+	{ 64, "0f e7 03", "rbx=0x1000", -EINVAL, "movntq" },
+	{ 64, "f2 0f 6f 03", "rbx=0x1000", -EINVAL, "f2 0f 6f" },
+	{ 64, "66 f3 0f 6f 03", "rbx=0x1000", -EINVAL, "66 f3 movdqu" },
+	{ 64, "f0 66 0f 7f 03", "rbx=0x1000", -EINVAL, "lock movdqa" },
+	{ 64, "66 0f 6f c3", "", -EINVAL, "movdqa xmm,xmm" },
 	{ 64, "c5 f9 6f 03", "rbx=0x1000", -EINVAL, "vex vmovdqa" },
 	{ 64, "62 f1 7d 48 6f 03", "rbx=0x1000", -EINVAL, "evex vmovdqa32" },
 	{ 64, "89 c3", "", -EINVAL, "mov ebx,eax: no memory" },
@@ -63,7 +71,7 @@ static const struct neg negs[] = {
 	{ 64, "f0 0f 94 03", "rbx=0x1000", -EINVAL, "lock sete" },
 	{ 64, "f0 a6", "rcx=1", -EINVAL, "lock cmpsb" },
 	{ 64, "0f ba 03 01", "rbx=0x1000", -EINVAL, "0f ba /0" },
-	{ 64, "48 0f c7 0b", "rbx=0x1000", -EINVAL, "cmpxchg16b" },
+	{ 64, "48 0f c7 c3", "", -EINVAL, "cmpxchg16b reg" },
 	{ 64, "0f c7 03", "rbx=0x1000", -EINVAL, "0f c7 /0" },
 	{ 64, "f2 0f 38 f0 03", "rbx=0x1000", -EINVAL, "crc32, not movbe" },
 	{ 64, "0f 38 00 03", "rbx=0x1000", -EINVAL, "pshufb" },
@@ -167,9 +175,31 @@ static int api_write(void *opaque, u64 linear, const void *buf,
 	return hand_ram_ops.write_mem(opaque, linear, buf, len);
 }
 
+/* One XMM/MMX register file, filled with its register number. */
+static int api_read_vec(void *opaque, unsigned int file, unsigned int reg,
+			void *buf)
+{
+	(void)opaque;
+	memset(buf, 0x10 + reg, file == VTX_EMU_VEC_XMM ? 16 : 8);
+	return 0;
+}
+
+static u8 api_vec_written[16];
+
+static int api_write_vec(void *opaque, unsigned int file, unsigned int reg,
+			 const void *buf)
+{
+	(void)opaque;
+	(void)reg;
+	memcpy(api_vec_written, buf, file == VTX_EMU_VEC_XMM ? 16 : 8);
+	return 0;
+}
+
 static const struct vtx_emu_ops api_ops = {
 	.read_mem = api_read,
 	.write_mem = api_write,
+	.read_vec = api_read_vec,
+	.write_vec = api_write_vec,
 };
 
 #define CHECK(cond) do {						\
@@ -341,6 +371,101 @@ static bool api_branch_noncanonical(void)
 	return true;
 }
 
+/*
+ * The processor's checks before a vector access: #UD (CR0.EM; CR4.OSFXSR
+ * clear, SSE only), #NM (CR0.TS), #GP(0) for a misaligned aligned form or
+ * CMPXCHG16B; nothing changed by a fault.
+ */
+static bool vec_fault(const char *insn, const char *state, u64 cr0, u64 cr4,
+		      int want)
+{
+	struct vtx_emu e;
+	u64 before[18], after[18];
+	int r;
+
+	if (!setup(&e, 64, insn, state))
+		return false;
+	e.cr0 = cr0;
+	e.cr4 = cr4;
+	state_copy(before, &e);
+	r = vtx_emu_decode(&e);
+	state_copy(after, &e);
+	if (memcmp(before, after, sizeof(after)))
+		return false;
+	switch (want) {
+	case 0:
+		return !r && !e.gp_fault && !e.ud_fault && !e.nm_fault;
+	case 6:
+		return r == -EFAULT && e.ud_fault && !e.gp_fault;
+	case 7:
+		return r == -EFAULT && e.nm_fault && !e.gp_fault;
+	default:
+		return r == -EFAULT && e.gp_fault && !e.ud_fault;
+	}
+}
+
+static bool api_vector_faults(void)
+{
+	const u64 fx = VTX_EMU_CR4_OSFXSR, em = VTX_EMU_CR0_EM;
+	const u64 ts = VTX_EMU_CR0_TS;
+
+	CHECK(vec_fault("66 0f 6f 03", "rbx=0x1000", 0, fx, 0));
+	CHECK(vec_fault("66 0f 6f 03", "rbx=0x1008", 0, fx, 13));
+	CHECK(vec_fault("0f 29 03", "rbx=0x1004", 0, fx, 13));
+	CHECK(vec_fault("0f 2b 03", "rbx=0x1001", 0, fx, 13));
+	CHECK(vec_fault("66 0f e7 03", "rbx=0x100c", 0, fx, 13));
+	CHECK(vec_fault("f3 0f 6f 03", "rbx=0x1008", 0, fx, 0));
+	CHECK(vec_fault("0f 11 03", "rbx=0x1003", 0, fx, 0));
+	CHECK(vec_fault("f3 0f 6f 03", "rbx=0x1000", 0, 0, 6));
+	CHECK(vec_fault("f3 0f 6f 03", "rbx=0x1000", em, fx, 6));
+	CHECK(vec_fault("f3 0f 6f 03", "rbx=0x1000", ts, fx, 7));
+	/* #UD and #NM come before the alignment check */
+	CHECK(vec_fault("66 0f 6f 03", "rbx=0x1008", ts, fx, 7));
+	CHECK(vec_fault("0f 6f 03", "rbx=0x1000", 0, 0, 0));	/* MMX */
+	CHECK(vec_fault("0f 6f 03", "rbx=0x1000", em, fx, 6));
+	CHECK(vec_fault("0f 7f 03", "rbx=0x1000", ts, fx, 7));
+	CHECK(vec_fault("48 0f c7 0b", "rbx=0x1008", 0, 0, 13));
+	CHECK(vec_fault("48 0f c7 0b", "rbx=0x1000", ts | em, 0, 0));
+	return true;
+}
+
+/* CMPXCHG16B: a 16-byte read, then a 16-byte write, ZF and RDX:RAX. */
+static bool api_cmpxchg16b(void)
+{
+	static const char regs[] =
+		"rbx=0x1000 rax=0x11 rdx=0x22 rcx=0x44 mmio=0x1000";
+	u64 v[2];
+	struct vtx_emu e;
+
+	CHECK(setup(&e, 64, "f0 48 0f c7 0b", regs));
+	e.gpr[VTX_EMU_RBX] = 0x1000;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(e.access_bytes == 16 && !e.is_write && e.linear == 0x1000);
+	v[0] = 0x11;
+	v[1] = 0x22;
+	memcpy(e.wide, v, sizeof(v));
+	CHECK(vtx_emu_complete(&e, 0) == 1);
+	CHECK(e.is_write && e.access_bytes == 16);
+	memcpy(v, e.wide, sizeof(v));
+	CHECK(v[0] == 0x1000 && v[1] == 0x44);
+	CHECK(e.gpr[VTX_EMU_RAX] == 0x11);	/* not before completion */
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.rflags & VTX_EMU_FL_ZF);
+
+	CHECK(setup(&e, 64, "48 0f c7 0b", regs));
+	CHECK(vtx_emu_decode(&e) == 0);
+	v[0] = 0x11;
+	v[1] = 0x23;
+	memcpy(e.wide, v, sizeof(v));
+	CHECK(vtx_emu_complete(&e, 0) == 1);
+	memcpy(v, e.wide, sizeof(v));
+	CHECK(v[0] == 0x11 && v[1] == 0x23);	/* written back */
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(!(e.rflags & VTX_EMU_FL_ZF));
+	CHECK(e.gpr[VTX_EMU_RAX] == 0x11 && e.gpr[VTX_EMU_RDX] == 0x23);
+	return true;
+}
+
 /* RF is cleared when the instruction completes, kept while REP goes on. */
 static bool api_rf(void)
 {
@@ -440,6 +565,8 @@ void test_negative(void)
 		{ "15-byte limit", api_length },
 		{ "64-bit segments and moffs", api_segments64 },
 		{ "operand size from the prefixes", api_operand_bytes },
+		{ "vector moves: #UD, #NM, #GP(0)", api_vector_faults },
+		{ "cmpxchg16b", api_cmpxchg16b },
 	};
 	unsigned int i;
 

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include "../../module/x86/emulate.h"
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 
 /* TAP: one result; the name is printf-style. */

@@ -226,11 +226,36 @@
 #define C_POP_M			161
 #define C_SPLIT_RD		162	/* a 4-byte read across pages: 3 + 1 */
 #define C_SPLIT_RMW		163	/* INC across pages: 2 reads, 2 writes */
-#define C_MAX			164
+/* Issue 20: the SSE/MMX moves and CMPXCHG16B, 16 bytes in 8-byte exits */
+#define C_MOVDQA_LD		164
+#define C_MOVDQA_ST		165
+#define C_MOVDQU_LD		166	/* +4: unaligned */
+#define C_MOVDQU_ST		167
+#define C_MOVAPS_LD		168
+#define C_MOVAPS_ST		169
+#define C_MOVUPS_LD		170	/* +4 */
+#define C_MOVUPS_ST		171
+#define C_MOVAPD_LD		172
+#define C_MOVAPD_ST		173
+#define C_MOVUPD_LD		174	/* +2 */
+#define C_MOVUPD_ST		175
+#define C_MOVNTPS		176
+#define C_MOVNTPD		177
+#define C_MOVNTDQ		178
+#define C_MOVQ_MM_LD		179
+#define C_MOVQ_MM_ST		180
+#define C_VSPLIT_RD		181	/* MOVDQU across pages: 6 + 10 bytes */
+#define C_VSPLIT_WR		182	/* MOVDQU across pages: 4 + 12 bytes */
+#define C_CMPXCHG16B_NE		183	/* 64 */
+#define C_CMPXCHG16B_EQ		184	/* 64: memory = RDX:RAX */
+#define C_MOVDQU_X9		185	/* 64: REX.R */
+#define C_MAX			186
 
 /* Case operands that need particular bytes (set by the host) */
 #define SPLIT_OFF		0x1ffe
 #define SPLIT_RD_OFF		0x2ffd
 #define SPLIT_RMW_OFF		0x3ffe
+#define VSPLIT_RD_OFF		0x4ffa
+#define VSPLIT_WR_OFF		0x5ffc
 
 #endif /* VTX_MEMORY_MMIO_H */
