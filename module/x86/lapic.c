@@ -122,7 +122,9 @@ static void apic_error(struct vtx_lapic *a, u32 bits, struct vtx_lapic_fx *fx)
  *
  * PPR is TPR when TPR's class is at least the class of the highest vector
  * in service, else that class (SDM "Processor Priority Register").
- * Stores it in the page and returns it.
+ * Stores it in the page.
+ *
+ * Return: the new PPR.
  */
 u32 vtx_lapic_ppr(struct vtx_lapic *a)
 {
@@ -161,7 +163,8 @@ static u32 xapic_version(const struct vtx_lapic *a)
  * vtx_lapic_x2apic_ldr - the logical ID an x2APIC derives from its ID
  * @x2apic_id: the x2APIC ID
  *
- * Cluster (ID bits 31:4) in bits 31:16, bit (ID bits 3:0) of bits 15:0.
+ * Return: the cluster (ID bits 31:4) in bits 31:16, bit (ID bits 3:0)
+ * of bits 15:0.
  */
 u32 vtx_lapic_x2apic_ldr(u32 x2apic_id)
 {
@@ -242,11 +245,12 @@ void vtx_lapic_reset(struct vtx_lapic *a, const struct vtx_lapic_config *cfg,
  * @cpuid_x2apic: the guest's CPUID has x2APIC
  * @fx: out: VTX_LAPIC_FX_MAP when the mode changed
  *
- * Refuses (-EINVAL, a #GP for the guest) EXTD without EN, EXTD without
- * x2APIC in CPUID and, for the guest, x2APIC -> xAPIC and disabled ->
- * x2APIC (SDM "x2APIC State Transitions").  Enabling sets the xAPIC ID
- * back to the vCPU's, entering x2APIC mode sets the x2APIC ID and the
- * LDR derived from it, as KVM does.
+ * Enabling sets the xAPIC ID back to the vCPU's, entering x2APIC mode
+ * sets the x2APIC ID and the LDR derived from it, as KVM does.
+ *
+ * Return: 0, or -EINVAL (a #GP for the guest) for EXTD without EN, EXTD
+ * without x2APIC in CPUID and, for the guest, x2APIC -> xAPIC and
+ * disabled -> x2APIC (SDM "x2APIC State Transitions").
  */
 int vtx_lapic_set_mode(struct vtx_lapic *a, u64 old_base, u64 new_base,
 		       bool host, bool cpuid_x2apic, struct vtx_lapic_fx *fx)
@@ -280,7 +284,7 @@ int vtx_lapic_set_mode(struct vtx_lapic *a, u64 old_base, u64 new_base,
  * vtx_lapic_timer_divisor - the divide configuration's divisor
  * @tdcr: the divide configuration register
  *
- * Bits 0, 1 and 3 form n; the divisor is 2^(n + 1), 1 for n = 7.
+ * Return: 2^(n + 1) where bits 0, 1 and 3 form n; 1 for n = 7.
  */
 unsigned int vtx_lapic_timer_divisor(u32 tdcr)
 {
@@ -333,8 +337,10 @@ static u64 timer_elapsed(const struct vtx_lapic *a, u64 now)
  * @now: bus cycles, the caller's clock
  *
  * The count decrements once every divisor bus cycles from the initial
- * count; one-shot stays at 0, periodic reloads the initial count.  0 in
- * TSC-deadline mode and when the initial count is 0.
+ * count; one-shot stays at 0, periodic reloads the initial count.
+ *
+ * Return: the count; 0 in TSC-deadline mode and when the initial count
+ * is 0.
  */
 u32 vtx_lapic_timer_current(const struct vtx_lapic *a, u64 now)
 {
@@ -353,8 +359,8 @@ u32 vtx_lapic_timer_current(const struct vtx_lapic *a, u64 now)
  * @a: the APIC
  * @when: out: that bus cycle
  *
- * False when nothing is counting (initial count 0, a one-shot count that
- * already expired) and in TSC-deadline mode, whose deadline is
+ * Return: false when nothing is counting (initial count 0, a one-shot
+ * count that already expired) and in TSC-deadline mode, whose deadline is
  * @a->tsc_deadline in TSC ticks.
  */
 bool vtx_lapic_timer_deadline(const struct vtx_lapic *a, u64 *when)
@@ -376,7 +382,7 @@ bool vtx_lapic_timer_deadline(const struct vtx_lapic *a, u64 *when)
  * starts at the previous deadline, not at @now, and periods missed as a
  * whole (a long pause) are skipped, not delivered one by one.
  *
- * Returns the vector requested in IRR, or -1 (LVT Timer masked).
+ * Return: the vector requested in IRR, or -1 (LVT Timer masked).
  */
 int vtx_lapic_timer_expire(struct vtx_lapic *a, u64 now,
 			   struct vtx_lapic_fx *fx)
@@ -567,8 +573,10 @@ static u32 reg_read(struct vtx_lapic *a, u32 offset, u64 now)
  * @now: bus cycles, for the current count
  * @val: out: the value, 0 when refused
  *
- * Refuses (-EINVAL) reserved offsets, latching "illegal register address";
- * the caller checks the APIC is enabled in xAPIC mode.
+ * The caller checks the APIC is enabled in xAPIC mode.
+ *
+ * Return: 0, or -EINVAL for a reserved offset (latching "illegal register
+ * address") or in x2APIC mode.
  */
 int vtx_lapic_read(struct vtx_lapic *a, u32 offset, u64 now, u32 *val)
 {
@@ -698,9 +706,10 @@ static void reg_write(struct vtx_lapic *a, u32 offset, u32 val, u64 now,
  * @now: bus cycles, for the timer
  * @fx: out, zeroed first: what the caller must do
  *
- * Reserved bits are dropped, writes to read-only registers ignored;
- * reserved offsets are refused (-EINVAL) and latch "illegal register
- * address".
+ * Reserved bits are dropped, writes to read-only registers ignored.
+ *
+ * Return: 0, or -EINVAL for a reserved offset (latching "illegal register
+ * address") or in x2APIC mode.
  */
 int vtx_lapic_write(struct vtx_lapic *a, u32 offset, u32 val, u64 now,
 		    struct vtx_lapic_fx *fx)
@@ -731,9 +740,10 @@ static bool msr_offset(const struct vtx_lapic *a, u32 msr, u32 *offset)
  * @now: bus cycles, for the current count
  * @val: out: the value
  *
- * ICR is one 64-bit MSR (0x830: destination in bits 63:32).  -EINVAL
- * (#GP) outside x2APIC mode, for reserved MSRs (DFR, ICR2, APR) and for
- * the write-only EOI and SELF IPI.
+ * ICR is one 64-bit MSR (0x830: destination in bits 63:32).
+ *
+ * Return: 0, or -EINVAL (#GP) outside x2APIC mode, for reserved MSRs
+ * (DFR, ICR2, APR) and for the write-only EOI and SELF IPI.
  */
 int vtx_lapic_msr_read(struct vtx_lapic *a, u32 msr, u64 now, u64 *val)
 {
@@ -780,11 +790,13 @@ static u32 x2apic_write_ok(const struct vtx_lapic *a, u32 offset)
  * @now: bus cycles, for the timer
  * @fx: out, zeroed first: what the caller must do
  *
- * -EINVAL (#GP) outside x2APIC mode, for reserved and read-only MSRs
- * (ID, LVR, PPR, LDR, ISR/TMR/IRR, current count), for reserved bits set
- * (bits 63:32 of all but ICR; EOI and ESR take only 0), as the SDM's
- * "Reserved Bit Checking" in x2APIC mode has it.  ICR: as KVM, BUSY is
- * ignored, the other reserved bits of the low half are #GP.
+ * ICR: as KVM, BUSY is ignored, the other reserved bits of the low half
+ * are #GP.
+ *
+ * Return: 0, or -EINVAL (#GP) outside x2APIC mode, for reserved and
+ * read-only MSRs (ID, LVR, PPR, LDR, ISR/TMR/IRR, current count), for
+ * reserved bits set (bits 63:32 of all but ICR; EOI and ESR take only 0),
+ * as the SDM's "Reserved Bit Checking" in x2APIC mode has it.
  */
 int vtx_lapic_msr_write(struct vtx_lapic *a, u32 msr, u64 val, u64 now,
 			struct vtx_lapic_fx *fx)
@@ -833,7 +845,8 @@ int vtx_lapic_msr_write(struct vtx_lapic *a, u32 msr, u64 val, u64 now,
  * @level: level-triggered (TMR set) or edge (TMR clear)
  * @fx: out (may be NULL): VTX_LAPIC_FX_EVENT
  *
- * Vectors 0-15 are refused (-EINVAL) and latch "receive illegal vector".
+ * Return: 0, or -EINVAL for vectors 0-15, which latch "receive illegal
+ * vector".
  */
 int vtx_lapic_accept(struct vtx_lapic *a, u8 vector, bool level,
 		     struct vtx_lapic_fx *fx)
@@ -853,8 +866,8 @@ int vtx_lapic_accept(struct vtx_lapic *a, u8 vector, bool level,
  * vtx_lapic_next_vector - the interrupt to deliver next, if any
  * @a: the APIC
  *
- * The highest requested vector whose priority class is above PPR's; -1
- * when none is, or when the APIC is hardware-disabled.
+ * Return: the highest requested vector whose priority class is above
+ * PPR's; -1 when none is, or when the APIC is hardware-disabled.
  */
 int vtx_lapic_next_vector(struct vtx_lapic *a)
 {
@@ -883,7 +896,7 @@ void vtx_lapic_ack(struct vtx_lapic *a, u8 vector)
  *	level-triggered (TMR) and whether the EOI is broadcast to the
  *	IOAPICs (not with directed EOI enabled in SVR); VTX_LAPIC_FX_EVENT
  *
- * Returns the vector, or -1 when nothing was in service.
+ * Return: the vector, or -1 when nothing was in service.
  */
 int vtx_lapic_eoi(struct vtx_lapic *a, struct vtx_lapic_fx *fx)
 {
@@ -927,8 +940,8 @@ static bool match_logical(const struct vtx_lapic *a, u32 dest)
  * @dest: the destination: 8 bits in xAPIC mode, 32 in x2APIC mode
  * @logical: logical (LDR, and in xAPIC mode DFR's model) or physical (ID)
  *
- * The broadcast address (0xff, x2APIC 0xffffffff) matches in both
- * modes.  A hardware-disabled APIC matches nothing.
+ * Return: whether @dest matches; the broadcast address (0xff, x2APIC
+ * 0xffffffff) matches in both modes, a hardware-disabled APIC nothing.
  */
 bool vtx_lapic_match_dest(const struct vtx_lapic *a, u32 dest, bool logical)
 {
