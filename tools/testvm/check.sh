@@ -194,6 +194,23 @@ emulator_test() {
 	result "$tsv" host emulator ok "$last"
 }
 
+# The local APIC register model's host-side test: needs no VMX.
+lapic_test() {
+	local tsv="$1" log=$BUILD/testvm/host/lapic.log last
+	if [ ! -f "$ROOT/selftests/lapic/Makefile" ]; then
+		result "$tsv" host lapic skip "selftests/lapic not there"
+		return
+	fi
+	if ! $MAKE -s -C "$ROOT/selftests/lapic" BUILD="$BUILD" >"$log" 2>&1 ||
+		! "$BUILD/selftests/lapic/lapic_test" >>"$log" 2>&1; then
+		tail -n 20 "$log"
+		result "$tsv" host lapic fail "see build/testvm/host/lapic.log"
+		return
+	fi
+	last=$(tail -n 1 "$log")
+	result "$tsv" host lapic ok "$last"
+}
+
 # make install / uninstall into a staging directory (DESTDIR).
 install_test() {
 	local tsv="$1" log=$BUILD/testvm/host/install.log
@@ -237,6 +254,7 @@ for p in "${parts[@]+"${parts[@]}"}"; do
 		floors_check "$tsv"
 		shellcheck_scripts "$tsv"
 		emulator_test "$tsv"
+		lapic_test "$tsv"
 		install_test "$tsv"
 		dkms_test "$tsv"
 		tsvs+=("$tsv")
