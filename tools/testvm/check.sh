@@ -177,38 +177,23 @@ floors_check() {
 	fi
 }
 
-# The MMIO instruction decoder's host-side test: needs no VMX.
-emulator_test() {
-	local tsv="$1" log=$BUILD/testvm/host/emulator.log last
-	if [ ! -f "$ROOT/selftests/emulator/Makefile" ]; then
-		result "$tsv" host emulator skip "selftests/emulator not there"
+# A host-side unit test of module code that needs no VMX: selftests/NAME
+# builds BUILD/selftests/NAME/NAME_test (the MMIO instruction emulator
+# against the real CPU; the local APIC register model).
+host_unit_test() {
+	local tsv="$1" name="$2" log=$BUILD/testvm/host/$2.log last
+	if [ ! -f "$ROOT/selftests/$name/Makefile" ]; then
+		result "$tsv" host "$name" skip "selftests/$name not there"
 		return
 	fi
-	if ! $MAKE -s -C "$ROOT/selftests/emulator" BUILD="$BUILD" >"$log" 2>&1 ||
-		! "$BUILD/selftests/emulator/emulator_test" >>"$log" 2>&1; then
+	if ! $MAKE -s -C "$ROOT/selftests/$name" BUILD="$BUILD" >"$log" 2>&1 ||
+		! "$BUILD/selftests/$name/${name}_test" >>"$log" 2>&1; then
 		tail -n 20 "$log"
-		result "$tsv" host emulator fail "see build/testvm/host/emulator.log"
+		result "$tsv" host "$name" fail "see build/testvm/host/$name.log"
 		return
 	fi
 	last=$(tail -n 1 "$log")
-	result "$tsv" host emulator ok "$last"
-}
-
-# The local APIC register model's host-side test: needs no VMX.
-lapic_test() {
-	local tsv="$1" log=$BUILD/testvm/host/lapic.log last
-	if [ ! -f "$ROOT/selftests/lapic/Makefile" ]; then
-		result "$tsv" host lapic skip "selftests/lapic not there"
-		return
-	fi
-	if ! $MAKE -s -C "$ROOT/selftests/lapic" BUILD="$BUILD" >"$log" 2>&1 ||
-		! "$BUILD/selftests/lapic/lapic_test" >>"$log" 2>&1; then
-		tail -n 20 "$log"
-		result "$tsv" host lapic fail "see build/testvm/host/lapic.log"
-		return
-	fi
-	last=$(tail -n 1 "$log")
-	result "$tsv" host lapic ok "$last"
+	result "$tsv" host "$name" ok "$last"
 }
 
 # make install / uninstall into a staging directory (DESTDIR).
@@ -253,8 +238,8 @@ for p in "${parts[@]+"${parts[@]}"}"; do
 		checkpatch "$tsv"
 		floors_check "$tsv"
 		shellcheck_scripts "$tsv"
-		emulator_test "$tsv"
-		lapic_test "$tsv"
+		host_unit_test "$tsv" emulator
+		host_unit_test "$tsv" lapic
 		install_test "$tsv"
 		dkms_test "$tsv"
 		tsvs+=("$tsv")
