@@ -181,6 +181,11 @@ struct vtx_vm {
 	struct list_head ioeventfds;		/* [s] to write, RCU to read */
 	u64 hypercall_exits;			/* [o] KVM_CAP_EXIT_HYPERCALL */
 	bool dead;				/* [o] a VMX insn failed: -EIO */
+	/*
+	 * [s] enum vtx_irqchip_mode (x86/irq.h): written once, before the
+	 * first vCPU, with release; read with acquire
+	 */
+	u8 irqchip_mode;
 
 	/* Guest-physical tables, pinned pages, MMU notifier: mmu.h. */
 	struct vtx_mmu mmu;
