@@ -69,6 +69,25 @@ static void vmx_get_emu_env(struct vtx_vcpu *vcpu, struct vtx_emu_env *env)
 	/* The VMCS's segment fields are spaced by 2, in VTX_SREG_* order. */
 	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
 		env->seg_base[seg] = vmcs_readl(GUEST_ES_BASE + seg * 2);
+	env->rip = vmx_rip(vcpu);
+	env->rflags = vmx_rflags(vcpu);
+	if (!(vcpu->cached & BIT(VTX_CACHE_RSP))) {
+		vcpu->regs[VTX_RSP] = vmcs_readl(GUEST_RSP);
+		vcpu->cached |= BIT(VTX_CACHE_RSP);
+	}
+	env->rsp = vcpu->regs[VTX_RSP];
+}
+
+static void vmx_emu_writeback(struct vtx_vcpu *vcpu, unsigned long rip,
+			      unsigned long rsp, unsigned long rflags)
+{
+	vmcs_writel(GUEST_RSP, rsp);
+	vcpu->regs[VTX_RSP] = rsp;
+	vcpu->cached |= BIT(VTX_CACHE_RSP);
+	if (rip != vmx_rip(vcpu))
+		vmx_set_rip(vcpu, rip);
+	vmx_set_rflags(vcpu, rflags);
+	vmx_clear_intr_shadow(vcpu);
 }
 
 static void vmx_cache_reg(struct vtx_vcpu *vcpu, enum vtx_cache reg)
@@ -297,6 +316,7 @@ const struct vtx_x86_ops vtx_vmx_ops = {
 
 	.skip_instruction = vmx_skip_instruction_op,
 	.get_emu_env = vmx_get_emu_env,
+	.emu_writeback = vmx_emu_writeback,
 	.cache_reg = vmx_cache_reg,
 	.set_reg = vmx_set_reg,
 	.get_segment = vmx_get_segment,

@@ -153,11 +153,8 @@ static void commit(struct vtx_vcpu *vcpu, bool keep_rip)
 	struct vtx_emu *e = &vcpu->emu;
 
 	memcpy(vcpu->regs, e->gpr, sizeof(vcpu->regs));
-	vtx_set_rsp(vcpu, e->gpr[VTX_RSP]);
-	if (!keep_rip)
-		vtx_set_rip(vcpu, e->rip);
-	vtx_set_rflags(vcpu, e->rflags);
-	vtx_clear_intr_shadow(vcpu);
+	vtx_x86_ops.emu_writeback(vcpu, keep_rip ? vtx_rip(vcpu) : e->rip,
+				  e->gpr[VTX_RSP], e->rflags);
 }
 
 static int mmio_access(struct vtx_vcpu *vcpu);
@@ -496,7 +493,7 @@ static int wide_continue_after_exit(struct vtx_vcpu *vcpu)
 int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 {
 	struct vtx_emu *e = &vcpu->emu;
-	u64 rip = vtx_rip(vcpu), cs_base;
+	u64 cs_base;
 	struct vtx_emu_env env;
 	unsigned int n;
 	int r;
@@ -504,10 +501,10 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	BUILD_BUG_ON(ARRAY_SIZE(env.seg_base) != ARRAY_SIZE(e->seg_base));
 	memset(e, 0, sizeof(*e));
 	memcpy(e->gpr, vcpu->regs, sizeof(e->gpr));
-	e->gpr[VTX_RSP] = vtx_rsp(vcpu);
-	e->rip = rip;
-	e->rflags = vtx_rflags(vcpu);
 	vtx_x86_ops.get_emu_env(vcpu, &env);
+	e->gpr[VTX_RSP] = env.rsp;
+	e->rip = env.rip;
+	e->rflags = env.rflags;
 	e->mode = code_mode(vcpu, &env);
 	e->stack_bytes = env.ss_db ? 4 : 2;
 	memcpy(e->seg_base, env.seg_base, sizeof(e->seg_base));
@@ -527,14 +524,14 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	/* Fetch up to 15 bytes; the second page may be absent. */
 	cs_base = e->mode == 64 ? 0 : e->seg_base[VTX_SREG_CS];
 	n = min_t(unsigned int, VTX_EMU_MAX_INSN,
-		  PAGE_SIZE - offset_in_page(cs_base + rip));
-	r = vtx_guest_virt_copy(vcpu, cs_base + rip, e->insn, n, false);
+		  PAGE_SIZE - offset_in_page(cs_base + e->rip));
+	r = vtx_guest_virt_copy(vcpu, cs_base + e->rip, e->insn, n, false);
 	if (r == -EAGAIN)
 		return 1;
 	if (r)
 		return emulation_failure(vcpu);
 	if (n < VTX_EMU_MAX_INSN &&
-	    !vtx_guest_virt_copy_quiet(vcpu, cs_base + rip + n, e->insn + n,
+	    !vtx_guest_virt_copy_quiet(vcpu, cs_base + e->rip + n, e->insn + n,
 				       VTX_EMU_MAX_INSN - n))
 		n = VTX_EMU_MAX_INSN;
 	e->insn_len_avail = n;
