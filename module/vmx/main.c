@@ -58,6 +58,12 @@ static void vmx_skip_instruction_op(struct vtx_vcpu *vcpu, u32 len)
 	vmx_skip_instruction(vcpu, len);
 }
 
+/* The VMCS's segment fields are spaced by 2, in VTX_SREG_* order. */
+static u64 vmx_get_segment_base(struct vtx_vcpu *vcpu, int seg)
+{
+	return vmcs_readl(GUEST_ES_BASE + seg * 2);
+}
+
 static void vmx_get_emu_env(struct vtx_vcpu *vcpu, struct vtx_emu_env *env)
 {
 	u32 cs_ar = vmx_cs_ar(vcpu);
@@ -66,9 +72,8 @@ static void vmx_get_emu_env(struct vtx_vcpu *vcpu, struct vtx_emu_env *env)
 	env->cs_db = cs_ar & VMX_AR_DB_MASK;
 	env->cs_l = cs_ar & VMX_AR_L_MASK;
 	env->ss_db = vmcs_read32(GUEST_SS_AR_BYTES) & VMX_AR_DB_MASK;
-	/* The VMCS's segment fields are spaced by 2, in VTX_SREG_* order. */
 	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
-		env->seg_base[seg] = vmcs_readl(GUEST_ES_BASE + seg * 2);
+		env->seg_base[seg] = vmx_get_segment_base(vcpu, seg);
 	env->rip = vmx_rip(vcpu);
 	env->rflags = vmx_rflags(vcpu);
 	if (!(vcpu->cached & BIT(VTX_CACHE_RSP))) {
@@ -140,12 +145,6 @@ static void vmx_set_segment(struct vtx_vcpu *vcpu,
 	vtx_set_segment(var, seg);
 	if (seg == VTX_SREG_CS)
 		vcpu->cached &= ~BIT(VMX_CACHE_CS_AR);
-}
-
-/* The VMCS's segment fields are spaced by 2, in VTX_SREG_* order. */
-static u64 vmx_get_segment_base(struct vtx_vcpu *vcpu, int seg)
-{
-	return vmcs_readl(GUEST_ES_BASE + seg * 2);
 }
 
 static int vmx_get_cpl_op(struct vtx_vcpu *vcpu)

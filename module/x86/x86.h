@@ -158,14 +158,14 @@ static inline void vtx_set_rsp(struct vtx_vcpu *vcpu, unsigned long val)
  * vtx_may_reenter() - may the backend enter the guest again right after
  * an exit it handled in the kernel, without returning to vcpu_run()'s
  * loop (x86.c)?  Only when that loop would do nothing before the entry: no
- * reschedule, no request, the VM alive, no interrupt window asked for.
- * (Signals are looked for at every entry, interrupts off.)
+ * reschedule, no request (a dead VM is one: VTX_REQ_VM_DEAD), no
+ * interrupt window asked for.  (Signals are looked for at every entry,
+ * interrupts off.)
  * @vcpu:	the running vCPU
  */
 static inline bool vtx_may_reenter(struct vtx_vcpu *vcpu)
 {
 	return !need_resched() && !vtx_request_pending(vcpu) &&
-	       !READ_ONCE(vcpu->vm->dead) &&
 	       !READ_ONCE(vcpu->run->request_interrupt_window);
 }
 
