@@ -321,6 +321,8 @@ struct vtx_vcpu {
 	 */
 	u32 cached;			/* [v] */
 	unsigned long c_rip, c_rflags;	/* [v] */
+	unsigned long c_cr3;		/* [v] */
+	unsigned long c_cpl;		/* [v] */
 
 	u32 exit_reason;		/* [v] last exit, backend's numbering */
 	int last_cpu;			/* [v] CPU of the last entry */

@@ -64,6 +64,32 @@ static u64 vmx_get_segment_base(struct vtx_vcpu *vcpu, int seg)
 	return vmcs_readl(GUEST_ES_BASE + seg * 2);
 }
 
+static void vmx_cache_reg(struct vtx_vcpu *vcpu, enum vtx_cache reg)
+{
+	switch (reg) {
+	case VTX_CACHE_RIP:
+		vmx_rip(vcpu);
+		break;
+	case VTX_CACHE_RFLAGS:
+		vmx_rflags(vcpu);
+		break;
+	case VTX_CACHE_RSP:
+		vcpu->regs[VTX_RSP] = vmcs_readl(GUEST_RSP);
+		vcpu->cached |= BIT(VTX_CACHE_RSP);
+		break;
+	case VTX_CACHE_CR3:
+		vcpu->c_cr3 = vmcs_readl(GUEST_CR3);
+		vcpu->cached |= BIT(VTX_CACHE_CR3);
+		break;
+	case VTX_CACHE_CPL:
+		vcpu->c_cpl = vmx_cpl(vcpu);
+		vcpu->cached |= BIT(VTX_CACHE_CPL);
+		break;
+	default:
+		WARN_ON_ONCE(1);
+	}
+}
+
 static void vmx_get_emu_env(struct vtx_vcpu *vcpu, struct vtx_emu_env *env)
 {
 	u32 cs_ar = vmx_cs_ar(vcpu);
@@ -81,6 +107,9 @@ static void vmx_get_emu_env(struct vtx_vcpu *vcpu, struct vtx_emu_env *env)
 		vcpu->cached |= BIT(VTX_CACHE_RSP);
 	}
 	env->rsp = vcpu->regs[VTX_RSP];
+	/* What the page walks of the emulated access will ask for. */
+	vmx_cache_reg(vcpu, VTX_CACHE_CR3);
+	vmx_cache_reg(vcpu, VTX_CACHE_CPL);
 }
 
 static void vmx_emu_writeback(struct vtx_vcpu *vcpu, unsigned long rip,
@@ -93,24 +122,6 @@ static void vmx_emu_writeback(struct vtx_vcpu *vcpu, unsigned long rip,
 		vmx_set_rip(vcpu, rip);
 	vmx_set_rflags(vcpu, rflags);
 	vmx_clear_intr_shadow(vcpu);
-}
-
-static void vmx_cache_reg(struct vtx_vcpu *vcpu, enum vtx_cache reg)
-{
-	switch (reg) {
-	case VTX_CACHE_RIP:
-		vmx_rip(vcpu);
-		break;
-	case VTX_CACHE_RFLAGS:
-		vmx_rflags(vcpu);
-		break;
-	case VTX_CACHE_RSP:
-		vcpu->regs[VTX_RSP] = vmcs_readl(GUEST_RSP);
-		vcpu->cached |= BIT(VTX_CACHE_RSP);
-		break;
-	default:
-		WARN_ON_ONCE(1);
-	}
 }
 
 static void vmx_set_reg(struct vtx_vcpu *vcpu, enum vtx_cache reg,
@@ -145,6 +156,8 @@ static void vmx_set_segment(struct vtx_vcpu *vcpu,
 	vtx_set_segment(var, seg);
 	if (seg == VTX_SREG_CS)
 		vcpu->cached &= ~BIT(VMX_CACHE_CS_AR);
+	if (seg == VTX_SREG_SS)
+		vcpu->cached &= ~BIT(VTX_CACHE_CPL);
 }
 
 static int vmx_get_cpl_op(struct vtx_vcpu *vcpu)
@@ -182,6 +195,8 @@ static unsigned long vmx_get_cr3(struct vtx_vcpu *vcpu)
 static void vmx_set_cr3(struct vtx_vcpu *vcpu, unsigned long cr3)
 {
 	vmcs_writel(GUEST_CR3, cr3);
+	vcpu->c_cr3 = cr3;
+	vcpu->cached |= BIT(VTX_CACHE_CR3);
 }
 
 static u64 vmx_get_pdptr(struct vtx_vcpu *vcpu, int index)

@@ -499,7 +499,9 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	int r;
 
 	BUILD_BUG_ON(ARRAY_SIZE(env.seg_base) != ARRAY_SIZE(e->seg_base));
-	memset(e, 0, sizeof(*e));
+	/* Every input is set below; the outputs and decode state start at 0. */
+	memset((u8 *)e + offsetof(struct vtx_emu, len), 0,
+	       sizeof(*e) - offsetof(struct vtx_emu, len));
 	memcpy(e->gpr, vcpu->regs, sizeof(e->gpr));
 	vtx_x86_ops.get_emu_env(vcpu, &env);
 	e->gpr[VTX_RSP] = env.rsp;

@@ -47,7 +47,7 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		return 0;
 	}
 	*pf_error = (write ? X86_PF_WRITE : 0) | (user ? X86_PF_USER : 0);
-	table = vtx_x86_ops.get_cr3(vcpu);
+	table = vtx_get_cr3(vcpu);
 	if (vtx_is_long_mode(vcpu)) {
 		levels = 4;
 	} else if (pae) {

@@ -195,7 +195,12 @@ static inline bool vtx_in_64bit_code(struct vtx_vcpu *vcpu)
 
 static inline int vtx_cpl(struct vtx_vcpu *vcpu)
 {
-	return vtx_x86_ops.get_cpl(vcpu);
+	return vtx_reg_cached(vcpu, VTX_CACHE_CPL, &vcpu->c_cpl);
+}
+
+static inline unsigned long vtx_get_cr3(struct vtx_vcpu *vcpu)
+{
+	return vtx_reg_cached(vcpu, VTX_CACHE_CR3, &vcpu->c_cr3);
 }
 
 static inline unsigned long vtx_get_cr4(struct vtx_vcpu *vcpu)
