@@ -172,6 +172,18 @@ static void memslots_free(struct vtx_memslots *slots, bool bitmaps)
 	kfree(slots);
 }
 
+/* Free the replaced arrays on @vm->retired: no reader can hold them. */
+static void memslots_free_retired(struct vtx_vm *vm)
+{
+	struct vtx_memslots *slots = vm->retired, *next;
+
+	for (; slots; slots = next) {
+		next = slots->retired;
+		kfree(slots);
+	}
+	vm->retired = NULL;
+}
+
 static void vtx_vm_destroy(struct kref *kref)
 {
 	struct vtx_vm *vm = container_of(kref, struct vtx_vm, kref);
@@ -191,6 +203,7 @@ static void vtx_vm_destroy(struct kref *kref)
 	vtx_ioeventfd_release(vm);
 	/* No reader is left: no vCPU, no notifier, off the netlink list. */
 	memslots_free(rcu_dereference_protected(vm->memslots, true), true);
+	memslots_free_retired(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	ida_free(&vtx_vm_ida, vm->id);
@@ -229,18 +242,30 @@ static size_t dirty_bitmap_bytes(u64 npages)
  * memslots_publish() - make @new the VM's memslots and retire the old ones.
  * @vm:		the VM; vm->slots_lock held
  * @new:	the new array, a changed copy of the current one
+ * @wait:	the caller unmaps or frees something the old array held
  *
  * The swap is done under mmu.lock with mmu.inval_seq bumped, so a fault
- * that sampled the sequence before it installs nothing and faults again;
- * then synchronize_srcu() waits until no fault, guest copy, MMU notifier
- * or netlink reader can still use the old array or what it points to.
- * Only after that may the caller unmap a removed range or free a removed
- * dirty bitmap: a fault that found the old slot has finished by then.
+ * that sampled the sequence before it installs nothing and faults again.
  *
- * Return: the old array, unreachable now, for the caller to kfree().
+ * With @wait, synchronize_srcu() then waits until no fault, guest copy,
+ * MMU notifier or netlink reader can still use the old array or what it
+ * points to: only after that may the caller unmap a removed range or free
+ * a removed dirty bitmap (a fault that found the old slot has finished by
+ * then).  The arrays retired before are unreachable too then, and freed.
+ *
+ * Without @wait (an update that removes nothing: a new slot), readers may
+ * still hold the old array, which only points to what the new one holds
+ * too; it goes on vm->retired, freed at the next update that waits or when
+ * the VM is destroyed (each such update fills a free slot, so at most
+ * VTX_MAX_MEMSLOTS arrays wait there).  No grace period to wait for:
+ * creating a VM's memory stays cheap.
+ *
+ * Return: with @wait, the old array, unreachable now, for the caller to
+ * kfree(); else NULL.
  */
 static struct vtx_memslots *memslots_publish(struct vtx_vm *vm,
-					     struct vtx_memslots *new)
+					     struct vtx_memslots *new,
+					     bool wait)
 {
 	struct vtx_memslots *old = vtx_memslots(vm);
 
@@ -249,8 +274,14 @@ static struct vtx_memslots *memslots_publish(struct vtx_vm *vm,
 	rcu_assign_pointer(vm->memslots, new);
 	vm->mmu.inval_seq++;
 	spin_unlock(&vm->mmu.lock);
+	if (!wait) {
+		old->retired = vm->retired;
+		vm->retired = old;
+		return NULL;
+	}
 	/* Expedited, as KVM: memslot updates are rare, waiters are not. */
 	synchronize_srcu_expedited(&vm->srcu);
+	memslots_free_retired(vm);
 	return old;
 }
 
@@ -364,7 +395,10 @@ static int set_memory_region(struct vtx_vm *vm,
 	else
 		__clear_bit(id, &new->active);
 
-	slots = memslots_publish(vm, new);
+	new->retired = NULL;
+	slots = memslots_publish(vm, new, unmap || old_bitmap);
+	if (!slots)
+		goto out;	/* a new slot: nothing to take away */
 	/* The old slot is unreachable: unmap what it mapped, then free. */
 	if (unmap)
 		vtx_mmu_unmap_range(vm, slots->slots[id].base_gfn,

@@ -140,15 +140,19 @@ struct vtx_memslot {
  * @last:	lookup hint, the slot of the last hit; written racily by
  *		readers (READ_ONCE/WRITE_ONCE)
  *
+ * @retired:	the next older array still waiting to be freed (vm->retired)
+ *
  * KVM_SET_USER_MEMORY_REGION copies the array, changes the copy and swaps
  * vm->memslots under vm->slots_lock; readers use the array they found
  * under srcu_read_lock(&vm->srcu), and the old one is freed after
- * synchronize_srcu().
+ * synchronize_srcu(), or, when the update removed nothing, kept on
+ * vm->retired until the next update that waits (or VM destruction).
  */
 struct vtx_memslots {
 	struct vtx_memslot slots[VTX_MAX_MEMSLOTS];
 	unsigned long active;
 	unsigned int last;
+	struct vtx_memslots *retired;
 };
 
 struct vtx_vcpu;
@@ -171,6 +175,8 @@ struct vtx_vm {
 	struct srcu_struct srcu;
 	/* [s] to write (swapped), [r] to read: vtx_memslots() */
 	struct vtx_memslots __rcu *memslots;
+	/* [s] replaced arrays not yet freed, newest first: memslots_publish() */
+	struct vtx_memslots *retired;
 	/* [s] written once per index, published by nr_vcpus */
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];
 	/* [s] to write, with release; vtx_vm_nr_vcpus() reads it locklessly */
