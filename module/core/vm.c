@@ -58,16 +58,26 @@ struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn)
 	return NULL;
 }
 
-/* Writable guest RAM at @gpa (a read-only slot counts as a device). */
+/*
+ * Writable guest RAM at @gpa (a read-only slot counts as a device).  The
+ * __ variants here are for a caller already in an srcu_read_lock(&vm->srcu)
+ * section, which one section may cover many accesses of (the emulation of
+ * an MMIO access, a guest page walk).
+ */
+bool __vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
+{
+	struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
+
+	return s && !(s->flags & KVM_MEM_READONLY);
+}
+
 bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
 {
-	struct vtx_memslot *s;
 	bool ram;
 	int srcu;
 
 	srcu = srcu_read_lock(&vm->srcu);
-	s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
-	ram = s && !(s->flags & KVM_MEM_READONLY);
+	ram = __vtx_gpa_is_ram(vm, gpa);
 	srcu_read_unlock(&vm->srcu, srcu);
 	return ram;
 }
@@ -75,30 +85,24 @@ bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
 /*
  * Copy between guest-physical memory and a kernel buffer.  The memslots
  * are read under vm->srcu, not slots_lock: the copy may wait on the
- * owner's memory for as long as the owner wants.
+ * owner's memory for as long as the owner wants.  The caller is in the
+ * read section.
  */
 static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 			   bool write)
 {
-	int r = 0, srcu;
-
-	srcu = srcu_read_lock(&vm->srcu);
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(gpa));
 		struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
 		void __user *hva;
 
-		if (!s || (write && (s->flags & KVM_MEM_READONLY))) {
-			r = -EFAULT;
-			break;
-		}
+		if (!s || (write && (s->flags & KVM_MEM_READONLY)))
+			return -EFAULT;
 		hva = (void __user *)(s->userspace_addr +
 				      (gpa - (s->base_gfn << PAGE_SHIFT)));
 		if (write ? copy_to_user(hva, buf, n) :
-			    copy_from_user(buf, hva, n)) {
-			r = -EFAULT;
-			break;
-		}
+			    copy_from_user(buf, hva, n))
+			return -EFAULT;
 		/*
 		 * What vtx writes for the guest is dirty too (KVM does so).
 		 * An atomic bit: KVM_GET_DIRTY_LOG exchanges whole words.
@@ -110,8 +114,18 @@ static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 		buf += n;
 		len -= n;
 	}
-	srcu_read_unlock(&vm->srcu, srcu);
-	return r;
+	return 0;
+}
+
+int __vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	return guest_phys_copy(vm, gpa, buf, len, false);
+}
+
+int __vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
+			   size_t len)
+{
+	return guest_phys_copy(vm, gpa, (void *)buf, len, true);
 }
 
 /**
@@ -125,13 +139,23 @@ static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
  */
 int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len)
 {
-	return guest_phys_copy(vm, gpa, buf, len, false);
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vm->srcu);
+	r = guest_phys_copy(vm, gpa, buf, len, false);
+	srcu_read_unlock(&vm->srcu, srcu);
+	return r;
 }
 
 int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 			 size_t len)
 {
-	return guest_phys_copy(vm, gpa, (void *)buf, len, true);
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vm->srcu);
+	r = guest_phys_copy(vm, gpa, (void *)buf, len, true);
+	srcu_read_unlock(&vm->srcu, srcu);
+	return r;
 }
 
 /*

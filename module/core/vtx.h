@@ -307,6 +307,9 @@ struct vtx_vcpu {
 	u64 mmio_gpa;			/* [v] the EPT violation's address */
 	bool mmio_linear_valid;		/* [v] ... with a guest-linear address */
 	bool mmio_fault_write;		/* [v] ... for a write */
+	/* [v] mmio.c's vm->srcu read section, held while it emulates */
+	bool mmio_srcu_held;
+	int mmio_srcu_idx;
 	struct vtx_pending_event event;		/* [v] exception or re-injection */
 	bool irq_pending;		/* [v] KVM_INTERRUPT queued */
 	u8 irq_vector;			/* [v] */
@@ -381,6 +384,11 @@ bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa);
 int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len);
 int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 			 size_t len);
+/* The same, for a caller in an srcu_read_lock(&vm->srcu) section. */
+bool __vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa);
+int __vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len);
+int __vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
+			   size_t len);
 
 /*
  * vCPU requests: work for the vCPU's own thread, done before its next

@@ -97,6 +97,13 @@ int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 			unsigned int len, bool write);
 int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 			      unsigned int len);
+/* The same, for a caller in an srcu_read_lock(&vcpu->vm->srcu) section. */
+int __vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
+		     u32 *pf_error);
+int __vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			  unsigned int len, bool write);
+int __vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+				unsigned int len);
 
 /* pio.c */
 int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string);
