@@ -129,6 +129,41 @@ int __vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 }
 
 /**
+ * __vtx_read_guest_pte() - read a guest page-table entry from guest RAM.
+ * @vm:		the VM; current->mm is vm->mm; in an srcu_read_lock(&vm->srcu)
+ *		section
+ * @gpa:	guest-physical address of the entry, aligned to its size
+ * @wide:	an 8-byte entry (PAE, 4-level paging), else a 4-byte one
+ * @val:	the entry
+ *
+ * One get_user() of the entry's own size, not a copy: a page walk makes
+ * one such read per level at every emulated access.
+ *
+ * Return: 0, or -EFAULT when @gpa is outside guest RAM.
+ */
+int __vtx_read_guest_pte(struct vtx_vm *vm, u64 gpa, bool wide, u64 *val)
+{
+	struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
+	unsigned long hva;
+	u32 v32;
+	u64 v;
+
+	if (!s)
+		return -EFAULT;
+	hva = s->userspace_addr + (gpa - (s->base_gfn << PAGE_SHIFT));
+	if (wide) {
+		if (get_user(v, (u64 __user *)hva))
+			return -EFAULT;
+	} else {
+		if (get_user(v32, (u32 __user *)hva))
+			return -EFAULT;
+		v = v32;
+	}
+	*val = v;
+	return 0;
+}
+
+/**
  * vtx_read_guest_phys() - read guest RAM from the VM owner's context.
  * @vm:		the VM; current->mm is vm->mm
  * @gpa:	guest-physical address

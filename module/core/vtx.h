@@ -389,6 +389,7 @@ bool __vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa);
 int __vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len);
 int __vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 			   size_t len);
+int __vtx_read_guest_pte(struct vtx_vm *vm, u64 gpa, bool wide, u64 *val);
 
 /*
  * vCPU requests: work for the vCPU's own thread, done before its next

@@ -68,19 +68,16 @@ int __vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 
 		if (pae || vtx_is_long_mode(vcpu)) {
 			shift = 12 + 9 * (level - 1);
-			r = __vtx_read_guest_phys(vcpu->vm,
-						  (table & PTE_ADDR_MASK) +
-						  ((gva >> shift) & 0x1ff) * 8,
-						  &entry, 8);
+			r = __vtx_read_guest_pte(vcpu->vm,
+						 (table & PTE_ADDR_MASK) +
+						 ((gva >> shift) & 0x1ff) * 8,
+						 true, &entry);
 		} else {
-			u32 e32;
-
 			shift = 12 + 10 * (level - 1);
-			r = __vtx_read_guest_phys(vcpu->vm,
-						  (table & 0xfffff000) +
-						  ((gva >> shift) & 0x3ff) * 4,
-						  &e32, 4);
-			entry = e32;
+			r = __vtx_read_guest_pte(vcpu->vm,
+						 (table & 0xfffff000) +
+						 ((gva >> shift) & 0x3ff) * 4,
+						 false, &entry);
 		}
 		if (r)
 			return r;
