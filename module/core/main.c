@@ -103,7 +103,11 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_SPLIT_IRQCHIP:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
+	case KVM_CAP_X2APIC_API:
+		return KVM_X2APIC_API_VALID_FLAGS;
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);

@@ -447,7 +447,10 @@ static int set_max_vcpu_id(struct vtx_vm *vm, u64 limit)
 	return r;
 }
 
-/* KVM_ENABLE_CAP on the VM: KVM_CAP_EXIT_HYPERCALL, KVM_CAP_MAX_VCPU_ID. */
+/*
+ * KVM_ENABLE_CAP on the VM: KVM_CAP_EXIT_HYPERCALL, KVM_CAP_MAX_VCPU_ID,
+ * KVM_CAP_SPLIT_IRQCHIP, KVM_CAP_X2APIC_API.
+ */
 static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
 {
 	if (cap->flags)
@@ -460,6 +463,15 @@ static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
 		return 0;
 	case KVM_CAP_MAX_VCPU_ID:
 		return set_max_vcpu_id(vm, cap->args[0]);
+	case KVM_CAP_SPLIT_IRQCHIP:
+		return vtx_irqchip_enable_split(vm, cap->args[0]);
+	case KVM_CAP_X2APIC_API:
+		if (cap->args[0] & ~(u64)KVM_X2APIC_API_VALID_FLAGS)
+			return -EINVAL;
+		/* 32-bit x2APIC IDs in MSIs and KVM_GET/SET_LAPIC. */
+		if (cap->args[0] & KVM_X2APIC_API_USE_32BIT_IDS)
+			WRITE_ONCE(vm->x2apic_format, true);
+		return 0;
 	}
 	return -EINVAL;
 }

@@ -35,6 +35,7 @@
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/preempt.h>
+#include <linux/rcuwait.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
@@ -186,6 +187,10 @@ struct vtx_vm {
 	 * first vCPU, with release; read with acquire
 	 */
 	u8 irqchip_mode;
+	u32 nr_reserved_ioapic_pins;		/* [s] split irqchip's pins */
+	bool x2apic_format;			/* [s] KVM_CAP_X2APIC_API */
+	/* [s] KVM_CREATE_VCPU calls begun (failed ones taken back) */
+	unsigned int created_vcpus;
 
 	/* Guest-physical tables, pinned pages, MMU notifier: mmu.h. */
 	struct vtx_mmu mmu;
@@ -250,6 +255,10 @@ struct vtx_vcpu {
 
 	struct vtx_vm *vm;		/* [c] */
 	u32 id;				/* [c] vCPU id */
+	/* [c] the in-kernel local APIC (x86/apic.h), NULL without one */
+	struct vtx_apic *apic;
+	/* the vCPU's thread waits here in HLT; vtx_vcpu_kick() wakes it */
+	struct rcuwait wait;
 	struct mutex mutex;		/* serializes the vCPU's ioctls */
 	struct kvm_run *run;		/* [c] page mmap'ed by userspace */
 	u8 *pio_data;			/* [c] page following run */
@@ -391,6 +400,9 @@ enum vtx_request {
 	VTX_REQ_TLB_FLUSH,	/* drop the vCPU's guest translations */
 	VTX_REQ_TRIPLE_FAULT,	/* shut down: KVM_EXIT_SHUTDOWN */
 	VTX_REQ_VM_DEAD,	/* the VM is dead: KVM_RUN fails with EIO */
+	VTX_REQ_EVENT,		/* look at the APIC: interrupt, timer, INIT */
+	VTX_REQ_NMI,		/* an NMI arrived (APIC delivery) */
+	VTX_REQ_IOAPIC_EOI_EXIT, /* split irqchip: KVM_EXIT_IOAPIC_EOI */
 	VTX_NR_REQUESTS
 };
 
