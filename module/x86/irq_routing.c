@@ -243,7 +243,8 @@ static int default_routing(struct kvm_irq_routing_entry *ue)
  * vtx_irq_routing_setup_default() - the routing KVM_CREATE_IRQCHIP
  * installs: GSIs 0-23 to the IOAPIC's pins 0-23, GSIs 0-7 to the master
  * PIC's and 8-15 to the slave PIC's inputs as well.
- * @vm:		the VM; vm->irqchip_mode is VTX_IRQCHIP_KERNEL already
+ * @vm:		the VM, its PICs and IOAPIC made; KVM installs the table
+ *		before it sets vm->irqchip_mode (either order works here)
  *
  * Process context, may sleep.  Return: 0 or -ENOMEM.
  */
