@@ -21,6 +21,7 @@
 #include <linux/vmalloc.h>
 #include <uapi/linux/vtx.h>
 #include "x86/x86.h"
+#include "x86/irq_routing.h"
 
 /* KVM's limit on one slot's size, in pages. */
 #define VTX_MEM_MAX_NR_PAGES	((1ul << 31) - 1)
@@ -189,6 +190,7 @@ static void vtx_vm_destroy(struct kref *kref)
 	vtx_mmu_unregister_notifier(vm);
 	vtx_mmu_destroy(vm);
 	vtx_ioeventfd_release(vm);
+	vtx_irq_routing_vm_destroy(vm);
 	/* No reader is left: no vCPU, no notifier, off the netlink list. */
 	memslots_free(rcu_dereference_protected(vm->memslots, true), true);
 	cleanup_srcu_struct(&vm->srcu);
@@ -515,8 +517,12 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_IOEVENTFD:
 		return vtx_ioctl_ioeventfd(vm, argp);
 	case KVM_SET_GSI_ROUTING:
-		/* KVM's answer for a VM without an in-kernel irqchip. */
-		return -EINVAL;
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+	case KVM_SIGNAL_MSI:
+		return vtx_irq_routing_ioctl(vm, ioctl, argp);
+	case KVM_IRQFD:
+		return vtx_ioctl_irqfd(vm, argp);
 	case KVM_SET_TSS_ADDR:
 		if (arg > VTX_TSS_MAX_ADDR)
 			return -EINVAL;
@@ -541,6 +547,8 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 
 static int vtx_vm_release(struct inode *inode, struct file *filp)
 {
+	/* irqfds hold no reference: none may outlive the VM fd. */
+	vtx_irqfd_release(filp->private_data);
 	vtx_vm_put(filp->private_data);
 	return 0;
 }
@@ -588,15 +596,19 @@ int vtx_create_vm(unsigned long type)
 	mutex_init(&vm->stats_lock);
 	INIT_LIST_HEAD(&vm->list);
 	INIT_LIST_HEAD(&vm->ioeventfds);
+	vtx_irqfd_vm_init(vm);
 	r = init_srcu_struct(&vm->srcu);
 	if (r)
 		goto free_vm;
+	r = vtx_irq_routing_vm_init(vm);
+	if (r)
+		goto free_srcu;
 	r = -ENOMEM;
 	RCU_INIT_POINTER(vm->memslots,
 			 kzalloc(sizeof(struct vtx_memslots),
 				 GFP_KERNEL_ACCOUNT));
 	if (!rcu_access_pointer(vm->memslots))
-		goto free_srcu;
+		goto free_irq;
 	r = ida_alloc(&vtx_vm_ida, GFP_KERNEL);
 	if (r < 0)
 		goto free_slots;
@@ -644,6 +656,8 @@ free_id:
 	ida_free(&vtx_vm_ida, vm->id);
 free_slots:
 	memslots_free(rcu_dereference_protected(vm->memslots, true), false);
+free_irq:
+	vtx_irq_routing_vm_destroy(vm);
 free_srcu:
 	cleanup_srcu_struct(&vm->srcu);
 free_vm:

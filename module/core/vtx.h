@@ -153,6 +153,17 @@ struct vtx_memslots {
 };
 
 struct vtx_vcpu;
+struct vtx_irq_routing_table;
+
+/* A VM's irqfds (core/irqfd.c). */
+struct vtx_irqfds {
+	/* protects items and each irqfd's routing snapshot; IRQs off */
+	spinlock_t lock;
+	struct list_head items;		/* the active irqfds */
+	/* serialises changes of resamplers and of their irqfd lists */
+	struct mutex resampler_lock;
+	struct list_head resamplers;	/* one per GSI with resample irqfds */
+};
 
 /**
  * struct vtx_vm - one virtual machine (one VM file descriptor).
@@ -191,6 +202,18 @@ struct vtx_vm {
 	bool x2apic_format;			/* [s] KVM_CAP_X2APIC_API */
 	/* [s] KVM_CREATE_VCPU calls begun (failed ones taken back) */
 	unsigned int created_vcpus;
+
+	/*
+	 * Interrupt routing (x86/irq_routing.h) and irqfds (core/irqfd.c).
+	 * [i] vm->irq_lock to write, [I] vm->irq_srcu read section to read.
+	 */
+	struct mutex irq_lock;		/* routing updates, ack notifiers */
+	struct srcu_struct irq_srcu;	/* [c] readers of the two below */
+	struct vtx_irq_routing_table __rcu *irq_routing;	/* [i] [I] */
+	struct hlist_head irq_ack_notifiers;	/* [i] [I] */
+	/* [o] KVM_X2APIC_API_USE_32BIT_IDS: MSIs in the x2APIC format */
+	bool x2apic_format;
+	struct vtx_irqfds irqfds;
 
 	/* Guest-physical tables, pinned pages, MMU notifier: mmu.h. */
 	struct vtx_mmu mmu;
@@ -470,6 +493,14 @@ bool vtx_ioeventfd_signal(struct vtx_vm *vm, bool pio, u64 addr, u32 len,
 			  u64 val);
 void vtx_ioeventfd_release(struct vtx_vm *vm);
 
+/* irqfd.c */
+int vtx_irqfd_init(void);
+void vtx_irqfd_exit(void);
+void vtx_irqfd_vm_init(struct vtx_vm *vm);
+long vtx_ioctl_irqfd(struct vtx_vm *vm, struct kvm_irqfd __user *argp);
+void vtx_irqfd_release(struct vtx_vm *vm);
+void vtx_irqfd_routing_update(struct vtx_vm *vm);
+
 /* main.c */
 long vtx_check_extension(unsigned long cap);
 extern struct mutex vtx_vms_lock;
@@ -536,6 +567,8 @@ enum vtx_alloc_kind {
 	VTX_ALLOC_CPUID,	/* CPUID tables */
 	VTX_ALLOC_IOEVENTFD,	/* ioeventfd entries */
 	VTX_ALLOC_PIN,		/* guest pages referenced by get_user_pages */
+	VTX_ALLOC_IRQ_ROUTING,	/* GSI routing tables and their entries */
+	VTX_ALLOC_IRQFD,	/* irqfds and their resamplers */
 	VTX_NR_ALLOC
 };
 
