@@ -82,7 +82,7 @@ static u32 read_indirect(const struct vtx_ioapic *io)
  * selector that names no register), 0 elsewhere (the EOI register at 0x40
  * is version 0x20's).
  */
-u32 vtx_ioapic_read(struct vtx_ioapic *io, u32 offset)
+u32 vtx_ioapic_read(const struct vtx_ioapic *io, u32 offset)
 {
 	switch (offset & VTX_IOAPIC_OFFSET_MASK) {
 	case VTX_IOAPIC_REG_SELECT:
@@ -317,7 +317,8 @@ u32 vtx_ioapic_eoi_pins(const struct vtx_ioapic *io, u8 vector)
  * @fx: out, zeroed first: re-deliveries, VTX_IOAPIC_FX_EOI_DELAY
  *
  * Each entry with @vector loses remote IRR; one whose line is still
- * asserted and that is unmasked is sent again, except the 10000th time
+ * asserted (or, as KVM, an edge entry sharing the vector whose request
+ * is still in IRR) and that is unmasked is sent again, except the 10000th time
  * in a row, when KVM leaves it for 10 ms (an interrupt storm from a guest
  * that does not silence its device makes slow progress, as on hardware).
  */

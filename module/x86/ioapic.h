@@ -99,7 +99,7 @@ struct vtx_ioapic_fx {
 
 void vtx_ioapic_reset(struct vtx_ioapic *io);
 bool vtx_ioapic_in_range(const struct vtx_ioapic *io, u64 addr);
-u32 vtx_ioapic_read(struct vtx_ioapic *io, u32 offset);
+u32 vtx_ioapic_read(const struct vtx_ioapic *io, u32 offset);
 void vtx_ioapic_write(struct vtx_ioapic *io, u32 offset, u32 val,
 		      struct vtx_ioapic_fx *fx);
 
