@@ -240,6 +240,7 @@ for p in "${parts[@]+"${parts[@]}"}"; do
 		shellcheck_scripts "$tsv"
 		host_unit_test "$tsv" emulator
 		host_unit_test "$tsv" lapic
+		host_unit_test "$tsv" pit
 		install_test "$tsv"
 		dkms_test "$tsv"
 		tsvs+=("$tsv")
