@@ -585,8 +585,9 @@ void vtx_pit_get_state2(const struct vtx_pit *p, struct kvm_pit_state2 *ps)
  * Take the channels as given, as KVM: nothing is refused.  Every count is
  * loaded again (0 becomes 2^16, channels 1 and 2 restart at @now, channel
  * 0 re-arms by its mode), so count_load_time of channels 1 and 2 is @now
- * and channel 0's is kept but unused.  Unknown modes count as mode 0 and
- * stop channel 0; unknown read/write/latch states act as LSB.
+ * and channel 0's is kept but unused.  Unknown modes count as mode 2,
+ * output as mode 0 and stop channel 0; unknown read/write/latch states act
+ * as LSB.
  */
 static void set_channels(struct vtx_pit *p,
 			 const struct kvm_pit_channel_state *ch, bool hpet_start,
