@@ -199,7 +199,6 @@ struct vtx_vm {
 	 */
 	u8 irqchip_mode;
 	u32 nr_reserved_ioapic_pins;		/* [s] split irqchip's pins */
-	bool x2apic_format;			/* [s] KVM_CAP_X2APIC_API */
 	/* [s] KVM_CREATE_VCPU calls begun (failed ones taken back) */
 	unsigned int created_vcpus;
 
@@ -426,6 +425,7 @@ enum vtx_request {
 	VTX_REQ_EVENT,		/* look at the APIC: interrupt, timer, INIT */
 	VTX_REQ_NMI,		/* an NMI arrived (APIC delivery) */
 	VTX_REQ_IOAPIC_EOI_EXIT, /* split irqchip: KVM_EXIT_IOAPIC_EOI */
+	VTX_REQ_SCAN_IOAPIC,	/* routing changed: which EOIs exit */
 	VTX_NR_REQUESTS
 };
 

@@ -22,6 +22,8 @@
 #include <asm/msr-index.h>
 #include "x86/x86.h"
 #include "x86/apic.h"
+#include "x86/irqchip.h"
+#include "x86/irq_routing.h"
 
 /* The xAPIC page: 4 KiB at IA32_APIC_BASE, registers in its first 1 KiB. */
 #define APIC_MMIO_SIZE		PAGE_SIZE
@@ -186,9 +188,11 @@ static int apic_deliver(struct vtx_vcpu *target,
 }
 
 /*
- * Send @ipi from @source (NULL: an MSI) to every matching APIC.  Lowest
- * priority goes to the first matching APIC with the lowest priority class
- * (KVM without vector hashing arbitrates alike).
+ * Send @ipi from @source (NULL: an MSI or an IOAPIC message) to every
+ * matching APIC.  Lowest priority goes to the first matching APIC with the
+ * lowest priority class (KVM without vector hashing arbitrates alike).
+ * Return: as KVM's kvm_irq_delivery_to_apic(): -1 when no APIC is a
+ * destination, else the number that accepted it.
  */
 static int apic_send(struct vtx_vm *vm, struct vtx_vcpu *source,
 		     const struct vtx_lapic_ipi *ipi)
@@ -196,7 +200,7 @@ static int apic_send(struct vtx_vm *vm, struct vtx_vcpu *source,
 	unsigned int i, n = vtx_vm_nr_vcpus(vm);
 	struct vtx_vcpu *lowest = NULL;
 	u32 lowest_ppr = U32_MAX;
-	int delivered = 0;
+	int delivered = -1;
 
 	for (i = 0; i < n; i++) {
 		struct vtx_vcpu *t = vm->vcpus[i];
@@ -216,6 +220,8 @@ static int apic_send(struct vtx_vm *vm, struct vtx_vcpu *source,
 		spin_unlock_irqrestore(&t->apic->lock, flags);
 		if (!match)
 			continue;
+		if (delivered < 0)
+			delivered = 0;
 		if (ipi->delivery_mode == APIC_DM_LOWEST) {
 			if (ppr < lowest_ppr) {
 				lowest = t;
@@ -231,6 +237,34 @@ static int apic_send(struct vtx_vm *vm, struct vtx_vcpu *source,
 }
 
 /**
+ * vtx_apic_deliver_msg() - deliver an IOAPIC's message (x86/irqchip.c).
+ * @vm:		the VM
+ * @msg:	the message (no shorthand)
+ *
+ * Return: -1 when no APIC is a destination, else how many accepted it.
+ * May be called in atomic context.
+ */
+int vtx_apic_deliver_msg(struct vtx_vm *vm, const struct vtx_lapic_ipi *msg)
+{
+	return apic_send(vm, NULL, msg);
+}
+
+/* An MSI route's message, decoded as vtx_irq_deliver_msi() does. */
+static void msi_decode(struct vtx_vm *vm, u64 address, u32 data,
+		       struct vtx_lapic_ipi *ipi)
+{
+	memset(ipi, 0, sizeof(*ipi));
+	ipi->dest = (address >> MSI_ADDR_DEST_SHIFT) & MSI_ADDR_DEST_MASK;
+	if (READ_ONCE(vm->x2apic_format))
+		ipi->dest |= (u32)(address >> 32) & ~(u32)MSI_ADDR_DEST_MASK;
+	ipi->logical = address & MSI_ADDR_DEST_LOGICAL;
+	ipi->vector = data & APIC_VECTOR_MASK;
+	ipi->delivery_mode = data & MSI_DATA_DM_MASK;
+	ipi->level = data & MSI_DATA_TRIGGER_LEVEL;
+	ipi->assert = true;
+}
+
+/**
  * vtx_irq_deliver_msi() - see x86/irq.h.
  */
 int vtx_irq_deliver_msi(struct vtx_vm *vm, u64 address, u32 data)
@@ -239,21 +273,54 @@ int vtx_irq_deliver_msi(struct vtx_vm *vm, u64 address, u32 data)
 
 	if (!vtx_irqchip_in_kernel(smp_load_acquire(&vm->irqchip_mode)))
 		return -ENXIO;
-	ipi.dest = (address >> MSI_ADDR_DEST_SHIFT) & MSI_ADDR_DEST_MASK;
-	if (vm->x2apic_format)
-		ipi.dest |= (u32)(address >> 32) & ~(u32)MSI_ADDR_DEST_MASK;
-	ipi.logical = address & MSI_ADDR_DEST_LOGICAL;
-	ipi.vector = data & APIC_VECTOR_MASK;
-	ipi.delivery_mode = data & MSI_DATA_DM_MASK;
-	ipi.level = data & MSI_DATA_TRIGGER_LEVEL;
-	ipi.assert = true;
-	ipi.shorthand = VTX_APIC_DEST_NOSHORT;
+	msi_decode(vm, address, data, &ipi);
 	/*
 	 * In xAPIC mode a destination of 0xff is a broadcast; an x2APIC
 	 * destination wider than 8 bits only reaches x2APIC-mode APICs,
 	 * which vtx_lapic_match_dest() compares in full.
 	 */
 	return apic_send(vm, NULL, &ipi);
+}
+
+/**
+ * vtx_apic_scan_ioapic() - split irqchip: the vectors whose EOI userspace's
+ * IOAPIC must see (KVM_EXIT_IOAPIC_EOI), as KVM's kvm_scan_ioapic_routes():
+ * level-triggered MSI routes of the reserved IOAPIC pins that reach this
+ * APIC.  Redone when the routing or the APIC's addressing changes.
+ * @vcpu:	the vCPU, by its thread
+ */
+void vtx_apic_scan_ioapic(struct vtx_vcpu *vcpu)
+{
+	struct vtx_irq_route routes[VTX_MAX_GSI_ROUTES];
+	struct vtx_apic *apic = vcpu->apic;
+	struct vtx_vm *vm = vcpu->vm;
+	struct vtx_lapic_ipi msg;
+	unsigned long flags;
+	int idx, n, i;
+	u32 gsi;
+
+	bitmap_zero(apic->ioapic_vectors, VTX_LAPIC_NR_VECTORS);
+	if (vm->irqchip_mode != VTX_IRQCHIP_SPLIT)
+		return;
+	idx = srcu_read_lock(&vm->irq_srcu);
+	for (gsi = 0; gsi < vm->nr_reserved_ioapic_pins; gsi++) {
+		n = vtx_irq_map_gsi(vm, routes, gsi);
+		for (i = 0; i < n; i++) {
+			if (routes[i].type != KVM_IRQ_ROUTING_MSI)
+				continue;
+			msi_decode(vm, (u64)routes[i].msi.address_hi << 32 |
+				   routes[i].msi.address_lo,
+				   routes[i].msi.data, &msg);
+			if (!msg.level)
+				continue;
+			spin_lock_irqsave(&apic->lock, flags);
+			if (vtx_lapic_match_dest(&apic->regs, msg.dest,
+						 msg.logical))
+				__set_bit(msg.vector, apic->ioapic_vectors);
+			spin_unlock_irqrestore(&apic->lock, flags);
+		}
+	}
+	srcu_read_unlock(&vm->irq_srcu, idx);
 }
 
 /* ------------------------------------------------- the vCPU's side -- */
@@ -276,11 +343,21 @@ static void apic_apply_fx(struct vtx_vcpu *vcpu, const struct vtx_lapic_fx *fx)
 	}
 	if (fx->flags & VTX_LAPIC_FX_TIMER)
 		apic_timer_update(vcpu);
-	if ((fx->flags & VTX_LAPIC_FX_EOI) && fx->eoi_level &&
-	    fx->eoi_broadcast && vcpu->vm->irqchip_mode == VTX_IRQCHIP_SPLIT) {
-		/* The userspace IOAPIC clears its remote IRR (KVM's rule). */
-		apic->eoi_exit_vector = fx->eoi_vector;
-		vtx_make_request(VTX_REQ_IOAPIC_EOI_EXIT, vcpu);
+	if (fx->flags & VTX_LAPIC_FX_MAP)
+		vtx_apic_scan_ioapic(vcpu);
+	if ((fx->flags & VTX_LAPIC_FX_EOI) &&
+	    vcpu->vm->irqchip_mode == VTX_IRQCHIP_SPLIT) {
+		/*
+		 * The userspace IOAPIC clears its remote IRR: the EOI of a
+		 * vector of its level-triggered routes exits (KVM's rule).
+		 */
+		if (test_bit(fx->eoi_vector, apic->ioapic_vectors)) {
+			apic->eoi_exit_vector = fx->eoi_vector;
+			vtx_make_request(VTX_REQ_IOAPIC_EOI_EXIT, vcpu);
+		}
+	} else if (fx->flags & VTX_LAPIC_FX_EOI) {
+		vtx_irqchip_eoi(vcpu->vm, fx->eoi_vector,
+				fx->eoi_level && fx->eoi_broadcast);
 	}
 	if (fx->flags & (VTX_LAPIC_FX_EVENT | VTX_LAPIC_FX_EOI))
 		vtx_make_request(VTX_REQ_EVENT, vcpu);
@@ -488,7 +565,9 @@ void vtx_apic_set_cr8(struct vtx_vcpu *vcpu, u8 cr8)
 
 /*
  * LINT0 takes the 8259's ExtINT: unmasked in ExtINT mode, or the APIC
- * hardware-disabled (KVM's kvm_apic_accept_pic_intr()).
+ * hardware-disabled (KVM's kvm_apic_accept_pic_intr()).  The 8259s are
+ * userspace's with a split irqchip (KVM_INTERRUPT), the kernel's with
+ * KVM_CREATE_IRQCHIP.
  */
 bool vtx_apic_accepts_extint(struct vtx_vcpu *vcpu)
 {
@@ -531,6 +610,11 @@ int vtx_apic_has_interrupt(struct vtx_vcpu *vcpu)
 
 	if (apic->ext_vector >= 0 && vtx_apic_accepts_extint(vcpu))
 		return apic->ext_vector;
+	/* KVM_CREATE_IRQCHIP's 8259: pending, its vector known at INTA. */
+	if (vcpu->vm->irqchip_mode == VTX_IRQCHIP_KERNEL &&
+	    vtx_apic_accepts_extint(vcpu) &&
+	    vtx_irqchip_extint_pending(vcpu->vm))
+		return 0;
 	spin_lock_irqsave(&apic->lock, flags);
 	v = vtx_lapic_next_vector(&apic->regs);
 	spin_unlock_irqrestore(&apic->lock, flags);
@@ -554,6 +638,13 @@ int vtx_apic_take_interrupt(struct vtx_vcpu *vcpu)
 		v = apic->ext_vector;
 		apic->ext_vector = -1;
 		return v;
+	}
+	if (vcpu->vm->irqchip_mode == VTX_IRQCHIP_KERNEL &&
+	    vtx_apic_accepts_extint(vcpu) &&
+	    vtx_irqchip_extint_pending(vcpu->vm)) {
+		v = vtx_irqchip_extint_ack(vcpu->vm);
+		if (v >= 0)
+			return v;
 	}
 	spin_lock_irqsave(&apic->lock, flags);
 	v = vtx_lapic_next_vector(&apic->regs);
@@ -825,6 +916,8 @@ int vtx_apic_vcpu_create(struct vtx_vcpu *vcpu)
 	/* As KVM: the BSP runs, the others wait for INIT and SIPI. */
 	apic->mp_state = vcpu_is_bsp(vcpu) ? KVM_MP_STATE_RUNNABLE :
 					     KVM_MP_STATE_UNINITIALIZED;
+	/* Routes may exist already: the first KVM_RUN looks at them. */
+	vtx_make_request(VTX_REQ_SCAN_IOAPIC, vcpu);
 	return 0;
 }
 

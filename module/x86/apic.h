@@ -42,6 +42,8 @@ struct kvm_mp_state;
  * @ext_vector:	[v] split irqchip: KVM_INTERRUPT's vector for LINT0, -1 none
  * @eoi_exit_vector: [v] split irqchip: the level-triggered vector whose EOI
  *		goes to userspace (KVM_EXIT_IOAPIC_EOI)
+ * @ioapic_vectors: [v] split irqchip: the vectors whose EOI exits
+ *		(vtx_apic_scan_ioapic())
  */
 struct vtx_apic {
 	spinlock_t lock;
@@ -55,6 +57,7 @@ struct vtx_apic {
 	u32 mp_state;
 	int ext_vector;
 	u8 eoi_exit_vector;
+	DECLARE_BITMAP(ioapic_vectors, VTX_LAPIC_NR_VECTORS);
 };
 
 int vtx_apic_init(void);
@@ -77,6 +80,8 @@ u8 vtx_apic_get_cr8(struct vtx_vcpu *vcpu);
 void vtx_apic_set_cr8(struct vtx_vcpu *vcpu, u8 cr8);
 
 int vtx_apic_has_interrupt(struct vtx_vcpu *vcpu);
+int vtx_apic_deliver_msg(struct vtx_vm *vm, const struct vtx_lapic_ipi *msg);
+void vtx_apic_scan_ioapic(struct vtx_vcpu *vcpu);
 int vtx_apic_take_interrupt(struct vtx_vcpu *vcpu);
 int vtx_apic_process_events(struct vtx_vcpu *vcpu);
 bool vtx_apic_runnable(struct vtx_vcpu *vcpu);

@@ -208,6 +208,8 @@ static int set_irq_routing(struct vtx_vm *vm,
 
 	/* No wake-up, EOI or KVM_IRQ_LINE still reads the old table. */
 	synchronize_srcu_expedited(&vm->irq_srcu);
+	/* Split irqchip: which EOIs exit follows the routes (KVM's). */
+	vtx_make_all_vcpus_request(vm, VTX_REQ_SCAN_IOAPIC);
 	new = old;
 	r = 0;
 out:

@@ -23,12 +23,11 @@
 struct vtx_vm;
 
 /*
- * 1 once vtx_irq_deliver_msi() and vtx_irq_set_pin() reach the guest
- * (x86/apic.c and the irqchip, issue 16): KVM_CAP_IRQFD,
- * KVM_CAP_IRQFD_RESAMPLE, KVM_CAP_SIGNAL_MSI and KVM_CAP_IRQ_INJECT_STATUS
- * answer it (core/main.c).  TEMPORARY: the lead sets it at the merge.
+ * KVM_CAP_IRQFD, KVM_CAP_IRQFD_RESAMPLE, KVM_CAP_SIGNAL_MSI and
+ * KVM_CAP_IRQ_INJECT_STATUS: 1, as KVM answers them for any VM; they work
+ * once the VM has an in-kernel irqchip (resample: KVM_CREATE_IRQCHIP's).
  */
-#define VTX_IRQ_DELIVERY	0
+#define VTX_IRQ_DELIVERY	1
 
 /* KVM's irq source ids: the level of a pin is the OR over its sources. */
 #define VTX_USERSPACE_IRQ_SOURCE_ID		0	/* KVM_IRQ_LINE, irqfds */

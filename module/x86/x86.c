@@ -139,6 +139,8 @@ static int handle_requests(struct vtx_vcpu *vcpu)
 		return -EIO;
 	if (vtx_check_request(VTX_REQ_NMI, vcpu))
 		vtx_queue_nmi(vcpu);
+	if (vtx_check_request(VTX_REQ_SCAN_IOAPIC, vcpu) && vcpu->apic)
+		vtx_apic_scan_ioapic(vcpu);
 	if (vtx_check_request(VTX_REQ_EVENT, vcpu) && vcpu->apic)
 		vtx_apic_process_events(vcpu);
 	/* Split irqchip: userspace's IOAPIC sees the EOI of a level IRQ. */

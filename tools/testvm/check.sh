@@ -242,6 +242,7 @@ for p in "${parts[@]+"${parts[@]}"}"; do
 		host_unit_test "$tsv" emulator
 		host_unit_test "$tsv" lapic
 		host_unit_test "$tsv" irqchip
+		host_unit_test "$tsv" pit
 		install_test "$tsv"
 		dkms_test "$tsv"
 		tsvs+=("$tsv")
