@@ -32,6 +32,7 @@
 #define MSI_VEC			0x32
 #define TIMER_COUNT		200000	/* 200 us at divide-by-1 */
 #define PERIODIC_N		5	/* periodic interrupts to count */
+#define PERIOD_COUNT		1000000	/* 1 ms at divide-by-1 */
 #define TSC_DELTA		1000000	/* TSC-deadline: ticks from now */
 
 #define APIC_COUNT(v)		(EXC_COUNT_GPA + 4 * (v))

@@ -56,7 +56,7 @@ GUEST_BEGIN apic_periodic_guest, 64
 	x2apic_on
 	wrx	X2APIC_LVTT, (TIMER_VEC | LVT_PERIODIC)
 	wrx	X2APIC_TDCR, TDCR_DIV1
-	wrx	X2APIC_TMICT, TIMER_COUNT
+	wrx	X2APIC_TMICT, PERIOD_COUNT
 	wait_halted TIMER_VEC, PERIODIC_N
 	wrx	X2APIC_TMICT, 0
 	ucall_step 1

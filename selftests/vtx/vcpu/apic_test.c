@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vcpu_test.h"
 #include "apic.h"
@@ -88,20 +90,37 @@ static struct vtx_vcpu *apic_vcpu(struct vtx_vm *vm, unsigned int id,
 	return vcpu;
 }
 
+/* A KVM_RUN that sleeps this long in HLT waits for nothing. */
+#define RUN_TIMEOUT_SEC		10
+
+static void on_alarm(int sig)
+{
+}
+
 /*
  * Run until ucall @code, going through the exception handler's reports
- * of @vec (any other report, or exit, fails); return the ucall's RBX.
+ * of @vec (any other report, or exit, fails); return the ucall's RBX.  A
+ * KVM_RUN that does not return within RUN_TIMEOUT_SEC is interrupted
+ * (SIGALRM) and reported with the deliveries seen so far.
  */
 static int run_until(struct vtx_vcpu *vcpu, uint32_t code, unsigned int vec,
 		     uint64_t *rbx, char *err, size_t errlen)
 {
+	struct sigaction sa = { .sa_handler = on_alarm };
 	struct vtx_ucall uc;
 	uint32_t got;
-	int i;
+	int i, r;
 
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: KVM_RUN ends */
 	for (i = 0; i < 1000; i++) {
-		if (__vtx_run(vcpu)) {
-			snprintf(err, errlen, "KVM_RUN: %s", strerror(errno));
+		alarm(RUN_TIMEOUT_SEC);
+		r = __vtx_run(vcpu);
+		alarm(0);
+		if (r) {
+			snprintf(err, errlen,
+				 "KVM_RUN: %s after %u deliveries of %#x",
+				 strerror(errno), guest_exc_count(vcpu, vec),
+				 vec);
 			return -1;
 		}
 		got = vtx_get_ucall(vcpu, &uc);
