@@ -59,16 +59,26 @@ struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn)
 	return NULL;
 }
 
-/* Writable guest RAM at @gpa (a read-only slot counts as a device). */
+/*
+ * Writable guest RAM at @gpa (a read-only slot counts as a device).  The
+ * __ variants here are for a caller already in an srcu_read_lock(&vm->srcu)
+ * section, which one section may cover many accesses of (the emulation of
+ * an MMIO access, a guest page walk).
+ */
+bool __vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
+{
+	struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
+
+	return s && !(s->flags & KVM_MEM_READONLY);
+}
+
 bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
 {
-	struct vtx_memslot *s;
 	bool ram;
 	int srcu;
 
 	srcu = srcu_read_lock(&vm->srcu);
-	s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
-	ram = s && !(s->flags & KVM_MEM_READONLY);
+	ram = __vtx_gpa_is_ram(vm, gpa);
 	srcu_read_unlock(&vm->srcu, srcu);
 	return ram;
 }
@@ -76,30 +86,24 @@ bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
 /*
  * Copy between guest-physical memory and a kernel buffer.  The memslots
  * are read under vm->srcu, not slots_lock: the copy may wait on the
- * owner's memory for as long as the owner wants.
+ * owner's memory for as long as the owner wants.  The caller is in the
+ * read section.
  */
 static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 			   bool write)
 {
-	int r = 0, srcu;
-
-	srcu = srcu_read_lock(&vm->srcu);
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(gpa));
 		struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
 		void __user *hva;
 
-		if (!s || (write && (s->flags & KVM_MEM_READONLY))) {
-			r = -EFAULT;
-			break;
-		}
+		if (!s || (write && (s->flags & KVM_MEM_READONLY)))
+			return -EFAULT;
 		hva = (void __user *)(s->userspace_addr +
 				      (gpa - (s->base_gfn << PAGE_SHIFT)));
 		if (write ? copy_to_user(hva, buf, n) :
-			    copy_from_user(buf, hva, n)) {
-			r = -EFAULT;
-			break;
-		}
+			    copy_from_user(buf, hva, n))
+			return -EFAULT;
 		/*
 		 * What vtx writes for the guest is dirty too (KVM does so).
 		 * An atomic bit: KVM_GET_DIRTY_LOG exchanges whole words.
@@ -111,8 +115,53 @@ static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 		buf += n;
 		len -= n;
 	}
-	srcu_read_unlock(&vm->srcu, srcu);
-	return r;
+	return 0;
+}
+
+int __vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	return guest_phys_copy(vm, gpa, buf, len, false);
+}
+
+int __vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
+			   size_t len)
+{
+	return guest_phys_copy(vm, gpa, (void *)buf, len, true);
+}
+
+/**
+ * __vtx_read_guest_pte() - read a guest page-table entry from guest RAM.
+ * @vm:		the VM; current->mm is vm->mm; in an srcu_read_lock(&vm->srcu)
+ *		section
+ * @gpa:	guest-physical address of the entry, aligned to its size
+ * @wide:	an 8-byte entry (PAE, 4-level paging), else a 4-byte one
+ * @val:	the entry
+ *
+ * One get_user() of the entry's own size, not a copy: a page walk makes
+ * one such read per level at every emulated access.
+ *
+ * Return: 0, or -EFAULT when @gpa is outside guest RAM.
+ */
+int __vtx_read_guest_pte(struct vtx_vm *vm, u64 gpa, bool wide, u64 *val)
+{
+	struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
+	unsigned long hva;
+	u32 v32;
+	u64 v;
+
+	if (!s)
+		return -EFAULT;
+	hva = s->userspace_addr + (gpa - (s->base_gfn << PAGE_SHIFT));
+	if (wide) {
+		if (get_user(v, (u64 __user *)hva))
+			return -EFAULT;
+	} else {
+		if (get_user(v32, (u32 __user *)hva))
+			return -EFAULT;
+		v = v32;
+	}
+	*val = v;
+	return 0;
 }
 
 /**
@@ -126,13 +175,23 @@ static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
  */
 int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len)
 {
-	return guest_phys_copy(vm, gpa, buf, len, false);
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vm->srcu);
+	r = guest_phys_copy(vm, gpa, buf, len, false);
+	srcu_read_unlock(&vm->srcu, srcu);
+	return r;
 }
 
 int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 			 size_t len)
 {
-	return guest_phys_copy(vm, gpa, (void *)buf, len, true);
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vm->srcu);
+	r = guest_phys_copy(vm, gpa, (void *)buf, len, true);
+	srcu_read_unlock(&vm->srcu, srcu);
+	return r;
 }
 
 /*
@@ -173,6 +232,18 @@ static void memslots_free(struct vtx_memslots *slots, bool bitmaps)
 	kfree(slots);
 }
 
+/* Free the replaced arrays on @vm->retired: no reader can hold them. */
+static void memslots_free_retired(struct vtx_vm *vm)
+{
+	struct vtx_memslots *slots = vm->retired, *next;
+
+	for (; slots; slots = next) {
+		next = slots->retired;
+		kfree(slots);
+	}
+	vm->retired = NULL;
+}
+
 static void vtx_vm_destroy(struct kref *kref)
 {
 	struct vtx_vm *vm = container_of(kref, struct vtx_vm, kref);
@@ -193,6 +264,7 @@ static void vtx_vm_destroy(struct kref *kref)
 	vtx_irq_routing_vm_destroy(vm);
 	/* No reader is left: no vCPU, no notifier, off the netlink list. */
 	memslots_free(rcu_dereference_protected(vm->memslots, true), true);
+	memslots_free_retired(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	ida_free(&vtx_vm_ida, vm->id);
@@ -231,18 +303,30 @@ static size_t dirty_bitmap_bytes(u64 npages)
  * memslots_publish() - make @new the VM's memslots and retire the old ones.
  * @vm:		the VM; vm->slots_lock held
  * @new:	the new array, a changed copy of the current one
+ * @wait:	the caller unmaps or frees something the old array held
  *
  * The swap is done under mmu.lock with mmu.inval_seq bumped, so a fault
- * that sampled the sequence before it installs nothing and faults again;
- * then synchronize_srcu() waits until no fault, guest copy, MMU notifier
- * or netlink reader can still use the old array or what it points to.
- * Only after that may the caller unmap a removed range or free a removed
- * dirty bitmap: a fault that found the old slot has finished by then.
+ * that sampled the sequence before it installs nothing and faults again.
  *
- * Return: the old array, unreachable now, for the caller to kfree().
+ * With @wait, synchronize_srcu() then waits until no fault, guest copy,
+ * MMU notifier or netlink reader can still use the old array or what it
+ * points to: only after that may the caller unmap a removed range or free
+ * a removed dirty bitmap (a fault that found the old slot has finished by
+ * then).  The arrays retired before are unreachable too then, and freed.
+ *
+ * Without @wait (an update that removes nothing: a new slot), readers may
+ * still hold the old array, which only points to what the new one holds
+ * too; it goes on vm->retired, freed at the next update that waits or when
+ * the VM is destroyed (each such update fills a free slot, so at most
+ * VTX_MAX_MEMSLOTS arrays wait there).  No grace period to wait for:
+ * creating a VM's memory stays cheap.
+ *
+ * Return: with @wait, the old array, unreachable now, for the caller to
+ * kfree(); else NULL.
  */
 static struct vtx_memslots *memslots_publish(struct vtx_vm *vm,
-					     struct vtx_memslots *new)
+					     struct vtx_memslots *new,
+					     bool wait)
 {
 	struct vtx_memslots *old = vtx_memslots(vm);
 
@@ -251,8 +335,14 @@ static struct vtx_memslots *memslots_publish(struct vtx_vm *vm,
 	rcu_assign_pointer(vm->memslots, new);
 	vm->mmu.inval_seq++;
 	spin_unlock(&vm->mmu.lock);
+	if (!wait) {
+		old->retired = vm->retired;
+		vm->retired = old;
+		return NULL;
+	}
 	/* Expedited, as KVM: memslot updates are rare, waiters are not. */
 	synchronize_srcu_expedited(&vm->srcu);
+	memslots_free_retired(vm);
 	return old;
 }
 
@@ -366,7 +456,10 @@ static int set_memory_region(struct vtx_vm *vm,
 	else
 		__clear_bit(id, &new->active);
 
-	slots = memslots_publish(vm, new);
+	new->retired = NULL;
+	slots = memslots_publish(vm, new, unmap || old_bitmap);
+	if (!slots)
+		goto out;	/* a new slot: nothing to take away */
 	/* The old slot is unreachable: unmap what it mapped, then free. */
 	if (unmap)
 		vtx_mmu_unmap_range(vm, slots->slots[id].base_gfn,

@@ -141,15 +141,19 @@ struct vtx_memslot {
  * @last:	lookup hint, the slot of the last hit; written racily by
  *		readers (READ_ONCE/WRITE_ONCE)
  *
+ * @retired:	the next older array still waiting to be freed (vm->retired)
+ *
  * KVM_SET_USER_MEMORY_REGION copies the array, changes the copy and swaps
  * vm->memslots under vm->slots_lock; readers use the array they found
  * under srcu_read_lock(&vm->srcu), and the old one is freed after
- * synchronize_srcu().
+ * synchronize_srcu(), or, when the update removed nothing, kept on
+ * vm->retired until the next update that waits (or VM destruction).
  */
 struct vtx_memslots {
 	struct vtx_memslot slots[VTX_MAX_MEMSLOTS];
 	unsigned long active;
 	unsigned int last;
+	struct vtx_memslots *retired;
 };
 
 struct vtx_vcpu;
@@ -183,6 +187,8 @@ struct vtx_vm {
 	struct srcu_struct srcu;
 	/* [s] to write (swapped), [r] to read: vtx_memslots() */
 	struct vtx_memslots __rcu *memslots;
+	/* [s] replaced arrays not yet freed, newest first: memslots_publish() */
+	struct vtx_memslots *retired;
 	/* [s] written once per index, published by nr_vcpus */
 	struct vtx_vcpu *vcpus[VTX_MAX_VCPUS];
 	/* [s] to write, with release; vtx_vm_nr_vcpus() reads it locklessly */
@@ -337,6 +343,9 @@ struct vtx_vcpu {
 	u64 mmio_gpa;			/* [v] the EPT violation's address */
 	bool mmio_linear_valid;		/* [v] ... with a guest-linear address */
 	bool mmio_fault_write;		/* [v] ... for a write */
+	/* [v] mmio.c's vm->srcu read section, held while it emulates */
+	bool mmio_srcu_held;
+	int mmio_srcu_idx;
 	struct vtx_pending_event event;		/* [v] exception or re-injection */
 	bool irq_pending;		/* [v] KVM_INTERRUPT queued */
 	u8 irq_vector;			/* [v] */
@@ -357,6 +366,8 @@ struct vtx_vcpu {
 	 */
 	u32 cached;			/* [v] */
 	unsigned long c_rip, c_rflags;	/* [v] */
+	unsigned long c_cr3;		/* [v] */
+	unsigned long c_cpl;		/* [v] */
 
 	u32 exit_reason;		/* [v] last exit, backend's numbering */
 	int last_cpu;			/* [v] CPU of the last entry */
@@ -409,6 +420,12 @@ bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa);
 int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len);
 int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 			 size_t len);
+/* The same, for a caller in an srcu_read_lock(&vm->srcu) section. */
+bool __vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa);
+int __vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len);
+int __vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
+			   size_t len);
+int __vtx_read_guest_pte(struct vtx_vm *vm, u64 gpa, bool wide, u64 *val);
 
 /*
  * vCPU requests: work for the vCPU's own thread, done before its next

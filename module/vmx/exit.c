@@ -709,17 +709,22 @@ static int delivery_error(struct vtx_vcpu *vcpu, u32 vectoring, u64 gpa,
 	return 0;
 }
 
+/*
+ * One srcu_read_lock(&vm->srcu) section (the memslots' read side) for the
+ * fault and, outside RAM, the whole emulation of the access.
+ */
 static int handle_ept_violation(struct vtx_vcpu *vcpu)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
-	int r;
+	int r, srcu;
 
 	requeue_idt_vectoring(vcpu);
+	srcu = srcu_read_lock(&vcpu->vm->srcu);
 	r = vtx_mmu_page_fault(vcpu, gpa, qual & EPT_VIOLATION_ACC_WRITE);
-	if (!r)
-		return 1;
-	if (r == -ENOENT || r == -EROFS) {
+	if (!r) {
+		r = 1;
+	} else if (r == -ENOENT || r == -EROFS) {
 		/* A device, or a write to read-only memory: emulate it. */
 		struct vtx_mmio_fault f = {
 			.gpa = gpa,
@@ -730,14 +735,18 @@ static int handle_ept_violation(struct vtx_vcpu *vcpu)
 		};
 		u32 vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 
-		if (vectoring & VECTORING_INFO_VALID_MASK)
-			return delivery_error(vcpu, vectoring, gpa, qual);
-		if (f.linear_valid)
-			f.linear = vmcs_readl(GUEST_LINEAR_ADDRESS);
-		return vtx_handle_mmio(vcpu, &f);
+		if (vectoring & VECTORING_INFO_VALID_MASK) {
+			r = delivery_error(vcpu, vectoring, gpa, qual);
+		} else {
+			if (f.linear_valid)
+				f.linear = vmcs_readl(GUEST_LINEAR_ADDRESS);
+			r = vtx_handle_mmio(vcpu, &f);
+		}
+	} else {
+		pr_warn_ratelimited("guest memory at 0x%llx not accessible: %d\n",
+				    gpa, r);
 	}
-	pr_warn_ratelimited("guest memory at 0x%llx not accessible: %d\n",
-			    gpa, r);
+	srcu_read_unlock(&vcpu->vm->srcu, srcu);
 	return r;
 }
 

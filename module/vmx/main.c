@@ -58,17 +58,10 @@ static void vmx_skip_instruction_op(struct vtx_vcpu *vcpu, u32 len)
 	vmx_skip_instruction(vcpu, len);
 }
 
-static void vmx_get_emu_env(struct vtx_vcpu *vcpu, struct vtx_emu_env *env)
+/* The VMCS's segment fields are spaced by 2, in VTX_SREG_* order. */
+static u64 vmx_get_segment_base(struct vtx_vcpu *vcpu, int seg)
 {
-	u32 cs_ar = vmx_cs_ar(vcpu);
-	int seg;
-
-	env->cs_db = cs_ar & VMX_AR_DB_MASK;
-	env->cs_l = cs_ar & VMX_AR_L_MASK;
-	env->ss_db = vmcs_read32(GUEST_SS_AR_BYTES) & VMX_AR_DB_MASK;
-	/* The VMCS's segment fields are spaced by 2, in VTX_SREG_* order. */
-	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
-		env->seg_base[seg] = vmcs_readl(GUEST_ES_BASE + seg * 2);
+	return vmcs_readl(GUEST_ES_BASE + seg * 2);
 }
 
 static void vmx_cache_reg(struct vtx_vcpu *vcpu, enum vtx_cache reg)
@@ -84,9 +77,51 @@ static void vmx_cache_reg(struct vtx_vcpu *vcpu, enum vtx_cache reg)
 		vcpu->regs[VTX_RSP] = vmcs_readl(GUEST_RSP);
 		vcpu->cached |= BIT(VTX_CACHE_RSP);
 		break;
+	case VTX_CACHE_CR3:
+		vcpu->c_cr3 = vmcs_readl(GUEST_CR3);
+		vcpu->cached |= BIT(VTX_CACHE_CR3);
+		break;
+	case VTX_CACHE_CPL:
+		vcpu->c_cpl = vmx_cpl(vcpu);
+		vcpu->cached |= BIT(VTX_CACHE_CPL);
+		break;
 	default:
 		WARN_ON_ONCE(1);
 	}
+}
+
+static void vmx_get_emu_env(struct vtx_vcpu *vcpu, struct vtx_emu_env *env)
+{
+	u32 cs_ar = vmx_cs_ar(vcpu);
+	int seg;
+
+	env->cs_db = cs_ar & VMX_AR_DB_MASK;
+	env->cs_l = cs_ar & VMX_AR_L_MASK;
+	env->ss_db = vmcs_read32(GUEST_SS_AR_BYTES) & VMX_AR_DB_MASK;
+	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
+		env->seg_base[seg] = vmx_get_segment_base(vcpu, seg);
+	env->rip = vmx_rip(vcpu);
+	env->rflags = vmx_rflags(vcpu);
+	if (!(vcpu->cached & BIT(VTX_CACHE_RSP))) {
+		vcpu->regs[VTX_RSP] = vmcs_readl(GUEST_RSP);
+		vcpu->cached |= BIT(VTX_CACHE_RSP);
+	}
+	env->rsp = vcpu->regs[VTX_RSP];
+	/* What the page walks of the emulated access will ask for. */
+	vmx_cache_reg(vcpu, VTX_CACHE_CR3);
+	vmx_cache_reg(vcpu, VTX_CACHE_CPL);
+}
+
+static void vmx_emu_writeback(struct vtx_vcpu *vcpu, unsigned long rip,
+			      unsigned long rsp, unsigned long rflags)
+{
+	vmcs_writel(GUEST_RSP, rsp);
+	vcpu->regs[VTX_RSP] = rsp;
+	vcpu->cached |= BIT(VTX_CACHE_RSP);
+	if (rip != vmx_rip(vcpu))
+		vmx_set_rip(vcpu, rip);
+	vmx_set_rflags(vcpu, rflags);
+	vmx_clear_intr_shadow(vcpu);
 }
 
 static void vmx_set_reg(struct vtx_vcpu *vcpu, enum vtx_cache reg,
@@ -121,12 +156,8 @@ static void vmx_set_segment(struct vtx_vcpu *vcpu,
 	vtx_set_segment(var, seg);
 	if (seg == VTX_SREG_CS)
 		vcpu->cached &= ~BIT(VMX_CACHE_CS_AR);
-}
-
-/* The VMCS's segment fields are spaced by 2, in VTX_SREG_* order. */
-static u64 vmx_get_segment_base(struct vtx_vcpu *vcpu, int seg)
-{
-	return vmcs_readl(GUEST_ES_BASE + seg * 2);
+	if (seg == VTX_SREG_SS)
+		vcpu->cached &= ~BIT(VTX_CACHE_CPL);
 }
 
 static int vmx_get_cpl_op(struct vtx_vcpu *vcpu)
@@ -164,6 +195,8 @@ static unsigned long vmx_get_cr3(struct vtx_vcpu *vcpu)
 static void vmx_set_cr3(struct vtx_vcpu *vcpu, unsigned long cr3)
 {
 	vmcs_writel(GUEST_CR3, cr3);
+	vcpu->c_cr3 = cr3;
+	vcpu->cached |= BIT(VTX_CACHE_CR3);
 }
 
 static u64 vmx_get_pdptr(struct vtx_vcpu *vcpu, int index)
@@ -298,6 +331,7 @@ const struct vtx_x86_ops vtx_vmx_ops = {
 
 	.skip_instruction = vmx_skip_instruction_op,
 	.get_emu_env = vmx_get_emu_env,
+	.emu_writeback = vmx_emu_writeback,
 	.cache_reg = vmx_cache_reg,
 	.set_reg = vmx_set_reg,
 	.get_segment = vmx_get_segment,

@@ -170,6 +170,7 @@ struct vtx_emu {
 	const struct vtx_emu_ops *ops;
 	void *opaque;
 
+	/* outputs: from here on zeroed by the caller before decoding */
 	u8 len;
 	u64 linear;
 	u8 access_bytes;

@@ -18,6 +18,67 @@
 #include "x86/x86.h"
 
 /*
+ * One srcu_read_lock(&vm->srcu) section (the memslots' read side) covers
+ * all the guest-memory accesses that mmio.c makes from one entry: at an
+ * exit, the backend's section of the fault (vtx_handle_mmio()); at a step
+ * at the next KVM_RUN, one taken at the first access and dropped by
+ * mmio_srcu_release() on the way out, none at all when the step touches
+ * no guest memory (the completion of a plain MOV from a device).  The
+ * walks, fetches and copies use the __ variants of the accessors, which
+ * take no section of their own.
+ */
+static void mmio_srcu_hold(struct vtx_vcpu *vcpu)
+{
+	if (!vcpu->mmio_srcu_held) {
+		vcpu->mmio_srcu_idx = srcu_read_lock(&vcpu->vm->srcu);
+		vcpu->mmio_srcu_held = true;
+	}
+}
+
+static int mmio_srcu_release(struct vtx_vcpu *vcpu, int r)
+{
+	if (vcpu->mmio_srcu_held) {
+		vcpu->mmio_srcu_held = false;
+		srcu_read_unlock(&vcpu->vm->srcu, vcpu->mmio_srcu_idx);
+	}
+	return r;
+}
+
+static bool mem_gpa_is_ram(struct vtx_vcpu *vcpu, u64 gpa)
+{
+	mmio_srcu_hold(vcpu);
+	return __vtx_gpa_is_ram(vcpu->vm, gpa);
+}
+
+static int mem_read_guest_phys(struct vtx_vcpu *vcpu, u64 gpa, void *buf,
+			       size_t len)
+{
+	mmio_srcu_hold(vcpu);
+	return __vtx_read_guest_phys(vcpu->vm, gpa, buf, len);
+}
+
+static int mem_write_guest_phys(struct vtx_vcpu *vcpu, u64 gpa,
+				const void *buf, size_t len)
+{
+	mmio_srcu_hold(vcpu);
+	return __vtx_write_guest_phys(vcpu->vm, gpa, buf, len);
+}
+
+static int mem_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			       unsigned int len, bool write)
+{
+	mmio_srcu_hold(vcpu);
+	return __vtx_guest_virt_copy(vcpu, gva, buf, len, write);
+}
+
+static int mem_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva,
+				     void *buf, unsigned int len)
+{
+	mmio_srcu_hold(vcpu);
+	return __vtx_guest_virt_copy_quiet(vcpu, gva, buf, len);
+}
+
+/*
  * @linear does not translate for this access: the guest gets the #PF (with
  * CR2 and the error code of the walk), as from the processor, instead of
  * an exit.  Return: -EFAULT, or @r when it is not a guest page fault.
@@ -28,7 +89,8 @@ static int emu_translate(struct vtx_vcpu *vcpu, u64 linear, bool write,
 	u32 pf_error;
 	int r;
 
-	r = vtx_gva_to_gpa(vcpu, linear, write, gpa, &pf_error);
+	mmio_srcu_hold(vcpu);
+	r = __vtx_gva_to_gpa(vcpu, linear, write, gpa, &pf_error);
 	if (r == -EAGAIN) {
 		vcpu->cr2 = linear;
 		vtx_queue_exception(vcpu, X86_TRAP_PF, true, pf_error);
@@ -48,9 +110,9 @@ static int emu_read_mem(void *opaque, u64 linear, void *buf, unsigned int len)
 
 	if (emu_translate(vcpu, linear, false, &gpa))
 		return -EFAULT;
-	if (!vtx_gpa_is_ram(vcpu->vm, gpa))
+	if (!mem_gpa_is_ram(vcpu, gpa))
 		return VTX_EMU_OPS_MMIO;
-	return vtx_guest_virt_copy(vcpu, linear, buf, len, false) ? -EFAULT : 0;
+	return mem_guest_virt_copy(vcpu, linear, buf, len, false) ? -EFAULT : 0;
 }
 
 static int emu_write_mem(void *opaque, u64 linear, const void *buf,
@@ -61,9 +123,9 @@ static int emu_write_mem(void *opaque, u64 linear, const void *buf,
 
 	if (emu_translate(vcpu, linear, true, &gpa))
 		return -EFAULT;
-	if (!vtx_gpa_is_ram(vcpu->vm, gpa))
+	if (!mem_gpa_is_ram(vcpu, gpa))
 		return VTX_EMU_OPS_MMIO;
-	return vtx_guest_virt_copy(vcpu, linear, (void *)buf, len, true) ?
+	return mem_guest_virt_copy(vcpu, linear, (void *)buf, len, true) ?
 	       -EFAULT : 0;
 }
 
@@ -153,11 +215,8 @@ static void commit(struct vtx_vcpu *vcpu, bool keep_rip)
 	struct vtx_emu *e = &vcpu->emu;
 
 	memcpy(vcpu->regs, e->gpr, sizeof(vcpu->regs));
-	vtx_set_rsp(vcpu, e->gpr[VTX_RSP]);
-	if (!keep_rip)
-		vtx_set_rip(vcpu, e->rip);
-	vtx_set_rflags(vcpu, e->rflags);
-	vtx_clear_intr_shadow(vcpu);
+	vtx_x86_ops.emu_writeback(vcpu, keep_rip ? vtx_rip(vcpu) : e->rip,
+				  e->gpr[VTX_RSP], e->rflags);
 }
 
 static int mmio_access(struct vtx_vcpu *vcpu);
@@ -165,12 +224,28 @@ static int complete_mmio_read(struct vtx_vcpu *vcpu);
 static int wide_access(struct vtx_vcpu *vcpu);
 static int wide_continue_after_exit(struct vtx_vcpu *vcpu);
 
+/* The steps at the next KVM_RUN, each an entry of its own. */
+static int mmio_access_step(struct vtx_vcpu *vcpu)
+{
+	return mmio_srcu_release(vcpu, mmio_access(vcpu));
+}
+
+static int complete_mmio_read_step(struct vtx_vcpu *vcpu)
+{
+	return mmio_srcu_release(vcpu, complete_mmio_read(vcpu));
+}
+
+static int wide_continue_after_exit_step(struct vtx_vcpu *vcpu)
+{
+	return mmio_srcu_release(vcpu, wide_continue_after_exit(vcpu));
+}
+
 /* @gpa is in a memslot, read-only or not: memory, not a device. */
 static bool gpa_in_slot(struct vtx_vcpu *vcpu, u64 gpa)
 {
 	u8 b;
 
-	return !vtx_read_guest_phys(vcpu->vm, gpa, &b, 1);
+	return !mem_read_guest_phys(vcpu, gpa, &b, 1);
 }
 
 /* A KVM_EXIT_MMIO of @len bytes at @gpa; for a write, @data. */
@@ -211,7 +286,7 @@ static int write_done(struct vtx_vcpu *vcpu, bool taken)
 		vcpu->complete_userspace_io = NULL;
 		return taken ? 1 : 0;
 	}
-	vcpu->complete_userspace_io = mmio_access;
+	vcpu->complete_userspace_io = mmio_access_step;
 	return taken ? mmio_access(vcpu) : 0;
 }
 
@@ -227,8 +302,8 @@ static int write_fragment(struct vtx_vcpu *vcpu)
 	bool taken = true;
 
 	e->frag_next = 0;
-	if (vtx_gpa_is_ram(vcpu->vm, e->frag_gpa)) {
-		if (vtx_write_guest_phys(vcpu->vm, e->frag_gpa, &e->frag_data,
+	if (mem_gpa_is_ram(vcpu, e->frag_gpa)) {
+		if (mem_write_guest_phys(vcpu, e->frag_gpa, &e->frag_data,
 					 n))
 			return emulation_failure(vcpu);
 	} else {
@@ -242,7 +317,7 @@ static int write_fragment(struct vtx_vcpu *vcpu)
 		vcpu->complete_userspace_io = NULL;
 		return taken ? 1 : 0;
 	}
-	vcpu->complete_userspace_io = mmio_access;
+	vcpu->complete_userspace_io = mmio_access_step;
 	return taken ? mmio_access(vcpu) : 0;
 }
 
@@ -307,12 +382,12 @@ again:
 
 	/* A fragment in RAM (or, for a read, ROM) is copied directly. */
 	if (n < e->access_bytes && (e->is_write ?
-				    vtx_gpa_is_ram(vcpu->vm, gpa) :
+				    mem_gpa_is_ram(vcpu, gpa) :
 				    gpa_in_slot(vcpu, gpa))) {
 		if (e->is_write ?
-		    vtx_write_guest_phys(vcpu->vm, gpa,
+		    mem_write_guest_phys(vcpu, gpa,
 					 (u8 *)&e->write_val + e->frag_done, n) :
-		    vtx_read_guest_phys(vcpu->vm, gpa,
+		    mem_read_guest_phys(vcpu, gpa,
 					(u8 *)&e->frag_data + e->frag_done, n))
 			return emulation_failure(vcpu);
 		e->frag_done += n;
@@ -332,7 +407,7 @@ again:
 		}
 		fill_mmio_exit(vcpu, gpa, n, false, 0);
 		e->frag_len = n;
-		vcpu->complete_userspace_io = complete_mmio_read;
+		vcpu->complete_userspace_io = complete_mmio_read_step;
 		return 0;
 	}
 	if (n < left) {
@@ -418,12 +493,12 @@ static int wide_access(struct vtx_vcpu *vcpu)
 		off = i ? e->wide_split : 0;
 		if (!n)
 			continue;
-		if (e->is_write ? vtx_gpa_is_ram(vcpu->vm, e->wide_gpa[i]) :
+		if (e->is_write ? mem_gpa_is_ram(vcpu, e->wide_gpa[i]) :
 		    gpa_in_slot(vcpu, e->wide_gpa[i])) {
 			if (e->is_write ?
-			    vtx_write_guest_phys(vcpu->vm, e->wide_gpa[i],
+			    mem_write_guest_phys(vcpu, e->wide_gpa[i],
 						 e->wide + off, n) :
-			    vtx_read_guest_phys(vcpu->vm, e->wide_gpa[i],
+			    mem_read_guest_phys(vcpu, e->wide_gpa[i],
 						e->wide + off, n))
 				return emulation_failure(vcpu);
 			e->wide_done[i] = n;
@@ -468,7 +543,7 @@ static int wide_continue(struct vtx_vcpu *vcpu)
 		fill_mmio_exit(vcpu, e->wide_gpa[i] + e->wide_done[i], n,
 			       e->is_write, v);
 		e->frag_len = n;
-		vcpu->complete_userspace_io = wide_continue_after_exit;
+		vcpu->complete_userspace_io = wide_continue_after_exit_step;
 		return 0;
 	}
 	vcpu->complete_userspace_io = NULL;
@@ -496,30 +571,23 @@ static int wide_continue_after_exit(struct vtx_vcpu *vcpu)
 	return wide_continue(vcpu);
 }
 
-/**
- * vtx_handle_mmio() - emulate the instruction that touched a device.
- * @vcpu:	the loaded vCPU, after a guest-physical fault
- * @f:		the fault, as the backend decoded it
- *
- * Return: 0 with kvm_run filled (KVM_EXIT_MMIO or an emulation failure),
- * 1 to re-enter when a guest exception was queued instead or an ioeventfd
- * took the write.
- */
-int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
+static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 {
 	struct vtx_emu *e = &vcpu->emu;
-	u64 rip = vtx_rip(vcpu), cs_base;
+	u64 cs_base;
 	struct vtx_emu_env env;
 	unsigned int n;
 	int r;
 
 	BUILD_BUG_ON(ARRAY_SIZE(env.seg_base) != ARRAY_SIZE(e->seg_base));
-	memset(e, 0, sizeof(*e));
+	/* Every input is set below; the outputs and decode state start at 0. */
+	memset((u8 *)e + offsetof(struct vtx_emu, len), 0,
+	       sizeof(*e) - offsetof(struct vtx_emu, len));
 	memcpy(e->gpr, vcpu->regs, sizeof(e->gpr));
-	e->gpr[VTX_RSP] = vtx_rsp(vcpu);
-	e->rip = rip;
-	e->rflags = vtx_rflags(vcpu);
 	vtx_x86_ops.get_emu_env(vcpu, &env);
+	e->gpr[VTX_RSP] = env.rsp;
+	e->rip = env.rip;
+	e->rflags = env.rflags;
 	e->mode = code_mode(vcpu, &env);
 	e->stack_bytes = env.ss_db ? 4 : 2;
 	memcpy(e->seg_base, env.seg_base, sizeof(e->seg_base));
@@ -539,14 +607,14 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	/* Fetch up to 15 bytes; the second page may be absent. */
 	cs_base = e->mode == 64 ? 0 : e->seg_base[VTX_SREG_CS];
 	n = min_t(unsigned int, VTX_EMU_MAX_INSN,
-		  PAGE_SIZE - offset_in_page(cs_base + rip));
-	r = vtx_guest_virt_copy(vcpu, cs_base + rip, e->insn, n, false);
+		  PAGE_SIZE - offset_in_page(cs_base + e->rip));
+	r = mem_guest_virt_copy(vcpu, cs_base + e->rip, e->insn, n, false);
 	if (r == -EAGAIN)
 		return 1;
 	if (r)
 		return emulation_failure(vcpu);
 	if (n < VTX_EMU_MAX_INSN &&
-	    !vtx_guest_virt_copy_quiet(vcpu, cs_base + rip + n, e->insn + n,
+	    !mem_guest_virt_copy_quiet(vcpu, cs_base + e->rip + n, e->insn + n,
 				       VTX_EMU_MAX_INSN - n))
 		n = VTX_EMU_MAX_INSN;
 	e->insn_len_avail = n;
@@ -557,6 +625,27 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	vcpu->mmio_linear_valid = f->linear_valid;
 	vcpu->mmio_fault_write = f->write;
 	return mmio_access(vcpu);
+}
+
+/**
+ * vtx_handle_mmio() - emulate the instruction that touched a device.
+ * @vcpu:	the loaded vCPU, after a guest-physical fault; in the
+ *		srcu_read_lock(&vcpu->vm->srcu) section of the fault's handling
+ * @f:		the fault, as the backend decoded it
+ *
+ * Return: 0 with kvm_run filled (KVM_EXIT_MMIO or an emulation failure),
+ * 1 to re-enter when a guest exception was queued instead or an ioeventfd
+ * took the write.
+ */
+int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
+{
+	int r;
+
+	/* The caller's section: none of mmio.c's own. */
+	vcpu->mmio_srcu_held = true;
+	r = handle_mmio(vcpu, f);
+	vcpu->mmio_srcu_held = false;
+	return r;
 }
 
 /*

@@ -17,7 +17,7 @@
 #define PTE_ADDR_MASK		GENMASK_ULL(51, 12)
 
 /**
- * vtx_gva_to_gpa() - translate a guest linear address with the guest's paging.
+ * __vtx_gva_to_gpa() - translate a guest linear address with the guest's paging.
  * @vcpu:	the vCPU
  * @gva:	linear address
  * @write:	the access writes
@@ -31,11 +31,15 @@
  * the execute-disable bit (vtx fetches only instructions the processor
  * already fetched); accessed and dirty bits are not set.
  *
+ * The __ variants of this file are for a caller in an
+ * srcu_read_lock(&vcpu->vm->srcu) section (the memslots' read side), which
+ * then covers every read of the walk; the others take one section each.
+ *
  * Return: 0, -EAGAIN for a guest page fault (*@pf_error set), -EFAULT when
  * a table lies outside guest RAM.
  */
-int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
-		   u32 *pf_error)
+int __vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
+		     u32 *pf_error)
 {
 	u64 table, entry = 0, size, allowed = _PAGE_RW | _PAGE_USER;
 	int levels, level, shift;
@@ -47,7 +51,7 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		return 0;
 	}
 	*pf_error = (write ? X86_PF_WRITE : 0) | (user ? X86_PF_USER : 0);
-	table = vtx_x86_ops.get_cr3(vcpu);
+	table = vtx_get_cr3(vcpu);
 	if (vtx_is_long_mode(vcpu)) {
 		levels = 4;
 	} else if (pae) {
@@ -64,19 +68,16 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 
 		if (pae || vtx_is_long_mode(vcpu)) {
 			shift = 12 + 9 * (level - 1);
-			r = vtx_read_guest_phys(vcpu->vm,
-						(table & PTE_ADDR_MASK) +
-						((gva >> shift) & 0x1ff) * 8,
-						&entry, 8);
+			r = __vtx_read_guest_pte(vcpu->vm,
+						 (table & PTE_ADDR_MASK) +
+						 ((gva >> shift) & 0x1ff) * 8,
+						 true, &entry);
 		} else {
-			u32 e32;
-
 			shift = 12 + 10 * (level - 1);
-			r = vtx_read_guest_phys(vcpu->vm,
-						(table & 0xfffff000) +
-						((gva >> shift) & 0x3ff) * 4,
-						&e32, 4);
-			entry = e32;
+			r = __vtx_read_guest_pte(vcpu->vm,
+						 (table & 0xfffff000) +
+						 ((gva >> shift) & 0x3ff) * 4,
+						 false, &entry);
 		}
 		if (r)
 			return r;
@@ -105,6 +106,17 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 	return 0;
 }
 
+int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
+		   u32 *pf_error)
+{
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vcpu->vm->srcu);
+	r = __vtx_gva_to_gpa(vcpu, gva, write, gpa, pf_error);
+	srcu_read_unlock(&vcpu->vm->srcu, srcu);
+	return r;
+}
+
 static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 			   unsigned int len, bool write, bool inject)
 {
@@ -115,15 +127,16 @@ static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 		u64 gpa;
 		int r;
 
-		r = vtx_gva_to_gpa(vcpu, gva, write, &gpa, &pf_error);
+		r = __vtx_gva_to_gpa(vcpu, gva, write, &gpa, &pf_error);
 		if (r == -EAGAIN && inject) {
 			vcpu->cr2 = gva;
 			vtx_queue_exception(vcpu, X86_TRAP_PF, true, pf_error);
 			return r;
 		}
 		if (!r)
-			r = write ? vtx_write_guest_phys(vcpu->vm, gpa, buf, n) :
-				    vtx_read_guest_phys(vcpu->vm, gpa, buf, n);
+			r = write ?
+			    __vtx_write_guest_phys(vcpu->vm, gpa, buf, n) :
+			    __vtx_read_guest_phys(vcpu->vm, gpa, buf, n);
 		if (r)
 			return r;
 		gva += n;
@@ -134,8 +147,9 @@ static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 }
 
 /**
- * vtx_guest_virt_copy() - copy between guest linear memory and a buffer.
- * @vcpu:	the loaded vCPU
+ * __vtx_guest_virt_copy() - copy between guest linear memory and a buffer
+ * (vtx_guest_virt_copy(): the same in a vm->srcu read section of its own).
+ * @vcpu:	the loaded vCPU; in an srcu_read_lock(&vcpu->vm->srcu) section
  * @gva:	linear address
  * @buf:	kernel buffer
  * @len:	bytes
@@ -144,15 +158,37 @@ static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
  * Return: 0; -EAGAIN after queueing the guest's #PF; -EFAULT when an
  * address is not guest RAM.
  */
-int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			unsigned int len, bool write)
+int __vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			  unsigned int len, bool write)
 {
 	return guest_virt_copy(vcpu, gva, buf, len, write, true);
 }
 
 /* The same for a read that may fail without the guest noticing. */
+int __vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+				unsigned int len)
+{
+	return guest_virt_copy(vcpu, gva, buf, len, false, false);
+}
+
+int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			unsigned int len, bool write)
+{
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vcpu->vm->srcu);
+	r = guest_virt_copy(vcpu, gva, buf, len, write, true);
+	srcu_read_unlock(&vcpu->vm->srcu, srcu);
+	return r;
+}
+
 int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 			      unsigned int len)
 {
-	return guest_virt_copy(vcpu, gva, buf, len, false, false);
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vcpu->vm->srcu);
+	r = guest_virt_copy(vcpu, gva, buf, len, false, false);
+	srcu_read_unlock(&vcpu->vm->srcu, srcu);
+	return r;
 }

@@ -236,10 +236,6 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 		r = vtx_x86_ops.vcpu_run(vcpu);
 		if (r <= 0)
 			break;
-		if (unlikely(READ_ONCE(vcpu->vm->dead))) {
-			r = -EIO;
-			break;
-		}
 		/* Userspace asked to inject an interrupt: the window is open. */
 		if (READ_ONCE(run->request_interrupt_window) &&
 		    vtx_ready_for_injection(vcpu)) {

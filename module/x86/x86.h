@@ -101,6 +101,13 @@ int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 			unsigned int len, bool write);
 int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 			      unsigned int len);
+/* The same, for a caller in an srcu_read_lock(&vcpu->vm->srcu) section. */
+int __vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
+		     u32 *pf_error);
+int __vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			  unsigned int len, bool write);
+int __vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+				unsigned int len);
 
 /* pio.c */
 int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string);
@@ -162,14 +169,14 @@ static inline void vtx_set_rsp(struct vtx_vcpu *vcpu, unsigned long val)
  * vtx_may_reenter() - may the backend enter the guest again right after
  * an exit it handled in the kernel, without returning to vcpu_run()'s
  * loop (x86.c)?  Only when that loop would do nothing before the entry: no
- * reschedule, no request, the VM alive, no interrupt window asked for.
- * (Signals are looked for at every entry, interrupts off.)
+ * reschedule, no request (a dead VM is one: VTX_REQ_VM_DEAD), no
+ * interrupt window asked for.  (Signals are looked for at every entry,
+ * interrupts off.)
  * @vcpu:	the running vCPU
  */
 static inline bool vtx_may_reenter(struct vtx_vcpu *vcpu)
 {
 	return !need_resched() && !vtx_request_pending(vcpu) &&
-	       !READ_ONCE(vcpu->vm->dead) &&
 	       !READ_ONCE(vcpu->run->request_interrupt_window);
 }
 
@@ -199,7 +206,12 @@ static inline bool vtx_in_64bit_code(struct vtx_vcpu *vcpu)
 
 static inline int vtx_cpl(struct vtx_vcpu *vcpu)
 {
-	return vtx_x86_ops.get_cpl(vcpu);
+	return vtx_reg_cached(vcpu, VTX_CACHE_CPL, &vcpu->c_cpl);
+}
+
+static inline unsigned long vtx_get_cr3(struct vtx_vcpu *vcpu)
+{
+	return vtx_reg_cached(vcpu, VTX_CACHE_CR3, &vcpu->c_cr3);
 }
 
 static inline unsigned long vtx_get_cr4(struct vtx_vcpu *vcpu)

@@ -21,12 +21,16 @@ struct vtx_mmu_format;
  * @cs_l:	CS.L
  * @ss_db:	SS.B: a 32-bit stack
  * @seg_base:	ES, CS, SS, DS, FS, GS bases (enum vtx_sreg order)
+ * @rip:	RIP
+ * @rsp:	RSP
+ * @rflags:	RFLAGS
  */
 struct vtx_emu_env {
 	bool cs_db;
 	bool cs_l;
 	bool ss_db;
 	u64 seg_base[6];
+	unsigned long rip, rsp, rflags;
 };
 
 /*
@@ -39,6 +43,8 @@ enum vtx_cache {
 	VTX_CACHE_RIP,
 	VTX_CACHE_RFLAGS,
 	VTX_CACHE_RSP,
+	VTX_CACHE_CR3,
+	VTX_CACHE_CPL,
 	VTX_CACHE_BACKEND,
 };
 
@@ -75,6 +81,8 @@ enum vtx_sreg {
  *			it (wrapping outside 64-bit code), no interrupt shadow
  * @get_emu_env:	what decoding the instruction at RIP needs (code and
  *			stack size, segment bases), in one call
+ * @emu_writeback:	an emulated instruction completed: RIP, RSP, RFLAGS
+ *			as given, no interrupt shadow, in one call
  * @cache_reg:		read register @reg into vcpu's cache
  * @set_reg:		write register @reg, through the cache
  * @get_segment:	read a segment register (VCPU_SREG_* of KVM)
@@ -131,6 +139,8 @@ struct vtx_x86_ops {
 
 	void (*skip_instruction)(struct vtx_vcpu *vcpu, u32 len);
 	void (*get_emu_env)(struct vtx_vcpu *vcpu, struct vtx_emu_env *env);
+	void (*emu_writeback)(struct vtx_vcpu *vcpu, unsigned long rip,
+			      unsigned long rsp, unsigned long rflags);
 	void (*cache_reg)(struct vtx_vcpu *vcpu, enum vtx_cache reg);
 	void (*set_reg)(struct vtx_vcpu *vcpu, enum vtx_cache reg,
 			unsigned long val);

@@ -209,7 +209,9 @@ static void mark_dirty(struct vtx_memslot *slot, u64 gfn)
 
 /**
  * vtx_mmu_page_fault() - map the guest frame of @gpa after a fault.
- * @vcpu:	the faulting vCPU; vcpu->mutex held (its mmu_cache)
+ * @vcpu:	the faulting vCPU; vcpu->mutex held (its mmu_cache), in an
+ *		srcu_read_lock(&vcpu->vm->srcu) section (which the MMIO
+ *		emulation of a fault outside RAM then goes on using)
  * @gpa:	faulting guest-physical address
  * @write:	the access was a write
  *
@@ -231,7 +233,7 @@ int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write)
 	struct page *page, *old;
 	unsigned long hva, seq, idx;
 	bool writable = true, logging, flush = false;
-	int r, srcu;
+	int r;
 
 	lockdep_assert_held(&vcpu->mutex);
 	/* Before the lookup: a memslot update after this makes us retry. */
@@ -239,7 +241,6 @@ int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write)
 	/* Read the sequence before the slot and the page tables. */
 	smp_rmb();
 
-	srcu = srcu_read_lock(&vm->srcu);
 	slot = vtx_find_slot(vm, gfn);
 	if (!slot) {
 		r = -ENOENT;
@@ -306,7 +307,6 @@ int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write)
 		unpin_counted(old);
 	}
 out:
-	srcu_read_unlock(&vm->srcu, srcu);
 	return r;
 }
 
