@@ -271,6 +271,7 @@ int vtx_irq_deliver_msi(struct vtx_vm *vm, u64 address, u32 data)
 {
 	struct vtx_lapic_ipi ipi = {};
 
+	/* pairs with the release of the mode: the vCPUs' APICs are there */
 	if (!vtx_irqchip_in_kernel(smp_load_acquire(&vm->irqchip_mode)))
 		return -ENXIO;
 	msi_decode(vm, address, data, &ipi);
@@ -902,6 +903,7 @@ int vtx_apic_vcpu_create(struct vtx_vcpu *vcpu)
 {
 	struct vtx_apic *apic;
 
+	/* pairs with vtx_irqchip_enable_split()'s release */
 	if (!vtx_irqchip_in_kernel(smp_load_acquire(&vcpu->vm->irqchip_mode)))
 		return 0;
 	apic = kmem_cache_zalloc(vtx_apic_cache, GFP_KERNEL_ACCOUNT);
@@ -966,6 +968,7 @@ int vtx_irqchip_enable_split(struct vtx_vm *vm, u64 nr_pins)
 		r = -EEXIST;
 	} else {
 		vm->nr_reserved_ioapic_pins = nr_pins;
+		/* the pins before the mode, for lockless readers of the mode */
 		smp_store_release(&vm->irqchip_mode, VTX_IRQCHIP_SPLIT);
 	}
 	mutex_unlock(&vm->slots_lock);
