@@ -285,6 +285,7 @@ struct vtx_vcpu {
 	u32 id;				/* [c] vCPU id */
 	/* [c] the in-kernel local APIC (x86/apic.h), NULL without one */
 	struct vtx_apic *apic;
+	bool tpr_access_reporting;	/* [v] KVM_TPR_ACCESS_REPORTING */
 	/* the vCPU's thread waits here in HLT; vtx_vcpu_kick() wakes it */
 	struct rcuwait wait;
 	struct mutex mutex;		/* serializes the vCPU's ioctls */
@@ -443,6 +444,7 @@ enum vtx_request {
 	VTX_REQ_NMI,		/* an NMI arrived (APIC delivery) */
 	VTX_REQ_IOAPIC_EOI_EXIT, /* split irqchip: KVM_EXIT_IOAPIC_EOI */
 	VTX_REQ_SCAN_IOAPIC,	/* routing changed: which EOIs exit */
+	VTX_REQ_REPORT_TPR_ACCESS, /* KVM_EXIT_TPR_ACCESS */
 	VTX_NR_REQUESTS
 };
 

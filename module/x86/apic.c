@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) "vtx: " fmt
 
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/rcuwait.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -327,6 +328,20 @@ void vtx_apic_scan_ioapic(struct vtx_vcpu *vcpu)
 /* ------------------------------------------------- the vCPU's side -- */
 
 /*
+ * KVM_TPR_ACCESS_REPORTING: a guest access to TPR (MMIO or MSR) leaves for
+ * userspace as KVM_EXIT_TPR_ACCESS once it completed, with the RIP of the
+ * instruction (QEMU's vapic patches it).
+ */
+static void report_tpr_access(struct vtx_vcpu *vcpu, u32 offset, bool write)
+{
+	if (offset != APIC_TASKPRI || !vcpu->tpr_access_reporting)
+		return;
+	vcpu->run->tpr_access.rip = vtx_rip(vcpu);
+	vcpu->run->tpr_access.is_write = write;
+	vtx_make_request(VTX_REQ_REPORT_TPR_ACCESS, vcpu);
+}
+
+/*
  * What a register write left to do (vCPU thread, apic->lock not held).
  * Return: 1, or 0 when the write's EOI leaves for userspace.
  */
@@ -408,6 +423,7 @@ bool vtx_apic_mmio_read(struct vtx_vcpu *vcpu, u64 gpa, unsigned int len,
 		val = 0;
 	spin_unlock_irqrestore(&apic->lock, flags);
 	memcpy(data, (u8 *)&val + align, len);
+	report_tpr_access(vcpu, offset - align, false);
 	return true;
 }
 
@@ -440,6 +456,7 @@ bool vtx_apic_mmio_write(struct vtx_vcpu *vcpu, u64 gpa, unsigned int len,
 	spin_lock_irqsave(&apic->lock, flags);
 	vtx_lapic_write(&apic->regs, offset, data, apic_now(), &fx);
 	spin_unlock_irqrestore(&apic->lock, flags);
+	report_tpr_access(vcpu, offset, true);
 	apic_apply_fx(vcpu, &fx);
 	return true;
 }
@@ -476,6 +493,9 @@ int vtx_apic_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data)
 		r = vtx_lapic_msr_read(&apic->regs, index, apic_now(), data);
 	}
 	spin_unlock_irqrestore(&apic->lock, flags);
+	if (!r && index != MSR_IA32_TSC_DEADLINE)
+		report_tpr_access(vcpu, (index - APIC_BASE_MSR) <<
+				  VTX_LAPIC_REG_SHIFT, false);
 	return r;
 }
 
@@ -506,9 +526,13 @@ int vtx_apic_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 					&fx);
 	}
 	spin_unlock_irqrestore(&apic->lock, flags);
-	if (!r)
-		apic_apply_fx(vcpu, &fx);
-	return r;
+	if (r)
+		return r;
+	if (index != MSR_IA32_TSC_DEADLINE)
+		report_tpr_access(vcpu, (index - APIC_BASE_MSR) <<
+				  VTX_LAPIC_REG_SHIFT, true);
+	apic_apply_fx(vcpu, &fx);
+	return 0;
 }
 
 /**
@@ -854,6 +878,61 @@ int vtx_apic_set_lapic(struct vtx_vcpu *vcpu, const struct kvm_lapic_state *s)
 	apic_timer_update(vcpu);
 	vtx_make_request(VTX_REQ_EVENT, vcpu);
 	return 0;
+}
+
+/**
+ * vtx_apic_set_vapic_addr() - KVM_SET_VAPIC_ADDR: where QEMU's vapic ROM
+ * finds TPR, the highest ISR class and the highest IRR (0: nowhere).
+ * @vcpu:	the vCPU with an in-kernel APIC
+ * @gpa:	guest-physical address of the 32-bit summary
+ *
+ * Return: 0, or -EINVAL when the 4 bytes are not in guest RAM (KVM).
+ */
+int vtx_apic_set_vapic_addr(struct vtx_vcpu *vcpu, u64 gpa)
+{
+	u32 data;
+
+	if (gpa && (offset_in_page(gpa) > PAGE_SIZE - sizeof(data) ||
+		    vtx_read_guest_phys(vcpu->vm, gpa, &data, sizeof(data))))
+		return -EINVAL;
+	vcpu->apic->vapic_addr = gpa;
+	return 0;
+}
+
+/*
+ * The summary written before the guest runs and TPR read back after, as
+ * KVM's kvm_lapic_sync_to/from_vapic(); vtx does it around each stretch
+ * of the backend's run, not at each entry.
+ */
+void vtx_apic_sync_to_vapic(struct vtx_vcpu *vcpu)
+{
+	struct vtx_apic *apic = vcpu->apic;
+	unsigned long flags;
+	int irr, isr;
+	u32 data;
+
+	spin_lock_irqsave(&apic->lock, flags);
+	irr = max(vtx_lapic_highest_irr(&apic->regs), 0);
+	isr = max(vtx_lapic_highest_isr(&apic->regs), 0);
+	data = (vtx_lapic_get_reg(&apic->regs, APIC_TASKPRI) & VTX_LAPIC_BYTE) |
+	       (isr & VTX_LAPIC_PRIO_CLASS) << 8 | irr << 24;
+	spin_unlock_irqrestore(&apic->lock, flags);
+	vtx_write_guest_phys(vcpu->vm, apic->vapic_addr, &data, sizeof(data));
+}
+
+void vtx_apic_sync_from_vapic(struct vtx_vcpu *vcpu)
+{
+	struct vtx_apic *apic = vcpu->apic;
+	unsigned long flags;
+	u32 data;
+
+	if (vtx_read_guest_phys(vcpu->vm, apic->vapic_addr, &data,
+				sizeof(data)))
+		return;
+	spin_lock_irqsave(&apic->lock, flags);
+	vtx_lapic_set_reg(&apic->regs, APIC_TASKPRI, data & VTX_LAPIC_BYTE);
+	vtx_lapic_ppr(&apic->regs);
+	spin_unlock_irqrestore(&apic->lock, flags);
 }
 
 int vtx_apic_get_mp_state(struct vtx_vcpu *vcpu, struct kvm_mp_state *mp)

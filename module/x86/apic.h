@@ -44,6 +44,8 @@ struct kvm_mp_state;
  *		goes to userspace (KVM_EXIT_IOAPIC_EOI)
  * @ioapic_vectors: [v] split irqchip: the vectors whose EOI exits
  *		(vtx_apic_scan_ioapic())
+ * @vapic_addr:	[v] KVM_SET_VAPIC_ADDR: guest-physical address of the
+ *		TPR/ISR/IRR summary QEMU's vapic ROM reads, 0 for none
  */
 struct vtx_apic {
 	spinlock_t lock;	/* the [a] fields; innermost, irqs off */
@@ -58,6 +60,7 @@ struct vtx_apic {
 	int ext_vector;
 	u8 eoi_exit_vector;
 	DECLARE_BITMAP(ioapic_vectors, VTX_LAPIC_NR_VECTORS);
+	u64 vapic_addr;
 };
 
 int vtx_apic_init(void);
@@ -90,6 +93,9 @@ void vtx_apic_halt(struct vtx_vcpu *vcpu);
 int vtx_apic_set_ext_interrupt(struct vtx_vcpu *vcpu, u8 vector);
 bool vtx_apic_accepts_extint(struct vtx_vcpu *vcpu);
 
+int vtx_apic_set_vapic_addr(struct vtx_vcpu *vcpu, u64 gpa);
+void vtx_apic_sync_to_vapic(struct vtx_vcpu *vcpu);
+void vtx_apic_sync_from_vapic(struct vtx_vcpu *vcpu);
 int vtx_apic_get_lapic(struct vtx_vcpu *vcpu, struct kvm_lapic_state *s);
 int vtx_apic_set_lapic(struct vtx_vcpu *vcpu, const struct kvm_lapic_state *s);
 int vtx_apic_get_mp_state(struct vtx_vcpu *vcpu, struct kvm_mp_state *mp);

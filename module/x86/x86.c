@@ -144,6 +144,10 @@ static int handle_requests(struct vtx_vcpu *vcpu)
 	if (vtx_check_request(VTX_REQ_EVENT, vcpu) && vcpu->apic)
 		vtx_apic_process_events(vcpu);
 	/* Split irqchip: userspace's IOAPIC sees the EOI of a level IRQ. */
+	if (vtx_check_request(VTX_REQ_REPORT_TPR_ACCESS, vcpu)) {
+		vcpu->run->exit_reason = KVM_EXIT_TPR_ACCESS;
+		return 0;
+	}
 	if (vtx_check_request(VTX_REQ_IOAPIC_EOI_EXIT, vcpu)) {
 		vcpu->run->exit_reason = KVM_EXIT_IOAPIC_EOI;
 		vcpu->run->eoi.vector = vcpu->apic->eoi_exit_vector;
@@ -232,7 +236,13 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 				break;
 			continue;
 		}
-		r = vtx_x86_ops.vcpu_run(vcpu);
+		if (unlikely(vcpu->apic) && vcpu->apic->vapic_addr) {
+			vtx_apic_sync_to_vapic(vcpu);
+			r = vtx_x86_ops.vcpu_run(vcpu);
+			vtx_apic_sync_from_vapic(vcpu);
+		} else {
+			r = vtx_x86_ops.vcpu_run(vcpu);
+		}
 		if (r <= 0)
 			break;
 		/* Userspace asked to inject an interrupt: the window is open. */
@@ -475,6 +485,25 @@ long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 	switch (ioctl) {
 	case KVM_X86_SETUP_MCE:
 		return vtx_ioctl_setup_mce(vcpu, argp);
+	case KVM_TPR_ACCESS_REPORTING: {
+		struct kvm_tpr_access_ctl tac;
+
+		if (copy_from_user(&tac, argp, sizeof(tac)))
+			return -EFAULT;
+		if (tac.flags)
+			return -EINVAL;
+		vcpu->tpr_access_reporting = tac.enabled;
+		return copy_to_user(argp, &tac, sizeof(tac)) ? -EFAULT : 0;
+	}
+	case KVM_SET_VAPIC_ADDR: {
+		struct kvm_vapic_addr va;
+
+		if (!vcpu->apic)
+			return -EINVAL;
+		if (copy_from_user(&va, argp, sizeof(va)))
+			return -EFAULT;
+		return vtx_apic_set_vapic_addr(vcpu, va.vapic_addr);
+	}
 	case KVM_X86_SET_MCE:
 		return vtx_ioctl_set_mce(vcpu, argp);
 	case KVM_GET_REGS: {
