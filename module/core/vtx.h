@@ -217,6 +217,8 @@ struct vtx_vm {
 	struct vtx_irq_routing_table __rcu *irq_routing;	/* [i] [I] */
 	struct hlist_head irq_ack_notifiers;	/* [i] [I] */
 	unsigned long irq_sources;	/* [i] device irq source ids taken */
+	/* [i] [I] x86/irqchip.h's mask notifiers (empty when zeroed) */
+	struct hlist_head irq_mask_notifiers;
 	/* [o] KVM_X2APIC_API_USE_32BIT_IDS: MSIs in the x2APIC format */
 	bool x2apic_format;
 	struct vtx_irqfds irqfds;

@@ -44,6 +44,59 @@ static struct vtx_irqchip *irqchip_of(struct vtx_vm *vm)
 	return vm->irqchip;
 }
 
+/*
+ * The guest (un)masked @pin of @irqchip: the mask notifiers of the GSI
+ * routed there (KVM's kvm_fire_mask_notifiers()).  No chip lock held.
+ */
+static void fire_mask_notifiers(struct vtx_vm *vm, u32 irqchip, u32 pin,
+				bool masked)
+{
+	struct vtx_irq_routing_table *rt;
+	struct vtx_irq_mask_notifier *kimn;
+	int idx, gsi;
+
+	idx = srcu_read_lock(&vm->irq_srcu);
+	rt = srcu_dereference(vm->irq_routing, &vm->irq_srcu);
+	gsi = rt ? rt->chip[irqchip][pin] : -1;
+	if (gsi >= 0)
+		hlist_for_each_entry_srcu(kimn, &vm->irq_mask_notifiers, link,
+					  srcu_read_lock_held(&vm->irq_srcu))
+			if (kimn->irq == gsi)
+				kimn->func(kimn, masked);
+	srcu_read_unlock(&vm->irq_srcu, idx);
+}
+
+/**
+ * vtx_register_irq_mask_notifier() - call @kimn->func whenever the input
+ * GSI @irq is routed to changes its mask bit.
+ * @vm:		the VM
+ * @irq:	the GSI
+ * @kimn:	the notifier, @func set
+ */
+void vtx_register_irq_mask_notifier(struct vtx_vm *vm, int irq,
+				    struct vtx_irq_mask_notifier *kimn)
+{
+	mutex_lock(&vm->irq_lock);
+	kimn->irq = irq;
+	hlist_add_head_rcu(&kimn->link, &vm->irq_mask_notifiers);
+	mutex_unlock(&vm->irq_lock);
+}
+
+/**
+ * vtx_unregister_irq_mask_notifier() - undo it; on return no call of
+ * @kimn->func runs or will start.  Process context, sleeps.
+ * @vm:		the VM
+ * @kimn:	the notifier
+ */
+void vtx_unregister_irq_mask_notifier(struct vtx_vm *vm,
+				      struct vtx_irq_mask_notifier *kimn)
+{
+	mutex_lock(&vm->irq_lock);
+	hlist_del_init_rcu(&kimn->link);
+	mutex_unlock(&vm->irq_lock);
+	synchronize_srcu(&vm->irq_srcu);
+}
+
 /* ------------------------------------------------------------ the PICs -- */
 
 /* Does some vCPU take the 8259's ExtINT (KVM's kvm_apic_accept_pic_intr)? */
@@ -57,14 +110,23 @@ static struct vtx_vcpu *pic_vcpu(struct vtx_vm *vm)
 	return NULL;
 }
 
+/* The KVM_IRQCHIP_PIC_* chip of IRQ 0-15. */
+static u32 pic_chip(unsigned int irq)
+{
+	return irq < VTX_PIC_CHIP_PINS ? KVM_IRQCHIP_PIC_MASTER :
+					 KVM_IRQCHIP_PIC_SLAVE;
+}
+
 /*
  * What a PIC call left to do, with pic_lock dropped: wake the vCPU that
  * takes INTR when it rose (KVM kicks the first one), tell the ack
- * notifiers of the IRQs that left service (KVM: pic_clear_isr()).
+ * notifiers of the IRQs that left service (KVM: pic_clear_isr()), and the
+ * mask notifiers of IMR bits changed (@imr: both IMRs after the call).
  */
-static void pic_apply_fx(struct vtx_irqchip *ic, const struct vtx_pic_fx *fx)
+static void pic_apply_fx(struct vtx_irqchip *ic, const struct vtx_pic_fx *fx,
+			 u16 imr)
 {
-	unsigned long acked = fx->acked;
+	unsigned long acked = fx->acked, changed = fx->mask_changed;
 	struct vtx_vcpu *vcpu;
 	unsigned int irq;
 
@@ -75,13 +137,23 @@ static void pic_apply_fx(struct vtx_irqchip *ic, const struct vtx_pic_fx *fx)
 			vtx_vcpu_kick(vcpu);
 		}
 	}
+	if (fx->flags & VTX_PIC_FX_MASK)
+		for_each_set_bit(irq, &changed, VTX_PIC_NUM_PINS)
+			fire_mask_notifiers(ic->vm, pic_chip(irq),
+					    irq % VTX_PIC_CHIP_PINS,
+					    imr & BIT(irq));
 	if (!(fx->flags & VTX_PIC_FX_ACK))
 		return;
 	for_each_set_bit(irq, &acked, VTX_PIC_NUM_PINS)
-		vtx_irq_ack_notify(ic->vm, irq < VTX_PIC_CHIP_PINS ?
-				   KVM_IRQCHIP_PIC_MASTER :
-				   KVM_IRQCHIP_PIC_SLAVE,
+		vtx_irq_ack_notify(ic->vm, pic_chip(irq),
 				   irq % VTX_PIC_CHIP_PINS);
+}
+
+/* Both IMRs as IRQs 0-15 (pic_lock held). */
+static u16 pic_imr(const struct vtx_irqchip *ic)
+{
+	return ic->pic.chip[VTX_PIC_MASTER].imr |
+	       ic->pic.chip[VTX_PIC_SLAVE].imr << VTX_PIC_CHIP_PINS;
 }
 
 /* An input 0-15 from @source (KVM's kvm_pic_set_irq()). */
@@ -101,7 +173,7 @@ static int pic_set_irq(struct vtx_irqchip *ic, unsigned int irq, bool level,
 	line = ic->pic_levels[irq];
 	r = vtx_pic_set_irq(&ic->pic, irq, line, &fx);
 	spin_unlock_irqrestore(&ic->pic_lock, flags);
-	pic_apply_fx(ic, &fx);
+	pic_apply_fx(ic, &fx, 0);
 	return r;
 }
 
@@ -125,7 +197,7 @@ int vtx_irqchip_extint_ack(struct vtx_vm *vm)
 	spin_lock_irqsave(&ic->pic_lock, flags);
 	vector = vtx_pic_ack(&ic->pic, &fx);
 	spin_unlock_irqrestore(&ic->pic_lock, flags);
-	pic_apply_fx(ic, &fx);
+	pic_apply_fx(ic, &fx, 0);
 	return vector;
 }
 
@@ -163,6 +235,7 @@ bool vtx_irqchip_pio(struct vtx_vcpu *vcpu, u16 port, unsigned int size,
 	struct vtx_pic_fx fx = {};
 	unsigned long flags;
 	bool accepted;
+	u16 imr;
 	u8 b = 0;
 
 	if (!ic || !pic_range(port, size))
@@ -183,10 +256,11 @@ bool vtx_irqchip_pio(struct vtx_vcpu *vcpu, u16 port, unsigned int size,
 		ic->pic.accepted = accepted;
 		vtx_pic_write(&ic->pic, port, *val, &fx);
 	}
+	imr = pic_imr(ic);
 	spin_unlock_irqrestore(&ic->pic_lock, flags);
 	if (in)
 		*val = b;
-	pic_apply_fx(ic, &fx);
+	pic_apply_fx(ic, &fx, imr);
 	return true;
 }
 
@@ -352,8 +426,9 @@ bool vtx_irqchip_mmio_write(struct vtx_vcpu *vcpu, u64 gpa, unsigned int len,
 			    u64 data)
 {
 	struct vtx_irqchip *ic = irqchip_of(vcpu->vm);
+	unsigned long flags, changed;
 	struct vtx_ioapic_fx fx;
-	unsigned long flags;
+	unsigned int pin;
 
 	if (!ic || len > sizeof(data))
 		return false;
@@ -362,6 +437,7 @@ bool vtx_irqchip_mmio_write(struct vtx_vcpu *vcpu, u64 gpa, unsigned int len,
 		spin_unlock_irqrestore(&ic->ioapic_lock, flags);
 		return false;
 	}
+	fx.flags = 0;
 	if (len == IOAPIC_QWORD || is_power_of_2(len)) {
 		if (len < sizeof(u32))
 			data &= GENMASK_ULL(len * BITS_PER_BYTE - 1, 0);
@@ -370,6 +446,12 @@ bool vtx_irqchip_mmio_write(struct vtx_vcpu *vcpu, u64 gpa, unsigned int len,
 		ioapic_apply_fx(ic, &fx);
 	}
 	spin_unlock_irqrestore(&ic->ioapic_lock, flags);
+	if (fx.flags & VTX_IOAPIC_FX_MASK) {
+		changed = fx.mask_changed;
+		for_each_set_bit(pin, &changed, VTX_IOAPIC_NUM_PINS)
+			fire_mask_notifiers(vcpu->vm, KVM_IRQCHIP_IOAPIC, pin,
+					    fx.masked & BIT(pin));
+	}
 	return true;
 }
 
@@ -555,7 +637,7 @@ static int set_chip(struct vtx_irqchip *ic, const struct kvm_irqchip *chip)
 	spin_lock_irqsave(&ic->pic_lock, flags);
 	vtx_pic_update(&ic->pic, &fx);
 	spin_unlock_irqrestore(&ic->pic_lock, flags);
-	pic_apply_fx(ic, &fx);
+	pic_apply_fx(ic, &fx, 0);
 	return r;
 }
 

@@ -65,6 +65,26 @@ int vtx_irqchip_extint_ack(struct vtx_vm *vm);
 /* A local APIC's EOI of @vector (@level: its TMR bit, broadcast EOI). */
 void vtx_irqchip_eoi(struct vtx_vm *vm, int vector, bool level);
 
+/**
+ * struct vtx_irq_mask_notifier - told when the PIC or IOAPIC input that
+ * GSI @irq is routed to is masked or unmasked by the guest (KVM's mask
+ * notifiers: the PIT drops its pending ticks on unmask).
+ * @link:	on vm->irq_mask_notifiers
+ * @irq:	the GSI
+ * @func:	called in a vm->irq_srcu read section, no chip lock held,
+ *		possibly with interrupts off
+ */
+struct vtx_irq_mask_notifier {
+	struct hlist_node link;
+	int irq;
+	void (*func)(struct vtx_irq_mask_notifier *kimn, bool masked);
+};
+
+void vtx_register_irq_mask_notifier(struct vtx_vm *vm, int irq,
+				    struct vtx_irq_mask_notifier *kimn);
+void vtx_unregister_irq_mask_notifier(struct vtx_vm *vm,
+				      struct vtx_irq_mask_notifier *kimn);
+
 /*
  * Irq source ids for devices (KVM's kvm_request_irq_source_id()): a pin's
  * level is the OR over its sources.  Process context.
