@@ -271,6 +271,7 @@ int vtx_irq_deliver_msi(struct vtx_vm *vm, u64 address, u32 data)
 {
 	struct vtx_lapic_ipi ipi = {};
 
+	/* Pairs with the release of KVM_CREATE_IRQCHIP / the split's. */
 	if (!vtx_irqchip_in_kernel(smp_load_acquire(&vm->irqchip_mode)))
 		return -ENXIO;
 	msi_decode(vm, address, data, &ipi);
@@ -902,6 +903,7 @@ int vtx_apic_vcpu_create(struct vtx_vcpu *vcpu)
 {
 	struct vtx_apic *apic;
 
+	/* Pairs with the release of KVM_CREATE_IRQCHIP / the split's. */
 	if (!vtx_irqchip_in_kernel(smp_load_acquire(&vcpu->vm->irqchip_mode)))
 		return 0;
 	apic = kmem_cache_zalloc(vtx_apic_cache, GFP_KERNEL_ACCOUNT);
@@ -966,6 +968,7 @@ int vtx_irqchip_enable_split(struct vtx_vm *vm, u64 nr_pins)
 		r = -EEXIST;
 	} else {
 		vm->nr_reserved_ioapic_pins = nr_pins;
+		/* Pairs with the readers' acquire: the pins first. */
 		smp_store_release(&vm->irqchip_mode, VTX_IRQCHIP_SPLIT);
 	}
 	mutex_unlock(&vm->slots_lock);

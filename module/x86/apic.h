@@ -46,7 +46,7 @@ struct kvm_mp_state;
  *		(vtx_apic_scan_ioapic())
  */
 struct vtx_apic {
-	spinlock_t lock;
+	spinlock_t lock;	/* the [a] fields, see above */
 	struct vtx_lapic regs;
 	struct vtx_vcpu *vcpu;
 	struct hrtimer timer;

@@ -169,7 +169,6 @@ bool vtx_ready_for_injection(struct vtx_vcpu *vcpu)
 	       vtx_apic_has_interrupt(vcpu) < 0;
 }
 
-
 /**
  * vtx_arch_vcpu_run() - KVM_RUN: finish what the last exit left (port
  * I/O, MMIO), then enter the guest through the backend until an exit
@@ -425,7 +424,11 @@ void vtx_vcpu_init_event(struct vtx_vcpu *vcpu)
 	for (i = 0; i < VTX_NR_GPRS; i++)
 		vcpu->regs[i] = 0;
 	vcpu->regs[VTX_RDX] = RESET_RDX;
-	s.es = s.ss = s.ds = s.fs = s.gs = data;
+	s.es = data;
+	s.ss = data;
+	s.ds = data;
+	s.fs = data;
+	s.gs = data;
 	s.cs = data;
 	s.cs.selector = INIT_CS_SELECTOR;
 	s.cs.base = INIT_CS_BASE;
