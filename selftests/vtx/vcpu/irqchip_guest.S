@@ -13,11 +13,19 @@
 	out	%al, $\port
 .endm
 
-/* HLT until vector \v was delivered \n times in all */
+/*
+ * Until vector \v was delivered \n times in all: check with IF = 0, then
+ * STI; HLT (no interrupt comes between them: STI's shadow), as Linux's
+ * safe_halt().  Leaves IF = 1.
+ */
 .macro wait_irq v, n
-1:	hlt
+1:	cli
 	cmpl	$\n, IRQ_COUNT(\v)
-	jb	1b
+	jae	2f
+	sti
+	hlt
+	jmp	1b
+2:	sti
 .endm
 
 /* EBX = IOAPIC register \reg (clobbers ESI: the window above 2 GiB) */
@@ -59,7 +67,6 @@ GUEST_BEGIN pic_guest, 64
 	mov	%al, %bl
 	ucall	UCALL_REPORT
 	ucall_step 1
-	sti
 	wait_irq PIC_VEC, 1
 	outb_imm PIC1_CMD, OCW2_EOI
 	ucall_step 2
@@ -89,7 +96,6 @@ GUEST_BEGIN ioapic_guest, 64
 	ioapic_write IOAPIC_RTE_HI, 0
 	ioapic_write IOAPIC_RTE_LO, (IOAPIC_VEC | RTE_LEVEL)
 	ucall_step 1
-	sti
 	wait_irq IOAPIC_VEC, 1
 	ioapic_read IOAPIC_RTE_LO
 	ucall	UCALL_REPORT

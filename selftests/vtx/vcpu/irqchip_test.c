@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -46,6 +47,10 @@ extern const uint8_t ioapic_guest[], ioapic_guest_end[],
 #define PTE_RW			(1ull << 1)
 #define PTE_PS			(1ull << 7)
 #define PTE_PCD			(1ull << 4)
+/* A 32-bit register of the LAPIC page (ISR, IRR, TMR: 8 words) */
+#define LAPIC_REG(s, off)	(*(uint32_t *)&(s)->regs[off])
+/* A KVM_RUN that takes longer is a guest waiting for nothing. */
+#define RUN_TIMEOUT_S		10
 
 static long create_irqchip(struct vtx_vm *vm)
 {
@@ -102,6 +107,24 @@ static struct vtx_vcpu *irq_vcpu(struct vtx_vm *vm, const uint8_t *start,
 	return vcpu;
 }
 
+/* SIGALRM only interrupts KVM_RUN: a guest waiting for nothing fails. */
+static void on_alarm(int sig)
+{
+}
+
+/* KVM_RUN, at most RUN_TIMEOUT_S seconds (-1 with EINTR after that). */
+static int run_timed(struct vtx_vcpu *vcpu)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int r;
+
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(RUN_TIMEOUT_S);
+	r = __vtx_run(vcpu);
+	alarm(0);
+	return r;
+}
+
 /*
  * Run until ucall @code, going through the handler's reports of @vec;
  * return the ucall's RBX.  Any other exit fails.
@@ -114,8 +137,23 @@ static int run_until(struct vtx_vcpu *vcpu, uint32_t code, unsigned int vec,
 	int i;
 
 	for (i = 0; i < 100; i++) {
-		if (__vtx_run(vcpu)) {
+		if (run_timed(vcpu)) {
+			struct kvm_regs regs;
+
 			snprintf(err, errlen, "KVM_RUN: %s", strerror(errno));
+			if (errno == EINTR) {
+				struct kvm_lapic_state l;
+
+				vtx_get_regs(vcpu, &regs);
+				memset(&l, 0, sizeof(l));
+				__vtx_ioctl(vcpu->fd, KVM_GET_LAPIC, &l);
+				snprintf(err, errlen,
+					 "KVM_RUN: no exit in %us, guest at +%#llx rflags %#llx, APIC ISR1 %#x IRR1 %#x TMR1 %#x PPR %#x",
+					 RUN_TIMEOUT_S,
+					 regs.rip - VTX_CODE_GPA, regs.rflags,
+					 LAPIC_REG(&l, 0x110), LAPIC_REG(&l, 0x210),
+					 LAPIC_REG(&l, 0x190), LAPIC_REG(&l, 0xa0));
+			}
 			return -1;
 		}
 		got = vtx_get_ucall(vcpu, &uc);
@@ -333,6 +371,7 @@ TEST(ioapic_level)
 	struct kvm_irqchip chip;
 	uint64_t val, one = 1;
 	int32_t status;
+	int i;
 
 	ASSERT_LE(0, efd);
 	ASSERT_LE(0, rfd);
@@ -367,6 +406,18 @@ TEST(ioapic_level)
 	/* a resample irqfd: its EOI lowers the line, signals the fd */
 	ASSERT_EQ(0, __vtx_ioctl(vm->fd, KVM_IRQFD, &irqfd));
 	ASSERT_EQ(sizeof(one), write(efd, &one, sizeof(one)));
+	/* injected by a kernel worker: the message is sent soon */
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, get_chip(vm, KVM_IRQCHIP_IOAPIC, &chip));
+		if (chip.chip.ioapic.redirtbl[IOAPIC_GSI].bits & RTE_REMOTE_IRR)
+			break;
+		usleep(10000);
+	}
+	EXPECT_NE(0, chip.chip.ioapic.redirtbl[IOAPIC_GSI].bits &
+		  RTE_REMOTE_IRR)
+		TH_LOG("entry %#llx irr %#x",
+		       chip.chip.ioapic.redirtbl[IOAPIC_GSI].bits,
+		       chip.chip.ioapic.irr);
 	RUN_UNTIL(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
 	EXPECT_EQ(IOAPIC_VEC | RTE_LEVEL | RTE_REMOTE_IRR, val);
 	EXPECT_FALSE(eventfd_ready(rfd)) TH_LOG("resample fd before EOI");
