@@ -108,6 +108,7 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 	case KVM_CAP_SPLIT_IRQCHIP:
 	case KVM_CAP_VAPIC:
+	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	case KVM_CAP_X2APIC_API:

@@ -22,6 +22,7 @@
 #include <uapi/linux/vtx.h>
 #include "x86/x86.h"
 #include "x86/irq_routing.h"
+#include "x86/irqchip.h"
 
 /* KVM's limit on one slot's size, in pages. */
 #define VTX_MEM_MAX_NR_PAGES	((1ul << 31) - 1)
@@ -261,6 +262,7 @@ static void vtx_vm_destroy(struct kref *kref)
 	vtx_mmu_unregister_notifier(vm);
 	vtx_mmu_destroy(vm);
 	vtx_ioeventfd_release(vm);
+	vtx_irqchip_destroy(vm);
 	vtx_irq_routing_vm_destroy(vm);
 	/* No reader is left: no vCPU, no notifier, off the netlink list. */
 	memslots_free(rcu_dereference_protected(vm->memslots, true), true);
@@ -616,6 +618,10 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return vtx_irq_routing_ioctl(vm, ioctl, argp);
 	case KVM_IRQFD:
 		return vtx_ioctl_irqfd(vm, argp);
+	case KVM_CREATE_IRQCHIP:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		return vtx_irqchip_ioctl(vm, ioctl, argp);
 	case KVM_SET_TSS_ADDR:
 		if (arg > VTX_TSS_MAX_ADDR)
 			return -EINVAL;

@@ -158,6 +158,7 @@ struct vtx_memslots {
 
 struct vtx_vcpu;
 struct vtx_irq_routing_table;
+struct vtx_irqchip;
 
 /* A VM's irqfds (core/irqfd.c). */
 struct vtx_irqfds {
@@ -207,6 +208,11 @@ struct vtx_vm {
 	u32 nr_reserved_ioapic_pins;		/* [s] split irqchip's pins */
 	/* [s] KVM_CREATE_VCPU calls begun (failed ones taken back) */
 	unsigned int created_vcpus;
+	/*
+	 * [s] KVM_CREATE_IRQCHIP's PICs and IOAPIC (x86/irqchip.h): set
+	 * before irqchip_mode becomes VTX_IRQCHIP_KERNEL, freed with the VM
+	 */
+	struct vtx_irqchip *irqchip;
 
 	/*
 	 * Interrupt routing (x86/irq_routing.h) and irqfds (core/irqfd.c).
@@ -216,6 +222,9 @@ struct vtx_vm {
 	struct srcu_struct irq_srcu;	/* [c] readers of the two below */
 	struct vtx_irq_routing_table __rcu *irq_routing;	/* [i] [I] */
 	struct hlist_head irq_ack_notifiers;	/* [i] [I] */
+	unsigned long irq_sources;	/* [i] device irq source ids taken */
+	/* [i] [I] x86/irqchip.h's mask notifiers (empty when zeroed) */
+	struct hlist_head irq_mask_notifiers;
 	/* [o] KVM_X2APIC_API_USE_32BIT_IDS: MSIs in the x2APIC format */
 	bool x2apic_format;
 	struct vtx_irqfds irqfds;

@@ -16,6 +16,7 @@
 #include <linux/mm.h>
 #include <asm/trapnr.h>
 #include "x86/x86.h"
+#include "x86/irqchip.h"
 
 /*
  * One srcu_read_lock(&vm->srcu) section (the memslots' read side) covers
@@ -398,8 +399,11 @@ again:
 	if (!e->is_write) {
 		/* The in-kernel APIC's page answers at once. */
 		if (unlikely(vcpu->apic) &&
-		    vtx_apic_mmio_read(vcpu, gpa, n,
-				       (u8 *)&e->frag_data + e->frag_done)) {
+		    (vtx_apic_mmio_read(vcpu, gpa, n,
+					(u8 *)&e->frag_data + e->frag_done) ||
+		     vtx_irqchip_mmio_read(vcpu, gpa, n,
+					   (u8 *)&e->frag_data +
+					   e->frag_done))) {
 			e->frag_done += n;
 			if (e->frag_done < e->access_bytes)
 				goto again;
@@ -419,8 +423,10 @@ again:
 		e->frag_data = e->write_val >> (8 * (e->frag_done + n));
 	}
 	taken = (unlikely(vcpu->apic) &&
-		 vtx_apic_mmio_write(vcpu, gpa, n,
-				     e->write_val >> (8 * e->frag_done))) ||
+		 (vtx_apic_mmio_write(vcpu, gpa, n,
+				      e->write_val >> (8 * e->frag_done)) ||
+		  vtx_irqchip_mmio_write(vcpu, gpa, n,
+					 e->write_val >> (8 * e->frag_done)))) ||
 		vtx_ioeventfd_signal(vcpu->vm, false, gpa, n,
 				     e->write_val >> (8 * e->frag_done));
 	if (!taken)

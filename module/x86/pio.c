@@ -9,6 +9,7 @@
  */
 #include <linux/mm.h>
 #include "x86/x86.h"
+#include "x86/irqchip.h"
 
 /* KVM_X86_QUIRK_OUT_7E_INC_RIP: the port whose OUT exits past itself. */
 #define VTX_QUIRK_OUT_PORT	0x7e
@@ -215,6 +216,23 @@ static int handle_string_io(struct vtx_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * An IN or OUT an in-kernel device takes (KVM's kernel_pio()): the PICs.
+ * Return: true when done, RIP past it.
+ */
+static bool kernel_pio(struct vtx_vcpu *vcpu)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+	u32 val = pio->in ? 0 : (u32)vcpu->regs[VTX_RAX];
+
+	if (!vtx_irqchip_pio(vcpu, pio->port, pio->size, pio->in, &val))
+		return false;
+	if (pio->in)
+		vtx_reg_write_sized(vcpu, VTX_RAX, val, pio->size);
+	vtx_skip_instruction(vcpu, pio->insn_len);
+	return true;
+}
+
 /**
  * vtx_handle_pio() - an IN, OUT, INS or OUTS the guest executed.
  * @vcpu:	the loaded vCPU
@@ -232,6 +250,10 @@ int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string)
 
 	if (string)
 		return handle_string_io(vcpu);
+	/* KVM_CREATE_IRQCHIP's PICs answer in the kernel. */
+	if (unlikely(READ_ONCE(vcpu->vm->irqchip_mode) == VTX_IRQCHIP_KERNEL) &&
+	    kernel_pio(vcpu))
+		return 1;
 	if (pio->in) {
 		vcpu->complete_userspace_io = complete_pio_in;
 	} else {
