@@ -117,6 +117,23 @@
 #include <trace/events/ipi.h>
 #endif
 
+/*
+ * hrtimer_setup() (6.13) replaced hrtimer_init() and the separate
+ * ->function store; 7.x has no hrtimer_init().
+ */
+#include <linux/hrtimer.h>
+static inline void vtx_hrtimer_setup(struct hrtimer *timer,
+				     enum hrtimer_restart (*fn)(struct hrtimer *),
+				     clockid_t clock, enum hrtimer_mode mode)
+{
+#if VTX_KERNEL_AT_LEAST(6, 13)
+	hrtimer_setup(timer, fn, clock, mode);
+#else
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+#endif
+}
+
 #if VTX_KERNEL_OWNS_VMX
 /* compat.c: stands in for the NMI entry 7.x exports to KVM only. */
 void vtx_no_nmi_entry(void);

@@ -909,8 +909,8 @@ int vtx_apic_vcpu_create(struct vtx_vcpu *vcpu)
 		return -ENOMEM;
 	spin_lock_init(&apic->lock);
 	apic->vcpu = vcpu;
-	hrtimer_init(&apic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
-	apic->timer.function = apic_timer_fn;
+	vtx_hrtimer_setup(&apic->timer, apic_timer_fn, CLOCK_MONOTONIC,
+			  HRTIMER_MODE_ABS_HARD);
 	vcpu->apic = apic;
 	vtx_apic_reset(vcpu, false);
 	/* As KVM: the BSP runs, the others wait for INIT and SIPI. */
