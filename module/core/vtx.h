@@ -210,9 +210,15 @@ struct vtx_vm {
 	struct srcu_struct irq_srcu;	/* [c] readers of the two below */
 	struct vtx_irq_routing_table __rcu *irq_routing;	/* [i] [I] */
 	struct hlist_head irq_ack_notifiers;	/* [i] [I] */
+	struct hlist_head irq_mask_notifiers;	/* [i] [I] */
 	/* [o] KVM_X2APIC_API_USE_32BIT_IDS: MSIs in the x2APIC format */
 	bool x2apic_format;
 	struct vtx_irqfds irqfds;
+	/*
+	 * KVM_CREATE_PIT2's PIT (x86/pit_vm.c): [s] set once, with release,
+	 * read with acquire; freed with the VM.  Its state has its own lock.
+	 */
+	struct vtx_vpit *pit;
 
 	/* Guest-physical tables, pinned pages, MMU notifier: mmu.h. */
 	struct vtx_mmu mmu;

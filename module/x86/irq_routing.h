@@ -32,6 +32,7 @@ struct vtx_vm;
 /* KVM's irq source ids: the level of a pin is the OR over its sources. */
 #define VTX_USERSPACE_IRQ_SOURCE_ID		0	/* KVM_IRQ_LINE, irqfds */
 #define VTX_IRQFD_RESAMPLE_IRQ_SOURCE_ID	1	/* resample irqfds */
+#define VTX_PIT_IRQ_SOURCE_ID			2	/* KVM_CREATE_PIT2's PIT */
 
 /* The in-kernel interrupt controllers a route may name (asm/kvm.h). */
 #define VTX_NR_IRQCHIPS		3	/* PIC master, PIC slave, IOAPIC */
@@ -98,6 +99,21 @@ struct vtx_irq_ack_notifier {
 	void (*irq_acked)(struct vtx_irq_ack_notifier *ian);
 };
 
+/**
+ * struct vtx_irq_mask_notifier - told when the guest masks or unmasks the
+ * interrupt controller input that @gsi is routed to (KVM's
+ * kvm_irq_mask_notifier; vtx_irq_mask_notify()).
+ * @link:	on vm->irq_mask_notifiers
+ * @gsi:	the GSI
+ * @masked:	called with the input's new mask state, in a vm->irq_srcu
+ *		read section, possibly atomic and under the controller's lock
+ */
+struct vtx_irq_mask_notifier {
+	struct hlist_node link;
+	u32 gsi;
+	void (*masked)(struct vtx_irq_mask_notifier *imn, bool masked);
+};
+
 /* VM lifetime (core/vm.c). */
 int vtx_irq_routing_vm_init(struct vtx_vm *vm);
 void vtx_irq_routing_vm_destroy(struct vtx_vm *vm);
@@ -124,5 +140,9 @@ void vtx_register_irq_ack_notifier(struct vtx_vm *vm,
 				   struct vtx_irq_ack_notifier *ian);
 void vtx_unregister_irq_ack_notifier(struct vtx_vm *vm,
 				     struct vtx_irq_ack_notifier *ian);
+void vtx_register_irq_mask_notifier(struct vtx_vm *vm,
+				    struct vtx_irq_mask_notifier *imn);
+void vtx_unregister_irq_mask_notifier(struct vtx_vm *vm,
+				      struct vtx_irq_mask_notifier *imn);
 
 #endif /* VTX_X86_IRQ_ROUTING_H */
