@@ -154,6 +154,7 @@ struct vtx_memslots {
 
 struct vtx_vcpu;
 struct vtx_irq_routing_table;
+struct vtx_vpit;
 
 /* A VM's irqfds (core/irqfd.c). */
 struct vtx_irqfds {
@@ -575,6 +576,7 @@ enum vtx_alloc_kind {
 	VTX_ALLOC_PIN,		/* guest pages referenced by get_user_pages */
 	VTX_ALLOC_IRQ_ROUTING,	/* GSI routing tables and their entries */
 	VTX_ALLOC_IRQFD,	/* irqfds and their resamplers */
+	VTX_ALLOC_PIT,		/* KVM_CREATE_PIT2's PIT */
 	VTX_NR_ALLOC
 };
 
