@@ -211,7 +211,6 @@ struct vtx_vm {
 	struct srcu_struct irq_srcu;	/* [c] readers of the two below */
 	struct vtx_irq_routing_table __rcu *irq_routing;	/* [i] [I] */
 	struct hlist_head irq_ack_notifiers;	/* [i] [I] */
-	struct hlist_head irq_mask_notifiers;	/* [i] [I] */
 	/* [o] KVM_X2APIC_API_USE_32BIT_IDS: MSIs in the x2APIC format */
 	bool x2apic_format;
 	struct vtx_irqfds irqfds;

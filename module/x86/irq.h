@@ -82,14 +82,4 @@ int vtx_irq_set_pin(struct vtx_vm *vm, u32 irqchip, u32 pin, bool level,
  */
 void vtx_irq_ack_notify(struct vtx_vm *vm, u32 irqchip, u32 pin);
 
-/**
- * vtx_irq_mask_notify() - the guest changed the mask bit of @irqchip/@pin
- * (an IMR bit of a PIC, an IOAPIC redirection entry's mask): the mask
- * notifiers registered for its GSI are told (x86/irq_routing.c, KVM's
- * kvm_fire_mask_notifiers()).  Any context; may be called under the
- * controller's lock (a notifier takes only its own spinlock).
- */
-void vtx_irq_mask_notify(struct vtx_vm *vm, u32 irqchip, u32 pin,
-			 bool masked);
-
 #endif /* VTX_X86_IRQ_H */

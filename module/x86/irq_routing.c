@@ -46,7 +46,6 @@ int vtx_irq_routing_vm_init(struct vtx_vm *vm)
 {
 	mutex_init(&vm->irq_lock);
 	INIT_HLIST_HEAD(&vm->irq_ack_notifiers);
-	INIT_HLIST_HEAD(&vm->irq_mask_notifiers);
 	RCU_INIT_POINTER(vm->irq_routing, NULL);
 	return init_srcu_struct(&vm->irq_srcu);
 }
@@ -444,58 +443,6 @@ void vtx_irq_ack_notify(struct vtx_vm *vm, u32 irqchip, u32 pin)
 					  srcu_read_lock_held(&vm->irq_srcu))
 			if (ian->gsi == gsi)
 				ian->irq_acked(ian);
-	srcu_read_unlock(&vm->irq_srcu, idx);
-}
-
-/**
- * vtx_register_irq_mask_notifier() - call @imn->masked whenever the guest
- * masks or unmasks the controller input routed from @imn->gsi.
- * @vm:		the VM
- * @imn:	the notifier, @gsi and @masked set
- */
-void vtx_register_irq_mask_notifier(struct vtx_vm *vm,
-				    struct vtx_irq_mask_notifier *imn)
-{
-	mutex_lock(&vm->irq_lock);
-	hlist_add_head_rcu(&imn->link, &vm->irq_mask_notifiers);
-	mutex_unlock(&vm->irq_lock);
-}
-
-/**
- * vtx_unregister_irq_mask_notifier() - undo the registration; on return
- * no call of @imn->masked is running or will start.
- * @vm:		the VM
- * @imn:	the notifier
- *
- * Process context, sleeps (synchronize_srcu).
- */
-void vtx_unregister_irq_mask_notifier(struct vtx_vm *vm,
-				      struct vtx_irq_mask_notifier *imn)
-{
-	mutex_lock(&vm->irq_lock);
-	hlist_del_init_rcu(&imn->link);
-	mutex_unlock(&vm->irq_lock);
-	synchronize_srcu(&vm->irq_srcu);
-}
-
-/* See x86/irq.h; KVM's kvm_fire_mask_notifiers(). */
-void vtx_irq_mask_notify(struct vtx_vm *vm, u32 irqchip, u32 pin,
-			 bool masked)
-{
-	struct vtx_irq_routing_table *rt;
-	struct vtx_irq_mask_notifier *imn;
-	int idx, gsi;
-
-	if (irqchip >= VTX_NR_IRQCHIPS || pin >= VTX_IRQCHIP_NUM_PINS)
-		return;
-	idx = srcu_read_lock(&vm->irq_srcu);
-	rt = srcu_dereference(vm->irq_routing, &vm->irq_srcu);
-	gsi = rt ? rt->chip[irqchip][pin] : -1;
-	if (gsi >= 0)
-		hlist_for_each_entry_srcu(imn, &vm->irq_mask_notifiers, link,
-					  srcu_read_lock_held(&vm->irq_srcu))
-			if (imn->gsi == gsi)
-				imn->masked(imn, masked);
 	srcu_read_unlock(&vm->irq_srcu, idx);
 }
 

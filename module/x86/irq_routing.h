@@ -99,21 +99,6 @@ struct vtx_irq_ack_notifier {
 	void (*irq_acked)(struct vtx_irq_ack_notifier *ian);
 };
 
-/**
- * struct vtx_irq_mask_notifier - told when the guest masks or unmasks the
- * interrupt controller input that @gsi is routed to (KVM's
- * kvm_irq_mask_notifier; vtx_irq_mask_notify()).
- * @link:	on vm->irq_mask_notifiers
- * @gsi:	the GSI
- * @masked:	called with the input's new mask state, in a vm->irq_srcu
- *		read section, possibly atomic and under the controller's lock
- */
-struct vtx_irq_mask_notifier {
-	struct hlist_node link;
-	u32 gsi;
-	void (*masked)(struct vtx_irq_mask_notifier *imn, bool masked);
-};
-
 /* VM lifetime (core/vm.c). */
 int vtx_irq_routing_vm_init(struct vtx_vm *vm);
 void vtx_irq_routing_vm_destroy(struct vtx_vm *vm);
@@ -140,9 +125,5 @@ void vtx_register_irq_ack_notifier(struct vtx_vm *vm,
 				   struct vtx_irq_ack_notifier *ian);
 void vtx_unregister_irq_ack_notifier(struct vtx_vm *vm,
 				     struct vtx_irq_ack_notifier *ian);
-void vtx_register_irq_mask_notifier(struct vtx_vm *vm,
-				    struct vtx_irq_mask_notifier *imn);
-void vtx_unregister_irq_mask_notifier(struct vtx_vm *vm,
-				      struct vtx_irq_mask_notifier *imn);
 
 #endif /* VTX_X86_IRQ_ROUTING_H */

@@ -14,11 +14,10 @@
  *             marked [l].  Every model call is made under it, and so is
  *             every hrtimer_start()/hrtimer_try_to_cancel() of channel 0's
  *             timer, so the timer always follows the model's last word.
- *             Taken by the vCPU's port I/O, the PIT ioctls, the work item,
- *             the ack notifier and the mask notifier (the latter possibly
- *             under an interrupt controller's lock: the order is
- *             controller -> vp->lock, and nothing calls into a controller
- *             with vp->lock held).
+ *             Taken by the vCPU's port I/O, the PIT ioctls, the work item
+ *             and the ack notifier (nothing calls into an interrupt
+ *             controller with vp->lock held, so a controller may call the
+ *             PIT's notifiers under its own lock).
  *
  *   The hrtimer callback (hard irq) takes no lock and calls no model
  *   function: it only queues the work item.  So cancelling the timer with
@@ -53,7 +52,10 @@
  * @timer:	channel 0 (CLOCK_MONOTONIC, absolute deadlines)
  * @work:	the expiry and IRQ0 pulses, in process context
  * @ack:	IRQ0 acknowledged (GSI 0): reinjection's next tick
- * @mask:	IRQ0 unmasked (GSI 0): reinjection's backlog dropped
+ *
+ * KVM's mask notifier (IRQ0 unmasked: reinjection's backlog dropped,
+ * vtx_pit_irq_unmasked()) is registered once the controllers have mask
+ * notifiers (x86/irqchip.c, KVM_CREATE_IRQCHIP).
  */
 struct vtx_vpit {
 	struct vtx_vm *vm;
@@ -64,7 +66,6 @@ struct vtx_vpit {
 	struct hrtimer timer;
 	struct work_struct work;
 	struct vtx_irq_ack_notifier ack;
-	struct vtx_irq_mask_notifier mask;
 };
 
 static u64 pit_now(void)
@@ -164,19 +165,6 @@ static void pit_irq_acked(struct vtx_irq_ack_notifier *ian)
 		queue_work(system_highpri_wq, &vp->work);
 }
 
-/* IRQ0 unmasked: with reinjection the ticks counted so far are dropped. */
-static void pit_irq_masked(struct vtx_irq_mask_notifier *imn, bool masked)
-{
-	struct vtx_vpit *vp = container_of(imn, struct vtx_vpit, mask);
-	unsigned long flags;
-
-	if (masked)
-		return;
-	spin_lock_irqsave(&vp->lock, flags);
-	vtx_pit_irq_unmasked(&vp->pit);
-	spin_unlock_irqrestore(&vp->lock, flags);
-}
-
 /*
  * Does the PIT take an access of @size bytes at @port?  As KVM's PIO bus:
  * a device takes an access that lies within its range (0x40-0x43, and
@@ -271,15 +259,12 @@ static long pit_create(struct vtx_vm *vm, u32 flags)
 	/* No timer runs yet: the reset's cancel has nothing to do. */
 	vtx_pit_init(&vp->pit, &cfg, pit_now(), &fx);
 	/*
-	 * KVM registers both while reinjection is on; here they stay for
-	 * the PIT's life and the model ignores them while it is off.
+	 * KVM registers it while reinjection is on; here it stays for the
+	 * PIT's life and the model ignores it while reinjection is off.
 	 */
 	vp->ack.gsi = VTX_PIT_CHANNEL_IRQ;
 	vp->ack.irq_acked = pit_irq_acked;
 	vtx_register_irq_ack_notifier(vm, &vp->ack);
-	vp->mask.gsi = VTX_PIT_CHANNEL_IRQ;
-	vp->mask.masked = pit_irq_masked;
-	vtx_register_irq_mask_notifier(vm, &vp->mask);
 	/* The vCPUs' port I/O sees a complete PIT. */
 	smp_store_release(&vm->pit, vp);
 out:
@@ -419,7 +404,7 @@ long vtx_pit_ioctl(struct vtx_vm *vm, unsigned int ioctl, void __user *argp)
  * vtx_pit_vm_destroy - free the PIT of a VM nobody can reach any more
  * @vm:		the VM: no fd, no vCPU run; its vCPUs and routing still exist
  *
- * The notifiers go first (after their synchronize_srcu no call is
+ * The ack notifier goes first (after its synchronize_srcu no call is
  * running), then @dying stops the work item from arming the timer again,
  * then the timer is cancelled (its callback finished; only the work item
  * could arm it) and the work item cancelled (finished, and nothing is
@@ -432,7 +417,6 @@ void vtx_pit_vm_destroy(struct vtx_vm *vm)
 
 	if (!vp)
 		return;
-	vtx_unregister_irq_mask_notifier(vm, &vp->mask);
 	vtx_unregister_irq_ack_notifier(vm, &vp->ack);
 	spin_lock_irqsave(&vp->lock, flags);
 	vp->dying = true;
