@@ -36,6 +36,7 @@ static const char * const vtx_alloc_names[VTX_NR_ALLOC] = {
 	[VTX_ALLOC_PIN] = "pin",
 	[VTX_ALLOC_IRQ_ROUTING] = "irq_routing",
 	[VTX_ALLOC_IRQFD] = "irqfd",
+	[VTX_ALLOC_PIT] = "pit",
 };
 
 /* /sys/module/vtx/parameters/allocs: the sum of every kind */
@@ -110,6 +111,10 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_VAPIC:
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_PIT:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
 		return 1;
 	case KVM_CAP_X2APIC_API:
 		return KVM_X2APIC_API_VALID_FLAGS;

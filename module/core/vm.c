@@ -23,6 +23,7 @@
 #include "x86/x86.h"
 #include "x86/irq_routing.h"
 #include "x86/irqchip.h"
+#include "x86/pit_vm.h"
 
 /* KVM's limit on one slot's size, in pages. */
 #define VTX_MEM_MAX_NR_PAGES	((1ul << 31) - 1)
@@ -255,6 +256,8 @@ static void vtx_vm_destroy(struct kref *kref)
 	mutex_unlock(&vtx_vms_lock);
 	vtx_nl_event(vm, VTX_EVENT_VM_DESTROY, -1, 0);
 
+	/* The PIT's timer and work raise IRQ0 at the vCPUs: it goes first. */
+	vtx_pit_vm_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		vtx_mmu_free_vcpu(vm->vcpus[i]);
 		vtx_vcpu_free(vm->vcpus[i]);
@@ -622,6 +625,14 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_IRQCHIP:
 	case KVM_SET_IRQCHIP:
 		return vtx_irqchip_ioctl(vm, ioctl, argp);
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
+		return vtx_pit_ioctl(vm, ioctl, argp);
 	case KVM_SET_TSS_ADDR:
 		if (arg > VTX_TSS_MAX_ADDR)
 			return -EINVAL;

@@ -159,6 +159,7 @@ struct vtx_memslots {
 struct vtx_vcpu;
 struct vtx_irq_routing_table;
 struct vtx_irqchip;
+struct vtx_vpit;
 
 /* A VM's irqfds (core/irqfd.c). */
 struct vtx_irqfds {
@@ -228,6 +229,11 @@ struct vtx_vm {
 	/* [o] KVM_X2APIC_API_USE_32BIT_IDS: MSIs in the x2APIC format */
 	bool x2apic_format;
 	struct vtx_irqfds irqfds;
+	/*
+	 * KVM_CREATE_PIT2's PIT (x86/pit_vm.c): [s] set once, with release,
+	 * read with acquire; freed with the VM.  Its state has its own lock.
+	 */
+	struct vtx_vpit *pit;
 
 	/* Guest-physical tables, pinned pages, MMU notifier: mmu.h. */
 	struct vtx_mmu mmu;
@@ -597,6 +603,7 @@ enum vtx_alloc_kind {
 	VTX_ALLOC_PIN,		/* guest pages referenced by get_user_pages */
 	VTX_ALLOC_IRQ_ROUTING,	/* GSI routing tables and their entries */
 	VTX_ALLOC_IRQFD,	/* irqfds and their resamplers */
+	VTX_ALLOC_PIT,		/* KVM_CREATE_PIT2's PIT */
 	VTX_NR_ALLOC
 };
 

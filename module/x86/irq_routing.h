@@ -32,6 +32,7 @@ struct vtx_vm;
 /* KVM's irq source ids: the level of a pin is the OR over its sources. */
 #define VTX_USERSPACE_IRQ_SOURCE_ID		0	/* KVM_IRQ_LINE, irqfds */
 #define VTX_IRQFD_RESAMPLE_IRQ_SOURCE_ID	1	/* resample irqfds */
+#define VTX_PIT_IRQ_SOURCE_ID			2	/* KVM_CREATE_PIT2's PIT */
 
 /* The in-kernel interrupt controllers a route may name (asm/kvm.h). */
 #define VTX_NR_IRQCHIPS		3	/* PIC master, PIC slave, IOAPIC */
