@@ -38,6 +38,23 @@
 #endif
 
 /*
+ * hrtimer_setup() (6.13) replaces hrtimer_init() and the assignment of
+ * ->function (hrtimer_init() is gone in 7.x).
+ */
+#if VTX_KERNEL_AT_LEAST(6, 13)
+#define vtx_hrtimer_setup(t, fn, clock, mode)	hrtimer_setup(t, fn, clock, mode)
+#else
+#include <linux/hrtimer.h>
+static inline void vtx_hrtimer_setup(struct hrtimer *t,
+				     enum hrtimer_restart (*fn)(struct hrtimer *),
+				     clockid_t clock, enum hrtimer_mode mode)
+{
+	hrtimer_init(t, clock, mode);
+	t->function = fn;
+}
+#endif
+
+/*
  * kvm_run.immediate_exit is kvm_run.immediate_exit__unsafe inside the
  * kernel from 6.12 on (HINT_UNSAFE_IN_KVM: userspace may change it at any
  * time, so it is read once).

@@ -17,6 +17,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sysfs.h>
 #include "x86/x86.h"
+#include "x86/irq_routing.h"
 
 DEFINE_MUTEX(vtx_vms_lock);	/* protects vtx_vms */
 LIST_HEAD(vtx_vms);		/* every live VM, for observability */
@@ -33,6 +34,9 @@ static const char * const vtx_alloc_names[VTX_NR_ALLOC] = {
 	[VTX_ALLOC_CPUID] = "cpuid",
 	[VTX_ALLOC_IOEVENTFD] = "ioeventfd",
 	[VTX_ALLOC_PIN] = "pin",
+	[VTX_ALLOC_IRQ_ROUTING] = "irq_routing",
+	[VTX_ALLOC_IRQFD] = "irqfd",
+	[VTX_ALLOC_PIT] = "pit",
 };
 
 /* /sys/module/vtx/parameters/allocs: the sum of every kind */
@@ -103,7 +107,17 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_SPLIT_IRQCHIP:
+	case KVM_CAP_VAPIC:
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_PIT:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
 		return 1;
+	case KVM_CAP_X2APIC_API:
+		return KVM_X2APIC_API_VALID_FLAGS;
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);
@@ -111,12 +125,18 @@ long vtx_check_extension(unsigned long cap)
 		return vtx_xsave_size();
 	case KVM_CAP_EXIT_HYPERCALL:
 		return VTX_EXIT_HYPERCALL_MASK;
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+		/* KVM's answer, once interrupts reach the guest (issue 16). */
+		return VTX_IRQ_DELIVERY;
 	case KVM_CAP_IRQ_ROUTING:
 		/*
 		 * KVM answers this for every VM and then refuses
 		 * KVM_SET_GSI_ROUTING with EINVAL when the VM has no in-kernel
-		 * irqchip -- which a vtx VM never has.  QEMU requires the
-		 * capability even with kernel-irqchip=off.
+		 * irqchip.  QEMU requires the capability even with
+		 * kernel-irqchip=off.
 		 */
 		return VTX_MAX_IRQ_ROUTES;
 	case KVM_CAP_NR_VCPUS:
@@ -198,10 +218,18 @@ static int __init vtx_init(void)
 		vtx_x86_exit();
 		return r;
 	}
+	r = vtx_irqfd_init();
+	if (r) {
+		vtx_netlink_exit();
+		vtx_msr_exit();
+		vtx_x86_exit();
+		return r;
+	}
 	preempt_notifier_inc();
 	r = misc_register(&vtx_dev);
 	if (r) {
 		preempt_notifier_dec();
+		vtx_irqfd_exit();
 		vtx_netlink_exit();
 		vtx_msr_exit();
 		vtx_x86_exit();
@@ -217,6 +245,7 @@ static void __exit vtx_exit(void)
 	/* ioeventfd entries are freed by RCU callbacks in this module */
 	rcu_barrier();
 	preempt_notifier_dec();
+	vtx_irqfd_exit();
 	vtx_netlink_exit();
 	vtx_msr_exit();
 	vtx_x86_exit();

@@ -72,11 +72,17 @@ static void vcpu_put(struct vtx_vcpu *vcpu)
  * as an external-interrupt exit; its thread then sees the requests made
  * before the kick.  A vCPU outside the guest needs nothing: its entry
  * path checks for requests after announcing IN_GUEST_MODE, with
- * interrupts off.  Callable from any context that may send an IPI.
+ * interrupts off.  A vCPU halted in the kernel (x86/apic.c) is woken; it
+ * looks at its requests after it announced itself waiting.  Callable from
+ * any context that may send an IPI.
  */
 void vtx_vcpu_kick(struct vtx_vcpu *vcpu)
 {
-	int me = get_cpu(), cpu;
+	int me, cpu;
+
+	/* the request before the waiter's check; rcuwait_wake_up() pairs */
+	rcuwait_wake_up(&vcpu->wait);
+	me = get_cpu();
 
 	/* Only the kick that moves the vCPU out of IN_GUEST_MODE sends. */
 	if (cmpxchg(&vcpu->mode, VTX_IN_GUEST_MODE,
@@ -259,6 +265,7 @@ void vtx_prof_dump_vcpu(struct vtx_vcpu *vcpu)
 void vtx_vcpu_free(struct vtx_vcpu *vcpu)
 {
 	vtx_prof_dump_vcpu(vcpu);
+	vtx_apic_vcpu_free(vcpu);
 	vtx_x86_ops.vcpu_free(vcpu);
 	if (vcpu->cpuid)
 		vtx_alloc_dec(VTX_ALLOC_CPUID);
@@ -281,6 +288,7 @@ static struct vtx_vcpu *vcpu_alloc(struct vtx_vm *vm, u32 id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
+	rcuwait_init(&vcpu->wait);
 	preempt_notifier_init(&vcpu->preempt, &vtx_preempt_ops);
 	vcpu->run = (struct kvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (u8 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -288,7 +296,12 @@ static struct vtx_vcpu *vcpu_alloc(struct vtx_vm *vm, u32 id)
 	    !fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
 		goto fail;
 	vtx_arch_vcpu_init(vcpu);
+	if (vtx_apic_vcpu_create(vcpu)) {
+		fpu_free_guest_fpstate(&vcpu->guest_fpu);
+		goto fail;
+	}
 	if (vtx_x86_ops.vcpu_create(vcpu)) {
+		vtx_apic_vcpu_free(vcpu);
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
 		goto fail;
 	}
@@ -324,9 +337,23 @@ int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id)
 
 	if (id >= VTX_MAX_VCPU_ID)
 		return -EINVAL;
+	/*
+	 * Counted first, under slots_lock, as KVM's created_vcpus: an
+	 * in-kernel irqchip can no longer be made once a vCPU may exist
+	 * without its APIC (x86/apic.c, vtx_irqchip_enable_split()).
+	 */
+	mutex_lock(&vm->slots_lock);
+	if (vm->created_vcpus >= VTX_MAX_VCPUS) {
+		mutex_unlock(&vm->slots_lock);
+		return -EINVAL;
+	}
+	vm->created_vcpus++;
+	mutex_unlock(&vm->slots_lock);
 	vcpu = vcpu_alloc(vm, id);
-	if (!vcpu)
-		return -ENOMEM;
+	if (!vcpu) {
+		fd = -ENOMEM;
+		goto uncount;
+	}
 
 	mutex_lock(&vm->slots_lock);
 	fd = -EINVAL;
@@ -359,5 +386,9 @@ int vtx_create_vcpu(struct vtx_vm *vm, unsigned long id)
 fail:
 	mutex_unlock(&vm->slots_lock);
 	vtx_vcpu_free(vcpu);
+uncount:
+	mutex_lock(&vm->slots_lock);
+	vm->created_vcpus--;
+	mutex_unlock(&vm->slots_lock);
 	return fd;
 }

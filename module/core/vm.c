@@ -21,6 +21,9 @@
 #include <linux/vmalloc.h>
 #include <uapi/linux/vtx.h>
 #include "x86/x86.h"
+#include "x86/irq_routing.h"
+#include "x86/irqchip.h"
+#include "x86/pit_vm.h"
 
 /* KVM's limit on one slot's size, in pages. */
 #define VTX_MEM_MAX_NR_PAGES	((1ul << 31) - 1)
@@ -253,6 +256,8 @@ static void vtx_vm_destroy(struct kref *kref)
 	mutex_unlock(&vtx_vms_lock);
 	vtx_nl_event(vm, VTX_EVENT_VM_DESTROY, -1, 0);
 
+	/* The PIT's timer and work raise IRQ0 at the vCPUs: it goes first. */
+	vtx_pit_vm_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		vtx_mmu_free_vcpu(vm->vcpus[i]);
 		vtx_vcpu_free(vm->vcpus[i]);
@@ -260,6 +265,8 @@ static void vtx_vm_destroy(struct kref *kref)
 	vtx_mmu_unregister_notifier(vm);
 	vtx_mmu_destroy(vm);
 	vtx_ioeventfd_release(vm);
+	vtx_irqchip_destroy(vm);
+	vtx_irq_routing_vm_destroy(vm);
 	/* No reader is left: no vCPU, no notifier, off the netlink list. */
 	memslots_free(rcu_dereference_protected(vm->memslots, true), true);
 	memslots_free_retired(vm);
@@ -540,7 +547,10 @@ static int set_max_vcpu_id(struct vtx_vm *vm, u64 limit)
 	return r;
 }
 
-/* KVM_ENABLE_CAP on the VM: KVM_CAP_EXIT_HYPERCALL, KVM_CAP_MAX_VCPU_ID. */
+/*
+ * KVM_ENABLE_CAP on the VM: KVM_CAP_EXIT_HYPERCALL, KVM_CAP_MAX_VCPU_ID,
+ * KVM_CAP_SPLIT_IRQCHIP, KVM_CAP_X2APIC_API.
+ */
 static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
 {
 	if (cap->flags)
@@ -553,6 +563,15 @@ static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
 		return 0;
 	case KVM_CAP_MAX_VCPU_ID:
 		return set_max_vcpu_id(vm, cap->args[0]);
+	case KVM_CAP_SPLIT_IRQCHIP:
+		return vtx_irqchip_enable_split(vm, cap->args[0]);
+	case KVM_CAP_X2APIC_API:
+		if (cap->args[0] & ~(u64)KVM_X2APIC_API_VALID_FLAGS)
+			return -EINVAL;
+		/* 32-bit x2APIC IDs in MSIs and KVM_GET/SET_LAPIC. */
+		if (cap->args[0] & KVM_X2APIC_API_USE_32BIT_IDS)
+			WRITE_ONCE(vm->x2apic_format, true);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -596,8 +615,24 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_IOEVENTFD:
 		return vtx_ioctl_ioeventfd(vm, argp);
 	case KVM_SET_GSI_ROUTING:
-		/* KVM's answer for a VM without an in-kernel irqchip. */
-		return -EINVAL;
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+	case KVM_SIGNAL_MSI:
+		return vtx_irq_routing_ioctl(vm, ioctl, argp);
+	case KVM_IRQFD:
+		return vtx_ioctl_irqfd(vm, argp);
+	case KVM_CREATE_IRQCHIP:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		return vtx_irqchip_ioctl(vm, ioctl, argp);
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
+		return vtx_pit_ioctl(vm, ioctl, argp);
 	case KVM_SET_TSS_ADDR:
 		if (arg > VTX_TSS_MAX_ADDR)
 			return -EINVAL;
@@ -622,6 +657,8 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 
 static int vtx_vm_release(struct inode *inode, struct file *filp)
 {
+	/* irqfds hold no reference: none may outlive the VM fd. */
+	vtx_irqfd_release(filp->private_data);
 	vtx_vm_put(filp->private_data);
 	return 0;
 }
@@ -669,15 +706,19 @@ int vtx_create_vm(unsigned long type)
 	mutex_init(&vm->stats_lock);
 	INIT_LIST_HEAD(&vm->list);
 	INIT_LIST_HEAD(&vm->ioeventfds);
+	vtx_irqfd_vm_init(vm);
 	r = init_srcu_struct(&vm->srcu);
 	if (r)
 		goto free_vm;
+	r = vtx_irq_routing_vm_init(vm);
+	if (r)
+		goto free_srcu;
 	r = -ENOMEM;
 	RCU_INIT_POINTER(vm->memslots,
 			 kzalloc(sizeof(struct vtx_memslots),
 				 GFP_KERNEL_ACCOUNT));
 	if (!rcu_access_pointer(vm->memslots))
-		goto free_srcu;
+		goto free_irq;
 	r = ida_alloc(&vtx_vm_ida, GFP_KERNEL);
 	if (r < 0)
 		goto free_slots;
@@ -725,6 +766,8 @@ free_id:
 	ida_free(&vtx_vm_ida, vm->id);
 free_slots:
 	memslots_free(rcu_dereference_protected(vm->memslots, true), false);
+free_irq:
+	vtx_irq_routing_vm_destroy(vm);
 free_srcu:
 	cleanup_srcu_struct(&vm->srcu);
 free_vm:

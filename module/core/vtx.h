@@ -35,6 +35,7 @@
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/preempt.h>
+#include <linux/rcuwait.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
@@ -156,6 +157,19 @@ struct vtx_memslots {
 };
 
 struct vtx_vcpu;
+struct vtx_irq_routing_table;
+struct vtx_irqchip;
+struct vtx_vpit;
+
+/* A VM's irqfds (core/irqfd.c). */
+struct vtx_irqfds {
+	/* protects items and each irqfd's routing snapshot; IRQs off */
+	spinlock_t lock;
+	struct list_head items;		/* the active irqfds */
+	/* serialises changes of resamplers and of their irqfd lists */
+	struct mutex resampler_lock;
+	struct list_head resamplers;	/* one per GSI with resample irqfds */
+};
 
 /**
  * struct vtx_vm - one virtual machine (one VM file descriptor).
@@ -192,6 +206,34 @@ struct vtx_vm {
 	 * first vCPU, with release; read with acquire
 	 */
 	u8 irqchip_mode;
+	u32 nr_reserved_ioapic_pins;		/* [s] split irqchip's pins */
+	/* [s] KVM_CREATE_VCPU calls begun (failed ones taken back) */
+	unsigned int created_vcpus;
+	/*
+	 * [s] KVM_CREATE_IRQCHIP's PICs and IOAPIC (x86/irqchip.h): set
+	 * before irqchip_mode becomes VTX_IRQCHIP_KERNEL, freed with the VM
+	 */
+	struct vtx_irqchip *irqchip;
+
+	/*
+	 * Interrupt routing (x86/irq_routing.h) and irqfds (core/irqfd.c).
+	 * [i] vm->irq_lock to write, [I] vm->irq_srcu read section to read.
+	 */
+	struct mutex irq_lock;		/* routing updates, ack notifiers */
+	struct srcu_struct irq_srcu;	/* [c] readers of the two below */
+	struct vtx_irq_routing_table __rcu *irq_routing;	/* [i] [I] */
+	struct hlist_head irq_ack_notifiers;	/* [i] [I] */
+	unsigned long irq_sources;	/* [i] device irq source ids taken */
+	/* [i] [I] x86/irqchip.h's mask notifiers (empty when zeroed) */
+	struct hlist_head irq_mask_notifiers;
+	/* [o] KVM_X2APIC_API_USE_32BIT_IDS: MSIs in the x2APIC format */
+	bool x2apic_format;
+	struct vtx_irqfds irqfds;
+	/*
+	 * KVM_CREATE_PIT2's PIT (x86/pit_vm.c): [s] set once, with release,
+	 * read with acquire; freed with the VM.  Its state has its own lock.
+	 */
+	struct vtx_vpit *pit;
 
 	/* Guest-physical tables, pinned pages, MMU notifier: mmu.h. */
 	struct vtx_mmu mmu;
@@ -256,6 +298,11 @@ struct vtx_vcpu {
 
 	struct vtx_vm *vm;		/* [c] */
 	u32 id;				/* [c] vCPU id */
+	/* [c] the in-kernel local APIC (x86/apic.h), NULL without one */
+	struct vtx_apic *apic;
+	bool tpr_access_reporting;	/* [v] KVM_TPR_ACCESS_REPORTING */
+	/* the vCPU's thread waits here in HLT; vtx_vcpu_kick() wakes it */
+	struct rcuwait wait;
 	struct mutex mutex;		/* serializes the vCPU's ioctls */
 	struct kvm_run *run;		/* [c] page mmap'ed by userspace */
 	u8 *pio_data;			/* [c] page following run */
@@ -408,6 +455,11 @@ enum vtx_request {
 	VTX_REQ_TLB_FLUSH,	/* drop the vCPU's guest translations */
 	VTX_REQ_TRIPLE_FAULT,	/* shut down: KVM_EXIT_SHUTDOWN */
 	VTX_REQ_VM_DEAD,	/* the VM is dead: KVM_RUN fails with EIO */
+	VTX_REQ_EVENT,		/* look at the APIC: interrupt, timer, INIT */
+	VTX_REQ_NMI,		/* an NMI arrived (APIC delivery) */
+	VTX_REQ_IOAPIC_EOI_EXIT, /* split irqchip: KVM_EXIT_IOAPIC_EOI */
+	VTX_REQ_SCAN_IOAPIC,	/* routing changed: which EOIs exit */
+	VTX_REQ_REPORT_TPR_ACCESS, /* KVM_EXIT_TPR_ACCESS */
 	VTX_NR_REQUESTS
 };
 
@@ -475,6 +527,14 @@ bool vtx_ioeventfd_signal(struct vtx_vm *vm, bool pio, u64 addr, u32 len,
 			  u64 val);
 void vtx_ioeventfd_release(struct vtx_vm *vm);
 
+/* irqfd.c */
+int vtx_irqfd_init(void);
+void vtx_irqfd_exit(void);
+void vtx_irqfd_vm_init(struct vtx_vm *vm);
+long vtx_ioctl_irqfd(struct vtx_vm *vm, struct kvm_irqfd __user *argp);
+void vtx_irqfd_release(struct vtx_vm *vm);
+void vtx_irqfd_routing_update(struct vtx_vm *vm);
+
 /* main.c */
 long vtx_check_extension(unsigned long cap);
 extern struct mutex vtx_vms_lock;
@@ -541,6 +601,9 @@ enum vtx_alloc_kind {
 	VTX_ALLOC_CPUID,	/* CPUID tables */
 	VTX_ALLOC_IOEVENTFD,	/* ioeventfd entries */
 	VTX_ALLOC_PIN,		/* guest pages referenced by get_user_pages */
+	VTX_ALLOC_IRQ_ROUTING,	/* GSI routing tables and their entries */
+	VTX_ALLOC_IRQFD,	/* irqfds and their resamplers */
+	VTX_ALLOC_PIT,		/* KVM_CREATE_PIT2's PIT */
 	VTX_NR_ALLOC
 };
 

@@ -189,10 +189,18 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		vcpu->irq_pending = false;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vcpu->irq_vector |
 			     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+	} else if (vcpu->apic && vtx_interrupt_allowed(vcpu)) {
+		/* The in-kernel APIC's interrupt, acknowledged as taken. */
+		int vector = vtx_apic_take_interrupt(vcpu);
+
+		if (vector >= 0)
+			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vector |
+				     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
 	}
 
 	want_irq_window = vcpu->irq_pending ||
-			  READ_ONCE(vcpu->run->request_interrupt_window);
+			  READ_ONCE(vcpu->run->request_interrupt_window) ||
+			  (vcpu->apic && vtx_apic_has_interrupt(vcpu) >= 0);
 	set_window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING,
 			   want_irq_window);
 	if (vtx_caps.pin & PIN_BASED_VIRTUAL_NMIS)
@@ -389,6 +397,11 @@ static int handle_cpuid(struct vtx_vcpu *vcpu)
 static int handle_hlt(struct vtx_vcpu *vcpu)
 {
 	vmx_skip_exit_instruction(vcpu);
+	/* An in-kernel APIC: the vCPU sleeps in the kernel (x86/apic.c). */
+	if (vcpu->apic) {
+		vtx_apic_halt(vcpu);
+		return 1;
+	}
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }
@@ -560,6 +573,11 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 
 			if (val & ~0xful)
 				return vmx_inject_gp(vcpu);
+			/* An in-kernel APIC: CR8 is its TPR. */
+			if (vcpu->apic) {
+				vtx_apic_set_cr8(vcpu, val);
+				return vmx_skip_exit_instruction(vcpu);
+			}
 			vcpu->cr8 = val;
 			vmx_skip_exit_instruction(vcpu);
 			/* Lowering the TPR is userspace's business (KVM). */
@@ -572,7 +590,8 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 		break;
 	case CR_TYPE_MOV_FROM:
 		if (cr == 8) {
-			vtx_reg_write(vcpu, reg, vcpu->cr8);
+			vtx_reg_write(vcpu, reg, vcpu->apic ?
+				      vtx_apic_get_cr8(vcpu) : vcpu->cr8);
 			return vmx_skip_exit_instruction(vcpu);
 		}
 		break;

@@ -327,6 +327,7 @@ const struct vtx_x86_ops vtx_vmx_ops = {
 	.vcpu_put = vtx_put_host_state,
 	.vcpu_run = vmx_vcpu_run,
 	.ready_for_interrupt = vtx_ready_for_interrupt,
+	.interrupt_allowed = vtx_interrupt_allowed,
 
 	.skip_instruction = vmx_skip_instruction_op,
 	.get_emu_env = vmx_get_emu_env,

@@ -119,10 +119,14 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 			    BIT(X86_FEATURE_EST & 31) |
 			    BIT(X86_FEATURE_TM2 & 31) |
 			    BIT(X86_FEATURE_XTPR & 31) |
-			    BIT(X86_FEATURE_X2APIC & 31) |
 			    BIT(X86_FEATURE_TSC_DEADLINE_TIMER & 31) |
 			    BIT(X86_FEATURE_OSXSAVE & 31));
-		e->ecx |= BIT(X86_FEATURE_HYPERVISOR & 31);
+		/*
+		 * The x2APIC is emulated whatever the host has, as KVM
+		 * reports it (it needs an in-kernel irqchip to be used).
+		 */
+		e->ecx |= BIT(X86_FEATURE_HYPERVISOR & 31) |
+			  BIT(X86_FEATURE_X2APIC & 31);
 		/*
 		 * MCE/MCA stay: vtx has the machine-check MSRs (msr.c).  HTT
 		 * describes the VMM's topology, not the host's.
@@ -331,6 +335,7 @@ long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
 	vtx_x86_ops.update_cpuid(vcpu);
+	vtx_apic_update_cpuid(vcpu);
 	return 0;
 }
 
@@ -475,6 +480,13 @@ void vtx_cpuid_lookup(struct vtx_vcpu *vcpu, u32 leaf, u32 index, u32 *regs)
 		regs[2] &= ~BIT(X86_FEATURE_OSXSAVE & 31);
 		if (vcpu->cr4 & X86_CR4_OSXSAVE)
 			regs[2] |= BIT(X86_FEATURE_OSXSAVE & 31);
+		/*
+		 * With an in-kernel APIC, the APIC bit follows
+		 * IA32_APIC_BASE.EN, as KVM shows it.
+		 */
+		if (vcpu->apic &&
+		    !(vcpu->apic_base & MSR_IA32_APICBASE_ENABLE))
+			regs[3] &= ~BIT(X86_FEATURE_APIC & 31);
 	}
 	/*
 	 * Leaf 0DH's EBX: the XSAVE area for the guest's current XCR0 (a

@@ -26,6 +26,10 @@
 
 struct vtx_vm;
 
+/* KVM_CAP_X2APIC_API's flags (KVM defines the set in x86.c). */
+#define KVM_X2APIC_API_VALID_FLAGS	(KVM_X2APIC_API_USE_32BIT_IDS | \
+					 KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+
 /*
  * Where a VM's interrupt controllers live (vm->irqchip_mode), as KVM's
  * irqchip_in_kernel() / irqchip_split() / irqchip_kernel() see it.

@@ -27,7 +27,6 @@
 #define DFR_MODEL_MASK	0xf0000000u
 #define DFR_ONES	APIC_DFR_CLUSTER
 /* xAPIC ID and LDR: bits 31:24; ICR2: the destination, bits 31:24. */
-#define XAPIC_ID_SHIFT	24
 #define XAPIC_HI_BYTE	(VTX_LAPIC_BYTE << XAPIC_ID_SHIFT)
 /* ICR bits that are neither reserved in x2APIC mode nor BUSY. */
 #define ICR_LOW_VALID	(APIC_VECTOR_MASK | APIC_DM_FIXED_MASK | \

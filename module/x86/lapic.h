@@ -48,6 +48,9 @@
 #define VTX_LAPIC_PRIO_CLASS	0xf0
 #define VTX_LAPIC_BYTE		0xff
 
+/* The xAPIC ID is in bits 31:24 of the ID register. */
+#define XAPIC_ID_SHIFT	24
+
 /* Broadcast destinations. */
 #define VTX_APIC_BROADCAST	0xffu
 #define VTX_X2APIC_BROADCAST	0xffffffffu

@@ -16,6 +16,7 @@
 #include <linux/mm.h>
 #include <asm/trapnr.h>
 #include "x86/x86.h"
+#include "x86/irqchip.h"
 
 /*
  * One srcu_read_lock(&vm->srcu) section (the memslots' read side) covers
@@ -396,6 +397,18 @@ again:
 		return e->is_write ? write_done(vcpu, true) : read_done(vcpu);
 	}
 	if (!e->is_write) {
+		/* The in-kernel APIC's page answers at once. */
+		if (unlikely(vcpu->apic) &&
+		    (vtx_apic_mmio_read(vcpu, gpa, n,
+					(u8 *)&e->frag_data + e->frag_done) ||
+		     vtx_irqchip_mmio_read(vcpu, gpa, n,
+					   (u8 *)&e->frag_data +
+					   e->frag_done))) {
+			e->frag_done += n;
+			if (e->frag_done < e->access_bytes)
+				goto again;
+			return read_done(vcpu);
+		}
 		fill_mmio_exit(vcpu, gpa, n, false, 0);
 		e->frag_len = n;
 		vcpu->complete_userspace_io = complete_mmio_read_step;
@@ -409,7 +422,12 @@ again:
 		e->frag_next = left - n;
 		e->frag_data = e->write_val >> (8 * (e->frag_done + n));
 	}
-	taken = vtx_ioeventfd_signal(vcpu->vm, false, gpa, n,
+	taken = (unlikely(vcpu->apic) &&
+		 (vtx_apic_mmio_write(vcpu, gpa, n,
+				      e->write_val >> (8 * e->frag_done)) ||
+		  vtx_irqchip_mmio_write(vcpu, gpa, n,
+					 e->write_val >> (8 * e->frag_done)))) ||
+		vtx_ioeventfd_signal(vcpu->vm, false, gpa, n,
 				     e->write_val >> (8 * e->frag_done));
 	if (!taken)
 		fill_mmio_exit(vcpu, gpa, n, true,

@@ -400,6 +400,8 @@ static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	int i;
 
+	if (vcpu->apic && vtx_apic_msr(index))
+		return vtx_apic_get_msr(vcpu, index, data);
 	switch (index) {
 	case MSR_EFER:
 		*data = vcpu->efer;
@@ -529,6 +531,8 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	int i;
 
+	if (vcpu->apic && vtx_apic_msr(index))
+		return vtx_apic_set_msr(vcpu, index, data, host);
 	switch (index) {
 	case MSR_EFER:
 		if (!efer_valid(vcpu, data))
@@ -538,6 +542,8 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 					   (vcpu->efer & EFER_LMA));
 		break;
 	case MSR_IA32_APICBASE:
+		if (vcpu->apic)
+			return vtx_apic_set_base(vcpu, data, host);
 		vcpu->apic_base = data;
 		break;
 	case MSR_IA32_TSC:

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vtx - port I/O: IN/OUT and INS/OUTS go to userspace as KVM_EXIT_IO (an
- * OUT to a port with an ioeventfd is signalled in the kernel instead), and
+ * OUT to a port with an ioeventfd is signalled in the kernel instead, and
+ * the ports of KVM_CREATE_PIT2's PIT are the PIT's), and
  * the next KVM_RUN completes the instruction with what userspace left in
  * the data page: the exit sets vcpu->complete_userspace_io to the step
  * that follows, as KVM does.  A string instruction whose memory operand is a device
@@ -9,6 +10,8 @@
  */
 #include <linux/mm.h>
 #include "x86/x86.h"
+#include "x86/pit_vm.h"
+#include "x86/irqchip.h"
 
 /* KVM_X86_QUIRK_OUT_7E_INC_RIP: the port whose OUT exits past itself. */
 #define VTX_QUIRK_OUT_PORT	0x7e
@@ -56,6 +59,26 @@ static bool str_io_to_mmio(struct vtx_vcpu *vcpu, struct vtx_pio *pio)
 		return false;
 	pio->mmio_gpa = gpa;
 	return true;
+}
+
+/*
+ * INS/OUTS of the elements in vcpu->pio_data, if the PIT of
+ * KVM_CREATE_PIT2 takes them (KVM's emulator_pio_in_out() on the PIO
+ * bus).  A VM without a PIT pays one pointer test.
+ */
+static bool pit_str_pio(struct vtx_vcpu *vcpu)
+{
+	/* Pairs with the release in pit_create(): a complete PIT. */
+	struct vtx_vpit *pit = smp_load_acquire(&vcpu->vm->pit);
+	struct vtx_pio *pio = &vcpu->pio;
+
+	if (likely(!pit))
+		return false;
+	/* What the PIT leaves of an IN reads 0, as KVM's buffer. */
+	if (pio->in)
+		memset(vcpu->pio_data, 0, pio->count * pio->size);
+	return vtx_pit_pio(pit, pio->in, pio->port, pio->size,
+			   vcpu->pio_data, pio->count);
 }
 
 static u64 addr_mask(int bytes)
@@ -138,6 +161,8 @@ static int complete_str_io(struct vtx_vcpu *vcpu)
 static int complete_str_mmio_read(struct vtx_vcpu *vcpu)
 {
 	memcpy(vcpu->pio_data, vcpu->run->mmio.data, vcpu->pio.size);
+	if (pit_str_pio(vcpu))
+		return complete_str_io(vcpu);
 	vcpu->complete_userspace_io = complete_str_io;
 	fill_io_exit(vcpu, 1);
 	return 0;
@@ -210,9 +235,46 @@ static int handle_string_io(struct vtx_vcpu *vcpu)
 		if (r)
 			return r == -EAGAIN ? 1 : r;
 	}
+	if (pit_str_pio(vcpu))
+		return complete_str_io(vcpu);
 	vcpu->complete_userspace_io = complete_str_io;
 	fill_io_exit(vcpu, pio->count);
 	return 0;
+}
+
+/*
+ * An IN or OUT the PIT of KVM_CREATE_PIT2 takes: done, RIP past it.  AL
+ * and AX keep what the PIT leaves alone (its command port), EAX starts at
+ * 0, as KVM's kvm_fast_pio_in().
+ */
+static bool pit_pio(struct vtx_vcpu *vcpu, struct vtx_vpit *pit)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+	u64 val = pio->in && pio->size == 4 ? 0 : vcpu->regs[VTX_RAX];
+
+	if (!vtx_pit_pio(pit, pio->in, pio->port, pio->size, &val, 1))
+		return false;
+	if (pio->in)
+		vtx_reg_write_sized(vcpu, VTX_RAX, val, pio->size);
+	vtx_skip_instruction(vcpu, pio->insn_len);
+	return true;
+}
+
+/*
+ * An IN or OUT an in-kernel device takes (KVM's kernel_pio()): the PICs.
+ * Return: true when done, RIP past it.
+ */
+static bool kernel_pio(struct vtx_vcpu *vcpu)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+	u32 val = pio->in ? 0 : (u32)vcpu->regs[VTX_RAX];
+
+	if (!vtx_irqchip_pio(vcpu, pio->port, pio->size, pio->in, &val))
+		return false;
+	if (pio->in)
+		vtx_reg_write_sized(vcpu, VTX_RAX, val, pio->size);
+	vtx_skip_instruction(vcpu, pio->insn_len);
+	return true;
 }
 
 /**
@@ -229,9 +291,18 @@ static int handle_string_io(struct vtx_vcpu *vcpu)
 int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string)
 {
 	struct vtx_pio *pio = &vcpu->pio;
+	struct vtx_vpit *pit;
 
 	if (string)
 		return handle_string_io(vcpu);
+	/* KVM_CREATE_PIT2's PIT answers in the kernel (pairs as above). */
+	pit = smp_load_acquire(&vcpu->vm->pit);
+	if (unlikely(pit) && pit_pio(vcpu, pit))
+		return 1;
+	/* KVM_CREATE_IRQCHIP's PICs answer in the kernel. */
+	if (unlikely(READ_ONCE(vcpu->vm->irqchip_mode) == VTX_IRQCHIP_KERNEL) &&
+	    kernel_pio(vcpu))
+		return 1;
 	if (pio->in) {
 		vcpu->complete_userspace_io = complete_pio_in;
 	} else {

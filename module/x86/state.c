@@ -352,6 +352,8 @@ static long get_mp_state(struct vtx_vcpu *vcpu,
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 
 	/* Without an in-kernel LAPIC a vCPU is always runnable (as KVM). */
+	if (vcpu->apic)
+		vtx_apic_get_mp_state(vcpu, &mp);
 	return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 }
 
@@ -362,7 +364,35 @@ static long set_mp_state(struct vtx_vcpu *vcpu,
 
 	if (copy_from_user(&mp, argp, sizeof(mp)))
 		return -EFAULT;
+	if (vcpu->apic)
+		return vtx_apic_set_mp_state(vcpu, &mp);
 	return mp.mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+}
+
+/* KVM_GET_LAPIC, KVM_SET_LAPIC: EINVAL without an in-kernel APIC (KVM). */
+static long lapic_state(struct vtx_vcpu *vcpu,
+			struct kvm_lapic_state __user *argp, bool set)
+{
+	struct kvm_lapic_state *s;
+	long r;
+
+	if (!vcpu->apic)
+		return -EINVAL;
+	if (set) {
+		s = memdup_user(argp, sizeof(*s));
+		if (IS_ERR(s))
+			return PTR_ERR(s);
+		r = vtx_apic_set_lapic(vcpu, s);
+	} else {
+		s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+		if (!s)
+			return -ENOMEM;
+		r = vtx_apic_get_lapic(vcpu, s);
+		if (!r && copy_to_user(argp, s, sizeof(*s)))
+			r = -EFAULT;
+	}
+	kfree(s);
+	return r;
 }
 
 /* No TSC scaling: only the host's rate, within KVM's tolerance. */
@@ -386,6 +416,11 @@ static long queue_interrupt(struct vtx_vcpu *vcpu,
 		return -EFAULT;
 	if (irq.irq >= KVM_NR_INTERRUPTS)
 		return -EINVAL;
+	/* As KVM: the 8259 of KVM_CREATE_IRQCHIP is the kernel's own. */
+	if (vcpu->vm->irqchip_mode == VTX_IRQCHIP_KERNEL)
+		return -ENXIO;
+	if (vcpu->apic)
+		return vtx_apic_set_ext_interrupt(vcpu, irq.irq);
 	vcpu->irq_pending = true;
 	vcpu->irq_vector = irq.irq;
 	return 0;
@@ -395,7 +430,7 @@ static long queue_interrupt(struct vtx_vcpu *vcpu,
  * As KVM: two NMIs may wait, but only one while NMIs are blocked or one is
  * being injected (the second would be lost on real hardware too).
  */
-static void vtx_queue_nmi(struct vtx_vcpu *vcpu)
+void vtx_queue_nmi(struct vtx_vcpu *vcpu)
 {
 	u8 limit = 2;
 
@@ -440,6 +475,10 @@ long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 		return get_events(vcpu, argp);
 	case KVM_SET_VCPU_EVENTS:
 		return set_events(vcpu, argp);
+	case KVM_GET_LAPIC:
+		return lapic_state(vcpu, argp, false);
+	case KVM_SET_LAPIC:
+		return lapic_state(vcpu, argp, true);
 	case KVM_GET_MP_STATE:
 		return get_mp_state(vcpu, argp);
 	case KVM_SET_MP_STATE:

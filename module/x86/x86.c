@@ -26,12 +26,21 @@ struct vtx_x86_caps vtx_x86_caps __ro_after_init;
  */
 int __init vtx_x86_init(void)
 {
+	int r;
+
 	vtx_x86_ops = vtx_vmx_ops;
-	return vtx_x86_ops.hardware_setup();
+	r = vtx_x86_ops.hardware_setup();
+	if (r)
+		return r;
+	r = vtx_apic_init();
+	if (r)
+		vtx_x86_ops.hardware_unsetup();
+	return r;
 }
 
 void vtx_x86_exit(void)
 {
+	vtx_apic_exit();
 	vtx_x86_ops.hardware_unsetup();
 }
 
@@ -128,7 +137,40 @@ static int handle_requests(struct vtx_vcpu *vcpu)
 	}
 	if (vtx_check_request(VTX_REQ_VM_DEAD, vcpu))
 		return -EIO;
+	if (vtx_check_request(VTX_REQ_NMI, vcpu))
+		vtx_queue_nmi(vcpu);
+	if (vtx_check_request(VTX_REQ_SCAN_IOAPIC, vcpu) && vcpu->apic)
+		vtx_apic_scan_ioapic(vcpu);
+	if (vtx_check_request(VTX_REQ_EVENT, vcpu) && vcpu->apic)
+		vtx_apic_process_events(vcpu);
+	/* Split irqchip: userspace's IOAPIC sees the EOI of a level IRQ. */
+	if (vtx_check_request(VTX_REQ_REPORT_TPR_ACCESS, vcpu)) {
+		vcpu->run->exit_reason = KVM_EXIT_TPR_ACCESS;
+		return 0;
+	}
+	if (vtx_check_request(VTX_REQ_IOAPIC_EOI_EXIT, vcpu)) {
+		vcpu->run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+		vcpu->run->eoi.vector = vcpu->apic->eoi_exit_vector;
+		return 0;
+	}
 	return 1;
+}
+
+/**
+ * vtx_ready_for_injection() - kvm_run's ready_for_interrupt_injection:
+ * userspace may inject an interrupt (KVM_INTERRUPT) now.  With an
+ * in-kernel APIC, only when LINT0 takes ExtINT and the APIC has nothing
+ * of its own to deliver first (KVM's rule).
+ * @vcpu:	the loaded vCPU
+ */
+bool vtx_ready_for_injection(struct vtx_vcpu *vcpu)
+{
+	if (!vtx_x86_ops.ready_for_interrupt(vcpu))
+		return false;
+	if (!vcpu->apic)
+		return true;
+	return vcpu->apic->ext_vector < 0 && vtx_apic_accepts_extint(vcpu) &&
+	       vtx_apic_has_interrupt(vcpu) < 0;
 }
 
 /**
@@ -146,12 +188,17 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 	int r;
 
 	run->flags = 0;
-	/* No in-kernel local APIC: userspace's owns the TPR (as on KVM). */
-	if (run->cr8 & ~X86_CR8_TPR) {
-		r = -EINVAL;
-		goto out;
+	/*
+	 * No in-kernel local APIC: userspace's owns the TPR (as on KVM);
+	 * with one, kvm_run's cr8 is ignored on entry.
+	 */
+	if (!vcpu->apic) {
+		if (run->cr8 & ~X86_CR8_TPR) {
+			r = -EINVAL;
+			goto out;
+		}
+		vcpu->cr8 = run->cr8;
 	}
-	vcpu->cr8 = run->cr8;
 	if (vcpu->complete_userspace_io) {
 		int (*complete)(struct vtx_vcpu *vcpu) =
 			vcpu->complete_userspace_io;
@@ -181,12 +228,26 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 			if (r <= 0)
 				break;
 		}
-		r = vtx_x86_ops.vcpu_run(vcpu);
+		/* Halted, or waiting for INIT/SIPI: sleep in the kernel. */
+		if (unlikely(vcpu->apic) &&
+		    vcpu->apic->mp_state != KVM_MP_STATE_RUNNABLE) {
+			r = vtx_apic_block(vcpu);
+			if (r <= 0)
+				break;
+			continue;
+		}
+		if (unlikely(vcpu->apic) && vcpu->apic->vapic_addr) {
+			vtx_apic_sync_to_vapic(vcpu);
+			r = vtx_x86_ops.vcpu_run(vcpu);
+			vtx_apic_sync_from_vapic(vcpu);
+		} else {
+			r = vtx_x86_ops.vcpu_run(vcpu);
+		}
 		if (r <= 0)
 			break;
 		/* Userspace asked to inject an interrupt: the window is open. */
 		if (READ_ONCE(run->request_interrupt_window) &&
-		    vtx_x86_ops.ready_for_interrupt(vcpu)) {
+		    vtx_ready_for_injection(vcpu)) {
 			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 			r = 0;
 			break;
@@ -209,9 +270,9 @@ out:
 	 * early (a zero apic_base would disable its APIC for good).
 	 */
 	run->if_flag = !!(vtx_rflags(vcpu) & X86_EFLAGS_IF);
-	run->cr8 = vcpu->cr8;
+	run->cr8 = vcpu->apic ? vtx_apic_get_cr8(vcpu) : vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
-	run->ready_for_interrupt_injection = vtx_x86_ops.ready_for_interrupt(vcpu);
+	run->ready_for_interrupt_injection = vtx_ready_for_injection(vcpu);
 	return r;
 }
 
@@ -272,7 +333,7 @@ static void get_sregs(struct vtx_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr2 = vcpu->cr2;
 	sregs->cr3 = ops->get_cr3(vcpu);
 	sregs->cr4 = ops->get_cr4(vcpu);
-	sregs->cr8 = vcpu->cr8;
+	sregs->cr8 = vcpu->apic ? vtx_apic_get_cr8(vcpu) : vcpu->cr8;
 	sregs->efer = vcpu->efer;
 	sregs->apic_base = vcpu->apic_base;
 }
@@ -318,8 +379,15 @@ static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs)
 	ops->set_dt(vcpu, &sregs->idt, true);
 	vcpu->cr2 = sregs->cr2;
 	ops->set_cr3(vcpu, sregs->cr3);
-	vcpu->cr8 = sregs->cr8;
-	vcpu->apic_base = sregs->apic_base;
+	if (vcpu->apic) {
+		/* As KVM: an invalid base is refused by the MSR's rules. */
+		if (vtx_apic_set_base(vcpu, sregs->apic_base, true))
+			return -EINVAL;
+		vtx_apic_set_cr8(vcpu, sregs->cr8);
+	} else {
+		vcpu->cr8 = sregs->cr8;
+		vcpu->apic_base = sregs->apic_base;
+	}
 	ops->set_efer(vcpu, sregs->efer);
 	ops->set_cr4(vcpu, sregs->cr4);
 	ops->set_cr0(vcpu, sregs->cr0);
@@ -330,6 +398,70 @@ static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs)
 	vtx_make_request(VTX_REQ_TLB_FLUSH, vcpu);
 	vcpu->event.valid = false;
 	return 0;
+}
+
+/* The real-mode state of INIT (and of reset, for what INIT changes). */
+#define INIT_CS_SELECTOR	0xf000
+#define INIT_CS_BASE		0xffff0000ul
+#define INIT_RIP		0xfff0
+#define INIT_SEG_LIMIT		0xffff
+#define INIT_TYPE_DATA_RW_A	3	/* read/write data, accessed */
+#define INIT_TYPE_CODE_RX_A	11	/* execute/read code, accessed */
+#define INIT_TYPE_LDT		2
+#define INIT_TYPE_TSS_BUSY	11
+#define INIT_DR6		0xffff0ff0ul
+#define INIT_DR7		0x400ul
+
+/**
+ * vtx_vcpu_init_event() - an INIT signal: the processor's INIT state, as
+ * KVM's kvm_vcpu_reset(init_event) sets it (SDM vol. 3, 9.1.1): real mode
+ * at F000:FFF0, CR0.CD/NW kept, MSRs other than EFER kept, events dropped.
+ * @vcpu:	the loaded vCPU, by its thread
+ */
+void vtx_vcpu_init_event(struct vtx_vcpu *vcpu)
+{
+	struct kvm_sregs s = {};
+	struct kvm_segment data = {
+		.limit = INIT_SEG_LIMIT, .type = INIT_TYPE_DATA_RW_A,
+		.present = 1, .s = 1,
+	};
+	int i;
+
+	for (i = 0; i < VTX_NR_GPRS; i++)
+		vcpu->regs[i] = 0;
+	vcpu->regs[VTX_RDX] = RESET_RDX;
+	s.es = data;
+	s.ss = data;
+	s.ds = data;
+	s.fs = data;
+	s.gs = data;
+	s.cs = data;
+	s.cs.selector = INIT_CS_SELECTOR;
+	s.cs.base = INIT_CS_BASE;
+	s.cs.type = INIT_TYPE_CODE_RX_A;
+	s.ldt = (struct kvm_segment){ .limit = INIT_SEG_LIMIT,
+				      .type = INIT_TYPE_LDT, .present = 1 };
+	s.tr = (struct kvm_segment){ .limit = INIT_SEG_LIMIT,
+				     .type = INIT_TYPE_TSS_BUSY, .present = 1 };
+	s.gdt.limit = INIT_SEG_LIMIT;
+	s.idt.limit = INIT_SEG_LIMIT;
+	s.cr0 = X86_CR0_ET |
+		(vtx_x86_ops.get_cr0(vcpu) & (X86_CR0_CD | X86_CR0_NW));
+	s.cr8 = 0;
+	s.apic_base = vcpu->apic_base;
+	set_sregs(vcpu, &s);
+	vtx_set_rsp(vcpu, 0);
+	vtx_set_rip(vcpu, INIT_RIP);
+	vtx_set_rflags(vcpu, X86_EFLAGS_FIXED);
+	vtx_x86_ops.set_interrupt_shadow(vcpu, 0);
+	vtx_x86_ops.set_nmi_mask(vcpu, false);
+	vtx_x86_ops.set_dr7(vcpu, INIT_DR7);
+	vcpu->dr6 = INIT_DR6;
+	vcpu->nmi_pending = 0;
+	vcpu->irq_pending = false;
+	vcpu->event.valid = false;
+	if (vcpu->apic)
+		vtx_apic_reset(vcpu, true);
 }
 
 /**
@@ -353,6 +485,25 @@ long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 	switch (ioctl) {
 	case KVM_X86_SETUP_MCE:
 		return vtx_ioctl_setup_mce(vcpu, argp);
+	case KVM_TPR_ACCESS_REPORTING: {
+		struct kvm_tpr_access_ctl tac;
+
+		if (copy_from_user(&tac, argp, sizeof(tac)))
+			return -EFAULT;
+		if (tac.flags)
+			return -EINVAL;
+		vcpu->tpr_access_reporting = tac.enabled;
+		return copy_to_user(argp, &tac, sizeof(tac)) ? -EFAULT : 0;
+	}
+	case KVM_SET_VAPIC_ADDR: {
+		struct kvm_vapic_addr va;
+
+		if (!vcpu->apic)
+			return -EINVAL;
+		if (copy_from_user(&va, argp, sizeof(va)))
+			return -EFAULT;
+		return vtx_apic_set_vapic_addr(vcpu, va.vapic_addr);
+	}
 	case KVM_X86_SET_MCE:
 		return vtx_ioctl_set_mce(vcpu, argp);
 	case KVM_GET_REGS: {

@@ -12,6 +12,7 @@
 #include <linux/bits.h>
 #include "core/vtx.h"
 #include "x86/x86_ops.h"
+#include "x86/apic.h"
 
 /*
  * Linear addresses are canonical in 48 bits (4-level paging; vtx offers
@@ -27,6 +28,8 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu);
 long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 			 void __user *argp);
 void vtx_arch_vcpu_init(struct vtx_vcpu *vcpu);
+void vtx_vcpu_init_event(struct vtx_vcpu *vcpu);
+bool vtx_ready_for_injection(struct vtx_vcpu *vcpu);
 
 /* cpuid.c */
 #define VTX_CPUID_LEAF_EXT_FEATURES	7	/* structured extended features */
@@ -59,6 +62,7 @@ long vtx_ioctl_setup_mce(struct vtx_vcpu *vcpu, u64 __user *argp);
 long vtx_ioctl_set_mce(struct vtx_vcpu *vcpu, struct kvm_x86_mce __user *argp);
 
 /* state.c */
+void vtx_queue_nmi(struct vtx_vcpu *vcpu);
 long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 			  void __user *argp);
 unsigned int vtx_xsave_size(void);

@@ -75,6 +75,8 @@ enum vtx_sreg {
  * @vcpu_run:		enter the guest once and handle the exit: 1 to enter
  *			again, 0 with kvm_run filled for userspace, or an errno
  * @ready_for_interrupt: an external interrupt could be injected now
+ * @interrupt_allowed:	the guest takes an external interrupt now (IF set,
+ *			no interrupt shadow)
  * @skip_instruction:	the instruction of @len bytes completed: RIP past
  *			it (wrapping outside 64-bit code), no interrupt shadow
  * @get_emu_env:	what decoding the instruction at RIP needs (code and
@@ -133,6 +135,7 @@ struct vtx_x86_ops {
 	void (*vcpu_put)(struct vtx_vcpu *vcpu);
 	int (*vcpu_run)(struct vtx_vcpu *vcpu);
 	bool (*ready_for_interrupt)(struct vtx_vcpu *vcpu);
+	bool (*interrupt_allowed)(struct vtx_vcpu *vcpu);
 
 	void (*skip_instruction)(struct vtx_vcpu *vcpu, u32 len);
 	void (*get_emu_env)(struct vtx_vcpu *vcpu, struct vtx_emu_env *env);

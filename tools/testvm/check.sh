@@ -179,7 +179,8 @@ floors_check() {
 
 # A host-side unit test of module code that needs no VMX: selftests/NAME
 # builds BUILD/selftests/NAME/NAME_test (the MMIO instruction emulator
-# against the real CPU; the local APIC register model).
+# against the real CPU; the local APIC register model; the IOAPIC and 8259
+# PIC register models).
 host_unit_test() {
 	local tsv="$1" name="$2" log=$BUILD/testvm/host/$2.log last
 	if [ ! -f "$ROOT/selftests/$name/Makefile" ]; then
@@ -240,6 +241,8 @@ for p in "${parts[@]+"${parts[@]}"}"; do
 		shellcheck_scripts "$tsv"
 		host_unit_test "$tsv" emulator
 		host_unit_test "$tsv" lapic
+		host_unit_test "$tsv" irqchip
+		host_unit_test "$tsv" pit
 		install_test "$tsv"
 		dkms_test "$tsv"
 		tsvs+=("$tsv")

@@ -41,9 +41,10 @@
 # Knobs (environment; in the test VM pass them on the kernel command line,
 # e.g. run.sh --suite qemu --append "QEMU_DRIVERS=kvm QEMU_STRACE=boot,smp2"):
 #   QEMU_DRIVERS  drivers to run, in order          (kvm,vtx)
-#   QEMU_RUNS     runs per driver: boot, smp2        (boot; make check
-#                 runs this; smp2 hangs in Debian's QEMU 7.2.22 on any
-#                 KVM with kernel-irqchip=off, see README.md)
+#   QEMU_RUNS     runs per driver: boot, smp2 (kernel-irqchip=off), split,
+#                 split2 (kernel-irqchip=split, -smp 1 and 2)   (boot;
+#                 smp2 hangs in Debian's QEMU 7.2.22 on any KVM with
+#                 kernel-irqchip=off, see README.md)
 #   QEMU_STRACE   runs (boot, smp2) or driver-runs (vtx-boot) done under
 #                 strace -f -e trace=ioctl instead of ioctl-log.so   (none)
 #   QEMU_TIMEOUT  seconds (test-VM time) per QEMU run  (600)
@@ -179,6 +180,11 @@ stall_watch() {
 	done
 }
 
+# irqchip_of RUN - QEMU's kernel-irqchip= for a run: "split" for the runs
+# split and splitN (in-kernel local APICs, QEMU's IOAPIC and 8259s), "off"
+# (everything in QEMU) for boot and smpN.
+irqchip_of() { case "$1" in split*) echo split ;; *) echo off ;; esac; }
+
 # qemu_boot DRIVER RUN SMP - one QEMU boot of the nested guest; result
 # "qemu-boot" (RUN=boot) or "qemu-boot-RUN".
 qemu_boot() {
@@ -193,7 +199,8 @@ qemu_boot() {
 		tr=1
 		how=" (under strace)"
 	fi
-	set -- -L "$QDIR/fw" -accel kvm,kernel-irqchip=off -cpu host,kvm=off -M pc \
+	set -- -L "$QDIR/fw" -accel "kvm,kernel-irqchip=$(irqchip_of "$run")" \
+		-cpu host,kvm=off -M pc \
 		-m 128 -nographic -vga none -nic none -no-reboot \
 		-kernel "$QDIR/vmlinuz" -initrd "$QDIR/small.cpio.gz" -append "$NESTED_APPEND"
 	if [ "$smp" -gt 1 ]; then
@@ -346,7 +353,13 @@ compare() {
 # ------------------------------------------------------------------ main --
 qemu_setup
 dmesg_new >/dev/null
-smp_of() { case "$1" in smp*) echo "${1#smp}" ;; *) echo 1 ;; esac; }
+smp_of() {
+	case "$1" in
+	smp*) echo "${1#smp}" ;;
+	split[0-9]*) echo "${1#split}" ;;
+	*) echo 1 ;;
+	esac
+}
 
 for drv in $(echo "$QEMU_DRIVERS" | tr ',' ' '); do
 	case "$drv" in

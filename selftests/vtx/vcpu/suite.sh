@@ -15,7 +15,8 @@
 # VCPU_TESTS (kernel command line, comma-separated) runs only those.
 TESTS="cpuid_test msr_test fpu_test ctlregs_test tsc_test exception_test
 irq_test hypercall_test smp_test serial_test umip_test wbinvd_test
-excdeliv_test kick_test"
+excdeliv_test kick_test apic_test irq_routing_test irqfd_lifetime_test
+irqchip_test pit_test"
 [ -n "${VCPU_TESTS:-}" ] && TESTS=$(echo "$VCPU_TESTS" | tr ',' ' ')
 
 # What the tests run on: CPUs and the features the guests use.
