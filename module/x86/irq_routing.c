@@ -405,7 +405,7 @@ void vtx_register_irq_ack_notifier(struct vtx_vm *vm,
  * @vm:		the VM
  * @ian:	the notifier
  *
- * Process context, sleeps (synchronize_srcu).
+ * Process context, sleeps (synchronize_srcu_expedited()).
  */
 void vtx_unregister_irq_ack_notifier(struct vtx_vm *vm,
 				     struct vtx_irq_ack_notifier *ian)
@@ -413,7 +413,7 @@ void vtx_unregister_irq_ack_notifier(struct vtx_vm *vm,
 	mutex_lock(&vm->irq_lock);
 	hlist_del_init_rcu(&ian->link);
 	mutex_unlock(&vm->irq_lock);
-	synchronize_srcu(&vm->irq_srcu);
+	synchronize_srcu_expedited(&vm->irq_srcu);
 }
 
 /**

@@ -94,7 +94,7 @@ void vtx_unregister_irq_mask_notifier(struct vtx_vm *vm,
 	mutex_lock(&vm->irq_lock);
 	hlist_del_init_rcu(&kimn->link);
 	mutex_unlock(&vm->irq_lock);
-	synchronize_srcu(&vm->irq_srcu);
+	synchronize_srcu_expedited(&vm->irq_srcu);
 }
 
 /* ------------------------------------------------------------ the PICs -- */
