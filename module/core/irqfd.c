@@ -483,7 +483,7 @@ void vtx_irqfd_vm_init(struct vtx_vm *vm)
 /* Module load: the shutdown workqueue. */
 int vtx_irqfd_init(void)
 {
-	irqfd_cleanup_wq = alloc_workqueue("vtx-irqfd-cleanup", 0, 0);
+	irqfd_cleanup_wq = alloc_workqueue("vtx-irqfd-cleanup", WQ_UNBOUND, 0);
 	return irqfd_cleanup_wq ? 0 : -ENOMEM;
 }
 
