@@ -96,6 +96,16 @@ static u64 tsc_deadline_ns(struct vtx_vcpu *vcpu, u64 tsc, u64 now)
 }
 
 /*
+ * Stop the hrtimer and forget an expiry not yet looked at (vCPU thread,
+ * apic->lock not held: hrtimer_cancel() waits for a running callback).
+ */
+static void apic_timer_stop(struct vtx_apic *apic)
+{
+	hrtimer_cancel(&apic->timer);
+	atomic_set(&apic->timer_fired, 0);
+}
+
+/*
  * Program the hrtimer from the model (vCPU thread, apic->lock not held:
  * hrtimer_cancel() waits for a running callback).
  */
@@ -107,8 +117,7 @@ static void apic_timer_update(struct vtx_vcpu *vcpu)
 	bool armed, periodic;
 	unsigned long flags;
 
-	hrtimer_cancel(&apic->timer);
-	atomic_set(&apic->timer_fired, 0);
+	apic_timer_stop(apic);
 	spin_lock_irqsave(&apic->lock, flags);
 	periodic = vtx_lapic_timer_mode(a) == VTX_LAPIC_TIMER_PERIODIC;
 	if (vtx_lapic_timer_mode(a) == VTX_LAPIC_TIMER_TSCDEADLINE) {
@@ -738,8 +747,7 @@ void vtx_apic_reset(struct vtx_vcpu *vcpu, bool init_event)
 	unsigned long flags;
 
 	apic_config(vcpu, &cfg);
-	hrtimer_cancel(&apic->timer);
-	atomic_set(&apic->timer_fired, 0);
+	apic_timer_stop(apic);
 	spin_lock_irqsave(&apic->lock, flags);
 	/* KVM's quirk: the BSP's LINT0 takes the 8259 (ExtINT) from reset. */
 	vtx_lapic_reset(&apic->regs, &cfg, init_event, vcpu_is_bsp(vcpu));
@@ -852,8 +860,7 @@ int vtx_apic_set_lapic(struct vtx_vcpu *vcpu, const struct kvm_lapic_state *s)
 			id >>= XAPIC_ID_SHIFT;
 		}
 	}
-	hrtimer_cancel(&apic->timer);
-	atomic_set(&apic->timer_fired, 0);
+	apic_timer_stop(apic);
 	spin_lock_irqsave(&apic->lock, flags);
 	memcpy(a->regs, s->regs, sizeof(a->regs));
 	if (a->x2apic) {

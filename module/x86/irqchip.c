@@ -157,6 +157,19 @@ static u16 pic_imr(const struct vtx_irqchip *ic)
 }
 
 /* An input 0-15 from @source (KVM's kvm_pic_set_irq()). */
+/*
+ * One source's level on an input; the input's level is the OR over its
+ * sources (KVM's irq_states).  Under the chip's lock.
+ */
+static bool source_level(unsigned long *levels, int source, bool level)
+{
+	if (level)
+		__set_bit(source, levels);
+	else
+		__clear_bit(source, levels);
+	return *levels != 0;
+}
+
 static int pic_set_irq(struct vtx_irqchip *ic, unsigned int irq, bool level,
 		       int source)
 {
@@ -166,11 +179,7 @@ static int pic_set_irq(struct vtx_irqchip *ic, unsigned int irq, bool level,
 	int r;
 
 	spin_lock_irqsave(&ic->pic_lock, flags);
-	if (level)
-		__set_bit(source, &ic->pic_levels[irq]);
-	else
-		__clear_bit(source, &ic->pic_levels[irq]);
-	line = ic->pic_levels[irq];
+	line = source_level(&ic->pic_levels[irq], source, level);
 	r = vtx_pic_set_irq(&ic->pic, irq, line, &fx);
 	spin_unlock_irqrestore(&ic->pic_lock, flags);
 	pic_apply_fx(ic, &fx, 0);
@@ -322,12 +331,9 @@ static int ioapic_set_irq(struct vtx_irqchip *ic, unsigned int pin,
 	int r;
 
 	spin_lock_irqsave(&ic->ioapic_lock, flags);
-	if (level)
-		__set_bit(source, &ic->ioapic_levels[pin]);
-	else
-		__clear_bit(source, &ic->ioapic_levels[pin]);
-	r = vtx_ioapic_set_irq(&ic->ioapic, pin, ic->ioapic_levels[pin] != 0,
-			       &fx);
+	r = vtx_ioapic_set_irq(&ic->ioapic, pin,
+			       source_level(&ic->ioapic_levels[pin], source,
+					    level), &fx);
 	/* A message sent: the delivery's count is the answer (KVM's). */
 	if (fx.flags & VTX_IOAPIC_FX_DELIVER)
 		r = ioapic_deliver(ic, &fx);
