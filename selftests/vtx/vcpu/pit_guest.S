@@ -183,13 +183,21 @@ GUEST_BEGIN pit_irq0_guest, 64
 	out	%al, $PIT_CH0
 	mov	$(CH0_COUNT >> 8), %al
 	out	%al, $PIT_CH0
-	sti
-1:	hlt
-	mov	$PIC_EOI, %al
+	/*
+	 * The EOI with interrupts off: the next IRQ0 can then only come in
+	 * at the HLT (STI's shadow), never between the EOI and the HLT,
+	 * where the HLT would wait for an interrupt the 8259 holds back
+	 * until the next EOI.
+	 */
+1:	mov	$PIC_EOI, %al
 	out	%al, $PIC_MASTER_CMD
 	cmpl	$IRQ0_N, (EXC_COUNT_GPA + 4 * PIC_VEC_BASE)
-	jb	1b
+	jae	2f
+	sti
+	hlt
 	cli
+	jmp	1b
+2:
 	mov	$PIC_ALL_MASKED, %al
 	out	%al, $PIC_MASTER_DATA
 	ucall_step 1
