@@ -198,8 +198,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 				     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
 	}
 
-	want_irq_window = vcpu->irq_pending ||
-			  READ_ONCE(vcpu->run->request_interrupt_window) ||
+	want_irq_window = vcpu->irq_pending || vtx_wants_irq_window(vcpu) ||
 			  (vcpu->apic && vtx_apic_has_interrupt(vcpu) >= 0);
 	set_window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING,
 			   want_irq_window);

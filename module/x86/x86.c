@@ -156,21 +156,43 @@ static int handle_requests(struct vtx_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * Room for userspace's interrupt (KVM's kvm_cpu_accept_dm_intr()): with an
+ * in-kernel APIC, only when its LINT0 takes ExtINT and no ExtINT waits yet.
+ */
+static bool accept_dm_intr(struct vtx_vcpu *vcpu)
+{
+	if (!vcpu->apic)
+		return true;
+	return vcpu->apic->ext_vector < 0 && vtx_apic_accepts_extint(vcpu);
+}
+
+/**
+ * vtx_wants_irq_window() - userspace's interrupt controller waits for an
+ * interrupt window that can open: requested, the 8259 not in the kernel,
+ * and room for the interrupt (KVM's dm_request_for_irq_injection() and
+ * kvm_cpu_accept_dm_intr()).  With LINT0 masked the guest runs on.
+ * @vcpu:	the loaded vCPU
+ */
+bool vtx_wants_irq_window(struct vtx_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->run->request_interrupt_window) &&
+	       READ_ONCE(vcpu->vm->irqchip_mode) != VTX_IRQCHIP_KERNEL &&
+	       accept_dm_intr(vcpu);
+}
+
 /**
  * vtx_ready_for_injection() - kvm_run's ready_for_interrupt_injection:
  * userspace may inject an interrupt (KVM_INTERRUPT) now.  With an
  * in-kernel APIC, only when LINT0 takes ExtINT and the APIC has nothing
- * of its own to deliver first (KVM's rule).
+ * of its own to deliver first.
  * @vcpu:	the loaded vCPU
  */
 bool vtx_ready_for_injection(struct vtx_vcpu *vcpu)
 {
-	if (!vtx_x86_ops.ready_for_interrupt(vcpu))
+	if (!vtx_x86_ops.ready_for_interrupt(vcpu) || !accept_dm_intr(vcpu))
 		return false;
-	if (!vcpu->apic)
-		return true;
-	return vcpu->apic->ext_vector < 0 && vtx_apic_accepts_extint(vcpu) &&
-	       vtx_apic_has_interrupt(vcpu) < 0;
+	return !vcpu->apic || vtx_apic_has_interrupt(vcpu) < 0;
 }
 
 /**
@@ -246,7 +268,7 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 		if (r <= 0)
 			break;
 		/* Userspace asked to inject an interrupt: the window is open. */
-		if (READ_ONCE(run->request_interrupt_window) &&
+		if (vtx_wants_irq_window(vcpu) &&
 		    vtx_ready_for_injection(vcpu)) {
 			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 			r = 0;

@@ -30,6 +30,7 @@ long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 void vtx_arch_vcpu_init(struct vtx_vcpu *vcpu);
 void vtx_vcpu_init_event(struct vtx_vcpu *vcpu);
 bool vtx_ready_for_injection(struct vtx_vcpu *vcpu);
+bool vtx_wants_irq_window(struct vtx_vcpu *vcpu);
 
 /* cpuid.c */
 #define VTX_CPUID_LEAF_EXT_FEATURES	7	/* structured extended features */

@@ -12,6 +12,7 @@
 #define X2APIC_IRR0		0x820
 #define X2APIC_ICR		0x830
 #define X2APIC_LVTT		0x832
+#define X2APIC_LVT0		0x835
 #define X2APIC_TMICT		0x838
 #define X2APIC_TMCCT		0x839
 #define X2APIC_TDCR		0x83e
@@ -22,6 +23,7 @@
 #define LVT_PERIODIC		(1 << 17)
 #define LVT_TSC_DEADLINE	(2 << 17)
 #define LVT_MASKED		(1 << 16)
+#define LVT_DM_EXTINT		0x700	/* delivery mode ExtINT */
 #define TDCR_DIV1		0xb
 #define ICR_INIT		0x4500	/* INIT, level assert */
 #define ICR_SIPI		0x4600	/* start-up, level assert */
@@ -30,6 +32,8 @@
 #define TIMER_VEC		0x30
 #define IPI_VEC			0x31
 #define MSI_VEC			0x32
+#define EXTINT_VEC		0x33	/* KVM_INTERRUPT's, via LINT0 */
+#define EXTINT_SPINS		100000	/* loop iterations with LINT0 masked */
 #define TIMER_COUNT		200000	/* 200 us at divide-by-1 */
 #define PERIODIC_N		5	/* periodic interrupts to count */
 #define PERIOD_COUNT		1000000	/* 1 ms at divide-by-1 */

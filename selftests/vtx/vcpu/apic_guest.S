@@ -136,3 +136,30 @@ GUEST_BEGIN apic_ap_code, 16
 	out	%ax, %dx
 1:	jmp	1b
 GUEST_END apic_ap_code
+
+/*
+ * LINT0 masked (step 1), then in ExtINT mode, with IF = 1: while it is
+ * masked the guest runs on (userspace's window request waits; step 2);
+ * unmasked, it HLTs until userspace's KVM_INTERRUPT arrived (step 3).
+ */
+GUEST_BEGIN apic_extint_guest, 64
+	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
+	x2apic_on
+	wrx	X2APIC_LVT0, (LVT_MASKED | LVT_DM_EXTINT)
+	sti
+	ucall_step 1
+	mov	$EXTINT_SPINS, %esi
+1:	dec	%esi
+	jnz	1b
+	ucall_step 2
+	wrx	X2APIC_LVT0, LVT_DM_EXTINT
+	/* the interrupt can come only at the HLT (STI's shadow) */
+2:	cli
+	cmpl	$1, APIC_COUNT(EXTINT_VEC)
+	jae	3f
+	sti
+	hlt
+	jmp	2b
+3:	ucall_step 3
+	EXC_STUBS64 apic_extint_stubs
+GUEST_END apic_extint_guest

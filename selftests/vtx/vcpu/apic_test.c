@@ -4,7 +4,8 @@
  * the capability's rules, KVM_GET_LAPIC's reset page, the timer in
  * one-shot, periodic and TSC-deadline modes with HLT sleeping in the
  * kernel, a fixed IPI between two vCPUs, INIT and SIPI starting a vCPU
- * (KVM_GET/SET_MP_STATE on the way).  The same binary on kvm_intel.
+ * (KVM_GET/SET_MP_STATE on the way), userspace's 8259 through LINT0
+ * (KVM_INTERRUPT, the interrupt window).  The same binary on kvm_intel.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,6 +27,8 @@ extern const uint8_t apic_ipi_guest[], apic_ipi_guest_end[],
 extern const uint8_t apic_sipi_guest[], apic_sipi_guest_end[],
 	apic_sipi_stubs[];
 extern const uint8_t apic_ap_code[], apic_ap_code_end[];
+extern const uint8_t apic_extint_guest[], apic_extint_guest_end[],
+	apic_extint_stubs[];
 
 /* KVM_CAP_SPLIT_IRQCHIP's argument as QEMU passes it: 24 IOAPIC pins */
 #define SPLIT_PINS		24
@@ -355,6 +358,64 @@ TEST(init_sipi)
 	EXPECT_EQ(0, sregs.cr0 & 1) TH_LOG("real mode");
 	ASSERT_EQ(0, __vtx_ioctl(ap->fd, KVM_GET_MP_STATE, &mp));
 	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	vtx_vm_free(vm);
+}
+
+/*
+ * The split irqchip's 8259 is userspace's: it asks for an interrupt
+ * window, and KVM opens one only when LINT0 takes ExtINT.  With LINT0
+ * masked the guest must run on (Linux masks it while it switches to the
+ * IOAPIC, with QEMU's PIT interrupt pending); vtx used to exit for the
+ * window at every entry, never running a guest instruction.
+ */
+TEST(extint_window_waits_for_lint0)
+{
+	struct vtx_vm *vm = split_vm();
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct kvm_interrupt irq = { .irq = EXTINT_VEC };
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	struct kvm_run *run;
+	uint64_t step;
+	int r;
+
+	vtx_load_code(vm, VTX_CODE_GPA, apic_extint_guest,
+		      apic_extint_guest_end);
+	vcpu = apic_vcpu(vm, 0, apic_extint_guest, apic_extint_stubs,
+			 CPUID1_X2APIC);
+	run = vcpu->run;
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: KVM_RUN ends */
+
+	/* the BSP's LINT0 takes ExtINT from reset: the guest masks it */
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	ASSERT_EQ(1, uc.regs.rbx);
+	EXPECT_EQ(0, run->ready_for_interrupt_injection);
+
+	/* LINT0 masked, IF = 1: no window, the guest runs on */
+	run->request_interrupt_window = 1;
+	alarm(RUN_TIMEOUT_SEC);
+	r = __vtx_run(vcpu);
+	alarm(0);
+	ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s (no guest progress)",
+			       strerror(errno));
+	ASSERT_EQ(UCALL_STEP, vtx_get_ucall(vcpu, &uc))
+		TH_LOG("%s", describe_exit(vcpu));
+	ASSERT_EQ(2, uc.regs.rbx);
+	EXPECT_EQ(0, run->ready_for_interrupt_injection);
+
+	/* LINT0 in ExtINT mode: the window opens */
+	alarm(RUN_TIMEOUT_SEC);
+	r = __vtx_run(vcpu);
+	alarm(0);
+	ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s", strerror(errno));
+	ASSERT_EQ(KVM_EXIT_IRQ_WINDOW_OPEN, run->exit_reason)
+		TH_LOG("%s", describe_exit(vcpu));
+	EXPECT_EQ(1, run->ready_for_interrupt_injection);
+	ASSERT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
+	run->request_interrupt_window = 0;
+	RUN_UNTIL(vcpu, UCALL_STEP, EXTINT_VEC, &step);
+	EXPECT_EQ(3, step);
+	EXPECT_EQ(1, guest_exc_count(vcpu, EXTINT_VEC));
 	vtx_vm_free(vm);
 }
 
