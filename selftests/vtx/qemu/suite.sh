@@ -42,7 +42,8 @@
 # e.g. run.sh --suite qemu --append "QEMU_DRIVERS=kvm QEMU_STRACE=boot,smp2"):
 #   QEMU_DRIVERS  drivers to run, in order          (kvm,vtx)
 #   QEMU_RUNS     runs per driver: boot, smp2 (kernel-irqchip=off), split,
-#                 split2 (kernel-irqchip=split, -smp 1 and 2)   (boot;
+#                 split2 (kernel-irqchip=split, -smp 1 and 2), irqchip,
+#                 irqchip2 (kernel-irqchip=on, QEMU's default)   (boot;
 #                 smp2 hangs in Debian's QEMU 7.2.22 on any KVM with
 #                 kernel-irqchip=off, see README.md)
 #   QEMU_STRACE   runs (boot, smp2) or driver-runs (vtx-boot) done under
@@ -181,14 +182,22 @@ stall_watch() {
 }
 
 # irqchip_of RUN - QEMU's kernel-irqchip= for a run: "split" for the runs
-# split and splitN (in-kernel local APICs, QEMU's IOAPIC and 8259s), "off"
-# (everything in QEMU) for boot and smpN.
-irqchip_of() { case "$1" in split*) echo split ;; *) echo off ;; esac; }
+# split and splitN (in-kernel local APICs, QEMU's IOAPIC and 8259s), "on"
+# (QEMU's default for -M pc: local APICs, IOAPIC, 8259s and PIT in the
+# kernel) for irqchip and irqchipN, "off" (everything in QEMU) for boot and
+# smpN.
+irqchip_of() {
+	case "$1" in
+	split*) echo split ;;
+	irqchip*) echo on ;;
+	*) echo off ;;
+	esac
+}
 
 # qemu_boot DRIVER RUN SMP - one QEMU boot of the nested guest; result
 # "qemu-boot" (RUN=boot) or "qemu-boot-RUN".
 qemu_boot() {
-	local drv="$1" run="$2" smp="$3" tag name log rc t0 t1 up why st err stray rec swp t tr=0 how=
+	local drv="$1" run="$2" smp="$3" tag name log rc t0 t1 up ncpu why st err stray rec swp t tr=0 how=
 	tag=$drv-$run
 	name=qemu-boot
 	[ "$run" = boot ] || name=qemu-boot-$run
@@ -252,8 +261,14 @@ qemu_boot() {
 	echo "@@QEMU-TIME $drv $run rc=$rc nested-uptime=${up:-none} qemu-seconds=$(secs "$t0" "$t1")"
 	dmesg_new | show "dmesg-$tag"
 
+	ncpu=$(sed -n 's/.*NESTED-BOOT-OK .*cpus=\([0-9]*\).*/\1/p' "$log" | head -n 1)
 	st=ok
-	why="nested /init after ${up}s (nested uptime), QEMU ran $(secs "$t0" "$t1")s (test-VM time)"
+	why="nested /init after ${up}s (nested uptime) with $ncpu CPUs online, QEMU ran $(secs "$t0" "$t1")s (test-VM time)"
+	# an SMP run counts only with every CPU online in the guest
+	if [ -n "$up" ] && [ "${ncpu:-0}" != "$smp" ]; then
+		st=fail
+		why="the guest has ${ncpu:-?} of $smp CPUs online; $why"
+	fi
 	if [ "$rc" != 0 ] || [ -z "$up" ]; then
 		st=fail
 		case "$rc" in
@@ -357,6 +372,7 @@ smp_of() {
 	case "$1" in
 	smp*) echo "${1#smp}" ;;
 	split[0-9]*) echo "${1#split}" ;;
+	irqchip[0-9]*) echo "${1#irqchip}" ;;
 	*) echo 1 ;;
 	esac
 }
