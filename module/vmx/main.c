@@ -53,6 +53,16 @@ static void vmx_vcpu_free(struct vtx_vcpu *vcpu)
 	vtx_free_vpid(vmx->vpid);
 }
 
+/* #BP exits while the debugger sets software breakpoints (x86/debug.c) */
+static void vmx_update_exception_bitmap(struct vtx_vcpu *vcpu)
+{
+	u32 eb = VTX_EXCEPTION_BITMAP;
+
+	if (vcpu->guest_debug & KVM_GUESTDBG_USE_SW_BP)
+		eb |= BIT(X86_TRAP_BP);
+	vmcs_write32(EXCEPTION_BITMAP, eb);
+}
+
 static void vmx_skip_instruction_op(struct vtx_vcpu *vcpu, u32 len)
 {
 	vmx_skip_instruction(vcpu, len);
@@ -366,6 +376,7 @@ const struct vtx_x86_ops vtx_vmx_ops = {
 	.get_tsc_offset = vmx_get_tsc_offset,
 	.write_tsc_offset = vmx_write_tsc_offset,
 	.update_cpuid = vtx_update_proc2,
+	.update_exception_bitmap = vmx_update_exception_bitmap,
 	.mmu_format = &vtx_ept_format,
 	.dump_state = vmx_dump_state,
 };

@@ -119,6 +119,14 @@ static inline void vtx_tick_reload(void)
 }
 
 /* Trampoline results (vmenter.S). */
+/*
+ * Exceptions always intercepted (vmcs.c): #AC and #DB against delivery
+ * loops, #MC for the host's handler; #BP too while the debugger sets
+ * software breakpoints (vmx_update_exception_bitmap()).
+ */
+#define VTX_EXCEPTION_BITMAP	(BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB) | \
+				 BIT(X86_TRAP_MC))
+
 #define VTX_ENTER_EXIT		0
 #define VTX_ENTER_FAIL_VALID	1
 #define VTX_ENTER_FAIL_INVALID	2
@@ -294,6 +302,9 @@ static inline void vmx_skip_instruction(struct vtx_vcpu *vcpu, u32 len)
 		rip = (u32)rip;
 	vmx_set_rip(vcpu, rip);
 	vmx_clear_intr_shadow(vcpu);
+	/* no trap for an instruction vtx completed: KVM_EXIT_DEBUG instead */
+	if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP))
+		vtx_debug_step_done(vcpu);
 }
 
 static inline int vmx_skip_exit_instruction(struct vtx_vcpu *vcpu)
