@@ -120,6 +120,7 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_SET_BOOT_CPU_ID:
 	case KVM_CAP_SET_GUEST_DEBUG:
 	case KVM_CAP_X86_ROBUST_SINGLESTEP:
+	case KVM_CAP_BINARY_STATS_FD:
 	case KVM_CAP_HLT:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_COALESCED_PIO:

@@ -159,6 +159,8 @@ static long vcpu_ioctl_locked(struct vtx_vcpu *vcpu, unsigned int ioctl,
 		return r;
 	if (ioctl == KVM_SET_SIGNAL_MASK)
 		return set_signal_mask(vcpu, argp);
+	if (ioctl == KVM_GET_STATS_FD)
+		return vtx_vcpu_stats_fd(vcpu);
 	/* KVM's answer for a vCPU ioctl it does not know. */
 	return -EINVAL;
 }

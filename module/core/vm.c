@@ -622,6 +622,8 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_REGISTER_COALESCED_MMIO:
 	case KVM_UNREGISTER_COALESCED_MMIO:
 		return vtx_ioctl_coalesced_mmio(vm, ioctl, argp);
+	case KVM_GET_STATS_FD:
+		return vtx_vm_stats_fd(vm);
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return vtx_clock_ioctl(vm, ioctl, argp);

@@ -548,6 +548,10 @@ bool vtx_ioeventfd_signal(struct vtx_vm *vm, bool pio, u64 addr, u32 len,
 			  u64 val);
 void vtx_ioeventfd_release(struct vtx_vm *vm);
 
+/* stats.c */
+int vtx_vm_stats_fd(struct vtx_vm *vm);
+int vtx_vcpu_stats_fd(struct vtx_vcpu *vcpu);
+
 /* coalesced.c */
 long vtx_ioctl_coalesced_mmio(struct vtx_vm *vm, unsigned int ioctl,
 			      void __user *argp);
