@@ -33,6 +33,9 @@
  *                                instruction done in the kernel (CPUID)
  *                                or completed after a userspace exit (OUT)
  *
+ *   KVM_CAP_BINARY_STATS_FD      1: KVM_GET_STATS_FD on VM and vCPU fds,
+ *                                KVM's format, counting exits
+ *
  * and the system fd's KVM_GET_MSRS reads every MSR of
  * KVM_GET_MSR_FEATURE_INDEX_LIST, MSR_IA32_PERF_CAPABILITIES among them.
  *
@@ -230,6 +233,8 @@ TEST(capabilities)
 						 KVM_CAP_SET_GUEST_DEBUG));
 		EXPECT_EQ(1, vtx_check_extension(fds[i],
 					KVM_CAP_X86_ROBUST_SINGLESTEP));
+		EXPECT_EQ(1, vtx_check_extension(fds[i],
+						 KVM_CAP_BINARY_STATS_FD));
 	}
 	/* the ring's page is part of the vCPU mmap */
 	EXPECT_LE((COALESCED_PAGE_OFFSET + 1) * VTX_PAGE_SIZE,
@@ -773,6 +778,114 @@ TEST(feature_msrs)
 	free(list);
 	free(data);
 	vtx_vm_free(vm);
+}
+
+/*
+ * A stats fd checked as the upstream kvm_binary_stats_test checks it;
+ * Return: the data offset of the descriptor named @want (-1 if none).
+ */
+static long check_stats_fd(struct __test_metadata *_metadata, int fd,
+			   bool seq, const char *want, uint64_t *val)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t dsize, size_data = 0;
+	char *descs, id[256], c;
+	long found = -1;
+	uint32_t i, type, unit;
+
+	/* the first time with read(), from the file position */
+	if (seq) {
+		EXPECT_EQ(sizeof(h), read(fd, &h, sizeof(h)));
+	} else {
+		EXPECT_EQ(sizeof(h), pread(fd, &h, sizeof(h), 0));
+	}
+	if (h.name_size == 0 || h.name_size > sizeof(id))
+		return -1;
+	if (seq) {
+		EXPECT_EQ(h.name_size, read(fd, id, h.name_size));
+	} else {
+		EXPECT_EQ(h.name_size, pread(fd, id, h.name_size, h.id_offset));
+	}
+	EXPECT_EQ(0, strncmp(id, "kvm", 3));
+	EXPECT_GT(h.name_size, strnlen(id, h.name_size));
+	EXPECT_LT(0, h.num_desc);
+	EXPECT_LE(sizeof(h), h.id_offset);
+	EXPECT_LE(sizeof(h), h.desc_offset);
+	dsize = sizeof(*d) + h.name_size;
+	EXPECT_LE(h.desc_offset + h.num_desc * dsize, h.data_offset);
+	descs = calloc(h.num_desc, dsize);
+	if (!descs)
+		return -1;
+	EXPECT_EQ(h.num_desc * dsize, pread(fd, descs, h.num_desc * dsize,
+					    h.desc_offset));
+	for (i = 0; i < h.num_desc; i++) {
+		d = (struct kvm_stats_desc *)(descs + i * dsize);
+		type = d->flags & KVM_STATS_TYPE_MASK;
+		unit = d->flags & KVM_STATS_UNIT_MASK;
+		EXPECT_GT(h.name_size, strnlen(d->name, h.name_size));
+		EXPECT_LE(type, KVM_STATS_TYPE_MAX);
+		EXPECT_LE(unit, KVM_STATS_UNIT_MAX);
+		EXPECT_LE(d->flags & KVM_STATS_BASE_MASK, KVM_STATS_BASE_MAX);
+		EXPECT_NE(0, d->size);
+		if (type == KVM_STATS_TYPE_LINEAR_HIST) {
+			EXPECT_NE(0, d->bucket_size);
+		} else {
+			EXPECT_EQ(0, d->bucket_size);
+		}
+		size_data += d->size * sizeof(uint64_t);
+		if (!strcmp(d->name, want) && d->size == 1)
+			found = d->offset;
+	}
+	for (i = 0; i < h.num_desc; i++) {
+		d = (struct kvm_stats_desc *)(descs + i * dsize);
+		EXPECT_GT(size_data, d->offset) TH_LOG("%s", d->name);
+	}
+	if (found >= 0)
+		EXPECT_EQ(sizeof(*val), pread(fd, val, sizeof(*val),
+					      h.data_offset + found));
+	/* nothing past the end */
+	EXPECT_EQ(0, pread(fd, &c, 1, h.data_offset + size_data));
+	free(descs);
+	return found;
+}
+
+/*
+ * KVM_GET_STATS_FD: KVM's format on the VM and the vCPU fd; the vCPU's
+ * "exits" grows by at least the exits to userspace the guest made; the fd
+ * outlives the VM's and vCPU's fds and holds them until it is closed.
+ */
+TEST(binary_stats)
+{
+	struct vtx_vcpu *vcpu;
+	struct vtx_vm *vm;
+	uint64_t before = 0, after = 0;
+	int vm_sfd, vcpu_sfd, i;
+	long off;
+
+	ASSERT_EQ(1, vtx_check_extension(vtx_open_device(),
+					 KVM_CAP_BINARY_STATS_FD));
+	vcpu = wr_create();
+	vm = vcpu->vm;
+	vm_sfd = __vtx_ioctl(vm->fd, KVM_GET_STATS_FD, 0);
+	ASSERT_LE(0, vm_sfd);
+	vcpu_sfd = __vtx_ioctl(vcpu->fd, KVM_GET_STATS_FD, 0);
+	ASSERT_LE(0, vcpu_sfd);
+	check_stats_fd(_metadata, vm_sfd, true, "", &before);
+	off = check_stats_fd(_metadata, vcpu_sfd, true, "exits", &before);
+	ASSERT_LE(0, off) TH_LOG("no vCPU stat \"exits\"");
+	for (i = 0; i < 10; i++)
+		EXPECT_FALSE(wr(vcpu, true, PIO_PORT, 1, i));
+	vtx_vcpu_free(vcpu);
+	vtx_vm_free(vm);
+	/* the VM is alive as long as its stats fds are open */
+	EXPECT_EQ(off, check_stats_fd(_metadata, vcpu_sfd, false, "exits",
+				      &after));
+	TH_LOG("%s: exits %llu -> %llu", DRIVER, (unsigned long long)before,
+	       (unsigned long long)after);
+	EXPECT_LE(before + 20, after);
+	close(vm_sfd);
+	close(vcpu_sfd);
 }
 
 VTX_TEST_MAIN
