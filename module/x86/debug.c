@@ -70,21 +70,12 @@ void vtx_set_user_rflags(struct vtx_vcpu *vcpu, unsigned long rflags)
 	vtx_set_rflags(vcpu, rflags);
 }
 
-static bool exception_queued(struct vtx_vcpu *vcpu)
-{
-	u8 type = vcpu->event.type;
-
-	return vcpu->event.valid &&
-	       (type == VTX_EVENT_EXCEPTION || type == VTX_EVENT_SOFT_EXC ||
-		type == VTX_EVENT_PRIV_SW_EXC);
-}
-
 /**
  * vtx_ioctl_set_guest_debug() - KVM_SET_GUEST_DEBUG.
  * @vcpu:	the loaded vCPU, vcpu->mutex held
  * @argp:	struct kvm_guest_debug
  *
- * Return: 0; -EFAULT; -EBUSY to inject while an exception waits;
+ * Return: 0; -EFAULT; -EBUSY to inject while an event waits;
  * -EINVAL for KVM_GUESTDBG_USE_HW_BP or KVM_GUESTDBG_BLOCKIRQ.
  */
 long vtx_ioctl_set_guest_debug(struct vtx_vcpu *vcpu,
@@ -101,7 +92,12 @@ long vtx_ioctl_set_guest_debug(struct vtx_vcpu *vcpu,
 		return -EINVAL;
 	/* as KVM: injection works with or without KVM_GUESTDBG_ENABLE */
 	if (dbg.control & (KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP)) {
-		if (exception_queued(vcpu))
+		/*
+		 * KVM: busy while an exception waits.  vtx has one slot for
+		 * exceptions and events cut short (vcpu->event): busy while
+		 * it holds anything, which must not be overwritten.
+		 */
+		if (vcpu->event.valid)
 			return -EBUSY;
 		if (dbg.control & KVM_GUESTDBG_INJECT_DB) {
 			vtx_queue_exception(vcpu, X86_TRAP_DB, false, 0);
