@@ -128,8 +128,12 @@ static void vmx_emu_writeback(struct vtx_vcpu *vcpu, unsigned long rip,
 	vmcs_writel(GUEST_RSP, rsp);
 	vcpu->regs[VTX_RSP] = rsp;
 	vcpu->cached |= BIT(VTX_CACHE_RSP);
-	if (rip != vmx_rip(vcpu))
+	if (rip != vmx_rip(vcpu)) {
 		vmx_set_rip(vcpu, rip);
+		/* the emulated instruction is done: a single step ends */
+		if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP))
+			vmx_debug_step_done(vcpu);
+	}
 	vmx_set_rflags(vcpu, rflags);
 	vmx_clear_intr_shadow(vcpu);
 }

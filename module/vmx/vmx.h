@@ -292,6 +292,21 @@ static inline bool vmx_in_64bit_code(struct vtx_vcpu *vcpu)
 	return vmx_cs_ar(vcpu) & VMX_AR_L_MASK;
 }
 
+/*
+ * An instruction vtx completed while the debugger single-steps: no trap
+ * for it comes from the processor, so KVM_EXIT_DEBUG instead (x86/debug.c).
+ * A single-step trap the exit recorded as pending (Bochs records one for
+ * an instruction that exits) is that same step: not again.
+ */
+static inline void vmx_debug_step_done(struct vtx_vcpu *vcpu)
+{
+	unsigned long pending = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
+
+	if (pending & DR_STEP)
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, pending & ~DR_STEP);
+	vtx_debug_step_done(vcpu);
+}
+
 /* The exit's instruction completed: RIP past it, no interrupt shadow. */
 static inline void vmx_skip_instruction(struct vtx_vcpu *vcpu, u32 len)
 {
@@ -302,9 +317,8 @@ static inline void vmx_skip_instruction(struct vtx_vcpu *vcpu, u32 len)
 		rip = (u32)rip;
 	vmx_set_rip(vcpu, rip);
 	vmx_clear_intr_shadow(vcpu);
-	/* no trap for an instruction vtx completed: KVM_EXIT_DEBUG instead */
 	if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP))
-		vtx_debug_step_done(vcpu);
+		vmx_debug_step_done(vcpu);
 }
 
 static inline int vmx_skip_exit_instruction(struct vtx_vcpu *vcpu)

@@ -218,9 +218,6 @@ static void commit(struct vtx_vcpu *vcpu, bool keep_rip)
 	memcpy(vcpu->regs, e->gpr, sizeof(vcpu->regs));
 	vtx_x86_ops.emu_writeback(vcpu, keep_rip ? vtx_rip(vcpu) : e->rip,
 				  e->gpr[VTX_RSP], e->rflags);
-	/* the instruction is done: a debugger's single step stops here */
-	if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP) && !keep_rip)
-		vtx_debug_step_done(vcpu);
 }
 
 static int mmio_access(struct vtx_vcpu *vcpu);

@@ -334,15 +334,26 @@ TEST(coalesced_mmio)
 	expect_entry(ring, 3, base + ZONE_SIZE - 8, 8, 0x8899aabbccddeeffull,
 		     0);
 
-	/* consumed; then fill it: RING_MAX - 1 entries, the next one exits */
-	ring->first = 4;
-	for (i = 0; i < RING_MAX - 1; i++)
-		ASSERT_TRUE(wr(vcpu, false, base + 16, 4, i)) TH_LOG(
-			"write %u of %zu exited", i, RING_MAX - 1);
-	EXPECT_EQ(3, ring->last);
+	/*
+	 * Consumed; then fill it, RING_MAX - 1 entries, and the next write
+	 * exits.  From first = last = RING_MAX - 1, so that last < first
+	 * after the first entry: KVM 6.1 computes the room in u32 modulo
+	 * RING_MAX and finds the ring full early while last >= first
+	 * (at last - first = 105), a bug fixed upstream later.
+	 */
+	ring->first = RING_MAX - 1;
+	ring->last = RING_MAX - 1;
+	for (i = 0; i < RING_MAX - 1; i++) {
+		if (!wr(vcpu, false, base + 16, 4, i)) {
+			ASSERT_TRUE(false) TH_LOG("write %u of %zu exited", i,
+						  RING_MAX - 1);
+		}
+	}
+	EXPECT_EQ(RING_MAX - 2, ring->last);
 	EXPECT_FALSE(wr(vcpu, false, base + 16, 4, 0xabc));
-	expect_entry(ring, 4, base + 16, 4, 0, 0);
-	expect_entry(ring, 2, base + 16, 4, RING_MAX - 2, 0);
+	expect_entry(ring, RING_MAX - 1, base + 16, 4, 0, 0);
+	expect_entry(ring, 0, base + 16, 4, 1, 0);
+	expect_entry(ring, RING_MAX - 3, base + 16, 4, RING_MAX - 2, 0);
 	/* indices userspace broke: exits, nothing written */
 	ring->first = 0;
 	ring->last = 0xffffffffu;
@@ -637,12 +648,28 @@ static long set_debug(struct vtx_vcpu *vcpu, uint32_t control)
 	return __vtx_ioctl(vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg);
 }
 
-/* KVM_RUN, then assert a single-step KVM_EXIT_DEBUG at @pc */
+/*
+ * KVM_RUN, then assert a single-step KVM_EXIT_DEBUG at @pc.
+ *
+ * Bochs records a pending single-step trap in the VMCS at the exit of an
+ * instruction that exits (CPUID, OUT), and KVM 6.1 re-enters with it: it
+ * reports such a step twice, the second time at once, at the same pc.
+ * vtx drops that trap when it reports the step itself.  So on KVM one
+ * repeat of the previous step is let through.
+ */
 static void run_step(struct vtx_vcpu *vcpu, uint64_t pc)
 {
+	static uint64_t last_pc;
 	struct kvm_run *run = vcpu->run;
 
 	vtx_run(vcpu);
+	if (IS_KVM && run->exit_reason == KVM_EXIT_DEBUG && pc != last_pc &&
+	    run->debug.arch.pc == last_pc) {
+		printf("# kvm: the step to %#llx again\n",
+		       (unsigned long long)last_pc);
+		vtx_run(vcpu);
+	}
+	last_pc = pc;
 	VTX_ASSERT(run->exit_reason == KVM_EXIT_DEBUG,
 		   "expected a step to %#llx: %s", (unsigned long long)pc,
 		   describe_exit(vcpu));
