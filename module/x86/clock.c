@@ -10,10 +10,9 @@
  * and restores for the VM, as QEMU does across migration.
  *
  * Flags of KVM_GET_CLOCK, as KVM's master-clock mode gives them: when the
- * host's clocksource is the TSC, the value is computed from one TSC read
- * that is returned too (KVM_CLOCK_HOST_TSC) along with CLOCK_REALTIME at
- * that read (KVM_CLOCK_REALTIME), and the clock runs at the TSC's rate
- * on every CPU (KVM_CLOCK_TSC_STABLE).  With another clocksource the
+ * host's clocksource is the TSC, the clock runs at the TSC's rate on
+ * every CPU (KVM_CLOCK_TSC_STABLE), and the TSC and CLOCK_REALTIME read
+ * together with it are returned (KVM_CLOCK_HOST_TSC, KVM_CLOCK_REALTIME).  With another clocksource the
  * flags are 0, as on KVM without a master clock.  Which clocksource the
  * host uses is learnt from the timekeeper's notifier (pvclock_gtod).
  */
@@ -23,6 +22,7 @@
 #include <linux/timekeeper_internal.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <asm/msr.h>
 #include "x86/x86.h"
 
 /* [o] the host's clocksource is the TSC (written by the notifier) */
@@ -66,19 +66,26 @@ void vtx_clock_vm_init(struct vtx_vm *vm)
 
 static void get_clock(struct vtx_vm *vm, struct kvm_clock_data *data)
 {
-	struct system_time_snapshot snap;
 	bool tsc = READ_ONCE(host_clock_is_tsc);
+	u64 raw, real, cycles;
 
 	memset(data, 0, sizeof(*data));
-	ktime_get_snapshot(&snap);
-	/* the clocksource did not change under the snapshot */
-	tsc = tsc && READ_ONCE(host_clock_is_tsc);
-	data->clock = ktime_to_ns(snap.raw) + READ_ONCE(vm->kvmclock_offset);
+	/*
+	 * The three reads back to back, without preemption in between (one
+	 * kernel's ktime_get_snapshot() is not another's): tens of
+	 * nanoseconds apart at most.
+	 */
+	preempt_disable();
+	cycles = rdtsc_ordered();
+	raw = ktime_get_raw_ns();
+	real = ktime_get_real_ns();
+	preempt_enable();
+	data->clock = raw + READ_ONCE(vm->kvmclock_offset);
 	if (tsc) {
 		data->flags = KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME |
 			      KVM_CLOCK_HOST_TSC;
-		data->realtime = ktime_to_ns(snap.real);
-		data->host_tsc = snap.cycles;
+		data->realtime = real;
+		data->host_tsc = cycles;
 	}
 }
 
