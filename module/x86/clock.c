@@ -12,9 +12,10 @@
  * Flags of KVM_GET_CLOCK, as KVM's master-clock mode gives them: when the
  * host's clocksource is the TSC, the clock runs at the TSC's rate on
  * every CPU (KVM_CLOCK_TSC_STABLE), and the TSC and CLOCK_REALTIME read
- * together with it are returned (KVM_CLOCK_HOST_TSC, KVM_CLOCK_REALTIME).  With another clocksource the
- * flags are 0, as on KVM without a master clock.  Which clocksource the
- * host uses is learnt from the timekeeper's notifier (pvclock_gtod).
+ * together with it are returned (KVM_CLOCK_HOST_TSC, KVM_CLOCK_REALTIME).
+ * With another clocksource the flags are 0, as on KVM without a master
+ * clock.  Which clocksource the host uses is learnt from the timekeeper's
+ * notifier (pvclock_gtod).
  */
 #define pr_fmt(fmt) "vtx: " fmt
 
