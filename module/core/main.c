@@ -37,6 +37,7 @@ static const char * const vtx_alloc_names[VTX_NR_ALLOC] = {
 	[VTX_ALLOC_IRQ_ROUTING] = "irq_routing",
 	[VTX_ALLOC_IRQFD] = "irqfd",
 	[VTX_ALLOC_PIT] = "pit",
+	[VTX_ALLOC_COALESCED] = "coalesced",
 };
 
 /* /sys/module/vtx/parameters/allocs: the sum of every kind */
@@ -115,7 +116,21 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_PIT2:
 	case KVM_CAP_PIT_STATE2:
 	case KVM_CAP_REINJECT_CONTROL:
+	case KVM_CAP_MSR_PLATFORM_INFO:
+	case KVM_CAP_SET_BOOT_CPU_ID:
+	case KVM_CAP_SET_GUEST_DEBUG:
+	case KVM_CAP_X86_ROBUST_SINGLESTEP:
+	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_HLT:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_COALESCED_PIO:
 		return 1;
+	case KVM_CAP_COALESCED_MMIO:
+		return VTX_COALESCED_PAGE_OFFSET;
+	case KVM_CAP_ADJUST_CLOCK:
+		return VTX_CLOCK_VALID_FLAGS;
+	case KVM_CAP_SYNC_REGS:
+		return VTX_SYNC_REGS_VALID;
 	case KVM_CAP_X2APIC_API:
 		return KVM_X2APIC_API_VALID_FLAGS;
 	case KVM_CAP_XSAVE:

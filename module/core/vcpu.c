@@ -159,6 +159,8 @@ static long vcpu_ioctl_locked(struct vtx_vcpu *vcpu, unsigned int ioctl,
 		return r;
 	if (ioctl == KVM_SET_SIGNAL_MASK)
 		return set_signal_mask(vcpu, argp);
+	if (ioctl == KVM_GET_STATS_FD)
+		return vtx_vcpu_stats_fd(vcpu);
 	/* KVM's answer for a vCPU ioctl it does not know. */
 	return -EINVAL;
 }
@@ -193,6 +195,8 @@ static vm_fault_t vtx_vcpu_fault(struct vm_fault *vmf)
 		page = virt_to_page(vcpu->run);
 	else if (vmf->pgoff == VTX_PIO_PAGE_OFFSET)
 		page = virt_to_page(vcpu->pio_data);
+	else if (vmf->pgoff == VTX_COALESCED_PAGE_OFFSET)
+		page = virt_to_page(vcpu->vm->coalesced_ring);
 	else
 		return VM_FAULT_SIGBUS;
 	get_page(page);

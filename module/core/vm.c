@@ -265,6 +265,7 @@ static void vtx_vm_destroy(struct kref *kref)
 	vtx_mmu_unregister_notifier(vm);
 	vtx_mmu_destroy(vm);
 	vtx_ioeventfd_release(vm);
+	vtx_coalesced_vm_destroy(vm);
 	vtx_irqchip_destroy(vm);
 	vtx_irq_routing_vm_destroy(vm);
 	/* No reader is left: no vCPU, no notifier, off the netlink list. */
@@ -549,7 +550,7 @@ static int set_max_vcpu_id(struct vtx_vm *vm, u64 limit)
 
 /*
  * KVM_ENABLE_CAP on the VM: KVM_CAP_EXIT_HYPERCALL, KVM_CAP_MAX_VCPU_ID,
- * KVM_CAP_SPLIT_IRQCHIP, KVM_CAP_X2APIC_API.
+ * KVM_CAP_SPLIT_IRQCHIP, KVM_CAP_X2APIC_API, KVM_CAP_MSR_PLATFORM_INFO.
  */
 static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
 {
@@ -565,6 +566,10 @@ static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
 		return set_max_vcpu_id(vm, cap->args[0]);
 	case KVM_CAP_SPLIT_IRQCHIP:
 		return vtx_irqchip_enable_split(vm, cap->args[0]);
+	case KVM_CAP_MSR_PLATFORM_INFO:
+		/* as KVM: any non-zero value lets the guest read it */
+		WRITE_ONCE(vm->platform_info_hidden, !cap->args[0]);
+		return 0;
 	case KVM_CAP_X2APIC_API:
 		if (cap->args[0] & ~(u64)KVM_X2APIC_API_VALID_FLAGS)
 			return -EINVAL;
@@ -614,6 +619,14 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return get_dirty_log(vm, argp);
 	case KVM_IOEVENTFD:
 		return vtx_ioctl_ioeventfd(vm, argp);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return vtx_ioctl_coalesced_mmio(vm, ioctl, argp);
+	case KVM_GET_STATS_FD:
+		return vtx_vm_stats_fd(vm);
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return vtx_clock_ioctl(vm, ioctl, argp);
 	case KVM_SET_GSI_ROUTING:
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS:
@@ -642,6 +655,18 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return 0;
 	case KVM_CHECK_EXTENSION:
 		return vtx_check_extension(arg);
+	case KVM_SET_BOOT_CPU_ID: {
+		long r = -EBUSY;
+
+		/* as KVM 6.1: any id, until the first vCPU is counted */
+		mutex_lock(&vm->slots_lock);
+		if (!vm->created_vcpus) {
+			vm->bsp_vcpu_id = arg;
+			r = 0;
+		}
+		mutex_unlock(&vm->slots_lock);
+		return r;
+	}
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 
@@ -719,9 +744,13 @@ int vtx_create_vm(unsigned long type)
 				 GFP_KERNEL_ACCOUNT));
 	if (!rcu_access_pointer(vm->memslots))
 		goto free_irq;
+	r = vtx_coalesced_vm_init(vm);
+	if (r)
+		goto free_slots;
+	vtx_clock_vm_init(vm);
 	r = ida_alloc(&vtx_vm_ida, GFP_KERNEL);
 	if (r < 0)
-		goto free_slots;
+		goto free_ring;
 	vm->id = r;
 	/* The page-table format: the one place that chooses it. */
 	r = vtx_mmu_init(vm, vtx_x86_ops.mmu_format);
@@ -764,6 +793,8 @@ free_all:
 	vtx_mmu_destroy(vm);
 free_id:
 	ida_free(&vtx_vm_ida, vm->id);
+free_ring:
+	vtx_coalesced_vm_destroy(vm);
 free_slots:
 	memslots_free(rcu_dereference_protected(vm->memslots, true), false);
 free_irq:

@@ -55,7 +55,11 @@
 #define VTX_MAX_VCPU_ID		VTX_MAX_VCPUS
 /* kvm_run page + PIO data page, the layout KVM uses on x86. */
 #define VTX_PIO_PAGE_OFFSET	1
-#define VTX_VCPU_MMAP_PAGES	2
+/* ... + the VM's coalesced MMIO ring (KVM_COALESCED_MMIO_PAGE_OFFSET) */
+#define VTX_COALESCED_PAGE_OFFSET 2
+#define VTX_VCPU_MMAP_PAGES	3
+/* Coalesced zones per VM and kind (MMIO, ports): KVM's NR_IOBUS_DEVS. */
+#define VTX_MAX_COALESCED_ZONES	1000
 
 /* KVM's limit on GSI routes (KVM_CAP_IRQ_ROUTING). */
 #define VTX_MAX_IRQ_ROUTES	4096
@@ -199,6 +203,18 @@ struct vtx_vm {
 	u64 tss_addr;				/* [s] accepted, unused with UG */
 	u64 identity_map_addr;			/* [s] accepted, unused with UG */
 	struct list_head ioeventfds;		/* [s] to write, RCU to read */
+	/* core/coalesced.c: zones [s] to write, RCU to read */
+	struct list_head coalesced_zones;
+	unsigned int nr_coalesced_zones[2];	/* [s] MMIO, PIO */
+	/* [c] the ring page, shared with userspace (untrusted indices) */
+	struct kvm_coalesced_mmio_ring *coalesced_ring;
+	spinlock_t coalesced_ring_lock;		/* serialises ring writers */
+	/* [o] KVM_SET_CLOCK: kvmclock ns minus host CLOCK_MONOTONIC_RAW ns */
+	s64 kvmclock_offset;
+	/* [o] KVM_CAP_MSR_PLATFORM_INFO off: guest reads of it #GP */
+	bool platform_info_hidden;
+	/* [s] KVM_SET_BOOT_CPU_ID: the vCPU id that resets as the BSP */
+	u32 bsp_vcpu_id;
 	u64 hypercall_exits;			/* [o] KVM_CAP_EXIT_HYPERCALL */
 	bool dead;				/* [o] a VMX insn failed: -EIO */
 	/*
@@ -367,6 +383,10 @@ struct vtx_vcpu {
 	u8 irq_vector;			/* [v] */
 	u8 nmi_pending;			/* [v] KVM_NMI queued */
 	u32 sipi_vector;		/* [v] stored for VCPU_EVENTS only */
+	/* [v] KVM_SET_GUEST_DEBUG's control, 0 without KVM_GUESTDBG_ENABLE */
+	u32 guest_debug;
+	u32 debug_bp_len;		/* [v] INT3 length at the last #BP exit */
+	u64 singlestep_rip;		/* [v] linear RIP single stepping began */
 	bool sigset_active;		/* [v] KVM_SET_SIGNAL_MASK */
 	sigset_t sigset;		/* [v] blocked signals during KVM_RUN */
 
@@ -460,6 +480,7 @@ enum vtx_request {
 	VTX_REQ_IOAPIC_EOI_EXIT, /* split irqchip: KVM_EXIT_IOAPIC_EOI */
 	VTX_REQ_SCAN_IOAPIC,	/* routing changed: which EOIs exit */
 	VTX_REQ_REPORT_TPR_ACCESS, /* KVM_EXIT_TPR_ACCESS */
+	VTX_REQ_DEBUG_STEP,	/* vtx completed a single-stepped instruction */
 	VTX_NR_REQUESTS
 };
 
@@ -526,6 +547,36 @@ long vtx_ioctl_ioeventfd(struct vtx_vm *vm, struct kvm_ioeventfd __user *argp);
 bool vtx_ioeventfd_signal(struct vtx_vm *vm, bool pio, u64 addr, u32 len,
 			  u64 val);
 void vtx_ioeventfd_release(struct vtx_vm *vm);
+
+/* stats.c */
+int vtx_vm_stats_fd(struct vtx_vm *vm);
+int vtx_vcpu_stats_fd(struct vtx_vcpu *vcpu);
+
+/* coalesced.c */
+long vtx_ioctl_coalesced_mmio(struct vtx_vm *vm, unsigned int ioctl,
+			      void __user *argp);
+bool vtx_coalesced_write(struct vtx_vm *vm, bool pio, u64 addr, u32 len,
+			 u64 val);
+int vtx_coalesced_vm_init(struct vtx_vm *vm);
+void vtx_coalesced_vm_destroy(struct vtx_vm *vm);
+
+/**
+ * vtx_io_bus_write() - a guest write to a device that the kernel may take
+ * without an exit: an ioeventfd, else a coalesced zone.
+ * @vm:		the VM
+ * @pio:	a port write rather than MMIO
+ * @addr:	port or guest-physical address
+ * @len:	access size
+ * @val:	the value written
+ *
+ * Return: true when taken (the guest continues), false for an exit.
+ */
+static inline bool vtx_io_bus_write(struct vtx_vm *vm, bool pio, u64 addr,
+				    u32 len, u64 val)
+{
+	return vtx_ioeventfd_signal(vm, pio, addr, len, val) ||
+	       vtx_coalesced_write(vm, pio, addr, len, val);
+}
 
 /* irqfd.c */
 int vtx_irqfd_init(void);
@@ -604,6 +655,7 @@ enum vtx_alloc_kind {
 	VTX_ALLOC_IRQ_ROUTING,	/* GSI routing tables and their entries */
 	VTX_ALLOC_IRQFD,	/* irqfds and their resamplers */
 	VTX_ALLOC_PIT,		/* KVM_CREATE_PIT2's PIT */
+	VTX_ALLOC_COALESCED,	/* coalesced MMIO ring pages and zones */
 	VTX_NR_ALLOC
 };
 

@@ -326,9 +326,18 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 				    vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
 		return 1;
 	}
+	/* software breakpoints of the debugger (x86/debug.c) */
+	if (vector == X86_TRAP_BP)
+		return vtx_debug_exit(vcpu, X86_TRAP_BP, 0, 0,
+				      vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 	if (vector == X86_TRAP_DB) {
 		unsigned long bits = vmcs_readl(EXIT_QUALIFICATION) &
 				     (DR_TRAP_BITS | DR6_BD | DR_STEP);
+
+		/* the debugger single-steps: the #DB is its */
+		if (vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP)
+			return vtx_debug_exit(vcpu, X86_TRAP_DB, bits,
+					      vmcs_readl(GUEST_DR7), 0);
 
 		/*
 		 * The guest's DR6 says why (vtx keeps DR6 per vCPU): B0-B3

@@ -53,6 +53,16 @@ static void vmx_vcpu_free(struct vtx_vcpu *vcpu)
 	vtx_free_vpid(vmx->vpid);
 }
 
+/* #BP exits while the debugger sets software breakpoints (x86/debug.c) */
+static void vmx_update_exception_bitmap(struct vtx_vcpu *vcpu)
+{
+	u32 eb = VTX_EXCEPTION_BITMAP;
+
+	if (vcpu->guest_debug & KVM_GUESTDBG_USE_SW_BP)
+		eb |= BIT(X86_TRAP_BP);
+	vmcs_write32(EXCEPTION_BITMAP, eb);
+}
+
 static void vmx_skip_instruction_op(struct vtx_vcpu *vcpu, u32 len)
 {
 	vmx_skip_instruction(vcpu, len);
@@ -118,8 +128,12 @@ static void vmx_emu_writeback(struct vtx_vcpu *vcpu, unsigned long rip,
 	vmcs_writel(GUEST_RSP, rsp);
 	vcpu->regs[VTX_RSP] = rsp;
 	vcpu->cached |= BIT(VTX_CACHE_RSP);
-	if (rip != vmx_rip(vcpu))
+	if (rip != vmx_rip(vcpu)) {
 		vmx_set_rip(vcpu, rip);
+		/* the emulated instruction is done: a single step ends */
+		if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP))
+			vmx_debug_step_done(vcpu);
+	}
 	vmx_set_rflags(vcpu, rflags);
 	vmx_clear_intr_shadow(vcpu);
 }
@@ -366,6 +380,7 @@ const struct vtx_x86_ops vtx_vmx_ops = {
 	.get_tsc_offset = vmx_get_tsc_offset,
 	.write_tsc_offset = vmx_write_tsc_offset,
 	.update_cpuid = vtx_update_proc2,
+	.update_exception_bitmap = vmx_update_exception_bitmap,
 	.mmu_format = &vtx_ept_format,
 	.dump_state = vmx_dump_state,
 };

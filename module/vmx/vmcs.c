@@ -309,8 +309,7 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	 * exit and hang this CPU (CVE-2015-5307, CVE-2015-8104).  A machine
 	 * check is the host's: its handler runs on the exit (exit.c).
 	 */
-	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB) |
-		     BIT(X86_TRAP_MC));
+	vmcs_write32(EXCEPTION_BITMAP, VTX_EXCEPTION_BITMAP);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);

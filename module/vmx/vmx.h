@@ -119,6 +119,14 @@ static inline void vtx_tick_reload(void)
 }
 
 /* Trampoline results (vmenter.S). */
+/*
+ * Exceptions always intercepted (vmcs.c): #AC and #DB against delivery
+ * loops, #MC for the host's handler; #BP too while the debugger sets
+ * software breakpoints (vmx_update_exception_bitmap()).
+ */
+#define VTX_EXCEPTION_BITMAP	(BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB) | \
+				 BIT(X86_TRAP_MC))
+
 #define VTX_ENTER_EXIT		0
 #define VTX_ENTER_FAIL_VALID	1
 #define VTX_ENTER_FAIL_INVALID	2
@@ -284,6 +292,21 @@ static inline bool vmx_in_64bit_code(struct vtx_vcpu *vcpu)
 	return vmx_cs_ar(vcpu) & VMX_AR_L_MASK;
 }
 
+/*
+ * An instruction vtx completed while the debugger single-steps: no trap
+ * for it comes from the processor, so KVM_EXIT_DEBUG instead (x86/debug.c).
+ * A single-step trap the exit recorded as pending (Bochs records one for
+ * an instruction that exits) is that same step: not again.
+ */
+static inline void vmx_debug_step_done(struct vtx_vcpu *vcpu)
+{
+	unsigned long pending = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
+
+	if (pending & DR_STEP)
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, pending & ~DR_STEP);
+	vtx_debug_step_done(vcpu);
+}
+
 /* The exit's instruction completed: RIP past it, no interrupt shadow. */
 static inline void vmx_skip_instruction(struct vtx_vcpu *vcpu, u32 len)
 {
@@ -294,6 +317,8 @@ static inline void vmx_skip_instruction(struct vtx_vcpu *vcpu, u32 len)
 		rip = (u32)rip;
 	vmx_set_rip(vcpu, rip);
 	vmx_clear_intr_shadow(vcpu);
+	if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP))
+		vmx_debug_step_done(vcpu);
 }
 
 static inline int vmx_skip_exit_instruction(struct vtx_vcpu *vcpu)

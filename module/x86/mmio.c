@@ -308,8 +308,8 @@ static int write_fragment(struct vtx_vcpu *vcpu)
 					 n))
 			return emulation_failure(vcpu);
 	} else {
-		taken = vtx_ioeventfd_signal(vcpu->vm, false, e->frag_gpa, n,
-					     e->frag_data);
+		taken = vtx_io_bus_write(vcpu->vm, false, e->frag_gpa, n,
+					 e->frag_data);
 		if (!taken)
 			fill_mmio_exit(vcpu, e->frag_gpa, n, true,
 				       e->frag_data);
@@ -427,8 +427,8 @@ again:
 				      e->write_val >> (8 * e->frag_done)) ||
 		  vtx_irqchip_mmio_write(vcpu, gpa, n,
 					 e->write_val >> (8 * e->frag_done)))) ||
-		vtx_ioeventfd_signal(vcpu->vm, false, gpa, n,
-				     e->write_val >> (8 * e->frag_done));
+		vtx_io_bus_write(vcpu->vm, false, gpa, n,
+				 e->write_val >> (8 * e->frag_done));
 	if (!taken)
 		fill_mmio_exit(vcpu, gpa, n, true,
 			       e->write_val >> (8 * e->frag_done));
@@ -510,15 +510,15 @@ static int wide_access(struct vtx_vcpu *vcpu)
 			e->wide_done[i] = n;
 			continue;
 		}
-		/* a write's leading pieces that an ioeventfd takes */
+		/* leading pieces an ioeventfd or a coalesced zone takes */
 		while (e->is_write && e->wide_done[i] < n) {
 			p = min_t(unsigned int, n - e->wide_done[i],
 				  sizeof(u64));
 			v = 0;
 			memcpy(&v, e->wide + off + e->wide_done[i], p);
-			if (!vtx_ioeventfd_signal(vcpu->vm, false,
-						  e->wide_gpa[i] +
-						  e->wide_done[i], p, v))
+			if (!vtx_io_bus_write(vcpu->vm, false,
+					      e->wide_gpa[i] +
+					      e->wide_done[i], p, v))
 				break;
 			e->wide_done[i] += p;
 		}

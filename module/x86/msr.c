@@ -136,13 +136,21 @@ static const u32 msrs_to_save[] = {
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_ARCH_CAPABILITIES, MSR_PLATFORM_INFO,
-	MSR_MISC_FEATURES_ENABLES,
+	MSR_MISC_FEATURES_ENABLES, MSR_IA32_PERF_CAPABILITIES,
 };
 
 /* MSRs describing host features (KVM_GET_MSR_FEATURE_INDEX_LIST). */
 static const u32 feature_msrs[] = {
 	MSR_IA32_UCODE_REV, MSR_IA32_ARCH_CAPABILITIES,
+	MSR_IA32_PERF_CAPABILITIES,
 };
+
+/*
+ * IA32_PERF_CAPABILITIES: vtx offers no PMU (no LBR, no PEBS, no
+ * full-width counter writes), so no capability bit; KVM answers the same
+ * without a PMU.  Guests read it only when their CPUID offers PDCM.
+ */
+#define VTX_PERF_CAPABILITIES	0
 
 /**
  * vtx_arch_capabilities() - the IA32_ARCH_CAPABILITIES a guest gets.
@@ -435,6 +443,11 @@ static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_UCODE_REV:
 		*data = vcpu->ucode_rev;
 		break;
+	case MSR_IA32_PERF_CAPABILITIES:
+		if (!host && !vtx_guest_cpuid_has(vcpu, X86_FEATURE_PDCM))
+			return -ENOENT;
+		*data = VTX_PERF_CAPABILITIES;
+		break;
 	case MSR_IA32_TSC_ADJUST:
 		*data = vcpu->tsc_adjust;
 		break;
@@ -445,6 +458,9 @@ static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = vcpu->arch_capabilities;
 		break;
 	case MSR_PLATFORM_INFO:
+		/* KVM_CAP_MSR_PLATFORM_INFO turned the guest's reads off */
+		if (!host && READ_ONCE(vcpu->vm->platform_info_hidden))
+			return -ENOENT;
 		*data = vcpu->platform_info;
 		break;
 	case MSR_MISC_FEATURES_ENABLES:
@@ -630,6 +646,11 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		 */
 		if (host)
 			vcpu->ucode_rev = data;
+		break;
+	case MSR_IA32_PERF_CAPABILITIES:
+		/* as KVM: userspace only, and only what is supported */
+		if (!host || (data & ~(u64)VTX_PERF_CAPABILITIES))
+			return -EINVAL;
 		break;
 	case MSR_MTRRcap:
 		if (!host || data != VTX_MTRR_CAP)
@@ -890,6 +911,8 @@ long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
 				e->data = VTX_UCODE_REV;
 			else if (e->index == MSR_IA32_ARCH_CAPABILITIES)
 				e->data = vtx_arch_capabilities();
+			else if (e->index == MSR_IA32_PERF_CAPABILITIES)
+				e->data = VTX_PERF_CAPABILITIES;
 			else
 				break;
 		} else if (set ? vtx_set_msr(vcpu, e->index, e->data, true) :

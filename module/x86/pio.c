@@ -285,8 +285,9 @@ static bool kernel_pio(struct vtx_vcpu *vcpu)
  * vcpu->pio holds the access as the backend decoded it: port, size,
  * direction, REP, instruction length.
  *
- * Return: 1 to re-enter (an ioeventfd took the OUT, or a #PF was
- * queued), 0 with KVM_EXIT_IO (or KVM_EXIT_MMIO) filled, or an errno.
+ * Return: 1 to re-enter (an ioeventfd or a coalesced zone took the OUT,
+ * or a #PF was queued), 0 with KVM_EXIT_IO (or KVM_EXIT_MMIO) filled, or
+ * an errno.
  */
 int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string)
 {
@@ -306,8 +307,9 @@ int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string)
 	if (pio->in) {
 		vcpu->complete_userspace_io = complete_pio_in;
 	} else {
-		if (vtx_ioeventfd_signal(vcpu->vm, true, pio->port, pio->size,
-					 vcpu->regs[VTX_RAX])) {
+		/* an ioeventfd or a coalesced zone takes the OUT */
+		if (vtx_io_bus_write(vcpu->vm, true, pio->port, pio->size,
+				     vcpu->regs[VTX_RAX])) {
 			vtx_skip_instruction(vcpu, pio->insn_len);
 			return 1;
 		}

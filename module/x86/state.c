@@ -258,8 +258,13 @@ static int event_type(struct vtx_vcpu *vcpu)
 	return vcpu->event.valid ? vcpu->event.type : -1;
 }
 
-static long get_events(struct vtx_vcpu *vcpu,
-		       struct kvm_vcpu_events __user *argp)
+/**
+ * vtx_get_vcpu_events() - KVM_GET_VCPU_EVENTS into a kernel buffer (also
+ * for KVM_SYNC_X86_EVENTS).
+ * @vcpu:	the loaded vCPU
+ * @ep:		filled
+ */
+void vtx_get_vcpu_events(struct vtx_vcpu *vcpu, struct kvm_vcpu_events *ep)
 {
 	struct vtx_pending_event *ev = &vcpu->event;
 	int type = event_type(vcpu);
@@ -289,16 +294,31 @@ static long get_events(struct vtx_vcpu *vcpu,
 	e.sipi_vector = vcpu->sipi_vector;
 	e.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
 		  KVM_VCPUEVENT_VALID_SMM;
-	return copy_to_user(argp, &e, sizeof(e)) ? -EFAULT : 0;
+	*ep = e;
 }
 
-static long set_events(struct vtx_vcpu *vcpu,
+static long get_events(struct vtx_vcpu *vcpu,
 		       struct kvm_vcpu_events __user *argp)
 {
 	struct kvm_vcpu_events e;
 
-	if (copy_from_user(&e, argp, sizeof(e)))
-		return -EFAULT;
+	vtx_get_vcpu_events(vcpu, &e);
+	return copy_to_user(argp, &e, sizeof(e)) ? -EFAULT : 0;
+}
+
+/**
+ * vtx_set_vcpu_events() - KVM_SET_VCPU_EVENTS from a kernel copy (also
+ * for KVM_SYNC_X86_EVENTS).
+ * @vcpu:	the loaded vCPU
+ * @ep:		the events, already copied out of user memory
+ *
+ * Return: 0 or -EINVAL.
+ */
+int vtx_set_vcpu_events(struct vtx_vcpu *vcpu,
+			const struct kvm_vcpu_events *ep)
+{
+	struct kvm_vcpu_events e = *ep;
+
 	if (e.flags & ~(KVM_VCPUEVENT_VALID_NMI_PENDING |
 			KVM_VCPUEVENT_VALID_SIPI_VECTOR |
 			KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM))
@@ -344,6 +364,16 @@ static long set_events(struct vtx_vcpu *vcpu,
 	}
 	vtx_x86_ops.set_nmi_mask(vcpu, e.nmi.masked);
 	return 0;
+}
+
+static long set_events(struct vtx_vcpu *vcpu,
+		       struct kvm_vcpu_events __user *argp)
+{
+	struct kvm_vcpu_events e;
+
+	if (copy_from_user(&e, argp, sizeof(e)))
+		return -EFAULT;
+	return vtx_set_vcpu_events(vcpu, &e);
 }
 
 static long get_mp_state(struct vtx_vcpu *vcpu,

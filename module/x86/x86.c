@@ -33,13 +33,21 @@ int __init vtx_x86_init(void)
 	if (r)
 		return r;
 	r = vtx_apic_init();
-	if (r)
+	if (r) {
 		vtx_x86_ops.hardware_unsetup();
+		return r;
+	}
+	r = vtx_clock_init();
+	if (r) {
+		vtx_apic_exit();
+		vtx_x86_ops.hardware_unsetup();
+	}
 	return r;
 }
 
 void vtx_x86_exit(void)
 {
+	vtx_clock_exit();
 	vtx_apic_exit();
 	vtx_x86_ops.hardware_unsetup();
 }
@@ -97,9 +105,13 @@ void vtx_arch_vcpu_init(struct vtx_vcpu *vcpu)
 	vcpu->has_tsc_aux = vtx_x86_caps.rdtscp;
 	vcpu->regs[VTX_RDX] = RESET_RDX;
 	vtx_msr_vcpu_init(vcpu);
-	/* KVM's reset APIC base: enabled, BSP for vCPU 0. */
+	/*
+	 * KVM's reset APIC base: enabled, BSP for vCPU 0 or the id of
+	 * KVM_SET_BOOT_CPU_ID (fixed once a vCPU was counted, vm.c).
+	 */
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+			  (vcpu->id == vcpu->vm->bsp_vcpu_id ?
+			   MSR_IA32_APICBASE_BSP : 0);
 }
 
 /* Tell the events group about exits that mean trouble. */
@@ -137,6 +149,10 @@ static int handle_requests(struct vtx_vcpu *vcpu)
 	}
 	if (vtx_check_request(VTX_REQ_VM_DEAD, vcpu))
 		return -EIO;
+	/* KVM_CAP_X86_ROBUST_SINGLESTEP: the step over what vtx completed */
+	if (vtx_check_request(VTX_REQ_DEBUG_STEP, vcpu) &&
+	    !vtx_debug_step_exit(vcpu))
+		return 0;
 	if (vtx_check_request(VTX_REQ_NMI, vcpu))
 		vtx_queue_nmi(vcpu);
 	if (vtx_check_request(VTX_REQ_SCAN_IOAPIC, vcpu) && vcpu->apic)
@@ -195,6 +211,60 @@ bool vtx_ready_for_injection(struct vtx_vcpu *vcpu)
 	return !vcpu->apic || vtx_apic_has_interrupt(vcpu) < 0;
 }
 
+static void get_regs(struct vtx_vcpu *vcpu, struct kvm_regs *regs);
+static void set_regs(struct vtx_vcpu *vcpu, const struct kvm_regs *regs);
+static void get_sregs(struct vtx_vcpu *vcpu, struct kvm_sregs *sregs);
+static int set_sregs(struct vtx_vcpu *vcpu, const struct kvm_sregs *sregs);
+
+/*
+ * KVM_CAP_SYNC_REGS: the register sets of kvm_run->kvm_dirty_regs are
+ * taken from kvm_run->s.regs before the run, as KVM_SET_REGS, _SREGS and
+ * _VCPU_EVENTS would take them (each copied out of the shared page
+ * first), and their bits cleared as each is done.
+ * Return: 0, or -EINVAL when a set is refused.
+ */
+static int sync_regs_in(struct vtx_vcpu *vcpu, u64 dirty)
+{
+	struct kvm_run *run = vcpu->run;
+	union {
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+		struct kvm_vcpu_events events;
+	} u;
+
+	if (dirty & KVM_SYNC_X86_REGS) {
+		memcpy(&u.regs, &run->s.regs.regs, sizeof(u.regs));
+		set_regs(vcpu, &u.regs);
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_REGS;
+	}
+	if (dirty & KVM_SYNC_X86_SREGS) {
+		memcpy(&u.sregs, &run->s.regs.sregs, sizeof(u.sregs));
+		if (set_sregs(vcpu, &u.sregs))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_SREGS;
+	}
+	if (dirty & KVM_SYNC_X86_EVENTS) {
+		memcpy(&u.events, &run->s.regs.events, sizeof(u.events));
+		if (vtx_set_vcpu_events(vcpu, &u.events))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+	}
+	return 0;
+}
+
+/* ... and the sets of kvm_run->kvm_valid_regs are stored there after it. */
+static void sync_regs_out(struct vtx_vcpu *vcpu, u64 valid)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (valid & KVM_SYNC_X86_REGS)
+		get_regs(vcpu, &run->s.regs.regs);
+	if (valid & KVM_SYNC_X86_SREGS)
+		get_sregs(vcpu, &run->s.regs.sregs);
+	if (valid & KVM_SYNC_X86_EVENTS)
+		vtx_get_vcpu_events(vcpu, &run->s.regs.events);
+}
+
 /**
  * vtx_arch_vcpu_run() - KVM_RUN: finish what the last exit left (port
  * I/O, MMIO), then enter the guest through the backend until an exit
@@ -207,9 +277,22 @@ bool vtx_ready_for_injection(struct vtx_vcpu *vcpu)
 int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
+	u64 dirty;
 	int r;
 
 	run->flags = 0;
+	/* KVM_CAP_SYNC_REGS; userspace may change the page at any time */
+	dirty = READ_ONCE(run->kvm_dirty_regs);
+	if ((READ_ONCE(run->kvm_valid_regs) | dirty) &
+	    ~(u64)VTX_SYNC_REGS_VALID) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (dirty) {
+		r = sync_regs_in(vcpu, dirty);
+		if (r)
+			goto out;
+	}
 	/*
 	 * No in-kernel local APIC: userspace's owns the TPR (as on KVM);
 	 * with one, kvm_run's cr8 is ignored on entry.
@@ -258,6 +341,13 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 				break;
 			continue;
 		}
+		/*
+		 * Single stepping over STI or MOV SS: no interrupt shadow, or
+		 * VM entry would want a pending single-step trap (KVM does
+		 * the same).
+		 */
+		if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP))
+			vtx_x86_ops.set_interrupt_shadow(vcpu, 0);
 		if (unlikely(vcpu->apic) && vcpu->apic->vapic_addr) {
 			vtx_apic_sync_to_vapic(vcpu);
 			r = vtx_x86_ops.vcpu_run(vcpu);
@@ -286,6 +376,8 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 	}
 
 out:
+	if (READ_ONCE(run->kvm_valid_regs))
+		sync_regs_out(vcpu, READ_ONCE(run->kvm_valid_regs));
 	/*
 	 * On every return, as KVM: QEMU's userspace local APIC takes
 	 * apic_base and cr8 back after each KVM_RUN, even one that returned
@@ -319,7 +411,8 @@ static void get_regs(struct vtx_vcpu *vcpu, struct kvm_regs *regs)
 		((u64 *)regs)[i] = vcpu->regs[kvm_regs_order[i]];
 	regs->rsp = vtx_rsp(vcpu);
 	regs->rip = vtx_rip(vcpu);
-	regs->rflags = vtx_rflags(vcpu);
+	/* without the TF of single stepping (debug.c) */
+	regs->rflags = vtx_get_user_rflags(vcpu);
 }
 
 static void set_regs(struct vtx_vcpu *vcpu, const struct kvm_regs *regs)
@@ -331,7 +424,7 @@ static void set_regs(struct vtx_vcpu *vcpu, const struct kvm_regs *regs)
 	vtx_set_rsp(vcpu, regs->rsp);
 	vtx_set_rip(vcpu, regs->rip);
 	/* Bit 1 of RFLAGS always reads as 1, as KVM forces it. */
-	vtx_set_rflags(vcpu, regs->rflags | X86_EFLAGS_FIXED);
+	vtx_set_user_rflags(vcpu, regs->rflags | X86_EFLAGS_FIXED);
 	/* Registers set by userspace cancel an exception vtx queued. */
 	vcpu->event.valid = false;
 }
@@ -528,6 +621,8 @@ long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 	}
 	case KVM_X86_SET_MCE:
 		return vtx_ioctl_set_mce(vcpu, argp);
+	case KVM_SET_GUEST_DEBUG:
+		return vtx_ioctl_set_guest_debug(vcpu, argp);
 	case KVM_GET_REGS: {
 		struct kvm_regs regs;
 

@@ -22,6 +22,9 @@
 #define VTX_VADDR_BITS		48
 
 /* x86.c: the arch part of the vCPU, called by core/. */
+/* kvm_run->s.regs sets of KVM_CAP_SYNC_REGS */
+#define VTX_SYNC_REGS_VALID	(KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | \
+				 KVM_SYNC_X86_EVENTS)
 int vtx_x86_init(void);
 void vtx_x86_exit(void);
 int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu);
@@ -62,12 +65,34 @@ long vtx_ioctl_mce_cap_supported(u64 __user *argp);
 long vtx_ioctl_setup_mce(struct vtx_vcpu *vcpu, u64 __user *argp);
 long vtx_ioctl_set_mce(struct vtx_vcpu *vcpu, struct kvm_x86_mce __user *argp);
 
+/* debug.c */
+long vtx_ioctl_set_guest_debug(struct vtx_vcpu *vcpu,
+			       struct kvm_guest_debug __user *argp);
+unsigned long vtx_get_user_rflags(struct vtx_vcpu *vcpu);
+void vtx_set_user_rflags(struct vtx_vcpu *vcpu, unsigned long rflags);
+int vtx_debug_exit(struct vtx_vcpu *vcpu, u8 vector, unsigned long dr6,
+		   unsigned long dr7, u32 insn_len);
+void vtx_debug_step_done(struct vtx_vcpu *vcpu);
+int vtx_debug_step_exit(struct vtx_vcpu *vcpu);
+
+/* clock.c: the flags of struct kvm_clock_data (KVM_CAP_ADJUST_CLOCK) */
+#define VTX_CLOCK_VALID_FLAGS	(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME | \
+				 KVM_CLOCK_HOST_TSC)
+int vtx_clock_init(void);
+void vtx_clock_exit(void);
+void vtx_clock_vm_init(struct vtx_vm *vm);
+long vtx_clock_ioctl(struct vtx_vm *vm, unsigned int ioctl,
+		     void __user *argp);
+
 /* state.c */
 void vtx_queue_nmi(struct vtx_vcpu *vcpu);
 long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 			  void __user *argp);
 unsigned int vtx_xsave_size(void);
 bool vtx_xcr0_valid(struct vtx_vcpu *vcpu, u64 val);
+void vtx_get_vcpu_events(struct vtx_vcpu *vcpu, struct kvm_vcpu_events *ep);
+int vtx_set_vcpu_events(struct vtx_vcpu *vcpu,
+			const struct kvm_vcpu_events *ep);
 
 /* mmio.c */
 
