@@ -190,8 +190,14 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vcpu->irq_vector |
 			     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
 	} else if (vcpu->apic && vtx_interrupt_allowed(vcpu)) {
-		/* The in-kernel APIC's interrupt, acknowledged as taken. */
-		int vector = vtx_apic_take_interrupt(vcpu);
+		/*
+		 * The in-kernel APIC's interrupt, acknowledged as taken;
+		 * with APICv the processor delivers the APIC's own (RVI),
+		 * only the 8259's ExtINT is injected.
+		 */
+		int vector = vmx_apicv_active(vcpu) ?
+			     vtx_apic_extint(vcpu, true) :
+			     vtx_apic_take_interrupt(vcpu);
 
 		if (vector >= 0)
 			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vector |
@@ -200,7 +206,9 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 
 	want_irq_window = vcpu->irq_pending ||
 			  READ_ONCE(vcpu->run->request_interrupt_window) ||
-			  (vcpu->apic && vtx_apic_has_interrupt(vcpu) >= 0);
+			  (vcpu->apic && (vmx_apicv_active(vcpu) ?
+					  vtx_apic_extint(vcpu, false) :
+					  vtx_apic_has_interrupt(vcpu)) >= 0);
 	set_window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING,
 			   want_irq_window);
 	if (vtx_caps.pin & PIN_BASED_VIRTUAL_NMIS)
@@ -722,6 +730,9 @@ static int handle_ept_violation(struct vtx_vcpu *vcpu)
 	requeue_idt_vectoring(vcpu);
 	srcu = srcu_read_lock(&vcpu->vm->srcu);
 	r = vtx_mmu_page_fault(vcpu, gpa, qual & EPT_VIOLATION_ACC_WRITE);
+	/* APICv: the xAPIC page is the APIC-access page, not a device. */
+	if (r == -ENOENT && vmx_apicv_active(vcpu))
+		r = vmx_apicv_map_access_page(vcpu, gpa);
 	if (!r) {
 		r = 1;
 	} else if (r == -ENOENT || r == -EROFS) {
@@ -783,6 +794,9 @@ static const vtx_exit_handler_t vtx_exit_handlers[] = {
 	[EXIT_REASON_INVVPID]			= vmx_inject_ud,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+	[EXIT_REASON_APIC_ACCESS]		= vmx_handle_apic_access,
+	[EXIT_REASON_EOI_INDUCED]		= vmx_handle_eoi_induced,
+	[EXIT_REASON_APIC_WRITE]		= vmx_handle_apic_write,
 	[EXIT_REASON_GDTR_IDTR]			= vmx_handle_gdtr_idtr,
 	[EXIT_REASON_LDTR_TR]			= vmx_handle_ldtr_tr,
 };
