@@ -44,8 +44,6 @@ MODULE_PARM_DESC(enable_apicv,
 #define APICV_PROC2_NEEDED	(SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES | \
 				 SECONDARY_EXEC_APIC_REGISTER_VIRT |	  \
 				 SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)
-/* GUEST_INTR_STATUS: RVI in bits 7:0, SVI in bits 15:8. */
-#define INTR_STATUS_SVI_SHIFT	8
 /* EOI_EXIT_BITMAP0..3, 64 vectors each; a 64-bit field is two encodings. */
 #define EOI_EXIT_WORDS		4
 #define VMCS_FIELD64_STRIDE	2
@@ -286,7 +284,7 @@ void vmx_apicv_enter(struct vtx_vcpu *vcpu)
 		}
 	}
 	vmcs_write16(GUEST_INTR_STATUS, (irr < 0 ? 0 : irr) |
-		     (isr < 0 ? 0 : isr) << INTR_STATUS_SVI_SHIFT);
+		     (isr < 0 ? 0 : isr) << VMX_INTR_STATUS_SVI_SHIFT);
 }
 
 /**
@@ -303,6 +301,7 @@ void vmx_apicv_exit(struct vtx_vcpu *vcpu)
 	struct vtx_apic *apic = vcpu->apic;
 	u8 *page = to_vmx(vcpu)->apicv_page, *regs = apic->regs.regs;
 	unsigned int i;
+	u32 tpr;
 
 	spin_lock(&apic->lock);
 	for (i = 0; i < APIC_VECTOR_REGS; i++) {
@@ -316,7 +315,9 @@ void vmx_apicv_exit(struct vtx_vcpu *vcpu)
 		memcpy(regs + APIC_ISR + off, page + APIC_ISR + off,
 		       sizeof(u32));
 	}
-	memcpy(regs + APIC_TASKPRI, page + APIC_TASKPRI, sizeof(u32));
+	/* An xAPIC write stores all 32 bits; TPR is the low 8 (the model's) */
+	memcpy(&tpr, page + APIC_TASKPRI, sizeof(tpr));
+	vtx_lapic_set_reg(&apic->regs, APIC_TASKPRI, tpr & VTX_LAPIC_BYTE);
 	vtx_lapic_ppr(&apic->regs);
 	spin_unlock(&apic->lock);
 }

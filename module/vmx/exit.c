@@ -146,6 +146,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 	struct vtx_pending_event *ev = &vcpu->event;
 	bool want_irq_window;
 
+	to_vmx(vcpu)->extint_injected = false;
 	if (ev->valid) {
 		/*
 		 * A fault pushes RFLAGS with RF set, so that the handler's
@@ -170,6 +171,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 				     (u16)ev->error_code);
 		}
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+		to_vmx(vcpu)->extint_injected = ev->type == VTX_EVENT_EXTINT;
 		if (ev->insn_len)
 			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
 		/* Cut short by an exit, IDT-vectoring queues it again. */
@@ -189,6 +191,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		vcpu->irq_pending = false;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vcpu->irq_vector |
 			     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+		to_vmx(vcpu)->extint_injected = true;
 	} else if (vcpu->apic && vtx_interrupt_allowed(vcpu)) {
 		/*
 		 * The in-kernel APIC's interrupt, acknowledged as taken;
@@ -199,9 +202,11 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 			     vtx_apic_extint(vcpu, true) :
 			     vtx_apic_take_interrupt(vcpu);
 
-		if (vector >= 0)
+		if (vector >= 0) {
 			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vector |
 				     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+			to_vmx(vcpu)->extint_injected = true;
+		}
 	}
 
 	want_irq_window = vcpu->irq_pending ||
@@ -239,6 +244,15 @@ static void requeue_idt_vectoring(struct vtx_vcpu *vcpu)
 	ev->valid = true;
 	ev->type = t;
 	ev->vector = info & VECTORING_INFO_VECTOR_MASK;
+	/*
+	 * APICv: an interrupt vtx did not inject was a virtual interrupt the
+	 * processor delivered, whose vector it put in SVI first; Bochs 2.7
+	 * gives a stale vector in IDT-vectoring information for it.
+	 */
+	if (type == INTR_TYPE_EXT_INTR && vmx_apicv_active(vcpu) &&
+	    !to_vmx(vcpu)->extint_injected)
+		ev->vector = vmcs_read16(GUEST_INTR_STATUS) >>
+			     VMX_INTR_STATUS_SVI_SHIFT;
 	ev->has_error = info & VECTORING_INFO_DELIVER_CODE_MASK;
 	ev->error_code = ev->has_error ?
 			 vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;

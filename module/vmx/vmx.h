@@ -104,6 +104,8 @@ u64 vtx_ept_pointer(const struct vtx_mmu *mmu);
  * @apicv_proc2: APICv's secondary controls for the APIC's mode [v]
  * @apicv_base:	IA32_APIC_BASE @apicv_proc2 was chosen for [v]
  * @eoi_exit:	the EOI-exit bitmap in the VMCS [v]
+ * @extint_injected: the last entry injected an external interrupt (not
+ *		a virtual interrupt of APICv) [v]
  */
 struct vcpu_vmx {
 	struct vtx_vcpu vcpu;
@@ -126,6 +128,7 @@ struct vcpu_vmx {
 	u32 apicv_proc2;
 	u64 apicv_base;
 	u64 eoi_exit[4];
+	bool extint_injected;
 };
 
 static inline struct vcpu_vmx *to_vmx(struct vtx_vcpu *vcpu)
@@ -193,7 +196,8 @@ int vmx_vcpu_run(struct vtx_vcpu *vcpu);
 int vtx_handle_exit(struct vtx_vcpu *vcpu);
 int vmx_internal_error(struct vtx_vcpu *vcpu, u32 suberror);
 
-/* apicv.c */
+/* apicv.c; GUEST_INTR_STATUS holds RVI in bits 7:0, SVI in 15:8 */
+#define VMX_INTR_STATUS_SVI_SHIFT	8
 void vmx_apicv_probe(struct vtx_vmx_caps *c);
 int vmx_apicv_vcpu_create(struct vtx_vcpu *vcpu);
 void vmx_apicv_vcpu_free(struct vtx_vcpu *vcpu);
