@@ -16,7 +16,7 @@
 TESTS="cpuid_test msr_test fpu_test ctlregs_test tsc_test exception_test
 irq_test hypercall_test smp_test serial_test umip_test wbinvd_test
 excdeliv_test kick_test apic_test irq_routing_test irqfd_lifetime_test
-irqchip_test"
+irqchip_test apicv_test"
 # pit_test is built but not in the default run: its irq0_timer and
 # lifecycle cases time out on vtx since the irqchip and PIT glue were
 # merged (issue 16, under investigation); VCPU_TESTS=pit_test runs it.
