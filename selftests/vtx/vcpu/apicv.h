@@ -51,7 +51,7 @@
 #define IOAPIC_VEC		0x35
 #define TIMER_VEC		0x30
 #define TPR_BLOCK		3	/* CR8 = 3 blocks class 3 */
-#define TPR_SET			0x20	/* KVM_SET_LAPIC's TPR: still blocks */
+#define TPR_SET			0x40	/* KVM_SET_LAPIC's TPR: still blocks */
 
 /* Paging: PDPT[3] -> a PD with the IOAPIC's and the APIC's 2 MiB pages */
 #define APICV_PD_GPA		(SCRATCH_GPA + 0x2000)
