@@ -39,6 +39,7 @@ extern const uint8_t apicv_guest[], apicv_guest_end[], apicv_guest_stubs[];
 #define APIC_VERSION		0x14
 #define VEC_BIT(v)		(1u << ((v) % 32))
 #define CR8_SHIFT		4
+#define RFLAGS_IF		(1ull << 9)
 /* A KVM_RUN that takes longer is a guest waiting for nothing. */
 #define RUN_TIMEOUT_S		10
 
@@ -148,6 +149,7 @@ TEST(apic_virtualization)
 			VTX_BLOB_GPA(apicv_guest, apicv_guest_stubs));
 	vtx_get_regs(vcpu, &regs);
 	regs.rsp = STACKS_GPA + STACK_SIZE;
+	regs.rflags |= RFLAGS_IF;	/* interrupts are taken as they come */
 	vtx_set_regs(vcpu, &regs);
 	map_apics(vm);
 
