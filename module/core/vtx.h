@@ -646,7 +646,7 @@ static inline void vtx_sigset_deactivate(struct vtx_vcpu *vcpu)
 enum vtx_alloc_kind {
 	VTX_ALLOC_VM,		/* struct vtx_vm */
 	VTX_ALLOC_VCPU,		/* struct vtx_vcpu + kvm_run + PIO page + FPU */
-	VTX_ALLOC_VMCS,		/* VMCS pages */
+	VTX_ALLOC_VMCS,		/* VMCS pages, APICv's pages (vmx/apicv.c) */
 	VTX_ALLOC_EPT,		/* EPT table pages (in use or preallocated) */
 	VTX_ALLOC_BITMAP,	/* dirty bitmaps and their snapshots */
 	VTX_ALLOC_CPUID,	/* CPUID tables */

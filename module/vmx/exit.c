@@ -146,6 +146,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 	struct vtx_pending_event *ev = &vcpu->event;
 	bool want_irq_window;
 
+	to_vmx(vcpu)->extint_injected = false;
 	if (ev->valid) {
 		/*
 		 * A fault pushes RFLAGS with RF set, so that the handler's
@@ -170,6 +171,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 				     (u16)ev->error_code);
 		}
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+		to_vmx(vcpu)->extint_injected = ev->type == VTX_EVENT_EXTINT;
 		if (ev->insn_len)
 			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
 		/* Cut short by an exit, IDT-vectoring queues it again. */
@@ -189,17 +191,28 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		vcpu->irq_pending = false;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vcpu->irq_vector |
 			     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+		to_vmx(vcpu)->extint_injected = true;
 	} else if (vcpu->apic && vtx_interrupt_allowed(vcpu)) {
-		/* The in-kernel APIC's interrupt, acknowledged as taken. */
-		int vector = vtx_apic_take_interrupt(vcpu);
+		/*
+		 * The in-kernel APIC's interrupt, acknowledged as taken;
+		 * with APICv the processor delivers the APIC's own (RVI),
+		 * only the 8259's ExtINT is injected.
+		 */
+		int vector = vmx_apicv_active(vcpu) ?
+			     vtx_apic_extint(vcpu, true) :
+			     vtx_apic_take_interrupt(vcpu);
 
-		if (vector >= 0)
+		if (vector >= 0) {
 			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vector |
 				     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+			to_vmx(vcpu)->extint_injected = true;
+		}
 	}
 
 	want_irq_window = vcpu->irq_pending || vtx_wants_irq_window(vcpu) ||
-			  (vcpu->apic && vtx_apic_has_interrupt(vcpu) >= 0);
+			  (vcpu->apic && (vmx_apicv_active(vcpu) ?
+					  vtx_apic_extint(vcpu, false) :
+					  vtx_apic_has_interrupt(vcpu)) >= 0);
 	set_window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING,
 			   want_irq_window);
 	if (vtx_caps.pin & PIN_BASED_VIRTUAL_NMIS)
@@ -230,6 +243,15 @@ static void requeue_idt_vectoring(struct vtx_vcpu *vcpu)
 	ev->valid = true;
 	ev->type = t;
 	ev->vector = info & VECTORING_INFO_VECTOR_MASK;
+	/*
+	 * APICv: an interrupt vtx did not inject was a virtual interrupt the
+	 * processor delivered, whose vector it put in SVI first; Bochs 2.7
+	 * gives a stale vector in IDT-vectoring information for it.
+	 */
+	if (type == INTR_TYPE_EXT_INTR && vmx_apicv_active(vcpu) &&
+	    !to_vmx(vcpu)->extint_injected)
+		ev->vector = vmcs_read16(GUEST_INTR_STATUS) >>
+			     VMX_INTR_STATUS_SVI_SHIFT;
 	ev->has_error = info & VECTORING_INFO_DELIVER_CODE_MASK;
 	ev->error_code = ev->has_error ?
 			 vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;
@@ -730,6 +752,9 @@ static int handle_ept_violation(struct vtx_vcpu *vcpu)
 	requeue_idt_vectoring(vcpu);
 	srcu = srcu_read_lock(&vcpu->vm->srcu);
 	r = vtx_mmu_page_fault(vcpu, gpa, qual & EPT_VIOLATION_ACC_WRITE);
+	/* APICv: the xAPIC page is the APIC-access page, not a device. */
+	if (r == -ENOENT && vmx_apicv_active(vcpu))
+		r = vmx_apicv_map_access_page(vcpu, gpa);
 	if (!r) {
 		r = 1;
 	} else if (r == -ENOENT || r == -EROFS) {
@@ -791,6 +816,9 @@ static const vtx_exit_handler_t vtx_exit_handlers[] = {
 	[EXIT_REASON_INVVPID]			= vmx_inject_ud,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+	[EXIT_REASON_APIC_ACCESS]		= vmx_handle_apic_access,
+	[EXIT_REASON_EOI_INDUCED]		= vmx_handle_eoi_induced,
+	[EXIT_REASON_APIC_WRITE]		= vmx_handle_apic_write,
 	[EXIT_REASON_GDTR_IDTR]			= vmx_handle_gdtr_idtr,
 	[EXIT_REASON_LDTR_TR]			= vmx_handle_ldtr_tr,
 };

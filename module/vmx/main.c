@@ -34,6 +34,12 @@ static int vmx_vcpu_create(struct vtx_vcpu *vcpu)
 	vtx_alloc_inc(VTX_ALLOC_VMCS);
 	vmx->cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
+	if (vmx_apicv_vcpu_create(vcpu)) {
+		vmx_apicv_vcpu_free(vcpu);
+		vtx_free_vmcs(vmx->vmcs);
+		vtx_alloc_dec(VTX_ALLOC_VMCS);
+		return -ENOMEM;
+	}
 	vmx->vpid = vtx_alloc_vpid();
 
 	cpu = get_cpu();
@@ -51,6 +57,7 @@ static void vmx_vcpu_free(struct vtx_vcpu *vcpu)
 	vtx_free_vmcs(vmx->vmcs);
 	vtx_alloc_dec(VTX_ALLOC_VMCS);
 	vtx_free_vpid(vmx->vpid);
+	vmx_apicv_vcpu_free(vcpu);
 }
 
 /* #BP exits while the debugger sets software breakpoints (x86/debug.c) */

@@ -89,6 +89,8 @@ static int vmx_enter_exit(struct vtx_vcpu *vcpu)
 	vtx_update_host_cr(vcpu);
 	vtx_load_guest_uret_msrs(vcpu);
 	vtx_inject_pending_event(vcpu);
+	if (vmx_apicv_active(vcpu))
+		vmx_apicv_enter(vcpu);
 	if (guest_xcr0_live(vcpu))
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (native_read_cr2() != vcpu->cr2)
@@ -121,6 +123,8 @@ static int vmx_enter_exit(struct vtx_vcpu *vcpu)
 	vcpu->cached = 0;
 	/* Kicks from here on need no IPI: the exit is handled first. */
 	WRITE_ONCE(vcpu->mode, VTX_OUTSIDE_GUEST_MODE);
+	if (vmx_apicv_active(vcpu))
+		vmx_apicv_exit(vcpu);
 
 	vcpu->cr2 = native_read_cr2();
 	/* A VM exit clears DEBUGCTL and sets DR7 to 0x400: restore the host's. */

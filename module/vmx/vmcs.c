@@ -300,6 +300,7 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctl);
 	vmcs_write64(MSR_BITMAP, vtx_msr_bitmap_pa());
 	vtx_update_proc2(vcpu);
+	vmx_apicv_vmcs_init(vcpu);
 	vmcs_write32(VM_EXIT_CONTROLS, vtx_caps.exit);
 	vtx_tick_reload();
 	vmcs_write32(VM_ENTRY_CONTROLS, vtx_caps.entry);
@@ -425,11 +426,12 @@ void vtx_set_cr0(struct vtx_vcpu *vcpu, unsigned long cr0)
  * Beyond vtx_caps.proc2: VPID unless the vCPU has none (it then runs
  * flushed at each entry); INVPCID when the guest's CPUID offers it (without
  * it INVPCID raises #UD, as KVM has it); descriptor-table exiting while the
- * guest's CR4.UMIP is set on a processor without UMIP.
+ * guest's CR4.UMIP is set on a processor without UMIP; APICv's for the
+ * APIC's mode (apicv.c).
  */
 void vtx_update_proc2(struct vtx_vcpu *vcpu)
 {
-	u32 proc2 = vtx_caps.proc2;
+	u32 proc2 = vtx_caps.proc2 | to_vmx(vcpu)->apicv_proc2;
 
 	if (!to_vmx(vcpu)->vpid)
 		proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;

@@ -39,6 +39,10 @@
  *		exiting: vtx offers UMIP and emulates it (exit.c)
  * @tick_value:	VMX-preemption timer value of one host tick, 0 when tick
  *		exits are off (vmx.c, tick_exits)
+ * @apicv:	APIC virtualization is used (apicv.c, enable_apicv): TPR
+ *		shadow, APIC-access page, APIC-register virtualization and
+ *		virtual-interrupt delivery, for vCPUs with an in-kernel APIC
+ * @apicv_x2apic: with @apicv, "virtualize x2APIC mode" too
  */
 struct vtx_vmx_caps {
 	u64 basic;
@@ -52,9 +56,17 @@ struct vtx_vmx_caps {
 	bool has_invpcid;
 	bool umip_emulated;
 	u32 tick_value;
+	bool apicv;
+	bool apicv_x2apic;
 };
 
 extern struct vtx_vmx_caps vtx_caps;
+
+/* The secondary controls of APICv (apicv.c); vtx_caps.proc2 has none. */
+#define VTX_PROC2_APICV	(SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES |	\
+			 SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE |	\
+			 SECONDARY_EXEC_APIC_REGISTER_VIRT |		\
+			 SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)
 
 /* ept.c: the EPT page-table format (x86/mmu/mmu.h), the VMs' only one. */
 extern const struct vtx_mmu_format vtx_ept_format;
@@ -85,6 +97,15 @@ u64 vtx_ept_pointer(const struct vtx_mmu *mmu);
  * @exit_qual:	exit qualification of the last exit [v]
  * @entry_failed: the last VM entry failed (exit reason bit 31) [v]
  * @l1tf_flush_l1d: L1D may hold host data (vmx.c) [v]
+ * @apicv_page:	APICv: the virtual-APIC page, NULL when the vCPU runs
+ *		without APICv [c]
+ * @x2apic_bitmap: APICv: the MSR bitmap used in x2APIC mode (the module's,
+ *		with the virtualized x2APIC registers passed through) [c]
+ * @apicv_proc2: APICv's secondary controls for the APIC's mode [v]
+ * @apicv_base:	IA32_APIC_BASE @apicv_proc2 was chosen for [v]
+ * @eoi_exit:	the EOI-exit bitmap in the VMCS [v]
+ * @extint_injected: the last entry injected an external interrupt (not
+ *		a virtual interrupt of APICv) [v]
  */
 struct vcpu_vmx {
 	struct vtx_vcpu vcpu;
@@ -102,6 +123,12 @@ struct vcpu_vmx {
 	unsigned long exit_qual;
 	bool entry_failed;
 	bool l1tf_flush_l1d;
+	u8 *apicv_page;
+	unsigned long *x2apic_bitmap;
+	u32 apicv_proc2;
+	u64 apicv_base;
+	u64 eoi_exit[4];
+	bool extint_injected;
 };
 
 static inline struct vcpu_vmx *to_vmx(struct vtx_vcpu *vcpu)
@@ -176,6 +203,25 @@ int vmx_vcpu_run(struct vtx_vcpu *vcpu);
 /* exit.c */
 int vtx_handle_exit(struct vtx_vcpu *vcpu);
 int vmx_internal_error(struct vtx_vcpu *vcpu, u32 suberror);
+
+/* apicv.c; GUEST_INTR_STATUS holds RVI in bits 7:0, SVI in 15:8 */
+#define VMX_INTR_STATUS_SVI_SHIFT	8
+void vmx_apicv_probe(struct vtx_vmx_caps *c);
+int vmx_apicv_vcpu_create(struct vtx_vcpu *vcpu);
+void vmx_apicv_vcpu_free(struct vtx_vcpu *vcpu);
+void vmx_apicv_vmcs_init(struct vtx_vcpu *vcpu);
+void vmx_apicv_enter(struct vtx_vcpu *vcpu);
+void vmx_apicv_exit(struct vtx_vcpu *vcpu);
+int vmx_apicv_map_access_page(struct vtx_vcpu *vcpu, u64 gpa);
+int vmx_handle_apic_access(struct vtx_vcpu *vcpu);
+int vmx_handle_apic_write(struct vtx_vcpu *vcpu);
+int vmx_handle_eoi_induced(struct vtx_vcpu *vcpu);
+
+/* The vCPU runs with APICv (an in-kernel APIC and enable_apicv). */
+static inline bool vmx_apicv_active(struct vtx_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->apicv_page;
+}
 
 /* umip.c */
 int vmx_handle_gdtr_idtr(struct vtx_vcpu *vcpu);

@@ -39,6 +39,8 @@
 #define MSI_DATA_DM_MASK	(7 << MSI_DATA_DM_SHIFT)
 #define MSI_DATA_LEVEL_ASSERT	BIT(14)
 #define MSI_DATA_TRIGGER_LEVEL	BIT(15)
+/* IRR, ISR, TMR: 32 vectors in each 32-bit register, 16 bytes apart. */
+#define APIC_VECTORS_PER_REG	32
 /* CR8 is TPR bits 7:4. */
 #define CR8_SHIFT		4
 /* KVM_CAP_SPLIT_IRQCHIP's limit on reserved IOAPIC pins (KVM's). */
@@ -169,8 +171,12 @@ static int apic_deliver(struct vtx_vcpu *target,
 		/* A software-disabled APIC takes no fixed interrupts (KVM). */
 		if (apic_sw_enabled(&apic->regs) &&
 		    !vtx_lapic_accept(&apic->regs, ipi->vector, ipi->level,
-				      NULL))
+				      NULL)) {
+			/* APICv: not in the virtual-APIC page until entry */
+			if (apic->apicv)
+				__set_bit(ipi->vector, apic->apicv_irr);
 			r = 1;
+		}
 		break;
 	case APIC_DM_NMI:
 		r = 1;
@@ -311,6 +317,9 @@ void vtx_apic_scan_ioapic(struct vtx_vcpu *vcpu)
 	u32 gsi;
 
 	bitmap_zero(apic->ioapic_vectors, VTX_LAPIC_NR_VECTORS);
+	/* APICv's EOI-exit bitmap: the in-kernel IOAPIC's vectors */
+	if (vm->irqchip_mode == VTX_IRQCHIP_KERNEL)
+		vtx_irqchip_eoi_vectors(vm, apic->ioapic_vectors);
 	if (vm->irqchip_mode != VTX_IRQCHIP_SPLIT)
 		return;
 	idx = srcu_read_lock(&vm->irq_srcu);
@@ -631,6 +640,64 @@ int vtx_apic_set_ext_interrupt(struct vtx_vcpu *vcpu, u8 vector)
 }
 
 /**
+ * vtx_apic_extint() - the 8259's interrupt through LINT0 in ExtINT mode:
+ * KVM_INTERRUPT's vector with a split irqchip, KVM_CREATE_IRQCHIP's PIC.
+ * @vcpu:	the vCPU with an in-kernel APIC, by its thread
+ * @take:	acknowledge it (INTA), before entry with interrupts off
+ *
+ * With APICv (vmx/apicv.c) the processor delivers the APIC's own
+ * interrupts; only these are injected.
+ *
+ * Return: its vector (0 for the in-kernel PIC's when not taken), or -1.
+ */
+int vtx_apic_extint(struct vtx_vcpu *vcpu, bool take)
+{
+	struct vtx_apic *apic = vcpu->apic;
+	int v;
+
+	if (!vtx_apic_accepts_extint(vcpu))
+		return -1;
+	if (apic->ext_vector >= 0) {
+		v = apic->ext_vector;
+		if (take)
+			apic->ext_vector = -1;
+		return v;
+	}
+	if (vcpu->vm->irqchip_mode != VTX_IRQCHIP_KERNEL ||
+	    !vtx_irqchip_extint_pending(vcpu->vm))
+		return -1;
+	return take ? vtx_irqchip_extint_ack(vcpu->vm) : 0;
+}
+
+/**
+ * vtx_apic_eoi_accelerated() - APICv's EOI-induced exit: the processor
+ * took @vector out of service (in the virtual-APIC page, already copied
+ * to the model); tell the IOAPIC, as an EOI write would (KVM's
+ * kvm_apic_set_eoi_accelerated()).
+ * @vcpu:	the vCPU, by its thread
+ * @vector:	the vector of the EOI
+ */
+void vtx_apic_eoi_accelerated(struct vtx_vcpu *vcpu, u8 vector)
+{
+	struct vtx_apic *apic = vcpu->apic;
+	struct vtx_lapic_fx fx = {
+		.flags = VTX_LAPIC_FX_EOI | VTX_LAPIC_FX_EVENT,
+		.eoi_vector = vector,
+	};
+	unsigned long flags;
+
+	spin_lock_irqsave(&apic->lock, flags);
+	fx.eoi_level = vtx_lapic_get_reg(&apic->regs, APIC_TMR +
+					 (vector / APIC_VECTORS_PER_REG) *
+					 VTX_LAPIC_REG_ALIGN) &
+		       BIT(vector % APIC_VECTORS_PER_REG);
+	fx.eoi_broadcast = !(vtx_lapic_get_reg(&apic->regs, APIC_SPIV) &
+			     APIC_SPIV_DIRECTED_EOI);
+	spin_unlock_irqrestore(&apic->lock, flags);
+	apic_apply_fx(vcpu, &fx);
+}
+
+/**
  * vtx_apic_has_interrupt() - the interrupt the vCPU would take next.
  * @vcpu:	the vCPU with an in-kernel APIC, by its thread
  *
@@ -642,13 +709,10 @@ int vtx_apic_has_interrupt(struct vtx_vcpu *vcpu)
 	unsigned long flags;
 	int v;
 
-	if (apic->ext_vector >= 0 && vtx_apic_accepts_extint(vcpu))
-		return apic->ext_vector;
 	/* KVM_CREATE_IRQCHIP's 8259: pending, its vector known at INTA. */
-	if (vcpu->vm->irqchip_mode == VTX_IRQCHIP_KERNEL &&
-	    vtx_apic_accepts_extint(vcpu) &&
-	    vtx_irqchip_extint_pending(vcpu->vm))
-		return 0;
+	v = vtx_apic_extint(vcpu, false);
+	if (v >= 0)
+		return v;
 	spin_lock_irqsave(&apic->lock, flags);
 	v = vtx_lapic_next_vector(&apic->regs);
 	spin_unlock_irqrestore(&apic->lock, flags);
@@ -668,18 +732,9 @@ int vtx_apic_take_interrupt(struct vtx_vcpu *vcpu)
 	unsigned long flags;
 	int v;
 
-	if (apic->ext_vector >= 0 && vtx_apic_accepts_extint(vcpu)) {
-		v = apic->ext_vector;
-		apic->ext_vector = -1;
+	v = vtx_apic_extint(vcpu, true);
+	if (v >= 0)
 		return v;
-	}
-	if (vcpu->vm->irqchip_mode == VTX_IRQCHIP_KERNEL &&
-	    vtx_apic_accepts_extint(vcpu) &&
-	    vtx_irqchip_extint_pending(vcpu->vm)) {
-		v = vtx_irqchip_extint_ack(vcpu->vm);
-		if (v >= 0)
-			return v;
-	}
 	spin_lock_irqsave(&apic->lock, flags);
 	v = vtx_lapic_next_vector(&apic->regs);
 	if (v >= 0)

@@ -42,8 +42,15 @@ struct kvm_mp_state;
  * @ext_vector:	[v] split irqchip: KVM_INTERRUPT's vector for LINT0, -1 none
  * @eoi_exit_vector: [v] split irqchip: the level-triggered vector whose EOI
  *		goes to userspace (KVM_EXIT_IOAPIC_EOI)
- * @ioapic_vectors: [v] split irqchip: the vectors whose EOI exits
- *		(vtx_apic_scan_ioapic())
+ * @ioapic_vectors: [v] the vectors whose EOI the IOAPIC must see
+ *		(vtx_apic_scan_ioapic()): split irqchip, those that exit to
+ *		userspace; KVM_CREATE_IRQCHIP's, for APICv's EOI-exit bitmap
+ * @apicv:	[c] the backend virtualizes this APIC (vmx/apicv.c): the
+ *		register page is copied to the processor's virtual-APIC page
+ *		before each entry and IRR, ISR and TPR back after each exit
+ * @apicv_irr:	[a] with @apicv: vectors other threads accepted since the
+ *		last copy to the virtual-APIC page, which the guest cannot
+ *		have taken yet (the backend keeps them in IRR at the exit)
  * @vapic_addr:	[v] KVM_SET_VAPIC_ADDR: guest-physical address of the
  *		TPR/ISR/IRR summary QEMU's vapic ROM reads, 0 for none
  */
@@ -61,6 +68,8 @@ struct vtx_apic {
 	u8 eoi_exit_vector;
 	DECLARE_BITMAP(ioapic_vectors, VTX_LAPIC_NR_VECTORS);
 	u64 vapic_addr;
+	bool apicv;
+	DECLARE_BITMAP(apicv_irr, VTX_LAPIC_NR_VECTORS);
 };
 
 int vtx_apic_init(void);
@@ -86,6 +95,8 @@ int vtx_apic_has_interrupt(struct vtx_vcpu *vcpu);
 int vtx_apic_deliver_msg(struct vtx_vm *vm, const struct vtx_lapic_ipi *msg);
 void vtx_apic_scan_ioapic(struct vtx_vcpu *vcpu);
 int vtx_apic_take_interrupt(struct vtx_vcpu *vcpu);
+int vtx_apic_extint(struct vtx_vcpu *vcpu, bool take);
+void vtx_apic_eoi_accelerated(struct vtx_vcpu *vcpu, u8 vector);
 int vtx_apic_process_events(struct vtx_vcpu *vcpu);
 bool vtx_apic_runnable(struct vtx_vcpu *vcpu);
 int vtx_apic_block(struct vtx_vcpu *vcpu);

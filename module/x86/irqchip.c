@@ -374,6 +374,31 @@ void vtx_irqchip_eoi(struct vtx_vm *vm, int vector, bool level)
 	spin_unlock_irqrestore(&ic->ioapic_lock, flags);
 }
 
+/**
+ * vtx_irqchip_eoi_vectors() - the vectors of the IOAPIC's entries, whose
+ * EOIs must reach vtx_irqchip_eoi() (APICv's EOI-exit bitmap).
+ * @vm:		the VM
+ * @vectors:	bitmap of 256 vectors the entries' are added to
+ *
+ * Every entry's, edge or level, masked or not, whatever its destination:
+ * a superset of KVM's (level entries and pins with ack notifiers, e.g. the
+ * PIT's reinjection, that reach the vCPU), which costs an exit per EOI of
+ * an edge vector.
+ */
+void vtx_irqchip_eoi_vectors(struct vtx_vm *vm, unsigned long *vectors)
+{
+	struct vtx_irqchip *ic = irqchip_of(vm);
+	unsigned long flags;
+	unsigned int pin;
+
+	if (!ic)
+		return;
+	spin_lock_irqsave(&ic->ioapic_lock, flags);
+	for (pin = 0; pin < VTX_IOAPIC_NUM_PINS; pin++)
+		__set_bit(ic->ioapic.redirtbl[pin] & APIC_VECTOR_MASK, vectors);
+	spin_unlock_irqrestore(&ic->ioapic_lock, flags);
+}
+
 /*
  * Is the access the IOAPIC's?  As KVM: it lies within the window at the
  * default base (where KVM registers the device) and starts within the
@@ -452,6 +477,9 @@ bool vtx_irqchip_mmio_write(struct vtx_vcpu *vcpu, u64 gpa, unsigned int len,
 		ioapic_apply_fx(ic, &fx);
 	}
 	spin_unlock_irqrestore(&ic->ioapic_lock, flags);
+	/* An entry changed: the vCPUs' EOI-exit bitmaps (APICv) follow. */
+	if (fx.flags & VTX_IOAPIC_FX_ROUTE)
+		vtx_make_all_vcpus_request(vcpu->vm, VTX_REQ_SCAN_IOAPIC);
 	if (fx.flags & VTX_IOAPIC_FX_MASK) {
 		changed = fx.mask_changed;
 		for_each_set_bit(pin, &changed, VTX_IOAPIC_NUM_PINS)
@@ -636,6 +664,8 @@ static int set_chip(struct vtx_irqchip *ic, const struct kvm_irqchip *chip)
 		vtx_ioapic_set_state(&ic->ioapic, &chip->chip.ioapic, &iofx);
 		ioapic_apply_fx(ic, &iofx);
 		spin_unlock_irqrestore(&ic->ioapic_lock, flags);
+		/* new entries: the vCPUs' EOI-exit bitmaps (APICv) follow */
+		vtx_make_all_vcpus_request(ic->vm, VTX_REQ_SCAN_IOAPIC);
 		break;
 	default:
 		r = -EINVAL;

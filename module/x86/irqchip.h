@@ -64,6 +64,7 @@ bool vtx_irqchip_extint_pending(struct vtx_vm *vm);
 int vtx_irqchip_extint_ack(struct vtx_vm *vm);
 /* A local APIC's EOI of @vector (@level: its TMR bit, broadcast EOI). */
 void vtx_irqchip_eoi(struct vtx_vm *vm, int vector, bool level);
+void vtx_irqchip_eoi_vectors(struct vtx_vm *vm, unsigned long *vectors);
 
 /**
  * struct vtx_irq_mask_notifier - told when the PIC or IOAPIC input that

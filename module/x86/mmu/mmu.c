@@ -311,6 +311,91 @@ out:
 }
 
 /**
+ * vtx_mmu_apic_access_page() - the VM's APIC-access page (APICv), made at
+ * the first call: a zeroed kernel page that only EPT maps, at the APIC's
+ * base, in no memslot; freed by vtx_mmu_destroy().
+ * @vm:		the VM
+ *
+ * Return: the page, or NULL without memory.
+ */
+struct page *vtx_mmu_apic_access_page(struct vtx_vm *vm)
+{
+	struct vtx_mmu *mmu = &vm->mmu;
+	struct page *page, *old;
+
+	/* pairs with the cmpxchg(): the page is zeroed before it is seen */
+	page = smp_load_acquire(&mmu->apic_access_page);
+	if (page)
+		return page;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return NULL;
+	old = cmpxchg(&mmu->apic_access_page, NULL, page);
+	if (old) {
+		__free_page(page);
+		return old;
+	}
+	vtx_alloc_inc(VTX_ALLOC_VMCS);
+	return page;
+}
+
+/**
+ * vtx_mmu_map_kernel_page() - map a kernel page, writable, at a guest
+ * frame that no memslot holds (APICv's APIC-access page).
+ * @vcpu:	the vCPU that faulted there, by its thread, in the fault's
+ *		srcu_read_lock(&vm->srcu) section
+ * @gfn:	the guest frame
+ * @page:	the page; the leaf takes a reference of its own, dropped as
+ *		a pinned guest page's when the leaf goes
+ *
+ * Return: 0 when mapped (or when a memslot or an invalidation came in
+ * between: the guest faults again), -ENOMEM.
+ */
+int vtx_mmu_map_kernel_page(struct vtx_vcpu *vcpu, u64 gfn, struct page *page)
+{
+	struct vtx_mmu *mmu = &vcpu->vm->mmu;
+	struct vtx_mmu_leaf leaf = {
+		.gfn = gfn,
+		.page = page,
+		.host_writable = true,
+		.writable = true,
+		.write = true,
+	};
+	bool flush = false;
+	unsigned long seq;
+	struct page *old;
+	int r;
+
+	lockdep_assert_held(&vcpu->mutex);
+	seq = READ_ONCE(mmu->inval_seq);
+	/* Read the sequence before the slots, as vtx_mmu_page_fault(). */
+	smp_rmb();
+	if (vtx_find_slot(vcpu->vm, gfn))
+		return 0;
+	r = cache_topup(&vcpu->mmu_cache, mmu->fmt->cache_pages);
+	if (r)
+		return r;
+	get_page(page);
+	vtx_alloc_inc(VTX_ALLOC_PIN);
+	spin_lock(&mmu->lock);
+	if (mmu->inval_count || mmu->inval_seq != seq) {
+		spin_unlock(&mmu->lock);
+		unpin_counted(page);
+		return 0;
+	}
+	old = mmu->fmt->map(mmu, &vcpu->mmu_cache, &leaf, &flush);
+	if (!old)
+		mmu->nr_pinned++;
+	spin_unlock(&mmu->lock);
+	if (old) {
+		if (flush)
+			mmu_flush(mmu);
+		unpin_counted(old);
+	}
+	return 0;
+}
+
+/**
  * vtx_mmu_unmap_range() - unmap guest frames and unpin their pages.
  * @vm:		the VM; the caller holds vm->slots_lock
  * @gfn:	first frame
@@ -504,15 +589,21 @@ void vtx_mmu_destroy(struct vtx_vm *vm)
 {
 	struct vtx_mmu *mmu = &vm->mmu;
 
-	if (!mmu->root)
-		return;
-	mmu_flush(mmu);
-	spin_lock(&mmu->lock);
-	mmu_zap(mmu, 0, ~0ull, VTX_ZAP_RELEASE);
-	spin_unlock(&mmu->lock);
-	WARN_ON_ONCE(mmu->nr_pinned);
-	mmu->fmt->free_tables(mmu);
-	mmu->root = NULL;
+	if (mmu->root) {
+		mmu_flush(mmu);
+		spin_lock(&mmu->lock);
+		mmu_zap(mmu, 0, ~0ull, VTX_ZAP_RELEASE);
+		spin_unlock(&mmu->lock);
+		WARN_ON_ONCE(mmu->nr_pinned);
+		mmu->fmt->free_tables(mmu);
+		mmu->root = NULL;
+	}
+	/* After the leaves: they held references of their own. */
+	if (mmu->apic_access_page) {
+		put_page(mmu->apic_access_page);
+		mmu->apic_access_page = NULL;
+		vtx_alloc_dec(VTX_ALLOC_VMCS);
+	}
 }
 
 /**

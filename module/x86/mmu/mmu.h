@@ -130,6 +130,11 @@ struct vtx_mmu {
 	struct mmu_notifier notifier;		/* [c] on vm->mm */
 	unsigned long inval_seq;		/* [m] invalidations started */
 	unsigned long inval_count;		/* [m] invalidations running */
+	/*
+	 * APICv's APIC-access page (vmx/apicv.c): made once, by the first
+	 * vCPU that needs it (cmpxchg), never guest RAM; freed with the MMU
+	 */
+	struct page *apic_access_page;
 };
 
 int vtx_mmu_init(struct vtx_vm *vm, const struct vtx_mmu_format *fmt);
@@ -140,6 +145,8 @@ void vtx_mmu_unregister_notifier(struct vtx_vm *vm);
 int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write);
 void vtx_mmu_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages);
 void vtx_mmu_write_protect(struct vtx_vm *vm, u64 gfn, u64 npages);
+struct page *vtx_mmu_apic_access_page(struct vtx_vm *vm);
+int vtx_mmu_map_kernel_page(struct vtx_vcpu *vcpu, u64 gfn, struct page *page);
 
 /* For formats. */
 void *vtx_mmu_cache_take(struct vtx_mmu_cache *cache);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What apicv_guest.S and apicv_test.c agree on */
+#ifndef VTX_VCPU_APICV_H
+#define VTX_VCPU_APICV_H
+
+/* The 8259s' data ports (their masks) */
+#define PIC1_DATA		0x21
+#define PIC2_DATA		0xa1
+
+/* The xAPIC page at its default base, and its registers (SDM 10.4.1) */
+#define APIC_GPA		0xfee00000
+#define APIC_LVR		0x30
+#define APIC_TPR		0x80
+#define APIC_EOI		0xb0
+#define APIC_SVR		0xf0
+#define APIC_ISR1		0x110	/* vectors 0x20-0x3f */
+#define APIC_IRR1		0x210
+#define APIC_ICR_LO		0x300
+#define APIC_LVTT		0x320
+#define APIC_TMICT		0x380
+#define APIC_TMCCT		0x390
+#define APIC_TDCR		0x3e0
+#define APIC_SVR_EN		0x100
+#define ICR_SELF		0x40000	/* shorthand "self", fixed, edge */
+#define LVT_MASKED		0x10000
+#define TDCR_DIV1		0xb
+#define TIMER_COUNT		0x10000000	/* never expires in the test */
+
+/* x2APIC MSRs */
+#define X2APIC_TPR		0x808
+#define X2APIC_EOI		0x80b
+#define X2APIC_ISR1		0x811
+#define X2APIC_SELF_IPI		0x83f
+#define APIC_BASE_EXTD		0x400
+#define APIC_BASE_EN		0x800
+
+/* The IOAPIC at its default base, GSI 10's entry (as irqchip.h) */
+#define IOAPIC_GPA		0xfec00000
+#define IOAPIC_SEL		0x00
+#define IOAPIC_WIN		0x10
+#define IOAPIC_GSI		10
+#define IOAPIC_RTE_LO		(0x10 + 2 * IOAPIC_GSI)
+#define IOAPIC_RTE_HI		(IOAPIC_RTE_LO + 1)
+#define RTE_LEVEL		(1 << 15)
+#define RTE_REMOTE_IRR		(1 << 14)
+
+/* Vectors (below IDT_VECTORS); classes 2 and 3 */
+#define SPURIOUS_VEC		0x3f
+#define SELF_VEC		0x31	/* xAPIC self-IPI, class 3 */
+#define X2SELF_VEC		0x32	/* x2APIC SELF IPI */
+#define IOAPIC_VEC		0x35
+#define TIMER_VEC		0x30
+#define TPR_BLOCK		3	/* CR8 = 3 blocks class 3 */
+#define TPR_SET			0x40	/* KVM_SET_LAPIC's TPR: still blocks */
+
+/* Paging: PDPT[3] -> a PD with the IOAPIC's and the APIC's 2 MiB pages */
+#define APICV_PD_GPA		(SCRATCH_GPA + 0x2000)
+#define APICV_PDPT_INDEX	3
+#define IOAPIC_PD_INDEX		((IOAPIC_GPA >> 21) & 0x1ff)
+#define APIC_PD_INDEX		((APIC_GPA >> 21) & 0x1ff)
+
+/* xAPIC page accesses of the exit-count loop (a TPR read and write each) */
+#define LOOP_N			1000
+
+#define IRQ_COUNT(v)		(EXC_COUNT_GPA + 4 * (v))
+
+#endif

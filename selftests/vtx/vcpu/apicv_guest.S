@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest of apicv_test.c: the in-kernel local APIC as a guest uses it in
+ * xAPIC mode (MMIO at 0xfee00000, which APICv virtualizes) and then in
+ * x2APIC mode, with KVM_CREATE_IRQCHIP's IOAPIC: TPR through CR8, a
+ * self-IPI blocked by it, ISR and EOI, the timer's current count, a
+ * level-triggered IOAPIC interrupt ended by an xAPIC EOI, and x2APIC's
+ * SELF IPI.  Interrupts are counted by the exception stubs, which do not
+ * EOI; waiting loops run with IF = 1.
+ */
+#include "guest_exc.h"
+#include "apicv.h"
+
+/* OUT \val to port \port (clobbers AL) */
+.macro outb_imm port, val
+	mov	$\val, %al
+	out	%al, $\port
+.endm
+
+/* EBX = xAPIC register \reg */
+.macro apic_read reg
+	mov	$APIC_GPA, %esi
+	movl	\reg(%rsi), %ebx
+.endm
+
+/* xAPIC register \reg = \val */
+.macro apic_write reg, val
+	mov	$APIC_GPA, %esi
+	movl	$\val, \reg(%rsi)
+.endm
+
+/* EBX = IOAPIC register \reg (clobbers ESI) */
+.macro ioapic_read reg
+	mov	$IOAPIC_GPA, %esi
+	movl	$\reg, IOAPIC_SEL(%rsi)
+	movl	IOAPIC_WIN(%rsi), %ebx
+.endm
+
+/* IOAPIC register \reg = \val (clobbers ESI) */
+.macro ioapic_write reg, val
+	mov	$IOAPIC_GPA, %esi
+	movl	$\reg, IOAPIC_SEL(%rsi)
+	movl	$\val, IOAPIC_WIN(%rsi)
+.endm
+
+/* WRMSR \msr = \val (clobbers EAX, ECX, EDX) */
+.macro wrx msr, val
+	mov	$\msr, %ecx
+	mov	$\val, %eax
+	xor	%edx, %edx
+	wrmsr
+.endm
+
+/* Until vector \v was delivered \n times: check with IF = 0, STI; HLT */
+.macro wait_irq v, n
+1:	cli
+	cmpl	$\n, IRQ_COUNT(\v)
+	jae	2f
+	sti
+	hlt
+	jmp	1b
+2:	sti
+.endm
+
+GUEST_BEGIN apicv_guest, 64
+	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
+	outb_imm PIC1_DATA, 0xff
+	outb_imm PIC2_DATA, 0xff
+	apic_write APIC_SVR, (APIC_SVR_EN | SPURIOUS_VEC)
+	apic_read APIC_LVR
+	ucall	UCALL_REPORT			/* 1: the version */
+
+	/* TPR through CR8 blocks the self-IPI's class */
+	mov	$TPR_BLOCK, %eax
+	mov	%rax, %cr8
+	apic_write APIC_ICR_LO, (ICR_SELF | SELF_VEC)
+	nop
+	nop
+	apic_read APIC_TPR
+	ucall	UCALL_REPORT			/* 2: TPR 0x30 */
+	ucall_step 1				/* host: pending, SET_LAPIC */
+	apic_read APIC_TPR
+	ucall	UCALL_REPORT			/* 3: TPR_SET */
+	mov	%cr8, %rbx
+	ucall	UCALL_REPORT			/* 4: TPR_SET >> 4 */
+	xor	%eax, %eax
+	mov	%rax, %cr8			/* the self-IPI is taken */
+	nop
+	apic_read APIC_ISR1
+	ucall	UCALL_REPORT			/* 5: in service */
+	apic_write APIC_EOI, 0
+	apic_read APIC_ISR1
+	ucall	UCALL_REPORT			/* 6: not any more */
+	ucall_step 2
+
+	/* the current count is computed on demand (an APIC-access exit) */
+	apic_write APIC_LVTT, (LVT_MASKED | TIMER_VEC)
+	apic_write APIC_TDCR, TDCR_DIV1
+	apic_write APIC_TMICT, TIMER_COUNT
+	apic_read APIC_TMCCT
+	ucall	UCALL_REPORT			/* 7: counting down */
+	apic_write APIC_TMICT, 0
+
+	/* a level-triggered IOAPIC entry, ended by an xAPIC EOI */
+	ioapic_write IOAPIC_RTE_HI, 0
+	ioapic_write IOAPIC_RTE_LO, (IOAPIC_VEC | RTE_LEVEL)
+	ucall_step 3				/* host: line high */
+	wait_irq IOAPIC_VEC, 1
+	ioapic_read IOAPIC_RTE_LO
+	ucall	UCALL_REPORT			/* 8: remote IRR set */
+	ucall_step 4				/* host: line low */
+	apic_write APIC_EOI, 0
+	ioapic_read IOAPIC_RTE_LO
+	ucall	UCALL_REPORT			/* 9: remote IRR clear */
+	ucall_step 5				/* host: line high again */
+	wait_irq IOAPIC_VEC, 2
+	ucall_step 6				/* host: line low */
+	apic_write APIC_EOI, 0
+	ioapic_read IOAPIC_RTE_LO
+	ucall	UCALL_REPORT			/* 10: remote IRR clear */
+
+	/* xAPIC page accesses the processor virtualizes with APICv */
+	mov	$APIC_GPA, %esi
+	mov	$LOOP_N, %ecx
+1:	movl	APIC_TPR(%rsi), %eax
+	movl	%eax, APIC_TPR(%rsi)
+	dec	%ecx
+	jnz	1b
+	ucall_step 7				/* host: exit counts */
+
+	/* x2APIC: SELF IPI, ISR and EOI through MSRs */
+	mov	$MSR_IA32_APICBASE, %ecx
+	rdmsr
+	or	$(APIC_BASE_EN | APIC_BASE_EXTD), %eax
+	wrmsr
+	wrx	X2APIC_SELF_IPI, X2SELF_VEC
+	nop
+	mov	$X2APIC_ISR1, %ecx
+	rdmsr
+	mov	%eax, %ebx
+	ucall	UCALL_REPORT			/* 11: in service */
+	wrx	X2APIC_EOI, 0
+	mov	$X2APIC_ISR1, %ecx
+	rdmsr
+	mov	%eax, %ebx
+	ucall	UCALL_REPORT			/* 12: not any more */
+	ucall_step 8
+	EXC_STUBS64 apicv_guest_stubs
+GUEST_END apicv_guest

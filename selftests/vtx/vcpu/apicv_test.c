@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel local APIC as APIC virtualization (vtx's enable_apicv,
+ * kvm_intel's) runs it, and as it runs without: the same results either
+ * way, on vtx and on kvm_intel.  One guest, KVM_CREATE_IRQCHIP:
+ *
+ *   - xAPIC mode (the page at 0xfee00000: virtualized accesses): the
+ *     version; CR8 = 3 (the TPR shadow) blocks a self-IPI of class 3,
+ *     which stays in IRR (KVM_GET_LAPIC, KVM_GET_SREGS's CR8); KVM_SET_LAPIC
+ *     changes TPR under the guest (read back through the page and CR8);
+ *     CR8 = 0 lets it in; ISR while in service, clear after the EOI;
+ *   - the timer's current count (not virtualized: emulated);
+ *   - a level-triggered IOAPIC entry (virtual-interrupt delivery: the
+ *     EOI-exit bitmap): remote IRR until the xAPIC EOI, which clears it;
+ *     twice;
+ *   - LOOP_N xAPIC TPR reads and writes (with APICv, no exit; set
+ *     APICV_STATS to a command, e.g. vtxctl stats, run at that point);
+ *   - x2APIC mode: SELF IPI, ISR and EOI through MSRs.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vcpu_test.h"
+#include "apicv.h"
+
+extern const uint8_t apicv_guest[], apicv_guest_end[], apicv_guest_stubs[];
+
+#define CPUID1_X2APIC		(1u << 21)
+#define PTE_P			(1ull << 0)
+#define PTE_RW			(1ull << 1)
+#define PTE_PCD			(1ull << 4)
+#define PTE_PS			(1ull << 7)
+#define PAGE_2M			(1ull << 21)
+#define LAPIC_REG(s, off)	(*(uint32_t *)&(s)->regs[off])
+#define APIC_VERSION		0x14
+#define VEC_BIT(v)		(1u << ((v) % 32))
+#define CR8_SHIFT		4
+#define RFLAGS_IF		(1ull << 9)
+/* A KVM_RUN that takes longer is a guest waiting for nothing. */
+#define RUN_TIMEOUT_S		10
+
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * Run until ucall @code, through the handler's reports of interrupts;
+ * return its RBX.  Anything else, or a KVM_RUN that does not return in
+ * RUN_TIMEOUT_S, fails with the exit described.
+ */
+static int run_until(struct vtx_vcpu *vcpu, uint32_t code, uint64_t *rbx,
+		     char *err, size_t errlen)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct vtx_ucall uc;
+	uint32_t got;
+	int i;
+
+	sigaction(SIGALRM, &sa, NULL);
+	for (i = 0; i < 100; i++) {
+		alarm(RUN_TIMEOUT_S);
+		if (__vtx_run(vcpu)) {
+			alarm(0);
+			snprintf(err, errlen, "KVM_RUN: %s", strerror(errno));
+			return -1;
+		}
+		alarm(0);
+		got = vtx_get_ucall(vcpu, &uc);
+		if (got == UCALL_EXC && uc.regs.rbx >= 32)
+			continue;
+		if (got != code) {
+			snprintf(err, errlen, "expected ucall %u: %s", code,
+				 describe_exit(vcpu));
+			return -1;
+		}
+		*rbx = uc.regs.rbx;
+		return 0;
+	}
+	snprintf(err, errlen, "no ucall %u after 100 interrupts", code);
+	return -1;
+}
+
+#define RUN_UNTIL(vcpu, code, rbx) do {					\
+	char err_[256];							\
+	ASSERT_EQ(0, run_until(vcpu, code, rbx, err_, sizeof(err_)))	\
+		TH_LOG("%s", err_);					\
+} while (0)
+
+#define REPORT(vcpu, want, what) do {					\
+	uint64_t v_;							\
+	RUN_UNTIL(vcpu, UCALL_REPORT, &v_);				\
+	EXPECT_EQ((uint64_t)(want), v_) TH_LOG("%s", what);		\
+} while (0)
+
+#define STEP(vcpu, n) do {						\
+	uint64_t s_;							\
+	RUN_UNTIL(vcpu, UCALL_STEP, &s_);				\
+	ASSERT_EQ((uint64_t)(n), s_);					\
+} while (0)
+
+/* PML4[0] -> PDPT[3] -> a PD with the IOAPIC's and APIC's 2 MiB pages. */
+static void map_apics(struct vtx_vm *vm)
+{
+	uint64_t *pdpt = vtx_gpa2hva(vm, VTX_PDPT_GPA);
+	uint64_t *pd = vtx_gpa2hva(vm, APICV_PD_GPA);
+	uint64_t flags = PTE_P | PTE_RW | PTE_PS | PTE_PCD;
+
+	memset(pd, 0, VTX_PAGE_SIZE);
+	pd[IOAPIC_PD_INDEX] = (IOAPIC_GPA & ~(PAGE_2M - 1)) | flags;
+	pd[APIC_PD_INDEX] = (APIC_GPA & ~(PAGE_2M - 1)) | flags;
+	pdpt[APICV_PDPT_INDEX] = APICV_PD_GPA | PTE_P | PTE_RW;
+}
+
+static int32_t irq_line(struct vtx_vm *vm, uint32_t level)
+{
+	struct kvm_irq_level l = { .irq = IOAPIC_GSI, .level = level };
+
+	if (__vtx_ioctl(vm->fd, KVM_IRQ_LINE_STATUS, &l))
+		return INT32_MIN;
+	return l.status;
+}
+
+TEST(apic_virtualization)
+{
+	struct vtx_vm *vm = vtx_vm_create_default();
+	struct kvm_cpuid2 *cpuid = guest_cpuid_copy();
+	struct kvm_cpuid_entry2 *e = cpuid_find(cpuid, 1, 0);
+	struct kvm_lapic_state s;
+	struct kvm_sregs sregs;
+	struct vtx_vcpu *vcpu;
+	struct kvm_regs regs;
+	const char *stats;
+	uint64_t count;
+
+	ASSERT_EQ(0, __vtx_ioctl_raw(vm->fd, KVM_CREATE_IRQCHIP, 0))
+		TH_LOG("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	vtx_load_code(vm, VTX_CODE_GPA, apicv_guest, apicv_guest_end);
+	vcpu = vtx_vcpu_add(vm, 0);
+	vtx_setup_mode(vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
+	if (e)
+		e->ecx |= CPUID1_X2APIC;
+	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
+	free(cpuid);
+	guest_idt_setup(vcpu, VTX_MODE_LONG64,
+			VTX_BLOB_GPA(apicv_guest, apicv_guest_stubs));
+	vtx_get_regs(vcpu, &regs);
+	regs.rsp = STACKS_GPA + STACK_SIZE;
+	regs.rflags |= RFLAGS_IF;	/* interrupts are taken as they come */
+	vtx_set_regs(vcpu, &regs);
+	map_apics(vm);
+
+	/* xAPIC: version, then the self-IPI TPR blocks */
+	RUN_UNTIL(vcpu, UCALL_REPORT, &count);
+	EXPECT_EQ(APIC_VERSION, count & 0xff);
+	REPORT(vcpu, TPR_BLOCK << CR8_SHIFT, "TPR after CR8 = 3");
+	STEP(vcpu, 1);
+	EXPECT_EQ(0, guest_exc_count(vcpu, SELF_VEC)) TH_LOG("taken");
+	ASSERT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_GET_LAPIC, &s));
+	EXPECT_EQ(TPR_BLOCK << CR8_SHIFT, LAPIC_REG(&s, APIC_TPR));
+	EXPECT_EQ(VEC_BIT(SELF_VEC), LAPIC_REG(&s, APIC_IRR1))
+		TH_LOG("the self-IPI waits in IRR");
+	EXPECT_EQ(0, LAPIC_REG(&s, APIC_ISR1));
+	vtx_get_sregs(vcpu, &sregs);
+	EXPECT_EQ(TPR_BLOCK, sregs.cr8);
+	/* KVM_SET_LAPIC under the guest: TPR changes, IRR stays */
+	LAPIC_REG(&s, APIC_TPR) = TPR_SET;
+	ASSERT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_SET_LAPIC, &s));
+	REPORT(vcpu, TPR_SET, "TPR after KVM_SET_LAPIC");
+	REPORT(vcpu, TPR_SET >> CR8_SHIFT, "CR8 after KVM_SET_LAPIC");
+	REPORT(vcpu, VEC_BIT(SELF_VEC), "ISR while in service");
+	REPORT(vcpu, 0, "ISR after the EOI");
+	STEP(vcpu, 2);
+	EXPECT_EQ(1, guest_exc_count(vcpu, SELF_VEC));
+
+	/* the current count: below the initial one, not 0 */
+	RUN_UNTIL(vcpu, UCALL_REPORT, &count);
+	EXPECT_LT(0, count);
+	EXPECT_GE(TIMER_COUNT, count);
+
+	/* the level-triggered IOAPIC entry, twice */
+	STEP(vcpu, 3);
+	EXPECT_EQ(1, irq_line(vm, 1));
+	REPORT(vcpu, IOAPIC_VEC | RTE_LEVEL | RTE_REMOTE_IRR,
+	       "entry while in service");
+	STEP(vcpu, 4);
+	EXPECT_EQ(1, irq_line(vm, 0));
+	REPORT(vcpu, IOAPIC_VEC | RTE_LEVEL, "entry after the EOI");
+	STEP(vcpu, 5);
+	EXPECT_EQ(1, irq_line(vm, 1)) TH_LOG("remote IRR left set?");
+	STEP(vcpu, 6);
+	EXPECT_EQ(1, irq_line(vm, 0));
+	REPORT(vcpu, IOAPIC_VEC | RTE_LEVEL, "entry after the second EOI");
+	EXPECT_EQ(2, guest_exc_count(vcpu, IOAPIC_VEC));
+
+	/* the loop of xAPIC accesses */
+	STEP(vcpu, 7);
+	stats = getenv("APICV_STATS");
+	if (stats && !IS_KVM && system(stats))
+		TH_LOG("APICV_STATS failed");
+
+	/* x2APIC */
+	REPORT(vcpu, VEC_BIT(X2SELF_VEC), "x2APIC ISR while in service");
+	REPORT(vcpu, 0, "x2APIC ISR after the EOI");
+	STEP(vcpu, 8);
+	EXPECT_EQ(1, guest_exc_count(vcpu, X2SELF_VEC));
+	ASSERT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_GET_LAPIC, &s));
+	EXPECT_EQ(0, LAPIC_REG(&s, APIC_ISR1));
+	EXPECT_EQ(0, LAPIC_REG(&s, APIC_IRR1));
+	vtx_vm_free(vm);
+}
+
+VTX_TEST_MAIN
