@@ -428,8 +428,46 @@ static void print_stats_json(const struct stats *s, const char *indent,
 	printf("]}%s\n", last ? "" : ",");
 }
 
+/*
+ * A case of the interrupt-path table: its header with one vtx/kvm ratio
+ * per column ("ratio_vtx_kvm": {"COLUMN": ratio}), then every driver.
+ */
+static void print_json_irq_ratios(unsigned int c)
+{
+	char b1[32];
+	int d, ps, dv, dk, n = 0;
+	const char *col;
+
+	printf("@@JSON     {\"name\": \"%s\", \"unit\": \"%s\", "
+	       "\"what\": \"%s\", \"ratio_vtx_kvm\": {", cases[c].name,
+	       cases[c].unit, cases[c].what);
+	for (d = 0; d < nr_drivers; d++) {
+		double ratio = NAN;
+
+		col = column_of(drivers[d]);
+		if (!col || strncmp(drivers[d], "vtx.", 4))
+			continue;
+		dv = d;
+		dk = column_driver("kvm", col);
+		if (dk >= 0 && res[dv][0][c].n && res[dk][0][c].n)
+			ratio = res[dv][0][c].median / res[dk][0][c].median;
+		printf("%s\"%s\": %s", n++ ? ", " : "", col,
+		       json_num(b1, 32, ratio));
+	}
+	printf("},\n");
+	for (d = 0; d < nr_drivers; d++) {
+		printf("@@JSON       \"%s\": [\n", drivers[d]);
+		for (ps = 0; ps < max_pass; ps++)
+			print_stats_json(&res[d][ps][c], "         ",
+					 ps == max_pass - 1);
+		printf("@@JSON       ]%s\n", d == nr_drivers - 1 ? "" : ",");
+	}
+	printf("@@JSON     }%s\n", c == nr_cases - 1 ? "" : ",");
+}
+
 static void print_json(int dv, int dk)
 {
+	bool have_main = has_main(dv);
 	char b1[32], b2[32];
 	unsigned int c, f;
 	int d, ps;
@@ -473,13 +511,20 @@ static void print_json(int dv, int dk)
 	for (c = 0; c < nr_cases; c++) {
 		double ratio = NAN;
 
+		if (cases[c].table == TABLE_IRQ) {
+			print_json_irq_ratios(c);
+			continue;
+		}
 		if (dk >= 0 && res[dv][0][c].n && res[dk][0][c].n)
 			ratio = res[dv][0][c].median / res[dk][0][c].median;
+		/* without a run of the first table: no such ratio */
 		printf("@@JSON     {\"name\": \"%s\", \"unit\": \"%s\", "
 		       "\"what\": \"%s\", \"ratio_%s_%s\": %s,\n",
 		       cases[c].name, cases[c].unit, cases[c].what,
-		       drivers[dv], dk >= 0 ? drivers[dk] : "none",
-		       json_num(b1, 32, ratio));
+		       have_main ? drivers[dv] : "vtx",
+		       have_main && dk >= 0 ? drivers[dk] :
+		       have_main ? "none" : "kvm",
+		       json_num(b1, 32, have_main ? ratio : NAN));
 		for (d = 0; d < nr_drivers; d++) {
 			printf("@@JSON       \"%s\": [\n", drivers[d]);
 			for (ps = 0; ps < max_pass; ps++)
