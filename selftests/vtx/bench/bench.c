@@ -5,11 +5,16 @@
  * /dev/kvm by one static binary that speaks <linux/kvm.h>.
  *
  *   bench run --device PATH --driver NAME [--pass N] [--rounds N] [--quick]
- *	Runs every case on one device and prints raw results, one line each:
+ *	Runs every case of the first table on one device and prints raw
+ *	results, one line each:
  *	  @@B driver pass case iters value-per-round...   (cycles per op)
  *	  @@M driver pass round field per-vm-KiB per-vcpu-KiB residue-KiB
  *	  @@S driver pass cache per-vm-bytes per-vcpu-bytes
  *	  @@E driver pass key value
+ *   bench irq --device PATH --driver LABEL [--pass N] [--rounds N] [--quick]
+ *	The interrupt paths (case_irq.c) only, as one column of the report's
+ *	second table: LABEL is DRIVER.COLUMN (e.g. vtx.apicv1), the column
+ *	being a set of module parameters suite.sh loaded the driver with.
  *   bench report FILE...
  *	Reads those lines (from `run`s of both drivers, one or more passes)
  *	and prints the table (median and spread per case, vtx/kvm ratio, how
@@ -30,6 +35,7 @@
  *   case_lifecycle.c  VM creation and teardown, rcu_sync_ref
  *   case_smp.c        several vCPUs at once: PIO, faults beside memslot churn
  *   case_kmem.c       kernel memory per VM and per vCPU
+ *   case_irq.c        interrupt paths with the in-kernel irqchip (irq_guest.S)
  *   trace.[ch]        bench trace
  *   stats.[ch]        median, spread of a case's rounds
  *   report.[ch]       bench report: the table and the JSON
@@ -46,7 +52,8 @@
 #include "report.h"
 #include "trace.h"
 
-static int cmd_run(int argc, char **argv)
+/* The options of run and irq, the device, the @@E lines of the run. */
+static void run_setup(int argc, char **argv)
 {
 	const char *s;
 	struct utsname u;
@@ -73,11 +80,15 @@ static int cmd_run(int argc, char **argv)
 	printf("@@E %s %d mem_kib %ld\n", driver, pass,
 	       sysconf(_SC_PHYS_PAGES) * (sysconf(_SC_PAGESIZE) / 1024));
 	printf("@@E %s %d rounds %d\n", driver, pass, rounds);
-	printf("@@E %s %d touch_mib %d\n", driver, pass,
-	       (quick ? BENCH_TOUCH_SIZE / 8 : BENCH_TOUCH_SIZE) >> 20);
-
 	/* Single-threaded cases run on CPU 0 only: no migrations. */
 	pin_to_cpu(0);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	run_setup(argc, argv);
+	printf("@@E %s %d touch_mib %d\n", driver, pass,
+	       (quick ? BENCH_TOUCH_SIZE / 8 : BENCH_TOUCH_SIZE) >> 20);
 
 	printf("# %s: null_ioctl\n", driver);
 	case_null_ioctl();
@@ -126,18 +137,33 @@ static int cmd_run(int argc, char **argv)
 	return 0;
 }
 
+/* The interrupt paths only: one column of the report's second table. */
+static int cmd_irq(int argc, char **argv)
+{
+	run_setup(argc, argv);
+	case_irq();
+	unpin();
+	close(sys_fd);
+	printf("# %s: done\n", driver);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "irq"))
+		return cmd_irq(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "report"))
 		return cmd_report(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "trace"))
 		return cmd_trace(argc, argv);
 	fprintf(stderr,
 		"usage: %s run --device PATH --driver NAME [--pass N] [--rounds N] [--quick]\n"
+		"       %s irq --device PATH --driver LABEL [--pass N] [--rounds N] [--quick]\n"
 		"       %s report FILE...\n"
-		"       %s trace --device PATH\n", argv[0], argv[0], argv[0]);
+		"       %s trace --device PATH\n", argv[0], argv[0], argv[0],
+		argv[0]);
 	return 2;
 }

@@ -26,6 +26,9 @@ void case_rcu_sync(void);
 void case_concurrent(void);
 void case_touch2(const char *name, bool churn);
 
+/* case_irq.c: interrupt paths with the in-kernel irqchip (`bench irq`) */
+void case_irq(void);
+
 /* case_kmem.c: kernel memory per VM and per vCPU */
 void case_memory(void);
 

@@ -39,6 +39,22 @@ const struct bench_case cases[] = {
 	  "the same while a third thread adds and deletes other memslots (KVM_SET_USER_MEMORY_REGION on unrelated slot ids) without pause" },
 	{ "guest_loop", "cycles/iter",
 	  "the guest's timed loop with no exit in it (included in cpuid/vmcall)" },
+	{ "irqfd_msi", "cycles/irq",
+	  "eventfd write to an MSI-routed irqfd (thread on CPU 1) until the handler of the vCPU spinning on CPU 0 ran, timed by the writer", TABLE_IRQ },
+	{ "irqfd_ioapic", "cycles/irq",
+	  "the same through an IOAPIC edge-triggered pin (GSI 20) of the in-kernel irqchip", TABLE_IRQ },
+	{ "timer_oneshot", "cycles/irq",
+	  "local APIC one-shot timer (TMICT, divide-by-1): the handler's RDTSC minus the deadline (RDTSC before the WRMSR + 20000 cycles), vCPU spinning", TABLE_IRQ },
+	{ "timer_tscdl", "cycles/irq",
+	  "the same in TSC-deadline mode (IA32_TSC_DEADLINE = RDTSC + 20000)", TABLE_IRQ },
+	{ "ipi_roundtrip", "cycles/trip",
+	  "vCPU 0 (CPU 0) writes the ICR (fixed IPI), vCPU 1 (CPU 1) answers from its handler, until vCPU 0's handler ran; timed by vCPU 0", TABLE_IRQ },
+	{ "ioapic_eoi", "cycles/EOI",
+	  "the x2APIC EOI write of a level-triggered IOAPIC interrupt behind a resample irqfd (ack notifier, line lowered, resample fd signalled), timed in the guest", TABLE_IRQ },
+	{ "ioapic_reraise", "cycles/irq",
+	  "from that EOI write to the next handler: the thread on CPU 1 wakes from read(resamplefd) and writes the irqfd again", TABLE_IRQ },
+	{ "hlt_wakeup", "cycles/irq",
+	  "vCPU halted in the kernel for 1 ms (past KVM's halt polling; a SCHED_IDLE thread keeps CPU 0 out of idle), an MSI irqfd written on CPU 1 until its handler ran, timed by the writer", TABLE_IRQ },
 };
 
 const unsigned int nr_cases = sizeof(cases) / sizeof(cases[0]);

@@ -19,7 +19,11 @@ struct bench_case {
 	const char *name;
 	const char *unit;
 	const char *what;
+	int table;		/* TABLE_*: which table of the report */
 };
+
+#define TABLE_MAIN		0	/* `bench run`: vtx and kvm, default parameters */
+#define TABLE_IRQ		1	/* `bench irq`: per column of load parameters */
 
 extern const struct bench_case cases[];
 extern const unsigned int nr_cases;

@@ -2,8 +2,10 @@
 /*
  * bench report FILE...: reads the raw lines of `bench run` (both drivers,
  * one or more passes) and prints the table (median and spread per case,
- * vtx/kvm ratio, how far pass 2 is from pass 1), the kernel-memory figures
- * and the same data as JSON, each JSON line prefixed with "@@JSON ".
+ * vtx/kvm ratio, how far pass 2 is from pass 1), the kernel-memory figures,
+ * the interrupt paths of `bench irq` (a table per column of load
+ * parameters) and the same data as JSON, each JSON line prefixed with
+ * "@@JSON ".
  */
 #include <errno.h>
 #include <math.h>
@@ -16,7 +18,7 @@
 #include "stats.h"
 #include "report.h"
 
-#define MAX_DRIVERS	4
+#define MAX_DRIVERS	12	/* vtx, kvm and the columns of `bench irq` */
 #define MAX_PASSES	4
 
 static char drivers[MAX_DRIVERS][16];
@@ -31,6 +33,14 @@ static long long env_thp[MAX_DRIVERS];
 static long env_churn[MAX_DRIVERS];
 static bool churn_seen;
 static long env_cpus, env_mem_kib, env_touch_mib;
+/*
+ * The columns of `bench irq` (labels DRIVER.COLUMN): the module parameters
+ * the driver was loaded with, the APICv it ended up with, or why the
+ * column was not run (suite.sh's @@E lines params, apicv, na).
+ */
+static char env_params[MAX_DRIVERS][128];
+static char env_apicv[MAX_DRIVERS][16];
+static char env_na[MAX_DRIVERS][128];
 
 struct slab_row {
 	int drv;
@@ -151,6 +161,14 @@ static void parse_line(char *line)
 			env_mem_kib = atol(p);
 		else if (!strcmp(name, "touch_mib"))
 			env_touch_mib = atol(p);
+		else if (!strcmp(name, "params") &&
+			 (d = driver_index(drv)) >= 0)
+			snprintf(env_params[d], sizeof(env_params[d]), "%s", p);
+		else if (!strcmp(name, "apicv") &&
+			 (d = driver_index(drv)) >= 0)
+			snprintf(env_apicv[d], sizeof(env_apicv[d]), "%s", p);
+		else if (!strcmp(name, "na") && (d = driver_index(drv)) >= 0)
+			snprintf(env_na[d], sizeof(env_na[d]), "%s", p);
 		else if (!strcmp(name, "thp_anon_kib") && ps == 1 &&
 			 (d = driver_index(drv)) >= 0)
 			env_thp[d] = atoll(p);
@@ -196,49 +214,48 @@ static const char *json_num(char *buf, size_t len, double v)
 	return buf;
 }
 
-static void print_table(int dv, int dk)
+/* One case of a table: @dv's and @dk's medians, ratio, pass 2 deltas. */
+static void print_row(unsigned int c, int dv, int dk)
+{
+	struct stats *a = dv >= 0 ? &res[dv][0][c] : NULL;
+	struct stats *b = dk >= 0 ? &res[dk][0][c] : NULL;
+	char sa[64] = "-", sb[64] = "-", ratio[16] = "-";
+	char r2a[16] = "-", r2b[16] = "-";
+
+	/* a column suite.sh could not run (e.g. no such parameter) */
+	if (dv >= 0 && env_na[dv][0])
+		snprintf(sa, sizeof(sa), "n/a");
+	if (dk >= 0 && env_na[dk][0])
+		snprintf(sb, sizeof(sb), "n/a");
+	if (a && a->n)
+		snprintf(sa, sizeof(sa), "%.0f [%.0f..%.0f]",
+			 a->median, a->min, a->max);
+	if (b && b->n)
+		snprintf(sb, sizeof(sb), "%.0f [%.0f..%.0f]",
+			 b->median, b->min, b->max);
+	if (a && a->n && b && b->n && b->median > 0)
+		snprintf(ratio, sizeof(ratio), "%.2f",
+			 a->median / b->median);
+	if (max_pass >= 2) {
+		struct stats *a2 = dv >= 0 ? &res[dv][1][c] : NULL;
+		struct stats *b2 = dk >= 0 ? &res[dk][1][c] : NULL;
+
+		if (a && a->n && a2->n)
+			snprintf(r2a, sizeof(r2a), "%+.1f%%",
+				 100 * (a2->median / a->median - 1));
+		if (b && b->n && b2->n)
+			snprintf(r2b, sizeof(r2b), "%+.1f%%",
+				 100 * (b2->median / b->median - 1));
+	}
+	printf("%-18s %-17s %22s %22s %7s %8s %8s\n", cases[c].name,
+	       cases[c].unit, sa, sb, ratio, r2a, r2b);
+}
+
+static void print_table_notes(int dv, int dk)
 {
 	const char *vn = drivers[dv], *kn = dk >= 0 ? drivers[dk] : "-";
 	unsigned int c;
 
-	printf("\n");
-	printf("vtx benchmark: %s vs %s, pass 1, median of the rounds "
-	       "[min..max]\n", vn, kn);
-	printf("Cycles = RDTSC seen by the program (or the guest). In the "
-	       "Bochs test VM the TSC\nadvances with emulated instructions: "
-	       "these are emulated path lengths, not\nreal-hardware times. "
-	       "The same binary on a VMX host reports real cycles.\n\n");
-	printf("%-18s %-17s %22s %22s %7s %8s %8s\n", "case", "unit",
-	       vn, kn, "ratio", "p2 dvtx", "p2 dkvm");
-	for (c = 0; c < nr_cases; c++) {
-		struct stats *a = &res[dv][0][c];
-		struct stats *b = dk >= 0 ? &res[dk][0][c] : NULL;
-		char sa[64] = "-", sb[64] = "-", ratio[16] = "-";
-		char r2a[16] = "-", r2b[16] = "-";
-
-		if (a->n)
-			snprintf(sa, sizeof(sa), "%.0f [%.0f..%.0f]",
-				 a->median, a->min, a->max);
-		if (b && b->n)
-			snprintf(sb, sizeof(sb), "%.0f [%.0f..%.0f]",
-				 b->median, b->min, b->max);
-		if (a->n && b && b->n && b->median > 0)
-			snprintf(ratio, sizeof(ratio), "%.2f",
-				 a->median / b->median);
-		if (max_pass >= 2) {
-			struct stats *a2 = &res[dv][1][c];
-			struct stats *b2 = dk >= 0 ? &res[dk][1][c] : NULL;
-
-			if (a->n && a2->n)
-				snprintf(r2a, sizeof(r2a), "%+.1f%%",
-					 100 * (a2->median / a->median - 1));
-			if (b && b->n && b2->n)
-				snprintf(r2b, sizeof(r2b), "%+.1f%%",
-					 100 * (b2->median / b->median - 1));
-		}
-		printf("%-18s %-17s %22s %22s %7s %8s %8s\n", cases[c].name,
-		       cases[c].unit, sa, sb, ratio, r2a, r2b);
-	}
 	printf("(p2 d*: pass-2 median relative to pass 1, same boot)\n");
 	printf("(ept_touch_thp: AnonHugePages after the last round: %s %lld "
 	       "KiB, %s %lld KiB; 0 means the kernel gave no huge pages)\n",
@@ -276,6 +293,121 @@ static void print_table(int dv, int dk)
 		       slabs[c].name, slabs[c].per_vm, slabs[c].per_vcpu);
 }
 
+static void print_table(int dv, int dk)
+{
+	const char *vn = drivers[dv], *kn = dk >= 0 ? drivers[dk] : "-";
+	unsigned int c;
+
+	printf("\n");
+	printf("vtx benchmark: %s vs %s, pass 1, median of the rounds "
+	       "[min..max]\n", vn, kn);
+	printf("Cycles = RDTSC seen by the program (or the guest). In the "
+	       "Bochs test VM the TSC\nadvances with emulated instructions: "
+	       "these are emulated path lengths, not\nreal-hardware times. "
+	       "The same binary on a VMX host reports real cycles.\n\n");
+	printf("%-18s %-17s %22s %22s %7s %8s %8s\n", "case", "unit",
+	       vn, kn, "ratio", "p2 dvtx", "p2 dkvm");
+	for (c = 0; c < nr_cases; c++) {
+		if (cases[c].table != TABLE_MAIN)
+			continue;
+		print_row(c, dv, dk);
+	}
+	print_table_notes(dv, dk);
+}
+
+/* Did driver @d report any case of the first table, or memory? */
+static bool has_main(int d)
+{
+	unsigned int c;
+	int ps;
+
+	for (ps = 0; ps < max_pass; ps++) {
+		if (mem_any(d, ps))
+			return true;
+		for (c = 0; c < nr_cases; c++)
+			if (cases[c].table == TABLE_MAIN && res[d][ps][c].n)
+				return true;
+	}
+	return false;
+}
+
+/* The column of a `bench irq` label DRIVER.COLUMN, NULL for others. */
+static const char *column_of(const char *label)
+{
+	const char *dot = strchr(label, '.');
+
+	return dot ? dot + 1 : NULL;
+}
+
+/* The index of label @drv.@col, -1 if nothing of it was seen. */
+static int column_driver(const char *drv, const char *col)
+{
+	char label[sizeof(drivers[0])];
+
+	snprintf(label, sizeof(label), "%s.%s", drv, col);
+	return driver_find(label);
+}
+
+/* What a column's header says about one driver's load parameters. */
+static void print_column_driver(const char *drv, int d)
+{
+	if (d < 0) {
+		printf("  %s: not run\n", drv);
+		return;
+	}
+	if (env_na[d][0]) {
+		printf("  %s: n/a (%s)\n", drv, env_na[d]);
+		return;
+	}
+	if (env_params[d][0])
+		printf("  %s: loaded with \"%s\"", drv, env_params[d]);
+	else
+		printf("  %s: loaded without parameters", drv);
+	if (env_apicv[d][0])
+		printf(", enable_apicv reads %s after the load", env_apicv[d]);
+	printf("\n");
+}
+
+/*
+ * The second table, one block per column of load parameters (the labels
+ * vtx.COLUMN and kvm.COLUMN of `bench irq`): the interrupt paths.
+ */
+static void print_irq_tables(void)
+{
+	const char *cols[MAX_DRIVERS];
+	int nr_cols = 0, d, i, dv, dk;
+	unsigned int c;
+
+	for (d = 0; d < nr_drivers; d++) {
+		const char *col = column_of(drivers[d]);
+
+		if (!col)
+			continue;
+		for (i = 0; i < nr_cols; i++)
+			if (!strcmp(cols[i], col))
+				break;
+		if (i == nr_cols)
+			cols[nr_cols++] = col;
+	}
+	for (i = 0; i < nr_cols; i++) {
+		dv = column_driver("vtx", cols[i]);
+		dk = column_driver("kvm", cols[i]);
+		printf("\nInterrupt paths, column %s: pass 1, median of the "
+		       "rounds [min..max], ratio = vtx/kvm\n", cols[i]);
+		print_column_driver("vtx", dv);
+		print_column_driver("kvm", dk);
+		if (dv < 0 && dk < 0)
+			continue;
+		printf("%-18s %-17s %22s %22s %7s %8s %8s\n", "case", "unit",
+		       "vtx", "kvm", "ratio", "p2 dvtx", "p2 dkvm");
+		for (c = 0; c < nr_cases; c++) {
+			if (cases[c].table != TABLE_IRQ)
+				continue;
+			print_row(c, dv, dk);
+		}
+	}
+}
+
 static void print_stats_json(const struct stats *s, const char *indent,
 			     bool last)
 {
@@ -296,8 +428,46 @@ static void print_stats_json(const struct stats *s, const char *indent,
 	printf("]}%s\n", last ? "" : ",");
 }
 
+/*
+ * A case of the interrupt-path table: its header with one vtx/kvm ratio
+ * per column ("ratio_vtx_kvm": {"COLUMN": ratio}), then every driver.
+ */
+static void print_json_irq_ratios(unsigned int c)
+{
+	char b1[32];
+	int d, ps, dv, dk, n = 0;
+	const char *col;
+
+	printf("@@JSON     {\"name\": \"%s\", \"unit\": \"%s\", "
+	       "\"what\": \"%s\", \"ratio_vtx_kvm\": {", cases[c].name,
+	       cases[c].unit, cases[c].what);
+	for (d = 0; d < nr_drivers; d++) {
+		double ratio = NAN;
+
+		col = column_of(drivers[d]);
+		if (!col || strncmp(drivers[d], "vtx.", 4))
+			continue;
+		dv = d;
+		dk = column_driver("kvm", col);
+		if (dk >= 0 && res[dv][0][c].n && res[dk][0][c].n)
+			ratio = res[dv][0][c].median / res[dk][0][c].median;
+		printf("%s\"%s\": %s", n++ ? ", " : "", col,
+		       json_num(b1, 32, ratio));
+	}
+	printf("},\n");
+	for (d = 0; d < nr_drivers; d++) {
+		printf("@@JSON       \"%s\": [\n", drivers[d]);
+		for (ps = 0; ps < max_pass; ps++)
+			print_stats_json(&res[d][ps][c], "         ",
+					 ps == max_pass - 1);
+		printf("@@JSON       ]%s\n", d == nr_drivers - 1 ? "" : ",");
+	}
+	printf("@@JSON     }%s\n", c == nr_cases - 1 ? "" : ",");
+}
+
 static void print_json(int dv, int dk)
 {
+	bool have_main = has_main(dv);
 	char b1[32], b2[32];
 	unsigned int c, f;
 	int d, ps;
@@ -328,17 +498,33 @@ static void print_json(int dv, int dk)
 	for (d = 0; d < nr_drivers; d++)
 		printf("%s\"%s\"", d ? ", " : "", drivers[d]);
 	printf("],\n");
+	printf("@@JSON   \"columns\": {");
+	for (d = 0, f = 0; d < nr_drivers; d++) {
+		if (!column_of(drivers[d]))
+			continue;
+		printf("%s\n@@JSON     \"%s\": {\"params\": \"%s\", "
+		       "\"apicv\": \"%s\", \"na\": \"%s\"}", f++ ? "," : "",
+		       drivers[d], env_params[d], env_apicv[d], env_na[d]);
+	}
+	printf("\n@@JSON   },\n");
 	printf("@@JSON   \"cases\": [\n");
 	for (c = 0; c < nr_cases; c++) {
 		double ratio = NAN;
 
+		if (cases[c].table == TABLE_IRQ) {
+			print_json_irq_ratios(c);
+			continue;
+		}
 		if (dk >= 0 && res[dv][0][c].n && res[dk][0][c].n)
 			ratio = res[dv][0][c].median / res[dk][0][c].median;
+		/* without a run of the first table: no such ratio */
 		printf("@@JSON     {\"name\": \"%s\", \"unit\": \"%s\", "
 		       "\"what\": \"%s\", \"ratio_%s_%s\": %s,\n",
 		       cases[c].name, cases[c].unit, cases[c].what,
-		       drivers[dv], dk >= 0 ? drivers[dk] : "none",
-		       json_num(b1, 32, ratio));
+		       have_main ? drivers[dv] : "vtx",
+		       have_main && dk >= 0 ? drivers[dk] :
+		       have_main ? "none" : "kvm",
+		       json_num(b1, 32, have_main ? ratio : NAN));
 		for (d = 0; d < nr_drivers; d++) {
 			printf("@@JSON       \"%s\": [\n", drivers[d]);
 			for (ps = 0; ps < max_pass; ps++)
@@ -407,7 +593,9 @@ int cmd_report(int argc, char **argv)
 	dk = driver_find("kvm");
 	if (dv < 0)
 		dv = 0;
-	print_table(dv, dk == dv ? -1 : dk);
+	if (has_main(dv))
+		print_table(dv, dk == dv ? -1 : dk);
+	print_irq_tables();
 	print_json(dv, dk == dv ? -1 : dk);
 	return 0;
 }
