@@ -6,10 +6,14 @@
  * whose LAPIC timers are armed periodic and short (KVM_SET_LAPIC), IOAPIC
  * pins unmasked, and irqfds on random GSIs (half of them with a resample
  * eventfd) that another thread keeps signalling.  The guest (real mode)
- * takes the interrupts and EOIs them at the LAPIC and the PIC.  Then,
+ * takes the interrupts and EOIs them at the LAPIC and the PIC.  For 0-30
+ * ms (two times in three) the main thread changes the VM under them, as a
+ * VMM does: GSI routing, irqfds deassigned and assigned again, lines,
+ * MSIs, the PIT's counter, PIC/IOAPIC state, a LAPIC timer.  Then,
  * while the vCPU threads are in KVM_RUN and the writer thread writes:
  *
- *   kill   the iteration ran in a child process: kill -9 it;
+ *   kill   the iteration ran in a child process (changing the VM all
+ *          the time): kill -9 it;
  *   vm     close the VM and device fds first, then stop the vCPU threads
  *          and close their fds;
  *   vcpu   close the vCPU fds under the running threads, then the VM;
@@ -52,11 +56,13 @@ struct irq_vm {
 	struct kvm_run *run[IRQ_MAX_VCPUS];
 	size_t run_size;
 	int efd[IRQ_MAX_FDS], rfd[IRQ_MAX_FDS];	/* rfd: resample or -1 */
+	uint32_t gsi[IRQ_MAX_FDS];
+	bool pit;
 	uint8_t *mem;
 	pthread_t thr[IRQ_MAX_VCPUS], writer;
 	volatile bool stop, wstop;
 	volatile int running;
-	uint64_t runs, writes, pio;
+	uint64_t runs, writes, pio, pokes;
 	uint32_t taken;		/* interrupts the guest took (its count) */
 };
 
@@ -201,7 +207,7 @@ static void *irq_writer(void *p)
 static int irq_vm_build(struct irq_vm *x, struct rng *r)
 {
 	struct kvm_userspace_memory_region m;
-	uint32_t gsi[IRQ_MAX_FDS];
+	uint32_t *gsi = x->gsi;
 	long sz;
 	int i, n;
 
@@ -231,6 +237,7 @@ static int irq_vm_build(struct irq_vm *x, struct rng *r)
 		if (xioctl(x->vm, KVM_SET_PIT2, (unsigned long)&ps))
 			return -1;
 		xioctl(x->vm, KVM_REINJECT_CONTROL, (unsigned long)&rc);
+		x->pit = true;
 	}
 	x->mem = mmap(NULL, IRQ_MEM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -316,6 +323,133 @@ static void irq_close_vm(struct irq_vm *x)
 	x->vm = x->dev = -1;
 }
 
+static void irq_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A routing table like the default one, GSIs maybe shuffled, and MSIs. */
+static void irq_routing(struct irq_vm *x, struct rng *r)
+{
+	struct {
+		struct kvm_irq_routing h;
+		struct kvm_irq_routing_entry e[2 * KVM_IOAPIC_NUM_PINS];
+	} t;
+	uint32_t i, n = 0;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < KVM_IOAPIC_NUM_PINS; i++) {
+		struct kvm_irq_routing_entry *e = &t.e[n++];
+
+		e->gsi = i;
+		if (chance(r, 1, 8)) {		/* an MSI to vCPU 0 instead */
+			e->type = KVM_IRQ_ROUTING_MSI;
+			e->u.msi.address_lo = 0xfee00000;
+			e->u.msi.data = IRQ_VEC_PIN + i;
+			continue;
+		}
+		e->type = KVM_IRQ_ROUTING_IRQCHIP;
+		e->u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e->u.irqchip.pin = chance(r, 7, 8) ? i :
+				   rnd(r, KVM_IOAPIC_NUM_PINS);
+		if (i < 16 && i != 2) {
+			e = &t.e[n++];
+			e->gsi = i;
+			e->type = KVM_IRQ_ROUTING_IRQCHIP;
+			e->u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER :
+						       KVM_IRQCHIP_PIC_SLAVE;
+			e->u.irqchip.pin = i % 8;
+		}
+	}
+	t.h.nr = n;
+	xioctl(x->vm, KVM_SET_GSI_ROUTING, (unsigned long)&t);
+}
+
+/*
+ * What a VMM does to the VM while its vCPUs run and its irqfds fire:
+ * routing, irqfds deassigned and assigned again, lines, MSIs, the PIT,
+ * the PIC and a LAPIC, until @ms have passed.
+ */
+static void irq_poke(struct irq_vm *x, struct rng *r, unsigned int ms)
+{
+	double end = now_sec() + ms / 1000.0;
+
+	do {
+		int i = rnd(r, x->nfd);
+
+		switch (rnd(r, 8)) {
+		case 0:
+			irq_routing(x, r);
+			break;
+		case 1: {	/* an irqfd off and on again */
+			struct kvm_irqfd f = { .fd = x->efd[i],
+					       .gsi = x->gsi[i] };
+
+			f.flags = KVM_IRQFD_FLAG_DEASSIGN;
+			xioctl(x->vm, KVM_IRQFD, (unsigned long)&f);
+			f.flags = 0;
+			if (x->rfd[i] >= 0) {
+				f.flags = KVM_IRQFD_FLAG_RESAMPLE;
+				f.resamplefd = x->rfd[i];
+			}
+			xioctl(x->vm, KVM_IRQFD, (unsigned long)&f);
+			break;
+		}
+		case 2: {
+			struct kvm_irq_level l = {
+				.irq = rnd(r, KVM_IOAPIC_NUM_PINS), .level = 1 };
+
+			xioctl(x->vm, KVM_IRQ_LINE, (unsigned long)&l);
+			l.level = 0;
+			xioctl(x->vm, KVM_IRQ_LINE_STATUS, (unsigned long)&l);
+			break;
+		}
+		case 3: {
+			struct kvm_msi m = {
+				.address_lo = 0xfee00000 | rnd(r, x->nvcpu) << 12,
+				.data = IRQ_VEC_PIN + rnd(r, 32) };
+
+			xioctl(x->vm, KVM_SIGNAL_MSI, (unsigned long)&m);
+			break;
+		}
+		case 4: {
+			struct kvm_pit_state2 ps;
+
+			if (!x->pit ||
+			    xioctl(x->vm, KVM_GET_PIT2, (unsigned long)&ps))
+				break;
+			ps.channels[0].count = 50 + rnd(r, 1950);
+			ps.channels[0].mode = chance(r, 3, 4) ? 2 : rnd(r, 6);
+			xioctl(x->vm, KVM_SET_PIT2, (unsigned long)&ps);
+			break;
+		}
+		case 5: {
+			struct kvm_irqchip c = { .chip_id = rnd(r, 3) };
+
+			if (!xioctl(x->vm, KVM_GET_IRQCHIP, (unsigned long)&c))
+				xioctl(x->vm, KVM_SET_IRQCHIP, (unsigned long)&c);
+			break;
+		}
+		case 6: {	/* waits for the vCPU's KVM_RUN to end */
+			struct kvm_lapic_state l;
+			int v = rnd(r, x->nvcpu);
+			uint32_t cnt = 1 + rnd(r, 2000000);
+
+			if (xioctl(x->vcpu[v], KVM_GET_LAPIC, (unsigned long)&l))
+				break;
+			memcpy(l.regs + FZ_LAPIC_TMICT, &cnt, 4);
+			xioctl(x->vcpu[v], KVM_SET_LAPIC, (unsigned long)&l);
+			break;
+		}
+		default:
+			irq_sleep_ms(1);
+		}
+		x->pokes++;
+	} while (now_sec() < end);
+}
+
 /* Join with a deadline: a vCPU stuck in KVM_RUN is a hang. */
 static int irq_join(pthread_t t)
 {
@@ -324,13 +458,6 @@ static int irq_join(pthread_t t)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += IRQ_JOIN_SECS;
 	return pthread_timedjoin_np(t, NULL, &ts);
-}
-
-static void irq_sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /*
@@ -361,10 +488,13 @@ static const char *irq_iteration(struct rng *r, int how, unsigned int ms,
 	if (ready_fd >= 0) {	/* the parent kills us from now on */
 		if (write(ready_fd, "r", 1) != 1)
 			_exit(3);
-		for (;;)
-			pause();
+		for (;;)	/* killed in the middle of a VM change, maybe */
+			irq_poke(x, r, 1000);
 	}
-	irq_sleep_ms(ms);
+	if (chance(r, 2, 3))
+		irq_poke(x, r, ms);
+	else
+		irq_sleep_ms(ms);
 	if (fds_first)
 		irq_close_fds(x);
 	if (how == 1) {			/* the VM goes first */
@@ -426,6 +556,7 @@ int life_irq(const char *dev, uint64_t seed, uint64_t iterations)
 {
 	static const char *const hows[] = { "kill", "vm", "vcpu" };
 	uint64_t it, n[3] = { 0 }, runs = 0, writes = 0, vcpus = 0, taken = 0;
+	uint64_t pokes = 0;
 	double t0 = now_sec();
 	const char *bad;
 
@@ -468,6 +599,7 @@ int life_irq(const char *dev, uint64_t seed, uint64_t iterations)
 			runs += x.runs;
 			writes += x.writes;
 			taken += x.taken;
+			pokes += x.pokes;
 			vcpus += x.nvcpu;
 		}
 		if (!(it % 10) || it + 1 == iterations) {
@@ -487,7 +619,8 @@ int life_irq(const char *dev, uint64_t seed, uint64_t iterations)
 	printf("# irq: %" PRIu64 " iterations (%s %" PRIu64 ", %s %" PRIu64
 	       ", %s %" PRIu64 "); in-process: %" PRIu64 " vCPUs, %" PRIu64
 	       " KVM_RUN, %" PRIu64 " interrupts taken by the guests, %" PRIu64
-	       " eventfd writes; %.1fs\n", it, hows[0], n[0], hows[1], n[1],
-	       hows[2], n[2], vcpus, runs, taken, writes, now_sec() - t0);
+	       " eventfd writes, %" PRIu64 " VM changes under them; %.1fs\n",
+	       it, hows[0], n[0], hows[1], n[1], hows[2], n[2], vcpus, runs,
+	       taken, writes, pokes, now_sec() - t0);
 	return irq_failures ? 1 : 0;
 }
