@@ -95,6 +95,7 @@ static void irq_build(uint8_t *m)
 		m[v * 4 + 3] = 0;
 	}
 	memset(m + 0x500, 0xf4, IRQ_MEM_SIZE - 0x500);
+	memset(m + IRQ_COUNT, 0, 4);	/* not the HLT filler */
 	memcpy(m + IRQ_CODE, code, sizeof(code));
 	memcpy(m + IRQ_HANDLER, handler, sizeof(handler));
 }
