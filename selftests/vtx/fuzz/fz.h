@@ -61,8 +61,35 @@ bool kmsg_is_bad(const char *line);
  */
 void run_timer_init(void);
 void run_timer_arm(unsigned int ms);
+void run_timer_fini(void);
+/* the same, first after @ms and then every @every_ms */
+void run_timer_arm_every(unsigned int ms, unsigned int every_ms);
 void run_timer_disarm(void);
 extern volatile int fz_alarms;
+
+/* ------------------------------------------------------------ LAPIC */
+/* xAPIC register offsets (the LAPIC page, KVM_GET/SET_LAPIC's regs[]) */
+#define FZ_LAPIC_ID	0x20
+#define FZ_LAPIC_TPR	0x80
+#define FZ_LAPIC_LDR	0xd0
+#define FZ_LAPIC_DFR	0xe0
+#define FZ_LAPIC_SVR	0xf0
+#define FZ_LAPIC_ISR	0x100
+#define FZ_LAPIC_IRR	0x200
+#define FZ_LAPIC_ESR	0x280
+#define FZ_LAPIC_ICR	0x300
+#define FZ_LAPIC_ICR2	0x310
+#define FZ_LAPIC_LVTT	0x320
+#define FZ_LAPIC_LVT0	0x350
+#define FZ_LAPIC_LVT1	0x360
+#define FZ_LAPIC_LVTERR	0x370
+#define FZ_LAPIC_TMICT	0x380
+#define FZ_LAPIC_TMCCT	0x390
+#define FZ_LAPIC_TDCR	0x3e0
+
+#define FZ_NR_LAPIC_REGS	21
+extern const uint16_t fz_lapic_regs[FZ_NR_LAPIC_REGS];
+uint32_t fz_lapic_val(struct rng *r, unsigned int off);
 
 /* ------------------------------------------------------------ device */
 const char *fz_device(int *argc, char **argv);	/* --device, $VTX_DEVICE */

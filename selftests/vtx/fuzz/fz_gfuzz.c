@@ -32,6 +32,19 @@
  *
  * --insns is the target number of guest instructions per mode (#DB steps).
  * --replay runs one iteration of the given mode verbosely (seed needed).
+ *
+ * --irqchip: the interrupt controllers in the kernel.  A fresh VM every
+ * IRQ_VM_ITERS iterations, three in four with KVM_CREATE_IRQCHIP (half of
+ * those with KVM_CREATE_PIT2 too); the code of an irqchip VM also writes
+ * random values to the LAPIC (xAPIC page at 0xfee00000, x2APIC MSRs
+ * 0x800-0x8ff after switching APIC_BASE to x2APIC), the IOAPIC (index
+ * and data at 0xfec00000), the PICs (0x20, 0x21, 0xa0, 0xa1, ELCR 0x4d0,
+ * 0x4d1) and the PIT (0x40-0x43, 0x61), and reads them back.  The host
+ * raises GSIs, signals MSIs and sets LAPIC, PIC, IOAPIC and PIT state
+ * between iterations.  The handlers never EOI: after an iteration ended
+ * by an external interrupt the controllers get their state of creation
+ * back (KVM_SET_LAPIC/IRQCHIP/PIT2) so that the next one runs.  Runs
+ * without --irqchip generate exactly what they did before it existed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +69,11 @@ static int opt_mode = -1;		/* all */
 static bool opt_trace;
 static long replay_iter = -1;
 static bool opt_avoid = true;
+static bool opt_irq;
+/* --irqchip: a fresh VM every IRQ_VM_ITERS iterations */
+#define IRQ_VM_ITERS	64
+/* the iteration seeds of --irqchip runs: other code than the plain runs */
+#define IRQ_SEED_BIT	(1ULL << 39)
 
 /* --------------------------------------------------------- host memory */
 #define GUARD		0x10000UL
@@ -74,6 +92,11 @@ struct gvm {
 	size_t run_size;
 	uint8_t *mem, *low, *ram, *rom, *logm, *ivt;
 	bool ram_mapped, ram_slot;
+	/* --irqchip: the controllers in the kernel, their first state */
+	bool irq, pit, restore;
+	struct kvm_lapic_state lapic0;
+	struct kvm_irqchip chip0[3];
+	struct kvm_pit_state2 pit0;
 };
 
 /* the isolation peer: a VM whose memory must never change */
@@ -87,6 +110,7 @@ struct mstats {
 	uint64_t iters, steps, exits, reports, vec[256], limit, hlt;
 	uint64_t shutdown, internal, emul_fail, fail_entry, intr, efault;
 	uint64_t other_err, io, mmio, mmio_in_ram, odd, perturb;
+	uint64_t irq_vms, pit_vms, irq_iters, irq_steps, irq_ops, restores;
 	double secs;
 };
 static struct mstats st[FZ_NR_MODES];
@@ -220,7 +244,35 @@ static void build_low(uint8_t *low, uint8_t *ivt, enum fz_mode mode)
 	}
 }
 
-static int gvm_create(struct gvm *g, enum fz_mode mode, struct rng *r)
+/* --irqchip: the controllers' state at creation, to come back to */
+static void gvm_irq_save(struct gvm *g)
+{
+	int i;
+
+	xioctl(g->vcpu, KVM_GET_LAPIC, (unsigned long)&g->lapic0);
+	for (i = 0; i < 3; i++) {
+		g->chip0[i].chip_id = i;
+		xioctl(g->vm, KVM_GET_IRQCHIP, (unsigned long)&g->chip0[i]);
+	}
+	if (g->pit)
+		xioctl(g->vm, KVM_GET_PIT2, (unsigned long)&g->pit0);
+}
+
+static void gvm_irq_restore(struct gvm *g)
+{
+	struct kvm_mp_state mp = { KVM_MP_STATE_RUNNABLE };
+	int i;
+
+	xioctl(g->vcpu, KVM_SET_LAPIC, (unsigned long)&g->lapic0);
+	for (i = 0; i < 3; i++)
+		xioctl(g->vm, KVM_SET_IRQCHIP, (unsigned long)&g->chip0[i]);
+	if (g->pit)
+		xioctl(g->vm, KVM_SET_PIT2, (unsigned long)&g->pit0);
+	xioctl(g->vcpu, KVM_SET_MP_STATE, (unsigned long)&mp);
+}
+
+static int gvm_create(struct gvm *g, enum fz_mode mode, struct rng *r,
+		      bool irq, bool pit)
 {
 	long sz;
 
@@ -250,6 +302,18 @@ static int gvm_create(struct gvm *g, enum fz_mode mode, struct rng *r)
 	rnd_filtered(r, g->logm, FZ_LOG_SIZE);
 	if (gvm_slots(g))
 		return -1;
+	if (irq) {
+		struct kvm_pit_config pc = { .flags = 0 };
+
+		if (xioctl(g->vm, KVM_CREATE_IRQCHIP, 0))
+			return -1;
+		g->irq = true;
+		st[mode].irq_vms++;
+		if (pit && !xioctl(g->vm, KVM_CREATE_PIT2, (unsigned long)&pc)) {
+			g->pit = true;
+			st[mode].pit_vms++;
+		}
+	}
 	g->vcpu = xioctl(g->vm, KVM_CREATE_VCPU, 0);
 	if (g->vcpu < 0)
 		return -1;
@@ -269,6 +333,8 @@ static int gvm_create(struct gvm *g, enum fz_mode mode, struct rng *r)
 			xioctl(g->vcpu, KVM_SET_CPUID2, (unsigned long)c);
 		free(c);
 	}
+	if (g->irq)
+		gvm_irq_save(g);
 	return 0;
 }
 
@@ -292,6 +358,7 @@ struct gen {
 	struct rng *r;
 	enum fz_mode mode;
 	int cpl;
+	bool irq;		/* the VM has the irqchip: aim at it */
 	uint8_t *p, *end;
 };
 
@@ -489,6 +556,193 @@ static const uint32_t msrs[] = {
 	FZ_MSR_BOGUS, MSR_IA32_TSC_DEADLINE, MSR_IA32_ARCH_CAPABILITIES,
 };
 
+/* ------------------------------------------- --irqchip: the controllers */
+
+#define FZ_XAPIC_GPA	0xfee00000u
+#define FZ_IOAPIC_GPA	0xfec00000u
+#define FZ_IOAPIC_DATA	0x10
+#define FZ_IOAPIC_EOI	0x40
+#define FZ_X2APIC_MSR	0x800u
+#define FZ_APICBASE_X2	0xfee00d00u	/* enabled, x2APIC, BSP */
+#define FZ_RM_EAX	0
+#define FZ_RM_ECX	1
+#define FZ_RM_EDX	2
+#define FZ_RM_EBX	3
+
+/* "mov $val, %eax; mov $addr, %ebx; mov %eax, (%ebx)" (or the load) */
+static void emit_mmio32(struct gen *g, uint32_t addr, uint32_t val, bool load)
+{
+	emit_mov_reg_imm(g, FZ_RM_EAX, val);
+	emit_mov_reg_imm(g, FZ_RM_EBX, addr);
+	if (g->mode == FZ_REAL)
+		emit(g, (uint8_t[]){ 0x66, 0x67 }, 2);
+	emit1(g, load ? 0x8b : 0x89);
+	emit1(g, 0x03);			/* (%ebx), %eax */
+}
+
+/* "mov $port, %edx; mov $val, %eax; out %al, (%dx)" (or in) */
+static void emit_pio8(struct gen *g, uint16_t port, uint8_t val, bool in)
+{
+	emit_mov_reg_imm(g, FZ_RM_EDX, port);
+	emit_mov_reg_imm(g, FZ_RM_EAX, val);
+	emit1(g, in ? 0xec : 0xee);
+}
+
+static void emit_msr(struct gen *g, uint32_t msr, uint64_t val, bool rd)
+{
+	emit_mov_reg_imm(g, FZ_RM_ECX, msr);
+	emit_mov_reg_imm(g, FZ_RM_EAX, val);
+	emit_mov_reg_imm(g, FZ_RM_EDX, val >> 32);
+	emit(g, (uint8_t[]){ 0x0f, rd ? 0x32 : 0x30 }, 2);
+}
+
+static unsigned int rnd_lapic_reg(struct rng *r)
+{
+	return chance(r, 7, 8) ? fz_lapic_regs[rnd(r, FZ_NR_LAPIC_REGS)] :
+	       rnd(r, 0x40) * 0x10;
+}
+
+/* A redirection entry of the IOAPIC, or its ID/version/arbitration. */
+static void emit_ioapic(struct gen *g)
+{
+	uint32_t idx = chance(g->r, 7, 8) ? rnd(g->r, 0x10 + 2 * 24 + 2) :
+		       rnd(g->r, 256);
+	uint32_t v = rng_next(g->r);
+
+	if (idx >= 0x10 && !(idx & 1))		/* the low dword */
+		v = (16 + rnd(g->r, 240)) | rnd(g->r, 8) << 8 |
+		    rnd(g->r, 2) << 11 | rnd(g->r, 2) << 13 |
+		    rnd(g->r, 2) << 15 | (chance(g->r, 1, 3) ? 0x10000 : 0);
+	else if (idx >= 0x10)
+		v = rnd(g->r, 256) << 24;
+	/* the index: a byte or a dword write */
+	if (chance(g->r, 1, 4)) {
+		emit_mov_reg_imm(g, FZ_RM_EAX, idx);
+		emit_mov_reg_imm(g, FZ_RM_EBX, FZ_IOAPIC_GPA);
+		if (g->mode == FZ_REAL)
+			emit1(g, 0x67);
+		emit(g, (uint8_t[]){ 0x88, 0x03 }, 2);	/* mov %al, (%ebx) */
+	} else {
+		emit_mmio32(g, FZ_IOAPIC_GPA, idx, false);
+	}
+	if (chance(g->r, 1, 8))
+		emit_mmio32(g, FZ_IOAPIC_GPA + FZ_IOAPIC_EOI,
+			    16 + rnd(g->r, 240), false);
+	else
+		emit_mmio32(g, FZ_IOAPIC_GPA + FZ_IOAPIC_DATA, v,
+			    chance(g->r, 1, 3));
+}
+
+/* ICW1-4 or OCW1-3 to one of the PICs, ELCR, or a read back. */
+static void emit_pic(struct gen *g)
+{
+	uint16_t base = chance(g->r, 1, 2) ? 0x20 : 0xa0;
+	int k;
+
+	switch (rnd(g->r, 6)) {
+	case 0:		/* the init sequence */
+		emit_pio8(g, base, 0x10 | rnd(g->r, 16), false);
+		emit_pio8(g, base + 1, (chance(g->r, 3, 4) ? 0x20 : 0x70) +
+			  rnd(g->r, 16) * 8, false);
+		if (chance(g->r, 3, 4))
+			emit_pio8(g, base + 1, base == 0x20 ? 4 : 2, false);
+		if (chance(g->r, 3, 4))
+			emit_pio8(g, base + 1, rnd(g->r, 32), false);
+		break;
+	case 1:		/* OCW1: the mask */
+		emit_pio8(g, base + 1, chance(g->r, 1, 2) ? 0 : rng_next(g->r),
+			  false);
+		break;
+	case 2:		/* OCW2: EOI, specific EOI, rotations, priority */
+		emit_pio8(g, base, rnd(g->r, 8) << 5 | rnd(g->r, 8), false);
+		break;
+	case 3:		/* OCW3: IRR/ISR read, poll, special mask */
+		emit_pio8(g, base, 0x08 | rnd(g->r, 8) | rnd(g->r, 4) << 5,
+			  false);
+		emit_pio8(g, base + rnd(g->r, 2), 0, true);
+		break;
+	case 4:		/* ELCR */
+		emit_pio8(g, 0x4d0 + rnd(g->r, 2), rng_next(g->r),
+			  chance(g->r, 1, 3));
+		break;
+	default:
+		for (k = 1 + rnd(g->r, 3); k; k--)
+			emit_pio8(g, (uint16_t[]){ 0x20, 0x21, 0xa0, 0xa1,
+				  0x4d0, 0x4d1 }[rnd(g->r, 6)],
+				  rng_next(g->r), chance(g->r, 1, 2));
+	}
+}
+
+/* A PIT control word and counts, a latch or read-back, port 0x61. */
+static void emit_pit(struct gen *g)
+{
+	int ch = rnd(g->r, 3), rw = rnd(g->r, 4);
+	uint32_t count = chance(g->r, 3, 4) ? rnd(g->r, 200) :
+			 rng_next(g->r);
+
+	switch (rnd(g->r, 5)) {
+	case 0: case 1:	/* program a counter, often periodic and short */
+		emit_pio8(g, 0x43, ch << 6 | (rw ? rw : 3) << 4 |
+			  rnd(g->r, 8) << 1 | (chance(g->r, 1, 8) ? 1 : 0),
+			  false);
+		emit_pio8(g, 0x40 + ch, count, false);
+		if (chance(g->r, 3, 4))
+			emit_pio8(g, 0x40 + ch, count >> 8, false);
+		break;
+	case 2:		/* latch or read-back, then read */
+		emit_pio8(g, 0x43, chance(g->r, 1, 2) ? ch << 6 :
+			  0xc0 | rnd(g->r, 64), false);
+		emit_pio8(g, 0x40 + ch, 0, true);
+		emit_pio8(g, 0x40 + ch, 0, true);
+		break;
+	case 3:		/* speaker gate and output */
+		emit_pio8(g, 0x61, rng_next(g->r), chance(g->r, 1, 3));
+		break;
+	default:
+		emit_pio8(g, 0x40 + rnd(g->r, 4), rng_next(g->r),
+			  chance(g->r, 1, 2));
+	}
+}
+
+/* The LAPIC, through its page or (x2APIC mode first) its MSRs. */
+static void emit_lapic(struct gen *g)
+{
+	unsigned int reg = rnd_lapic_reg(g->r);
+	uint64_t v = fz_lapic_val(g->r, reg);
+
+	if (chance(g->r, 2, 3)) {
+		emit_mmio32(g, FZ_XAPIC_GPA + reg, v, chance(g->r, 1, 4));
+		return;
+	}
+	if (chance(g->r, 1, 2))
+		emit_msr(g, MSR_IA32_APICBASE, FZ_APICBASE_X2, false);
+	if (reg == FZ_LAPIC_ICR)	/* x2APIC's ICR: destination above */
+		v |= (uint64_t)rnd(g->r, 4) << 32;
+	emit_msr(g, chance(g->r, 15, 16) ? FZ_X2APIC_MSR + reg / 0x10 :
+		 FZ_X2APIC_MSR + rnd(g->r, 0x100), v, chance(g->r, 1, 4));
+}
+
+static void emit_irq_template(struct gen *g)
+{
+	int n = 1 + rnd(g->r, 3);
+
+	while (n--) {
+		switch (rnd(g->r, 8)) {
+		case 0: case 1: case 2:
+			emit_lapic(g);
+			break;
+		case 3: case 4:
+			emit_ioapic(g);
+			break;
+		case 5: case 6:
+			emit_pic(g);
+			break;
+		default:
+			emit_pit(g);
+		}
+	}
+}
+
 static void emit_template(struct gen *g)
 {
 	static const uint8_t alu[] = {
@@ -500,6 +754,11 @@ static void emit_template(struct gen *g)
 	uint8_t op[3];
 	uint64_t v;
 
+	/* irqchip VMs only: the plain VMs' code stays what it was */
+	if (g->irq && chance(g->r, 1, 3)) {
+		emit_irq_template(g);
+		return;
+	}
 	switch (rnd(g->r, 40)) {
 	case 0: case 1: case 2: case 3: case 4: case 5:
 		op[0] = alu[rnd(g->r, ARRAY_SIZE(alu))];
@@ -708,13 +967,21 @@ static void emit_template(struct gen *g)
 	}
 }
 
-static void gen_code(struct rng *r, enum fz_mode mode, int cpl, uint8_t *code)
+/*
+ * After the code: HLT, or INT3 in an irqchip VM, where HLT sleeps in the
+ * kernel until an interrupt or the host's timer.
+ */
+#define FILL_HLT	0xf4
+#define FILL_INT3	0xcc
+
+static void gen_code(struct rng *r, enum fz_mode mode, int cpl, uint8_t *code,
+		     bool irq)
 {
-	struct gen g = { .r = r, .mode = mode, .cpl = cpl, .p = code,
-			 .end = code + FZ_CODE_SIZE - 16 };
+	struct gen g = { .r = r, .mode = mode, .cpl = cpl, .irq = irq,
+			 .p = code, .end = code + FZ_CODE_SIZE - 16 };
 	size_t len = 32 + rnd(r, 600);
 
-	memset(code, 0xf4, FZ_CODE_SIZE);
+	memset(code, irq ? FILL_INT3 : FILL_HLT, FZ_CODE_SIZE);
 	while (g.p < code + len && g.p < g.end) {
 		if (chance(r, 1, 5)) {
 			uint8_t raw[24];
@@ -771,8 +1038,8 @@ static void anomaly(struct gvm *g, uint64_t iter, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf(" (replay: vtx-guest-fuzz --device %s --seed 0x%" PRIx64
-	       " --replay %s:%" PRIu64 ")\n", dev_path, opt_seed,
-	       fz_mode_names[g->mode], iter);
+	       "%s --replay %s:%" PRIu64 ")\n", dev_path, opt_seed,
+	       opt_irq ? " --irqchip" : "", fz_mode_names[g->mode], iter);
 }
 
 /* --trace: the vCPU state a triple fault left behind. */
@@ -930,6 +1197,90 @@ static void perturb(struct gvm *g, struct rng *r, struct mstats *m)
 	}
 }
 
+/*
+ * --irqchip: what a VMM does to the controllers between two runs: GSIs up
+ * and down, an MSI, a LAPIC register, a PIC/IOAPIC byte, the PIT.
+ */
+static void perturb_irq(struct gvm *g, struct rng *r, struct mstats *m)
+{
+	m->perturb++;
+	switch (rnd(r, 6)) {
+	case 0: {
+		struct kvm_irq_level l = { .irq = rnd(r, 24),
+					   .level = rnd(r, 2) };
+
+		xioctl(g->vm, chance(r, 1, 2) ? KVM_IRQ_LINE :
+		       KVM_IRQ_LINE_STATUS, (unsigned long)&l);
+		break;
+	}
+	case 1: {
+		struct kvm_msi msi = {
+			.address_lo = FZ_XAPIC_GPA | rnd(r, 4) << 12,
+			.data = (16 + rnd(r, 240)) | rnd(r, 8) << 8,
+		};
+
+		xioctl(g->vm, KVM_SIGNAL_MSI, (unsigned long)&msi);
+		break;
+	}
+	case 2: {
+		struct kvm_lapic_state l;
+		unsigned int reg = rnd_lapic_reg(r);
+		uint32_t v = fz_lapic_val(r, reg);
+
+		if (xioctl(g->vcpu, KVM_GET_LAPIC, (unsigned long)&l))
+			break;
+		memcpy(l.regs + reg, &v, 4);
+		xioctl(g->vcpu, KVM_SET_LAPIC, (unsigned long)&l);
+		break;
+	}
+	case 3: {
+		struct kvm_irqchip c = { .chip_id = rnd(r, 3) };
+
+		if (xioctl(g->vm, KVM_GET_IRQCHIP, (unsigned long)&c))
+			break;
+		c.chip.dummy[rnd(r, 200)] = rng_next(r);
+		xioctl(g->vm, KVM_SET_IRQCHIP, (unsigned long)&c);
+		break;
+	}
+	case 4: {
+		struct kvm_pit_state2 ps;
+		int ch = rnd(r, 3);
+
+		if (!g->pit ||
+		    xioctl(g->vm, KVM_GET_PIT2, (unsigned long)&ps))
+			break;
+		ps.channels[ch].count = rnd(r, 0x10001);
+		ps.channels[ch].mode = rnd(r, 6);
+		xioctl(g->vm, KVM_SET_PIT2, (unsigned long)&ps);
+		break;
+	}
+	default: {
+		struct kvm_mp_state mp = { rnd(r, 2) ? KVM_MP_STATE_HALTED :
+					   KVM_MP_STATE_RUNNABLE };
+
+		xioctl(g->vcpu, KVM_SET_MP_STATE, (unsigned long)&mp);
+		break;
+	}
+	}
+}
+
+/* --irqchip: the VM of iteration @iter has the irqchip, and the PIT */
+static bool irq_vm(uint64_t iter)
+{
+	return opt_irq && (iter / IRQ_VM_ITERS) % 4 != 3;
+}
+
+static bool pit_vm(uint64_t iter)
+{
+	return irq_vm(iter) && (iter / IRQ_VM_ITERS) % 2 == 0;
+}
+
+static uint64_t iter_seed(enum fz_mode mode, uint64_t iter)
+{
+	return unit_seed(opt_seed, ((uint64_t)mode << 40) |
+			 (opt_irq ? IRQ_SEED_BIT : 0) | iter);
+}
+
 static void iteration(struct gvm *g, uint64_t iter)
 {
 	struct kvm_debugregs dbg;
@@ -941,9 +1292,9 @@ static void iteration(struct gvm *g, uint64_t iter)
 	int cpl, e;
 	long ret;
 
-	rng_seed(&r, unit_seed(opt_seed, ((uint64_t)g->mode << 40) | iter));
+	rng_seed(&r, iter_seed(g->mode, iter));
 	cpl = g->mode != FZ_REAL && chance(&r, 1, 2) ? 3 : 0;
-	gen_code(&r, g->mode, cpl, g->low + FZ_CODE_GPA);
+	gen_code(&r, g->mode, cpl, g->low + FZ_CODE_GPA, g->irq);
 	if (opt_trace) {
 		int i;
 
@@ -985,8 +1336,23 @@ static void iteration(struct gvm *g, uint64_t iter)
 	xioctl(g->vcpu, KVM_SET_DEBUGREGS, (unsigned long)&dbg);
 	if (chance(&r, 1, 16))
 		perturb(g, &r, m);
+	if (g->irq) {
+		/* fresh controllers after an interrupt (never EOIed) */
+		if (g->restore || chance(&r, 1, 16)) {
+			gvm_irq_restore(g);
+			m->restores++;
+		}
+		g->restore = false;
+		if (chance(&r, 1, 4))
+			perturb_irq(g, &r, m);
+		m->irq_iters++;
+	}
 
-	run_timer_arm(500);
+	/* an irqchip VM's HLT sleeps in the kernel: a shorter timer */
+	if (g->irq)
+		run_timer_arm_every(40, 20);
+	else
+		run_timer_arm(500);
 	failed_entry = false;
 	for (e = 0; e < 48; e++) {
 		struct kvm_run *run = g->run;
@@ -1018,6 +1384,9 @@ static void iteration(struct gvm *g, uint64_t iter)
 				if ((code & 0xffffff00) == FZ_REPORT_VEC) {
 					m->reports++;
 					m->vec[code & 0xff]++;
+					/* an external interrupt, never EOIed */
+					if ((code & 0xff) >= 32 || (code & 0xff) == 2)
+						g->restore = true;
 					break;
 				}
 				if (code == FZ_REPORT_LIMIT) {
@@ -1067,6 +1436,7 @@ static void iteration(struct gvm *g, uint64_t iter)
 			break;
 		case KVM_EXIT_SET_TPR:
 		case KVM_EXIT_IRQ_WINDOW_OPEN:
+		case KVM_EXIT_TPR_ACCESS:
 			continue;
 		default:
 			m->odd++;
@@ -1099,6 +1469,12 @@ static void iteration(struct gvm *g, uint64_t iter)
 		steps = 0;
 	m->steps += steps;
 	m->iters++;
+	if (g->irq) {
+		m->irq_steps += steps;
+		/* any interrupt left a vector in service: come back */
+		if (steps == 0 && ret == -EINTR)
+			g->restore = true;
+	}
 }
 
 /* ----------------------------------------------------------- isolation */
@@ -1174,6 +1550,11 @@ static void print_stats(enum fz_mode mode)
 			printf(" %d:%" PRIu64, v, m->vec[v]);
 	printf("\n#   MMIO exits at RAM addresses %" PRIu64 ", host perturbations %"
 	       PRIu64 "\n", m->mmio_in_ram, m->perturb);
+	if (opt_irq)
+		printf("#   irqchip: %" PRIu64 " VMs (%" PRIu64 " with a PIT), %"
+		       PRIu64 " iterations, %" PRIu64 " instructions, %"
+		       PRIu64 " controller restores\n", m->irq_vms,
+		       m->pit_vms, m->irq_iters, m->irq_steps, m->restores);
 }
 
 /*
@@ -1235,7 +1616,8 @@ static void run_mode(enum fz_mode mode, struct peer *peer)
 	rng_seed(&r, unit_seed(opt_seed, 0xfeed0000 + mode));
 	fail_streak = 0;
 	printf("# mode %s: seed 0x%" PRIx64 "\n", fz_mode_names[mode], opt_seed);
-	if (gvm_create(&g, mode, &r)) {
+	iter = replay_iter >= 0 ? (uint64_t)replay_iter : 0;
+	if (gvm_create(&g, mode, &r, irq_vm(iter), pit_vm(iter))) {
 		printf("FAIL: mode %s: cannot set up the VM: %s\n",
 		       fz_mode_names[mode], strerror(errno));
 		n_failures++;
@@ -1261,11 +1643,15 @@ static void run_mode(enum fz_mode mode, struct peer *peer)
 		 * no failed entry with that seed: its runs replay as before.
 		 */
 		if ((env && iter == recreate_at) ||
-		    (fail_streak && replay_iter < 0)) {
-			printf("# fresh VM at iteration %" PRIu64 "%s\n", iter,
-			       fail_streak ? " (after a failed entry)" : "");
+		    (fail_streak && replay_iter < 0) ||
+		    (opt_irq && iter && !(iter % IRQ_VM_ITERS))) {
+			if (fail_streak || env)
+				printf("# fresh VM at iteration %" PRIu64 "%s\n",
+				       iter, fail_streak ?
+				       " (after a failed entry)" : "");
 			gvm_destroy(&g);
-			if (gvm_create(&g, mode, &r))
+			if (gvm_create(&g, mode, &r, irq_vm(iter),
+				       pit_vm(iter)))
 				break;
 		}
 		iteration(&g, iter);
@@ -1319,6 +1705,8 @@ int main(int argc, char **argv)
 			opt_time = strtod(argv[++i], NULL);
 		else if (!strcmp(a, "--no-avoid"))
 			opt_avoid = false;
+		else if (!strcmp(a, "--irqchip"))
+			opt_irq = true;
 		else if (!strcmp(a, "--trace"))
 			opt_trace = true;
 		else if (!strcmp(a, "--mode") && v) {
@@ -1342,8 +1730,8 @@ int main(int argc, char **argv)
 			for (m = 0; m < FZ_NR_MODES; m++)
 				if (!strcmp(argv[i], fz_mode_names[m]))
 					break;
-			rng_seed(&r, unit_seed(opt_seed, ((uint64_t)m << 40) | it));
-			gen_code(&r, m, cpl, code);
+			rng_seed(&r, iter_seed(m, it));
+			gen_code(&r, m, cpl, code, irq_vm(it));
 			return fwrite(code, 1, sizeof(code), stdout) != sizeof(code);
 		} else if (!strcmp(a, "--replay") && v) {
 			char *c = strchr(argv[++i], ':');
@@ -1361,7 +1749,8 @@ usage:
 			fprintf(stderr, "usage: vtx-guest-fuzz [--device PATH] "
 				"[--seed N] [--insns N] [--iters N] [--time SEC]\n"
 				"       [--mode real|prot32|long64] "
-				"[--replay MODE:ITER] [--trace] [--no-avoid]\n");
+				"[--replay MODE:ITER] [--trace] [--no-avoid]\n"
+				"       [--irqchip]\n");
 			return 2;
 		}
 	}
@@ -1376,7 +1765,8 @@ usage:
 	}
 	peer_create(&peer, dev);
 	printf("# vtx-guest-fuzz: device %s seed 0x%" PRIx64 " target %" PRIu64
-	       " instructions per mode\n", dev_path, opt_seed, opt_insns);
+	       " instructions per mode%s\n", dev_path, opt_seed, opt_insns,
+	       opt_irq ? ", irqchip" : "");
 	for (m = 0; m < FZ_NR_MODES; m++)
 		if (opt_mode < 0 || opt_mode == m)
 			run_mode(m, &peer);

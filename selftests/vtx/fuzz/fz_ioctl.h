@@ -15,6 +15,7 @@
  *   fz_ioctl_vm.c     ioctls of a VM fd
  *   fz_ioctl_vcpu.c   ioctls of a vCPU fd (its state)
  *   fz_ioctl_run.c    KVM_RUN, the answer to its exits, the racing thread
+ *   fz_ioctl_irq.c    the interrupt controllers' ioctls (VM and vCPU fds)
  *
  * Every operation draws from the session's PRNG only, in a fixed order:
  * for a seed the call sequence is fixed (make ioctl-trace-host prints it
@@ -49,6 +50,7 @@ extern uint64_t n_errno[256], n_exit[64], n_odd;
 #define MAX_SLOTS	8		/* shadow of slots we registered */
 #define SCRATCH_SIZE	(64UL << 10)
 #define TRACE_LEN	24
+#define NR_IRQEFDS	3		/* eventfds for KVM_IRQFD */
 
 enum buf_state { B_UNMAPPED, B_RW, B_RO, B_NONE };
 
@@ -82,6 +84,8 @@ struct session {
 	struct fvcpu vcpus[MAX_VCPUS];
 	struct fslot slots[MAX_SLOTS];
 	int efd[2];
+	int irqefd[NR_IRQEFDS];
+	bool irqchip[MAX_VMS];	/* vms[i] has an in-kernel LAPIC */
 	int devnull;
 	unsigned int calls;
 	char trace[TRACE_LEN][120];
@@ -147,6 +151,13 @@ void rand_ioctl(struct session *s);
 void vm_ioctl(struct session *s);
 void vcpu_state_ioctl(struct session *s, int fd);
 void vcpu_ioctl(struct session *s);
+
+/* fz_ioctl_irq.c */
+extern uint64_t n_irq_ioctls, n_irq_ok;
+void irq_vm_ioctl(struct session *s, int fd);
+void irq_setup(struct session *s, int fd);
+void irq_vcpu_ioctl(struct session *s, int fd);
+bool vcpu_has_irqchip(struct session *s, int i);
 
 /* fz_ioctl_run.c */
 void run_op(struct session *s);

@@ -59,8 +59,10 @@ void create_vm(struct session *s)
 	r = fz_ioctl(s, d, KVM_CREATE_VM,
 		     chance(&s->r, 9, 10) ? 0 : rnd_interesting(&s->r),
 		     "KVM_CREATE_VM");
-	if (r >= 0)
+	if (r >= 0) {
 		s->vms[i] = r;
+		s->irqchip[i] = false;
+	}
 }
 
 void create_vcpu(struct session *s)

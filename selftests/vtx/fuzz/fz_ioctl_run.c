@@ -86,7 +86,16 @@ void run_op(struct session *s)
 			 "KVM_SET_SREGS(mode)");
 	}
 	n = 1 + rnd(&s->r, 6);
-	run_timer_arm(200);
+	/*
+	 * With an in-kernel LAPIC the guest's HLT sleeps in the kernel until
+	 * an interrupt or the timer: a short timer, two runs at most.
+	 */
+	if (vcpu_has_irqchip(s, i)) {
+		n = 1 + (n & 1);
+		run_timer_arm_every(5, 5);
+	} else {
+		run_timer_arm(200);
+	}
 	for (k = 0; k < n; k++) {
 		make_runnable(s, v->fd);
 		v->run->immediate_exit = chance(&s->r, 1, 16);

@@ -379,7 +379,8 @@ static void (*const vcpu_state_ops[])(struct session *s, int fd) = {
 	mp_state, tsc_khz, interrupt, nmi, set_cpuid2,
 	set_cpuid2, get_cpuid2, msrs, msrs, msrs,
 	signal_mask, other_vcpu_ioctl, other_vcpu_ioctl, other_vcpu_ioctl,
-	other_vcpu_ioctl,
+	other_vcpu_ioctl, irq_vcpu_ioctl, irq_vcpu_ioctl, irq_vcpu_ioctl,
+	irq_vcpu_ioctl,
 };
 
 void vcpu_state_ioctl(struct session *s, int fd)

@@ -150,7 +150,11 @@ static void other_vm_ioctl(struct session *s, int fd)
 		rnd_fill(&s->r, p, 256);
 	r = fz_ioctl(s, fd, vmo[k].req, chance(&s->r, 1, 4) ?
 		     rnd_interesting(&s->r) : (unsigned long)p, vmo[k].n);
-	if (r > 2 && (vmo[k].req == KVM_GET_STATS_FD)) {
+	if (!r && vmo[k].req == KVM_CREATE_IRQCHIP) {
+		for (k = 0; k < MAX_VMS; k++)
+			if (s->vms[k] == fd)
+				s->irqchip[k] = true;
+	} else if (r > 2 && (vmo[k].req == KVM_GET_STATS_FD)) {
 		close(r);
 		n_syscalls++;
 	}
@@ -164,6 +168,7 @@ static void (*const vm_ops[])(struct session *s, int fd) = {
 	vm_create_vcpu, vm_slot_op, vm_slot_op, dirty_log, ioeventfd,
 	tss_addr, identity_map_addr, vm_check_extension, enable_cap,
 	create_vcpu_nommap, other_vm_ioctl, other_vm_ioctl,
+	irq_vm_ioctl, irq_vm_ioctl, irq_vm_ioctl, irq_vm_ioctl,
 };
 
 void vm_ioctl(struct session *s)

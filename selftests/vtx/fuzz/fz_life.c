@@ -20,6 +20,9 @@
  *   vtx-life-fuzz ... hotplug [--time SEC]
  *	vCPU threads run while CPU 1 goes offline and online and the threads
  *	move between CPUs;
+ *   vtx-life-fuzz ... irq [--iterations N]
+ *	VMs with the irqchip, a PIT, armed LAPIC timers and irqfds being
+ *	written, destroyed under running vCPUs or killed (fz_life_irq.c);
  *   vtx-life-fuzz ... hold
  *	create a VM, print "holding", wait for a signal (rmmod while a VM
  *	exists must fail).
@@ -49,6 +52,8 @@
 
 static const char *dev_path;
 static uint64_t opt_seed = 1;
+
+int life_irq(const char *dev, uint64_t seed, uint64_t iterations);
 static uint64_t failures;
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -866,11 +871,13 @@ int main(int argc, char **argv)
 		ret = createclose(secs);
 	else if (!strcmp(cmd, "hotplug"))
 		ret = hotplug(secs);
+	else if (!strcmp(cmd, "irq"))
+		ret = life_irq(dev_path, opt_seed, n ? n : 20);
 	else if (!strcmp(cmd, "hold"))
 		return hold();
 	else {
 		fprintf(stderr, "usage: vtx-life-fuzz [--device PATH] [--seed N] "
-			"cycle|kill|race|createclose|hotplug|hold [--iterations N] "
+			"cycle|kill|race|createclose|hotplug|irq|hold [--iterations N] "
 			"[--count N] [--time SEC]\n");
 		return 2;
 	}

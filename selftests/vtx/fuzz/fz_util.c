@@ -211,7 +211,15 @@ void run_timer_init(void)
 	thread_timer_ok = !timer_create(CLOCK_MONOTONIC, &sev, &thread_timer);
 }
 
-void run_timer_arm(unsigned int ms)
+/* The calling thread's timer goes (a thread that ends: timers are few). */
+void run_timer_fini(void)
+{
+	if (thread_timer_ok)
+		timer_delete(thread_timer);
+	thread_timer_ok = false;
+}
+
+void run_timer_arm_every(unsigned int ms, unsigned int every_ms)
 {
 	struct itimerspec its;
 
@@ -220,9 +228,15 @@ void run_timer_arm(unsigned int ms)
 	memset(&its, 0, sizeof(its));
 	its.it_value.tv_sec = ms / 1000;
 	its.it_value.tv_nsec = (ms % 1000) * 1000000L;
-	/* and again every 50 ms, in case the first one came too early */
-	its.it_interval.tv_nsec = 50 * 1000000L;
+	its.it_interval.tv_sec = every_ms / 1000;
+	its.it_interval.tv_nsec = (every_ms % 1000) * 1000000L;
 	timer_settime(thread_timer, 0, &its, NULL);
+}
+
+void run_timer_arm(unsigned int ms)
+{
+	/* and again every 50 ms, in case the first one came too early */
+	run_timer_arm_every(ms, 50);
 }
 
 void run_timer_disarm(void)
@@ -233,6 +247,58 @@ void run_timer_disarm(void)
 		return;
 	memset(&its, 0, sizeof(its));
 	timer_settime(thread_timer, 0, &its, NULL);
+}
+
+/* ------------------------------------------------------------ LAPIC */
+
+/* the registers worth writing; 0x3f0 is x2APIC's SELF_IPI */
+const uint16_t fz_lapic_regs[FZ_NR_LAPIC_REGS] = {
+	FZ_LAPIC_ID, FZ_LAPIC_TPR, FZ_LAPIC_LDR, FZ_LAPIC_DFR, FZ_LAPIC_SVR,
+	FZ_LAPIC_ISR, FZ_LAPIC_IRR, FZ_LAPIC_ESR, FZ_LAPIC_ICR, FZ_LAPIC_ICR2,
+	FZ_LAPIC_LVTT, 0x330, 0x340, FZ_LAPIC_LVT0, FZ_LAPIC_LVT1,
+	FZ_LAPIC_LVTERR, FZ_LAPIC_TMICT, FZ_LAPIC_TMCCT, FZ_LAPIC_TDCR, 0xb0,
+	0x3f0,
+};
+
+/*
+ * A value for the LAPIC register at @off (KVM_SET_LAPIC in the ioctl
+ * fuzzer, the guest's own writes in the guest fuzzer): mostly meaningful,
+ * the timer short and often periodic.
+ */
+uint32_t fz_lapic_val(struct rng *r, unsigned int off)
+{
+	uint32_t vec = chance(r, 7, 8) ? 16 + rnd(r, 240) : rnd(r, 16);
+
+	if (chance(r, 1, 5))
+		return rnd_interesting(r);
+	switch (off) {
+	case FZ_LAPIC_SVR:
+		return 0x100 | vec | (chance(r, 1, 4) ? 0x1000 : 0);
+	case FZ_LAPIC_LVTT:	/* one-shot, periodic, TSC deadline */
+		return vec | rnd(r, 3) << 17 | (chance(r, 1, 5) ? 0x10000 : 0);
+	case FZ_LAPIC_TMICT:
+		return chance(r, 3, 4) ? rnd(r, 2000) : rng_next(r);
+	case FZ_LAPIC_TDCR:
+		return rnd(r, 16);
+	case FZ_LAPIC_ICR:		/* delivery mode, level, shorthand */
+		return vec | rnd(r, 8) << 8 | rnd(r, 2) << 11 |
+		       rnd(r, 2) << 14 | rnd(r, 2) << 15 | rnd(r, 4) << 18;
+	case FZ_LAPIC_ICR2:
+		return (chance(r, 1, 2) ? 0 : rnd(r, 256)) << 24;
+	case FZ_LAPIC_LVT0:
+	case FZ_LAPIC_LVT1:
+	case FZ_LAPIC_LVTERR:
+	case 0x330:
+	case 0x340:		/* delivery mode, polarity, level, mask */
+		return vec | rnd(r, 8) << 8 | rnd(r, 2) << 13 |
+		       rnd(r, 2) << 15 | (chance(r, 1, 3) ? 0x10000 : 0);
+	case FZ_LAPIC_TPR:
+		return rnd(r, 256);
+	case FZ_LAPIC_DFR:
+		return chance(r, 1, 2) ? 0xffffffff : 0x0fffffff;
+	default:
+		return rng_next(r);
+	}
 }
 
 /* ------------------------------------------------------------ device */

@@ -17,9 +17,10 @@
 # 2. vtx: the regression tests (one per defect found, kselftest harness;
 #    vtx-genl-block: netlink answers while a VM's ioctl waits in a user
 #    fault),
-#    the ioctl fuzzer, the guest fuzzer (with isolation checks), the
-#    lifecycle stress (cycle, kill -9, racing threads, create/close, CPU
-#    hotplug), fd_install_race (vtx-fdrace: fds closed by other threads as
+#    the ioctl fuzzer, the guest fuzzer (with isolation checks; again
+#    with the irqchip), the lifecycle stress (cycle, kill -9, racing
+#    threads, create/close, CPU hotplug, irqchip VMs torn down busy),
+#    fd_install_race (vtx-fdrace: fds closed by other threads as
 #    they are installed), rmmod refused while a VM exists, rmmod after; vtx's own
 #    allocation count back to 0 after each phase, and /proc/meminfo and
 #    slab figures around the lifecycle stress and the whole phase
@@ -50,13 +51,13 @@ fi
 # boot: no kvm_intel reference, small counts.  The long one is `make fuzz`.
 if [ "$FZ_SIZE" = long ]; then
 	IOCTLS=1000000 GINSNS=100000 CYCLES=1000 KILLS=30 RACE=30 CC=15
-	HOTPLUG=15 EMU=200000 KVM_REF=1 T=7200
+	HOTPLUG=15 EMU=200000 KVM_REF=1 T=7200 GIRQ=50000 LIRQ=500
 	KVM_IOCTLS=20000 KVM_GINSNS=5000 KVM_GTIME=20 KVM_GMODE=real
 	KVM_CYCLES=50
 	FDRACE="--time 120 --rounds 20000 --hold 256"
 else
 	IOCTLS=50000 GINSNS=3000 CYCLES=60 KILLS=3 RACE=5 CC=3
-	HOTPLUG=3 EMU=20000 KVM_REF=0 T=600
+	HOTPLUG=3 EMU=20000 KVM_REF=0 T=600 GIRQ=600 LIRQ=12
 	FDRACE="--time 15 --rounds 3000 --hold 128"
 fi
 echo "# fuzz suite: size $FZ_SIZE, seed $FZ_SEED" \
@@ -206,6 +207,12 @@ if vtx_load; then
 	dmesg_check vtx dmesg-guest-fuzz
 	allocs_check allocs-after-guest-fuzz
 
+	# the same with the interrupt controllers in the kernel
+	fz_run vtx guest-fuzz-irq ./vtx-guest-fuzz --device /dev/vtx \
+		--seed "$FZ_SEED" --insns "$GIRQ" --irqchip --time $(((T - 60) / 3))
+	dmesg_check vtx dmesg-guest-fuzz-irq
+	allocs_check allocs-after-guest-fuzz-irq
+
 	# the lifecycle stress, between two memory snapshots (after a warm-up)
 	./vtx-life-fuzz --device /dev/vtx --seed 7 cycle --iterations 20 >/dev/null
 	meminfo_snap "$FZ_OUT/mem.life0"
@@ -219,6 +226,10 @@ if vtx_load; then
 		--seed "$FZ_SEED" createclose --time "$CC"
 	fz_run vtx life-hotplug ./vtx-life-fuzz --device /dev/vtx \
 		--seed "$FZ_SEED" hotplug --time "$HOTPLUG"
+	# VMs destroyed with armed LAPIC timers and PIT, irqfds being written
+	fz_run vtx life-irq ./vtx-life-fuzz --device /dev/vtx \
+		--seed "$FZ_SEED" irq --iterations "$LIRQ"
+	allocs_check allocs-after-life-irq
 	# shellcheck disable=SC2086 # FDRACE is a list of options
 	fz_run vtx fd_install_race ./vtx-fdrace --device /dev/vtx \
 		--seed "$FZ_SEED" $FDRACE
@@ -271,6 +282,11 @@ if [ "$KVM_REF" = 1 ] && kvm_load; then
 		--seed "$FZ_SEED" cycle --iterations "$KVM_CYCLES"
 	fz_run kvm life-kill ./vtx-life-fuzz --device /dev/kvm \
 		--seed "$FZ_SEED" kill --count 5
+	FZ_SHORT_OK=1 fz_run kvm guest-fuzz-irq ./vtx-guest-fuzz \
+		--device /dev/kvm --seed "$FZ_SEED" --insns "$KVM_GINSNS" \
+		--irqchip --time "$KVM_GTIME" --mode "$KVM_GMODE"
+	fz_run kvm life-irq ./vtx-life-fuzz --device /dev/kvm \
+		--seed "$FZ_SEED" irq --iterations 50
 	fz_run kvm fd_install_race ./vtx-fdrace --device /dev/kvm \
 		--seed "$FZ_SEED" --time 20 --rounds 5000
 	kvm_unload
@@ -304,7 +320,13 @@ for m in real prot32 long64; do
 		sed 's/.*insns=\([0-9]*\) iters=\([0-9]*\).*/\1 instructions, \2 iterations/')"
 done
 echo "#   guest fuzz:  $(fz_line vtx-guest-fuzz '^[A-Z]*: guest-fuzz seed=')"
-for t in cycle kill race createclose hotplug; do
+for m in real prot32 long64; do
+	echo "#   guest irqchip $m: $(fz_line vtx-guest-fuzz-irq "^[A-Z]*: guest-fuzz mode=$m " |
+		sed 's/.*insns=\([0-9]*\) iters=\([0-9]*\).*/\1 instructions, \2 iterations/')"
+done
+echo "#   guest irqchip: $(fz_line vtx-guest-fuzz-irq '^[A-Z]*: guest-fuzz seed=')"
+echo "#   irqchip ioctls: $(fz_line vtx-ioctl-fuzz '^# interrupt-controller ioctls' | cut -c3-)"
+for t in cycle kill race createclose hotplug irq; do
 	echo "#   life $t: $(fz_line "vtx-life-$t" "^# $t:" | cut -c3-)"
 done
 echo "#   fd race: $(fz_line vtx-fd_install_race '^# fd_install_race:' | cut -c20-)"
