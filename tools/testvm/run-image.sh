@@ -7,7 +7,7 @@
 # ISO with its kernel command line.
 #
 # Reads run.sh's settings: name, script, tests, kver, append, CPU_MODEL,
-# KO, VTX_KO, OUT, BUILD, HERE; sets kver, KO, KROOT, VMLINUZ, BIOS,
+# KO, VTX_KO, OUT, BUILD, HERE; sets kver, KO, KROOT, VMLINUZ, BOOTZ, BIOS,
 # VGABIOS and cmdline.
 # shellcheck disable=SC2154
 
@@ -113,11 +113,33 @@ build_initramfs() {
 		cpio --null -o -H newc -R 0:0 --quiet) | gzip -n >"$OUT/initrd.gz"
 }
 
+# The kernel image the ISO carries: for an XZ-compressed kernel its LZ4
+# re-wrap (lz4kernel.sh: the same kernel, ~45 s less emulated decompression
+# a boot), else or if that fails VMLINUZ itself; VTX_LZ4KERNEL=0 boots
+# VMLINUZ always.  Sets BOOTZ.
+pick_kernel() {
+	local z rc=0
+	BOOTZ=$VMLINUZ
+	[ "${VTX_LZ4KERNEL:-1}" != 0 ] || return 0
+	# (its messages, e.g. why it failed, go to stderr: the run's output)
+	z=$(bash "$HERE/lz4kernel.sh" "$VMLINUZ" "$kver") || rc=$?
+	if [ "$rc" = 3 ]; then
+		# not XZ (Debian 13's kernels are ZSTD): boots as is
+		return 0
+	elif [ "$rc" != 0 ]; then
+		say "note: no LZ4 re-wrap of $VMLINUZ (lz4kernel.sh says why, above); booting it as is, ~45 s more guest time"
+		return 0
+	fi
+	say "kernel: $z (LZ4 re-wrap of $VMLINUZ)"
+	BOOTZ=$z
+}
+
 # The ISO: isolinux, the kernel and the initramfs, $cmdline (+ --append).
 build_iso() {
 	mkdir -p "$OUT/iso/isolinux" "$OUT/iso/boot"
 	cp "$ISOLINUX" "$LDLINUX" "$OUT/iso/isolinux/"
-	cp "$VMLINUZ" "$OUT/iso/boot/vmlinuz"
+	pick_kernel
+	cp "$BOOTZ" "$OUT/iso/boot/vmlinuz"
 	mv "$OUT/initrd.gz" "$OUT/iso/boot/initrd.gz"
 	cmdline="console=ttyS0,115200 quiet loglevel=4 mitigations=off nokaslr tsc=reliable${append:+ $append}"
 	cat >"$OUT/iso/isolinux/isolinux.cfg" <<EOF
