@@ -5,7 +5,8 @@
 #
 #   tools/testvm/check.sh [--no-build] [host] [SUITE...]
 #
-# 1. builds module, tools and selftests (each a result "build.<part>";
+# 1. builds the test VM's LZ4 kernel (lz4kernel.sh): "build.lz4kernel@VER",
+#    module, tools and selftests (each a result "build.<part>";
 #    a part whose Makefile does not exist yet is a skip), and the module
 #    for each of Debian 13's kernels (make kernels): "build.module@VER",
 # 2. "host": host-only checks (checkpatch --strict over module/ and
@@ -55,6 +56,22 @@ if [ "$build" = 1 ]; then
 	for p in "${parts[@]+"${parts[@]}"}"; do
 		if [ "$p" = qemu ]; then export VTX_BUILD_QEMU=1; fi
 	done
+	# The test VM's kernel re-wrapped with LZ4 (once per kernel version,
+	# cached in build/lz4kernel/; a suite whose run finds none boots the
+	# XZ kernel, ~45 s of guest time slower), first: the qemu suite's
+	# files (make selftests) take it too
+	k=$(sh "$HERE/kver.sh")
+	if [ -n "$k" ] && [ -r "/boot/vmlinuz-$k" ]; then
+		say "build: LZ4 re-wrap of /boot/vmlinuz-$k"
+		rc=0
+		bash "$HERE/lz4kernel.sh" --retry "/boot/vmlinuz-$k" "$k" >"$out/lz4kernel.log" 2>&1 || rc=$?
+		last=$(tail -n 1 "$out/lz4kernel.log")
+		case "$rc" in
+		0) result "$tsv" build "build.lz4kernel@$k" ok "${last#"$ROOT"/}" ;;
+		3) result "$tsv" build "build.lz4kernel@$k" skip "not an XZ kernel" ;;
+		*) result "$tsv" build "build.lz4kernel@$k" fail "$last" ;;
+		esac
+	fi
 	for part in module tools selftests; do
 		say "build: make $part"
 		case "$part" in

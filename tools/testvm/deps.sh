@@ -16,6 +16,9 @@ PKGS=(
 	# the test VM: Bochs with VT-x, a Debian kernel + its kvm modules, the ISO
 	bochs bochs-term bochsbios vgabios linux-image-amd64
 	busybox-static isolinux syslinux-common xorriso cpio gzip xz-utils
+	# its kernel re-wrapped with LZ4 (tools/testvm/lz4kernel.sh builds
+	# arch/x86/boot of linux-source-6.1)
+	lz4 flex bison bc libelf-dev libssl-dev
 	# the qemu suite: Debian's QEMU in the test VM, strace for its records
 	qemu-system-x86 strace
 	# host checks: checkpatch.pl comes from the kernel source tarball

@@ -22,7 +22,8 @@
 #                   lists them; on corei7_skylake_x Debian 6.1 disables XSAVE)
 #   --force-bochs   use Bochs even on a host with VMX
 #   --native        run natively without checking for VMX (tests the runner)
-# Environment: VTX_KO=FILE tests that vtx.ko instead of ./vtx.ko.
+# Environment: VTX_KO=FILE tests that vtx.ko instead of ./vtx.ko;
+# VTX_LZ4KERNEL=0 boots Debian's XZ vmlinuz, not its LZ4 re-wrap.
 # A suite may set defaults in selftests/vtx/NAME/testvm.conf (lines cpus=2,
 # mem=1024, timeout=1200, append=..., cpu_model=...); options given here win.
 #
@@ -58,7 +59,7 @@ BUILD=$ROOT/build
 . "$HERE/run-bochs.sh"
 
 usage() {
-	sed -n '4,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 say() { printf '[testvm] %s\n' "$*"; }

@@ -10,6 +10,7 @@
 #   OUTDIR/lib/                 every library ldd lists for both + the loader
 #   OUTDIR/fw/                  the firmware QEMU loads (passed with -L)
 #   OUTDIR/vmlinuz              the Debian kernel the test VM boots too
+#                               (its LZ4 re-wrap, as there)
 #   OUTDIR/small.cpio.gz        busybox initramfs of the nested guest
 #   OUTDIR/transcript.awk       console normalisation (from this directory)
 #   OUTDIR/ioctls.awk           strace record -> ioctl counts (from here too)
@@ -109,7 +110,10 @@ done
 [ -f "$OUT/fw/bios-256k.bin" ] || { echo "prepare.sh: bios-256k.bin missing" >&2; exit 1; }
 
 # ------------------------------------------------- nested kernel + initrd --
-copy "$VMLINUZ" "$OUT/vmlinuz"
+# its LZ4 re-wrap when there is one (tools/testvm/lz4kernel.sh; the same
+# kernel): the nested guest runs its decompressor at Bochs speed too
+z=$(bash "$ROOT/tools/testvm/lz4kernel.sh" "$VMLINUZ" "$kver") || z=$VMLINUZ
+copy "$z" "$OUT/vmlinuz"
 copy "$HERE/transcript.awk" "$OUT/transcript.awk"
 copy "$HERE/ioctls.awk" "$OUT/ioctls.awk"
 nrfs=$(mktemp -d)
