@@ -52,9 +52,9 @@ if [ "$build" = 1 ]; then
 	mkdir -p "$out"
 	tsv=$out/results.tsv
 	: >"$tsv"
-	# The qemu suite's files are prepared only when that suite runs.
+	# The qemu suites' files are prepared only when one of them runs.
 	for p in "${parts[@]+"${parts[@]}"}"; do
-		if [ "$p" = qemu ]; then export VTX_BUILD_QEMU=1; fi
+		case "$p" in qemu | qemu-*) export VTX_BUILD_QEMU=1 ;; esac
 	done
 	# The test VM's kernel re-wrapped with LZ4 (once per kernel version,
 	# cached in build/lz4kernel/; a suite whose run finds none boots the
@@ -288,8 +288,8 @@ run_suite() {
 	bash "$HERE/run.sh" "${kv[@]}" "${TESTVM_ARGV[@]+"${TESTVM_ARGV[@]}"}" || rc=$?
 	# The qemu suite's artifacts as files next to its serial log: ioctl
 	# counts per driver, nested consoles, transcript diffs, boot times.
-	if [ "$1" = qemu ]; then
-		bash "$HERE/qemu-extract.sh" "$BUILD/testvm/qemu/serial.log" || :
+	if [ "$1" = qemu ] || [ "$1" = qemu-irqchip ]; then
+		bash "$HERE/qemu-extract.sh" "$BUILD/testvm/$1/serial.log" || :
 	fi
 	return "$rc"
 }
