@@ -136,7 +136,8 @@ run_one() {
 # report DRIVER TEST - the result line, from the runs' records.
 report() {
 	local drv="$1" t="$2" kst krc kdt kwhy vst vrc vdt vwhy
-	read -r kst krc kdt kwhy <"$ART/$t.kvm" 2>/dev/null || kst=none
+	kst=none vst=none vwhy="not run"
+	[ -f "$ART/$t.kvm" ] && read -r kst krc kdt kwhy <"$ART/$t.kvm"
 	if [ "$drv" = kvm ]; then
 		case "$kst" in
 		ok) result kvm "$t" ok "${kdt}s" ;;
@@ -145,7 +146,7 @@ report() {
 		esac
 		return 0
 	fi
-	read -r vst vrc vdt vwhy <"$ART/$t.vtx" 2>/dev/null || { vst=none; vwhy="not run"; }
+	[ -f "$ART/$t.vtx" ] && read -r vst vrc vdt vwhy <"$ART/$t.vtx"
 	case "$kst,$vst" in
 	ok,ok) result vtx "$t" ok "${vdt}s (kvm_intel ${kdt}s)" ;;
 	ok,skip) result vtx "$t" fail "kvm_intel passes, vtx skips (${vdt}s): $vwhy" ;;
