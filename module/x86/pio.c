@@ -112,19 +112,25 @@ static int complete_pio_out(struct vtx_vcpu *vcpu)
 static int complete_str_io_done(struct vtx_vcpu *vcpu)
 {
 	struct vtx_pio *pio = &vcpu->pio;
-	u64 mask, delta;
+	u64 mask = addr_mask(pio->addr_bytes), n = pio->count, delta;
 	int r;
 
-	if (pio->in && !pio->mmio) {
+	/*
+	 * Userspace may have lowered RCX during the exit (KVM's selftest
+	 * userspace_io_test does): no more elements than RCX still counts
+	 * land in memory, and RCX never wraps.
+	 */
+	if (pio->rep)
+		n = min(n, vcpu->regs[VTX_RCX] & mask);
+	if (pio->in && !pio->mmio && n) {
 		r = vtx_guest_virt_copy(vcpu, pio->gva, vcpu->pio_data,
-					pio->count * pio->size, true);
+					n * pio->size, true);
 		if (r == -EAGAIN)
 			return 1;	/* #PF queued, instruction not done */
 		if (r)
 			return r;
 	}
-	mask = addr_mask(pio->addr_bytes);
-	delta = (u64)pio->count * pio->size;
+	delta = n * pio->size;
 	if (pio->down)
 		delta = -delta;
 	if (pio->in)
@@ -134,7 +140,7 @@ static int complete_str_io_done(struct vtx_vcpu *vcpu)
 		vtx_reg_write_sized(vcpu, VTX_RSI, vcpu->regs[VTX_RSI] + delta,
 				    pio->addr_bytes);
 	if (pio->rep) {
-		u64 left = ((vcpu->regs[VTX_RCX] & mask) - pio->count) & mask;
+		u64 left = (vcpu->regs[VTX_RCX] & mask) - n;
 
 		vtx_reg_write_sized(vcpu, VTX_RCX, left, pio->addr_bytes);
 		if (left)
