@@ -27,6 +27,9 @@
 
 /* KVM's limit on one slot's size, in pages. */
 #define VTX_MEM_MAX_NR_PAGES	((1ul << 31) - 1)
+/* KVM_SET_NR_MMU_PAGES: KVM's KVM_MIN_ALLOC_MMU_PAGES. */
+#define VTX_MIN_MMU_PAGES	64
+
 /* KVM_SET_TSS_ADDR: three pages below 4 GiB, as KVM checks. */
 #define VTX_TSS_MAX_ADDR	((unsigned int)(-3 * PAGE_SIZE))
 
@@ -646,6 +649,18 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_PIT2:
 	case KVM_REINJECT_CONTROL:
 		return vtx_pit_ioctl(vm, ioctl, argp);
+	case KVM_SET_NR_MMU_PAGES:
+		/*
+		 * KVM's limit on shadow page tables; EPT has none, so the
+		 * value is only checked (KVM's minimum) and kept, as on KVM
+		 * with TDP.
+		 */
+		if (arg < VTX_MIN_MMU_PAGES)
+			return -EINVAL;
+		mutex_lock(&vm->slots_lock);
+		vm->nr_mmu_pages = arg;
+		mutex_unlock(&vm->slots_lock);
+		return 0;
 	case KVM_SET_TSS_ADDR:
 		if (arg > VTX_TSS_MAX_ADDR)
 			return -EINVAL;
