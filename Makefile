@@ -19,7 +19,7 @@ BUILD := $(CURDIR)/build
 # Debian kernel (tools/testvm/kver.sh SERIES) with its own kvm_intel: the
 # smoke runs on Debian 13's kernels (make kernels); the rest run on the
 # primary kernel (Debian 12's 6.1).
-SUITES ?= qemu qemu-irqchip vcpu memory fuzz vtxctl foundation foundation@6.12 foundation@7.3
+SUITES ?= qemu qemu-irqchip kvm-selftests vcpu memory fuzz vtxctl foundation foundation@6.12 foundation@7.3
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS
