@@ -74,7 +74,6 @@ extern const uint8_t bp_int3_2[], bp_after_2[], bp_stubs[];
 #define MAX_ZONES	1000
 #define PIO_PORT	0x510
 #define ZONE_SIZE	0x100
-#define ALLOCS_DETAIL	"/sys/module/vtx/parameters/allocs_detail"
 #define NSEC		1000000000ll
 #define SYNC_VALID	(KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | \
 			 KVM_SYNC_X86_EVENTS)
@@ -171,32 +170,6 @@ static void expect_entry(struct kvm_coalesced_mmio_ring *ring, uint32_t i,
 		   got == val, "entry %u: %#llx len %u pio %u data %#llx", i,
 		   (unsigned long long)e->phys_addr, e->len, e->pio,
 		   (unsigned long long)got);
-}
-
-/* vtx's count of one allocation kind; -1 on KVM or when it is missing */
-static long vtx_allocs(const char *kind)
-{
-	char buf[1024], *p;
-	size_t len = strlen(kind);
-	long n = -1;
-	FILE *f;
-
-	if (IS_KVM)
-		return -1;
-	f = fopen(ALLOCS_DETAIL, "r");
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f)) {
-		for (p = strtok(buf, " \n"); p; p = strtok(NULL, " \n")) {
-			if (strlen(p) == len && !strncmp(p, kind, len)) {
-				p = strtok(NULL, " \n");
-				n = p ? atol(p) : -1;
-				break;
-			}
-		}
-	}
-	fclose(f);
-	return n;
 }
 
 static int64_t ns_of(clockid_t id)

@@ -42,7 +42,6 @@
 #define RACE_FDS		8
 #define MSI_ADDR		0xfee00000u
 #define MSI_DATA		0x31
-#define ALLOCS_DETAIL		"/sys/module/vtx/parameters/allocs_detail"
 
 static int iters(void)
 {
@@ -110,35 +109,6 @@ static void signal_fd(int fd)
 	if (write(fd, &one, sizeof(one)) < 0 && errno != EBADF &&
 	    errno != EAGAIN && errno != EINVAL)
 		vtx_die("eventfd write: %s", strerror(errno));
-}
-
-/*
- * vtx's count of one allocation kind (allocs_detail: "vm 0 vcpu 0 ...");
- * -1 when it is not there (KVM, or a module without that kind).
- */
-static long vtx_allocs(const char *kind)
-{
-	char buf[1024], *p;
-	size_t len = strlen(kind);
-	long n = -1;
-	FILE *f;
-
-	if (IS_KVM)
-		return -1;
-	f = fopen(ALLOCS_DETAIL, "r");
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f)) {
-		for (p = strtok(buf, " \n"); p; p = strtok(NULL, " \n")) {
-			if (strlen(p) == len && !strncmp(p, kind, len)) {
-				p = strtok(NULL, " \n");
-				n = p ? atol(p) : -1;
-				break;
-			}
-		}
-	}
-	fclose(f);
-	return n;
 }
 
 /* Nothing of any VM's irqfds or routing is left (vtx only). */

@@ -43,7 +43,6 @@ extern const uint8_t pit_irq0_guest[], pit_irq0_guest_end[],
 #define PIT_STATUS_NO_OUT	0x3f	/* the status byte without OUT */
 #define LIFE_ITERS		60	/* every combination of the i % 2..5 cases */
 #define LIFE_PAUSE_US		1000
-#define ALLOCS_DETAIL		"/sys/module/vtx/parameters/allocs_detail"
 
 static long create_pit2(struct vtx_vm *vm, uint32_t flags)
 {
@@ -95,35 +94,6 @@ static uint64_t run_report(struct __test_metadata *_metadata,
 		return ~0ull;
 	}
 	return uc.regs.rbx;
-}
-
-/*
- * vtx's count of one allocation kind (allocs_detail: "vm 0 vcpu 0 ...");
- * -1 when it is not there (KVM, or a module without that kind).
- */
-static long vtx_allocs(const char *kind)
-{
-	char buf[1024], *p;
-	size_t len = strlen(kind);
-	long n = -1;
-	FILE *f;
-
-	if (IS_KVM)
-		return -1;
-	f = fopen(ALLOCS_DETAIL, "r");
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f)) {
-		for (p = strtok(buf, " \n"); p; p = strtok(NULL, " \n")) {
-			if (strlen(p) == len && !strncmp(p, kind, len)) {
-				p = strtok(NULL, " \n");
-				n = p ? atol(p) : -1;
-				break;
-			}
-		}
-	}
-	fclose(f);
-	return n;
 }
 
 TEST(create_errnos)

@@ -299,3 +299,30 @@ double now_sec(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+#define ALLOCS_DETAIL	"/sys/module/vtx/parameters/allocs_detail"
+
+long vtx_allocs(const char *kind)
+{
+	char buf[1024], *p;
+	size_t len = strlen(kind);
+	long n = -1;
+	FILE *f;
+
+	if (driver_is_kvm())
+		return -1;
+	f = fopen(ALLOCS_DETAIL, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f)) {
+		for (p = strtok(buf, " \n"); p; p = strtok(NULL, " \n")) {
+			if (strlen(p) == len && !strncmp(p, kind, len)) {
+				p = strtok(NULL, " \n");
+				n = p ? atol(p) : -1;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	return n;
+}

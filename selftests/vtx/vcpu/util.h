@@ -72,6 +72,12 @@ const char *describe_exit(struct vtx_vcpu *vcpu);
 const char *driver(void);
 bool driver_is_kvm(void);
 
+/*
+ * vtx's count of one allocation kind (module parameter allocs_detail:
+ * "vm 0 vcpu 0 ..."); -1 on KVM or for a kind the module lacks.
+ */
+long vtx_allocs(const char *kind);
+
 /* Online CPUs (sysconf) */
 int online_cpus(void);
 /* Pin the calling thread to @cpu; 0 or -errno. */
