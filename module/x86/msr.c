@@ -581,8 +581,12 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->arch_capabilities = data;
 		break;
 	case MSR_PLATFORM_INFO:
-		/* Userspace may take CPUID faulting away unless it is on. */
-		if (!host || (data & ~MSR_PLATFORM_INFO_CPUID_FAULT) ||
+		/*
+		 * Userspace sets any value (KVM's selftest platform_info_test
+		 * sets the non-turbo ratio), but may take CPUID faulting away
+		 * only while it is off.
+		 */
+		if (!host ||
 		    (!(data & MSR_PLATFORM_INFO_CPUID_FAULT) &&
 		     vcpu->misc_features))
 			return -EINVAL;

@@ -164,6 +164,9 @@ TEST(umip_cpl0_cpl3)
 	vtx_vm_free(vcpu->vm);
 }
 
+/* MSR_PLATFORM_INFO bits 15:8: the maximum non-turbo ratio */
+#define PLAT_INFO_RATIO		0xff00
+
 /*
  * The supported CPUID and the MSR lists offer what is emulated: TSC_ADJUST
  * and ARCH_CAPABILITIES (a feature MSR too, readable on the system fd,
@@ -174,7 +177,7 @@ TEST(emulated_feature_msrs)
 {
 	uint32_t idx = MSR_IA32_ARCH_CAPABILITIES;
 	struct vtx_vcpu *vcpu;
-	uint64_t sys = 0, zero = 0;
+	uint64_t sys = 0, zero = 0, plat_ratio = PLAT_INFO_CPUID_FAULT | PLAT_INFO_RATIO;
 	int fd = vtx_open_device();
 
 	EXPECT_TRUE(cpu_has(7, CPUID_EBX, CPUID_7_EBX_TSC_ADJ));
@@ -198,6 +201,9 @@ TEST(emulated_feature_msrs)
 	vcpu_set_msr(vcpu, MSR_MISC_FEATURES_ENABLES, 0);
 	EXPECT_EQ(1, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx, &zero));
 	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_PLATFORM_INFO));
+	/* any other bits too, as KVM (the non-turbo ratio, bits 15:8) */
+	EXPECT_EQ(1, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx, &plat_ratio));
+	EXPECT_EQ(plat_ratio, vcpu_get_msr(vcpu, MSR_PLATFORM_INFO));
 	vtx_vm_free(vcpu->vm);
 }
 
