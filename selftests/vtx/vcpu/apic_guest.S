@@ -7,14 +7,7 @@
  */
 #include "guest_exc.h"
 #include "apic.h"
-
-/* WRMSR \msr = \val (clobbers EAX, ECX, EDX) */
-.macro wrx msr, val
-	mov	$\msr, %ecx
-	mov	$\val, %eax
-	xor	%edx, %edx
-	wrmsr
-.endm
+#include "guest_apic.h"
 
 /* x2APIC mode, software-enabled (clobbers EAX, ECX, EDX) */
 .macro x2apic_on

@@ -10,6 +10,7 @@
  */
 #include "guest_exc.h"
 #include "apicv.h"
+#include "guest_apic.h"
 
 /* OUT \val to port \port (clobbers AL) */
 .macro outb_imm port, val
@@ -27,28 +28,6 @@
 .macro apic_write reg, val
 	mov	$APIC_GPA, %esi
 	movl	$\val, \reg(%rsi)
-.endm
-
-/* EBX = IOAPIC register \reg (clobbers ESI) */
-.macro ioapic_read reg
-	mov	$IOAPIC_GPA, %esi
-	movl	$\reg, IOAPIC_SEL(%rsi)
-	movl	IOAPIC_WIN(%rsi), %ebx
-.endm
-
-/* IOAPIC register \reg = \val (clobbers ESI) */
-.macro ioapic_write reg, val
-	mov	$IOAPIC_GPA, %esi
-	movl	$\reg, IOAPIC_SEL(%rsi)
-	movl	$\val, IOAPIC_WIN(%rsi)
-.endm
-
-/* WRMSR \msr = \val (clobbers EAX, ECX, EDX) */
-.macro wrx msr, val
-	mov	$\msr, %ecx
-	mov	$\val, %eax
-	xor	%edx, %edx
-	wrmsr
 .endm
 
 /* Until vector \v was delivered \n times: check with IF = 0, STI; HLT */

@@ -6,6 +6,7 @@
  */
 #include "guest_exc.h"
 #include "irqchip.h"
+#include "guest_apic.h"
 
 /* OUT \val to port \port (clobbers AL) */
 .macro outb_imm port, val
@@ -26,20 +27,6 @@
 	hlt
 	jmp	1b
 2:	sti
-.endm
-
-/* EBX = IOAPIC register \reg (clobbers ESI: the window above 2 GiB) */
-.macro ioapic_read reg
-	mov	$IOAPIC_GPA, %esi
-	movl	$\reg, IOAPIC_SEL(%rsi)
-	movl	IOAPIC_WIN(%rsi), %ebx
-.endm
-
-/* IOAPIC register \reg = \val (clobbers ESI) */
-.macro ioapic_write reg, val
-	mov	$IOAPIC_GPA, %esi
-	movl	$\reg, IOAPIC_SEL(%rsi)
-	movl	$\val, IOAPIC_WIN(%rsi)
 .endm
 
 /*

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Assembler macros shared by the interrupt-controller guests
+ * (apic_guest.S, apicv_guest.S, irqchip_guest.S).  The IOAPIC ones use
+ * IOAPIC_GPA, IOAPIC_SEL and IOAPIC_WIN of the including guest's header.
+ */
+#ifndef VTX_VCPU_GUEST_APIC_H
+#define VTX_VCPU_GUEST_APIC_H
+
+#ifdef __ASSEMBLER__
+
+/* WRMSR \msr = \val (clobbers EAX, ECX, EDX) */
+.macro wrx msr, val
+	mov	$\msr, %ecx
+	mov	$\val, %eax
+	xor	%edx, %edx
+	wrmsr
+.endm
+
+/* EBX = IOAPIC register \reg (clobbers ESI) */
+.macro ioapic_read reg
+	mov	$IOAPIC_GPA, %esi
+	movl	$\reg, IOAPIC_SEL(%rsi)
+	movl	IOAPIC_WIN(%rsi), %ebx
+.endm
+
+/* IOAPIC register \reg = \val (clobbers ESI) */
+.macro ioapic_write reg, val
+	mov	$IOAPIC_GPA, %esi
+	movl	$\reg, IOAPIC_SEL(%rsi)
+	movl	$\val, IOAPIC_WIN(%rsi)
+.endm
+
+#endif /* __ASSEMBLER__ */
+
+#endif /* VTX_VCPU_GUEST_APIC_H */
