@@ -55,3 +55,13 @@ if vtx_load; then
 	vtx_unload
 fi
 dmesg_check vtx
+
+# 3. vtx with APICv (off by default), the interrupt-controller tests
+if [ -z "${VCPU_TESTS:-}" ] && vtx_load enable_apicv=1; then
+	for t in apic_test apicv_test irq_routing_test irqfd_lifetime_test \
+		irqchip_test pit_test; do
+		run_tap vtx-apicv /dev/vtx "$t"
+	done
+	vtx_unload apicv-rmmod
+fi
+dmesg_check vtx-apicv
