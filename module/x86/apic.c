@@ -902,7 +902,7 @@ int vtx_apic_set_lapic(struct vtx_vcpu *vcpu, const struct kvm_lapic_state *s)
 {
 	struct vtx_apic *apic = vcpu->apic;
 	struct vtx_lapic *a = &apic->regs;
-	u32 id, tmict, tmcct, div;
+	u32 id, lvr, tmict, tmcct, div;
 	u64 now = apic_now();
 	unsigned long flags;
 
@@ -917,13 +917,14 @@ int vtx_apic_set_lapic(struct vtx_vcpu *vcpu, const struct kvm_lapic_state *s)
 	}
 	apic_timer_stop(apic);
 	spin_lock_irqsave(&apic->lock, flags);
+	/* The version register is the APIC's, not the page's (as KVM). */
+	lvr = vtx_lapic_get_reg(a, APIC_LVR);
 	memcpy(a->regs, s->regs, sizeof(a->regs));
 	if (a->x2apic) {
 		vtx_lapic_set_reg(a, APIC_ID, id);
 		vtx_lapic_set_reg(a, APIC_LDR, vtx_lapic_x2apic_ldr(id));
 	}
-	vtx_lapic_set_reg(a, APIC_LVR,
-			  vtx_lapic_get_reg(&apic->regs, APIC_LVR));
+	vtx_lapic_set_reg(a, APIC_LVR, lvr);
 	a->esr_pending = 0;
 	vtx_lapic_ppr(a);
 	tmict = vtx_lapic_get_reg(a, APIC_TMICT);

@@ -200,13 +200,18 @@ TEST(lapic_reset_state)
 	mp.mp_state = 0xee;
 	EXPECT_EQ(-EINVAL, __vtx_ioctl(ap->fd, KVM_SET_MP_STATE, &mp));
 
-	/* KVM_SET_LAPIC takes the page back as it was */
+	/*
+	 * KVM_SET_LAPIC takes the page back as it was, but for the version
+	 * register, which is the APIC's (QEMU's page has 0 there)
+	 */
 	ASSERT_EQ(0, __vtx_ioctl(ap->fd, KVM_GET_LAPIC, &s));
 	LAPIC_REG(&s, APIC_LVT1_OFF) = 0x400;	/* NMI, unmasked */
+	LAPIC_REG(&s, APIC_LVR_OFF) = 0;
 	ASSERT_EQ(0, __vtx_ioctl(ap->fd, KVM_SET_LAPIC, &s));
 	memset(&s, 0, sizeof(s));
 	ASSERT_EQ(0, __vtx_ioctl(ap->fd, KVM_GET_LAPIC, &s));
 	EXPECT_EQ(0x400u, LAPIC_REG(&s, APIC_LVT1_OFF));
+	EXPECT_EQ(APIC_VERSION, LAPIC_REG(&s, APIC_LVR_OFF) & 0xff);
 	EXPECT_EQ(1u << 24, LAPIC_REG(&s, APIC_ID_OFF));
 	vtx_vm_free(vm);
 }
