@@ -56,12 +56,16 @@ if vtx_load; then
 fi
 dmesg_check vtx
 
-# 3. vtx with APICv (off by default), the interrupt-controller tests
-if [ -z "${VCPU_TESTS:-}" ] && vtx_load enable_apicv=1; then
+# 3. VCPU_APICV=1 (kernel command line): vtx with APICv (off by default),
+# the interrupt-controller tests.  Not in the default run while APICv has
+# known failures: an SMP guest hangs bringing up its second CPU, and
+# apic_test's x2APIC timer and IPI cases and irqchip_test ioapic_level met a #GP in the guest in one
+# make check (issue 16).
+if [ "${VCPU_APICV:-0}" = 1 ] && vtx_load enable_apicv=1; then
 	for t in apic_test apicv_test irq_routing_test irqfd_lifetime_test \
 		irqchip_test pit_test; do
 		run_tap vtx-apicv /dev/vtx "$t"
 	done
 	vtx_unload apicv-rmmod
+	dmesg_check vtx-apicv
 fi
-dmesg_check vtx-apicv
