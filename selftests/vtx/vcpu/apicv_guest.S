@@ -12,12 +12,6 @@
 #include "apicv.h"
 #include "guest_apic.h"
 
-/* OUT \val to port \port (clobbers AL) */
-.macro outb_imm port, val
-	mov	$\val, %al
-	out	%al, $\port
-.endm
-
 /* EBX = xAPIC register \reg */
 .macro apic_read reg
 	mov	$APIC_GPA, %esi
@@ -28,17 +22,6 @@
 .macro apic_write reg, val
 	mov	$APIC_GPA, %esi
 	movl	$\val, \reg(%rsi)
-.endm
-
-/* Until vector \v was delivered \n times: check with IF = 0, STI; HLT */
-.macro wait_irq v, n
-1:	cli
-	cmpl	$\n, IRQ_COUNT(\v)
-	jae	2f
-	sti
-	hlt
-	jmp	1b
-2:	sti
 .endm
 
 GUEST_BEGIN apicv_guest, 64

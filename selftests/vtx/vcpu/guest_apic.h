@@ -2,7 +2,8 @@
 /*
  * Assembler macros shared by the interrupt-controller guests
  * (apic_guest.S, apicv_guest.S, irqchip_guest.S).  The IOAPIC ones use
- * IOAPIC_GPA, IOAPIC_SEL and IOAPIC_WIN of the including guest's header.
+ * IOAPIC_GPA, IOAPIC_SEL and IOAPIC_WIN of the including guest's header,
+ * wait_irq its IRQ_COUNT().
  */
 #ifndef VTX_VCPU_GUEST_APIC_H
 #define VTX_VCPU_GUEST_APIC_H
@@ -29,6 +30,27 @@
 	mov	$IOAPIC_GPA, %esi
 	movl	$\reg, IOAPIC_SEL(%rsi)
 	movl	$\val, IOAPIC_WIN(%rsi)
+.endm
+
+/* OUT \val to port \port (clobbers AL) */
+.macro outb_imm port, val
+	mov	$\val, %al
+	out	%al, $\port
+.endm
+
+/*
+ * Until vector \v was delivered \n times in all: check with IF = 0, then
+ * STI; HLT (no interrupt comes between them: STI's shadow), as Linux's
+ * safe_halt().  Leaves IF = 1.
+ */
+.macro wait_irq v, n
+1:	cli
+	cmpl	$\n, IRQ_COUNT(\v)
+	jae	2f
+	sti
+	hlt
+	jmp	1b
+2:	sti
 .endm
 
 #endif /* __ASSEMBLER__ */

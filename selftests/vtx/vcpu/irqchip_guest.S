@@ -8,27 +8,6 @@
 #include "irqchip.h"
 #include "guest_apic.h"
 
-/* OUT \val to port \port (clobbers AL) */
-.macro outb_imm port, val
-	mov	$\val, %al
-	out	%al, $\port
-.endm
-
-/*
- * Until vector \v was delivered \n times in all: check with IF = 0, then
- * STI; HLT (no interrupt comes between them: STI's shadow), as Linux's
- * safe_halt().  Leaves IF = 1.
- */
-.macro wait_irq v, n
-1:	cli
-	cmpl	$\n, IRQ_COUNT(\v)
-	jae	2f
-	sti
-	hlt
-	jmp	1b
-2:	sti
-.endm
-
 /*
  * The 8259s as Linux's init_8259A() programs them (ICW1-4, vector bases
  * PIC_BASE and PIC2_BASE, everything masked, then IRQ3 unmasked); the
