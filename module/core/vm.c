@@ -652,15 +652,9 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_NR_MMU_PAGES:
 		/*
 		 * KVM's limit on shadow page tables; EPT has none, so the
-		 * value is only checked (KVM's minimum) and kept, as on KVM
-		 * with TDP.
+		 * value is only checked (KVM's minimum), as on KVM with TDP.
 		 */
-		if (arg < VTX_MIN_MMU_PAGES)
-			return -EINVAL;
-		mutex_lock(&vm->slots_lock);
-		vm->nr_mmu_pages = arg;
-		mutex_unlock(&vm->slots_lock);
-		return 0;
+		return arg < VTX_MIN_MMU_PAGES ? -EINVAL : 0;
 	case KVM_SET_TSS_ADDR:
 		if (arg > VTX_TSS_MAX_ADDR)
 			return -EINVAL;

@@ -202,7 +202,6 @@ struct vtx_vm {
 	u32 max_vcpu_id;			/* [s] KVM_CAP_MAX_VCPU_ID, 0: unset */
 	u64 tss_addr;				/* [s] accepted, unused with UG */
 	u64 identity_map_addr;			/* [s] accepted, unused with UG */
-	u64 nr_mmu_pages;			/* [s] accepted, unused with EPT */
 	struct list_head ioeventfds;		/* [s] to write, RCU to read */
 	/* core/coalesced.c: zones [s] to write, RCU to read */
 	struct list_head coalesced_zones;
