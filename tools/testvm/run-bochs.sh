@@ -119,6 +119,20 @@ watch_bochs() {
 	done
 }
 
+# Copy stdin to stdout; its @@ lines also to $2, after the seconds since $1.
+stamp_steps() {
+	local line now
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in
+		@@*)
+			printf -v now '%(%s)T' -1
+			printf '%s %s\n' "$((now - $1))" "$line" >>"$2"
+			;;
+		esac
+	done
+}
+
 # Boot the VM, stream its serial log here, watch it; sets how and elapsed.
 boot_bochs() {
 	local start runner streamer rc
@@ -136,8 +150,12 @@ boot_bochs() {
 		</dev/null >"$OUT/bochs.term" 2>&1) &
 	runner=$!
 
-	# Stream the serial log to the terminal (tail ends when the run ends).
-	tail -n +1 -s 0.5 -F --pid="$runner" "$OUT/serial.log" 2>/dev/null | tr -d '\r' &
+	# Stream the serial log to the terminal (tail ends when the run ends);
+	# each @@ line also goes to hosttimes.txt with the host seconds since
+	# the boot began, which is what a step costs in make check's budget.
+	: >"$OUT/hosttimes.txt"
+	tail -n +1 -s 0.5 -F --pid="$runner" "$OUT/serial.log" 2>/dev/null |
+		tr -d '\r' | stamp_steps "$start" "$OUT/hosttimes.txt" &
 	streamer=$!
 	watch_bochs "$runner" "$start"
 	set +e
