@@ -27,6 +27,8 @@ HERE=$ROOT/tools/testvm
 BUILD=$ROOT/build
 MAKE=${MAKE:-make}
 read -r -a TESTVM_ARGV <<<"${TESTVM_ARGS:-}"
+# The builds run make with one job per CPU
+NCPU=$(nproc 2>/dev/null || echo 1)
 
 build=1
 parts=()
@@ -46,12 +48,59 @@ result() {
 	printf '%s\thost\t%s\t%s\t%s\n' "$2" "$3" "$4" "${5:-}" >>"$1"
 }
 
+# --------------------------------------------------------- Debian 13 ---
+# Debian 13's kernels (debian13.sh setup: a chroot with their headers and
+# their unpacked images, about 3 minutes of mostly network when nothing is
+# cached) are made in the background while the rest builds, the host checks
+# run and the suites on this kernel start; d13_finish waits for them, then
+# builds vtx for each ("build.module@VER") and, with the host checks, runs
+# their dkms builds.  It runs before the first SUITE@SERIES starts, and at
+# the end in any case.
+D13_PID='' D13_TSV='' D13_HOST_TSV='' D13_DONE=0
+D13_LOG=$BUILD/testvm/build/debian13-setup.log
+d13_start() {
+	mkdir -p "$BUILD/testvm/build"
+	bash "$HERE/debian13.sh" setup >"$D13_LOG" 2>&1 &
+	D13_PID=$!
+}
+d13_finish() {
+	local k out=$BUILD/testvm/build
+	[ "$D13_DONE" = 0 ] || return 0
+	D13_DONE=1
+	if [ -n "$D13_PID" ]; then
+		say "Debian 13 kernels: waiting for debian13.sh setup"
+		wait "$D13_PID" || :
+		tail -n 1 "$D13_LOG"
+	fi
+	if [ -n "$D13_TSV" ]; then
+		if [ -f "$BUILD/debian13/ready" ]; then
+			for k in $(bash "$HERE/debian13.sh" list); do
+				say "build: module for $k (Debian 13 chroot)"
+				if bash "$HERE/debian13.sh" build "$k" >"$out/module@$k.log" 2>&1; then
+					result "$D13_TSV" build "build.module@$k" ok "build/kernels/$k/vtx.ko"
+				else
+					tail -n 20 "$out/module@$k.log"
+					result "$D13_TSV" build "build.module@$k" fail \
+						"see ${out#"$ROOT"/}/module@$k.log"
+				fi
+			done
+		else
+			result "$D13_TSV" build "build.module@debian13" fail \
+				"no Debian 13 kernels: debian13.sh setup failed (${D13_LOG#"$ROOT"/}, build/debian13/*.log)"
+		fi
+	fi
+	if [ -n "$D13_HOST_TSV" ]; then
+		dkms_test "$D13_HOST_TSV" debian13
+	fi
+}
+
 # ------------------------------------------------------------------ build --
 if [ "$build" = 1 ]; then
 	out=$BUILD/testvm/build
 	mkdir -p "$out"
 	tsv=$out/results.tsv
 	: >"$tsv"
+	d13_start
 	# The qemu suites' files are prepared only when one of them runs.
 	for p in "${parts[@]+"${parts[@]}"}"; do
 		case "$p" in qemu | qemu-*) export VTX_BUILD_QEMU=1 ;; esac
@@ -84,7 +133,7 @@ if [ "$build" = 1 ]; then
 			result "$tsv" build "build.$part" skip "no Makefile yet"
 			continue
 		fi
-		if "$MAKE" -C "$ROOT" --no-print-directory "$part" 2>&1 | tee "$out/$part.log"; then
+		if "$MAKE" -j"$NCPU" -C "$ROOT" --no-print-directory "$part" 2>&1 | tee "$out/$part.log"; then
 			det=
 			if [ "$part" = module ]; then
 				det=$(modinfo -F vermagic "$ROOT/vtx.ko" 2>/dev/null | cut -d' ' -f1) || det=
@@ -95,21 +144,9 @@ if [ "$build" = 1 ]; then
 				"make $part failed, see ${out#"$ROOT"/}/$part.log"
 		fi
 	done
-	# vtx for Debian 13's kernels, built in their chroot (make kernels)
-	if [ -f "$BUILD/debian13/ready" ]; then
-		for k in $(bash "$HERE/debian13.sh" list); do
-			say "build: module for $k (Debian 13 chroot)"
-			if bash "$HERE/debian13.sh" build "$k" 2>&1 | tee "$out/module@$k.log"; then
-				result "$tsv" build "build.module@$k" ok "build/kernels/$k/vtx.ko"
-			else
-				result "$tsv" build "build.module@$k" fail \
-					"see ${out#"$ROOT"/}/module@$k.log"
-			fi
-		done
-	else
-		result "$tsv" build "build.module@debian13" fail \
-			"no Debian 13 kernels: make kernels failed (build/debian13/*.log)"
-	fi
+	# vtx for Debian 13's kernels: built by d13_finish, once their chroot
+	# (debian13.sh setup, started in the background above) is ready
+	D13_TSV=$tsv
 	tsvs+=("$tsv")
 fi
 
@@ -226,15 +263,19 @@ install_test() {
 }
 
 # dkms build of vtx for each kernel the project has, each in a staged
-# tree (tools/testvm/debian13.sh dkms): this host's, then Debian 13's.
+# tree (tools/testvm/debian13.sh dkms): this host's ("host"), or Debian
+# 13's ("debian13", from d13_finish).
 dkms_test() {
 	local tsv="$1" k kvers=() log
-	for k in /usr/src/linux-headers-*-amd64; do
-		[ -d "$k" ] && kvers+=("${k#/usr/src/linux-headers-}")
-	done
-	while read -r k; do
-		[ -n "$k" ] && kvers+=("$k")
-	done < <(bash "$HERE/debian13.sh" list)
+	if [ "$2" = host ]; then
+		for k in /usr/src/linux-headers-*-amd64; do
+			[ -d "$k" ] && kvers+=("${k#/usr/src/linux-headers-}")
+		done
+	else
+		while read -r k; do
+			[ -n "$k" ] && kvers+=("$k")
+		done < <(bash "$HERE/debian13.sh" list)
+	fi
 	for k in "${kvers[@]+"${kvers[@]}"}"; do
 		log=$BUILD/testvm/host/dkms@$k.log
 		if bash "$HERE/debian13.sh" dkms "$k" >"$log" 2>&1; then
@@ -246,34 +287,49 @@ dkms_test() {
 	done
 }
 
-suites=()
+# host_checks TSV: the host-only checks, one result row each.
+host_checks() {
+	local tsv="$1"
+	mkdir -p "$BUILD/testvm/host"
+	: >"$tsv"
+	checkpatch "$tsv"
+	floors_check "$tsv"
+	shellcheck_scripts "$tsv"
+	host_unit_test "$tsv" emulator
+	host_unit_test "$tsv" lapic
+	host_unit_test "$tsv" irqchip
+	host_unit_test "$tsv" pit
+	install_test "$tsv"
+	dkms_test "$tsv" host
+}
+
+suites=() host=0
 for p in "${parts[@]+"${parts[@]}"}"; do
 	if [ "$p" = host ]; then
-		say "host checks"
-		mkdir -p "$BUILD/testvm/host"
-		tsv=$BUILD/testvm/host/results.tsv
-		: >"$tsv"
-		checkpatch "$tsv"
-		floors_check "$tsv"
-		shellcheck_scripts "$tsv"
-		host_unit_test "$tsv" emulator
-		host_unit_test "$tsv" lapic
-		host_unit_test "$tsv" irqchip
-		host_unit_test "$tsv" pit
-		install_test "$tsv"
-		dkms_test "$tsv"
-		tsvs+=("$tsv")
+		host=1
 	else
 		suites+=("$p")
 	fi
 done
+if [ "$host" = 1 ]; then
+	D13_HOST_TSV=$BUILD/testvm/host/results.tsv
+	tsvs+=("$D13_HOST_TSV")
+	[ -n "$D13_PID" ] || d13_start
+fi
+# With suites to run in parallel, the host checks (one CPU: perl, make)
+# take the place of a suite among the jobs below; else they run here.
+if [ "$host" = 1 ] && [ "${#suites[@]}" -le 1 ]; then
+	say "host checks"
+	host_checks "$D13_HOST_TSV"
+	host=0
+fi
 
 # ----------------------------------------------------------------- suites --
 # Each Bochs run keeps one host CPU busy: run up to CHECK_JOBS suites at
 # once (default: the number of CPUs).  One suite alone streams its serial
 # console here; in parallel each run's output goes to build/testvm/SUITE.out
 # and its last lines are printed when it ends.
-jobs=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 1)}
+jobs=${CHECK_JOBS:-$NCPU}
 [ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
 if [ "${#suites[@]}" -le 1 ]; then jobs=1; fi
 
@@ -296,6 +352,7 @@ run_suite() {
 
 if [ "$jobs" = 1 ]; then
 	for s in "${suites[@]+"${suites[@]}"}"; do
+		case "$s" in *@*) d13_finish ;; esac
 		say "suite $s: tools/testvm/run.sh --suite $s ${TESTVM_ARGV[*]+"${TESTVM_ARGV[*]}"}"
 		run_suite "$s" || :
 	done
@@ -303,13 +360,18 @@ else
 	say "suites ${suites[*]}: $jobs at a time, output in build/testvm/SUITE.out"
 	declare -A pids=()
 	started=$(date +%s)
+	if [ "$host" = 1 ]; then
+		echo "starting the host checks (output in build/testvm/host.out)"
+		host_checks "$D13_HOST_TSV" >"$BUILD/testvm/host.out" 2>&1 &
+		pids[host]=$!
+	fi
 	reap() {
 		local s
 		for s in "${!pids[@]}"; do
 			if ! kill -0 "${pids[$s]}" 2>/dev/null; then
 				wait "${pids[$s]}" || :
 				unset "pids[$s]"
-				say "suite $s done after $(( $(date +%s) - started )) s"
+				say "$s done after $(( $(date +%s) - started )) s"
 				tail -n 3 "$BUILD/testvm/$s.out" || :
 			fi
 		done
@@ -319,6 +381,7 @@ else
 			sleep 5
 			reap
 		done
+		case "$s" in *@*) d13_finish ;; esac
 		mkdir -p "$BUILD/testvm"
 		echo "starting suite $s"
 		run_suite "$s" >"$BUILD/testvm/$s.out" 2>&1 &
@@ -329,6 +392,7 @@ else
 		reap
 	done
 fi
+d13_finish
 for s in "${suites[@]+"${suites[@]}"}"; do
 	tsvs+=("$BUILD/testvm/$s/results.tsv")
 done
