@@ -118,6 +118,12 @@ void vtx_clock_vm_init(struct vtx_vm *vm)
 	write_sequnlock(&vm->pv.lock);
 }
 
+/* The host's clocksource is the TSC: one reference point serves all. */
+bool vtx_clock_stable(void)
+{
+	return READ_ONCE(host_clock_is_tsc);
+}
+
 /**
  * vtx_clock_ref() - where the VM's clock is, for a pvclock.
  * @vm:		the VM
@@ -131,7 +137,7 @@ void vtx_clock_ref(struct vtx_vm *vm, struct vtx_kvmclock_ref *ref)
 	unsigned int seq;
 
 	tsc_scale(READ_ONCE(tsc_khz), &ref->mul, &ref->shift);
-	ref->stable = READ_ONCE(host_clock_is_tsc);
+	ref->stable = vtx_clock_stable();
 	if (!ref->stable) {
 		preempt_disable();
 		ref->tsc = rdtsc_ordered();

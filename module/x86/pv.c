@@ -32,9 +32,9 @@
 #include <asm/pvclock-abi.h>
 #include "x86/x86.h"
 
-/* Where KVM looks for its signature leaf: 40000000H, 40000100H, ... */
+/* Where KVM looks for its signature leaf: 40000000H, 40000100H, ... 4000FF00H */
 #define PV_CPUID_BASE_FIRST	0x40000000u
-#define PV_CPUID_BASE_LAST	0x4fffff00u
+#define PV_CPUID_BASE_LAST	0x4000ff00u
 #define PV_CPUID_BASE_STEP	0x100u
 
 /* The features vtx implements (leaf 40000001H EAX). */
@@ -264,13 +264,16 @@ int vtx_pv_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 /**
  * vtx_pv_vcpu_load() - KVM_RUN begins, or its thread was scheduled in:
  * steal time is brought up to date before the guest runs again, as KVM
- * does at each vcpu_load.
+ * does at each vcpu_load; so is the kvmclock when the host's TSCs are not
+ * known to agree (no TSC clocksource), since the CPU may have changed.
  * @vcpu:	the vCPU, on its own thread (preemption may be off)
  */
 void vtx_pv_vcpu_load(struct vtx_vcpu *vcpu)
 {
 	if (vcpu->pv.steal_msr & KVM_MSR_ENABLED)
 		vtx_make_request(VTX_REQ_STEAL_UPDATE, vcpu);
+	if ((vcpu->pv.system_time & KVM_MSR_ENABLED) && !vtx_clock_stable())
+		vtx_make_request(VTX_REQ_CLOCK_UPDATE, vcpu);
 }
 
 /**

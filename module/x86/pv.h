@@ -86,5 +86,6 @@ void vtx_pv_steal_update(struct vtx_vcpu *vcpu);
 /* clock.c */
 void vtx_clock_ref(struct vtx_vm *vm, struct vtx_kvmclock_ref *ref);
 u64 vtx_clock_now(struct vtx_vm *vm);
+bool vtx_clock_stable(void);
 
 #endif /* VTX_X86_PV_H */
