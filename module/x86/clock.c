@@ -87,7 +87,8 @@ static void tsc_scale(u32 khz, u32 *mul, s8 *shift)
 		num <<= 1;
 		s--;
 	}
-	*mul = div64_u64(num << 32, den);
+	/* num < den: the quotient fits 32 bits, num << 32 might not */
+	*mul = mul_u64_u64_div_u64(num, 1ull << 32, den);
 	*shift = s;
 }
 
