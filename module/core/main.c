@@ -124,6 +124,8 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_HLT:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_COALESCED_PIO:
+	case KVM_CAP_ENABLE_CAP:
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:
 		return VTX_COALESCED_PAGE_OFFSET;

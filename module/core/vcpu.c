@@ -32,6 +32,7 @@ static inline struct vtx_vcpu *preempt_to_vcpu(struct preempt_notifier *pn)
 
 static void vtx_sched_in(struct preempt_notifier *pn, int cpu)
 {
+	vtx_pv_vcpu_load(preempt_to_vcpu(pn));
 	vtx_x86_ops.vcpu_load(preempt_to_vcpu(pn), cpu);
 }
 

@@ -46,6 +46,7 @@
 #include <asm/fpu/types.h>
 #include "x86/emulate.h"
 #include "x86/mmu/mmu.h"
+#include "x86/pv.h"
 
 #define VTX_PREFIX		"vtx: "
 
@@ -209,8 +210,12 @@ struct vtx_vm {
 	/* [c] the ring page, shared with userspace (untrusted indices) */
 	struct kvm_coalesced_mmio_ring *coalesced_ring;
 	spinlock_t coalesced_ring_lock;		/* serialises ring writers */
-	/* [o] KVM_SET_CLOCK: kvmclock ns minus host CLOCK_MONOTONIC_RAW ns */
+	/*
+	 * KVM_SET_CLOCK: kvmclock ns minus host CLOCK_MONOTONIC_RAW ns;
+	 * written under pv.lock, read with READ_ONCE or under it
+	 */
 	s64 kvmclock_offset;
+	struct vtx_pv_vm pv;			/* kvmclock (x86/pv.h) */
 	/* [o] KVM_CAP_MSR_PLATFORM_INFO off: guest reads of it #GP */
 	bool platform_info_hidden;
 	/* [s] KVM_SET_BOOT_CPU_ID: the vCPU id that resets as the BSP */
@@ -393,6 +398,7 @@ struct vtx_vcpu {
 	struct kvm_cpuid_entry2 *cpuid;	/* [v] KVM_SET_CPUID2 table */
 	u32 cpuid_nent;			/* [v] */
 	bool ran;			/* [v] KVM_RUN entered the guest */
+	struct vtx_pv pv;		/* [v] kvmclock, steal time (x86/pv.h) */
 
 	/*
 	 * Guest registers read often, cached from the last VM exit on; bit n
@@ -481,6 +487,8 @@ enum vtx_request {
 	VTX_REQ_SCAN_IOAPIC,	/* routing changed: which EOIs exit */
 	VTX_REQ_REPORT_TPR_ACCESS, /* KVM_EXIT_TPR_ACCESS */
 	VTX_REQ_DEBUG_STEP,	/* vtx completed a single-stepped instruction */
+	VTX_REQ_CLOCK_UPDATE,	/* write the guest's kvmclock (x86/pv.c) */
+	VTX_REQ_STEAL_UPDATE,	/* write the guest's steal time (x86/pv.c) */
 	VTX_NR_REQUESTS
 };
 

@@ -272,7 +272,8 @@ static int vtx_supported_cpuid(struct kvm_cpuid_entry2 *out, int max)
 	top = min_t(u32, eax, CPUID_EXT_MAX_LEAF);
 	for (leaf = CPUID_EXT_BASE; leaf <= top && n >= 0; leaf++)
 		n = add_leaf(out, n, max, leaf, 0, false);
-	return n;
+	/* KVM's signature and PV features (x86/pv.c), last as in KVM */
+	return vtx_pv_supported_cpuid(out, n, max);
 }
 
 /* KVM_GET_SUPPORTED_CPUID on the system fd. */
@@ -304,6 +305,37 @@ long vtx_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp)
 	return r;
 }
 
+static struct kvm_cpuid_entry2 *find_entry(struct vtx_vcpu *vcpu, u32 leaf,
+					   u32 index);
+static void runtime_regs(struct vtx_vcpu *vcpu,
+			 const struct kvm_cpuid_entry2 *e, u32 index,
+			 u32 *regs);
+
+/*
+ * Two tables are the same as the guest sees them: the same leaves, and
+ * the same registers once the run-time bits (runtime_regs()) are applied
+ * to both, as KVM compares a table set after KVM_RUN with its own.
+ */
+static bool same_table(struct vtx_vcpu *vcpu,
+		       const struct kvm_cpuid_entry2 *a, u32 nent)
+{
+	const struct kvm_cpuid_entry2 *b = vcpu->cpuid;
+	u32 i, ra[4], rb[4];
+
+	if (nent != vcpu->cpuid_nent)
+		return false;
+	for (i = 0; i < nent; i++) {
+		if (a[i].function != b[i].function ||
+		    a[i].index != b[i].index || a[i].flags != b[i].flags)
+			return false;
+		runtime_regs(vcpu, &a[i], a[i].index, ra);
+		runtime_regs(vcpu, &b[i], b[i].index, rb);
+		if (memcmp(ra, rb, sizeof(ra)))
+			return false;
+	}
+	return true;
+}
+
 /* KVM_SET_CPUID2: replace the vCPU's table. */
 long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 {
@@ -321,9 +353,11 @@ long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 		if (IS_ERR(entries))
 			return PTR_ERR(entries);
 	}
-	/* Like KVM: once the vCPU ran, only an identical table is accepted. */
-	if (vcpu->ran && (hdr.nent != vcpu->cpuid_nent ||
-			  (size && memcmp(entries, vcpu->cpuid, size)))) {
+	/*
+	 * Like KVM: once the vCPU ran, only the table the guest sees (as
+	 * KVM_GET_CPUID2 gives it) is accepted.
+	 */
+	if (vcpu->ran && !same_table(vcpu, entries, hdr.nent)) {
 		kfree(entries);
 		return -EINVAL;
 	}
@@ -336,22 +370,37 @@ long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 	vcpu->cpuid_nent = hdr.nent;
 	vtx_x86_ops.update_cpuid(vcpu);
 	vtx_apic_update_cpuid(vcpu);
+	vtx_pv_update_cpuid(vcpu);
 	return 0;
 }
 
-/* KVM_GET_CPUID2: E2BIG when the caller's array is too small. */
+/*
+ * KVM_GET_CPUID2: the table as the guest sees it now (OSXSAVE, APIC and
+ * leaf 0DH's EBX as runtime_regs() gives them, as KVM keeps its table);
+ * E2BIG when the caller's array is too small.
+ */
 long vtx_ioctl_get_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 {
+	struct kvm_cpuid_entry2 e;
 	struct kvm_cpuid2 hdr;
+	u32 i, regs[4];
 
 	if (copy_from_user(&hdr, argp, sizeof(hdr)))
 		return -EFAULT;
 	if (hdr.nent < vcpu->cpuid_nent)
 		return -E2BIG;
 	hdr.nent = vcpu->cpuid_nent;
-	if (copy_to_user(argp->entries, vcpu->cpuid,
-			 array_size(sizeof(*vcpu->cpuid), hdr.nent)) ||
-	    copy_to_user(argp, &hdr, sizeof(hdr)))
+	for (i = 0; i < hdr.nent; i++) {
+		e = vcpu->cpuid[i];
+		runtime_regs(vcpu, &e, e.index, regs);
+		e.eax = regs[0];
+		e.ebx = regs[1];
+		e.ecx = regs[2];
+		e.edx = regs[3];
+		if (copy_to_user(&argp->entries[i], &e, sizeof(e)))
+			return -EFAULT;
+	}
+	if (copy_to_user(argp, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	return 0;
 }
@@ -370,6 +419,20 @@ static struct kvm_cpuid_entry2 *find_entry(struct vtx_vcpu *vcpu, u32 leaf,
 			return e;
 	}
 	return NULL;
+}
+
+/**
+ * vtx_cpuid_find() - the vCPU's entry for a leaf and subleaf, as stored.
+ * @vcpu:	the vCPU
+ * @leaf:	EAX
+ * @index:	ECX (compared only where the entry says it is significant)
+ *
+ * Return: the entry, or NULL.
+ */
+struct kvm_cpuid_entry2 *vtx_cpuid_find(struct vtx_vcpu *vcpu, u32 leaf,
+					u32 index)
+{
+	return find_entry(vcpu, leaf, index);
 }
 
 /*
@@ -471,12 +534,31 @@ void vtx_cpuid_lookup(struct vtx_vcpu *vcpu, u32 leaf, u32 index, u32 *regs)
 		}
 		return;
 	}
+	if (redirected) {
+		regs[0] = e->eax;
+		regs[1] = e->ebx;
+		regs[2] = e->ecx;
+		regs[3] = e->edx;
+		return;
+	}
+	runtime_regs(vcpu, e, index, regs);
+}
+
+/*
+ * The registers of entry @e as the guest reads them for subleaf @index:
+ * the stored values with the bits KVM rewrites at run time
+ * (kvm_update_cpuid_runtime()) taken from the vCPU's state now.
+ */
+static void runtime_regs(struct vtx_vcpu *vcpu,
+			 const struct kvm_cpuid_entry2 *e, u32 index,
+			 u32 *regs)
+{
 	regs[0] = e->eax;
 	regs[1] = e->ebx;
 	regs[2] = e->ecx;
 	regs[3] = e->edx;
 	/* OSXSAVE follows the guest's CR4, as the processor's does. */
-	if (e->function == 1 && !redirected) {
+	if (e->function == 1) {
 		regs[2] &= ~BIT(X86_FEATURE_OSXSAVE & 31);
 		if (vcpu->cr4 & X86_CR4_OSXSAVE)
 			regs[2] |= BIT(X86_FEATURE_OSXSAVE & 31);
@@ -493,8 +575,7 @@ void vtx_cpuid_lookup(struct vtx_vcpu *vcpu, u32 leaf, u32 index, u32 *regs)
 	 * subset of the host's), standard and compacted, as the processor's
 	 * and KVM's.
 	 */
-	if (e->function == XSTATE_CPUID && !redirected &&
-	    boot_cpu_has(X86_FEATURE_XSAVE)) {
+	if (e->function == XSTATE_CPUID && boot_cpu_has(X86_FEATURE_XSAVE)) {
 		if (index == 0)
 			regs[1] = vtx_xstate_size(vcpu->xcr0, false);
 		else if (index == 1 && (regs[0] & BIT(X86_FEATURE_XSAVEC & 31)))

@@ -19,11 +19,7 @@
  * filled by KVM_X86_SET_MCE.  No CMCI and no LMCE: vtx has no in-kernel
  * local APIC to signal a CMCI and no IA32_FEATURE_CONTROL to opt in LMCE.
  *
- * kvmclock: vtx does not implement it (no KVM leaves in its CPUID), but
- * QEMU 7.2 saves and restores MSR_KVM_WALL_CLOCK and MSR_KVM_SYSTEM_TIME on
- * every vCPU whatever the guest's CPUID.  Userspace reads them as 0 and may
- * write 0 -- "kvmclock off", the only state vtx has; any other value, and
- * every guest access, is refused.
+ * The KVM paravirtual MSRs (kvmclock, steal time) are pv.c's.
  * The MSR bitmap lets the guest read and write FS/GS base, KERNEL_GS_BASE
  * and SYSENTER_* without exits, and read the user-return MSRs.
  *
@@ -200,6 +196,8 @@ static void set_tsc_offset(struct vtx_vcpu *vcpu, u64 offset, bool host)
 	if (!host)
 		vcpu->tsc_adjust += offset - vtx_x86_ops.get_tsc_offset(vcpu);
 	vtx_x86_ops.write_tsc_offset(vcpu, offset);
+	/* the kvmclock's tsc_timestamp is in the guest's TSC (pv.c) */
+	vtx_make_request(VTX_REQ_CLOCK_UPDATE, vcpu);
 }
 
 static void uret_on_user_return(struct user_return_notifier *urn)
@@ -396,14 +394,6 @@ static int set_mce_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 	return 0;
 }
 
-/* kvmclock's MSRs: only the "off" state, and only for userspace. */
-static bool is_kvmclock_msr(u32 index)
-{
-	return index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_SYSTEM_TIME ||
-	       index == MSR_KVM_WALL_CLOCK_NEW ||
-	       index == MSR_KVM_SYSTEM_TIME_NEW;
-}
-
 static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	int i;
@@ -488,10 +478,8 @@ static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 				*data = vcpu->uret[i];
 				return 0;
 			}
-		if (host && is_kvmclock_msr(index)) {
-			*data = 0;
-			return 0;
-		}
+		if (vtx_pv_msr(index))
+			return vtx_pv_get_msr(vcpu, index, data, host);
 		return get_mce_msr(vcpu, index, data, host);
 	}
 	return 0;
@@ -569,10 +557,12 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		/* Ignored when the guest's CPUID lacks it, as in KVM. */
 		if (!vtx_guest_cpuid_has(vcpu, X86_FEATURE_TSC_ADJUST))
 			break;
-		if (!host)
+		if (!host) {
 			vtx_x86_ops.write_tsc_offset(vcpu,
 				vtx_x86_ops.get_tsc_offset(vcpu) +
 				data - vcpu->tsc_adjust);
+			vtx_make_request(VTX_REQ_CLOCK_UPDATE, vcpu);
+		}
 		vcpu->tsc_adjust = data;
 		break;
 	case MSR_IA32_ARCH_CAPABILITIES:
@@ -703,8 +693,8 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 			set_uret(vcpu, i, data);
 			return 0;
 		}
-		if (is_kvmclock_msr(index))
-			return host && !data ? 0 : -ENOENT;
+		if (vtx_pv_msr(index))
+			return vtx_pv_set_msr(vcpu, index, data, host);
 		return set_mce_msr(vcpu, index, data, host);
 	}
 	return 0;

@@ -155,6 +155,11 @@ static int handle_requests(struct vtx_vcpu *vcpu)
 		return 0;
 	if (vtx_check_request(VTX_REQ_NMI, vcpu))
 		vtx_queue_nmi(vcpu);
+	/* kvmclock and steal time in guest memory (pv.c) */
+	if (vtx_check_request(VTX_REQ_CLOCK_UPDATE, vcpu))
+		vtx_pv_clock_update(vcpu);
+	if (vtx_check_request(VTX_REQ_STEAL_UPDATE, vcpu))
+		vtx_pv_steal_update(vcpu);
 	if (vtx_check_request(VTX_REQ_SCAN_IOAPIC, vcpu) && vcpu->apic)
 		vtx_apic_scan_ioapic(vcpu);
 	if (vtx_check_request(VTX_REQ_EVENT, vcpu) && vcpu->apic)
@@ -321,6 +326,7 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 	}
 
 	vcpu->host_debugctl = get_debugctlmsr();
+	vtx_pv_vcpu_load(vcpu);
 	/* KVM_SET_SIGNAL_MASK: the signals blocked while in KVM_RUN. */
 	vtx_sigset_activate(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
@@ -598,6 +604,8 @@ long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 		return r;
 
 	switch (ioctl) {
+	case KVM_ENABLE_CAP:
+		return vtx_pv_enable_cap(vcpu, argp);
 	case KVM_X86_SETUP_MCE:
 		return vtx_ioctl_setup_mce(vcpu, argp);
 	case KVM_TPR_ACCESS_REPORTING: {

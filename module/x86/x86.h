@@ -38,6 +38,8 @@ bool vtx_wants_irq_window(struct vtx_vcpu *vcpu);
 /* cpuid.c */
 #define VTX_CPUID_LEAF_EXT_FEATURES	7	/* structured extended features */
 bool vtx_guest_cpuid_has(struct vtx_vcpu *vcpu, unsigned int feature);
+struct kvm_cpuid_entry2 *vtx_cpuid_find(struct vtx_vcpu *vcpu, u32 leaf,
+					u32 index);
 long vtx_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
 long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu,
 			  struct kvm_cpuid2 __user *argp);

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What pv_guest.S and pv_test.c agree on */
+#ifndef VTX_VCPU_PV_H
+#define VTX_VCPU_PV_H
+
+/* The KVM paravirtual MSRs (Documentation/virt/kvm/x86/msr.rst) */
+#define PV_MSR_WALL_CLOCK_NEW	0x4b564d00
+#define PV_MSR_SYSTEM_TIME_NEW	0x4b564d01
+
+/* struct pvclock_vcpu_time_info, 32 bytes, in the guest's scratch page */
+#define PVTI_GPA		(SCRATCH_GPA + 0x1000)
+#define PVTI_VERSION		0
+#define PVTI_TSC_TIMESTAMP	8
+#define PVTI_SYSTEM_TIME	16
+#define PVTI_MUL		24
+#define PVTI_SHIFT		28
+/* struct pvclock_wall_clock, 12 bytes */
+#define WALL_GPA		(SCRATCH_GPA + 0x2000)
+/* struct kvm_steal_time, 64 bytes, 64-byte aligned */
+#define STEAL_GPA		(SCRATCH_GPA + 0x3000)
+
+#endif
