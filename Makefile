@@ -15,11 +15,14 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 BUILD := $(CURDIR)/build
 
 # Test-VM suites `make check` runs, one Bochs boot each, longest first
-# (check.sh runs them $(CHECK_JOBS) at a time).  SUITE@SERIES boots that
-# Debian kernel (tools/testvm/kver.sh SERIES) with its own kvm_intel: the
-# smoke runs on Debian 13's kernels (make kernels); the rest run on the
-# primary kernel (Debian 12's 6.1).
-SUITES ?= qemu qemu-irqchip kvm-selftests vcpu memory fuzz vtxctl foundation foundation@6.12 foundation@7.3
+# (check.sh runs them $(CHECK_JOBS) at a time); A+B+C runs those suites one
+# after the other in one boot (tools/testvm/run-parts.sh: a boot costs
+# about a minute of host time), each with its own results.  SUITE@SERIES
+# boots that Debian kernel (tools/testvm/kver.sh SERIES) with its own
+# kvm_intel: the smoke runs on Debian 13's kernels (make kernels); the rest
+# run on the primary kernel (Debian 12's 6.1).  Each suite keeps its own
+# target: make check-SUITE boots it alone.
+SUITES ?= qemu qemu-irqchip kvm-selftests vcpu+fuzz memory+vtxctl+foundation foundation@6.12 foundation@7.3
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS

@@ -14,7 +14,7 @@
 # 3. each SUITE: one test-VM boot (tools/testvm/run.sh --suite SUITE,
 #    extra options from $TESTVM_ARGS), $CHECK_JOBS of them at a time
 #    (default: the number of CPUs); SUITE@SERIES boots that kernel
-#    (run.sh --kver SERIES),
+#    (run.sh --kver SERIES), A+B runs suites A and B in one boot,
 # then prints the combined table and, as the last line,
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 set -euo pipefail

@@ -111,6 +111,7 @@ build_initramfs() {
 	fi
 	install -m 644 "$HERE/known-warnings.awk" "$RFS/lib/vtx/known-warnings.awk"
 	printf 'VTX_SUITE=%s\nVTX_KVER=%s\nVTX_CPU_MODEL=%s\n' "$name" "$kver" "$CPU_MODEL" >"$RFS/etc/vtx.env"
+	[ "${#PARTS[@]}" = 0 ] || parts_initramfs "$RFS"
 	(cd "$RFS" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null -o -H newc -R 0:0 --quiet) >"$OUT/initrd.cpio"
 }

@@ -16,7 +16,10 @@ add() { extra+=("$(printf '%s\t%s\t%s\t%s\t%s' "$name" "$1" "$2" "$3" "${4:-}")"
 # Write results.tsv from the log + extra rows, print the table, exit.
 finish() {
 	{
-		if [ -f "$OUT/serial.log" ]; then parse_log "$OUT/serial.log"; fi
+		# (several suites in one boot: their rows are in extra already)
+		if [ -f "$OUT/serial.log" ] && [ "${#PARTS[@]}" = 0 ]; then
+			parse_log "$OUT/serial.log"
+		fi
 		for r in "${extra[@]+"${extra[@]}"}"; do printf '%s\n' "$r"; done
 	} >"$RESULTS.new"
 	mv "$RESULTS.new" "$RESULTS"

@@ -7,6 +7,8 @@
 # Usage:
 #   tools/testvm/run.sh --suite NAME  [options]  # selftests/vtx/NAME/suite.sh,
 #                                                # build/selftests/NAME/ as /tests
+#   tools/testvm/run.sh --suite A+B+C [options]  # several suites in one boot,
+#                                                # in that order (run-parts.sh)
 #   tools/testvm/run.sh --script FILE [options]  # any in-VM sh script (e.g. demo.sh)
 # Options:
 #   --cpus N        emulated CPUs (1)              --mem MB      guest RAM (512)
@@ -90,22 +92,29 @@ done
 if [ -n "$suite" ] && [ -n "$script" ]; then
 	die "give --suite or --script, not both"
 fi
+# shellcheck source=tools/testvm/run-parts.sh
+. "$HERE/run-parts.sh"
+PARTS=()
 if [ -n "$suite" ]; then
-	case "$suite" in */* | .*) die "bad suite name '$suite'" ;; esac
-	script=$ROOT/selftests/vtx/$suite/suite.sh
+	case "$suite" in */* | .* | *+ | +* | *++*) die "bad suite name '$suite'" ;; esac
 	: "${name:=$suite}"
-	: "${tests:=$BUILD/selftests/$suite}"
-	conf=$ROOT/selftests/vtx/$suite/testvm.conf
-	if [ -f "$conf" ]; then
-		while IFS='=' read -r k v; do
-			case "$k" in
-			cpus) : "${cpus:=$v}" ;;
-			mem) : "${mem:=$v}" ;;
-			timeout) : "${tmo:=$v}" ;;
-			cpu_model) : "${CPU_MODEL:=$v}" ;;
-			append) append="$v${append:+ $append}" ;;
-			esac
-		done <"$conf"
+	if [ "${suite#*+}" != "$suite" ]; then
+		parts_setup "$suite"
+	else
+		script=$ROOT/selftests/vtx/$suite/suite.sh
+		: "${tests:=$BUILD/selftests/$suite}"
+		conf=$ROOT/selftests/vtx/$suite/testvm.conf
+		if [ -f "$conf" ]; then
+			while IFS='=' read -r k v; do
+				case "$k" in
+				cpus) : "${cpus:=$v}" ;;
+				mem) : "${mem:=$v}" ;;
+				timeout) : "${tmo:=$v}" ;;
+				cpu_model) : "${CPU_MODEL:=$v}" ;;
+				append) append="$v${append:+ $append}" ;;
+				esac
+			done <"$conf"
+		fi
 	fi
 elif [ -n "$script" ]; then
 	script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
@@ -146,6 +155,7 @@ write_bochsrc
 boot_bochs
 bochs_log_summary
 judge "$how" "$elapsed"
+[ "${#PARTS[@]}" = 0 ] || parts_results
 finish
 exit
 }
