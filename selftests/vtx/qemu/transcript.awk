@@ -34,6 +34,7 @@
 /^APIC (calibration not consistent|delta adjusted)/ { next }
 /^clocksource: / { next }
 /^sched_clock: / { next }
+/^kvm-clock: using sched offset/ { next }
 /^hrtimer: interrupt took/ { next }
 /^hpet: Lost [0-9]+ RTC interrupts/ { next }
 /^random: / { next }
