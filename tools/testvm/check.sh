@@ -292,7 +292,9 @@ run_suite() {
 	# The qemu suite's artifacts as files next to its serial log: ioctl
 	# counts per driver, nested consoles, transcript diffs, boot times.
 	if [ "$1" = qemu ] || [ "$1" = qemu-irqchip ] || [ "$1" = qemu10 ]; then
-		bash "$HERE/qemu-extract.sh" "$BUILD/testvm/$1/serial.log" || :
+		# (with run-bochs.sh's hosttimes.txt: host seconds per QEMU run)
+		bash "$HERE/qemu-extract.sh" "$BUILD/testvm/$1/serial.log" "$BUILD/testvm/$1" \
+			"$BUILD/testvm/$1/hosttimes.txt" || :
 	fi
 	return "$rc"
 }
