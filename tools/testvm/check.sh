@@ -103,7 +103,10 @@ if [ "$build" = 1 ]; then
 	d13_start
 	# The qemu suites' files are prepared only when one of them runs.
 	for p in "${parts[@]+"${parts[@]}"}"; do
-		case "$p" in qemu | qemu-*) export VTX_BUILD_QEMU=1 ;; esac
+		case "$p" in
+		qemu10) export VTX_BUILD_QEMU10=1 ;;
+		qemu | qemu-*) export VTX_BUILD_QEMU=1 ;;
+		esac
 	done
 	# The test VM's kernel re-wrapped with LZ4 (once per kernel version,
 	# cached in build/lz4kernel/; a suite whose run finds none boots the
@@ -344,8 +347,10 @@ run_suite() {
 	bash "$HERE/run.sh" "${kv[@]}" "${TESTVM_ARGV[@]+"${TESTVM_ARGV[@]}"}" || rc=$?
 	# The qemu suite's artifacts as files next to its serial log: ioctl
 	# counts per driver, nested consoles, transcript diffs, boot times.
-	if [ "$1" = qemu ] || [ "$1" = qemu-irqchip ]; then
-		bash "$HERE/qemu-extract.sh" "$BUILD/testvm/$1/serial.log" || :
+	if [ "$1" = qemu ] || [ "$1" = qemu-irqchip ] || [ "$1" = qemu10 ]; then
+		# (with run-bochs.sh's hosttimes.txt: host seconds per QEMU run)
+		bash "$HERE/qemu-extract.sh" "$BUILD/testvm/$1/serial.log" "$BUILD/testvm/$1" \
+			"$BUILD/testvm/$1/hosttimes.txt" || :
 	fi
 	return "$rc"
 }
