@@ -22,7 +22,7 @@ BUILD := $(CURDIR)/build
 # kvm_intel: the smoke runs on Debian 13's kernels (make kernels); the rest
 # run on the primary kernel (Debian 12's 6.1).  Each suite keeps its own
 # target: make check-SUITE boots it alone.
-SUITES ?= qemu qemu-irqchip kvm-selftests vcpu+fuzz memory+vtxctl+foundation foundation@6.12 foundation@7.3
+SUITES ?= qemu qemu10 kvm-selftests vcpu+fuzz memory+vtxctl+foundation foundation@6.12 foundation@7.3
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS

@@ -54,8 +54,9 @@ result() {
 # cached) are made in the background while the rest builds, the host checks
 # run and the suites on this kernel start; d13_finish waits for them, then
 # builds vtx for each ("build.module@VER") and, with the host checks, runs
-# their dkms builds.  It runs before the first SUITE@SERIES starts, and at
-# the end in any case.
+# their dkms builds, and the qemu10 suite's QEMU 10 (through the chroot).
+# It runs before the first SUITE@SERIES or qemu10 starts, and at the end in
+# any case.
 D13_PID='' D13_TSV='' D13_HOST_TSV='' D13_DONE=0
 D13_LOG=$BUILD/testvm/build/debian13-setup.log
 d13_start() {
@@ -92,6 +93,16 @@ d13_finish() {
 	if [ -n "$D13_HOST_TSV" ]; then
 		dkms_test "$D13_HOST_TSV" debian13
 	fi
+	if [ -n "${D13_QEMU10:-}" ] && [ -n "$D13_TSV" ]; then
+		say "build: QEMU 10 for the qemu10 suite (tools/testvm/qemu10.sh)"
+		if VTX_BUILD_QEMU10=1 "$MAKE" -C "$ROOT/selftests/vtx/qemu10" \
+			BUILD="$BUILD" >"$out/qemu10.log" 2>&1; then
+			result "$D13_TSV" build "build.qemu10" ok "$(tail -n 1 "$out/qemu10.log")"
+		else
+			tail -n 20 "$out/qemu10.log"
+			result "$D13_TSV" build "build.qemu10" fail "see ${out#"$ROOT"/}/qemu10.log"
+		fi
+	fi
 }
 
 # ------------------------------------------------------------------ build --
@@ -101,10 +112,12 @@ if [ "$build" = 1 ]; then
 	tsv=$out/results.tsv
 	: >"$tsv"
 	d13_start
-	# The qemu suites' files are prepared only when one of them runs.
+	# The qemu suites' files are prepared only when one of them runs;
+	# qemu10's (Debian 13's QEMU, through the Debian 13 chroot) when that
+	# is ready: d13_finish.
 	for p in "${parts[@]+"${parts[@]}"}"; do
 		case "$p" in
-		qemu10) export VTX_BUILD_QEMU10=1 ;;
+		qemu10) export VTX_BUILD_QEMU=1 D13_QEMU10=1 ;;
 		qemu | qemu-*) export VTX_BUILD_QEMU=1 ;;
 		esac
 	done
@@ -357,7 +370,7 @@ run_suite() {
 
 if [ "$jobs" = 1 ]; then
 	for s in "${suites[@]+"${suites[@]}"}"; do
-		case "$s" in *@*) d13_finish ;; esac
+		case "$s" in *@* | qemu10) d13_finish ;; esac
 		say "suite $s: tools/testvm/run.sh --suite $s ${TESTVM_ARGV[*]+"${TESTVM_ARGV[*]}"}"
 		run_suite "$s" || :
 	done
@@ -386,7 +399,7 @@ else
 			sleep 5
 			reap
 		done
-		case "$s" in *@*) d13_finish ;; esac
+		case "$s" in *@* | qemu10) d13_finish ;; esac
 		mkdir -p "$BUILD/testvm"
 		echo "starting suite $s"
 		run_suite "$s" >"$BUILD/testvm/$s.out" 2>&1 &

@@ -44,8 +44,9 @@
 #   QEMU_RUNS     runs per driver: boot, smp2 (kernel-irqchip=off), split,
 #                 split2 (kernel-irqchip=split, -smp 1 and 2), irqchip,
 #                 irqchip2 (kernel-irqchip=on, QEMU's default)
-#                 (boot,split,split2; the qemu-irqchip suite's testvm.conf
-#                 sets irqchip,irqchip2;
+#                 (boot,split2,irqchip2: each mode once, -smp 1 with
+#                 kernel-irqchip=off; the qemu-irqchip suite's testvm.conf
+#                 sets irqchip,irqchip2, the qemu10 suite's irqchip2,split2;
 #                 smp2 hangs in Debian's QEMU 7.2.22 on any KVM with
 #                 kernel-irqchip=off, see README.md)
 #   QEMU_STRACE   runs (boot, smp2) or driver-runs (vtx-boot) done under
@@ -69,7 +70,7 @@
 #                 failure                                          (none)
 
 : "${QEMU_DRIVERS:=kvm,vtx}"
-: "${QEMU_RUNS:=boot,split,split2}"
+: "${QEMU_RUNS:=boot,split2,irqchip2}"
 : "${QEMU_STRACE=}"
 : "${QEMU_FAKE_CAPS=}"
 : "${QEMU_DROP_MSRS=}"
