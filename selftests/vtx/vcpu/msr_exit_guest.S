@@ -53,6 +53,15 @@ GUEST_LABEL msr_exit_efer
 	EXC_STUBS64 msr_exit_stubs
 GUEST_END msr_exit_guest
 
+/* Reads of MSRs the bitmap passes through, for a vCPU made under a filter */
+GUEST_BEGIN msr_filter_guest, 64
+	rdmsr_out MSR_FS_BASE, 0
+	rdmsr_out MSR_SYSCALL_MASK, 1
+	rdmsr_out MSR_KERNEL_GS_BASE, 2
+	ucall_step 1
+	hlt
+GUEST_END msr_filter_guest
+
 /*
  * KVM_X86_QUIRK_FIX_HYPERCALL_INSN: AMD's VMMCALL on an Intel vCPU, with
  * KVM_HC_SCHED_YIELD in RAX; RAX goes to MX_OUT_GPA.

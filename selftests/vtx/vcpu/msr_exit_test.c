@@ -22,6 +22,7 @@
 
 extern const uint8_t msr_exit_guest[], msr_exit_guest_end[], msr_exit_stubs[],
 	msr_exit_wrmsr[], msr_exit_efer[];
+extern const uint8_t msr_filter_guest[], msr_filter_guest_end[];
 extern const uint8_t quirk_hc_guest[], quirk_hc_guest_end[], quirk_hc_stubs[],
 	quirk_hc_insn[];
 extern const uint8_t quirk_mwait_guest[], quirk_mwait_guest_end[],
@@ -54,6 +55,7 @@ static long enable_cap(struct vtx_vm *vm, uint32_t cap, uint64_t arg)
 } while (0)
 
 static const uint64_t deny_bits;	/* a bitmap of one MSR: denied */
+static const uint64_t allow_bits = 1;	/* ... allowed */
 
 TEST(user_space_msr_exits)
 {
@@ -138,6 +140,50 @@ TEST(user_space_msr_exits)
 	EXPECT_EQ(MX_FS_VAL, out[1]);
 	EXPECT_EQ(vcpu_get_msr(vcpu, MSR_SYSCALL_MASK), out[2]);
 	RUN_HLT(vcpu);
+}
+
+/*
+ * A vCPU created after the filter was set gets it too, also for the MSRs
+ * the bitmap passes through (a default-deny filter: KERNEL_GS_BASE too).
+ */
+TEST(msr_filter_new_vcpu)
+{
+	struct kvm_msr_filter filter = {
+		.flags = KVM_MSR_FILTER_DEFAULT_DENY,
+		.ranges = {
+			{ .flags = KVM_MSR_FILTER_READ, .nmsrs = 1,
+			  .base = MSR_SYSCALL_MASK,
+			  .bitmap = (uint8_t *)&deny_bits },
+			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			  .nmsrs = 1, .base = MSR_FS_BASE,
+			  .bitmap = (uint8_t *)&allow_bits },
+		},
+	};
+	struct vtx_vm *vm = vtx_vm_create_default();
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	uint64_t *out;
+
+	ASSERT_EQ(0, enable_cap(vm, KVM_CAP_X86_USER_SPACE_MSR,
+				KVM_MSR_EXIT_REASON_FILTER));
+	ASSERT_EQ(0, __vtx_ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter));
+	vcpu = vtx_vcpu_add(vm, 0);
+	vtx_load_code(vm, VTX_CODE_GPA, msr_filter_guest, msr_filter_guest_end);
+	vtx_setup_mode(vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
+	vcpu_set_supported_cpuid(vcpu);
+	out = vtx_gpa2hva(vm, MX_OUT_GPA);
+	/* FS_BASE allowed by its range: no exit */
+	RUN_MSR(vcpu, KVM_EXIT_X86_RDMSR, MSR_SYSCALL_MASK,
+		KVM_MSR_EXIT_REASON_FILTER);
+	vcpu->run->msr.data = 0x3333;
+	RUN_MSR(vcpu, KVM_EXIT_X86_RDMSR, MSR_KERNEL_GS_BASE,
+		KVM_MSR_EXIT_REASON_FILTER);
+	vcpu->run->msr.data = 0x4444;
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	EXPECT_EQ(vcpu_get_msr(vcpu, MSR_FS_BASE), out[0]);
+	EXPECT_EQ(0x3333, out[1]);
+	EXPECT_EQ(0x4444, out[2]);
+	vtx_vm_free(vm);
 }
 
 /* KVM_X86_SET_MSR_FILTER and KVM_CAP_X86_USER_SPACE_MSR refuse bad input. */
