@@ -272,6 +272,7 @@ void vtx_vcpu_free(struct vtx_vcpu *vcpu)
 	vtx_prof_dump_vcpu(vcpu);
 	vtx_apic_vcpu_free(vcpu);
 	vtx_x86_ops.vcpu_free(vcpu);
+	vtx_msr_vcpu_free(vcpu);
 	if (vcpu->cpuid)
 		vtx_alloc_dec(VTX_ALLOC_CPUID);
 	kfree(vcpu->cpuid);

@@ -271,6 +271,7 @@ static void vtx_vm_destroy(struct kref *kref)
 	vtx_coalesced_vm_destroy(vm);
 	vtx_irqchip_destroy(vm);
 	vtx_irq_routing_vm_destroy(vm);
+	vtx_msr_filter_vm_destroy(vm);
 	/* No reader is left: no vCPU, no notifier, off the netlink list. */
 	memslots_free(rcu_dereference_protected(vm->memslots, true), true);
 	memslots_free_retired(vm);
@@ -553,7 +554,8 @@ static int set_max_vcpu_id(struct vtx_vm *vm, u64 limit)
 
 /*
  * KVM_ENABLE_CAP on the VM: KVM_CAP_EXIT_HYPERCALL, KVM_CAP_MAX_VCPU_ID,
- * KVM_CAP_SPLIT_IRQCHIP, KVM_CAP_X2APIC_API, KVM_CAP_MSR_PLATFORM_INFO.
+ * KVM_CAP_SPLIT_IRQCHIP, KVM_CAP_X2APIC_API, KVM_CAP_MSR_PLATFORM_INFO,
+ * KVM_CAP_DISABLE_QUIRKS(2), KVM_CAP_X86_USER_SPACE_MSR.
  */
 static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
 {
@@ -579,6 +581,19 @@ static int enable_cap(struct vtx_vm *vm, struct kvm_enable_cap *cap)
 		/* 32-bit x2APIC IDs in MSIs and KVM_GET/SET_LAPIC. */
 		if (cap->args[0] & KVM_X2APIC_API_USE_32BIT_IDS)
 			WRITE_ONCE(vm->x2apic_format, true);
+		return 0;
+	case KVM_CAP_DISABLE_QUIRKS2:
+		if (cap->args[0] & ~(u64)VTX_VALID_QUIRKS)
+			return -EINVAL;
+		fallthrough;
+	case KVM_CAP_DISABLE_QUIRKS:
+		/* as KVM: replaces the set; the first version takes any bit */
+		WRITE_ONCE(vm->disabled_quirks, cap->args[0]);
+		return 0;
+	case KVM_CAP_X86_USER_SPACE_MSR:
+		if (cap->args[0] & ~(u64)VTX_MSR_EXIT_REASONS)
+			return -EINVAL;
+		WRITE_ONCE(vm->user_space_msr_mask, cap->args[0]);
 		return 0;
 	}
 	return -EINVAL;
@@ -676,6 +691,8 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		mutex_unlock(&vm->slots_lock);
 		return r;
 	}
+	case KVM_X86_SET_MSR_FILTER:
+		return vtx_ioctl_set_msr_filter(vm, argp);
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 

@@ -162,6 +162,7 @@ struct vtx_memslots {
 };
 
 struct vtx_vcpu;
+struct vtx_msr_filter;
 struct vtx_irq_routing_table;
 struct vtx_irqchip;
 struct vtx_vpit;
@@ -221,6 +222,16 @@ struct vtx_vm {
 	/* [s] KVM_SET_BOOT_CPU_ID: the vCPU id that resets as the BSP */
 	u32 bsp_vcpu_id;
 	u64 hypercall_exits;			/* [o] KVM_CAP_EXIT_HYPERCALL */
+	/* [o] KVM_CAP_DISABLE_QUIRKS(2): KVM_X86_QUIRK_* bits turned off */
+	u64 disabled_quirks;
+	/* [o] KVM_CAP_X86_USER_SPACE_MSR: KVM_MSR_EXIT_REASON_* to exit on */
+	u32 user_space_msr_mask;
+	/*
+	 * KVM_X86_SET_MSR_FILTER (x86/msr_filter.c): swapped with xchg(),
+	 * read under rcu_read_lock(), freed after synchronize_rcu(); NULL:
+	 * every MSR allowed
+	 */
+	struct vtx_msr_filter __rcu *msr_filter;
 	bool dead;				/* [o] a VMX insn failed: -EIO */
 	/*
 	 * [s] enum vtx_irqchip_mode (x86/irq.h): written once, before the
@@ -358,6 +369,12 @@ struct vtx_vcpu {
 	u64 arch_capabilities;		/* IA32_ARCH_CAPABILITIES */
 	u64 platform_info;		/* MSR_PLATFORM_INFO: CPUID_FAULT */
 	u64 misc_features;		/* MSR_MISC_FEATURES_ENABLES */
+	u64 power_ctl;			/* MSR_IA32_POWER_CTL, as KVM keeps it */
+	/*
+	 * [v] this vCPU's MSR bitmap with the VM's MSR filter applied
+	 * (x86/msr_filter.c), from the first filter on; NULL: the module's
+	 */
+	unsigned long *msr_bitmap;
 	/* Machine-check architecture, see msr.c. */
 	u64 mcg_cap;
 	u64 mcg_status;
@@ -489,6 +506,7 @@ enum vtx_request {
 	VTX_REQ_DEBUG_STEP,	/* vtx completed a single-stepped instruction */
 	VTX_REQ_CLOCK_UPDATE,	/* write the guest's kvmclock (x86/pv.c) */
 	VTX_REQ_STEAL_UPDATE,	/* write the guest's steal time (x86/pv.c) */
+	VTX_REQ_MSR_FILTER_CHANGED, /* KVM_X86_SET_MSR_FILTER: MSR bitmap */
 	VTX_NR_REQUESTS
 };
 
@@ -654,9 +672,9 @@ static inline void vtx_sigset_deactivate(struct vtx_vcpu *vcpu)
 enum vtx_alloc_kind {
 	VTX_ALLOC_VM,		/* struct vtx_vm */
 	VTX_ALLOC_VCPU,		/* struct vtx_vcpu + kvm_run + PIO page + FPU */
-	VTX_ALLOC_VMCS,		/* VMCS pages, APICv's pages (vmx/apicv.c) */
+	VTX_ALLOC_VMCS,		/* VMCS pages, APICv's pages, MSR bitmaps */
 	VTX_ALLOC_EPT,		/* EPT table pages (in use or preallocated) */
-	VTX_ALLOC_BITMAP,	/* dirty bitmaps and their snapshots */
+	VTX_ALLOC_BITMAP,	/* dirty bitmaps and snapshots, MSR filters */
 	VTX_ALLOC_CPUID,	/* CPUID tables */
 	VTX_ALLOC_IOEVENTFD,	/* ioeventfd entries */
 	VTX_ALLOC_PIN,		/* guest pages referenced by get_user_pages */

@@ -103,14 +103,17 @@ void vmx_apicv_probe(struct vtx_vmx_caps *c)
 		c->apicv_x2apic ? "on" : "off");
 }
 
-/* The module's MSR bitmap with the virtualized x2APIC MSRs passed through. */
-static void x2apic_bitmap_init(unsigned long *map)
+/*
+ * The vCPU's MSR bitmap (the module's, or its own with the VM's MSR
+ * filter) with the virtualized x2APIC MSRs passed through.
+ */
+static void x2apic_bitmap_init(struct vtx_vcpu *vcpu, unsigned long *map)
 {
 	unsigned long *write = (unsigned long *)((u8 *)map +
 						 MSR_BITMAP_WRITE_LOW);
 	unsigned int i;
 
-	memcpy(map, __va(vtx_msr_bitmap_pa()), PAGE_SIZE);
+	memcpy(map, __va(vtx_msr_bitmap_pa(vcpu)), PAGE_SIZE);
 	for (i = 0; i < ARRAY_SIZE(x2apic_read_regs); i++)
 		__clear_bit(x2apic_msr(x2apic_read_regs[i]), map);
 	for (i = 0; i < APIC_VECTOR_REGS; i++) {
@@ -151,7 +154,7 @@ int vmx_apicv_vcpu_create(struct vtx_vcpu *vcpu)
 		return -ENOMEM;
 	}
 	vtx_alloc_inc(VTX_ALLOC_VMCS);
-	x2apic_bitmap_init(vmx->x2apic_bitmap);
+	x2apic_bitmap_init(vcpu, vmx->x2apic_bitmap);
 	vcpu->apic->apicv = true;
 	return 0;
 }
@@ -203,9 +206,27 @@ static void apicv_update_mode(struct vtx_vcpu *vcpu)
 	vmx->apicv_proc2 = proc2;
 	vtx_update_proc2(vcpu);
 	vmcs_write64(MSR_BITMAP, x2apic ? __pa(vmx->x2apic_bitmap) :
-					  vtx_msr_bitmap_pa());
+					  vtx_msr_bitmap_pa(vcpu));
 	/* Translations of the APIC's page may be cached with the old mode. */
 	vtx_flush_guest_tlb(vcpu);
+}
+
+/**
+ * vmx_msr_bitmap_changed() - the vCPU's MSR bitmap was filled anew (the
+ * VM's MSR filter changed): the x2APIC bitmap made again from it, and the
+ * one for the APIC's mode put in the VMCS.
+ * @vcpu:	the loaded vCPU
+ */
+void vmx_msr_bitmap_changed(struct vtx_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	bool x2apic = vmx->x2apic_bitmap &&
+		      (vmx->apicv_proc2 & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
+
+	if (vmx->x2apic_bitmap)
+		x2apic_bitmap_init(vcpu, vmx->x2apic_bitmap);
+	vmcs_write64(MSR_BITMAP, x2apic ? __pa(vmx->x2apic_bitmap) :
+					  vtx_msr_bitmap_pa(vcpu));
 }
 
 /**

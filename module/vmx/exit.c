@@ -348,6 +348,9 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 				    vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
 		return 1;
 	}
+	/* KVM_X86_QUIRK_FIX_HYPERCALL_INSN, else the guest's #UD */
+	if (vector == X86_TRAP_UD)
+		return vtx_handle_ud(vcpu);
 	/* software breakpoints of the debugger (x86/debug.c) */
 	if (vector == X86_TRAP_BP)
 		return vtx_debug_exit(vcpu, X86_TRAP_BP, 0, 0,
@@ -439,8 +442,9 @@ static int handle_hlt(struct vtx_vcpu *vcpu)
 /*
  * VMCALL with KVM's convention: RAX = number, RBX, RCX, RDX, RSI = args,
  * result in RAX.  Numbers userspace claimed with KVM_CAP_EXIT_HYPERCALL
- * exit as KVM_EXIT_HYPERCALL; the rest get -KVM_ENOSYS (-KVM_EPERM from
- * CPL > 0), since vtx implements no hypercall in the kernel.
+ * exit as KVM_EXIT_HYPERCALL; KVM_HC_SCHED_YIELD returns 0 (a hint, which
+ * vtx takes as KVM does without an enforced PV CPUID, but without a yield);
+ * the rest get -KVM_ENOSYS (-KVM_EPERM from CPL > 0).
  */
 static int handle_vmcall(struct vtx_vcpu *vcpu)
 {
@@ -474,6 +478,9 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
 		vcpu->complete_userspace_io = vtx_complete_hypercall;
 		vcpu->pio.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 		return 0;
+	} else if (nr == KVM_HC_SCHED_YIELD) {
+		/* a hint (yield to the vCPU in RBX): KVM's answer, no yield */
+		ret = 0;
 	}
 	if (!longmode)
 		ret = (u32)ret;
@@ -677,12 +684,21 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 	return vmx_skip_exit_instruction(vcpu);
 }
 
+/*
+ * RDMSR and WRMSR: the VM's MSR filter, then the MSR; what vtx does not do
+ * goes to userspace (KVM_CAP_X86_USER_SPACE_MSR) or becomes #GP
+ * (x86/msr_filter.c).
+ */
 static int handle_rdmsr(struct vtx_vcpu *vcpu)
 {
+	u32 index = vcpu->regs[VTX_RCX];
 	u64 data;
+	int r;
 
-	if (vtx_get_msr(vcpu, vcpu->regs[VTX_RCX], &data))
-		return vmx_inject_gp(vcpu);
+	r = vtx_rdmsr_checked(vcpu, index, &data);
+	if (unlikely(r))
+		return vtx_msr_failed(vcpu, index, false, 0, r,
+				      vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 	vcpu->regs[VTX_RAX] = (u32)data;
 	vcpu->regs[VTX_RDX] = data >> 32;
 	return vmx_skip_exit_instruction(vcpu);
@@ -691,10 +707,20 @@ static int handle_rdmsr(struct vtx_vcpu *vcpu)
 static int handle_wrmsr(struct vtx_vcpu *vcpu)
 {
 	u64 data = (u32)vcpu->regs[VTX_RAX] | ((u64)vcpu->regs[VTX_RDX] << 32);
+	u32 index = vcpu->regs[VTX_RCX];
+	int r;
 
-	if (vtx_set_msr(vcpu, vcpu->regs[VTX_RCX], data, false))
-		return vmx_inject_gp(vcpu);
+	r = vtx_wrmsr_checked(vcpu, index, data);
+	if (unlikely(r))
+		return vtx_msr_failed(vcpu, index, true, data, r,
+				      vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 	return vmx_skip_exit_instruction(vcpu);
+}
+
+/* MONITOR, MWAIT: no-ops, or #UD (KVM_CAP_DISABLE_QUIRKS2, x86.c) */
+static int handle_monitor_mwait(struct vtx_vcpu *vcpu)
+{
+	return vtx_monitor_mwait(vcpu, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
 
 /*
@@ -809,8 +835,8 @@ static const vtx_exit_handler_t vtx_exit_handlers[] = {
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
 	[EXIT_REASON_MSR_READ]			= handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
-	[EXIT_REASON_MWAIT_INSTRUCTION]		= vmx_inject_ud,
-	[EXIT_REASON_MONITOR_INSTRUCTION]	= vmx_inject_ud,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_monitor_mwait,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_monitor_mwait,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_INVEPT]			= vmx_inject_ud,
 	[EXIT_REASON_INVVPID]			= vmx_inject_ud,

@@ -388,6 +388,7 @@ const struct vtx_x86_ops vtx_vmx_ops = {
 	.write_tsc_offset = vmx_write_tsc_offset,
 	.update_cpuid = vtx_update_proc2,
 	.update_exception_bitmap = vmx_update_exception_bitmap,
+	.msr_bitmap_changed = vmx_msr_bitmap_changed,
 	.mmu_format = &vtx_ept_format,
 	.dump_state = vmx_dump_state,
 };

@@ -298,7 +298,7 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vtx_caps.pin);
 	vmx->proc_ctl = vtx_caps.proc;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctl);
-	vmcs_write64(MSR_BITMAP, vtx_msr_bitmap_pa());
+	vmcs_write64(MSR_BITMAP, vtx_msr_bitmap_pa(vcpu));
 	vtx_update_proc2(vcpu);
 	vmx_apicv_vmcs_init(vcpu);
 	vmcs_write32(VM_EXIT_CONTROLS, vtx_caps.exit);

@@ -148,11 +148,12 @@ static inline void vtx_tick_reload(void)
 /* Trampoline results (vmenter.S). */
 /*
  * Exceptions always intercepted (vmcs.c): #AC and #DB against delivery
- * loops, #MC for the host's handler; #BP too while the debugger sets
- * software breakpoints (vmx_update_exception_bitmap()).
+ * loops, #MC for the host's handler, #UD for the hypercall quirk
+ * (vtx_handle_ud()); #BP too while the debugger sets software breakpoints
+ * (vmx_update_exception_bitmap()).
  */
 #define VTX_EXCEPTION_BITMAP	(BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB) | \
-				 BIT(X86_TRAP_MC))
+				 BIT(X86_TRAP_MC) | BIT(X86_TRAP_UD))
 
 #define VTX_ENTER_EXIT		0
 #define VTX_ENTER_FAIL_VALID	1
@@ -210,6 +211,7 @@ void vmx_apicv_probe(struct vtx_vmx_caps *c);
 int vmx_apicv_vcpu_create(struct vtx_vcpu *vcpu);
 void vmx_apicv_vcpu_free(struct vtx_vcpu *vcpu);
 void vmx_apicv_vmcs_init(struct vtx_vcpu *vcpu);
+void vmx_msr_bitmap_changed(struct vtx_vcpu *vcpu);
 void vmx_apicv_enter(struct vtx_vcpu *vcpu);
 void vmx_apicv_exit(struct vtx_vcpu *vcpu);
 int vmx_apicv_map_access_page(struct vtx_vcpu *vcpu, u64 gpa);

@@ -336,6 +336,36 @@ static bool same_table(struct vtx_vcpu *vcpu,
 	return true;
 }
 
+/*
+ * KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT off: CPUID.01H:ECX.MONITOR follows
+ * IA32_MISC_ENABLE's MWAIT bit in the table, as KVM rewrites it.
+ */
+static void update_mwait(struct vtx_vcpu *vcpu, struct kvm_cpuid_entry2 *e,
+			 u32 nent)
+{
+	u32 bit = BIT(X86_FEATURE_MWAIT & 31);
+
+	if (vtx_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT))
+		return;
+	for (; nent; nent--, e++) {
+		if (e->function != 1)
+			continue;
+		e->ecx &= ~bit;
+		if (vcpu->misc_enable & MSR_IA32_MISC_ENABLE_MWAIT)
+			e->ecx |= bit;
+		return;
+	}
+}
+
+/**
+ * vtx_cpuid_update_mwait() - IA32_MISC_ENABLE's MWAIT bit changed.
+ * @vcpu:	the vCPU
+ */
+void vtx_cpuid_update_mwait(struct vtx_vcpu *vcpu)
+{
+	update_mwait(vcpu, vcpu->cpuid, vcpu->cpuid_nent);
+}
+
 /* KVM_SET_CPUID2: replace the vCPU's table. */
 long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 {
@@ -352,6 +382,7 @@ long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 		entries = memdup_user(argp->entries, size);
 		if (IS_ERR(entries))
 			return PTR_ERR(entries);
+		update_mwait(vcpu, entries, hdr.nent);
 	}
 	/*
 	 * Like KVM: once the vCPU ran, only the table the guest sees (as

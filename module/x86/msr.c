@@ -21,7 +21,8 @@
  *
  * The KVM paravirtual MSRs (kvmclock, steal time) are pv.c's.
  * The MSR bitmap lets the guest read and write FS/GS base, KERNEL_GS_BASE
- * and SYSENTER_* without exits, and read the user-return MSRs.
+ * and SYSENTER_* without exits, and read the user-return MSRs (not those
+ * the VM's MSR filter denies: msr_filter.c gives the vCPU its own bitmap).
  *
  * Emulated as KVM does, whatever the processor has: IA32_TSC_ADJUST (moves
  * with the guest's TSC writes), IA32_ARCH_CAPABILITIES (what the host's
@@ -133,6 +134,7 @@ static const u32 msrs_to_save[] = {
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_ARCH_CAPABILITIES, MSR_PLATFORM_INFO,
 	MSR_MISC_FEATURES_ENABLES, MSR_IA32_PERF_CAPABILITIES,
+	MSR_IA32_POWER_CTL,
 };
 
 /* MSRs describing host features (KVM_GET_MSR_FEATURE_INDEX_LIST). */
@@ -456,6 +458,9 @@ static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_MISC_FEATURES_ENABLES:
 		*data = vcpu->misc_features;
 		break;
+	case MSR_IA32_POWER_CTL:
+		*data = vcpu->power_ctl;
+		break;
 	case MSR_MTRRcap:
 		*data = VTX_MTRR_CAP;
 		break;
@@ -631,7 +636,23 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 			data = (data & ~MSR_IA32_MISC_ENABLE_EMON) |
 			       (vcpu->misc_enable & MSR_IA32_MISC_ENABLE_EMON);
 		}
+		/*
+		 * KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT off: the MWAIT bit is
+		 * CPUID.01H:ECX.MONITOR's, which needs SSE3 (as KVM).
+		 */
+		if (!vtx_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT) &&
+		    ((data ^ vcpu->misc_enable) & MSR_IA32_MISC_ENABLE_MWAIT)) {
+			if (!vtx_guest_cpuid_has(vcpu, X86_FEATURE_XMM3))
+				return -EINVAL;
+			vcpu->misc_enable = data;
+			vtx_cpuid_update_mwait(vcpu);
+			break;
+		}
 		vcpu->misc_enable = data;
+		break;
+	case MSR_IA32_POWER_CTL:
+		/* kept, no effect: as KVM */
+		vcpu->power_ctl = data;
 		break;
 	case MSR_IA32_UCODE_REV:
 		/*
@@ -921,39 +942,92 @@ long vtx_ioctl_msrs(struct vtx_vcpu *vcpu, struct kvm_msrs __user *argp,
 	return r;
 }
 
-static void bitmap_pass(u32 msr, bool read, bool write)
+/*
+ * The MSRs the guest reaches without an exit: reads (and writes) of these
+ * pass the module's bitmap, unless the VM's MSR filter denies them
+ * (msr_filter.c).
+ */
+static const struct {
+	u32 msr;
+	bool write;
+} bitmap_passed[] = {
+	{ MSR_FS_BASE, true }, { MSR_GS_BASE, true },
+	{ MSR_KERNEL_GS_BASE, true }, { MSR_IA32_SYSENTER_CS, true },
+	{ MSR_IA32_SYSENTER_ESP, true }, { MSR_IA32_SYSENTER_EIP, true },
+	/* the user-return MSRs but TSC_AUX, for reading */
+	{ MSR_STAR, false }, { MSR_LSTAR, false }, { MSR_CSTAR, false },
+	{ MSR_SYSCALL_MASK, false },
+};
+
+/* The bit of @msr in @map's read or write half; NULL outside its ranges. */
+static unsigned long *bitmap_word(unsigned long *map, u32 msr, bool write,
+				  u32 *bit)
 {
 	u32 base = msr >= BITMAP_HIGH_BASE ? BITMAP_HIGH_BASE : 0;
-	u32 bit = msr - base;
-	u8 *map = (u8 *)vtx_msr_bitmap;
+	u32 off;
 
-	if (bit >= BITMAP_RANGE)
-		return;
-	if (read)
-		__clear_bit(bit, (unsigned long *)(map + (base ? BITMAP_READ_HIGH :
-							     BITMAP_READ_LOW)));
+	*bit = msr - base;
+	if (*bit >= BITMAP_RANGE)
+		return NULL;
 	if (write)
-		__clear_bit(bit, (unsigned long *)(map + (base ? BITMAP_WRITE_HIGH :
-							     BITMAP_WRITE_LOW)));
+		off = base ? BITMAP_WRITE_HIGH : BITMAP_WRITE_LOW;
+	else
+		off = base ? BITMAP_READ_HIGH : BITMAP_READ_LOW;
+	return (unsigned long *)((u8 *)map + off);
+}
+
+static void bitmap_set_exit(unsigned long *map, u32 msr, bool write,
+			    bool exit)
+{
+	unsigned long *half;
+	u32 bit;
+
+	half = bitmap_word(map, msr, write, &bit);
+	if (!half)
+		return;
+	if (exit)
+		__set_bit(bit, half);
+	else
+		__clear_bit(bit, half);
+}
+
+/**
+ * vtx_msr_bitmap_fill() - the module's MSR bitmap with the accesses the
+ * VM's MSR filter denies made to exit.
+ * @vcpu:	the vCPU whose filter applies
+ * @map:	a page to fill
+ */
+void vtx_msr_bitmap_fill(struct vtx_vcpu *vcpu, unsigned long *map)
+{
+	unsigned int i;
+
+	memcpy(map, vtx_msr_bitmap, PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(bitmap_passed); i++) {
+		u32 msr = bitmap_passed[i].msr;
+
+		if (!vtx_msr_allowed(vcpu, msr, KVM_MSR_FILTER_READ))
+			bitmap_set_exit(map, msr, false, true);
+		if (bitmap_passed[i].write &&
+		    !vtx_msr_allowed(vcpu, msr, KVM_MSR_FILTER_WRITE))
+			bitmap_set_exit(map, msr, true, true);
+	}
 }
 
 int vtx_msr_init(void)
 {
-	int i;
+	unsigned int i;
 
 	vtx_msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL);
 	if (!vtx_msr_bitmap)
 		return -ENOMEM;
 	memset(vtx_msr_bitmap, 0xff, PAGE_SIZE);
-	bitmap_pass(MSR_FS_BASE, true, true);
-	bitmap_pass(MSR_GS_BASE, true, true);
-	bitmap_pass(MSR_KERNEL_GS_BASE, true, true);
-	bitmap_pass(MSR_IA32_SYSENTER_CS, true, true);
-	bitmap_pass(MSR_IA32_SYSENTER_ESP, true, true);
-	bitmap_pass(MSR_IA32_SYSENTER_EIP, true, true);
-	for (i = 0; i < VTX_NR_URET; i++)
-		if (i != VTX_URET_TSC_AUX)
-			bitmap_pass(uret_msrs[i], true, false);
+	for (i = 0; i < ARRAY_SIZE(bitmap_passed); i++) {
+		bitmap_set_exit(vtx_msr_bitmap, bitmap_passed[i].msr, false,
+				false);
+		if (bitmap_passed[i].write)
+			bitmap_set_exit(vtx_msr_bitmap, bitmap_passed[i].msr,
+					true, false);
+	}
 	return 0;
 }
 
@@ -962,7 +1036,13 @@ void vtx_msr_exit(void)
 	free_page((unsigned long)vtx_msr_bitmap);
 }
 
-u64 vtx_msr_bitmap_pa(void)
+/**
+ * vtx_msr_bitmap_pa() - the MSR bitmap a vCPU uses outside x2APIC
+ * virtualization: its own once its VM had a filter (msr_filter.c), else
+ * the module's.
+ * @vcpu:	the vCPU
+ */
+u64 vtx_msr_bitmap_pa(struct vtx_vcpu *vcpu)
 {
-	return __pa(vtx_msr_bitmap);
+	return __pa(vcpu->msr_bitmap ? vcpu->msr_bitmap : vtx_msr_bitmap);
 }

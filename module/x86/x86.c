@@ -11,6 +11,7 @@
 #include <asm/apicdef.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/trapnr.h>
 #include <uapi/linux/vtx.h>
 #include "x86/x86.h"
 
@@ -105,6 +106,8 @@ void vtx_arch_vcpu_init(struct vtx_vcpu *vcpu)
 	vcpu->has_tsc_aux = vtx_x86_caps.rdtscp;
 	vcpu->regs[VTX_RDX] = RESET_RDX;
 	vtx_msr_vcpu_init(vcpu);
+	/* the VM's MSR filter, if it has one already (msr_filter.c) */
+	vtx_make_request(VTX_REQ_MSR_FILTER_CHANGED, vcpu);
 	/*
 	 * KVM's reset APIC base: enabled, BSP for vCPU 0 or the id of
 	 * KVM_SET_BOOT_CPU_ID (fixed once a vCPU was counted, vm.c).
@@ -140,8 +143,16 @@ static void announce_exit(struct vtx_vcpu *vcpu)
  */
 static int handle_requests(struct vtx_vcpu *vcpu)
 {
+	int r;
+
 	if (vtx_check_request(VTX_REQ_TLB_FLUSH, vcpu))
 		vtx_x86_ops.flush_tlb(vcpu);
+	/* KVM_X86_SET_MSR_FILTER: the MSR bitmap before the next entry */
+	if (vtx_check_request(VTX_REQ_MSR_FILTER_CHANGED, vcpu)) {
+		r = vtx_msr_filter_changed(vcpu);
+		if (r)
+			return r;
+	}
 	/* A machine check it could not take (KVM_X86_SET_MCE). */
 	if (vtx_check_request(VTX_REQ_TRIPLE_FAULT, vcpu)) {
 		vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
@@ -214,6 +225,67 @@ bool vtx_ready_for_injection(struct vtx_vcpu *vcpu)
 	if (!vtx_x86_ops.ready_for_interrupt(vcpu) || !accept_dm_intr(vcpu))
 		return false;
 	return !vcpu->apic || vtx_apic_has_interrupt(vcpu) < 0;
+}
+
+/* The hypercall instructions: Intel's VMCALL and AMD's VMMCALL. */
+static const u8 vmcall_insn[] = { 0x0f, 0x01, 0xc1 };
+static const u8 vmmcall_insn[] = { 0x0f, 0x01, 0xd9 };
+
+/**
+ * vtx_handle_ud() - the guest raised #UD (intercepted for this): with
+ * KVM_X86_QUIRK_FIX_HYPERCALL_INSN on (the default), a VMMCALL in
+ * protected mode is rewritten in guest memory to VMCALL, which the guest
+ * then executes, as KVM's emulator does; anything else gets its #UD.
+ * @vcpu:	the loaded vCPU
+ *
+ * The write goes through the guest's page tables as the guest's own write
+ * would (a #PF for a read-only page).
+ *
+ * Return: 1 to enter the guest.
+ */
+int vtx_handle_ud(struct vtx_vcpu *vcpu)
+{
+	u8 insn[sizeof(vmmcall_insn)];
+	u64 rip;
+	int r;
+
+	if (vtx_has_quirk(vcpu->vm, KVM_X86_QUIRK_FIX_HYPERCALL_INSN) &&
+	    (vtx_x86_ops.get_cr0(vcpu) & X86_CR0_PE) &&
+	    !(vtx_rflags(vcpu) & X86_EFLAGS_VM)) {
+		rip = vtx_seg_base(vcpu, VTX_SREG_CS) + vtx_rip(vcpu);
+		if (!vtx_in_64bit_code(vcpu))
+			rip = (u32)rip;
+		if (!vtx_guest_virt_copy_quiet(vcpu, rip, insn, sizeof(insn)) &&
+		    !memcmp(insn, vmmcall_insn, sizeof(insn))) {
+			memcpy(insn, vmcall_insn, sizeof(insn));
+			r = vtx_guest_virt_copy(vcpu, rip, insn, sizeof(insn),
+						true);
+			/* done, or a #PF queued: the guest runs on */
+			if (!r || r == -EAGAIN)
+				return 1;
+		}
+	}
+	vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+/**
+ * vtx_monitor_mwait() - a MONITOR or MWAIT exit: a no-op as on KVM, or #UD
+ * with KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS off and no MONITOR/MWAIT in the
+ * guest's CPUID.
+ * @vcpu:	the loaded vCPU
+ * @insn_len:	the instruction's length
+ *
+ * Return: 1 to enter the guest.
+ */
+int vtx_monitor_mwait(struct vtx_vcpu *vcpu, u32 insn_len)
+{
+	if (!vtx_has_quirk(vcpu->vm, KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS) &&
+	    !vtx_guest_cpuid_has(vcpu, X86_FEATURE_MWAIT))
+		vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
+	else
+		vtx_skip_instruction(vcpu, insn_len);
+	return 1;
 }
 
 static void get_regs(struct vtx_vcpu *vcpu, struct kvm_regs *regs);
@@ -586,6 +658,41 @@ void vtx_vcpu_init_event(struct vtx_vcpu *vcpu)
 }
 
 /**
+ * tsc_ctrl_attr() - KVM_HAS/GET/SET_DEVICE_ATTR on the vCPU fd: group
+ * KVM_VCPU_TSC_CTRL, attribute KVM_VCPU_TSC_OFFSET, the guest's TSC offset
+ * from the host's TSC (a u64 at attr.addr), as KVM 6.1.  Setting it does
+ * not move IA32_TSC_ADJUST (userspace's write, not the guest's).
+ * @vcpu:	the loaded vCPU
+ * @ioctl:	KVM_HAS_DEVICE_ATTR, KVM_GET_DEVICE_ATTR or KVM_SET_DEVICE_ATTR
+ * @argp:	struct kvm_device_attr
+ *
+ * Return: 0; -ENXIO for another group or attribute; -EFAULT.
+ */
+static long tsc_ctrl_attr(struct vtx_vcpu *vcpu, unsigned int ioctl,
+			  struct kvm_device_attr __user *argp)
+{
+	struct kvm_device_attr attr;
+	u64 __user *uaddr;
+	u64 offset;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group != KVM_VCPU_TSC_CTRL || attr.attr != KVM_VCPU_TSC_OFFSET)
+		return -ENXIO;
+	if (ioctl == KVM_HAS_DEVICE_ATTR)
+		return 0;
+	uaddr = u64_to_user_ptr(attr.addr);
+	if ((u64)(unsigned long)uaddr != attr.addr)
+		return -EFAULT;
+	if (ioctl == KVM_GET_DEVICE_ATTR)
+		return put_user(vtx_x86_ops.get_tsc_offset(vcpu), uaddr);
+	if (get_user(offset, uaddr))
+		return -EFAULT;
+	vtx_x86_ops.write_tsc_offset(vcpu, offset);
+	return 0;
+}
+
+/**
  * vtx_arch_vcpu_ioctl() - the vCPU ioctls of x86: the registers,
  * the machine-check ioctls and the state ioctls of state.c.
  * @vcpu:	the vCPU, loaded, vcpu->mutex held
@@ -631,6 +738,10 @@ long vtx_arch_vcpu_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 		return vtx_ioctl_set_mce(vcpu, argp);
 	case KVM_SET_GUEST_DEBUG:
 		return vtx_ioctl_set_guest_debug(vcpu, argp);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return tsc_ctrl_attr(vcpu, ioctl, argp);
 	case KVM_GET_REGS: {
 		struct kvm_regs regs;
 

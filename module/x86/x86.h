@@ -34,6 +34,22 @@ void vtx_arch_vcpu_init(struct vtx_vcpu *vcpu);
 void vtx_vcpu_init_event(struct vtx_vcpu *vcpu);
 bool vtx_ready_for_injection(struct vtx_vcpu *vcpu);
 bool vtx_wants_irq_window(struct vtx_vcpu *vcpu);
+int vtx_handle_ud(struct vtx_vcpu *vcpu);
+int vtx_monitor_mwait(struct vtx_vcpu *vcpu, u32 insn_len);
+
+/*
+ * KVM_CAP_DISABLE_QUIRKS2: the KVM_X86_QUIRK_* that vtx has (each on until
+ * userspace turns it off; Documentation/vtx/api.rst).
+ */
+#define VTX_VALID_QUIRKS	(KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT | \
+				 KVM_X86_QUIRK_FIX_HYPERCALL_INSN |	\
+				 KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS)
+
+/* Is KVM_X86_QUIRK_* @quirk on for @vm (not disabled by userspace)? */
+static inline bool vtx_has_quirk(struct vtx_vm *vm, u64 quirk)
+{
+	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
 
 /* cpuid.c */
 #define VTX_CPUID_LEAF_EXT_FEATURES	7	/* structured extended features */
@@ -46,6 +62,7 @@ long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu,
 long vtx_ioctl_get_cpuid2(struct vtx_vcpu *vcpu,
 			  struct kvm_cpuid2 __user *argp);
 void vtx_cpuid_lookup(struct vtx_vcpu *vcpu, u32 leaf, u32 index, u32 *regs);
+void vtx_cpuid_update_mwait(struct vtx_vcpu *vcpu);
 u64 vtx_supported_xcr0(void);
 u64 vtx_guest_supported_xcr0(struct vtx_vcpu *vcpu);
 u32 vtx_xstate_size(u64 xfeatures, bool compacted);
@@ -53,7 +70,8 @@ u32 vtx_xstate_size(u64 xfeatures, bool compacted);
 /* msr.c */
 int vtx_msr_init(void);
 void vtx_msr_exit(void);
-u64 vtx_msr_bitmap_pa(void);
+u64 vtx_msr_bitmap_pa(struct vtx_vcpu *vcpu);
+void vtx_msr_bitmap_fill(struct vtx_vcpu *vcpu, unsigned long *map);
 int vtx_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data);
 int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host);
 void vtx_load_guest_uret_msrs(struct vtx_vcpu *vcpu);
@@ -66,6 +84,21 @@ void vtx_msr_vcpu_init(struct vtx_vcpu *vcpu);
 long vtx_ioctl_mce_cap_supported(u64 __user *argp);
 long vtx_ioctl_setup_mce(struct vtx_vcpu *vcpu, u64 __user *argp);
 long vtx_ioctl_set_mce(struct vtx_vcpu *vcpu, struct kvm_x86_mce __user *argp);
+
+/* msr_filter.c: KVM_X86_SET_MSR_FILTER, KVM_CAP_X86_USER_SPACE_MSR */
+#define VTX_MSR_EXIT_REASONS	(KVM_MSR_EXIT_REASON_INVAL |	\
+				 KVM_MSR_EXIT_REASON_UNKNOWN |	\
+				 KVM_MSR_EXIT_REASON_FILTER)
+bool vtx_msr_allowed(struct vtx_vcpu *vcpu, u32 index, u32 type);
+long vtx_ioctl_set_msr_filter(struct vtx_vm *vm,
+			      struct kvm_msr_filter __user *argp);
+void vtx_msr_filter_vm_destroy(struct vtx_vm *vm);
+int vtx_msr_filter_changed(struct vtx_vcpu *vcpu);
+void vtx_msr_vcpu_free(struct vtx_vcpu *vcpu);
+int vtx_rdmsr_checked(struct vtx_vcpu *vcpu, u32 index, u64 *data);
+int vtx_wrmsr_checked(struct vtx_vcpu *vcpu, u32 index, u64 data);
+int vtx_msr_failed(struct vtx_vcpu *vcpu, u32 index, bool write, u64 data,
+		   int err, u32 insn_len);
 
 /* debug.c */
 long vtx_ioctl_set_guest_debug(struct vtx_vcpu *vcpu,

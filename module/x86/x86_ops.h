@@ -118,6 +118,8 @@ enum vtx_sreg {
  * @update_cpuid:	KVM_SET_CPUID2 changed the vCPU's CPUID table
  * @update_exception_bitmap: KVM_SET_GUEST_DEBUG changed vcpu->guest_debug
  *			(#BP is intercepted for software breakpoints)
+ * @msr_bitmap_changed:	vcpu->msr_bitmap was filled anew (x86/msr_filter.c):
+ *			use it, and the VM's MSR filter, from the next entry
  * @mmu_format:		the page-table format of guest-physical memory
  *			(x86/mmu/mmu.h)
  * @dump_state:		log the backend's state after a failed entry
@@ -182,6 +184,7 @@ struct vtx_x86_ops {
 	void (*write_tsc_offset)(struct vtx_vcpu *vcpu, u64 offset);
 	void (*update_cpuid)(struct vtx_vcpu *vcpu);
 	void (*update_exception_bitmap)(struct vtx_vcpu *vcpu);
+	void (*msr_bitmap_changed)(struct vtx_vcpu *vcpu);
 	const struct vtx_mmu_format *mmu_format;
 	void (*dump_state)(struct vtx_vcpu *vcpu);
 };
