@@ -133,6 +133,14 @@ GUEST_LABEL \name
 	jmp	3b
 .endm
 
+/* rdmsr \msr into the u64 at address \dst (clobbers EAX, ECX, EDX) */
+.macro rdmsr_to msr, dst
+	mov	$\msr, %ecx
+	rdmsr
+	mov	%eax, \dst
+	mov	%edx, \dst + 4
+.endm
+
 /* Resume at label \l (of blob \blob) after the next exception. */
 .macro resume_at blob, l
 	movl	$GUEST_GPA(\blob, \l), EXC_RESUME_GPA

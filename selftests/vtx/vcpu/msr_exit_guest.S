@@ -5,10 +5,7 @@
 
 /* rdmsr \msr into the u64 at \slot of MX_OUT_GPA (clobbers EAX, ECX, EDX) */
 .macro rdmsr_out msr, slot
-	mov	$\msr, %ecx
-	rdmsr
-	mov	%eax, MX_OUT_GPA + 8 * \slot
-	mov	%edx, MX_OUT_GPA + 8 * \slot + 4
+	rdmsr_to \msr, (MX_OUT_GPA+8*\slot)
 .endm
 
 /*

@@ -13,10 +13,7 @@
 
 /* rdmsr \msr into the u64 at \slot of MSR_OUT_GPA (clobbers EAX, ECX, EDX) */
 .macro rdmsr_out msr, slot
-	mov	$\msr, %ecx
-	rdmsr
-	mov	%eax, MSR_OUT_GPA + 8 * \slot
-	mov	%edx, MSR_OUT_GPA + 8 * \slot + 4
+	rdmsr_to \msr, (MSR_OUT_GPA+8*\slot)
 .endm
 
 /* FS/GS/KERNEL_GS base and SYSENTER_*, written and read by the guest */
