@@ -103,10 +103,12 @@ parts_results() {
 		dir=$BUILD/testvm/$p
 		mkdir -p "$dir"
 		# its lines; "@@DONE rc=N" stands for its end, as in a run alone
+		# (awk reads to the end: an early exit would fail the pipe)
 		log_lines "$OUT/serial.log" | awk -v p="$p" '
 			$0 == "@@PART " p { on = 1; next }
 			on && index($0, "@@PART-END " p " rc=") == 1 {
-				rc = $0; sub(/.* rc=/, "", rc); print "@@DONE rc=" rc; exit }
+				rc = $0; sub(/.* rc=/, "", rc); print "@@DONE rc=" rc
+				on = 0; next }
 			on { print }' >"$dir/serial.log"
 		rows=$(part_rows "$p" "$dir")
 		printf '%s\n' "$rows" >"$dir/results.tsv"
