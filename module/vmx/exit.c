@@ -443,8 +443,9 @@ static int handle_hlt(struct vtx_vcpu *vcpu)
  * VMCALL with KVM's convention: RAX = number, RBX, RCX, RDX, RSI = args,
  * result in RAX.  Numbers userspace claimed with KVM_CAP_EXIT_HYPERCALL
  * exit as KVM_EXIT_HYPERCALL; KVM_HC_SCHED_YIELD returns 0 (a hint, which
- * vtx takes as KVM does without an enforced PV CPUID, but without a yield);
- * the rest get -KVM_ENOSYS (-KVM_EPERM from CPL > 0).
+ * vtx takes as KVM does, but without a yield) unless
+ * KVM_CAP_ENFORCE_PV_FEATURE_CPUID hides it (its CPUID bit off); the rest
+ * get -KVM_ENOSYS (-KVM_EPERM from CPL > 0).
  */
 static int handle_vmcall(struct vtx_vcpu *vcpu)
 {
@@ -478,7 +479,8 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
 		vcpu->complete_userspace_io = vtx_complete_hypercall;
 		vcpu->pio.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 		return 0;
-	} else if (nr == KVM_HC_SCHED_YIELD) {
+	} else if (nr == KVM_HC_SCHED_YIELD &&
+		   vtx_pv_has(vcpu, KVM_FEATURE_PV_SCHED_YIELD)) {
 		/* a hint (yield to the vCPU in RBX): KVM's answer, no yield */
 		ret = 0;
 	}

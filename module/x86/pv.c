@@ -103,7 +103,7 @@ void vtx_pv_update_cpuid(struct vtx_vcpu *vcpu)
 }
 
 /* The guest may use @feature: enforcement off, or its CPUID offers it. */
-static bool pv_has(struct vtx_vcpu *vcpu, unsigned int feature)
+bool vtx_pv_has(struct vtx_vcpu *vcpu, unsigned int feature)
 {
 	return !vcpu->pv.enforce || (vcpu->pv.features & BIT(feature));
 }
@@ -169,7 +169,7 @@ static unsigned int msr_feature(u32 index)
  */
 int vtx_pv_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
-	if (!pv_has(vcpu, msr_feature(index)))
+	if (!vtx_pv_has(vcpu, msr_feature(index)))
 		return -ENOENT;
 	switch (index) {
 	case MSR_KVM_WALL_CLOCK:
@@ -228,7 +228,7 @@ static void write_wall_clock(struct vtx_vcpu *vcpu, u64 gpa)
  */
 int vtx_pv_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 {
-	if (!pv_has(vcpu, msr_feature(index)))
+	if (!vtx_pv_has(vcpu, msr_feature(index)))
 		return -ENOENT;
 	switch (index) {
 	case MSR_KVM_WALL_CLOCK:

@@ -74,6 +74,7 @@ struct vtx_pv {
 
 /* pv.c */
 bool vtx_pv_msr(u32 index);
+bool vtx_pv_has(struct vtx_vcpu *vcpu, unsigned int feature);
 int vtx_pv_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host);
 int vtx_pv_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host);
 int vtx_pv_supported_cpuid(struct kvm_cpuid_entry2 *out, int n, int max);
