@@ -18,28 +18,36 @@
 # CPU_MODEL, append, name, OUT, BUILD, ROOT.
 # shellcheck disable=SC2154
 
+# suite_conf SUITE - its testvm.conf (lines cpus=2, mem=1024, timeout=1200,
+# append=..., cpu_model=...): conf_cpus, conf_mem, conf_tmo, conf_model
+# (empty when not given); an append line goes before $append.
+suite_conf() {
+	local f=$ROOT/selftests/vtx/$1/testvm.conf k v
+	conf_cpus='' conf_mem='' conf_tmo='' conf_model=''
+	[ -f "$f" ] || return 0
+	while IFS='=' read -r k v; do
+		case "$k" in
+		cpus) conf_cpus=$v ;;
+		mem) conf_mem=$v ;;
+		timeout) conf_tmo=$v ;;
+		cpu_model) conf_model=$v ;;
+		append) append="$v${append:+ $append}" ;;
+		esac
+	done <"$f"
+}
+
 # parts_setup A+B+C - PARTS, the settings, the generated suite script.
 parts_setup() {
-	local p conf k v pc='' pm='' pt=0 model='' out=$BUILD/testvm/$name
+	local p pc='' pm='' pt=0 model='' out=$BUILD/testvm/$name c m
 	IFS='+' read -r -a PARTS <<<"$1"
 	for p in "${PARTS[@]}"; do
 		[ -f "$ROOT/selftests/vtx/$p/suite.sh" ] || die "no suite '$p'"
-		conf=$ROOT/selftests/vtx/$p/testvm.conf
-		local c=1 m=512 t=900
-		if [ -f "$conf" ]; then
-			while IFS='=' read -r k v; do
-				case "$k" in
-				cpus) c=$v ;;
-				mem) m=$v ;;
-				timeout) t=$v ;;
-				cpu_model) model=$v ;;
-				append) append="$v${append:+ $append}" ;;
-				esac
-			done <"$conf"
-		fi
+		suite_conf "$p"
+		c=${conf_cpus:-1} m=${conf_mem:-512}
+		pt=$((pt + ${conf_tmo:-900}))
+		[ -z "$conf_model" ] || model=$conf_model
 		[ -n "$pc" ] && [ "$pc" -ge "$c" ] || pc=$c
 		[ -n "$pm" ] && [ "$pm" -ge "$m" ] || pm=$m
-		pt=$((pt + t))
 	done
 	: "${cpus:=$pc}" "${mem:=$pm}" "${tmo:=$pt}" "${CPU_MODEL:=$model}"
 	# shellcheck disable=SC2034 # run.sh's: no /tests tree of its own

@@ -103,18 +103,9 @@ if [ -n "$suite" ]; then
 	else
 		script=$ROOT/selftests/vtx/$suite/suite.sh
 		: "${tests:=$BUILD/selftests/$suite}"
-		conf=$ROOT/selftests/vtx/$suite/testvm.conf
-		if [ -f "$conf" ]; then
-			while IFS='=' read -r k v; do
-				case "$k" in
-				cpus) : "${cpus:=$v}" ;;
-				mem) : "${mem:=$v}" ;;
-				timeout) : "${tmo:=$v}" ;;
-				cpu_model) : "${CPU_MODEL:=$v}" ;;
-				append) append="$v${append:+ $append}" ;;
-				esac
-			done <"$conf"
-		fi
+		suite_conf "$suite"
+		: "${cpus:=$conf_cpus}" "${mem:=$conf_mem}" "${tmo:=$conf_tmo}" \
+			"${CPU_MODEL:=$conf_model}"
 	fi
 elif [ -n "$script" ]; then
 	script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
