@@ -307,7 +307,7 @@ check() {
 # the harness's SKIP, takes the name of its "#  RUN NAME ..." line).
 # Appends each status to STATEFILE.
 _vl_tap_filter() {
-	local drv="$1" base="$2" stf="$3" line rest n name dir st cr run= last=
+	local drv="$1" base="$2" stf="$3" line rest n name dir st cr run='' last=''
 	cr=$(printf '\r')
 	while IFS= read -r line || [ -n "$line" ]; do
 		printf '%s\n' "$line"

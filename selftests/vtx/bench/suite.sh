@@ -26,7 +26,7 @@ RAW=/tmp/bench.raw
 : >"$RAW"
 # kvm_intel as shipped: kvm.ko's own halt_poll_ns (vmlib.sh sets 0 in the
 # test VM for the functional suites)
-KVM_HALT_POLL_NS=
+export KVM_HALT_POLL_NS=''
 
 # NAME:PARAM[,PARAM...] per column of the interrupt-path table (default:
 # no parameter)
