@@ -264,7 +264,7 @@ static void vmx_set_nmi_mask(struct vtx_vcpu *vcpu, bool masked)
 
 static unsigned long vmx_get_dr7(struct vtx_vcpu *vcpu)
 {
-	return vmcs_readl(GUEST_DR7);
+	return vcpu->dr7;
 }
 
 /*

@@ -96,15 +96,23 @@ static int vmx_enter_exit(struct vtx_vcpu *vcpu)
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	/*
-	 * The guest's breakpoint addresses, when its DR7 enables any (the
-	 * VMCS switches DR7 only).  After the exit the host's come back if
-	 * it uses breakpoints; if not, its DR7 is 0 and DR0-DR3 are unused.
+	 * The breakpoint addresses in effect (the debugger's with
+	 * KVM_GUESTDBG_USE_HW_BP, else the guest's), when the DR7 in effect
+	 * enables any (the VMCS switches DR7 only).  The host's DR7 goes to 0
+	 * first: none of its breakpoints fires on them in between.  After
+	 * the exit the host's come back if it uses breakpoints; if not, its
+	 * DR7 is 0 and DR0-DR3 are unused.
 	 */
 	if (unlikely(vcpu->guest_bp_enabled)) {
-		set_debugreg(vcpu->dr[0], 0);
-		set_debugreg(vcpu->dr[1], 1);
-		set_debugreg(vcpu->dr[2], 2);
-		set_debugreg(vcpu->dr[3], 3);
+		const unsigned long *db = vcpu->guest_debug &
+					  KVM_GUESTDBG_USE_HW_BP ?
+					  vcpu->debug_db : vcpu->dr;
+
+		set_debugreg(0, 7);
+		set_debugreg(db[0], 0);
+		set_debugreg(db[1], 1);
+		set_debugreg(db[2], 2);
+		set_debugreg(db[3], 3);
 	}
 
 	/* Without "save VMX-preemption timer value", a full tick each entry. */

@@ -318,13 +318,20 @@ static inline void vmx_clear_intr_shadow(struct vtx_vcpu *vcpu)
 }
 
 /*
- * Set the guest's DR7 (the VMCS loads it at entry) and note whether it
- * enables a breakpoint: then DR0-DR3 are loaded before entry too.
+ * Set the guest's DR7.  The VMCS loads the DR7 in effect at entry: the
+ * debugger's while it uses hardware breakpoints (KVM_GUESTDBG_USE_HW_BP,
+ * x86/debug.c), else the guest's; when that enables a breakpoint, DR0-DR3
+ * are loaded before entry too (run.c).
  */
 static inline void vmx_set_dr7(struct vtx_vcpu *vcpu, unsigned long dr7)
 {
-	vmcs_writel(GUEST_DR7, dr7);
-	vcpu->guest_bp_enabled = dr7 & (DR_LOCAL_ENABLE_MASK |
+	unsigned long eff;
+
+	vcpu->dr7 = dr7;
+	eff = vcpu->guest_debug & KVM_GUESTDBG_USE_HW_BP ? vcpu->debug_dr7 :
+							   dr7;
+	vmcs_writel(GUEST_DR7, eff);
+	vcpu->guest_bp_enabled = eff & (DR_LOCAL_ENABLE_MASK |
 					DR_GLOBAL_ENABLE_MASK);
 }
 
