@@ -35,6 +35,9 @@
  * @ept_single:	INVEPT single-context supported
  * @ept_2m:	EPT maps 2 MiB pages
  * @has_invpcid: the guest may be given INVPCID (SECONDARY_EXEC_ENABLE_INVPCID)
+ * @has_xsaves: the guest may be given XSAVES/XRSTORS
+ *		(SECONDARY_EXEC_ENABLE_XSAVES)
+ * @host_xss:	the host's IA32_XSS, constant after boot (0 without XSAVES)
  * @umip_emulated: the processor lacks UMIP but has descriptor-table
  *		exiting: vtx offers UMIP and emulates it (exit.c)
  * @tick_value:	VMX-preemption timer value of one host tick, 0 when tick
@@ -54,6 +57,8 @@ struct vtx_vmx_caps {
 	bool ept_single;
 	bool ept_2m;
 	bool has_invpcid;
+	bool has_xsaves;
+	u64 host_xss;
 	bool umip_emulated;
 	u32 tick_value;
 	bool apicv;
@@ -129,6 +134,8 @@ struct vcpu_vmx {
 	u64 apicv_base;
 	u64 eoi_exit[4];
 	bool extint_injected;
+	/* the guest runs XSAVES/XRSTORS (its CPUID has XSAVE and XSAVES) */
+	bool xsaves;
 };
 
 static inline struct vcpu_vmx *to_vmx(struct vtx_vcpu *vcpu)
