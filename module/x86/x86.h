@@ -36,6 +36,7 @@ bool vtx_ready_for_injection(struct vtx_vcpu *vcpu);
 bool vtx_wants_irq_window(struct vtx_vcpu *vcpu);
 int vtx_handle_ud(struct vtx_vcpu *vcpu);
 int vtx_monitor_mwait(struct vtx_vcpu *vcpu, u32 insn_len);
+long vtx_set_tsc_khz(unsigned long arg);	/* state.c */
 
 /*
  * KVM_CAP_DISABLE_QUIRKS2: the KVM_X86_QUIRK_* that vtx has (each on until
