@@ -119,12 +119,6 @@ static inline void vtx_hrtimer_setup(struct hrtimer *t,
 #define DR7_FIXED_1			0x400ul
 #endif
 
-/* The "enable XSAVES/XRSTORS" control: the 6.12 and 7.3 headers' name. */
-#include <asm/vmx.h>
-#ifndef SECONDARY_EXEC_ENABLE_XSAVES
-#define SECONDARY_EXEC_ENABLE_XSAVES	SECONDARY_EXEC_XSAVES
-#endif
-
 /* eventfd_signal() lost its count argument (always 1) in 6.8. */
 #if VTX_KERNEL_AT_LEAST(6, 8)
 #define vtx_eventfd_signal(ctx)		eventfd_signal(ctx)
