@@ -833,19 +833,33 @@ TEST(vm_tsc_khz)
 	vtx_vm_free(vm);
 }
 
-/* xss_guest, its CPUID the supported one, with XSAVES if @xsaves. */
+/*
+ * xss_guest, its CPUID the supported one, with XSAVES if @xsaves (leaf 0DH
+ * subleaf 1 added where the supported table has none: a host without
+ * XSAVE; KVM does not check the table against what it supports).
+ */
 static struct vtx_vcpu *xss_vcpu(bool xsaves)
 {
 	struct vtx_vcpu *vcpu = guest_create(VTX_MODE_LONG64, xss_guest,
 					     xss_guest_end, xss_stubs);
-	struct kvm_cpuid2 *cpuid = guest_cpuid_copy();
-	struct kvm_cpuid_entry2 *e = cpuid_find(cpuid, 0xd, 1);
+	struct kvm_cpuid2 *sup = guest_cpuid_copy();
+	struct kvm_cpuid2 *cpuid = cpuid_alloc(sup->nent + 1);
+	struct kvm_cpuid_entry2 *e;
 
-	if (e) {
-		e->eax &= ~CPUID_D1_EAX_XSAVES;
-		if (xsaves)
-			e->eax |= CPUID_D1_EAX_XSAVES;
+	memcpy(cpuid->entries, sup->entries,
+	       sup->nent * sizeof(cpuid->entries[0]));
+	cpuid->nent = sup->nent;
+	free(sup);
+	e = cpuid_find(cpuid, 0xd, 1);
+	if (!e) {
+		e = &cpuid->entries[cpuid->nent++];
+		e->function = 0xd;
+		e->index = 1;
+		e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
 	}
+	e->eax &= ~CPUID_D1_EAX_XSAVES;
+	if (xsaves)
+		e->eax |= CPUID_D1_EAX_XSAVES;
 	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
 	free(cpuid);
 	return vcpu;
