@@ -141,6 +141,8 @@ long vtx_check_extension(unsigned long cap)
 		return VTX_SYNC_REGS_VALID;
 	case KVM_CAP_X2APIC_API:
 		return KVM_X2APIC_API_VALID_FLAGS;
+	case KVM_CAP_SET_GUEST_DEBUG2:
+		return VTX_GUESTDBG_VALID;
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);

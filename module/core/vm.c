@@ -645,6 +645,11 @@ static long vtx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return vtx_clock_ioctl(vm, ioctl, argp);
+	/* the VM's default TSC rate: the host's, as on every vCPU */
+	case KVM_GET_TSC_KHZ:
+		return tsc_khz;
+	case KVM_SET_TSC_KHZ:
+		return vtx_set_tsc_khz(arg);
 	case KVM_SET_GSI_ROUTING:
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS:

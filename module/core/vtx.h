@@ -383,7 +383,14 @@ struct vtx_vcpu {
 	u64 xcr0;
 	unsigned long dr[4];
 	unsigned long dr6;
-	bool guest_bp_enabled;		/* DR7 enables a breakpoint */
+	unsigned long dr7;		/* the guest's own DR7 */
+	/*
+	 * [v] KVM_GUESTDBG_USE_HW_BP: the debugger's DR0-DR3 and DR7, in
+	 * effect instead of the guest's while the debugger uses them
+	 */
+	unsigned long debug_db[4];
+	unsigned long debug_dr7;
+	bool guest_bp_enabled;		/* the DR7 in effect enables one */
 	struct fpu_guest guest_fpu;
 
 	struct vtx_pio pio;		/* [v] */

@@ -306,7 +306,13 @@ void vmx_apicv_enter(struct vtx_vcpu *vcpu)
 			vmx->eoi_exit[i] = eoi[i];
 		}
 	}
-	vmcs_write16(GUEST_INTR_STATUS, (irr < 0 ? 0 : irr) |
+	/*
+	 * KVM_GUESTDBG_BLOCKIRQ: no requested vector (RVI 0), so the
+	 * processor delivers none; KVM turns APICv off instead.
+	 */
+	if (irr < 0 || (vcpu->guest_debug & KVM_GUESTDBG_BLOCKIRQ))
+		irr = 0;
+	vmcs_write16(GUEST_INTR_STATUS, irr |
 		     (isr < 0 ? 0 : isr) << VMX_INTR_STATUS_SVI_SHIFT);
 }
 

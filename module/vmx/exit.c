@@ -60,6 +60,8 @@ typedef int (*vtx_exit_handler_t)(struct vtx_vcpu *vcpu);
 
 /* DR6.BD: a debug-register access was detected (SDM vol. 3, 18.2.3) */
 #define DR6_BD			BIT(13)
+/* DR7.GD: general detect, #DB before any debug-register access (18.2.4) */
+#define DR7_GD			BIT(13)
 /*
  * DR6's fixed-1 bits and its active-low ones (bit 16, RTM: 1 unless a #DB
  * happened inside a transaction, which vtx guests cannot run), as KVM's
@@ -144,6 +146,8 @@ static bool exception_is_fault(const struct vtx_pending_event *ev)
 void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 {
 	struct vtx_pending_event *ev = &vcpu->event;
+	/* KVM_GUESTDBG_BLOCKIRQ: no NMI, no interrupt of the irqchips */
+	bool block = vcpu->guest_debug & KVM_GUESTDBG_BLOCKIRQ;
 	bool want_irq_window;
 
 	to_vmx(vcpu)->extint_injected = false;
@@ -176,7 +180,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
 		/* Cut short by an exit, IDT-vectoring queues it again. */
 		ev->valid = false;
-	} else if (vcpu->nmi_pending && nmi_allowed(vcpu)) {
+	} else if (vcpu->nmi_pending && !block && nmi_allowed(vcpu)) {
 		vcpu->nmi_pending--;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR |
 			     INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
@@ -192,7 +196,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vcpu->irq_vector |
 			     INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
 		to_vmx(vcpu)->extint_injected = true;
-	} else if (vcpu->apic && vtx_interrupt_allowed(vcpu)) {
+	} else if (vcpu->apic && !block && vtx_interrupt_allowed(vcpu)) {
 		/*
 		 * The in-kernel APIC's interrupt, acknowledged as taken;
 		 * with APICv the processor delivers the APIC's own (RVI),
@@ -210,14 +214,15 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 	}
 
 	want_irq_window = vcpu->irq_pending || vtx_wants_irq_window(vcpu) ||
-			  (vcpu->apic && (vmx_apicv_active(vcpu) ?
-					  vtx_apic_extint(vcpu, false) :
-					  vtx_apic_has_interrupt(vcpu)) >= 0);
+			  (vcpu->apic && !block &&
+			   (vmx_apicv_active(vcpu) ?
+			    vtx_apic_extint(vcpu, false) :
+			    vtx_apic_has_interrupt(vcpu)) >= 0);
 	set_window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING,
 			   want_irq_window);
 	if (vtx_caps.pin & PIN_BASED_VIRTUAL_NMIS)
 		set_window_exiting(vcpu, CPU_BASED_NMI_WINDOW_EXITING,
-				   vcpu->nmi_pending);
+				   vcpu->nmi_pending && !block);
 }
 
 /*
@@ -326,6 +331,20 @@ int vmx_internal_error(struct vtx_vcpu *vcpu, u32 suberror)
 	return 0;
 }
 
+/*
+ * A #DB for the guest: its DR6 says why (vtx keeps DR6 per vCPU): B0-B3
+ * replaced, BD and BS added, the active-low bits (RTM) at 1 as the
+ * processor leaves them outside a transaction.  The processor clears
+ * DR7.GD on the way to the handler, so that it can use the registers.
+ */
+static void queue_db(struct vtx_vcpu *vcpu, unsigned long bits)
+{
+	vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | bits | VTX_DR6_ACTIVE_LOW;
+	if (vcpu->dr7 & DR7_GD)
+		vmx_set_dr7(vcpu, vcpu->dr7 & ~DR7_GD);
+	vtx_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+}
+
 static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
@@ -359,19 +378,15 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 		unsigned long bits = vmcs_readl(EXIT_QUALIFICATION) &
 				     (DR_TRAP_BITS | DR6_BD | DR_STEP);
 
-		/* the debugger single-steps: the #DB is its */
-		if (vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP)
+		/*
+		 * The debugger single-steps or sets hardware breakpoints:
+		 * the #DB is its (as in KVM, whatever raised it)
+		 */
+		if (vcpu->guest_debug & (KVM_GUESTDBG_SINGLESTEP |
+					 KVM_GUESTDBG_USE_HW_BP))
 			return vtx_debug_exit(vcpu, X86_TRAP_DB, bits,
 					      vmcs_readl(GUEST_DR7), 0);
-
-		/*
-		 * The guest's DR6 says why (vtx keeps DR6 per vCPU): B0-B3
-		 * replaced, BD and BS added, the active-low bits (RTM) at 1
-		 * as the processor leaves them outside a transaction.
-		 */
-		vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | bits |
-			    VTX_DR6_ACTIVE_LOW;
-		vtx_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+		queue_db(vcpu, bits);
 		/* ICEBP (INT1) is re-injected as what it was, with its length. */
 		if (type == INTR_TYPE_PRIV_SW_EXCEPTION) {
 			vcpu->event.type = VTX_EVENT_PRIV_SW_EXC;
@@ -646,7 +661,18 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
 
-/* Debug registers: DR0-3 and DR6 are kept per vCPU, DR7 in the VMCS. */
+/**
+ * handle_dr() - MOV to or from a debug register (always intercepted).
+ * @vcpu:	the vCPU, at the exit
+ *
+ * DR0-DR3, DR6 and DR7 are the guest's own, kept per vCPU; the VMCS has
+ * the DR7 in effect (vmx_set_dr7()).  The exit comes before the general
+ * detect fault of a DR7 in effect with GD set: that #DB is made here, as
+ * KVM does, for the debugger (KVM_GUESTDBG_USE_HW_BP, KVM_EXIT_DEBUG) or
+ * for the guest (DR6.BD, DR7.GD cleared as the processor does).
+ *
+ * Return: 1 to re-enter, 0 for a KVM_EXIT_DEBUG.
+ */
 static int handle_dr(struct vtx_vcpu *vcpu)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
@@ -659,13 +685,23 @@ static int handle_dr(struct vtx_vcpu *vcpu)
 			return vmx_inject_ud(vcpu);
 		dr += 2;
 	}
+	/* the processor checks CPL first; an exit at CPL > 0 is not its */
+	if (vmx_cpl(vcpu))
+		return vmx_inject_gp(vcpu);
+	if (vmcs_readl(GUEST_DR7) & DR7_GD) {
+		if (vcpu->guest_debug & KVM_GUESTDBG_USE_HW_BP)
+			return vtx_debug_exit(vcpu, X86_TRAP_DB, DR6_BD,
+					      vmcs_readl(GUEST_DR7), 0);
+		queue_db(vcpu, DR6_BD);
+		return 1;
+	}
 	if ((qual & DEBUG_REG_ACCESS_TYPE) == TYPE_MOV_FROM_DR) {
 		if (dr < 4)
 			val = vcpu->dr[dr];
 		else if (dr == 6)
 			val = vcpu->dr6 | DR6_FIXED_1;
 		else
-			val = vmcs_readl(GUEST_DR7);
+			val = vcpu->dr7;
 		vtx_reg_write(vcpu, reg, vmx_in_64bit_code(vcpu) ? val : (u32)val);
 		return vmx_skip_exit_instruction(vcpu);
 	}

@@ -18,6 +18,7 @@ static int vmx_hardware_setup(void)
 	vtx_vmcs_percpu_init();
 	vtx_x86_caps.rdtscp = vtx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	vtx_x86_caps.invpcid = vtx_caps.has_invpcid;
+	vtx_x86_caps.xsaves = vtx_caps.has_xsaves;
 	vtx_x86_caps.umip_emulated = vtx_caps.umip_emulated;
 	vtx_x86_caps.l1d_flush_not_needed = vtx_l1d_flush_not_needed_nested();
 	return 0;
@@ -264,7 +265,7 @@ static void vmx_set_nmi_mask(struct vtx_vcpu *vcpu, bool masked)
 
 static unsigned long vmx_get_dr7(struct vtx_vcpu *vcpu)
 {
-	return vmcs_readl(GUEST_DR7);
+	return vcpu->dr7;
 }
 
 /*

@@ -37,6 +37,16 @@ static bool guest_xcr0_live(struct vtx_vcpu *vcpu)
 	return (vcpu->cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != vcpu->host_xcr0;
 }
 
+/*
+ * IA32_XSS goes to 0, the guests' value, around the entry when the guest
+ * runs XSAVES (vtx_update_proc2()) and the host's is not 0 (KVM 6.1's
+ * supported XSS is 0 too, x86/msr.c).
+ */
+static bool guest_xss_live(struct vtx_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->xsaves && vtx_caps.host_xss;
+}
+
 /* The VMCS of a failed entry may be in an unknown launch state. */
 static void reset_launch_state(struct vcpu_vmx *vmx)
 {
@@ -93,18 +103,32 @@ static int vmx_enter_exit(struct vtx_vcpu *vcpu)
 		vmx_apicv_enter(vcpu);
 	if (guest_xcr0_live(vcpu))
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	/*
+	 * The guest's XSAVES/XRSTORS use IA32_XSS, which is 0 for guests:
+	 * none of the host's supervisor states is saved or loaded by them.
+	 */
+	if (unlikely(guest_xss_live(vcpu)))
+		wrmsrl(MSR_IA32_XSS, 0);
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	/*
-	 * The guest's breakpoint addresses, when its DR7 enables any (the
-	 * VMCS switches DR7 only).  After the exit the host's come back if
-	 * it uses breakpoints; if not, its DR7 is 0 and DR0-DR3 are unused.
+	 * The breakpoint addresses in effect (the debugger's with
+	 * KVM_GUESTDBG_USE_HW_BP, else the guest's), when the DR7 in effect
+	 * enables any (the VMCS switches DR7 only).  The host's DR7 goes to 0
+	 * first: none of its breakpoints fires on them in between.  After
+	 * the exit the host's come back if it uses breakpoints; if not, its
+	 * DR7 is 0 and DR0-DR3 are unused.
 	 */
 	if (unlikely(vcpu->guest_bp_enabled)) {
-		set_debugreg(vcpu->dr[0], 0);
-		set_debugreg(vcpu->dr[1], 1);
-		set_debugreg(vcpu->dr[2], 2);
-		set_debugreg(vcpu->dr[3], 3);
+		const unsigned long *db = vcpu->guest_debug &
+					  KVM_GUESTDBG_USE_HW_BP ?
+					  vcpu->debug_db : vcpu->dr;
+
+		set_debugreg(0, 7);
+		set_debugreg(db[0], 0);
+		set_debugreg(db[1], 1);
+		set_debugreg(db[2], 2);
+		set_debugreg(db[3], 3);
 	}
 
 	/* Without "save VMX-preemption timer value", a full tick each entry. */
@@ -134,6 +158,8 @@ static int vmx_enter_exit(struct vtx_vcpu *vcpu)
 		hw_breakpoint_restore();
 	if (guest_xcr0_live(vcpu))
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->host_xcr0);
+	if (unlikely(guest_xss_live(vcpu)))
+		wrmsrl(MSR_IA32_XSS, vtx_caps.host_xss);
 	if (likely(r == VTX_ENTER_EXIT)) {
 		vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
 		vmx->entry_failed = vcpu->exit_reason &

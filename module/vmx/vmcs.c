@@ -299,6 +299,9 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmx->proc_ctl = vtx_caps.proc;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctl);
 	vmcs_write64(MSR_BITMAP, vtx_msr_bitmap_pa(vcpu));
+	/* XSAVES and XRSTORS never exit (IA32_XSS is 0 in guests) */
+	if (vtx_caps.has_xsaves)
+		vmcs_write64(XSS_EXIT_BITMAP, 0);
 	vtx_update_proc2(vcpu);
 	vmx_apicv_vmcs_init(vcpu);
 	vmcs_write32(VM_EXIT_CONTROLS, vtx_caps.exit);
@@ -425,7 +428,8 @@ void vtx_set_cr0(struct vtx_vcpu *vcpu, unsigned long cr0)
  *
  * Beyond vtx_caps.proc2: VPID unless the vCPU has none (it then runs
  * flushed at each entry); INVPCID when the guest's CPUID offers it (without
- * it INVPCID raises #UD, as KVM has it); descriptor-table exiting while the
+ * it INVPCID raises #UD, as KVM has it); XSAVES/XRSTORS when it offers
+ * XSAVE and XSAVES (else #UD); descriptor-table exiting while the
  * guest's CR4.UMIP is set on a processor without UMIP; APICv's for the
  * APIC's mode (apicv.c).
  */
@@ -438,6 +442,11 @@ void vtx_update_proc2(struct vtx_vcpu *vcpu)
 	if (vtx_caps.has_invpcid &&
 	    vtx_guest_cpuid_has(vcpu, X86_FEATURE_INVPCID))
 		proc2 |= SECONDARY_EXEC_ENABLE_INVPCID;
+	to_vmx(vcpu)->xsaves = vtx_caps.has_xsaves &&
+			       vtx_guest_cpuid_has(vcpu, X86_FEATURE_XSAVE) &&
+			       vtx_guest_cpuid_has(vcpu, X86_FEATURE_XSAVES);
+	if (to_vmx(vcpu)->xsaves)
+		proc2 |= SECONDARY_EXEC_ENABLE_XSAVES;
 	if (vtx_caps.umip_emulated && (vcpu->cr4 & X86_CR4_UMIP))
 		proc2 |= SECONDARY_EXEC_DESC;
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);

@@ -67,6 +67,7 @@ static DEFINE_IDA(vtx_vpid_ida);
 #define VTX_PROC2_OPTIONAL	(SECONDARY_EXEC_ENABLE_VPID |		\
 				 SECONDARY_EXEC_ENABLE_RDTSCP |		\
 				 SECONDARY_EXEC_ENABLE_INVPCID |	\
+				 SECONDARY_EXEC_ENABLE_XSAVES |		\
 				 SECONDARY_EXEC_DESC |			\
 				 SECONDARY_EXEC_WBINVD_EXITING |	\
 				 VTX_PROC2_APICV)
@@ -483,14 +484,22 @@ static int probe_caps(void)
 		c->proc2 &= ~SECONDARY_EXEC_ENABLE_RDTSCP;
 	if (!boot_cpu_has(X86_FEATURE_INVPCID))
 		c->proc2 &= ~SECONDARY_EXEC_ENABLE_INVPCID;
+	if (!boot_cpu_has(X86_FEATURE_XSAVE) ||
+	    !boot_cpu_has(X86_FEATURE_XSAVES))
+		c->proc2 &= ~SECONDARY_EXEC_ENABLE_XSAVES;
 	/*
-	 * INVPCID follows the guest's CPUID and descriptor-table exiting the
-	 * guest's CR4.UMIP (vtx_update_proc2()): neither is on by default.
+	 * INVPCID and XSAVES follow the guest's CPUID and descriptor-table
+	 * exiting the guest's CR4.UMIP (vtx_update_proc2()): none is on by
+	 * default.
 	 */
 	c->has_invpcid = c->proc2 & SECONDARY_EXEC_ENABLE_INVPCID;
+	c->has_xsaves = c->proc2 & SECONDARY_EXEC_ENABLE_XSAVES;
+	if (c->has_xsaves)
+		rdmsrl(MSR_IA32_XSS, c->host_xss);
 	c->umip_emulated = (c->proc2 & SECONDARY_EXEC_DESC) &&
 			   !boot_cpu_has(X86_FEATURE_UMIP);
-	c->proc2 &= ~(SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_DESC);
+	c->proc2 &= ~(SECONDARY_EXEC_ENABLE_INVPCID |
+		      SECONDARY_EXEC_ENABLE_XSAVES | SECONDARY_EXEC_DESC);
 
 	setup_tick_exits(c);
 	vmx_apicv_probe(c);

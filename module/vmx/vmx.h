@@ -35,6 +35,9 @@
  * @ept_single:	INVEPT single-context supported
  * @ept_2m:	EPT maps 2 MiB pages
  * @has_invpcid: the guest may be given INVPCID (SECONDARY_EXEC_ENABLE_INVPCID)
+ * @has_xsaves: the guest may be given XSAVES/XRSTORS
+ *		(SECONDARY_EXEC_ENABLE_XSAVES)
+ * @host_xss:	the host's IA32_XSS, constant after boot (0 without XSAVES)
  * @umip_emulated: the processor lacks UMIP but has descriptor-table
  *		exiting: vtx offers UMIP and emulates it (exit.c)
  * @tick_value:	VMX-preemption timer value of one host tick, 0 when tick
@@ -54,6 +57,8 @@ struct vtx_vmx_caps {
 	bool ept_single;
 	bool ept_2m;
 	bool has_invpcid;
+	bool has_xsaves;
+	u64 host_xss;
 	bool umip_emulated;
 	u32 tick_value;
 	bool apicv;
@@ -129,6 +134,8 @@ struct vcpu_vmx {
 	u64 apicv_base;
 	u64 eoi_exit[4];
 	bool extint_injected;
+	/* the guest runs XSAVES/XRSTORS (its CPUID has XSAVE and XSAVES) */
+	bool xsaves;
 };
 
 static inline struct vcpu_vmx *to_vmx(struct vtx_vcpu *vcpu)
@@ -318,13 +325,20 @@ static inline void vmx_clear_intr_shadow(struct vtx_vcpu *vcpu)
 }
 
 /*
- * Set the guest's DR7 (the VMCS loads it at entry) and note whether it
- * enables a breakpoint: then DR0-DR3 are loaded before entry too.
+ * Set the guest's DR7.  The VMCS loads the DR7 in effect at entry: the
+ * debugger's while it uses hardware breakpoints (KVM_GUESTDBG_USE_HW_BP,
+ * x86/debug.c), else the guest's; when that enables a breakpoint, DR0-DR3
+ * are loaded before entry too (run.c).
  */
 static inline void vmx_set_dr7(struct vtx_vcpu *vcpu, unsigned long dr7)
 {
-	vmcs_writel(GUEST_DR7, dr7);
-	vcpu->guest_bp_enabled = dr7 & (DR_LOCAL_ENABLE_MASK |
+	unsigned long eff;
+
+	vcpu->dr7 = dr7;
+	eff = vcpu->guest_debug & KVM_GUESTDBG_USE_HW_BP ? vcpu->debug_dr7 :
+							   dr7;
+	vmcs_writel(GUEST_DR7, eff);
+	vcpu->guest_bp_enabled = eff & (DR_LOCAL_ENABLE_MASK |
 					DR_GLOBAL_ENABLE_MASK);
 }
 

@@ -30,6 +30,11 @@
 
 #include <asm/vmx.h>
 
+/* The "enable XSAVES/XRSTORS" control: its name in 6.12's asm/vmx.h on. */
+#ifndef SECONDARY_EXEC_ENABLE_XSAVES
+#define SECONDARY_EXEC_ENABLE_XSAVES	SECONDARY_EXEC_XSAVES
+#endif
+
 /*
  * IA32_VMX_BASIC's memory type: a helper of asm/vmx.h from 6.12 on (beside
  * vmx_basic_vmcs_size(), which 6.1 has too); 6.1 has shift and mask macros

@@ -183,11 +183,17 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 			e->ebx = vtx_xstate_size(xcr0, false);
 			e->ecx = e->ebx;
 		} else if (e->index == 1) {
-			/* Supervisor states (XSS) are not offered. */
+			/*
+			 * Supervisor states (XSS) are not offered: XSAVES
+			 * (with VMX's control, vmx/vmcs.c), IA32_XSS 0.
+			 */
 			e->eax &= BIT(X86_FEATURE_XSAVEOPT & 31) |
 				  BIT(X86_FEATURE_XSAVEC & 31) |
-				  BIT(X86_FEATURE_XGETBV1 & 31);
-			e->ebx = e->eax & BIT(X86_FEATURE_XSAVEC & 31) ?
+				  BIT(X86_FEATURE_XGETBV1 & 31) |
+				  (vtx_x86_caps.xsaves ?
+				   BIT(X86_FEATURE_XSAVES & 31) : 0);
+			e->ebx = e->eax & (BIT(X86_FEATURE_XSAVEC & 31) |
+					   BIT(X86_FEATURE_XSAVES & 31)) ?
 				 vtx_xstate_size(xcr0, true) : 0;
 			e->ecx = 0;
 			e->edx = 0;
@@ -490,12 +496,13 @@ static struct kvm_cpuid_entry2 *out_of_range(struct vtx_vcpu *vcpu, u32 leaf,
 }
 
 /*
- * Which CPUID leaf (subleaf 0) and register hold a word of X86_FEATURE_*;
+ * Which CPUID leaf, subleaf and register hold a word of X86_FEATURE_*;
  * a word not listed has leaf 0.
  */
 static const struct {
 	u32 leaf;
 	enum cpuid_regs_idx reg;
+	u32 index;
 } feature_words[] = {
 	[CPUID_1_EDX]		= { 1, CPUID_EDX },
 	[CPUID_1_ECX]		= { 1, CPUID_ECX },
@@ -504,6 +511,7 @@ static const struct {
 	[CPUID_7_EDX]		= { VTX_CPUID_LEAF_EXT_FEATURES, CPUID_EDX },
 	[CPUID_8000_0001_EDX]	= { CPUID_EXT_BASE + 1, CPUID_EDX },
 	[CPUID_8000_0001_ECX]	= { CPUID_EXT_BASE + 1, CPUID_ECX },
+	[CPUID_D_1_EAX]		= { XSTATE_CPUID, CPUID_EAX, 1 },
 };
 
 /**
@@ -520,10 +528,14 @@ bool vtx_guest_cpuid_has(struct vtx_vcpu *vcpu, unsigned int feature)
 
 	if (word >= ARRAY_SIZE(feature_words) || !feature_words[word].leaf)
 		return false;
-	e = find_entry(vcpu, feature_words[word].leaf, 0);
+	e = find_entry(vcpu, feature_words[word].leaf,
+		       feature_words[word].index);
 	if (!e)
 		return false;
 	switch (feature_words[word].reg) {
+	case CPUID_EAX:
+		reg = e->eax;
+		break;
 	case CPUID_EBX:
 		reg = e->ebx;
 		break;

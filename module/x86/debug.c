@@ -13,8 +13,15 @@
  * in the kernel, an emulated MMIO instruction, a port write completed at
  * the next KVM_RUN) never reaches the processor's trap, so its completion
  * asks for the exit (VTX_REQ_DEBUG_STEP) before the next entry.
- * Hardware breakpoints of the debugger (KVM_GUESTDBG_USE_HW_BP) and
- * KVM_GUESTDBG_BLOCKIRQ are refused.
+ *
+ * Hardware breakpoints of the debugger (KVM_GUESTDBG_USE_HW_BP), as KVM's
+ * eff_db: the debugger's DR0-DR3 and DR7 are in effect while the guest
+ * runs (vmx_set_dr7(), the entry loads them), every #DB exits to
+ * userspace, and the guest keeps its own debug registers, which it reads
+ * and writes as before (MOV DR is always intercepted).  A DR7 with GD set
+ * makes the guest's next MOV DR a KVM_EXIT_DEBUG with DR6.BD.
+ * KVM_GUESTDBG_BLOCKIRQ keeps NMIs and the in-kernel interrupt
+ * controllers' interrupts out while it is set (vtx_inject_pending_event()).
  */
 #define pr_fmt(fmt) "vtx: " fmt
 
@@ -23,8 +30,8 @@
 #include <asm/trapnr.h>
 #include "x86/x86.h"
 
-/* The control bits that vtx does not implement. */
-#define VTX_GUESTDBG_REFUSED	(KVM_GUESTDBG_USE_HW_BP | KVM_GUESTDBG_BLOCKIRQ)
+/* DR7 bits that do not exist: VM entry refuses a DR7 with any of them */
+#define VTX_DR7_RESERVED	GENMASK_ULL(63, 32)
 /* DR6 with no debug condition: the bits that read as 1 */
 #define VTX_DR6_NO_EVENT	((unsigned long)DR6_RESERVED)
 /* INT3's length, for an injected #BP with no #BP exit before */
@@ -76,7 +83,7 @@ void vtx_set_user_rflags(struct vtx_vcpu *vcpu, unsigned long rflags)
  * @argp:	struct kvm_guest_debug
  *
  * Return: 0; -EFAULT; -EBUSY to inject while an event waits;
- * -EINVAL for KVM_GUESTDBG_USE_HW_BP or KVM_GUESTDBG_BLOCKIRQ.
+ * -EINVAL for KVM_GUESTDBG_USE_HW_BP with a DR7 above 32 bits.
  */
 long vtx_ioctl_set_guest_debug(struct vtx_vcpu *vcpu,
 			       struct kvm_guest_debug __user *argp)
@@ -88,7 +95,12 @@ long vtx_ioctl_set_guest_debug(struct vtx_vcpu *vcpu,
 	if (copy_from_user(&dbg, argp, sizeof(dbg)))
 		return -EFAULT;
 	control = dbg.control & KVM_GUESTDBG_ENABLE ? dbg.control : 0;
-	if (control & VTX_GUESTDBG_REFUSED)
+	/*
+	 * KVM puts such a DR7 in the VMCS and every entry fails after: vtx
+	 * refuses it before anything changes.
+	 */
+	if ((control & KVM_GUESTDBG_USE_HW_BP) &&
+	    (dbg.arch.debugreg[7] & VTX_DR7_RESERVED))
 		return -EINVAL;
 	/* as KVM: injection works with or without KVM_GUESTDBG_ENABLE */
 	if (dbg.control & (KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP)) {
@@ -112,6 +124,13 @@ long vtx_ioctl_set_guest_debug(struct vtx_vcpu *vcpu,
 	/* TF is still filtered out by the old control */
 	rflags = vtx_get_user_rflags(vcpu);
 	vcpu->guest_debug = control;
+	if (control & KVM_GUESTDBG_USE_HW_BP) {
+		memcpy(vcpu->debug_db, dbg.arch.debugreg,
+		       sizeof(vcpu->debug_db));
+		vcpu->debug_dr7 = dbg.arch.debugreg[7] | DR7_FIXED_1;
+	}
+	/* the DR7 in effect: the debugger's or the guest's again */
+	vtx_x86_ops.set_dr7(vcpu, vtx_x86_ops.get_dr7(vcpu));
 	if (control & KVM_GUESTDBG_SINGLESTEP)
 		vcpu->singlestep_rip = linear_rip(vcpu);
 	vtx_set_user_rflags(vcpu, rflags);

@@ -150,6 +150,15 @@ static const u32 feature_msrs[] = {
  */
 #define VTX_PERF_CAPABILITIES	0
 
+/*
+ * IA32_XSS: the supervisor states a guest may enable.  None, as KVM 6.1
+ * (kvm_caps.supported_xss is 0: no CET, no PT or LBR through XSAVES), so
+ * the MSR always reads 0 and takes only 0; it is not on the list of MSRs
+ * to save (KVM lists it only when some bit is supported).  The guest has
+ * it when its CPUID offers XSAVES; userspace always.
+ */
+#define VTX_SUPPORTED_XSS	0
+
 /**
  * vtx_arch_capabilities() - the IA32_ARCH_CAPABILITIES a guest gets.
  *
@@ -440,6 +449,11 @@ static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 			return -ENOENT;
 		*data = VTX_PERF_CAPABILITIES;
 		break;
+	case MSR_IA32_XSS:
+		if (!host && !vtx_guest_cpuid_has(vcpu, X86_FEATURE_XSAVES))
+			return -EINVAL;
+		*data = VTX_SUPPORTED_XSS;
+		break;
 	case MSR_IA32_TSC_ADJUST:
 		*data = vcpu->tsc_adjust;
 		break;
@@ -665,6 +679,13 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_PERF_CAPABILITIES:
 		/* as KVM: userspace only, and only what is supported */
 		if (!host || (data & ~(u64)VTX_PERF_CAPABILITIES))
+			return -EINVAL;
+		break;
+	case MSR_IA32_XSS:
+		/* the guest's CPUID must offer XSAVES; userspace may always */
+		if (!host && !vtx_guest_cpuid_has(vcpu, X86_FEATURE_XSAVES))
+			return -EINVAL;
+		if (data & ~(u64)VTX_SUPPORTED_XSS)
 			return -EINVAL;
 		break;
 	case MSR_MTRRcap:

@@ -425,9 +425,22 @@ static long lapic_state(struct vtx_vcpu *vcpu,
 	return r;
 }
 
-/* No TSC scaling: only the host's rate, within KVM's tolerance. */
-static long set_tsc_khz(unsigned long khz)
+/**
+ * vtx_set_tsc_khz() - KVM_SET_TSC_KHZ, on a vCPU fd or (KVM 6.1's
+ * KVM_CAP_VM_TSC_CONTROL) on the VM fd for the vCPUs created after.
+ * @arg:	the rate in kHz, 32 bits as KVM reads it; 0: the host's
+ *
+ * vtx does not scale the TSC (nor does KVM where the processor lacks VMX
+ * TSC scaling, when it reports neither KVM_CAP_TSC_CONTROL nor
+ * KVM_CAP_VM_TSC_CONTROL): every vCPU runs at the host's rate, so only
+ * that rate, within KVM's tolerance, is accepted, and the VM's default
+ * needs no storing.
+ *
+ * Return: 0, or -EINVAL for another rate.
+ */
+long vtx_set_tsc_khz(unsigned long arg)
 {
+	u32 khz = arg;
 	unsigned long slack = (unsigned long)tsc_khz * VTX_TSC_TOLERANCE_PPM /
 			      1000000;
 	unsigned long diff = khz > tsc_khz ? khz - tsc_khz : tsc_khz - khz;
@@ -516,7 +529,7 @@ long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_GET_TSC_KHZ:
 		return tsc_khz;
 	case KVM_SET_TSC_KHZ:
-		return set_tsc_khz((unsigned long)argp);
+		return vtx_set_tsc_khz((unsigned long)argp);
 	case KVM_INTERRUPT:
 		return queue_interrupt(vcpu, argp);
 	case KVM_NMI:

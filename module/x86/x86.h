@@ -36,6 +36,7 @@ bool vtx_ready_for_injection(struct vtx_vcpu *vcpu);
 bool vtx_wants_irq_window(struct vtx_vcpu *vcpu);
 int vtx_handle_ud(struct vtx_vcpu *vcpu);
 int vtx_monitor_mwait(struct vtx_vcpu *vcpu, u32 insn_len);
+long vtx_set_tsc_khz(unsigned long arg);	/* state.c */
 
 /*
  * KVM_CAP_DISABLE_QUIRKS2: the KVM_X86_QUIRK_* that vtx has (each on until
@@ -100,7 +101,13 @@ int vtx_wrmsr_checked(struct vtx_vcpu *vcpu, u32 index, u64 data);
 int vtx_msr_failed(struct vtx_vcpu *vcpu, u32 index, bool write, u64 data,
 		   int err, u32 insn_len);
 
-/* debug.c */
+/* debug.c: the KVM_SET_GUEST_DEBUG control bits (KVM_CAP_SET_GUEST_DEBUG2) */
+#define VTX_GUESTDBG_VALID	(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | \
+				 KVM_GUESTDBG_USE_SW_BP | \
+				 KVM_GUESTDBG_USE_HW_BP | \
+				 KVM_GUESTDBG_INJECT_DB | \
+				 KVM_GUESTDBG_INJECT_BP | \
+				 KVM_GUESTDBG_BLOCKIRQ)
 long vtx_ioctl_set_guest_debug(struct vtx_vcpu *vcpu,
 			       struct kvm_guest_debug __user *argp);
 unsigned long vtx_get_user_rflags(struct vtx_vcpu *vcpu);

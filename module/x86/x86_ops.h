@@ -194,6 +194,8 @@ struct vtx_x86_ops {
  * the MSR lists (filled by @hardware_setup).
  * @rdtscp:		RDTSCP and IA32_TSC_AUX
  * @invpcid:		INVPCID
+ * @xsaves:		XSAVES and XRSTORS (with IA32_XSS 0: no supervisor
+ *			state)
  * @umip_emulated:	UMIP, emulated on a processor without it
  * @l1d_flush_not_needed: L1D flushes on entry are not needed, as a nested
  *			hypervisor may tell its guest (ARCH_CAPABILITIES)
@@ -201,6 +203,7 @@ struct vtx_x86_ops {
 struct vtx_x86_caps {
 	bool rdtscp;
 	bool invpcid;
+	bool xsaves;
 	bool umip_emulated;
 	bool l1d_flush_not_needed;
 };

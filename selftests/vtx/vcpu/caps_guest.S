@@ -93,3 +93,52 @@ GUEST_LABEL bp_after_2
 	hlt
 	EXC_STUBS64 bp_stubs
 GUEST_END bp_guest
+
+/*
+ * Its own DR0 and DR7 (caps.h), then a NOP the debugger breaks at; it reads
+ * them back (RBX = DR7, RCX = DR0); then a MOV DR with DR7.GD set: #DB,
+ * whose handler returns to it, now allowed (RBX = DR6, RCX = DR7).
+ */
+GUEST_BEGIN dr_guest, 64
+	movl	$EXC_RESUME_IRET, EXC_RESUME_GPA
+	mov	$CAPS_GUEST_DR0, %rax
+	mov	%rax, %dr0
+	mov	$CAPS_GUEST_DR7, %rax
+	mov	%rax, %dr7
+	ucall	UCALL_STEP
+GUEST_LABEL dr_nop
+	nop
+	mov	%dr7, %rbx
+	mov	%dr0, %rcx
+	ucall	UCALL_REPORT
+	mov	$(CAPS_GUEST_DR7 | CAPS_DR7_GD), %rax
+	mov	%rax, %dr7
+GUEST_LABEL dr_gd
+	mov	%dr6, %rbx
+	mov	%dr7, %rcx
+	ucall	UCALL_DONE
+	hlt
+	EXC_STUBS64 dr_stubs
+GUEST_END dr_guest
+
+/*
+ * IA32_XSS: RDMSR (RBX = EAX, reported when it does not fault), then
+ * WRMSR of bit 0, which no vCPU may set.
+ */
+GUEST_BEGIN xss_guest, 64
+	resume_at xss_guest, 1f
+	mov	$MSR_IA32_XSS, %ecx
+GUEST_LABEL xss_rdmsr
+	rdmsr
+	mov	%eax, %ebx
+	ucall	UCALL_REPORT
+1:	resume_at xss_guest, 2f
+	mov	$MSR_IA32_XSS, %ecx
+	mov	$1, %eax
+	xor	%edx, %edx
+GUEST_LABEL xss_wrmsr
+	wrmsr
+2:	ucall	UCALL_DONE
+	hlt
+	EXC_STUBS64 xss_stubs
+GUEST_END xss_guest

@@ -32,6 +32,14 @@
  *   KVM_CAP_X86_ROBUST_SINGLESTEP 1: the step exit also comes after an
  *                                instruction done in the kernel (CPUID)
  *                                or completed after a userspace exit (OUT)
+ *   KVM_CAP_SET_GUEST_DEBUG2     every KVM_GUESTDBG_* flag; hardware
+ *                                breakpoints of the debugger leave the
+ *                                guest's own debug registers alone, and
+ *                                the guest's DR7.GD works
+ *
+ * IA32_XSS (0 only, the guest's per its CPUID's XSAVES) and the VM fd's
+ * KVM_GET_TSC_KHZ/KVM_SET_TSC_KHZ (KVM_CAP_VM_TSC_CONTROL's ioctls) as in
+ * KVM 6.1 without TSC scaling;
  *
  *   KVM_CAP_BINARY_STATS_FD      1: KVM_GET_STATS_FD on VM and vCPU fds,
  *                                KVM's format, counting exits
@@ -62,6 +70,10 @@ extern const uint8_t ss_guest[], ss_guest_end[], ss_0[], ss_1[], ss_2[];
 extern const uint8_t ss_3[], ss_4[], ss_5[], ss_6[];
 extern const uint8_t bp_guest[], bp_guest_end[], bp_int3[], bp_after[];
 extern const uint8_t bp_int3_2[], bp_after_2[], bp_stubs[];
+extern const uint8_t dr_guest[], dr_guest_end[], dr_nop[], dr_gd[];
+extern const uint8_t dr_stubs[];
+extern const uint8_t xss_guest[], xss_guest_end[], xss_rdmsr[], xss_wrmsr[];
+extern const uint8_t xss_stubs[];
 
 /* KVM's x86 values (arch/x86/include/asm/kvm_host.h, not in the uapi) */
 #define COALESCED_PAGE_OFFSET	2
@@ -80,6 +92,12 @@ extern const uint8_t bp_int3_2[], bp_after_2[], bp_stubs[];
 #define APICBASE_BSP	(1ull << 8)
 #define RFLAGS_TF	(1ull << 8)
 #define DR6_BS		(1ull << 14)
+#define CPUID_D1_EAX_XSAVES	(1u << 3)
+/* KVM 6.1's KVM_GUESTDBG_VALID_MASK (KVM_CAP_SET_GUEST_DEBUG2) */
+#define GUESTDBG_VALID	(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | \
+			 KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW_BP | \
+			 KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP | \
+			 KVM_GUESTDBG_BLOCKIRQ)
 
 static long zone_io(int vm_fd, unsigned long req, uint64_t addr,
 		    uint32_t size, uint32_t pio)
@@ -737,6 +755,152 @@ TEST(guest_debug_sw_bp)
 	RUN_EXC(vcpu, BP_VECTOR, 0, VTX_BLOB_GPA(bp_guest, bp_after_2), &uc);
 	RUN_UCALL(vcpu, UCALL_DONE, &uc);
 	EXPECT_EQ(2, guest_exc_count(vcpu, BP_VECTOR));
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * Hardware breakpoints of the debugger (KVM_GUESTDBG_USE_HW_BP): an
+ * instruction breakpoint in DR1 exits as KVM_EXIT_DEBUG with DR6.B1 and
+ * the breakpoint's address, while the guest's own DR0 and DR7 stay its
+ * own (KVM_GET_DEBUGREGS, and its MOV from DR after).  The guest's own
+ * DR7.GD: its next MOV DR is a #DB with DR6.BD, and GD is cleared.
+ */
+TEST(guest_debug_hw_bp)
+{
+	struct kvm_guest_debug dbg = {
+		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
+	};
+	struct kvm_debugregs dregs;
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	struct kvm_run *run;
+	uint64_t nop;
+
+	EXPECT_EQ(GUESTDBG_VALID, vtx_check_extension(vtx_open_device(),
+						      KVM_CAP_SET_GUEST_DEBUG2));
+	vcpu = guest_create(VTX_MODE_LONG64, dr_guest, dr_guest_end,
+			    dr_stubs);
+	run = vcpu->run;
+	nop = VTX_BLOB_GPA(dr_guest, dr_nop);
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	dbg.arch.debugreg[1] = nop;
+	dbg.arch.debugreg[7] = 0x400 | 1u << 2;		/* L1, execute */
+	ASSERT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg));
+	vtx_run(vcpu);
+	ASSERT_EQ(KVM_EXIT_DEBUG, run->exit_reason) TH_LOG("%s",
+		describe_exit(vcpu));
+	EXPECT_EQ(1, run->debug.arch.exception);
+	EXPECT_EQ(nop, run->debug.arch.pc);
+	EXPECT_EQ(0xffff0ff0ull | 1u << 1, run->debug.arch.dr6);
+	/* the guest's own registers, untouched by the debugger's */
+	ASSERT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &dregs));
+	EXPECT_EQ(CAPS_GUEST_DR0, dregs.db[0]);
+	EXPECT_EQ(0, dregs.db[1]);
+	EXPECT_EQ(CAPS_GUEST_DR7, dregs.dr7);
+	ASSERT_EQ(0, set_debug(vcpu, 0));
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(CAPS_GUEST_DR7, uc.regs.rbx);
+	EXPECT_EQ(CAPS_GUEST_DR0, uc.regs.rcx);
+	/* general detect: a fault at the MOV DR, which runs after it */
+	RUN_EXC(vcpu, DB_VECTOR, 0, VTX_BLOB_GPA(dr_guest, dr_gd), &uc);
+	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	EXPECT_EQ(CAPS_DR6_BD, uc.regs.rbx & CAPS_DR6_BD);
+	EXPECT_EQ(CAPS_GUEST_DR7, uc.regs.rcx);
+	EXPECT_EQ(1, guest_exc_count(vcpu, DB_VECTOR));
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * KVM_GET_TSC_KHZ and KVM_SET_TSC_KHZ on the VM fd (KVM 6.1's default rate
+ * of the vCPUs created after): the VM's rate is its vCPUs' rate, and
+ * setting it to that rate, or to 0 (the host's), succeeds.  Other rates
+ * need TSC scaling (KVM_CAP_VM_TSC_CONTROL), which neither vtx nor
+ * kvm_intel in the Bochs test VM offers.
+ */
+TEST(vm_tsc_khz)
+{
+	struct vtx_vm *vm = vtx_vm_create_default();
+	struct vtx_vcpu *v0 = vtx_vcpu_add(vm, 0), *v1;
+	long khz = __vtx_ioctl(v0->fd, KVM_GET_TSC_KHZ, 0);
+
+	ASSERT_LT(0, khz);
+	EXPECT_EQ(khz, __vtx_ioctl(vm->fd, KVM_GET_TSC_KHZ, 0));
+	EXPECT_EQ(0, __vtx_ioctl(vm->fd, KVM_SET_TSC_KHZ, khz));
+	EXPECT_EQ(0, __vtx_ioctl(vm->fd, KVM_SET_TSC_KHZ, 0));
+	v1 = vtx_vcpu_add(vm, 1);
+	EXPECT_EQ(khz, __vtx_ioctl(v1->fd, KVM_GET_TSC_KHZ, 0));
+	EXPECT_EQ(khz, __vtx_ioctl(vm->fd, KVM_GET_TSC_KHZ, 0));
+	vtx_vm_free(vm);
+}
+
+/*
+ * xss_guest, its CPUID the supported one, with XSAVES if @xsaves (leaf 0DH
+ * subleaf 1 added where the supported table has none: a host without
+ * XSAVE; KVM does not check the table against what it supports).
+ */
+static struct vtx_vcpu *xss_vcpu(bool xsaves)
+{
+	struct vtx_vcpu *vcpu = guest_create(VTX_MODE_LONG64, xss_guest,
+					     xss_guest_end, xss_stubs);
+	struct kvm_cpuid2 *sup = guest_cpuid_copy();
+	struct kvm_cpuid2 *cpuid = cpuid_alloc(sup->nent + 1);
+	struct kvm_cpuid_entry2 *e;
+
+	memcpy(cpuid->entries, sup->entries,
+	       sup->nent * sizeof(cpuid->entries[0]));
+	cpuid->nent = sup->nent;
+	free(sup);
+	e = cpuid_find(cpuid, 0xd, 1);
+	if (!e) {
+		e = &cpuid->entries[cpuid->nent++];
+		e->function = 0xd;
+		e->index = 1;
+		e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	}
+	e->eax &= ~CPUID_D1_EAX_XSAVES;
+	if (xsaves)
+		e->eax |= CPUID_D1_EAX_XSAVES;
+	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
+	free(cpuid);
+	return vcpu;
+}
+
+/*
+ * IA32_XSS, as KVM 6.1 (no supervisor state supported): userspace reads
+ * 0 and writes only 0 (KVM_SET_MSRS stops at any other bit), the guest
+ * has the MSR only when its own CPUID offers XSAVES (#GP otherwise, and
+ * for any bit set).
+ */
+TEST(xss_msr)
+{
+	uint32_t idx = MSR_IA32_XSS;
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	uint64_t val;
+	int bit;
+
+	vcpu = xss_vcpu(false);
+	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_IA32_XSS));
+	val = 0;
+	EXPECT_EQ(1, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx, &val));
+	for (bit = 0; bit < 64; bit++) {
+		val = 1ull << bit;
+		EXPECT_EQ(0, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx, &val))
+			TH_LOG("bit %d", bit);
+	}
+	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_IA32_XSS));
+	/* not offered by the vCPU's CPUID: #GP, whatever the host has */
+	RUN_EXC(vcpu, GP_VECTOR, 0, VTX_BLOB_GPA(xss_guest, xss_rdmsr), &uc);
+	RUN_EXC(vcpu, GP_VECTOR, 0, VTX_BLOB_GPA(xss_guest, xss_wrmsr), &uc);
+	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	vtx_vm_free(vcpu->vm);
+
+	vcpu = xss_vcpu(true);
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(0, uc.regs.rbx);
+	RUN_EXC(vcpu, GP_VECTOR, 0, VTX_BLOB_GPA(xss_guest, xss_wrmsr), &uc);
+	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_IA32_XSS));
 	vtx_vm_free(vcpu->vm);
 }
 
