@@ -15,6 +15,7 @@
 #    extra options from $TESTVM_ARGS), $CHECK_JOBS of them at a time
 #    (default: the number of CPUs); SUITE@SERIES boots that kernel
 #    (run.sh --kver SERIES), A+B runs suites A and B in one boot,
+#    SUITE/KEY=VAL/... adds KEY=VAL to that boot's kernel command line,
 # then prints the combined table and, as the last line,
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 set -euo pipefail
@@ -55,8 +56,8 @@ result() {
 # run and the suites on this kernel start; d13_finish waits for them, then
 # builds vtx for each ("build.module@VER") and, with the host checks, runs
 # their dkms builds, and the qemu10 suite's QEMU 10 (through the chroot).
-# It runs before the first SUITE@SERIES or qemu10 starts, and at the end in
-# any case.
+# It runs before the first SUITE@SERIES or qemu10 (alone or in a boot
+# with others) starts, and at the end in any case.
 D13_PID='' D13_TSV='' D13_HOST_TSV='' D13_DONE=0
 D13_LOG=$BUILD/testvm/build/debian13-setup.log
 d13_start() {
@@ -117,8 +118,8 @@ if [ "$build" = 1 ]; then
 	# is ready: d13_finish.
 	for p in "${parts[@]+"${parts[@]}"}"; do
 		case "$p" in
-		qemu10) export VTX_BUILD_QEMU=1 D13_QEMU10=1 ;;
-		qemu | qemu-*) export VTX_BUILD_QEMU=1 ;;
+		*qemu10*) export VTX_BUILD_QEMU=1 D13_QEMU10=1 ;;
+		*qemu*) export VTX_BUILD_QEMU=1 ;;
 		esac
 	done
 	# The test VM's kernel re-wrapped with LZ4 (once per kernel version,
@@ -352,25 +353,35 @@ if [ "${#suites[@]}" -le 1 ]; then jobs=1; fi
 # SUITE@SERIES: that suite on that Debian kernel (run.sh --kver), its
 # results under the name SUITE@SERIES.
 run_suite() {
-	local rc=0 kv=()
-	case "$1" in
-	*@*) kv=(--suite "${1%@*}" --kver "${1#*@}" --name "$1") ;;
-	*) kv=(--suite "$1") ;;
+	local rc=0 kv=() e=${1%%/*}
+	case "$e" in
+	*@*) kv=(--suite "${e%@*}" --kver "${e#*@}" --name "$e") ;;
+	*) kv=(--suite "$e") ;;
 	esac
+	# ENTRY/KEY=VAL/KEY=VAL: those settings on this boot's command line
+	# (after the suites' own testvm.conf settings, so they win)
+	[ "$e" = "$1" ] || kv+=(--append "$(echo "${1#*/}" | tr / ' ')")
 	bash "$HERE/run.sh" "${kv[@]}" "${TESTVM_ARGV[@]+"${TESTVM_ARGV[@]}"}" || rc=$?
-	# The qemu suite's artifacts as files next to its serial log: ioctl
-	# counts per driver, nested consoles, transcript diffs, boot times.
-	if [ "$1" = qemu ] || [ "$1" = qemu-irqchip ] || [ "$1" = qemu10 ]; then
-		# (with run-bochs.sh's hosttimes.txt: host seconds per QEMU run)
-		bash "$HERE/qemu-extract.sh" "$BUILD/testvm/$1/serial.log" "$BUILD/testvm/$1" \
-			"$BUILD/testvm/$1/hosttimes.txt" || :
-	fi
+	set -- "$e"
+	# The qemu suites' artifacts as files next to their serial logs: ioctl
+	# counts per driver, nested consoles, transcript diffs, boot times
+	# (with run-bochs.sh's hosttimes.txt: host seconds per QEMU run).
+	local sfx='' p d
+	case "$1" in *@*) sfx=@${1#*@} ;; esac
+	for p in $(echo "${1%@*}" | tr + ' '); do
+		case "$p" in
+		qemu | qemu-irqchip | qemu10)
+			d=$BUILD/testvm/$p$sfx
+			bash "$HERE/qemu-extract.sh" "$d/serial.log" "$d" \
+				"$BUILD/testvm/$1/hosttimes.txt" || : ;;
+		esac
+	done
 	return "$rc"
 }
 
 if [ "$jobs" = 1 ]; then
 	for s in "${suites[@]+"${suites[@]}"}"; do
-		case "$s" in *@* | qemu10) d13_finish ;; esac
+		case "$s" in *@* | *qemu10*) d13_finish ;; esac
 		say "suite $s: tools/testvm/run.sh --suite $s ${TESTVM_ARGV[*]+"${TESTVM_ARGV[*]}"}"
 		run_suite "$s" || :
 	done
@@ -390,7 +401,7 @@ else
 				wait "${pids[$s]}" || :
 				unset "pids[$s]"
 				say "$s done after $(( $(date +%s) - started )) s"
-				tail -n 3 "$BUILD/testvm/$s.out" || :
+				tail -n 3 "$BUILD/testvm/${s%%/*}.out" || :
 			fi
 		done
 	}
@@ -399,10 +410,10 @@ else
 			sleep 5
 			reap
 		done
-		case "$s" in *@* | qemu10) d13_finish ;; esac
+		case "$s" in *@* | *qemu10*) d13_finish ;; esac
 		mkdir -p "$BUILD/testvm"
 		echo "starting suite $s"
-		run_suite "$s" >"$BUILD/testvm/$s.out" 2>&1 &
+		run_suite "$s" >"$BUILD/testvm/${s%%/*}.out" 2>&1 &
 		pids[$s]=$!
 	done
 	while [ "${#pids[@]}" -gt 0 ]; do
@@ -412,7 +423,7 @@ else
 fi
 d13_finish
 for s in "${suites[@]+"${suites[@]}"}"; do
-	tsvs+=("$BUILD/testvm/$s/results.tsv")
+	tsvs+=("$BUILD/testvm/${s%%/*}/results.tsv")
 done
 
 say "wall time ${SECONDS} s (build, host checks and suites; the budget is 40 min on 2 cores)"

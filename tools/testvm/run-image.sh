@@ -145,8 +145,11 @@ build_iso() {
 	cp "$BOOTZ" "$OUT/iso/boot/vmlinuz"
 	mv "$OUT/initrd.cpio" "$OUT/iso/boot/initrd.cpio"
 	# cryptomgr.notests=1: the crypto self-tests took 7.4 s of the 15.4 s
-	# of guest time to /init
-	cmdline="console=ttyS0,115200 quiet loglevel=4 mitigations=off nokaslr tsc=reliable cryptomgr.notests=1${append:+ $append}"
+	# of guest time to /init. rcupdate.rcu_expedited=1: RCU and SRCU
+	# grace periods by IPI instead of waiting for ticks in the emulated
+	# CPUs (kvm_intel destroying 60 VMs with a PIT: 15.5 s -> 4.1 s of
+	# guest time; vtx 1.5 s -> 0.2 s; every memslot update waits for one)
+	cmdline="console=ttyS0,115200 quiet loglevel=4 mitigations=off nokaslr tsc=reliable cryptomgr.notests=1 rcupdate.rcu_expedited=1${append:+ $append}"
 	cat >"$OUT/iso/isolinux/isolinux.cfg" <<EOF
 DEFAULT vtx
 PROMPT 0

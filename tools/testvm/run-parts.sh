@@ -7,7 +7,8 @@
 # loaded, cwd and $TESTS_DIR its own copy of build/selftests/<suite>), and
 # gives each its own results: build/testvm/<suite>/serial.log (its part of
 # the console) and results.tsv, as a run of that suite alone would, plus
-# the boot's own rows under the name A+B+C.  A boot costs about a minute of
+# the boot's own rows under the name A+B+C (with --kver and a --name ending
+# in @SERIES, as make check's A+B@SERIES: A@SERIES, B@SERIES).  A boot costs about a minute of
 # host time; `make check` groups the small suites this way.
 #
 # The VM gets the most CPUs and memory any part asks for (its testvm.conf),
@@ -106,9 +107,11 @@ part_rows() {
 # parts_results - each part's serial.log and results.tsv, from this run's
 # log; its rows also go to this run's results (the extra rows).
 parts_results() {
-	local p dir rows
+	local p dir rows sfx=''
+	# A+B@SERIES: the parts' rows and directories are A@SERIES, B@SERIES
+	case "$name" in *@*) sfx=@${name##*@} ;; esac
 	for p in "${PARTS[@]}"; do
-		dir=$BUILD/testvm/$p
+		dir=$BUILD/testvm/$p$sfx
 		mkdir -p "$dir"
 		# its lines; "@@DONE rc=N" stands for its end, as in a run alone
 		# (awk reads to the end: an early exit would fail the pipe)
@@ -118,7 +121,7 @@ parts_results() {
 				rc = $0; sub(/.* rc=/, "", rc); print "@@DONE rc=" rc
 				on = 0; next }
 			on { print }' >"$dir/serial.log"
-		rows=$(part_rows "$p" "$dir")
+		rows=$(part_rows "$p$sfx" "$dir")
 		printf '%s\n' "$rows" >"$dir/results.tsv"
 		while IFS= read -r r; do
 			[ -n "$r" ] && extra+=("$r")
