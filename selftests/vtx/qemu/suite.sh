@@ -65,6 +65,8 @@
 #   QEMU_KVM_PARAMS  kvm_intel's module parameters            (nested=0)
 #   QEMU_SMP_ARGS DIAGNOSTICS: extra QEMU options of the smp runs, comma
 #                 for space (e.g. -global,apic.vapic=off)        (none)
+#   QEMU_STAMP    DIAGNOSTICS: 1 prefixes each line of QEMU's output on
+#                 the console with the test VM's uptime ("@12.34 ")  (none)
 #   QEMU_TRACE    QEMU trace events to record (-trace enable=...), e.g.
 #                 "apic_*,kvm_vcpu_ioctl"; the last lines are shown on a
 #                 failure                                          (none)
@@ -78,6 +80,7 @@
 : "${QEMU_CPU:=host,kvm=off}"
 : "${QEMU_TRACE=}"
 : "${QEMU_SMP_ARGS=}"
+: "${QEMU_STAMP=}"
 # kvm_intel runs with nested=0: vtx offers no VMX to its guests, and the
 # transcripts (the nested /proc/cpuinfo flags) compare like with like.
 : "${QEMU_KVM_PARAMS=nested=0}"
@@ -98,6 +101,17 @@ vm_now() { cut -d' ' -f1 /proc/uptime; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Console lines to the serial log: a prefix, no CR/ESC, alarm words defanged.
+# stamp - with QEMU_STAMP=1, each line of QEMU's output prefixed with the
+# test VM's uptime when it arrived (where a slow run spends its time).
+stamp() {
+	if [ -n "$QEMU_STAMP" ]; then
+		awk '{ getline u <"/proc/uptime"; close("/proc/uptime")
+			sub(/ .*/, "", u); print "@" u " " $0; fflush() }'
+	else
+		cat
+	fi
+}
+
 show() {
 	tr -d '\r\033' | sed -e "s/^/$1| /" \
 		-e 's/Kernel panic - not syncing/Kernel panic~ - not syncing/g' \
@@ -260,7 +274,7 @@ qemu_boot() {
 			# shellcheck disable=SC2086
 			kill -9 $stray
 		fi
-	} | tee "$log" | show "q-$tag"
+	} | tee "$log" | stamp | show "q-$tag"
 	t1=$(vm_now)
 	kill "$swp" "$(cat "$ART/$tag.sleep" 2>/dev/null)" 2>/dev/null
 	wait "$swp" 2>/dev/null
