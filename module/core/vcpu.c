@@ -32,6 +32,7 @@ static inline struct vtx_vcpu *preempt_to_vcpu(struct preempt_notifier *pn)
 
 static void vtx_sched_in(struct preempt_notifier *pn, int cpu)
 {
+	vtx_pv_sched_in(preempt_to_vcpu(pn));
 	vtx_pv_vcpu_load(preempt_to_vcpu(pn));
 	vtx_x86_ops.vcpu_load(preempt_to_vcpu(pn), cpu);
 }
@@ -39,6 +40,7 @@ static void vtx_sched_in(struct preempt_notifier *pn, int cpu)
 static void vtx_sched_out(struct preempt_notifier *pn,
 			  struct task_struct *next)
 {
+	vtx_pv_sched_out(preempt_to_vcpu(pn));
 	vtx_x86_ops.vcpu_put(preempt_to_vcpu(pn));
 }
 
@@ -82,7 +84,8 @@ void vtx_vcpu_kick(struct vtx_vcpu *vcpu)
 	int me, cpu;
 
 	/* the request before the waiter's check; rcuwait_wake_up() pairs */
-	rcuwait_wake_up(&vcpu->wait);
+	if (rcuwait_wake_up(&vcpu->wait))
+		WRITE_ONCE(vcpu->pv.ready, true);	/* a yield target */
 	me = get_cpu();
 
 	/* Only the kick that moves the vCPU out of IN_GUEST_MODE sends. */
@@ -273,6 +276,7 @@ void vtx_vcpu_free(struct vtx_vcpu *vcpu)
 	vtx_apic_vcpu_free(vcpu);
 	vtx_x86_ops.vcpu_free(vcpu);
 	vtx_msr_vcpu_free(vcpu);
+	vtx_pv_vcpu_free(vcpu);
 	if (vcpu->cpuid)
 		vtx_alloc_dec(VTX_ALLOC_CPUID);
 	kfree(vcpu->cpuid);

@@ -457,36 +457,34 @@ static int handle_hlt(struct vtx_vcpu *vcpu)
 /*
  * VMCALL with KVM's convention: RAX = number, RBX, RCX, RDX, RSI = args,
  * result in RAX.  Numbers userspace claimed with KVM_CAP_EXIT_HYPERCALL
- * exit as KVM_EXIT_HYPERCALL; KVM_HC_SCHED_YIELD returns 0 (a hint, which
- * vtx takes as KVM does, but without a yield) unless
- * KVM_CAP_ENFORCE_PV_FEATURE_CPUID hides it (its CPUID bit off); the rest
- * get -KVM_ENOSYS (-KVM_EPERM from CPL > 0).
+ * exit as KVM_EXIT_HYPERCALL; those of the PV features (KVM_HC_KICK_CPU,
+ * KVM_HC_SEND_IPI, KVM_HC_SCHED_YIELD) are x86/pv.c's; the rest get
+ * -KVM_ENOSYS (-KVM_EPERM from CPL > 0).  Outside 64-bit code the number,
+ * the arguments and the result are 32 bits wide.
  */
 static int handle_vmcall(struct vtx_vcpu *vcpu)
 {
-	unsigned long nr = vcpu->regs[VTX_RAX], ret = -KVM_ENOSYS;
+	unsigned long nr = vcpu->regs[VTX_RAX], ret;
 	bool longmode = vmx_in_64bit_code(vcpu);
 	struct kvm_run *run = vcpu->run;
+	unsigned long args[4] = {
+		vcpu->regs[VTX_RBX], vcpu->regs[VTX_RCX],
+		vcpu->regs[VTX_RDX], vcpu->regs[VTX_RSI],
+	};
+	bool cpl0 = vmx_cpl(vcpu) == 0;
+	int i;
 
-	if (!longmode)
+	if (!longmode) {
 		nr = (u32)nr;
-	if (vmx_cpl(vcpu) != 0) {
-		ret = -KVM_EPERM;
-	} else if (nr < BITS_PER_LONG &&
-		   (READ_ONCE(vcpu->vm->hypercall_exits) & BIT_ULL(nr))) {
+		for (i = 0; i < ARRAY_SIZE(args); i++)
+			args[i] = (u32)args[i];
+	}
+	if (cpl0 && nr < BITS_PER_LONG &&
+	    (READ_ONCE(vcpu->vm->hypercall_exits) & BIT_ULL(nr))) {
 		run->exit_reason = KVM_EXIT_HYPERCALL;
 		run->hypercall.nr = nr;
-		run->hypercall.args[0] = vcpu->regs[VTX_RBX];
-		run->hypercall.args[1] = vcpu->regs[VTX_RCX];
-		run->hypercall.args[2] = vcpu->regs[VTX_RDX];
-		run->hypercall.args[3] = vcpu->regs[VTX_RSI];
-		if (!longmode) {
-			int i;
-
-			for (i = 0; i < 4; i++)
-				run->hypercall.args[i] =
-					(u32)run->hypercall.args[i];
-		}
+		for (i = 0; i < ARRAY_SIZE(args); i++)
+			run->hypercall.args[i] = args[i];
 		run->hypercall.args[4] = 0;
 		run->hypercall.args[5] = 0;
 		run->hypercall.ret = 0;
@@ -494,11 +492,11 @@ static int handle_vmcall(struct vtx_vcpu *vcpu)
 		vcpu->complete_userspace_io = vtx_complete_hypercall;
 		vcpu->pio.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 		return 0;
-	} else if (nr == KVM_HC_SCHED_YIELD &&
-		   vtx_pv_has(vcpu, KVM_FEATURE_PV_SCHED_YIELD)) {
-		/* a hint (yield to the vCPU in RBX): KVM's answer, no yield */
-		ret = 0;
 	}
+	if (cpl0)
+		ret = vtx_pv_hypercall(vcpu, nr, args, longmode);
+	else
+		ret = -KVM_EPERM;
 	if (!longmode)
 		ret = (u32)ret;
 	vcpu->regs[VTX_RAX] = ret;
@@ -926,6 +924,12 @@ int vtx_handle_exit(struct vtx_vcpu *vcpu)
 
 	if (exit_may_load_host_data(basic))
 		vmx->l1tf_flush_l1d = true;
+	/*
+	 * A host interrupt or tick came between two guest instructions: if
+	 * the thread is preempted now, the guest may be told (x86/pv.c).
+	 */
+	vcpu->pv.at_boundary = basic == EXIT_REASON_EXTERNAL_INTERRUPT ||
+			       basic == EXIT_REASON_PREEMPTION_TIMER;
 
 	if (unlikely(vmx->entry_failed)) {
 		if (vtx_dump_invalid_vmcs)

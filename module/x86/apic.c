@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) "vtx: " fmt
 
+#include <linux/kvm_para.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/rcuwait.h>
@@ -193,6 +194,11 @@ static int apic_deliver(struct vtx_vcpu *target,
 		apic->sipi_vector = ipi->vector;
 		r = 1;
 		break;
+	case APIC_DM_REMRD:
+		/* KVM_HC_KICK_CPU's message (KVM's use of this mode) */
+		WRITE_ONCE(apic->pv_unhalted, true);
+		r = 1;
+		break;
 	}
 	spin_unlock_irqrestore(&apic->lock, flags);
 	if (!r)
@@ -263,6 +269,117 @@ static int apic_send(struct vtx_vm *vm, struct vtx_vcpu *source,
 int vtx_apic_deliver_msg(struct vtx_vm *vm, const struct vtx_lapic_ipi *msg)
 {
 	return apic_send(vm, NULL, msg);
+}
+
+/**
+ * vtx_apic_pv_kick() - KVM_HC_KICK_CPU: wake the vCPU with physical APIC ID
+ * @apic_id from HLT, or let its next HLT return at once (pv_unhalted).
+ * @vm:		the VM, with an in-kernel local APIC
+ * @apic_id:	the destination, as an interrupt message's physical one
+ */
+void vtx_apic_pv_kick(struct vtx_vm *vm, u32 apic_id)
+{
+	struct vtx_lapic_ipi ipi = {
+		.dest = apic_id,
+		.delivery_mode = APIC_DM_REMRD,
+		.shorthand = VTX_APIC_DEST_NOSHORT,
+	};
+
+	apic_send(vm, NULL, &ipi);
+}
+
+/* The physical APIC ID of an enabled APIC (IA32_APIC_BASE.EN), or false. */
+static bool apic_phys_id(struct vtx_vcpu *t, u32 *id)
+{
+	unsigned long flags;
+	bool en;
+
+	spin_lock_irqsave(&t->apic->lock, flags);
+	en = t->apic->regs.hw_enabled;
+	*id = vtx_lapic_id(&t->apic->regs);
+	spin_unlock_irqrestore(&t->apic->lock, flags);
+	return en;
+}
+
+/**
+ * vtx_apic_find_vcpu() - the vCPU whose enabled APIC has physical ID
+ * @apic_id (the first, should the guest have given two the same).
+ * @vm:		the VM, with an in-kernel local APIC
+ * @apic_id:	any value the guest passed
+ *
+ * Return: the vCPU, or NULL.
+ */
+struct vtx_vcpu *vtx_apic_find_vcpu(struct vtx_vm *vm, u64 apic_id)
+{
+	unsigned int i, n = vtx_vm_nr_vcpus(vm);
+	u32 id;
+
+	for (i = 0; i < n; i++)
+		if (apic_phys_id(vm->vcpus[i], &id) && id == apic_id)
+			return vm->vcpus[i];
+	return NULL;
+}
+
+/**
+ * vtx_apic_pv_send_ipi() - KVM_HC_SEND_IPI: one interrupt message to the
+ * APICs whose physical IDs the two bitmaps select (KVM's kvm_pv_send_ipi()).
+ * @vm:		the VM, with an in-kernel local APIC
+ * @low:	bit i selects APIC ID @min + i
+ * @high:	bit i selects APIC ID @min + cluster + i, the cluster being
+ *		64 IDs from 64-bit code, 32 otherwise
+ * @min:	the first APIC ID of @low
+ * @icr:	the ICR's low word: vector, delivery mode, level, trigger
+ *		mode; a logical destination or a shorthand is refused
+ * @op_64bit:	the hypercall came from 64-bit code
+ *
+ * Any argument the guest likes is safe: IDs are compared in 64 bits (no
+ * wrap past 0xffffffff, where KVM's 32-bit sum wraps), APICs that are
+ * disabled (IA32_APIC_BASE.EN) are not destinations (as in KVM's map),
+ * and each selected APIC takes the message as from its ICR: the delivery
+ * modes of an ICR write (fixed, lowest priority as fixed, NMI, INIT,
+ * SIPI, and KVM's "remote read" kick; SMI and ExtINT are not accepted
+ * and not counted).
+ *
+ * Return: the number of APICs that accepted it, or -KVM_EINVAL.
+ */
+long vtx_apic_pv_send_ipi(struct vtx_vm *vm, unsigned long low,
+			  unsigned long high, u32 min, unsigned long icr,
+			  bool op_64bit)
+{
+	u64 cluster = op_64bit ? BITS_PER_LONG : 32;
+	unsigned int i, n = vtx_vm_nr_vcpus(vm);
+	struct vtx_lapic_ipi ipi = {
+		.delivery_mode = icr & APIC_MODE_MASK,
+		.shorthand = VTX_APIC_DEST_NOSHORT,
+		.vector = icr & APIC_VECTOR_MASK,
+		.level = icr & APIC_INT_LEVELTRIG,
+		.assert = icr & APIC_INT_ASSERT,
+	};
+	long count = 0;
+
+	if (icr & (APIC_DEST_LOGICAL | VTX_APIC_SHORT_MASK))
+		return -KVM_EINVAL;
+	for (i = 0; i < n; i++) {
+		struct vtx_vcpu *t = vm->vcpus[i];
+		unsigned long bits;
+		u64 off;
+		u32 id;
+
+		if (!apic_phys_id(t, &id) || id < min)
+			continue;
+		off = (u64)id - min;
+		if (off < cluster) {
+			bits = low;
+		} else if (off < 2 * cluster) {
+			bits = high;
+			off -= cluster;
+		} else {
+			continue;
+		}
+		if (test_bit(off, &bits))
+			count += apic_deliver(t, &ipi);
+	}
+	return count;
 }
 
 /* An MSI route's message, decoded as vtx_irq_deliver_msi() does. */
@@ -819,7 +936,8 @@ bool vtx_apic_runnable(struct vtx_vcpu *vcpu)
 	case KVM_MP_STATE_RUNNABLE:
 		return true;
 	case KVM_MP_STATE_HALTED:
-		if (vcpu->nmi_pending || vcpu->event.valid)
+		if (vcpu->nmi_pending || vcpu->event.valid ||
+		    READ_ONCE(apic->pv_unhalted))
 			return true;
 		return vtx_x86_ops.interrupt_allowed(vcpu) &&
 		       vtx_apic_has_interrupt(vcpu) >= 0;
@@ -851,6 +969,9 @@ void vtx_apic_halt(struct vtx_vcpu *vcpu)
 int vtx_apic_block(struct vtx_vcpu *vcpu)
 {
 	if (vtx_apic_runnable(vcpu)) {
+		/* out of HLT: a kick is used up (KVM's vcpu_block()) */
+		if (vcpu->apic->mp_state == KVM_MP_STATE_HALTED)
+			WRITE_ONCE(vcpu->apic->pv_unhalted, false);
 		vcpu->apic->mp_state = KVM_MP_STATE_RUNNABLE;
 		return 1;
 	}
@@ -1002,6 +1123,10 @@ int vtx_apic_get_mp_state(struct vtx_vcpu *vcpu, struct kvm_mp_state *mp)
 {
 	vtx_apic_process_events(vcpu);
 	mp->mp_state = vcpu->apic->mp_state;
+	/* kicked while halted: runnable, as KVM reports it */
+	if (mp->mp_state == KVM_MP_STATE_HALTED &&
+	    READ_ONCE(vcpu->apic->pv_unhalted))
+		mp->mp_state = KVM_MP_STATE_RUNNABLE;
 	return 0;
 }
 

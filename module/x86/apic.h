@@ -51,6 +51,10 @@ struct kvm_mp_state;
  * @apicv_irr:	[a] with @apicv: vectors other threads accepted since the
  *		last copy to the virtual-APIC page, which the guest cannot
  *		have taken yet (the backend keeps them in IRR at the exit)
+ * @pv_unhalted: [o] a KVM_HC_KICK_CPU (delivery mode "remote read", as
+ *		KVM uses it) arrived: the vCPU halted, or its next HLT, goes on
+ *		(KVM's pv_unhalted); set under @lock, cleared by the vCPU's
+ *		thread when it leaves HLT
  * @vapic_addr:	[v] KVM_SET_VAPIC_ADDR: guest-physical address of the
  *		TPR/ISR/IRR summary QEMU's vapic ROM reads, 0 for none
  */
@@ -68,6 +72,7 @@ struct vtx_apic {
 	u8 eoi_exit_vector;
 	DECLARE_BITMAP(ioapic_vectors, VTX_LAPIC_NR_VECTORS);
 	u64 vapic_addr;
+	bool pv_unhalted;
 	bool apicv;
 	DECLARE_BITMAP(apicv_irr, VTX_LAPIC_NR_VECTORS);
 };
@@ -94,6 +99,11 @@ void vtx_apic_set_cr8(struct vtx_vcpu *vcpu, u8 cr8);
 int vtx_apic_has_interrupt(struct vtx_vcpu *vcpu);
 int vtx_apic_deliver_msg(struct vtx_vm *vm, const struct vtx_lapic_ipi *msg);
 void vtx_apic_scan_ioapic(struct vtx_vcpu *vcpu);
+void vtx_apic_pv_kick(struct vtx_vm *vm, u32 apic_id);
+long vtx_apic_pv_send_ipi(struct vtx_vm *vm, unsigned long low,
+			  unsigned long high, u32 min, unsigned long icr,
+			  bool op_64bit);
+struct vtx_vcpu *vtx_apic_find_vcpu(struct vtx_vm *vm, u64 apic_id);
 int vtx_apic_take_interrupt(struct vtx_vcpu *vcpu);
 int vtx_apic_extint(struct vtx_vcpu *vcpu, bool take);
 void vtx_apic_eoi_accelerated(struct vtx_vcpu *vcpu, u8 vector);

@@ -7,6 +7,7 @@
 #ifndef VTX_X86_PV_H
 #define VTX_X86_PV_H
 
+#include <linux/rcupdate.h>
 #include <linux/seqlock.h>
 #include <linux/types.h>
 
@@ -14,6 +15,7 @@ struct vtx_vm;
 struct vtx_vcpu;
 struct kvm_cpuid_entry2;
 struct kvm_enable_cap;
+struct pid;
 
 /**
  * struct vtx_kvmclock_ref - the VM's reference point of kvmclock: the
@@ -62,6 +64,14 @@ struct vtx_pv_vm {
  * @system_time_old: ... through the old MSR (no PVCLOCK_TSC_STABLE_BIT)
  * @steal_msr:	MSR_KVM_STEAL_TIME as written
  * @last_steal:	the thread's sched_info.run_delay at the last steal update
+ * @preempted:	KVM_VCPU_PREEMPTED was written to the guest's steal-time
+ *		"preempted" byte since the last steal update (sched-out)
+ * @at_boundary: the last exit came between two guest instructions for a
+ *		host interrupt or tick (vmx/exit.c): the guest may be told it
+ *		was preempted (KVM's at_instruction_boundary)
+ * @ready:	[o] scheduled out while runnable, or woken and not yet
+ *		running: a vCPU worth yielding to (KVM's vcpu->ready)
+ * @pid:	[o] RCU: the thread of the last KVM_RUN, for directed yield
  */
 struct vtx_pv {
 	u32 features;
@@ -70,6 +80,10 @@ struct vtx_pv {
 	bool system_time_old;
 	u64 steal_msr;
 	u64 last_steal;
+	u8 preempted;
+	bool at_boundary;
+	bool ready;
+	struct pid __rcu *pid;
 };
 
 /* pv.c */
@@ -83,6 +97,12 @@ long vtx_pv_enable_cap(struct vtx_vcpu *vcpu, struct kvm_enable_cap __user *argp
 void vtx_pv_vcpu_load(struct vtx_vcpu *vcpu);
 void vtx_pv_clock_update(struct vtx_vcpu *vcpu);
 void vtx_pv_steal_update(struct vtx_vcpu *vcpu);
+void vtx_pv_sched_out(struct vtx_vcpu *vcpu);
+void vtx_pv_sched_in(struct vtx_vcpu *vcpu);
+void vtx_pv_set_thread(struct vtx_vcpu *vcpu);
+void vtx_pv_vcpu_free(struct vtx_vcpu *vcpu);
+long vtx_pv_hypercall(struct vtx_vcpu *vcpu, unsigned long nr,
+		      const unsigned long *args, bool op_64bit);
 
 /* clock.c */
 void vtx_clock_ref(struct vtx_vm *vm, struct vtx_kvmclock_ref *ref);

@@ -398,6 +398,7 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 	}
 
 	vcpu->host_debugctl = get_debugctlmsr();
+	vtx_pv_set_thread(vcpu);
 	vtx_pv_vcpu_load(vcpu);
 	/* KVM_SET_SIGNAL_MASK: the signals blocked while in KVM_RUN. */
 	vtx_sigset_activate(vcpu);

@@ -19,4 +19,21 @@
 /* struct kvm_steal_time, 64 bytes, 64-byte aligned */
 #define STEAL_GPA		(SCRATCH_GPA + 0x3000)
 
+/* The PV hypercalls (include/uapi/linux/kvm_para.h) */
+#define PV_HC_KICK_CPU		5
+#define PV_HC_SEND_IPI		10
+#define PV_HC_SCHED_YIELD	11
+
+/* Two- and three-vCPU guests: how many of the others are ready */
+#define PV_READY_GPA		(SCRATCH_GPA + 0x100)
+/* pv_spin_guest's counter, u64 */
+#define PV_COUNTER_GPA		(SCRATCH_GPA + 0x200)
+#define PV_IPI_VEC		0x31
+#define PV_NMI_VEC		2
+/* ICR bits of KVM_HC_SEND_IPI's last argument (SDM 10.6.1) */
+#define PV_ICR_NMI		0x400
+#define PV_ICR_LOGICAL		0x800
+#define PV_ICR_ASSERT		0x4000
+#define PV_ICR_ALLBUT		0xc0000
+
 #endif

@@ -1,8 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Guests of pv_test.c */
-#include "vtx_guest.h"
-#include "vcpu.h"
+#include "guest_exc.h"
+#include "apic.h"
+#include "guest_apic.h"
 #include "pv.h"
+
+/* x2APIC mode, software-enabled (clobbers EAX, ECX, EDX) */
+.macro pv_x2apic_on
+	mov	$MSR_IA32_APICBASE, %ecx
+	rdmsr
+	or	$(APIC_BASE_EN | APIC_BASE_EXTD), %eax
+	wrmsr
+	wrx	X2APIC_SVR, (APIC_SVR_EN | SPURIOUS_VEC)
+.endm
+
+/* KVM_HC_SEND_IPI(\low, \high, \min, \icr); ucall REPORT with RAX in RBX */
+.macro send_ipi low, high, min, icr
+	mov	$PV_HC_SEND_IPI, %eax
+	mov	$\low, %rbx
+	mov	$\high, %rcx
+	mov	$\min, %edx
+	mov	$\icr, %esi
+	vmcall
+	mov	%rax, %rbx
+	ucall	UCALL_REPORT
+.endm
 
 /*
  * kvmclock: MSR_KVM_WALL_CLOCK_NEW = WALL_GPA, ucall STEP 1; then
@@ -53,3 +75,90 @@ GUEST_BEGIN step_guest, 64
 1:	ucall_step 1
 	jmp	1b
 GUEST_END step_guest
+
+/* Count in PV_COUNTER_GPA forever, without an exit of its own (IF = 1). */
+GUEST_BEGIN pv_spin_guest, 64
+1:	incq	PV_COUNTER_GPA
+	jmp	1b
+GUEST_END pv_spin_guest
+
+/*
+ * Two vCPUs, RDI = index, IF = 1 (vCPU 1 clears it), in x2APIC mode (APIC ID = index; the
+ * APIC_BASE write also puts vCPU 1 in KVM's APIC map, which a vCPU
+ * created after the map was last made is not in).  vCPU 1 says it is
+ * ready and halts; it reports step 2 once it runs again.  vCPU 0 waits
+ * for it, ucall step 1 (the host waits there until vCPU 1 sleeps), then
+ * KVM_HC_KICK_CPU to APIC ID 1, its RAX in a REPORT, then step 3.
+ */
+GUEST_BEGIN pv_kick_guest, 64
+	pv_x2apic_on
+	test	%edi, %edi
+	jnz	2f
+1:	pause
+	cmpl	$1, PV_READY_GPA
+	jne	1b
+	ucall_step 1
+	mov	$PV_HC_KICK_CPU, %eax
+	xor	%ebx, %ebx
+	mov	$1, %ecx
+	vmcall
+	mov	%rax, %rbx
+	ucall	UCALL_REPORT
+	ucall_step 3
+2:	cli
+	lock incl PV_READY_GPA
+	hlt
+	ucall_step 2
+3:	hlt
+	jmp	3b
+GUEST_END pv_kick_guest
+
+/*
+ * Three vCPUs in x2APIC mode (APIC ID = index = RDI), IF = 1.  vCPUs 1
+ * and 2 say they are ready and halt, with an EOI after each wake-up
+ * (each interrupt: a UCALL_EXC).
+ * vCPU 0 waits for both, then makes the KVM_HC_SEND_IPI calls pv_test.c
+ * lists in send_ipi_calls[], a REPORT of RAX after each, then step 1.
+ */
+GUEST_BEGIN pv_ipi_guest, 64
+	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
+	pv_x2apic_on
+	test	%edi, %edi
+	jnz	2f
+1:	pause
+	cmpl	$2, PV_READY_GPA
+	jne	1b
+	send_ipi 6, 0, 0, PV_IPI_VEC
+	send_ipi 6, 0, 0, (PV_IPI_VEC | PV_ICR_LOGICAL)
+	send_ipi 6, 0, 0, (PV_IPI_VEC | PV_ICR_ALLBUT)
+	send_ipi 1, 0, 2, PV_ICR_NMI
+	send_ipi -1, -1, 3, PV_IPI_VEC
+	send_ipi -1, 0, 0xffffffff, PV_IPI_VEC
+	send_ipi 2, 0, 0, (PV_IPI_VEC | PV_ICR_ASSERT)
+	ucall_step 1
+2:	lock incl PV_READY_GPA
+3:	hlt
+	wrx	X2APIC_EOI, 0
+	jmp	3b
+	EXC_STUBS64 pv_ipi_stubs
+GUEST_END pv_ipi_guest
+
+/*
+ * KVM_HC_KICK_CPU(0, 0), KVM_HC_SEND_IPI(0, 0, 0, PV_IPI_VEC) and
+ * KVM_HC_SCHED_YIELD(0), a REPORT of RAX after each, forever.
+ */
+GUEST_BEGIN pv_hc_guest, 64
+1:	mov	$PV_HC_KICK_CPU, %eax
+	xor	%ebx, %ebx
+	xor	%ecx, %ecx
+	vmcall
+	mov	%rax, %rbx
+	ucall	UCALL_REPORT
+	send_ipi 0, 0, 0, PV_IPI_VEC
+	mov	$PV_HC_SCHED_YIELD, %eax
+	xor	%ebx, %ebx
+	vmcall
+	mov	%rax, %rbx
+	ucall	UCALL_REPORT
+	jmp	1b
+GUEST_END pv_hc_guest
