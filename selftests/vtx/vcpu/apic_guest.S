@@ -9,15 +9,6 @@
 #include "apic.h"
 #include "guest_apic.h"
 
-/* x2APIC mode, software-enabled (clobbers EAX, ECX, EDX) */
-.macro x2apic_on
-	mov	$MSR_IA32_APICBASE, %ecx
-	rdmsr
-	or	$(APIC_BASE_EN | APIC_BASE_EXTD), %eax
-	wrmsr
-	wrx	X2APIC_SVR, (APIC_SVR_EN | SPURIOUS_VEC)
-.endm
-
 /* HLT until vector \v was delivered \n times, EOI after each wake-up */
 .macro wait_halted v, n
 1:	hlt

@@ -72,24 +72,14 @@ static struct vtx_vcpu *apic_vcpu(struct vtx_vm *vm, unsigned int id,
 				  const uint8_t *start, const uint8_t *stubs,
 				  uint32_t cpuid1_ecx)
 {
-	struct vtx_vcpu *vcpu = vtx_vcpu_add(vm, id);
 	struct kvm_cpuid2 *cpuid = guest_cpuid_copy();
 	struct kvm_cpuid_entry2 *e = cpuid_find(cpuid, 1, 0);
-	struct kvm_regs regs;
+	struct vtx_vcpu *vcpu;
 
-	vtx_setup_mode(vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
 	if (e)
 		e->ecx |= cpuid1_ecx;
-	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
+	vcpu = long_vcpu_add(vm, id, start, stubs, cpuid, true);
 	free(cpuid);
-	if (stubs)
-		guest_idt_setup(vcpu, VTX_MODE_LONG64,
-				VTX_BLOB_GPA(start, stubs));
-	vtx_get_regs(vcpu, &regs);
-	regs.rsp = STACKS_GPA + (id + 1) * STACK_SIZE;
-	regs.rdi = id;
-	regs.rflags |= 1 << 9;
-	vtx_set_regs(vcpu, &regs);
 	return vcpu;
 }
 

@@ -39,7 +39,6 @@ extern const uint8_t apicv_guest[], apicv_guest_end[], apicv_guest_stubs[];
 #define APIC_VERSION		0x14
 #define VEC_BIT(v)		(1u << ((v) % 32))
 #define CR8_SHIFT		4
-#define RFLAGS_IF		(1ull << 9)
 /* A KVM_RUN that takes longer is a guest waiting for nothing. */
 #define RUN_TIMEOUT_S		10
 

@@ -3,7 +3,8 @@
  * Assembler macros shared by the interrupt-controller guests
  * (apic_guest.S, apicv_guest.S, irqchip_guest.S).  The IOAPIC ones use
  * IOAPIC_GPA, IOAPIC_SEL and IOAPIC_WIN of the including guest's header,
- * wait_irq its IRQ_COUNT().
+ * wait_irq its IRQ_COUNT(), x2apic_on its MSR_IA32_APICBASE, APIC_BASE_EN,
+ * APIC_BASE_EXTD, X2APIC_SVR, APIC_SVR_EN and SPURIOUS_VEC.
  */
 #ifndef VTX_VCPU_GUEST_APIC_H
 #define VTX_VCPU_GUEST_APIC_H
@@ -16,6 +17,15 @@
 	mov	$\val, %eax
 	xor	%edx, %edx
 	wrmsr
+.endm
+
+/* x2APIC mode, software-enabled (clobbers EAX, ECX, EDX) */
+.macro x2apic_on
+	mov	$MSR_IA32_APICBASE, %ecx
+	rdmsr
+	or	$(APIC_BASE_EN | APIC_BASE_EXTD), %eax
+	wrmsr
+	wrx	X2APIC_SVR, (APIC_SVR_EN | SPURIOUS_VEC)
 .endm
 
 /* EBX = IOAPIC register \reg (clobbers ESI) */

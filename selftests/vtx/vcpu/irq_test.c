@@ -21,7 +21,6 @@ extern const uint8_t nmi_masked_guest[], nmi_masked_guest_end[],
 	nmi_masked_stubs[];
 extern const uint8_t events_guest[], events_guest_end[], events_stubs[];
 
-#define RFLAGS_IF	(1u << 9)
 
 static struct vtx_vcpu *irq_guest(const uint8_t *start, const uint8_t *end,
 				  const uint8_t *stubs)

@@ -5,15 +5,6 @@
 #include "guest_apic.h"
 #include "pv.h"
 
-/* x2APIC mode, software-enabled (clobbers EAX, ECX, EDX) */
-.macro pv_x2apic_on
-	mov	$MSR_IA32_APICBASE, %ecx
-	rdmsr
-	or	$(APIC_BASE_EN | APIC_BASE_EXTD), %eax
-	wrmsr
-	wrx	X2APIC_SVR, (APIC_SVR_EN | SPURIOUS_VEC)
-.endm
-
 /* KVM_HC_SEND_IPI(\low, \high, \min, \icr); ucall REPORT with RAX in RBX */
 .macro send_ipi low, high, min, icr
 	mov	$PV_HC_SEND_IPI, %eax
@@ -91,7 +82,7 @@ GUEST_END pv_spin_guest
  * KVM_HC_KICK_CPU to APIC ID 1, its RAX in a REPORT, then step 3.
  */
 GUEST_BEGIN pv_kick_guest, 64
-	pv_x2apic_on
+	x2apic_on
 	test	%edi, %edi
 	jnz	2f
 1:	pause
@@ -122,7 +113,7 @@ GUEST_END pv_kick_guest
  */
 GUEST_BEGIN pv_ipi_guest, 64
 	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
-	pv_x2apic_on
+	x2apic_on
 	test	%edi, %edi
 	jnz	2f
 1:	pause

@@ -366,28 +366,17 @@ static struct vtx_vcpu *pv_vcpu(struct vtx_vm *vm, unsigned int id,
 				uint32_t pv_mask, bool irq_on)
 {
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
-	struct vtx_vcpu *vcpu = vtx_vcpu_add(vm, id);
 	struct kvm_cpuid2 *cpuid = guest_cpuid_copy();
 	struct kvm_cpuid_entry2 *e = cpuid_find(cpuid, 1, 0);
-	struct kvm_regs regs;
+	struct vtx_vcpu *vcpu;
 
-	vtx_setup_mode(vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
 	if (e)
 		e->ecx |= CPUID1_X2APIC;
 	e = cpuid_find(cpuid, KVM_CPUID_FEATURES, 0);
 	if (e)
 		e->eax &= pv_mask;
-	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
+	vcpu = long_vcpu_add(vm, id, start, stubs, cpuid, irq_on);
 	free(cpuid);
-	if (stubs)
-		guest_idt_setup(vcpu, VTX_MODE_LONG64,
-				VTX_BLOB_GPA(start, stubs));
-	vtx_get_regs(vcpu, &regs);
-	regs.rsp = STACKS_GPA + (id + 1) * STACK_SIZE;
-	regs.rdi = id;
-	if (irq_on)
-		regs.rflags |= 1 << 9;
-	vtx_set_regs(vcpu, &regs);
 	vtx_ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp);
 	return vcpu;
 }

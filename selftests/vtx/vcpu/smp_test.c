@@ -150,7 +150,7 @@ TEST(four_vcpus_concurrently)
 		vtx_get_regs(t[i].vcpu, &regs);
 		regs.rsp = STACKS_GPA + (i + 1) * STACK_SIZE;
 		regs.rdi = i;
-		regs.rflags |= 1 << 9;
+		regs.rflags |= RFLAGS_IF;
 		vtx_set_regs(t[i].vcpu, &regs);
 	}
 	for (i = 0; i < NR_THREADS; i++)

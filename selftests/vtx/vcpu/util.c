@@ -140,6 +140,27 @@ void guest_idt_setup(struct vtx_vcpu *vcpu, enum vtx_mode mode,
 	vtx_set_sregs(vcpu, &sregs);
 }
 
+struct vtx_vcpu *long_vcpu_add(struct vtx_vm *vm, unsigned int id,
+			       const uint8_t *start, const uint8_t *stubs,
+			       const struct kvm_cpuid2 *cpuid, bool irq_on)
+{
+	struct vtx_vcpu *vcpu = vtx_vcpu_add(vm, id);
+	struct kvm_regs regs;
+
+	vtx_setup_mode(vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
+	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
+	if (stubs)
+		guest_idt_setup(vcpu, VTX_MODE_LONG64,
+				VTX_BLOB_GPA(start, stubs));
+	vtx_get_regs(vcpu, &regs);
+	regs.rsp = STACKS_GPA + (id + 1) * STACK_SIZE;
+	regs.rdi = id;
+	if (irq_on)
+		regs.rflags |= RFLAGS_IF;
+	vtx_set_regs(vcpu, &regs);
+	return vcpu;
+}
+
 struct vtx_vcpu *guest_create(enum vtx_mode mode, const void *start,
 			      const void *end, const void *stubs)
 {
@@ -168,7 +189,7 @@ void guest_enable_if(struct vtx_vcpu *vcpu)
 	struct kvm_regs regs;
 
 	vtx_get_regs(vcpu, &regs);
-	regs.rflags |= 1 << 9;
+	regs.rflags |= RFLAGS_IF;
 	vtx_set_regs(vcpu, &regs);
 }
 

@@ -44,6 +44,14 @@ void vcpu_set_supported_cpuid(struct vtx_vcpu *vcpu);
  */
 void guest_idt_setup(struct vtx_vcpu *vcpu, enum vtx_mode mode,
 		     uint64_t stubs_gpa);
+/*
+ * vCPU @id of @vm in long mode at VTX_CODE_GPA with @cpuid, RDI = @id, its
+ * own stack in STACKS_GPA, the IDT's gates at @stubs (none when NULL),
+ * RFLAGS.IF as @irq_on says.
+ */
+struct vtx_vcpu *long_vcpu_add(struct vtx_vm *vm, unsigned int id,
+			       const uint8_t *start, const uint8_t *stubs,
+			       const struct kvm_cpuid2 *cpuid, bool irq_on);
 /* A default VM with one vCPU in @mode running [start, end), IDT set up. */
 struct vtx_vcpu *guest_create(enum vtx_mode mode, const void *start,
 			      const void *end, const void *stubs);

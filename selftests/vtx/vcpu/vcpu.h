@@ -65,6 +65,7 @@
 #define CR0_TS			(1 << 3)
 #define CR0_WP			(1 << 16)
 #define CR0_AM			(1 << 18)
+#define RFLAGS_IF		(1ULL << 9)
 #define CR4_DE			(1 << 3)
 #define CR4_PSE			(1 << 4)
 #define CR4_PAE			(1 << 5)
