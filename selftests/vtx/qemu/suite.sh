@@ -54,9 +54,11 @@
 #   QEMU_TIMEOUT  seconds (test-VM time) per QEMU run  (600)
 #   QEMU_CPU      QEMU's -cpu: host,kvm=off hides the KVM leaves and so
 #                 kvmclock; host offers them as QEMU does by default
-#                 (host,kvm=off; with host, PV spinlocks, TLB flush, IPIs
-#                 and sched yield included, split2's transcripts match
-#                 since vtx has those features, session 10)
+#                 (host,kvm=off; the qemu10 suite's testvm.conf sets host:
+#                 its transcripts match with kvmclock and the PV
+#                 spinlock, TLB flush, IPI and sched-yield features since
+#                 session 10; QEMU 7.2's kernel-irqchip=off run aborts on
+#                 kvm_intel with host, failing to set MSR 0x4b564d06)
 #   QEMU_FAKE_CAPS  DIAGNOSTICS ONLY, e.g. 25=1: ioctl-log.so answers
 #                 KVM_CHECK_EXTENSION of capability 25 with 1 itself, to see
 #                 what fails after a capability vtx lacks (results say so)
