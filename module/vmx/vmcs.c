@@ -136,6 +136,15 @@ void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	bool moved = READ_ONCE(vmx->cpu) != cpu;
 
+	/*
+	 * CPU hotplug: a thread preempted on a CPU going offline is switched
+	 * in there once more after VMX went off on it (vtx_cpu_offline()),
+	 * only to be pushed to an active CPU at once (the scheduler's
+	 * balance_push) without running its own code; its sched_in there
+	 * loads the VMCS.  Loading it here would fault and kill the VM.
+	 */
+	if (unlikely(!vtx_vmx_on_this_cpu()))
+		return;
 	if (moved) {
 		vtx_vmcs_clear(vcpu);
 		/* Pairs with __vmcs_clear(): the old list entry is gone. */

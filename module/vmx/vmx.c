@@ -550,6 +550,16 @@ void vtx_free_vpid(int vpid)
 		ida_free(&vtx_vpid_ida, vpid);
 }
 
+/**
+ * vtx_vmx_on_this_cpu() - whether vtx holds VMX (VMXON done) here.
+ *
+ * Preemption must be disabled.
+ */
+bool vtx_vmx_on_this_cpu(void)
+{
+	return __this_cpu_read(vmx_on);
+}
+
 static void vmxoff_this_cpu(void)
 {
 	if (!__this_cpu_read(vmx_on))

@@ -186,6 +186,7 @@ void vtx_free_vpid(int vpid);
 /* vmcs.c */
 void vtx_vmcs_percpu_init(void);
 void vtx_clear_loaded_vmcss(void);
+bool vtx_vmx_on_this_cpu(void);
 void vtx_put_host_state(struct vtx_vcpu *vcpu);
 int vtx_load_pdptrs(struct vtx_vcpu *vcpu);
 void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu);
