@@ -93,6 +93,7 @@ static int unregister_zone(struct vtx_vm *vm,
 			   const struct kvm_coalesced_mmio_zone *zone)
 {
 	struct vtx_coalesced_zone *z, *tmp;
+	bool removed = false;
 
 	if (zone->pio > 1)
 		return -EINVAL;
@@ -104,8 +105,15 @@ static int unregister_zone(struct vtx_vm *vm,
 		list_del_rcu(&z->link);
 		vm->nr_coalesced_zones[z->pio]--;
 		call_rcu(&z->rcu, zone_free_rcu);
+		removed = true;
 	}
 	mutex_unlock(&vm->slots_lock);
+	/*
+	 * The zones are gone when the ioctl returns, as in KVM (which waits
+	 * for readers before freeing): no lock held, only this caller waits.
+	 */
+	if (removed)
+		rcu_barrier();
 	return 0;
 }
 
