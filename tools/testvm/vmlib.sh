@@ -319,7 +319,8 @@ _vl_tap_filter() {
 			run=${run%" ..."}
 			last=
 			continue ;;
-		"#"*" OK "* | "#"*" FAIL "* | "#"*" SKIP "*) continue ;;
+		"#"*" OK "* | "#"*" FAIL "* | "#"*" SKIP "* | \
+		"# "*": Test failed at step #"*) continue ;;
 		"# "*)
 			# the test's last diagnostic (an assertion, "Test
 			# terminated by timeout"): a failure's detail
