@@ -22,9 +22,12 @@ BUILD := $(CURDIR)/build
 # kvm_intel: the smoke runs on Debian 13's kernels (make kernels), foundation
 # on both and Debian 13's QEMU 10 on its own 6.12 (on 7.3 vtx refuses every
 # VM: the kernel keeps VMX for KVM); the rest run on the primary kernel
-# (Debian 12's 6.1).  Each suite keeps its own target: make check-SUITE
-# boots it alone.
-SUITES ?= qemu vcpu+fuzz foundation+qemu10@6.12 kvm-selftests memory+vtxctl+foundation foundation@7.3
+# (Debian 12's 6.1).  ENTRY/KEY=VAL sets KEY=VAL on that boot's kernel
+# command line: make check runs QEMU 7.2 with the split and in-kernel
+# irqchips and QEMU 10 with its default, the in-kernel one, to stay within
+# 40 minutes on 2 CPUs (make check-qemu and make check-qemu10 run every
+# mode).  Each suite keeps its own target: make check-SUITE boots it alone.
+SUITES ?= qemu/QEMU_RUNS=split2,irqchip2 vcpu+fuzz foundation+qemu10@6.12/QEMU_RUNS=irqchip2 kvm-selftests memory+vtxctl+foundation foundation@7.3
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS
