@@ -396,6 +396,11 @@ linux_cli_tests() {
 		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --dry-run
 	head -c 100000 linux-vmlinuz >"$OUT/truncated"
 	vrun cli linux-truncated 4 'truncated bzImage: 100000 bytes' --kernel "$OUT/truncated" --dry-run
+	# protocol 2.02 (version, le16 at 0x206 = 518): no 64-bit entry
+	cp linux-vmlinuz "$OUT/old"
+	printf '\002\002' | dd of="$OUT/old" bs=1 seek=518 conv=notrunc 2>/dev/null
+	vrun cli linux-old-protocol 4 'boot protocol 2.02 is older than 2.12' --kernel "$OUT/old" --dry-run
+	rm -f "$OUT/old"
 	vrun cli linux-not-bzimage 4 'not a Linux bzImage (no "HdrS" setup header' \
 		--kernel elfguest64.elf --dry-run
 	vrun cli linux-missing-kernel 4 'open /nonexistent: No such file' --kernel /nonexistent --dry-run
