@@ -114,16 +114,46 @@ guest_runs() {
 }
 
 # Linux with --cpus 2: the guest brings up its AP through the in-kernel
-# LAPIC (INIT/SIPI), /init sees both CPUs online and reboots, which ends the
-# run with status 0.  "quiet": the kernel log on the UART costs an exit to
-# vtxctl per byte.
+# LAPIC (INIT/SIPI), /init sees both CPUs online (linux-smp2), reads a line
+# that arrives on the UART once it says it is ready, through IRQ 4 and the
+# 8250 driver's receive interrupt (linux-uart-rx), and reboots, which ends
+# the run with status 0.  stdin is a FIFO written after /init's
+# VTXCTL-LINUX-READY.  "quiet": each byte of kernel log on the UART costs
+# an exit to vtxctl.
 linux_runs() {
-	local drv="$1" dev="$2"
+	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p
 
-	VRUN_TIMEOUT=900 vrun "$drv" linux-smp2 0 \
-		'VTXCTL-LINUX-INIT nproc=2 online=0-1|guest reset (keyboard controller command 0xfe) (exit status 0)' \
-		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --mem 256M \
-		--append "console=ttyS0 reboot=k panic=1 quiet" --device "$dev" --timeout 800
+	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev"
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	timeout 900 "$VTXCTL" run --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
+		--cpus 2 --mem 256M --append "console=ttyS0 reboot=k panic=1 quiet" \
+		--device "$dev" --timeout 800 <"$fifo" >"$OUT/lo" 2>"$OUT/le" &
+	pid=$!
+	exec 3>"$fifo"
+	if wait_for "$OUT/lo" VTXCTL-LINUX-READY 800; then
+		echo "hello vtx" >&3
+	fi
+	wait "$pid"
+	rc=$?
+	exec 3>&-
+	rm -f "$fifo"
+	show "$OUT/lo" "  | "
+	show "$OUT/le" "  ! "
+	for p in 'VTXCTL-LINUX-INIT nproc=2 online=0-1' \
+		'guest reset (keyboard controller command 0xfe) (exit status 0)'; do
+		grep -qF -- "$p" "$OUT/lo" "$OUT/le" || missing="$missing '$p'"
+	done
+	if [ "$rc" = 0 ] && [ -z "$missing" ]; then
+		result "$drv" linux-smp2 ok "status 0, 2 CPUs online"
+	else
+		result "$drv" linux-smp2 fail "exit status $rc (expected 0)${missing:+; missing$missing}"
+	fi
+	if grep -q '^VTXCTL-LINUX-ECHO hello vtx' "$OUT/lo"; then
+		result "$drv" linux-uart-rx ok "the line came back"
+	else
+		result "$drv" linux-uart-rx fail "no 'VTXCTL-LINUX-ECHO hello vtx'"
+	fi
 }
 
 # wait_for FILE STRING SECONDS - until FILE contains STRING.
