@@ -22,14 +22,16 @@
  * For the two protected modes vtxctl writes into guest RAM, in the boot
  * area (BOOT_AREA_START to BOOT_AREA_END):
  *   0x8000  GDT: null, 0x08 64-bit code, 0x10 data, 0x18 32-bit code,
- *           0x20 TSS (16-byte descriptor)
+ *           0x20 TSS (16-byte descriptor); for Linux (plan->linux_gdt)
+ *           null, null, 0x10 64-bit code, 0x18 data, 0x20 TSS, the
+ *           selectors its 64-bit boot protocol names
  *   0x8100  the TSS (104 bytes, zero)
  *   0x9000  PML4, 0xa000 PDPT (identity), 0xb000 PDPT (high mapping),
  *   0xc000  one page directory per GiB mapped
  * and Multiboot puts its information from BOOT_INFO_START (multiboot.c).
  *
  * Every vCPU that starts at the entry gets its index in ESI/RSI (0 for
- * the boot vCPU); an AP started at the entry (--aps entry) gets the boot
+ * the boot vCPU; a Linux kernel gets the zero page there instead); an AP started at the entry (--aps entry) gets the boot
  * vCPU's state with RAX = RBX = 0 and its stack AP_STACK_SIZE * index
  * below the boot vCPU's.
  */
@@ -51,6 +53,9 @@
 #define SEL_DATA	0x10
 #define SEL_CODE32	0x18
 #define SEL_TSS		0x20
+/* The Linux 64-bit boot protocol's __BOOT_CS and __BOOT_DS. */
+#define SEL_LINUX_CODE64	0x10
+#define SEL_LINUX_DATA		0x18
 #define GDT_ENTRIES	6		/* the TSS descriptor takes two */
 
 #define TSS_SIZE	104
@@ -154,7 +159,7 @@ static void tss_seg(struct kvm_segment *tr)
 	tr->present = 1;
 }
 
-static int write_gdt(struct vm *vm)
+static int write_gdt(struct vm *vm, bool linux_gdt)
 {
 	struct kvm_segment code64, code32, data, tr;
 	uint64_t *gdt = gpa_to_hva(vm, BOOT_GDT, GDT_ENTRIES * 8);
@@ -168,10 +173,15 @@ static int write_gdt(struct vm *vm)
 	tss_seg(&tr);
 
 	memset(tss, 0, TSS_SIZE);
-	gdt[0] = 0;
-	gdt[SEL_CODE64 / 8] = gdt_entry(&code64);
-	gdt[SEL_DATA / 8] = gdt_entry(&data);
-	gdt[SEL_CODE32 / 8] = gdt_entry(&code32);
+	memset(gdt, 0, GDT_ENTRIES * 8);
+	if (linux_gdt) {
+		gdt[SEL_LINUX_CODE64 / 8] = gdt_entry(&code64);
+		gdt[SEL_LINUX_DATA / 8] = gdt_entry(&data);
+	} else {
+		gdt[SEL_CODE64 / 8] = gdt_entry(&code64);
+		gdt[SEL_DATA / 8] = gdt_entry(&data);
+		gdt[SEL_CODE32 / 8] = gdt_entry(&code32);
+	}
 	gdt[SEL_TSS / 8] = gdt_entry(&tr);	/* a 16-byte system descriptor: */
 	gdt[SEL_TSS / 8 + 1] = tr.base >> 32;	/* base 63:32 in the upper half */
 	return 0;
@@ -240,7 +250,7 @@ int boot_prepare(struct vm *vm, struct boot_plan *plan)
 			plan->mode == MODE_LONG ? ", page tables" : "");
 		return -1;
 	}
-	r = write_gdt(vm);
+	r = write_gdt(vm, plan->linux_gdt);
 	if (!r && plan->mode == MODE_LONG)
 		r = write_page_tables(vm, plan);
 	if (r) {
@@ -253,13 +263,14 @@ int boot_prepare(struct vm *vm, struct boot_plan *plan)
 	return 0;
 }
 
-static void setup_long(struct vm *vm, struct kvm_sregs *sregs, struct kvm_regs *regs)
+static void setup_long(struct vm *vm, struct kvm_sregs *sregs, struct kvm_regs *regs,
+		       bool linux_gdt)
 {
 	uint64_t mapped = (uint64_t)long_mode_gib(vm) * GiB;
 	struct kvm_segment code, data, tr;
 
-	seg_flat(&code, SEL_CODE64, SEG_TYPE_CODE_RX, true);
-	seg_flat(&data, SEL_DATA, SEG_TYPE_DATA_RW, false);
+	seg_flat(&code, linux_gdt ? SEL_LINUX_CODE64 : SEL_CODE64, SEG_TYPE_CODE_RX, true);
+	seg_flat(&data, linux_gdt ? SEL_LINUX_DATA : SEL_DATA, SEG_TYPE_DATA_RW, false);
 	tss_seg(&tr);
 
 	sregs->cs = code;
@@ -368,7 +379,7 @@ int boot_setup_vcpu(struct vcpu *vcpu, const struct boot_plan *plan, bool ap_ent
 
 	switch (plan->mode) {
 	case MODE_LONG:
-		setup_long(vcpu->vm, &sregs, &regs);
+		setup_long(vcpu->vm, &sregs, &regs, plan->linux_gdt);
 		break;
 	case MODE_PROT32:
 		setup_prot32(vcpu->vm, &sregs, &regs);
@@ -389,7 +400,7 @@ int boot_setup_vcpu(struct vcpu *vcpu, const struct boot_plan *plan, bool ap_ent
 		regs.rax = plan->rax;
 		regs.rbx = plan->rbx;
 	}
-	regs.rsi = vcpu->id;
+	regs.rsi = plan->have_rsi ? plan->rsi : (uint64_t)vcpu->id;
 	regs.rip = rip;
 
 	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0) {

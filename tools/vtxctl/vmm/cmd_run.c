@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * "vtxctl run IMAGE": the command line of the VMM, and the VM it builds.
+ * "vtxctl run IMAGE" and "vtxctl run --kernel bzImage": the command line of
+ * the VMM, and the VM it builds.
  *
  * It creates a VM with RAM at guest-physical 0 and --cpus vCPUs, loads
  * IMAGE (flat binary, ELF or Multiboot, detected), gives each vCPU the
@@ -8,6 +9,11 @@
  * the guest halts, asks to exit, fails, or is interrupted.  Devices are in
  * userspace: a 16550 UART on COM1, an isa-debug-exit port at 0xf4 and
  * QEMU's fw_cfg at 0x510.  Statistics go to stderr at the end.
+ *
+ * With --kernel the VM is a small PC for Linux (linux.c): the in-kernel
+ * irqchip and PIT, the UART on IRQ 4, the keyboard controller's reset and
+ * the CMOS clock (pc.c); vCPU 0 starts at the kernel's 64-bit entry, the
+ * others wait in KVM_RUN for the INIT/SIPI of the guest's own SMP boot.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -17,6 +23,11 @@
 
 #define DEFAULT_DEVICE		"/dev/vtx"
 #define DEFAULT_MEM		(16 * MiB)
+#define DEFAULT_MEM_LINUX	(256 * MiB)
+/* --kernel: RAM stays below the 32-bit PCI hole (IOAPIC, LAPIC, KVM's pages). */
+#define MAX_MEM_LINUX		(3 * GiB)
+#define DEFAULT_APPEND		"console=ttyS0 reboot=k"
+#define UART_IRQ		4
 #define MIN_MEM			(64 * KiB)
 #define MAX_MEM			(64 * GiB)
 #define MAX_MODULES		32
@@ -26,7 +37,27 @@
 
 static const char run_usage_text[] =
 "Usage: vtxctl run IMAGE [OPTIONS]\n"
+"       vtxctl run --kernel BZIMAGE [--initrd FILE] [--append CMDLINE] [OPTIONS]\n"
 "\n"
+"Linux (--kernel): boot a bzImage (boot protocol 2.12 or later) at its 64-bit\n"
+"entry with the in-kernel irqchip (PIC, IOAPIC, LAPICs) and PIT, an MP table\n"
+"listing --cpus processors (the guest starts the others itself), the e820 map,\n"
+"the initrd at the top of RAM, and the devices: 16550 UART on COM1 with IRQ 4,\n"
+"CMOS clock, keyboard-controller reset.  The guest's reboot (or reset) ends\n"
+"the run with status 0; it has no ACPI, so it cannot power off.\n"
+"      --kernel BZIMAGE   the Linux kernel (instead of IMAGE)\n"
+"      --initrd FILE      initial ramdisk (initramfs cpio, compressed or not)\n"
+"      --append CMDLINE   kernel command line (default \"" DEFAULT_APPEND "\")\n"
+"  (--mem defaults to 256M with --kernel and stays at most 3G)\n"
+"\n"
+"Examples:\n"
+"  vtxctl run --kernel /boot/vmlinuz-$(uname -r) --initrd initrd.img \\\n"
+"             --append 'console=ttyS0 rdinit=/init' --cpus 2 --mem 512M\n"
+"  vtxctl run --kernel bzImage --cpus 4 --device /dev/kvm --timeout 60\n"
+"  vtxctl run mbguest.elf --cmdline 'exit=21' --module 'module.txt arg'\n"
+"  vtxctl run hello64.bin --mode long\n"
+"\n"
+"IMAGE:\n"
 "Run IMAGE in a new VM through the KVM API of /dev/vtx.  IMAGE is detected:\n"
 "  Multiboot v1  a valid Multiboot header in the first 8 KiB (a.out kludge or\n"
 "                ELF); entered in 32-bit protected mode, EAX = 0x2BADB002,\n"
@@ -93,7 +124,29 @@ enum {
 	OPT_STRICT_MMIO,
 	OPT_HOLD,
 	OPT_NO_STDIN,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_APPEND,
 };
+
+/* The options that only IMAGE guests take, for the --kernel error. */
+static const char *image_only_option(const struct load_options *lo, bool have_aps,
+				     bool have_format)
+{
+	if (lo->cmdline)
+		return "--cmdline (use --append)";
+	if (lo->nr_modules)
+		return "--module (use --initrd)";
+	if (lo->have_mode)
+		return "--mode";
+	if (lo->have_load_addr)
+		return "--load-addr";
+	if (have_aps)
+		return "--aps (the guest starts its APs)";
+	if (have_format)
+		return "--format";
+	return NULL;
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -115,9 +168,15 @@ int cmd_run(int argc, char **argv)
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "quiet",	no_argument,		NULL, 'q' },
 		{ "help",	no_argument,		NULL, 'h' },
+		{ "kernel",	required_argument,	NULL, OPT_KERNEL },
+		{ "initrd",	required_argument,	NULL, OPT_INITRD },
+		{ "append",	required_argument,	NULL, OPT_APPEND },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *device = DEFAULT_DEVICE, *image, *modules[MAX_MODULES];
+	struct linux_options lk = { .cmdline = DEFAULT_APPEND };
+	const char *kernel = NULL, *bad;
+	bool have_mem = false, have_aps = false, have_format = false, have_append = false;
 	struct run_options opts = { .stdin_to_uart = true };
 	struct load_options lo = { .format = FMT_AUTO, .modules = modules };
 	struct vm vm = { .sys_fd = -1, .fd = -1 };
@@ -138,12 +197,14 @@ int cmd_run(int argc, char **argv)
 		case 'M':
 			if (parse_size(optarg, &mem))
 				return usage_error("bad memory size '%s'", optarg);
+			have_mem = true;
 			break;
 		case 'c':
 			if (parse_size(optarg, &cpus) || cpus < 1 || cpus > MAX_VCPUS)
 				return usage_error("bad --cpus '%s' (1 to %d)", optarg, MAX_VCPUS);
 			break;
 		case OPT_APS:
+			have_aps = true;
 			if (!strcmp(optarg, "park"))
 				ap_entry = false;
 			else if (!strcmp(optarg, "entry"))
@@ -160,6 +221,7 @@ int cmd_run(int argc, char **argv)
 			modules[lo.nr_modules++] = optarg;
 			break;
 		case 'f':
+			have_format = true;
 			if (!strcmp(optarg, "auto"))
 				lo.format = FMT_AUTO;
 			else if (!strcmp(optarg, "flat"))
@@ -215,21 +277,51 @@ int cmd_run(int argc, char **argv)
 		case 'h':
 			fputs(run_usage_text, stdout);
 			return 0;
+		case OPT_KERNEL:
+			kernel = optarg;
+			break;
+		case OPT_INITRD:
+			lk.initrd = optarg;
+			break;
+		case OPT_APPEND:
+			lk.cmdline = optarg;
+			have_append = true;
+			break;
 		default:
 			fprintf(stderr, "Try 'vtxctl run --help'.\n");
 			return ST_USAGE;
 		}
 	}
-	if (optind != argc - 1)
-		return usage_error("%s", optind >= argc ? "run needs one IMAGE" :
-				   "run takes exactly one IMAGE");
-	image = argv[optind];
+	if (kernel) {
+		if (optind < argc)
+			return usage_error("run takes --kernel or an IMAGE, not both");
+		bad = image_only_option(&lo, have_aps, have_format);
+		if (bad)
+			return usage_error("%s applies to IMAGE guests, not to --kernel", bad);
+		image = kernel;
+		if (!have_mem)
+			mem = DEFAULT_MEM_LINUX;
+		if (mem > MAX_MEM_LINUX)
+			return usage_error("--mem is at most 3G with --kernel (the PCI hole)");
+		lk.nr_cpus = cpus;
+		ap_entry = false;
+	} else {
+		if (lk.initrd || have_append)
+			return usage_error("--initrd and --append need --kernel");
+		if (optind != argc - 1)
+			return usage_error("%s", optind >= argc ? "run needs one IMAGE or --kernel" :
+					   "run takes exactly one IMAGE");
+		image = argv[optind];
+	}
 	if (mem < MIN_MEM || mem > MAX_MEM || mem % (4 * KiB))
 		return usage_error("--mem must be a multiple of 4K from 64K to 64G");
 
 	if (mem_alloc(&vm, mem))
 		goto fail;
-	r = load_image(&vm, image, &lo, &plan);
+	if (kernel)
+		r = load_linux(&vm, kernel, &lk, &plan);
+	else
+		r = load_image(&vm, image, &lo, &plan);
 	if (r == -2) {
 		vm_close(&vm);
 		fprintf(stderr, "Try 'vtxctl run --help'.\n");
@@ -242,8 +334,8 @@ int cmd_run(int argc, char **argv)
 			"%s: %s; %llu MiB RAM, %u vCPU%s%s\n", image, plan.summary,
 			(unsigned long long)(mem / MiB), (unsigned int)cpus,
 			cpus == 1 ? "" : "s",
-			cpus == 1 ? "" : ap_entry ? " (APs start at the entry)" :
-			" (APs parked)");
+			cpus == 1 ? "" : kernel ? " (the guest starts the APs)" :
+			ap_entry ? " (APs start at the entry)" : " (APs parked)");
 	if (dry_run) {
 		vm_close(&vm);
 		return 0;
@@ -251,11 +343,18 @@ int cmd_run(int argc, char **argv)
 
 	fw.ram_size = mem;
 	fw.nr_cpus = cpus;
-	fw.cmdline = lo.cmdline;
+	fw.cmdline = kernel ? lk.cmdline : lo.cmdline;
 	if (uart_init(UART_BASE) || exitport_init(EXIT_PORT) || fwcfg_init(&fw))
+		goto fail;
+	if (kernel && pc_init())
 		goto fail;
 	if (vm_open(&vm, device))
 		goto fail;
+	if (kernel) {
+		if (vm_create_irqchip(&vm))
+			goto fail;
+		uart_connect_irq(&vm, UART_IRQ);
+	}
 
 	vm.vcpus = calloc(cpus, sizeof(*vm.vcpus));
 	if (!vm.vcpus)
@@ -266,7 +365,10 @@ int cmd_run(int argc, char **argv)
 		vm.nr_vcpus++;
 		if (vcpu_create(&vm, v, i) || vcpu_setup_cpuid(v, cpus))
 			goto fail;
-		v->parked = i > 0 && !ap_entry;
+		v->parked = i > 0 && !ap_entry && !kernel;
+		/* Linux: APs keep their reset state until the guest's INIT/SIPI. */
+		if (kernel && i > 0)
+			continue;
 		if (!v->parked && boot_setup_vcpu(v, &plan, i > 0))
 			goto fail;
 	}

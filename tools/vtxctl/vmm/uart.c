@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A 16550 UART (COM1, port 0x3f8), polled: no interrupt is ever raised,
- * since vtxctl has no interrupt controller.
+ * A 16550 UART (COM1, port 0x3f8).  Without an interrupt controller (the
+ * IMAGE guests) it is polled; with the in-kernel irqchip (--kernel,
+ * uart_connect_irq()) its interrupt output drives ISA line 4 through
+ * KVM_IRQ_LINE: high while IIR has a cause to report, low otherwise, as
+ * on a PC (the line is edge triggered there, so a THR write lowers it
+ * and the next "THR empty" raises it again: one edge per byte sent).
  *
  *   offset  DLAB=0 read / write          DLAB=1
  *   0       RBR (receive) / THR (send)   DLL
@@ -21,7 +25,8 @@
  * else 01H; bits 7:6 are set while FCR enabled the FIFOs.  A guest that
  * polls IIR as an interrupt handler would thus see the right cause.
  *
- * Every vCPU thread and the main thread (stdin) use it: one mutex.
+ * Every vCPU thread and the main thread (stdin) use it: one mutex,
+ * uart.lock, protects all of struct uart.
  */
 #include <pthread.h>
 #include <string.h>
@@ -69,6 +74,9 @@ static struct uart {
 	unsigned char rx[RX_SIZE];
 	size_t rx_head, rx_len;
 	uint64_t tx_bytes, rx_bytes;
+	struct vm *irq_vm;		/* NULL: polled, no interrupt line */
+	unsigned int irq;
+	bool irq_level;			/* the line as last driven */
 } uart = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
@@ -79,6 +87,18 @@ static void rx_put(unsigned char c)
 		return;		/* overrun: dropped */
 	uart.rx[(uart.rx_head + uart.rx_len) % RX_SIZE] = c;
 	uart.rx_len++;
+}
+
+/* With uart.lock held: drive the interrupt line from the pending causes. */
+static void uart_update_irq(void)
+{
+	bool level = ((uart.ier & UART_IER_RDI) && uart.rx_len) ||
+		     ((uart.ier & UART_IER_THRI) && uart.thri_pending);
+
+	if (!uart.irq_vm || level == uart.irq_level)
+		return;
+	uart.irq_level = level;
+	vm_irq_line(uart.irq_vm, uart.irq, level);
 }
 
 static uint8_t uart_iir(void)
@@ -146,6 +166,7 @@ static void uart_read(struct io_dev *dev, uint64_t offset, void *data, unsigned 
 		val = uart.scr;
 		break;
 	}
+	uart_update_irq();
 	pthread_mutex_unlock(&uart.lock);
 	memset(data, 0, size);
 	*(uint8_t *)data = val;
@@ -166,6 +187,9 @@ static void uart_write(struct io_dev *dev, uint64_t offset, const void *data, un
 			uart.dll = val;
 			break;
 		}
+		/* The byte leaves at once: THR empty again, a new edge. */
+		uart.thri_pending = false;
+		uart_update_irq();
 		uart.thri_pending = true;
 		if (uart.mcr & UART_MCR_LOOP) {
 			rx_put(val);
@@ -202,6 +226,7 @@ static void uart_write(struct io_dev *dev, uint64_t offset, const void *data, un
 		uart.scr = val;
 		break;
 	}
+	uart_update_irq();
 	pthread_mutex_unlock(&uart.lock);
 }
 
@@ -216,6 +241,16 @@ int uart_init(uint16_t base)
 {
 	uart_dev.base = base;
 	return io_register(IO_PIO, &uart_dev);
+}
+
+/* Raise ISA line @irq of @vm (in-kernel irqchip) for the UART's interrupts. */
+void uart_connect_irq(struct vm *vm, unsigned int irq)
+{
+	pthread_mutex_lock(&uart.lock);
+	uart.irq_vm = vm;
+	uart.irq = irq;
+	uart.irq_level = false;
+	pthread_mutex_unlock(&uart.lock);
 }
 
 /* Free room in the receive FIFO, for the stdin reader. */
@@ -236,6 +271,7 @@ void uart_rx_push(const unsigned char *buf, size_t len)
 	pthread_mutex_lock(&uart.lock);
 	for (i = 0; i < len; i++)
 		rx_put(buf[i]);
+	uart_update_irq();
 	pthread_mutex_unlock(&uart.lock);
 }
 

@@ -13,9 +13,6 @@
 
 #include "vmm.h"
 
-/* Where QEMU puts the real-mode TSS that kvm_intel needs without unrestricted guest. */
-#define TSS_ADDR	0xfffbd000UL
-
 /* KVM_CHECK_EXTENSION on a system or VM fd; an error counts as "absent". */
 static int check_extension(int fd, long cap)
 {
@@ -80,7 +77,8 @@ int vm_open(struct vm *vm, const char *dev_path)
 	vm->sys_fd = open(dev_path, O_RDWR | O_CLOEXEC);
 	if (vm->sys_fd < 0) {
 		fprintf(stderr, "vtxctl: open %s: %s%s\n", dev_path, strerror(errno),
-			errno == ENOENT ? " (is the module loaded?)" : "");
+			errno == ENOENT ? " (is the module loaded?)" :
+			errno == EACCES ? " (vtxctl needs read and write access to it)" : "");
 		return -1;
 	}
 
@@ -105,17 +103,72 @@ int vm_open(struct vm *vm, const char *dev_path)
 	}
 
 	/*
-	 * kvm_intel needs a TSS page for real mode when it cannot use
-	 * "unrestricted guest"; a driver that never needs it does not
-	 * advertise the capability and we skip it.
+	 * kvm_intel needs an identity-map page table and a TSS for real mode
+	 * when it cannot use "unrestricted guest"; placed as QEMU places
+	 * them (vmm.h).  A driver that never needs them does not advertise
+	 * the capabilities and we skip them.
 	 */
+	if (check_extension(vm->fd, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
+		uint64_t base = KVM_IDENTITY_BASE;
+
+		if (ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &base) < 0)
+			fprintf(stderr, "vtxctl: warning: KVM_SET_IDENTITY_MAP_ADDR: %s\n",
+				strerror(errno));
+	}
 	if (check_extension(vm->fd, KVM_CAP_SET_TSS_ADDR) &&
-	    ioctl(vm->fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
+	    ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_BASE) < 0)
 		fprintf(stderr, "vtxctl: warning: KVM_SET_TSS_ADDR: %s\n", strerror(errno));
 
 	for (i = 0; i < vm->nr_regions; i++)
 		if (register_region(vm, &vm->regions[i]))
 			return -1;
+	return 0;
+}
+
+/**
+ * vm_create_irqchip() - the in-kernel interrupt controllers and timer.
+ * @vm:	the VM, before its first vCPU
+ *
+ * KVM_CREATE_IRQCHIP gives the VM two 8259s, an IOAPIC at FEC00000H and a
+ * local APIC per vCPU (whose INIT/SIPI the driver handles: vCPUs other
+ * than 0 start in KVM_MP_STATE_UNINITIALIZED and wait in KVM_RUN until the
+ * guest starts them); KVM_CREATE_PIT2 an 8254 on ports 40H-43H that
+ * raises line 0, with KVM_PIT_SPEAKER_DUMMY port 61H too (the PIT
+ * channel 2 gate and output Linux calibrates with).
+ *
+ * Return: 0, or -1 after printing why not.
+ */
+int vm_create_irqchip(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	if (!check_extension(vm->fd, KVM_CAP_IRQCHIP) ||
+	    !check_extension(vm->fd, KVM_CAP_PIT2)) {
+		fprintf(stderr, "vtxctl: %s has no in-kernel irqchip (KVM_CAP_IRQCHIP, KVM_CAP_PIT2)\n",
+			vm->dev_path);
+		return -1;
+	}
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		fprintf(stderr, "vtxctl: KVM_CREATE_IRQCHIP: %s\n", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0) {
+		fprintf(stderr, "vtxctl: KVM_CREATE_PIT2: %s\n", strerror(errno));
+		return -1;
+	}
+	vm->irqchip = true;
+	return 0;
+}
+
+/* Drive ISA interrupt line @irq (PIC input and IOAPIC pin @irq). */
+int vm_irq_line(struct vm *vm, unsigned int irq, bool level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	if (ioctl(vm->fd, KVM_IRQ_LINE, &l) < 0) {
+		fprintf(stderr, "vtxctl: KVM_IRQ_LINE %u %d: %s\n", irq, level, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

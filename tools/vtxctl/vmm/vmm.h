@@ -8,11 +8,15 @@
  *   loader.c    image format detection and the flat-binary loader
  *   elf.c       the ELF loader (32- and 64-bit)
  *   multiboot.c the Multiboot v1 loader and boot information
+ *   linux.c     the Linux x86 boot protocol (bzImage, zero page, e820,
+ *               initrd, command line) and the MP table
  *   run.c       vCPU threads, the KVM_RUN loop, signals, stop reasons
  *   io.c        port I/O and MMIO buses that devices register on
  *   uart.c      a 16550 UART at 0x3f8 (stdin into the guest)
  *   exitport.c  QEMU isa-debug-exit compatible exit port at 0xf4
  *   fwcfg.c     QEMU fw_cfg (legacy port interface) at 0x510/0x511
+ *   pc.c        the PC's odds and ends a Linux guest touches: a keyboard
+ *               controller stub (reset), the CMOS clock
  *   stats.c     counters and the summary printed at the end of a run
  */
 #ifndef VTXCTL_VMM_H
@@ -35,6 +39,7 @@ enum image_format {
 	FMT_FLAT,
 	FMT_ELF,
 	FMT_MULTIBOOT,
+	FMT_LINUX,		/* --kernel: a bzImage */
 };
 
 /* One KVM memory slot backed by anonymous memory in this process. */
@@ -59,7 +64,19 @@ struct vm {
 	unsigned int nr_regions;
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus;
+	bool irqchip;			/* in-kernel PIC, IOAPIC, LAPICs and PIT */
 };
+
+/*
+ * Where vtxctl puts KVM's identity-map page (KVM_SET_IDENTITY_MAP_ADDR)
+ * and the three pages of the real-mode TSS (KVM_SET_TSS_ADDR) that
+ * kvm_intel needs without "unrestricted guest": QEMU's addresses, below
+ * the BIOS ROM, outside RAM (--mem stays below 3 GiB with --kernel) and
+ * reserved in a Linux guest's e820 map.
+ */
+#define KVM_IDENTITY_BASE	0xfeffc000ULL
+#define KVM_TSS_BASE		(KVM_IDENTITY_BASE + 0x1000)
+#define KVM_IDENTITY_SIZE	0x4000ULL
 
 /* Per-vCPU counters of one run (written by the vCPU's own thread). */
 struct vcpu_stats {
@@ -92,6 +109,9 @@ struct boot_plan {
 	uint64_t entry;			/* RIP (virtual in long mode) */
 	uint64_t rax, rbx, rsp;		/* boot protocol registers */
 	bool have_rsp;			/* rsp set by the loader */
+	uint64_t rsi;			/* Linux: the zero page */
+	bool have_rsi;			/* else RSI = the vCPU index */
+	bool linux_gdt;			/* code 0x10, data 0x18 (__BOOT_CS/DS) */
 	uint64_t image_start;		/* lowest guest-physical byte written */
 	uint64_t image_end;		/* one past the highest (bss included) */
 	uint64_t high_offset;		/* long mode: vaddr - paddr of the image, or 0 */
@@ -105,6 +125,8 @@ struct boot_plan {
 /* vm.c */
 int mem_alloc(struct vm *vm, uint64_t size);
 int vm_open(struct vm *vm, const char *dev_path);
+int vm_create_irqchip(struct vm *vm);
+int vm_irq_line(struct vm *vm, unsigned int irq, bool level);
 void *gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
 int vcpu_create(struct vm *vm, struct vcpu *vcpu, int id);
 int vcpu_setup_cpuid(struct vcpu *vcpu, unsigned int nr_vcpus);
@@ -117,6 +139,7 @@ void vm_close(struct vm *vm);
 #define BOOT_AREA_END	0x80000ULL
 /* Multiboot information, strings and memory map go here (bump allocated). */
 #define BOOT_INFO_START	0x50000ULL
+#define BOOT_GDT_ADDR	BOOT_AREA_START
 int boot_prepare(struct vm *vm, struct boot_plan *plan);
 int boot_setup_vcpu(struct vcpu *vcpu, const struct boot_plan *plan,
 		    bool ap_entry);
@@ -152,6 +175,14 @@ int load_elf(struct vm *vm, const struct image *img, struct boot_plan *plan,
 long multiboot_find_header(const struct image *img);
 int load_multiboot(struct vm *vm, const struct image *img, long hdr_off,
 		   const struct load_options *lo, struct boot_plan *plan);
+struct linux_options {
+	const char *initrd;		/* NULL: none */
+	const char *cmdline;		/* "" for none */
+	unsigned int nr_cpus;		/* processors in the MP table */
+};
+bool linux_detect(const struct image *img);
+int load_linux(struct vm *vm, const char *kernel, const struct linux_options *lk,
+	       struct boot_plan *plan);
 /* Write @len bytes at @gpa, zero-filling up to @memsz; checks RAM bounds. */
 int guest_write(struct vm *vm, const char *what, uint64_t gpa, const void *src,
 		uint64_t len, uint64_t memsz);
@@ -183,6 +214,7 @@ bool io_access(enum io_space space, uint64_t addr, void *data,
 
 /* uart.c, exitport.c, fwcfg.c */
 int uart_init(uint16_t base);
+void uart_connect_irq(struct vm *vm, unsigned int irq);
 uint64_t uart_tx_bytes(void);
 uint64_t uart_rx_bytes(void);
 size_t uart_rx_room(void);
@@ -195,6 +227,7 @@ struct fwcfg_config {
 	const char *cmdline;		/* NULL: no FW_CFG_CMDLINE_* items */
 };
 int fwcfg_init(const struct fwcfg_config *cfg);
+int pc_init(void);
 
 /* run.c */
 struct run_options {
