@@ -70,9 +70,7 @@
 				 ARCH_CAP_PBRSB_NO | ARCH_CAP_GDS_NO |	\
 				 ARCH_CAP_RFDS_NO | ARCH_CAP_RFDS_CLEAR | \
 				 ARCH_CAP_BHI_NO | ARCH_CAP_ITS_NO)
-/* MCG_CAP bits KVM_X86_SETUP_MCE accepts besides the counts (KVM's on VMX
- * less MCG_LMCE_P).
- */
+/* MCG_CAP bits KVM_X86_SETUP_MCE accepts besides the counts (KVM: + LMCE). */
 #define VTX_MCE_CAP_SUPPORTED	(MCG_CTL_P | MCG_SER_P | MCG_CMCI_P)
 /* The bits of MCi_CTL2 software may set; a reserved bit set is a #GP. */
 #define MCI_CTL2_VALID		(MCI_CTL2_CMCI_EN | MCI_CTL2_CMCI_THRESHOLD_MASK)
