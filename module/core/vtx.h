@@ -380,6 +380,7 @@ struct vtx_vcpu {
 	u64 mcg_status;
 	u64 mcg_ctl;
 	u64 mce_banks[VTX_MCE_BANK_MSRS * VTX_MAX_MCE_BANKS];
+	u64 mci_ctl2[VTX_MAX_MCE_BANKS];	/* MCi_CTL2, with MCG_CMCI_P */
 	u64 xcr0;
 	unsigned long dr[4];
 	unsigned long dr6;

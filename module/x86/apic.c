@@ -1216,6 +1216,64 @@ void vtx_apic_update_cpuid(struct vtx_vcpu *vcpu)
 }
 
 /**
+ * vtx_apic_update_mcg_cap() - KVM_X86_SETUP_MCE changed MCG_CAP: with
+ * MCG_CMCI_P the APIC has the CMCI LVT (masked when it appears), without
+ * it not; LVR's max-LVT field follows (vCPU thread).
+ * @vcpu:	the vCPU; nothing to do without an in-kernel APIC
+ */
+void vtx_apic_update_mcg_cap(struct vtx_vcpu *vcpu)
+{
+	struct vtx_apic *apic = vcpu->apic;
+	struct vtx_lapic_config cfg;
+	unsigned long flags;
+
+	if (!apic)
+		return;
+	apic_config(vcpu, &cfg);
+	spin_lock_irqsave(&apic->lock, flags);
+	vtx_lapic_set_nr_lvt(&apic->regs, cfg.nr_lvt);
+	spin_unlock_irqrestore(&apic->lock, flags);
+}
+
+/**
+ * vtx_apic_local_deliver() - signal a local interrupt source through its
+ * LVT, as KVM's kvm_apic_local_deliver() (vCPU thread).
+ * @vcpu:	the vCPU; nothing happens without an in-kernel APIC
+ * @lvt:	the LVT register's offset (APIC_LVTCMCI)
+ *
+ * Nothing is delivered while the APIC is hardware-disabled, the LVT is
+ * masked or absent.  Fixed and NMI delivery modes are delivered; the
+ * others (SMI, INIT, ExtINT) are dropped: vtx has no SMM, and an INIT or
+ * an ExtINT from an LVT other than LINT0/1 is not something a guest asks
+ * for.
+ */
+void vtx_apic_local_deliver(struct vtx_vcpu *vcpu, u32 lvt)
+{
+	struct vtx_apic *apic = vcpu->apic;
+	struct vtx_lapic_ipi ipi = {};
+	unsigned long flags;
+	u32 reg = APIC_LVT_MASKED;
+
+	if (!apic)
+		return;
+	spin_lock_irqsave(&apic->lock, flags);
+	if (apic->regs.hw_enabled &&
+	    (lvt != APIC_LVTCMCI ||
+	     apic->regs.cfg.nr_lvt > VTX_LAPIC_NR_LVT))
+		reg = vtx_lapic_get_reg(&apic->regs, lvt);
+	spin_unlock_irqrestore(&apic->lock, flags);
+	if (reg & APIC_LVT_MASKED)
+		return;
+	ipi.delivery_mode = reg & APIC_MODE_MASK;
+	ipi.vector = reg & APIC_VECTOR_MASK;
+	ipi.level = reg & APIC_LVT_LEVEL_TRIGGER;
+	if (ipi.delivery_mode != APIC_DM_FIXED &&
+	    ipi.delivery_mode != APIC_DM_NMI)
+		return;
+	apic_deliver(vcpu, &ipi);
+}
+
+/**
  * vtx_irqchip_enable_split() - KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): local
  * APICs in the kernel, the IOAPIC and PIC in userspace.
  * @vm:		the VM

@@ -83,6 +83,8 @@ int vtx_apic_vcpu_create(struct vtx_vcpu *vcpu);
 void vtx_apic_reset(struct vtx_vcpu *vcpu, bool init_event);
 void vtx_apic_vcpu_free(struct vtx_vcpu *vcpu);
 void vtx_apic_update_cpuid(struct vtx_vcpu *vcpu);
+void vtx_apic_update_mcg_cap(struct vtx_vcpu *vcpu);
+void vtx_apic_local_deliver(struct vtx_vcpu *vcpu, u32 lvt);
 int vtx_irqchip_enable_split(struct vtx_vm *vm, u64 nr_pins);
 
 bool vtx_apic_mmio_read(struct vtx_vcpu *vcpu, u64 gpa, unsigned int len,

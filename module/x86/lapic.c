@@ -236,6 +236,26 @@ void vtx_lapic_reset(struct vtx_lapic *a, const struct vtx_lapic_config *cfg,
 }
 
 /**
+ * vtx_lapic_set_nr_lvt - the LVT count changed (MCG_CMCI_P set or cleared)
+ * @a: the APIC
+ * @nr_lvt: VTX_LAPIC_NR_LVT, or VTX_LAPIC_NR_LVT_CMCI
+ *
+ * As KVM's kvm_apic_after_set_mcg_cap(): an LVT that appears starts
+ * masked, and the version register's max-LVT field follows.
+ */
+void vtx_lapic_set_nr_lvt(struct vtx_lapic *a, u8 nr_lvt)
+{
+	bool had_cmci = lvt_supported(a, APIC_LVTCMCI);
+
+	if (nr_lvt == a->cfg.nr_lvt)
+		return;
+	a->cfg.nr_lvt = nr_lvt;
+	if (!had_cmci && lvt_supported(a, APIC_LVTCMCI))
+		vtx_lapic_set_reg(a, APIC_LVTCMCI, APIC_LVT_MASKED);
+	vtx_lapic_set_reg(a, APIC_LVR, xapic_version(a));
+}
+
+/**
  * vtx_lapic_set_mode - apply the mode bits of a write to IA32_APIC_BASE
  * @a: the APIC
  * @old_base: IA32_APIC_BASE before

@@ -16,8 +16,10 @@
  * Machine-check architecture (MCA): MCG_CAP is what userspace set with
  * KVM_X86_SETUP_MCE (until then KVM's reset value: every bank, no MCG_CTL);
  * MCG_STATUS, MCG_CTL and the banks' CTL/STATUS/ADDR/MISC are vCPU state,
- * filled by KVM_X86_SET_MCE.  No CMCI and no LMCE: vtx has no in-kernel
- * local APIC to signal a CMCI and no IA32_FEATURE_CONTROL to opt in LMCE.
+ * filled by KVM_X86_SET_MCE.  With MCG_CMCI_P each bank also has MCi_CTL2
+ * (CMCI enable and threshold), and an uncorrected error needing no action
+ * (UCNA) is signalled through the in-kernel local APIC's CMCI LVT, as KVM
+ * does.  No LMCE: vtx has no IA32_FEATURE_CONTROL to opt in LMCE.
  *
  * The KVM paravirtual MSRs (kvmclock, steal time) are pv.c's.
  * The MSR bitmap lets the guest read and write FS/GS base, KERNEL_GS_BASE
@@ -68,8 +70,10 @@
 				 ARCH_CAP_PBRSB_NO | ARCH_CAP_GDS_NO |	\
 				 ARCH_CAP_RFDS_NO | ARCH_CAP_RFDS_CLEAR | \
 				 ARCH_CAP_BHI_NO | ARCH_CAP_ITS_NO)
-/* MCG_CAP bits KVM_X86_SETUP_MCE accepts besides the counts. */
-#define VTX_MCE_CAP_SUPPORTED	(MCG_CTL_P | MCG_SER_P)
+/* MCG_CAP bits KVM_X86_SETUP_MCE accepts besides the counts (KVM: + LMCE). */
+#define VTX_MCE_CAP_SUPPORTED	(MCG_CTL_P | MCG_SER_P | MCG_CMCI_P)
+/* The bits of MCi_CTL2 software may set; a reserved bit set is a #GP. */
+#define MCI_CTL2_VALID		(MCI_CTL2_CMCI_EN | MCI_CTL2_CMCI_THRESHOLD_MASK)
 /* Offsets of a bank's MSRs from its MCi_CTL. */
 #define MCE_BANK_CTL		0
 #define MCE_BANK_STATUS		1
@@ -342,6 +346,7 @@ static int mtrr_fixed_index(u32 index)
 static int get_mce_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	u32 end = MSR_IA32_MCx_CTL(vcpu->mcg_cap & MCG_BANKCNT_MASK);
+	u32 end2 = MSR_IA32_MCx_CTL2(vcpu->mcg_cap & MCG_BANKCNT_MASK);
 
 	switch (index) {
 	case MSR_IA32_P5_MC_ADDR:
@@ -365,6 +370,13 @@ static int get_mce_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = vcpu->mce_banks[array_index_nospec(index - MSR_IA32_MC0_CTL,
 							   end - MSR_IA32_MC0_CTL)];
 		break;
+	case MSR_IA32_MC0_CTL2 ... MSR_IA32_MCx_CTL2(VTX_MAX_MCE_BANKS) - 1:
+		/* Without MCG_CMCI_P only userspace sees them (KVM). */
+		if (index >= end2 || (!(vcpu->mcg_cap & MCG_CMCI_P) && !host))
+			return -ENOENT;
+		*data = vcpu->mci_ctl2[array_index_nospec(index - MSR_IA32_MC0_CTL2,
+							  end2 - MSR_IA32_MC0_CTL2)];
+		break;
 	default:
 		return -ENOENT;
 	}
@@ -374,6 +386,7 @@ static int get_mce_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 static int set_mce_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	u32 end = MSR_IA32_MCx_CTL(vcpu->mcg_cap & MCG_BANKCNT_MASK), off;
+	u32 end2 = MSR_IA32_MCx_CTL2(vcpu->mcg_cap & MCG_BANKCNT_MASK);
 
 	switch (index) {
 	case MSR_IA32_MCG_STATUS:
@@ -398,6 +411,17 @@ static int set_mce_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		if (off % VTX_MCE_BANK_MSRS == MCE_BANK_STATUS && data && !host)
 			return -EINVAL;
 		vcpu->mce_banks[off] = data;
+		break;
+	case MSR_IA32_MC0_CTL2 ... MSR_IA32_MCx_CTL2(VTX_MAX_MCE_BANKS) - 1:
+		if (index >= end2)
+			return -ENOENT;
+		/* Without MCG_CMCI_P userspace may only restore a 0 (KVM). */
+		if (!(vcpu->mcg_cap & MCG_CMCI_P) && (data || !host))
+			return -ENOENT;
+		if (data & ~MCI_CTL2_VALID)
+			return -EINVAL;
+		vcpu->mci_ctl2[array_index_nospec(index - MSR_IA32_MC0_CTL2,
+						  end2 - MSR_IA32_MC0_CTL2)] = data;
 		break;
 	default:
 		return -ENOENT;
@@ -777,7 +801,9 @@ long vtx_ioctl_mce_cap_supported(u64 __user *argp)
  *		register count and bits of VTX_MCE_CAP_SUPPORTED
  *
  * Sets MCG_CTL (with MCG_CTL_P) and each bank's MCi_CTL to all ones:
- * every error reported.
+ * every error reported; with MCG_CMCI_P each bank's MCi_CTL2 to 0 (no
+ * CMCI), and the local APIC gains or loses its CMCI LVT (KVM's
+ * kvm_apic_after_set_mcg_cap()).
  *
  * Return: 0, -EFAULT, or -EINVAL for a bank count or a bit vtx lacks.
  */
@@ -796,12 +822,19 @@ long vtx_ioctl_setup_mce(struct vtx_vcpu *vcpu, u64 __user *argp)
 	vcpu->mcg_cap = cap;
 	if (cap & MCG_CTL_P)
 		vcpu->mcg_ctl = ~0ull;
-	for (i = 0; i < banks; i++)
+	for (i = 0; i < banks; i++) {
 		vcpu->mce_banks[i * VTX_MCE_BANK_MSRS + MCE_BANK_CTL] = ~0ull;
+		if (cap & MCG_CMCI_P)
+			vcpu->mci_ctl2[i] = 0;
+	}
+	vtx_apic_update_mcg_cap(vcpu);
 	return 0;
 }
 
-/* Uncorrected, no action required: logged, not signalled (no CMCI). */
+/*
+ * Uncorrected, no action required (UCNA): no machine check in progress,
+ * not signalled as #MC, processor context intact (KVM's is_ucna()).
+ */
 static bool mce_is_ucna(const struct kvm_x86_mce *m)
 {
 	return !m->mcg_status &&
@@ -814,8 +847,11 @@ static bool mce_is_ucna(const struct kvm_x86_mce *m)
  * @vcpu:	the loaded vCPU
  * @argp:	struct kvm_x86_mce: bank, MCi_STATUS/ADDR/MISC, MCG_STATUS
  *
- * A corrected error (or an uncorrected one needing no action) is logged in
- * the bank, OVER set if the bank held a valid error.  An uncorrected error
+ * An uncorrected error needing no action (UCNA) replaces what the bank
+ * held, as KVM (no OVER), raises no #MC and, with MCG_CMCI_P and the
+ * bank's MCi_CTL2.CMCI_EN, is signalled through the local APIC's CMCI LVT
+ * (when unmasked).  A corrected error is logged in the bank, OVER set if
+ * the bank held a valid error.  An uncorrected error
  * is logged and raises #MC, unless MCG_CTL or the bank's MCi_CTL disable
  * its reporting (dropped); with a machine check in progress or CR4.MCE
  * clear the processor shuts down instead: KVM_EXIT_SHUTDOWN at the next
@@ -841,6 +877,10 @@ long vtx_ioctl_set_mce(struct vtx_vcpu *vcpu, struct kvm_x86_mce __user *argp)
 		bank[MCE_BANK_ADDR] = m.addr;
 		bank[MCE_BANK_MISC] = m.misc;
 		vcpu->mcg_status = m.mcg_status;
+		if ((vcpu->mcg_cap & MCG_CMCI_P) &&
+		    (vcpu->mci_ctl2[array_index_nospec(m.bank, nbanks)] &
+		     MCI_CTL2_CMCI_EN))
+			vtx_apic_local_deliver(vcpu, APIC_LVTCMCI);
 		return 0;
 	}
 	if (m.status & MCI_STATUS_UC) {
