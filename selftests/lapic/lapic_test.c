@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include "../../module/x86/lapic.h"
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(x)	(sizeof(x) / sizeof((x)[0]))
+#endif
 
 #include "../host_tap.h"
 
