@@ -33,11 +33,10 @@
 
 /*
  * As kvm_intel's enable_apicv, read-only after load; reads N when APICv is
- * not used.  Off by default for now: with it, an SMP Linux guest under
- * QEMU hangs while it brings up its second CPU (Documentation/vtx/api.rst
- * 8.9); enable_apicv=1 turns it on where the processor has the controls.
+ * not used.  On by default where the processor has the controls
+ * (Documentation/vtx/api.rst 8.9); enable_apicv=0 turns it off.
  */
-static bool enable_apicv;
+static bool enable_apicv = true;
 module_param(enable_apicv, bool, 0444);
 MODULE_PARM_DESC(enable_apicv,
 		 "APIC virtualization (TPR shadow, APIC-access page, APIC-register virtualization, virtual-interrupt delivery)");
