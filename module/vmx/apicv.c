@@ -33,10 +33,11 @@
 
 /*
  * As kvm_intel's enable_apicv, read-only after load; reads N when APICv is
- * not used.  On by default where the processor has the controls
- * (Documentation/vtx/api.rst 8.9); enable_apicv=0 turns it off.
+ * not used.  Off by default for now: with it, an SMP Linux guest under
+ * QEMU hangs while it brings up its second CPU (Documentation/vtx/api.rst
+ * 8.9); enable_apicv=1 turns it on where the processor has the controls.
  */
-static bool enable_apicv = true;
+static bool enable_apicv;
 module_param(enable_apicv, bool, 0444);
 MODULE_PARM_DESC(enable_apicv,
 		 "APIC virtualization (TPR shadow, APIC-access page, APIC-register virtualization, virtual-interrupt delivery)");
