@@ -327,12 +327,24 @@ void vmx_apicv_enter(struct vtx_vcpu *vcpu)
  */
 void vmx_apicv_exit(struct vtx_vcpu *vcpu)
 {
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	struct vtx_apic *apic = vcpu->apic;
-	u8 *page = to_vmx(vcpu)->apicv_page, *regs = apic->regs.regs;
+	u8 *page = vmx->apicv_page, *regs = apic->regs.regs;
+	u8 svi = vmcs_read16(GUEST_INTR_STATUS) >> VMX_INTR_STATUS_SVI_SHIFT;
+	u32 isr_reg = APIC_ISR + (svi / APIC_VECTORS_PER_REG) *
+		      VTX_LAPIC_REG_ALIGN;
 	unsigned int i;
-	u32 tpr;
+	u32 tpr, now, before;
 
 	spin_lock(&apic->lock);
+	/*
+	 * SVI's vector went into service while the guest ran (it was not in
+	 * the model's ISR the entry copied): the processor delivered it.
+	 */
+	memcpy(&now, page + isr_reg, sizeof(now));
+	memcpy(&before, regs + isr_reg, sizeof(before));
+	vmx->apicv_delivered = svi &&
+			       ((now & ~before) & BIT(svi % APIC_VECTORS_PER_REG));
 	for (i = 0; i < APIC_VECTOR_REGS; i++) {
 		u32 off = i * VTX_LAPIC_REG_ALIGN, irr, fresh;
 
@@ -344,6 +356,17 @@ void vmx_apicv_exit(struct vtx_vcpu *vcpu)
 		memcpy(regs + APIC_ISR + off, page + APIC_ISR + off,
 		       sizeof(u32));
 	}
+	/*
+	 * ICR: the processor takes a write of its high half (the
+	 * destination) into the page without an exit (Bochs 2.7's APIC-write
+	 * emulation clears its bits 23:0, nothing else), and the APIC-write
+	 * exit of the low half then sends the IPI with the model's high half:
+	 * an SMP guest's INIT went to its own APIC ID 0.  A self-IPI the
+	 * processor virtualized leaves the low half in the page only.  In
+	 * x2APIC mode both halves come from the model (WRMSR exits).
+	 */
+	memcpy(regs + APIC_ICR, page + APIC_ICR, sizeof(u32));
+	memcpy(regs + APIC_ICR2, page + APIC_ICR2, sizeof(u32));
 	/* An xAPIC write stores all 32 bits; TPR is the low 8 (the model's) */
 	memcpy(&tpr, page + APIC_TASKPRI, sizeof(tpr));
 	vtx_lapic_set_reg(&apic->regs, APIC_TASKPRI, tpr & VTX_LAPIC_BYTE);

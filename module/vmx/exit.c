@@ -249,14 +249,34 @@ static void requeue_idt_vectoring(struct vtx_vcpu *vcpu)
 	ev->type = t;
 	ev->vector = info & VECTORING_INFO_VECTOR_MASK;
 	/*
-	 * APICv: an interrupt vtx did not inject was a virtual interrupt the
-	 * processor delivered, whose vector it put in SVI first; Bochs 2.7
-	 * gives a stale vector in IDT-vectoring information for it.
+	 * APICv: an exit while the processor delivered a virtual interrupt
+	 * (an EPT violation on the guest's stack or IDT).  The interrupt is
+	 * SVI's vector, which the delivery put in service while the guest
+	 * ran (apicv_delivered) with RFLAGS.IF still set; it goes in again
+	 * as the external interrupt it is.  Real hardware reports just that
+	 * in IDT-vectoring information; Bochs 2.7 reports the last event
+	 * it recorded on that CPU instead, of any type (an exception that
+	 * was injected before, with its error code, which the guest then
+	 * took a second time, or a stale vector).  Any other external
+	 * interrupt vtx did not inject is such a stale record too (of an
+	 * event Bochs does not record, INT n, which the guest executes
+	 * again): dropped.
 	 */
-	if (type == INTR_TYPE_EXT_INTR && vmx_apicv_active(vcpu) &&
-	    !to_vmx(vcpu)->extint_injected)
+	if (vmx_apicv_active(vcpu) && to_vmx(vcpu)->apicv_delivered &&
+	    (vmx_rflags(vcpu) & X86_EFLAGS_IF)) {
+		ev->type = VTX_EVENT_EXTINT;
 		ev->vector = vmcs_read16(GUEST_INTR_STATUS) >>
 			     VMX_INTR_STATUS_SVI_SHIFT;
+		ev->has_error = false;
+		ev->error_code = 0;
+		ev->insn_len = 0;
+		return;
+	}
+	if (vmx_apicv_active(vcpu) && type == INTR_TYPE_EXT_INTR &&
+	    !to_vmx(vcpu)->extint_injected) {
+		ev->valid = false;
+		return;
+	}
 	ev->has_error = info & VECTORING_INFO_DELIVER_CODE_MASK;
 	ev->error_code = ev->has_error ?
 			 vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;

@@ -111,6 +111,8 @@ u64 vtx_ept_pointer(const struct vtx_mmu *mmu);
  * @eoi_exit:	the EOI-exit bitmap in the VMCS [v]
  * @extint_injected: the last entry injected an external interrupt (not
  *		a virtual interrupt of APICv) [v]
+ * @apicv_delivered: APICv: the processor put SVI's vector in service
+ *		since the last entry (virtual-interrupt delivery) [v]
  */
 struct vcpu_vmx {
 	struct vtx_vcpu vcpu;
@@ -134,6 +136,7 @@ struct vcpu_vmx {
 	u64 apicv_base;
 	u64 eoi_exit[4];
 	bool extint_injected;
+	bool apicv_delivered;
 	/* the guest runs XSAVES/XRSTORS (its CPUID has XSAVE and XSAVES) */
 	bool xsaves;
 };

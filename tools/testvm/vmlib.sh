@@ -31,6 +31,9 @@
 #                    erratic; vtx does not poll. Never set on a native
 #                    host's kvm.ko that was loaded before the suite)
 #   VMLIB            path of this file (so a suite can re-source it)
+#   VTX_MODPARAMS    extra vtx module parameters every vtx_load passes
+#                    to insmod, space-separated (kernel command line of
+#                    the test VM, e.g. VTX_MODPARAMS=enable_apicv=0)  (none)
 #
 # Return values: vtx_load, vtx_unload, kvm_load, kvm_unload and
 # vtx_devnode_as_kvm return non-zero on failure (use them in `if` or with
@@ -80,6 +83,9 @@ _vl_loaded() {
 # vtx_load [module params...] - insmod $VTX_KO; result "vtx insmod".
 vtx_load() {
 	local out rc
+	# VTX_MODPARAMS split into words on purpose
+	# shellcheck disable=SC2086
+	set -- ${VTX_MODPARAMS:-} "$@"
 	echo "@@RUN vtx insmod $VTX_KO $*"
 	if [ ! -f "$VTX_KO" ]; then
 		result vtx insmod fail "$VTX_KO missing (module not built?)"

@@ -16,12 +16,14 @@
 #define APIC_ISR1		0x110	/* vectors 0x20-0x3f */
 #define APIC_IRR1		0x210
 #define APIC_ICR_LO		0x300
+#define APIC_ICR_HI		0x310
 #define APIC_LVTT		0x320
 #define APIC_TMICT		0x380
 #define APIC_TMCCT		0x390
 #define APIC_TDCR		0x3e0
 #define APIC_SVR_EN		0x100
 #define ICR_SELF		0x40000	/* shorthand "self", fixed, edge */
+#define ICR_DEST_SHIFT		24	/* ICR_HI: xAPIC destination */
 #define LVT_MASKED		0x10000
 #define TDCR_DIV1		0xb
 #define TIMER_COUNT		0x10000000	/* never expires in the test */
@@ -49,6 +51,7 @@
 #define SELF_VEC		0x31	/* xAPIC self-IPI, class 3 */
 #define X2SELF_VEC		0x32	/* x2APIC SELF IPI */
 #define IOAPIC_VEC		0x35
+#define IPI_VEC			0x36	/* a fixed IPI to another vCPU */
 #define TIMER_VEC		0x30
 #define TPR_BLOCK		3	/* CR8 = 3 blocks class 3 */
 #define TPR_SET			0x40	/* KVM_SET_LAPIC's TPR: still blocks */
@@ -61,6 +64,17 @@
 
 /* xAPIC page accesses of the exit-count loop (a TPR read and write each) */
 #define LOOP_N			1000
+
+/*
+ * apicv_stale_guest: a memory slot of its own that the guest has not
+ * touched yet (its first access is an EPT violation), its stack there
+ */
+#define FRESH_GPA		0x400000
+#define FRESH_SIZE		0x200000
+#define FRESH_STACK_TOP		(FRESH_GPA + 0x1000)
+
+/* apicv_ipi_guest: vCPU 1 is ready for the IPI, halted or about to */
+#define READY_GPA		(SCRATCH_GPA + 0x100)
 
 #define IRQ_COUNT(v)		(EXC_COUNT_GPA + 4 * (v))
 

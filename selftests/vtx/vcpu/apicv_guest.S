@@ -109,3 +109,59 @@ GUEST_BEGIN apicv_guest, 64
 	ucall_step 8
 	EXC_STUBS64 apicv_guest_stubs
 GUEST_END apicv_guest
+
+/*
+ * Two vCPUs in xAPIC mode, RDI = index: vCPU 1 announces itself at
+ * READY_GPA and halts until IPI_VEC arrives (step 2); vCPU 0 then sends
+ * it a fixed IPI, the destination (APIC ID 1) in ICR_HI as Linux writes
+ * it, and reports how many it took itself (step 1).
+ */
+GUEST_BEGIN apicv_ipi_guest, 64
+	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
+	apic_write APIC_SVR, (APIC_SVR_EN | SPURIOUS_VEC)
+	test	%edi, %edi
+	jnz	2f
+	outb_imm PIC1_DATA, 0xff
+	outb_imm PIC2_DATA, 0xff
+1:	pause
+	cmpl	$1, READY_GPA
+	jne	1b
+	apic_write APIC_ICR_HI, (1 << ICR_DEST_SHIFT)
+	apic_write APIC_ICR_LO, IPI_VEC
+	nop
+	nop
+	movl	IRQ_COUNT(IPI_VEC), %ebx
+	ucall	UCALL_REPORT			/* IPIs vCPU 0 took: none */
+	ucall_step 1
+2:	movl	$1, READY_GPA
+	wait_irq IPI_VEC, 1
+	apic_write APIC_EOI, 0
+	ucall_step 2
+	EXC_STUBS64 apicv_ipi_stubs
+GUEST_END apicv_ipi_guest
+
+/*
+ * A virtual interrupt whose delivery exits: first a #GP vtx injects (the
+ * RDMSR of an MSR that is not), then a self-IPI taken on a stack in
+ * memory the guest never touched (an EPT violation while the interrupt
+ * is delivered).  One #GP, one SELF_VEC.
+ */
+GUEST_BEGIN apicv_stale_guest, 64
+	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
+	outb_imm PIC1_DATA, 0xff
+	outb_imm PIC2_DATA, 0xff
+	apic_write APIC_SVR, (APIC_SVR_EN | SPURIOUS_VEC)
+	resume_at apicv_stale_guest, 1f
+	mov	$MSR_BOGUS, %ecx
+	rdmsr
+1:	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
+	mov	%rsp, %rbp
+	mov	$FRESH_STACK_TOP, %rsp
+	apic_write APIC_ICR_LO, (ICR_SELF | SELF_VEC)
+	nop
+	nop
+	mov	%rbp, %rsp
+	apic_write APIC_EOI, 0
+	ucall_step 1
+	EXC_STUBS64 apicv_stale_stubs
+GUEST_END apicv_stale_guest

@@ -16,18 +16,32 @@
  *   - LOOP_N xAPIC TPR reads and writes (with APICv, no exit; set
  *     APICV_STATS to a command, e.g. vtxctl stats, run at that point);
  *   - x2APIC mode: SELF IPI, ISR and EOI through MSRs.
+ *
+ * An interrupt whose delivery exits (an EPT violation on the stack), after
+ * an exception the VMM injected: the guest takes each once.
+ *
+ * And two vCPUs in xAPIC mode: a fixed IPI from one to the other, halted
+ * in the kernel, its destination written to ICR_HI first (the processor
+ * virtualizes that write without an exit).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vcpu_test.h"
 #include "apicv.h"
 
 extern const uint8_t apicv_guest[], apicv_guest_end[], apicv_guest_stubs[];
+extern const uint8_t apicv_ipi_guest[], apicv_ipi_guest_end[],
+	apicv_ipi_stubs[];
+extern const uint8_t apicv_stale_guest[], apicv_stale_guest_end[],
+	apicv_stale_stubs[];
 
 #define CPUID1_X2APIC		(1u << 21)
 #define PTE_P			(1ull << 0)
@@ -209,6 +223,108 @@ TEST(apic_virtualization)
 	ASSERT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_GET_LAPIC, &s));
 	EXPECT_EQ(0, LAPIC_REG(&s, APIC_ISR1));
 	EXPECT_EQ(0, LAPIC_REG(&s, APIC_IRR1));
+	vtx_vm_free(vm);
+}
+
+/*
+ * An exit while the guest is delivering an interrupt (its stack's page
+ * not mapped yet: an EPT violation) queues the interrupt again, after an
+ * exception injected before; the guest takes one #GP and one SELF_VEC.
+ * Pinned to one CPU: Bochs 2.7 reported the last event it recorded on
+ * the CPU for the delivery of a virtual interrupt (the #GP).
+ */
+TEST(delivery_exit)
+{
+	struct vtx_vm *vm = vtx_vm_create_default();
+	struct kvm_cpuid2 *cpuid = guest_cpuid_copy();
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	cpu_set_t cpus;
+	uint32_t got;
+	int i;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	ASSERT_EQ(0, __vtx_ioctl_raw(vm->fd, KVM_CREATE_IRQCHIP, 0))
+		TH_LOG("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	vtx_vm_add_mem(vm, 1, FRESH_GPA, FRESH_SIZE);
+	vtx_load_code(vm, VTX_CODE_GPA, apicv_stale_guest,
+		      apicv_stale_guest_end);
+	vcpu = long_vcpu_add(vm, 0, apicv_stale_guest, apicv_stale_stubs,
+			     cpuid, true);
+	free(cpuid);
+	map_apics(vm);
+	for (i = 0; i < 10; i++) {
+		vtx_run(vcpu);
+		got = vtx_get_ucall(vcpu, &uc);
+		if (got != UCALL_EXC)
+			break;
+	}
+	ASSERT_EQ(UCALL_STEP, got) TH_LOG("%s", describe_exit(vcpu));
+	EXPECT_EQ(1, guest_exc_count(vcpu, GP_VECTOR))
+		TH_LOG("#GP taken again for the interrupt?");
+	EXPECT_EQ(1, guest_exc_count(vcpu, SELF_VEC));
+	vtx_vm_free(vm);
+}
+
+struct ipi_runner {
+	struct vtx_vcpu *vcpu;
+	uint64_t rbx;
+	int r;
+	char err[256];
+};
+
+static void *ipi_runner_fn(void *arg)
+{
+	struct ipi_runner *t = arg;
+
+	t->r = run_until(t->vcpu, UCALL_STEP, &t->rbx, t->err,
+			 sizeof(t->err));
+	return NULL;
+}
+
+/*
+ * The destination of an xAPIC IPI is ICR_HI's: vCPU 0 sends IPI_VEC to
+ * APIC ID 1, which waits for it halted in the kernel; vCPU 0 takes none.
+ * Should vCPU 1 never get it, its KVM_RUN is interrupted after
+ * RUN_TIMEOUT_S (a signal to its thread).
+ */
+TEST(xapic_ipi)
+{
+	struct vtx_vm *vm = vtx_vm_create_default();
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_cpuid2 *cpuid = guest_cpuid_copy();
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct ipi_runner t = {};
+	struct vtx_vcpu *bsp;
+	struct timespec until;
+	pthread_t tid;
+
+	ASSERT_EQ(0, __vtx_ioctl_raw(vm->fd, KVM_CREATE_IRQCHIP, 0))
+		TH_LOG("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	vtx_load_code(vm, VTX_CODE_GPA, apicv_ipi_guest, apicv_ipi_guest_end);
+	bsp = long_vcpu_add(vm, 0, apicv_ipi_guest, apicv_ipi_stubs, cpuid,
+			    true);
+	t.vcpu = long_vcpu_add(vm, 1, apicv_ipi_guest, apicv_ipi_stubs, cpuid,
+			       true);
+	free(cpuid);
+	map_apics(vm);
+	/* vCPU 1 runs at once, without INIT and SIPI */
+	ASSERT_EQ(0, __vtx_ioctl(t.vcpu->fd, KVM_SET_MP_STATE, &mp));
+	sigaction(SIGALRM, &sa, NULL);
+	ASSERT_EQ(0, pthread_create(&tid, NULL, ipi_runner_fn, &t));
+	REPORT(bsp, 0, "IPIs vCPU 0 took itself");
+	STEP(bsp, 1);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RUN_TIMEOUT_S;
+	if (pthread_timedjoin_np(tid, NULL, &until)) {
+		pthread_kill(tid, SIGALRM);
+		pthread_join(tid, NULL);
+	}
+	ASSERT_EQ(0, t.r) TH_LOG("vCPU 1: %s", t.err);
+	EXPECT_EQ(2, t.rbx);
+	EXPECT_EQ(1, guest_exc_count(t.vcpu, IPI_VEC));
 	vtx_vm_free(vm);
 }
 

@@ -57,10 +57,8 @@ fi
 dmesg_check vtx
 
 # 3. VCPU_APICV=1 (kernel command line): vtx with APICv (off by default),
-# the interrupt-controller tests.  Not in the default run while APICv has
-# known failures: an SMP guest hangs bringing up its second CPU, and
-# apic_test's x2APIC timer and IPI cases and irqchip_test ioapic_level met a #GP in the guest in one
-# make check (issue 16).
+# the interrupt-controller tests.  Not in the default run while APICv is
+# off by default (issue 16: a QEMU SMP guest still stops with it).
 if [ "${VCPU_APICV:-0}" = 1 ] && vtx_load enable_apicv=1; then
 	for t in apic_test apicv_test irq_routing_test irqfd_lifetime_test \
 		irqchip_test pit_test; do
