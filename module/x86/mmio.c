@@ -182,7 +182,9 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
 /*
  * The emulator stopped: a guest page fault on the other side of a MOVS or
  * CMPS (or on a second device access) was queued, or a CALL/JMP through
- * memory read a non-canonical target (#GP(0)), or an SSE/MMX move or
+ * memory read a non-canonical target (#GP(0)), or in 64-bit code the
+ * other side of MOVS/CMPS or the stack of PUSH/POP/CALL m is
+ * non-canonical (#GP(0), #SS(0) in the stack segment), or an SSE/MMX move or
  * CMPXCHG16B faults as the processor would (#UD, #NM, #GP(0) when
  * misaligned), and is delivered with the instruction not done, as by the
  * processor; else an emulation failure.
@@ -191,6 +193,8 @@ static int fault_or_failure(struct vtx_vcpu *vcpu)
 {
 	if (vcpu->emu.gp_fault)
 		vtx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+	else if (vcpu->emu.ss_fault)
+		vtx_queue_exception(vcpu, X86_TRAP_SS, true, 0);
 	else if (vcpu->emu.ud_fault)
 		vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
 	else if (vcpu->emu.nm_fault)
