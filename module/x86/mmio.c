@@ -104,15 +104,37 @@ static int emu_translate(struct vtx_vcpu *vcpu, u64 linear, bool write,
  * paging.  A CMPS whose other side is a device too reads it in a second
  * KVM_EXIT_MMIO.
  */
-static int emu_read_mem(void *opaque, u64 linear, void *buf, unsigned int len)
+/*
+ * The other side, page by page: 0 when all of it is RAM, VTX_EMU_OPS_MMIO
+ * when a part is a device (the emulator then makes it an access of its
+ * own, split by mmio_access() into a RAM part and an exit, as KVM splits
+ * it), -EFAULT with a #PF queued.
+ */
+static int other_side(struct vtx_vcpu *vcpu, u64 linear, unsigned int len,
+		      bool write)
 {
-	struct vtx_vcpu *vcpu = opaque;
+	unsigned int n = min_t(unsigned int, len,
+			       PAGE_SIZE - offset_in_page(linear));
 	u64 gpa;
 
-	if (emu_translate(vcpu, linear, false, &gpa))
+	if (emu_translate(vcpu, linear, write, &gpa))
 		return -EFAULT;
 	if (!mem_gpa_is_ram(vcpu, gpa))
 		return VTX_EMU_OPS_MMIO;
+	if (n == len)
+		return 0;
+	if (emu_translate(vcpu, linear + n, write, &gpa))
+		return -EFAULT;
+	return mem_gpa_is_ram(vcpu, gpa) ? 0 : VTX_EMU_OPS_MMIO;
+}
+
+static int emu_read_mem(void *opaque, u64 linear, void *buf, unsigned int len)
+{
+	struct vtx_vcpu *vcpu = opaque;
+	int r = other_side(vcpu, linear, len, false);
+
+	if (r)
+		return r;
 	return mem_guest_virt_copy(vcpu, linear, buf, len, false) ? -EFAULT : 0;
 }
 
@@ -120,12 +142,10 @@ static int emu_write_mem(void *opaque, u64 linear, const void *buf,
 			 unsigned int len)
 {
 	struct vtx_vcpu *vcpu = opaque;
-	u64 gpa;
+	int r = other_side(vcpu, linear, len, true);
 
-	if (emu_translate(vcpu, linear, true, &gpa))
-		return -EFAULT;
-	if (!mem_gpa_is_ram(vcpu, gpa))
-		return VTX_EMU_OPS_MMIO;
+	if (r)
+		return r;
 	return mem_guest_virt_copy(vcpu, linear, (void *)buf, len, true) ?
 	       -EFAULT : 0;
 }
