@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 extern uint64_t opt_seed_diff;
+extern bool opt_gaps_ok;	/* --diff-gaps-ok: emulation gaps reported only */
 int gdiff_run(const char *dev_path, uint64_t count, double secs, int mode,
 	      long replay, bool verbose);
 

@@ -49,6 +49,8 @@
  * --diff N: the MMIO differential instead (fz_gdiff.c): N instructions per
  * mode, each run on RAM by the processor and on MMIO by the driver's
  * emulator, the results compared; --replay MODE:N replays one of them.
+ * An instruction the processor ran and the emulator could not (an
+ * emulation failure) fails the run too, unless --diff-gaps-ok.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1715,6 +1717,8 @@ int main(int argc, char **argv)
 			opt_irq = true;
 		else if (!strcmp(a, "--diff") && v)
 			opt_diff = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--diff-gaps-ok"))
+			opt_gaps_ok = true;
 		else if (!strcmp(a, "--trace"))
 			opt_trace = true;
 		else if (!strcmp(a, "--mode") && v) {
@@ -1758,7 +1762,7 @@ usage:
 				"[--seed N] [--insns N] [--iters N] [--time SEC]\n"
 				"       [--mode real|prot32|long64] "
 				"[--replay MODE:ITER] [--trace] [--no-avoid]\n"
-				"       [--irqchip] [--diff N]\n");
+				"       [--irqchip] [--diff N] [--diff-gaps-ok]\n");
 			return 2;
 		}
 	}

@@ -279,10 +279,12 @@ memleak_check memleak-module "$FZ_OUT/mem.before" "$FZ_OUT/mem.after"
 
 # ------------------------------------------------------------ 3. kvm_intel
 # The MMIO differential in both sizes: KVM's emulator against the same
-# processor, the same instructions (fewer: kvm_intel is slower in Bochs).
+# processor, the same instructions (fewer: kvm_intel is slower in Bochs;
+# its emulation gaps, e.g. MOVBE with 66H, reported but not failed).
 if kvm_load; then
 	fz_run kvm guest-diff ./vtx-guest-fuzz --device /dev/kvm \
-		--seed "$FZ_SEED" --diff "$KDIFF" --time "$KDIFF_T"
+		--seed "$FZ_SEED" --diff "$KDIFF" --time "$KDIFF_T" \
+		--diff-gaps-ok
 	kvm_unload
 	dmesg_check kvm dmesg-guest-diff
 fi
