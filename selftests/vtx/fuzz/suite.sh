@@ -87,7 +87,8 @@ fi
 # fz_run DRIVER NAME CMD... - run a fuzzer under timeout $T, show its
 # output; the result is its exit status, the detail its last PASS/FAIL/SHORT
 # summary lines (counts achieved, seeds).  A SHORT line (a count target not
-# reached in time) fails the result unless FZ_SHORT_OK=1.
+# reached in time) fails the result unless FZ_SHORT_OK=1.  FZ_REF_ONLY=1:
+# a reference run, whose failure is reported in the detail, not failed.
 fz_run() {
 	local drv="$1" name="$2" rc detail log
 	shift 2
@@ -100,6 +101,10 @@ fz_run() {
 	} | tee "$log"
 	rc=$(cat "$FZ_OUT/rc" 2>/dev/null) || rc=255
 	detail=$(grep -E '^(PASS|FAIL|SHORT):' "$log" | tr '\n' ';' | cut -c1-400)
+	if [ "${FZ_REF_ONLY:-0}" = 1 ] && [ "$rc" = 1 ]; then
+		rc=0
+		detail="reference only: $detail"
+	fi
 	case "$rc" in
 	0)
 		if grep -q '^SHORT:' "$log" && [ "${FZ_SHORT_OK:-0}" != 1 ]; then
@@ -280,9 +285,11 @@ memleak_check memleak-module "$FZ_OUT/mem.before" "$FZ_OUT/mem.after"
 # ------------------------------------------------------------ 3. kvm_intel
 # The MMIO differential in both sizes: KVM's emulator against the same
 # processor, the same instructions (fewer: kvm_intel is slower in Bochs;
-# its emulation gaps, e.g. MOVBE with 66H, reported but not failed).
+# its emulation gaps, e.g. MOVBE with 66H, reported but not failed; a
+# reference: its differences are reported, not failed -- its protected
+# and long mode runs were not yet measured in Bochs).
 if kvm_load; then
-	fz_run kvm guest-diff ./vtx-guest-fuzz --device /dev/kvm \
+	FZ_REF_ONLY=1 fz_run kvm guest-diff ./vtx-guest-fuzz --device /dev/kvm \
 		--seed "$FZ_SEED" --diff "$KDIFF" --time "$KDIFF_T" \
 		--diff-gaps-ok
 	kvm_unload
