@@ -289,6 +289,7 @@ struct vtx_pio {
 	bool mmio;		/* the memory operand is MMIO, at @mmio_gpa */
 	u64 mmio_gpa;
 	u32 insn_len;
+	u64 linear_rip;		/* IN/OUT: CS base + RIP at the exit */
 };
 
 /* What a vtx_pending_event is: the architecture's event types. */

@@ -169,7 +169,15 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		 * not exist on Intel): drop them, as KVM does, rather than
 		 * fail every entry.
 		 */
-		if (ev->has_error) {
+		/*
+		 * Real mode pushes no error code, and VM entry refuses one
+		 * there: an event requeued from IDT-vectoring information
+		 * may carry one all the same (Bochs sets it for a #GP whose
+		 * delivery through the real-mode IVT met an EPT violation),
+		 * so it is dropped here, where KVM's kvm_inject_exception()
+		 * drops it.
+		 */
+		if (ev->has_error && (vcpu->cr0 & X86_CR0_PE)) {
 			info |= INTR_INFO_DELIVER_CODE_MASK;
 			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
 				     (u16)ev->error_code);

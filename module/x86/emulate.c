@@ -125,6 +125,8 @@ static const struct opdesc onebyte[256] = {
 	[0x3a] = ALU_GB_EB(ALU_CMP), [0x3b] = ALU_GV_EV(ALU_CMP),
 	[0x63] = { K_MOVSX, D_MODRM, 0 },	/* MOVSXD; ARPL outside 64-bit */
 	[0x80] = { K_ALU, D_MODRM | D_BYTE | D_MEMDST | D_IMM8 | D_GROUP },
+	/* 82H: 80H's alias, invalid in 64-bit code (decode_opcode()) */
+	[0x82] = { K_ALU, D_MODRM | D_BYTE | D_MEMDST | D_IMM8 | D_GROUP },
 	[0x81] = { K_ALU, D_MODRM | D_MEMDST | D_IMM | D_GROUP },
 	[0x83] = { K_ALU, D_MODRM | D_MEMDST | D_IMM8 | D_GROUP },
 	[0x84] = { K_TEST, D_MODRM | D_BYTE },
@@ -256,13 +258,15 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 	[G1A] = {
 		[0] = { K_POPM, D_MODRM | D_MEMDST, 0 },
 	},
-	[G3B] = {
+	[G3B] = {	/* /1 is /0's alias, on the processor and in KVM */
 		[0] = { K_TEST, D_MODRM | D_BYTE | D_IMM8 },
+		[1] = { K_TEST, D_MODRM | D_BYTE | D_IMM8 },
 		[2] = UNARY(D_BYTE, UN_NOT),
 		[3] = UNARY(D_BYTE, UN_NEG),
 	},
 	[G3V] = {
 		[0] = { K_TEST, D_MODRM | D_IMM },
+		[1] = { K_TEST, D_MODRM | D_IMM },
 		[2] = UNARY(0, UN_NOT),
 		[3] = UNARY(0, UN_NEG),
 	},
@@ -541,6 +545,31 @@ static bool within(u64 fault, u64 linear, unsigned int bytes)
 	return fault - linear < bytes;
 }
 
+/* Bits 63:47 all equal: an address of 4-level paging. */
+static bool canonical48(u64 addr)
+{
+	return (u64)((s64)(addr << 16) >> 16) == addr;
+}
+
+/*
+ * A data access of 64-bit code at @linear that the processor refuses, as
+ * KVM's __linearize() does: non-canonical for the paging in use (bits
+ * 63:47 equal, 63:56 with CR4.LA57).  #SS(0) in the stack segment, else
+ * #GP(0).  Return: whether it faults (the fault flag set).
+ */
+static bool noncanonical(struct vtx_emu *e, u64 linear, bool stack)
+{
+	unsigned int shift = e->cr4 & VTX_EMU_CR4_LA57 ? 7 : 16;
+
+	if (e->mode != 64 || (u64)((s64)(linear << shift) >> shift) == linear)
+		return false;
+	if (stack)
+		e->ss_fault = true;
+	else
+		e->gp_fault = true;
+	return true;
+}
+
 static int decode_string(struct vtx_emu *e, unsigned int seg)
 {
 	u64 mask = size_mask(e->ad_bytes), src, dst, v;
@@ -585,8 +614,12 @@ static int decode_string(struct vtx_emu *e, unsigned int seg)
 		return -EINVAL;
 	e->linear = dst;
 	e->other_linear = src;
+	e->other_ss = seg == VTX_EMU_SS;
 	e->is_write = e->kind == K_MOVS;
 	if (!e->ops || !e->ops->read_mem)
+		return -EFAULT;
+	/* the source, read first: the processor's checks of it */
+	if (noncanonical(e, src, e->other_ss))
 		return -EFAULT;
 	v = 0;
 	err = e->ops->read_mem(e->opaque, src, &v, e->op_bytes);
@@ -680,6 +713,8 @@ static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
 	*adsize = p.adsize;
 	*lock = p.lock;
 	*reps = p.reps;
+	if (b == 0x82 && e->mode == 64)
+		return NULL;
 	if (b != 0x0f)
 		return &onebyte[b];
 	if (fetch(c, 1, &b))
@@ -965,12 +1000,14 @@ static int decode_stack(struct vtx_emu *e)
 	if (e->kind != K_POPM) {
 		e->result = stack_moved(e, -(u64)e->op_bytes);
 		e->other_linear = seg_linear(e, VTX_EMU_SS, e->result & mask);
+		e->other_ss = true;
 		return 0;
 	}
-	err = e->ops->read_mem(e->opaque,
-			       seg_linear(e, VTX_EMU_SS,
-					  e->gpr[VTX_EMU_RSP] & mask),
-			       &v, e->op_bytes);
+	e->other_linear = seg_linear(e, VTX_EMU_SS,
+				     e->gpr[VTX_EMU_RSP] & mask);
+	if (noncanonical(e, e->other_linear, true))
+		return -EFAULT;
+	err = e->ops->read_mem(e->opaque, e->other_linear, &v, e->op_bytes);
 	if (err)
 		return err < 0 ? -EFAULT : -EINVAL;
 	e->result = stack_moved(e, e->op_bytes);
@@ -999,6 +1036,8 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->gp_fault = false;
 	e->ud_fault = false;
 	e->nm_fault = false;
+	e->ss_fault = false;
+	e->other_ss = false;
 	memset(e->wide, 0, sizeof(e->wide));
 	e->vec_file = 0;
 	e->kind = K_BAD;
@@ -1368,22 +1407,25 @@ static u64 rmw_exec(struct vtx_emu *e, u64 val)
  * operand of MOVS, the stack of PUSH/CALL): 0 when it was RAM, 1 when it
  * is MMIO too (a second write), -EFAULT when it failed.
  */
+/*
+ * The write of the side the processor did not reach: the destination of
+ * MOVS, the stack of PUSH and CALL m.  Checked as the processor would,
+ * after the device read, as KVM's emulator does at its writeback.
+ */
 static int write_other(struct vtx_emu *e, u64 val)
 {
-	int err = e->ops->write_mem(e->opaque, e->other_linear, &val,
-				    e->op_bytes);
+	int err;
+
+	if (noncanonical(e, e->other_linear, e->other_ss))
+		return -EFAULT;
+	err = e->ops->write_mem(e->opaque, e->other_linear, &val,
+				e->op_bytes);
 
 	if (err == VTX_EMU_OPS_MMIO) {
 		e->linear = e->other_linear;
 		return second_write(e, val);
 	}
 	return err ? -EFAULT : 0;
-}
-
-/* Bits 63:47 all equal: an address of 4-level paging. */
-static bool canonical48(u64 addr)
-{
-	return (u64)((s64)(addr << 16) >> 16) == addr;
 }
 
 /*
@@ -1485,6 +1527,8 @@ static int complete_first(struct vtx_emu *e, u64 val)
 			break;
 		}
 		if (!e->ops || !e->ops->read_mem)
+			return -EFAULT;
+		if (noncanonical(e, e->other_linear, false))
 			return -EFAULT;
 		other = 0;
 		err = e->ops->read_mem(e->opaque, e->other_linear, &other,

@@ -73,6 +73,7 @@ enum vtx_emu_gpr {
 #define VTX_EMU_CR0_EM		0x0004ULL
 #define VTX_EMU_CR0_TS		0x0008ULL
 #define VTX_EMU_CR4_OSFXSR	0x0200ULL
+#define VTX_EMU_CR4_LA57	0x1000ULL
 
 /* The widest access: a 16-byte SSE move or CMPXCHG16B. */
 #define VTX_EMU_WIDE_BYTES	16
@@ -151,6 +152,11 @@ struct vtx_emu_ops {
  *		target, a misaligned MOVDQA/MOVAPS/MOVNT* or CMPXCHG16B).
  * @ud_fault:	out: it raises #UD (CR0.EM, or CR4.OSFXSR clear for SSE).
  * @nm_fault:	out: it raises #NM (CR0.TS).
+ * @ss_fault:	out: it raises #SS(0): in 64-bit code, a non-canonical
+ *		stack address of PUSH/POP/CALL m, or of a string side with
+ *		an SS override (other sides: @gp_fault).  Only the accesses
+ *		the processor did not make before its exit are checked: the
+ *		other side of MOVS/CMPS and the stack.
  *
  * The frag_* members are the caller's (mmio.c: an access split at a page
  * boundary); the members after them are private to emulate.c.
@@ -180,6 +186,7 @@ struct vtx_emu {
 	bool gp_fault;
 	bool ud_fault;
 	bool nm_fault;
+	bool ss_fault;
 
 	/* caller's: an access split at a page boundary (mmio.c) */
 	u8 frag_done;		/* bytes of the current access done */
@@ -209,6 +216,7 @@ struct vtx_emu {
 	bool mmio_is_src;	/* MOVS: the MMIO side is the source */
 	u64 imm;		/* immediate, sign-extended to 64 bits */
 	u64 other_linear;	/* MOVS: linear address of the RAM side */
+	bool other_ss;		/* ... which is in the stack segment */
 	u64 result;		/* value kept between two accesses */
 	u64 new_rflags;		/* RFLAGS once the instruction completes */
 	u8 vec_file;		/* SSE/MMX moves: enum vtx_emu_vec */

@@ -104,15 +104,37 @@ static int emu_translate(struct vtx_vcpu *vcpu, u64 linear, bool write,
  * paging.  A CMPS whose other side is a device too reads it in a second
  * KVM_EXIT_MMIO.
  */
-static int emu_read_mem(void *opaque, u64 linear, void *buf, unsigned int len)
+/*
+ * The other side, page by page: 0 when all of it is RAM, VTX_EMU_OPS_MMIO
+ * when a part is a device (the emulator then makes it an access of its
+ * own, split by mmio_access() into a RAM part and an exit, as KVM splits
+ * it), -EFAULT with a #PF queued.
+ */
+static int other_side(struct vtx_vcpu *vcpu, u64 linear, unsigned int len,
+		      bool write)
 {
-	struct vtx_vcpu *vcpu = opaque;
+	unsigned int n = min_t(unsigned int, len,
+			       PAGE_SIZE - offset_in_page(linear));
 	u64 gpa;
 
-	if (emu_translate(vcpu, linear, false, &gpa))
+	if (emu_translate(vcpu, linear, write, &gpa))
 		return -EFAULT;
 	if (!mem_gpa_is_ram(vcpu, gpa))
 		return VTX_EMU_OPS_MMIO;
+	if (n == len)
+		return 0;
+	if (emu_translate(vcpu, linear + n, write, &gpa))
+		return -EFAULT;
+	return mem_gpa_is_ram(vcpu, gpa) ? 0 : VTX_EMU_OPS_MMIO;
+}
+
+static int emu_read_mem(void *opaque, u64 linear, void *buf, unsigned int len)
+{
+	struct vtx_vcpu *vcpu = opaque;
+	int r = other_side(vcpu, linear, len, false);
+
+	if (r)
+		return r;
 	return mem_guest_virt_copy(vcpu, linear, buf, len, false) ? -EFAULT : 0;
 }
 
@@ -120,12 +142,10 @@ static int emu_write_mem(void *opaque, u64 linear, const void *buf,
 			 unsigned int len)
 {
 	struct vtx_vcpu *vcpu = opaque;
-	u64 gpa;
+	int r = other_side(vcpu, linear, len, true);
 
-	if (emu_translate(vcpu, linear, true, &gpa))
-		return -EFAULT;
-	if (!mem_gpa_is_ram(vcpu, gpa))
-		return VTX_EMU_OPS_MMIO;
+	if (r)
+		return r;
 	return mem_guest_virt_copy(vcpu, linear, (void *)buf, len, true) ?
 	       -EFAULT : 0;
 }
@@ -182,7 +202,9 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
 /*
  * The emulator stopped: a guest page fault on the other side of a MOVS or
  * CMPS (or on a second device access) was queued, or a CALL/JMP through
- * memory read a non-canonical target (#GP(0)), or an SSE/MMX move or
+ * memory read a non-canonical target (#GP(0)), or in 64-bit code the
+ * other side of MOVS/CMPS or the stack of PUSH/POP/CALL m is
+ * non-canonical (#GP(0), #SS(0) in the stack segment), or an SSE/MMX move or
  * CMPXCHG16B faults as the processor would (#UD, #NM, #GP(0) when
  * misaligned), and is delivered with the instruction not done, as by the
  * processor; else an emulation failure.
@@ -191,6 +213,8 @@ static int fault_or_failure(struct vtx_vcpu *vcpu)
 {
 	if (vcpu->emu.gp_fault)
 		vtx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+	else if (vcpu->emu.ss_fault)
+		vtx_queue_exception(vcpu, X86_TRAP_SS, true, 0);
 	else if (vcpu->emu.ud_fault)
 		vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
 	else if (vcpu->emu.nm_fault)

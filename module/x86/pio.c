@@ -86,12 +86,32 @@ static u64 addr_mask(int bytes)
 	return bytes == 8 ? ~0ull : (1ull << (bytes * 8)) - 1;
 }
 
+/* CS base + RIP, 32 bits wide outside 64-bit code (KVM's linear RIP). */
+static u64 linear_rip(struct vtx_vcpu *vcpu)
+{
+	u64 lin = vtx_seg_base(vcpu, VTX_SREG_CS) + vtx_rip(vcpu);
+
+	return vtx_in_64bit_code(vcpu) ? lin : (u32)lin;
+}
+
+/*
+ * Userspace moved RIP (KVM_SET_REGS, KVM_SET_SREGS) during the exit: the
+ * instruction is abandoned, neither RAX nor RIP changes, as KVM's
+ * complete_fast_pio_in/out() do.
+ */
+static bool pio_abandoned(struct vtx_vcpu *vcpu)
+{
+	return linear_rip(vcpu) != vcpu->pio.linear_rip;
+}
+
 /* IN: the data userspace left goes into AL, AX or EAX. */
 static int complete_pio_in(struct vtx_vcpu *vcpu)
 {
 	struct vtx_pio *pio = &vcpu->pio;
 	u64 val = 0;
 
+	if (pio_abandoned(vcpu))
+		return 1;
 	memcpy(&val, vcpu->pio_data, pio->size);
 	vtx_reg_write_sized(vcpu, VTX_RAX, val, pio->size);
 	vtx_skip_instruction(vcpu, pio->insn_len);
@@ -101,6 +121,8 @@ static int complete_pio_in(struct vtx_vcpu *vcpu)
 /* OUT: nothing is left but RIP (0 after the 0x7e quirk). */
 static int complete_pio_out(struct vtx_vcpu *vcpu)
 {
+	if (pio_abandoned(vcpu))
+		return 1;
 	vtx_skip_instruction(vcpu, vcpu->pio.insn_len);
 	return 1;
 }
@@ -330,6 +352,7 @@ int vtx_handle_pio(struct vtx_vcpu *vcpu, bool string)
 			pio->insn_len = 0;
 		}
 	}
+	pio->linear_rip = linear_rip(vcpu);
 	fill_io_exit(vcpu, 1);
 	return 0;
 }

@@ -189,6 +189,10 @@ void build_templates(void)
 		snprintf(n, sizeof(n), "%s Eb,Ib", alu[a]);
 		add(n, 0x80, -1, TF_MODRM | TF_BYTE | TF_IMM8 | lk | lg, a, 0,
 		    acc, 0);
+		/* 82H: the same as 80H, outside 64-bit code */
+		snprintf(n, sizeof(n), "%s Eb,Ib (82)", alu[a]);
+		add(n, 0x82, -1, TF_MODRM | TF_BYTE | TF_IMM8 | lk | lg, a, 0,
+		    acc, 0);
 		snprintf(n, sizeof(n), "%s Ev,Iz", alu[a]);
 		add(n, 0x81, -1, TF_MODRM | TF_IMMV | lk | lg, a, 0, acc, 0);
 		snprintf(n, sizeof(n), "%s Ev,Ib", alu[a]);
@@ -200,6 +204,11 @@ void build_templates(void)
 	add("test Eb,Ib", 0xf6, -1, TF_MODRM | TF_BYTE | TF_IMM8 | TF_LOGIC,
 	    0, 0, A_R, 0);
 	add("test Ev,Iz", 0xf7, -1, TF_MODRM | TF_IMMV | TF_LOGIC, 0, 0,
+	    A_R, 0);
+	/* F6H/F7H /1: /0's alias (KVM's group3 has it too) */
+	add("test Eb,Ib (/1)", 0xf6, -1, TF_MODRM | TF_BYTE | TF_IMM8 |
+	    TF_LOGIC, 1, 0, A_R, 0);
+	add("test Ev,Iz (/1)", 0xf7, -1, TF_MODRM | TF_IMMV | TF_LOGIC, 1, 0,
 	    A_R, 0);
 	add("xchg Eb,Gb", 0x86, -1, TF_MODRM | TF_BYTE | TF_LOCK, -1, 0,
 	    A_RMW, 0);
@@ -570,6 +579,9 @@ void native_class(const struct backend *be)
 			continue;	/* 63 is ARPL outside 64-bit mode */
 		if (be->mode != 64 && (tmpls[i].flags & TF_M128))
 			continue;	/* REX.W: 64-bit mode only */
+		if (be->mode == 64 && tmpls[i].oplen == 1 &&
+		    tmpls[i].op[0] == 0x82)
+			continue;	/* #UD in 64-bit mode */
 		for (v = 0; v < VARIANTS; v++)
 			one_case(be, &tmpls[i]);
 	}

@@ -45,6 +45,12 @@
  * by an external interrupt the controllers get their state of creation
  * back (KVM_SET_LAPIC/IRQCHIP/PIT2) so that the next one runs.  Runs
  * without --irqchip generate exactly what they did before it existed.
+ *
+ * --diff N: the MMIO differential instead (fz_gdiff.c): N instructions per
+ * mode, each run on RAM by the processor and on MMIO by the driver's
+ * emulator, the results compared; --replay MODE:N replays one of them.
+ * An instruction the processor ran and the emulator could not (an
+ * emulation failure) fails the run too, unless --diff-gaps-ok.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +64,7 @@
 #include <unistd.h>
 
 #include "fz.h"
+#include "fz_gdiff.h"
 #include "fz_msr.h"
 
 static const char *dev_path;
@@ -70,6 +77,7 @@ static bool opt_trace;
 static long replay_iter = -1;
 static bool opt_avoid = true;
 static bool opt_irq;
+static uint64_t opt_diff;
 /* --irqchip: a fresh VM every IRQ_VM_ITERS iterations */
 #define IRQ_VM_ITERS	64
 /* the iteration seeds of --irqchip runs: other code than the plain runs */
@@ -1707,6 +1715,10 @@ int main(int argc, char **argv)
 			opt_avoid = false;
 		else if (!strcmp(a, "--irqchip"))
 			opt_irq = true;
+		else if (!strcmp(a, "--diff") && v)
+			opt_diff = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--diff-gaps-ok"))
+			opt_gaps_ok = true;
 		else if (!strcmp(a, "--trace"))
 			opt_trace = true;
 		else if (!strcmp(a, "--mode") && v) {
@@ -1750,13 +1762,21 @@ usage:
 				"[--seed N] [--insns N] [--iters N] [--time SEC]\n"
 				"       [--mode real|prot32|long64] "
 				"[--replay MODE:ITER] [--trace] [--no-avoid]\n"
-				"       [--irqchip]\n");
+				"       [--irqchip] [--diff N] [--diff-gaps-ok]\n");
 			return 2;
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	kmsg_open();
 	run_timer_init();
+	if (opt_diff) {
+		opt_seed_diff = opt_seed;
+		printf("# vtx-guest-fuzz --diff: device %s seed 0x%" PRIx64
+		       " %" PRIu64 " instructions per mode\n", dev_path,
+		       opt_seed, opt_diff);
+		return gdiff_run(dev_path, opt_diff, opt_time, opt_mode,
+				 replay_iter, opt_trace && replay_iter < 0);
+	}
 	dev = fz_open_dev(dev_path);
 	if (dev < 0) {
 		printf("vtx-guest-fuzz: cannot open %s: %s\n", dev_path,

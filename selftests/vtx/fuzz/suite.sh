@@ -18,13 +18,15 @@
 #    vtx-genl-block: netlink answers while a VM's ioctl waits in a user
 #    fault),
 #    the ioctl fuzzer, the guest fuzzer (with isolation checks; again
-#    with the irqchip), the lifecycle stress (cycle, kill -9, racing
+#    with the irqchip; the MMIO differential: each instruction on RAM
+#    and on MMIO, results compared), the lifecycle stress (cycle, kill -9, racing
 #    threads, create/close, CPU hotplug, irqchip VMs torn down busy),
 #    fd_install_race (vtx-fdrace: fds closed by other threads as
 #    they are installed), rmmod refused while a VM exists, rmmod after; vtx's own
 #    allocation count back to 0 after each phase, and /proc/meminfo and
 #    slab figures around the lifecycle stress and the whole phase
-# 3. long run only: kvm_intel, the same binaries on /dev/kvm (reference)
+# 3. kvm_intel: the MMIO differential; long run only: the same binaries
+#    on /dev/kvm (reference)
 # 4. last, alone on one CPU: the regression test that crashed the kernel
 #    before its fix (vtx unloaded right after an ioeventfd's RCU callback
 #    was queued)
@@ -54,12 +56,14 @@ fi
 if [ "$FZ_SIZE" = long ]; then
 	IOCTLS=1000000 GINSNS=100000 CYCLES=1000 KILLS=30 RACE=30 CC=15
 	HOTPLUG=15 EMU=200000 KVM_REF=1 T=7200 GIRQ=50000 LIRQ=500
+	DIFF=50000 KDIFF=5000 KDIFF_T=1200
 	KVM_IOCTLS=20000 KVM_GINSNS=5000 KVM_GTIME=20 KVM_GMODE=real
 	KVM_CYCLES=50
 	FDRACE="--time 120 --rounds 20000 --hold 256"
 else
 	IOCTLS=25000 GINSNS=1500 CYCLES=60 KILLS=3 RACE=5 CC=3
-	HOTPLUG=3 EMU=20000 KVM_REF=0 T=600 GIRQ=600 LIRQ=12
+	HOTPLUG=3 EMU=20000 KVM_REF=0 T=600 GIRQ=600 LIRQ=12 DIFF=1000 KDIFF=300
+	KDIFF_T=60
 	FDRACE="--time 15 --rounds 3000 --hold 128"
 fi
 echo "# fuzz suite: size $FZ_SIZE, seed $FZ_SEED" \
@@ -83,7 +87,8 @@ fi
 # fz_run DRIVER NAME CMD... - run a fuzzer under timeout $T, show its
 # output; the result is its exit status, the detail its last PASS/FAIL/SHORT
 # summary lines (counts achieved, seeds).  A SHORT line (a count target not
-# reached in time) fails the result unless FZ_SHORT_OK=1.
+# reached in time) fails the result unless FZ_SHORT_OK=1.  FZ_REF_ONLY=1:
+# a reference run, whose failure is reported in the detail, not failed.
 fz_run() {
 	local drv="$1" name="$2" rc detail log
 	shift 2
@@ -96,6 +101,10 @@ fz_run() {
 	} | tee "$log"
 	rc=$(cat "$FZ_OUT/rc" 2>/dev/null) || rc=255
 	detail=$(grep -E '^(PASS|FAIL|SHORT):' "$log" | tr '\n' ';' | cut -c1-400)
+	if [ "${FZ_REF_ONLY:-0}" = 1 ] && [ "$rc" = 1 ]; then
+		rc=0
+		detail="reference only: $detail"
+	fi
 	case "$rc" in
 	0)
 		if grep -q '^SHORT:' "$log" && [ "${FZ_SHORT_OK:-0}" != 1 ]; then
@@ -215,6 +224,13 @@ if vtx_load; then
 	dmesg_check vtx dmesg-guest-fuzz-irq
 	allocs_check allocs-after-guest-fuzz-irq
 
+	# the MMIO differential: each instruction run on RAM by the
+	# processor and on MMIO by the emulator, the results compared
+	fz_run vtx guest-diff ./vtx-guest-fuzz --device /dev/vtx \
+		--seed "$FZ_SEED" --diff "$DIFF" --time $(((T - 60) / 3))
+	dmesg_check vtx dmesg-guest-diff
+	allocs_check allocs-after-guest-diff
+
 	# the lifecycle stress, between two memory snapshots (after a warm-up)
 	./vtx-life-fuzz --device /dev/vtx --seed 7 cycle --iterations 20 >/dev/null
 	meminfo_snap "$FZ_OUT/mem.life0"
@@ -267,6 +283,18 @@ meminfo_snap "$FZ_OUT/mem.after"
 memleak_check memleak-module "$FZ_OUT/mem.before" "$FZ_OUT/mem.after"
 
 # ------------------------------------------------------------ 3. kvm_intel
+# The MMIO differential in both sizes: KVM's emulator against the same
+# processor, the same instructions (fewer: kvm_intel is slower in Bochs;
+# its emulation gaps, e.g. MOVBE with 66H, reported but not failed; a
+# reference: its differences are reported, not failed -- its protected
+# and long mode runs were not yet measured in Bochs).
+if kvm_load; then
+	FZ_REF_ONLY=1 fz_run kvm guest-diff ./vtx-guest-fuzz --device /dev/kvm \
+		--seed "$FZ_SEED" --diff "$KDIFF" --time "$KDIFF_T" \
+		--diff-gaps-ok
+	kvm_unload
+	dmesg_check kvm dmesg-guest-diff
+fi
 if [ "$KVM_REF" = 1 ] && kvm_load; then
 	VTX_TAP_TIMEOUT=$T run_tap kvm /dev/kvm ./vtx-regress
 	VTX_TAP_TIMEOUT=$T run_tap kvm /dev/kvm ./vtx-genl-block
@@ -327,6 +355,11 @@ for m in real prot32 long64; do
 		sed 's/.*insns=\([0-9]*\) iters=\([0-9]*\).*/\1 instructions, \2 iterations/')"
 done
 echo "#   guest irqchip: $(fz_line vtx-guest-fuzz-irq '^[A-Z]*: guest-fuzz seed=')"
+for d in vtx kvm; do
+	grep -h '^# diff mode ' "$FZ_OUT/$d-guest-diff.log" 2>/dev/null |
+		sed "s/^# diff mode/#   MMIO differential $d:/"
+	echo "#   MMIO differential $d: $(fz_line "$d-guest-diff" '^[A-Z]*: guest-diff seed=')"
+done
 echo "#   irqchip ioctls: $(fz_line vtx-ioctl-fuzz '^# interrupt-controller ioctls' | cut -c3-)"
 for t in cycle kill race createclose hotplug irq; do
 	echo "#   life $t: $(fz_line "vtx-life-$t" "^# $t:" | cut -c3-)"
