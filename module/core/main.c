@@ -172,6 +172,8 @@ long vtx_check_extension(unsigned long cap)
 		return VTX_MAX_VCPU_ID;
 	case KVM_CAP_NR_MEMSLOTS:
 		return VTX_MAX_MEMSLOTS;
+	case KVM_CAP_MULTI_ADDRESS_SPACE:
+		return VTX_ADDRESS_SPACES;
 	case KVM_CAP_MCE:
 		return VTX_MAX_MCE_BANKS;
 	default:
