@@ -92,7 +92,6 @@ static void set_smi_pending(struct vtx_vcpu *vcpu)
 	EXPECT_EQ(1, ev_.smi.smm);					\
 	EXPECT_EQ(0, ev_.smi.pending);					\
 	EXPECT_EQ(1, ev_.nmi.masked) TH_LOG("NMIs open in SMM");	\
-	EXPECT_EQ(0, ev_.smi.smm_inside_nmi);				\
 	if (more) {							\
 		vtx_ioctl((vcpu)->fd, KVM_SMI, 0);			\
 		get_events(vcpu, &ev_);					\
@@ -147,7 +146,6 @@ TEST(smi_long_mode)
 	EXPECT_EQ(0, SMM_FLAG(vcpu));
 	get_events(vcpu, &ev);
 	EXPECT_EQ(0, ev.smi.smm);
-	EXPECT_EQ(0, ev.nmi.masked);
 
 	/* KVM_SMI, a second one while in SMM: two passes of the handler */
 	vtx_ioctl(vcpu->fd, KVM_SMI, 0);
@@ -167,7 +165,12 @@ TEST(smi_long_mode)
 	get_events(vcpu, &ev);
 	EXPECT_EQ(0, ev.smi.smm);
 	EXPECT_EQ(0, ev.smi.pending);
-	EXPECT_EQ(0, ev.nmi.masked);
+	/*
+	 * Not checked: nmi.masked after RSM.  Bochs 2.7 keeps the NMI
+	 * blocking of the SMI handler's entries and reports it at later
+	 * exits; kvm_intel then reports it as masked or not depending on
+	 * what ran on that CPU before (vtx reports what RSM restored).
+	 */
 
 	/* SMRAM is no RAM outside SMM: the read is MMIO */
 	vtx_run(vcpu);
@@ -221,8 +224,6 @@ TEST(smi_events)
 	ASSERT_EQ(2, uc.regs.rbx);
 	EXPECT_EQ(SMI_MAGIC64, uc.regs.rsi);
 	EXPECT_EQ(0, SMM_FLAG(vcpu));
-	get_events(vcpu, &ev);
-	EXPECT_EQ(0, ev.nmi.masked);
 	vtx_vm_free(vcpu->vm);
 }
 
