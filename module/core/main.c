@@ -130,6 +130,7 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_VCPU_ATTRIBUTES:
+	case KVM_CAP_X86_SMM:
 		return 1;
 	case KVM_CAP_DISABLE_QUIRKS2:
 		return VTX_VALID_QUIRKS;
