@@ -130,6 +130,7 @@ long vtx_check_extension(unsigned long cap)
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_VCPU_ATTRIBUTES:
+	case KVM_CAP_X86_SMM:
 		return 1;
 	case KVM_CAP_DISABLE_QUIRKS2:
 		return VTX_VALID_QUIRKS;
@@ -172,6 +173,8 @@ long vtx_check_extension(unsigned long cap)
 		return VTX_MAX_VCPU_ID;
 	case KVM_CAP_NR_MEMSLOTS:
 		return VTX_MAX_MEMSLOTS;
+	case KVM_CAP_MULTI_ADDRESS_SPACE:
+		return VTX_ADDRESS_SPACES;
 	case KVM_CAP_MCE:
 		return VTX_MAX_MCE_BANKS;
 	default:

@@ -62,8 +62,9 @@ static struct vtx_vm *vm_get_by_id(u32 id)
 }
 
 /*
- * The memslots' total size, from the array published last (vm->srcu: the
- * read side never waits, for anyone).
+ * The memslots' total size in address space 0 (SMRAM's aliases of RAM in
+ * address space 1 are not counted twice), from the array published last
+ * (vm->srcu: the read side never waits, for anyone).
  */
 static u64 vm_mem_bytes(struct vtx_vm *vm)
 {
@@ -72,7 +73,7 @@ static u64 vm_mem_bytes(struct vtx_vm *vm)
 	int i, srcu;
 
 	srcu = srcu_read_lock(&vm->srcu);
-	slots = srcu_dereference(vm->memslots, &vm->srcu);
+	slots = srcu_dereference(vm->memslots[0], &vm->srcu);
 	for (i = 0; i < VTX_MAX_MEMSLOTS; i++)
 		bytes += slots->slots[i].npages << PAGE_SHIFT;
 	srcu_read_unlock(&vm->srcu, srcu);

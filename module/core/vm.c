@@ -39,14 +39,15 @@ static DEFINE_IDA(vtx_vm_ida);
  * vtx_find_slot() - the memslot holding guest frame @gfn.
  * @vm:		the VM; in an srcu_read_lock(&vm->srcu) section, or
  *		vm->slots_lock held
+ * @as:		the address space (vtx_vcpu_as() for a vCPU's view)
  * @gfn:	guest frame number
  *
  * Return: the slot, valid as long as the read section (or the lock), or
  * NULL if @gfn is not guest RAM.
  */
-struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn)
+struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, int as, u64 gfn)
 {
-	struct vtx_memslots *slots = vtx_memslots(vm);
+	struct vtx_memslots *slots = vtx_memslots(vm, as);
 	struct vtx_memslot *s = &slots->slots[READ_ONCE(slots->last)];
 	unsigned long i;
 
@@ -70,20 +71,20 @@ struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn)
  * section, which one section may cover many accesses of (the emulation of
  * an MMIO access, a guest page walk).
  */
-bool __vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
+bool __vtx_gpa_is_ram(struct vtx_vm *vm, int as, u64 gpa)
 {
-	struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
+	struct vtx_memslot *s = vtx_find_slot(vm, as, gpa >> PAGE_SHIFT);
 
 	return s && !(s->flags & KVM_MEM_READONLY);
 }
 
-bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
+bool vtx_gpa_is_ram(struct vtx_vm *vm, int as, u64 gpa)
 {
 	bool ram;
 	int srcu;
 
 	srcu = srcu_read_lock(&vm->srcu);
-	ram = __vtx_gpa_is_ram(vm, gpa);
+	ram = __vtx_gpa_is_ram(vm, as, gpa);
 	srcu_read_unlock(&vm->srcu, srcu);
 	return ram;
 }
@@ -94,12 +95,12 @@ bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa)
  * owner's memory for as long as the owner wants.  The caller is in the
  * read section.
  */
-static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
-			   bool write)
+static int guest_phys_copy(struct vtx_vm *vm, int as, u64 gpa, void *buf,
+			   size_t len, bool write)
 {
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(gpa));
-		struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
+		struct vtx_memslot *s = vtx_find_slot(vm, as, gpa >> PAGE_SHIFT);
 		void __user *hva;
 
 		if (!s || (write && (s->flags & KVM_MEM_READONLY)))
@@ -123,21 +124,23 @@ static int guest_phys_copy(struct vtx_vm *vm, u64 gpa, void *buf, size_t len,
 	return 0;
 }
 
-int __vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len)
+int __vtx_read_guest_phys(struct vtx_vm *vm, int as, u64 gpa, void *buf,
+			  size_t len)
 {
-	return guest_phys_copy(vm, gpa, buf, len, false);
+	return guest_phys_copy(vm, as, gpa, buf, len, false);
 }
 
-int __vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
-			   size_t len)
+int __vtx_write_guest_phys(struct vtx_vm *vm, int as, u64 gpa,
+			   const void *buf, size_t len)
 {
-	return guest_phys_copy(vm, gpa, (void *)buf, len, true);
+	return guest_phys_copy(vm, as, gpa, (void *)buf, len, true);
 }
 
 /**
  * __vtx_read_guest_pte() - read a guest page-table entry from guest RAM.
  * @vm:		the VM; current->mm is vm->mm; in an srcu_read_lock(&vm->srcu)
  *		section
+ * @as:		the address space
  * @gpa:	guest-physical address of the entry, aligned to its size
  * @wide:	an 8-byte entry (PAE, 4-level paging), else a 4-byte one
  * @val:	the entry
@@ -147,9 +150,10 @@ int __vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
  *
  * Return: 0, or -EFAULT when @gpa is outside guest RAM.
  */
-int __vtx_read_guest_pte(struct vtx_vm *vm, u64 gpa, bool wide, u64 *val)
+int __vtx_read_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
+			 u64 *val)
 {
-	struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
+	struct vtx_memslot *s = vtx_find_slot(vm, as, gpa >> PAGE_SHIFT);
 	unsigned long hva;
 	u32 v32;
 	u64 v;
@@ -183,7 +187,7 @@ int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len)
 	int r, srcu;
 
 	srcu = srcu_read_lock(&vm->srcu);
-	r = guest_phys_copy(vm, gpa, buf, len, false);
+	r = guest_phys_copy(vm, 0, gpa, buf, len, false);
 	srcu_read_unlock(&vm->srcu, srcu);
 	return r;
 }
@@ -194,7 +198,42 @@ int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 	int r, srcu;
 
 	srcu = srcu_read_lock(&vm->srcu);
-	r = guest_phys_copy(vm, gpa, (void *)buf, len, true);
+	r = guest_phys_copy(vm, 0, gpa, (void *)buf, len, true);
+	srcu_read_unlock(&vm->srcu, srcu);
+	return r;
+}
+
+/**
+ * vtx_vcpu_read_guest_phys() - read guest memory as @vcpu sees it: the
+ * memslots of its address space (SMRAM in SMM, vtx_vcpu_as()).
+ * @vcpu:	the vCPU, by its thread (vm->mm is current->mm)
+ * @gpa:	guest-physical address
+ * @buf:	destination
+ * @len:	bytes
+ *
+ * Return: 0, or -EFAULT if any byte is outside the vCPU's guest RAM.
+ */
+int vtx_vcpu_read_guest_phys(struct vtx_vcpu *vcpu, u64 gpa, void *buf,
+			     size_t len)
+{
+	struct vtx_vm *vm = vcpu->vm;
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vm->srcu);
+	r = guest_phys_copy(vm, vtx_vcpu_as(vcpu), gpa, buf, len, false);
+	srcu_read_unlock(&vm->srcu, srcu);
+	return r;
+}
+
+int vtx_vcpu_write_guest_phys(struct vtx_vcpu *vcpu, u64 gpa,
+			      const void *buf, size_t len)
+{
+	struct vtx_vm *vm = vcpu->vm;
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vm->srcu);
+	r = guest_phys_copy(vm, vtx_vcpu_as(vcpu), gpa, (void *)buf, len,
+			    true);
 	srcu_read_unlock(&vm->srcu, srcu);
 	return r;
 }
@@ -253,6 +292,7 @@ static void vtx_vm_destroy(struct kref *kref)
 {
 	struct vtx_vm *vm = container_of(kref, struct vtx_vm, kref);
 	unsigned int i;
+	int as;
 
 	mutex_lock(&vtx_vms_lock);
 	list_del(&vm->list);
@@ -273,7 +313,9 @@ static void vtx_vm_destroy(struct kref *kref)
 	vtx_irq_routing_vm_destroy(vm);
 	vtx_msr_filter_vm_destroy(vm);
 	/* No reader is left: no vCPU, no notifier, off the netlink list. */
-	memslots_free(rcu_dereference_protected(vm->memslots, true), true);
+	for (as = 0; as < VTX_ADDRESS_SPACES; as++)
+		memslots_free(rcu_dereference_protected(vm->memslots[as], true),
+			      true);
 	memslots_free_retired(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
@@ -312,6 +354,7 @@ static size_t dirty_bitmap_bytes(u64 npages)
 /**
  * memslots_publish() - make @new the VM's memslots and retire the old ones.
  * @vm:		the VM; vm->slots_lock held
+ * @as:		the address space of @new
  * @new:	the new array, a changed copy of the current one
  * @wait:	the caller unmaps or frees something the old array held
  *
@@ -328,21 +371,21 @@ static size_t dirty_bitmap_bytes(u64 npages)
  * still hold the old array, which only points to what the new one holds
  * too; it goes on vm->retired, freed at the next update that waits or when
  * the VM is destroyed (each such update fills a free slot, so at most
- * VTX_MAX_MEMSLOTS arrays wait there).  No grace period to wait for:
+ * VTX_MAX_MEMSLOTS arrays of each address space wait there).  No grace period to wait for:
  * creating a VM's memory stays cheap.
  *
  * Return: with @wait, the old array, unreachable now, for the caller to
  * kfree(); else NULL.
  */
-static struct vtx_memslots *memslots_publish(struct vtx_vm *vm,
+static struct vtx_memslots *memslots_publish(struct vtx_vm *vm, int as,
 					     struct vtx_memslots *new,
 					     bool wait)
 {
-	struct vtx_memslots *old = vtx_memslots(vm);
+	struct vtx_memslots *old = vtx_memslots(vm, as);
 
 	lockdep_assert_held(&vm->slots_lock);
 	spin_lock(&vm->mmu.lock);
-	rcu_assign_pointer(vm->memslots, new);
+	rcu_assign_pointer(vm->memslots[as], new);
 	vm->mmu.inval_seq++;
 	spin_unlock(&vm->mmu.lock);
 	if (!wait) {
@@ -383,7 +426,7 @@ static int set_memory_region(struct vtx_vm *vm,
 
 	if (mem->flags & ~(KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
-	if (as_id || id >= VTX_MAX_MEMSLOTS)
+	if (as_id >= VTX_ADDRESS_SPACES || id >= VTX_MAX_MEMSLOTS)
 		return -EINVAL;
 	if (!PAGE_ALIGNED(mem->memory_size) ||
 	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
@@ -398,7 +441,7 @@ static int set_memory_region(struct vtx_vm *vm,
 		return -EINVAL;
 
 	mutex_lock(&vm->slots_lock);
-	slots = vtx_memslots(vm);
+	slots = vtx_memslots(vm, as_id);
 	s = &slots->slots[id];
 	if (!npages) {
 		/* Delete. */
@@ -467,12 +510,15 @@ static int set_memory_region(struct vtx_vm *vm,
 		__clear_bit(id, &new->active);
 
 	new->retired = NULL;
-	slots = memslots_publish(vm, new, unmap || old_bitmap);
+	slots = memslots_publish(vm, as_id, new, unmap || old_bitmap);
 	if (!slots)
 		goto out;	/* a new slot: nothing to take away */
-	/* The old slot is unreachable: unmap what it mapped, then free. */
+	/*
+	 * The old slot is unreachable: unmap what it mapped (in the page
+	 * tables of its address space), then free.
+	 */
 	if (unmap)
-		vtx_mmu_unmap_range(vm, slots->slots[id].base_gfn,
+		vtx_mmu_unmap_range(vm, as_id, slots->slots[id].base_gfn,
 				    slots->slots[id].npages);
 	bitmap_free_counted(old_bitmap);
 	kfree(slots);
@@ -498,11 +544,12 @@ static int get_dirty_log(struct vtx_vm *vm, struct kvm_dirty_log __user *argp)
 
 	if (copy_from_user(&log, argp, sizeof(log)))
 		return -EFAULT;
-	if ((log.slot >> 16) || (u16)log.slot >= VTX_MAX_MEMSLOTS)
+	if ((log.slot >> 16) >= VTX_ADDRESS_SPACES ||
+	    (u16)log.slot >= VTX_MAX_MEMSLOTS)
 		return -EINVAL;
 
 	mutex_lock(&vm->slots_lock);
-	s = &vtx_memslots(vm)->slots[(u16)log.slot];
+	s = &vtx_memslots(vm, log.slot >> 16)->slots[(u16)log.slot];
 	if (!s->npages || !s->dirty_bitmap) {
 		r = -ENOENT;
 		goto out;
@@ -523,7 +570,7 @@ static int get_dirty_log(struct vtx_vm *vm, struct kvm_dirty_log __user *argp)
 		snap[i] = xchg(&s->dirty_bitmap[i], 0);
 	spin_unlock(&vm->mmu.lock);
 	/* Only dirty pages are writable: one pass and one flush covers them. */
-	vtx_mmu_write_protect(vm, s->base_gfn, s->npages);
+	vtx_mmu_write_protect(vm, log.slot >> 16, s->base_gfn, s->npages);
 	if (copy_to_user(log.dirty_bitmap, snap, bytes))
 		r = -EFAULT;
 	bitmap_free_counted(snap);
@@ -743,7 +790,7 @@ int vtx_create_vm(unsigned long type)
 {
 	struct file *file;
 	struct vtx_vm *vm;
-	int r, fd;
+	int r, fd, as;
 
 	if (type)
 		return -EINVAL;
@@ -770,11 +817,13 @@ int vtx_create_vm(unsigned long type)
 	if (r)
 		goto free_srcu;
 	r = -ENOMEM;
-	RCU_INIT_POINTER(vm->memslots,
-			 kzalloc(sizeof(struct vtx_memslots),
-				 GFP_KERNEL_ACCOUNT));
-	if (!rcu_access_pointer(vm->memslots))
-		goto free_irq;
+	for (as = 0; as < VTX_ADDRESS_SPACES; as++) {
+		RCU_INIT_POINTER(vm->memslots[as],
+				 kzalloc(sizeof(struct vtx_memslots),
+					 GFP_KERNEL_ACCOUNT));
+		if (!rcu_access_pointer(vm->memslots[as]))
+			goto free_slots;
+	}
 	r = vtx_coalesced_vm_init(vm);
 	if (r)
 		goto free_slots;
@@ -827,8 +876,9 @@ free_id:
 free_ring:
 	vtx_coalesced_vm_destroy(vm);
 free_slots:
-	memslots_free(rcu_dereference_protected(vm->memslots, true), false);
-free_irq:
+	for (as = 0; as < VTX_ADDRESS_SPACES; as++)
+		memslots_free(rcu_dereference_protected(vm->memslots[as], true),
+			      false);
 	vtx_irq_routing_vm_destroy(vm);
 free_srcu:
 	cleanup_srcu_struct(&vm->srcu);

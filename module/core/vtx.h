@@ -52,6 +52,13 @@
 
 /* Limits, reported through KVM_CHECK_EXTENSION. */
 #define VTX_MAX_MEMSLOTS	32
+/*
+ * Memslot address spaces (KVM_CAP_MULTI_ADDRESS_SPACE): 0 is what a vCPU
+ * sees normally, 1 what it sees in System Management Mode.  A memslot id
+ * carries its address space in bits 16 and up.
+ */
+#define VTX_ADDRESS_SPACES	2
+#define VTX_SMM_ADDRESS_SPACE	1
 #define VTX_MAX_VCPUS		64
 #define VTX_MAX_VCPU_ID		VTX_MAX_VCPUS
 /* kvm_run page + PIO data page, the layout KVM uses on x86. */
@@ -193,8 +200,11 @@ struct vtx_vm {
 	struct mutex slots_lock;
 	/* [c] read side of memslots: faults, guest copies, netlink */
 	struct srcu_struct srcu;
-	/* [s] to write (swapped), [r] to read: vtx_memslots() */
-	struct vtx_memslots __rcu *memslots;
+	/*
+	 * [s] to write (swapped), [r] to read: vtx_memslots(); one array per
+	 * address space (VTX_ADDRESS_SPACES)
+	 */
+	struct vtx_memslots __rcu *memslots[VTX_ADDRESS_SPACES];
 	/* [s] replaced arrays not yet freed, newest first: memslots_publish() */
 	struct vtx_memslots *retired;
 	/* [s] written once per index, published by nr_vcpus */
@@ -427,6 +437,15 @@ struct vtx_vcpu {
 	struct vtx_pv pv;		/* [v] kvmclock, steal time (x86/pv.h) */
 
 	/*
+	 * System Management Mode (x86/smm.c), all [v]: @smm selects the
+	 * memslots and page tables of address space 1
+	 */
+	bool smm;			/* in SMM */
+	bool smm_inside_nmi;		/* the SMI came while NMIs were blocked */
+	bool smi_pending;		/* an SMI waits for delivery */
+	u64 smbase;			/* MSR_IA32_SMBASE */
+
+	/*
 	 * Guest registers read often, cached from the last VM exit on; bit n
 	 * of cached set means register n is valid (enum vtx_cache, filled
 	 * by the backend's cache_reg()).  Cleared at each exit and when an
@@ -467,33 +486,48 @@ static inline unsigned int vtx_vm_nr_vcpus(struct vtx_vm *vm)
 }
 
 /**
- * vtx_memslots() - the VM's current memslots.
+ * vtx_memslots() - the VM's current memslots of one address space.
  * @vm:		the VM; the caller is in an srcu_read_lock(&vm->srcu) section
  *		or holds vm->slots_lock
+ * @as:		the address space, below VTX_ADDRESS_SPACES
  *
  * Return: the array, valid until the read section ends (or the lock is
  * dropped).
  */
-static inline struct vtx_memslots *vtx_memslots(struct vtx_vm *vm)
+static inline struct vtx_memslots *vtx_memslots(struct vtx_vm *vm, int as)
 {
-	return srcu_dereference_check(vm->memslots, &vm->srcu,
+	return srcu_dereference_check(vm->memslots[as], &vm->srcu,
 				      lockdep_is_held(&vm->slots_lock));
+}
+
+/* The address space whose memslots @vcpu sees: 1 in SMM, else 0. */
+static inline int vtx_vcpu_as(const struct vtx_vcpu *vcpu)
+{
+	return vcpu->smm ? VTX_SMM_ADDRESS_SPACE : 0;
 }
 
 /* vm.c */
 int vtx_create_vm(unsigned long type);
 void vtx_vm_put(struct vtx_vm *vm);
-struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, u64 gfn);
-bool vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa);
+struct vtx_memslot *vtx_find_slot(struct vtx_vm *vm, int as, u64 gfn);
+bool vtx_gpa_is_ram(struct vtx_vm *vm, int as, u64 gpa);
+/* Address space 0, what the VM's devices (kvmclock, vAPIC) use. */
 int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len);
 int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 			 size_t len);
-/* The same, for a caller in an srcu_read_lock(&vm->srcu) section. */
-bool __vtx_gpa_is_ram(struct vtx_vm *vm, u64 gpa);
-int __vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len);
-int __vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
-			   size_t len);
-int __vtx_read_guest_pte(struct vtx_vm *vm, u64 gpa, bool wide, u64 *val);
+/* What the vCPU sees (vtx_vcpu_as()). */
+int vtx_vcpu_read_guest_phys(struct vtx_vcpu *vcpu, u64 gpa, void *buf,
+			     size_t len);
+int vtx_vcpu_write_guest_phys(struct vtx_vcpu *vcpu, u64 gpa,
+			      const void *buf, size_t len);
+/* For a caller in an srcu_read_lock(&vm->srcu) section, address space @as. */
+bool __vtx_gpa_is_ram(struct vtx_vm *vm, int as, u64 gpa);
+int __vtx_read_guest_phys(struct vtx_vm *vm, int as, u64 gpa, void *buf,
+			  size_t len);
+int __vtx_write_guest_phys(struct vtx_vm *vm, int as, u64 gpa,
+			   const void *buf, size_t len);
+int __vtx_read_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
+			 u64 *val);
 
 /*
  * vCPU requests: work for the vCPU's own thread, done before its next
@@ -516,6 +550,7 @@ enum vtx_request {
 	VTX_REQ_CLOCK_UPDATE,	/* write the guest's kvmclock (x86/pv.c) */
 	VTX_REQ_STEAL_UPDATE,	/* write the guest's steal time (x86/pv.c) */
 	VTX_REQ_MSR_FILTER_CHANGED, /* KVM_X86_SET_MSR_FILTER: MSR bitmap */
+	VTX_REQ_SMI,		/* an SMI arrived (KVM_SMI, APIC delivery) */
 	VTX_NR_REQUESTS
 };
 

@@ -2,7 +2,8 @@
 /*
  * vtx - EPT: the page-table format of the VMX backend.
  *
- * Four levels of tables below mmu->root (guest addresses below 2^48);
+ * Four levels of tables below each of mmu->roots, one per memslot address
+ * space (the normal one, SMM's; guest addresses below 2^48);
  * 4 KiB leaves, and 2 MiB ones where the generic MMU (mmu.c) found that
  * the VMM itself maps those 2 MiB with one huge mapping.  What is mapped,
  * pinned, and when it must go is the generic code's business: this file
@@ -47,34 +48,63 @@ static inline u64 *ept_table(u64 entry)
 	return __va(entry & EPT_PFN_MASK);
 }
 
+static void ept_free_table(u64 *table, int level);
+
+/* Every root or none: vtx_mmu_destroy() looks at the first one. */
 static int ept_init(struct vtx_mmu *mmu)
 {
-	mmu->root = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!mmu->root)
-		return -ENOMEM;
-	vtx_alloc_inc(VTX_ALLOC_EPT);
-	mmu->nr_table_pages = 1;
+	int as;
+
+	for (as = 0; as < VTX_MMU_ROOTS; as++) {
+		mmu->roots[as] = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!mmu->roots[as])
+			goto fail;
+		vtx_alloc_inc(VTX_ALLOC_EPT);
+		mmu->nr_table_pages++;
+	}
 	return 0;
+fail:
+	while (as--) {
+		ept_free_table(mmu->roots[as], 1);
+		mmu->roots[as] = NULL;
+	}
+	mmu->nr_table_pages = 0;
+	return -ENOMEM;
 }
 
 /**
  * vtx_ept_pointer() - the EPTP of a VM's tables (the VMCS's EPT_POINTER).
  * @mmu:	the VM's MMU, of format vtx_ept_format
+ * @as:		the memslot address space (1: System Management Mode)
  *
  * Return: the root's physical address, write-back tables, 4-level walks,
  * no accessed/dirty flags.
  */
-u64 vtx_ept_pointer(const struct vtx_mmu *mmu)
+u64 vtx_ept_pointer(const struct vtx_mmu *mmu, int as)
 {
-	return __pa(mmu->root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	return __pa(mmu->roots[as]) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+}
+
+/**
+ * vtx_ept_flush_here() - drop this CPU's translations of the VM's tables,
+ * of every address space.
+ * @mmu:	the VM's MMU
+ */
+void vtx_ept_flush_here(struct vtx_mmu *mmu)
+{
+	int as;
+
+	if (!vtx_caps.ept_single) {
+		vtx_invept(VMX_EPT_EXTENT_GLOBAL, 0, 0);
+		return;
+	}
+	for (as = 0; as < VTX_MMU_ROOTS; as++)
+		vtx_invept(VMX_EPT_EXTENT_CONTEXT, vtx_ept_pointer(mmu, as), 0);
 }
 
 static void invept_ipi(void *data)
 {
-	struct vtx_mmu *mmu = data;
-
-	vtx_invept(vtx_caps.ept_single ? VMX_EPT_EXTENT_CONTEXT :
-		   VMX_EPT_EXTENT_GLOBAL, vtx_ept_pointer(mmu), 0);
+	vtx_ept_flush_here(data);
 }
 
 /*
@@ -103,10 +133,11 @@ static inline bool ept_large_leaf(u64 entry)
  * leaf on the way or, for a 2 MiB target, at a level-2 entry that already
  * holds a table.  mmu->lock held.
  */
-static u64 *ept_walk_create(struct vtx_mmu *mmu, struct vtx_mmu_cache *cache,
-			    u64 gfn, int target, int *level)
+static u64 *ept_walk_create(struct vtx_mmu *mmu, int as,
+			    struct vtx_mmu_cache *cache, u64 gfn, int target,
+			    int *level)
 {
-	u64 *table = mmu->root;
+	u64 *table = mmu->roots[as];
 	int l;
 
 	for (l = EPT_LEVELS; l > target; l--) {
@@ -132,7 +163,8 @@ static u64 *ept_walk_create(struct vtx_mmu *mmu, struct vtx_mmu_cache *cache,
  * Install @leaf, or upgrade the leaf that is there (struct vtx_mmu_format,
  * map).  mmu->lock held.
  */
-static struct page *ept_map(struct vtx_mmu *mmu, struct vtx_mmu_cache *cache,
+static struct page *ept_map(struct vtx_mmu *mmu, int as,
+			    struct vtx_mmu_cache *cache,
 			    const struct vtx_mmu_leaf *leaf, bool *flush)
 {
 	struct page *page = leaf->page, *old;
@@ -149,13 +181,13 @@ static struct page *ept_map(struct vtx_mmu *mmu, struct vtx_mmu_cache *cache,
 		new |= PFN_PHYS(leaf->base_pfn) | EPT_LARGE;
 	else
 		new |= page_to_phys(page);
-	pte = ept_walk_create(mmu, cache, leaf->gfn,
+	pte = ept_walk_create(mmu, as, cache, leaf->gfn,
 			      large ? EPT_LARGE_LEVEL : 1, &level);
 	if (large && (level != EPT_LARGE_LEVEL ||
 		      (*pte & EPT_TABLE_BITS && !ept_large_leaf(*pte)))) {
 		/* 4 KiB leaves are already there: stay with them. */
 		new = (new & ~(EPT_PFN_MASK | EPT_LARGE)) | page_to_phys(page);
-		pte = ept_walk_create(mmu, cache, leaf->gfn, 1, &level);
+		pte = ept_walk_create(mmu, as, cache, leaf->gfn, 1, &level);
 	}
 	if (level == EPT_LARGE_LEVEL && !large && ept_large_leaf(*pte)) {
 		/* A 2 MiB leaf maps it already (a racing fault). */
@@ -231,10 +263,11 @@ static unsigned long ept_zap_table(struct vtx_mmu *mmu, u64 *table, int level,
 	return n;
 }
 
-static unsigned long ept_zap(struct vtx_mmu *mmu, u64 start, u64 end,
+static unsigned long ept_zap(struct vtx_mmu *mmu, int as, u64 start, u64 end,
 			     enum vtx_mmu_zap mode)
 {
-	return ept_zap_table(mmu, mmu->root, EPT_LEVELS, 0, start, end, mode);
+	return ept_zap_table(mmu, mmu->roots[as], EPT_LEVELS, 0, start, end,
+			     mode);
 }
 
 static void ept_free_table(u64 *table, int level)
@@ -250,10 +283,15 @@ static void ept_free_table(u64 *table, int level)
 	vtx_alloc_dec(VTX_ALLOC_EPT);
 }
 
-/* Every leaf is gone (released): free the tables, the root included. */
+/* Every leaf is gone (released): free the tables, the roots included. */
 static void ept_free_tables(struct vtx_mmu *mmu)
 {
-	ept_free_table(mmu->root, EPT_LEVELS);
+	int as;
+
+	for (as = 0; as < VTX_MMU_ROOTS; as++) {
+		ept_free_table(mmu->roots[as], EPT_LEVELS);
+		mmu->roots[as] = NULL;
+	}
 	mmu->nr_table_pages = 0;
 }
 

@@ -184,12 +184,16 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		}
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 		to_vmx(vcpu)->extint_injected = ev->type == VTX_EVENT_EXTINT;
+		/* its delivery blocks NMIs */
+		if (ev->type == VTX_EVENT_NMI)
+			to_vmx(vcpu)->nmi_known_unmasked = false;
 		if (ev->insn_len)
 			vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
 		/* Cut short by an exit, IDT-vectoring queues it again. */
 		ev->valid = false;
 	} else if (vcpu->nmi_pending && !block && nmi_allowed(vcpu)) {
 		vcpu->nmi_pending--;
+		to_vmx(vcpu)->nmi_known_unmasked = false;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR |
 			     INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
 	} else if (vcpu->irq_pending &&

@@ -61,6 +61,13 @@ static void vmx_vcpu_free(struct vtx_vcpu *vcpu)
 	vmx_apicv_vcpu_free(vcpu);
 }
 
+/* SMM entered or left: the EPT tables of the vCPU's address space */
+static void vmx_smm_changed(struct vtx_vcpu *vcpu)
+{
+	vmcs_write64(EPT_POINTER,
+		     vtx_ept_pointer(&vcpu->vm->mmu, vtx_vcpu_as(vcpu)));
+}
+
 /* #BP exits while the debugger sets software breakpoints (x86/debug.c) */
 static void vmx_update_exception_bitmap(struct vtx_vcpu *vcpu)
 {
@@ -253,13 +260,21 @@ static void vmx_set_interrupt_shadow(struct vtx_vcpu *vcpu, u32 mask)
 
 static bool vmx_get_nmi_mask(struct vtx_vcpu *vcpu)
 {
-	return vmx_intr_state(vcpu) & GUEST_INTR_STATE_NMI;
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	bool masked;
+
+	if (vmx->nmi_known_unmasked)
+		return false;
+	masked = vmx_intr_state(vcpu) & GUEST_INTR_STATE_NMI;
+	vmx->nmi_known_unmasked = !masked;
+	return masked;
 }
 
 static void vmx_set_nmi_mask(struct vtx_vcpu *vcpu, bool masked)
 {
 	u32 intr = vmx_intr_state(vcpu) & ~GUEST_INTR_STATE_NMI;
 
+	to_vmx(vcpu)->nmi_known_unmasked = !masked;
 	vmx_set_intr_state(vcpu, intr | (masked ? GUEST_INTR_STATE_NMI : 0));
 }
 
@@ -389,6 +404,7 @@ const struct vtx_x86_ops vtx_vmx_ops = {
 	.write_tsc_offset = vmx_write_tsc_offset,
 	.update_cpuid = vtx_update_proc2,
 	.update_exception_bitmap = vmx_update_exception_bitmap,
+	.smm_changed = vmx_smm_changed,
 	.msr_bitmap_changed = vmx_msr_bitmap_changed,
 	.mmu_format = &vtx_ept_format,
 	.dump_state = vmx_dump_state,

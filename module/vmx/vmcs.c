@@ -170,9 +170,7 @@ void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
 	if (moved) {
 		WRITE_ONCE(vmx->cpu, cpu);
 		set_percpu_host_state(cpu);
-		vtx_invept(vtx_caps.ept_single ? VMX_EPT_EXTENT_CONTEXT :
-			   VMX_EPT_EXTENT_GLOBAL,
-			   vtx_ept_pointer(&vcpu->vm->mmu), 0);
+		vtx_ept_flush_here(&vcpu->vm->mmu);
 		if (vmx->vpid)
 			vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vmx->vpid,
 				    0);
@@ -331,7 +329,8 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
-	vmcs_write64(EPT_POINTER, vtx_ept_pointer(&vcpu->vm->mmu));
+	vmcs_write64(EPT_POINTER,
+		     vtx_ept_pointer(&vcpu->vm->mmu, vtx_vcpu_as(vcpu)));
 	if (vmx->vpid)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	if (vtx_caps.proc & CPU_BASED_USE_TSC_OFFSETTING)
@@ -367,6 +366,7 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_writel(GUEST_SYSENTER_EIP, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmx->nmi_known_unmasked = true;
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vcpu->cached = 0;
 
@@ -565,8 +565,8 @@ int vtx_load_pdptrs(struct vtx_vcpu *vcpu)
 	u64 pdpte[4];
 	int r, i;
 
-	r = vtx_read_guest_phys(vcpu->vm, vmcs_readl(GUEST_CR3) & ~0x1full,
-				pdpte, sizeof(pdpte));
+	r = vtx_vcpu_read_guest_phys(vcpu, vmcs_readl(GUEST_CR3) & ~0x1full,
+				     pdpte, sizeof(pdpte));
 	if (r)
 		return r;
 	for (i = 0; i < ARRAY_SIZE(pdpte); i++)

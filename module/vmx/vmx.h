@@ -75,7 +75,8 @@ extern struct vtx_vmx_caps vtx_caps;
 
 /* ept.c: the EPT page-table format (x86/mmu/mmu.h), the VMs' only one. */
 extern const struct vtx_mmu_format vtx_ept_format;
-u64 vtx_ept_pointer(const struct vtx_mmu *mmu);
+u64 vtx_ept_pointer(const struct vtx_mmu *mmu, int as);
+void vtx_ept_flush_here(struct vtx_mmu *mmu);
 
 /**
  * struct vcpu_vmx - a vCPU of the VMX backend.
@@ -113,6 +114,10 @@ u64 vtx_ept_pointer(const struct vtx_mmu *mmu);
  *		a virtual interrupt of APICv) [v]
  * @apicv_delivered: APICv: the processor put SVI's vector in service
  *		since the last entry (virtual-interrupt delivery) [v]
+ * @nmi_known_unmasked: vtx unblocked NMIs and injected none since, so
+ *		they are not blocked whatever the VMCS says after an exit
+ *		(KVM's nmi_known_unmasked; Bochs leaves virtual-NMI blocking
+ *		of an earlier entry in the field) [v]
  */
 struct vcpu_vmx {
 	struct vtx_vcpu vcpu;
@@ -127,6 +132,7 @@ struct vcpu_vmx {
 	unsigned long host_cr3, host_cr4;
 	u32 proc_ctl;
 	u32 c_cs_ar, c_intr;
+	bool nmi_known_unmasked;
 	unsigned long exit_qual;
 	bool entry_failed;
 	bool l1tf_flush_l1d;

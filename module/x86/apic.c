@@ -180,6 +180,7 @@ static int apic_deliver(struct vtx_vcpu *target,
 		}
 		break;
 	case APIC_DM_NMI:
+	case APIC_DM_SMI:
 		r = 1;
 		break;
 	case APIC_DM_INIT:
@@ -204,6 +205,7 @@ static int apic_deliver(struct vtx_vcpu *target,
 	if (!r)
 		return 0;
 	vtx_make_request(ipi->delivery_mode == APIC_DM_NMI ? VTX_REQ_NMI :
+			 ipi->delivery_mode == APIC_DM_SMI ? VTX_REQ_SMI :
 			 VTX_REQ_EVENT, target);
 	vtx_vcpu_kick(target);
 	return 1;
@@ -336,9 +338,9 @@ struct vtx_vcpu *vtx_apic_find_vcpu(struct vtx_vm *vm, u64 apic_id)
  * wrap past 0xffffffff, where KVM's 32-bit sum wraps), APICs that are
  * disabled (IA32_APIC_BASE.EN) are not destinations (as in KVM's map),
  * and each selected APIC takes the message as from its ICR: the delivery
- * modes of an ICR write (fixed, lowest priority as fixed, NMI, INIT,
- * SIPI, and KVM's "remote read" kick; SMI and ExtINT are not accepted
- * and not counted).
+ * modes of an ICR write (fixed, lowest priority as fixed, NMI, SMI, INIT,
+ * SIPI, and KVM's "remote read" kick; ExtINT is not accepted and not
+ * counted).
  *
  * Return: the number of APICs that accepted it, or -KVM_EINVAL.
  */
@@ -889,10 +891,15 @@ int vtx_apic_process_events(struct vtx_vcpu *vcpu)
 	if (atomic_xchg(&apic->timer_fired, 0))
 		apic_timer_expired(vcpu);
 	spin_lock_irqsave(&apic->lock, flags);
-	init = apic->init_pending;
-	sipi = apic->sipi_pending;
+	/*
+	 * In SMM an INIT stays latched until RSM, and a SIPI is dropped
+	 * (KVM's kvm_apic_accept_events()).
+	 */
+	init = apic->init_pending && !vcpu->smm;
+	sipi = apic->sipi_pending && !vcpu->smm;
 	vector = apic->sipi_vector;
-	apic->init_pending = false;
+	if (!vcpu->smm)
+		apic->init_pending = false;
 	apic->sipi_pending = false;
 	spin_unlock_irqrestore(&apic->lock, flags);
 	if (init) {
@@ -937,6 +944,7 @@ bool vtx_apic_runnable(struct vtx_vcpu *vcpu)
 		return true;
 	case KVM_MP_STATE_HALTED:
 		if (vcpu->nmi_pending || vcpu->event.valid ||
+		    (vcpu->smi_pending && !vcpu->smm) ||
 		    READ_ONCE(apic->pv_unhalted))
 			return true;
 		return vtx_x86_ops.interrupt_allowed(vcpu) &&
@@ -1130,11 +1138,52 @@ int vtx_apic_get_mp_state(struct vtx_vcpu *vcpu, struct kvm_mp_state *mp)
 	return 0;
 }
 
+/**
+ * vtx_apic_latched_init() - an INIT waits (latched in SMM until RSM):
+ * KVM_GET_VCPU_EVENTS' smi.latched_init.
+ * @vcpu:	the vCPU, with an in-kernel APIC
+ *
+ * Return: true if an INIT is pending.
+ */
+bool vtx_apic_latched_init(struct vtx_vcpu *vcpu)
+{
+	struct vtx_apic *apic = vcpu->apic;
+	unsigned long flags;
+	bool init;
+
+	spin_lock_irqsave(&apic->lock, flags);
+	init = apic->init_pending;
+	spin_unlock_irqrestore(&apic->lock, flags);
+	return init;
+}
+
+/**
+ * vtx_apic_set_latched_init() - KVM_SET_VCPU_EVENTS' smi.latched_init.
+ * @vcpu:	the vCPU, by its thread, with an in-kernel APIC
+ * @latched:	an INIT is pending
+ */
+void vtx_apic_set_latched_init(struct vtx_vcpu *vcpu, bool latched)
+{
+	struct vtx_apic *apic = vcpu->apic;
+	unsigned long flags;
+
+	spin_lock_irqsave(&apic->lock, flags);
+	apic->init_pending = latched;
+	spin_unlock_irqrestore(&apic->lock, flags);
+	if (latched)
+		vtx_make_request(VTX_REQ_EVENT, vcpu);
+}
+
 int vtx_apic_set_mp_state(struct vtx_vcpu *vcpu, const struct kvm_mp_state *mp)
 {
 	struct vtx_apic *apic = vcpu->apic;
 	unsigned long flags;
 
+	/* INIT is latched in SMM, and an SMI goes before it (KVM's rule). */
+	if ((vcpu->smm || vcpu->smi_pending) &&
+	    (mp->mp_state == KVM_MP_STATE_INIT_RECEIVED ||
+	     mp->mp_state == KVM_MP_STATE_SIPI_RECEIVED))
+		return -EINVAL;
 	switch (mp->mp_state) {
 	case KVM_MP_STATE_RUNNABLE:
 	case KVM_MP_STATE_UNINITIALIZED:

@@ -122,6 +122,8 @@ void vtx_apic_sync_from_vapic(struct vtx_vcpu *vcpu);
 int vtx_apic_get_lapic(struct vtx_vcpu *vcpu, struct kvm_lapic_state *s);
 int vtx_apic_set_lapic(struct vtx_vcpu *vcpu, const struct kvm_lapic_state *s);
 int vtx_apic_get_mp_state(struct vtx_vcpu *vcpu, struct kvm_mp_state *mp);
+bool vtx_apic_latched_init(struct vtx_vcpu *vcpu);
+void vtx_apic_set_latched_init(struct vtx_vcpu *vcpu, bool latched);
 int vtx_apic_set_mp_state(struct vtx_vcpu *vcpu, const struct kvm_mp_state *mp);
 
 #endif /* VTX_X86_APIC_H */

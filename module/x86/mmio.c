@@ -48,21 +48,23 @@ static int mmio_srcu_release(struct vtx_vcpu *vcpu, int r)
 static bool mem_gpa_is_ram(struct vtx_vcpu *vcpu, u64 gpa)
 {
 	mmio_srcu_hold(vcpu);
-	return __vtx_gpa_is_ram(vcpu->vm, gpa);
+	return __vtx_gpa_is_ram(vcpu->vm, vtx_vcpu_as(vcpu), gpa);
 }
 
 static int mem_read_guest_phys(struct vtx_vcpu *vcpu, u64 gpa, void *buf,
 			       size_t len)
 {
 	mmio_srcu_hold(vcpu);
-	return __vtx_read_guest_phys(vcpu->vm, gpa, buf, len);
+	return __vtx_read_guest_phys(vcpu->vm, vtx_vcpu_as(vcpu), gpa, buf,
+				     len);
 }
 
 static int mem_write_guest_phys(struct vtx_vcpu *vcpu, u64 gpa,
 				const void *buf, size_t len)
 {
 	mmio_srcu_hold(vcpu);
-	return __vtx_write_guest_phys(vcpu->vm, gpa, buf, len);
+	return __vtx_write_guest_phys(vcpu->vm, vtx_vcpu_as(vcpu), gpa, buf,
+				      len);
 }
 
 static int mem_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,

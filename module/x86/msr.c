@@ -138,7 +138,7 @@ static const u32 msrs_to_save[] = {
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_ARCH_CAPABILITIES, MSR_PLATFORM_INFO,
 	MSR_MISC_FEATURES_ENABLES, MSR_IA32_PERF_CAPABILITIES,
-	MSR_IA32_POWER_CTL,
+	MSR_IA32_POWER_CTL, MSR_IA32_SMBASE,
 };
 
 /* MSRs describing host features (KVM_GET_MSR_FEATURE_INDEX_LIST). */
@@ -481,6 +481,12 @@ static int get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_TSC_ADJUST:
 		*data = vcpu->tsc_adjust;
 		break;
+	case MSR_IA32_SMBASE:
+		/* userspace's only, as on KVM: the guest's RDMSR #GPs */
+		if (!host)
+			return -EINVAL;
+		*data = vcpu->smbase;
+		break;
 	case MSR_IA32_ARCH_CAPABILITIES:
 		if (!host && !vtx_guest_cpuid_has(vcpu,
 						  X86_FEATURE_ARCH_CAPABILITIES))
@@ -595,6 +601,11 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		break;
 	case MSR_IA32_TSC:
 		set_tsc_offset(vcpu, data - rdtsc(), host);
+		break;
+	case MSR_IA32_SMBASE:
+		if (!host)
+			return -EINVAL;
+		vcpu->smbase = data;
 		break;
 	case MSR_IA32_TSC_ADJUST:
 		/* Ignored when the guest's CPUID lacks it, as in KVM. */

@@ -55,7 +55,7 @@ static bool str_io_to_mmio(struct vtx_vcpu *vcpu, struct vtx_pio *pio)
 	u64 gpa;
 
 	if (vtx_gva_to_gpa(vcpu, pio->gva, pio->in, &gpa, &pf_error) ||
-	    vtx_gpa_is_ram(vcpu->vm, gpa))
+	    vtx_gpa_is_ram(vcpu->vm, vtx_vcpu_as(vcpu), gpa))
 		return false;
 	pio->mmio_gpa = gpa;
 	return true;

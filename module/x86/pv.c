@@ -332,7 +332,7 @@ void vtx_pv_clock_update(struct vtx_vcpu *vcpu)
  */
 static unsigned long pv_hva(struct vtx_vm *vm, u64 gpa, bool dirty)
 {
-	struct vtx_memslot *s = vtx_find_slot(vm, gpa >> PAGE_SHIFT);
+	struct vtx_memslot *s = vtx_find_slot(vm, 0, gpa >> PAGE_SHIFT);
 
 	if (!s || (s->flags & KVM_MEM_READONLY))
 		return 0;

@@ -292,6 +292,13 @@ void vtx_get_vcpu_events(struct vtx_vcpu *vcpu, struct kvm_vcpu_events *ep)
 	e.nmi.pending = !!vcpu->nmi_pending;
 	e.nmi.masked = vtx_x86_ops.get_nmi_mask(vcpu);
 	e.sipi_vector = vcpu->sipi_vector;
+	/* an SMI that arrived is pending (KVM's process_smi()) */
+	if (vtx_check_request(VTX_REQ_SMI, vcpu))
+		vcpu->smi_pending = true;
+	e.smi.smm = vcpu->smm;
+	e.smi.pending = vcpu->smi_pending;
+	e.smi.smm_inside_nmi = vcpu->smm_inside_nmi;
+	e.smi.latched_init = vcpu->apic && vtx_apic_latched_init(vcpu);
 	e.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
 		  KVM_VCPUEVENT_VALID_SMM;
 	*ep = e;
@@ -326,9 +333,10 @@ int vtx_set_vcpu_events(struct vtx_vcpu *vcpu,
 	if ((e.exception.injected || e.exception.pending) &&
 	    (e.exception.nr > 31 || e.exception.nr == NMI_VECTOR))
 		return -EINVAL;
-	/* vtx has no SMM. */
+	/* INITs are latched in SMM: not while one is being taken (KVM) */
 	if ((e.flags & KVM_VCPUEVENT_VALID_SMM) &&
-	    (e.smi.smm || e.smi.pending))
+	    (e.smi.smm || e.smi.pending) && vcpu->apic &&
+	    vcpu->apic->mp_state == KVM_MP_STATE_INIT_RECEIVED)
 		return -EINVAL;
 
 	vcpu->event.valid = false;
@@ -363,6 +371,16 @@ int vtx_set_vcpu_events(struct vtx_vcpu *vcpu,
 				e.interrupt.shadow & VTX_SHADOW_INT_STI);
 	}
 	vtx_x86_ops.set_nmi_mask(vcpu, e.nmi.masked);
+
+	if (e.flags & KVM_VCPUEVENT_VALID_SMM) {
+		if (vcpu->smm != !!e.smi.smm)
+			vtx_smm_changed(vcpu, e.smi.smm);
+		vcpu->smi_pending = e.smi.pending;
+		if (e.smi.smm)
+			vcpu->smm_inside_nmi = e.smi.smm_inside_nmi;
+		if (vcpu->apic)
+			vtx_apic_set_latched_init(vcpu, e.smi.latched_init);
+	}
 	return 0;
 }
 
@@ -534,6 +552,10 @@ long vtx_vcpu_state_ioctl(struct vtx_vcpu *vcpu, unsigned int ioctl,
 		return queue_interrupt(vcpu, argp);
 	case KVM_NMI:
 		vtx_queue_nmi(vcpu);
+		return 0;
+	case KVM_SMI:
+		/* as KVM: the SMI waits for the vCPU's next entry */
+		vtx_make_request(VTX_REQ_SMI, vcpu);
 		return 0;
 	case KVM_SET_CPUID2:
 		return vtx_ioctl_set_cpuid2(vcpu, argp);

@@ -42,7 +42,7 @@ int __vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		     u32 *pf_error)
 {
 	u64 table, entry = 0, size, allowed = _PAGE_RW | _PAGE_USER;
-	int levels, level, shift;
+	int levels, level, shift, as = vtx_vcpu_as(vcpu);
 	bool pae = vcpu->cr4 & X86_CR4_PAE;
 	bool user = vtx_cpl(vcpu) == 3;
 
@@ -68,13 +68,13 @@ int __vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 
 		if (pae || vtx_is_long_mode(vcpu)) {
 			shift = 12 + 9 * (level - 1);
-			r = __vtx_read_guest_pte(vcpu->vm,
+			r = __vtx_read_guest_pte(vcpu->vm, as,
 						 (table & PTE_ADDR_MASK) +
 						 ((gva >> shift) & 0x1ff) * 8,
 						 true, &entry);
 		} else {
 			shift = 12 + 10 * (level - 1);
-			r = __vtx_read_guest_pte(vcpu->vm,
+			r = __vtx_read_guest_pte(vcpu->vm, as,
 						 (table & 0xfffff000) +
 						 ((gva >> shift) & 0x3ff) * 4,
 						 false, &entry);
@@ -120,6 +120,8 @@ int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 			   unsigned int len, bool write, bool inject)
 {
+	int as = vtx_vcpu_as(vcpu);
+
 	while (len) {
 		unsigned int n = min_t(unsigned int, len,
 				       PAGE_SIZE - offset_in_page(gva));
@@ -135,8 +137,8 @@ static int guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
 		}
 		if (!r)
 			r = write ?
-			    __vtx_write_guest_phys(vcpu->vm, gpa, buf, n) :
-			    __vtx_read_guest_phys(vcpu->vm, gpa, buf, n);
+			    __vtx_write_guest_phys(vcpu->vm, as, gpa, buf, n) :
+			    __vtx_read_guest_phys(vcpu->vm, as, gpa, buf, n);
 		if (r)
 			return r;
 		gva += n;

@@ -105,6 +105,7 @@ void vtx_arch_vcpu_init(struct vtx_vcpu *vcpu)
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->has_tsc_aux = vtx_x86_caps.rdtscp;
 	vcpu->regs[VTX_RDX] = RESET_RDX;
+	vcpu->smbase = VTX_SMBASE_RESET;
 	vtx_msr_vcpu_init(vcpu);
 	/* the VM's MSR filter, if it has one already (msr_filter.c) */
 	vtx_make_request(VTX_REQ_MSR_FILTER_CHANGED, vcpu);
@@ -166,6 +167,9 @@ static int handle_requests(struct vtx_vcpu *vcpu)
 		return 0;
 	if (vtx_check_request(VTX_REQ_NMI, vcpu))
 		vtx_queue_nmi(vcpu);
+	/* delivered before the next entry that can take it (smm.c) */
+	if (vtx_check_request(VTX_REQ_SMI, vcpu))
+		vcpu->smi_pending = true;
 	/* kvmclock and steal time in guest memory (pv.c) */
 	if (vtx_check_request(VTX_REQ_CLOCK_UPDATE, vcpu))
 		vtx_pv_clock_update(vcpu);
@@ -232,7 +236,8 @@ static const u8 vmcall_insn[] = { 0x0f, 0x01, 0xc1 };
 static const u8 vmmcall_insn[] = { 0x0f, 0x01, 0xd9 };
 
 /**
- * vtx_handle_ud() - the guest raised #UD (intercepted for this): with
+ * vtx_handle_ud() - the guest raised #UD (intercepted for this): RSM in
+ * SMM leaves SMM (smm.c); with
  * KVM_X86_QUIRK_FIX_HYPERCALL_INSN on (the default), a VMMCALL in
  * protected mode is rewritten in guest memory to VMCALL, which the guest
  * then executes, as KVM's emulator does; anything else gets its #UD.
@@ -241,7 +246,7 @@ static const u8 vmmcall_insn[] = { 0x0f, 0x01, 0xd9 };
  * The write goes through the guest's page tables as the guest's own write
  * would (a #PF for a read-only page).
  *
- * Return: 1 to enter the guest.
+ * Return: 1 to enter the guest, 0 with kvm_run filled (RSM).
  */
 int vtx_handle_ud(struct vtx_vcpu *vcpu)
 {
@@ -249,6 +254,12 @@ int vtx_handle_ud(struct vtx_vcpu *vcpu)
 	u64 rip;
 	int r;
 
+	/* RSM: #UD to the guest outside SMM, as on KVM */
+	if (vcpu->smm) {
+		r = vtx_smm_rsm(vcpu);
+		if (r != -ENOENT)
+			return r;
+	}
 	if (vtx_has_quirk(vcpu->vm, KVM_X86_QUIRK_FIX_HYPERCALL_INSN) &&
 	    (vtx_x86_ops.get_cr0(vcpu) & X86_CR0_PE) &&
 	    !(vtx_rflags(vcpu) & X86_EFLAGS_VM)) {
@@ -427,6 +438,8 @@ int vtx_arch_vcpu_run(struct vtx_vcpu *vcpu)
 		 */
 		if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP))
 			vtx_x86_ops.set_interrupt_shadow(vcpu, 0);
+		if (unlikely(vcpu->smi_pending))
+			vtx_smm_check(vcpu);
 		if (unlikely(vcpu->apic) && vcpu->apic->vapic_addr) {
 			vtx_apic_sync_to_vapic(vcpu);
 			r = vtx_x86_ops.vcpu_run(vcpu);
@@ -466,6 +479,8 @@ out:
 	run->cr8 = vcpu->apic ? vtx_apic_get_cr8(vcpu) : vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
 	run->ready_for_interrupt_injection = vtx_ready_for_injection(vcpu);
+	if (vcpu->smm)
+		run->flags |= KVM_RUN_X86_SMM;
 	return r;
 }
 
@@ -654,6 +669,10 @@ void vtx_vcpu_init_event(struct vtx_vcpu *vcpu)
 	vcpu->nmi_pending = 0;
 	vcpu->irq_pending = false;
 	vcpu->event.valid = false;
+	/* as KVM's reset: no SMI waits (INIT is latched in SMM, smm.c) */
+	vcpu->smi_pending = false;
+	if (vcpu->smm)
+		vtx_smm_changed(vcpu, false);
 	if (vcpu->apic)
 		vtx_apic_reset(vcpu, true);
 }

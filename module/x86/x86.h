@@ -35,6 +35,12 @@ void vtx_vcpu_init_event(struct vtx_vcpu *vcpu);
 bool vtx_ready_for_injection(struct vtx_vcpu *vcpu);
 bool vtx_wants_irq_window(struct vtx_vcpu *vcpu);
 int vtx_handle_ud(struct vtx_vcpu *vcpu);
+
+/* smm.c: System Management Mode */
+#define VTX_SMBASE_RESET	0x30000
+void vtx_smm_changed(struct vtx_vcpu *vcpu, bool entering);
+void vtx_smm_check(struct vtx_vcpu *vcpu);
+int vtx_smm_rsm(struct vtx_vcpu *vcpu);
 int vtx_monitor_mwait(struct vtx_vcpu *vcpu, u32 insn_len);
 long vtx_set_tsc_khz(unsigned long arg);	/* state.c */
 

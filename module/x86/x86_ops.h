@@ -120,6 +120,8 @@ enum vtx_sreg {
  *			(#BP is intercepted for software breakpoints)
  * @msr_bitmap_changed:	vcpu->msr_bitmap was filled anew (x86/msr_filter.c):
  *			use it, and the VM's MSR filter, from the next entry
+ * @smm_changed:	vcpu->smm changed: use the page tables of the vCPU's
+ *			memslot address space (vtx_vcpu_as()) from now on
  * @mmu_format:		the page-table format of guest-physical memory
  *			(x86/mmu/mmu.h)
  * @dump_state:		log the backend's state after a failed entry
@@ -185,6 +187,7 @@ struct vtx_x86_ops {
 	void (*update_cpuid)(struct vtx_vcpu *vcpu);
 	void (*update_exception_bitmap)(struct vtx_vcpu *vcpu);
 	void (*msr_bitmap_changed)(struct vtx_vcpu *vcpu);
+	void (*smm_changed)(struct vtx_vcpu *vcpu);
 	const struct vtx_mmu_format *mmu_format;
 	void (*dump_state)(struct vtx_vcpu *vcpu);
 };

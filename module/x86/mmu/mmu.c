@@ -92,10 +92,22 @@ static void mmu_flush(struct vtx_mmu *mmu)
 	mmu->fmt->flush(mmu);
 }
 
-static unsigned long mmu_zap(struct vtx_mmu *mmu, u64 start, u64 end,
+static unsigned long mmu_zap(struct vtx_mmu *mmu, int as, u64 start, u64 end,
 			     enum vtx_mmu_zap mode)
 {
-	return mmu->fmt->zap(mmu, start, end, mode);
+	return mmu->fmt->zap(mmu, as, start, end, mode);
+}
+
+/* The same in the tables of every address space. */
+static unsigned long mmu_zap_all_as(struct vtx_mmu *mmu, u64 start, u64 end,
+				    enum vtx_mmu_zap mode)
+{
+	unsigned long n = 0;
+	int as;
+
+	for (as = 0; as < VTX_MMU_ROOTS; as++)
+		n += mmu_zap(mmu, as, start, end, mode);
+	return n;
 }
 
 /*
@@ -215,8 +227,10 @@ static void mark_dirty(struct vtx_memslot *slot, u64 gfn)
  * @gpa:	faulting guest-physical address
  * @write:	the access was a write
  *
- * A frame of a slot that logs dirty pages is mapped read-only until it is
- * written; the write marks it dirty and makes the mapping writable.
+ * The memslots and page tables are those of the vCPU's address space
+ * (vtx_vcpu_as(): SMM's in System Management Mode).  A frame of a slot
+ * that logs dirty pages is mapped read-only until it is written; the
+ * write marks it dirty and makes the mapping writable.
  *
  * Return: 0 when mapped (or when an MMU-notifier invalidation raced and the
  * guest should simply fault again), -ENOENT when @gpa is in no memslot
@@ -233,6 +247,7 @@ int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write)
 	struct page *page, *old;
 	unsigned long hva, seq, idx;
 	bool writable = true, logging, flush = false;
+	int as = vtx_vcpu_as(vcpu);
 	int r;
 
 	lockdep_assert_held(&vcpu->mutex);
@@ -241,7 +256,7 @@ int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write)
 	/* Read the sequence before the slot and the page tables. */
 	smp_rmb();
 
-	slot = vtx_find_slot(vm, gfn);
+	slot = vtx_find_slot(vm, as, gfn);
 	if (!slot) {
 		r = -ENOENT;
 		goto out;
@@ -293,7 +308,7 @@ int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write)
 	/* Only now is the VMM's page table known to match @page. */
 	leaf.large = leaf.large && host_maps_2m(vm->mm, hva, leaf.base_pfn,
 						leaf.writable);
-	old = mmu->fmt->map(mmu, &vcpu->mmu_cache, &leaf, &flush);
+	old = mmu->fmt->map(mmu, as, &vcpu->mmu_cache, &leaf, &flush);
 	if (!old)
 		mmu->nr_pinned++;
 	if (write)
@@ -361,6 +376,7 @@ int vtx_mmu_map_kernel_page(struct vtx_vcpu *vcpu, u64 gfn, struct page *page)
 		.writable = true,
 		.write = true,
 	};
+	int as = vtx_vcpu_as(vcpu);
 	bool flush = false;
 	unsigned long seq;
 	struct page *old;
@@ -370,7 +386,7 @@ int vtx_mmu_map_kernel_page(struct vtx_vcpu *vcpu, u64 gfn, struct page *page)
 	seq = READ_ONCE(mmu->inval_seq);
 	/* Read the sequence before the slots, as vtx_mmu_page_fault(). */
 	smp_rmb();
-	if (vtx_find_slot(vcpu->vm, gfn))
+	if (vtx_find_slot(vcpu->vm, as, gfn))
 		return 0;
 	r = cache_topup(&vcpu->mmu_cache, mmu->fmt->cache_pages);
 	if (r)
@@ -383,7 +399,7 @@ int vtx_mmu_map_kernel_page(struct vtx_vcpu *vcpu, u64 gfn, struct page *page)
 		unpin_counted(page);
 		return 0;
 	}
-	old = mmu->fmt->map(mmu, &vcpu->mmu_cache, &leaf, &flush);
+	old = mmu->fmt->map(mmu, as, &vcpu->mmu_cache, &leaf, &flush);
 	if (!old)
 		mmu->nr_pinned++;
 	spin_unlock(&mmu->lock);
@@ -398,6 +414,7 @@ int vtx_mmu_map_kernel_page(struct vtx_vcpu *vcpu, u64 gfn, struct page *page)
 /**
  * vtx_mmu_unmap_range() - unmap guest frames and unpin their pages.
  * @vm:		the VM; the caller holds vm->slots_lock
+ * @as:		the address space whose page tables map them
  * @gfn:	first frame
  * @npages:	number of frames
  *
@@ -408,19 +425,19 @@ int vtx_mmu_map_kernel_page(struct vtx_vcpu *vcpu, u64 gfn, struct page *page)
  * faults again; otherwise it could write a leaf over a cleared one whose
  * page is still pinned, and that pin would never be dropped.
  */
-void vtx_mmu_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages)
+void vtx_mmu_unmap_range(struct vtx_vm *vm, int as, u64 gfn, u64 npages)
 {
 	struct vtx_mmu *mmu = &vm->mmu;
 
 	spin_lock(&mmu->lock);
 	mmu->inval_count++;
 	mmu->inval_seq++;
-	mmu_zap(mmu, gfn, gfn + npages, VTX_ZAP_CLEAR);
+	mmu_zap(mmu, as, gfn, gfn + npages, VTX_ZAP_CLEAR);
 	spin_unlock(&mmu->lock);
 	/* Unconditionally: a concurrent caller may have cleared them. */
 	mmu_flush(mmu);
 	spin_lock(&mmu->lock);
-	mmu_zap(mmu, gfn, gfn + npages, VTX_ZAP_RELEASE);
+	mmu_zap(mmu, as, gfn, gfn + npages, VTX_ZAP_RELEASE);
 	mmu->inval_count--;
 	spin_unlock(&mmu->lock);
 }
@@ -428,16 +445,17 @@ void vtx_mmu_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages)
 /**
  * vtx_mmu_write_protect() - make guest writes to a range fault again.
  * @vm:		the VM; vm->slots_lock held
+ * @as:		the address space of the memslot
  * @gfn:	first frame
  * @npages:	frames
  */
-void vtx_mmu_write_protect(struct vtx_vm *vm, u64 gfn, u64 npages)
+void vtx_mmu_write_protect(struct vtx_vm *vm, int as, u64 gfn, u64 npages)
 {
 	struct vtx_mmu *mmu = &vm->mmu;
 	unsigned long n;
 
 	spin_lock(&mmu->lock);
-	n = mmu_zap(mmu, gfn, gfn + npages, VTX_ZAP_WRPROT);
+	n = mmu_zap(mmu, as, gfn, gfn + npages, VTX_ZAP_WRPROT);
 	spin_unlock(&mmu->lock);
 	if (n)
 		mmu_flush(mmu);
@@ -450,9 +468,10 @@ static inline struct vtx_vm *mn_to_vm(struct mmu_notifier *mn)
 
 /*
  * Apply @mode to the leaves backed by host addresses [start, end) in the
- * memslots @slots.
+ * memslots @slots of address space @as.
  */
-static void zap_hva_range(struct vtx_vm *vm, struct vtx_memslots *slots,
+static void zap_hva_range(struct vtx_vm *vm, int as,
+			  struct vtx_memslots *slots,
 			  unsigned long start, unsigned long end,
 			  enum vtx_mmu_zap mode, bool *hit)
 {
@@ -469,7 +488,7 @@ static void zap_hva_range(struct vtx_vm *vm, struct vtx_memslots *slots,
 		first = s->base_gfn + ((max(start, lo) - lo) >> PAGE_SHIFT);
 		last = s->base_gfn +
 		       ((min(end, hi) - lo + PAGE_SIZE - 1) >> PAGE_SHIFT);
-		mmu_zap(&vm->mmu, first, last, mode);
+		mmu_zap(&vm->mmu, as, first, last, mode);
 		*hit = true;
 	}
 }
@@ -489,23 +508,26 @@ static int vtx_mn_invalidate_range_start(struct mmu_notifier *mn,
 {
 	struct vtx_vm *vm = mn_to_vm(mn);
 	struct vtx_mmu *mmu = &vm->mmu;
-	struct vtx_memslots *slots;
+	struct vtx_memslots *slots[VTX_ADDRESS_SPACES];
 	bool hit = false;
-	int srcu;
+	int srcu, as;
 
 	srcu = srcu_read_lock(&vm->srcu);
-	slots = vtx_memslots(vm);
+	for (as = 0; as < VTX_ADDRESS_SPACES; as++)
+		slots[as] = vtx_memslots(vm, as);
 	spin_lock(&mmu->lock);
 	mmu->inval_count++;
 	mmu->inval_seq++;
-	zap_hva_range(vm, slots, range->start, range->end, VTX_ZAP_CLEAR,
-		      &hit);
+	for (as = 0; as < VTX_ADDRESS_SPACES; as++)
+		zap_hva_range(vm, as, slots[as], range->start, range->end,
+			      VTX_ZAP_CLEAR, &hit);
 	spin_unlock(&mmu->lock);
 	if (hit) {
 		mmu_flush(mmu);
 		spin_lock(&mmu->lock);
-		zap_hva_range(vm, slots, range->start, range->end,
-			      VTX_ZAP_RELEASE, &hit);
+		for (as = 0; as < VTX_ADDRESS_SPACES; as++)
+			zap_hva_range(vm, as, slots[as], range->start,
+				      range->end, VTX_ZAP_RELEASE, &hit);
 		spin_unlock(&mmu->lock);
 	}
 	srcu_read_unlock(&vm->srcu, srcu);
@@ -530,11 +552,11 @@ static void vtx_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	spin_lock(&mmu->lock);
 	mmu->inval_count++;
 	mmu->inval_seq++;
-	mmu_zap(mmu, 0, ~0ull, VTX_ZAP_CLEAR);
+	mmu_zap_all_as(mmu, 0, ~0ull, VTX_ZAP_CLEAR);
 	spin_unlock(&mmu->lock);
 	mmu_flush(mmu);
 	spin_lock(&mmu->lock);
-	mmu_zap(mmu, 0, ~0ull, VTX_ZAP_RELEASE);
+	mmu_zap_all_as(mmu, 0, ~0ull, VTX_ZAP_RELEASE);
 	mmu->inval_count--;
 	spin_unlock(&mmu->lock);
 }
@@ -574,6 +596,7 @@ int vtx_mmu_init(struct vtx_vm *vm, const struct vtx_mmu_format *fmt)
 	struct vtx_mmu *mmu = &vm->mmu;
 
 	BUILD_BUG_ON(VTX_MMU_2M_FRAMES != PTRS_PER_PMD);
+	BUILD_BUG_ON(VTX_MMU_ROOTS != VTX_ADDRESS_SPACES);
 	if (WARN_ON_ONCE(fmt->cache_pages > VTX_MMU_CACHE_PAGES))
 		return -EINVAL;
 	spin_lock_init(&mmu->lock);
@@ -589,14 +612,14 @@ void vtx_mmu_destroy(struct vtx_vm *vm)
 {
 	struct vtx_mmu *mmu = &vm->mmu;
 
-	if (mmu->root) {
+	/* The format allocates every root or none (vtx_mmu_init()). */
+	if (mmu->roots[0]) {
 		mmu_flush(mmu);
 		spin_lock(&mmu->lock);
-		mmu_zap(mmu, 0, ~0ull, VTX_ZAP_RELEASE);
+		mmu_zap_all_as(mmu, 0, ~0ull, VTX_ZAP_RELEASE);
 		spin_unlock(&mmu->lock);
 		WARN_ON_ONCE(mmu->nr_pinned);
 		mmu->fmt->free_tables(mmu);
-		mmu->root = NULL;
 	}
 	/* After the leaves: they held references of their own. */
 	if (mmu->apic_access_page) {

@@ -25,6 +25,12 @@ struct vtx_mmu;
 /* Zeroed table pages one fault may consume: a format's cache_pages. */
 #define VTX_MMU_CACHE_PAGES	4
 
+/*
+ * Page tables per VM: one per memslot address space (core/vtx.h,
+ * VTX_ADDRESS_SPACES), the normal one and System Management Mode's.
+ */
+#define VTX_MMU_ROOTS		2
+
 /* Guest frames a 2 MiB leaf maps. */
 #define VTX_MMU_2M_FRAMES	(PMD_SIZE >> PAGE_SHIFT)
 
@@ -83,19 +89,22 @@ enum vtx_mmu_zap {
  * @name:	for messages
  * @cache_pages: most table pages one map() takes from the cache
  *		(at most VTX_MMU_CACHE_PAGES)
- * @init:	allocate mmu->root (and count mmu->nr_table_pages)
- * @free_tables: free every table once no leaf is left; the root too
+ * @init:	allocate mmu->roots (and count mmu->nr_table_pages)
+ * @free_tables: free every table once no leaf is left; the roots too
  * @has_2m:	the format can map 2 MiB with one leaf on this host
- * @map:	install @leaf (or upgrade the present one) under mmu->lock,
+ * @map:	install @leaf (or upgrade the present one) in the tables of
+ *		address space @as under mmu->lock,
  *		taking new table pages from @cache.  Returns the page whose
  *		reference the generic code must drop (the new one when a
  *		leaf was already there, the old one when it was replaced) or
  *		NULL when the new leaf keeps @leaf->page's reference; sets
  *		*@flush when that page may still be in a TLB (flush first)
- * @zap:	apply the mode to every leaf in guest frames [start, end),
+ * @zap:	apply the mode to every leaf in guest frames [start, end) of
+ *		the tables of address space @as,
  *		calling vtx_mmu_release_pfn() for each released leaf; returns
  *		the number of leaves changed.  Under mmu->lock
- * @flush:	drop the VM's cached translations on every CPU; may send
+ * @flush:	drop the VM's cached translations (of every address space)
+ *		on every CPU; may send
  *		IPIs, so never under mmu->lock
  *
  * A leaf that is cleared keeps its host frame until the release pass, and
@@ -108,9 +117,10 @@ struct vtx_mmu_format {
 	int (*init)(struct vtx_mmu *mmu);
 	void (*free_tables)(struct vtx_mmu *mmu);
 	bool (*has_2m)(void);
-	struct page *(*map)(struct vtx_mmu *mmu, struct vtx_mmu_cache *cache,
+	struct page *(*map)(struct vtx_mmu *mmu, int as,
+			    struct vtx_mmu_cache *cache,
 			    const struct vtx_mmu_leaf *leaf, bool *flush);
-	unsigned long (*zap)(struct vtx_mmu *mmu, u64 start, u64 end,
+	unsigned long (*zap)(struct vtx_mmu *mmu, int as, u64 start, u64 end,
 			     enum vtx_mmu_zap mode);
 	void (*flush)(struct vtx_mmu *mmu);
 };
@@ -124,7 +134,8 @@ struct vtx_mmu {
 	/* protects the tables and the [m] fields; never held across a wait */
 	spinlock_t lock;
 	const struct vtx_mmu_format *fmt;	/* [c] */
-	void *root;				/* [c] top-level table page */
+	/* [c] top-level table page of each memslot address space */
+	void *roots[VTX_MMU_ROOTS];
 	unsigned long nr_table_pages;		/* [m] table pages in use */
 	unsigned long nr_pinned;		/* [m] guest pages mapped */
 	struct mmu_notifier notifier;		/* [c] on vm->mm */
@@ -143,8 +154,8 @@ void vtx_mmu_free_vcpu(struct vtx_vcpu *vcpu);
 int vtx_mmu_register_notifier(struct vtx_vm *vm);
 void vtx_mmu_unregister_notifier(struct vtx_vm *vm);
 int vtx_mmu_page_fault(struct vtx_vcpu *vcpu, u64 gpa, bool write);
-void vtx_mmu_unmap_range(struct vtx_vm *vm, u64 gfn, u64 npages);
-void vtx_mmu_write_protect(struct vtx_vm *vm, u64 gfn, u64 npages);
+void vtx_mmu_unmap_range(struct vtx_vm *vm, int as, u64 gfn, u64 npages);
+void vtx_mmu_write_protect(struct vtx_vm *vm, int as, u64 gfn, u64 npages);
 struct page *vtx_mmu_apic_access_page(struct vtx_vm *vm);
 int vtx_mmu_map_kernel_page(struct vtx_vcpu *vcpu, u64 gfn, struct page *page);
 
