@@ -83,60 +83,10 @@ static struct vtx_vcpu *apic_vcpu(struct vtx_vm *vm, unsigned int id,
 	return vcpu;
 }
 
-/* A KVM_RUN that sleeps this long in HLT waits for nothing. */
-#define RUN_TIMEOUT_SEC		10
-
+/* SIGALRM only interrupts KVM_RUN (no SA_RESTART) */
 static void on_alarm(int sig)
 {
 }
-
-/*
- * Run until ucall @code, going through the exception handler's reports
- * of @vec (any other report, or exit, fails); return the ucall's RBX.  A
- * KVM_RUN that does not return within RUN_TIMEOUT_SEC is interrupted
- * (SIGALRM) and reported with the deliveries seen so far.
- */
-static int run_until(struct vtx_vcpu *vcpu, uint32_t code, unsigned int vec,
-		     uint64_t *rbx, char *err, size_t errlen)
-{
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct vtx_ucall uc;
-	uint32_t got;
-	int i, r;
-
-	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: KVM_RUN ends */
-	for (i = 0; i < 1000; i++) {
-		alarm(RUN_TIMEOUT_SEC);
-		r = __vtx_run(vcpu);
-		alarm(0);
-		if (r) {
-			snprintf(err, errlen,
-				 "KVM_RUN: %s after %u deliveries of %#x",
-				 strerror(errno), guest_exc_count(vcpu, vec),
-				 vec);
-			return -1;
-		}
-		got = vtx_get_ucall(vcpu, &uc);
-		if (got == UCALL_EXC && uc.regs.rbx == vec)
-			continue;
-		if (got != code) {
-			snprintf(err, errlen, "expected ucall %u: %s", code,
-				 describe_exit(vcpu));
-			return -1;
-		}
-		if (rbx)
-			*rbx = uc.regs.rbx;
-		return 0;
-	}
-	snprintf(err, errlen, "no ucall %u after 1000 deliveries", code);
-	return -1;
-}
-
-#define RUN_UNTIL(vcpu, code, vec, rbx) do {				\
-	char err_[256];							\
-	ASSERT_EQ(0, run_until(vcpu, code, vec, rbx, err_, sizeof(err_))) \
-		TH_LOG("%s", err_);					\
-} while (0)
 
 /* The capability's rules (KVM 6.1's errnos). */
 TEST(split_irqchip_enable)
@@ -217,9 +167,9 @@ TEST(timer_oneshot)
 		      apic_oneshot_guest_end);
 	vcpu = apic_vcpu(vm, 0, apic_oneshot_guest, apic_oneshot_stubs,
 			 CPUID1_X2APIC);
-	RUN_UNTIL(vcpu, UCALL_REPORT, TIMER_VEC, &count);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, TIMER_VEC, &count);
 	EXPECT_EQ(0, count) TH_LOG("current count after expiry");
-	RUN_UNTIL(vcpu, UCALL_STEP, TIMER_VEC, NULL);
+	RUN_UNTIL_VEC(vcpu, UCALL_STEP, TIMER_VEC, NULL);
 	EXPECT_EQ(1, guest_exc_count(vcpu, TIMER_VEC));
 	vtx_vm_free(vm);
 }
@@ -240,7 +190,8 @@ TEST(timer_periodic)
 		      apic_periodic_guest_end);
 	vcpu = apic_vcpu(vm, 0, apic_periodic_guest, apic_periodic_stubs,
 			 CPUID1_X2APIC);
-	if (run_until(vcpu, UCALL_STEP, TIMER_VEC, NULL, err, sizeof(err))) {
+	if (run_until_ucall(vcpu, UCALL_STEP, TIMER_VEC, NULL, err,
+			    sizeof(err))) {
 		if (IS_KVM)
 			SKIP(goto out, "kvm_intel: %s", err);
 		ASSERT_TRUE(false) TH_LOG("%s", err);
@@ -263,9 +214,9 @@ TEST(timer_tsc_deadline)
 		      apic_tscdl_guest_end);
 	vcpu = apic_vcpu(vm, 0, apic_tscdl_guest, apic_tscdl_stubs,
 			 CPUID1_X2APIC | CPUID1_TSC_DEADLINE);
-	RUN_UNTIL(vcpu, UCALL_REPORT, TIMER_VEC, &deadline);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, TIMER_VEC, &deadline);
 	EXPECT_EQ(0, deadline) TH_LOG("IA32_TSC_DEADLINE after expiry");
-	RUN_UNTIL(vcpu, UCALL_STEP, TIMER_VEC, NULL);
+	RUN_UNTIL_VEC(vcpu, UCALL_STEP, TIMER_VEC, NULL);
 	EXPECT_EQ(1, guest_exc_count(vcpu, TIMER_VEC));
 	vtx_vm_free(vm);
 }
@@ -283,8 +234,8 @@ static void *runner_fn(void *arg)
 {
 	struct runner *t = arg;
 
-	t->r = run_until(t->vcpu, t->code, t->vec, &t->rbx, t->err,
-			 sizeof(t->err));
+	t->r = run_until_ucall(t->vcpu, t->code, t->vec, &t->rbx, t->err,
+			       sizeof(t->err));
 	return NULL;
 }
 
@@ -304,7 +255,7 @@ TEST(ipi_fixed)
 	ASSERT_EQ(0, __vtx_ioctl(ap->fd, KVM_SET_MP_STATE, &mp));
 	t.vcpu = ap;
 	ASSERT_EQ(0, pthread_create(&tid, NULL, runner_fn, &t));
-	RUN_UNTIL(bsp, UCALL_STEP, IPI_VEC, NULL);
+	RUN_UNTIL_VEC(bsp, UCALL_STEP, IPI_VEC, NULL);
 	pthread_join(tid, NULL);
 	ASSERT_EQ(0, t.r) TH_LOG("vCPU 1: %s", t.err);
 	EXPECT_EQ(2, t.rbx);
@@ -388,7 +339,7 @@ TEST(extint_window_waits_for_lint0)
 
 	/* LINT0 masked, IF = 1: no window, the guest runs on */
 	run->request_interrupt_window = 1;
-	alarm(RUN_TIMEOUT_SEC);
+	alarm(RUN_UNTIL_TIMEOUT_S);
 	r = __vtx_run(vcpu);
 	alarm(0);
 	ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s (no guest progress)",
@@ -399,7 +350,7 @@ TEST(extint_window_waits_for_lint0)
 	EXPECT_EQ(0, run->ready_for_interrupt_injection);
 
 	/* LINT0 in ExtINT mode: the window opens */
-	alarm(RUN_TIMEOUT_SEC);
+	alarm(RUN_UNTIL_TIMEOUT_S);
 	r = __vtx_run(vcpu);
 	alarm(0);
 	ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s", strerror(errno));
@@ -408,7 +359,7 @@ TEST(extint_window_waits_for_lint0)
 	EXPECT_EQ(1, run->ready_for_interrupt_injection);
 	ASSERT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
 	run->request_interrupt_window = 0;
-	RUN_UNTIL(vcpu, UCALL_STEP, EXTINT_VEC, &step);
+	RUN_UNTIL_VEC(vcpu, UCALL_STEP, EXTINT_VEC, &step);
 	EXPECT_EQ(3, step);
 	EXPECT_EQ(1, guest_exc_count(vcpu, EXTINT_VEC));
 	vtx_vm_free(vm);

@@ -53,67 +53,10 @@ extern const uint8_t apicv_stale_guest[], apicv_stale_guest_end[],
 #define APIC_VERSION		0x14
 #define VEC_BIT(v)		(1u << ((v) % 32))
 #define CR8_SHIFT		4
-/* A KVM_RUN that takes longer is a guest waiting for nothing. */
-#define RUN_TIMEOUT_S		10
 
 static void on_alarm(int sig)
 {
 }
-
-/*
- * Run until ucall @code, through the handler's reports of interrupts;
- * return its RBX.  Anything else, or a KVM_RUN that does not return in
- * RUN_TIMEOUT_S, fails with the exit described.
- */
-static int run_until(struct vtx_vcpu *vcpu, uint32_t code, uint64_t *rbx,
-		     char *err, size_t errlen)
-{
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct vtx_ucall uc;
-	uint32_t got;
-	int i;
-
-	sigaction(SIGALRM, &sa, NULL);
-	for (i = 0; i < 100; i++) {
-		alarm(RUN_TIMEOUT_S);
-		if (__vtx_run(vcpu)) {
-			alarm(0);
-			snprintf(err, errlen, "KVM_RUN: %s", strerror(errno));
-			return -1;
-		}
-		alarm(0);
-		got = vtx_get_ucall(vcpu, &uc);
-		if (got == UCALL_EXC && uc.regs.rbx >= 32)
-			continue;
-		if (got != code) {
-			snprintf(err, errlen, "expected ucall %u: %s", code,
-				 describe_exit(vcpu));
-			return -1;
-		}
-		*rbx = uc.regs.rbx;
-		return 0;
-	}
-	snprintf(err, errlen, "no ucall %u after 100 interrupts", code);
-	return -1;
-}
-
-#define RUN_UNTIL(vcpu, code, rbx) do {					\
-	char err_[256];							\
-	ASSERT_EQ(0, run_until(vcpu, code, rbx, err_, sizeof(err_)))	\
-		TH_LOG("%s", err_);					\
-} while (0)
-
-#define REPORT(vcpu, want, what) do {					\
-	uint64_t v_;							\
-	RUN_UNTIL(vcpu, UCALL_REPORT, &v_);				\
-	EXPECT_EQ((uint64_t)(want), v_) TH_LOG("%s", what);		\
-} while (0)
-
-#define STEP(vcpu, n) do {						\
-	uint64_t s_;							\
-	RUN_UNTIL(vcpu, UCALL_STEP, &s_);				\
-	ASSERT_EQ((uint64_t)(n), s_);					\
-} while (0)
 
 /* PML4[0] -> PDPT[3] -> a PD with the IOAPIC's and APIC's 2 MiB pages. */
 static void map_apics(struct vtx_vm *vm)
@@ -167,7 +110,7 @@ TEST(apic_virtualization)
 	map_apics(vm);
 
 	/* xAPIC: version, then the self-IPI TPR blocks */
-	RUN_UNTIL(vcpu, UCALL_REPORT, &count);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, RUN_ANY_IRQ, &count);
 	EXPECT_EQ(APIC_VERSION, count & 0xff);
 	REPORT(vcpu, TPR_BLOCK << CR8_SHIFT, "TPR after CR8 = 3");
 	STEP(vcpu, 1);
@@ -190,7 +133,7 @@ TEST(apic_virtualization)
 	EXPECT_EQ(1, guest_exc_count(vcpu, SELF_VEC));
 
 	/* the current count: below the initial one, not 0 */
-	RUN_UNTIL(vcpu, UCALL_REPORT, &count);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, RUN_ANY_IRQ, &count);
 	EXPECT_LT(0, count);
 	EXPECT_GE(TIMER_COUNT, count);
 
@@ -279,8 +222,8 @@ static void *ipi_runner_fn(void *arg)
 {
 	struct ipi_runner *t = arg;
 
-	t->r = run_until(t->vcpu, UCALL_STEP, &t->rbx, t->err,
-			 sizeof(t->err));
+	t->r = run_until_ucall(t->vcpu, UCALL_STEP, RUN_ANY_IRQ, &t->rbx,
+			       t->err, sizeof(t->err));
 	return NULL;
 }
 
@@ -288,7 +231,7 @@ static void *ipi_runner_fn(void *arg)
  * The destination of an xAPIC IPI is ICR_HI's: vCPU 0 sends IPI_VEC to
  * APIC ID 1, which waits for it halted in the kernel; vCPU 0 takes none.
  * Should vCPU 1 never get it, its KVM_RUN is interrupted after
- * RUN_TIMEOUT_S (a signal to its thread).
+ * RUN_UNTIL_TIMEOUT_S (a signal to its thread).
  */
 TEST(xapic_ipi)
 {
@@ -317,7 +260,7 @@ TEST(xapic_ipi)
 	REPORT(bsp, 0, "IPIs vCPU 0 took itself");
 	STEP(bsp, 1);
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += RUN_TIMEOUT_S;
+	until.tv_sec += RUN_UNTIL_TIMEOUT_S;
 	if (pthread_timedjoin_np(tid, NULL, &until)) {
 		pthread_kill(tid, SIGALRM);
 		pthread_join(tid, NULL);

@@ -49,8 +49,6 @@ extern const uint8_t ioapic_guest[], ioapic_guest_end[],
 #define PTE_PCD			(1ull << 4)
 /* A 32-bit register of the LAPIC page (ISR, IRR, TMR: 8 words) */
 #define LAPIC_REG(s, off)	(*(uint32_t *)&(s)->regs[off])
-/* A KVM_RUN that takes longer is a guest waiting for nothing. */
-#define RUN_TIMEOUT_S		10
 
 static long create_irqchip(struct vtx_vm *vm)
 {
@@ -106,77 +104,6 @@ static struct vtx_vcpu *irq_vcpu(struct vtx_vm *vm, const uint8_t *start,
 	vtx_set_regs(vcpu, &regs);
 	return vcpu;
 }
-
-/* SIGALRM only interrupts KVM_RUN: a guest waiting for nothing fails. */
-static void on_alarm(int sig)
-{
-}
-
-/* KVM_RUN, at most RUN_TIMEOUT_S seconds (-1 with EINTR after that). */
-static int run_timed(struct vtx_vcpu *vcpu)
-{
-	struct sigaction sa = { .sa_handler = on_alarm };
-	int r;
-
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(RUN_TIMEOUT_S);
-	r = __vtx_run(vcpu);
-	alarm(0);
-	return r;
-}
-
-/*
- * Run until ucall @code, going through the handler's reports of @vec;
- * return the ucall's RBX.  Any other exit fails.
- */
-static int run_until(struct vtx_vcpu *vcpu, uint32_t code, unsigned int vec,
-		     uint64_t *rbx, char *err, size_t errlen)
-{
-	struct vtx_ucall uc;
-	uint32_t got;
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		if (run_timed(vcpu)) {
-			struct kvm_regs regs;
-
-			snprintf(err, errlen, "KVM_RUN: %s", strerror(errno));
-			if (errno == EINTR) {
-				struct kvm_lapic_state l;
-
-				vtx_get_regs(vcpu, &regs);
-				memset(&l, 0, sizeof(l));
-				__vtx_ioctl(vcpu->fd, KVM_GET_LAPIC, &l);
-				snprintf(err, errlen,
-					 "KVM_RUN: no exit in %us, guest at +%#llx rflags %#llx, APIC ISR1 %#x IRR1 %#x TMR1 %#x PPR %#x",
-					 RUN_TIMEOUT_S,
-					 regs.rip - VTX_CODE_GPA, regs.rflags,
-					 LAPIC_REG(&l, 0x110), LAPIC_REG(&l, 0x210),
-					 LAPIC_REG(&l, 0x190), LAPIC_REG(&l, 0xa0));
-			}
-			return -1;
-		}
-		got = vtx_get_ucall(vcpu, &uc);
-		if (got == UCALL_EXC && uc.regs.rbx == vec)
-			continue;
-		if (got != code) {
-			snprintf(err, errlen, "expected ucall %u: %s", code,
-				 describe_exit(vcpu));
-			return -1;
-		}
-		if (rbx)
-			*rbx = uc.regs.rbx;
-		return 0;
-	}
-	snprintf(err, errlen, "no ucall %u after 100 deliveries", code);
-	return -1;
-}
-
-#define RUN_UNTIL(vcpu, code, vec, rbx) do {				\
-	char err_[256];							\
-	ASSERT_EQ(0, run_until(vcpu, code, vec, rbx, err_, sizeof(err_))) \
-		TH_LOG("%s", err_);					\
-} while (0)
 
 TEST(create_rules)
 {
@@ -307,9 +234,9 @@ TEST(pic_extint)
 	int32_t status;
 
 	/* the 8259s' ports never reach userspace */
-	RUN_UNTIL(vcpu, UCALL_REPORT, PIC_VEC, &imr);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, PIC_VEC, &imr);
 	EXPECT_EQ(PIC1_IMR, imr);
-	RUN_UNTIL(vcpu, UCALL_STEP, PIC_VEC, NULL);
+	RUN_UNTIL_VEC(vcpu, UCALL_STEP, PIC_VEC, NULL);
 	ASSERT_EQ(0, get_chip(vm, KVM_IRQCHIP_PIC_MASTER, &chip));
 	EXPECT_EQ(PIC_BASE, chip.chip.pic.irq_base);
 	EXPECT_EQ(PIC1_IMR, chip.chip.pic.imr);
@@ -322,7 +249,7 @@ TEST(pic_extint)
 	ASSERT_EQ(0, irq_line_status(vm, PIC_IRQ, 1, &status));
 	EXPECT_EQ(1, status);
 	ASSERT_EQ(0, irq_line_status(vm, PIC_IRQ, 0, &status));
-	RUN_UNTIL(vcpu, UCALL_STEP, PIC_VEC, NULL);
+	RUN_UNTIL_VEC(vcpu, UCALL_STEP, PIC_VEC, NULL);
 	EXPECT_EQ(1, guest_exc_count(vcpu, PIC_VEC));
 	ASSERT_EQ(0, get_chip(vm, KVM_IRQCHIP_PIC_MASTER, &chip));
 	EXPECT_EQ(0, chip.chip.pic.isr) TH_LOG("EOI by OCW2");
@@ -378,9 +305,9 @@ TEST(ioapic_level)
 	vcpu = irq_vcpu(vm, ioapic_guest, ioapic_guest_end,
 			ioapic_guest_stubs);
 	map_ioapic(vm);		/* after the library's page tables */
-	RUN_UNTIL(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
 	EXPECT_EQ(IOAPIC_VERSION, val);
-	RUN_UNTIL(vcpu, UCALL_STEP, IOAPIC_VEC, &val);
+	RUN_UNTIL_VEC(vcpu, UCALL_STEP, IOAPIC_VEC, &val);
 	ASSERT_EQ(1, val);
 	ASSERT_EQ(0, get_chip(vm, KVM_IRQCHIP_IOAPIC, &chip));
 	EXPECT_EQ(IOAPIC_VEC | RTE_LEVEL,
@@ -392,14 +319,14 @@ TEST(ioapic_level)
 	/* remote IRR holds the next message until the EOI */
 	ASSERT_EQ(0, irq_line_status(vm, IOAPIC_GSI, 1, &status));
 	EXPECT_EQ(STATUS_NOT_DELIVERED, status);
-	RUN_UNTIL(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
 	EXPECT_EQ(IOAPIC_VEC | RTE_LEVEL | RTE_REMOTE_IRR, val);
 	ASSERT_EQ(0, irq_line_status(vm, IOAPIC_GSI, 0, &status));
 	EXPECT_EQ(1, status);
 	/* the EOI, the line low: remote IRR clear, nothing sent again */
-	RUN_UNTIL(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
 	EXPECT_EQ(IOAPIC_VEC | RTE_LEVEL, val);
-	RUN_UNTIL(vcpu, UCALL_STEP, IOAPIC_VEC, &val);
+	RUN_UNTIL_VEC(vcpu, UCALL_STEP, IOAPIC_VEC, &val);
 	ASSERT_EQ(2, val);
 	EXPECT_EQ(1, guest_exc_count(vcpu, IOAPIC_VEC));
 
@@ -418,12 +345,12 @@ TEST(ioapic_level)
 		TH_LOG("entry %#llx irr %#x",
 		       chip.chip.ioapic.redirtbl[IOAPIC_GSI].bits,
 		       chip.chip.ioapic.irr);
-	RUN_UNTIL(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
 	EXPECT_EQ(IOAPIC_VEC | RTE_LEVEL | RTE_REMOTE_IRR, val);
 	EXPECT_FALSE(eventfd_ready(rfd)) TH_LOG("resample fd before EOI");
-	RUN_UNTIL(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, IOAPIC_VEC, &val);
 	EXPECT_EQ(IOAPIC_VEC | RTE_LEVEL, val) TH_LOG("no second message");
-	RUN_UNTIL(vcpu, UCALL_STEP, IOAPIC_VEC, &val);
+	RUN_UNTIL_VEC(vcpu, UCALL_STEP, IOAPIC_VEC, &val);
 	ASSERT_EQ(3, val);
 	EXPECT_EQ(2, guest_exc_count(vcpu, IOAPIC_VEC));
 	EXPECT_EQ(1, eventfd_count(rfd));

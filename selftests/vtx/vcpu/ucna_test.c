@@ -58,68 +58,6 @@ extern const uint8_t ucna_nocmci_entry[], ucna_ctl2_entry[],
 #define LVR_MAX_LVT(v)		(((v) >> 16) & 0xff)
 #define VEC_BIT(v)		(1u << ((v) % 32))
 #define APIC_IRR		0x200
-/* A KVM_RUN that takes longer is a guest waiting for nothing. */
-#define RUN_TIMEOUT_S		10
-
-static void on_alarm(int sig)
-{
-}
-
-/*
- * Run until ucall @code, through the handler's reports of interrupts;
- * return its RBX.  Anything else, or a KVM_RUN that does not return in
- * RUN_TIMEOUT_S (a guest waiting for a CMCI that never comes), fails.
- */
-static int run_until(struct vtx_vcpu *vcpu, uint32_t code, uint64_t *rbx,
-		     char *err, size_t errlen)
-{
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct vtx_ucall uc;
-	uint32_t got;
-	int i;
-
-	sigaction(SIGALRM, &sa, NULL);
-	for (i = 0; i < 100; i++) {
-		alarm(RUN_TIMEOUT_S);
-		if (__vtx_run(vcpu)) {
-			alarm(0);
-			snprintf(err, errlen, "KVM_RUN: %s", strerror(errno));
-			return -1;
-		}
-		alarm(0);
-		got = vtx_get_ucall(vcpu, &uc);
-		if (got == UCALL_EXC && uc.regs.rbx >= 32)
-			continue;
-		if (got != code) {
-			snprintf(err, errlen, "expected ucall %u: %s", code,
-				 describe_exit(vcpu));
-			return -1;
-		}
-		*rbx = uc.regs.rbx;
-		return 0;
-	}
-	snprintf(err, errlen, "no ucall %u after 100 interrupts", code);
-	return -1;
-}
-
-#define RUN_UNTIL(vcpu, code, rbx) do {					\
-	char err_[256];							\
-	ASSERT_EQ(0, run_until(vcpu, code, rbx, err_, sizeof(err_)))	\
-		TH_LOG("%s", err_);					\
-} while (0)
-
-#define REPORT(vcpu, want, what) do {					\
-	uint64_t v_;							\
-	RUN_UNTIL(vcpu, UCALL_REPORT, &v_);				\
-	EXPECT_EQ((uint64_t)(want), v_) TH_LOG("%s", what);		\
-} while (0)
-
-#define STEP(vcpu, n) do {						\
-	uint64_t s_;							\
-	RUN_UNTIL(vcpu, UCALL_STEP, &s_);				\
-	ASSERT_EQ((uint64_t)(n), s_);					\
-} while (0)
-
 static uint64_t mce_cap_supported(struct vtx_vm *vm)
 {
 	uint64_t cap = 0;
@@ -289,7 +227,7 @@ TEST(ucna_signals_cmci)
 		       LAPIC_REG(&s, APIC_LVR));
 	EXPECT_EQ(LVT_MASKED, LAPIC_REG(&s, APIC_LVTCMCI));
 
-	RUN_UNTIL(vcpu, UCALL_REPORT, &v);
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, RUN_ANY_IRQ, &v);
 	EXPECT_EQ(6, LVR_MAX_LVT(v)) TH_LOG("the guest's LVR: %#llx",
 					    (unsigned long long)v);
 	REPORT(vcpu, LVT_MASKED, "LVT CMCI at reset");
@@ -314,7 +252,7 @@ TEST(ucna_signals_cmci)
 	EXPECT_EQ(1, bank_holds(vcpu, 3));
 	REPORT(vcpu, 1, "CMCIs after a UCNA with the LVT masked");
 	REPORT(vcpu, UCNA_ADDR(3), "MCi_ADDR in the guest");
-	RUN_UNTIL(vcpu, UCALL_DONE, &v);
+	RUN_UNTIL_VEC(vcpu, UCALL_DONE, RUN_ANY_IRQ, &v);
 	ASSERT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_GET_LAPIC, &s));
 	EXPECT_EQ(0, LAPIC_REG(&s, APIC_IRR + 0x10 * (CMCI_VEC / 32)) &
 		     VEC_BIT(CMCI_VEC)) TH_LOG("a CMCI left pending");

@@ -2,6 +2,7 @@
 /* Host-side helpers of the "vcpu" suite (util.h). */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,16 @@
 #include <unistd.h>
 
 #include "util.h"
+
+/* run_until_ucall(): interrupt reports it goes through at most */
+#define RUN_UNTIL_MAX_REPORTS	1000
+/* the first vector that is not an exception */
+#define FIRST_EXTERNAL_VECTOR	32
+/* local APIC registers (offsets in struct kvm_lapic_state) */
+#define APIC_REG_PPR		0xa0
+#define APIC_REG_ISR1		0x110
+#define APIC_REG_TMR1		0x190
+#define APIC_REG_IRR1		0x210
 
 /* Test output goes through a pipe to the serial console: one line at once. */
 static void __attribute__((constructor)) line_buffered_stdout(void)
@@ -232,6 +243,70 @@ void vcpu_set_msr(struct vtx_vcpu *vcpu, uint32_t index, uint64_t data)
 	if (r != 1)
 		vtx_die("KVM_SET_MSRS of MSR %#x = %#llx: %ld", index,
 			(unsigned long long)data, r);
+}
+
+/* SIGALRM only interrupts KVM_RUN (no SA_RESTART) */
+static void run_alarm(int sig)
+{
+}
+
+/* A KVM_RUN that timed out: where the guest is, its APIC's ISR/IRR/PPR */
+static void describe_stuck(struct vtx_vcpu *vcpu, char *err, size_t errlen)
+{
+	struct kvm_lapic_state l;
+	struct kvm_regs regs;
+
+	vtx_get_regs(vcpu, &regs);
+	memset(&l, 0, sizeof(l));
+	__vtx_ioctl(vcpu->fd, KVM_GET_LAPIC, &l);	/* zeros without one */
+	snprintf(err, errlen,
+		 "KVM_RUN: no exit in %us, guest at %#llx rflags %#llx, APIC ISR1 %#x IRR1 %#x TMR1 %#x PPR %#x",
+		 RUN_UNTIL_TIMEOUT_S, (unsigned long long)regs.rip,
+		 (unsigned long long)regs.rflags,
+		 *(uint32_t *)&l.regs[APIC_REG_ISR1],
+		 *(uint32_t *)&l.regs[APIC_REG_IRR1],
+		 *(uint32_t *)&l.regs[APIC_REG_TMR1],
+		 *(uint32_t *)&l.regs[APIC_REG_PPR]);
+}
+
+int run_until_ucall(struct vtx_vcpu *vcpu, uint32_t code, int vec,
+		    uint64_t *rbx, char *err, size_t errlen)
+{
+	struct sigaction sa = { .sa_handler = run_alarm };
+	struct vtx_ucall uc;
+	uint32_t got;
+	int i, r;
+
+	sigaction(SIGALRM, &sa, NULL);
+	for (i = 0; i < RUN_UNTIL_MAX_REPORTS; i++) {
+		alarm(RUN_UNTIL_TIMEOUT_S);
+		r = __vtx_run(vcpu);
+		alarm(0);
+		if (r && errno == EINTR) {
+			describe_stuck(vcpu, err, errlen);
+			return -1;
+		}
+		if (r) {
+			snprintf(err, errlen, "KVM_RUN: %s", strerror(errno));
+			return -1;
+		}
+		got = vtx_get_ucall(vcpu, &uc);
+		if (got == UCALL_EXC &&
+		    (vec == RUN_ANY_IRQ ? uc.regs.rbx >= FIRST_EXTERNAL_VECTOR :
+		     uc.regs.rbx == (uint64_t)vec))
+			continue;
+		if (got != code) {
+			snprintf(err, errlen, "expected ucall %u: %s", code,
+				 describe_exit(vcpu));
+			return -1;
+		}
+		if (rbx)
+			*rbx = uc.regs.rbx;
+		return 0;
+	}
+	snprintf(err, errlen, "no ucall %u after %d interrupts", code,
+		 RUN_UNTIL_MAX_REPORTS);
+	return -1;
 }
 
 const char *describe_exit(struct vtx_vcpu *vcpu)

@@ -88,6 +88,20 @@ long vtx_allocs(const char *kind);
 
 /* Online CPUs (sysconf) */
 int online_cpus(void);
+
+/* A KVM_RUN that sleeps this long waits for nothing (run_until_ucall()) */
+#define RUN_UNTIL_TIMEOUT_S	10
+/* run_until_ucall()'s @vec: go through the reports of any vector >= 32 */
+#define RUN_ANY_IRQ		(-1)
+/*
+ * KVM_RUN until ucall @code, going through the guest handler's reports
+ * (UCALL_EXC) of interrupt @vec (RUN_ANY_IRQ: of any external vector);
+ * the ucall's RBX in @rbx unless NULL.  0, or -1 with the reason in @err:
+ * another exit, a failed KVM_RUN, or one that did not return within
+ * RUN_UNTIL_TIMEOUT_S (the guest's RIP and local APIC then described).
+ */
+int run_until_ucall(struct vtx_vcpu *vcpu, uint32_t code, int vec,
+		    uint64_t *rbx, char *err, size_t errlen);
 /* Pin the calling thread to @cpu; 0 or -errno. */
 int pin_to_cpu(int cpu);
 

@@ -39,6 +39,31 @@
 		TH_LOG("expected HLT, got: %s", describe_exit(vcpu));	\
 } while (0)
 
+/*
+ * run_until_ucall() asserted: ucall @code after the guest's reports of
+ * interrupt @vec (RUN_ANY_IRQ: any); its RBX in @rbx (may be NULL).
+ */
+#define RUN_UNTIL_VEC(vcpu, code, vec, rbx) do {			\
+	char err_[256];							\
+	ASSERT_EQ(0, run_until_ucall(vcpu, code, vec, rbx, err_,	\
+				     sizeof(err_)))			\
+		TH_LOG("%s", err_);					\
+} while (0)
+
+/* UCALL_REPORT's value (interrupts gone through) is @want */
+#define REPORT(vcpu, want, what) do {					\
+	uint64_t v_;							\
+	RUN_UNTIL_VEC(vcpu, UCALL_REPORT, RUN_ANY_IRQ, &v_);		\
+	EXPECT_EQ((uint64_t)(want), v_) TH_LOG("%s", what);		\
+} while (0)
+
+/* The guest's UCALL_STEP @n (interrupts gone through) */
+#define STEP(vcpu, n) do {						\
+	uint64_t s_;							\
+	RUN_UNTIL_VEC(vcpu, UCALL_STEP, RUN_ANY_IRQ, &s_);		\
+	ASSERT_EQ((uint64_t)(n), s_);					\
+} while (0)
+
 /* The driver, for documented differences: "kvm" or "vtx" */
 #define DRIVER		driver()
 #define IS_KVM		driver_is_kvm()
