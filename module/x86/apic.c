@@ -1292,9 +1292,8 @@ void vtx_apic_update_mcg_cap(struct vtx_vcpu *vcpu)
  *
  * Nothing is delivered while the APIC is hardware-disabled, the LVT is
  * masked or absent.  Fixed and NMI delivery modes are delivered; the
- * others (SMI, INIT, ExtINT) are dropped: vtx has no SMM, and an INIT or
- * an ExtINT from an LVT other than LINT0/1 is not something a guest asks
- * for.
+ * others (SMI, INIT, ExtINT) are dropped: its one caller is the CMCI LVT,
+ * and an SMI, INIT or ExtINT from it is not something a guest asks for.
  */
 void vtx_apic_local_deliver(struct vtx_vcpu *vcpu, u32 lvt)
 {
@@ -1306,9 +1305,7 @@ void vtx_apic_local_deliver(struct vtx_vcpu *vcpu, u32 lvt)
 	if (!apic)
 		return;
 	spin_lock_irqsave(&apic->lock, flags);
-	if (apic->regs.hw_enabled &&
-	    (lvt != APIC_LVTCMCI ||
-	     apic->regs.cfg.nr_lvt > VTX_LAPIC_NR_LVT))
+	if (apic->regs.hw_enabled && vtx_lapic_lvt_present(&apic->regs, lvt))
 		reg = vtx_lapic_get_reg(&apic->regs, lvt);
 	spin_unlock_irqrestore(&apic->lock, flags);
 	if (reg & APIC_LVT_MASKED)

@@ -88,7 +88,13 @@ static bool sw_enabled(const struct vtx_lapic *a)
 	return vtx_lapic_get_reg(a, APIC_SPIV) & APIC_SPIV_APIC_ENABLED;
 }
 
-static bool lvt_supported(const struct vtx_lapic *a, u32 offset)
+/**
+ * vtx_lapic_lvt_present - the APIC has the LVT at @offset (the CMCI one
+ * only with MCG_CMCI_P)
+ * @a: the APIC
+ * @offset: the LVT register's offset
+ */
+bool vtx_lapic_lvt_present(const struct vtx_lapic *a, u32 offset)
 {
 	return offset != APIC_LVTCMCI || a->cfg.nr_lvt > VTX_LAPIC_NR_LVT;
 }
@@ -186,7 +192,7 @@ static void mask_all_lvts(struct vtx_lapic *a)
 	for (off = APIC_LVTT; off <= APIC_LVTERR; off += VTX_LAPIC_REG_ALIGN)
 		vtx_lapic_set_reg(a, off, vtx_lapic_get_reg(a, off) |
 				  APIC_LVT_MASKED);
-	if (lvt_supported(a, APIC_LVTCMCI))
+	if (vtx_lapic_lvt_present(a, APIC_LVTCMCI))
 		vtx_lapic_set_reg(a, APIC_LVTCMCI,
 				  vtx_lapic_get_reg(a, APIC_LVTCMCI) |
 				  APIC_LVT_MASKED);
@@ -225,7 +231,7 @@ void vtx_lapic_reset(struct vtx_lapic *a, const struct vtx_lapic_config *cfg,
 	vtx_lapic_set_reg(a, APIC_LVR, xapic_version(a));
 	for (off = APIC_LVTT; off <= APIC_LVTERR; off += VTX_LAPIC_REG_ALIGN)
 		vtx_lapic_set_reg(a, off, APIC_LVT_MASKED);
-	if (lvt_supported(a, APIC_LVTCMCI))
+	if (vtx_lapic_lvt_present(a, APIC_LVTCMCI))
 		vtx_lapic_set_reg(a, APIC_LVTCMCI, APIC_LVT_MASKED);
 	if (lint0_extint)
 		vtx_lapic_set_reg(a, APIC_LVT0,
@@ -245,12 +251,12 @@ void vtx_lapic_reset(struct vtx_lapic *a, const struct vtx_lapic_config *cfg,
  */
 void vtx_lapic_set_nr_lvt(struct vtx_lapic *a, u8 nr_lvt)
 {
-	bool had_cmci = lvt_supported(a, APIC_LVTCMCI);
+	bool had_cmci = vtx_lapic_lvt_present(a, APIC_LVTCMCI);
 
 	if (nr_lvt == a->cfg.nr_lvt)
 		return;
 	a->cfg.nr_lvt = nr_lvt;
-	if (!had_cmci && lvt_supported(a, APIC_LVTCMCI))
+	if (!had_cmci && vtx_lapic_lvt_present(a, APIC_LVTCMCI))
 		vtx_lapic_set_reg(a, APIC_LVTCMCI, APIC_LVT_MASKED);
 	vtx_lapic_set_reg(a, APIC_LVR, xapic_version(a));
 }
@@ -517,7 +523,7 @@ static u32 lvt_bits(const struct vtx_lapic *a, u32 offset, u32 *ro)
 	case APIC_LVTPC:
 		return LVT_WR_MODE;
 	case APIC_LVTCMCI:
-		return lvt_supported(a, offset) ? LVT_WR_MODE : 0;
+		return vtx_lapic_lvt_present(a, offset) ? LVT_WR_MODE : 0;
 	case APIC_LVT0:
 	case APIC_LVT1:
 		*ro = LVT_RO_LINT;

@@ -138,6 +138,7 @@ void vtx_lapic_reset(struct vtx_lapic *a, const struct vtx_lapic_config *cfg,
 		     bool init_event, bool lint0_extint);
 int vtx_lapic_set_mode(struct vtx_lapic *a, u64 old_base, u64 new_base,
 		       bool host, bool cpuid_x2apic, struct vtx_lapic_fx *fx);
+bool vtx_lapic_lvt_present(const struct vtx_lapic *a, u32 offset);
 void vtx_lapic_set_nr_lvt(struct vtx_lapic *a, u8 nr_lvt);
 
 int vtx_lapic_read(struct vtx_lapic *a, u32 offset, u64 now, u32 *val);
