@@ -124,6 +124,18 @@ static int guest_phys_copy(struct vtx_vm *vm, int as, u64 gpa, void *buf,
 	return 0;
 }
 
+/* guest_phys_copy() in a read section of its own */
+static int guest_phys_copy_locked(struct vtx_vm *vm, int as, u64 gpa,
+				  void *buf, size_t len, bool write)
+{
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vm->srcu);
+	r = guest_phys_copy(vm, as, gpa, buf, len, write);
+	srcu_read_unlock(&vm->srcu, srcu);
+	return r;
+}
+
 int __vtx_read_guest_phys(struct vtx_vm *vm, int as, u64 gpa, void *buf,
 			  size_t len)
 {
@@ -184,23 +196,13 @@ int __vtx_read_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
  */
 int vtx_read_guest_phys(struct vtx_vm *vm, u64 gpa, void *buf, size_t len)
 {
-	int r, srcu;
-
-	srcu = srcu_read_lock(&vm->srcu);
-	r = guest_phys_copy(vm, 0, gpa, buf, len, false);
-	srcu_read_unlock(&vm->srcu, srcu);
-	return r;
+	return guest_phys_copy_locked(vm, 0, gpa, buf, len, false);
 }
 
 int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 			 size_t len)
 {
-	int r, srcu;
-
-	srcu = srcu_read_lock(&vm->srcu);
-	r = guest_phys_copy(vm, 0, gpa, (void *)buf, len, true);
-	srcu_read_unlock(&vm->srcu, srcu);
-	return r;
+	return guest_phys_copy_locked(vm, 0, gpa, (void *)buf, len, true);
 }
 
 /**
@@ -216,26 +218,15 @@ int vtx_write_guest_phys(struct vtx_vm *vm, u64 gpa, const void *buf,
 int vtx_vcpu_read_guest_phys(struct vtx_vcpu *vcpu, u64 gpa, void *buf,
 			     size_t len)
 {
-	struct vtx_vm *vm = vcpu->vm;
-	int r, srcu;
-
-	srcu = srcu_read_lock(&vm->srcu);
-	r = guest_phys_copy(vm, vtx_vcpu_as(vcpu), gpa, buf, len, false);
-	srcu_read_unlock(&vm->srcu, srcu);
-	return r;
+	return guest_phys_copy_locked(vcpu->vm, vtx_vcpu_as(vcpu), gpa, buf,
+				      len, false);
 }
 
 int vtx_vcpu_write_guest_phys(struct vtx_vcpu *vcpu, u64 gpa,
 			      const void *buf, size_t len)
 {
-	struct vtx_vm *vm = vcpu->vm;
-	int r, srcu;
-
-	srcu = srcu_read_lock(&vm->srcu);
-	r = guest_phys_copy(vm, vtx_vcpu_as(vcpu), gpa, (void *)buf, len,
-			    true);
-	srcu_read_unlock(&vm->srcu, srcu);
-	return r;
+	return guest_phys_copy_locked(vcpu->vm, vtx_vcpu_as(vcpu), gpa,
+				      (void *)buf, len, true);
 }
 
 /*
