@@ -29,6 +29,8 @@
 #define TF_MMX		0x2000	/* MMX move: 8 bytes, MMX register */
 #define TF_ALIGN16	0x4000	/* #GP(0) unless 16-byte aligned */
 #define TF_M128		0x8000	/* CMPXCHG16B: REX.W, 16 bytes, 64-bit only */
+#define TF_SHIFTAF	0x10000	/* SHL/SHR/SAR: AF architecturally undefined */
+#define TF_COUNTOF	0x20000	/* shift/rotate by Ib or CL: OF undefined unless 1 */
 #define TF_VEC		(TF_XMM | TF_MMX)
 
 enum { A_R, A_W, A_RMW };
@@ -49,7 +51,7 @@ struct tmpl {
 	char name[24];
 	u8 op[3], oplen;
 	u8 mp;
-	u16 flags;
+	u32 flags;
 	signed char regfix;
 	u8 src;
 	u8 acc;
@@ -165,7 +167,7 @@ static inline u64 pick_offset(unsigned int size)
 }
 
 /* The access of template @t: a 16-byte-aligned offset when it must be. */
-static inline u64 pick_offset_for(u16 flags, unsigned int size)
+static inline u64 pick_offset_for(u32 flags, unsigned int size)
 {
 	u64 off = pick_offset(size);
 
