@@ -8,8 +8,11 @@
 #
 # SERIAL_LOG defaults to build/testvm/qemu/serial.log, OUTDIR to its folder.
 # HOST_TIMES (optional, written by tools/testvm/qemu-run.sh) is the runner's
-# output with the host's epoch second before each line; with it, timings.txt
-# also gets the host wall time of each QEMU run. Writes into OUTDIR:
+# output with the host's epoch second before each line, or run-bochs.sh's
+# hosttimes.txt (host seconds, then Bochs's host CPU seconds, before each @@
+# line); with it, timings.txt also gets the host wall time of each QEMU run
+# and, from hosttimes.txt, the host CPU time Bochs spent on it (what the run
+# costs whatever else shared the machine). Writes into OUTDIR:
 #   ioctls-vtx.txt, ioctls-kvm.txt   the ioctls QEMU issued on each driver
 #                                    (strace -f -e trace=ioctl), count per
 #                                    request name, one section per run
@@ -17,7 +20,8 @@
 #   console-<drv>-<run>.txt          QEMU's output = the nested console
 #   transcript-diff-<run>.txt        diff -u of the normalised transcripts
 #   timings.txt                      per run: QEMU exit code, nested uptime at
-#                                    its /init, test-VM seconds, host seconds
+#                                    its /init, test-VM seconds, host seconds,
+#                                    Bochs CPU seconds
 # Prints timings.txt. Exit 1 if the log has no qemu suite output at all.
 set -euo pipefail
 # The body is one { } block: bash parses it whole before running it.
@@ -88,19 +92,29 @@ done
 
 # timings (+ host seconds from the timestamped runner output)
 {
-	printf '%-4s %-6s %-4s %-14s %-16s %s\n' drv run rc nested-uptime test-VM-seconds host-seconds
+	printf '%-4s %-8s %-4s %-14s %-16s %-13s %s\n' drv run rc nested-uptime \
+		test-VM-seconds host-seconds bochs-cpu-s
 	awk -v ht="$HT" '
 		BEGIN {
 			if (ht != "") {
 				while ((getline l < ht) > 0) {
 					sub(/\r+$/, "", l)
-					split(l, f, " ")
+					n = split(l, f, " ")
+					# hosttimes.txt: WALL CPU @@...; host-times.log: EPOCH ...
+					c = "-"
+					if (f[2] !~ /^@@/ && f[3] ~ /^@@/) {
+						c = f[2]
+						for (i = 2; i < n; i++)
+							f[i] = f[i + 1]
+					}
 					if (f[2] == "@@RUN" && f[4] ~ /^qemu-boot/) {
 						d = f[3]; r = f[4]; sub(/:$/, "", r)
 						r = (r == "qemu-boot") ? "boot" : substr(r, 11)
 						start[d, r] = f[1]
+						cstart[d, r] = c
 					} else if (f[2] == "@@QEMU-TIME") {
 						stop[f[3], f[4]] = f[1]
+						cstop[f[3], f[4]] = c
 					}
 				}
 			}
@@ -109,10 +123,12 @@ done
 			rc = $4; sub(/rc=/, "", rc)
 			up = $5; sub(/nested-uptime=/, "", up)
 			vm = $6; sub(/qemu-seconds=/, "", vm)
-			h = "-"
+			h = "-"; hc = "-"
 			if (($2, $3) in start && ($2, $3) in stop)
 				h = stop[$2, $3] - start[$2, $3]
-			printf "%-4s %-6s %-4s %-14s %-16s %s\n", $2, $3, rc, up, vm, h
+			if (cstart[$2, $3] ~ /^[0-9]+$/ && cstop[$2, $3] ~ /^[0-9]+$/)
+				hc = cstop[$2, $3] - cstart[$2, $3]
+			printf "%-4s %-8s %-4s %-14s %-16s %-13s %s\n", $2, $3, rc, up, vm, h, hc
 		}' "$tmp/log"
 } >"$OUT/timings.txt"
 

@@ -42,6 +42,10 @@ wait "$stamper"
 set -e
 echo
 echo "qemu-run: run.sh exited $rc after $(($(date +%s) - start))s (host wall time)"
-bash "$HERE/qemu-extract.sh" "$OUT/serial.log" "$OUT" "$OUT/host-times.log" || :
+# run-bochs.sh's hosttimes.txt when there is one: it has Bochs's CPU
+# seconds too (a natively run suite has only host-times.log)
+ht=$OUT/host-times.log
+[ -s "$OUT/hosttimes.txt" ] && ht=$OUT/hosttimes.txt
+bash "$HERE/qemu-extract.sh" "$OUT/serial.log" "$OUT" "$ht" || :
 exit "$rc"
 }

@@ -154,13 +154,13 @@ setup() {
 tree() { # OUTDIR
 	local out="$1" q7=$ROOT/build/selftests/qemu f
 	setup
-	for f in vmlinuz small.cpio.gz transcript.awk ioctls.awk ioctl-log.so; do
+	for f in vmlinuz small.cpio transcript.awk ioctls.awk ioctl-log.so; do
 		[ -f "$q7/$f" ] || die "$q7/$f missing (make -C selftests/vtx/qemu first)"
 	done
 	rm -rf "$out.tmp"
 	mkdir -p "$out.tmp"
 	cp -a "$Q10/tree/." "$out.tmp/"
-	for f in vmlinuz small.cpio.gz transcript.awk ioctls.awk ioctl-log.so; do
+	for f in vmlinuz small.cpio transcript.awk ioctls.awk ioctl-log.so; do
 		cp "$q7/$f" "$out.tmp/$f"
 	done
 	# ioctl-log.so must load with trixie's libc too

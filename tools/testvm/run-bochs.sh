@@ -124,15 +124,26 @@ watch_bochs() {
 	done
 }
 
-# Copy stdin to stdout; its @@ lines also to $2, after the seconds since $1.
+# Copy stdin to stdout, without CRs; its @@ lines also to $2, after the
+# host seconds since $1 and the host CPU seconds Bochs has used so far (the
+# cost of a step whatever else shares the machine; "-" before Bochs is up).
+# The CRs go here, not with tr in the pipe: tr's output to a pipe is block
+# buffered, which stamped the lines only when 4 KB had gathered.
 stamp_steps() {
-	local line now
+	local line now cpu p hz
+	hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 	while IFS= read -r line; do
+		line=${line//$'\r'/}
 		printf '%s\n' "$line"
 		case $line in
 		@@*)
 			printf -v now '%(%s)T' -1
-			printf '%s %s\n' "$((now - $1))" "$line" >>"$2"
+			cpu=-
+			if p=$(bochs_pid); then
+				cpu=$(awk -v hz="$hz" '{ print int(($14 + $15) / hz) }' \
+					"/proc/$p/stat" 2>/dev/null) || cpu=-
+			fi
+			printf '%s %s %s\n' "$((now - $1))" "$cpu" "$line" >>"$2"
 			;;
 		esac
 	done
@@ -157,10 +168,12 @@ boot_bochs() {
 
 	# Stream the serial log to the terminal (tail ends when the run ends);
 	# each @@ line also goes to hosttimes.txt with the host seconds since
-	# the boot began, which is what a step costs in make check's budget.
+	# the boot began and Bochs's host CPU seconds until then: the first is
+	# what a step costs in make check's budget, the second the same without
+	# what else shared the machine.
 	: >"$OUT/hosttimes.txt"
 	tail -n +1 -s 0.5 -F --pid="$runner" "$OUT/serial.log" 2>/dev/null |
-		tr -d '\r' | stamp_steps "$start" "$OUT/hosttimes.txt" &
+		stamp_steps "$start" "$OUT/hosttimes.txt" &
 	streamer=$!
 	watch_bochs "$runner" "$start"
 	set +e
