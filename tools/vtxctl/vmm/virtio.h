@@ -16,6 +16,23 @@
 
 #define VIRTIO_F_VERSION_1	32
 
+/* virtio-blk requests (virtio 1.2, 5.2.6): the header, types, statuses. */
+struct virtio_blk_req_hdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+
+#define VIRTIO_BLK_T_IN		0
+#define VIRTIO_BLK_T_OUT	1
+#define VIRTIO_BLK_T_FLUSH	4
+#define VIRTIO_BLK_T_GET_ID	8
+#define VIRTIO_BLK_ID_BYTES	20
+
+#define VIRTIO_BLK_S_OK		0
+#define VIRTIO_BLK_S_IOERR	1
+#define VIRTIO_BLK_S_UNSUPP	2
+
 #define VIRTIO_MAX_QUEUES	2
 /* QueueNumMax: the longest split ring a driver may set up. */
 #define VIRTIO_QUEUE_MAX	128

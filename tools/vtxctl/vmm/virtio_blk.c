@@ -32,22 +32,6 @@
 #define VIRTIO_BLK_F_RO		5
 #define VIRTIO_BLK_F_FLUSH	9
 
-#define VIRTIO_BLK_T_IN		0
-#define VIRTIO_BLK_T_OUT	1
-#define VIRTIO_BLK_T_FLUSH	4
-#define VIRTIO_BLK_T_GET_ID	8
-#define VIRTIO_BLK_ID_BYTES	20
-
-#define VIRTIO_BLK_S_OK		0
-#define VIRTIO_BLK_S_IOERR	1
-#define VIRTIO_BLK_S_UNSUPP	2
-
-struct virtio_blk_req_hdr {
-	uint32_t type;
-	uint32_t reserved;
-	uint64_t sector;
-};
-
 /* The config space fields vtxctl fills (the layout of virtio_blk_config). */
 struct virtio_blk_config {
 	uint64_t capacity;
