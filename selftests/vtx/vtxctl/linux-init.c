@@ -26,6 +26,9 @@
  *
  *   VTXCTL-VIRTIO-MOD <name> ok|<error>
  *   VTXCTL-VIRTIO-VDA cksum=C size=N serial=S ro=R    (POSIX cksum of vda)
+ *   VTXCTL-VIRTIO-VDA-DIRECT reads=N same=M seconds=S  (O_DIRECT 4 KiB reads
+ *                                of the whole disk, one request each, compared
+ *                                with the buffered read)
  *   VTXCTL-VIRTIO-VDA-WRITE ok|<error>   (WRITE_BLOCK at WRITE_OFFSET, fsync)
  *   VTXCTL-VIRTIO-VDB cksum=C size=N serial=S ro=R
  *   VTXCTL-VIRTIO-VDB-WRITE refused <errno name>|accepted
@@ -35,6 +38,7 @@
  * then reboots: vtxctl's guest has no ACPI to power off, and ends the run
  * on the keyboard controller's reset (status 0).
  */
+#define _GNU_SOURCE		/* O_DIRECT */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -57,6 +61,7 @@
 #define WRITE_LINE	"vtxctl virtio-blk block 0123456\n"
 #define WRITE_BLOCK	4096
 #define RNG_BYTES	64
+#define DIRECT_BLOCK	4096
 #define MOD_DIR		"/lib/vtx/"
 
 static void read_line(const char *path, char *buf, size_t len)
@@ -176,6 +181,41 @@ static void blk_report(const char *tag, const char *name)
 	printf("VTXCTL-VIRTIO-%s cksum=%u size=%llu serial=%s ro=%s\n", tag, crc, size, serial, ro);
 }
 
+/*
+ * Read all of /dev/@name again with O_DIRECT, DIRECT_BLOCK bytes at a time:
+ * one virtio request (and one notification) each, past the page cache.
+ */
+static void blk_direct(const char *tag, const char *name)
+{
+	static unsigned char buf[DIRECT_BLOCK] __attribute__((aligned(DIRECT_BLOCK)));
+	static unsigned char cached[DIRECT_BLOCK];
+	unsigned int reads = 0, same = 0;
+	struct timespec t0, t1;
+	char path[64];
+	int fd, cfd;
+	off_t off;
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open(path, O_RDONLY | O_DIRECT);
+	cfd = open(path, O_RDONLY);
+	if (fd < 0 || cfd < 0) {
+		printf("VTXCTL-VIRTIO-%s-DIRECT open: %s\n", tag, strerror(errno));
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (off = 0; pread(fd, buf, sizeof(buf), off) == sizeof(buf); off += sizeof(buf)) {
+		reads++;
+		if (pread(cfd, cached, sizeof(cached), off) == sizeof(cached) &&
+		    !memcmp(buf, cached, sizeof(buf)))
+			same++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(fd);
+	close(cfd);
+	printf("VTXCTL-VIRTIO-%s-DIRECT reads=%u same=%u seconds=%.3f\n", tag, reads, same,
+	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
 /* Write WRITE_BLOCK bytes at WRITE_OFFSET of @name and fsync; 0 or errno. */
 static int blk_write(const char *name)
 {
@@ -259,6 +299,7 @@ static void virtio_tests(void)
 	fflush(stdout);
 
 	blk_report("VDA", "vda");
+	blk_direct("VDA", "vda");
 	err = blk_write("vda");
 	printf("VTXCTL-VIRTIO-VDA-WRITE %s\n", err ? strerror(err) : "ok");
 	blk_report("VDB", "vdb");
