@@ -549,7 +549,8 @@ static void mmio_write(struct io_dev *io, uint64_t offset, const void *data, uns
 		case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
 		case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
 			if (!q->ready)
-				set_half(&q->avail_gpa, offset == VIRTIO_MMIO_QUEUE_AVAIL_HIGH, val);
+				set_half(&q->avail_gpa,
+					 offset == VIRTIO_MMIO_QUEUE_AVAIL_HIGH, val);
 			break;
 		case VIRTIO_MMIO_QUEUE_USED_LOW:
 		case VIRTIO_MMIO_QUEUE_USED_HIGH:
@@ -644,7 +645,8 @@ static int device_start(struct vm *vm, struct virtio_dev *dev)
 		}
 		io.fd = q->kick_fd;
 		if (ioctl(vm->fd, KVM_IOEVENTFD, &io) < 0) {
-			fprintf(stderr, "vtxctl: warning: virtio %s: KVM_IOEVENTFD: %s; QueueNotify exits to vtxctl\n",
+			fprintf(stderr,
+				"vtxctl: warning: virtio %s: KVM_IOEVENTFD: %s; QueueNotify exits to vtxctl\n",
 				dev->name, strerror(errno));
 			dev->notify_ioeventfd = false;
 		}
@@ -658,7 +660,8 @@ static int device_start(struct vm *vm, struct virtio_dev *dev)
 	irqfd.fd = dev->irq_fd;
 	irqfd.gsi = dev->irq;
 	if (ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0) {
-		fprintf(stderr, "vtxctl: warning: virtio %s: KVM_IRQFD: %s; interrupts by KVM_IRQ_LINE\n",
+		fprintf(stderr,
+			"vtxctl: warning: virtio %s: KVM_IRQFD: %s; interrupts by KVM_IRQ_LINE\n",
 			dev->name, strerror(errno));
 		close(dev->irq_fd);
 		dev->irq_fd = -1;
@@ -759,7 +762,8 @@ void virtio_print_stats(void)
 		for (j = 0; j < dev->ops->nr_queues; j++) {
 			struct virtio_queue *q = &dev->queues[j];
 
-			fprintf(stderr, "virtio %s q%u:  %llu requests, %llu notifications (%llu by ioeventfd, %llu by MMIO exit), %s\n",
+			fprintf(stderr,
+				"virtio %s q%u:  %llu requests, %llu notifications (%llu by ioeventfd, %llu by MMIO exit), %s\n",
 				dev->name, j, (unsigned long long)q->requests,
 				(unsigned long long)q->kicks,
 				(unsigned long long)(q->kicks - q->kicks_by_exit),

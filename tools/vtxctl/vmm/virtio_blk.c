@@ -37,7 +37,7 @@ struct virtio_blk_config {
 	uint64_t capacity;
 	uint32_t size_max;
 	uint32_t seg_max;
-} __attribute__((packed));
+};
 
 struct blk {
 	struct virtio_dev dev;
@@ -214,7 +214,8 @@ static void blk_print_stats(struct virtio_dev *dev)
 {
 	struct blk *b = dev->priv;
 
-	fprintf(stderr, "virtio %s:     %s%s, %llu sectors; %llu reads (%llu bytes), %llu writes (%llu bytes), %llu flushes, %llu errors\n",
+	fprintf(stderr,
+		"virtio %s:     %s%s, %llu sectors; %llu reads (%llu bytes), %llu writes (%llu bytes), %llu flushes, %llu errors\n",
 		dev->name, b->path, b->ro ? " (ro)" : "", (unsigned long long)b->sectors,
 		(unsigned long long)b->reads, (unsigned long long)b->bytes_read,
 		(unsigned long long)b->writes, (unsigned long long)b->bytes_written,
@@ -304,7 +305,8 @@ int virtio_blk_add(const char *spec)
 	}
 	b->sectors = size / SECTOR_SIZE;
 	if (size % SECTOR_SIZE)
-		fprintf(stderr, "vtxctl: warning: --disk %s: %llu bytes, not whole sectors; the last %llu are not on the disk\n",
+		fprintf(stderr,
+			"vtxctl: warning: --disk %s: %llu bytes, not whole sectors; the last %llu are not on the disk\n",
 			path, (unsigned long long)size,
 			(unsigned long long)(size % SECTOR_SIZE));
 	snprintf(b->dev.name, sizeof(b->dev.name), "blk%u", nr_blk);
