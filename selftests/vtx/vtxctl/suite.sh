@@ -180,6 +180,12 @@ linux_runs() {
 		result "$drv" linux-uart-rx fail "no 'VTXCTL-LINUX-ECHO hello vtx'"
 	fi
 	linux_virtio_checks "$drv"
+	# A run that ends on --timeout, not on the guest's reset: the I/O
+	# threads stop and the summary comes (no hang in virtio_stop()).
+	cp linux-disk.img "$OUT/disk.img"
+	vrun "$drv" linux-virtio-timeout 16 'timeout after 2 s|virtio blk0:     irq 5' \
+		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --disk "$OUT/disk.img" --rng \
+		--append "console=ttyS0 quiet" --device "$dev" --timeout 2
 }
 
 # linux_virtio_checks DRIVER - what the guest's /init saw of the virtio
