@@ -9,7 +9,16 @@
 #                                 makes one, as the qemu suite's: the
 #                                 decompressor runs at Bochs speed)
 #   OUTDIR/linux-init.cpio.gz     an initramfs of one static program, INIT
-#                                 as /init, and the empty /dev, /proc, /sys
+#                                 as /init, and the empty /dev, /proc, /sys;
+#                                 in /lib/vtx the kernel's virtio, virtio_ring,
+#                                 virtio_mmio, virtio_blk and virtio-rng
+#                                 modules and vtxctl_mmio_devs.ko (built here
+#                                 from mmio-devs/ against the kernel's headers)
+#   OUTDIR/linux-disk.img         the virtio-blk tests' disk: 256 KiB of
+#                                 random bytes, and its POSIX cksum in
+#                                 linux-disk.cksum
+#   OUTDIR/linux-disk-after.img   that disk after the guest's write (the
+#                                 block linux-init.c writes at 64 KiB)
 #
 # The kernel is chosen as tools/testvm/run.sh chooses the test VM's: vtx.ko's
 # vermagic if that kernel is installed, else tools/testvm/kver.sh.
@@ -37,9 +46,42 @@ if ! cmp -s "$z" "$OUT/linux-vmlinuz" 2>/dev/null; then
 fi
 
 rfs=$(mktemp -d)
-trap 'rm -rf "$rfs"' EXIT
-mkdir -p "$rfs/dev" "$rfs/proc" "$rfs/sys"
+kb=$(mktemp -d)
+trap 'rm -rf "$rfs" "$kb"' EXIT
+mkdir -p "$rfs/dev" "$rfs/proc" "$rfs/sys" "$rfs/lib/vtx"
 install -m 755 "$INIT" "$rfs/init"
+
+# The virtio modules of the guest kernel (the test VM's own).
+mods=/lib/modules/$kver/kernel
+for m in drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_mmio \
+	drivers/block/virtio_blk drivers/char/hw_random/virtio-rng; do
+	b=$(basename "$m")
+	if [ -f "$mods/$m.ko" ]; then
+		cp "$mods/$m.ko" "$rfs/lib/vtx/$b.ko"
+	elif [ -f "$mods/$m.ko.xz" ]; then
+		xz -dc "$mods/$m.ko.xz" >"$rfs/lib/vtx/$b.ko"
+	else
+		echo "linux-prepare.sh: warning: no $m.ko for $kver (built in?)" >&2
+	fi
+done
+if [ -d "/lib/modules/$kver/build" ]; then
+	cp "$HERE/mmio-devs/Kbuild" "$HERE/mmio-devs/vtxctl_mmio_devs.c" "$kb/"
+	make -s -C "/lib/modules/$kver/build" M="$kb" modules >"$kb/log" 2>&1 ||
+		{ cat "$kb/log" >&2; exit 1; }
+	cp "$kb/vtxctl_mmio_devs.ko" "$rfs/lib/vtx/"
+else
+	echo "linux-prepare.sh: warning: no headers for $kver: no vtxctl_mmio_devs.ko" >&2
+fi
+
+# The disk: random, made once (the suite compares the guest's cksum with it).
+if [ ! -s "$OUT/linux-disk.img" ]; then
+	head -c 262144 /dev/urandom >"$OUT/linux-disk.img.tmp"
+	mv -f "$OUT/linux-disk.img.tmp" "$OUT/linux-disk.img"
+fi
+cksum <"$OUT/linux-disk.img" | awk '{ print $1 }' >"$OUT/linux-disk.cksum"
+cp "$OUT/linux-disk.img" "$OUT/linux-disk-after.img"
+awk 'BEGIN { for (i = 0; i < 128; i++) printf "vtxctl virtio-blk block 0123456\n" }' |
+	dd of="$OUT/linux-disk-after.img" bs=4096 seek=16 conv=notrunc status=none
 (cd "$rfs" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) | gzip -9n >"$OUT/linux-init.cpio.gz.tmp"
 mv -f "$OUT/linux-init.cpio.gz.tmp" "$OUT/linux-init.cpio.gz"

@@ -15,8 +15,10 @@
 # Both drivers also boot Linux with "vtxctl run --kernel" (linux-smp2): the
 # test VM's own kernel (linux-vmlinuz), --cpus 2, an initramfs whose /init
 # (linux-init.c) prints the CPUs online and reboots; see
-# linux-prepare.sh.  VTXCTL_LINUX=0 leaves it out (about 21 s of
-# test-VM time per driver).
+# linux-prepare.sh.  The same boot has two virtio-blk disks and a
+# virtio-rng (linux-virtio-*): see linux_virtio_checks.  VTXCTL_LINUX=0
+# leaves it out (about 21 s of test-VM time per driver); VTXCTL_ONLY=linux
+# runs only the Linux boots and the command-line checks.
 # Results: drivers "vtx", "kvm" and "cli" (command-line checks).
 
 VTXCTL=${VTXCTL:-vtxctl}
@@ -76,6 +78,10 @@ vrun() {
 guest_runs() {
 	local drv="$1" dev="$2"
 
+	if [ "${VTXCTL_ONLY:-}" = linux ]; then
+		linux_runs "$drv" "$dev"
+		return 0
+	fi
 	vrun "$drv" multiboot-elf 43 \
 		'self-check passed|cmdline: "mbguest.elf exit=21 hello"|module 0: "module.txt arg1 arg2" at 0x|30 bytes: hello from a Multiboot module|mmap: 0x100000-0x1000000 type 1|fw_cfg: signature "QEMU", id 0x1, cpus 1, ram 16 MiB|boot loader: vtxctl|exit code 21' \
 		mbguest.elf --device "$dev" --cmdline "exit=21 hello" \
@@ -117,22 +123,41 @@ guest_runs() {
 # LAPIC (INIT/SIPI), /init sees both CPUs online (linux-smp2), reads a line
 # that arrives on the UART once it says it is ready, through IRQ 4 and the
 # 8250 driver's receive interrupt (linux-uart-rx), and reboots, which ends
-# the run with status 0.  stdin is a FIFO written after /init's
+# the run with status 0.  Before that /init tests the virtio devices of
+# --disk (a copy of linux-disk.img), --disk ...,ro and --rng.  stdin is a FIFO written after /init's
 # VTXCTL-LINUX-READY.  "quiet": each byte of kernel log on the UART costs
 # an exit to vtxctl.
 linux_runs() {
-	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p
+	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid
 
-	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev"
+	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng"
 	rm -f "$fifo"
 	mkfifo "$fifo"
-	timeout 900 "$VTXCTL" run --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
+	cp linux-disk.img "$OUT/disk.img"
+	cp linux-disk.img "$OUT/disk-ro.img"
+	rm -f "$OUT/lstats.json"
+	# vtx: hold the VM after the reboot for its netlink statistics
+	[ "$drv" = vtx ] && hold=--hold
+	# shellcheck disable=SC2086
+	timeout 900 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
 		--cpus 2 --mem 256M --append "console=ttyS0 reboot=k panic=1 quiet" \
+		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" --rng \
 		--device "$dev" --timeout 800 <"$fifo" >"$OUT/lo" 2>"$OUT/le" &
 	pid=$!
 	exec 3>"$fifo"
 	if wait_for "$OUT/lo" VTXCTL-LINUX-READY 800; then
 		echo "hello vtx" >&3
+	fi
+	if [ -n "$hold" ]; then
+		if wait_for "$OUT/le" "holding the VM" 300; then
+			"$VTXCTL" list >"$OUT/llist"
+			vpid=$(awk 'NR > 1 { print $2; exit }' "$OUT/llist")
+			"$VTXCTL" stats "$(awk 'NR > 1 { print $1; exit }' "$OUT/llist")" \
+				--json >"$OUT/lstats.json"
+			kill -INT "$vpid"
+		else
+			kill -INT "$pid"
+		fi
 	fi
 	wait "$pid"
 	rc=$?
@@ -153,6 +178,102 @@ linux_runs() {
 		result "$drv" linux-uart-rx ok "the line came back"
 	else
 		result "$drv" linux-uart-rx fail "no 'VTXCTL-LINUX-ECHO hello vtx'"
+	fi
+	linux_virtio_checks "$drv"
+	# A run that ends on --timeout, not on the guest's reset: the I/O
+	# threads stop and the summary comes (no hang in virtio_stop()).
+	cp linux-disk.img "$OUT/disk.img"
+	vrun "$drv" linux-virtio-timeout 16 'timeout after 2 s|virtio blk0:     irq 5' \
+		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --disk "$OUT/disk.img" --rng \
+		--append "console=ttyS0 quiet" --device "$dev" --timeout 2
+}
+
+# linux_virtio_checks DRIVER - what the guest's /init saw of the virtio
+# devices ($OUT/lo) and what vtxctl did ($OUT/le), after the run ended:
+#   linux-virtio-blk-read   vda's POSIX cksum in the guest = the image's,
+#                           capacity and serial (VIRTIO_BLK_T_GET_ID)
+#   linux-virtio-blk-write  the guest's 4 KiB write + fsync reached the
+#                           file: it equals linux-disk-after.img, byte for byte
+#   linux-virtio-blk-ro     vdb is read-only in the guest, its write is
+#                           refused, the file is unchanged
+#   linux-virtio-rng        /dev/hwrng is virtio_rng.0 and reads 64 bytes
+#   linux-virtio-direct     64 O_DIRECT 4 KiB reads of vda, one request
+#                           each, equal to the buffered read
+#   linux-virtio-notify     every queue notification came through
+#                           KVM_IOEVENTFD: 0 QueueNotify exits to vtxctl
+linux_virtio_checks() {
+	local drv="$1" want got line n
+	want=$(cat linux-disk.cksum)
+	line=$(grep '^VTXCTL-VIRTIO-VDA ' "$OUT/lo")
+	case "$line" in
+	*"cksum=$want size=262144 serial=vtxctl-blk0 ro=0"*)
+		result "$drv" linux-virtio-blk-read ok "cksum $want, 512 sectors, serial vtxctl-blk0" ;;
+	*)
+		grep '^VTXCTL-VIRTIO-' "$OUT/lo" | head -20
+		result "$drv" linux-virtio-blk-read fail "got '${line:-no VDA line}', want cksum=$want size=262144 serial=vtxctl-blk0 ro=0" ;;
+	esac
+	line=$(grep '^VTXCTL-VIRTIO-VDA-DIRECT ' "$OUT/lo")
+	case "$line" in
+	*"reads=64 same=64 "*)
+		result "$drv" linux-virtio-direct ok "${line#VTXCTL-VIRTIO-VDA-DIRECT }" ;;
+	*)
+		result "$drv" linux-virtio-direct fail "got '${line:-no VDA-DIRECT line}', want reads=64 same=64" ;;
+	esac
+	if grep -q '^VTXCTL-VIRTIO-VDA-WRITE ok' "$OUT/lo" &&
+		cmp "$OUT/disk.img" linux-disk-after.img; then
+		result "$drv" linux-virtio-blk-write ok "the block is in the file, the rest unchanged"
+	else
+		result "$drv" linux-virtio-blk-write fail "$(grep '^VTXCTL-VIRTIO-VDA-WRITE' "$OUT/lo" || echo 'no VDA-WRITE line'); file differs from linux-disk-after.img"
+	fi
+	line=$(grep '^VTXCTL-VIRTIO-VDB ' "$OUT/lo")
+	if [ "${line#*cksum="$want" size=262144 serial=vtxctl-blk1 ro=1}" != "$line" ] &&
+		grep -q '^VTXCTL-VIRTIO-VDB-WRITE refused' "$OUT/lo" &&
+		cmp "$OUT/disk-ro.img" linux-disk.img; then
+		result "$drv" linux-virtio-blk-ro ok "ro=1, $(grep '^VTXCTL-VIRTIO-VDB-WRITE' "$OUT/lo"), file unchanged"
+	else
+		result "$drv" linux-virtio-blk-ro fail "'${line:-no VDB line}' $(grep '^VTXCTL-VIRTIO-VDB-WRITE' "$OUT/lo")"
+	fi
+	line=$(grep '^VTXCTL-VIRTIO-RNG ' "$OUT/lo")
+	n=$(echo "$line" | sed -n 's/.*distinct=\([0-9]*\).*/\1/p')
+	case "$line" in
+	*"current=virtio_rng.0 read=64 "*)
+		if [ "${n:-0}" -ge 16 ]; then
+			result "$drv" linux-virtio-rng ok "64 bytes, $n distinct"
+		else
+			result "$drv" linux-virtio-rng fail "only $n distinct bytes in 64"
+		fi ;;
+	*)
+		result "$drv" linux-virtio-rng fail "got '${line:-no RNG line}'" ;;
+	esac
+	# "virtio blk0 q0:  N requests, K notifications (I by ioeventfd, E by MMIO exit), ..."
+	got=$(grep '^virtio [a-z0-9]* q0:' "$OUT/le")
+	n=$(echo "$got" | grep -c ', 0 by MMIO exit), KVM_IOEVENTFD$')
+	if [ "$n" = 3 ] && ! echo "$got" | grep -q ' 0 requests'; then
+		result "$drv" linux-virtio-notify ok "$(echo "$got" | sed 's/^virtio //; s/ notifications (/ kicks (/; s/, KVM_IOEVENTFD$//' | tr '\n' ';')"
+	else
+		result "$drv" linux-virtio-notify fail "$(echo "$got" | tr '\n' ';')"
+	fi
+	[ "$drv" = vtx ] || return 0
+	# vtx's own view (netlink, the VM held after the reboot): VMX exits
+	# for EPT violations and misconfigurations (MMIO, the LAPIC page)
+	# against the exits that reached vtxctl.  vtx's user exits must be
+	# the exits vtxctl counted (all but INTR, an interrupted KVM_RUN):
+	# the QueueNotify writes of linux-virtio-notify are not among them.
+	local vtx_user vtxctl_user
+	vtx_user=$(( $(json_field "$OUT/lstats.json" 0 user_exits) + \
+		$(json_field "$OUT/lstats.json" 1 user_exits) )) 2>/dev/null || vtx_user=none
+	vtxctl_user=$(grep '^exits:' "$OUT/le" | sed 's/^exits: *//' | tr ',' '\n' |
+		awk '$1 != "INTR" { n += $2 } END { print n + 0 }')
+	if [ -s "$OUT/lstats.json" ] && [ "$vtx_user" = "$vtxctl_user" ]; then
+		cat "$OUT/lstats.json"
+		result "$drv" linux-virtio-netlink ok "user exits: vtx $vtx_user = vtxctl $vtxctl_user; $(printf 'vCPU0: EPT_VIOLATION %s, EPT_MISCONFIG %s, user exits %s; vCPU1: %s, %s, %s; vtxctl: %s' \
+			"$(json_count "$OUT/lstats.json" 0 48)" "$(json_count "$OUT/lstats.json" 0 49)" \
+			"$(json_field "$OUT/lstats.json" 0 user_exits)" \
+			"$(json_count "$OUT/lstats.json" 1 48)" "$(json_count "$OUT/lstats.json" 1 49)" \
+			"$(json_field "$OUT/lstats.json" 1 user_exits)" \
+			"$(grep '^exits:' "$OUT/le" | sed 's/^exits: *//')")"
+	else
+		result "$drv" linux-virtio-netlink fail "no stats of the held VM, or user exits: vtx $vtx_user, vtxctl $vtxctl_user"
 	fi
 }
 
@@ -440,6 +561,12 @@ linux_cli_tests() {
 		--kernel linux-vmlinuz --initrd linux-vmlinuz --mem 88M --dry-run
 	vrun cli linux-kernel-and-image 2 'not both' --kernel linux-vmlinuz count.bin
 	vrun cli linux-append-needs-kernel 2 'need --kernel' count.bin --append quiet
+	vrun cli linux-missing-disk 4 'vtxctl: --disk: open /nonexistent.img: No such file' \
+		--kernel linux-vmlinuz --disk /nonexistent.img --dry-run
+	vrun cli linux-disk-needs-kernel 2 '--disk and --rng need --kernel' \
+		count.bin --disk linux-disk.img,ro
+	vrun cli linux-disk-dry-run 0 'virtio_mmio.device=4K@0xd0000000:5' \
+		--kernel linux-vmlinuz --disk linux-disk.img,ro --rng --dry-run --verbose
 }
 
 cli_tests
@@ -447,7 +574,7 @@ cli_tests
 # 1. vtx
 if vtx_load; then
 	guest_runs vtx /dev/vtx
-	netlink_tests
+	[ "${VTXCTL_ONLY:-}" = linux ] || netlink_tests
 	vtx_unload
 fi
 dmesg_check vtx

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "virtio.h"
 
 #define DEFAULT_DEVICE		"/dev/vtx"
 #define DEFAULT_MEM		(16 * MiB)
@@ -31,6 +31,7 @@
 #define MIN_MEM			(64 * KiB)
 #define MAX_MEM			(64 * GiB)
 #define MAX_MODULES		32
+#define MAX_CMDLINE		4096
 
 #define UART_BASE	0x3f8
 #define EXIT_PORT	0xf4
@@ -48,6 +49,15 @@ static const char run_usage_text[] =
 "      --kernel BZIMAGE   the Linux kernel (instead of IMAGE)\n"
 "      --initrd FILE      initial ramdisk (initramfs cpio, compressed or not)\n"
 "      --append CMDLINE   kernel command line (default \"" DEFAULT_APPEND "\")\n"
+"      --disk FILE[,ro]   a virtio-blk disk on a raw image file (repeat for more);\n"
+"                         ,ro: read-only (VIRTIO_BLK_F_RO); the file is locked\n"
+"                         and fsync'd at the end of the run\n"
+"      --rng              a virtio-rng device fed from the host's getrandom()\n"
+"  virtio devices are virtio-mmio, 4K windows from 0xd0000000 on ISA IRQs 5, 6,\n"
+"  7, 9, 10, 11; each adds \"virtio_mmio.device=4K@BASE:IRQ\" to the command line\n"
+"  (the guest needs CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, or to create the\n"
+"  platform devices itself).  Notifications use KVM_IOEVENTFD, interrupts\n"
+"  KVM_IRQFD: each queue is served by an I/O thread of its own.\n"
 "  (--mem defaults to 256M with --kernel and stays at most 3G)\n"
 "\n"
 "Examples:\n"
@@ -127,6 +137,8 @@ enum {
 	OPT_KERNEL,
 	OPT_INITRD,
 	OPT_APPEND,
+	OPT_DISK,
+	OPT_RNG,
 };
 
 /* The options that only IMAGE guests take, for the --kernel error. */
@@ -171,6 +183,8 @@ int cmd_run(int argc, char **argv)
 		{ "kernel",	required_argument,	NULL, OPT_KERNEL },
 		{ "initrd",	required_argument,	NULL, OPT_INITRD },
 		{ "append",	required_argument,	NULL, OPT_APPEND },
+		{ "disk",	required_argument,	NULL, OPT_DISK },
+		{ "rng",	no_argument,		NULL, OPT_RNG },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *device = DEFAULT_DEVICE, *image, *modules[MAX_MODULES];
@@ -181,6 +195,7 @@ int cmd_run(int argc, char **argv)
 	struct load_options lo = { .format = FMT_AUTO, .modules = modules };
 	struct vm vm = { .sys_fd = -1, .fd = -1 };
 	bool quiet = false, dry_run = false, verbose = false, ap_entry = false;
+	static char cmdline[MAX_CMDLINE];
 	uint64_t mem = DEFAULT_MEM, cpus = 1, timeout;
 	struct fwcfg_config fw;
 	struct boot_plan plan;
@@ -287,6 +302,17 @@ int cmd_run(int argc, char **argv)
 			lk.cmdline = optarg;
 			have_append = true;
 			break;
+		case OPT_DISK:
+			r = virtio_blk_add(optarg);
+			if (r == -2)
+				return usage_error("bad --disk '%s' (FILE or FILE,ro)", optarg);
+			if (r)
+				return ST_SETUP;
+			break;
+		case OPT_RNG:
+			if (virtio_rng_add())
+				return ST_SETUP;
+			break;
 		default:
 			fprintf(stderr, "Try 'vtxctl run --help'.\n");
 			return ST_USAGE;
@@ -305,9 +331,16 @@ int cmd_run(int argc, char **argv)
 			return usage_error("--mem is at most 3G with --kernel (the PCI hole)");
 		lk.nr_cpus = cpus;
 		ap_entry = false;
+		snprintf(cmdline, sizeof(cmdline), "%s", lk.cmdline);
+		if (strlen(lk.cmdline) >= sizeof(cmdline) - 1 ||
+		    virtio_cmdline(cmdline, sizeof(cmdline)))
+			return usage_error("--append is too long");
+		lk.cmdline = cmdline;
 	} else {
 		if (lk.initrd || have_append)
 			return usage_error("--initrd and --append need --kernel");
+		if (virtio_nr_devices())
+			return usage_error("--disk and --rng need --kernel");
 		if (optind != argc - 1)
 			return usage_error("%s", optind >= argc ? "run needs one IMAGE or --kernel" :
 					   "run takes exactly one IMAGE");
@@ -336,6 +369,8 @@ int cmd_run(int argc, char **argv)
 			cpus == 1 ? "" : "s",
 			cpus == 1 ? "" : kernel ? " (the guest starts the APs)" :
 			ap_entry ? " (APs start at the entry)" : " (APs parked)");
+	if ((dry_run || verbose) && kernel)
+		fprintf(dry_run ? stdout : stderr, "command line: %s\n", lk.cmdline);
 	if (dry_run) {
 		vm_close(&vm);
 		return 0;
@@ -354,6 +389,8 @@ int cmd_run(int argc, char **argv)
 		if (vm_create_irqchip(&vm))
 			goto fail;
 		uart_connect_irq(&vm, UART_IRQ);
+		if (virtio_start(&vm))
+			goto fail;
 	}
 
 	vm.vcpus = calloc(cpus, sizeof(*vm.vcpus));
@@ -374,12 +411,17 @@ int cmd_run(int argc, char **argv)
 	}
 
 	status = run_vm(&vm, &opts, stop_text, sizeof(stop_text));
-	if (!quiet)
+	/* The vCPUs have stopped: the I/O threads finish, the disks are synced. */
+	virtio_stop();
+	if (!quiet) {
 		stats_print(&vm, stop_text, status);
+		virtio_print_stats();
+	}
 	vm_close(&vm);
 	return status;
 
 fail:
+	virtio_stop();
 	vm_close(&vm);
 	return ST_SETUP;
 }

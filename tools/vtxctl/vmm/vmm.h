@@ -17,6 +17,9 @@
  *   fwcfg.c     QEMU fw_cfg (legacy port interface) at 0x510/0x511
  *   pc.c        the PC's odds and ends a Linux guest touches: a keyboard
  *               controller stub (reset), the CMOS clock
+ *   virtio.c    virtio-mmio devices (virtio.h): registers, split virtqueues
+ *               served by I/O threads (KVM_IOEVENTFD, KVM_IRQFD)
+ *   virtio_blk.c, virtio_rng.c  the devices of --disk and --rng
  *   stats.c     counters and the summary printed at the end of a run
  */
 #ifndef VTXCTL_VMM_H

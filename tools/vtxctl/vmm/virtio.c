@@ -1,0 +1,779 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio 1.x over virtio-mmio (the virtio spec 1.2, 4.2), for the Linux
+ * guests of "vtxctl run --kernel".
+ *
+ * Each device gets a 4 KiB register window from VIRTIO_MMIO_BASE up and an
+ * ISA interrupt line from virtio_irqs[]; cmd_run.c appends one
+ * "virtio_mmio.device=4K@<base>:<irq>" word per device to the kernel
+ * command line, which is how a guest without PCI, ACPI or a device tree
+ * learns of them (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
+ *
+ * The split of the work:
+ *   - the registers (features, status, queue set-up, InterruptStatus,
+ *     config space) are MMIO exits handled on the vCPU thread, through
+ *     io.c, under dev->lock;
+ *   - QueueNotify never reaches vtxctl's vCPU thread: a KVM_IOEVENTFD on
+ *     its address (4 bytes, datamatch = the queue index) signals the
+ *     queue's eventfd inside the kernel, and the queue's I/O thread wakes,
+ *     walks the available ring and completes the chains under q->lock;
+ *   - the completion interrupt is a KVM_IRQFD on the device's GSI (its ISA
+ *     line, which the in-kernel irqchip's default routing connects to PIC
+ *     input and IOAPIC pin of the same number), written by the I/O thread.
+ *
+ * The lines are edge triggered (ISA lines, as the MP table describes
+ * them), so the irqfd has no resample fd: each completion batch is one
+ * edge (the irqfd raises and lowers the line).  That is safe for virtio:
+ * the driver's handler reads and acknowledges InterruptStatus, then takes
+ * every used entry there is, and re-checks the used ring after it enables
+ * callbacks again; an edge that arrives while the handler runs stays
+ * pending in the IOAPIC/LAPIC and runs it once more.  No completion waits
+ * for an interrupt that was merged into an earlier one.  InterruptStatus
+ * itself keeps its level semantics: bits are set by the device and stay
+ * set until the driver writes them to InterruptACK.
+ *
+ * When a driver lacks KVM_IOEVENTFD or KVM_IRQFD the same threads are used:
+ * QueueNotify exits write the queue's eventfd on the vCPU thread (counted
+ * as kicks_by_exit), and interrupts are two KVM_IRQ_LINE calls.
+ *
+ * The guest is hostile: a ring is accepted at QueueReady only when its
+ * size is a power of two up to VIRTIO_QUEUE_MAX and its three parts are
+ * aligned and inside guest RAM; each descriptor is copied once and its
+ * buffer checked against guest RAM before use; a chain is at most the
+ * queue size long (which also ends loops); next indexes must be inside the
+ * ring, writable buffers come after the readable ones, indirect
+ * descriptors are refused (VIRTIO_F_INDIRECT_DESC is not offered), and an
+ * available index more than the queue size ahead is refused.  A refused
+ * ring sets DEVICE_NEEDS_RESET and the queue stops until the driver resets
+ * the device; nothing in vtxctl reads or writes outside guest RAM.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "virtio.h"
+
+#define VIRTIO_MMIO_BASE	0xd0000000ULL
+#define VIRTIO_MMIO_STRIDE	0x1000ULL
+#define VIRTIO_MAX_DEVS		6
+
+/* ISA lines no other device of vtxctl's PC uses (4 is the UART's, 8 the RTC's). */
+static const unsigned int virtio_irqs[VIRTIO_MAX_DEVS] = { 5, 6, 7, 9, 10, 11 };
+
+/* The virtio-mmio registers (version 2). */
+#define VIRTIO_MMIO_MAGIC_VALUE		0x000
+#define VIRTIO_MMIO_VERSION		0x004
+#define VIRTIO_MMIO_DEVICE_ID		0x008
+#define VIRTIO_MMIO_VENDOR_ID		0x00c
+#define VIRTIO_MMIO_DEVICE_FEATURES	0x010
+#define VIRTIO_MMIO_DEVICE_FEATURES_SEL	0x014
+#define VIRTIO_MMIO_DRIVER_FEATURES	0x020
+#define VIRTIO_MMIO_DRIVER_FEATURES_SEL	0x024
+#define VIRTIO_MMIO_QUEUE_SEL		0x030
+#define VIRTIO_MMIO_QUEUE_NUM_MAX	0x034
+#define VIRTIO_MMIO_QUEUE_NUM		0x038
+#define VIRTIO_MMIO_QUEUE_READY		0x044
+#define VIRTIO_MMIO_QUEUE_NOTIFY	0x050
+#define VIRTIO_MMIO_INTERRUPT_STATUS	0x060
+#define VIRTIO_MMIO_INTERRUPT_ACK	0x064
+#define VIRTIO_MMIO_STATUS		0x070
+#define VIRTIO_MMIO_QUEUE_DESC_LOW	0x080
+#define VIRTIO_MMIO_QUEUE_DESC_HIGH	0x084
+#define VIRTIO_MMIO_QUEUE_AVAIL_LOW	0x090
+#define VIRTIO_MMIO_QUEUE_AVAIL_HIGH	0x094
+#define VIRTIO_MMIO_QUEUE_USED_LOW	0x0a0
+#define VIRTIO_MMIO_QUEUE_USED_HIGH	0x0a4
+#define VIRTIO_MMIO_CONFIG_GENERATION	0x0fc
+#define VIRTIO_MMIO_CONFIG		0x100
+
+#define VIRTIO_MMIO_MAGIC		0x74726976	/* "virt" */
+#define VIRTIO_MMIO_VERSION_MODERN	2
+#define VIRTIO_VENDOR_VTXCTL		0x43585456	/* "VTXC" */
+
+#define VIRTIO_STATUS_ACKNOWLEDGE	0x01
+#define VIRTIO_STATUS_DRIVER		0x02
+#define VIRTIO_STATUS_DRIVER_OK		0x04
+#define VIRTIO_STATUS_FEATURES_OK	0x08
+#define VIRTIO_STATUS_NEEDS_RESET	0x40
+#define VIRTIO_STATUS_FAILED		0x80
+
+#define VIRTIO_INT_USED			0x1
+#define VIRTIO_INT_CONFIG		0x2
+
+/* Split virtqueue layout (virtio 1.2, 2.7). */
+struct virtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+#define VIRTQ_DESC_F_NEXT		1
+#define VIRTQ_DESC_F_WRITE		2
+#define VIRTQ_DESC_F_INDIRECT		4
+#define VIRTQ_AVAIL_F_NO_INTERRUPT	1
+#define VIRTQ_DESC_ALIGN		16
+#define VIRTQ_AVAIL_ALIGN		2
+#define VIRTQ_USED_ALIGN		4
+#define VIRTQ_USED_ELEM_SIZE		8
+#define VIRTQ_RING_HDR			4	/* flags and idx */
+
+static struct virtio_state {
+	struct virtio_dev *devs[VIRTIO_MAX_DEVS];
+	unsigned int nr;
+	int stop_fd;			/* eventfd: written once, ends the I/O threads */
+	bool started;
+} vs = {
+	.stop_fd = -1,
+};
+
+unsigned int virtio_nr_devices(void)
+{
+	return vs.nr;
+}
+
+static uint32_t dev_status(struct virtio_dev *dev)
+{
+	return __atomic_load_n(&dev->status, __ATOMIC_ACQUIRE);
+}
+
+/* Raise the device's interrupt: set @bits in InterruptStatus, one edge. */
+static void virtio_interrupt(struct virtio_dev *dev, uint32_t bits)
+{
+	uint64_t one = 1;
+
+	atomic_fetch_or(&dev->isr, bits);
+	__atomic_add_fetch(&dev->interrupts, 1, __ATOMIC_RELAXED);
+	if (dev->irq_fd >= 0) {
+		if (write(dev->irq_fd, &one, sizeof(one)) != sizeof(one))
+			perror("vtxctl: virtio irqfd");
+		return;
+	}
+	vm_irq_line(dev->vm, dev->irq, true);
+	vm_irq_line(dev->vm, dev->irq, false);
+}
+
+/**
+ * virtio_set_needs_reset() - the driver broke the device's rules.
+ * @dev:	the device
+ * @why:	what it did, for a one-line warning
+ *
+ * Sets DEVICE_NEEDS_RESET and signals a configuration change, as the spec
+ * asks; the queues stop processing until the driver writes status 0.
+ */
+void virtio_set_needs_reset(struct virtio_dev *dev, const char *why)
+{
+	uint32_t old = __atomic_fetch_or(&dev->status, VIRTIO_STATUS_NEEDS_RESET,
+					 __ATOMIC_ACQ_REL);
+
+	if (old & VIRTIO_STATUS_NEEDS_RESET)
+		return;
+	fprintf(stderr, "vtxctl: virtio %s: %s; the device needs a reset\n", dev->name, why);
+	if (old & VIRTIO_STATUS_DRIVER_OK)
+		virtio_interrupt(dev, VIRTIO_INT_CONFIG);
+}
+
+/* Copy descriptor @i of @q (the guest may change it under us: read once). */
+static struct virtq_desc read_desc(struct virtio_queue *q, unsigned int i)
+{
+	struct virtq_desc d;
+
+	memcpy(&d, (const void *)&q->desc[i], sizeof(d));
+	return d;
+}
+
+/*
+ * Collect the chain that starts at @head into q->bufs.  Returns the number
+ * of buffers, or -1 (with @why set) if the chain breaks a rule.
+ */
+static int walk_chain(struct virtio_queue *q, unsigned int head, const char **why)
+{
+	unsigned int i = head, n = 0;
+	bool seen_writable = false;
+
+	for (;;) {
+		struct virtq_desc d;
+		void *hva;
+
+		if (i >= q->num) {
+			*why = "a descriptor index outside the ring";
+			return -1;
+		}
+		if (n == q->num) {
+			*why = "a descriptor chain longer than the ring (a loop)";
+			return -1;
+		}
+		d = read_desc(q, i);
+		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+			*why = "an indirect descriptor (not negotiated)";
+			return -1;
+		}
+		hva = gpa_to_hva(q->dev->vm, d.addr, d.len);
+		if (!hva) {
+			*why = "a buffer outside guest RAM";
+			return -1;
+		}
+		if (!(d.flags & VIRTQ_DESC_F_WRITE) && seen_writable) {
+			*why = "a readable buffer after a writable one";
+			return -1;
+		}
+		seen_writable |= d.flags & VIRTQ_DESC_F_WRITE;
+		q->bufs[n].hva = hva;
+		q->bufs[n].len = d.len;
+		q->bufs[n].writable = d.flags & VIRTQ_DESC_F_WRITE;
+		n++;
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+			return n;
+		i = d.next;
+	}
+}
+
+static void push_used(struct virtio_queue *q, uint16_t head, uint32_t len)
+{
+	uint8_t *elem = q->used + VIRTQ_RING_HDR +
+			(size_t)(q->used_idx % q->num) * VIRTQ_USED_ELEM_SIZE;
+	uint32_t id = head;
+
+	memcpy(elem, &id, sizeof(id));
+	memcpy(elem + sizeof(id), &len, sizeof(len));
+	q->used_idx++;
+	/* The element before the index that publishes it. */
+	__atomic_store_n((uint16_t *)(q->used + 2), q->used_idx, __ATOMIC_RELEASE);
+}
+
+/* With q->lock held: complete every available chain; true if any. */
+static bool process_queue(struct virtio_queue *q)
+{
+	struct virtio_dev *dev = q->dev;
+	const char *why = NULL;
+	bool done = false;
+	uint32_t st = dev_status(dev);
+	uint16_t avail_idx;
+
+	if (!q->ready || !(st & VIRTIO_STATUS_DRIVER_OK) || (st & VIRTIO_STATUS_NEEDS_RESET))
+		return false;
+	avail_idx = __atomic_load_n(&q->avail[1], __ATOMIC_ACQUIRE);
+	if ((uint16_t)(avail_idx - q->last_avail) > q->num) {
+		virtio_set_needs_reset(dev, "an available index more than the ring size ahead");
+		return false;
+	}
+	while (q->last_avail != avail_idx) {
+		uint16_t head = __atomic_load_n(&q->avail[2 + q->last_avail % q->num],
+						__ATOMIC_RELAXED);
+		int n = walk_chain(q, head, &why);
+
+		if (n < 0) {
+			virtio_set_needs_reset(dev, why);
+			break;
+		}
+		push_used(q, head, dev->ops->request(dev, q, q->bufs, n));
+		q->last_avail++;
+		q->requests++;
+		done = true;
+	}
+	return done;
+}
+
+/* Is an interrupt wanted (VIRTQ_AVAIL_F_NO_INTERRUPT clear)? */
+static bool want_interrupt(struct virtio_queue *q)
+{
+	/* The used index written before the flags are read. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return !(__atomic_load_n(&q->avail[0], __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
+static void *queue_thread(void *arg)
+{
+	struct virtio_queue *q = arg;
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = q->kick_fd, .events = POLLIN },
+			{ .fd = vs.stop_fd, .events = POLLIN },
+		};
+		bool irq = false;
+		uint64_t n;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("vtxctl: virtio poll");
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN) || read(q->kick_fd, &n, sizeof(n)) != sizeof(n))
+			continue;
+		q->kicks += n;
+		pthread_mutex_lock(&q->dev->queue_lock[q->index]);
+		if (process_queue(q))
+			irq = want_interrupt(q);
+		pthread_mutex_unlock(&q->dev->queue_lock[q->index]);
+		if (irq)
+			virtio_interrupt(q->dev, VIRTIO_INT_USED);
+	}
+	return NULL;
+}
+
+/* With dev->lock and q's lock held. */
+static void queue_reset(struct virtio_queue *q)
+{
+	q->num = 0;
+	q->ready = false;
+	q->desc_gpa = 0;
+	q->avail_gpa = 0;
+	q->used_gpa = 0;
+	q->desc = NULL;
+	q->avail = NULL;
+	q->used = NULL;
+	q->last_avail = 0;
+	q->used_idx = 0;
+}
+
+static bool aligned(uint64_t v, uint64_t a)
+{
+	return !(v & (a - 1));
+}
+
+/* With dev->lock and q's lock held: QueueReady = 1. */
+static void queue_enable(struct virtio_dev *dev, struct virtio_queue *q)
+{
+	uint64_t num = q->num;
+	void *desc, *avail, *used;
+
+	if (!num || num > VIRTIO_QUEUE_MAX || (num & (num - 1))) {
+		virtio_set_needs_reset(dev, "a queue size that is not a power of two up to 128");
+		return;
+	}
+	if (!aligned(q->desc_gpa, VIRTQ_DESC_ALIGN) || !aligned(q->avail_gpa, VIRTQ_AVAIL_ALIGN) ||
+	    !aligned(q->used_gpa, VIRTQ_USED_ALIGN)) {
+		virtio_set_needs_reset(dev, "a misaligned ring");
+		return;
+	}
+	desc = gpa_to_hva(dev->vm, q->desc_gpa, num * sizeof(struct virtq_desc));
+	/* flags, idx, ring[num], used_event */
+	avail = gpa_to_hva(dev->vm, q->avail_gpa, VIRTQ_RING_HDR + 2 * num + 2);
+	/* flags, idx, ring[num], avail_event */
+	used = gpa_to_hva(dev->vm, q->used_gpa, VIRTQ_RING_HDR + VIRTQ_USED_ELEM_SIZE * num + 2);
+	if (!desc || !avail || !used) {
+		virtio_set_needs_reset(dev, "a ring outside guest RAM");
+		return;
+	}
+	q->desc = desc;
+	q->avail = avail;
+	q->used = used;
+	q->last_avail = 0;
+	q->used_idx = 0;
+	q->ready = true;
+}
+
+/* With dev->lock held: status 0, every queue idle (waits for the I/O threads). */
+static void device_reset(struct virtio_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->ops->nr_queues; i++) {
+		pthread_mutex_lock(&dev->queue_lock[i]);
+		queue_reset(&dev->queues[i]);
+		pthread_mutex_unlock(&dev->queue_lock[i]);
+	}
+	__atomic_store_n(&dev->status, 0, __ATOMIC_RELEASE);
+	dev->dev_features_sel = 0;
+	dev->drv_features_sel = 0;
+	dev->queue_sel = 0;
+	dev->drv_features = 0;
+	atomic_store(&dev->isr, 0);
+}
+
+static uint64_t device_features(struct virtio_dev *dev)
+{
+	return dev->ops->features | (1ULL << VIRTIO_F_VERSION_1);
+}
+
+static struct virtio_queue *selected_queue(struct virtio_dev *dev)
+{
+	return dev->queue_sel < dev->ops->nr_queues ? &dev->queues[dev->queue_sel] : NULL;
+}
+
+static void set_half(uint64_t *v, bool high, uint32_t val)
+{
+	if (high)
+		*v = (*v & 0xffffffffULL) | (uint64_t)val << 32;
+	else
+		*v = (*v & ~0xffffffffULL) | val;
+}
+
+static void mmio_read(struct io_dev *io, uint64_t offset, void *data, unsigned int size)
+{
+	struct virtio_dev *dev = io->priv;
+	struct virtio_queue *q;
+	uint32_t val = 0;
+
+	memset(data, 0, size);
+	if (offset >= VIRTIO_MMIO_CONFIG) {
+		pthread_mutex_lock(&dev->lock);
+		if (dev->ops->config_read)
+			dev->ops->config_read(dev, offset - VIRTIO_MMIO_CONFIG, data, size);
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	if (size != sizeof(val) || (offset & 3))
+		return;			/* the registers are 32-bit only */
+	pthread_mutex_lock(&dev->lock);
+	q = selected_queue(dev);
+	switch (offset) {
+	case VIRTIO_MMIO_MAGIC_VALUE:
+		val = VIRTIO_MMIO_MAGIC;
+		break;
+	case VIRTIO_MMIO_VERSION:
+		val = VIRTIO_MMIO_VERSION_MODERN;
+		break;
+	case VIRTIO_MMIO_DEVICE_ID:
+		val = dev->ops->device_id;
+		break;
+	case VIRTIO_MMIO_VENDOR_ID:
+		val = VIRTIO_VENDOR_VTXCTL;
+		break;
+	case VIRTIO_MMIO_DEVICE_FEATURES:
+		if (dev->dev_features_sel < 2)
+			val = device_features(dev) >> (32 * dev->dev_features_sel);
+		break;
+	case VIRTIO_MMIO_QUEUE_NUM_MAX:
+		val = q ? VIRTIO_QUEUE_MAX : 0;
+		break;
+	case VIRTIO_MMIO_QUEUE_READY:
+		val = q && q->ready;
+		break;
+	case VIRTIO_MMIO_INTERRUPT_STATUS:
+		val = atomic_load(&dev->isr);
+		break;
+	case VIRTIO_MMIO_STATUS:
+		val = dev_status(dev);
+		break;
+	case VIRTIO_MMIO_CONFIG_GENERATION:
+		val = 0;		/* the config space never changes */
+		break;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	memcpy(data, &val, sizeof(val));
+}
+
+/* With dev->lock held: the Status register. */
+static void write_status(struct virtio_dev *dev, uint32_t val)
+{
+	uint32_t old = dev_status(dev);
+
+	if (!val) {
+		device_reset(dev);
+		return;
+	}
+	if ((val & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK) &&
+	    ((dev->drv_features & ~device_features(dev)) ||
+	     !(dev->drv_features & (1ULL << VIRTIO_F_VERSION_1))))
+		val &= ~VIRTIO_STATUS_FEATURES_OK;	/* the driver reads it back */
+	val |= old & VIRTIO_STATUS_NEEDS_RESET;
+	__atomic_store_n(&dev->status, val, __ATOMIC_RELEASE);
+}
+
+static void mmio_write(struct io_dev *io, uint64_t offset, const void *data, unsigned int size)
+{
+	struct virtio_dev *dev = io->priv;
+	struct virtio_queue *q;
+	uint32_t val;
+
+	if (offset >= VIRTIO_MMIO_CONFIG || size != sizeof(val) || (offset & 3))
+		return;			/* no writable config fields */
+	memcpy(&val, data, sizeof(val));
+
+	if (offset == VIRTIO_MMIO_QUEUE_NOTIFY) {
+		uint64_t one = 1;
+
+		/* Only without KVM_IOEVENTFD, or a value no ioeventfd matches. */
+		if (val < dev->ops->nr_queues) {
+			__atomic_add_fetch(&dev->queues[val].kicks_by_exit, 1, __ATOMIC_RELAXED);
+			if (write(dev->queues[val].kick_fd, &one, sizeof(one)) != sizeof(one))
+				perror("vtxctl: virtio kick");
+		}
+		return;
+	}
+	if (offset == VIRTIO_MMIO_INTERRUPT_ACK) {
+		atomic_fetch_and(&dev->isr, ~val);
+		return;
+	}
+
+	pthread_mutex_lock(&dev->lock);
+	q = selected_queue(dev);
+	switch (offset) {
+	case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
+		dev->dev_features_sel = val;
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
+		dev->drv_features_sel = val;
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES:
+		if (dev->drv_features_sel < 2 &&
+		    !(dev_status(dev) & VIRTIO_STATUS_FEATURES_OK))
+			set_half(&dev->drv_features, dev->drv_features_sel, val);
+		break;
+	case VIRTIO_MMIO_QUEUE_SEL:
+		dev->queue_sel = val;
+		break;
+	case VIRTIO_MMIO_STATUS:
+		write_status(dev, val);
+		break;
+	default:
+		if (!q)
+			break;
+		pthread_mutex_lock(&dev->queue_lock[q->index]);
+		switch (offset) {
+		case VIRTIO_MMIO_QUEUE_NUM:
+			if (!q->ready)
+				q->num = val;
+			break;
+		case VIRTIO_MMIO_QUEUE_READY:
+			if (val && !q->ready)
+				queue_enable(dev, q);
+			else if (!val)
+				q->ready = false;
+			break;
+		case VIRTIO_MMIO_QUEUE_DESC_LOW:
+		case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+			if (!q->ready)
+				set_half(&q->desc_gpa, offset == VIRTIO_MMIO_QUEUE_DESC_HIGH, val);
+			break;
+		case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
+		case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
+			if (!q->ready)
+				set_half(&q->avail_gpa,
+					 offset == VIRTIO_MMIO_QUEUE_AVAIL_HIGH, val);
+			break;
+		case VIRTIO_MMIO_QUEUE_USED_LOW:
+		case VIRTIO_MMIO_QUEUE_USED_HIGH:
+			if (!q->ready)
+				set_half(&q->used_gpa, offset == VIRTIO_MMIO_QUEUE_USED_HIGH, val);
+			break;
+		}
+		pthread_mutex_unlock(&dev->queue_lock[q->index]);
+		break;
+	}
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/**
+ * virtio_add() - give a device its MMIO window and interrupt line.
+ * @dev:	the device, with ops, name and priv set
+ *
+ * Before the VM exists (the window is on the MMIO bus from here on); the
+ * eventfds and threads come with virtio_start().
+ *
+ * Return: 0, or -1 after printing why not.
+ */
+int virtio_add(struct virtio_dev *dev)
+{
+	unsigned int i;
+
+	if (vs.nr == VIRTIO_MAX_DEVS) {
+		fprintf(stderr, "vtxctl: at most %d virtio devices\n", VIRTIO_MAX_DEVS);
+		return -1;
+	}
+	pthread_mutex_init(&dev->lock, NULL);
+	for (i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+		pthread_mutex_init(&dev->queue_lock[i], NULL);
+		dev->queues[i].dev = dev;
+		dev->queues[i].index = i;
+		dev->queues[i].kick_fd = -1;
+	}
+	dev->irq_fd = -1;
+	dev->irq = virtio_irqs[vs.nr];
+	dev->io.name = dev->name;
+	dev->io.base = VIRTIO_MMIO_BASE + vs.nr * VIRTIO_MMIO_STRIDE;
+	dev->io.len = VIRTIO_MMIO_STRIDE;
+	dev->io.read = mmio_read;
+	dev->io.write = mmio_write;
+	dev->io.priv = dev;
+	if (io_register(IO_MMIO, &dev->io))
+		return -1;
+	vs.devs[vs.nr++] = dev;
+	return 0;
+}
+
+int virtio_cmdline(char *buf, size_t len)
+{
+	size_t n = strlen(buf);
+	unsigned int i;
+
+	for (i = 0; i < vs.nr; i++) {
+		int r = snprintf(buf + n, len - n, "%svirtio_mmio.device=%lluK@0x%llx:%u",
+				 n ? " " : "", (unsigned long long)(VIRTIO_MMIO_STRIDE / KiB),
+				 (unsigned long long)vs.devs[i]->io.base, vs.devs[i]->irq);
+
+		if (r < 0 || (size_t)r >= len - n) {
+			fprintf(stderr, "vtxctl: the kernel command line is too long\n");
+			return -1;
+		}
+		n += r;
+	}
+	return 0;
+}
+
+/* The eventfds of @dev's queue and interrupt, with their KVM bindings. */
+static int device_start(struct vm *vm, struct virtio_dev *dev)
+{
+	struct kvm_irqfd irqfd;
+	unsigned int i;
+
+	dev->vm = vm;
+	dev->notify_ioeventfd = true;
+	for (i = 0; i < dev->ops->nr_queues; i++) {
+		struct virtio_queue *q = &dev->queues[i];
+		struct kvm_ioeventfd io = {
+			.datamatch = i,
+			.addr = dev->io.base + VIRTIO_MMIO_QUEUE_NOTIFY,
+			.len = 4,
+			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+		};
+
+		q->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (q->kick_fd < 0) {
+			perror("vtxctl: eventfd");
+			return -1;
+		}
+		io.fd = q->kick_fd;
+		if (ioctl(vm->fd, KVM_IOEVENTFD, &io) < 0) {
+			fprintf(stderr,
+				"vtxctl: warning: virtio %s: KVM_IOEVENTFD: %s; QueueNotify exits to vtxctl\n",
+				dev->name, strerror(errno));
+			dev->notify_ioeventfd = false;
+		}
+	}
+	dev->irq_fd = eventfd(0, EFD_CLOEXEC);
+	if (dev->irq_fd < 0) {
+		perror("vtxctl: eventfd");
+		return -1;
+	}
+	memset(&irqfd, 0, sizeof(irqfd));
+	irqfd.fd = dev->irq_fd;
+	irqfd.gsi = dev->irq;
+	if (ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0) {
+		fprintf(stderr,
+			"vtxctl: warning: virtio %s: KVM_IRQFD: %s; interrupts by KVM_IRQ_LINE\n",
+			dev->name, strerror(errno));
+		close(dev->irq_fd);
+		dev->irq_fd = -1;
+	}
+	dev->use_irqfd = dev->irq_fd >= 0;
+	for (i = 0; i < dev->ops->nr_queues; i++) {
+		struct virtio_queue *q = &dev->queues[i];
+		int r = pthread_create(&q->thread, NULL, queue_thread, q);
+
+		if (r) {
+			fprintf(stderr, "vtxctl: virtio %s: thread: %s\n", dev->name, strerror(r));
+			return -1;
+		}
+		q->thread_started = true;
+	}
+	return 0;
+}
+
+/**
+ * virtio_start() - eventfds, KVM_IOEVENTFD/KVM_IRQFD and I/O threads.
+ * @vm:	the VM, after KVM_CREATE_IRQCHIP and before its vCPUs run
+ *
+ * The I/O threads start with every signal blocked: run.c's SIGINT,
+ * SIGTERM and its vCPU kick signal are for the threads it owns.
+ *
+ * Return: 0, or -1 after printing why not (virtio_stop() cleans up).
+ */
+int virtio_start(struct vm *vm)
+{
+	sigset_t all, old;
+	unsigned int i;
+	int r = 0;
+
+	if (!vs.nr)
+		return 0;
+	vs.stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (vs.stop_fd < 0) {
+		perror("vtxctl: eventfd");
+		return -1;
+	}
+	vs.started = true;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < vs.nr && !r; i++)
+		r = device_start(vm, vs.devs[i]);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+/**
+ * virtio_stop() - the end of the run: stop the I/O threads, then let each
+ * device finish (virtio-blk: fsync), and close the eventfds.
+ *
+ * After the vCPU threads ended; a request in progress completes first.
+ */
+void virtio_stop(void)
+{
+	uint64_t one = 1;
+	unsigned int i, j;
+
+	if (!vs.started)
+		return;
+	if (write(vs.stop_fd, &one, sizeof(one)) != sizeof(one))
+		perror("vtxctl: virtio stop");
+	for (i = 0; i < vs.nr; i++) {
+		struct virtio_dev *dev = vs.devs[i];
+
+		for (j = 0; j < dev->ops->nr_queues; j++) {
+			struct virtio_queue *q = &dev->queues[j];
+
+			if (q->thread_started)
+				pthread_join(q->thread, NULL);
+			q->thread_started = false;
+		}
+		if (dev->ops->shutdown)
+			dev->ops->shutdown(dev);
+		for (j = 0; j < dev->ops->nr_queues; j++) {
+			if (dev->queues[j].kick_fd >= 0)
+				close(dev->queues[j].kick_fd);
+			dev->queues[j].kick_fd = -1;
+		}
+		if (dev->irq_fd >= 0)
+			close(dev->irq_fd);
+		dev->irq_fd = -1;
+	}
+	close(vs.stop_fd);
+	vs.stop_fd = -1;
+	vs.started = false;
+}
+
+void virtio_print_stats(void)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < vs.nr; i++) {
+		struct virtio_dev *dev = vs.devs[i];
+
+		for (j = 0; j < dev->ops->nr_queues; j++) {
+			struct virtio_queue *q = &dev->queues[j];
+
+			fprintf(stderr,
+				"virtio %s q%u:  %llu requests, %llu notifications (%llu by ioeventfd, %llu by MMIO exit), %s\n",
+				dev->name, j, (unsigned long long)q->requests,
+				(unsigned long long)q->kicks,
+				(unsigned long long)(q->kicks - q->kicks_by_exit),
+				(unsigned long long)q->kicks_by_exit,
+				dev->notify_ioeventfd ? "KVM_IOEVENTFD" : "no KVM_IOEVENTFD");
+		}
+		fprintf(stderr, "virtio %s:     irq %u, %llu interrupts (%s)\n", dev->name,
+			dev->irq, (unsigned long long)dev->interrupts,
+			dev->use_irqfd ? "KVM_IRQFD, edge" : "KVM_IRQ_LINE pulses");
+		if (dev->ops->print_stats)
+			dev->ops->print_stats(dev);
+	}
+}
