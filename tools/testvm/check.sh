@@ -268,6 +268,19 @@ host_unit_test() {
 	result "$tsv" host "$name" ok "$last"
 }
 
+# vtxctl's host unit test: the virtio transport and virtio-blk against a
+# hostile driver (tools/vtxctl/test/virtio_test.c), no VM.
+vtxctl_unit_test() {
+	local tsv="$1" log=$BUILD/testvm/host/vtxctl-virtio.log
+	if $MAKE -s -C "$ROOT/tools/vtxctl" BUILD="$BUILD" test >"$log" 2>&1; then
+		result "$tsv" host vtxctl-virtio ok "$(tail -n 1 "$log")"
+	else
+		tail -n 20 "$log"
+		result "$tsv" host vtxctl-virtio fail \
+			"see build/testvm/host/vtxctl-virtio.log"
+	fi
+}
+
 # make install / uninstall into a staging directory (DESTDIR).
 install_test() {
 	local tsv="$1" log=$BUILD/testvm/host/install.log
@@ -316,6 +329,7 @@ host_checks() {
 	host_unit_test "$tsv" lapic
 	host_unit_test "$tsv" irqchip
 	host_unit_test "$tsv" pit
+	vtxctl_unit_test "$tsv"
 	install_test "$tsv"
 	dkms_test "$tsv" host
 }
