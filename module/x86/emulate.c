@@ -45,6 +45,7 @@ enum {
 	K_MULDIV,	/* MUL, IMUL, DIV or IDIV of rAX by memory (MD_*) */
 	K_IMUL,		/* IMUL Gv,Ev (0F AF), Gv,Ev,Iz (69), Gv,Ev,Ib (6B) */
 	K_CMOV,		/* CMOVcc Gv,Ev */
+	K_SHXD,		/* SHLD (arg 0) or SHRD (arg 1) Ev,Gv by Ib or CL */
 };
 
 /* K_MULDIV operations, in the order of group 3's ModRM.reg 4..7. */
@@ -197,6 +198,10 @@ static const struct opdesc twobyte[256] = {
 	[0xa3] = BT_REG(0, BT_BT),
 	[0xab] = BT_REG(D_LOCK, BT_BTS),
 	[0xaf] = { K_IMUL, D_MODRM, 0 },
+	[0xa4] = { K_SHXD, RMW | D_IMM8, 0 },
+	[0xa5] = { K_SHXD, RMW, 0 },
+	[0xac] = { K_SHXD, RMW | D_IMM8, 1 },
+	[0xad] = { K_SHXD, RMW, 1 },
 	[0xb0] = { K_CMPXCHG, D_MODRM | D_BYTE | D_MEMDST | D_LOCK },
 	[0xb1] = { K_CMPXCHG, D_MODRM | D_MEMDST | D_LOCK },
 	[0xb3] = BT_REG(D_LOCK, BT_BTR),
@@ -864,6 +869,13 @@ static u64 bit_displacement(const struct vtx_emu *e)
 			      5 : 4)) * e->op_bytes);
 }
 
+/* SHLD/SHRD's count: Ib or CL, masked to 5 bits (6 with REX.W). */
+static unsigned int shxd_count(const struct vtx_emu *e)
+{
+	return (e->dflags & D_IMM8 ? e->imm : e->gpr[VTX_EMU_RCX]) &
+	       (e->op_bytes == 8 ? 63 : 31);
+}
+
 /* The condition @cc (low nibble of Jcc/SETcc) on @rflags. */
 static bool condition(unsigned int cc, u64 rflags)
 {
@@ -1137,6 +1149,9 @@ int vtx_emu_decode(struct vtx_emu *e)
 	if (err)
 		return err;
 	e->len = c.pos;
+	/* A 16-bit SHLD/SHRD by more than 16: the SDM leaves it undefined. */
+	if (e->kind == K_SHXD && e->op_bytes == 2 && shxd_count(e) > 16)
+		return -EINVAL;
 	/* In 16-bit code, IP wrapping at 64K: refused rather than guessed. */
 	if (e->mode == 16 && e->rip + e->len > 0xffff)
 		return -EINVAL;
@@ -1378,6 +1393,40 @@ static u64 bt_exec(struct vtx_emu *e, u64 val)
 	}
 }
 
+/*
+ * SHLD/SHRD of @val (the memory destination) with the register's bits
+ * shifted in.  A count of 0 changes nothing; a 16-bit one above 16 leaves
+ * the result undefined and is refused at decode.  CF is the last bit out,
+ * SF, ZF, PF from the result; OF (defined for a count of 1: the sign
+ * changed) and AF, undefined otherwise, as Bochs sets them: OF from the
+ * result's top two bits (SHRD) or CF and its top bit (SHLD), AF cleared.
+ */
+static u64 shxd_exec(struct vtx_emu *e, u64 val)
+{
+	unsigned int bits = e->op_bytes * 8, cnt = shxd_count(e);
+	u64 src = reg_read(e, e->reg, e->op_bytes), res, cf, of;
+	u64 mask = size_mask(e->op_bytes);
+
+	val &= mask;
+	if (!cnt)
+		return val;
+	if (e->sub == 0) {
+		res = (val << cnt) | (cnt == bits ? src : src >> (bits - cnt));
+		cf = (val >> (bits - cnt)) & 1;
+		res &= mask;
+		of = cf ^ (res >> (bits - 1));
+	} else {
+		res = (val >> cnt) | (cnt == bits ? src : src << (bits - cnt));
+		cf = (val >> (cnt - 1)) & 1;
+		res &= mask;
+		of = ((res >> (bits - 1)) ^ (res >> (bits - 2))) & 1;
+	}
+	e->new_rflags = (e->new_rflags & ~VTX_EMU_FL_ARITH) |
+			szp_flags(res, 1ULL << (bits - 1)) |
+			(cf ? VTX_EMU_FL_CF : 0) | (of ? VTX_EMU_FL_OF : 0);
+	return res;
+}
+
 /* Read-modify-write instructions: @val read, the value to write back. */
 static u64 rmw_exec(struct vtx_emu *e, u64 val)
 {
@@ -1396,6 +1445,8 @@ static u64 rmw_exec(struct vtx_emu *e, u64 val)
 				  e->op_bytes, &e->new_rflags);
 	case K_BT:
 		return bt_exec(e, val);
+	case K_SHXD:
+		return shxd_exec(e, val);
 	case K_XADD:
 		e->result = val;
 		e->pend = PEND_REG;

@@ -118,6 +118,12 @@ static void build_templates_muldiv(void)
 		snprintf(n, sizeof(n), "cmov%s Gv,Ev", cc[i]);
 		add(n, 0x0f, 0x40 + i, TF_MODRM, -1, 0, A_R, 0);
 	}
+	add("shld Ev,Gv,Ib", 0x0f, 0xa4, TF_MODRM | TF_SHXD | TF_IMM8, -1, 0,
+	    A_RMW, 0);
+	add("shld Ev,Gv,CL", 0x0f, 0xa5, TF_MODRM | TF_SHXD, -1, 0, A_RMW, 0);
+	add("shrd Ev,Gv,Ib", 0x0f, 0xac, TF_MODRM | TF_SHXD | TF_IMM8, -1, 0,
+	    A_RMW, 0);
+	add("shrd Ev,Gv,CL", 0x0f, 0xad, TF_MODRM | TF_SHXD, -1, 0, A_RMW, 0);
 }
 
 /*
@@ -597,6 +603,23 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 
 	memcpy(gpr, g.gpr, sizeof(gpr));
 	rflags = g.rflags;
+	if ((t->flags & TF_SHXD) && g.op == 2 &&
+	    ((t->flags & TF_IMM8 ? g.b[g.n - 1] : g.gpr[VTX_EMU_RCX]) & 31) >
+	    16) {
+		/* undefined result: the emulator refuses it */
+		memset(&e, 0, sizeof(e));
+		memcpy(e.gpr, g.gpr, sizeof(e.gpr));
+		e.rip = g.rip;
+		e.rflags = g.rflags;
+		e.mode = g.mode;
+		memcpy(e.seg_base, g.seg_base, sizeof(e.seg_base));
+		memcpy(e.insn, g.b, g.n);
+		e.insn_len_avail = g.n;
+		ok = vtx_emu_decode(&e) == -EINVAL;
+		tap(ok, "%s %-13s %s refused (count > 16)", be->name, t->name,
+		    hex);
+		return;
+	}
 	sig = be->run(&g, gpr, &rflags);
 	if (sig == SIGFPE && (t->flags & TF_DIVF)) {
 		/* #DE: the emulator must refuse it too, nothing changed */
@@ -629,6 +652,8 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 				   VTX_EMU_FL_AF | VTX_EMU_FL_PF);
 		if (t->flags & TF_DIVF)
 			fmask &= ~VTX_EMU_FL_ARITH;
+		if (t->flags & TF_SHXD)
+			fmask &= ~(VTX_EMU_FL_OF | VTX_EMU_FL_AF);
 		rip_mask = g.mode == 64 ? ~0ull : 0xffffffffull;
 		for (i = 0; i < 16; i++)
 			if (e.gpr[i] != gpr[i]) {
