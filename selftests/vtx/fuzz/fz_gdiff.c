@@ -24,8 +24,9 @@
  * The instructions are the classes of the emulator (api.rst 7.x): ALU,
  * TEST, MOV (also moffs), XCHG, MOVZX/MOVSX/MOVSXD, INC/DEC/NOT/NEG, the
  * shifts and rotates, BT*, SETcc, CMPXCHG, CMPXCHG8B/16B, XADD, MOVBE,
- * PUSH/POP m, CALL/JMP m, the SSE and MMX moves and the string
- * instructions with REP and both directions -- with random ModRM forms
+ * PUSH/POP m, CALL/JMP m, the SSE and MMX moves, MUL/IMUL/DIV/IDIV (and
+ * their #DE), IMUL Gv,Ev(,imm), CMOVcc and the string instructions with
+ * REP and both directions -- with random ModRM forms
  * (16-bit, SIB, RIP-relative), segment overrides, operand- and
  * address-size prefixes, REX and LOCK.
  *
@@ -58,6 +59,8 @@
 #define RFL_AF		0x10ULL
 #define RFL_SF		0x80ULL
 #define RFL_OF		0x800ULL
+#define RFL_CF		0x1ULL
+#define RFL_ZF		0x40ULL
 /* bit 47 set, 63:48 clear: non-canonical with 4-level paging */
 #define NONCANON	0x0000800000000000ULL
 
@@ -249,6 +252,9 @@ static void dvm_destroy(struct dvm *d)
 #define FF_BYTE		0x400	/* byte operand */
 #define FF_SHIFT	0x800	/* group 2: OF (count > 1) and AF undefined */
 #define FF_BT		0x1000	/* BT*: OF, SF, AF and PF undefined */
+#define FF_MULDIV	0x2000	/* group 3 /4-/7: MUL, IMUL, DIV, IDIV */
+#define FF_IMUL		0x4000	/* IMUL Gv,Ev(,imm): SF, ZF, AF, PF undefined */
+#define FF_CMOV		0x8000	/* CMOVcc: + cc */
 
 /* immediates */
 enum { I_NONE, I_8, I_Z };
@@ -325,6 +331,13 @@ static const struct form forms[] = {
 	{ { 0xf3, 0x0f, 0x6f }, 3, ALL, I_NONE, FF_NO66 },
 	{ { 0xf3, 0x0f, 0x7f }, 3, ALL, I_NONE, FF_NO66 },
 	{ { 0x66, 0x0f, 0xe7 }, 3, ALL, I_NONE, FF_NO66 | FF_ALIGN },
+	/* MUL, IMUL, DIV, IDIV (#DE met by the emulator), IMUL, CMOVcc */
+	{ { 0xf6 }, 1, 0xf0, I_NONE, FF_BYTE | FF_MULDIV },
+	{ { 0xf7 }, 1, 0xf0, I_NONE, FF_W | FF_MULDIV },
+	{ { 0x0f, 0xaf }, 2, ALL, I_NONE, FF_W | FF_IMUL },
+	{ { 0x69 }, 1, ALL, I_Z, FF_W | FF_IMUL },
+	{ { 0x6b }, 1, ALL, I_8, FF_W | FF_IMUL },
+	{ { 0x0f, 0x40 }, 2, ALL, I_NONE, FF_W | FF_CMOV },
 };
 #define NR_FORMS	ARRAY_SIZE(forms)
 
@@ -606,7 +619,7 @@ static void gen_insn(struct dgen *g)
 	if ((f->flags & FF_64) && g->mode != FZ_LONG64)
 		f = &forms[0];
 	memcpy(op, f->op, 4);
-	if (op[0] == 0x0f && op[1] == 0x90)
+	if (op[0] == 0x0f && (op[1] == 0x90 || op[1] == 0x40))
 		op[1] += rnd(g->r, 16);
 	if (op[0] == 0x80 && chance(g->r, 1, 8))
 		op[0] = 0x82;		/* the alias, outside 64-bit mode */
@@ -724,6 +737,19 @@ static void gen_insn(struct dgen *g)
 		g->undef = RFL_OF | RFL_AF;
 	if (f->flags & FF_BT)
 		g->undef = RFL_OF | RFL_SF | RFL_AF | RFL_PF;
+	/* MUL/IMUL: SF, ZF, AF, PF undefined; DIV/IDIV: all six */
+	if ((f->flags & FF_IMUL) || ((f->flags & FF_MULDIV) && reg < 6))
+		g->undef = RFL_SF | RFL_ZF | RFL_AF | RFL_PF;
+	if ((f->flags & FF_MULDIV) && reg >= 6) {
+		g->undef = RFL_SF | RFL_ZF | RFL_AF | RFL_PF | RFL_OF | RFL_CF;
+		/* half the time a dividend whose quotient may fit */
+		if (chance(g->r, 1, 2)) {
+			if (!(f->flags & FF_BYTE) && !g->used[2])
+				g->gpr[2] = 0;
+			else if ((f->flags & FF_BYTE) && !g->used[0])
+				g->gpr[0] &= ~0xff00ULL;
+		}
+	}
 	/* PUSH/CALL m: a non-canonical stack, #SS(0) after the read */
 	if (g->mode == FZ_LONG64 && (f->flags & (FF_STACK | FF_BRANCH)) &&
 	    chance(g->r, 1, 6) && !g->call_nc)	/* #GP or #SS first: */
@@ -1101,7 +1127,9 @@ static void run_case(struct dvm *ref, struct dvm *emu, enum fz_mode mode,
 	 * the check comes first, and a faulting instruction changes no
 	 * memory; KVM's em_call_near_abs() checks first too).  Counted
 	 * apart: the reference VM's 8 bytes below RSP take their value of
-	 * before, and the emulated VM must have left them so.
+	 * before, and the emulated VM must have left them so -- unless its
+	 * operand was all in the window's RAM page (no exit): Bochs ran it
+	 * there too.
 	 */
 	if (g.call_nc && x.end == END_REPORT && y.end == END_REPORT &&
 	    x.report == FZ_REPORT_VEC + 13 && y.report == x.report &&
@@ -1113,6 +1141,9 @@ static void run_case(struct dvm *ref, struct dvm *emu, enum fz_mode mode,
 			m->call_push++;
 			memcpy(at, stack0, 8);
 		}
+		at = (uint64_t *)(emu->low + rg.rsp - 8);
+		if (!y.win_exits && *at == ret && memcmp(at, stack0, 8))
+			memcpy(at, stack0, 8);
 	}
 	if (g.undef && x.end == END_HLT && y.end == END_HLT &&
 	    ((x.rg.rflags ^ y.rg.rflags) & g.undef))
