@@ -46,6 +46,7 @@ enum {
 	K_IMUL,		/* IMUL Gv,Ev (0F AF), Gv,Ev,Iz (69), Gv,Ev,Ib (6B) */
 	K_CMOV,		/* CMOVcc Gv,Ev */
 	K_SHXD,		/* SHLD (arg 0) or SHRD (arg 1) Ev,Gv by Ib or CL */
+	K_BSX,		/* BSF (arg 0) or BSR (arg 1) Gv,Ev */
 };
 
 /* K_MULDIV operations, in the order of group 3's ModRM.reg 4..7. */
@@ -202,6 +203,8 @@ static const struct opdesc twobyte[256] = {
 	[0xa5] = { K_SHXD, RMW, 0 },
 	[0xac] = { K_SHXD, RMW | D_IMM8, 1 },
 	[0xad] = { K_SHXD, RMW, 1 },
+	[0xbc] = { K_BSX, D_MODRM, 0 },
+	[0xbd] = { K_BSX, D_MODRM, 1 },
 	[0xb0] = { K_CMPXCHG, D_MODRM | D_BYTE | D_MEMDST | D_LOCK },
 	[0xb1] = { K_CMPXCHG, D_MODRM | D_MEMDST | D_LOCK },
 	[0xb3] = BT_REG(D_LOCK, BT_BTR),
@@ -1794,6 +1797,31 @@ static int complete_first(struct vtx_emu *e, u64 val)
 				szp_flags(res, 1ULL << (e->op_bytes * 8 - 1)) |
 				(ovf ? VTX_EMU_FL_CF | VTX_EMU_FL_OF : 0);
 		reg_write(e, e->reg, e->op_bytes, res);
+		break;
+	}
+	case K_BSX: {
+		/*
+		 * BSF/BSR: a source of 0 sets ZF and leaves the destination as
+		 * it was (AMD documents it, Intel's processors do it); else the
+		 * bit's index, ZF clear.  CF, OF, SF, AF, PF are undefined: set
+		 * as Bochs sets them (SF, PF of the index, the others clear).
+		 */
+		unsigned int i;
+
+		e->new_rflags &= ~VTX_EMU_FL_ARITH;
+		if (!val) {
+			e->new_rflags |= VTX_EMU_FL_ZF;
+			break;
+		}
+		if (e->sub == 0)
+			for (i = 0; !(val >> i & 1); i++)
+				;
+		else
+			for (i = e->op_bytes * 8 - 1; !(val >> i & 1); i--)
+				;
+		e->new_rflags |= szp_flags(i, 1ULL << (e->op_bytes * 8 - 1)) &
+				 ~VTX_EMU_FL_ZF;
+		reg_write(e, e->reg, e->op_bytes, i);
 		break;
 	}
 	case K_CMOV:

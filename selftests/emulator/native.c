@@ -124,6 +124,8 @@ static void build_templates_muldiv(void)
 	add("shrd Ev,Gv,Ib", 0x0f, 0xac, TF_MODRM | TF_SHXD | TF_IMM8, -1, 0,
 	    A_RMW, 0);
 	add("shrd Ev,Gv,CL", 0x0f, 0xad, TF_MODRM | TF_SHXD, -1, 0, A_RMW, 0);
+	add("bsf Gv,Ev", 0x0f, 0xbc, TF_MODRM | TF_BSX, -1, 0, A_R, 0);
+	add("bsr Gv,Ev", 0x0f, 0xbd, TF_MODRM | TF_BSX, -1, 0, A_R, 0);
 }
 
 /*
@@ -588,6 +590,9 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 	if (t->flags & TF_DIVF)
 		pick_divisor(&g, t->regfix == 7, be->scratch +
 			     (g.linear - (u64)(uintptr_t)be->scratch));
+	if ((t->flags & TF_BSX) && !rnd_below(4))	/* a source of 0 */
+		memset(be->scratch + (g.linear - (u64)(uintptr_t)be->scratch),
+		       0, g.access);
 	for (i = 0; i < sizeof(vec_cpu); i++)
 		((u8 *)&vec_cpu)[i] = rnd();
 	memcpy(&vec_emu, &vec_cpu, sizeof(vec_emu));
@@ -654,6 +659,8 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 			fmask &= ~VTX_EMU_FL_ARITH;
 		if (t->flags & TF_SHXD)
 			fmask &= ~(VTX_EMU_FL_OF | VTX_EMU_FL_AF);
+		if (t->flags & TF_BSX)
+			fmask &= ~(VTX_EMU_FL_ARITH & ~VTX_EMU_FL_ZF);
 		rip_mask = g.mode == 64 ? ~0ull : 0xffffffffull;
 		for (i = 0; i < 16; i++)
 			if (e.gpr[i] != gpr[i]) {
