@@ -255,6 +255,7 @@ static void dvm_destroy(struct dvm *d)
 #define FF_MULDIV	0x2000	/* group 3 /4-/7: MUL, IMUL, DIV, IDIV */
 #define FF_IMUL		0x4000	/* IMUL Gv,Ev(,imm): SF, ZF, AF, PF undefined */
 #define FF_CMOV		0x8000	/* CMOVcc: + cc */
+#define FF_SHXD		0x10000	/* SHLD/SHRD: OF, AF undefined; by Ib or CL */
 
 /* immediates */
 enum { I_NONE, I_8, I_Z };
@@ -263,7 +264,7 @@ struct form {
 	uint8_t op[4], oplen;
 	uint8_t regmask;	/* ModRM.reg values allowed */
 	uint8_t imm;
-	uint16_t flags;
+	uint32_t flags;
 };
 
 #define ALL	0xff
@@ -338,6 +339,10 @@ static const struct form forms[] = {
 	{ { 0x69 }, 1, ALL, I_Z, FF_W | FF_IMUL },
 	{ { 0x6b }, 1, ALL, I_8, FF_W | FF_IMUL },
 	{ { 0x0f, 0x40 }, 2, ALL, I_NONE, FF_W | FF_CMOV },
+	{ { 0x0f, 0xa4 }, 2, ALL, I_8, FF_W | FF_SHXD },	/* SHLD */
+	{ { 0x0f, 0xa5 }, 2, ALL, I_NONE, FF_W | FF_SHXD },
+	{ { 0x0f, 0xac }, 2, ALL, I_8, FF_W | FF_SHXD },	/* SHRD */
+	{ { 0x0f, 0xad }, 2, ALL, I_NONE, FF_W | FF_SHXD },
 };
 #define NR_FORMS	ARRAY_SIZE(forms)
 
@@ -681,6 +686,9 @@ static void gen_insn(struct dgen *g)
 	/* the registers ModRM.reg names keep theirs: mark them used */
 	if (f->flags & FF_BITREG)
 		g->used[reg & 15] = true;
+	/* SHLD/SHRD by CL: rCX keeps its count, out of the address */
+	if ((f->flags & FF_SHXD) && (op[1] & 1))
+		g->used[1] = true;
 	emit_modrm(g, &e, reg, seg, modrm_at);
 	if (f->imm == I_8)
 		put(g, rng_next(g->r), 1);
@@ -737,6 +745,22 @@ static void gen_insn(struct dgen *g)
 		g->undef = RFL_OF | RFL_AF;
 	if (f->flags & FF_BT)
 		g->undef = RFL_OF | RFL_SF | RFL_AF | RFL_PF;
+	/*
+	 * SHLD/SHRD: a count the 16-bit forms define (up to 16; the emulator
+	 * refuses more, whose result the SDM leaves undefined), OF and AF
+	 * undefined (OF defined for a count of 1: still counted apart).
+	 */
+	if (f->flags & FF_SHXD) {
+		uint8_t cnt = rng_next(g->r);
+
+		if (size == 2)
+			cnt = (cnt & 0xe0) | rnd(g->r, 17);
+		if (op[1] & 1)
+			g->gpr[1] = (g->gpr[1] & ~0xffULL) | cnt;
+		else
+			g->p[-1] = cnt;
+		g->undef = RFL_OF | RFL_AF;
+	}
 	/* MUL/IMUL: SF, ZF, AF, PF undefined; DIV/IDIV: all six */
 	if ((f->flags & FF_IMUL) || ((f->flags & FF_MULDIV) && reg < 6))
 		g->undef = RFL_SF | RFL_ZF | RFL_AF | RFL_PF;
