@@ -85,6 +85,7 @@ struct dvm {
 	size_t run_size;
 	uint8_t *low;		/* [0, FZ_LOW_END) */
 	uint8_t *win;		/* the window: RAM, or the MMIO shadow */
+	bool pending;		/* the last case stopped inside an exit */
 };
 
 struct dstate {
@@ -789,6 +790,19 @@ static void set_state(struct dvm *d, enum fz_mode mode, int cpl,
 	struct kvm_debugregs dbg = { .dr6 = 0xffff0ff0, .dr7 = 0x400 };
 	struct kvm_sregs sr;
 
+	/*
+	 * A case given up inside an MMIO or I/O exit (200 exits, a timeout)
+	 * leaves that access pending: the next KVM_RUN would complete the
+	 * old instruction and put its RIP back over the new one (KVM and
+	 * vtx alike), so the next cases ran on in the old code.  Complete it
+	 * now, with immediate_exit, before the new state goes in.
+	 */
+	if (d->pending) {
+		d->run->immediate_exit = 1;
+		xioctl(d->vcpu, KVM_RUN, 0);
+		d->run->immediate_exit = 0;
+		d->pending = false;
+	}
 	fz_mode_sregs(&sr, mode, cpl);
 	sr.es.base = g->segbase[0];
 	sr.ds.base = g->segbase[3];
@@ -880,6 +894,7 @@ static void run_one(struct dvm *d, bool ref, struct dstate *s)
 		break;
 	}
 	run_timer_disarm();
+	d->pending = s->end == END_OTHER || s->end == END_TIMEOUT;
 	xioctl(d->vcpu, KVM_GET_REGS, (unsigned long)&s->rg);
 	xioctl(d->vcpu, KVM_GET_SREGS, (unsigned long)&s->sr);
 	xioctl(d->vcpu, KVM_GET_FPU, (unsigned long)&s->fpu);
