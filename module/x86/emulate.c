@@ -42,7 +42,15 @@ enum {
 	K_CALLM,	/* near CALL through memory */
 	K_JMPM,		/* near JMP through memory */
 	K_VMOV,		/* SSE or MMX move between a register and memory */
+	K_MULDIV,	/* MUL, IMUL, DIV or IDIV of rAX by memory (MD_*) */
+	K_IMUL,		/* IMUL Gv,Ev (0F AF), Gv,Ev,Iz (69), Gv,Ev,Ib (6B) */
+	K_CMOV,		/* CMOVcc Gv,Ev */
+	K_SHXD,		/* SHLD (arg 0) or SHRD (arg 1) Ev,Gv by Ib or CL */
+	K_BSX,		/* BSF (arg 0) or BSR (arg 1) Gv,Ev */
 };
+
+/* K_MULDIV operations, in the order of group 3's ModRM.reg 4..7. */
+enum { MD_MUL, MD_IMUL, MD_DIV, MD_IDIV };
 
 /* A register written once the instruction completes (e->result). */
 enum { PEND_NONE, PEND_REG, PEND_RAX, PEND_EDX_EAX, PEND_RSP, PEND_RDX_RAX };
@@ -124,6 +132,8 @@ static const struct opdesc onebyte[256] = {
 	[0x38] = ALU_EB_GB(ALU_CMP), [0x39] = ALU_EV_GV(ALU_CMP),
 	[0x3a] = ALU_GB_EB(ALU_CMP), [0x3b] = ALU_GV_EV(ALU_CMP),
 	[0x63] = { K_MOVSX, D_MODRM, 0 },	/* MOVSXD; ARPL outside 64-bit */
+	[0x69] = { K_IMUL, D_MODRM | D_IMM, 0 },
+	[0x6b] = { K_IMUL, D_MODRM | D_IMM8, 0 },
 	[0x80] = { K_ALU, D_MODRM | D_BYTE | D_MEMDST | D_IMM8 | D_GROUP },
 	/* 82H: 80H's alias, invalid in 64-bit code (decode_opcode()) */
 	[0x82] = { K_ALU, D_MODRM | D_BYTE | D_MEMDST | D_IMM8 | D_GROUP },
@@ -171,7 +181,15 @@ static const struct opdesc onebyte[256] = {
 #define BT_REG(lk, op)	{ K_BT, D_MODRM | D_MEMDST | D_BITREG | (lk), op }
 #define SETCC(cc)	{ K_SETCC, D_MODRM | D_BYTE | D_MEMDST, (cc) }
 
+#define CMOV(cc)	{ K_CMOV, D_MODRM, (cc) }
+
 static const struct opdesc twobyte[256] = {
+	[0x40] = CMOV(0x0), [0x41] = CMOV(0x1), [0x42] = CMOV(0x2),
+	[0x43] = CMOV(0x3), [0x44] = CMOV(0x4), [0x45] = CMOV(0x5),
+	[0x46] = CMOV(0x6), [0x47] = CMOV(0x7), [0x48] = CMOV(0x8),
+	[0x49] = CMOV(0x9), [0x4a] = CMOV(0xa), [0x4b] = CMOV(0xb),
+	[0x4c] = CMOV(0xc), [0x4d] = CMOV(0xd), [0x4e] = CMOV(0xe),
+	[0x4f] = CMOV(0xf),
 	[0x90] = SETCC(0x0), [0x91] = SETCC(0x1), [0x92] = SETCC(0x2),
 	[0x93] = SETCC(0x3), [0x94] = SETCC(0x4), [0x95] = SETCC(0x5),
 	[0x96] = SETCC(0x6), [0x97] = SETCC(0x7), [0x98] = SETCC(0x8),
@@ -180,6 +198,13 @@ static const struct opdesc twobyte[256] = {
 	[0x9f] = SETCC(0xf),
 	[0xa3] = BT_REG(0, BT_BT),
 	[0xab] = BT_REG(D_LOCK, BT_BTS),
+	[0xaf] = { K_IMUL, D_MODRM, 0 },
+	[0xa4] = { K_SHXD, RMW | D_IMM8, 0 },
+	[0xa5] = { K_SHXD, RMW, 0 },
+	[0xac] = { K_SHXD, RMW | D_IMM8, 1 },
+	[0xad] = { K_SHXD, RMW, 1 },
+	[0xbc] = { K_BSX, D_MODRM, 0 },
+	[0xbd] = { K_BSX, D_MODRM, 1 },
 	[0xb0] = { K_CMPXCHG, D_MODRM | D_BYTE | D_MEMDST | D_LOCK },
 	[0xb1] = { K_CMPXCHG, D_MODRM | D_MEMDST | D_LOCK },
 	[0xb3] = BT_REG(D_LOCK, BT_BTR),
@@ -263,12 +288,20 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 		[1] = { K_TEST, D_MODRM | D_BYTE | D_IMM8 },
 		[2] = UNARY(D_BYTE, UN_NOT),
 		[3] = UNARY(D_BYTE, UN_NEG),
+		[4] = { K_MULDIV, D_MODRM | D_BYTE, MD_MUL },
+		[5] = { K_MULDIV, D_MODRM | D_BYTE, MD_IMUL },
+		[6] = { K_MULDIV, D_MODRM | D_BYTE, MD_DIV },
+		[7] = { K_MULDIV, D_MODRM | D_BYTE, MD_IDIV },
 	},
 	[G3V] = {
 		[0] = { K_TEST, D_MODRM | D_IMM },
 		[1] = { K_TEST, D_MODRM | D_IMM },
 		[2] = UNARY(0, UN_NOT),
 		[3] = UNARY(0, UN_NEG),
+		[4] = { K_MULDIV, D_MODRM, MD_MUL },
+		[5] = { K_MULDIV, D_MODRM, MD_IMUL },
+		[6] = { K_MULDIV, D_MODRM, MD_DIV },
+		[7] = { K_MULDIV, D_MODRM, MD_IDIV },
 	},
 	[G4] = {
 		[0] = UNARY(D_BYTE, UN_INC),
@@ -839,6 +872,13 @@ static u64 bit_displacement(const struct vtx_emu *e)
 			      5 : 4)) * e->op_bytes);
 }
 
+/* SHLD/SHRD's count: Ib or CL, masked to 5 bits (6 with REX.W). */
+static unsigned int shxd_count(const struct vtx_emu *e)
+{
+	return (e->dflags & D_IMM8 ? e->imm : e->gpr[VTX_EMU_RCX]) &
+	       (e->op_bytes == 8 ? 63 : 31);
+}
+
 /* The condition @cc (low nibble of Jcc/SETcc) on @rflags. */
 static bool condition(unsigned int cc, u64 rflags)
 {
@@ -1037,6 +1077,7 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->ud_fault = false;
 	e->nm_fault = false;
 	e->ss_fault = false;
+	e->de_fault = false;
 	e->other_ss = false;
 	memset(e->wide, 0, sizeof(e->wide));
 	e->vec_file = 0;
@@ -1111,6 +1152,9 @@ int vtx_emu_decode(struct vtx_emu *e)
 	if (err)
 		return err;
 	e->len = c.pos;
+	/* A 16-bit SHLD/SHRD by more than 16: the SDM leaves it undefined. */
+	if (e->kind == K_SHXD && e->op_bytes == 2 && shxd_count(e) > 16)
+		return -EINVAL;
 	/* In 16-bit code, IP wrapping at 64K: refused rather than guessed. */
 	if (e->mode == 16 && e->rip + e->len > 0xffff)
 		return -EINVAL;
@@ -1352,6 +1396,40 @@ static u64 bt_exec(struct vtx_emu *e, u64 val)
 	}
 }
 
+/*
+ * SHLD/SHRD of @val (the memory destination) with the register's bits
+ * shifted in.  A count of 0 changes nothing; a 16-bit one above 16 leaves
+ * the result undefined and is refused at decode.  CF is the last bit out,
+ * SF, ZF, PF from the result; OF (defined for a count of 1: the sign
+ * changed) and AF, undefined otherwise, as Bochs sets them: OF from the
+ * result's top two bits (SHRD) or CF and its top bit (SHLD), AF cleared.
+ */
+static u64 shxd_exec(struct vtx_emu *e, u64 val)
+{
+	unsigned int bits = e->op_bytes * 8, cnt = shxd_count(e);
+	u64 src = reg_read(e, e->reg, e->op_bytes), res, cf, of;
+	u64 mask = size_mask(e->op_bytes);
+
+	val &= mask;
+	if (!cnt)
+		return val;
+	if (e->sub == 0) {
+		res = (val << cnt) | (cnt == bits ? src : src >> (bits - cnt));
+		cf = (val >> (bits - cnt)) & 1;
+		res &= mask;
+		of = cf ^ (res >> (bits - 1));
+	} else {
+		res = (val >> cnt) | (cnt == bits ? src : src << (bits - cnt));
+		cf = (val >> (cnt - 1)) & 1;
+		res &= mask;
+		of = ((res >> (bits - 1)) ^ (res >> (bits - 2))) & 1;
+	}
+	e->new_rflags = (e->new_rflags & ~VTX_EMU_FL_ARITH) |
+			szp_flags(res, 1ULL << (bits - 1)) |
+			(cf ? VTX_EMU_FL_CF : 0) | (of ? VTX_EMU_FL_OF : 0);
+	return res;
+}
+
 /* Read-modify-write instructions: @val read, the value to write back. */
 static u64 rmw_exec(struct vtx_emu *e, u64 val)
 {
@@ -1370,6 +1448,8 @@ static u64 rmw_exec(struct vtx_emu *e, u64 val)
 				  e->op_bytes, &e->new_rflags);
 	case K_BT:
 		return bt_exec(e, val);
+	case K_SHXD:
+		return shxd_exec(e, val);
 	case K_XADD:
 		e->result = val;
 		e->pend = PEND_REG;
@@ -1468,6 +1548,145 @@ static int vector_load(struct vtx_emu *e, u64 val)
 	       -EFAULT : 0;
 }
 
+/* @a * @b, unsigned: the low 64 bits of the product; the high ones in @hi. */
+static u64 mul_u64(u64 a, u64 b, u64 *hi)
+{
+	u64 al = (u32)a, ah = a >> 32, bl = (u32)b, bh = b >> 32;
+	u64 ll = al * bl, lh = al * bh, hl = ah * bl;
+	u64 mid = (ll >> 32) + (u32)lh + (u32)hl;
+
+	*hi = ah * bh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+	return (mid << 32) | (u32)ll;
+}
+
+/*
+ * The product of @a and @b, @bytes wide each (signed when @sign): its low
+ * @bytes in the return value, the next @bytes in @high; @ovf when the
+ * product does not fit in @bytes (CF and OF of MUL and IMUL).
+ */
+static u64 multiply(u64 a, u64 b, unsigned int bytes, bool sign, u64 *high,
+		    bool *ovf)
+{
+	u64 mask = size_mask(bytes), lo, hi;
+
+	if (sign) {
+		a = sign_extend(a, bytes);
+		b = sign_extend(b, bytes);
+	} else {
+		a &= mask;
+		b &= mask;
+	}
+	lo = mul_u64(a, b, &hi);
+	if (sign) {	/* the signed high half of the 128-bit product */
+		if ((s64)a < 0)
+			hi -= b;
+		if ((s64)b < 0)
+			hi -= a;
+	}
+	if (bytes < 8)
+		hi = lo >> (bytes * 8);
+	*high = hi & mask;
+	lo &= mask;
+	if (sign)
+		*ovf = bytes < 8 ? sign_extend(lo, bytes) !=
+				   sign_extend(lo | (hi << (bytes * 8)),
+					       bytes * 2) :
+			hi != ((s64)lo < 0 ? ~0ULL : 0);
+	else
+		*ovf = *high != 0;
+	return lo;
+}
+
+/* (@hi:@lo) / @d, unsigned, @d not 0: the quotient in @hi:@lo, remainder. */
+static u64 divide128(u64 *hi, u64 *lo, u64 d)
+{
+	u64 r = 0, top;
+	unsigned int i;
+
+	for (i = 0; i < 128; i++) {
+		top = r >> 63;
+		r = (r << 1) | (*hi >> 63);
+		*hi = (*hi << 1) | (*lo >> 63);
+		*lo <<= 1;
+		if (top || r >= d) {
+			r -= d;
+			*lo |= 1;
+		}
+	}
+	return r;
+}
+
+/*
+ * MUL, IMUL, DIV and IDIV of AX or rDX:rAX by @val (group 3 /4-/7).  The
+ * flags the SDM leaves undefined: SF, ZF and PF of MUL and IMUL from the
+ * low half of the product, AF cleared (as Bochs, and as the current SDM
+ * has SF of IMUL); DIV and IDIV change no flag.  Returns false, nothing
+ * changed, for #DE: a divisor of 0 or a quotient too wide.
+ */
+static bool muldiv(struct vtx_emu *e, u64 val)
+{
+	unsigned int n = e->op_bytes;
+	u64 mask = size_mask(n), sign = 1ULL << (n * 8 - 1);
+	u64 a = e->gpr[VTX_EMU_RAX], hi, lo, q, r, d, lim;
+	bool ovf, neg = false, dneg = false;
+
+	if (e->sub == MD_MUL || e->sub == MD_IMUL) {
+		lo = multiply(a, val, n, e->sub == MD_IMUL, &hi, &ovf);
+		e->new_rflags = (e->new_rflags & ~VTX_EMU_FL_ARITH) |
+				szp_flags(lo, sign) |
+				(ovf ? VTX_EMU_FL_CF | VTX_EMU_FL_OF : 0);
+		if (n == 1) {
+			reg_write(e, VTX_EMU_RAX, 2, lo | hi << 8);
+		} else {
+			reg_write(e, VTX_EMU_RAX, n, lo);
+			reg_write(e, VTX_EMU_RDX, n, hi);
+		}
+		return true;
+	}
+	d = val & mask;
+	if (!d)
+		return false;
+	/* the dividend, 2n bits, in hi:lo (sign-extended for IDIV) */
+	if (n == 1)
+		lo = a & 0xffff;
+	else if (n == 8)
+		lo = a;
+	else
+		lo = (a & mask) | (e->gpr[VTX_EMU_RDX] & mask) << (n * 8);
+	hi = n == 8 ? e->gpr[VTX_EMU_RDX] : 0;
+	if (e->sub == MD_IDIV) {
+		if (n < 8) {
+			lo = sign_extend(lo, n * 2);
+			hi = (s64)lo < 0 ? ~0ULL : 0;
+		}
+		neg = (s64)hi < 0;
+		if (neg) {	/* the magnitude, 128 bits */
+			hi = ~hi + !lo;
+			lo = -lo;
+		}
+		d = sign_extend(d, n);
+		dneg = (s64)d < 0;
+		if (dneg)
+			d = -d;
+	}
+	r = divide128(&hi, &lo, d);
+	q = lo;
+	lim = e->sub == MD_DIV ? mask : (neg != dneg) ? sign : sign - 1;
+	if (hi || q > lim)
+		return false;
+	if (neg != dneg)
+		q = -q;
+	if (neg)
+		r = -r;
+	if (n == 1) {
+		reg_write(e, VTX_EMU_RAX, 2, (q & 0xff) | (r & 0xff) << 8);
+	} else {
+		reg_write(e, VTX_EMU_RAX, n, q);
+		reg_write(e, VTX_EMU_RDX, n, r);
+	}
+	return true;
+}
+
 static int complete_first(struct vtx_emu *e, u64 val)
 {
 	bool memdst = e->dflags & D_MEMDST;
@@ -1559,6 +1778,58 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		break;
 	case K_LODS:
 		reg_write(e, VTX_EMU_RAX, e->op_bytes, val);
+		break;
+	case K_MULDIV:
+		if (!muldiv(e, val)) {
+			e->de_fault = true;
+			return -EFAULT;
+		}
+		break;
+	case K_IMUL: {
+		u64 hi;
+		bool ovf;
+
+		/* two operands: the register times memory; three: imm */
+		res = multiply(val, e->dflags & (D_IMM | D_IMM8) ? e->imm :
+			       reg_read(e, e->reg, e->op_bytes), e->op_bytes,
+			       true, &hi, &ovf);
+		e->new_rflags = (e->new_rflags & ~VTX_EMU_FL_ARITH) |
+				szp_flags(res, 1ULL << (e->op_bytes * 8 - 1)) |
+				(ovf ? VTX_EMU_FL_CF | VTX_EMU_FL_OF : 0);
+		reg_write(e, e->reg, e->op_bytes, res);
+		break;
+	}
+	case K_BSX: {
+		/*
+		 * BSF/BSR: a source of 0 sets ZF and leaves the destination as
+		 * it was (AMD documents it, Intel's processors do it); else the
+		 * bit's index, ZF clear.  CF, OF, SF, AF, PF are undefined: set
+		 * as Bochs sets them (SF, PF of the index, the others clear).
+		 */
+		unsigned int i;
+
+		e->new_rflags &= ~VTX_EMU_FL_ARITH;
+		if (!val) {
+			e->new_rflags |= VTX_EMU_FL_ZF;
+			break;
+		}
+		if (e->sub == 0)
+			for (i = 0; !(val >> i & 1); i++)
+				;
+		else
+			for (i = e->op_bytes * 8 - 1; !(val >> i & 1); i--)
+				;
+		e->new_rflags |= szp_flags(i, 1ULL << (e->op_bytes * 8 - 1)) &
+				 ~VTX_EMU_FL_ZF;
+		reg_write(e, e->reg, e->op_bytes, i);
+		break;
+	}
+	case K_CMOV:
+		/* memory is read either way; a 32-bit false one zero-extends */
+		if (condition(e->sub, e->rflags))
+			reg_write(e, e->reg, e->op_bytes, val);
+		else if (e->op_bytes == 4 && e->mode == 64)
+			reg_write(e, e->reg, 4, e->gpr[e->reg]);
 		break;
 	case K_TEST:
 		alu_exec(ALU_AND, val, other_operand(e), e->op_bytes,

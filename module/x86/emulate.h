@@ -152,6 +152,8 @@ struct vtx_emu_ops {
  *		target, a misaligned MOVDQA/MOVAPS/MOVNT* or CMPXCHG16B).
  * @ud_fault:	out: it raises #UD (CR0.EM, or CR4.OSFXSR clear for SSE).
  * @nm_fault:	out: it raises #NM (CR0.TS).
+ * @de_fault:	out: it raises #DE: DIV or IDIV by 0, or a quotient too
+ *		wide for its register.
  * @ss_fault:	out: it raises #SS(0): in 64-bit code, a non-canonical
  *		stack address of PUSH/POP/CALL m, or of a string side with
  *		an SS override (other sides: @gp_fault).  Only the accesses
@@ -187,6 +189,7 @@ struct vtx_emu {
 	bool ud_fault;
 	bool nm_fault;
 	bool ss_fault;
+	bool de_fault;
 
 	/* caller's: an access split at a page boundary (mmio.c) */
 	u8 frag_done;		/* bytes of the current access done */

@@ -208,7 +208,8 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
  * other side of MOVS/CMPS or the stack of PUSH/POP/CALL m is
  * non-canonical (#GP(0), #SS(0) in the stack segment), or an SSE/MMX move or
  * CMPXCHG16B faults as the processor would (#UD, #NM, #GP(0) when
- * misaligned), and is delivered with the instruction not done, as by the
+ * misaligned), or DIV/IDIV divides by 0 or overflows (#DE), and is
+ * delivered with the instruction not done, as by the
  * processor; else an emulation failure.
  */
 static int fault_or_failure(struct vtx_vcpu *vcpu)
@@ -221,6 +222,8 @@ static int fault_or_failure(struct vtx_vcpu *vcpu)
 		vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
 	else if (vcpu->emu.nm_fault)
 		vtx_queue_exception(vcpu, X86_TRAP_NM, false, 0);
+	else if (vcpu->emu.de_fault)
+		vtx_queue_exception(vcpu, X86_TRAP_DE, false, 0);
 	if (vcpu->event.valid) {
 		vcpu->complete_userspace_io = NULL;
 		return 1;

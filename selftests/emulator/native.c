@@ -90,6 +90,92 @@ static void build_templates_vec(void)
 	}
 }
 
+/* MUL, IMUL, DIV, IDIV, the IMUL forms with a register, CMOVcc. */
+static void build_templates_muldiv(void)
+{
+	static const char *const md[4] = { "mul", "imul", "div", "idiv" };
+	static const char *const cc[16] = {
+		"o", "no", "b", "ae", "e", "ne", "be", "a",
+		"s", "ns", "p", "np", "l", "ge", "le", "g"
+	};
+	char n[24];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		u32 f = TF_MODRM | (i < 2 ? TF_MULF : TF_DIVF);
+
+		snprintf(n, sizeof(n), "%s Eb", md[i]);
+		add(n, 0xf6, -1, f | TF_BYTE, 4 + i, 0, A_R, 0);
+		snprintf(n, sizeof(n), "%s Ev", md[i]);
+		add(n, 0xf7, -1, f, 4 + i, 0, A_R, 0);
+	}
+	add("imul Gv,Ev", 0x0f, 0xaf, TF_MODRM | TF_MULF, -1, 0, A_R, 0);
+	add("imul Gv,Ev,Iz", 0x69, -1, TF_MODRM | TF_MULF | TF_IMMV, -1, 0,
+	    A_R, 0);
+	add("imul Gv,Ev,Ib", 0x6b, -1, TF_MODRM | TF_MULF | TF_IMM8, -1, 0,
+	    A_R, 0);
+	for (i = 0; i < 16; i++) {
+		snprintf(n, sizeof(n), "cmov%s Gv,Ev", cc[i]);
+		add(n, 0x0f, 0x40 + i, TF_MODRM, -1, 0, A_R, 0);
+	}
+	add("shld Ev,Gv,Ib", 0x0f, 0xa4, TF_MODRM | TF_SHXD | TF_IMM8, -1, 0,
+	    A_RMW, 0);
+	add("shld Ev,Gv,CL", 0x0f, 0xa5, TF_MODRM | TF_SHXD, -1, 0, A_RMW, 0);
+	add("shrd Ev,Gv,Ib", 0x0f, 0xac, TF_MODRM | TF_SHXD | TF_IMM8, -1, 0,
+	    A_RMW, 0);
+	add("shrd Ev,Gv,CL", 0x0f, 0xad, TF_MODRM | TF_SHXD, -1, 0, A_RMW, 0);
+	add("bsf Gv,Ev", 0x0f, 0xbc, TF_MODRM | TF_BSX, -1, 0, A_R, 0);
+	add("bsr Gv,Ev", 0x0f, 0xbd, TF_MODRM | TF_BSX, -1, 0, A_R, 0);
+}
+
+/*
+ * DIV/IDIV: mostly a divisor whose quotient fits (else nearly every case
+ * would be #DE), now and then 0 or a random one (#DE, mostly).
+ */
+static void pick_divisor(const struct gen *g, bool sign, u8 *p)
+{
+	unsigned int n = g->access, bits = 16 * n;
+	u64 mask = n == 8 ? ~0ull : (1ull << (8 * n)) - 1, d = 0, h, lim;
+	unsigned __int128 dv, mag;
+	__int128 sdv;
+
+	switch (rnd_below(8)) {
+	case 0:
+		memcpy(p, &d, n);
+		return;
+	case 1:
+		return;
+	}
+	if (n == 1)
+		dv = g->gpr[VTX_EMU_RAX] & 0xffff;
+	else if (n == 8)
+		dv = (unsigned __int128)g->gpr[VTX_EMU_RDX] << 64 |
+		     g->gpr[VTX_EMU_RAX];
+	else
+		dv = (unsigned __int128)((g->gpr[VTX_EMU_RDX] & mask) <<
+					 (8 * n) | (g->gpr[VTX_EMU_RAX] & mask));
+	if (!sign) {
+		h = (u64)(dv >> (8 * n));
+		if (h == mask)
+			return;
+		lim = mask - h < 1000 ? mask - h : 1000;
+		d = h + 1 + rnd_below(lim);
+	} else {
+		sdv = bits == 128 ? (__int128)dv :
+		      (__int128)(dv << (128 - bits)) >> (128 - bits);
+		mag = sdv < 0 ? -(unsigned __int128)sdv : (unsigned __int128)sdv;
+		mag = (mag >> (8 * n - 1)) + 1;	/* |d| that makes it fit */
+		lim = (mask >> 1) + 0;		/* largest positive divisor */
+		if (mag > lim)
+			return;
+		d = (u64)mag + rnd_below(lim - (u64)mag < 1000 ?
+					 lim - (u64)mag + 1 : 1000);
+		if (rnd() & 1)
+			d = -d;
+	}
+	memcpy(p, &d, n);
+}
+
 /* The instruction classes added for issue 20. */
 static void build_templates_more(void)
 {
@@ -168,6 +254,7 @@ static void build_templates_more(void)
 	add("cmpxchg16b Mdq", 0x0f, 0xc7,
 	    L | TF_CMPX | TF_M128 | TF_ALIGN16, 1, 0, A_RMW, 0);
 	build_templates_vec();
+	build_templates_muldiv();
 	add("cmpsb", 0xa6, -1, TF_BYTE, -1, 0, A_R, 'C');
 	add("cmps", 0xa7, -1, 0, -1, 0, A_R, 'C');
 	add("scasb", 0xae, -1, TF_BYTE, -1, 0, A_R, 'A');
@@ -500,6 +587,12 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 		memcpy(be->scratch + (g.linear - (u64)(uintptr_t)be->scratch),
 		       acc, g.access);
 	}
+	if (t->flags & TF_DIVF)
+		pick_divisor(&g, t->regfix == 7, be->scratch +
+			     (g.linear - (u64)(uintptr_t)be->scratch));
+	if ((t->flags & TF_BSX) && !rnd_below(4))	/* a source of 0 */
+		memset(be->scratch + (g.linear - (u64)(uintptr_t)be->scratch),
+		       0, g.access);
 	for (i = 0; i < sizeof(vec_cpu); i++)
 		((u8 *)&vec_cpu)[i] = rnd();
 	memcpy(&vec_emu, &vec_cpu, sizeof(vec_emu));
@@ -515,7 +608,36 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 
 	memcpy(gpr, g.gpr, sizeof(gpr));
 	rflags = g.rflags;
+	if ((t->flags & TF_SHXD) && g.op == 2 &&
+	    ((t->flags & TF_IMM8 ? g.b[g.n - 1] : g.gpr[VTX_EMU_RCX]) & 31) >
+	    16) {
+		/* undefined result: the emulator refuses it */
+		memset(&e, 0, sizeof(e));
+		memcpy(e.gpr, g.gpr, sizeof(e.gpr));
+		e.rip = g.rip;
+		e.rflags = g.rflags;
+		e.mode = g.mode;
+		memcpy(e.seg_base, g.seg_base, sizeof(e.seg_base));
+		memcpy(e.insn, g.b, g.n);
+		e.insn_len_avail = g.n;
+		ok = vtx_emu_decode(&e) == -EINVAL;
+		tap(ok, "%s %-13s %s refused (count > 16)", be->name, t->name,
+		    hex);
+		return;
+	}
 	sig = be->run(&g, gpr, &rflags);
+	if (sig == SIGFPE && (t->flags & TF_DIVF)) {
+		/* #DE: the emulator must refuse it too, nothing changed */
+		ok = !run_emu(be, t, &g, &e, why, sizeof(why)) &&
+		     e.de_fault && !memcmp(e.gpr, g.gpr, sizeof(e.gpr)) &&
+		     e.rip == g.rip && e.rflags == g.rflags &&
+		     !memcmp(emu_mem, be->scratch, SCRATCH_SIZE);
+		tap(ok, "%s %-13s %s #DE", be->name, t->name, hex);
+		if (!ok)
+			diag("the CPU raised #DE, the emulator: %s (de %d)",
+			     why[0] ? why : "completed", e.de_fault);
+		return;
+	}
 	if (sig) {
 		tap(false, "%s %-13s %s", be->name, t->name, hex);
 		diag("the CPU raised signal %d", sig);
@@ -529,6 +651,16 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 			fmask &= ~VTX_EMU_FL_AF;
 		if (!intel_flags && (t->flags & TF_COUNTOF))
 			fmask &= ~VTX_EMU_FL_OF;
+		/* undefined on every vendor, and Intel's differ by model */
+		if (t->flags & TF_MULF)
+			fmask &= ~(VTX_EMU_FL_SF | VTX_EMU_FL_ZF |
+				   VTX_EMU_FL_AF | VTX_EMU_FL_PF);
+		if (t->flags & TF_DIVF)
+			fmask &= ~VTX_EMU_FL_ARITH;
+		if (t->flags & TF_SHXD)
+			fmask &= ~(VTX_EMU_FL_OF | VTX_EMU_FL_AF);
+		if (t->flags & TF_BSX)
+			fmask &= ~(VTX_EMU_FL_ARITH & ~VTX_EMU_FL_ZF);
 		rip_mask = g.mode == 64 ? ~0ull : 0xffffffffull;
 		for (i = 0; i < 16; i++)
 			if (e.gpr[i] != gpr[i]) {

@@ -31,6 +31,10 @@
 #define TF_M128		0x8000	/* CMPXCHG16B: REX.W, 16 bytes, 64-bit only */
 #define TF_SHIFTAF	0x10000	/* SHL/SHR/SAR: AF architecturally undefined */
 #define TF_COUNTOF	0x20000	/* shift/rotate by Ib or CL: OF undefined unless 1 */
+#define TF_MULF		0x40000	/* MUL/IMUL: SF, ZF, AF, PF undefined */
+#define TF_DIVF		0x80000	/* DIV/IDIV: all six undefined; #DE */
+#define TF_SHXD		0x100000	/* SHLD/SHRD: OF, AF undefined; 16-bit > 16 */
+#define TF_BSX		0x200000	/* BSF/BSR: all flags but ZF undefined */
 #define TF_VEC		(TF_XMM | TF_MMX)
 
 enum { A_R, A_W, A_RMW };

@@ -24,8 +24,9 @@
  * The instructions are the classes of the emulator (api.rst 7.x): ALU,
  * TEST, MOV (also moffs), XCHG, MOVZX/MOVSX/MOVSXD, INC/DEC/NOT/NEG, the
  * shifts and rotates, BT*, SETcc, CMPXCHG, CMPXCHG8B/16B, XADD, MOVBE,
- * PUSH/POP m, CALL/JMP m, the SSE and MMX moves and the string
- * instructions with REP and both directions -- with random ModRM forms
+ * PUSH/POP m, CALL/JMP m, the SSE and MMX moves, MUL/IMUL/DIV/IDIV (and
+ * their #DE), IMUL Gv,Ev(,imm), CMOVcc and the string instructions with
+ * REP and both directions -- with random ModRM forms
  * (16-bit, SIB, RIP-relative), segment overrides, operand- and
  * address-size prefixes, REX and LOCK.
  *
@@ -58,6 +59,8 @@
 #define RFL_AF		0x10ULL
 #define RFL_SF		0x80ULL
 #define RFL_OF		0x800ULL
+#define RFL_CF		0x1ULL
+#define RFL_ZF		0x40ULL
 /* bit 47 set, 63:48 clear: non-canonical with 4-level paging */
 #define NONCANON	0x0000800000000000ULL
 
@@ -82,6 +85,7 @@ struct dvm {
 	size_t run_size;
 	uint8_t *low;		/* [0, FZ_LOW_END) */
 	uint8_t *win;		/* the window: RAM, or the MMIO shadow */
+	bool pending;		/* the last case stopped inside an exit */
 };
 
 struct dstate {
@@ -103,7 +107,7 @@ static const char *const end_names[] = {
 static struct dstats {
 	uint64_t insns, emulated, differences, incomparable, emul_fail;
 	uint64_t timeouts, exceptions, win_exits, split, exc_vec[32];
-	uint64_t undef_flags, entry_fail, gaps;
+	uint64_t undef_flags, entry_fail, gaps, call_push;
 	double secs;
 } dst[FZ_NR_MODES];
 static uint64_t n_printed;
@@ -134,6 +138,19 @@ static void window_ptes(uint8_t *low)
 	}
 }
 
+/*
+ * The VMs' memslots.  The guest page tables (FZ_PT_GPA up to FZ_LOW_END)
+ * have a writable slot of their own, although the guest maps them
+ * supervisor read-only under CR0.WP and never writes them: with EPT
+ * accessed/dirty flags on (kvm_intel turns them on where the processor
+ * has them, as Bochs's Haswell model does) the processor treats every
+ * access to a guest paging structure as a write for EPT, so page tables
+ * in a read-only slot took an EPT violation on every walk and KVM emulated
+ * each instruction of the reference VM itself.  Its emulator then read
+ * the second half of a page-crossing access at the faulting walk's GPA
+ * (the PML4 entry at 0x10000: offset 0 matches, x86.c's gpa_val shortcut)
+ * instead of the window: long-mode case 858 of seed 1.
+ */
 static int dvm_create(struct dvm *d, int dev, enum fz_mode mode, bool ref)
 {
 	struct kvm_cpuid2 *c;
@@ -165,7 +182,9 @@ static int dvm_create(struct dvm *d, int dev, enum fz_mode mode, bool ref)
 	    dslot(d->vm, 3, 0, FZ_STACK_GPA, PAGE_SIZE,
 		  d->low + FZ_STACK_GPA) ||
 	    dslot(d->vm, 4, KVM_MEM_READONLY, FZ_FILL_GPA,
-		  FZ_LOW_END - FZ_FILL_GPA, d->low + FZ_FILL_GPA))
+		  FZ_PT_GPA - FZ_FILL_GPA, d->low + FZ_FILL_GPA) ||
+	    dslot(d->vm, 7, 0, FZ_PT_GPA, FZ_LOW_END - FZ_PT_GPA,
+		  d->low + FZ_PT_GPA))
 		return -1;
 	/* the real-mode IVT: the same table at its own slot */
 	if (mode == FZ_REAL) {
@@ -234,6 +253,10 @@ static void dvm_destroy(struct dvm *d)
 #define FF_BYTE		0x400	/* byte operand */
 #define FF_SHIFT	0x800	/* group 2: OF (count > 1) and AF undefined */
 #define FF_BT		0x1000	/* BT*: OF, SF, AF and PF undefined */
+#define FF_MULDIV	0x2000	/* group 3 /4-/7: MUL, IMUL, DIV, IDIV */
+#define FF_IMUL		0x4000	/* IMUL Gv,Ev(,imm): SF, ZF, AF, PF undefined */
+#define FF_CMOV		0x8000	/* CMOVcc: + cc */
+#define FF_SHXD		0x10000	/* SHLD/SHRD: OF, AF undefined; by Ib or CL */
 
 /* immediates */
 enum { I_NONE, I_8, I_Z };
@@ -242,7 +265,7 @@ struct form {
 	uint8_t op[4], oplen;
 	uint8_t regmask;	/* ModRM.reg values allowed */
 	uint8_t imm;
-	uint16_t flags;
+	uint32_t flags;
 };
 
 #define ALL	0xff
@@ -310,6 +333,17 @@ static const struct form forms[] = {
 	{ { 0xf3, 0x0f, 0x6f }, 3, ALL, I_NONE, FF_NO66 },
 	{ { 0xf3, 0x0f, 0x7f }, 3, ALL, I_NONE, FF_NO66 },
 	{ { 0x66, 0x0f, 0xe7 }, 3, ALL, I_NONE, FF_NO66 | FF_ALIGN },
+	/* MUL, IMUL, DIV, IDIV (#DE met by the emulator), IMUL, CMOVcc */
+	{ { 0xf6 }, 1, 0xf0, I_NONE, FF_BYTE | FF_MULDIV },
+	{ { 0xf7 }, 1, 0xf0, I_NONE, FF_W | FF_MULDIV },
+	{ { 0x0f, 0xaf }, 2, ALL, I_NONE, FF_W | FF_IMUL },
+	{ { 0x69 }, 1, ALL, I_Z, FF_W | FF_IMUL },
+	{ { 0x6b }, 1, ALL, I_8, FF_W | FF_IMUL },
+	{ { 0x0f, 0x40 }, 2, ALL, I_NONE, FF_W | FF_CMOV },
+	{ { 0x0f, 0xa4 }, 2, ALL, I_8, FF_W | FF_SHXD },	/* SHLD */
+	{ { 0x0f, 0xa5 }, 2, ALL, I_NONE, FF_W | FF_SHXD },
+	{ { 0x0f, 0xac }, 2, ALL, I_8, FF_W | FF_SHXD },	/* SHRD */
+	{ { 0x0f, 0xad }, 2, ALL, I_NONE, FF_W | FF_SHXD },
 };
 #define NR_FORMS	ARRAY_SIZE(forms)
 
@@ -328,6 +362,7 @@ struct dgen {
 	int mem_fill_len;
 	uint64_t mem_val;
 	bool split;
+	bool call_nc;		/* CALL m (64-bit) to a non-canonical target */
 	uint64_t undef;		/* RFLAGS bits the SDM leaves undefined */
 	uint64_t rsp;		/* 0, or RSP for the case */
 };
@@ -590,7 +625,7 @@ static void gen_insn(struct dgen *g)
 	if ((f->flags & FF_64) && g->mode != FZ_LONG64)
 		f = &forms[0];
 	memcpy(op, f->op, 4);
-	if (op[0] == 0x0f && op[1] == 0x90)
+	if (op[0] == 0x0f && (op[1] == 0x90 || op[1] == 0x40))
 		op[1] += rnd(g->r, 16);
 	if (op[0] == 0x80 && chance(g->r, 1, 8))
 		op[0] = 0x82;		/* the alias, outside 64-bit mode */
@@ -652,6 +687,9 @@ static void gen_insn(struct dgen *g)
 	/* the registers ModRM.reg names keep theirs: mark them used */
 	if (f->flags & FF_BITREG)
 		g->used[reg & 15] = true;
+	/* SHLD/SHRD by CL: rCX keeps its count, out of the address */
+	if ((f->flags & FF_SHXD) && (op[1] & 1))
+		g->used[1] = true;
 	emit_modrm(g, &e, reg, seg, modrm_at);
 	if (f->imm == I_8)
 		put(g, rng_next(g->r), 1);
@@ -696,8 +734,10 @@ static void gen_insn(struct dgen *g)
 	if (f->flags & FF_BRANCH) {
 		uint64_t t = FZ_CODE_GPA + DONE_PAD + 2 * rnd(g->r, 0x200);
 
-		if (g->mode == FZ_LONG64 && chance(g->r, 1, 8))
+		if (g->mode == FZ_LONG64 && chance(g->r, 1, 8)) {
 			t = 0x0000900000000000ULL;	/* non-canonical */
+			g->call_nc = reg == 2;
+		}
 		g->mem_val = t;
 		g->mem_fill_len = g->opsize;
 	}
@@ -706,10 +746,39 @@ static void gen_insn(struct dgen *g)
 		g->undef = RFL_OF | RFL_AF;
 	if (f->flags & FF_BT)
 		g->undef = RFL_OF | RFL_SF | RFL_AF | RFL_PF;
+	/*
+	 * SHLD/SHRD: a count the 16-bit forms define (up to 16; the emulator
+	 * refuses more, whose result the SDM leaves undefined), OF and AF
+	 * undefined (OF defined for a count of 1: still counted apart).
+	 */
+	if (f->flags & FF_SHXD) {
+		uint8_t cnt = rng_next(g->r);
+
+		if (size == 2)
+			cnt = (cnt & 0xe0) | rnd(g->r, 17);
+		if (op[1] & 1)
+			g->gpr[1] = (g->gpr[1] & ~0xffULL) | cnt;
+		else
+			g->p[-1] = cnt;
+		g->undef = RFL_OF | RFL_AF;
+	}
+	/* MUL/IMUL: SF, ZF, AF, PF undefined; DIV/IDIV: all six */
+	if ((f->flags & FF_IMUL) || ((f->flags & FF_MULDIV) && reg < 6))
+		g->undef = RFL_SF | RFL_ZF | RFL_AF | RFL_PF;
+	if ((f->flags & FF_MULDIV) && reg >= 6) {
+		g->undef = RFL_SF | RFL_ZF | RFL_AF | RFL_PF | RFL_OF | RFL_CF;
+		/* half the time a dividend whose quotient may fit */
+		if (chance(g->r, 1, 2)) {
+			if (!(f->flags & FF_BYTE) && !g->used[2])
+				g->gpr[2] = 0;
+			else if ((f->flags & FF_BYTE) && !g->used[0])
+				g->gpr[0] &= ~0xff00ULL;
+		}
+	}
 	/* PUSH/CALL m: a non-canonical stack, #SS(0) after the read */
 	if (g->mode == FZ_LONG64 && (f->flags & (FF_STACK | FF_BRANCH)) &&
-	    chance(g->r, 1, 6))
-		g->rsp = NONCANON + 0x100;
+	    chance(g->r, 1, 6) && !g->call_nc)	/* #GP or #SS first: */
+		g->rsp = NONCANON + 0x100;	/* the SDM does not say */
 }
 
 /* ---------------------------------------------------------- running */
@@ -721,6 +790,19 @@ static void set_state(struct dvm *d, enum fz_mode mode, int cpl,
 	struct kvm_debugregs dbg = { .dr6 = 0xffff0ff0, .dr7 = 0x400 };
 	struct kvm_sregs sr;
 
+	/*
+	 * A case given up inside an MMIO or I/O exit (200 exits, a timeout)
+	 * leaves that access pending: the next KVM_RUN would complete the
+	 * old instruction and put its RIP back over the new one (KVM and
+	 * vtx alike), so the next cases ran on in the old code.  Complete it
+	 * now, with immediate_exit, before the new state goes in.
+	 */
+	if (d->pending) {
+		d->run->immediate_exit = 1;
+		xioctl(d->vcpu, KVM_RUN, 0);
+		d->run->immediate_exit = 0;
+		d->pending = false;
+	}
 	fz_mode_sregs(&sr, mode, cpl);
 	sr.es.base = g->segbase[0];
 	sr.ds.base = g->segbase[3];
@@ -812,6 +894,7 @@ static void run_one(struct dvm *d, bool ref, struct dstate *s)
 		break;
 	}
 	run_timer_disarm();
+	d->pending = s->end == END_OTHER || s->end == END_TIMEOUT;
 	xioctl(d->vcpu, KVM_GET_REGS, (unsigned long)&s->rg);
 	xioctl(d->vcpu, KVM_GET_SREGS, (unsigned long)&s->sr);
 	xioctl(d->vcpu, KVM_GET_FPU, (unsigned long)&s->fpu);
@@ -932,7 +1015,7 @@ static void run_case(struct dvm *ref, struct dvm *emu, enum fz_mode mode,
 	struct dstate x, y;
 	struct rng r;
 	char why[160];
-	uint8_t code[32];
+	uint8_t code[32], stack0[8] = { 0 };
 	uint64_t mem0;
 	int cpl, i, len;
 
@@ -999,6 +1082,8 @@ static void run_case(struct dvm *ref, struct dvm *emu, enum fz_mode mode,
 	rg.r10 = g.gpr[10]; rg.r11 = g.gpr[11]; rg.r12 = g.gpr[12];
 	rg.r13 = g.gpr[13]; rg.r14 = g.gpr[14]; rg.r15 = g.gpr[15];
 	rg.rsp = g.rsp ? g.rsp : FZ_STACK_TOP - 256 - 8 * rnd(&r, 32);
+	if (!g.rsp)
+		memcpy(stack0, ref->low + rg.rsp - 8, 8);
 	rg.rip = FZ_CODE_GPA;
 	rg.rflags = 0x2 | (rng_next(&r) & 0xcd5);	/* arith, DF */
 	memset(&fpu, 0, sizeof(fpu));
@@ -1074,6 +1159,30 @@ static void run_case(struct dvm *ref, struct dvm *emu, enum fz_mode mode,
 			detail(&rg, &x, &y, mem0);
 		}
 		return;
+	}
+	/*
+	 * Bochs's CALL m in 64-bit mode writes the return address before it
+	 * checks that the target is canonical, then raises #GP(0) (the SDM:
+	 * the check comes first, and a faulting instruction changes no
+	 * memory; KVM's em_call_near_abs() checks first too).  Counted
+	 * apart: the reference VM's 8 bytes below RSP take their value of
+	 * before, and the emulated VM must have left them so -- unless its
+	 * operand was all in the window's RAM page (no exit): Bochs ran it
+	 * there too.
+	 */
+	if (g.call_nc && x.end == END_REPORT && y.end == END_REPORT &&
+	    x.report == FZ_REPORT_VEC + 13 && y.report == x.report &&
+	    rg.rsp - 8 >= FZ_STACK_GPA && rg.rsp <= FZ_STACK_TOP) {
+		uint64_t ret = FZ_CODE_GPA + len, *at;
+
+		at = (uint64_t *)(ref->low + rg.rsp - 8);
+		if (*at == ret && memcmp(at, stack0, 8)) {
+			m->call_push++;
+			memcpy(at, stack0, 8);
+		}
+		at = (uint64_t *)(emu->low + rg.rsp - 8);
+		if (!y.win_exits && *at == ret && memcmp(at, stack0, 8))
+			memcpy(at, stack0, 8);
 	}
 	if (g.undef && x.end == END_HLT && y.end == END_HLT &&
 	    ((x.rg.rflags ^ y.rg.rflags) & g.undef))
@@ -1211,12 +1320,13 @@ int gdiff_run(const char *dev_path, uint64_t count, double secs, int mode,
 		       "), exceptions %" PRIu64 ", SDM-undefined flags not "
 		       "equal %" PRIu64 ", VM entry failures %" PRIu64
 		       ", emulation failures where the processor ran it %"
-		       PRIu64 " %.1fs\n", fz_mode_names[md],
+		       PRIu64 ", Bochs's CALL m return address written "
+		       "before its #GP %" PRIu64 " %.1fs\n", fz_mode_names[md],
 		       m->insns, m->emulated, m->insns ? 100.0 * m->emulated /
 		       m->insns : 0.0, m->win_exits, m->split, m->differences,
 		       m->incomparable, m->emul_fail, m->timeouts,
 		       m->exceptions, m->undef_flags, m->entry_fail, m->gaps,
-		       m->secs);
+		       m->call_push, m->secs);
 		printf("#   exception vectors (MMIO VM):");
 		for (n = 0; n < 32; n++)
 			if (m->exc_vec[n])

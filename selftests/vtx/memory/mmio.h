@@ -249,7 +249,18 @@
 #define C_CMPXCHG16B_NE		183	/* 64 */
 #define C_CMPXCHG16B_EQ		184	/* 64: memory = RDX:RAX */
 #define C_MOVDQU_X9		185	/* 64: REX.R */
-#define C_MAX			186
+/* Issue 20: MUL/IMUL/DIV/IDIV, IMUL, CMOVcc, SHLD/SHRD (session 12) */
+#define C_MUL_L			186
+#define C_IMUL_W		187	/* one operand: DX:AX */
+#define C_DIV_L			188	/* divisor FFFFFFFFH: the quotient fits */
+#define C_IDIV_B		189	/* AX 0718H / 40H */
+#define C_IMUL3_L		190	/* imm8 -7 */
+#define C_IMUL2_Q		191	/* 64 */
+#define C_CMOVE_L		192	/* ZF = 1: moved */
+#define C_CMOVNE_L		193	/* not moved (64: EDX's upper half cleared) */
+#define C_SHLD1_L		194
+#define C_SHRD1_W		195
+#define C_MAX			196
 
 /* Case operands that need particular bytes (set by the host) */
 #define SPLIT_OFF		0x1ffe

@@ -21,7 +21,8 @@
  * ALU group, TEST, XCHG, INC/DEC/NOT/NEG, shifts and rotates, BT*, SETcc,
  * XADD, CMPXCHG/CMPXCHG8B/CMPXCHG16B, PUSH/POP m, MOVS, STOS, LODS, CMPS
  * and SCAS, the SSE/MMX moves KVM 6.1 emulates (MOVUPS/UPD, MOVAPS/APD,
- * MOVNTPS/PD/DQ, MOVQ mm, MOVDQA/U) (and MOVBE, not in the matrix: see
+ * MOVNTPS/PD/DQ, MOVQ mm, MOVDQA/U), MUL/IMUL/DIV/IDIV, IMUL Gv,Ev(,imm),
+ * CMOVcc and SHLD/SHRD (and MOVBE, not in the matrix: see
  * mmio_cases.inc): each case expects the same device accesses on both
  * drivers.  A 16-byte access is 8-byte exits, as KVM (mmio.data is 8
  * bytes); the XMM, MMX/x87 registers, FSW and tags (KVM_GET_FPU) are
@@ -302,6 +303,16 @@ static const struct mcase cases[] = {
 	{ C_CMPXCHG16B_EQ, "lock_cmpxchg16b_succeeds", M64, F_KVM_MAY_FAIL,
 	  { R(8, 0), R(8, 8), W(8, 0), W(8, 8) } },
 	{ C_MOVDQU_X9, "movdqu_m_to_xmm9", M64, 0, { R(8, 0), R(8, 8) } },
+	{ C_MUL_L, "mul_m32", MALL, 0, { R(4, 0) } },
+	{ C_IMUL_W, "imul_m16", MALL, 0, { R(2, 0) } },
+	{ C_DIV_L, "div_m32", MALL, 0, { R(4, 0) } },
+	{ C_IDIV_B, "idiv_m8", MALL, 0, { R(1, 0) } },
+	{ C_IMUL3_L, "imul_r32_m32_imm8", MALL, 0, { R(4, 0) } },
+	{ C_IMUL2_Q, "imul_r9_m64", M64, 0, { R(8, 0) } },
+	{ C_CMOVE_L, "cmove_taken", MALL, 0, { R(4, 0) } },
+	{ C_CMOVNE_L, "cmovne_not_taken", MALL, 0, { R(4, 0) } },
+	{ C_SHLD1_L, "shld_m32_by_1", MALL, 0, { R(4, 0), W(4, 0) } },
+	{ C_SHRD1_W, "shrd_m16_by_1", MALL, 0, { R(2, 0), W(2, 0) } },
 };
 
 #define NR_CASES	(sizeof(cases) / sizeof(cases[0]))
@@ -361,6 +372,8 @@ static void init_window(uint8_t *w)
 	w[WOFF(C_MOVSX_BQ)] = 0xa7;
 	put32(w + WOFF(C_MOVSXD), 0xc7654321);
 	put32(w + WOFF(C_CMP_EQ), (uint32_t)PRE_ECX);
+	put32(w + WOFF(C_DIV_L), 0xffffffff);	/* above EDX: no #DE */
+	w[WOFF(C_IDIV_B)] = 0x40;		/* 0718H / 40H = 1CH */
 	put32(w + WOFF(C_SUB_BORROW), 1);
 	put32(w + WOFF(C_ADD_OVERFLOW), 0x7fffffff);
 	put32(w + WOFF(C_CMPXCHG_EQ), (uint32_t)PRE_EAX);
