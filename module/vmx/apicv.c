@@ -34,8 +34,9 @@
 /*
  * As kvm_intel's enable_apicv, read-only after load; reads N when APICv is
  * not used.  Off by default for now: with it, an SMP Linux guest under
- * QEMU hangs while it brings up its second CPU (Documentation/vtx/api.rst
- * 8.9); enable_apicv=1 turns it on where the processor has the controls.
+ * QEMU 7.2 still stops now and then, at a different point from run to run
+ * (Documentation/vtx/api.rst 8.9); enable_apicv=1 turns it on where the
+ * processor has the controls.
  */
 static bool enable_apicv;
 module_param(enable_apicv, bool, 0444);
