@@ -34,8 +34,9 @@
 /*
  * As kvm_intel's enable_apicv, read-only after load; reads N when APICv is
  * not used.  Off by default for now: with it, an SMP Linux guest under
- * QEMU hangs while it brings up its second CPU (Documentation/vtx/api.rst
- * 8.9); enable_apicv=1 turns it on where the processor has the controls.
+ * QEMU 7.2 still stops now and then, at a different point from run to run
+ * (Documentation/vtx/api.rst 8.9); enable_apicv=1 turns it on where the
+ * processor has the controls.
  */
 static bool enable_apicv;
 module_param(enable_apicv, bool, 0444);
@@ -428,7 +429,12 @@ int vmx_handle_apic_access(struct vtx_vcpu *vcpu)
  * APIC write (trap-like, RIP is past the instruction): the processor wrote
  * a register of the virtual-APIC page that needs the model (ICR, LVTs,
  * SVR, the timer, ESR, ID, LDR, DFR): the model takes the value as an
- * xAPIC write would.
+ * xAPIC write would.  In x2APIC mode the exit comes from a WRMSR the
+ * processor did not virtualize after all: SELF IPI with a vector below 16
+ * (SDM "APIC-Write Emulation"; every other x2APIC write the MSR bitmap
+ * intercepts); the model takes it as that WRMSR, which latches "send
+ * illegal vector" in ESR.  The xAPIC path would drop it (the model refuses
+ * MMIO in x2APIC mode).
  */
 int vmx_handle_apic_write(struct vtx_vcpu *vcpu)
 {
@@ -439,6 +445,11 @@ int vmx_handle_apic_write(struct vtx_vcpu *vcpu)
 	if (offset >= VTX_LAPIC_REGS_SIZE)
 		return 1;
 	memcpy(&val, to_vmx(vcpu)->apicv_page + offset, sizeof(val));
+	if (vcpu->apic_base & X2APIC_ENABLE) {
+		/* trap-like: the WRMSR is done, no #GP to give any more */
+		vtx_apic_set_msr(vcpu, x2apic_msr(offset), val, false);
+		return 1;
+	}
 	vtx_apic_mmio_write(vcpu, (vcpu->apic_base & MSR_IA32_APICBASE_BASE) +
 			    offset, sizeof(val), val);
 	return 1;

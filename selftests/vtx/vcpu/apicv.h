@@ -14,6 +14,7 @@
 #define APIC_EOI		0xb0
 #define APIC_SVR		0xf0
 #define APIC_ISR1		0x110	/* vectors 0x20-0x3f */
+#define APIC_IRR0		0x200	/* vectors 0-0x1f */
 #define APIC_IRR1		0x210
 #define APIC_ICR_LO		0x300
 #define APIC_ICR_HI		0x310
@@ -32,7 +33,9 @@
 #define X2APIC_TPR		0x808
 #define X2APIC_EOI		0x80b
 #define X2APIC_ISR1		0x811
+#define X2APIC_ESR		0x828
 #define X2APIC_SELF_IPI		0x83f
+#define ESR_SEND_ILLEGAL	0x20	/* "send illegal vector" */
 #define APIC_BASE_EXTD		0x400
 #define APIC_BASE_EN		0x800
 
@@ -52,7 +55,9 @@
 #define X2SELF_VEC		0x32	/* x2APIC SELF IPI */
 #define IOAPIC_VEC		0x35
 #define IPI_VEC			0x36	/* a fixed IPI to another vCPU */
+#define MSI_VEC			0x37	/* KVM_SIGNAL_MSI's */
 #define TIMER_VEC		0x30
+#define ILLEGAL_VEC		0x0f	/* below 16: no fixed IPI may carry it */
 #define TPR_BLOCK		3	/* CR8 = 3 blocks class 3 */
 #define TPR_SET			0x40	/* KVM_SET_LAPIC's TPR: still blocks */
 
@@ -73,7 +78,10 @@
 #define FRESH_SIZE		0x200000
 #define FRESH_STACK_TOP		(FRESH_GPA + 0x1000)
 
-/* apicv_ipi_guest: vCPU 1 is ready for the IPI, halted or about to */
+/*
+ * apicv_ipi_guest: vCPU 1 is ready for the IPI, halted or about to;
+ * apicv_msi_guest: the stage that waits for the next MSI
+ */
 #define READY_GPA		(SCRATCH_GPA + 0x100)
 
 #define IRQ_COUNT(v)		(EXC_COUNT_GPA + 4 * (v))

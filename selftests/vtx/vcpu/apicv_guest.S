@@ -106,6 +106,19 @@ GUEST_BEGIN apicv_guest, 64
 	rdmsr
 	mov	%eax, %ebx
 	ucall	UCALL_REPORT			/* 12: not any more */
+	/*
+	 * SELF IPI of an illegal vector: with APICv an APIC-write exit (the
+	 * processor virtualizes only vectors 16-255), "send illegal vector"
+	 * in ESR once ESR is written
+	 */
+	wrx	X2APIC_ESR, 0
+	wrx	X2APIC_SELF_IPI, ILLEGAL_VEC
+	nop
+	wrx	X2APIC_ESR, 0
+	mov	$X2APIC_ESR, %ecx
+	rdmsr
+	mov	%eax, %ebx
+	ucall	UCALL_REPORT			/* 13: ESR */
 	ucall_step 8
 	EXC_STUBS64 apicv_guest_stubs
 GUEST_END apicv_guest
@@ -165,3 +178,31 @@ GUEST_BEGIN apicv_stale_guest, 64
 	ucall_step 1
 	EXC_STUBS64 apicv_stale_stubs
 GUEST_END apicv_stale_guest
+
+/*
+ * MSI_VEC from KVM_SIGNAL_MSI three times: queued while the vCPU is out
+ * of the guest (step 1), sent while the guest spins with IF = 1
+ * (READY_GPA = 1), and while it is halted (READY_GPA = 2).  Each is taken
+ * once and ended by an xAPIC EOI; step 2 with RBX = the #GPs taken.
+ */
+GUEST_BEGIN apicv_msi_guest, 64
+	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
+	outb_imm PIC1_DATA, 0xff
+	outb_imm PIC2_DATA, 0xff
+	apic_write APIC_SVR, (APIC_SVR_EN | SPURIOUS_VEC)
+	ucall_step 1				/* host: the first MSI */
+	wait_irq MSI_VEC, 1
+	apic_write APIC_EOI, 0
+	movl	$1, READY_GPA			/* host: the second */
+1:	pause
+	cmpl	$2, IRQ_COUNT(MSI_VEC)
+	jb	1b
+	apic_write APIC_EOI, 0
+	movl	$2, READY_GPA			/* host: the third */
+	wait_irq MSI_VEC, 3
+	apic_write APIC_EOI, 0
+	movl	IRQ_COUNT(GP_VECTOR), %ebx
+	ucall	UCALL_REPORT			/* #GPs: none */
+	ucall_step 2
+	EXC_STUBS64 apicv_msi_stubs
+GUEST_END apicv_msi_guest

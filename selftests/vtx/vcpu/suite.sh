@@ -63,7 +63,10 @@ dmesg_check vtx
 if [ "${VCPU_APICV:-0}" = 1 ] && vtx_load enable_apicv=1; then
 	for t in apic_test apicv_test irq_routing_test irqfd_lifetime_test \
 		irqchip_test pit_test; do
-		run_tap vtx-apicv /dev/vtx "$t"
+		# with VCPU_TESTS, only those of them
+		case " $(echo "$TESTS" | tr '\n' ' ') " in
+		*" $t "*) run_tap vtx-apicv /dev/vtx "$t" ;;
+		esac
 	done
 	vtx_unload apicv-rmmod
 	dmesg_check vtx-apicv
