@@ -66,3 +66,9 @@ GUEST_LABEL paging_rsvd
 9:	jmp	9b
 	EXC_STUBS64 paging_stubs
 GUEST_END paging_guest
+
+/* Real mode: shadow paging (milestone 1) cannot run it; KVM emulates it. */
+GUEST_BEGIN paging_real_guest, 16
+	ucall	UCALL_DONE
+1:	jmp	1b
+GUEST_END paging_real_guest

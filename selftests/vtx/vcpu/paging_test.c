@@ -9,13 +9,15 @@
  * switches between two address spaces (and MOV from CR3), a PTE to a frame
  * in no memslot (MMIO exit), a reserved bit (#PF with RSVD).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "vcpu_test.h"
 #include "paging.h"
 
 extern const uint8_t paging_guest[], paging_guest_end[], paging_stubs[],
-	paging_np[], paging_ro[], paging_rsvd[];
+	paging_np[], paging_ro[], paging_rsvd[], paging_real_guest[],
+	paging_real_guest_end[];
 
 #define PF_VECTOR		14
 #define PF_PROT			0x1
@@ -120,6 +122,48 @@ TEST(guest_page_tables)
 		VTX_BLOB_GPA(paging_guest, paging_rsvd), &uc);
 	EXPECT_EQ(PG_WIN + 0x4000, uc.regs.rsi) TH_LOG("8: CR2");
 	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	vtx_vm_free(vcpu->vm);
+}
+
+/* Does the driver translate with shadow page tables (vtx ept=0)? */
+static bool vtx_shadow_paging(void)
+{
+	char c = 'Y';
+	FILE *f;
+
+	if (IS_KVM)
+		return false;
+	f = fopen("/sys/module/vtx/parameters/ept", "r");
+	if (!f)
+		return false;
+	if (fread(&c, 1, 1, f) != 1)
+		c = 'Y';
+	fclose(f);
+	return c == 'N' || c == '0';
+}
+
+/*
+ * Without unrestricted guest kvm_intel runs real mode in vm86 (ept=0);
+ * vtx's shadow paging (milestone 1) runs 64-bit guests only and fails
+ * KVM_RUN cleanly, with an emulation error.
+ */
+TEST(real_mode_guest)
+{
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+
+	vcpu = vtx_create_guest(VTX_MODE_REAL, paging_real_guest,
+				paging_real_guest_end);
+	if (vtx_shadow_paging()) {
+		vtx_run(vcpu);
+		EXPECT_EQ(KVM_EXIT_INTERNAL_ERROR, vcpu->run->exit_reason)
+			TH_LOG("%s", describe_exit(vcpu));
+		EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION,
+			  vcpu->run->internal.suberror);
+		TH_LOG("vtx ept=0: a real-mode guest fails KVM_RUN (documented)");
+	} else {
+		RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	}
 	vtx_vm_free(vcpu->vm);
 }
 
