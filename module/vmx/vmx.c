@@ -478,8 +478,10 @@ static int probe_caps(void)
 			CPU_BASED_INVLPG_EXITING)))
 		pr_info("processor forces CR3/INVLPG exits (0x%x)\n", c->proc);
 
-	if (rdmsrl_safe(MSR_IA32_VMX_EPT_VPID_CAP, &c->ept_vpid))
-		c->ept_vpid = 0;
+	/* The MSR exists when EPT or VPID may be used. */
+	c->ept_vpid = 0;
+	if (!vtx_shadow_paging || (c->proc2 & SECONDARY_EXEC_ENABLE_VPID))
+		rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, c->ept_vpid);
 	if (vtx_shadow_paging) {
 		pr_warn("no EPT: shadow page tables (EXPERIMENTAL, 64-bit guests only)\n");
 	} else if (!(c->ept_vpid & VMX_EPT_PAGE_WALK_4_BIT) ||
