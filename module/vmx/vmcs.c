@@ -413,7 +413,11 @@ static void update_entry_ia32e(struct vtx_vcpu *vcpu)
 void vtx_set_efer(struct vtx_vcpu *vcpu, u64 efer)
 {
 	vcpu->efer = efer;
-	vmcs_write64(GUEST_IA32_EFER, efer);
+	/*
+	 * Shadow paging: the processor walks only vtx's tables, which may
+	 * use execute-disable whatever the guest's NXE (spt.c), as KVM's.
+	 */
+	vmcs_write64(GUEST_IA32_EFER, vtx_shadow_paging ? efer | EFER_NX : efer);
 	update_entry_ia32e(vcpu);
 }
 

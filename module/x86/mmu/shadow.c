@@ -629,7 +629,7 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	f->write = access & X86_PF_WRITE;
 	f->flush_local = false;
 	if (hw_ec & X86_PF_RSVD) {
-		/* A leaf made for another EFER.NXE: start again. */
+		/* never from vtx's leaves; drop them and start again */
 		vtx_shadow_reset(vcpu);
 		f->flush_local = true;
 		return VTX_SHADOW_RETRY;
@@ -667,7 +667,13 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	leaf = (pe & SPT_ADDR_MASK) | _PAGE_PRESENT | _PAGE_ACCESSED;
 	if (w.user && (w.writable || !writable))
 		leaf |= _PAGE_USER;
-	if (w.nx)
+	/*
+	 * Execute-disable as the guest's walk says; and on the leaf of a
+	 * CR0.WP=0 write, which drops U/S, with SMEP: a supervisor fetch
+	 * there faults again and gets the user leaf back.  The processor
+	 * always runs with EFER.NXE under shadow paging.
+	 */
+	if (w.nx || (!w.writable && writable && (vcpu->cr4 & X86_CR4_SMEP)))
 		leaf |= _PAGE_NX;
 	if (writable && (w.pte[w.level] & _PAGE_DIRTY) &&
 	    (pe & PHYS_WRITABLE))
