@@ -402,6 +402,9 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 	/* KVM_X86_QUIRK_FIX_HYPERCALL_INSN, else the guest's #UD */
 	if (vector == X86_TRAP_UD)
 		return vtx_handle_ud(vcpu);
+	/* shadow paging: a missing shadow leaf, or the guest's own #PF */
+	if (vector == X86_TRAP_PF && vtx_shadow_paging)
+		return vtx_spt_handle_pf(vcpu);
 	/* software breakpoints of the debugger (x86/debug.c) */
 	if (vector == X86_TRAP_BP)
 		return vtx_debug_exit(vcpu, X86_TRAP_BP, 0, 0,
@@ -622,7 +625,7 @@ static int set_cr4_checked(struct vtx_vcpu *vcpu, unsigned long val)
 	 */
 	if ((val & X86_CR4_PCIDE) && !(vcpu->cr4 & X86_CR4_PCIDE) &&
 	    (!vtx_is_long_mode(vcpu) ||
-	     (vmcs_readl(GUEST_CR3) & X86_CR3_PCID_MASK)))
+	     (vtx_get_cr3(vcpu) & X86_CR3_PCID_MASK)))
 		return vmx_inject_gp(vcpu);
 	if (pae_legacy_paging(vcpu, vcpu->cr0, val) &&
 	    ((val ^ vcpu->cr4) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE |
@@ -652,6 +655,11 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 			return set_cr0_checked(vcpu, val);
 		case 4:
 			return set_cr4_checked(vcpu, val);
+		case 3:
+			/* only intercepted under shadow paging */
+			if (vtx_shadow_paging)
+				return vtx_spt_set_cr3(vcpu, val);
+			break;
 		case 8: {
 			unsigned long prev = vcpu->cr8;
 
@@ -673,6 +681,10 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 		}
 		break;
 	case CR_TYPE_MOV_FROM:
+		if (cr == 3 && vtx_shadow_paging) {
+			vtx_reg_write(vcpu, reg, to_vmx(vcpu)->guest_cr3);
+			return vmx_skip_exit_instruction(vcpu);
+		}
 		if (cr == 8) {
 			vtx_reg_write(vcpu, reg, vcpu->apic ?
 				      vtx_apic_get_cr8(vcpu) : vcpu->cr8);
@@ -909,6 +921,8 @@ static const vtx_exit_handler_t vtx_exit_handlers[] = {
 	[EXIT_REASON_INVEPT]			= vmx_inject_ud,
 	[EXIT_REASON_INVVPID]			= vmx_inject_ud,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+	[EXIT_REASON_INVLPG]			= vtx_spt_handle_invlpg,
+	[EXIT_REASON_INVPCID]			= vtx_spt_handle_invlpg,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
 	[EXIT_REASON_APIC_ACCESS]		= vmx_handle_apic_access,
 	[EXIT_REASON_EOI_INDUCED]		= vmx_handle_eoi_induced,

@@ -8,6 +8,7 @@
 
 #include <linux/slab.h>
 #include "vmx/vmx.h"
+#include "x86/mmu/shadow.h"
 
 static int vmx_hardware_setup(void)
 {
@@ -21,6 +22,8 @@ static int vmx_hardware_setup(void)
 	vtx_x86_caps.xsaves = vtx_caps.has_xsaves;
 	vtx_x86_caps.umip_emulated = vtx_caps.umip_emulated;
 	vtx_x86_caps.l1d_flush_not_needed = vtx_l1d_flush_not_needed_nested();
+	if (vtx_shadow_paging)
+		vtx_x86_ops.mmu_format = &vtx_shadow_format;
 	return 0;
 }
 
@@ -42,6 +45,17 @@ static int vmx_vcpu_create(struct vtx_vcpu *vcpu)
 		return -ENOMEM;
 	}
 	vmx->vpid = vtx_alloc_vpid();
+	if (vtx_shadow_paging) {
+		int r = vtx_shadow_vcpu_init(vcpu);
+
+		if (r) {
+			vtx_free_vpid(vmx->vpid);
+			vmx_apicv_vcpu_free(vcpu);
+			vtx_free_vmcs(vmx->vmcs);
+			vtx_alloc_dec(VTX_ALLOC_VMCS);
+			return r;
+		}
+	}
 
 	cpu = get_cpu();
 	vtx_vcpu_load(vcpu, cpu);
@@ -64,6 +78,10 @@ static void vmx_vcpu_free(struct vtx_vcpu *vcpu)
 /* SMM entered or left: the EPT tables of the vCPU's address space */
 static void vmx_smm_changed(struct vtx_vcpu *vcpu)
 {
+	if (vtx_shadow_paging) {
+		vtx_spt_flush(vcpu);
+		return;
+	}
 	vmcs_write64(EPT_POINTER,
 		     vtx_ept_pointer(&vcpu->vm->mmu, vtx_vcpu_as(vcpu)));
 }
@@ -72,6 +90,9 @@ static void vmx_smm_changed(struct vtx_vcpu *vcpu)
 static void vmx_update_exception_bitmap(struct vtx_vcpu *vcpu)
 {
 	u32 eb = VTX_EXCEPTION_BITMAP;
+
+	if (vtx_shadow_paging)
+		eb |= BIT(X86_TRAP_PF);
 
 	if (vcpu->guest_debug & KVM_GUESTDBG_USE_SW_BP)
 		eb |= BIT(X86_TRAP_BP);
@@ -103,7 +124,8 @@ static void vmx_cache_reg(struct vtx_vcpu *vcpu, enum vtx_cache reg)
 		vcpu->cached |= BIT(VTX_CACHE_RSP);
 		break;
 	case VTX_CACHE_CR3:
-		vcpu->c_cr3 = vmcs_readl(GUEST_CR3);
+		vcpu->c_cr3 = vtx_shadow_paging ? to_vmx(vcpu)->guest_cr3 :
+						  vmcs_readl(GUEST_CR3);
 		vcpu->cached |= BIT(VTX_CACHE_CR3);
 		break;
 	case VTX_CACHE_CPL:
@@ -218,12 +240,20 @@ static void vmx_set_dt(struct vtx_vcpu *vcpu, const struct kvm_dtable *dt,
 
 static unsigned long vmx_get_cr3(struct vtx_vcpu *vcpu)
 {
+	if (vtx_shadow_paging)
+		return to_vmx(vcpu)->guest_cr3;
 	return vmcs_readl(GUEST_CR3);
 }
 
 static void vmx_set_cr3(struct vtx_vcpu *vcpu, unsigned long cr3)
 {
-	vmcs_writel(GUEST_CR3, cr3);
+	if (vtx_shadow_paging) {
+		/* GUEST_CR3 stays the shadow root; its tables start again */
+		to_vmx(vcpu)->guest_cr3 = cr3;
+		vtx_spt_flush(vcpu);
+	} else {
+		vmcs_writel(GUEST_CR3, cr3);
+	}
 	vcpu->c_cr3 = cr3;
 	vcpu->cached |= BIT(VTX_CACHE_CR3);
 }

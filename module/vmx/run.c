@@ -66,6 +66,9 @@ static int vmx_enter_exit(struct vtx_vcpu *vcpu)
 	u64 t_entry, t_exit;
 	int r;
 
+	/* Shadow paging runs 64-bit guests only (spt.c, milestone 1). */
+	if (unlikely(vtx_shadow_paging) && !vtx_spt_mode_ok(vcpu))
+		return vtx_spt_refuse(vcpu);
 	preempt_disable();
 	vtx_prepare_switch_to_guest(vcpu);
 	local_irq_disable();

@@ -25,6 +25,7 @@
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
 #include "vmx/vmx.h"
+#include "x86/mmu/shadow.h"
 
 /* VMCS current on this CPU, NULL after VMCLEAR of it. [l] */
 static DEFINE_PER_CPU(struct vmcs *, current_vmcs);
@@ -170,7 +171,8 @@ void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu)
 	if (moved) {
 		WRITE_ONCE(vmx->cpu, cpu);
 		set_percpu_host_state(cpu);
-		vtx_ept_flush_here(&vcpu->vm->mmu);
+		if (!vtx_shadow_paging)
+			vtx_ept_flush_here(&vcpu->vm->mmu);
 		if (vmx->vpid)
 			vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vmx->vpid,
 				    0);
@@ -320,7 +322,8 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	 * exit and hang this CPU (CVE-2015-5307, CVE-2015-8104).  A machine
 	 * check is the host's: its handler runs on the exit (exit.c).
 	 */
-	vmcs_write32(EXCEPTION_BITMAP, VTX_EXCEPTION_BITMAP);
+	vmcs_write32(EXCEPTION_BITMAP, VTX_EXCEPTION_BITMAP |
+		     (vtx_shadow_paging ? BIT(X86_TRAP_PF) : 0));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -329,8 +332,9 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
-	vmcs_write64(EPT_POINTER,
-		     vtx_ept_pointer(&vcpu->vm->mmu, vtx_vcpu_as(vcpu)));
+	if (!vtx_shadow_paging)
+		vmcs_write64(EPT_POINTER,
+			     vtx_ept_pointer(&vcpu->vm->mmu, vtx_vcpu_as(vcpu)));
 	if (vmx->vpid)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	if (vtx_caps.proc & CPU_BASED_USE_TSC_OFFSETTING)
@@ -357,7 +361,9 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_writel(GUEST_RIP, RESET_RIP);
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RFLAGS, RESET_RFLAGS);
-	vmcs_writel(GUEST_CR3, 0);
+	/* Shadow paging: the processor walks vtx's tables (spt.c). */
+	vmcs_writel(GUEST_CR3, vtx_shadow_paging ? vtx_shadow_root_pa(vcpu) : 0);
+	vmx->guest_cr3 = 0;
 	vmx_set_dr7(vcpu, RESET_DR7);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write64(GUEST_IA32_PAT, RESET_PAT);
@@ -407,7 +413,11 @@ static void update_entry_ia32e(struct vtx_vcpu *vcpu)
 void vtx_set_efer(struct vtx_vcpu *vcpu, u64 efer)
 {
 	vcpu->efer = efer;
-	vmcs_write64(GUEST_IA32_EFER, efer);
+	/*
+	 * Shadow paging: the processor walks only vtx's tables, which may
+	 * use execute-disable whatever the guest's NXE (spt.c), as KVM's.
+	 */
+	vmcs_write64(GUEST_IA32_EFER, vtx_shadow_paging ? efer | EFER_NX : efer);
 	update_entry_ia32e(vcpu);
 }
 
@@ -422,9 +432,15 @@ void vtx_set_cr0(struct vtx_vcpu *vcpu, unsigned long cr0)
 	unsigned long hw;
 
 	vcpu->cr0 = cr0;
-	/* Unrestricted guest exempts PE and PG from the fixed-1 bits. */
+	/*
+	 * Unrestricted guest exempts PE and PG from the fixed-1 bits.  Shadow
+	 * paging has none, and keeps WP so that no write bypasses a
+	 * read-only shadow leaf (spt.c; the guest's WP=0 is emulated).
+	 */
 	hw = (cr0 & ~VTX_CR0_ALWAYS_OFF) |
 	     (vtx_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG));
+	if (vtx_shadow_paging)
+		hw |= vtx_caps.cr0_fixed0 | X86_CR0_WP;
 	hw &= vtx_caps.cr0_fixed1;
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(GUEST_CR0, hw);
@@ -538,6 +554,10 @@ void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 
+	if (vtx_shadow_paging) {
+		vtx_spt_flush(vcpu);
+		return;
+	}
 	if (vmx->vpid)
 		vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vmx->vpid, 0);
 }

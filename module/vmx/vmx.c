@@ -442,9 +442,23 @@ static int probe_caps(void)
 				    true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 						MSR_IA32_VMX_PROCBASED_CTLS,
 				    &c->proc);
-	if (!r)
-		r = adjust_controls(VTX_PROC2_REQUIRED, VTX_PROC2_OPTIONAL,
+	if (!r) {
+		u32 must, may;
+
+		/* Without EPT (or with ept=0): shadow paging, spt.c. */
+		rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2, must, may);
+		vtx_shadow_paging = vtx_spt_wanted(may);
+		r = adjust_controls(vtx_shadow_paging ? 0 : VTX_PROC2_REQUIRED,
+				    VTX_PROC2_OPTIONAL,
 				    MSR_IA32_VMX_PROCBASED_CTLS2, &c->proc2);
+	}
+	if (!r && vtx_shadow_paging) {
+		c->proc2 &= ~VTX_PROC2_EPT;
+		r = adjust_controls(VTX_PROC_SPT, c->proc,
+				    true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+						MSR_IA32_VMX_PROCBASED_CTLS,
+				    &c->proc);
+	}
 	if (!r)
 		r = adjust_controls(VTX_EXIT_REQUIRED, VTX_EXIT_OPTIONAL,
 				    true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
@@ -457,13 +471,20 @@ static int probe_caps(void)
 		pr_err("VMX lacks controls vtx needs (EPT, unrestricted guest?)\n");
 		return r;
 	}
-	/* vtx intercepts CR3 and INVLPG never: EPT makes them harmless. */
-	if (c->proc & (CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
-		       CPU_BASED_INVLPG_EXITING))
+	/* With EPT vtx intercepts CR3 and INVLPG never: EPT makes them harmless. */
+	if (!vtx_shadow_paging &&
+	    (c->proc & (CPU_BASED_CR3_LOAD_EXITING |
+			CPU_BASED_CR3_STORE_EXITING |
+			CPU_BASED_INVLPG_EXITING)))
 		pr_info("processor forces CR3/INVLPG exits (0x%x)\n", c->proc);
 
-	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, c->ept_vpid);
-	if (!(c->ept_vpid & VMX_EPT_PAGE_WALK_4_BIT) ||
+	/* The MSR exists when EPT or VPID may be used. */
+	c->ept_vpid = 0;
+	if (!vtx_shadow_paging || (c->proc2 & SECONDARY_EXEC_ENABLE_VPID))
+		rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, c->ept_vpid);
+	if (vtx_shadow_paging) {
+		pr_warn("no EPT: shadow page tables (EXPERIMENTAL, 64-bit guests only)\n");
+	} else if (!(c->ept_vpid & VMX_EPT_PAGE_WALK_4_BIT) ||
 	    !(c->ept_vpid & VMX_EPTP_WB_BIT) ||
 	    !(c->ept_vpid & VMX_EPT_INVEPT_BIT) ||
 	    !(c->ept_vpid & (VMX_EPT_EXTENT_CONTEXT_BIT |
@@ -478,6 +499,10 @@ static int probe_caps(void)
 		      (c->ept_vpid & ((u64)VMX_VPID_INVVPID_BIT << 32)) &&
 		      (c->ept_vpid & ((u64)VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT
 				      << 32));
+	/* Shadow paging flushes every VPID at once (spt.c). */
+	if (vtx_shadow_paging &&
+	    !(c->ept_vpid & ((u64)VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT << 32)))
+		c->has_vpid = false;
 	if (!c->has_vpid)
 		c->proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
 	if (!boot_cpu_has(X86_FEATURE_RDTSCP))
@@ -502,6 +527,12 @@ static int probe_caps(void)
 		      SECONDARY_EXEC_ENABLE_XSAVES | SECONDARY_EXEC_DESC);
 
 	setup_tick_exits(c);
+	/*
+	 * Shadow paging (milestone 1) maps no APIC-access page: the xAPIC
+	 * page is emulated MMIO, so APICv stays off.
+	 */
+	if (vtx_shadow_paging)
+		c->proc2 &= ~SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES;
 	vmx_apicv_probe(c);
 
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);

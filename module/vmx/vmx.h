@@ -78,6 +78,25 @@ extern const struct vtx_mmu_format vtx_ept_format;
 u64 vtx_ept_pointer(const struct vtx_mmu *mmu, int as);
 void vtx_ept_flush_here(struct vtx_mmu *mmu);
 
+/*
+ * spt.c: shadow paging without EPT (x86/mmu/shadow.c), EXPERIMENTAL.
+ * vtx_shadow_paging is decided at load and never changes.
+ */
+#define VTX_PROC2_EPT	(SECONDARY_EXEC_ENABLE_EPT |		\
+			 SECONDARY_EXEC_UNRESTRICTED_GUEST)
+#define VTX_PROC_SPT	(CPU_BASED_CR3_LOAD_EXITING |		\
+			 CPU_BASED_CR3_STORE_EXITING |		\
+			 CPU_BASED_INVLPG_EXITING)
+extern bool vtx_shadow_paging;
+extern const struct vtx_mmu_format vtx_shadow_format;
+bool vtx_spt_wanted(u32 proc2_may);
+void vtx_spt_flush(struct vtx_vcpu *vcpu);
+bool vtx_spt_mode_ok(struct vtx_vcpu *vcpu);
+int vtx_spt_refuse(struct vtx_vcpu *vcpu);
+int vtx_spt_handle_pf(struct vtx_vcpu *vcpu);
+int vtx_spt_set_cr3(struct vtx_vcpu *vcpu, unsigned long val);
+int vtx_spt_handle_invlpg(struct vtx_vcpu *vcpu);
+
 /**
  * struct vcpu_vmx - a vCPU of the VMX backend.
  * @vcpu:	the generic vCPU, first: the trampoline and container_of()
@@ -98,6 +117,8 @@ void vtx_ept_flush_here(struct vtx_mmu *mmu);
  * @host_cr3:	HOST_CR3 in the VMCS [l]
  * @host_cr4:	HOST_CR4 in the VMCS [l]
  * @proc_ctl:	cached primary processor-based controls [v]
+ * @guest_cr3:	the guest's CR3 under shadow paging, where GUEST_CR3 holds
+ *		the shadow root [v]
  * @c_cs_ar:	GUEST_CS_AR_BYTES, valid with VTX_CACHE_CS_AR [v]
  * @c_intr:	GUEST_INTERRUPTIBILITY_INFO, valid with VTX_CACHE_INTR [v]
  * @exit_qual:	exit qualification of the last exit [v]
@@ -131,6 +152,7 @@ struct vcpu_vmx {
 	unsigned long host_kernel_gs_base;
 	unsigned long host_cr3, host_cr4;
 	u32 proc_ctl;
+	unsigned long guest_cr3;
 	u32 c_cs_ar, c_intr;
 	bool nmi_known_unmasked;
 	unsigned long exit_qual;

@@ -67,6 +67,18 @@ void *vtx_mmu_cache_take(struct vtx_mmu_cache *cache)
 	return cache->pages[--cache->nr];
 }
 
+/**
+ * vtx_mmu_topup() - fill the vCPU's table-page cache up to what one map()
+ * of the VM's format may take (the shadow format maps twice per fault).
+ * @vcpu:	the vCPU, by its thread
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vtx_mmu_topup(struct vtx_vcpu *vcpu)
+{
+	return cache_topup(&vcpu->mmu_cache, vcpu->vm->mmu.fmt->cache_pages);
+}
+
 /* Drop a reference taken by get_user_pages_fast() in a fault. */
 static void unpin_counted(struct page *page)
 {

@@ -21,6 +21,7 @@ struct page;
 struct vtx_vm;
 struct vtx_vcpu;
 struct vtx_mmu;
+struct vtx_shadow;
 
 /* Zeroed table pages one fault may consume: a format's cache_pages. */
 #define VTX_MMU_CACHE_PAGES	4
@@ -146,6 +147,8 @@ struct vtx_mmu {
 	 * vCPU that needs it (cmpxchg), never guest RAM; freed with the MMU
 	 */
 	struct page *apic_access_page;
+	/* [c] the shadow format's per-vCPU tables (shadow.c), or NULL */
+	struct vtx_shadow *shadow;
 };
 
 int vtx_mmu_init(struct vtx_vm *vm, const struct vtx_mmu_format *fmt);
@@ -161,6 +164,7 @@ int vtx_mmu_map_kernel_page(struct vtx_vcpu *vcpu, u64 gfn, struct page *page);
 
 /* For formats. */
 void *vtx_mmu_cache_take(struct vtx_mmu_cache *cache);
+int vtx_mmu_topup(struct vtx_vcpu *vcpu);
 void vtx_mmu_release_pfn(struct vtx_mmu *mmu, unsigned long pfn);
 
 #endif /* VTX_MMU_H */

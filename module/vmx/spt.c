@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - running without EPT: the VMX side of shadow paging
+ * (x86/mmu/shadow.c).  The module parameter, the page-table format with
+ * its flush, and the exits shadow paging adds: #PF, MOV to/from CR3,
+ * INVLPG, INVPCID.  EXPERIMENTAL (milestone 1): 4-level long-mode guests
+ * only; a guest in any other mode fails KVM_RUN with an emulation error.
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/moduleparam.h>
+#include <linux/smp.h>
+#include <asm/trap_pf.h>
+#include "vmx/vmx.h"
+#include "x86/mmu/shadow.h"
+
+/* ept=0 asks for shadow paging; it is used without EPT in any case. */
+static bool ept_param = true;
+module_param_named(ept, ept_param, bool, 0444);
+MODULE_PARM_DESC(ept, "Use EPT; 0: shadow page tables (experimental, long-mode guests only)");
+
+/* Decided at load (vtx_vmx_init()), never changed afterwards. */
+bool vtx_shadow_paging;
+
+/* Does the probe, with these secondary controls allowed, use EPT? */
+bool vtx_spt_wanted(u32 proc2_may)
+{
+	return !ept_param || (proc2_may & VTX_PROC2_EPT) != VTX_PROC2_EPT;
+}
+
+/*
+ * Every CPU: drop the translations of every VPID.  A vCPU in the guest
+ * takes the IPI as an external-interrupt exit and re-enters after it.
+ */
+static void spt_flush_ipi(void *unused)
+{
+	if (vtx_caps.has_vpid)
+		vtx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
+}
+
+static void spt_flush_cpus(struct vtx_mmu *mmu)
+{
+	on_each_cpu(spt_flush_ipi, NULL, 1);
+}
+
+static void spt_flush(struct vtx_mmu *mmu)
+{
+	vtx_shadow_flush(mmu, spt_flush_cpus);
+}
+
+const struct vtx_mmu_format vtx_shadow_format = {
+	.name = "shadow",
+	/* Guest-frame tables below the root, and shadow tables, per map. */
+	.cache_pages = 3,
+	.init = vtx_shadow_init,
+	.free_tables = vtx_shadow_free_tables,
+	.has_2m = vtx_shadow_has_2m,
+	.map = vtx_shadow_map,
+	.zap = vtx_shadow_zap,
+	.flush = spt_flush,
+};
+
+static void spt_flush_vpid(struct vtx_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (vmx->vpid)
+		vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vmx->vpid, 0);
+}
+
+/**
+ * vtx_spt_flush() - the vCPU's TLB flush under shadow paging: drop its
+ * shadow tables and its VPID's translations.
+ * @vcpu:	the loaded vCPU
+ */
+void vtx_spt_flush(struct vtx_vcpu *vcpu)
+{
+	vtx_shadow_reset(vcpu);
+	vtx_shadow_reclaim(vcpu, spt_flush_vpid);
+}
+
+/**
+ * vtx_spt_mode_ok() - can the vCPU run with shadow paging (milestone 1)?
+ * @vcpu:	the vCPU
+ *
+ * Without unrestricted guest the processor runs only protected mode with
+ * paging; vtx's shadow tables are 4-level ones.  KVM emulates the rest
+ * (real mode through vm86, paging off through an identity table); vtx
+ * does not yet.
+ *
+ * Return: true in IA-32e mode with 4-level paging.
+ */
+bool vtx_spt_mode_ok(struct vtx_vcpu *vcpu)
+{
+	return (vcpu->cr0 & X86_CR0_PG) && (vcpu->cr0 & X86_CR0_PE) &&
+	       (vcpu->efer & EFER_LMA) && (vcpu->cr4 & X86_CR4_PAE) &&
+	       !(vcpu->cr4 & X86_CR4_LA57);
+}
+
+/**
+ * vtx_spt_refuse() - KVM_RUN of a vCPU that shadow paging cannot run.
+ * @vcpu:	the vCPU, in a mode vtx_spt_mode_ok() refuses
+ *
+ * Return: 0 with KVM_EXIT_INTERNAL_ERROR (emulation) in kvm_run.
+ */
+int vtx_spt_refuse(struct vtx_vcpu *vcpu)
+{
+	pr_warn_ratelimited("shadow paging runs 64-bit guests only (cr0 0x%lx cr4 0x%lx efer 0x%llx)\n",
+			    vcpu->cr0, vcpu->cr4, vcpu->efer);
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+}
+
+/**
+ * vtx_spt_handle_pf() - a #PF exit.
+ * @vcpu:	the vCPU, at the exit
+ *
+ * Return: as an exit handler.
+ */
+int vtx_spt_handle_pf(struct vtx_vcpu *vcpu)
+{
+	struct vtx_shadow_fault f = {
+		.gva = vmcs_readl(EXIT_QUALIFICATION),
+		.error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE),
+	};
+	int r = 1, srcu;
+
+	srcu = srcu_read_lock(&vcpu->vm->srcu);
+	switch (vtx_shadow_page_fault(vcpu, &f)) {
+	case VTX_SHADOW_RETRY:
+		break;
+	case VTX_SHADOW_GUEST_PF:
+		vcpu->cr2 = f.gva;
+		vtx_queue_exception(vcpu, X86_TRAP_PF, true, f.error_code);
+		break;
+	case VTX_SHADOW_MMIO: {
+		struct vtx_mmio_fault m = {
+			.gpa = f.gpa,
+			.linear = f.gva,
+			.write = f.write,
+			.linear_valid = true,
+		};
+
+		if (vmcs_read32(IDT_VECTORING_INFO_FIELD) &
+		    VECTORING_INFO_VALID_MASK)
+			r = vmx_internal_error(vcpu,
+					       KVM_INTERNAL_ERROR_DELIVERY_EV);
+		else
+			r = vtx_handle_mmio(vcpu, &m);
+		break;
+	}
+	case VTX_SHADOW_EFAULT:
+		pr_warn_ratelimited("guest memory at 0x%llx not accessible\n",
+				    f.gpa);
+		r = -EFAULT;
+		break;
+	case VTX_SHADOW_ENOMEM:
+		r = -ENOMEM;
+		break;
+	}
+	srcu_read_unlock(&vcpu->vm->srcu, srcu);
+	if (f.flush_local)
+		vtx_spt_flush(vcpu);
+	return r;
+}
+
+/* MOV to CR3: keep the guest's value; the shadow tables start again. */
+int vtx_spt_set_cr3(struct vtx_vcpu *vcpu, unsigned long val)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (vcpu->cr4 & X86_CR4_PCIDE)
+		val &= ~X86_CR3_PCID_NOFLUSH;
+	if (val & GENMASK_ULL(63, boot_cpu_data.x86_phys_bits))
+		return vmx_inject_gp(vcpu);
+	vmx->guest_cr3 = val;
+	vcpu->c_cr3 = val;
+	vcpu->cached |= BIT(VTX_CACHE_CR3);
+	vtx_spt_flush(vcpu);
+	return vmx_skip_exit_instruction(vcpu);
+}
+
+/* INVLPG and INVPCID: the shadow tables start again (over-flushing). */
+int vtx_spt_handle_invlpg(struct vtx_vcpu *vcpu)
+{
+	if (!vtx_shadow_paging)
+		return vmx_internal_error(vcpu,
+				KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	vtx_spt_flush(vcpu);
+	return vmx_skip_exit_instruction(vcpu);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What paging_test.c and its guest agree on. */
+#ifndef VTX_PAGING_H
+#define VTX_PAGING_H
+
+#include "vcpu.h"
+
+/* Tables of the window at PG_WIN (PDPT[1] of the library's PML4) */
+#define PG_PD_GPA		0x13000
+#define PG_PT_GPA		0x14000
+/* A second address space: the first 1 GiB as the library's, a window */
+#define PG_PML4B_GPA		0x15000
+#define PG_PDPTB_GPA		0x16000
+#define PG_PDB_GPA		0x17000
+#define PG_PTB_GPA		0x18000
+/* Data pages (in SCRATCH_GPA) */
+#define PG_DATA_A		0x20000
+#define PG_DATA_B		0x21000
+#define PG_DATA_C		0x22000
+/* Linear window: 1 GiB at 1 GiB, 4 KiB pages */
+#define PG_WIN			0x40000000
+/* A frame in no memslot: PT[3] maps it */
+#define PG_MMIO_GPA		0xc0000000
+/* PT[4] has bit 51 set: reserved below MAXPHYADDR 52 */
+#define PG_RSVD_BIT		51
+
+#define PG_MARK_A		0x11111111
+#define PG_MARK_B		0x22222222
+#define PG_MARK_C		0x33333333
+#define PG_MARK_W		0x44444444
+#define PG_MARK_W2		0x55555555
+#define PG_MMIO_VALUE		0x66666666
+
+#define PG_P			0x1
+#define PG_RW			0x2
+#define PG_A			0x20
+#define PG_D			0x40
+#define PG_CR0_WP		0x10000
+
+#endif /* VTX_PAGING_H */

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Guest of paging_test.c: its own page tables, changed under it. */
+#include "guest_exc.h"
+#include "paging.h"
+
+GUEST_BEGIN paging_guest, 64
+	/* 1: read through PT[0] (DATA_A) */
+	mov	PG_WIN, %rbx
+	ucall	UCALL_REPORT
+	/* 2: write through it: the accessed and dirty bits */
+	mov	$PG_MARK_W, %rax
+	mov	%rax, PG_WIN
+	ucall_step 2
+	/* 3: PT[0] -> DATA_B, INVLPG, read */
+	mov	$(PG_DATA_B | PG_P | PG_RW), %rax
+	mov	%rax, PG_PT_GPA
+	invlpg	PG_WIN
+	mov	PG_WIN, %rbx
+	ucall	UCALL_REPORT
+	/* 4: PT[1] not present: #PF; made present, no INVLPG needed */
+	resume_at paging_guest, 4f
+GUEST_LABEL paging_np
+	mov	PG_WIN + 0x1000, %rbx
+4:	mov	$(PG_DATA_C | PG_P), %rax
+	mov	%rax, PG_PT_GPA + 8
+	mov	PG_WIN + 0x1000, %rbx
+	ucall	UCALL_REPORT
+	/* 5: PT[2] read-only (DATA_C): CR0.WP=0 lets CPL 0 write */
+	mov	$PG_MARK_W2, %rax
+	mov	%rax, PG_WIN + 0x2000
+	mov	PG_WIN + 0x1000, %rbx
+	ucall	UCALL_REPORT
+	/* ... and with CR0.WP=1 the write faults */
+	mov	%cr0, %rax
+	or	$PG_CR0_WP, %rax
+	mov	%rax, %cr0
+	resume_at paging_guest, 5f
+GUEST_LABEL paging_ro
+	movq	$1, PG_WIN + 0x2000
+5:	mov	PG_WIN + 0x1000, %rbx
+	ucall	UCALL_REPORT
+	/* 6: CR3 switches: the window is DATA_A there, DATA_B here */
+	mov	%cr3, %r12
+	mov	$PG_PML4B_GPA, %rax
+	mov	%rax, %cr3
+	mov	%cr3, %rcx
+	mov	PG_WIN, %rbx
+	ucall	UCALL_REPORT
+	mov	%r12, %cr3
+	mov	%cr3, %rcx
+	mov	PG_WIN, %rbx
+	ucall	UCALL_REPORT
+	mov	$PG_PML4B_GPA, %rax
+	mov	%rax, %cr3
+	mov	PG_WIN, %rbx
+	ucall	UCALL_REPORT
+	mov	%r12, %cr3
+	/* 7: a PTE to a frame in no memslot: an MMIO read */
+	mov	PG_WIN + 0x3000, %rbx
+	ucall	UCALL_REPORT
+	/* 8: a reserved bit in the PTE: #PF with RSVD */
+	resume_at paging_guest, 8f
+GUEST_LABEL paging_rsvd
+	mov	PG_WIN + 0x4000, %rbx
+8:	ucall	UCALL_DONE
+9:	jmp	9b
+	EXC_STUBS64 paging_stubs
+GUEST_END paging_guest
+
+/* Real mode: shadow paging (milestone 1) cannot run it; KVM emulates it. */
+GUEST_BEGIN paging_real_guest, 16
+	ucall	UCALL_DONE
+1:	jmp	1b
+GUEST_END paging_real_guest
