@@ -682,7 +682,7 @@ static int handle_cr(struct vtx_vcpu *vcpu)
 		break;
 	case CR_TYPE_MOV_FROM:
 		if (cr == 3 && vtx_shadow_paging) {
-			vtx_reg_write(vcpu, reg, to_vmx(vcpu)->guest_cr3);
+			vtx_reg_write(vcpu, reg, vtx_get_cr3(vcpu));
 			return vmx_skip_exit_instruction(vcpu);
 		}
 		if (cr == 8) {

@@ -245,7 +245,12 @@ static unsigned long vmx_get_cr3(struct vtx_vcpu *vcpu)
 	return vmcs_readl(GUEST_CR3);
 }
 
-static void vmx_set_cr3(struct vtx_vcpu *vcpu, unsigned long cr3)
+/*
+ * The guest's CR3: in the VMCS with EPT; under shadow paging GUEST_CR3 is
+ * the shadow root, so the guest's value is kept aside and the shadow
+ * tables start again.
+ */
+void vmx_set_cr3(struct vtx_vcpu *vcpu, unsigned long cr3)
 {
 	if (vtx_shadow_paging) {
 		/* GUEST_CR3 stays the shadow root; its tables start again */

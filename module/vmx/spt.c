@@ -166,16 +166,11 @@ int vtx_spt_handle_pf(struct vtx_vcpu *vcpu)
 /* MOV to CR3: keep the guest's value; the shadow tables start again. */
 int vtx_spt_set_cr3(struct vtx_vcpu *vcpu, unsigned long val)
 {
-	struct vcpu_vmx *vmx = to_vmx(vcpu);
-
 	if (vcpu->cr4 & X86_CR4_PCIDE)
 		val &= ~X86_CR3_PCID_NOFLUSH;
 	if (val & GENMASK_ULL(63, boot_cpu_data.x86_phys_bits))
 		return vmx_inject_gp(vcpu);
-	vmx->guest_cr3 = val;
-	vcpu->c_cr3 = val;
-	vcpu->cached |= BIT(VTX_CACHE_CR3);
-	vtx_spt_flush(vcpu);
+	vmx_set_cr3(vcpu, val);
 	return vmx_skip_exit_instruction(vcpu);
 }
 

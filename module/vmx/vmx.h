@@ -95,6 +95,7 @@ bool vtx_spt_mode_ok(struct vtx_vcpu *vcpu);
 int vtx_spt_refuse(struct vtx_vcpu *vcpu);
 int vtx_spt_handle_pf(struct vtx_vcpu *vcpu);
 int vtx_spt_set_cr3(struct vtx_vcpu *vcpu, unsigned long val);
+void vmx_set_cr3(struct vtx_vcpu *vcpu, unsigned long cr3);
 int vtx_spt_handle_invlpg(struct vtx_vcpu *vcpu);
 
 /**
