@@ -123,6 +123,28 @@ trap 'rm -rf "$nrfs"' EXIT
 mkdir -p "$nrfs"/bin "$nrfs"/dev "$nrfs"/proc "$nrfs"/sys "$nrfs"/tmp
 cp "$BUSYBOX" "$nrfs/bin/busybox"
 install -m 755 "$HERE/nested-init" "$nrfs/init"
+# The virtio console the nested /init writes the kernel's log to (suite.sh,
+# NESTED_APPEND): modules in Debian's 6.1 kernel, built in from 6.12.  In
+# the order insmod needs them; compressed ones unpacked (busybox insmod
+# takes plain .ko files).
+mkdir -p "$nrfs/lib/modules"
+nmod=0
+for m in virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev \
+	virtio/virtio_pci_legacy_dev virtio/virtio_pci char/virtio_console; do
+	b=/lib/modules/$kver/kernel/drivers/$m.ko
+	dst=$nrfs/lib/modules/$(basename "$m").ko
+	if [ -f "$b" ]; then
+		cp "$b" "$dst"
+	elif [ -f "$b.xz" ]; then
+		xz -dc "$b.xz" >"$dst"
+	elif [ -f "$b.zst" ]; then
+		zstd -qdc "$b.zst" >"$dst"
+	else
+		continue
+	fi
+	nmod=$((nmod + 1))
+done
+say "nested initramfs: $nmod virtio console modules of $kver"
 (cd "$nrfs" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) >"$OUT/small.cpio.tmp"
 if cmp -s "$OUT/small.cpio.tmp" "$OUT/small.cpio" 2>/dev/null; then

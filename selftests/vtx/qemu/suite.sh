@@ -13,7 +13,8 @@
 #
 #   qemu-system-x86_64 -L fw -accel kvm,kernel-irqchip=off -cpu host,kvm=off
 #     -M pc -m 128 -nographic -vga none -nic none -no-reboot
-#     -kernel vmlinuz -initrd small.cpio -append "console=ttyS0 ..." [-smp 2]
+#     -kernel vmlinuz -initrd small.cpio -append "console=ttyS0 ... klog=hvc"
+#     -device virtio-serial-pci ... -device virtconsole,... [-smp 2]
 #
 # Results, per driver (kvm, vtx):
 #   qemu-boot            QEMU exits 0 and the nested /init's marker line
@@ -74,6 +75,9 @@
 #                 for space (e.g. -global,apic.vapic=off)        (none)
 #   QEMU_STAMP    DIAGNOSTICS: 1 prefixes each line of QEMU's output on
 #                 the console with the test VM's uptime ("@12.34 ")  (none)
+#   QEMU_KLOG     where the nested kernel's log goes: hvc (a virtio
+#                 console, written by /init at the end) or serial (live
+#                 on ttyS0, slow)                                   (hvc)
 #   QEMU_TRACE    QEMU trace events to record (-trace enable=...), e.g.
 #                 "apic_*,kvm_vcpu_ioctl"; the last lines are shown on a
 #                 failure                                          (none)
@@ -99,14 +103,21 @@ ART=$VTX_STATE/qemu
 # 12): the crypto self-tests; the two W+X page-table walks (1.40 s for the
 # kernel's tables after marking them read-only, rodata=off; 1.35 s for
 # the user copy of page-table isolation, nopti, which also spares a CR3
-# switch at every kernel entry and exit).  Its messages stay on the
-# console as they come (console=ttyS0, two UART exits to QEMU per
-# character, about a third of a nested boot): printed from the log at
-# the end instead (quiet, then dmesg through the interrupt-driven 8250
-# driver) they cost more (one exit and two KVM_IRQ_LINE_STATUS a
-# character: about 7 s of a kvm_intel split run's 18.4 s of test-VM time,
-# tried in session 12), and a boot that hangs would show nothing.
+# switch at every kernel entry and exit).
+# Its log (QEMU_KLOG=hvc, the default): printed on the serial console as
+# it comes (console=ttyS0), each character costs two UART exits to QEMU,
+# about 40% of a nested boot; printed at the end through the
+# interrupt-driven 8250 driver it costs more (session 12). So the kernel
+# runs quiet on ttyS0 (errors, warnings of an oops and a panic still show
+# there as they happen) and the nested /init writes the whole log with
+# dmesg to a virtio console (-device virtconsole on virtio-serial-pci,
+# MSI-X interrupts through the driver's irqchip or QEMU's), a page per
+# virtqueue notification, into ART/TAG.console.hvc, which is appended to
+# the transcript. QEMU_KLOG=serial: the whole log live on ttyS0 as before
+# (to see where a hanging boot stops).
+: "${QEMU_KLOG:=hvc}"
 NESTED_APPEND="console=ttyS0 panic=-1 nokaslr cryptomgr.notests=1 nopti rodata=off"
+[ "$QEMU_KLOG" = hvc ] && NESTED_APPEND="$NESTED_APPEND quiet klog=hvc"
 mkdir -p "$ART"
 
 # in LIST ITEM - is ITEM in the comma-separated LIST?
@@ -269,6 +280,9 @@ qemu_boot() {
 		-cpu "$QEMU_CPU" -M pc \
 		-m 128 -nographic -vga none -nic none -no-reboot \
 		-kernel "$QDIR/vmlinuz" -initrd "$QDIR/small.cpio" -append "$NESTED_APPEND"
+	rm -f "$log.hvc"
+	[ "$QEMU_KLOG" = hvc ] && set -- "$@" -device virtio-serial-pci \
+		-chardev "file,id=klog,path=$log.hvc" -device virtconsole,chardev=klog
 	if [ "$smp" -gt 1 ]; then
 		set -- "$@" -smp "$smp"
 		# shellcheck disable=SC2046
@@ -303,6 +317,10 @@ qemu_boot() {
 		# each line stamped when it comes: QEMU's output through a pipe
 		qemu_exec "$tag" "$@" | tee "$log" | stamp | show "q-$tag"
 		t1=$(vm_now)
+		if [ -s "$log.hvc" ]; then
+			cat "$log.hvc" >>"$log"
+			stamp <"$log.hvc" | show "q-$tag"
+		fi
 	else
 		# QEMU writes its console a character at a time: into a pipe to
 		# tee and on, each one woke three processes of the test VM; into
@@ -317,6 +335,7 @@ qemu_boot() {
 		shp=$!
 		qemu_exec "$tag" "$@" >>"$log"
 		t1=$(vm_now)
+		[ -s "$log.hvc" ] && cat "$log.hvc" >>"$log"
 		# tail -f reads the file once a second: let it show the end
 		sleep 2
 		kill "$(cat "$ART/$tag.tail")" 2>/dev/null
