@@ -47,7 +47,11 @@ enum {
 	K_CMOV,		/* CMOVcc Gv,Ev */
 	K_SHXD,		/* SHLD (arg 0) or SHRD (arg 1) Ev,Gv by Ib or CL */
 	K_BSX,		/* BSF (arg 0) or BSR (arg 1) Gv,Ev */
+	K_BITCNT,	/* POPCNT, TZCNT or LZCNT Gv,Ev (BC_*) */
 };
+
+/* K_BITCNT operations. */
+enum { BC_POPCNT, BC_TZCNT, BC_LZCNT };
 
 /* K_MULDIV operations, in the order of group 3's ModRM.reg 4..7. */
 enum { MD_MUL, MD_IMUL, MD_DIV, MD_IDIV };
@@ -267,6 +271,34 @@ static const struct opdesc *vector_opcode(u8 b, bool opsize, u8 reps)
 		return &bad_op;
 	mp = opsize ? MP_66 : reps == 2 ? MP_F3 : reps == 1 ? MP_F2 : MP_NONE;
 	return &vecmoves[i].d[mp];
+}
+
+/* F3 0F B8, BC, BD: POPCNT, TZCNT, LZCNT. */
+static const struct opdesc bitcnt_ops[] = {
+	[BC_POPCNT] = { K_BITCNT, D_MODRM, BC_POPCNT },
+	[BC_TZCNT] = { K_BITCNT, D_MODRM, BC_TZCNT },
+	[BC_LZCNT] = { K_BITCNT, D_MODRM, BC_LZCNT },
+};
+
+/*
+ * 0F @b with F3 (and not F2): POPCNT, TZCNT and LZCNT, or NULL.  TZCNT
+ * and LZCNT are what the vCPU's CPUID says: without BMI1 (LZCNT) the
+ * processor ignores F3 and runs BSF (BSR), so does this.  POPCNT without
+ * its CPUID bit is decoded; vtx_emu_decode() raises #UD for it.
+ */
+static const struct opdesc *f3_opcode(const struct vtx_emu *e, u8 b)
+{
+	switch (b) {
+	case 0xb8:
+		return &bitcnt_ops[BC_POPCNT];
+	case 0xbc:
+		return e->features & VTX_EMU_FEAT_BMI1 ?
+		       &bitcnt_ops[BC_TZCNT] : &twobyte[b];
+	case 0xbd:
+		return e->features & VTX_EMU_FEAT_LZCNT ?
+		       &bitcnt_ops[BC_LZCNT] : &twobyte[b];
+	}
+	return NULL;
 }
 
 /* 0F 38 F0/F1: MOVBE (without F2, which makes them CRC32). */
@@ -758,7 +790,9 @@ static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
 		*opsize = false;	/* 66 is a mandatory prefix there */
 		return d;
 	}
-	/* F2/F3 select other instructions in the 0F map: none emulated. */
+	/* F2/F3 select other instructions in the 0F map. */
+	if (*reps == 2)
+		return f3_opcode(e, b);
 	if (*reps)
 		return NULL;
 	if (b != 0x38)
@@ -1152,6 +1186,16 @@ int vtx_emu_decode(struct vtx_emu *e)
 	if (err)
 		return err;
 	e->len = c.pos;
+	/*
+	 * POPCNT that the vCPU's CPUID lacks: #UD, before any address is
+	 * checked (a register form or truncated bytes were refused above:
+	 * they are no access to a device).
+	 */
+	if (e->kind == K_BITCNT && e->sub == BC_POPCNT &&
+	    !(e->features & VTX_EMU_FEAT_POPCNT)) {
+		e->ud_fault = true;
+		return -EFAULT;
+	}
 	/* A 16-bit SHLD/SHRD by more than 16: the SDM leaves it undefined. */
 	if (e->kind == K_SHXD && e->op_bytes == 2 && shxd_count(e) > 16)
 		return -EINVAL;
@@ -1687,6 +1731,43 @@ static bool muldiv(struct vtx_emu *e, u64 val)
 	return true;
 }
 
+/*
+ * POPCNT, TZCNT, LZCNT of @val into the register.  POPCNT clears OF, SF,
+ * AF, CF, PF and sets ZF for a source of 0.  TZCNT and LZCNT give the
+ * operand size in bits for a source of 0, set CF for it, and ZF for a
+ * result of 0; OF, SF, AF and PF, which the SDM leaves undefined, are
+ * left as they were, as Bochs leaves them.
+ */
+static void bitcnt_exec(struct vtx_emu *e, u64 val)
+{
+	unsigned int bits = e->op_bytes * 8, n = 0;
+	u64 v = val;
+
+	switch (e->sub) {
+	case BC_POPCNT:
+		for (; v; v &= v - 1)
+			n++;
+		e->new_rflags &= ~VTX_EMU_FL_ARITH;
+		if (!val)
+			e->new_rflags |= VTX_EMU_FL_ZF;
+		break;
+	default:
+		if (e->sub == BC_TZCNT)
+			while (n < bits && !(v >> n & 1))
+				n++;
+		else
+			while (n < bits && !(v >> (bits - 1 - n) & 1))
+				n++;
+		e->new_rflags &= ~(VTX_EMU_FL_CF | VTX_EMU_FL_ZF);
+		if (!val)
+			e->new_rflags |= VTX_EMU_FL_CF;
+		if (!n)
+			e->new_rflags |= VTX_EMU_FL_ZF;
+		break;
+	}
+	reg_write(e, e->reg, e->op_bytes, n);
+}
+
 static int complete_first(struct vtx_emu *e, u64 val)
 {
 	bool memdst = e->dflags & D_MEMDST;
@@ -1804,15 +1885,16 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		 * BSF/BSR: a source of 0 sets ZF and leaves the destination as
 		 * it was (AMD documents it, Intel's processors do it); else the
 		 * bit's index, ZF clear.  CF, OF, SF, AF, PF are undefined: set
-		 * as Bochs sets them (SF, PF of the index, the others clear).
+		 * as Bochs sets them (SF, PF of the index, the others clear;
+		 * all left as they were for a source of 0).
 		 */
 		unsigned int i;
 
-		e->new_rflags &= ~VTX_EMU_FL_ARITH;
 		if (!val) {
 			e->new_rflags |= VTX_EMU_FL_ZF;
 			break;
 		}
+		e->new_rflags &= ~VTX_EMU_FL_ARITH;
 		if (e->sub == 0)
 			for (i = 0; !(val >> i & 1); i++)
 				;
@@ -1824,6 +1906,9 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		reg_write(e, e->reg, e->op_bytes, i);
 		break;
 	}
+	case K_BITCNT:
+		bitcnt_exec(e, val);
+		break;
 	case K_CMOV:
 		/* memory is read either way; a 32-bit false one zero-extends */
 		if (condition(e->sub, e->rflags))

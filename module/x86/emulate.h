@@ -75,6 +75,16 @@ enum vtx_emu_gpr {
 #define VTX_EMU_CR4_OSFXSR	0x0200ULL
 #define VTX_EMU_CR4_LA57	0x1000ULL
 
+/*
+ * The vCPU's CPUID features the decoder consults (vtx_emu.features):
+ * POPCNT is #UD without CPUID.1:ECX.POPCNT; without CPUID.7.0:EBX.BMI1
+ * F3 0F BC is BSF, without CPUID.80000001H:ECX.ABM (LZCNT) F3 0F BD is
+ * BSR, as on processors without them.
+ */
+#define VTX_EMU_FEAT_POPCNT	0x01
+#define VTX_EMU_FEAT_BMI1	0x02
+#define VTX_EMU_FEAT_LZCNT	0x04
+
 /* The widest access: a 16-byte SSE move or CMPXCHG16B. */
 #define VTX_EMU_WIDE_BYTES	16
 
@@ -134,6 +144,8 @@ struct vtx_emu_ops {
  *		16-bit code).
  * @cr0:	in: CR0, for the SSE and MMX moves (EM, TS).
  * @cr4:	in: CR4, for the SSE moves (OSFXSR).
+ * @features:	in: VTX_EMU_FEAT_* the vCPU's CPUID offers (POPCNT, TZCNT,
+ *		LZCNT).
  * @ops:	in: accesses to the RAM side of MOVS/CMPS, to the stack
  *		of PUSH/POP/CALL m and to the vector registers of the SSE
  *		and MMX moves; may be NULL for other instructions.
@@ -150,7 +162,8 @@ struct vtx_emu_ops {
  *		vtx_emu_complete() (whose @val is then ignored).
  * @gp_fault:	out: the instruction raises #GP(0) (a non-canonical branch
  *		target, a misaligned MOVDQA/MOVAPS/MOVNT* or CMPXCHG16B).
- * @ud_fault:	out: it raises #UD (CR0.EM, or CR4.OSFXSR clear for SSE).
+ * @ud_fault:	out: it raises #UD (CR0.EM, or CR4.OSFXSR clear for SSE;
+ *		POPCNT without VTX_EMU_FEAT_POPCNT).
  * @nm_fault:	out: it raises #NM (CR0.TS).
  * @de_fault:	out: it raises #DE: DIV or IDIV by 0, or a quotient too
  *		wide for its register.
@@ -175,6 +188,7 @@ struct vtx_emu {
 	u8 stack_bytes;
 	u64 cr0;
 	u64 cr4;
+	u8 features;
 	const struct vtx_emu_ops *ops;
 	void *opaque;
 

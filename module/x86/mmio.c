@@ -606,6 +606,20 @@ static int wide_continue_after_exit(struct vtx_vcpu *vcpu)
 	return wide_continue(vcpu);
 }
 
+/* The CPUID features the emulator's decoder consults (VTX_EMU_FEAT_*). */
+static u8 emu_features(struct vtx_vcpu *vcpu)
+{
+	u8 f = 0;
+
+	if (vtx_guest_cpuid_has(vcpu, X86_FEATURE_POPCNT))
+		f |= VTX_EMU_FEAT_POPCNT;
+	if (vtx_guest_cpuid_has(vcpu, X86_FEATURE_BMI1))
+		f |= VTX_EMU_FEAT_BMI1;
+	if (vtx_guest_cpuid_has(vcpu, X86_FEATURE_ABM))
+		f |= VTX_EMU_FEAT_LZCNT;
+	return f;
+}
+
 static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 {
 	struct vtx_emu *e = &vcpu->emu;
@@ -629,6 +643,7 @@ static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	e->mmio_linear = f->linear_valid ? f->linear : 0;
 	e->cr0 = vcpu->cr0;
 	e->cr4 = vcpu->cr4;
+	e->features = emu_features(vcpu);
 	e->ops = &vtx_emu_ops;
 	e->opaque = vcpu;
 	/*
