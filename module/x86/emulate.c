@@ -635,6 +635,72 @@ static bool noncanonical(struct vtx_emu *e, u64 linear, bool stack)
 	return true;
 }
 
+/**
+ * seg_faults() - the processor's segment checks of an access outside
+ * 64-bit mode: offset @linear - base, @bytes, in segment @seg.
+ * @e:		the instruction; its @ops->get_seg gives the segment
+ * @seg:	enum vtx_emu_seg
+ * @linear:	the access's linear address
+ * @bytes:	its size
+ * @write:	whether it writes
+ *
+ * The limit everywhere (expand-down data segments: above the limit, up
+ * to 64 KiB - 1, or 4 GiB - 1 with D/B); in protected mode (not virtual-
+ * 8086 mode) the rights as well: a null selector, a write to a code or
+ * read-only data segment, a read of an execute-only code segment.
+ *
+ * Return: whether the access faults; @e->ss_fault set in the stack
+ * segment, else @e->gp_fault (both raise their exception with error code
+ * 0).  Without @ops->get_seg nothing is checked.
+ */
+static bool seg_faults(struct vtx_emu *e, unsigned int seg, u64 linear,
+		       unsigned int bytes, bool write)
+{
+	bool prot = (e->cr0 & VTX_EMU_CR0_PE) && !(e->rflags & VTX_EMU_FL_VM);
+	struct vtx_emu_segdesc s;
+	u64 off, lo = 0, hi;
+	bool bad;
+
+	if (e->mode == 64 || !e->ops || !e->ops->get_seg ||
+	    e->ops->get_seg(e->opaque, seg, &s))
+		return false;
+	off = (u32)(linear - e->seg_base[seg]);
+	hi = s.limit;
+	if (prot && !(s.type & VTX_EMU_SEG_CODE) &&
+	    (s.type & VTX_EMU_SEG_EXPDOWN)) {
+		lo = (u64)s.limit + 1;
+		hi = s.db ? U32_MAX : U16_MAX;
+	}
+	bad = off < lo || off + bytes - 1 > hi;
+	if (prot && s.unusable)
+		bad = true;
+	else if (prot && (s.type & VTX_EMU_SEG_CODE))
+		bad |= write || !(s.type & VTX_EMU_SEG_RW);
+	else if (prot)
+		bad |= write && !(s.type & VTX_EMU_SEG_RW);
+	if (!bad)
+		return false;
+	if (seg == VTX_EMU_SS)
+		e->ss_fault = true;
+	else
+		e->gp_fault = true;
+	return true;
+}
+
+/*
+ * The access the processor did not make before its exit (the other side
+ * of MOVS/CMPS, the stack of PUSH/POP/CALL m), at @e->other_linear in
+ * @e->other_seg: checked as the processor checks it, a non-canonical
+ * address in 64-bit code, segment limit and rights outside it.
+ */
+static bool other_faults(struct vtx_emu *e, bool write)
+{
+	return noncanonical(e, e->other_linear,
+			    e->other_seg == VTX_EMU_SS) ||
+	       seg_faults(e, e->other_seg, e->other_linear, e->op_bytes,
+			  write);
+}
+
 static int decode_string(struct vtx_emu *e, unsigned int seg)
 {
 	u64 mask = size_mask(e->ad_bytes), src, dst, v;
@@ -673,18 +739,19 @@ static int decode_string(struct vtx_emu *e, unsigned int seg)
 		e->mmio_is_src = true;
 		e->linear = src;
 		e->other_linear = dst;
+		e->other_seg = VTX_EMU_ES;
 		return 0;
 	}
 	if (!within(e->mmio_linear, dst, e->op_bytes))
 		return -EINVAL;
 	e->linear = dst;
 	e->other_linear = src;
-	e->other_ss = seg == VTX_EMU_SS;
+	e->other_seg = seg == SEG_DEFAULT ? VTX_EMU_DS : seg;
 	e->is_write = e->kind == K_MOVS;
 	if (!e->ops || !e->ops->read_mem)
 		return -EFAULT;
 	/* the source, read first: the processor's checks of it */
-	if (noncanonical(e, src, e->other_ss))
+	if (other_faults(e, false))
 		return -EFAULT;
 	v = 0;
 	err = e->ops->read_mem(e->opaque, src, &v, e->op_bytes);
@@ -1074,12 +1141,13 @@ static int decode_stack(struct vtx_emu *e)
 	if (e->kind != K_POPM) {
 		e->result = stack_moved(e, -(u64)e->op_bytes);
 		e->other_linear = seg_linear(e, VTX_EMU_SS, e->result & mask);
-		e->other_ss = true;
+		e->other_seg = VTX_EMU_SS;
 		return 0;
 	}
 	e->other_linear = seg_linear(e, VTX_EMU_SS,
 				     e->gpr[VTX_EMU_RSP] & mask);
-	if (noncanonical(e, e->other_linear, true))
+	e->other_seg = VTX_EMU_SS;
+	if (other_faults(e, false))
 		return -EFAULT;
 	err = e->ops->read_mem(e->opaque, e->other_linear, &v, e->op_bytes);
 	if (err)
@@ -1112,7 +1180,7 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->nm_fault = false;
 	e->ss_fault = false;
 	e->de_fault = false;
-	e->other_ss = false;
+	e->other_seg = VTX_EMU_DS;
 	memset(e->wide, 0, sizeof(e->wide));
 	e->vec_file = 0;
 	e->kind = K_BAD;
@@ -1540,7 +1608,7 @@ static int write_other(struct vtx_emu *e, u64 val)
 {
 	int err;
 
-	if (noncanonical(e, e->other_linear, e->other_ss))
+	if (other_faults(e, true))
 		return -EFAULT;
 	err = e->ops->write_mem(e->opaque, e->other_linear, &val,
 				e->op_bytes);
@@ -1828,7 +1896,7 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		}
 		if (!e->ops || !e->ops->read_mem)
 			return -EFAULT;
-		if (noncanonical(e, e->other_linear, false))
+		if (other_faults(e, false))
 			return -EFAULT;
 		other = 0;
 		err = e->ops->read_mem(e->opaque, e->other_linear, &other,

@@ -164,11 +164,29 @@ static int emu_write_vec(void *opaque, unsigned int file, unsigned int reg,
 	return vtx_vec_access(opaque, file, reg, (void *)buf, true);
 }
 
+/* A segment register's limit and rights, for the emulator's checks. */
+static int emu_get_seg(void *opaque, unsigned int seg,
+		       struct vtx_emu_segdesc *s)
+{
+	struct vtx_vcpu *vcpu = opaque;
+	struct kvm_segment var;
+
+	if (seg >= VTX_EMU_NR_SEGS)
+		return -EINVAL;
+	vtx_x86_ops.get_segment(vcpu, &var, seg);
+	s->limit = var.limit;
+	s->type = var.type;
+	s->db = var.db;
+	s->unusable = var.unusable || !var.present;
+	return 0;
+}
+
 static const struct vtx_emu_ops vtx_emu_ops = {
 	.read_mem = emu_read_mem,
 	.write_mem = emu_write_mem,
 	.read_vec = emu_read_vec,
 	.write_vec = emu_write_vec,
+	.get_seg = emu_get_seg,
 };
 
 static u8 code_mode(struct vtx_vcpu *vcpu, const struct vtx_emu_env *env)

@@ -618,6 +618,132 @@ static bool api_bit_counts(void)
 	return true;
 }
 
+/* The segment registers api_seg_ops gives: flat 4 GiB data by default. */
+static struct vtx_emu_segdesc segs[VTX_EMU_NR_SEGS];
+
+static int seg_get(void *opaque, unsigned int seg, struct vtx_emu_segdesc *s)
+{
+	(void)opaque;
+	*s = segs[seg];
+	return 0;
+}
+
+static const struct vtx_emu_ops api_seg_ops = {
+	.read_mem = api_read,
+	.write_mem = api_write,
+	.get_seg = seg_get,
+};
+
+/* @insn in @mode with the segments as segs[] (reset first to flat). */
+static bool seg_setup(struct vtx_emu *e, unsigned int mode, bool pe,
+		      const char *insn, const char *state)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTX_EMU_NR_SEGS; i++)
+		segs[i] = (struct vtx_emu_segdesc){ .limit = 0xffffffff,
+						    .type = 3, .db = true };
+	hand_ram_reset();
+	if (!setup(e, mode, insn, state))
+		return false;
+	e->ops = &api_seg_ops;
+	e->cr0 = pe ? VTX_EMU_CR0_PE : 0;
+	return true;
+}
+
+/*
+ * Outside 64-bit mode, the accesses the processor did not make (the other
+ * side of MOVS/CMPS, the stack) get its segment checks: limit (expand-up
+ * and expand-down), a null selector, a write to read-only data, a read of
+ * execute-only code: #GP(0), #SS(0) in SS; nothing written, no register
+ * changed.  Real mode: the limit only.  64-bit mode: none.
+ */
+static bool api_segments(void)
+{
+	struct vtx_emu e;
+
+	/* MOVSB from the device to ES:EDI past ES's limit */
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x1000 mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xfff;
+	CHECK(vtx_emu_decode(&e) == 0 && !e.is_write && e.linear == 0x100);
+	CHECK(vtx_emu_complete(&e, 0x5a) == -EFAULT);
+	CHECK(e.gp_fault && !e.ss_fault && e.gpr[VTX_EMU_RDI] == 0x1000);
+	CHECK(e.rip == 0x1000);
+	/* ... the last byte inside it: done */
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0xfff mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xfff;
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 0x5a) == 0);
+	CHECK(e.gpr[VTX_EMU_RDI] == 0x1000);
+	/* a dword whose last byte is past the limit */
+	CHECK(seg_setup(&e, 32, true, "a5", "rsi=0x100 rdi=0xffd mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xfff;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
+	/* expand-down ES, limit 0x1fff, D/B: 0x2000 and up only */
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x1fff mmio=0x100"));
+	segs[VTX_EMU_ES] = (struct vtx_emu_segdesc){ .limit = 0x1fff,
+		.type = 3 | VTX_EMU_SEG_EXPDOWN, .db = true };
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES] = (struct vtx_emu_segdesc){ .limit = 0x1fff,
+		.type = 3 | VTX_EMU_SEG_EXPDOWN, .db = true };
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 1) == 0);
+	/* read-only ES: MOVS faults, CMPS reads */
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES].type = 1;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 32, true, "a6", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES].type = 1;
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 0) == 0);
+	/* a null ES */
+	CHECK(seg_setup(&e, 32, true, "a6", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES].unusable = true;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0) == -EFAULT && e.gp_fault);
+	/* MOVS to the device from an execute-only DS; readable code: fine */
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x2000"));
+	segs[VTX_EMU_DS].type = VTX_EMU_SEG_CODE;
+	CHECK(vtx_emu_decode(&e) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x2000"));
+	segs[VTX_EMU_DS].type = VTX_EMU_SEG_CODE | VTX_EMU_SEG_RW;
+	CHECK(vtx_emu_decode(&e) == 0 && e.is_write && e.write_val == 0);
+	/* ... from SS: past its limit, #SS(0) */
+	CHECK(seg_setup(&e, 32, true, "36 a4",
+			"rsi=0x100 rdi=0x2000 mmio=0x2000"));
+	segs[VTX_EMU_SS].limit = 0xff;
+	CHECK(vtx_emu_decode(&e) == -EFAULT && e.ss_fault && !e.gp_fault);
+	/* PUSH m onto an expand-down stack at its bottom: #SS(0) */
+	CHECK(seg_setup(&e, 32, true, "ff 33",
+			"rbx=0x100 rsp=0x1002 mmio=0x100"));
+	segs[VTX_EMU_SS] = (struct vtx_emu_segdesc){ .limit = 0xfff,
+		.type = 3 | VTX_EMU_SEG_EXPDOWN, .db = true };
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 7) == -EFAULT && e.ss_fault);
+	CHECK(e.gpr[VTX_EMU_RSP] == 0x1002);
+	/* POP m from past SS's limit: #SS(0) before the device write */
+	CHECK(seg_setup(&e, 32, true, "8f 03", "rbx=0x100 rsp=0x2000 mmio=0x100"));
+	segs[VTX_EMU_SS].limit = 0x1fff;
+	CHECK(vtx_emu_decode(&e) == -EFAULT && e.ss_fault && !e.is_write);
+	/* real mode: the limit, not the rights */
+	CHECK(seg_setup(&e, 16, false, "a5", "rsi=0x100 rdi=0xffff mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xffff;
+	segs[VTX_EMU_ES].type = 1;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 16, false, "a4", "rsi=0x100 rdi=0xffff mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xffff;
+	segs[VTX_EMU_ES].type = 1;
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 1) == 0);
+	/* 64-bit mode: no segment checks */
+	CHECK(seg_setup(&e, 64, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0;
+	segs[VTX_EMU_ES].unusable = true;
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 1) == 0);
+	return true;
+}
+
 /* 15 bytes is the limit, and more available bytes are not looked at. */
 static bool api_length(void)
 {
@@ -702,6 +828,8 @@ void test_negative(void)
 		{ "vector moves: #UD, #NM, #GP(0)", api_vector_faults },
 		{ "cmpxchg16b", api_cmpxchg16b },
 		{ "popcnt, tzcnt, lzcnt by CPUID", api_bit_counts },
+		{ "segment limits and rights outside 64-bit mode",
+		  api_segments },
 	};
 	unsigned int i;
 
