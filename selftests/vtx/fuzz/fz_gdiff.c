@@ -379,6 +379,8 @@ struct dgen {
 	bool call_nc;		/* CALL m (64-bit) to a non-canonical target */
 	uint64_t undef;		/* RFLAGS bits the SDM leaves undefined */
 	uint64_t rsp;		/* 0, or RSP for the case */
+	uint8_t es_type;	/* 0, or ES's type (prot32 strings) ... */
+	uint32_t es_limit;	/* ... and byte-granular limit */
 };
 
 static void put(struct dgen *g, uint64_t v, int n)
@@ -602,6 +604,20 @@ static void gen_string(struct dgen *g)
 		g->gpr[chance(g->r, 1, 2) ? 6 : 7] |= NONCANON;
 	g->gpr[1] = (g->gpr[1] & ~amask(g->adsize)) | rnd(g->r, 9);
 	g->target = WIN_GPA;
+	/*
+	 * 32-bit protected mode: a third of the time ES ends near rDI
+	 * (expand-up, expand-down) or is read-only: the processor checks
+	 * the side it reaches, the emulator the other one (MOVS or CMPS
+	 * from the device to RAM or MMIO).
+	 */
+	if (g->mode == FZ_PROT32 && chance(g->r, 1, 3)) {
+		static const uint8_t types[] = { 0x3, 0x7, 0x1 };
+		int64_t lim = (int64_t)(g->gpr[7] & amask(g->adsize)) +
+			      rnd(g->r, 17) - 8;
+
+		g->es_type = types[rnd(g->r, ARRAY_SIZE(types))];
+		g->es_limit = lim < 0 ? 0 : (uint32_t)lim;
+	}
 }
 
 /* Encode one instruction at g->p; its memory operand is g->target. */
@@ -835,6 +851,11 @@ static void set_state(struct dvm *d, enum fz_mode mode, int cpl,
 	sr.ds.base = g->segbase[3];
 	sr.fs.base = g->segbase[4];
 	sr.gs.base = g->segbase[5];
+	if (g->es_type) {
+		sr.es.type = g->es_type;
+		sr.es.limit = g->es_limit;
+		sr.es.g = 0;
+	}
 	if (mode == FZ_REAL) {
 		sr.es.selector = sr.ds.selector = WIN_GPA >> 4;
 		sr.cr4 = 0x600;		/* OSFXSR, OSXMMEXCPT */
