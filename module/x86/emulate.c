@@ -47,7 +47,11 @@ enum {
 	K_CMOV,		/* CMOVcc Gv,Ev */
 	K_SHXD,		/* SHLD (arg 0) or SHRD (arg 1) Ev,Gv by Ib or CL */
 	K_BSX,		/* BSF (arg 0) or BSR (arg 1) Gv,Ev */
+	K_BITCNT,	/* POPCNT, TZCNT or LZCNT Gv,Ev (BC_*) */
 };
+
+/* K_BITCNT operations. */
+enum { BC_POPCNT, BC_TZCNT, BC_LZCNT };
 
 /* K_MULDIV operations, in the order of group 3's ModRM.reg 4..7. */
 enum { MD_MUL, MD_IMUL, MD_DIV, MD_IDIV };
@@ -267,6 +271,34 @@ static const struct opdesc *vector_opcode(u8 b, bool opsize, u8 reps)
 		return &bad_op;
 	mp = opsize ? MP_66 : reps == 2 ? MP_F3 : reps == 1 ? MP_F2 : MP_NONE;
 	return &vecmoves[i].d[mp];
+}
+
+/* F3 0F B8, BC, BD: POPCNT, TZCNT, LZCNT. */
+static const struct opdesc bitcnt_ops[] = {
+	[BC_POPCNT] = { K_BITCNT, D_MODRM, BC_POPCNT },
+	[BC_TZCNT] = { K_BITCNT, D_MODRM, BC_TZCNT },
+	[BC_LZCNT] = { K_BITCNT, D_MODRM, BC_LZCNT },
+};
+
+/*
+ * 0F @b with F3 (and not F2): POPCNT, TZCNT and LZCNT, or NULL.  TZCNT
+ * and LZCNT are what the vCPU's CPUID says: without BMI1 (LZCNT) the
+ * processor ignores F3 and runs BSF (BSR), so does this.  POPCNT without
+ * its CPUID bit is decoded; vtx_emu_decode() raises #UD for it.
+ */
+static const struct opdesc *f3_opcode(const struct vtx_emu *e, u8 b)
+{
+	switch (b) {
+	case 0xb8:
+		return &bitcnt_ops[BC_POPCNT];
+	case 0xbc:
+		return e->features & VTX_EMU_FEAT_BMI1 ?
+		       &bitcnt_ops[BC_TZCNT] : &twobyte[b];
+	case 0xbd:
+		return e->features & VTX_EMU_FEAT_LZCNT ?
+		       &bitcnt_ops[BC_LZCNT] : &twobyte[b];
+	}
+	return NULL;
 }
 
 /* 0F 38 F0/F1: MOVBE (without F2, which makes them CRC32). */
@@ -603,6 +635,72 @@ static bool noncanonical(struct vtx_emu *e, u64 linear, bool stack)
 	return true;
 }
 
+/**
+ * seg_faults() - the processor's segment checks of an access outside
+ * 64-bit mode: offset @linear - base, @bytes, in segment @seg.
+ * @e:		the instruction; its @ops->get_seg gives the segment
+ * @seg:	enum vtx_emu_seg
+ * @linear:	the access's linear address
+ * @bytes:	its size
+ * @write:	whether it writes
+ *
+ * The limit everywhere (expand-down data segments: above the limit, up
+ * to 64 KiB - 1, or 4 GiB - 1 with D/B); in protected mode (not virtual-
+ * 8086 mode) the rights as well: a null selector, a write to a code or
+ * read-only data segment, a read of an execute-only code segment.
+ *
+ * Return: whether the access faults; @e->ss_fault set in the stack
+ * segment, else @e->gp_fault (both raise their exception with error code
+ * 0).  Without @ops->get_seg nothing is checked.
+ */
+static bool seg_faults(struct vtx_emu *e, unsigned int seg, u64 linear,
+		       unsigned int bytes, bool write)
+{
+	bool prot = (e->cr0 & VTX_EMU_CR0_PE) && !(e->rflags & VTX_EMU_FL_VM);
+	struct vtx_emu_segdesc s;
+	u64 off, lo = 0, hi;
+	bool bad;
+
+	if (e->mode == 64 || !e->ops || !e->ops->get_seg ||
+	    e->ops->get_seg(e->opaque, seg, &s))
+		return false;
+	off = (u32)(linear - e->seg_base[seg]);
+	hi = s.limit;
+	if (prot && !(s.type & VTX_EMU_SEG_CODE) &&
+	    (s.type & VTX_EMU_SEG_EXPDOWN)) {
+		lo = (u64)s.limit + 1;
+		hi = s.db ? U32_MAX : U16_MAX;
+	}
+	bad = off < lo || off + bytes - 1 > hi;
+	if (prot && s.unusable)
+		bad = true;
+	else if (prot && (s.type & VTX_EMU_SEG_CODE))
+		bad |= write || !(s.type & VTX_EMU_SEG_RW);
+	else if (prot)
+		bad |= write && !(s.type & VTX_EMU_SEG_RW);
+	if (!bad)
+		return false;
+	if (seg == VTX_EMU_SS)
+		e->ss_fault = true;
+	else
+		e->gp_fault = true;
+	return true;
+}
+
+/*
+ * The access the processor did not make before its exit (the other side
+ * of MOVS/CMPS, the stack of PUSH/POP/CALL m), at @e->other_linear in
+ * @e->other_seg: checked as the processor checks it, a non-canonical
+ * address in 64-bit code, segment limit and rights outside it.
+ */
+static bool other_faults(struct vtx_emu *e, bool write)
+{
+	return noncanonical(e, e->other_linear,
+			    e->other_seg == VTX_EMU_SS) ||
+	       seg_faults(e, e->other_seg, e->other_linear, e->op_bytes,
+			  write);
+}
+
 static int decode_string(struct vtx_emu *e, unsigned int seg)
 {
 	u64 mask = size_mask(e->ad_bytes), src, dst, v;
@@ -641,18 +739,19 @@ static int decode_string(struct vtx_emu *e, unsigned int seg)
 		e->mmio_is_src = true;
 		e->linear = src;
 		e->other_linear = dst;
+		e->other_seg = VTX_EMU_ES;
 		return 0;
 	}
 	if (!within(e->mmio_linear, dst, e->op_bytes))
 		return -EINVAL;
 	e->linear = dst;
 	e->other_linear = src;
-	e->other_ss = seg == VTX_EMU_SS;
+	e->other_seg = seg == SEG_DEFAULT ? VTX_EMU_DS : seg;
 	e->is_write = e->kind == K_MOVS;
 	if (!e->ops || !e->ops->read_mem)
 		return -EFAULT;
 	/* the source, read first: the processor's checks of it */
-	if (noncanonical(e, src, e->other_ss))
+	if (other_faults(e, false))
 		return -EFAULT;
 	v = 0;
 	err = e->ops->read_mem(e->opaque, src, &v, e->op_bytes);
@@ -758,7 +857,9 @@ static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
 		*opsize = false;	/* 66 is a mandatory prefix there */
 		return d;
 	}
-	/* F2/F3 select other instructions in the 0F map: none emulated. */
+	/* F2/F3 select other instructions in the 0F map. */
+	if (*reps == 2)
+		return f3_opcode(e, b);
 	if (*reps)
 		return NULL;
 	if (b != 0x38)
@@ -1040,12 +1141,13 @@ static int decode_stack(struct vtx_emu *e)
 	if (e->kind != K_POPM) {
 		e->result = stack_moved(e, -(u64)e->op_bytes);
 		e->other_linear = seg_linear(e, VTX_EMU_SS, e->result & mask);
-		e->other_ss = true;
+		e->other_seg = VTX_EMU_SS;
 		return 0;
 	}
 	e->other_linear = seg_linear(e, VTX_EMU_SS,
 				     e->gpr[VTX_EMU_RSP] & mask);
-	if (noncanonical(e, e->other_linear, true))
+	e->other_seg = VTX_EMU_SS;
+	if (other_faults(e, false))
 		return -EFAULT;
 	err = e->ops->read_mem(e->opaque, e->other_linear, &v, e->op_bytes);
 	if (err)
@@ -1078,7 +1180,7 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->nm_fault = false;
 	e->ss_fault = false;
 	e->de_fault = false;
-	e->other_ss = false;
+	e->other_seg = VTX_EMU_DS;
 	memset(e->wide, 0, sizeof(e->wide));
 	e->vec_file = 0;
 	e->kind = K_BAD;
@@ -1152,6 +1254,16 @@ int vtx_emu_decode(struct vtx_emu *e)
 	if (err)
 		return err;
 	e->len = c.pos;
+	/*
+	 * POPCNT that the vCPU's CPUID lacks: #UD, before any address is
+	 * checked (a register form or truncated bytes were refused above:
+	 * they are no access to a device).
+	 */
+	if (e->kind == K_BITCNT && e->sub == BC_POPCNT &&
+	    !(e->features & VTX_EMU_FEAT_POPCNT)) {
+		e->ud_fault = true;
+		return -EFAULT;
+	}
 	/* A 16-bit SHLD/SHRD by more than 16: the SDM leaves it undefined. */
 	if (e->kind == K_SHXD && e->op_bytes == 2 && shxd_count(e) > 16)
 		return -EINVAL;
@@ -1496,7 +1608,7 @@ static int write_other(struct vtx_emu *e, u64 val)
 {
 	int err;
 
-	if (noncanonical(e, e->other_linear, e->other_ss))
+	if (other_faults(e, true))
 		return -EFAULT;
 	err = e->ops->write_mem(e->opaque, e->other_linear, &val,
 				e->op_bytes);
@@ -1687,6 +1799,43 @@ static bool muldiv(struct vtx_emu *e, u64 val)
 	return true;
 }
 
+/*
+ * POPCNT, TZCNT, LZCNT of @val into the register.  POPCNT clears OF, SF,
+ * AF, CF, PF and sets ZF for a source of 0.  TZCNT and LZCNT give the
+ * operand size in bits for a source of 0, set CF for it, and ZF for a
+ * result of 0; OF, SF, AF and PF, which the SDM leaves undefined, are
+ * left as they were, as Bochs leaves them.
+ */
+static void bitcnt_exec(struct vtx_emu *e, u64 val)
+{
+	unsigned int bits = e->op_bytes * 8, n = 0;
+	u64 v = val;
+
+	switch (e->sub) {
+	case BC_POPCNT:
+		for (; v; v &= v - 1)
+			n++;
+		e->new_rflags &= ~VTX_EMU_FL_ARITH;
+		if (!val)
+			e->new_rflags |= VTX_EMU_FL_ZF;
+		break;
+	default:
+		if (e->sub == BC_TZCNT)
+			while (n < bits && !(v >> n & 1))
+				n++;
+		else
+			while (n < bits && !(v >> (bits - 1 - n) & 1))
+				n++;
+		e->new_rflags &= ~(VTX_EMU_FL_CF | VTX_EMU_FL_ZF);
+		if (!val)
+			e->new_rflags |= VTX_EMU_FL_CF;
+		if (!n)
+			e->new_rflags |= VTX_EMU_FL_ZF;
+		break;
+	}
+	reg_write(e, e->reg, e->op_bytes, n);
+}
+
 static int complete_first(struct vtx_emu *e, u64 val)
 {
 	bool memdst = e->dflags & D_MEMDST;
@@ -1747,7 +1896,7 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		}
 		if (!e->ops || !e->ops->read_mem)
 			return -EFAULT;
-		if (noncanonical(e, e->other_linear, false))
+		if (other_faults(e, false))
 			return -EFAULT;
 		other = 0;
 		err = e->ops->read_mem(e->opaque, e->other_linear, &other,
@@ -1804,15 +1953,16 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		 * BSF/BSR: a source of 0 sets ZF and leaves the destination as
 		 * it was (AMD documents it, Intel's processors do it); else the
 		 * bit's index, ZF clear.  CF, OF, SF, AF, PF are undefined: set
-		 * as Bochs sets them (SF, PF of the index, the others clear).
+		 * as Bochs sets them (SF, PF of the index, the others clear;
+		 * all left as they were for a source of 0).
 		 */
 		unsigned int i;
 
-		e->new_rflags &= ~VTX_EMU_FL_ARITH;
 		if (!val) {
 			e->new_rflags |= VTX_EMU_FL_ZF;
 			break;
 		}
+		e->new_rflags &= ~VTX_EMU_FL_ARITH;
 		if (e->sub == 0)
 			for (i = 0; !(val >> i & 1); i++)
 				;
@@ -1824,6 +1974,9 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		reg_write(e, e->reg, e->op_bytes, i);
 		break;
 	}
+	case K_BITCNT:
+		bitcnt_exec(e, val);
+		break;
 	case K_CMOV:
 		/* memory is read either way; a 32-bit false one zero-extends */
 		if (condition(e->sub, e->rflags))

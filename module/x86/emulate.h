@@ -62,18 +62,50 @@ enum vtx_emu_gpr {
 #define VTX_EMU_FL_DF		0x0400ULL
 #define VTX_EMU_FL_OF		0x0800ULL
 #define VTX_EMU_FL_RF		0x10000ULL
+#define VTX_EMU_FL_VM		0x20000ULL
 #define VTX_EMU_FL_ARITH	(VTX_EMU_FL_CF | VTX_EMU_FL_PF | \
 				 VTX_EMU_FL_AF | VTX_EMU_FL_ZF | \
 				 VTX_EMU_FL_SF | VTX_EMU_FL_OF)
+
+/**
+ * struct vtx_emu_segdesc - the hidden part of a segment register, for the
+ * checks of accesses the processor did not make, outside 64-bit mode.
+ * @limit:	the byte-granular limit (G applied)
+ * @type:	the descriptor's type field (VTX_EMU_SEG_*)
+ * @db:		D/B: an expand-down segment ends at 4 GiB - 1, else 64 KiB - 1
+ * @unusable:	no usable segment (a null selector in protected mode)
+ */
+struct vtx_emu_segdesc {
+	u32 limit;
+	u8 type;
+	bool db;
+	bool unusable;
+};
+
+/* Type bits of a code or data segment descriptor. */
+#define VTX_EMU_SEG_RW		0x2	/* data: writable; code: readable */
+#define VTX_EMU_SEG_EXPDOWN	0x4	/* data: expand-down */
+#define VTX_EMU_SEG_CODE	0x8
 
 /* Returned by a vtx_emu_ops function: the address is not RAM but MMIO. */
 #define VTX_EMU_OPS_MMIO	1
 
 /* The control-register bits the SSE and MMX moves check. */
+#define VTX_EMU_CR0_PE		0x0001ULL
 #define VTX_EMU_CR0_EM		0x0004ULL
 #define VTX_EMU_CR0_TS		0x0008ULL
 #define VTX_EMU_CR4_OSFXSR	0x0200ULL
 #define VTX_EMU_CR4_LA57	0x1000ULL
+
+/*
+ * The vCPU's CPUID features the decoder consults (vtx_emu.features):
+ * POPCNT is #UD without CPUID.1:ECX.POPCNT; without CPUID.7.0:EBX.BMI1
+ * F3 0F BC is BSF, without CPUID.80000001H:ECX.ABM (LZCNT) F3 0F BD is
+ * BSR, as on processors without them.
+ */
+#define VTX_EMU_FEAT_POPCNT	0x01
+#define VTX_EMU_FEAT_BMI1	0x02
+#define VTX_EMU_FEAT_LZCNT	0x04
 
 /* The widest access: a 16-byte SSE move or CMPXCHG16B. */
 #define VTX_EMU_WIDE_BYTES	16
@@ -101,6 +133,11 @@ enum vtx_emu_vec { VTX_EMU_VEC_MMX, VTX_EMU_VEC_XMM };
  *
  * The SSE and MMX moves use them; each returns 0 or a negative errno, on
  * which the instruction is refused.
+ *
+ * @get_seg:	the hidden part of segment register @seg (enum
+ *		vtx_emu_seg), for the segment checks of the accesses the
+ *		processor did not make (outside 64-bit mode); 0, or a
+ *		negative errno, on which nothing is checked.  May be NULL.
  */
 struct vtx_emu_ops {
 	int (*read_mem)(void *opaque, u64 linear, void *buf, unsigned int len);
@@ -110,6 +147,8 @@ struct vtx_emu_ops {
 			void *buf);
 	int (*write_vec)(void *opaque, unsigned int file, unsigned int reg,
 			 const void *buf);
+	int (*get_seg)(void *opaque, unsigned int seg,
+		       struct vtx_emu_segdesc *s);
 };
 
 /**
@@ -134,6 +173,8 @@ struct vtx_emu_ops {
  *		16-bit code).
  * @cr0:	in: CR0, for the SSE and MMX moves (EM, TS).
  * @cr4:	in: CR4, for the SSE moves (OSFXSR).
+ * @features:	in: VTX_EMU_FEAT_* the vCPU's CPUID offers (POPCNT, TZCNT,
+ *		LZCNT).
  * @ops:	in: accesses to the RAM side of MOVS/CMPS, to the stack
  *		of PUSH/POP/CALL m and to the vector registers of the SSE
  *		and MMX moves; may be NULL for other instructions.
@@ -150,14 +191,18 @@ struct vtx_emu_ops {
  *		vtx_emu_complete() (whose @val is then ignored).
  * @gp_fault:	out: the instruction raises #GP(0) (a non-canonical branch
  *		target, a misaligned MOVDQA/MOVAPS/MOVNT* or CMPXCHG16B).
- * @ud_fault:	out: it raises #UD (CR0.EM, or CR4.OSFXSR clear for SSE).
+ * @ud_fault:	out: it raises #UD (CR0.EM, or CR4.OSFXSR clear for SSE;
+ *		POPCNT without VTX_EMU_FEAT_POPCNT).
  * @nm_fault:	out: it raises #NM (CR0.TS).
  * @de_fault:	out: it raises #DE: DIV or IDIV by 0, or a quotient too
  *		wide for its register.
  * @ss_fault:	out: it raises #SS(0): in 64-bit code, a non-canonical
  *		stack address of PUSH/POP/CALL m, or of a string side with
- *		an SS override (other sides: @gp_fault).  Only the accesses
- *		the processor did not make before its exit are checked: the
+ *		an SS override (other sides: @gp_fault); outside 64-bit
+ *		code, such an access outside the stack segment's limit
+ *		(other segments: @gp_fault, also for a null selector or a
+ *		write to a read-only segment).  Only the accesses the
+ *		processor did not make before its exit are checked: the
  *		other side of MOVS/CMPS and the stack.
  *
  * The frag_* members are the caller's (mmio.c: an access split at a page
@@ -175,6 +220,7 @@ struct vtx_emu {
 	u8 stack_bytes;
 	u64 cr0;
 	u64 cr4;
+	u8 features;
 	const struct vtx_emu_ops *ops;
 	void *opaque;
 
@@ -219,7 +265,7 @@ struct vtx_emu {
 	bool mmio_is_src;	/* MOVS: the MMIO side is the source */
 	u64 imm;		/* immediate, sign-extended to 64 bits */
 	u64 other_linear;	/* MOVS: linear address of the RAM side */
-	bool other_ss;		/* ... which is in the stack segment */
+	u8 other_seg;		/* ... and its segment (enum vtx_emu_seg) */
 	u64 result;		/* value kept between two accesses */
 	u64 new_rflags;		/* RFLAGS once the instruction completes */
 	u8 vec_file;		/* SSE/MMX moves: enum vtx_emu_vec */

@@ -30,6 +30,8 @@ typedef __INT64_TYPE__ s64;
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
+#define U16_MAX		((u16)~0U)
+#define U32_MAX		((u32)~0U)
 #endif
 
 #endif /* VTX_EMULATE_TYPES_H */

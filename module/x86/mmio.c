@@ -164,11 +164,29 @@ static int emu_write_vec(void *opaque, unsigned int file, unsigned int reg,
 	return vtx_vec_access(opaque, file, reg, (void *)buf, true);
 }
 
+/* A segment register's limit and rights, for the emulator's checks. */
+static int emu_get_seg(void *opaque, unsigned int seg,
+		       struct vtx_emu_segdesc *s)
+{
+	struct vtx_vcpu *vcpu = opaque;
+	struct kvm_segment var;
+
+	if (seg >= VTX_EMU_NR_SEGS)
+		return -EINVAL;
+	vtx_x86_ops.get_segment(vcpu, &var, seg);
+	s->limit = var.limit;
+	s->type = var.type;
+	s->db = var.db;
+	s->unusable = var.unusable || !var.present;
+	return 0;
+}
+
 static const struct vtx_emu_ops vtx_emu_ops = {
 	.read_mem = emu_read_mem,
 	.write_mem = emu_write_mem,
 	.read_vec = emu_read_vec,
 	.write_vec = emu_write_vec,
+	.get_seg = emu_get_seg,
 };
 
 static u8 code_mode(struct vtx_vcpu *vcpu, const struct vtx_emu_env *env)
@@ -606,6 +624,20 @@ static int wide_continue_after_exit(struct vtx_vcpu *vcpu)
 	return wide_continue(vcpu);
 }
 
+/* The CPUID features the emulator's decoder consults (VTX_EMU_FEAT_*). */
+static u8 emu_features(struct vtx_vcpu *vcpu)
+{
+	u8 f = 0;
+
+	if (vtx_guest_cpuid_has(vcpu, X86_FEATURE_POPCNT))
+		f |= VTX_EMU_FEAT_POPCNT;
+	if (vtx_guest_cpuid_has(vcpu, X86_FEATURE_BMI1))
+		f |= VTX_EMU_FEAT_BMI1;
+	if (vtx_guest_cpuid_has(vcpu, X86_FEATURE_ABM))
+		f |= VTX_EMU_FEAT_LZCNT;
+	return f;
+}
+
 static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 {
 	struct vtx_emu *e = &vcpu->emu;
@@ -629,6 +661,7 @@ static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	e->mmio_linear = f->linear_valid ? f->linear : 0;
 	e->cr0 = vcpu->cr0;
 	e->cr4 = vcpu->cr4;
+	e->features = emu_features(vcpu);
 	e->ops = &vtx_emu_ops;
 	e->opaque = vcpu;
 	/*

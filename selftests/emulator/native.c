@@ -32,6 +32,8 @@ static u8 emu_mem[SCRATCH_SIZE];
  * vendors' CPUs set them differently.
  */
 static bool intel_flags;
+/* VTX_EMU_FEAT_* of this CPU: the emulator decodes as the CPU runs. */
+static u8 host_features;
 
 struct tmpl tmpls[256];
 unsigned int ntmpl;
@@ -126,6 +128,12 @@ static void build_templates_muldiv(void)
 	add("shrd Ev,Gv,CL", 0x0f, 0xad, TF_MODRM | TF_SHXD, -1, 0, A_RMW, 0);
 	add("bsf Gv,Ev", 0x0f, 0xbc, TF_MODRM | TF_BSX, -1, 0, A_R, 0);
 	add("bsr Gv,Ev", 0x0f, 0xbd, TF_MODRM | TF_BSX, -1, 0, A_R, 0);
+	add("popcnt Gv,Ev", 0x0f, 0xb8, TF_MODRM | TF_CNT, -1, 0, A_R,
+	    0)->mp = 0xf3;
+	add("tzcnt Gv,Ev", 0x0f, 0xbc, TF_MODRM | TF_CNT | TF_CNTF, -1, 0,
+	    A_R, 0)->mp = 0xf3;
+	add("lzcnt Gv,Ev", 0x0f, 0xbd, TF_MODRM | TF_CNT | TF_CNTF, -1, 0,
+	    A_R, 0)->mp = 0xf3;
 }
 
 /*
@@ -472,6 +480,7 @@ static bool run_emu(const struct backend *be, const struct tmpl *t,
 	e->opaque = &m;
 	e->cr0 = 0x80050033;	/* Linux's: PE MP ET NE WP AM PG */
 	e->cr4 = VTX_EMU_CR4_OSFXSR;
+	e->features = host_features;
 
 	for (iter = 0; iter < 64; iter++) {
 		memcpy(e->insn, g->b, g->n);
@@ -590,7 +599,7 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 	if (t->flags & TF_DIVF)
 		pick_divisor(&g, t->regfix == 7, be->scratch +
 			     (g.linear - (u64)(uintptr_t)be->scratch));
-	if ((t->flags & TF_BSX) && !rnd_below(4))	/* a source of 0 */
+	if ((t->flags & (TF_BSX | TF_CNT)) && !rnd_below(4))	/* 0 */
 		memset(be->scratch + (g.linear - (u64)(uintptr_t)be->scratch),
 		       0, g.access);
 	for (i = 0; i < sizeof(vec_cpu); i++)
@@ -661,6 +670,14 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 			fmask &= ~(VTX_EMU_FL_OF | VTX_EMU_FL_AF);
 		if (t->flags & TF_BSX)
 			fmask &= ~(VTX_EMU_FL_ARITH & ~VTX_EMU_FL_ZF);
+		if (t->flags & TF_CNTF)
+			fmask &= ~(VTX_EMU_FL_OF | VTX_EMU_FL_SF |
+				   VTX_EMU_FL_AF | VTX_EMU_FL_PF);
+		/* without BMI1 (LZCNT) the CPU and emulator run BSF (BSR) */
+		if ((t->flags & TF_CNTF) &&
+		    !(host_features & (t->op[1] == 0xbc ? VTX_EMU_FEAT_BMI1 :
+				       VTX_EMU_FEAT_LZCNT)))
+			fmask &= ~(VTX_EMU_FL_ARITH & ~VTX_EMU_FL_ZF);
 		rip_mask = g.mode == 64 ? ~0ull : 0xffffffffull;
 		for (i = 0; i < 16; i++)
 			if (e.gpr[i] != gpr[i]) {
@@ -717,6 +734,19 @@ void native_class(const struct backend *be)
 				      ecx == 0x6c65746e;	/* GenuineIntel */
 		if (!intel_flags)
 			diag("not an Intel CPU: undefined AF/OF (logic, shifts, rotates) not compared");
+		if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) &&
+		    (ecx & bit_POPCNT))
+			host_features |= VTX_EMU_FEAT_POPCNT;
+		if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) &&
+		    (ebx & bit_BMI))
+			host_features |= VTX_EMU_FEAT_BMI1;
+		if (__get_cpuid(0x80000001, &eax, &ebx, &ecx, &edx) &&
+		    (ecx & bit_LZCNT))
+			host_features |= VTX_EMU_FEAT_LZCNT;
+		diag("CPU features: popcnt %d bmi1 %d lzcnt %d",
+		     !!(host_features & VTX_EMU_FEAT_POPCNT),
+		     !!(host_features & VTX_EMU_FEAT_BMI1),
+		     !!(host_features & VTX_EMU_FEAT_LZCNT));
 	}
 	for (i = 0; i < ntmpl; i++) {
 		if (be->mode != 64 && tmpls[i].src == 4)
@@ -726,6 +756,9 @@ void native_class(const struct backend *be)
 		if (be->mode == 64 && tmpls[i].oplen == 1 &&
 		    tmpls[i].op[0] == 0x82)
 			continue;	/* #UD in 64-bit mode */
+		if ((tmpls[i].flags & TF_CNT) && tmpls[i].op[1] == 0xb8 &&
+		    !(host_features & VTX_EMU_FEAT_POPCNT))
+			continue;	/* #UD here */
 		for (v = 0; v < VARIANTS; v++)
 			one_case(be, &tmpls[i]);
 	}

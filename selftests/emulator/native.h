@@ -35,6 +35,8 @@
 #define TF_DIVF		0x80000	/* DIV/IDIV: all six undefined; #DE */
 #define TF_SHXD		0x100000	/* SHLD/SHRD: OF, AF undefined; 16-bit > 16 */
 #define TF_BSX		0x200000	/* BSF/BSR: all flags but ZF undefined */
+#define TF_CNT		0x400000	/* POPCNT/TZCNT/LZCNT: a source of 0 often */
+#define TF_CNTF		0x800000	/* TZCNT/LZCNT: OF, SF, AF, PF undefined */
 #define TF_VEC		(TF_XMM | TF_MMX)
 
 enum { A_R, A_W, A_RMW };
@@ -49,7 +51,7 @@ enum { A_R, A_W, A_RMW };
  * @src:	MOVZX/MOVSX source size: 1, 2, or 4 for MOVSXD; 0 otherwise.
  * @acc:	A_* of the first access.
  * @str:	'M'OVS, 'S'TOS, 'L'ODS, 'C'MPS, sc'A'S or 0.
- * @mp:		TF_VEC: the mandatory prefix (0x66, 0xf3) or 0.
+ * @mp:		TF_VEC, TF_CNT: the mandatory prefix (0x66, 0xf3) or 0.
  */
 struct tmpl {
 	char name[24];

@@ -56,7 +56,8 @@ static const struct neg negs[] = {
 	{ 64, "8d 03", "rbx=0x1000", -EINVAL, "lea: no access" },
 	{ 64, "c7 08 00 00 00 00", "rbx=0x1000", -EINVAL, "c7 /1" },
 	{ 64, "c6 08 00", "rbx=0x1000", -EINVAL, "c6 /1" },
-	{ 64, "f3 0f bc 03", "rbx=0x1000", -EINVAL, "tzcnt m32" },
+	{ 64, "f2 0f bc 03", "rbx=0x1000", -EINVAL, "f2 0f bc" },
+	{ 64, "f2 f3 0f bd 03", "rbx=0x1000", -EINVAL, "f2 f3 0f bd" },
 	{ 64, "66 0f a4 03 11", "rbx=0x1000", -EINVAL, "shld m16 by 17" },
 	{ 64, "f0 0f a5 03", "rbx=0x1000", -EINVAL, "lock shld" },
 	{ 64, "f0 f7 23", "rbx=0x1000", -EINVAL, "lock mul m32" },
@@ -80,7 +81,9 @@ static const struct neg negs[] = {
 	{ 64, "0f 38", "", -EINVAL, "truncated 0f 38" },
 	{ 64, "ff 38", "rbx=0x1000", -EINVAL, "ff /7" },
 	{ 64, "fe 13", "rbx=0x1000", -EINVAL, "fe /2" },
-	{ 64, "f3 0f b8 03", "rbx=0x1000", -EINVAL, "popcnt m32" },
+	{ 64, "0f b8 03", "rbx=0x1000", -EINVAL, "0f b8 (jmpe)" },
+	{ 64, "f2 0f b8 03", "rbx=0x1000", -EINVAL, "f2 0f b8" },
+	{ 64, "f3 0f b8 c3", "", -EINVAL, "popcnt ebx: no memory" },
 	{ 64, "f0 0f 44 03", "rbx=0x1000", -EINVAL, "lock cmove" },
 	{ 64, "f3 a6", "rcx=0", -EINVAL, "repe cmps count 0" },
 	{ 64, "f6", "", -EINVAL, "truncated group 3" },
@@ -100,7 +103,8 @@ static const struct neg negs[] = {
 	{ 64, "2e 3e 8b 03", "rbx=0x1000", -EINVAL, "cs and ds" },
 	{ 64, "f3 0f b6 03", "rbx=0x1000", -EINVAL, "f3 0f b6" },
 	{ 64, "f2 0f bf 03", "rbx=0x1000", -EINVAL, "f2 0f bf" },
-	{ 64, "f3 0f b8 03", "rbx=0x1000", -EINVAL, "popcnt" },
+	{ 64, "f0 f3 0f b8 03", "rbx=0x1000", -EINVAL, "lock popcnt" },
+	{ 64, "f3 0f b8 03", "rbx=0x1000", -EFAULT, "popcnt, no CPUID bit: #UD" },
 	{ 64, "f2 f3 a4", "rcx=1", -EINVAL, "rep and repne" },
 	{ 64, "f3 a4", "rcx=0", -EINVAL, "rep count 0" },
 	{ 64, "67 f3 a4", "rcx=0x100000000", -EINVAL, "rep ecx 0" },
@@ -548,6 +552,198 @@ static bool api_rf(void)
 	return true;
 }
 
+/*
+ * POPCNT, TZCNT, LZCNT by the vCPU's CPUID: POPCNT is #UD without its
+ * bit (nothing accessed, nothing changed); without BMI1 (LZCNT) F3 0F BC
+ * (BD) is BSF (BSR), whose source of 0 leaves the destination alone.
+ */
+static bool api_bit_counts(void)
+{
+	struct vtx_emu e;
+
+	CHECK(setup(&e, 64, "f3 0f b8 03", "rbx=0x1000 rax=7"));
+	CHECK(vtx_emu_decode(&e) == -EFAULT && e.ud_fault);
+	CHECK(!e.access_bytes && e.gpr[0] == 7 && e.rip == 0x1000);
+	CHECK(setup(&e, 64, "f3 0f b8 03", "rbx=0x1000 fl=0x8d7"));
+	e.features = VTX_EMU_FEAT_POPCNT;
+	CHECK(vtx_emu_decode(&e) == 0 && e.access_bytes == 4 && !e.is_write);
+	CHECK(vtx_emu_complete(&e, 0xf0f0f0f1) == 0);
+	CHECK(e.gpr[0] == 17 && e.rflags == 0x2 && e.rip == 0x1004);
+	CHECK(setup(&e, 64, "66 f3 0f b8 03", "rbx=0x1000 rax=-1"));
+	e.features = VTX_EMU_FEAT_POPCNT;
+	CHECK(vtx_emu_decode(&e) == 0 && e.access_bytes == 2);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.gpr[0] == 0xffffffffffff0000ull && e.rflags == 0x42);
+
+	/* TZCNT of 0: the operand size, CF; OF SF AF PF as they were */
+	CHECK(setup(&e, 64, "f3 48 0f bc 03", "rbx=0x1000 fl=0x8d6 rax=5"));
+	e.features = VTX_EMU_FEAT_BMI1;
+	CHECK(vtx_emu_decode(&e) == 0 && e.access_bytes == 8);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.gpr[0] == 64 && e.rflags == 0x897);
+	CHECK(setup(&e, 64, "f3 0f bc 03", "rbx=0x1000 rax=5"));
+	e.features = VTX_EMU_FEAT_BMI1;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == 0);
+	CHECK(e.gpr[0] == 0 && e.rflags == 0x42);
+	/* without BMI1: BSF, a source of 0 leaves RAX */
+	CHECK(setup(&e, 64, "f3 0f bc 03", "rbx=0x1000 rax=5"));
+	e.features = VTX_EMU_FEAT_POPCNT | VTX_EMU_FEAT_LZCNT;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.gpr[0] == 5 && (e.rflags & 0x41) == 0x40);
+	/* BSF of 0: ZF; the undefined flags left as they were, as Bochs */
+	CHECK(setup(&e, 64, "0f bc 03", "rbx=0x1000 rax=5 fl=0x895"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.gpr[0] == 5 && e.rflags == 0x8d5);
+
+	/* LZCNT: 16-bit of 0x0100 is 7; without LZCNT, BSR gives 8 */
+	CHECK(setup(&e, 32, "66 f3 0f bd 03", "rbx=0x1000 rax=0x12345678"));
+	e.features = VTX_EMU_FEAT_LZCNT;
+	CHECK(vtx_emu_decode(&e) == 0 && e.access_bytes == 2);
+	CHECK(vtx_emu_complete(&e, 0x100) == 0);
+	CHECK(e.gpr[0] == 0x12340007 && e.rflags == 0x2 && e.rip == 0x1005);
+	CHECK(setup(&e, 32, "66 f3 0f bd 03", "rbx=0x1000 rax=0x12345678"));
+	e.features = VTX_EMU_FEAT_BMI1;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0x100) == 0);
+	CHECK(e.gpr[0] == 0x12340008 && !(e.rflags & 0x41));
+	/* LZCNT of 0 in 16-bit code: 16, CF */
+	CHECK(setup(&e, 16, "f3 0f bd 07", "rbx=0x100 rax=0x12345678"));
+	e.features = VTX_EMU_FEAT_LZCNT;
+	CHECK(vtx_emu_decode(&e) == 0 && e.access_bytes == 2);
+	CHECK(vtx_emu_complete(&e, 0) == 0);
+	CHECK(e.gpr[0] == 0x12340010 && e.rflags == 0x3);
+	return true;
+}
+
+/* The segment registers api_seg_ops gives: flat 4 GiB data by default. */
+static struct vtx_emu_segdesc segs[VTX_EMU_NR_SEGS];
+
+static int seg_get(void *opaque, unsigned int seg, struct vtx_emu_segdesc *s)
+{
+	(void)opaque;
+	*s = segs[seg];
+	return 0;
+}
+
+static const struct vtx_emu_ops api_seg_ops = {
+	.read_mem = api_read,
+	.write_mem = api_write,
+	.get_seg = seg_get,
+};
+
+/* @insn in @mode with the segments as segs[] (reset first to flat). */
+static bool seg_setup(struct vtx_emu *e, unsigned int mode, bool pe,
+		      const char *insn, const char *state)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTX_EMU_NR_SEGS; i++)
+		segs[i] = (struct vtx_emu_segdesc){ .limit = 0xffffffff,
+						    .type = 3, .db = true };
+	hand_ram_reset();
+	if (!setup(e, mode, insn, state))
+		return false;
+	e->ops = &api_seg_ops;
+	e->cr0 = pe ? VTX_EMU_CR0_PE : 0;
+	return true;
+}
+
+/*
+ * Outside 64-bit mode, the accesses the processor did not make (the other
+ * side of MOVS/CMPS, the stack) get its segment checks: limit (expand-up
+ * and expand-down), a null selector, a write to read-only data, a read of
+ * execute-only code: #GP(0), #SS(0) in SS; nothing written, no register
+ * changed.  Real mode: the limit only.  64-bit mode: none.
+ */
+static bool api_segments(void)
+{
+	struct vtx_emu e;
+
+	/* MOVSB from the device to ES:EDI past ES's limit */
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x1000 mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xfff;
+	CHECK(vtx_emu_decode(&e) == 0 && !e.is_write && e.linear == 0x100);
+	CHECK(vtx_emu_complete(&e, 0x5a) == -EFAULT);
+	CHECK(e.gp_fault && !e.ss_fault && e.gpr[VTX_EMU_RDI] == 0x1000);
+	CHECK(e.rip == 0x1000);
+	/* ... the last byte inside it: done */
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0xfff mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xfff;
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 0x5a) == 0);
+	CHECK(e.gpr[VTX_EMU_RDI] == 0x1000);
+	/* a dword whose last byte is past the limit */
+	CHECK(seg_setup(&e, 32, true, "a5", "rsi=0x100 rdi=0xffd mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xfff;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
+	/* expand-down ES, limit 0x1fff, D/B: 0x2000 and up only */
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x1fff mmio=0x100"));
+	segs[VTX_EMU_ES] = (struct vtx_emu_segdesc){ .limit = 0x1fff,
+		.type = 3 | VTX_EMU_SEG_EXPDOWN, .db = true };
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES] = (struct vtx_emu_segdesc){ .limit = 0x1fff,
+		.type = 3 | VTX_EMU_SEG_EXPDOWN, .db = true };
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 1) == 0);
+	/* read-only ES: MOVS faults, CMPS reads */
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES].type = 1;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 32, true, "a6", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES].type = 1;
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 0) == 0);
+	/* a null ES */
+	CHECK(seg_setup(&e, 32, true, "a6", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES].unusable = true;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0) == -EFAULT && e.gp_fault);
+	/* MOVS to the device from an execute-only DS; readable code: fine */
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x2000"));
+	segs[VTX_EMU_DS].type = VTX_EMU_SEG_CODE;
+	CHECK(vtx_emu_decode(&e) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 32, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x2000"));
+	segs[VTX_EMU_DS].type = VTX_EMU_SEG_CODE | VTX_EMU_SEG_RW;
+	CHECK(vtx_emu_decode(&e) == 0 && e.is_write && e.write_val == 0);
+	/* ... from SS: past its limit, #SS(0) */
+	CHECK(seg_setup(&e, 32, true, "36 a4",
+			"rsi=0x100 rdi=0x2000 mmio=0x2000"));
+	segs[VTX_EMU_SS].limit = 0xff;
+	CHECK(vtx_emu_decode(&e) == -EFAULT && e.ss_fault && !e.gp_fault);
+	/* PUSH m onto an expand-down stack at its bottom: #SS(0) */
+	CHECK(seg_setup(&e, 32, true, "ff 33",
+			"rbx=0x100 rsp=0x1002 mmio=0x100"));
+	segs[VTX_EMU_SS] = (struct vtx_emu_segdesc){ .limit = 0xfff,
+		.type = 3 | VTX_EMU_SEG_EXPDOWN, .db = true };
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 7) == -EFAULT && e.ss_fault);
+	CHECK(e.gpr[VTX_EMU_RSP] == 0x1002);
+	/* POP m from past SS's limit: #SS(0) before the device write */
+	CHECK(seg_setup(&e, 32, true, "8f 03", "rbx=0x100 rsp=0x2000 mmio=0x100"));
+	segs[VTX_EMU_SS].limit = 0x1fff;
+	CHECK(vtx_emu_decode(&e) == -EFAULT && e.ss_fault && !e.is_write);
+	/* real mode: the limit, not the rights */
+	CHECK(seg_setup(&e, 16, false, "a5", "rsi=0x100 rdi=0xffff mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xffff;
+	segs[VTX_EMU_ES].type = 1;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 16, false, "a4", "rsi=0x100 rdi=0xffff mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xffff;
+	segs[VTX_EMU_ES].type = 1;
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 1) == 0);
+	/* 64-bit mode: no segment checks */
+	CHECK(seg_setup(&e, 64, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0;
+	segs[VTX_EMU_ES].unusable = true;
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 1) == 0);
+	return true;
+}
+
 /* 15 bytes is the limit, and more available bytes are not looked at. */
 static bool api_length(void)
 {
@@ -631,6 +827,9 @@ void test_negative(void)
 		{ "operand size from the prefixes", api_operand_bytes },
 		{ "vector moves: #UD, #NM, #GP(0)", api_vector_faults },
 		{ "cmpxchg16b", api_cmpxchg16b },
+		{ "popcnt, tzcnt, lzcnt by CPUID", api_bit_counts },
+		{ "segment limits and rights outside 64-bit mode",
+		  api_segments },
 	};
 	unsigned int i;
 

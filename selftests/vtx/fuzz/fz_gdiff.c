@@ -25,8 +25,9 @@
  * TEST, MOV (also moffs), XCHG, MOVZX/MOVSX/MOVSXD, INC/DEC/NOT/NEG, the
  * shifts and rotates, BT*, SETcc, CMPXCHG, CMPXCHG8B/16B, XADD, MOVBE,
  * PUSH/POP m, CALL/JMP m, the SSE and MMX moves, MUL/IMUL/DIV/IDIV (and
- * their #DE), IMUL Gv,Ev(,imm), CMOVcc and the string instructions with
- * REP and both directions -- with random ModRM forms
+ * their #DE), IMUL Gv,Ev(,imm), CMOVcc, SHLD/SHRD, BSF/BSR,
+ * POPCNT/TZCNT/LZCNT (a source of 0 a quarter of the time) and the string
+ * instructions with REP and both directions -- with random ModRM forms
  * (16-bit, SIB, RIP-relative), segment overrides, operand- and
  * address-size prefixes, REX and LOCK.
  *
@@ -257,6 +258,9 @@ static void dvm_destroy(struct dvm *d)
 #define FF_IMUL		0x4000	/* IMUL Gv,Ev(,imm): SF, ZF, AF, PF undefined */
 #define FF_CMOV		0x8000	/* CMOVcc: + cc */
 #define FF_SHXD		0x10000	/* SHLD/SHRD: OF, AF undefined; by Ib or CL */
+#define FF_BSX		0x20000	/* BSF/BSR: all flags but ZF undefined */
+#define FF_CNT		0x40000	/* BSF ... LZCNT: a source of 0, a quarter */
+#define FF_CNTF		0x80000	/* TZCNT/LZCNT: OF, SF, AF, PF undefined */
 
 /* immediates */
 enum { I_NONE, I_8, I_Z };
@@ -344,6 +348,15 @@ static const struct form forms[] = {
 	{ { 0x0f, 0xa5 }, 2, ALL, I_NONE, FF_W | FF_SHXD },
 	{ { 0x0f, 0xac }, 2, ALL, I_8, FF_W | FF_SHXD },	/* SHRD */
 	{ { 0x0f, 0xad }, 2, ALL, I_NONE, FF_W | FF_SHXD },
+	/*
+	 * BSF, BSR; POPCNT, TZCNT, LZCNT (both VMs have the supported CPUID,
+	 * which offers them where the processor has them)
+	 */
+	{ { 0x0f, 0xbc }, 2, ALL, I_NONE, FF_W | FF_BSX | FF_CNT },
+	{ { 0x0f, 0xbd }, 2, ALL, I_NONE, FF_W | FF_BSX | FF_CNT },
+	{ { 0xf3, 0x0f, 0xb8 }, 3, ALL, I_NONE, FF_W | FF_CNT },
+	{ { 0xf3, 0x0f, 0xbc }, 3, ALL, I_NONE, FF_W | FF_CNT | FF_CNTF },
+	{ { 0xf3, 0x0f, 0xbd }, 3, ALL, I_NONE, FF_W | FF_CNT | FF_CNTF },
 };
 #define NR_FORMS	ARRAY_SIZE(forms)
 
@@ -361,10 +374,13 @@ struct dgen {
 	uint64_t mem_fill;	/* bytes to write at target (FF_BRANCH, ..) */
 	int mem_fill_len;
 	uint64_t mem_val;
+	bool fill_zero;		/* mem_fill_len bytes of 0 at target */
 	bool split;
 	bool call_nc;		/* CALL m (64-bit) to a non-canonical target */
 	uint64_t undef;		/* RFLAGS bits the SDM leaves undefined */
 	uint64_t rsp;		/* 0, or RSP for the case */
+	uint8_t es_type;	/* 0, or ES's type (prot32 strings) ... */
+	uint32_t es_limit;	/* ... and byte-granular limit */
 };
 
 static void put(struct dgen *g, uint64_t v, int n)
@@ -588,6 +604,20 @@ static void gen_string(struct dgen *g)
 		g->gpr[chance(g->r, 1, 2) ? 6 : 7] |= NONCANON;
 	g->gpr[1] = (g->gpr[1] & ~amask(g->adsize)) | rnd(g->r, 9);
 	g->target = WIN_GPA;
+	/*
+	 * 32-bit protected mode: a third of the time ES ends near rDI
+	 * (expand-up, expand-down) or is read-only: the processor checks
+	 * the side it reaches, the emulator the other one (MOVS or CMPS
+	 * from the device to RAM or MMIO).
+	 */
+	if (g->mode == FZ_PROT32 && chance(g->r, 1, 3)) {
+		static const uint8_t types[] = { 0x3, 0x7, 0x1 };
+		int64_t lim = (int64_t)(g->gpr[7] & amask(g->adsize)) +
+			      rnd(g->r, 17) - 8;
+
+		g->es_type = types[rnd(g->r, ARRAY_SIZE(types))];
+		g->es_limit = lim < 0 ? 0 : (uint32_t)lim;
+	}
 }
 
 /* Encode one instruction at g->p; its memory operand is g->target. */
@@ -762,6 +792,19 @@ static void gen_insn(struct dgen *g)
 			g->p[-1] = cnt;
 		g->undef = RFL_OF | RFL_AF;
 	}
+	/*
+	 * BSF/BSR: all flags but ZF undefined (the destination of a source
+	 * of 0 too, left as it was by Bochs and vtx alike: compared);
+	 * TZCNT/LZCNT: OF, SF, AF, PF.  A source of 0, a quarter of them.
+	 */
+	if (f->flags & FF_BSX)
+		g->undef = RFL_CF | RFL_OF | RFL_SF | RFL_AF | RFL_PF;
+	if (f->flags & FF_CNTF)
+		g->undef = RFL_OF | RFL_SF | RFL_AF | RFL_PF;
+	if ((f->flags & FF_CNT) && chance(g->r, 1, 4)) {
+		g->fill_zero = true;
+		g->mem_fill_len = size;
+	}
 	/* MUL/IMUL: SF, ZF, AF, PF undefined; DIV/IDIV: all six */
 	if ((f->flags & FF_IMUL) || ((f->flags & FF_MULDIV) && reg < 6))
 		g->undef = RFL_SF | RFL_ZF | RFL_AF | RFL_PF;
@@ -808,6 +851,11 @@ static void set_state(struct dvm *d, enum fz_mode mode, int cpl,
 	sr.ds.base = g->segbase[3];
 	sr.fs.base = g->segbase[4];
 	sr.gs.base = g->segbase[5];
+	if (g->es_type) {
+		sr.es.type = g->es_type;
+		sr.es.limit = g->es_limit;
+		sr.es.g = 0;
+	}
 	if (mode == FZ_REAL) {
 		sr.es.selector = sr.ds.selector = WIN_GPA >> 4;
 		sr.cr4 = 0x600;		/* OSFXSR, OSXMMEXCPT */
@@ -1045,7 +1093,9 @@ static void run_case(struct dvm *ref, struct dvm *emu, enum fz_mode mode,
 	if (g.mem_fill_len) {
 		uint64_t off = g.target - WIN_GPA, v = g.mem_val;
 
-		if (g.mem_fill_len >= 8 && !v) {	/* CMPXCHG8B/16B */
+		if (g.fill_zero) {
+			memset(ref->win + off, 0, g.mem_fill_len);
+		} else if (g.mem_fill_len >= 8 && !v) {	/* CMPXCHG8B/16B */
 			memcpy(ref->win + off, &g.gpr[0], 4);
 			memcpy(ref->win + off + 4, &g.gpr[2], 4);
 			if (g.mem_fill_len == 16) {

@@ -260,7 +260,18 @@
 #define C_CMOVNE_L		193	/* not moved (64: EDX's upper half cleared) */
 #define C_SHLD1_L		194
 #define C_SHRD1_W		195
-#define C_MAX			196
+/* Issue 20: POPCNT, TZCNT, LZCNT (F3 0F B8/BC/BD), BSF, BSR (session 13) */
+#define C_POPCNT_L		196
+#define C_POPCNT_ZERO_W		197	/* a source of 0: ZF */
+#define C_TZCNT_L		198	/* 0x00a00000: 21 */
+#define C_TZCNT_ZERO_W		199	/* 16, CF */
+#define C_LZCNT_L		200	/* 0x00012345: 15 */
+#define C_LZCNT_ZERO_L		201	/* 32, CF */
+#define C_LZCNT_Q		202	/* 64 */
+#define C_BSF_L			203
+#define C_BSR_W			204
+#define C_BSF_ZERO_L		205	/* the destination left as it was */
+#define C_MAX			206
 
 /* Case operands that need particular bytes (set by the host) */
 #define SPLIT_OFF		0x1ffe
