@@ -183,9 +183,10 @@ linux_runs() {
 	# A run that ends on --timeout, not on the guest's reset: the I/O
 	# threads stop and the summary comes (no hang in virtio_stop()).
 	cp linux-disk.img "$OUT/disk.img"
+	# It is also the virtio-mmio transport's run (--virtio mmio, IRQ 5).
 	vrun "$drv" linux-virtio-timeout 16 'timeout after 2 s|virtio blk0:     irq 5' \
 		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --disk "$OUT/disk.img" --rng \
-		--append "console=ttyS0 quiet" --device "$dev" --timeout 2
+		--virtio mmio --append "console=ttyS0 quiet" --device "$dev" --timeout 2
 }
 
 # linux_virtio_checks DRIVER - what the guest's /init saw of the virtio
@@ -566,7 +567,10 @@ linux_cli_tests() {
 	vrun cli linux-disk-needs-kernel 2 '--disk and --rng need --kernel' \
 		count.bin --disk linux-disk.img,ro
 	vrun cli linux-disk-dry-run 0 'virtio_mmio.device=4K@0xd0000000:5' \
-		--kernel linux-vmlinuz --disk linux-disk.img,ro --rng --dry-run --verbose
+		--kernel linux-vmlinuz --disk linux-disk.img,ro --rng --virtio mmio --dry-run \
+		--verbose
+	vrun cli linux-virtio-bad 2 "unknown --virtio 'isa' (pci or mmio)" \
+		--kernel linux-vmlinuz --rng --virtio isa --dry-run
 }
 
 cli_tests
