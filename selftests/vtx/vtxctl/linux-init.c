@@ -27,7 +27,8 @@
  * vtxctl_mmio_devs.ko creates the platform devices from those words.  Then
  * it prints
  *
- *   VTXCTL-VIRTIO-MOD <name> ok|<error>
+ *   VTXCTL-VIRTIO-PCI <bdf>              (each virtio PCI function seen)
+ *   VTXCTL-VIRTIO-MOD <name> ok|<error>|built in
  *   VTXCTL-VIRTIO-VDA cksum=C size=N serial=S ro=R    (POSIX cksum of vda)
  *   VTXCTL-VIRTIO-VDA-DIRECT reads=N same=M seconds=S  (O_DIRECT 4 KiB reads
  *                                of the whole disk, one request each, compared
