@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio 1.x over virtio-mmio (the virtio spec 1.2, 4.2), for the Linux
- * guests of "vtxctl run --kernel".
+ * virtio 1.x devices for the Linux guests of "vtxctl run --kernel": the
+ * registers' meaning, common to the transports (virtio_reg_read(),
+ * virtio_reg_write(), virtio_config_read()), the split virtqueues and
+ * their I/O threads, and the virtio-mmio transport (the virtio spec 1.2,
+ * 4.2).  virtio_pci.c is the other transport (4.1); a transport maps its
+ * register layout on the common registers and sets where the queue
+ * notifications are written (notify_base, notify_stride, notify_len), and
+ * virtio_attach() puts every device on the one --virtio chose.
  *
- * Each device gets a 4 KiB register window from VIRTIO_MMIO_BASE up and an
- * ISA interrupt line from virtio_irqs[]; cmd_run.c appends one
- * "virtio_mmio.device=4K@<base>:<irq>" word per device to the kernel
- * command line, which is how a guest without PCI, ACPI or a device tree
- * learns of them (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
+ * virtio-mmio: each device gets a 4 KiB register window from
+ * VIRTIO_MMIO_BASE up and an ISA interrupt line from virtio_irqs[];
+ * cmd_run.c appends one "virtio_mmio.device=4K@<base>:<irq>" word per
+ * device to the kernel command line, which is how a guest without PCI,
+ * ACPI or a device tree learns of them (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
  *
  * The split of the work:
  *   - the registers (features, status, queue set-up, InterruptStatus,
