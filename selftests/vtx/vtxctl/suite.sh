@@ -18,7 +18,9 @@
 # linux-prepare.sh.  The same boot has two virtio-blk disks and a
 # virtio-rng (linux-virtio-*): see linux_virtio_checks.  VTXCTL_LINUX=0
 # leaves it out (about 21 s of test-VM time per driver); VTXCTL_ONLY=linux
-# runs only the Linux boots and the command-line checks.
+# runs only the Linux boots and the command-line checks.  The devices are
+# virtio-pci; VTXCTL_VIRTIO=mmio boots them on virtio-mmio instead (the
+# guest then loads vtxctl_mmio_devs.ko).
 # Results: drivers "vtx", "kvm" and "cli" (command-line checks).
 
 VTXCTL=${VTXCTL:-vtxctl}
@@ -130,7 +132,7 @@ guest_runs() {
 linux_runs() {
 	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid
 
-	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng"
+	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci}"
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	cp linux-disk.img "$OUT/disk.img"
@@ -142,6 +144,7 @@ linux_runs() {
 	timeout 900 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
 		--cpus 2 --mem 256M --append "console=ttyS0 reboot=k panic=1 quiet" \
 		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" --rng \
+		--virtio "${VTXCTL_VIRTIO:-pci}" \
 		--device "$dev" --timeout 800 <"$fifo" >"$OUT/lo" 2>"$OUT/le" &
 	pid=$!
 	exec 3>"$fifo"
