@@ -17,14 +17,18 @@
  *
  *   VTXCTL-LINUX-ECHO <line>      (or "VTXCTL-LINUX-ECHO-NONE")
  *
- * With "virtio_mmio.device=" words on the kernel command line (vtxctl's
- * --disk and --rng) it first tests the virtio devices (virtio_tests()):
- * it loads the modules in /lib/vtx (Debian builds virtio, virtio_mmio,
- * virtio_blk and virtio-rng as modules, and without
- * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, so vtxctl_mmio_devs.ko creates the
- * platform devices from those words), then prints
+ * With virtio PCI functions (vendor 1af4 in /sys/bus/pci: vtxctl's
+ * --virtio pci) or "virtio_mmio.device=" words on the kernel command line
+ * (--virtio mmio) it first tests the virtio devices of --disk and --rng (virtio_tests()):
+ * it loads the modules in /lib/vtx (Debian builds virtio, virtio_pci,
+ * virtio_mmio, virtio_blk and virtio-rng as modules; a module that is not
+ * there is built in), for PCI virtio_pci, which finds the devices on its
+ * own; for virtio-mmio, without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES,
+ * vtxctl_mmio_devs.ko creates the platform devices from those words.  Then
+ * it prints
  *
- *   VTXCTL-VIRTIO-MOD <name> ok|<error>
+ *   VTXCTL-VIRTIO-PCI <bdf>              (each virtio PCI function seen)
+ *   VTXCTL-VIRTIO-MOD <name> ok|<error>|built in
  *   VTXCTL-VIRTIO-VDA cksum=C size=N serial=S ro=R    (POSIX cksum of vda)
  *   VTXCTL-VIRTIO-VDA-DIRECT reads=N same=M seconds=S  (O_DIRECT 4 KiB reads
  *                                of the whole disk, one request each, compared
@@ -39,6 +43,7 @@
  * on the keyboard controller's reset (status 0).
  */
 #define _GNU_SOURCE		/* O_DIRECT */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -279,21 +284,72 @@ static int mmio_devices(char *out, size_t len)
 	return n > 0;
 }
 
+/* Load /lib/vtx/@name.ko if it is there (else it is built in). */
+static int load_if_module(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), MOD_DIR "%s.ko", name);
+	if (access(path, F_OK)) {
+		printf("VTXCTL-VIRTIO-MOD %s built in\n", name);
+		return 0;
+	}
+	return load_module(name, "");
+}
+
+/* Is there a virtio PCI function (vendor 1af4) in sysfs? */
+static int virtio_pci_devices(void)
+{
+	char path[320], buf[16];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir = opendir("/sys/bus/pci/devices");
+
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && !strncmp(buf, "0x1af4", 6)) {
+			printf("VTXCTL-VIRTIO-PCI %s\n", d->d_name);
+			n++;
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
 static void virtio_tests(void)
 {
-	static const char *const mods[] = { "virtio_ring", "virtio", "virtio_mmio" };
+	static const char *const mmio_mods[] = { "virtio_ring", "virtio", "virtio_mmio" };
+	static const char *const pci_mods[] = {
+		"virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
+		"virtio_pci",
+	};
 	char devs[512], params[600];
 	struct timespec t0, t1;
 	unsigned int i;
 	int err, bad = 0;
 
-	if (!mmio_devices(devs, sizeof(devs)))
-		return;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
-		bad |= load_module(mods[i], "") != 0;
-	snprintf(params, sizeof(params), "device=%s", devs);
-	bad |= load_module("vtxctl_mmio_devs", params) != 0;
+	if (mmio_devices(devs, sizeof(devs))) {
+		for (i = 0; i < sizeof(mmio_mods) / sizeof(mmio_mods[0]); i++)
+			bad |= load_module(mmio_mods[i], "") != 0;
+		snprintf(params, sizeof(params), "device=%s", devs);
+		bad |= load_module("vtxctl_mmio_devs", params) != 0;
+	} else if (virtio_pci_devices()) {
+		for (i = 0; i < sizeof(pci_mods) / sizeof(pci_mods[0]); i++)
+			bad |= load_if_module(pci_mods[i]) != 0;
+	} else {
+		return;
+	}
 	bad |= load_module("virtio_blk", "") != 0;
 	bad |= load_module("virtio-rng", "") != 0;
 	fflush(stdout);

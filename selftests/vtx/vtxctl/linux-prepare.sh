@@ -11,8 +11,9 @@
 #   OUTDIR/linux-init.cpio.gz     an initramfs of one static program, INIT
 #                                 as /init, and the empty /dev, /proc, /sys;
 #                                 in /lib/vtx the kernel's virtio, virtio_ring,
-#                                 virtio_mmio, virtio_blk and virtio-rng
-#                                 modules and vtxctl_mmio_devs.ko (built here
+#                                 virtio_mmio, virtio_pci (and its
+#                                 virtio_pci_{modern,legacy}_dev), virtio_blk
+#                                 and virtio-rng modules and vtxctl_mmio_devs.ko (built here
 #                                 from mmio-devs/ against the kernel's headers)
 #   OUTDIR/linux-disk.img         the virtio-blk tests' disk: 256 KiB of
 #                                 random bytes, and its POSIX cksum in
@@ -54,7 +55,8 @@ install -m 755 "$INIT" "$rfs/init"
 # The virtio modules of the guest kernel (the test VM's own).
 mods=/lib/modules/$kver/kernel
 for m in drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_mmio \
-	drivers/block/virtio_blk drivers/char/hw_random/virtio-rng; do
+	drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev \
+	drivers/virtio/virtio_pci drivers/block/virtio_blk drivers/char/hw_random/virtio-rng; do
 	b=$(basename "$m")
 	if [ -f "$mods/$m.ko" ]; then
 		cp "$mods/$m.ko" "$rfs/lib/vtx/$b.ko"

@@ -18,7 +18,9 @@
 # linux-prepare.sh.  The same boot has two virtio-blk disks and a
 # virtio-rng (linux-virtio-*): see linux_virtio_checks.  VTXCTL_LINUX=0
 # leaves it out (about 21 s of test-VM time per driver); VTXCTL_ONLY=linux
-# runs only the Linux boots and the command-line checks.
+# runs only the Linux boots and the command-line checks.  The devices are
+# virtio-pci; VTXCTL_VIRTIO=mmio boots them on virtio-mmio instead (the
+# guest then loads vtxctl_mmio_devs.ko).
 # Results: drivers "vtx", "kvm" and "cli" (command-line checks).
 
 VTXCTL=${VTXCTL:-vtxctl}
@@ -130,7 +132,7 @@ guest_runs() {
 linux_runs() {
 	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid
 
-	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng"
+	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci}"
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	cp linux-disk.img "$OUT/disk.img"
@@ -142,6 +144,7 @@ linux_runs() {
 	timeout 900 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
 		--cpus 2 --mem 256M --append "console=ttyS0 reboot=k panic=1 quiet" \
 		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" --rng \
+		--virtio "${VTXCTL_VIRTIO:-pci}" \
 		--device "$dev" --timeout 800 <"$fifo" >"$OUT/lo" 2>"$OUT/le" &
 	pid=$!
 	exec 3>"$fifo"
@@ -183,9 +186,10 @@ linux_runs() {
 	# A run that ends on --timeout, not on the guest's reset: the I/O
 	# threads stop and the summary comes (no hang in virtio_stop()).
 	cp linux-disk.img "$OUT/disk.img"
+	# It is also the virtio-mmio transport's run (--virtio mmio, IRQ 5).
 	vrun "$drv" linux-virtio-timeout 16 'timeout after 2 s|virtio blk0:     irq 5' \
 		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --disk "$OUT/disk.img" --rng \
-		--append "console=ttyS0 quiet" --device "$dev" --timeout 2
+		--virtio mmio --append "console=ttyS0 quiet" --device "$dev" --timeout 2
 }
 
 # linux_virtio_checks DRIVER - what the guest's /init saw of the virtio
@@ -566,7 +570,10 @@ linux_cli_tests() {
 	vrun cli linux-disk-needs-kernel 2 '--disk and --rng need --kernel' \
 		count.bin --disk linux-disk.img,ro
 	vrun cli linux-disk-dry-run 0 'virtio_mmio.device=4K@0xd0000000:5' \
-		--kernel linux-vmlinuz --disk linux-disk.img,ro --rng --dry-run --verbose
+		--kernel linux-vmlinuz --disk linux-disk.img,ro --rng --virtio mmio --dry-run \
+		--verbose
+	vrun cli linux-virtio-bad 2 "unknown --virtio 'isa' (pci or mmio)" \
+		--kernel linux-vmlinuz --rng --virtio isa --dry-run
 }
 
 cli_tests

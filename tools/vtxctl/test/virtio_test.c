@@ -15,11 +15,12 @@
  * ring, a buffer outside RAM, a buffer straddling RAM's end, an available
  * index more than a ring ahead, an indirect descriptor, a ring outside RAM
  * at QueueReady, a queue size that is not a power of two; and that a reset
- * (status 0) clears DEVICE_NEEDS_RESET.
+ * (status 0) clears DEVICE_NEEDS_RESET.  Then virtio-pci (pci_tests()).
  */
 #include "../vmm/virtio.c"
 
 #include <fcntl.h>
+#include <sys/wait.h>
 
 struct run_stats stats;		/* io.c counts unclaimed accesses here */
 
@@ -150,6 +151,239 @@ static void expect_refused(const char *what)
 	CHECK(!needs_reset(BASE0), "%s: a reset left DEVICE_NEEDS_RESET", what);
 }
 
+/* Config space through conf1, as a guest's in/out would do it. */
+static uint32_t cfg_rd(unsigned int slot, unsigned int reg, unsigned int size)
+{
+	uint32_t addr = 0x80000000U | slot << 11 | (reg & 0xfc), val = 0;
+
+	io_access(IO_PIO, 0xcf8, &addr, 4, true);
+	io_access(IO_PIO, 0xcfc + (reg & 3), &val, size, false);
+	return size == 4 ? val : val & ((1U << (8 * size)) - 1);
+}
+
+static void cfg_wr(unsigned int slot, unsigned int reg, uint32_t val, unsigned int size)
+{
+	uint32_t addr = 0x80000000U | slot << 11 | (reg & 0xfc);
+
+	io_access(IO_PIO, 0xcf8, &addr, 4, true);
+	io_access(IO_PIO, 0xcfc + (reg & 3), &val, size, true);
+}
+
+static uint32_t bar_rd(uint64_t addr, unsigned int size)
+{
+	uint32_t val = 0;
+
+	io_access(IO_MMIO, addr, &val, size, false);
+	return size == 4 ? val : val & ((1U << (8 * size)) - 1);
+}
+
+static void bar_wr(uint64_t addr, uint32_t val, unsigned int size)
+{
+	io_access(IO_MMIO, addr, &val, size, true);
+}
+
+/* The offset in BAR0 of the virtio capability of @type, -1 if none. */
+static long find_cap(unsigned int slot, unsigned int type, uint32_t *mult)
+{
+	unsigned int at = cfg_rd(slot, 0x34, 1), n = 0;
+
+	while (at && n++ < 48) {
+		if (cfg_rd(slot, at, 1) == 0x09 && cfg_rd(slot, at + 3, 1) == type &&
+		    cfg_rd(slot, at + 4, 1) == 0) {
+			if (mult)
+				*mult = cfg_rd(slot, at + 16, 4);
+			return cfg_rd(slot, at + 8, 4);
+		}
+		at = cfg_rd(slot, at + 1, 1);
+	}
+	return -1;
+}
+
+/*
+ * pci.c and virtio_pci.c: conf1 decoding, absent functions, BAR sizing and
+ * moves (with the notification address), the capability list, the common
+ * configuration, ISR read-to-clear, a virtio-rng request over PCI, and a
+ * ring outside RAM refused.
+ */
+static void pci_tests(void)
+{
+	unsigned int devfn, reg, slot;
+	struct virtio_dev *dev;
+	uint32_t mult = 0, bar, v;
+	long common, notify, isr, devcfg;
+	uint64_t base, n;
+
+	CHECK(pci_conf1_decode(0x80000810, 0, 4, &devfn, &reg) && devfn == 8 && reg == 0x10,
+	      "conf1 00:01.0 reg 0x10");
+	CHECK(pci_conf1_decode(0x80001a3f, 2, 2, &devfn, &reg) && devfn == 0x1a &&
+	      reg == 0x3e, "conf1 word at 0xcfe: devfn %#x reg %#x", devfn, reg);
+	CHECK(pci_conf1_decode(0x800000fc, 3, 1, &devfn, &reg) && reg == 0xff,
+	      "conf1 byte at 0xcff of reg 0xfc");
+	CHECK(!pci_conf1_decode(0x00000810, 0, 4, &devfn, &reg), "conf1 without enable");
+	CHECK(!pci_conf1_decode(0x80010000, 0, 4, &devfn, &reg), "conf1 bus 1");
+	CHECK(!pci_conf1_decode(0x80000000, 1, 2, &devfn, &reg), "conf1 misaligned word");
+	CHECK(!pci_conf1_decode(0x80000000, 2, 4, &devfn, &reg), "conf1 dword past 0xcff");
+
+	if (pci_init() || virtio_rng_add()) {
+		CHECK(0, "pci_init or virtio_rng_add");
+		return;
+	}
+	dev = vs.devs[vs.nr - 1];
+	if (virtio_pci_add(dev)) {
+		CHECK(0, "virtio_pci_add");
+		return;
+	}
+	dev->vm = &vm;
+	dev->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	dev->queues[0].kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	slot = dev->pci.slot;
+	CHECK(slot == 1, "rng in slot %u", slot);
+
+	/* CONFIG_ADDRESS reads back (Linux's pci_check_type1()). */
+	v = 0x80000000;
+	io_access(IO_PIO, 0xcf8, &v, 4, true);
+	v = 0;
+	io_access(IO_PIO, 0xcf8, &v, 4, false);
+	CHECK(v == 0x80000000, "CONFIG_ADDRESS reads %#x", v);
+	CHECK(cfg_rd(0, 0, 4) == 0x12378086, "host bridge id %#x", cfg_rd(0, 0, 4));
+	CHECK(cfg_rd(0, 0x08, 4) >> 8 == 0x060000, "host bridge class");
+	CHECK(cfg_rd(slot, 0, 4) == 0x10441af4, "virtio-rng id %#x", cfg_rd(slot, 0, 4));
+	CHECK(cfg_rd(slot, 2, 2) == 0x1044 && cfg_rd(slot, 3, 1) == 0x10, "word/byte reads");
+	CHECK(cfg_rd(slot, 0x2c, 4) == 0x00041af4, "subsystem %#x", cfg_rd(slot, 0x2c, 4));
+	CHECK(cfg_rd(slot, 0x08, 1) == 1, "revision 1 (modern)");
+	CHECK(cfg_rd(slot, 0x06, 2) & 0x10, "status without the capability list bit");
+	CHECK(cfg_rd(slot, 0x3d, 1) == 1 && cfg_rd(slot, 0x3c, 1) == dev->irq && dev->irq == 16,
+	      "INTA# line %u irq %u", cfg_rd(slot, 0x3c, 1), dev->irq);
+	CHECK(cfg_rd(5, 0, 4) == 0xffffffff, "an absent slot reads %#x", cfg_rd(5, 0, 4));
+	v = 0x80000000U | slot << 11 | 1 << 8;	/* function 1 */
+	io_access(IO_PIO, 0xcf8, &v, 4, true);
+	io_access(IO_PIO, 0xcfc, &v, 4, false);
+	CHECK(v == 0xffffffff, "function 1 reads %#x", v);
+	cfg_wr(slot, 0x00, 0, 4);
+	CHECK(cfg_rd(slot, 0, 4) == 0x10441af4, "the IDs were writable");
+	cfg_wr(5, 0x04, 0xffff, 2);		/* dropped, no crash */
+
+	/* BAR0: firmware's address, sizing, a move, and moves out of the hole. */
+	bar = cfg_rd(slot, 0x10, 4);
+	CHECK(bar >= PCI_MMIO_BASE && !(bar & 0x3fff) && dev->pci.bar_addr[0] == bar,
+	      "BAR0 %#x", bar);
+	CHECK(dev->notify_base == bar + 0x3000, "notify base %#llx",
+	      (unsigned long long)dev->notify_base);
+	cfg_wr(slot, 0x10, 0xffffffff, 4);
+	CHECK(cfg_rd(slot, 0x10, 4) == 0xffffc000, "sizing reads %#x", cfg_rd(slot, 0x10, 4));
+	CHECK(cfg_rd(slot, 0x14, 4) == 0 && cfg_rd(slot, 0x30, 4) == 0,
+	      "BAR1 or the ROM BAR is implemented");
+	cfg_wr(slot, 0x14, 0xffffffff, 4);
+	CHECK(cfg_rd(slot, 0x14, 4) == 0, "BAR1 took a write");
+	CHECK(dev->pci.bar_addr[0] == 0 && dev->notify_base == 0,
+	      "the all-ones BAR decodes at %#llx", (unsigned long long)dev->pci.bar_addr[0]);
+	cfg_wr(slot, 0x10, 0xe0004123, 4);	/* the low bits are read-only */
+	base = 0xe0004000;
+	CHECK(cfg_rd(slot, 0x10, 4) == base && dev->pci.bar_addr[0] == base &&
+	      dev->notify_base == base + 0x3000, "BAR0 moved to %#x",
+	      cfg_rd(slot, 0x10, 4));
+	cfg_wr(slot, 0x04, 0, 2);		/* memory decoding off */
+	CHECK(dev->pci.bar_addr[0] == 0 && bar_rd(base, 4) == 0xffffffff,
+	      "BAR0 decodes with memory space disabled");
+	cfg_wr(slot, 0x04, 0x6, 2);
+	CHECK(dev->pci.bar_addr[0] == base, "memory space enable");
+	cfg_wr(slot, 0x10, 0x10000000, 4);	/* over guest RAM: refused */
+	CHECK(dev->pci.bar_addr[0] == 0, "a BAR over RAM decodes");
+	cfg_wr(slot, 0x10, 0xfebfc000, 4);	/* the last fit below the IOAPIC */
+	CHECK(dev->pci.bar_addr[0] == 0xfebfc000, "BAR0 at the hole's end");
+	cfg_wr(slot, 0x10, 0xfec00000, 4);	/* the IOAPIC */
+	CHECK(dev->pci.bar_addr[0] == 0, "a BAR over the IOAPIC decodes");
+	cfg_wr(slot, 0x10, base, 4);
+
+	/* The capabilities, all in BAR0, and the common configuration. */
+	common = find_cap(slot, 1, NULL);
+	notify = find_cap(slot, 2, &mult);
+	isr = find_cap(slot, 3, NULL);
+	devcfg = find_cap(slot, 4, NULL);
+	CHECK(common >= 0 && notify >= 0 && isr >= 0 && devcfg >= 0 && mult == 4,
+	      "caps: common %ld notify %ld (x%u) isr %ld device %ld", common, notify, mult,
+	      isr, devcfg);
+	if (common < 0 || notify < 0 || isr < 0)
+		return;
+	CHECK(bar_rd(base + common + 0x12, 2) == 1, "num_queues");
+	CHECK(bar_rd(base + common + 0x12, 4) == 0, "a dword read of a 16-bit field");
+	bar_wr(base + common + 0x00, 1, 4);
+	CHECK(bar_rd(base + common + 0x04, 4) & 1, "no VERSION_1");
+	bar_wr(base + common + 0x14, 0, 1);
+	bar_wr(base + common + 0x14, 3, 1);
+	bar_wr(base + common + 0x08, 1, 4);
+	bar_wr(base + common + 0x0c, 1, 4);
+	bar_wr(base + common + 0x14, 0xb, 1);
+	CHECK(bar_rd(base + common + 0x14, 1) == 0xb, "FEATURES_OK refused");
+	bar_wr(base + common + 0x16, 0, 2);
+	CHECK(bar_rd(base + common + 0x18, 2) == VIRTIO_QUEUE_MAX, "queue_size %u",
+	      bar_rd(base + common + 0x18, 2));
+	CHECK(bar_rd(base + common + 0x1e, 2) == 0 && bar_rd(base + common + 0x1a, 2) == 0xffff,
+	      "queue_notify_off / msix vector");
+	bar_wr(base + common + 0x18, QSIZE, 2);
+	bar_wr(base + common + 0x20, DESC, 4);
+	bar_wr(base + common + 0x24, 0, 4);
+	bar_wr(base + common + 0x28, AVAIL, 4);
+	bar_wr(base + common + 0x30, USED, 4);
+	memset(ram(AVAIL), 0, 0x1000);
+	memset(ram(USED), 0, 0x1000);
+	bar_wr(base + common + 0x1c, 1, 2);
+	bar_wr(base + common + 0x14, 0xf, 1);
+	CHECK(bar_rd(base + common + 0x1c, 2) == 1 && bar_rd(base + common + 0x20, 4) == DESC,
+	      "queue not enabled");
+	bar_wr(base + common + 0x20, DATA, 4);	/* ignored while enabled */
+	CHECK(bar_rd(base + common + 0x20, 4) == DESC, "queue_desc changed while enabled");
+
+	/* A virtio-rng request; the notification by exit; the ISR. */
+	memset(ram(DATA), 0, 64);
+	set_desc(0, DATA, 64, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	bar_wr(base + notify, 0, 2);
+	CHECK(dev->queues[0].kicks_by_exit == 1 &&
+	      read(dev->queues[0].kick_fd, &n, sizeof(n)) == sizeof(n),
+	      "a notify write by exit did not kick");
+	bar_wr(base + notify + 4, 0, 2);	/* past the only queue: nothing */
+	CHECK(dev->queues[0].kicks_by_exit == 1, "a kick of a queue that does not exist");
+	CHECK(process_queue(&dev->queues[0]) && used_idx() == 1 && used_len(0) == 64,
+	      "rng request over PCI: used %u len %u", used_idx(), used_len(0));
+	atomic_store(&dev->isr, VIRTIO_INT_USED);
+	CHECK(bar_rd(base + isr, 1) == 1 && bar_rd(base + isr, 1) == 0,
+	      "the ISR read does not clear");
+
+	/* A ring outside RAM: refused at queue_enable, the device needs a reset. */
+	bar_wr(base + common + 0x14, 0, 1);
+	bar_wr(base + common + 0x16, 0, 2);
+	bar_wr(base + common + 0x20, RAM_SIZE - 64, 4);
+	bar_wr(base + common + 0x28, AVAIL, 4);
+	bar_wr(base + common + 0x30, USED, 4);
+	bar_wr(base + common + 0x1c, 1, 2);
+	CHECK(bar_rd(base + common + 0x1c, 2) == 0 &&
+	      (bar_rd(base + common + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET),
+	      "a descriptor table outside RAM was accepted over PCI");
+	bar_wr(base + common + 0x16, 7, 2);	/* a queue that does not exist */
+	CHECK(bar_rd(base + common + 0x18, 2) == 0, "queue 7 has a size");
+	CHECK(bar_rd(base + 0x3ffc, 4) == 0 && bar_rd(base + 0x4000, 4) == 0xffffffff,
+	      "BAR0's end");
+}
+
+/*
+ * pci_tests() in a child process: the PCI hole and the virtio-mmio windows
+ * are never on the bus together (--virtio picks one).  Returns its failures.
+ */
+static int pci_child(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pci_tests();
+		exit(failures);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 1;
+	return WEXITSTATUS(st);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/vtxctl-virtio-test-XXXXXX", ro_path[] = "/tmp/vtxctl-virtio-ro-XXXXXX";
@@ -171,6 +405,9 @@ int main(void)
 		return 1;
 	snprintf(ro_spec, sizeof(ro_spec), "%s,ro", ro_path);
 	if (virtio_blk_add(path) || virtio_blk_add(ro_spec))
+		return 1;
+	failures += pci_child();
+	if (virtio_attach(VIRTIO_MMIO))
 		return 1;
 	for (i = 0; i < vs.nr; i++) {
 		vs.devs[i]->vm = &vm;

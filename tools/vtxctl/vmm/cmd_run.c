@@ -53,11 +53,19 @@ static const char run_usage_text[] =
 "                         ,ro: read-only (VIRTIO_BLK_F_RO); the file is locked\n"
 "                         and fsync'd at the end of the run\n"
 "      --rng              a virtio-rng device fed from the host's getrandom()\n"
-"  virtio devices are virtio-mmio, 4K windows from 0xd0000000 on ISA IRQs 5, 6,\n"
-"  7, 9, 10, 11; each adds \"virtio_mmio.device=4K@BASE:IRQ\" to the command line\n"
-"  (the guest needs CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, or to create the\n"
-"  platform devices itself).  Notifications use KVM_IOEVENTFD, interrupts\n"
-"  KVM_IRQFD: each queue is served by an I/O thread of its own.\n"
+"      --virtio pci|mmio  the virtio transport (default pci):\n"
+"                         pci: modern virtio-pci functions 1af4:1040+ID on PCI\n"
+"                         bus 0 (conf1 ports 0xcf8/0xcfc, host bridge at 00:00.0,\n"
+"                         devices from 00:01.0), BAR0 in 0xc0000000-0xfebfffff,\n"
+"                         INTA# level on IOAPIC pins 16+ (in the MP table); what\n"
+"                         a stock kernel's CONFIG_VIRTIO_PCI finds by itself\n"
+"                         mmio: 4K windows from 0xd0000000 on ISA IRQs 5, 6, 7,\n"
+"                         9, 10, 11; each adds \"virtio_mmio.device=4K@BASE:IRQ\"\n"
+"                         to the command line (the guest needs\n"
+"                         CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, or to create the\n"
+"                         platform devices itself)\n"
+"  Notifications use KVM_IOEVENTFD, interrupts KVM_IRQFD: each queue is served\n"
+"  by an I/O thread of its own.\n"
 "  (--mem defaults to 256M with --kernel and stays at most 3G)\n"
 "\n"
 "Examples:\n"
@@ -139,6 +147,7 @@ enum {
 	OPT_APPEND,
 	OPT_DISK,
 	OPT_RNG,
+	OPT_VIRTIO,
 };
 
 /* The options that only IMAGE guests take, for the --kernel error. */
@@ -185,6 +194,7 @@ int cmd_run(int argc, char **argv)
 		{ "append",	required_argument,	NULL, OPT_APPEND },
 		{ "disk",	required_argument,	NULL, OPT_DISK },
 		{ "rng",	no_argument,		NULL, OPT_RNG },
+		{ "virtio",	required_argument,	NULL, OPT_VIRTIO },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *device = DEFAULT_DEVICE, *image, *modules[MAX_MODULES];
@@ -194,6 +204,8 @@ int cmd_run(int argc, char **argv)
 	struct run_options opts = { .stdin_to_uart = true };
 	struct load_options lo = { .format = FMT_AUTO, .modules = modules };
 	struct vm vm = { .sys_fd = -1, .fd = -1 };
+	enum virtio_transport transport = VIRTIO_PCI;
+	bool have_virtio = false;
 	bool quiet = false, dry_run = false, verbose = false, ap_entry = false;
 	static char cmdline[MAX_CMDLINE];
 	uint64_t mem = DEFAULT_MEM, cpus = 1, timeout;
@@ -313,6 +325,15 @@ int cmd_run(int argc, char **argv)
 			if (virtio_rng_add())
 				return ST_SETUP;
 			break;
+		case OPT_VIRTIO:
+			have_virtio = true;
+			if (!strcmp(optarg, "pci"))
+				transport = VIRTIO_PCI;
+			else if (!strcmp(optarg, "mmio"))
+				transport = VIRTIO_MMIO;
+			else
+				return usage_error("unknown --virtio '%s' (pci or mmio)", optarg);
+			break;
 		default:
 			fprintf(stderr, "Try 'vtxctl run --help'.\n");
 			return ST_USAGE;
@@ -331,6 +352,8 @@ int cmd_run(int argc, char **argv)
 			return usage_error("--mem is at most 3G with --kernel (the PCI hole)");
 		lk.nr_cpus = cpus;
 		ap_entry = false;
+		if ((transport == VIRTIO_PCI && pci_init()) || virtio_attach(transport))
+			return ST_SETUP;
 		snprintf(cmdline, sizeof(cmdline), "%s", lk.cmdline);
 		if (strlen(lk.cmdline) >= sizeof(cmdline) - 1 ||
 		    virtio_cmdline(cmdline, sizeof(cmdline)))
@@ -339,8 +362,8 @@ int cmd_run(int argc, char **argv)
 	} else {
 		if (lk.initrd || have_append)
 			return usage_error("--initrd and --append need --kernel");
-		if (virtio_nr_devices())
-			return usage_error("--disk and --rng need --kernel");
+		if (virtio_nr_devices() || have_virtio)
+			return usage_error("--disk and --rng need --kernel; so does --virtio");
 		if (optind != argc - 1)
 			return usage_error("%s", optind >= argc ? "run needs one IMAGE or --kernel" :
 					   "run takes exactly one IMAGE");

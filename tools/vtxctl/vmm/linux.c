@@ -86,7 +86,8 @@
 #define MP_IRQ_EXTINT		3
 #define MP_IRQFLAG_DEFAULT	0		/* conforms to the bus */
 #define MP_APIC_ALL		0xff
-#define MP_BUS_ISA		0
+#define MP_BUS_PCI		0	/* the PCI bus number: Linux matches them */
+#define MP_IRQFLAG_HIGH_LEVEL	0x0d	/* active high, level triggered */
 #define MP_ISA_IRQS		16
 #define LAPIC_VERSION		0x14
 #define IOAPIC_VERSION		0x11
@@ -177,7 +178,9 @@ static size_t mptable_size(unsigned int nr_cpus)
 	return sizeof(struct mpf_intel) + sizeof(struct mpc_table) +
 	       nr_cpus * sizeof(struct mpc_cpu) + sizeof(struct mpc_bus) +
 	       sizeof(struct mpc_ioapic) +
-	       (MP_ISA_IRQS + 2) * sizeof(struct mpc_intsrc);
+	       (MP_ISA_IRQS + 2) * sizeof(struct mpc_intsrc) +
+	       (pci_present() ? sizeof(struct mpc_bus) +
+		pci_nr_devs() * sizeof(struct mpc_intsrc) : 0);
 }
 
 /**
@@ -189,7 +192,11 @@ static size_t mptable_size(unsigned int nr_cpus)
  * pin n for every n < 16, as the in-kernel irqchip's default routing
  * connects them (KVM_IRQ_LINE n reaches PIC input n and IOAPIC pin n, and
  * the in-kernel PIT raises line 0); LINT0 of every LAPIC ExtINT (the
- * 8259s) and LINT1 NMI.
+ * 8259s) and LINT1 NMI.  With pci.c's bus: the PCI bus 0 (the ISA bus is
+ * then 1, its number must not be taken by a PCI bus) and, per device, an
+ * I/O interrupt entry INTA# of its slot -> its IOAPIC pin, level
+ * triggered, active high (the in-kernel IOAPIC's "asserted" is 1 whatever
+ * the polarity, as KVM's).
  *
  * Return: 0, or -1 if RAM does not hold F0000H-FFFFFH.
  */
@@ -200,7 +207,7 @@ static int mptable_write(struct vm *vm, unsigned int nr_cpus)
 	struct mpf_intel *mpf = (void *)base;
 	struct mpc_table *mpc = (void *)(mpf + 1);
 	uint8_t *p = (uint8_t *)(mpc + 1);
-	unsigned int i, entries = 0;
+	unsigned int i, entries = 0, isa = pci_present() ? MP_BUS_PCI + 1 : 0;
 	struct mpc_ioapic *ioapic;
 	struct mpc_bus *bus;
 
@@ -220,9 +227,17 @@ static int mptable_write(struct vm *vm, unsigned int nr_cpus)
 		p += sizeof(*cpu);
 		entries++;
 	}
+	if (pci_present()) {
+		bus = (void *)p;
+		bus->type = MP_ENTRY_BUS;
+		bus->busid = MP_BUS_PCI;
+		memcpy(bus->bustype, "PCI   ", sizeof(bus->bustype));
+		p += sizeof(*bus);
+		entries++;
+	}
 	bus = (void *)p;
 	bus->type = MP_ENTRY_BUS;
-	bus->busid = MP_BUS_ISA;
+	bus->busid = isa;
 	memcpy(bus->bustype, "ISA   ", sizeof(bus->bustype));
 	p += sizeof(*bus);
 	entries++;
@@ -242,10 +257,26 @@ static int mptable_write(struct vm *vm, unsigned int nr_cpus)
 		src->type = MP_ENTRY_INTSRC;
 		src->irqtype = MP_IRQ_INT;
 		src->irqflag = MP_IRQFLAG_DEFAULT;
-		src->srcbus = MP_BUS_ISA;
+		src->srcbus = isa;
 		src->srcbusirq = i;
 		src->dstapic = ioapic->apicid;
 		src->dstirq = i;
+		p += sizeof(*src);
+		entries++;
+	}
+	for (i = 0; i < pci_nr_devs(); i++) {
+		const struct pci_dev *pdev = pci_dev_get(i);
+		struct mpc_intsrc *src = (void *)p;
+
+		if (!pdev->gsi)
+			continue;
+		src->type = MP_ENTRY_INTSRC;
+		src->irqtype = MP_IRQ_INT;
+		src->irqflag = MP_IRQFLAG_HIGH_LEVEL;
+		src->srcbus = MP_BUS_PCI;
+		src->srcbusirq = pdev->slot << 2;	/* INTA# */
+		src->dstapic = ioapic->apicid;
+		src->dstirq = pdev->gsi;
 		p += sizeof(*src);
 		entries++;
 	}
@@ -255,7 +286,7 @@ static int mptable_write(struct vm *vm, unsigned int nr_cpus)
 		lint->type = MP_ENTRY_LINTSRC;
 		lint->irqtype = i == 0 ? MP_IRQ_EXTINT : MP_IRQ_NMI;
 		lint->irqflag = MP_IRQFLAG_DEFAULT;
-		lint->srcbus = MP_BUS_ISA;
+		lint->srcbus = isa;
 		lint->srcbusirq = 0;
 		lint->dstapic = MP_APIC_ALL;
 		lint->dstirq = i;		/* LINT0, LINT1 */

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio 1.x over virtio-mmio (the virtio spec 1.2, 4.2), for the Linux
- * guests of "vtxctl run --kernel".
+ * virtio 1.x devices for the Linux guests of "vtxctl run --kernel": the
+ * registers' meaning, common to the transports (virtio_reg_read(),
+ * virtio_reg_write(), virtio_config_read()), the split virtqueues and
+ * their I/O threads, and the virtio-mmio transport (the virtio spec 1.2,
+ * 4.2).  virtio_pci.c is the other transport (4.1); a transport maps its
+ * register layout on the common registers and sets where the queue
+ * notifications are written (notify_base, notify_stride, notify_len), and
+ * virtio_attach() puts every device on the one --virtio chose.
  *
- * Each device gets a 4 KiB register window from VIRTIO_MMIO_BASE up and an
- * ISA interrupt line from virtio_irqs[]; cmd_run.c appends one
- * "virtio_mmio.device=4K@<base>:<irq>" word per device to the kernel
- * command line, which is how a guest without PCI, ACPI or a device tree
- * learns of them (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
+ * virtio-mmio: each device gets a 4 KiB register window from
+ * VIRTIO_MMIO_BASE up and an ISA interrupt line from virtio_irqs[];
+ * cmd_run.c appends one "virtio_mmio.device=4K@<base>:<irq>" word per
+ * device to the kernel command line, which is how a guest without PCI,
+ * ACPI or a device tree learns of them (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
  *
  * The split of the work:
  *   - the registers (features, status, queue set-up, InterruptStatus,
@@ -128,6 +134,7 @@ static struct virtio_state {
 	unsigned int nr;
 	int stop_fd;			/* eventfd: written once, ends the I/O threads */
 	bool started;
+	enum virtio_transport transport;
 } vs = {
 	.stop_fd = -1,
 };
@@ -142,7 +149,11 @@ static uint32_t dev_status(struct virtio_dev *dev)
 	return __atomic_load_n(&dev->status, __ATOMIC_ACQUIRE);
 }
 
-/* Raise the device's interrupt: set @bits in InterruptStatus, one edge. */
+/*
+ * Raise the device's interrupt: set @bits in InterruptStatus, then one
+ * edge (virtio-mmio), or assert INTx until the guest's EOI (KVM_IRQFD with
+ * a resample fd) or its ISR read (KVM_IRQ_LINE).
+ */
 static void virtio_interrupt(struct virtio_dev *dev, uint32_t bits)
 {
 	uint64_t one = 1;
@@ -155,7 +166,23 @@ static void virtio_interrupt(struct virtio_dev *dev, uint32_t bits)
 		return;
 	}
 	vm_irq_line(dev->vm, dev->irq, true);
-	vm_irq_line(dev->vm, dev->irq, false);
+	if (!dev->level)
+		vm_irq_line(dev->vm, dev->irq, false);
+}
+
+/*
+ * The guest's EOI lowered the INTx line (KVM_IRQFD_FLAG_RESAMPLE): raise it
+ * again while InterruptStatus has bits the driver has not read.
+ */
+static void virtio_resample(struct virtio_dev *dev)
+{
+	uint64_t n, one = 1;
+
+	if (read(dev->resample_fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	__atomic_add_fetch(&dev->resamples, 1, __ATOMIC_RELAXED);
+	if (atomic_load(&dev->isr) && write(dev->irq_fd, &one, sizeof(one)) != sizeof(one))
+		perror("vtxctl: virtio irqfd");
 }
 
 /**
@@ -292,14 +319,16 @@ static void *queue_thread(void *arg)
 	struct virtio_queue *q = arg;
 
 	for (;;) {
-		struct pollfd pfd[2] = {
+		/* Queue 0's thread also serves the INTx resample fd. */
+		struct pollfd pfd[3] = {
 			{ .fd = q->kick_fd, .events = POLLIN },
 			{ .fd = vs.stop_fd, .events = POLLIN },
+			{ .fd = q->index ? -1 : q->dev->resample_fd, .events = POLLIN },
 		};
 		bool irq = false;
 		uint64_t n;
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("vtxctl: virtio poll");
@@ -307,6 +336,8 @@ static void *queue_thread(void *arg)
 		}
 		if (pfd[1].revents)
 			break;
+		if (pfd[2].revents & POLLIN)
+			virtio_resample(q->dev);
 		if (!(pfd[0].revents & POLLIN) || read(q->kick_fd, &n, sizeof(n)) != sizeof(n))
 			continue;
 		q->kicks += n;
@@ -408,61 +439,6 @@ static void set_half(uint64_t *v, bool high, uint32_t val)
 		*v = (*v & ~0xffffffffULL) | val;
 }
 
-static void mmio_read(struct io_dev *io, uint64_t offset, void *data, unsigned int size)
-{
-	struct virtio_dev *dev = io->priv;
-	struct virtio_queue *q;
-	uint32_t val = 0;
-
-	memset(data, 0, size);
-	if (offset >= VIRTIO_MMIO_CONFIG) {
-		pthread_mutex_lock(&dev->lock);
-		if (dev->ops->config_read)
-			dev->ops->config_read(dev, offset - VIRTIO_MMIO_CONFIG, data, size);
-		pthread_mutex_unlock(&dev->lock);
-		return;
-	}
-	if (size != sizeof(val) || (offset & 3))
-		return;			/* the registers are 32-bit only */
-	pthread_mutex_lock(&dev->lock);
-	q = selected_queue(dev);
-	switch (offset) {
-	case VIRTIO_MMIO_MAGIC_VALUE:
-		val = VIRTIO_MMIO_MAGIC;
-		break;
-	case VIRTIO_MMIO_VERSION:
-		val = VIRTIO_MMIO_VERSION_MODERN;
-		break;
-	case VIRTIO_MMIO_DEVICE_ID:
-		val = dev->ops->device_id;
-		break;
-	case VIRTIO_MMIO_VENDOR_ID:
-		val = VIRTIO_VENDOR_VTXCTL;
-		break;
-	case VIRTIO_MMIO_DEVICE_FEATURES:
-		if (dev->dev_features_sel < 2)
-			val = device_features(dev) >> (32 * dev->dev_features_sel);
-		break;
-	case VIRTIO_MMIO_QUEUE_NUM_MAX:
-		val = q ? VIRTIO_QUEUE_MAX : 0;
-		break;
-	case VIRTIO_MMIO_QUEUE_READY:
-		val = q && q->ready;
-		break;
-	case VIRTIO_MMIO_INTERRUPT_STATUS:
-		val = atomic_load(&dev->isr);
-		break;
-	case VIRTIO_MMIO_STATUS:
-		val = dev_status(dev);
-		break;
-	case VIRTIO_MMIO_CONFIG_GENERATION:
-		val = 0;		/* the config space never changes */
-		break;
-	}
-	pthread_mutex_unlock(&dev->lock);
-	memcpy(data, &val, sizeof(val));
-}
-
 /* With dev->lock held: the Status register. */
 static void write_status(struct virtio_dev *dev, uint32_t val)
 {
@@ -480,20 +456,132 @@ static void write_status(struct virtio_dev *dev, uint32_t val)
 	__atomic_store_n(&dev->status, val, __ATOMIC_RELEASE);
 }
 
-static void mmio_write(struct io_dev *io, uint64_t offset, const void *data, unsigned int size)
+/**
+ * virtio_reg_read() - a register common to the transports.
+ * @dev:	the device
+ * @reg:	which
+ *
+ * Return: its value (0 for a queue register while no queue is selected).
+ */
+uint32_t virtio_reg_read(struct virtio_dev *dev, enum virtio_reg reg)
 {
-	struct virtio_dev *dev = io->priv;
 	struct virtio_queue *q;
-	uint32_t val;
+	uint32_t val = 0;
 
-	if (offset >= VIRTIO_MMIO_CONFIG || size != sizeof(val) || (offset & 3))
-		return;			/* no writable config fields */
-	memcpy(&val, data, sizeof(val));
+	if (reg == VREG_ISR)
+		return atomic_load(&dev->isr);
+	if (reg == VREG_ISR_TAKE) {
+		val = atomic_exchange(&dev->isr, 0);
+		/* Without KVM_IRQFD the read lowers the INTx line. */
+		if (dev->level && dev->irq_fd < 0 && dev->vm)
+			vm_irq_line(dev->vm, dev->irq, false);
+		return val;
+	}
+	pthread_mutex_lock(&dev->lock);
+	q = selected_queue(dev);
+	switch (reg) {
+	case VREG_DEV_FEATURES_SEL:
+		val = dev->dev_features_sel;
+		break;
+	case VREG_DEV_FEATURES:
+		if (dev->dev_features_sel < 2)
+			val = device_features(dev) >> (32 * dev->dev_features_sel);
+		break;
+	case VREG_DRV_FEATURES_SEL:
+		val = dev->drv_features_sel;
+		break;
+	case VREG_DRV_FEATURES:
+		if (dev->drv_features_sel < 2)
+			val = dev->drv_features >> (32 * dev->drv_features_sel);
+		break;
+	case VREG_NUM_QUEUES:
+		val = dev->ops->nr_queues;
+		break;
+	case VREG_STATUS:
+		val = dev_status(dev);
+		break;
+	case VREG_QUEUE_SEL:
+		val = dev->queue_sel;
+		break;
+	case VREG_QUEUE_NUM_MAX:
+		val = q ? VIRTIO_QUEUE_MAX : 0;
+		break;
+	case VREG_QUEUE_NUM:
+		val = q ? (q->num ? q->num : VIRTIO_QUEUE_MAX) : 0;
+		break;
+	case VREG_QUEUE_READY:
+		val = q && q->ready;
+		break;
+	case VREG_QUEUE_DESC_LO:
+	case VREG_QUEUE_DESC_HI:
+		val = q ? q->desc_gpa >> (reg == VREG_QUEUE_DESC_HI ? 32 : 0) : 0;
+		break;
+	case VREG_QUEUE_AVAIL_LO:
+	case VREG_QUEUE_AVAIL_HI:
+		val = q ? q->avail_gpa >> (reg == VREG_QUEUE_AVAIL_HI ? 32 : 0) : 0;
+		break;
+	case VREG_QUEUE_USED_LO:
+	case VREG_QUEUE_USED_HI:
+		val = q ? q->used_gpa >> (reg == VREG_QUEUE_USED_HI ? 32 : 0) : 0;
+		break;
+	default:
+		break;		/* CONFIG_GEN: the config space never changes */
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return val;
+}
 
-	if (offset == VIRTIO_MMIO_QUEUE_NOTIFY) {
+/* With dev->lock and q's lock held: a queue register. */
+static void queue_reg_write(struct virtio_dev *dev, struct virtio_queue *q,
+			    enum virtio_reg reg, uint32_t val)
+{
+	if (reg == VREG_QUEUE_READY) {
+		if (val && !q->ready) {
+			if (!q->num)
+				q->num = VIRTIO_QUEUE_MAX;	/* virtio-pci's default */
+			queue_enable(dev, q);
+		} else if (!val) {
+			q->ready = false;
+		}
+		return;
+	}
+	if (q->ready)
+		return;		/* the rest is fixed while the queue is enabled */
+	switch (reg) {
+	case VREG_QUEUE_NUM:
+		q->num = val;
+		break;
+	case VREG_QUEUE_DESC_LO:
+	case VREG_QUEUE_DESC_HI:
+		set_half(&q->desc_gpa, reg == VREG_QUEUE_DESC_HI, val);
+		break;
+	case VREG_QUEUE_AVAIL_LO:
+	case VREG_QUEUE_AVAIL_HI:
+		set_half(&q->avail_gpa, reg == VREG_QUEUE_AVAIL_HI, val);
+		break;
+	case VREG_QUEUE_USED_LO:
+	case VREG_QUEUE_USED_HI:
+		set_half(&q->used_gpa, reg == VREG_QUEUE_USED_HI, val);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * virtio_reg_write() - a register common to the transports.
+ * @dev:	the device
+ * @reg:	which (the read-only ones ignore the write)
+ * @val:	the value
+ */
+void virtio_reg_write(struct virtio_dev *dev, enum virtio_reg reg, uint32_t val)
+{
+	struct virtio_queue *q;
+
+	if (reg == VREG_QUEUE_NOTIFY) {
 		uint64_t one = 1;
 
-		/* Only without KVM_IOEVENTFD, or a value no ioeventfd matches. */
+		/* Only without KVM_IOEVENTFD, or a write no ioeventfd matches. */
 		if (val < dev->ops->nr_queues) {
 			__atomic_add_fetch(&dev->queues[val].kicks_by_exit, 1, __ATOMIC_RELAXED);
 			if (write(dev->queues[val].kick_fd, &one, sizeof(one)) != sizeof(one))
@@ -501,75 +589,152 @@ static void mmio_write(struct io_dev *io, uint64_t offset, const void *data, uns
 		}
 		return;
 	}
-	if (offset == VIRTIO_MMIO_INTERRUPT_ACK) {
+	if (reg == VREG_ISR_ACK) {
 		atomic_fetch_and(&dev->isr, ~val);
 		return;
 	}
 
 	pthread_mutex_lock(&dev->lock);
 	q = selected_queue(dev);
-	switch (offset) {
-	case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
+	switch (reg) {
+	case VREG_DEV_FEATURES_SEL:
 		dev->dev_features_sel = val;
 		break;
-	case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
+	case VREG_DRV_FEATURES_SEL:
 		dev->drv_features_sel = val;
 		break;
-	case VIRTIO_MMIO_DRIVER_FEATURES:
+	case VREG_DRV_FEATURES:
 		if (dev->drv_features_sel < 2 &&
 		    !(dev_status(dev) & VIRTIO_STATUS_FEATURES_OK))
 			set_half(&dev->drv_features, dev->drv_features_sel, val);
 		break;
-	case VIRTIO_MMIO_QUEUE_SEL:
+	case VREG_QUEUE_SEL:
 		dev->queue_sel = val;
 		break;
-	case VIRTIO_MMIO_STATUS:
+	case VREG_STATUS:
 		write_status(dev, val);
 		break;
-	default:
+	case VREG_QUEUE_NUM:
+	case VREG_QUEUE_READY:
+	case VREG_QUEUE_DESC_LO:
+	case VREG_QUEUE_DESC_HI:
+	case VREG_QUEUE_AVAIL_LO:
+	case VREG_QUEUE_AVAIL_HI:
+	case VREG_QUEUE_USED_LO:
+	case VREG_QUEUE_USED_HI:
 		if (!q)
 			break;
 		pthread_mutex_lock(&dev->queue_lock[q->index]);
-		switch (offset) {
-		case VIRTIO_MMIO_QUEUE_NUM:
-			if (!q->ready)
-				q->num = val;
-			break;
-		case VIRTIO_MMIO_QUEUE_READY:
-			if (val && !q->ready)
-				queue_enable(dev, q);
-			else if (!val)
-				q->ready = false;
-			break;
-		case VIRTIO_MMIO_QUEUE_DESC_LOW:
-		case VIRTIO_MMIO_QUEUE_DESC_HIGH:
-			if (!q->ready)
-				set_half(&q->desc_gpa, offset == VIRTIO_MMIO_QUEUE_DESC_HIGH, val);
-			break;
-		case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
-		case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
-			if (!q->ready)
-				set_half(&q->avail_gpa,
-					 offset == VIRTIO_MMIO_QUEUE_AVAIL_HIGH, val);
-			break;
-		case VIRTIO_MMIO_QUEUE_USED_LOW:
-		case VIRTIO_MMIO_QUEUE_USED_HIGH:
-			if (!q->ready)
-				set_half(&q->used_gpa, offset == VIRTIO_MMIO_QUEUE_USED_HIGH, val);
-			break;
-		}
+		queue_reg_write(dev, q, reg, val);
 		pthread_mutex_unlock(&dev->queue_lock[q->index]);
+		break;
+	default:
 		break;
 	}
 	pthread_mutex_unlock(&dev->lock);
 }
 
+/* The device's config space: @size bytes at @offset, zeros outside it. */
+void virtio_config_read(struct virtio_dev *dev, uint64_t offset, void *data, unsigned int size)
+{
+	memset(data, 0, size);
+	pthread_mutex_lock(&dev->lock);
+	if (dev->ops->config_read)
+		dev->ops->config_read(dev, offset, data, size);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* virtio-mmio's registers in the common terms (0: not one of them). */
+static const uint16_t mmio_offsets[VREG_NONE] = {
+	[VREG_DEV_FEATURES]	= VIRTIO_MMIO_DEVICE_FEATURES,
+	[VREG_DEV_FEATURES_SEL]	= VIRTIO_MMIO_DEVICE_FEATURES_SEL,
+	[VREG_DRV_FEATURES]	= VIRTIO_MMIO_DRIVER_FEATURES,
+	[VREG_DRV_FEATURES_SEL]	= VIRTIO_MMIO_DRIVER_FEATURES_SEL,
+	[VREG_QUEUE_SEL]	= VIRTIO_MMIO_QUEUE_SEL,
+	[VREG_QUEUE_NUM_MAX]	= VIRTIO_MMIO_QUEUE_NUM_MAX,
+	[VREG_QUEUE_NUM]	= VIRTIO_MMIO_QUEUE_NUM,
+	[VREG_QUEUE_READY]	= VIRTIO_MMIO_QUEUE_READY,
+	[VREG_QUEUE_NOTIFY]	= VIRTIO_MMIO_QUEUE_NOTIFY,
+	[VREG_ISR]		= VIRTIO_MMIO_INTERRUPT_STATUS,
+	[VREG_ISR_ACK]		= VIRTIO_MMIO_INTERRUPT_ACK,
+	[VREG_STATUS]		= VIRTIO_MMIO_STATUS,
+	[VREG_QUEUE_DESC_LO]	= VIRTIO_MMIO_QUEUE_DESC_LOW,
+	[VREG_QUEUE_DESC_HI]	= VIRTIO_MMIO_QUEUE_DESC_HIGH,
+	[VREG_QUEUE_AVAIL_LO]	= VIRTIO_MMIO_QUEUE_AVAIL_LOW,
+	[VREG_QUEUE_AVAIL_HI]	= VIRTIO_MMIO_QUEUE_AVAIL_HIGH,
+	[VREG_QUEUE_USED_LO]	= VIRTIO_MMIO_QUEUE_USED_LOW,
+	[VREG_QUEUE_USED_HI]	= VIRTIO_MMIO_QUEUE_USED_HIGH,
+	[VREG_CONFIG_GEN]	= VIRTIO_MMIO_CONFIG_GENERATION,
+};
+
+static enum virtio_reg mmio_reg(uint64_t offset)
+{
+	unsigned int r;
+
+	for (r = 0; r < VREG_NONE; r++)
+		if (mmio_offsets[r] && mmio_offsets[r] == offset)
+			return r;
+	return VREG_NONE;
+}
+
+/* The registers that are write-only on virtio-mmio (they read 0). */
+static bool mmio_write_only(enum virtio_reg reg)
+{
+	return reg == VREG_QUEUE_NUM || reg == VREG_QUEUE_NOTIFY || reg == VREG_ISR_ACK ||
+	       reg == VREG_DRV_FEATURES || reg == VREG_DRV_FEATURES_SEL ||
+	       reg == VREG_DEV_FEATURES_SEL || reg == VREG_QUEUE_SEL ||
+	       (reg >= VREG_QUEUE_DESC_LO && reg <= VREG_QUEUE_USED_HI);
+}
+
+static void mmio_read(struct io_dev *io, uint64_t offset, void *data, unsigned int size)
+{
+	struct virtio_dev *dev = io->priv;
+	enum virtio_reg reg = mmio_reg(offset);
+	uint32_t val = 0;
+
+	if (offset >= VIRTIO_MMIO_CONFIG) {
+		virtio_config_read(dev, offset - VIRTIO_MMIO_CONFIG, data, size);
+		return;
+	}
+	memset(data, 0, size);
+	if (size != sizeof(val) || (offset & 3))
+		return;			/* the registers are 32-bit only */
+	switch (offset) {
+	case VIRTIO_MMIO_MAGIC_VALUE:
+		val = VIRTIO_MMIO_MAGIC;
+		break;
+	case VIRTIO_MMIO_VERSION:
+		val = VIRTIO_MMIO_VERSION_MODERN;
+		break;
+	case VIRTIO_MMIO_DEVICE_ID:
+		val = dev->ops->device_id;
+		break;
+	case VIRTIO_MMIO_VENDOR_ID:
+		val = VIRTIO_VENDOR_VTXCTL;
+		break;
+	default:
+		if (reg != VREG_NONE && !mmio_write_only(reg))
+			val = virtio_reg_read(dev, reg);
+		break;
+	}
+	memcpy(data, &val, sizeof(val));
+}
+
+static void mmio_write(struct io_dev *io, uint64_t offset, const void *data, unsigned int size)
+{
+	enum virtio_reg reg = mmio_reg(offset);
+	uint32_t val;
+
+	if (offset >= VIRTIO_MMIO_CONFIG || size != sizeof(val) || (offset & 3) ||
+	    reg == VREG_NONE)
+		return;			/* no writable config fields */
+	memcpy(&val, data, sizeof(val));
+	virtio_reg_write(io->priv, reg, val);
+}
+
 /**
- * virtio_add() - give a device its MMIO window and interrupt line.
+ * virtio_add() - a new device, put on a transport by virtio_attach().
  * @dev:	the device, with ops, name and priv set
- *
- * Before the VM exists (the window is on the MMIO bus from here on); the
- * eventfds and threads come with virtio_start().
  *
  * Return: 0, or -1 after printing why not.
  */
@@ -589,16 +754,48 @@ int virtio_add(struct virtio_dev *dev)
 		dev->queues[i].kick_fd = -1;
 	}
 	dev->irq_fd = -1;
-	dev->irq = virtio_irqs[vs.nr];
+	dev->resample_fd = -1;
+	vs.devs[vs.nr++] = dev;
+	return 0;
+}
+
+/* virtio-mmio: a 4 KiB window from VIRTIO_MMIO_BASE and an ISA line. */
+static int mmio_attach(struct virtio_dev *dev, unsigned int n)
+{
+	dev->irq = virtio_irqs[n];
 	dev->io.name = dev->name;
-	dev->io.base = VIRTIO_MMIO_BASE + vs.nr * VIRTIO_MMIO_STRIDE;
+	dev->io.base = VIRTIO_MMIO_BASE + n * VIRTIO_MMIO_STRIDE;
 	dev->io.len = VIRTIO_MMIO_STRIDE;
 	dev->io.read = mmio_read;
 	dev->io.write = mmio_write;
 	dev->io.priv = dev;
-	if (io_register(IO_MMIO, &dev->io))
-		return -1;
-	vs.devs[vs.nr++] = dev;
+	dev->notify_base = dev->io.base + VIRTIO_MMIO_QUEUE_NOTIFY;
+	dev->notify_stride = 0;		/* one register, the value says which queue */
+	dev->notify_len = 4;
+	return io_register(IO_MMIO, &dev->io);
+}
+
+/**
+ * virtio_attach() - put every device on transport @t.
+ * @t:	VIRTIO_MMIO (the window is on the MMIO bus from here on) or
+ *	VIRTIO_PCI (a slot on pci.c's bus 0; pci_init() first)
+ *
+ * After the command line was read (--virtio may come after --disk), before
+ * the VM exists; the eventfds and threads come with virtio_start().
+ *
+ * Return: 0, or -1 after printing why not.
+ */
+int virtio_attach(enum virtio_transport t)
+{
+	unsigned int i;
+
+	for (i = 0; i < vs.nr; i++) {
+		int r = t == VIRTIO_MMIO ? mmio_attach(vs.devs[i], i) : virtio_pci_add(vs.devs[i]);
+
+		if (r)
+			return -1;
+	}
+	vs.transport = t;
 	return 0;
 }
 
@@ -607,7 +804,7 @@ int virtio_cmdline(char *buf, size_t len)
 	size_t n = strlen(buf);
 	unsigned int i;
 
-	for (i = 0; i < vs.nr; i++) {
+	for (i = 0; i < vs.nr && vs.transport == VIRTIO_MMIO; i++) {
 		int r = snprintf(buf + n, len - n, "%svirtio_mmio.device=%lluK@0x%llx:%u",
 				 n ? " " : "", (unsigned long long)(VIRTIO_MMIO_STRIDE / KiB),
 				 (unsigned long long)vs.devs[i]->io.base, vs.devs[i]->irq);
@@ -621,52 +818,116 @@ int virtio_cmdline(char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * KVM_IOEVENTFD on queue n's notification address (notify_base + n *
+ * notify_stride, notify_len bytes, datamatch n) for every queue, or
+ * their removal.  Returns 0, or -1 if one was refused (it warns).
+ */
+static int notify_bind(struct virtio_dev *dev, bool assign)
+{
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; i < dev->ops->nr_queues; i++) {
+		struct kvm_ioeventfd io = {
+			.datamatch = i,
+			.addr = dev->notify_base + i * dev->notify_stride,
+			.len = dev->notify_len,
+			.fd = dev->queues[i].kick_fd,
+			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH |
+				 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+		};
+
+		if (ioctl(dev->vm->fd, KVM_IOEVENTFD, &io) < 0) {
+			fprintf(stderr,
+				"vtxctl: warning: virtio %s: KVM_IOEVENTFD%s at 0x%llx: %s; QueueNotify exits to vtxctl\n",
+				dev->name, assign ? "" : " deassign",
+				(unsigned long long)io.addr, strerror(errno));
+			r = -1;
+		}
+	}
+	return r;
+}
+
+/**
+ * virtio_notify_move() - the notification registers moved (a BAR write).
+ * @dev:	the device
+ * @base:	queue 0's notification address now, 0 for nowhere
+ *
+ * Once the VM exists, the KVM_IOEVENTFDs at the old address are removed
+ * and new ones put at @base.  With pci.lock held (the only caller, so
+ * moves are serialised), or before the vCPUs run.
+ */
+void virtio_notify_move(struct virtio_dev *dev, uint64_t base)
+{
+	if (base == dev->notify_base)
+		return;
+	if (dev->notify_bound)
+		notify_bind(dev, false);
+	dev->notify_bound = false;
+	dev->notify_base = base;
+	if (dev->vm && dev->notify_ioeventfd && base) {
+		dev->notify_bound = !notify_bind(dev, true);
+		dev->notify_ioeventfd = dev->notify_bound;
+	}
+	__atomic_add_fetch(&dev->notify_moves, 1, __ATOMIC_RELAXED);
+}
+
+/* KVM_IRQFD on @dev's GSI: edge (mmio), or level with a resample fd (pci). */
+static void irqfd_start(struct vm *vm, struct virtio_dev *dev)
+{
+	struct kvm_irqfd irqfd;
+
+	dev->irq_fd = eventfd(0, EFD_CLOEXEC);
+	if (dev->level)
+		dev->resample_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (dev->irq_fd < 0 || (dev->level && dev->resample_fd < 0)) {
+		perror("vtxctl: eventfd");
+		goto fail;
+	}
+	memset(&irqfd, 0, sizeof(irqfd));
+	irqfd.fd = dev->irq_fd;
+	irqfd.gsi = dev->irq;
+	if (dev->level) {
+		irqfd.flags = KVM_IRQFD_FLAG_RESAMPLE;
+		irqfd.resamplefd = dev->resample_fd;
+	}
+	if (ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0) {
+		fprintf(stderr,
+			"vtxctl: warning: virtio %s: KVM_IRQFD%s: %s; interrupts by KVM_IRQ_LINE\n",
+			dev->name, dev->level ? " (resample)" : "", strerror(errno));
+		goto fail;
+	}
+	dev->use_irqfd = true;
+	return;
+fail:
+	if (dev->irq_fd >= 0)
+		close(dev->irq_fd);
+	if (dev->resample_fd >= 0)
+		close(dev->resample_fd);
+	dev->irq_fd = -1;
+	dev->resample_fd = -1;
+}
+
 /* The eventfds of @dev's queue and interrupt, with their KVM bindings. */
 static int device_start(struct vm *vm, struct virtio_dev *dev)
 {
-	struct kvm_irqfd irqfd;
 	unsigned int i;
 
 	dev->vm = vm;
 	dev->notify_ioeventfd = true;
 	for (i = 0; i < dev->ops->nr_queues; i++) {
-		struct virtio_queue *q = &dev->queues[i];
-		struct kvm_ioeventfd io = {
-			.datamatch = i,
-			.addr = dev->io.base + VIRTIO_MMIO_QUEUE_NOTIFY,
-			.len = 4,
-			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
-		};
-
-		q->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (q->kick_fd < 0) {
+		dev->queues[i].kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (dev->queues[i].kick_fd < 0) {
 			perror("vtxctl: eventfd");
 			return -1;
 		}
-		io.fd = q->kick_fd;
-		if (ioctl(vm->fd, KVM_IOEVENTFD, &io) < 0) {
-			fprintf(stderr,
-				"vtxctl: warning: virtio %s: KVM_IOEVENTFD: %s; QueueNotify exits to vtxctl\n",
-				dev->name, strerror(errno));
-			dev->notify_ioeventfd = false;
-		}
 	}
-	dev->irq_fd = eventfd(0, EFD_CLOEXEC);
-	if (dev->irq_fd < 0) {
-		perror("vtxctl: eventfd");
-		return -1;
+	if (dev->notify_base) {
+		dev->notify_bound = !notify_bind(dev, true);
+		dev->notify_ioeventfd = dev->notify_bound;
 	}
-	memset(&irqfd, 0, sizeof(irqfd));
-	irqfd.fd = dev->irq_fd;
-	irqfd.gsi = dev->irq;
-	if (ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0) {
-		fprintf(stderr,
-			"vtxctl: warning: virtio %s: KVM_IRQFD: %s; interrupts by KVM_IRQ_LINE\n",
-			dev->name, strerror(errno));
-		close(dev->irq_fd);
-		dev->irq_fd = -1;
-	}
-	dev->use_irqfd = dev->irq_fd >= 0;
+	irqfd_start(vm, dev);
 	for (i = 0; i < dev->ops->nr_queues; i++) {
 		struct virtio_queue *q = &dev->queues[i];
 		int r = pthread_create(&q->thread, NULL, queue_thread, q);
@@ -746,6 +1007,9 @@ void virtio_stop(void)
 		if (dev->irq_fd >= 0)
 			close(dev->irq_fd);
 		dev->irq_fd = -1;
+		if (dev->resample_fd >= 0)
+			close(dev->resample_fd);
+		dev->resample_fd = -1;
 	}
 	close(vs.stop_fd);
 	vs.stop_fd = -1;
@@ -770,9 +1034,19 @@ void virtio_print_stats(void)
 				(unsigned long long)q->kicks_by_exit,
 				dev->notify_ioeventfd ? "KVM_IOEVENTFD" : "no KVM_IOEVENTFD");
 		}
-		fprintf(stderr, "virtio %s:     irq %u, %llu interrupts (%s)\n", dev->name,
-			dev->irq, (unsigned long long)dev->interrupts,
-			dev->use_irqfd ? "KVM_IRQFD, edge" : "KVM_IRQ_LINE pulses");
+		if (vs.transport == VIRTIO_PCI)
+			fprintf(stderr,
+				"virtio %s:     pci 00:%02x.0, BAR0 0x%llx (%llu moves), irq %u INTx, %llu interrupts, %llu resamples (%s)\n",
+				dev->name, dev->pci.slot, (unsigned long long)dev->pci.bar_addr[0],
+				(unsigned long long)dev->notify_moves, dev->irq,
+				(unsigned long long)dev->interrupts,
+				(unsigned long long)dev->resamples,
+				dev->use_irqfd ? "KVM_IRQFD, level, resample" :
+				"KVM_IRQ_LINE level");
+		else
+			fprintf(stderr, "virtio %s:     irq %u, %llu interrupts (%s)\n", dev->name,
+				dev->irq, (unsigned long long)dev->interrupts,
+				dev->use_irqfd ? "KVM_IRQFD, edge" : "KVM_IRQ_LINE pulses");
 		if (dev->ops->print_stats)
 			dev->ops->print_stats(dev);
 	}

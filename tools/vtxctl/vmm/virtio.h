@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * virtio 1.x devices over virtio-mmio (virtio.c: the transport, the split
- * virtqueues and their I/O threads; virtio_blk.c, virtio_rng.c: devices).
+ * virtio 1.x devices (virtio.c: the registers' meaning, the split
+ * virtqueues and their I/O threads, the virtio-mmio transport;
+ * virtio_pci.c: the virtio-pci transport; virtio_blk.c, virtio_rng.c:
+ * devices).
  */
 #ifndef VTXCTL_VIRTIO_H
 #define VTXCTL_VIRTIO_H
@@ -90,12 +92,58 @@ struct virtio_ops {
 	void (*print_stats)(struct virtio_dev *dev);
 };
 
+enum virtio_transport {
+	VIRTIO_PCI,
+	VIRTIO_MMIO,
+};
+
+/*
+ * The registers common to the transports, which map their own layout on
+ * these (virtio_reg_read(), virtio_reg_write()).
+ */
+enum virtio_reg {
+	VREG_DEV_FEATURES_SEL,
+	VREG_DEV_FEATURES,
+	VREG_DRV_FEATURES_SEL,
+	VREG_DRV_FEATURES,
+	VREG_NUM_QUEUES,
+	VREG_STATUS,
+	VREG_CONFIG_GEN,
+	VREG_QUEUE_SEL,
+	VREG_QUEUE_NUM_MAX,
+	VREG_QUEUE_NUM,			/* PCI reads it: the size, max until set */
+	VREG_QUEUE_READY,
+	VREG_QUEUE_NOTIFY,		/* the value: a queue index */
+	VREG_QUEUE_DESC_LO,
+	VREG_QUEUE_DESC_HI,
+	VREG_QUEUE_AVAIL_LO,
+	VREG_QUEUE_AVAIL_HI,
+	VREG_QUEUE_USED_LO,
+	VREG_QUEUE_USED_HI,
+	VREG_ISR,			/* virtio-mmio: read */
+	VREG_ISR_ACK,			/* virtio-mmio: write 1s to clear */
+	VREG_ISR_TAKE,			/* virtio-pci: read and clear */
+	VREG_NONE,
+};
+
 struct virtio_dev {
 	const struct virtio_ops *ops;
 	char name[16];			/* "blk0", "rng0" */
-	struct io_dev io;
+	struct io_dev io;		/* virtio-mmio */
+	struct pci_dev pci;		/* virtio-pci */
 	struct vm *vm;
-	unsigned int irq;		/* ISA line and GSI */
+	unsigned int irq;		/* GSI: an ISA line (mmio), an IOAPIC pin (pci) */
+	/* INTx (virtio-pci): level triggered, KVM_IRQFD with a resample fd. */
+	bool level;
+	int resample_fd;		/* eventfd, or -1 */
+	/*
+	 * Where queue n's notification is written: notify_base + n *
+	 * notify_stride, notify_len bytes, the queue index (0: nowhere).
+	 * Changed with pci.lock held (virtio-pci) or before the vCPUs run.
+	 */
+	uint64_t notify_base;
+	unsigned int notify_stride, notify_len;
+	bool notify_bound;		/* the KVM_IOEVENTFDs are at notify_base */
 	/*
 	 * lock: the registers the driver writes, the queues' rings while an
 	 * I/O thread walks them, and the device's own state.
@@ -112,18 +160,30 @@ struct virtio_dev {
 	bool notify_ioeventfd;		/* QueueNotify is a KVM_IOEVENTFD */
 	struct virtio_queue queues[VIRTIO_MAX_QUEUES];
 	uint64_t interrupts;
+	uint64_t resamples;		/* INTx EOIs seen on resample_fd */
+	uint64_t notify_moves;		/* notification address changes */
 	void *priv;
 };
 
 /* virtio.c */
 int virtio_add(struct virtio_dev *dev);
+/* Put the devices on @t (after the options, before virtio_start()). */
+int virtio_attach(enum virtio_transport t);
 int virtio_start(struct vm *vm);
+uint32_t virtio_reg_read(struct virtio_dev *dev, enum virtio_reg reg);
+void virtio_reg_write(struct virtio_dev *dev, enum virtio_reg reg, uint32_t val);
+void virtio_config_read(struct virtio_dev *dev, uint64_t offset, void *data,
+			unsigned int size);
+void virtio_notify_move(struct virtio_dev *dev, uint64_t base);
 void virtio_stop(void);
 void virtio_print_stats(void);
 /* Append the devices' "virtio_mmio.device=" words to @buf. */
 int virtio_cmdline(char *buf, size_t len);
 unsigned int virtio_nr_devices(void);
 void virtio_set_needs_reset(struct virtio_dev *dev, const char *why);
+
+/* virtio_pci.c */
+int virtio_pci_add(struct virtio_dev *dev);
 
 /* virtio_blk.c, virtio_rng.c */
 int virtio_blk_add(const char *spec);

@@ -17,8 +17,12 @@
  *   fwcfg.c     QEMU fw_cfg (legacy port interface) at 0x510/0x511
  *   pc.c        the PC's odds and ends a Linux guest touches: a keyboard
  *               controller stub (reset), the CMOS clock
- *   virtio.c    virtio-mmio devices (virtio.h): registers, split virtqueues
- *               served by I/O threads (KVM_IOEVENTFD, KVM_IRQFD)
+ *   pci.c       a PCI bus 0 on configuration mechanism #1 (0xcf8/0xcfc): the
+ *               host bridge, devices' config spaces, BARs in the PCI hole
+ *   virtio.c    virtio devices (virtio.h): the registers' meaning, split
+ *               virtqueues served by I/O threads (KVM_IOEVENTFD, KVM_IRQFD),
+ *               and the virtio-mmio transport
+ *   virtio_pci.c  the virtio-pci (modern) transport on pci.c
  *   virtio_blk.c, virtio_rng.c  the devices of --disk and --rng
  *   stats.c     counters and the summary printed at the end of a run
  */
@@ -214,6 +218,45 @@ int io_register(enum io_space space, struct io_dev *dev);
  */
 bool io_access(enum io_space space, uint64_t addr, void *data,
 	       unsigned int size, bool is_write);
+
+/* pci.c: bus 0 on configuration mechanism #1, BARs in [PCI_MMIO_BASE, PCI_MMIO_END). */
+#define PCI_CFG_SIZE		256
+#define PCI_MAX_BARS		6
+#define PCI_MAX_SLOTS		32
+#define PCI_MMIO_BASE		0xc0000000ULL	/* the top of --kernel's largest RAM */
+#define PCI_MMIO_END		0xfec00000ULL	/* the IOAPIC */
+#define PCI_INTX_GSI_BASE	16		/* IOAPIC pins 16-23: no ISA line */
+#define PCI_INTX_GSIS		8
+
+/* A function 0 on bus 0: its config space and memory BARs. */
+struct pci_dev {
+	const char *name;
+	/* Config space and the bits of it the guest may write (under pci.lock). */
+	uint8_t cfg[PCI_CFG_SIZE];
+	uint8_t wmask[PCI_CFG_SIZE];
+	uint32_t bar_size[PCI_MAX_BARS];	/* 0 or a power of two >= 16: 32-bit memory */
+	uint64_t bar_addr[PCI_MAX_BARS];	/* where it decodes now, 0: nowhere */
+	unsigned int slot;
+	unsigned int gsi;			/* INTA#'s IOAPIC pin, or 0 */
+	/* An access of @size bytes at @offset into BAR @bar (no lock held). */
+	void (*bar_read)(struct pci_dev *pdev, unsigned int bar, uint64_t offset,
+			 void *data, unsigned int size);
+	void (*bar_write)(struct pci_dev *pdev, unsigned int bar, uint64_t offset,
+			  const void *data, unsigned int size);
+	/* BAR @bar decodes at @addr now (0: nowhere); with pci.lock held. */
+	void (*bar_moved)(struct pci_dev *pdev, unsigned int bar, uint64_t addr);
+	void *priv;
+};
+
+int pci_init(void);
+int pci_add(struct pci_dev *pdev, bool intx);
+bool pci_present(void);
+unsigned int pci_nr_devs(void);
+const struct pci_dev *pci_dev_get(unsigned int i);
+bool pci_conf1_decode(uint32_t addr, unsigned int port_off, unsigned int size,
+		      unsigned int *devfn, unsigned int *reg);
+uint32_t pci_cfg_read(struct pci_dev *pdev, unsigned int reg, unsigned int size);
+void pci_cfg_write(struct pci_dev *pdev, unsigned int reg, uint32_t val, unsigned int size);
 
 /* uart.c, exitport.c, fwcfg.c */
 int uart_init(uint16_t base);
