@@ -374,6 +374,26 @@ bool driver_is_kvm(void)
 	return !vtx_is_vtx(ident_fd());
 }
 
+/*
+ * Does the driver translate guest memory with EPT?  Its module parameter
+ * "ept" (vtx and kvm_intel alike); 'N' or '0' is shadow paging.
+ */
+bool driver_uses_ept(void)
+{
+	char path[64], c = 'Y';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/ept",
+		 driver_is_kvm() ? "kvm_intel" : "vtx");
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	if (fread(&c, 1, 1, f) != 1)
+		c = 'Y';
+	fclose(f);
+	return c != 'N' && c != '0';
+}
+
 int online_cpus(void)
 {
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);

@@ -79,6 +79,7 @@ const char *describe_exit(struct vtx_vcpu *vcpu);
  */
 const char *driver(void);
 bool driver_is_kvm(void);
+bool driver_uses_ept(void);
 
 /*
  * vtx's count of one allocation kind (module parameter allocs_detail:
