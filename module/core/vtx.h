@@ -433,6 +433,8 @@ struct vtx_vcpu {
 
 	struct kvm_cpuid_entry2 *cpuid;	/* [v] KVM_SET_CPUID2 table */
 	u32 cpuid_nent;			/* [v] */
+	/* [v] MAXPHYADDR of the table (x86/cpuid.c), 36 without one */
+	u8 maxphyaddr;
 	bool ran;			/* [v] KVM_RUN entered the guest */
 	struct vtx_pv pv;		/* [v] kvmclock, steal time (x86/pv.h) */
 
