@@ -530,6 +530,8 @@ int __vtx_write_guest_phys(struct vtx_vm *vm, int as, u64 gpa,
 			   const void *buf, size_t len);
 int __vtx_read_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
 			 u64 *val);
+int __vtx_update_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
+			   u64 old, u64 bits);
 
 /*
  * vCPU requests: work for the vCPU's own thread, done before its next

@@ -204,7 +204,21 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f);
 int vtx_vec_access(struct vtx_vcpu *vcpu, unsigned int file,
 		   unsigned int reg, void *buf, bool write);
 
-/* walk.c */
+/*
+ * walk.c.  VTX_ACC_*: what a walk checks the access as (0: a data read);
+ * WRITE and FETCH are the #PF error code's W and I/D bits.  IMPLICIT: an
+ * implicit supervisor access (descriptor tables), a supervisor access
+ * whatever the CPL, checked by SMAP whatever RFLAGS.AC.
+ */
+#define VTX_ACC_WRITE		BIT(1)
+#define VTX_ACC_FETCH		BIT(4)
+#define VTX_ACC_IMPLICIT	BIT(31)
+int __vtx_gva_translate(struct vtx_vcpu *vcpu, u64 gva, u32 access, u64 *gpa,
+			u32 *pf_error);
+int __vtx_guest_virt_fetch(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			   unsigned int len);
+int vtx_guest_virt_access(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			  unsigned int len, u32 access);
 int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		   u32 *pf_error);
 int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
