@@ -34,6 +34,15 @@
 #define MP_PDPTC_GPA		0x19000
 #define MP_PS_WIN		0x8000000000
 #define MP_XD_BIT		63
+/*
+ * guest_maxphyaddr_pse36: 32-bit paging with 4-MByte pages; PDE[2] maps
+ * the device frame, PDE[3] frame 0 with PDE bit 17 (PSE-36: address bit
+ * 36, reserved under MAXPHYADDR 36).
+ */
+#define MP32_MMIO_WIN		0x800000
+#define MP32_RSVD_WIN		0xc00000
+#define MP32_PSE36_BIT		17
+#define MP32_CR0_PG		0x80000000
 
 #define PG_MARK_A		0x11111111
 #define PG_MARK_B		0x22222222

@@ -112,3 +112,26 @@ GUEST_LABEL maxphy_read_rsvd
 6:	jmp	6b
 	EXC_STUBS64 maxphy_stubs
 GUEST_END maxphy_guest
+
+/*
+ * guest_maxphyaddr_pse36: 32-bit paging with PSE; MOVS from the device
+ * to a 4-MByte page whose PDE has PSE-36 bit 17 (address bit 36).
+ */
+GUEST_BEGIN maxphy32_guest, 32
+	mov	$PD32_GPA, %eax
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$CR4_PSE, %eax
+	mov	%eax, %cr4
+	mov	%cr0, %eax
+	or	$MP32_CR0_PG, %eax
+	mov	%eax, %cr0
+	resume_at maxphy32_guest, 1f
+	mov	$MP32_MMIO_WIN, %esi
+	mov	$MP32_RSVD_WIN, %edi
+GUEST_LABEL maxphy32_movs
+	movsl
+1:	ucall	UCALL_DONE
+2:	jmp	2b
+	EXC_STUBS32 maxphy32_stubs
+GUEST_END maxphy32_guest
