@@ -186,6 +186,52 @@ int __vtx_read_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
 }
 
 /**
+ * __vtx_update_guest_pte() - set bits in a guest page-table entry, atomically.
+ * @vm:		the VM; current->mm is vm->mm; in an srcu_read_lock(&vm->srcu)
+ *		section
+ * @as:		the address space
+ * @gpa:	guest-physical address of the entry, aligned to its size
+ * @wide:	an 8-byte entry, else a 4-byte one
+ * @old:	the value the walk read
+ * @bits:	the bits to set (accessed, dirty)
+ *
+ * The processor sets them with a locked operation; another vCPU may be
+ * changing the entry, so it is exchanged only if it still holds @old.
+ * The page is dirty for KVM_GET_DIRTY_LOG afterwards.
+ *
+ * Return: 0 when set, -EAGAIN when the entry changed (walk again), 1 when
+ * it is not writable guest RAM (a read-only slot: the bits stay clear).
+ */
+int __vtx_update_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
+			   u64 old, u64 bits)
+{
+	struct vtx_memslot *s = vtx_find_slot(vm, as, gpa >> PAGE_SHIFT);
+	unsigned long hva;
+	u32 old32 = old;
+	int r;
+
+	if (!s || (s->flags & KVM_MEM_READONLY))
+		return 1;
+	hva = s->userspace_addr + (gpa - (s->base_gfn << PAGE_SHIFT));
+	if (!access_ok((void __user *)hva, wide ? sizeof(u64) : sizeof(u32)))
+		return 1;
+	/* 0 when exchanged, 1 when the entry changed, -EFAULT */
+	if (wide)
+		r = __try_cmpxchg_user((u64 __user *)hva, &old, old | bits,
+				       efault64);
+	else
+		r = __try_cmpxchg_user((u32 __user *)hva, &old32,
+				       old32 | (u32)bits, efault32);
+	if (r < 0)
+		return 1;
+	if (r)
+		return -EAGAIN;
+	if (s->dirty_bitmap)
+		set_bit((gpa >> PAGE_SHIFT) - s->base_gfn, s->dirty_bitmap);
+	return 0;
+}
+
+/**
  * vtx_read_guest_phys() - read guest RAM from the VM owner's context.
  * @vm:		the VM; current->mm is vm->mm
  * @gpa:	guest-physical address

@@ -433,6 +433,8 @@ struct vtx_vcpu {
 
 	struct kvm_cpuid_entry2 *cpuid;	/* [v] KVM_SET_CPUID2 table */
 	u32 cpuid_nent;			/* [v] */
+	/* [v] MAXPHYADDR of the table (x86/cpuid.c), 36 without one */
+	u8 maxphyaddr;
 	bool ran;			/* [v] KVM_RUN entered the guest */
 	struct vtx_pv pv;		/* [v] kvmclock, steal time (x86/pv.h) */
 
@@ -528,6 +530,8 @@ int __vtx_write_guest_phys(struct vtx_vm *vm, int as, u64 gpa,
 			   const void *buf, size_t len);
 int __vtx_read_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
 			 u64 *val);
+int __vtx_update_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
+			   u64 old, u64 bits);
 
 /*
  * vCPU requests: work for the vCPU's own thread, done before its next

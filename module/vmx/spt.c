@@ -168,7 +168,8 @@ int vtx_spt_set_cr3(struct vtx_vcpu *vcpu, unsigned long val)
 {
 	if (vcpu->cr4 & X86_CR4_PCIDE)
 		val &= ~X86_CR3_PCID_NOFLUSH;
-	if (val & GENMASK_ULL(63, boot_cpu_data.x86_phys_bits))
+	/* the guest's CR3 stays in software: the vCPU's MAXPHYADDR */
+	if (val & vtx_rsvd_gpa_bits(vcpu))
 		return vmx_inject_gp(vcpu);
 	vmx_set_cr3(vcpu, val);
 	return vmx_skip_exit_instruction(vcpu);

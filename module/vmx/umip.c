@@ -232,7 +232,8 @@ static int load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
 	}
 	if ((sel & SEL_TI) || off + len - 1 > vmcs_read32(GUEST_GDTR_LIMIT))
 		return vmx_inject_gp_code(vcpu, err);
-	r = vtx_guest_virt_copy(vcpu, gdt + off, desc, len, false);
+	/* The GDT: implicit supervisor accesses (SMAP applies, not AC) */
+	r = vtx_guest_virt_access(vcpu, gdt + off, desc, len, VTX_ACC_IMPLICIT);
 	if (r)
 		return dt_stop(vcpu, r);
 	sys_desc_fields(vcpu, desc, &base, &limit, &ar);
@@ -247,8 +248,9 @@ static int load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
 		return vmx_inject_gp_code(vcpu, err);
 	if (tr) {
 		*type_byte |= DESC_TSS_BUSY;
-		r = vtx_guest_virt_copy(vcpu, gdt + off + DESC_TYPE_BYTE,
-					type_byte, 1, true);
+		r = vtx_guest_virt_access(vcpu, gdt + off + DESC_TYPE_BYTE,
+					  type_byte, 1,
+					  VTX_ACC_IMPLICIT | VTX_ACC_WRITE);
 		if (r)
 			return dt_stop(vcpu, r);
 		ar |= DESC_TSS_BUSY;

@@ -572,7 +572,8 @@ void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu)
  * The processor loads them itself on a MOV to CR3 in the guest; after CR0,
  * CR4 or SREGS changes that vtx performs, vtx must, with the checks the
  * processor makes: a present PDPTE with reserved bits is refused (as
- * KVM's load_pdptrs() does).  In the VMCS it would fail every later
+ * KVM's load_pdptrs() does), address bits from the vCPU's MAXPHYADDR up
+ * (and from the host's, which the VM entry checks).  In the VMCS it would fail every later
  * VM entry ("invalid guest state"), whatever userspace set afterwards.
  *
  * Return: 0, -EFAULT if CR3 does not point into guest memory, or -EINVAL
@@ -580,8 +581,7 @@ void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu)
  */
 int vtx_load_pdptrs(struct vtx_vcpu *vcpu)
 {
-	u64 rsvd = PDPTE_RSVD_LOW |
-		   GENMASK_ULL(63, boot_cpu_data.x86_phys_bits);
+	u64 rsvd = PDPTE_RSVD_LOW | vtx_rsvd_gpa_bits_hw(vcpu);
 	u64 pdpte[4];
 	int r, i;
 

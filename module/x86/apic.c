@@ -673,6 +673,23 @@ int vtx_apic_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 }
 
 /**
+ * vtx_apic_base_reserved() - the reserved bits of the vCPU's IA32_APIC_BASE.
+ * @vcpu:	the vCPU
+ *
+ * Bits 7:0 and 9, and the base's bits from the vCPU's MAXPHYADDR up (not
+ * the host's), as KVM's kvm_set_apic_base() has them, with or without an
+ * in-kernel APIC.
+ *
+ * Return: the mask.
+ */
+u64 vtx_apic_base_reserved(struct vtx_vcpu *vcpu)
+{
+	return ~(MSR_IA32_APICBASE_BASE | MSR_IA32_APICBASE_ENABLE |
+		 X2APIC_ENABLE | MSR_IA32_APICBASE_BSP) |
+	       vtx_rsvd_gpa_bits(vcpu);
+}
+
+/**
  * vtx_apic_set_base() - a write of IA32_APIC_BASE with an in-kernel APIC.
  * @vcpu:	the vCPU
  * @base:	the new value
@@ -684,15 +701,11 @@ int vtx_apic_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 int vtx_apic_set_base(struct vtx_vcpu *vcpu, u64 base, bool host)
 {
 	struct vtx_apic *apic = vcpu->apic;
-	u64 reserved = ~(MSR_IA32_APICBASE_BASE | MSR_IA32_APICBASE_ENABLE |
-			 X2APIC_ENABLE | MSR_IA32_APICBASE_BSP);
 	struct vtx_lapic_fx fx = {};
 	unsigned long flags;
 	int r;
 
-	/* Physical-address bits above the vCPU's width are reserved too. */
-	reserved |= GENMASK_ULL(63, VTX_GPA_BITS);
-	if (base & reserved)
+	if (base & vtx_apic_base_reserved(vcpu))
 		return -EINVAL;
 	spin_lock_irqsave(&apic->lock, flags);
 	r = vtx_lapic_set_mode(&apic->regs, vcpu->apic_base, base, host,

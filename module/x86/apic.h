@@ -94,6 +94,7 @@ bool vtx_apic_mmio_write(struct vtx_vcpu *vcpu, u64 gpa, unsigned int len,
 bool vtx_apic_msr(u32 index);
 int vtx_apic_get_msr(struct vtx_vcpu *vcpu, u32 index, u64 *data);
 int vtx_apic_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host);
+u64 vtx_apic_base_reserved(struct vtx_vcpu *vcpu);
 int vtx_apic_set_base(struct vtx_vcpu *vcpu, u64 base, bool host);
 u8 vtx_apic_get_cr8(struct vtx_vcpu *vcpu);
 void vtx_apic_set_cr8(struct vtx_vcpu *vcpu, u8 cr8);

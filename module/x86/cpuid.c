@@ -23,6 +23,13 @@
 #define CPUID_BASIC_MAX_LEAF	0x1f
 #define CPUID_EXT_BASE		0x80000000u
 #define CPUID_EXT_MAX_LEAF	0x80000008u
+/* Leaf 80000008H: address sizes; EAX[7:0] is MAXPHYADDR */
+#define CPUID_ADDR_SIZES	0x80000008u
+#define CPUID_PHYS_BITS		GENMASK(7, 0)
+/* MAXPHYADDR without leaf 80000008H (SDM vol. 3, 4.1.4; KVM's default) */
+#define VTX_MAXPHYADDR_DEFAULT	36
+/* The widest the page-table formats have room for */
+#define VTX_MAXPHYADDR_MAX	52
 #define CPUID_CENTAUR_BASE	0xc0000000u
 #define CPUID_SUBLEAF_MAX	64
 #define CPUID7_ECX_CET_SS	BIT(7)
@@ -405,6 +412,7 @@ long vtx_ioctl_set_cpuid2(struct vtx_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
+	vtx_cpuid_update_maxphyaddr(vcpu);
 	vtx_x86_ops.update_cpuid(vcpu);
 	vtx_apic_update_cpuid(vcpu);
 	vtx_pv_update_cpuid(vcpu);
@@ -624,6 +632,31 @@ static void runtime_regs(struct vtx_vcpu *vcpu,
 		else if (index == 1 && (regs[0] & BIT(X86_FEATURE_XSAVEC & 31)))
 			regs[1] = vtx_xstate_size(vcpu->xcr0, true);
 	}
+}
+
+/**
+ * vtx_cpuid_update_maxphyaddr() - cache the MAXPHYADDR of the vCPU's table.
+ * @vcpu:	the vCPU, its table just set (or none yet)
+ *
+ * Leaf 80000008H EAX[7:0] when the table's maximum extended leaf
+ * (80000000H EAX) reaches it, else 36, as KVM's cpuid_maxphyaddr().  A
+ * value above 52 is taken as 52: no paging format has wider addresses.  A
+ * value above the host's own width is kept (KVM keeps it too); what vtx
+ * loads into the processor is checked against both
+ * (vtx_rsvd_gpa_bits_hw()).
+ */
+void vtx_cpuid_update_maxphyaddr(struct vtx_vcpu *vcpu)
+{
+	struct kvm_cpuid_entry2 *e = find_entry(vcpu, CPUID_EXT_BASE, 0);
+	unsigned int bits = VTX_MAXPHYADDR_DEFAULT;
+
+	if (e && e->eax >= CPUID_ADDR_SIZES) {
+		e = find_entry(vcpu, CPUID_ADDR_SIZES, 0);
+		if (e)
+			bits = min_t(unsigned int, e->eax & CPUID_PHYS_BITS,
+				     VTX_MAXPHYADDR_MAX);
+	}
+	vcpu->maxphyaddr = bits;
 }
 
 /**

@@ -642,6 +642,7 @@ static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 {
 	struct vtx_emu *e = &vcpu->emu;
 	u64 cs_base;
+	bool above;
 	struct vtx_emu_env env;
 	unsigned int n;
 	int r;
@@ -665,18 +666,28 @@ static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	e->ops = &vtx_emu_ops;
 	e->opaque = vcpu;
 	/*
+	 * An address from the vCPU's MAXPHYADDR up: the processor, which
+	 * checks its own wider width, took a guest entry with reserved bits
+	 * as a frame.  The emulator walks the access again instead of using
+	 * the address, and its walk raises the #PF (RSVD) a processor of the
+	 * vCPU's width raises (kvm_intel does so with allow_smaller_maxphyaddr
+	 * only; without, it exits to userspace with the address).
+	 */
+	above = f->gpa & vtx_rsvd_gpa_bits(vcpu);
+	/*
 	 * The processor's own page walk (a paging structure outside RAM,
 	 * or its A/D bits in a read-only slot) is no access of the
 	 * instruction either: the emulator cannot redo it.
 	 */
-	if (f->page_walk)
+	if (f->page_walk && !above)
 		return emulation_failure(vcpu);
 
 	/* Fetch up to 15 bytes; the second page may be absent. */
 	cs_base = e->mode == 64 ? 0 : e->seg_base[VTX_SREG_CS];
 	n = min_t(unsigned int, VTX_EMU_MAX_INSN,
 		  PAGE_SIZE - offset_in_page(cs_base + e->rip));
-	r = mem_guest_virt_copy(vcpu, cs_base + e->rip, e->insn, n, false);
+	mmio_srcu_hold(vcpu);
+	r = __vtx_guest_virt_fetch(vcpu, cs_base + e->rip, e->insn, n);
 	if (r == -EAGAIN)
 		return 1;
 	if (r)
@@ -690,7 +701,7 @@ static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	if (vtx_emu_decode(e))
 		return fault_or_failure(vcpu);
 	vcpu->mmio_gpa = f->gpa;
-	vcpu->mmio_linear_valid = f->linear_valid;
+	vcpu->mmio_linear_valid = f->linear_valid && !above;
 	vcpu->mmio_fault_write = f->write;
 	return mmio_access(vcpu);
 }

@@ -88,6 +88,8 @@
 #define VTX_MTRR_CAP		(VTX_NR_VAR_MTRR | BIT(8) | BIT(10))
 #define MTRR_DEF_TYPE_VALID	(0xffull | BIT(10) | BIT(11))
 #define MTRR_PHYS_MASK_VALID	BIT(11)
+/* IA32_MTRR_PHYSBASEn bits 11:8 are reserved */
+#define MTRR_PHYS_BASE_RSVD	GENMASK_ULL(11, 8)
 
 /* The MSR bitmap's four 1 KiB quarters. */
 #define BITMAP_READ_LOW		0x000
@@ -597,6 +599,8 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_APICBASE:
 		if (vcpu->apic)
 			return vtx_apic_set_base(vcpu, data, host);
+		if (data & vtx_apic_base_reserved(vcpu))
+			return -EINVAL;
 		vcpu->apic_base = data;
 		break;
 	case MSR_IA32_TSC:
@@ -743,9 +747,11 @@ int vtx_set_msr(struct vtx_vcpu *vcpu, u32 index, u64 data, bool host)
 		break;
 	case MTRRphysBase_MSR(0) ... MTRRphysMask_MSR(VTX_NR_VAR_MTRR - 1):
 		i = index - MTRRphysBase_MSR(0);
-		if (data >> boot_cpu_data.x86_phys_bits)
+		/* address bits from the vCPU's MAXPHYADDR up, as KVM's */
+		if (data & vtx_rsvd_gpa_bits(vcpu))
 			return -EINVAL;
-		if (!(i & 1) && !mtrr_type_valid(data & 0xff))
+		if (!(i & 1) && (!mtrr_type_valid(data & 0xff) ||
+				 (data & MTRR_PHYS_BASE_RSVD)))
 			return -EINVAL;
 		if ((i & 1) && (data & 0x7ff))
 			return -EINVAL;

@@ -390,7 +390,7 @@ static bool rsm_set_crs(struct vtx_vcpu *vcpu, u64 cr0, u64 cr3, u64 cr4)
 		pcid = cr3 & X86_CR3_PCID_MASK;
 		cr3 &= ~X86_CR3_PCID_MASK;
 	}
-	if (cr3 >> VTX_GPA_BITS)
+	if (cr3 & vtx_rsvd_gpa_bits_hw(vcpu))
 		return false;
 	ops->set_cr3(vcpu, cr3);
 	if (cr4 >> 32 || !ops->cr4_valid(vcpu, cr4 & ~X86_CR4_PCIDE))

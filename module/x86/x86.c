@@ -106,6 +106,8 @@ void vtx_arch_vcpu_init(struct vtx_vcpu *vcpu)
 	vcpu->has_tsc_aux = vtx_x86_caps.rdtscp;
 	vcpu->regs[VTX_RDX] = RESET_RDX;
 	vcpu->smbase = VTX_SMBASE_RESET;
+	/* no CPUID table yet: MAXPHYADDR 36, as KVM's */
+	vtx_cpuid_update_maxphyaddr(vcpu);
 	vtx_msr_vcpu_init(vcpu);
 	/* the VM's MSR filter, if it has one already (msr_filter.c) */
 	vtx_make_request(VTX_REQ_MSR_FILTER_CHANGED, vcpu);
@@ -553,7 +555,8 @@ static bool sregs_valid(struct vtx_vcpu *vcpu, const struct kvm_sregs *s)
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
 		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
 			return false;
-		if (s->cr3 >> VTX_GPA_BITS)
+		/* KVM: the vCPU's MAXPHYADDR (vtx also the host's, for EPT) */
+		if (s->cr3 & vtx_rsvd_gpa_bits_hw(vcpu))
 			return false;
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
@@ -565,6 +568,9 @@ static bool sregs_valid(struct vtx_vcpu *vcpu, const struct kvm_sregs *s)
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
 	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return false;
+	/* IA32_APIC_BASE's reserved bits, with or without an in-kernel APIC */
+	if (s->apic_base & vtx_apic_base_reserved(vcpu))
 		return false;
 	return vtx_x86_ops.cr4_valid(vcpu, s->cr4);
 }

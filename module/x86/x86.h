@@ -10,6 +10,7 @@
 #define VTX_X86_H
 
 #include <linux/bits.h>
+#include <asm/processor.h>
 #include "core/vtx.h"
 #include "x86/x86_ops.h"
 #include "x86/apic.h"
@@ -73,6 +74,41 @@ void vtx_cpuid_update_mwait(struct vtx_vcpu *vcpu);
 u64 vtx_supported_xcr0(void);
 u64 vtx_guest_supported_xcr0(struct vtx_vcpu *vcpu);
 u32 vtx_xstate_size(u64 xfeatures, bool compacted);
+void vtx_cpuid_update_maxphyaddr(struct vtx_vcpu *vcpu);
+
+/**
+ * vtx_maxphyaddr() - the vCPU's physical-address width (MAXPHYADDR).
+ * @vcpu:	the vCPU
+ *
+ * What its CPUID table offers in leaf 80000008H EAX[7:0] (36 without that
+ * leaf), cached by KVM_SET_CPUID2: the width every guest-physical address
+ * the vCPU gives (CR3, page-table entries, PDPTEs, MSRs holding an
+ * address) is checked against, never the host's.
+ *
+ * Return: 0 to 52.
+ */
+static inline unsigned int vtx_maxphyaddr(struct vtx_vcpu *vcpu)
+{
+	return vcpu->maxphyaddr;
+}
+
+/* Bits 63:MAXPHYADDR, reserved in any guest-physical address of @vcpu. */
+static inline u64 vtx_rsvd_gpa_bits(struct vtx_vcpu *vcpu)
+{
+	return GENMASK_ULL(63, vtx_maxphyaddr(vcpu));
+}
+
+/*
+ * The same for an address vtx loads into the processor (CR3 and PDPTEs in
+ * the VMCS): also the bits above the host's own width, which a table
+ * claiming a wider MAXPHYADDR than the host's cannot make valid (the VM
+ * entry would fail on them).
+ */
+static inline u64 vtx_rsvd_gpa_bits_hw(struct vtx_vcpu *vcpu)
+{
+	return vtx_rsvd_gpa_bits(vcpu) |
+	       GENMASK_ULL(63, boot_cpu_data.x86_phys_bits);
+}
 
 /* msr.c */
 int vtx_msr_init(void);
@@ -168,7 +204,21 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f);
 int vtx_vec_access(struct vtx_vcpu *vcpu, unsigned int file,
 		   unsigned int reg, void *buf, bool write);
 
-/* walk.c */
+/*
+ * walk.c.  VTX_ACC_*: what a walk checks the access as (0: a data read);
+ * WRITE and FETCH are the #PF error code's W and I/D bits.  IMPLICIT: an
+ * implicit supervisor access (descriptor tables), a supervisor access
+ * whatever the CPL, checked by SMAP whatever RFLAGS.AC.
+ */
+#define VTX_ACC_WRITE		BIT(1)
+#define VTX_ACC_FETCH		BIT(4)
+#define VTX_ACC_IMPLICIT	BIT(31)
+int __vtx_gva_translate(struct vtx_vcpu *vcpu, u64 gva, u32 access, u64 *gpa,
+			u32 *pf_error);
+int __vtx_guest_virt_fetch(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			   unsigned int len);
+int vtx_guest_virt_access(struct vtx_vcpu *vcpu, u64 gva, void *buf,
+			  unsigned int len, u32 access);
 int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		   u32 *pf_error);
 int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,

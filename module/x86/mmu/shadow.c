@@ -475,7 +475,8 @@ static int walk_guest(struct vtx_vcpu *vcpu, u64 gva, u32 access,
 {
 	int as = vtx_vcpu_as(vcpu);
 	bool nxe = vcpu->efer & EFER_NX;
-	u64 rsvd_addr = GENMASK_ULL(51, boot_cpu_data.x86_phys_bits);
+	/* frame bits at and above the vCPU's MAXPHYADDR (not the host's) */
+	u64 rsvd_addr = vtx_rsvd_gpa_bits(vcpu) & SPT_ADDR_MASK;
 	u64 table = vtx_get_cr3(vcpu), e = 0, size;
 	bool user = access & X86_PF_USER;
 	int level;
@@ -499,7 +500,10 @@ static int walk_guest(struct vtx_vcpu *vcpu, u64 gva, u32 access,
 			return -EAGAIN;
 		if (!nxe)
 			rsvd |= _PAGE_NX;
-		if (level == SPT_LEVELS)
+		/* PS in a PDPTE: 1-GByte pages, if the vCPU's CPUID has them */
+		if (level == SPT_LEVELS ||
+		    (level == 3 &&
+		     !vtx_guest_cpuid_has(vcpu, X86_FEATURE_GBPAGES)))
 			rsvd |= _PAGE_PSE;
 		else if (level > 1 && (e & _PAGE_PSE))
 			rsvd |= GPTE_LARGE_RSVD(level);

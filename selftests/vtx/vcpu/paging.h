@@ -24,6 +24,26 @@
 /* PT[4] has bit 51 set: reserved below MAXPHYADDR 52 */
 #define PG_RSVD_BIT		51
 
+/*
+ * guest_maxphyaddr: the vCPU's CPUID says MAXPHYADDR 36, less than the
+ * host's (Bochs: 40); bit 37 of a frame is reserved for the guest but an
+ * address bit to the processor.  PML4[1] (512 GiB) has PS set, reserved.
+ */
+#define MP_MAXPHYADDR		36
+#define MP_RSVD_BIT		37
+#define MP_PDPTC_GPA		0x19000
+#define MP_PS_WIN		0x8000000000
+#define MP_XD_BIT		63
+/*
+ * guest_maxphyaddr_pse36: 32-bit paging with 4-MByte pages; PDE[2] maps
+ * the device frame, PDE[3] frame 0 with PDE bit 17 (PSE-36: address bit
+ * 36, reserved under MAXPHYADDR 36).
+ */
+#define MP32_MMIO_WIN		0x800000
+#define MP32_RSVD_WIN		0xc00000
+#define MP32_PSE36_BIT		17
+#define MP32_CR0_PG		0x80000000
+
 #define PG_MARK_A		0x11111111
 #define PG_MARK_B		0x22222222
 #define PG_MARK_C		0x33333333
@@ -35,6 +55,7 @@
 #define PG_RW			0x2
 #define PG_A			0x20
 #define PG_D			0x40
+#define PG_PS			0x80
 #define PG_CR0_WP		0x10000
 
 #endif /* VTX_PAGING_H */

@@ -72,3 +72,66 @@ GUEST_BEGIN paging_real_guest, 16
 	ucall	UCALL_DONE
 1:	jmp	1b
 GUEST_END paging_real_guest
+
+/*
+ * guest_maxphyaddr: MOVS from a device page (emulated) to destinations
+ * the emulator's page walk must refuse, then a plain read.
+ */
+GUEST_BEGIN maxphy_guest, 64
+	/* 1: the destination's PTE has bit 37, above the vCPU's MAXPHYADDR */
+	resume_at maxphy_guest, 1f
+	mov	$PG_WIN, %rsi
+	mov	$(PG_WIN + 0x1000), %rdi
+GUEST_LABEL maxphy_movs_rsvd
+	movsq
+	/* 2: the destination's PTE has XD while EFER.NXE = 0 */
+1:	resume_at maxphy_guest, 2f
+	mov	$PG_WIN, %rsi
+	mov	$(PG_WIN + 0x3000), %rdi
+GUEST_LABEL maxphy_movs_xd
+	movsq
+	/* 3: the destination is behind a PML4E with PS */
+2:	resume_at maxphy_guest, 3f
+	mov	$PG_WIN, %rsi
+	movabs	$(MP_PS_WIN + 0x5000), %rdi
+GUEST_LABEL maxphy_movs_ps
+	movsq
+	/* 4: a good destination: the walk sets its accessed and dirty bits */
+3:	mov	$PG_WIN, %rsi
+	mov	$(PG_WIN + 0x4000), %rdi
+	movsq
+	ucall_step 4
+	mov	PG_WIN + 0x4000, %rbx
+	ucall	UCALL_REPORT
+	/* 5: a plain read through the PTE with bit 37 (guest_maxphyaddr_read) */
+GUEST_LABEL maxphy_read_start
+	resume_at maxphy_guest, 5f
+GUEST_LABEL maxphy_read_rsvd
+	mov	PG_WIN + 0x2000, %rbx
+5:	ucall	UCALL_DONE
+6:	jmp	6b
+	EXC_STUBS64 maxphy_stubs
+GUEST_END maxphy_guest
+
+/*
+ * guest_maxphyaddr_pse36: 32-bit paging with PSE; MOVS from the device
+ * to a 4-MByte page whose PDE has PSE-36 bit 17 (address bit 36).
+ */
+GUEST_BEGIN maxphy32_guest, 32
+	mov	$PD32_GPA, %eax
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$CR4_PSE, %eax
+	mov	%eax, %cr4
+	mov	%cr0, %eax
+	or	$MP32_CR0_PG, %eax
+	mov	%eax, %cr0
+	resume_at maxphy32_guest, 1f
+	mov	$MP32_MMIO_WIN, %esi
+	mov	$MP32_RSVD_WIN, %edi
+GUEST_LABEL maxphy32_movs
+	movsl
+1:	ucall	UCALL_DONE
+2:	jmp	2b
+	EXC_STUBS32 maxphy32_stubs
+GUEST_END maxphy32_guest

@@ -9,7 +9,9 @@
  * switches between two address spaces (and MOV from CR3), a PTE to a frame
  * in no memslot (MMIO exit), a reserved bit (#PF with RSVD).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vcpu_test.h"
@@ -17,12 +19,21 @@
 
 extern const uint8_t paging_guest[], paging_guest_end[], paging_stubs[],
 	paging_np[], paging_ro[], paging_rsvd[], paging_real_guest[],
-	paging_real_guest_end[];
+	paging_real_guest_end[], maxphy_guest[], maxphy_guest_end[],
+	maxphy_stubs[], maxphy_movs_rsvd[], maxphy_movs_xd[],
+	maxphy_movs_ps[], maxphy_read_start[], maxphy_read_rsvd[],
+	maxphy32_guest[], maxphy32_guest_end[], maxphy32_stubs[],
+	maxphy32_movs[];
 
 #define PF_VECTOR		14
 #define PF_PROT			0x1
 #define PF_WRITE		0x2
+#define PF_USER			0x4
 #define PF_RSVD			0x8
+#define CPUID_EXT_BASE		0x80000000u
+#define CPUID_ADDR_SIZES	0x80000008u
+#define MSR_MTRR_PHYSBASE0	0x200
+#define APIC_BASE_DEFAULT	0xfee00900ull	/* xAPIC enabled, BSP */
 
 static uint64_t *table(struct vtx_vm *vm, uint64_t gpa)
 {
@@ -164,6 +175,324 @@ TEST(real_mode_guest)
 	} else {
 		RUN_UCALL(vcpu, UCALL_DONE, &uc);
 	}
+	vtx_vm_free(vcpu->vm);
+}
+
+/* Is the driver's ept parameter off (shadow paging, on either driver)? */
+static bool ept_off(void)
+{
+	char c = 'Y';
+	FILE *f;
+
+	f = fopen(IS_KVM ? "/sys/module/kvm_intel/parameters/ept" :
+			   "/sys/module/vtx/parameters/ept", "r");
+	if (!f)
+		return false;
+	if (fread(&c, 1, 1, f) != 1)
+		c = 'Y';
+	fclose(f);
+	return c == 'N' || c == '0';
+}
+
+/*
+ * A vCPU whose CPUID offers MAXPHYADDR @bits (the supported table with
+ * leaf 80000008H EAX[7:0] changed); the host's width in *@host.  NULL
+ * when the table has no leaf 80000008H.
+ */
+static struct vtx_vcpu *maxphy_vcpu(unsigned int bits, unsigned int *host)
+{
+	struct vtx_vm *vm = vtx_vm_create_default();
+	struct vtx_vcpu *vcpu = vtx_vcpu_add(vm, 0);
+	struct kvm_cpuid2 *c = guest_cpuid_copy();
+	struct kvm_cpuid_entry2 *ext = cpuid_find(c, CPUID_EXT_BASE, 0);
+	struct kvm_cpuid_entry2 *e = cpuid_find(c, CPUID_ADDR_SIZES, 0);
+
+	if (!ext || ext->eax < CPUID_ADDR_SIZES || !e) {
+		free(c);
+		vtx_vm_free(vm);
+		return NULL;
+	}
+	*host = e->eax & 0xff;
+	e->eax = (e->eax & ~0xffu) | bits;
+	vtx_ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+	return vcpu;
+}
+
+/*
+ * Issue 19: what holds a guest-physical address is checked against the
+ * vCPU's MAXPHYADDR, not the host's: KVM_SET_SREGS's CR3 in long mode,
+ * IA32_APIC_BASE (KVM_SET_MSRS and KVM_SET_SREGS), IA32_MTRR_PHYSBASE0.
+ */
+TEST(maxphyaddr_state)
+{
+	uint32_t idx[] = { MSR_MTRR_PHYSBASE0, MSR_IA32_APICBASE };
+	uint64_t rsvd = 1ull << MP_RSVD_BIT, data;
+	struct kvm_sregs sregs, good;
+	struct vtx_vcpu *vcpu;
+	unsigned int host;
+
+	vcpu = maxphy_vcpu(MP_MAXPHYADDR, &host);
+	if (!vcpu)
+		SKIP(return, "no CPUID leaf 80000008H");
+	if (host <= MP_RSVD_BIT) {
+		vtx_vm_free(vcpu->vm);
+		SKIP(return, "host MAXPHYADDR %u", host);
+	}
+	vtx_setup_mode(vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
+	vtx_get_sregs(vcpu, &good);
+
+	sregs = good;
+	sregs.cr3 = rsvd | VTX_PML4_GPA;
+	EXPECT_EQ(-EINVAL, __vtx_ioctl(vcpu->fd, KVM_SET_SREGS, &sregs))
+		TH_LOG("CR3 with bit %d, MAXPHYADDR %d", MP_RSVD_BIT,
+		       MP_MAXPHYADDR);
+	sregs = good;
+	sregs.apic_base = APIC_BASE_DEFAULT | rsvd;
+	EXPECT_EQ(-EINVAL, __vtx_ioctl(vcpu->fd, KVM_SET_SREGS, &sregs))
+		TH_LOG("SREGS' APIC base with bit %d", MP_RSVD_BIT);
+	/* below MAXPHYADDR: accepted */
+	sregs = good;
+	sregs.cr3 = VTX_PML4_GPA | 1ull << (MP_MAXPHYADDR - 1);
+	EXPECT_EQ(0, __vtx_ioctl(vcpu->fd, KVM_SET_SREGS, &sregs));
+	vtx_set_sregs(vcpu, &good);
+
+	data = rsvd | 6;	/* write-back */
+	EXPECT_EQ(0, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx[0], &data))
+		TH_LOG("MTRR base with bit %d", MP_RSVD_BIT);
+	data = 1ull << (MP_MAXPHYADDR - 1) | 6;
+	EXPECT_EQ(1, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx[0], &data));
+	data = APIC_BASE_DEFAULT | rsvd;
+	EXPECT_EQ(0, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx[1], &data))
+		TH_LOG("APIC base with bit %d", MP_RSVD_BIT);
+	data = APIC_BASE_DEFAULT;
+	EXPECT_EQ(1, msrs_io(vcpu->fd, KVM_SET_MSRS, 1, &idx[1], &data));
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * KVM_RUN, then through KVM_EXIT_MMIO exits (reads get @value) to the
+ * next other exit (at most 4); in *@last the first MMIO address that was
+ * not @device, else the last one (~0: none).  Return: whether any was
+ * not @device.
+ */
+static bool run_past_mmio(struct vtx_vcpu *vcpu, uint64_t device,
+			  uint64_t value, uint64_t *last)
+{
+	struct kvm_run *run = vcpu->run;
+	bool other = false;
+	int i;
+
+	*last = ~0ull;
+	for (i = 0; i < 4; i++) {
+		vtx_run(vcpu);
+		if (run->exit_reason != KVM_EXIT_MMIO)
+			break;
+		if (!other)
+			*last = run->mmio.phys_addr;
+		other |= run->mmio.phys_addr != device;
+		if (!run->mmio.is_write)
+			memcpy(run->mmio.data, &value, sizeof(value));
+	}
+	return other;
+}
+
+#define MP_EXPECT_PF(err, rip, cr2, what) do {				\
+	EXPECT_FALSE(run_past_mmio(vcpu, PG_MMIO_GPA, PG_MMIO_VALUE,	\
+				   &mmio))				\
+		TH_LOG("%s: MMIO at 0x%llx", what,			\
+		       (unsigned long long)mmio);			\
+	ASSERT_EQ(UCALL_EXC, vtx_get_ucall(vcpu, &uc))			\
+		TH_LOG("%s: %s", what, describe_exit(vcpu));		\
+	EXPECT_EQ(PF_VECTOR, uc.regs.rbx) TH_LOG("%s", what);		\
+	EXPECT_EQ((uint64_t)(err), uc.regs.rcx) TH_LOG("%s", what);	\
+	EXPECT_EQ(VTX_BLOB_GPA(maxphy_guest, rip), uc.regs.rdx)	\
+		TH_LOG("%s", what);					\
+	EXPECT_EQ((uint64_t)(cr2), uc.regs.rsi) TH_LOG("%s: CR2", what); \
+} while (0)
+
+/*
+ * The guest of the two tests below, with MAXPHYADDR 36 in its CPUID, its
+ * window's PTEs set (PG_WIN: a device page, then frames with bit 37, with
+ * XD, a good one; PML4[1] with PS), starting at @start.  NULL, with the
+ * reason in @why, when the host's width leaves no bit between.
+ */
+static struct vtx_vcpu *maxphy_guest_create(const uint8_t *start,
+					    const char **why)
+{
+	uint64_t *pml4, *pdpt, *pd, *pt, *pdptc, rsvd = 1ull << MP_RSVD_BIT;
+	const uint64_t rw = PG_P | PG_RW;
+	struct vtx_vcpu *vcpu;
+	unsigned int host;
+
+	vcpu = maxphy_vcpu(MP_MAXPHYADDR, &host);
+	*why = "no CPUID leaf 80000008H";
+	if (!vcpu)
+		return NULL;
+	*why = "the host's MAXPHYADDR is not above 37";
+	if (host <= MP_RSVD_BIT) {
+		vtx_vm_free(vcpu->vm);
+		return NULL;
+	}
+	printf("# %s: host MAXPHYADDR %u, the vCPU's %d, ept %s\n", DRIVER,
+	       host, MP_MAXPHYADDR, ept_off() ? "off" : "on");
+	vtx_load_code(vcpu->vm, VTX_CODE_GPA, maxphy_guest, maxphy_guest_end);
+	vtx_setup_mode(vcpu, VTX_MODE_LONG64, VTX_BLOB_GPA(maxphy_guest, start));
+	guest_idt_setup(vcpu, VTX_MODE_LONG64,
+			VTX_BLOB_GPA(maxphy_guest, maxphy_stubs));
+
+	pml4 = vtx_gpa2hva(vcpu->vm, VTX_PML4_GPA);
+	pdpt = vtx_gpa2hva(vcpu->vm, VTX_PDPT_GPA);
+	pd = table(vcpu->vm, PG_PD_GPA);
+	pt = table(vcpu->vm, PG_PT_GPA);
+	pdptc = table(vcpu->vm, MP_PDPTC_GPA);
+	pdpt[1] = PG_PD_GPA | rw;
+	pd[0] = PG_PT_GPA | rw;
+	pt[0] = PG_MMIO_GPA | rw;
+	pt[1] = PG_DATA_A | rw | rsvd;
+	pt[2] = PG_DATA_A | rw | rsvd;
+	pt[3] = PG_DATA_B | rw | 1ull << MP_XD_BIT;
+	pt[4] = PG_DATA_C | rw;
+	pt[5] = PG_DATA_B | rw;
+	pml4[1] = MP_PDPTC_GPA | rw | PG_PS;
+	pdptc[0] = PG_PD_GPA | rw;
+	*(uint64_t *)vtx_gpa2hva(vcpu->vm, PG_DATA_A) = PG_MARK_A;
+	*(uint64_t *)vtx_gpa2hva(vcpu->vm, PG_DATA_B) = PG_MARK_B;
+	*(uint64_t *)vtx_gpa2hva(vcpu->vm, PG_DATA_C) = PG_MARK_C;
+	return vcpu;
+}
+
+/*
+ * Issue 20 (and 19): the emulator's page walk as a processor of the
+ * vCPU's MAXPHYADDR (36 here, the host's being larger) does it, on the
+ * destination of a MOVS from a device page (kvm_intel walks it in its
+ * emulator too): #PF with RSVD for a frame bit above the vCPU's
+ * MAXPHYADDR, for XD while EFER.NXE = 0 and for PS in a PML4E, nothing
+ * written; a good destination gets its accessed and dirty bits set.
+ */
+TEST(guest_maxphyaddr_emulated)
+{
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	const char *why;
+	uint64_t mmio, *pt;
+
+	vcpu = maxphy_guest_create(maxphy_guest, &why);
+	if (!vcpu)
+		SKIP(return, "%s", why);
+	pt = vtx_gpa2hva(vcpu->vm, PG_PT_GPA);
+
+	MP_EXPECT_PF(PF_PROT | PF_WRITE | PF_RSVD, maxphy_movs_rsvd,
+		     PG_WIN + 0x1000, "1: frame bit 37");
+	MP_EXPECT_PF(PF_PROT | PF_WRITE | PF_RSVD, maxphy_movs_xd,
+		     PG_WIN + 0x3000, "2: XD without EFER.NXE");
+	MP_EXPECT_PF(PF_PROT | PF_WRITE | PF_RSVD, maxphy_movs_ps,
+		     MP_PS_WIN + 0x5000, "3: PS in a PML4E");
+	EXPECT_EQ(PG_MARK_A, *(uint64_t *)vtx_gpa2hva(vcpu->vm, PG_DATA_A));
+	EXPECT_EQ(PG_MARK_B, *(uint64_t *)vtx_gpa2hva(vcpu->vm, PG_DATA_B))
+		TH_LOG("2, 3: nothing written");
+
+	EXPECT_FALSE(run_past_mmio(vcpu, PG_MMIO_GPA, PG_MMIO_VALUE, &mmio));
+	ASSERT_EQ(UCALL_STEP, vtx_get_ucall(vcpu, &uc))
+		TH_LOG("4: %s", describe_exit(vcpu));
+	EXPECT_EQ(4, uc.regs.rbx);
+	EXPECT_EQ(PG_MMIO_VALUE, *(uint64_t *)vtx_gpa2hva(vcpu->vm, PG_DATA_C))
+		TH_LOG("4: the MOVS wrote");
+	EXPECT_EQ(PG_A | PG_D, pt[4] & (PG_A | PG_D))
+		TH_LOG("4: the emulator's walk set accessed and dirty");
+	REPORTS(PG_MMIO_VALUE, "4: the guest reads it");
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * Issue 19: a plain read through a frame with bit 37 (reserved for the
+ * vCPU, an address bit for the host): #PF with RSVD under shadow paging
+ * (ept=0, both drivers: their walkers check the vCPU's MAXPHYADDR).  With
+ * EPT the processor walks with its own width and the address reaches the
+ * driver: vtx walks again and raises the #PF; kvm_intel exits to
+ * userspace with it unless allow_smaller_maxphyaddr is set (logged).
+ */
+TEST(guest_maxphyaddr_read)
+{
+	uint64_t mmio, rsvd = 1ull << MP_RSVD_BIT;
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	const char *why;
+
+	vcpu = maxphy_guest_create(maxphy_read_start, &why);
+	if (!vcpu)
+		SKIP(return, "%s", why);
+	run_past_mmio(vcpu, PG_MMIO_GPA, PG_MMIO_VALUE, &mmio);
+	if (IS_KVM && !ept_off() && mmio == (PG_DATA_A | rsvd)) {
+		TH_LOG("kvm_intel, EPT: KVM_EXIT_MMIO at 0x%llx",
+		       (unsigned long long)mmio);
+		TH_LOG("(allow_smaller_maxphyaddr off: the processor's width)");
+		ASSERT_EQ(UCALL_DONE, vtx_get_ucall(vcpu, &uc))
+			TH_LOG("%s", describe_exit(vcpu));
+	} else {
+		EXPECT_EQ(~0ull, mmio) TH_LOG("MMIO at 0x%llx",
+					      (unsigned long long)mmio);
+		ASSERT_EQ(UCALL_EXC, vtx_get_ucall(vcpu, &uc))
+			TH_LOG("%s", describe_exit(vcpu));
+		EXPECT_EQ(PF_VECTOR, uc.regs.rbx);
+		EXPECT_EQ(PF_PROT | PF_RSVD, uc.regs.rcx);
+		EXPECT_EQ(VTX_BLOB_GPA(maxphy_guest, maxphy_read_rsvd),
+			  uc.regs.rdx);
+		EXPECT_EQ(PG_WIN + 0x2000, uc.regs.rsi) TH_LOG("CR2");
+		RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	}
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * Issue 20, 32-bit paging: in a 4-MByte PDE, bits 20:13 hold address
+ * bits 39:32 (PSE-36) up to MAXPHYADDR and the rest to bit 21 are
+ * reserved.  With MAXPHYADDR 36, bit 17 (address bit 36) is: the
+ * emulator's walk of a MOVS destination through such a PDE faults with
+ * RSVD, on vtx as on kvm_intel (vtx's shadow paging runs no 32-bit
+ * guests: skipped there).
+ */
+TEST(guest_maxphyaddr_pse36)
+{
+	uint32_t *pd, *low;
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	unsigned int host;
+	uint64_t mmio;
+
+	if (vtx_shadow_paging())
+		SKIP(return, "vtx ept=0 runs 64-bit guests only");
+	vcpu = maxphy_vcpu(MP_MAXPHYADDR, &host);
+	if (!vcpu)
+		SKIP(return, "no CPUID leaf 80000008H");
+	if (host <= MP_MAXPHYADDR) {
+		vtx_vm_free(vcpu->vm);
+		SKIP(return, "host MAXPHYADDR %u", host);
+	}
+	vtx_load_code(vcpu->vm, VTX_CODE_GPA, maxphy32_guest,
+		      maxphy32_guest_end);
+	vtx_setup_mode(vcpu, VTX_MODE_PROT32, VTX_CODE_GPA);
+	guest_idt_setup(vcpu, VTX_MODE_PROT32,
+			VTX_BLOB_GPA(maxphy32_guest, maxphy32_stubs));
+	pd = vtx_gpa2hva(vcpu->vm, PD32_GPA);
+	memset(pd, 0, 4096);
+	pd[0] = PG_P | PG_RW | PG_PS;
+	pd[MP32_MMIO_WIN >> 22] = PG_MMIO_GPA | PG_P | PG_RW | PG_PS;
+	pd[MP32_RSVD_WIN >> 22] = PG_P | PG_RW | PG_PS |
+				  1u << MP32_PSE36_BIT;
+	low = vtx_gpa2hva(vcpu->vm, 0);
+	low[0] = PG_MARK_A;
+
+	EXPECT_FALSE(run_past_mmio(vcpu, PG_MMIO_GPA, PG_MMIO_VALUE, &mmio))
+		TH_LOG("MMIO at 0x%llx", (unsigned long long)mmio);
+	ASSERT_EQ(UCALL_EXC, vtx_get_ucall(vcpu, &uc))
+		TH_LOG("%s", describe_exit(vcpu));
+	EXPECT_EQ(PF_VECTOR, uc.regs.rbx);
+	EXPECT_EQ(PF_PROT | PF_WRITE | PF_RSVD, uc.regs.rcx);
+	EXPECT_EQ(VTX_BLOB_GPA(maxphy32_guest, maxphy32_movs), uc.regs.rdx);
+	EXPECT_EQ(MP32_RSVD_WIN, uc.regs.rsi) TH_LOG("CR2");
+	EXPECT_EQ(PG_MARK_A, low[0]) TH_LOG("nothing written at frame 0");
+	RUN_UCALL(vcpu, UCALL_DONE, &uc);
 	vtx_vm_free(vcpu->vm);
 }
 
