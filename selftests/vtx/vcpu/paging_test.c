@@ -136,21 +136,10 @@ TEST(guest_page_tables)
 	vtx_vm_free(vcpu->vm);
 }
 
-/* Does the driver translate with shadow page tables (vtx ept=0)? */
+/* Does vtx translate with shadow page tables (ept=0)? */
 static bool vtx_shadow_paging(void)
 {
-	char c = 'Y';
-	FILE *f;
-
-	if (IS_KVM)
-		return false;
-	f = fopen("/sys/module/vtx/parameters/ept", "r");
-	if (!f)
-		return false;
-	if (fread(&c, 1, 1, f) != 1)
-		c = 'Y';
-	fclose(f);
-	return c == 'N' || c == '0';
+	return !IS_KVM && !driver_uses_ept();
 }
 
 /*
@@ -181,17 +170,7 @@ TEST(real_mode_guest)
 /* Is the driver's ept parameter off (shadow paging, on either driver)? */
 static bool ept_off(void)
 {
-	char c = 'Y';
-	FILE *f;
-
-	f = fopen(IS_KVM ? "/sys/module/kvm_intel/parameters/ept" :
-			   "/sys/module/vtx/parameters/ept", "r");
-	if (!f)
-		return false;
-	if (fread(&c, 1, 1, f) != 1)
-		c = 'Y';
-	fclose(f);
-	return c == 'N' || c == '0';
+	return !driver_uses_ept();
 }
 
 /*
