@@ -33,13 +33,11 @@
 #include "x86/mmu/mmu.h"
 
 /*
- * As kvm_intel's enable_apicv, read-only after load; reads N when APICv is
- * not used.  Off by default for now: with it, an SMP Linux guest under
- * QEMU 7.2 still stops now and then, at a different point from run to run
- * (Documentation/vtx/api.rst 8.9); enable_apicv=1 turns it on where the
- * processor has the controls.
+ * As kvm_intel's enable_apicv: on by default where the processor has the
+ * controls, enable_apicv=0 turns it off; read-only after load, reads N
+ * when APICv is not used (Documentation/vtx/api.rst 8.9).
  */
-static bool enable_apicv;
+static bool enable_apicv = true;
 module_param(enable_apicv, bool, 0444);
 MODULE_PARM_DESC(enable_apicv,
 		 "APIC virtualization (TPR shadow, APIC-access page, APIC-register virtualization, virtual-interrupt delivery)");
