@@ -8,14 +8,15 @@
  * x2APIC mode, "virtualize x2APIC mode" with the virtualized registers'
  * MSRs passed through.  No posted interrupts: an interrupt from another
  * thread is accepted into the model's IRR and the target kicked; its next
- * entry copies the model to the virtual-APIC page and raises RVI.
+ * entry copies the model to the virtual-APIC page and raises RVI when the
+ * guest can take the interrupt (vmx_apicv_enter()).
  *
  * The register model of x86/apic.c (apic->regs) stays the APIC's state
  * whenever the vCPU is outside the guest: vmx_apicv_enter() copies its
  * page to the virtual-APIC page right before each entry (interrupts off,
  * under apic->lock) and vmx_apicv_exit() copies back right after each exit
  * what the processor changes while the guest runs (IRR, ISR, TPR), keeping
- * the vectors other threads accepted in between (apic->apicv_irr).  So
+ * the vectors the page did not hold (apic->apicv_irr).  So
  * KVM_GET/SET_LAPIC, HLT, the timer and every emulated access keep using
  * the model as without APICv.
  */
@@ -32,13 +33,11 @@
 #include "x86/mmu/mmu.h"
 
 /*
- * As kvm_intel's enable_apicv, read-only after load; reads N when APICv is
- * not used.  Off by default for now: with it, an SMP Linux guest under
- * QEMU 7.2 still stops now and then, at a different point from run to run
- * (Documentation/vtx/api.rst 8.9); enable_apicv=1 turns it on where the
- * processor has the controls.
+ * As kvm_intel's enable_apicv: on by default where the processor has the
+ * controls, enable_apicv=0 turns it off; read-only after load, reads N
+ * when APICv is not used (Documentation/vtx/api.rst 8.9).
  */
-static bool enable_apicv;
+static bool enable_apicv = true;
 module_param(enable_apicv, bool, 0444);
 MODULE_PARM_DESC(enable_apicv,
 		 "APIC virtualization (TPR shadow, APIC-access page, APIC-register virtualization, virtual-interrupt delivery)");
@@ -73,9 +72,13 @@ static const u16 x2apic_read_regs[] = {
 	APIC_LVTERR, APIC_TMICT, APIC_TDCR,
 };
 
-/* And those whose WRMSR the processor virtualizes without an exit. */
+/*
+ * And those whose WRMSR the processor virtualizes without an exit; not
+ * SELF IPI, whose vector becomes pending with IF clear too
+ * (vmx_apicv_enter()).
+ */
 static const u16 x2apic_write_regs[] = {
-	APIC_TASKPRI, APIC_EOI, APIC_SELF_IPI,
+	APIC_TASKPRI, APIC_EOI,
 };
 
 /**
@@ -274,30 +277,79 @@ static u64 vector_word(const u8 *page, u32 reg, unsigned int i)
 
 /**
  * vmx_apicv_enter() - right before the entry: the model into the
- * virtual-APIC page, RVI (the highest IRR) and SVI (the highest ISR), the
- * EOI-exit bitmap (the IOAPIC's vectors, vtx_apic_scan_ioapic(), and the
- * level-triggered ones in TMR), the controls for the APIC's mode.
- * @vcpu:	the loaded vCPU with APICv, interrupts off
+ * virtual-APIC page, RVI and SVI (the highest ISR), the EOI-exit bitmap
+ * (the IOAPIC's vectors, vtx_apic_scan_ioapic(), and the level-triggered
+ * ones in TMR), the controls for the APIC's mode.
+ * @vcpu:	the loaded vCPU with APICv, interrupts off, its event for
+ *		this entry programmed (vtx_inject_pending_event())
+ *
+ * No virtual interrupt may become pending while the guest cannot take it
+ * (EFLAGS.IF clear, an STI or MOV SS shadow, an event being injected):
+ * Bochs 2.7 delivers a pending virtual interrupt whenever a host
+ * interrupt comes while the guest runs, IF or not (its
+ * HandleExtInterrupt() checks the event without its mask), and a guest
+ * then takes an interrupt inside its own interrupts-off section (an SMP
+ * Linux guest stopped for good).  So RVI is the highest requested vector
+ * only when the guest takes interrupts at the entry and no vector in
+ * service holds that one back.  Otherwise RVI is 0 and the vCPU exits
+ * when the guest can take it: an interrupt window when IF or a shadow
+ * blocks it, EOI-induced exits of the vectors in service when they block
+ * it.  The page's IRR stays the model's (the guest reads it); the
+ * processor's delivery of RVI takes the next RVI from there, which the
+ * guest's EOI (IF clear in its handler) would make pending, so while
+ * other vectors are requested the EOIs of RVI's and of the vectors in
+ * service exit too, and the next entry decides again.  A vector held back by TPR alone
+ * is RVI with IF set: a TPR the guest lowers with IF clear, and an xAPIC
+ * self-IPI with IF clear (the processor's, without an exit), can still
+ * meet that Bochs bug; x2APIC SELF IPIs exit (x2apic_write_regs).
  */
 void vmx_apicv_enter(struct vtx_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	struct vtx_apic *apic = vcpu->apic;
-	u64 eoi[EOI_EXIT_WORDS];
-	int irr, isr;
+	u64 eoi[EOI_EXIT_WORDS], isr_bits[EOI_EXIT_WORDS];
+	bool open, held, window = false, others = false;
+	int irr, isr, rvi = -1;
 	unsigned int i;
 
 	if (vcpu->apic_base != vmx->apicv_base)
 		apicv_update_mode(vcpu);
+	open = vtx_interrupt_allowed(vcpu) &&
+	       !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK);
 	spin_lock(&apic->lock);
 	memcpy(vmx->apicv_page, apic->regs.regs, VTX_LAPIC_REGS_SIZE);
-	bitmap_zero(apic->apicv_irr, VTX_LAPIC_NR_VECTORS);
 	/* A hardware-disabled APIC delivers nothing (the model's rule). */
 	irr = apic->regs.hw_enabled ? vtx_lapic_highest_irr(&apic->regs) : -1;
 	isr = vtx_lapic_highest_isr(&apic->regs);
-	for (i = 0; i < EOI_EXIT_WORDS; i++)
+	held = irr >= 0 && isr >= 0 &&
+	       (irr & VTX_LAPIC_PRIO_CLASS) <= (isr & VTX_LAPIC_PRIO_CLASS);
+	/* KVM_GUESTDBG_BLOCKIRQ: no vector requested, so none delivered */
+	if (irr >= 0 && !held &&
+	    !(vcpu->guest_debug & KVM_GUESTDBG_BLOCKIRQ)) {
+		if (open)
+			rvi = irr;
+		else
+			window = true;
+	}
+	bitmap_zero(apic->apicv_irr, VTX_LAPIC_NR_VECTORS);
+	for (i = 0; i < EOI_EXIT_WORDS; i++) {
+		u64 irr_bits = vector_word(apic->regs.regs, APIC_IRR, i);
+
 		eoi[i] = vector_word(apic->regs.regs, APIC_TMR, i);
+		isr_bits[i] = vector_word(apic->regs.regs, APIC_ISR, i);
+		if (rvi >= 0 && rvi / BITS_PER_TYPE(u64) == i)
+			irr_bits &= ~BIT_ULL(rvi % BITS_PER_TYPE(u64));
+		others |= irr_bits != 0;
+	}
 	spin_unlock(&apic->lock);
+	/* other vectors requested: the EOIs that may let them in exit */
+	if (others) {
+		for (i = 0; i < EOI_EXIT_WORDS; i++)
+			eoi[i] |= isr_bits[i];
+		if (rvi >= 0)
+			eoi[rvi / BITS_PER_TYPE(u64)] |=
+				BIT_ULL(rvi % BITS_PER_TYPE(u64));
+	}
 	BUILD_BUG_ON(sizeof(apic->ioapic_vectors) != sizeof(eoi));
 	for (i = 0; i < EOI_EXIT_WORDS; i++) {
 		eoi[i] |= ((u64 *)apic->ioapic_vectors)[i];
@@ -307,13 +359,11 @@ void vmx_apicv_enter(struct vtx_vcpu *vcpu)
 			vmx->eoi_exit[i] = eoi[i];
 		}
 	}
-	/*
-	 * KVM_GUESTDBG_BLOCKIRQ: no requested vector (RVI 0), so the
-	 * processor delivers none; KVM turns APICv off instead.
-	 */
-	if (irr < 0 || (vcpu->guest_debug & KVM_GUESTDBG_BLOCKIRQ))
-		irr = 0;
-	vmcs_write16(GUEST_INTR_STATUS, irr |
+	if (window && !(vmx->proc_ctl & CPU_BASED_INTR_WINDOW_EXITING)) {
+		vmx->proc_ctl |= CPU_BASED_INTR_WINDOW_EXITING;
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctl);
+	}
+	vmcs_write16(GUEST_INTR_STATUS, (rvi < 0 ? 0 : rvi) |
 		     (isr < 0 ? 0 : isr) << VMX_INTR_STATUS_SVI_SHIFT);
 }
 
@@ -429,12 +479,12 @@ int vmx_handle_apic_access(struct vtx_vcpu *vcpu)
  * APIC write (trap-like, RIP is past the instruction): the processor wrote
  * a register of the virtual-APIC page that needs the model (ICR, LVTs,
  * SVR, the timer, ESR, ID, LDR, DFR): the model takes the value as an
- * xAPIC write would.  In x2APIC mode the exit comes from a WRMSR the
- * processor did not virtualize after all: SELF IPI with a vector below 16
- * (SDM "APIC-Write Emulation"; every other x2APIC write the MSR bitmap
- * intercepts); the model takes it as that WRMSR, which latches "send
- * illegal vector" in ESR.  The xAPIC path would drop it (the model refuses
- * MMIO in x2APIC mode).
+ * xAPIC write would.  In x2APIC mode the exit would come from a WRMSR
+ * the processor did not virtualize after all, SELF IPI with a vector below
+ * 16 (SDM "APIC-Write Emulation"); the MSR bitmap intercepts SELF IPI
+ * too now (x2apic_write_regs), but should one come, the model takes it as
+ * that WRMSR, which latches "send illegal vector" in ESR.  The xAPIC path
+ * would drop it (the model refuses MMIO in x2APIC mode).
  */
 int vmx_handle_apic_write(struct vtx_vcpu *vcpu)
 {

@@ -35,6 +35,7 @@
 #define X2APIC_ISR1		0x811
 #define X2APIC_ESR		0x828
 #define X2APIC_SELF_IPI		0x83f
+#define X2APIC_SVR		0x80f
 #define ESR_SEND_ILLEGAL	0x20	/* "send illegal vector" */
 #define APIC_BASE_EXTD		0x400
 #define APIC_BASE_EN		0x800
@@ -56,6 +57,7 @@
 #define IOAPIC_VEC		0x35
 #define IPI_VEC			0x36	/* a fixed IPI to another vCPU */
 #define MSI_VEC			0x37	/* KVM_SIGNAL_MSI's */
+#define LOW_VEC			0x28	/* class 2: waits behind MSI_VEC */
 #define TIMER_VEC		0x30
 #define ILLEGAL_VEC		0x0f	/* below 16: no fixed IPI may carry it */
 #define TPR_BLOCK		3	/* CR8 = 3 blocks class 3 */
@@ -83,6 +85,31 @@
  * apicv_msi_guest: the stage that waits for the next MSI
  */
 #define READY_GPA		(SCRATCH_GPA + 0x100)
+
+/*
+ * apicv_ifoff_guest's stages (READY_GPA): odd ones the guest sets when
+ * it waits with IF = 0 for the host, even ones the host sets after it
+ * sent its interrupts and held the guest there for a while
+ */
+#define IFOFF_PENDING		1	/* MSI_VEC to a guest with IF = 0 */
+#define IFOFF_BEHIND		3	/* MSI_VEC in service, LOW_VEC behind */
+#define IFOFF_EOI		5	/* MSI_VEC ended with IF = 0 */
+#define IFOFF_SELF		7	/* x2APIC SELF IPI with IF = 0 */
+
+/*
+ * apicv_storm_guest: vCPU 1 takes STORM_N interrupts of each source,
+ * paced one at a time per source: IOAPIC pin STORM_LINE_GSI (KVM_IRQ_LINE),
+ * pin STORM_IRQFD_GSI (an irqfd) and KVM_SIGNAL_MSI sharing STORM_MSI_VEC,
+ * fixed IPIs from vCPU 0
+ */
+#define STORM_LINE_GSI		10
+#define STORM_IRQFD_GSI		11
+#define STORM_LINE_VEC		0x2a	/* class 2 */
+#define STORM_MSI_VEC		0x2b
+#define STORM_IPI_VEC		0x36	/* class 3 */
+#define STORM_N_GPA		(SCRATCH_GPA + 0x104)	/* per source */
+#define STORM_TOTAL_GPA		(SCRATCH_GPA + 0x108)	/* all sources */
+#define IOAPIC_RTE_LO_OF(gsi)	(0x10 + 2 * (gsi))
 
 #define IRQ_COUNT(v)		(EXC_COUNT_GPA + 4 * (v))
 

@@ -206,3 +206,122 @@ GUEST_BEGIN apicv_msi_guest, 64
 	ucall_step 2
 	EXC_STUBS64 apicv_msi_stubs
 GUEST_END apicv_msi_guest
+
+/* Until READY_GPA is \stage; interrupts stay as they are */
+.macro wait_stage stage
+1:	cmpl	$\stage, READY_GPA
+	jne	1b
+.endm
+
+/*
+ * Interrupts requested while the guest runs with IF = 0 wait for IF = 1,
+ * as EFLAGS.IF masks virtual interrupts too (SDM "Delivery of Pending
+ * Virtual Interrupts"); meanwhile host interrupts come (the host holds
+ * the guest in each wait).  Three ways a virtual interrupt becomes
+ * pending in the guest: the entry after the host's MSI (IFOFF_PENDING),
+ * the EOI of the vector in service with LOW_VEC waiting behind it
+ * (IFOFF_EOI), an x2APIC SELF IPI (IFOFF_SELF).  Each stage reports the
+ * interrupts taken so far, before STI; HLT takes the one waiting.
+ */
+GUEST_BEGIN apicv_ifoff_guest, 64
+	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
+	outb_imm PIC1_DATA, 0xff
+	outb_imm PIC2_DATA, 0xff
+	apic_write APIC_SVR, (APIC_SVR_EN | SPURIOUS_VEC)
+
+	cli
+	movl	$IFOFF_PENDING, READY_GPA	/* host: MSI_VEC */
+	wait_stage (IFOFF_PENDING + 1)
+	movl	IRQ_COUNT(MSI_VEC), %ebx
+	ucall	UCALL_REPORT			/* 1: none with IF = 0 */
+	wait_irq MSI_VEC, 1
+	apic_write APIC_EOI, 0
+
+	movl	$IFOFF_BEHIND, READY_GPA	/* host: MSI_VEC, LOW_VEC */
+	wait_irq MSI_VEC, 2			/* in service (not ended) */
+	wait_stage (IFOFF_BEHIND + 1)		/* IF = 1, LOW_VEC waits */
+	cli
+	apic_write APIC_EOI, 0			/* MSI_VEC ends, IF = 0 */
+	movl	$IFOFF_EOI, READY_GPA		/* host: holds */
+	wait_stage (IFOFF_EOI + 1)
+	movl	IRQ_COUNT(LOW_VEC), %ebx
+	ucall	UCALL_REPORT			/* 2: none with IF = 0 */
+	wait_irq LOW_VEC, 1
+	apic_write APIC_EOI, 0
+
+	x2apic_on
+	cli
+	wrx	X2APIC_SELF_IPI, LOW_VEC
+	movl	$IFOFF_SELF, READY_GPA		/* host: holds */
+	wait_stage (IFOFF_SELF + 1)
+	movl	IRQ_COUNT(LOW_VEC), %ebx
+	ucall	UCALL_REPORT			/* 3: still 1 */
+	wait_irq LOW_VEC, 2
+	wrx	X2APIC_EOI, 0
+	movl	IRQ_COUNT(MSI_VEC), %ebx
+	ucall	UCALL_REPORT			/* 4: MSI_VEC taken twice */
+	ucall_step 1
+	EXC_STUBS64 apicv_ifoff_stubs
+GUEST_END apicv_ifoff_guest
+
+/*
+ * Interrupts from every source at once to a vCPU that halts (STI; HLT)
+ * and spins with IF = 1 in turn, RDI = index.  vCPU 1 routes the IOAPIC
+ * pins to itself, announces itself (READY_GPA = 1), then takes and ends
+ * (EOI) interrupts until STORM_TOTAL_GPA of them came (step 2).  vCPU 0
+ * sends it STORM_N_GPA fixed IPIs, each once the one before was taken
+ * (step 1).
+ */
+GUEST_BEGIN apicv_storm_guest, 64
+	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
+	apic_write APIC_SVR, (APIC_SVR_EN | SPURIOUS_VEC)
+	test	%edi, %edi
+	jnz	5f
+	outb_imm PIC1_DATA, 0xff
+	outb_imm PIC2_DATA, 0xff
+1:	cmpl	$1, READY_GPA
+	jne	1b
+	xor	%r8d, %r8d			/* IPIs sent */
+2:	cmp	STORM_N_GPA, %r8d
+	jae	4f
+3:	cmpl	%r8d, IRQ_COUNT(STORM_IPI_VEC)	/* the last one taken */
+	jb	3b
+	apic_write APIC_ICR_HI, (1 << ICR_DEST_SHIFT)
+	apic_write APIC_ICR_LO, STORM_IPI_VEC
+	inc	%r8d
+	jmp	2b
+4:	ucall_step 1
+
+5:	ioapic_write (IOAPIC_RTE_LO_OF(STORM_LINE_GSI) + 1), (1 << ICR_DEST_SHIFT)
+	ioapic_write IOAPIC_RTE_LO_OF(STORM_LINE_GSI), STORM_LINE_VEC
+	ioapic_write (IOAPIC_RTE_LO_OF(STORM_IRQFD_GSI) + 1), (1 << ICR_DEST_SHIFT)
+	ioapic_write IOAPIC_RTE_LO_OF(STORM_IRQFD_GSI), STORM_MSI_VEC
+	movl	$1, READY_GPA
+	xor	%r8d, %r8d			/* EOIs written */
+	xor	%r9d, %r9d			/* rounds: halt or spin */
+6:	cli
+	mov	IRQ_COUNT(STORM_LINE_VEC), %eax
+	add	IRQ_COUNT(STORM_MSI_VEC), %eax
+	add	IRQ_COUNT(STORM_IPI_VEC), %eax
+7:	cmp	%eax, %r8d			/* one EOI per interrupt taken */
+	jae	8f
+	apic_write APIC_EOI, 0
+	inc	%r8d
+	jmp	7b
+8:	cmp	STORM_TOTAL_GPA, %r8d
+	jae	9f
+	inc	%r9d
+	test	$1, %r9d
+	jz	10f
+	sti
+	hlt
+	jmp	6b
+10:	sti
+	nop
+	nop
+	nop
+	jmp	6b
+9:	sti
+	ucall_step 2
+	EXC_STUBS64 apicv_storm_stubs
+GUEST_END apicv_storm_guest

@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,10 @@ extern const uint8_t apicv_stale_guest[], apicv_stale_guest_end[],
 	apicv_stale_stubs[];
 extern const uint8_t apicv_msi_guest[], apicv_msi_guest_end[],
 	apicv_msi_stubs[];
+extern const uint8_t apicv_storm_guest[], apicv_storm_guest_end[],
+	apicv_storm_stubs[];
+extern const uint8_t apicv_ifoff_guest[], apicv_ifoff_guest_end[],
+	apicv_ifoff_stubs[];
 
 #define CPUID1_X2APIC		(1u << 21)
 #define PTE_P			(1ull << 0)
@@ -59,8 +64,17 @@ extern const uint8_t apicv_msi_guest[], apicv_msi_guest_end[],
 #define VEC_BIT(v)		(1u << ((v) % 32))
 #define CR8_SHIFT		4
 #define MSI_ADDR		0xfee00000u	/* physical APIC ID 0 */
+#define MSI_ADDR_DEST_SHIFT	12
 #define MSI_WAIT_MS		20000	/* for the guest's READY_GPA */
 #define MSI_HALT_US		50000	/* for the guest to halt */
+/* How long the guest waits with IF = 0: dozens of the host's ticks */
+#define IFOFF_HOLD_US		200000
+#define IFOFF_REPORTS		4
+/* Interrupts per source, and how long one may take to arrive */
+#define STORM_N			250
+#define STORM_WAIT_US		5000000
+#define STORM_POLL_US		50
+#define STORM_SOURCES		3
 
 static void on_alarm(int sig)
 {
@@ -308,12 +322,17 @@ TEST(xapic_ipi)
 	vtx_vm_free(vm);
 }
 
-/* KVM_SIGNAL_MSI of MSI_VEC, fixed, edge, to APIC ID 0: delivered */
-static int send_msi(struct vtx_vm *vm)
+/* KVM_SIGNAL_MSI of @vector, fixed, edge, to APIC ID 0: delivered */
+static int send_msi_vec(struct vtx_vm *vm, uint8_t vector)
 {
-	struct kvm_msi msi = { .address_lo = MSI_ADDR, .data = MSI_VEC };
+	struct kvm_msi msi = { .address_lo = MSI_ADDR, .data = vector };
 
 	return __vtx_ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
+}
+
+static int send_msi(struct vtx_vm *vm)
+{
+	return send_msi_vec(vm, MSI_VEC);
 }
 
 /* Until the guest's READY_GPA says @stage (the guest writes it meanwhile) */
@@ -368,6 +387,250 @@ TEST(signal_msi)
 	ASSERT_EQ(0, t.r) TH_LOG("%s", t.err);
 	EXPECT_EQ(0, t.rbx) TH_LOG("#GPs the guest took");
 	EXPECT_EQ(3, guest_exc_count(t.vcpu, MSI_VEC));
+	vtx_vm_free(vm);
+}
+
+struct ifoff_runner {
+	struct vtx_vcpu *vcpu;
+	uint64_t rbx[IFOFF_REPORTS];
+	int r;
+	char err[256];
+};
+
+/* apicv_ifoff_guest's reports, then its last step */
+static void *ifoff_runner_fn(void *arg)
+{
+	struct ifoff_runner *t = arg;
+	int i;
+
+	for (i = 0; i < IFOFF_REPORTS; i++) {
+		t->r = run_until_ucall(t->vcpu, UCALL_REPORT, RUN_ANY_IRQ,
+				       &t->rbx[i], t->err, sizeof(t->err));
+		if (t->r)
+			return NULL;
+	}
+	t->r = run_until_ucall(t->vcpu, UCALL_STEP, RUN_ANY_IRQ, NULL, t->err,
+			       sizeof(t->err));
+	return NULL;
+}
+
+/* The guest's wait at @stage is over, after a while with IF = 0 */
+static bool ifoff_release(struct vtx_vm *vm, uint32_t stage)
+{
+	uint32_t *ready = vtx_gpa2hva(vm, READY_GPA);
+
+	if (!wait_ready(vm, stage))
+		return false;
+	usleep(IFOFF_HOLD_US);
+	__atomic_store_n(ready, stage + 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+/*
+ * No interrupt while the guest runs with IF = 0 (interrupts it requests
+ * wait until it sets IF), however the interrupt became pending: sent to
+ * it while IF = 0 (the next entry's), waiting behind one in service that
+ * an EOI with IF = 0 ends, an x2APIC SELF IPI with IF = 0.  Meanwhile the
+ * host's own interrupts come (the host holds the guest there
+ * IFOFF_HOLD_US).  Bochs 2.7 delivered a pending virtual interrupt, IF =
+ * 0 or not, when a host interrupt came while the guest ran (its
+ * HandleExtInterrupt()): the guest's locks taken again from an interrupt
+ * handler, an SMP Linux guest stopped (issue 16).
+ */
+TEST(interrupts_wait_for_if)
+{
+	struct vtx_vm *vm = vtx_vm_create_default();
+	struct kvm_cpuid2 *cpuid = guest_cpuid_copy();
+	struct kvm_cpuid_entry2 *e = cpuid_find(cpuid, 1, 0);
+	struct ifoff_runner t = {};
+	struct timespec until;
+	pthread_t tid;
+
+	ASSERT_EQ(0, __vtx_ioctl_raw(vm->fd, KVM_CREATE_IRQCHIP, 0))
+		TH_LOG("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	if (e)
+		e->ecx |= CPUID1_X2APIC;
+	vtx_load_code(vm, VTX_CODE_GPA, apicv_ifoff_guest,
+		      apicv_ifoff_guest_end);
+	t.vcpu = long_vcpu_add(vm, 0, apicv_ifoff_guest, apicv_ifoff_stubs,
+			       cpuid, true);
+	free(cpuid);
+	map_apics(vm);
+	ASSERT_EQ(0, pthread_create(&tid, NULL, ifoff_runner_fn, &t));
+	if (wait_ready(vm, IFOFF_PENDING)) {
+		EXPECT_EQ(1, send_msi(vm));
+		ifoff_release(vm, IFOFF_PENDING);
+	}
+	if (wait_ready(vm, IFOFF_BEHIND)) {
+		EXPECT_EQ(1, send_msi(vm));
+		EXPECT_EQ(1, send_msi_vec(vm, LOW_VEC));
+		__atomic_store_n((uint32_t *)vtx_gpa2hva(vm, READY_GPA),
+				 IFOFF_BEHIND + 1, __ATOMIC_RELEASE);
+	}
+	ifoff_release(vm, IFOFF_EOI);
+	ifoff_release(vm, IFOFF_SELF);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RUN_UNTIL_TIMEOUT_S;
+	if (pthread_timedjoin_np(tid, NULL, &until)) {
+		pthread_kill(tid, SIGALRM);
+		pthread_join(tid, NULL);
+	}
+	ASSERT_EQ(0, t.r) TH_LOG("%s", t.err);
+	EXPECT_EQ(0, t.rbx[0]) TH_LOG("MSI_VEC taken with IF = 0");
+	EXPECT_EQ(0, t.rbx[1]) TH_LOG("LOW_VEC taken with IF = 0 after the EOI");
+	EXPECT_EQ(1, t.rbx[2]) TH_LOG("x2APIC SELF IPI taken with IF = 0");
+	EXPECT_EQ(2, t.rbx[3]) TH_LOG("MSI_VEC taken");
+	EXPECT_EQ(2, guest_exc_count(t.vcpu, LOW_VEC));
+	vtx_vm_free(vm);
+}
+
+struct storm {
+	struct vtx_vm *vm;
+	int irqfd;
+	bool failed;
+	char err[256];
+	unsigned long max_wait_us;
+};
+
+/* Until vCPU 1 took @n of @vector; false after STORM_WAIT_US */
+static bool storm_wait(struct storm *st, uint8_t vector, uint32_t n)
+{
+	uint32_t *count = vtx_gpa2hva(st->vm, EXC_COUNT_GPA);
+	unsigned long us;
+
+	for (us = 0; us < STORM_WAIT_US; us += STORM_POLL_US) {
+		if (__atomic_load_n(&count[vector], __ATOMIC_ACQUIRE) >= n) {
+			if (us > st->max_wait_us)
+				st->max_wait_us = us;
+			return true;
+		}
+		usleep(STORM_POLL_US);
+	}
+	snprintf(st->err, sizeof(st->err),
+		 "vector %#x: %u taken, %u sent, none for %d us", vector,
+		 count[vector], n, STORM_WAIT_US);
+	st->failed = true;
+	return false;
+}
+
+/* IOAPIC pin STORM_LINE_GSI: edges by KVM_IRQ_LINE, one at a time */
+static void *storm_line_fn(void *arg)
+{
+	struct storm *st = arg;
+	struct kvm_irq_level l = { .irq = STORM_LINE_GSI };
+	uint32_t i;
+
+	for (i = 0; i < STORM_N; i++) {
+		if (!storm_wait(st, STORM_LINE_VEC, i))
+			return NULL;
+		l.level = 1;
+		if (__vtx_ioctl(st->vm->fd, KVM_IRQ_LINE, &l))
+			st->failed = true;
+		l.level = 0;
+		if (__vtx_ioctl(st->vm->fd, KVM_IRQ_LINE, &l))
+			st->failed = true;
+	}
+	storm_wait(st, STORM_LINE_VEC, STORM_N);
+	return NULL;
+}
+
+/* STORM_MSI_VEC: an irqfd (pin STORM_IRQFD_GSI) and KVM_SIGNAL_MSI in turn */
+static void *storm_msi_fn(void *arg)
+{
+	struct storm *st = arg;
+	struct kvm_msi msi = {
+		.address_lo = MSI_ADDR | (1u << MSI_ADDR_DEST_SHIFT),
+		.data = STORM_MSI_VEC,
+	};
+	uint64_t one = 1;
+	uint32_t i;
+
+	for (i = 0; i < STORM_N; i++) {
+		if (!storm_wait(st, STORM_MSI_VEC, i))
+			return NULL;
+		if (i & 1) {
+			if (__vtx_ioctl(st->vm->fd, KVM_SIGNAL_MSI, &msi) != 1)
+				st->failed = true;
+		} else if (write(st->irqfd, &one, sizeof(one)) !=
+			   sizeof(one)) {
+			st->failed = true;
+		}
+	}
+	storm_wait(st, STORM_MSI_VEC, STORM_N);
+	return NULL;
+}
+
+/*
+ * Every interrupt source at once to a vCPU that halts and spins in turn:
+ * edges of an IOAPIC pin by KVM_IRQ_LINE, an irqfd on another pin and
+ * KVM_SIGNAL_MSI from a second thread, fixed IPIs from the other vCPU;
+ * STORM_N of each, each sent once the one before of its source was taken.
+ * All STORM_SOURCES * STORM_N arrive, none late by STORM_WAIT_US: a lost
+ * interrupt or a lost wake-up of the halted vCPU stops its source.
+ */
+TEST(interrupt_storm)
+{
+	struct vtx_vm *vm = vtx_vm_create_default();
+	struct kvm_cpuid2 *cpuid = guest_cpuid_copy();
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct ipi_runner runner[2] = {};
+	struct storm line = { .vm = vm }, msi = { .vm = vm };
+	struct kvm_irqfd irqfd = { .gsi = STORM_IRQFD_GSI };
+	pthread_t vcpu_tid[2], line_tid, msi_tid;
+	struct timespec until;
+	uint32_t *n = vtx_gpa2hva(vm, STORM_N_GPA);
+	uint32_t *total = vtx_gpa2hva(vm, STORM_TOTAL_GPA);
+	int i;
+
+	ASSERT_EQ(0, __vtx_ioctl_raw(vm->fd, KVM_CREATE_IRQCHIP, 0))
+		TH_LOG("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	irqfd.fd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, (int)irqfd.fd);
+	ASSERT_EQ(0, __vtx_ioctl(vm->fd, KVM_IRQFD, &irqfd))
+		TH_LOG("KVM_IRQFD: %s", strerror(errno));
+	msi.irqfd = irqfd.fd;
+	*n = STORM_N;
+	*total = STORM_SOURCES * STORM_N;
+	vtx_load_code(vm, VTX_CODE_GPA, apicv_storm_guest,
+		      apicv_storm_guest_end);
+	for (i = 0; i < 2; i++)
+		runner[i].vcpu = long_vcpu_add(vm, i, apicv_storm_guest,
+					       apicv_storm_stubs, cpuid, true);
+	free(cpuid);
+	map_apics(vm);
+	ASSERT_EQ(0, __vtx_ioctl(runner[1].vcpu->fd, KVM_SET_MP_STATE, &mp));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&vcpu_tid[i], NULL, ipi_runner_fn,
+					    &runner[i]));
+	if (wait_ready(vm, 1)) {
+		ASSERT_EQ(0, pthread_create(&line_tid, NULL, storm_line_fn,
+					    &line));
+		ASSERT_EQ(0, pthread_create(&msi_tid, NULL, storm_msi_fn,
+					    &msi));
+		pthread_join(line_tid, NULL);
+		pthread_join(msi_tid, NULL);
+	} else {
+		line.failed = true;
+		snprintf(line.err, sizeof(line.err), "vCPU 1 never ready");
+	}
+	for (i = 0; i < 2; i++) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += RUN_UNTIL_TIMEOUT_S;
+		if (pthread_timedjoin_np(vcpu_tid[i], NULL, &until)) {
+			pthread_kill(vcpu_tid[i], SIGALRM);
+			pthread_join(vcpu_tid[i], NULL);
+		}
+	}
+	EXPECT_FALSE(line.failed) TH_LOG("KVM_IRQ_LINE: %s", line.err);
+	EXPECT_FALSE(msi.failed) TH_LOG("irqfd/KVM_SIGNAL_MSI: %s", msi.err);
+	EXPECT_EQ(0, runner[0].r) TH_LOG("vCPU 0: %s", runner[0].err);
+	EXPECT_EQ(0, runner[1].r) TH_LOG("vCPU 1: %s", runner[1].err);
+	EXPECT_EQ(STORM_N, guest_exc_count(runner[1].vcpu, STORM_LINE_VEC));
+	EXPECT_EQ(STORM_N, guest_exc_count(runner[1].vcpu, STORM_MSI_VEC));
+	EXPECT_EQ(STORM_N, guest_exc_count(runner[1].vcpu, STORM_IPI_VEC));
+	TH_LOG("longest wait for a paced interrupt: %lu us (line), %lu us (irqfd/MSI)",
+	       line.max_wait_us, msi.max_wait_us);
+	close(irqfd.fd);
 	vtx_vm_free(vm);
 }
 
