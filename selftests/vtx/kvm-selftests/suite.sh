@@ -225,4 +225,3 @@ for drv in $(echo "$KST_DRIVERS" | tr ',' ' '); do
 	*) result "$drv" driver fail "unknown driver '$drv' in KST_DRIVERS" ;;
 	esac
 done
-sleep 2

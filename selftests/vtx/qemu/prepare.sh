@@ -123,8 +123,11 @@ trap 'rm -rf "$nrfs"' EXIT
 mkdir -p "$nrfs"/bin "$nrfs"/dev "$nrfs"/proc "$nrfs"/sys "$nrfs"/tmp
 cp "$BUSYBOX" "$nrfs/bin/busybox"
 install -m 755 "$HERE/nested-init" "$nrfs/init"
-# The virtio console the nested /init writes the kernel's log to (suite.sh,
-# NESTED_APPEND): modules in Debian's 6.1 kernel, built in from 6.12.  In
+# klogout: /init's log writer for QEMU_KLOG=shm (freestanding, no libc)
+gcc -Os -Wall -Wextra -static -nostdlib -fno-stack-protector -fno-pie -no-pie \
+	-fno-asynchronous-unwind-tables -o "$nrfs/bin/klogout" "$HERE/klogout.c"
+# The virtio console the nested /init writes the kernel's log to with
+# QEMU_KLOG=hvc (suite.sh, NESTED_APPEND): modules in Debian's 6.1 kernel, built in from 6.12.  In
 # the order insmod needs them; compressed ones unpacked (busybox insmod
 # takes plain .ko files).
 mkdir -p "$nrfs/lib/modules"

@@ -256,6 +256,23 @@ struct ipi_runner {
 	char err[256];
 };
 
+/*
+ * join_or_kill - wait up to RUN_UNTIL_TIMEOUT_S for a vCPU thread; one
+ * still in KVM_RUN then gets SIGALRM (its handler does nothing: KVM_RUN
+ * returns EINTR) and is joined.
+ */
+static void join_or_kill(pthread_t tid)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RUN_UNTIL_TIMEOUT_S;
+	if (pthread_timedjoin_np(tid, NULL, &until)) {
+		pthread_kill(tid, SIGALRM);
+		pthread_join(tid, NULL);
+	}
+}
+
 static void *ipi_runner_fn(void *arg)
 {
 	struct ipi_runner *t = arg;
@@ -292,7 +309,6 @@ TEST(xapic_ipi)
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct ipi_runner t = {};
 	struct vtx_vcpu *bsp;
-	struct timespec until;
 	pthread_t tid;
 
 	ASSERT_EQ(0, __vtx_ioctl_raw(vm->fd, KVM_CREATE_IRQCHIP, 0))
@@ -310,12 +326,7 @@ TEST(xapic_ipi)
 	ASSERT_EQ(0, pthread_create(&tid, NULL, ipi_runner_fn, &t));
 	REPORT(bsp, 0, "IPIs vCPU 0 took itself");
 	STEP(bsp, 1);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += RUN_UNTIL_TIMEOUT_S;
-	if (pthread_timedjoin_np(tid, NULL, &until)) {
-		pthread_kill(tid, SIGALRM);
-		pthread_join(tid, NULL);
-	}
+	join_or_kill(tid);
 	ASSERT_EQ(0, t.r) TH_LOG("vCPU 1: %s", t.err);
 	EXPECT_EQ(2, t.rbx);
 	EXPECT_EQ(1, guest_exc_count(t.vcpu, IPI_VEC));
@@ -359,7 +370,6 @@ TEST(signal_msi)
 	struct vtx_vm *vm = vtx_vm_create_default();
 	struct kvm_cpuid2 *cpuid = guest_cpuid_copy();
 	struct ipi_runner t = {};
-	struct timespec until;
 	pthread_t tid;
 
 	ASSERT_EQ(0, __vtx_ioctl_raw(vm->fd, KVM_CREATE_IRQCHIP, 0))
@@ -378,12 +388,7 @@ TEST(signal_msi)
 		usleep(MSI_HALT_US);	/* the guest halts in the meantime */
 		EXPECT_EQ(1, send_msi(vm)) TH_LOG("while it is halted");
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += RUN_UNTIL_TIMEOUT_S;
-	if (pthread_timedjoin_np(tid, NULL, &until)) {
-		pthread_kill(tid, SIGALRM);
-		pthread_join(tid, NULL);
-	}
+	join_or_kill(tid);
 	ASSERT_EQ(0, t.r) TH_LOG("%s", t.err);
 	EXPECT_EQ(0, t.rbx) TH_LOG("#GPs the guest took");
 	EXPECT_EQ(3, guest_exc_count(t.vcpu, MSI_VEC));
@@ -443,7 +448,6 @@ TEST(interrupts_wait_for_if)
 	struct kvm_cpuid2 *cpuid = guest_cpuid_copy();
 	struct kvm_cpuid_entry2 *e = cpuid_find(cpuid, 1, 0);
 	struct ifoff_runner t = {};
-	struct timespec until;
 	pthread_t tid;
 
 	ASSERT_EQ(0, __vtx_ioctl_raw(vm->fd, KVM_CREATE_IRQCHIP, 0))
@@ -469,12 +473,7 @@ TEST(interrupts_wait_for_if)
 	}
 	ifoff_release(vm, IFOFF_EOI);
 	ifoff_release(vm, IFOFF_SELF);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += RUN_UNTIL_TIMEOUT_S;
-	if (pthread_timedjoin_np(tid, NULL, &until)) {
-		pthread_kill(tid, SIGALRM);
-		pthread_join(tid, NULL);
-	}
+	join_or_kill(tid);
 	ASSERT_EQ(0, t.r) TH_LOG("%s", t.err);
 	EXPECT_EQ(0, t.rbx[0]) TH_LOG("MSI_VEC taken with IF = 0");
 	EXPECT_EQ(0, t.rbx[1]) TH_LOG("LOW_VEC taken with IF = 0 after the EOI");
@@ -577,7 +576,6 @@ TEST(interrupt_storm)
 	struct storm line = { .vm = vm }, msi = { .vm = vm };
 	struct kvm_irqfd irqfd = { .gsi = STORM_IRQFD_GSI };
 	pthread_t vcpu_tid[2], line_tid, msi_tid;
-	struct timespec until;
 	uint32_t *n = vtx_gpa2hva(vm, STORM_N_GPA);
 	uint32_t *total = vtx_gpa2hva(vm, STORM_TOTAL_GPA);
 	int i;
@@ -614,12 +612,7 @@ TEST(interrupt_storm)
 		snprintf(line.err, sizeof(line.err), "vCPU 1 never ready");
 	}
 	for (i = 0; i < 2; i++) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += RUN_UNTIL_TIMEOUT_S;
-		if (pthread_timedjoin_np(vcpu_tid[i], NULL, &until)) {
-			pthread_kill(vcpu_tid[i], SIGALRM);
-			pthread_join(vcpu_tid[i], NULL);
-		}
+		join_or_kill(vcpu_tid[i]);
 	}
 	EXPECT_FALSE(line.failed) TH_LOG("KVM_IRQ_LINE: %s", line.err);
 	EXPECT_FALSE(msi.failed) TH_LOG("irqfd/KVM_SIGNAL_MSI: %s", msi.err);
