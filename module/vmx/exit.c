@@ -578,31 +578,39 @@ static bool pae_legacy_paging(struct vtx_vcpu *vcpu, unsigned long cr0,
 	       !(vcpu->efer & EFER_LME);
 }
 
-/* MOV to CR0 / LMSW, with the checks the processor leaves to the VMM. */
-static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
+/**
+ * vmx_write_cr0() - load the guest's CR0 as MOV to CR0 and LMSW do, with
+ * the checks the processor leaves to the VMM (vtx_x86_ops.write_cr0: also
+ * the emulator's LMSW with a device operand).
+ * @vcpu:	the loaded vCPU
+ * @val:	the new CR0
+ *
+ * Return: 0, or -EINVAL for a value that raises #GP(0): nothing changed.
+ */
+int vmx_write_cr0(struct vtx_vcpu *vcpu, unsigned long val)
 {
 	unsigned long old = vtx_get_cr0(vcpu);
 	bool pg_on = !(old & X86_CR0_PG) && (val & X86_CR0_PG);
 	bool pg_off = (old & X86_CR0_PG) && !(val & X86_CR0_PG);
 
 	if (val >> 32)
-		return vmx_inject_gp(vcpu);
+		return -EINVAL;
 	/* As KVM: ET always reads 1, the other reserved bits 0. */
 	val = (val | X86_CR0_ET) & VTX_CR0_DEFINED;
 	if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
-		return vmx_inject_gp(vcpu);
+		return -EINVAL;
 	if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
-		return vmx_inject_gp(vcpu);
+		return -EINVAL;
 	if (pg_on && (vcpu->efer & EFER_LME) &&
 	    (!(vcpu->cr4 & X86_CR4_PAE) || vmx_in_64bit_code(vcpu)))
-		return vmx_inject_gp(vcpu);
+		return -EINVAL;
 	if (pg_off && vmx_in_64bit_code(vcpu))
-		return vmx_inject_gp(vcpu);
+		return -EINVAL;
 	/* Reading the PDPTEs can fail: do it before changing anything. */
 	if (pae_legacy_paging(vcpu, val, vcpu->cr4) &&
 	    (pg_on || ((old ^ val) & (X86_CR0_CD | X86_CR0_NW))) &&
 	    vtx_load_pdptrs(vcpu))
-		return vmx_inject_gp(vcpu);
+		return -EINVAL;
 
 	if (pg_on && (vcpu->efer & EFER_LME))
 		vtx_set_efer(vcpu, vcpu->efer | EFER_LMA);
@@ -610,6 +618,14 @@ static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
 		vtx_set_efer(vcpu, vcpu->efer & ~EFER_LMA);
 	vtx_set_cr0(vcpu, val);
 	vtx_flush_guest_tlb(vcpu);
+	return 0;
+}
+
+/* MOV to CR0 / LMSW at their exit. */
+static int set_cr0_checked(struct vtx_vcpu *vcpu, unsigned long val)
+{
+	if (vmx_write_cr0(vcpu, val))
+		return vmx_inject_gp(vcpu);
 	return vmx_skip_exit_instruction(vcpu);
 }
 

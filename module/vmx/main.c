@@ -418,6 +418,7 @@ const struct vtx_x86_ops vtx_vmx_ops = {
 	.get_cr3 = vmx_get_cr3,
 	.get_cr4 = vmx_get_cr4,
 	.set_cr0 = vtx_set_cr0,
+	.write_cr0 = vmx_write_cr0,
 	.set_cr3 = vmx_set_cr3,
 	.set_cr4 = vtx_set_cr4,
 	.set_efer = vtx_set_efer,

@@ -228,6 +228,7 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu);
 void vtx_prepare_switch_to_guest(struct vtx_vcpu *vcpu);
 void vtx_update_host_cr(struct vtx_vcpu *vcpu);
 void vtx_set_cr0(struct vtx_vcpu *vcpu, unsigned long cr0);
+int vmx_write_cr0(struct vtx_vcpu *vcpu, unsigned long val);
 void vtx_set_cr4(struct vtx_vcpu *vcpu, unsigned long cr4);
 void vtx_set_efer(struct vtx_vcpu *vcpu, u64 efer);
 unsigned long vtx_get_cr0(struct vtx_vcpu *vcpu);

@@ -48,7 +48,17 @@ enum {
 	K_SHXD,		/* SHLD (arg 0) or SHRD (arg 1) Ev,Gv by Ib or CL */
 	K_BSX,		/* BSF (arg 0) or BSR (arg 1) Gv,Ev */
 	K_BITCNT,	/* POPCNT, TZCNT or LZCNT Gv,Ev (BC_*) */
+	K_SMSW,		/* SMSW m16: CR0's low 16 bits to memory */
+	K_LMSW,		/* LMSW m16: CR0's PE (set only), MP, EM, TS */
+	K_STSEG,	/* MOV m16,Sreg, SLDT m16, STR m16: a selector */
 };
+
+/* K_STSEG's selector: ModRM.reg (MOV m16,Sreg), else VTX_EMU_LDTR/TR. */
+#define STSEG_MODRM	0xff
+
+/* CR0's bits LMSW loads (PE, MP, EM, TS), and those it may clear. */
+#define LMSW_BITS	0xfULL
+#define LMSW_LOADED	0xeULL
 
 /* K_BITCNT operations. */
 enum { BC_POPCNT, BC_TZCNT, BC_LZCNT };
@@ -72,7 +82,7 @@ enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 enum { CNT_IMM, CNT_ONE, CNT_CL };
 
 /* Opcodes whose ModRM.reg selects the instruction: index in groups[]. */
-enum { G1A, G3B, G3V, G4, G5, G8, G9, NR_GROUPS };
+enum { G1A, G3B, G3V, G4, G5, G6, G7, G8, G9, NR_GROUPS };
 
 /* ALU operations, in the order of their opcode rows and of group 1. */
 enum {
@@ -93,6 +103,7 @@ enum {
 #define D_BITREG	0x400	/* BT* Ev,Gv: the register offsets the address */
 #define D_SIMPLE_RMW	0x800	/* read, compute, write back */
 #define D_ALIGNED	0x1000	/* #GP(0) unless 16-byte aligned */
+#define D_M16		0x2000	/* a 16-bit operand, whatever the prefixes */
 
 /**
  * struct opdesc - what the decoder knows of an opcode.
@@ -151,6 +162,7 @@ static const struct opdesc onebyte[256] = {
 	[0x89] = { K_MOV, D_MODRM | D_MEMDST },
 	[0x8a] = { K_MOV, D_MODRM | D_BYTE },
 	[0x8b] = { K_MOV, D_MODRM },
+	[0x8c] = { K_STSEG, D_MODRM | D_MEMDST | D_M16, STSEG_MODRM },
 	[0xa0] = { K_MOV, D_MOFFS | D_BYTE },
 	[0xa1] = { K_MOV, D_MOFFS },
 	[0xa2] = { K_MOV, D_MOFFS | D_BYTE | D_MEMDST },
@@ -214,6 +226,8 @@ static const struct opdesc twobyte[256] = {
 	[0xb3] = BT_REG(D_LOCK, BT_BTR),
 	[0xb6] = { K_MOVZX, D_MODRM, 1 },
 	[0xb7] = { K_MOVZX, D_MODRM, 2 },
+	[0x00] = { K_BAD, D_MODRM | D_SUBGRP, G6 },
+	[0x01] = { K_BAD, D_MODRM | D_SUBGRP, G7 },
 	[0xba] = { K_BAD, D_MODRM | D_SUBGRP, G8 },
 	[0xbb] = BT_REG(D_LOCK, BT_BTC),
 	[0xbe] = { K_MOVSX, D_MODRM, 1 },
@@ -310,7 +324,10 @@ static const struct opdesc movbe[2] = {
 #define UNARY(b, op)	{ K_UNARY, RMW_LOCK | (b), (op) }
 #define BT_IMM(lk, op)	{ K_BT, D_MODRM | D_MEMDST | D_IMM8 | (lk), op }
 
-/* Groups 1A (8F), 3 (F6, F7), 4 (FE), 5 (FF), 8 (0F BA), 9 (0F C7). */
+/*
+ * Groups 1A (8F), 3 (F6, F7), 4 (FE), 5 (FF), 6 (0F 00), 7 (0F 01), 8 (0F
+ * BA), 9 (0F C7).
+ */
 static const struct opdesc groups[NR_GROUPS][8] = {
 	[G1A] = {
 		[0] = { K_POPM, D_MODRM | D_MEMDST, 0 },
@@ -345,6 +362,20 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 		[2] = { K_CALLM, D_MODRM, 0 },
 		[4] = { K_JMPM, D_MODRM, 0 },
 		[6] = { K_PUSHM, D_MODRM, 0 },
+	},
+	/* Of group 6, the stores: SLDT and STR (LLDT, LTR load descriptors) */
+	[G6] = {
+		[0] = { K_STSEG, D_MODRM | D_MEMDST | D_M16, VTX_EMU_LDTR },
+		[1] = { K_STSEG, D_MODRM | D_MEMDST | D_M16, VTX_EMU_TR },
+	},
+	/*
+	 * Of group 7's memory forms, SMSW and LMSW, as KVM emulates them
+	 * with a device operand.  SGDT, SIDT, LGDT and LIDT are not: KVM 6.1
+	 * fails them on MMIO too (segmented_read_std/write_std are RAM only).
+	 */
+	[G7] = {
+		[4] = { K_SMSW, D_MODRM | D_MEMDST | D_M16 },
+		[6] = { K_LMSW, D_MODRM | D_M16 },
 	},
 	[G8] = {
 		[4] = BT_IMM(0, BT_BT),
@@ -915,6 +946,8 @@ static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
 
 	if (d->flags & D_BYTE)
 		e->op_bytes = 1;
+	else if (d->flags & D_M16)
+		e->op_bytes = 2;
 	else if (e->rex & REX_W)
 		e->op_bytes = 8;
 	else
@@ -1044,6 +1077,12 @@ static void decode_store(struct vtx_emu *e)
 	case K_MOVBE:
 		v = bswap(reg_read(e, e->reg, e->op_bytes), e->op_bytes);
 		break;
+	case K_SMSW:
+		v = e->cr0;
+		break;
+	case K_STSEG:
+		v = e->result;	/* the selector, from decode_selector() */
+		break;
 	default:
 		return;
 	}
@@ -1099,6 +1138,38 @@ static int decode_vector(struct vtx_emu *e)
 		memcpy(&e->write_val, buf, sizeof(e->write_val));
 	else
 		memcpy(e->wide, buf, sizeof(e->wide));
+	return 0;
+}
+
+/*
+ * MOV m16,Sreg, SLDT m16, STR m16 (as KVM's em_store_sreg): the selector
+ * into @result, through @ops->get_seg.  MOV with ModRM.reg 6 or 7 is #UD;
+ * SLDT and STR are #UD in real and virtual-8086 mode, #GP(0) outside
+ * CPL 0 under CR4.UMIP; all before the access.
+ */
+static int decode_selector(struct vtx_emu *e, u8 modrm)
+{
+	unsigned int seg = e->sub == STSEG_MODRM ? (modrm >> 3) & 7 : e->sub;
+	struct vtx_emu_segdesc s;
+
+	if (seg >= VTX_EMU_NR_SEGS && e->sub == STSEG_MODRM) {
+		e->ud_fault = true;
+		return -EFAULT;
+	}
+	if (seg >= VTX_EMU_NR_SEGS) {
+		if (!(e->cr0 & VTX_EMU_CR0_PE) ||
+		    (e->rflags & VTX_EMU_FL_VM)) {
+			e->ud_fault = true;
+			return -EFAULT;
+		}
+		if (e->cpl && (e->cr4 & VTX_EMU_CR4_UMIP)) {
+			e->gp_fault = true;
+			return -EFAULT;
+		}
+	}
+	if (!e->ops || !e->ops->get_seg || e->ops->get_seg(e->opaque, seg, &s))
+		return -EINVAL;
+	e->result = s.selector;
 	return 0;
 }
 
@@ -1164,7 +1235,7 @@ int vtx_emu_decode(struct vtx_emu *e)
 	const struct opdesc *d;
 	unsigned int seg = SEG_DEFAULT, def_seg = VTX_EMU_DS;
 	bool opsize = false, adsize = false, lock = false, rip_rel = false;
-	u8 reps = 0, modrm;
+	u8 reps = 0, modrm = 0;
 	u64 ea = 0, v;
 	int err;
 
@@ -1180,6 +1251,8 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->nm_fault = false;
 	e->ss_fault = false;
 	e->de_fault = false;
+	e->cr0_write = false;
+	e->new_cr0 = 0;
 	e->other_seg = VTX_EMU_DS;
 	memset(e->wide, 0, sizeof(e->wide));
 	e->vec_file = 0;
@@ -1263,6 +1336,20 @@ int vtx_emu_decode(struct vtx_emu *e)
 	    !(e->features & VTX_EMU_FEAT_POPCNT)) {
 		e->ud_fault = true;
 		return -EFAULT;
+	}
+	/*
+	 * LMSW outside CPL 0, SMSW outside it under CR4.UMIP: #GP(0), which
+	 * the processor raises before it reads or writes the operand.
+	 */
+	if ((e->kind == K_LMSW && e->cpl) ||
+	    (e->kind == K_SMSW && e->cpl && (e->cr4 & VTX_EMU_CR4_UMIP))) {
+		e->gp_fault = true;
+		return -EFAULT;
+	}
+	if (e->kind == K_STSEG) {
+		err = decode_selector(e, modrm);
+		if (err)
+			return err;
 	}
 	/* A 16-bit SHLD/SHRD by more than 16: the SDM leaves it undefined. */
 	if (e->kind == K_SHXD && e->op_bytes == 2 && shxd_count(e) > 16)
@@ -1976,6 +2063,11 @@ static int complete_first(struct vtx_emu *e, u64 val)
 	}
 	case K_BITCNT:
 		bitcnt_exec(e, val);
+		break;
+	case K_LMSW:
+		/* MP, EM, TS from the operand; PE set by it, never cleared */
+		e->new_cr0 = (e->cr0 & ~LMSW_LOADED) | (val & LMSW_BITS);
+		e->cr0_write = true;
 		break;
 	case K_CMOV:
 		/* memory is read either way; a 32-bit false one zero-extends */

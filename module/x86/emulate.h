@@ -44,6 +44,10 @@ enum vtx_emu_seg {
 	VTX_EMU_NR_SEGS
 };
 
+/* The system segments, after them for vtx_emu_ops.get_seg (SLDT, STR). */
+#define VTX_EMU_LDTR		6
+#define VTX_EMU_TR		7
+
 /* General-purpose registers, in the encoding order of x86. */
 enum vtx_emu_gpr {
 	VTX_EMU_RAX, VTX_EMU_RCX, VTX_EMU_RDX, VTX_EMU_RBX,
@@ -74,8 +78,10 @@ enum vtx_emu_gpr {
  * @type:	the descriptor's type field (VTX_EMU_SEG_*)
  * @db:		D/B: an expand-down segment ends at 4 GiB - 1, else 64 KiB - 1
  * @unusable:	no usable segment (a null selector in protected mode)
+ * @selector:	the selector (MOV m16,Sreg; SLDT, STR)
  */
 struct vtx_emu_segdesc {
+	u16 selector;
 	u32 limit;
 	u8 type;
 	bool db;
@@ -90,11 +96,12 @@ struct vtx_emu_segdesc {
 /* Returned by a vtx_emu_ops function: the address is not RAM but MMIO. */
 #define VTX_EMU_OPS_MMIO	1
 
-/* The control-register bits the SSE and MMX moves check. */
+/* The control-register bits the SSE and MMX moves, SMSW and LMSW check. */
 #define VTX_EMU_CR0_PE		0x0001ULL
 #define VTX_EMU_CR0_EM		0x0004ULL
 #define VTX_EMU_CR0_TS		0x0008ULL
 #define VTX_EMU_CR4_OSFXSR	0x0200ULL
+#define VTX_EMU_CR4_UMIP	0x0800ULL
 #define VTX_EMU_CR4_LA57	0x1000ULL
 
 /*
@@ -135,9 +142,11 @@ enum vtx_emu_vec { VTX_EMU_VEC_MMX, VTX_EMU_VEC_XMM };
  * which the instruction is refused.
  *
  * @get_seg:	the hidden part of segment register @seg (enum
- *		vtx_emu_seg), for the segment checks of the accesses the
- *		processor did not make (outside 64-bit mode); 0, or a
- *		negative errno, on which nothing is checked.  May be NULL.
+ *		vtx_emu_seg, or VTX_EMU_LDTR, VTX_EMU_TR), for the segment
+ *		checks of the accesses the processor did not make (outside
+ *		64-bit mode), and its selector for MOV m16,Sreg, SLDT and
+ *		STR; 0, or a negative errno, on which nothing is checked (and
+ *		those three are refused).  May be NULL.
  */
 struct vtx_emu_ops {
 	int (*read_mem)(void *opaque, u64 linear, void *buf, unsigned int len);
@@ -171,8 +180,12 @@ struct vtx_emu_ops {
  * @stack_bytes: in: 2 or 4, the stack's address size (SS.B) outside
  *		64-bit mode; 0 for the mode's default (4 in 32-bit, 2 in
  *		16-bit code).
- * @cr0:	in: CR0, for the SSE and MMX moves (EM, TS).
- * @cr4:	in: CR4, for the SSE moves (OSFXSR).
+ * @cr0:	in: CR0, for the SSE and MMX moves (EM, TS), SMSW and LMSW:
+ *		the value the guest reads (TS as it is now).
+ * @cr4:	in: CR4, for the SSE moves (OSFXSR) and SMSW (UMIP).
+ * @cpl:	in: the current privilege level (3 in virtual-8086 mode), for
+ *		LMSW (#GP(0) unless 0) and SMSW under CR4.UMIP (#GP(0)
+ *		unless 0).
  * @features:	in: VTX_EMU_FEAT_* the vCPU's CPUID offers (POPCNT, TZCNT,
  *		LZCNT).
  * @ops:	in: accesses to the RAM side of MOVS/CMPS, to the stack
@@ -190,12 +203,22 @@ struct vtx_emu_ops {
  *		the bytes read, put there by the caller before calling
  *		vtx_emu_complete() (whose @val is then ignored).
  * @gp_fault:	out: the instruction raises #GP(0) (a non-canonical branch
- *		target, a misaligned MOVDQA/MOVAPS/MOVNT* or CMPXCHG16B).
+ *		target, a misaligned MOVDQA/MOVAPS/MOVNT* or CMPXCHG16B, LMSW
+ *		outside CPL 0, SMSW, SLDT and STR outside CPL 0 under
+ *		CR4.UMIP).
  * @ud_fault:	out: it raises #UD (CR0.EM, or CR4.OSFXSR clear for SSE;
- *		POPCNT without VTX_EMU_FEAT_POPCNT).
+ *		POPCNT without VTX_EMU_FEAT_POPCNT; MOV m16,Sreg with
+ *		ModRM.reg 6 or 7; SLDT, STR in real or virtual-8086 mode).
  * @nm_fault:	out: it raises #NM (CR0.TS).
  * @de_fault:	out: it raises #DE: DIV or IDIV by 0, or a quotient too
  *		wide for its register.
+ * @cr0_write:	out, once vtx_emu_complete() returned 0: the instruction
+ *		loads CR0 with @new_cr0 (LMSW).  The caller writes it through
+ *		its own checked CR0 path before making @gpr, @rip and @rflags
+ *		architectural; a value that path refuses is #GP(0), the
+ *		instruction not done.
+ * @new_cr0:	out: that value: CR0 with bits 3:1 (MP, EM, TS) from the
+ *		operand, PE set when the operand's bit 0 is (never cleared).
  * @ss_fault:	out: it raises #SS(0): in 64-bit code, a non-canonical
  *		stack address of PUSH/POP/CALL m, or of a string side with
  *		an SS override (other sides: @gp_fault); outside 64-bit
@@ -220,6 +243,7 @@ struct vtx_emu {
 	u8 stack_bytes;
 	u64 cr0;
 	u64 cr4;
+	u8 cpl;
 	u8 features;
 	const struct vtx_emu_ops *ops;
 	void *opaque;
@@ -236,6 +260,8 @@ struct vtx_emu {
 	bool nm_fault;
 	bool ss_fault;
 	bool de_fault;
+	bool cr0_write;
+	u64 new_cr0;
 
 	/* caller's: an access split at a page boundary (mmio.c) */
 	u8 frag_done;		/* bytes of the current access done */

@@ -164,16 +164,23 @@ static int emu_write_vec(void *opaque, unsigned int file, unsigned int reg,
 	return vtx_vec_access(opaque, file, reg, (void *)buf, true);
 }
 
-/* A segment register's limit and rights, for the emulator's checks. */
+/* The emulator numbers LDTR and TR as enum vtx_sreg (and KVM) do. */
+static_assert(VTX_EMU_LDTR == VTX_SREG_LDTR && VTX_EMU_TR == VTX_SREG_TR);
+
+/*
+ * A segment register's limit and rights, for the emulator's checks, and
+ * its selector (LDTR and TR too).
+ */
 static int emu_get_seg(void *opaque, unsigned int seg,
 		       struct vtx_emu_segdesc *s)
 {
 	struct vtx_vcpu *vcpu = opaque;
 	struct kvm_segment var;
 
-	if (seg >= VTX_EMU_NR_SEGS)
+	if (seg > VTX_EMU_TR)
 		return -EINVAL;
 	vtx_x86_ops.get_segment(vcpu, &var, seg);
+	s->selector = var.selector;
 	s->limit = var.limit;
 	s->type = var.type;
 	s->db = var.db;
@@ -226,7 +233,8 @@ static int emulation_failure(struct vtx_vcpu *vcpu)
  * other side of MOVS/CMPS or the stack of PUSH/POP/CALL m is
  * non-canonical (#GP(0), #SS(0) in the stack segment), or an SSE/MMX move or
  * CMPXCHG16B faults as the processor would (#UD, #NM, #GP(0) when
- * misaligned), or DIV/IDIV divides by 0 or overflows (#DE), and is
+ * misaligned), or DIV/IDIV divides by 0 or overflows (#DE), or LMSW
+ * (SMSW under CR4.UMIP) runs outside CPL 0 (#GP(0)), and is
  * delivered with the instruction not done, as by the
  * processor; else an emulation failure.
  */
@@ -369,7 +377,12 @@ static int write_fragment(struct vtx_vcpu *vcpu)
 	return taken ? mmio_access(vcpu) : 0;
 }
 
-/* A read fully gathered in frag_data: hand it to the emulator. */
+/*
+ * A read fully gathered in frag_data: hand it to the emulator.  LMSW's
+ * CR0 goes through the backend's checked CR0 write (MOV to CR0's and the
+ * LMSW exit's), before anything else of the instruction is made
+ * architectural; a value it refuses is #GP(0), nothing done.
+ */
 static int read_done(struct vtx_vcpu *vcpu)
 {
 	struct vtx_emu *e = &vcpu->emu;
@@ -383,6 +396,11 @@ static int read_done(struct vtx_vcpu *vcpu)
 		return fault_or_failure(vcpu);
 	if (r == 1)
 		return mmio_access(vcpu);	/* the write of a read-modify-write */
+	if (e->cr0_write && vtx_x86_ops.write_cr0(vcpu, e->new_cr0)) {
+		vtx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+		vcpu->complete_userspace_io = NULL;
+		return 1;
+	}
 	commit(vcpu, false);
 	vcpu->complete_userspace_io = NULL;
 	return 1;
@@ -660,8 +678,10 @@ static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	e->stack_bytes = env.ss_db ? 4 : 2;
 	memcpy(e->seg_base, env.seg_base, sizeof(e->seg_base));
 	e->mmio_linear = f->linear_valid ? f->linear : 0;
-	e->cr0 = vcpu->cr0;
+	/* CR0 as the guest reads it: TS is the guest's own, live in the VMCS */
+	e->cr0 = vtx_x86_ops.get_cr0(vcpu);
 	e->cr4 = vcpu->cr4;
+	e->cpl = vtx_cpl(vcpu);
 	e->features = emu_features(vcpu);
 	e->ops = &vtx_emu_ops;
 	e->opaque = vcpu;

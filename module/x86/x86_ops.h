@@ -96,6 +96,8 @@ enum vtx_sreg {
  * @get_cr3:		the guest's CR3
  * @get_cr4:		CR4 as the guest sees it
  * @set_cr0:		set CR0, checked by the caller
+ * @write_cr0:		load CR0 as MOV to CR0 does, with its checks (EFER.LMA,
+ *			the PDPTEs, the TLB): 0, or -EINVAL for #GP(0)
  * @set_cr3:		set CR3
  * @set_cr4:		set CR4, checked by the caller
  * @set_efer:		set EFER, LMA included
@@ -165,6 +167,7 @@ struct vtx_x86_ops {
 	unsigned long (*get_cr3)(struct vtx_vcpu *vcpu);
 	unsigned long (*get_cr4)(struct vtx_vcpu *vcpu);
 	void (*set_cr0)(struct vtx_vcpu *vcpu, unsigned long cr0);
+	int (*write_cr0)(struct vtx_vcpu *vcpu, unsigned long cr0);
 	void (*set_cr3)(struct vtx_vcpu *vcpu, unsigned long cr3);
 	void (*set_cr4)(struct vtx_vcpu *vcpu, unsigned long cr4);
 	void (*set_efer)(struct vtx_vcpu *vcpu, u64 efer);

@@ -19,6 +19,9 @@
  *		(legacy.c, legacy.S).
  *   hand16/32	16- and 32-bit code, hand-checked expectation tables.
  *   negative	what must be refused (-EINVAL/-EFAULT), never emulated.
+ *   api	the decode/complete protocol, faults, SMSW/LMSW (negative.c).
+ *   walk	module/x86/walk.c, the page walk of the emulator's accesses,
+ *		over synthetic guest page tables (walk_test.c).
  *
  * Output is TAP; the last line is "N passed, N failed".  Exit status is 1
  * when anything failed.
@@ -28,7 +31,7 @@
 
 static unsigned int n_pass, n_fail, n_skip, n_test;
 
-#define MAX_CLASSES 8
+#define MAX_CLASSES 12
 static struct {
 	const char *name;
 	unsigned int pass, fail;
@@ -120,6 +123,7 @@ int main(void)
 	test_native_legacy();
 	test_hand();
 	test_negative();
+	test_walk();
 	printf("1..%u\n", n_test);
 	for (i = 0; i <= cur_class; i++)
 		printf("# %-10s %5u passed, %u failed\n", classes[i].name,

@@ -208,7 +208,7 @@ static bool gen64(const struct tmpl *t, struct gen *g)
 
 	g->access = t->src == 4 ? (g->op < 4 ? g->op : 4) :
 		    t->src ? t->src : (t->flags & TF_M64) ? 8 :
-		    (t->flags & TF_MMX) ? 8 :
+		    (t->flags & TF_M16) ? 2 : (t->flags & TF_MMX) ? 8 :
 		    (t->flags & (TF_XMM | TF_M128)) ? 16 : g->op;
 	off = pick_offset_for(t->flags, g->access);
 	target = (u64)(uintptr_t)scratch + off;

@@ -296,7 +296,7 @@ static bool gen_legacy(const struct tmpl *t, struct gen *g,
 	}
 
 	g->access = t->src ? t->src : (t->flags & TF_M64) ? 8 :
-		    (t->flags & TF_MMX) ? 8 : (t->flags & TF_XMM) ? 16 : g->op;
+		    (t->flags & TF_M16) ? 2 : (t->flags & TF_MMX) ? 8 : (t->flags & TF_XMM) ? 16 : g->op;
 	target = (u64)(uintptr_t)scratch +
 		 pick_offset_for(t->flags, g->access);
 	g->linear = target;

@@ -34,6 +34,12 @@ static u8 emu_mem[SCRATCH_SIZE];
 static bool intel_flags;
 /* VTX_EMU_FEAT_* of this CPU: the emulator decodes as the CPU runs. */
 static u8 host_features;
+/* CR4.UMIP is on here: SMSW at CPL 3 is Linux's umip.c's (smsw Mw) */
+static bool host_umip;
+static unsigned int umip_refused;
+
+/* Linux's CR0 (PE MP ET NE WP AM PG), and what its umip.c stores */
+#define LINUX_CR0	0x80050033u
 
 struct tmpl tmpls[256];
 unsigned int ntmpl;
@@ -261,6 +267,19 @@ static void build_templates_more(void)
 	    0);
 	add("cmpxchg16b Mdq", 0x0f, 0xc7,
 	    L | TF_CMPX | TF_M128 | TF_ALIGN16, 1, 0, A_RMW, 0);
+	/*
+	 * SMSW m16 at CPL 3: CR0's low 16 bits, 2 bytes with any operand
+	 * size.  Under CR4.UMIP (this host's) the processor raises #GP and
+	 * Linux's umip.c stores that for it (its CR0_STATE, 0x80050033).
+	 */
+	add("smsw Mw", 0x0f, 0x01, TF_MODRM | TF_M16, 4, 0, A_W, 0);
+	/* MOV m16,Sreg: 2 bytes whatever the operand size (REX.W too) */
+	for (i = 0; i < VTX_EMU_NR_SEGS; i++) {
+		static const char *const sn = "escsssdsfsgs";
+
+		snprintf(n, sizeof(n), "mov Mw,%.2s", sn + 2 * i);
+		add(n, 0x8c, -1, TF_MODRM | TF_M16 | TF_SEL, i, 0, A_W, 0);
+	}
 	build_templates_vec();
 	build_templates_muldiv();
 	add("cmpsb", 0xa6, -1, TF_BYTE, -1, 0, A_R, 'C');
@@ -439,7 +458,46 @@ static int env_write_vec(void *opaque, unsigned int file, unsigned int reg,
 	return 0;
 }
 
+/*
+ * The selectors the CPU runs a case with (MOV m16,Sreg): this process's
+ * in 64-bit code, legacy.S's LDT selectors in 32/16-bit code (CS 23H, the
+ * 32-bit user code segment, or the 16-bit LDT one; FS this process's).
+ */
+static u16 sel64[VTX_EMU_NR_SEGS];
+static const u16 *cur_sel;
+
+static void read_selectors(void)
+{
+	u16 s;
+
+	asm("mov %%es, %0" : "=r"(s));
+	sel64[VTX_EMU_ES] = s;
+	asm("mov %%cs, %0" : "=r"(s));
+	sel64[VTX_EMU_CS] = s;
+	asm("mov %%ss, %0" : "=r"(s));
+	sel64[VTX_EMU_SS] = s;
+	asm("mov %%ds, %0" : "=r"(s));
+	sel64[VTX_EMU_DS] = s;
+	asm("mov %%fs, %0" : "=r"(s));
+	sel64[VTX_EMU_FS] = s;
+	asm("mov %%gs, %0" : "=r"(s));
+	sel64[VTX_EMU_GS] = s;
+}
+
+/* Only MOV m16,Sreg asks (no segment checks in the other cases). */
+static int env_get_seg(void *opaque, unsigned int seg,
+		       struct vtx_emu_segdesc *s)
+{
+	(void)opaque;
+	if (!cur_sel || seg >= VTX_EMU_NR_SEGS)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->selector = cur_sel[seg];
+	return 0;
+}
+
 static const struct vtx_emu_ops env_ops = {
+	.get_seg = env_get_seg,
 	.read_mem = env_read,
 	.write_mem = env_write,
 	.read_vec = env_read_vec,
@@ -478,8 +536,21 @@ static bool run_emu(const struct backend *be, const struct tmpl *t,
 			e->seg_base[i] = rnd();
 	e->ops = &env_ops;
 	e->opaque = &m;
-	e->cr0 = 0x80050033;	/* Linux's: PE MP ET NE WP AM PG */
+	e->cr0 = LINUX_CR0;
 	e->cr4 = VTX_EMU_CR4_OSFXSR;
+	e->cpl = 3;		/* user mode, as the CPU runs the case */
+	cur_sel = NULL;
+	if (t->flags & TF_SEL) {
+		static u16 leg[VTX_EMU_NR_SEGS];
+
+		memcpy(leg, sel64, sizeof(leg));
+		leg[VTX_EMU_ES] = 0x1f;
+		leg[VTX_EMU_CS] = g->mode == 32 ? 0x23 : 0x07;
+		leg[VTX_EMU_SS] = 0x27;
+		leg[VTX_EMU_DS] = 0x17;
+		leg[VTX_EMU_GS] = 0x0f;
+		cur_sel = g->mode == 64 ? sel64 : leg;
+	}
 	e->features = host_features;
 
 	for (iter = 0; iter < 64; iter++) {
@@ -647,6 +718,23 @@ static void one_case(const struct backend *be, const struct tmpl *t)
 			     why[0] ? why : "completed", e.de_fault);
 		return;
 	}
+	if (sig == SIGSEGV && (t->flags & TF_M16) && host_umip) {
+		/*
+		 * SMSW under UMIP: the #GP goes to Linux's umip.c, which
+		 * refuses some forms of 16/32-bit code (SIGSEGV).  What the
+		 * processor does without UMIP, by the SDM: CR0's low word at
+		 * the operand, nothing else changed.
+		 */
+		u16 msw = (u16)LINUX_CR0;
+
+		memcpy(gpr, g.gpr, sizeof(gpr));
+		rflags = g.rflags;
+		memcpy(&vec_cpu, &vec_emu, sizeof(vec_cpu));
+		memcpy(be->scratch + (g.linear - (u64)(uintptr_t)be->scratch),
+		       &msw, sizeof(msw));
+		umip_refused++;
+		sig = 0;
+	}
 	if (sig) {
 		tap(false, "%s %-13s %s", be->name, t->name, hex);
 		diag("the CPU raised signal %d", sig);
@@ -743,10 +831,14 @@ void native_class(const struct backend *be)
 		if (__get_cpuid(0x80000001, &eax, &ebx, &ecx, &edx) &&
 		    (ecx & bit_LZCNT))
 			host_features |= VTX_EMU_FEAT_LZCNT;
-		diag("CPU features: popcnt %d bmi1 %d lzcnt %d",
+		if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) &&
+		    (ecx & (1u << 2)))
+			host_umip = true;
+		read_selectors();
+		diag("CPU features: popcnt %d bmi1 %d lzcnt %d umip %d",
 		     !!(host_features & VTX_EMU_FEAT_POPCNT),
 		     !!(host_features & VTX_EMU_FEAT_BMI1),
-		     !!(host_features & VTX_EMU_FEAT_LZCNT));
+		     !!(host_features & VTX_EMU_FEAT_LZCNT), host_umip);
 	}
 	for (i = 0; i < ntmpl; i++) {
 		if (be->mode != 64 && tmpls[i].src == 4)
@@ -762,4 +854,8 @@ void native_class(const struct backend *be)
 		for (v = 0; v < VARIANTS; v++)
 			one_case(be, &tmpls[i]);
 	}
+	if (umip_refused)
+		diag("%s: %u smsw Mw case(s) that Linux's UMIP emulation refused: compared with the SDM's result",
+		     be->name, umip_refused);
+	umip_refused = 0;
 }

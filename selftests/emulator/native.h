@@ -37,6 +37,8 @@
 #define TF_BSX		0x200000	/* BSF/BSR: all flags but ZF undefined */
 #define TF_CNT		0x400000	/* POPCNT/TZCNT/LZCNT: a source of 0 often */
 #define TF_CNTF		0x800000	/* TZCNT/LZCNT: OF, SF, AF, PF undefined */
+#define TF_M16		0x1000000	/* SMSW m16: 2 bytes whatever the size */
+#define TF_SEL		0x2000000	/* MOV m16,Sreg: the selector (get_seg) */
 #define TF_VEC		(TF_XMM | TF_MMX)
 
 enum { A_R, A_W, A_RMW };

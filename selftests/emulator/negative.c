@@ -64,9 +64,19 @@ static const struct neg negs[] = {
 	{ 64, "ff 13", "rbx=0x1000", -EINVAL, "call [rbx]: the fault not on it" },
 	{ 64, "ff 33", "rbx=0x1000", -EINVAL, "push [rbx]: the fault not on it" },
 	{ 64, "8f 03", "rbx=0x1000", -EINVAL, "pop [rbx]: the fault not on it" },
-	{ 64, "0f 00 03", "rbx=0x1000", -EINVAL, "sldt" },
-	{ 64, "8c 03", "rbx=0x1000", -EINVAL, "mov m16,es" },
+	/* loads of segment registers and system segments: not emulated */
 	{ 64, "8e 03", "rbx=0x1000", -EINVAL, "mov es,m16" },
+	{ 64, "0f 00 13", "rbx=0x1000", -EINVAL, "lldt" },
+	{ 64, "0f 00 1b", "rbx=0x1000", -EINVAL, "ltr" },
+	{ 64, "0f 00 23", "rbx=0x1000", -EINVAL, "verr" },
+	{ 64, "c4 03", "rbx=0x1000", -EINVAL, "c4: vex, not les" },
+	{ 32, "c5 03", "rbx=0x1000", -EINVAL, "lds" },
+	{ 32, "0f b2 03", "rbx=0x1000", -EINVAL, "lss" },
+	{ 64, "ff 1b", "rbx=0x1000", -EINVAL, "far call m" },
+	{ 64, "ff 2b", "rbx=0x1000", -EINVAL, "far jmp m" },
+	{ 64, "0f 00 c0", "", -EINVAL, "sldt eax: no memory" },
+	{ 64, "8c d8", "", -EINVAL, "mov eax,ds: no memory" },
+	{ 64, "f0 8c 1b", "rbx=0x1000", -EINVAL, "lock mov m16,ds" },
 	{ 64, "82 03 01", "rbx=0x1000", -EINVAL, "82: invalid in 64-bit" },
 	{ 64, "f0 d1 23", "rbx=0x1000", -EINVAL, "lock shl" },
 	{ 64, "f0 0f ba 23 01", "rbx=0x1000", -EINVAL, "lock bt imm" },
@@ -124,6 +134,29 @@ static const struct neg negs[] = {
 	{ 16, "f3 a4", "rcx=0x10000", -EINVAL, "rep CX 0" },
 	{ 16, "0f b6 c0", "", -EINVAL, "movzx ax,al" },
 	{ 8, "89 03", "", -EINVAL, "bad mode" },
+	/*
+	 * Group 7 (0F 01): of its memory forms only SMSW and LMSW.  SGDT,
+	 * SIDT, LGDT, LIDT on a device are emulation failures in KVM 6.1
+	 * too (its em_sgdt/em_lgdt use segmented_write_std/read_std, RAM
+	 * only); INVLPG makes no access; the register forms none either.
+	 */
+	{ 64, "0f 01 03", "rbx=0x1000", -EINVAL, "sgdt" },
+	{ 64, "0f 01 0b", "rbx=0x1000", -EINVAL, "sidt" },
+	{ 64, "0f 01 13", "rbx=0x1000", -EINVAL, "lgdt" },
+	{ 64, "0f 01 1b", "rbx=0x1000", -EINVAL, "lidt" },
+	{ 64, "0f 01 2b", "rbx=0x1000", -EINVAL, "0f 01 /5" },
+	{ 64, "0f 01 3b", "rbx=0x1000", -EINVAL, "invlpg" },
+	{ 32, "0f 01 03", "rbx=0x1000", -EINVAL, "sgdt (32)" },
+	{ 32, "0f 01 13", "rbx=0x1000", -EINVAL, "lgdt (32)" },
+	{ 16, "0f 01 0f", "rbx=0x100", -EINVAL, "sidt (16)" },
+	{ 16, "0f 01 1f", "rbx=0x100", -EINVAL, "lidt (16)" },
+	{ 64, "0f 01 e0", "", -EINVAL, "smsw eax: no memory" },
+	{ 64, "0f 01 f3", "", -EINVAL, "lmsw bx: no memory" },
+	{ 64, "0f 01 c1", "", -EINVAL, "vmcall" },
+	{ 64, "0f 01", "", -EINVAL, "truncated group 7" },
+	{ 64, "f0 0f 01 23", "rbx=0x1000", -EINVAL, "lock smsw" },
+	{ 64, "f0 0f 01 33", "rbx=0x1000", -EINVAL, "lock lmsw" },
+	{ 64, "f3 0f 01 23", "rbx=0x1000", -EINVAL, "f3 smsw" },
 };
 
 static void state_copy(u64 *dst, const struct vtx_emu *e)
@@ -618,8 +651,11 @@ static bool api_bit_counts(void)
 	return true;
 }
 
-/* The segment registers api_seg_ops gives: flat 4 GiB data by default. */
-static struct vtx_emu_segdesc segs[VTX_EMU_NR_SEGS];
+/*
+ * The segment registers api_seg_ops gives: flat 4 GiB data by default,
+ * selector 8 * (n + 1) | n & 3; LDTR and TR after them.
+ */
+static struct vtx_emu_segdesc segs[VTX_EMU_TR + 1];
 
 static int seg_get(void *opaque, unsigned int seg, struct vtx_emu_segdesc *s)
 {
@@ -640,9 +676,10 @@ static bool seg_setup(struct vtx_emu *e, unsigned int mode, bool pe,
 {
 	unsigned int i;
 
-	for (i = 0; i < VTX_EMU_NR_SEGS; i++)
-		segs[i] = (struct vtx_emu_segdesc){ .limit = 0xffffffff,
-						    .type = 3, .db = true };
+	for (i = 0; i <= VTX_EMU_TR; i++)
+		segs[i] = (struct vtx_emu_segdesc){
+			.selector = 8 * (i + 1) | (i & 3), .limit = 0xffffffff,
+			.type = 3, .db = true };
 	hand_ram_reset();
 	if (!setup(e, mode, insn, state))
 		return false;
@@ -806,6 +843,158 @@ static bool api_operand_bytes(void)
 	return true;
 }
 
+/*
+ * SMSW m16 and LMSW m16 (SDM vol. 2B; KVM's em_smsw, em_lmsw): SMSW
+ * stores CR0's low 16 bits, 2 bytes whatever the operand size, #GP(0)
+ * outside CPL 0 under CR4.UMIP; LMSW reads 2 bytes and loads CR0's PE,
+ * MP, EM and TS from bits 3:0 -- PE can be set, never cleared -- and
+ * raises #GP(0) outside CPL 0.  A fault is raised before any access,
+ * nothing changed.
+ */
+static bool msw(unsigned int mode, const char *insn, const char *state,
+		u64 cr0, u64 cr4, u8 cpl, u64 data, u64 want_cr0, int want)
+{
+	struct vtx_emu e;
+	u64 before[18], after[18];
+	int r;
+
+	if (!setup(&e, mode, insn, state))
+		return false;
+	e.cr0 = cr0;
+	e.cr4 = cr4;
+	e.cpl = cpl;
+	state_copy(before, &e);
+	r = vtx_emu_decode(&e);
+	if (want) {
+		state_copy(after, &e);
+		CHECK(!memcmp(before, after, sizeof(after)));
+		CHECK(r == -EFAULT && e.gp_fault && !e.cr0_write);
+		return true;
+	}
+	CHECK(r == 0 && e.access_bytes == 2 && e.linear == 0x1000);
+	if (e.is_write) {
+		/* SMSW: CR0's low word, nothing loaded */
+		CHECK(e.write_val == (cr0 & 0xffff));
+		CHECK(vtx_emu_complete(&e, 0) == 0 && !e.cr0_write);
+	} else {
+		CHECK(vtx_emu_complete(&e, data) == 0);
+		CHECK(e.cr0_write && e.new_cr0 == want_cr0);
+	}
+	CHECK(e.rip == before[16] + e.len && e.rflags == before[17]);
+	CHECK(!memcmp(e.gpr, before, sizeof(e.gpr)));
+	return true;
+}
+
+#define PG_CR0		0x80050033ull	/* PE MP ET NE WP AM PG */
+#define RB		"rbx=0x1000"
+static bool api_msw(void)
+{
+	/* SMSW m16: 66, REX.W, 67 change nothing of the 2-byte store */
+	CHECK(msw(64, "0f 01 23", RB, PG_CR0 | 8, 0, 0, 0, 0, 0));
+	CHECK(msw(64, "66 0f 01 23", RB, PG_CR0, 0, 0, 0, 0, 0));
+	CHECK(msw(64, "48 0f 01 23", RB, PG_CR0, 0, 0, 0, 0, 0));
+	CHECK(msw(32, "0f 01 23", RB, 0x6001003b, 0, 0, 0, 0, 0));
+	CHECK(msw(16, "0f 01 27", RB, 0x60000010, 0, 0, 0, 0, 0));
+	CHECK(msw(16, "67 0f 01 23", RB, 0x60000010, 0, 0, 0, 0, 0));
+	/* at CPL 3: allowed without UMIP, #GP(0) with it; CPL 0 always */
+	CHECK(msw(64, "0f 01 23", RB, PG_CR0, 0, 3, 0, 0, 0));
+	CHECK(msw(64, "0f 01 23", RB, PG_CR0, VTX_EMU_CR4_UMIP, 3, 0, 0,
+		  13));
+	CHECK(msw(32, "0f 01 23", RB, PG_CR0, VTX_EMU_CR4_UMIP, 1, 0, 0,
+		  13));
+	CHECK(msw(64, "0f 01 23", RB, PG_CR0, VTX_EMU_CR4_UMIP, 0, 0, 0,
+		  0));
+	/* LMSW m16: MP, EM, TS loaded; PE kept */
+	CHECK(msw(64, "0f 01 33", RB, PG_CR0, 0, 0, 0xfff0, 0x80050031,
+		  0));
+	CHECK(msw(64, "0f 01 33", RB, PG_CR0 | 8, 0, 0, 0xc, 0x8005003d,
+		  0));
+	CHECK(msw(64, "48 0f 01 33", RB, PG_CR0, 0, 0, 0xffff0004,
+		  0x80050035, 0));
+	CHECK(msw(32, "66 0f 01 33", RB, 0x60000011, 0, 0, 0xffff,
+		  0x6000001f, 0));
+	/* real mode: PE set by LMSW; a 0 does not clear it in 32-bit */
+	CHECK(msw(16, "0f 01 37", RB, 0x60000010, 0, 0, 0x0003, 0x60000013,
+		  0));
+	CHECK(msw(16, "0f 01 37", RB, 0x60000010, 0, 0, 0x0000, 0x60000010,
+		  0));
+	CHECK(msw(32, "0f 01 33", RB, 0x00000011, 0, 0, 0x0000, 0x00000011,
+		  0));
+	/* outside CPL 0: #GP(0), UMIP or not */
+	CHECK(msw(64, "0f 01 33", RB, PG_CR0, 0, 3, 1, 0, 13));
+	CHECK(msw(32, "0f 01 33", RB, 0x11, 0, 2, 1, 0, 13));
+	CHECK(msw(16, "0f 01 37", RB, 0x20011, 0, 3, 1, 0, 13));
+	return true;
+}
+
+/*
+ * MOV m16,Sreg, SLDT m16, STR m16 (as KVM's em_store_sreg, em_sldt,
+ * em_str; the SDM for REX.W): the selector, 2 bytes whatever the operand
+ * size.  #UD for MOV's ModRM.reg 6, 7 and for SLDT/STR outside protected
+ * mode; #GP(0) for SLDT/STR outside CPL 0 under CR4.UMIP; without the
+ * selector (no get_seg) refused.  Nothing changed by a fault.
+ */
+static bool stsel(unsigned int mode, bool pe, const char *insn,
+		  const char *state, u64 cr4, u8 cpl, u16 want, int fault)
+{
+	struct vtx_emu e;
+	u64 before[18], after[18];
+	int r;
+
+	CHECK(seg_setup(&e, mode, pe, insn, state));
+	e.cr4 = cr4;
+	e.cpl = cpl;
+	state_copy(before, &e);
+	r = vtx_emu_decode(&e);
+	if (fault) {
+		state_copy(after, &e);
+		CHECK(!memcmp(before, after, sizeof(after)));
+		CHECK(r == -EFAULT && (fault == 6 ? e.ud_fault && !e.gp_fault :
+				       e.gp_fault && !e.ud_fault));
+		return true;
+	}
+	CHECK(r == 0 && e.is_write && e.access_bytes == 2);
+	CHECK(e.linear == 0x1000 && e.write_val == want);
+	CHECK(vtx_emu_complete(&e, 0) == 0 && e.rip == before[16] + e.len);
+	CHECK(!memcmp(e.gpr, before, sizeof(e.gpr)) && e.rflags == before[17]);
+	return true;
+}
+
+#define SEL(n)		(8 * ((n) + 1) | ((n) & 3))
+static bool api_store_selectors(void)
+{
+	struct vtx_emu e;
+	unsigned int s;
+
+	for (s = 0; s < VTX_EMU_NR_SEGS; s++) {
+		char insn[16];
+
+		snprintf(insn, sizeof(insn), "8c %02x", 0x03 | s << 3);
+		CHECK(stsel(64, true, insn, RB, 0, 0, SEL(s), 0));
+		snprintf(insn, sizeof(insn), "48 8c %02x", 0x03 | s << 3);
+		CHECK(stsel(64, true, insn, RB, 0, 3, SEL(s), 0));
+	}
+	CHECK(stsel(32, true, "66 8c 1b", RB, 0, 3, SEL(VTX_EMU_DS), 0));
+	CHECK(stsel(16, false, "8c 07", RB, 0, 0, SEL(VTX_EMU_ES), 0));
+	CHECK(stsel(16, false, "66 8c 17", RB, 0, 0, SEL(VTX_EMU_SS), 0));
+	CHECK(stsel(64, true, "8c 33", RB, 0, 0, 0, 6));
+	CHECK(stsel(32, true, "8c 3b", RB, 0, 0, 0, 6));
+	/* SLDT, STR */
+	CHECK(stsel(64, true, "0f 00 03", RB, 0, 0, SEL(VTX_EMU_LDTR), 0));
+	CHECK(stsel(64, true, "48 0f 00 0b", RB, 0, 0, SEL(VTX_EMU_TR), 0));
+	CHECK(stsel(32, true, "0f 00 0b", RB, 0, 3, SEL(VTX_EMU_TR), 0));
+	CHECK(stsel(32, true, "0f 00 03", RB, VTX_EMU_CR4_UMIP, 0,
+		    SEL(VTX_EMU_LDTR), 0));
+	CHECK(stsel(32, true, "0f 00 03", RB, VTX_EMU_CR4_UMIP, 3, 0, 13));
+	CHECK(stsel(64, true, "0f 00 0b", RB, VTX_EMU_CR4_UMIP, 1, 0, 13));
+	CHECK(stsel(16, false, "0f 00 07", RB, 0, 0, 0, 6));
+	CHECK(stsel(16, true, "0f 00 0f", RB " fl=0x20002", 0, 3, 0, 6));
+	/* no selector to be had: refused */
+	CHECK(setup(&e, 64, "8c 1b", RB));
+	CHECK(vtx_emu_decode(&e) == -EINVAL);
+	return true;
+}
+
 void test_negative(void)
 {
 	static const struct {
@@ -830,6 +1019,8 @@ void test_negative(void)
 		{ "popcnt, tzcnt, lzcnt by CPUID", api_bit_counts },
 		{ "segment limits and rights outside 64-bit mode",
 		  api_segments },
+		{ "smsw m16, lmsw m16: CR0, CPL, UMIP", api_msw },
+		{ "mov m16,sreg, sldt, str: selectors", api_store_selectors },
 	};
 	unsigned int i;
 

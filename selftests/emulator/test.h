@@ -37,5 +37,6 @@ void test_native64(void);
 void test_native_legacy(void);
 void test_hand(void);
 void test_negative(void);
+void test_walk(void);
 
 #endif

@@ -271,7 +271,19 @@
 #define C_BSF_L			203
 #define C_BSR_W			204
 #define C_BSF_ZERO_L		205	/* the destination left as it was */
-#define C_MAX			206
+/* Issue 20: SMSW m16, LMSW m16 (session 14); CR0.TS as the guest has it */
+#define C_SMSW			206
+#define C_SMSW_OPSZ		207	/* 66 (64: REX.W): still 2 bytes */
+#define C_LMSW			208	/* 0xfffa: MP, TS set; PE not cleared */
+#define C_LMSW_PE		209	/* 16: 0x0001 sets PE in real mode */
+#define C_SMSW_TS		210	/* after CLTS, which does not exit */
+#define C_MOVDQA_TS		211	/* the same: no #NM */
+/* MOV m16,Sreg (SS and CS: the same in both runs), SLDT, STR */
+#define C_MOV_M_SS		212
+#define C_MOV_M_CS_OPSZ		213	/* 66 */
+#define C_SLDT			214	/* 32, 64 */
+#define C_STR			215	/* 32, 64 */
+#define C_MAX			216
 
 /* Case operands that need particular bytes (set by the host) */
 #define SPLIT_OFF		0x1ffe

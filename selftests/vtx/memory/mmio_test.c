@@ -22,16 +22,21 @@
  * XADD, CMPXCHG/CMPXCHG8B/CMPXCHG16B, PUSH/POP m, MOVS, STOS, LODS, CMPS
  * and SCAS, the SSE/MMX moves KVM 6.1 emulates (MOVUPS/UPD, MOVAPS/APD,
  * MOVNTPS/PD/DQ, MOVQ mm, MOVDQA/U), MUL/IMUL/DIV/IDIV, IMUL Gv,Ev(,imm),
- * CMOVcc, SHLD/SHRD, BSF/BSR and POPCNT/TZCNT/LZCNT (and MOVBE, not in
+ * CMOVcc, SHLD/SHRD, BSF/BSR, POPCNT/TZCNT/LZCNT, SMSW m16 and LMSW m16
+ * (LMSW's CR0 read back by SMSW to a register; in real mode it sets PE),
+ * MOV m16,Sreg, SLDT m16 and STR m16
+ * (and MOVBE, not in
  * the matrix: see mmio_cases.inc): each case expects the same device
  * accesses on both drivers.  The vCPU has the supported CPUID in every
  * mode (the emulator decodes POPCNT/TZCNT/LZCNT by it).  F_KVM_DIFFERS:
  * KVM 6.1 runs TZCNT and LZCNT on MMIO as BSF and BSR (it ignores F3H
  * there): on kvm the test asserts that the result differs from the
  * processor's, the known gap; POPCNT is an emulation failure there
- * (F_KVM_MAY_FAIL).  A 16-byte access is 8-byte exits, as KVM (mmio.data
- * is 8 bytes); the XMM, MMX/x87 registers, FSW and tags (KVM_GET_FPU) are
- * compared too.  CMPXCHG16B (F_KVM_MAY_FAIL): KVM 6.1's emulator refuses
+ * (F_KVM_MAY_FAIL).  F_KVM_EXITS: KVM 6.1 reads SLDT/STR's operand (4
+ * bytes) before writing the selector, which the processor does not; on
+ * kvm its own sequence is asserted.  A 16-byte access is 8-byte exits,
+ * as KVM (mmio.data is 8 bytes); the XMM, MMX/x87 registers, FSW and
+ * tags (KVM_GET_FPU) are compared too.  CMPXCHG16B (F_KVM_MAY_FAIL): KVM 6.1's emulator refuses
  * it after its read; on kvm that emulation failure is accepted.
  * (Shifts run by a count of 1 only: for larger counts OF and AF are
  * undefined and Bochs may set them otherwise than Intel CPUs, which vtx
@@ -86,6 +91,7 @@ extern const uint8_t mmio_state_guest[], mmio_state_guest_end[],
 #define F_ABS		2	/* exit offsets are window offsets */
 #define F_KVM_MAY_FAIL	4	/* KVM 6.1 refuses it (after its reads) */
 #define F_KVM_DIFFERS	8	/* KVM 6.1 runs F3 0F BC/BD as BSF/BSR */
+#define F_KVM_EXITS	16	/* KVM 6.1's device accesses: .kvm */
 
 #define MAX_EX		8
 #define MAX_CPUID	256	/* KVM_MAX_CPUID_ENTRIES */
@@ -102,6 +108,7 @@ struct mcase {
 	unsigned int modes;
 	unsigned int flags;
 	struct mex ex[MAX_EX];	/* ends at len 0 */
+	struct mex kvm[MAX_EX];	/* F_KVM_EXITS: kvm_intel's instead */
 };
 
 #define R(l, o)		{ (o), (l), 0 }
@@ -332,6 +339,25 @@ static const struct mcase cases[] = {
 	{ C_BSF_L, "bsf_m32", MALL, 0, { R(4, 0) } },
 	{ C_BSR_W, "bsr_m16", MALL, 0, { R(2, 0) } },
 	{ C_BSF_ZERO_L, "bsf_m32_of_0", MALL, 0, { R(4, 0) } },
+	/* SMSW m16: 2 bytes whatever the operand size */
+	{ C_SMSW, "smsw_m16", MALL, 0, { W(2, 0) } },
+	{ C_SMSW_OPSZ, "smsw_m16_opsize_prefix", MALL, 0, { W(2, 0) } },
+	{ C_LMSW, "lmsw_m16", MALL, 0, { R(2, 0) } },
+	{ C_LMSW_PE, "lmsw_m16_sets_pe", M16, 0, { R(2, 0) } },
+	{ C_SMSW_TS, "smsw_m16_after_clts", MALL, 0, { W(2, 0) } },
+	{ C_MOVDQA_TS, "movdqa_m_to_xmm1_after_clts", MALL, 0,
+	  { R(8, 0), R(8, 8) } },
+	/* the selector: 2 bytes whatever the operand size */
+	{ C_MOV_M_SS, "mov_m16_ss", MALL, 0, { W(2, 0) } },
+	{ C_MOV_M_CS_OPSZ, "mov_m16_cs_opsize_prefix", MALL, 0, { W(2, 0) } },
+	/*
+	 * KVM 6.1 reads the operand first (its group 6 SLDT/STR lack Mov:
+	 * a 4-byte read), then writes 2 bytes; the processor only writes.
+	 */
+	{ C_SLDT, "sldt_m16", M32 | M64, F_KVM_EXITS, { W(2, 0) },
+	  { R(4, 0), W(2, 0) } },
+	{ C_STR, "str_m16", M32 | M64, F_KVM_EXITS, { W(2, 0) },
+	  { R(4, 0), W(2, 0) } },
 };
 
 #define NR_CASES	(sizeof(cases) / sizeof(cases[0]))
@@ -355,11 +381,17 @@ static const struct mcase *find_case(int id, unsigned int mbit)
 	return NULL;
 }
 
-static unsigned int nr_ex(const struct mcase *c)
+/* The device accesses @c expects on this driver. */
+static const struct mex *case_ex(const struct mcase *c, bool is_vtx)
+{
+	return !is_vtx && (c->flags & F_KVM_EXITS) ? c->kvm : c->ex;
+}
+
+static unsigned int nr_ex(const struct mex *ex)
 {
 	unsigned int n = 0;
 
-	while (n < MAX_EX && c->ex[n].len)
+	while (n < MAX_EX && ex[n].len)
 		n++;
 	return n;
 }
@@ -419,6 +451,9 @@ static void init_window(uint8_t *w)
 	put32(w + WOFF(C_LZCNT_ZERO_L), 0);
 	put32(w + WOFF(C_LZCNT_Q) + 4, 0x00000fff);
 	put32(w + WOFF(C_BSF_ZERO_L), 0);
+	/* LMSW: PE 0 (cannot clear it), MP 1, EM 0, TS 1, bits 15:4 set */
+	put32(w + WOFF(C_LMSW), 0xfffa);
+	put32(w + WOFF(C_LMSW_PE), 0x0001);
 }
 
 static void init_scratch(uint8_t *s)
@@ -754,7 +789,7 @@ static void run_matrix(struct __test_metadata *_metadata, enum vtx_mode mode,
 				nex = 0;
 				bad = 0;
 				skipped = false;
-				want = nr_ex(c);
+				want = nr_ex(case_ex(c, m->is_vtx));
 				for (i = 0; corrupt && corrupt[i]; i++)
 					if (corrupt[i] == c->id)
 						m->dev[WOFF(c->id)] ^= 0x40;
@@ -846,11 +881,21 @@ static void run_matrix(struct __test_metadata *_metadata, enum vtx_mode mode,
 			break;
 		case KVM_EXIT_MMIO: {
 			uint64_t off = run->mmio.phys_addr - MMIO_GPA;
-			const struct mex *e = nex < want ? &c->ex[nex] : NULL;
+			const struct mex *e = nex < want ?
+					      &case_ex(c, m->is_vtx)[nex] : NULL;
 
 			ASSERT_EQ(1, phase) {
 				LOG("MMIO exit at %#llx outside a case's MMIO run",
 				    run->mmio.phys_addr);
+			}
+			/*
+			 * A guest gone astray (an exception a driver should
+			 * not raise, taken through the real-mode IVT into
+			 * zeroed memory) loops on the device: end the run.
+			 */
+			ASSERT_LT(nex, want + MAX_EX) {
+				LOG("case %d: %u MMIO exits, %u expected: the guest runs away",
+				    c->id, nex, want);
 			}
 			if (e) {
 				uint64_t eoff = (c->flags & F_ABS) ? e->off :

@@ -11,6 +11,11 @@
 #define XD_DR7_DATA		0x000d0001
 /* DR7: DR1 an instruction breakpoint (L1, RW1 = 00, LEN1 = 00) */
 #define XD_DR7_INSN		0x00000004
+/* DR7: DR2 a 4-byte read/write breakpoint (L2, RW2 = 11, LEN2 = 11) */
+#define XD_DR7_RW		0x0f000010
+/* DR7: DR3 an instruction breakpoint (L3) */
+#define XD_DR7_INSN3		0x00000040
+#define XD_DATA2_GPA		0x20048		/* read by the DR2 case */
 #define XD_DATA_GPA		0x20040		/* in SCRATCH_GPA */
 /* no memslot there (RAM is [0, 2 MiB)), mapped by the guest: a device */
 #define XD_MMIO_GPA		0x300000
@@ -31,6 +36,8 @@
 #define XD_DR6_CLEAR		0xffff0ff0u
 #define XD_DR6_B0		0x1
 #define XD_DR6_B1		0x2
+#define XD_DR6_B2		0x4
+#define XD_DR6_B3		0x8
 #define XD_DR6_BS		0x4000
 
 #endif

@@ -154,6 +154,32 @@ GUEST_LABEL xd64_ibp
 6:	xor	%eax, %eax
 	mov	%rax, %dr7
 
+	/* #DB data breakpoint: DR2, read/write, met by a read: a trap */
+	clear_dr6
+	mov	$XD_DATA2_GPA, %eax
+	mov	%rax, %dr2
+	mov	$XD_DR7_RW, %eax
+	mov	%rax, %dr7
+	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA
+GUEST_LABEL xd64_rw
+	movl	XD_DATA2_GPA, %ecx
+GUEST_LABEL xd64_rw_next
+	movq	$0, EXC_RESUME_GPA
+	xor	%eax, %eax
+	mov	%rax, %dr7
+
+	/* #DB instruction breakpoint: DR3, a fault */
+	clear_dr6
+	mov	$GUEST_GPA(xd64_guest, xd64_ibp3), %eax
+	mov	%rax, %dr3
+	mov	$XD_DR7_INSN3, %eax
+	mov	%rax, %dr7
+	resume_at xd64_guest, 7f
+GUEST_LABEL xd64_ibp3
+	nop
+7:	xor	%eax, %eax
+	mov	%rax, %dr7
+
 	/* #DB from ICEBP (INT1): trap-like, no DR6 status bit */
 	clear_dr6
 	movq	$EXC_RESUME_IRET, EXC_RESUME_GPA

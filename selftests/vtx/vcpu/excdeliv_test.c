@@ -11,7 +11,9 @@
  * - The #DB handler's DR6 keeps the active-low bit 16 (RTM) set and has
  *   exactly the status bit of the cause: BS for single-step (also when
  *   MOV SS blocking delays it by one instruction), B0 for a DR0 data
- *   breakpoint, B1 for a DR1 instruction breakpoint, none for ICEBP.
+ *   (write) breakpoint, B1 for a DR1 instruction breakpoint, B2 for a DR2
+ *   read/write breakpoint met by a read, B3 for a DR3 instruction
+ *   breakpoint, none for ICEBP.
  *   Before each, the guest writes 0 to DR6, which reads back 0xffff0ff0.
  * - A guest page fault met by the instruction emulator (MOVSB from a
  *   device to a page that is not present: one device read, then the
@@ -27,7 +29,8 @@
 extern const uint8_t xd64_guest[], xd64_guest_end[], xd64_stubs[],
 	xd64_gp_inj[], xd64_ud_inj[], xd64_gp_cpu[], xd64_ud_cpu[],
 	xd64_pf_cpu[], xd64_pf_emu[], xd64_bp_next[], xd64_ss_next[], xd64_data_next[],
-	xd64_ibp[], xd64_icebp_next[], xd64_movss_next[];
+	xd64_ibp[], xd64_icebp_next[], xd64_movss_next[], xd64_rw_next[],
+	xd64_ibp3[];
 extern const uint8_t xp64_guest[], xp64_guest_end[], xp64_stubs[],
 	xp64_ro_movsb[];
 
@@ -60,6 +63,10 @@ TEST(delivery_long64)
 		  true, XD_DR6_CLEAR | XD_DR6_B0 },
 		{ "#DB DR1 instruction", XD_DB_VECTOR, xd64_ibp, false, 0,
 		  true, XD_DR6_CLEAR | XD_DR6_B1 },
+		{ "#DB DR2 data read", XD_DB_VECTOR, xd64_rw_next, false, 0,
+		  true, XD_DR6_CLEAR | XD_DR6_B2 },
+		{ "#DB DR3 instruction", XD_DB_VECTOR, xd64_ibp3, false, 0,
+		  true, XD_DR6_CLEAR | XD_DR6_B3 },
 		{ "#DB ICEBP", XD_DB_VECTOR, xd64_icebp_next, false, 0,
 		  true, XD_DR6_CLEAR },
 		{ "#DB single-step, MOV SS", XD_DB_VECTOR, xd64_movss_next,
@@ -105,7 +112,7 @@ TEST(delivery_long64)
 				       (unsigned long long)uc.regs.r8);
 	}
 	RUN_UCALL(vcpu, UCALL_DONE, &uc);
-	EXPECT_EQ(5, guest_exc_count(vcpu, XD_DB_VECTOR));
+	EXPECT_EQ(7, guest_exc_count(vcpu, XD_DB_VECTOR));
 }
 
 /*

@@ -43,6 +43,20 @@
 #define MP32_RSVD_WIN		0xc00000
 #define MP32_PSE36_BIT		17
 #define MP32_CR0_PG		0x80000000
+/*
+ * guest_maxphyaddr_pae: PAE paging outside long mode (PDPT, PD, PT), 2M
+ * pages: PD[0] identity, PD[4] a PT whose PTE[0] is the device frame,
+ * PD[6] with bit 55 (reserved in PAE paging, 62:M; ignored in 4-level
+ * paging), PD[8] with bit 37 (reserved under MAXPHYADDR 36), PD[10] good.
+ */
+#define MPP_PDPT_GPA		0x1a000
+#define MPP_PD_GPA		0x1b000
+#define MPP_PT_GPA		0x1c000
+#define MPP_MMIO_WIN		0x800000
+#define MPP_R55_WIN		0xc00000
+#define MPP_R37_WIN		0x1000000
+#define MPP_GOOD_WIN		0x1400000
+#define MPP_R55_BIT		55
 
 #define PG_MARK_A		0x11111111
 #define PG_MARK_B		0x22222222

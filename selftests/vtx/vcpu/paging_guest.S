@@ -117,6 +117,42 @@ GUEST_END maxphy_guest
  * guest_maxphyaddr_pse36: 32-bit paging with PSE; MOVS from the device
  * to a 4-MByte page whose PDE has PSE-36 bit 17 (address bit 36).
  */
+/*
+ * guest_maxphyaddr_pae: PAE paging outside long mode; MOVS from the
+ * device to 2-MByte pages whose PDEs have bit 55, bit 37, none; then a
+ * plain read through the PDE with bit 37.
+ */
+GUEST_BEGIN maxphyp_guest, 32
+	mov	$MPP_PDPT_GPA, %eax
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$CR4_PAE, %eax
+	mov	%eax, %cr4
+	mov	%cr0, %eax
+	or	$MP32_CR0_PG, %eax
+	mov	%eax, %cr0
+	resume_at maxphyp_guest, 1f
+	mov	$MPP_MMIO_WIN, %esi
+	mov	$MPP_R55_WIN, %edi
+GUEST_LABEL maxphyp_movs55
+	movsl
+1:	resume_at maxphyp_guest, 2f
+	mov	$MPP_MMIO_WIN, %esi
+	mov	$MPP_R37_WIN, %edi
+GUEST_LABEL maxphyp_movs37
+	movsl
+2:	mov	$MPP_MMIO_WIN, %esi
+	mov	$(MPP_GOOD_WIN + 0x10), %edi
+	movsl
+	ucall_step 3
+	resume_at maxphyp_guest, 4f
+GUEST_LABEL maxphyp_read37
+	mov	MPP_R37_WIN + 0x40, %ebx
+4:	ucall	UCALL_DONE
+5:	jmp	5b
+	EXC_STUBS32 maxphyp_stubs
+GUEST_END maxphyp_guest
+
 GUEST_BEGIN maxphy32_guest, 32
 	mov	$PD32_GPA, %eax
 	mov	%eax, %cr3

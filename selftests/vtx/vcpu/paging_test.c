@@ -23,7 +23,9 @@ extern const uint8_t paging_guest[], paging_guest_end[], paging_stubs[],
 	maxphy_stubs[], maxphy_movs_rsvd[], maxphy_movs_xd[],
 	maxphy_movs_ps[], maxphy_read_start[], maxphy_read_rsvd[],
 	maxphy32_guest[], maxphy32_guest_end[], maxphy32_stubs[],
-	maxphy32_movs[];
+	maxphy32_movs[], maxphyp_guest[], maxphyp_guest_end[],
+	maxphyp_stubs[], maxphyp_movs55[], maxphyp_movs37[],
+	maxphyp_read37[];
 
 #define PF_VECTOR		14
 #define PF_PROT			0x1
@@ -472,6 +474,106 @@ TEST(guest_maxphyaddr_pse36)
 	EXPECT_EQ(MP32_RSVD_WIN, uc.regs.rsi) TH_LOG("CR2");
 	EXPECT_EQ(PG_MARK_A, low[0]) TH_LOG("nothing written at frame 0");
 	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * Issue 20, PAE paging outside long mode: bits 62:MAXPHYADDR of an entry
+ * are reserved there (in 4-level paging only 51:MAXPHYADDR; 62:52 are
+ * ignored).  The emulator's walk of a MOVS destination (the processor
+ * faulted on the device source first) through a 2-MByte PDE with bit 55,
+ * then with bit 37 (MAXPHYADDR 36): #PF with P, W and RSVD, nothing
+ * written, on vtx as on kvm_intel; a good PDE gets A and D.  Then a plain
+ * read through the PDE with bit 37: the processor (of a wider MAXPHYADDR)
+ * takes it as an address bit, and vtx's walk raises the #PF RSVD of the
+ * vCPU's width; kvm_intel without allow_smaller_maxphyaddr exits to
+ * userspace with that address (logged, as guest_maxphyaddr_read).
+ */
+TEST(guest_maxphyaddr_pae)
+{
+	const uint64_t rw = PG_P | PG_RW, r37 = 1ull << MP_RSVD_BIT;
+	uint64_t *pdpt, *pd, *pt, mmio;
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	unsigned int host;
+	uint32_t *low;
+
+	if (vtx_shadow_paging())
+		SKIP(return, "vtx ept=0 runs 64-bit guests only");
+	vcpu = maxphy_vcpu(MP_MAXPHYADDR, &host);
+	if (!vcpu)
+		SKIP(return, "no CPUID leaf 80000008H");
+	if (host <= MP_RSVD_BIT) {
+		vtx_vm_free(vcpu->vm);
+		SKIP(return, "host MAXPHYADDR %u", host);
+	}
+	vtx_load_code(vcpu->vm, VTX_CODE_GPA, maxphyp_guest,
+		      maxphyp_guest_end);
+	vtx_setup_mode(vcpu, VTX_MODE_PROT32, VTX_CODE_GPA);
+	guest_idt_setup(vcpu, VTX_MODE_PROT32,
+			VTX_BLOB_GPA(maxphyp_guest, maxphyp_stubs));
+	pdpt = table(vcpu->vm, MPP_PDPT_GPA);
+	pd = table(vcpu->vm, MPP_PD_GPA);
+	pt = table(vcpu->vm, MPP_PT_GPA);
+	pdpt[0] = MPP_PD_GPA | PG_P;
+	pd[0] = rw | PG_PS;
+	pd[MPP_MMIO_WIN >> 21] = MPP_PT_GPA | rw;
+	pt[0] = PG_MMIO_GPA | rw;
+	pd[MPP_R55_WIN >> 21] = rw | PG_PS | 1ull << MPP_R55_BIT;
+	pd[MPP_R37_WIN >> 21] = rw | PG_PS | r37;
+	pd[MPP_GOOD_WIN >> 21] = rw | PG_PS;
+	low = vtx_gpa2hva(vcpu->vm, 0);
+	low[0] = PG_MARK_A;
+	low[4] = PG_MARK_B;
+
+	EXPECT_FALSE(run_past_mmio(vcpu, PG_MMIO_GPA, PG_MMIO_VALUE, &mmio))
+		TH_LOG("1: MMIO at 0x%llx", (unsigned long long)mmio);
+	ASSERT_EQ(UCALL_EXC, vtx_get_ucall(vcpu, &uc))
+		TH_LOG("1: %s", describe_exit(vcpu));
+	EXPECT_EQ(PF_VECTOR, uc.regs.rbx);
+	EXPECT_EQ(PF_PROT | PF_WRITE | PF_RSVD, uc.regs.rcx)
+		TH_LOG("1: PDE bit 55");
+	EXPECT_EQ(VTX_BLOB_GPA(maxphyp_guest, maxphyp_movs55), uc.regs.rdx);
+	EXPECT_EQ(MPP_R55_WIN, uc.regs.rsi) TH_LOG("1: CR2");
+
+	EXPECT_FALSE(run_past_mmio(vcpu, PG_MMIO_GPA, PG_MMIO_VALUE, &mmio))
+		TH_LOG("2: MMIO at 0x%llx", (unsigned long long)mmio);
+	ASSERT_EQ(UCALL_EXC, vtx_get_ucall(vcpu, &uc))
+		TH_LOG("2: %s", describe_exit(vcpu));
+	EXPECT_EQ(PF_VECTOR, uc.regs.rbx);
+	EXPECT_EQ(PF_PROT | PF_WRITE | PF_RSVD, uc.regs.rcx)
+		TH_LOG("2: PDE bit 37, MAXPHYADDR 36");
+	EXPECT_EQ(VTX_BLOB_GPA(maxphyp_guest, maxphyp_movs37), uc.regs.rdx);
+	EXPECT_EQ(MPP_R37_WIN, uc.regs.rsi) TH_LOG("2: CR2");
+	EXPECT_EQ(PG_MARK_A, low[0]) TH_LOG("1, 2: nothing written");
+
+	EXPECT_FALSE(run_past_mmio(vcpu, PG_MMIO_GPA, PG_MMIO_VALUE, &mmio));
+	ASSERT_EQ(UCALL_STEP, vtx_get_ucall(vcpu, &uc))
+		TH_LOG("3: %s", describe_exit(vcpu));
+	EXPECT_EQ(3, uc.regs.rbx);
+	EXPECT_EQ(PG_MMIO_VALUE, low[4]) TH_LOG("3: the MOVS wrote");
+	EXPECT_EQ(PG_A | PG_D, pd[MPP_GOOD_WIN >> 21] & (PG_A | PG_D))
+		TH_LOG("3: the emulator's walk set accessed and dirty");
+
+	run_past_mmio(vcpu, PG_MMIO_GPA, PG_MMIO_VALUE, &mmio);
+	if (IS_KVM && !ept_off() && mmio == (r37 | 0x40)) {
+		TH_LOG("kvm_intel, EPT: KVM_EXIT_MMIO at 0x%llx",
+		       (unsigned long long)mmio);
+		TH_LOG("(allow_smaller_maxphyaddr off: the processor's width)");
+		ASSERT_EQ(UCALL_DONE, vtx_get_ucall(vcpu, &uc))
+			TH_LOG("%s", describe_exit(vcpu));
+	} else {
+		EXPECT_EQ(~0ull, mmio) TH_LOG("4: MMIO at 0x%llx",
+					      (unsigned long long)mmio);
+		ASSERT_EQ(UCALL_EXC, vtx_get_ucall(vcpu, &uc))
+			TH_LOG("4: %s", describe_exit(vcpu));
+		EXPECT_EQ(PF_VECTOR, uc.regs.rbx);
+		EXPECT_EQ(PF_PROT | PF_RSVD, uc.regs.rcx);
+		EXPECT_EQ(VTX_BLOB_GPA(maxphyp_guest, maxphyp_read37),
+			  uc.regs.rdx);
+		EXPECT_EQ(MPP_R37_WIN + 0x40, uc.regs.rsi) TH_LOG("4: CR2");
+		RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	}
 	vtx_vm_free(vcpu->vm);
 }
 
