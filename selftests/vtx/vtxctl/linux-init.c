@@ -57,6 +57,10 @@
  *
  * "vtxnet.bytes=N" on the command line changes NET_BYTES.
  *
+ * With "vtxext4=DISK" it also writes a file on that ext4 disk (ext4_test():
+ * VTXCTL-EXT4-WRITE); a boot with "vtxext4.phase=read" only reads it back
+ * (VTXCTL-EXT4-READ) and reboots.
+ *
  * then reboots: vtxctl's guest has no ACPI to power off, and ends the run
  * on the keyboard controller's reset (status 0).
  */
@@ -72,12 +76,14 @@
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
@@ -105,6 +111,9 @@
 #define NET_IO_TIMEOUT_S 120
 #define NET_LINK_WAIT_S	10
 #define NET_ID		0x7674	/* ICMP echo identifier */
+/* The ext4 test's file */
+#define EXT4_FILE	"/mnt/vtxctl-ext4-test"
+#define EXT4_BYTES	(256 * 1024)
 #define ARRAY_SIZE_(a)	(sizeof(a) / sizeof((a)[0]))
 
 static void read_line(const char *path, char *buf, size_t len)
@@ -638,7 +647,12 @@ static void net_tests(void)
 	fflush(stdout);
 }
 
-static void virtio_tests(void)
+/*
+ * The transport's modules (virtio-mmio: with vtxctl_mmio_devs.ko for the
+ * command line's devices) and virtio_blk.  Returns -1 if there is no
+ * virtio device, else whether a module failed.
+ */
+static int virtio_load(void)
 {
 	static const char *const mmio_mods[] = { "virtio_ring", "virtio", "virtio_mmio" };
 	static const char *const pci_mods[] = {
@@ -646,23 +660,111 @@ static void virtio_tests(void)
 		"virtio_pci",
 	};
 	char devs[512], params[600];
-	struct timespec t0, t1;
 	unsigned int i;
-	int err, bad = 0;
+	int bad = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (mmio_devices(devs, sizeof(devs))) {
-		for (i = 0; i < sizeof(mmio_mods) / sizeof(mmio_mods[0]); i++)
+		for (i = 0; i < ARRAY_SIZE_(mmio_mods); i++)
 			bad |= load_module(mmio_mods[i], "") != 0;
 		snprintf(params, sizeof(params), "device=%s", devs);
 		bad |= load_module("vtxctl_mmio_devs", params) != 0;
 	} else if (virtio_pci_devices()) {
-		for (i = 0; i < sizeof(pci_mods) / sizeof(pci_mods[0]); i++)
+		for (i = 0; i < ARRAY_SIZE_(pci_mods); i++)
 			bad |= load_if_module(pci_mods[i]) != 0;
 	} else {
-		return;
+		return -1;
 	}
 	bad |= load_module("virtio_blk", "") != 0;
+	return bad;
+}
+
+/* A word "KEY=VALUE" of /proc/cmdline: VALUE into @buf, or "". */
+static void cmdline_str(const char *key, char *buf, size_t len)
+{
+	char cmdline[4096], *p;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (!fgets(cmdline, sizeof(cmdline), f))
+		cmdline[0] = 0;
+	fclose(f);
+	p = strstr(cmdline, key);
+	if (p)
+		snprintf(buf, len, "%.*s", (int)strcspn(p + strlen(key), " \n"), p + strlen(key));
+}
+
+/*
+ * The ext4 test ("vtxext4=DISK" on the command line, e.g. vdc): mount
+ * /dev/DISK (ext4, made by linux-prepare.sh with mke2fs) on /mnt.  Phase
+ * "write" (the first boot) writes EXT4_BYTES of random bytes (from
+ * getrandom: a file left by an earlier run cannot pass) to EXT4_FILE,
+ * fsyncs it, syncs, and leaves it mounted: the reboot follows.  Phase
+ * "read" ("vtxext4.phase=read", the next vtxctl run on the same image)
+ * reads it back.  Each prints
+ *
+ *   VTXCTL-EXT4-WRITE bytes=N cksum=C | VTXCTL-EXT4-READ bytes=N cksum=C
+ */
+static void ext4_test(const char *disk, bool write_it)
+{
+	static const char *const mods[] = { "crc16", "mbcache", "jbd2", "crc32c_generic", "ext4" };
+	static unsigned char buf[EXT4_BYTES];
+	unsigned long long size = 0;
+	char dev[64];
+	unsigned int i;
+	ssize_t n = 0;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE_(mods); i++)
+		load_if_module(mods[i]);
+	snprintf(dev, sizeof(dev), "/dev/%s", disk);
+	mkdir("/mnt", 0755);
+	if (wait_path(dev) || mount(dev, "/mnt", "ext4", 0, NULL)) {
+		printf("VTXCTL-EXT4-%s mount %s: %s\n", write_it ? "WRITE" : "READ", dev,
+		       strerror(errno));
+		dump_virtio_log();
+		goto out;
+	}
+	if (write_it) {
+		for (i = 0; i < sizeof(buf); i += n) {
+			n = getrandom(buf + i, sizeof(buf) - i, 0);
+			if (n <= 0)
+				break;
+		}
+		fd = open(EXT4_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf) || fsync(fd)) {
+			printf("VTXCTL-EXT4-WRITE %s: %s\n", EXT4_FILE, strerror(errno));
+			goto out;
+		}
+		close(fd);
+		sync();
+		printf("VTXCTL-EXT4-WRITE bytes=%zu cksum=%u\n", sizeof(buf),
+		       crc_finish(crc_update(0, buf, sizeof(buf)), sizeof(buf)));
+		goto out;
+	}
+	fd = open(EXT4_FILE, O_RDONLY);
+	if (fd < 0) {
+		printf("VTXCTL-EXT4-READ %s: %s\n", EXT4_FILE, strerror(errno));
+		goto out;
+	}
+	printf("VTXCTL-EXT4-READ cksum=%u", cksum_fd(fd, &size));
+	printf(" bytes=%llu\n", size);
+	close(fd);
+out:
+	fflush(stdout);
+}
+
+static void virtio_tests(void)
+{
+	struct timespec t0, t1;
+	char ext4[16];
+	int err, bad;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bad = virtio_load();
+	if (bad < 0)
+		return;
 	bad |= load_module("virtio-rng", "") != 0;
 	fflush(stdout);
 
@@ -679,6 +781,9 @@ static void virtio_tests(void)
 	else
 		printf("VTXCTL-VIRTIO-VDB-WRITE accepted\n");
 	rng_report();
+	cmdline_str("vtxext4=", ext4, sizeof(ext4));
+	if (ext4[0])
+		ext4_test(ext4, true);
 	if (!access(MOD_DIR "virtio_net.ko", F_OK)) {
 		load_if_module("failover");
 		load_if_module("net_failover");
@@ -695,7 +800,7 @@ static void virtio_tests(void)
 
 int main(void)
 {
-	char online[64], uptime[64], line[128];
+	char online[64], uptime[64], line[128], phase[16], disk[16];
 	struct pollfd pfd = { .fd = 0, .events = POLLIN };
 	ssize_t n = 0;
 	int fd;
@@ -713,6 +818,14 @@ int main(void)
 	read_line("/proc/uptime", uptime, sizeof(uptime));
 	printf("VTXCTL-LINUX-INIT nproc=%ld online=%s uptime=%s\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), online, uptime);
+	cmdline_str("vtxext4.phase=", phase, sizeof(phase));
+	if (!strcmp(phase, "read")) {
+		/* The reboot half of the ext4 test: only that, then reboot. */
+		cmdline_str("vtxext4=", disk, sizeof(disk));
+		if (virtio_load() >= 0)
+			ext4_test(disk, false);
+		reboot(RB_AUTOBOOT);
+	}
 	virtio_tests();
 	printf("VTXCTL-LINUX-READY\n");
 	fflush(stdout);

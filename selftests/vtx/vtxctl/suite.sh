@@ -23,7 +23,10 @@
 # guest then loads vtxctl_mmio_devs.ko).  The same boot has two virtio-net
 # devices on the test VM's taps vtxtap0 (vtxctl's I/O threads) and vtxtap1
 # (vhost=on): see net_setup and linux_net_checks; VTXCTL_NET=0 leaves them
-# out, VTXCTL_NET_BYTES=N changes the 10 MiB TCP transfer.
+# out, VTXCTL_NET_BYTES=N changes the 10 MiB TCP transfer.  And an ext4
+# disk: a file written and synced in that boot, read back with its cksum
+# after the reboot, by a second vtxctl run on the same image
+# (linux_ext4_reboot; VTXCTL_EXT4=0 leaves it out).
 # Results: drivers "vtx", "kvm" and "cli" (command-line checks).
 
 VTXCTL=${VTXCTL:-vtxctl}
@@ -133,13 +136,19 @@ guest_runs() {
 # VTXCTL-LINUX-READY.  "quiet": each byte of kernel log on the UART costs
 # an exit to vtxctl.
 linux_runs() {
-	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid srv=""
+	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid srv="" ext4
 
 	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci} $NET_ARGS"
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	cp linux-disk.img "$OUT/disk.img"
 	cp linux-disk.img "$OUT/disk-ro.img"
+	# The ext4 test's disk (vdc): written in this boot, read in the next
+	ext4=
+	if [ -f linux-ext4.img ] && [ "${VTXCTL_EXT4:-1}" != 0 ]; then
+		cp linux-ext4.img "$OUT/ext4.img"
+		ext4="--disk $OUT/ext4.img"
+	fi
 	rm -f "$OUT/lstats.json"
 	# vtx: hold the VM after the reboot for its netlink statistics
 	[ "$drv" = vtx ] && hold=--hold
@@ -153,8 +162,8 @@ linux_runs() {
 	# shellcheck disable=SC2086
 	timeout 1500 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
 		--cpus 2 --mem 256M \
-		--append "console=ttyS0 reboot=k panic=1 quiet vtxnet.bytes=$NET_BYTES" \
-		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" --rng $NET_ARGS \
+		--append "console=ttyS0 reboot=k panic=1 quiet vtxnet.bytes=$NET_BYTES${ext4:+ vtxext4=vdc}" \
+		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" $ext4 --rng $NET_ARGS \
 		--virtio "${VTXCTL_VIRTIO:-pci}" \
 		--device "$dev" --timeout 1400 <"$fifo" >"$OUT/lo" 2>"$OUT/le" &
 	pid=$!
@@ -200,6 +209,7 @@ linux_runs() {
 	fi
 	linux_virtio_checks "$drv"
 	[ -z "$NET_ARGS" ] || linux_net_checks "$drv"
+	[ -z "$ext4" ] || linux_ext4_reboot "$drv" "$dev"
 	# A run that ends on --timeout, not on the guest's reset: the I/O
 	# threads stop and the summary comes (no hang in virtio_stop()).
 	cp linux-disk.img "$OUT/disk.img"
@@ -299,6 +309,30 @@ linux_net_checks() {
 	fi
 }
 
+# linux_ext4_reboot DRIVER DEVICE - the ext4 disk (linux-ext4.img, made by
+# mke2fs in linux-prepare.sh) after the linux-smp2 boot wrote a file of
+# 256 KiB from getrandom on it, fsync'd, synced and rebooted without
+# unmounting (linux-ext4-write): a second vtxctl run on the same image,
+# --cpus 2 and only that disk, mounts it (replaying the journal) and reads
+# the file back; linux-ext4-reboot: the same POSIX cksum.
+linux_ext4_reboot() {
+	local drv="$1" dev="$2" line want
+	# (the guest's console lines end in CR LF)
+	line=$(grep '^VTXCTL-EXT4-WRITE ' "$OUT/lo" | tr -d '\r')
+	want=$(echo "$line" | sed -n 's/^VTXCTL-EXT4-WRITE bytes=262144 cksum=\([0-9]*\)$/\1/p')
+	if [ -n "$want" ]; then
+		result "$drv" linux-ext4-write ok "262144 bytes, cksum $want, synced, then the reboot"
+	else
+		result "$drv" linux-ext4-write fail "'${line:-no EXT4-WRITE line}'"
+		return 0
+	fi
+	VRUN_TIMEOUT=700 vrun "$drv" linux-ext4-reboot 0 \
+		"VTXCTL-EXT4-READ cksum=$want bytes=262144|guest reset" \
+		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 \
+		--disk "$OUT/ext4.img" --device "$dev" --timeout 600 \
+		--append "console=ttyS0 reboot=k panic=1 quiet vtxext4=vda vtxext4.phase=read"
+}
+
 # linux_virtio_checks DRIVER - what the guest's /init saw of the virtio
 # devices ($OUT/lo) and what vtxctl did ($OUT/le), after the run ended:
 #   linux-virtio-blk-read   vda's POSIX cksum in the guest = the image's,
@@ -359,7 +393,8 @@ linux_virtio_checks() {
 	# "virtio blk0 q0:  N requests, K notifications (I by ioeventfd, E by MMIO exit), ..."
 	got=$(grep -E '^virtio (blk|rng)[0-9]* q0:' "$OUT/le")
 	n=$(echo "$got" | grep -c ', 0 by MMIO exit), KVM_IOEVENTFD$')
-	if [ "$n" = 3 ] && ! echo "$got" | grep -q ' 0 requests'; then
+	if [ "$n" -ge 3 ] && [ "$n" = "$(echo "$got" | wc -l)" ] &&
+		! echo "$got" | grep -q ' 0 requests'; then
 		result "$drv" linux-virtio-notify ok "$(echo "$got" | sed 's/^virtio //; s/ notifications (/ kicks (/; s/, KVM_IOEVENTFD$//' | tr '\n' ';')"
 	else
 		result "$drv" linux-virtio-notify fail "$(echo "$got" | tr '\n' ';')"
