@@ -38,6 +38,14 @@
  * itself keeps its level semantics: bits are set by the device and stay
  * set until the driver writes them to InterruptACK.
  *
+ * A device whose work does not come only from the driver's notifications
+ * (virtio-net: frames arrive from the tap) runs threads of its own instead
+ * (ops->start), taking chains with virtio_pop() and completing them with
+ * virtio_push() under the queue's lock, with the same rules; a device
+ * served by vhost (q->in_kernel) has no thread reading its kick_fd at all.
+ * ops->status sees the driver's status writes (vhost starts at DRIVER_OK
+ * and stops at a reset).
+ *
  * When a driver lacks KVM_IOEVENTFD or KVM_IRQFD the same threads are used:
  * QueueNotify exits write the queue's eventfd on the vCPU thread (counted
  * as kicks_by_exit), and interrupts are two KVM_IRQ_LINE calls.
