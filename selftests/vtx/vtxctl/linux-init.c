@@ -39,21 +39,54 @@
  *   VTXCTL-VIRTIO-RNG current=NAME read=N distinct=D
  *   VTXCTL-VIRTIO-DONE
  *
+ * With virtio-net PCI functions (vtxctl's --net) it loads failover,
+ * net_failover and virtio_net and tests each interface whose MAC is
+ * 52:54:00:12:34:NN (vtxctl's default for the NNth --net; net_tests()):
+ * address 10.0.NN.2/24, the test VM's tap at 10.0.NN.1, and prints
+ *
+ *   VTXCTL-NET-IF <ifname> mac=M addr=10.0.NN.2 peer=10.0.NN.1
+ *   VTXCTL-NET-PING <ifname> sent=3 received=R rtt_us=T
+ *   VTXCTL-NET-TCP <ifname> bytes=N cksum=C server_bytes=N server_cksum=C
+ *                  seconds=S mb_s=R     (NET_BYTES of a pseudo-random stream
+ *                  sent to the suite's vtxnet server on 10.0.NN.1:NET_PORT;
+ *                  cksum: POSIX cksum of the stream; the server's reply says
+ *                  what it received)
+ *   VTXCTL-NET-STATS <ifname> rx_kicks=K tx_kicks=K rx_packets=P tx_packets=P
+ *                  (virtio_net's own ethtool counters: the driver's kicks)
+ *   VTXCTL-NET-DONE
+ *
+ * "vtxnet.bytes=N" on the command line changes NET_BYTES.
+ *
+ * With "vtxext4=DISK" it also writes a file on that ext4 disk (ext4_test():
+ * VTXCTL-EXT4-WRITE); a boot with "vtxext4.phase=read" only reads it back
+ * (VTXCTL-EXT4-READ) and reboots.
+ *
  * then reboots: vtxctl's guest has no ACPI to power off, and ends the run
  * on the keyboard controller's reset (status 0).
  */
 #define _GNU_SOURCE		/* O_DIRECT */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/ioctl.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -68,6 +101,20 @@
 #define RNG_BYTES	64
 #define DIRECT_BLOCK	4096
 #define MOD_DIR		"/lib/vtx/"
+/* virtio-net: vtxctl's MACs, the suite's addresses and server */
+#define NET_MAC_PREFIX	"52:54:00:12:34:"
+#define NET_PORT	5001
+#define NET_BYTES	(10 * 1024 * 1024)
+#define NET_CHUNK	65536
+#define NET_PINGS	3
+#define NET_PING_WAIT_MS 5000
+#define NET_IO_TIMEOUT_S 120
+#define NET_LINK_WAIT_S	10
+#define NET_ID		0x7674	/* ICMP echo identifier */
+/* The ext4 test's file */
+#define EXT4_FILE	"/mnt/vtxctl-ext4-test"
+#define EXT4_BYTES	(256 * 1024)
+#define ARRAY_SIZE_(a)	(sizeof(a) / sizeof((a)[0]))
 
 static void read_line(const char *path, char *buf, size_t len)
 {
@@ -85,23 +132,42 @@ static void read_line(const char *path, char *buf, size_t len)
 }
 
 /* POSIX cksum (the CRC of cksum(1): polynomial 04C11DB7H, then the length). */
+static uint32_t crc_table[256];
+
 static uint32_t crc_update(uint32_t crc, const unsigned char *p, size_t n)
 {
-	int i;
+	uint32_t c;
+	int i, j;
 
-	while (n--) {
-		crc ^= (uint32_t)*p++ << 24;
-		for (i = 0; i < 8; i++)
-			crc = crc & 0x80000000U ? (crc << 1) ^ 0x04c11db7U : crc << 1;
+	if (!crc_table[1]) {
+		for (i = 0; i < 256; i++) {
+			c = (uint32_t)i << 24;
+			for (j = 0; j < 8; j++)
+				c = c & 0x80000000U ? (c << 1) ^ 0x04c11db7U : c << 1;
+			crc_table[i] = c;
+		}
 	}
+	while (n--)
+		crc = (crc << 8) ^ crc_table[(crc >> 24) ^ *p++];
 	return crc;
+}
+
+/* The length bytes and the complement that end a POSIX cksum. */
+static uint32_t crc_finish(uint32_t crc, unsigned long long len)
+{
+	unsigned char b;
+
+	for (; len; len >>= 8) {
+		b = len & 0xff;
+		crc = crc_update(crc, &b, 1);
+	}
+	return ~crc;
 }
 
 static uint32_t cksum_fd(int fd, unsigned long long *size)
 {
 	static unsigned char buf[65536];
-	unsigned long long len = 0, l;
-	unsigned char b;
+	unsigned long long len = 0;
 	uint32_t crc = 0;
 	ssize_t n;
 
@@ -109,12 +175,8 @@ static uint32_t cksum_fd(int fd, unsigned long long *size)
 		crc = crc_update(crc, buf, n);
 		len += n;
 	}
-	for (l = len; l; l >>= 8) {
-		b = l & 0xff;
-		crc = crc_update(crc, &b, 1);
-	}
 	*size = len;
-	return ~crc;
+	return crc_finish(crc, len);
 }
 
 static int load_module(const char *name, const char *params)
@@ -326,7 +388,271 @@ static int virtio_pci_devices(void)
 	return n;
 }
 
-static void virtio_tests(void)
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* A number from "KEY=N" on /proc/cmdline, else @def. */
+static unsigned long long cmdline_ull(const char *key, unsigned long long def)
+{
+	char cmdline[4096], *p;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f)
+		return def;
+	if (!fgets(cmdline, sizeof(cmdline), f))
+		cmdline[0] = 0;
+	fclose(f);
+	p = strstr(cmdline, key);
+	return p ? strtoull(p + strlen(key), NULL, 0) : def;
+}
+
+/* ifconfig @ifname @addr netmask 255.255.255.0 up */
+static int if_up(int sk, const char *ifname, struct in_addr addr)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = addr };
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.*s", IFNAMSIZ - 1, ifname);
+	memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+	if (ioctl(sk, SIOCSIFADDR, &ifr))
+		return -1;
+	sin.sin_addr.s_addr = htonl(0xffffff00);
+	memcpy(&ifr.ifr_netmask, &sin, sizeof(sin));
+	if (ioctl(sk, SIOCSIFNETMASK, &ifr) || ioctl(sk, SIOCGIFFLAGS, &ifr))
+		return -1;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return ioctl(sk, SIOCSIFFLAGS, &ifr);
+}
+
+static uint16_t ip_csum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum);
+}
+
+/* NET_PINGS ICMP echoes to @peer (a raw socket); prints the result line. */
+static void net_ping(const char *ifname, struct in_addr peer)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = peer };
+	unsigned int seq, got = 0;
+	double rtt = 0;
+	int sk = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+
+	for (seq = 1; sk >= 0 && seq <= NET_PINGS; seq++) {
+		struct icmphdr req = {
+			.type = ICMP_ECHO,
+			.un.echo.id = htons(NET_ID),
+			.un.echo.sequence = htons(seq),
+		};
+		struct pollfd pfd = { .fd = sk, .events = POLLIN };
+		double t0 = now_s(), left;
+		char buf[256];
+
+		req.checksum = ip_csum(&req, sizeof(req));
+		if (sendto(sk, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			continue;
+		while ((left = NET_PING_WAIT_MS - (now_s() - t0) * 1000) > 0 &&
+		       poll(&pfd, 1, left) == 1) {
+			ssize_t n = recv(sk, buf, sizeof(buf), 0);
+			struct iphdr *ip = (struct iphdr *)buf;
+			struct icmphdr *r;
+
+			if (n < (ssize_t)sizeof(*ip) || n < ip->ihl * 4 + (ssize_t)sizeof(*r))
+				continue;
+			r = (struct icmphdr *)(buf + ip->ihl * 4);
+			if (r->type == ICMP_ECHOREPLY && r->un.echo.id == htons(NET_ID) &&
+			    r->un.echo.sequence == htons(seq)) {
+				got++;
+				rtt += now_s() - t0;
+				break;
+			}
+		}
+	}
+	if (sk >= 0)
+		close(sk);
+	printf("VTXCTL-NET-PING %s sent=%u received=%u rtt_us=%.0f\n", ifname, NET_PINGS, got,
+	       got ? rtt / got * 1e6 : 0.0);
+	fflush(stdout);
+}
+
+/* @bytes of xorshift32 from @seed to @peer:NET_PORT; the result line. */
+static void net_tcp(const char *ifname, struct in_addr peer, uint32_t seed,
+		    unsigned long long bytes)
+{
+	static uint32_t buf[NET_CHUNK / sizeof(uint32_t)];
+	struct sockaddr_in to = {
+		.sin_family = AF_INET, .sin_addr = peer, .sin_port = htons(NET_PORT),
+	};
+	struct timeval tmo = { .tv_sec = NET_IO_TIMEOUT_S };
+	unsigned long long sent = 0, sbytes = 0;
+	unsigned long scrc = 0;
+	char reply[128] = "";
+	uint32_t crc = 0, x = seed;
+	double t0, t;
+	ssize_t n = 0;
+	size_t i, len;
+	int sk = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	t0 = now_s();
+	if (sk < 0 || setsockopt(sk, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo)) ||
+	    setsockopt(sk, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo)) ||
+	    connect(sk, (struct sockaddr *)&to, sizeof(to))) {
+		printf("VTXCTL-NET-TCP %s connect: %s\n", ifname, strerror(errno));
+		goto out;
+	}
+	while (sent < bytes) {
+		len = bytes - sent < sizeof(buf) ? bytes - sent : sizeof(buf);
+		for (i = 0; i < (len + 3) / 4; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			buf[i] = x;
+		}
+		crc = crc_update(crc, (unsigned char *)buf, len);
+		for (i = 0; i < len; i += n) {
+			n = send(sk, (char *)buf + i, len - i, MSG_NOSIGNAL);
+			if (n <= 0) {
+				printf("VTXCTL-NET-TCP %s send after %llu bytes: %s\n", ifname,
+				       sent + i, n ? strerror(errno) : "closed");
+				goto out;
+			}
+		}
+		sent += len;
+	}
+	shutdown(sk, SHUT_WR);
+	for (i = 0; i < sizeof(reply) - 1; i += n) {
+		n = recv(sk, reply + i, sizeof(reply) - 1 - i, 0);
+		if (n <= 0)
+			break;
+	}
+	reply[i] = 0;
+	t = now_s() - t0;
+	if (sscanf(reply, "VTXNET bytes=%llu cksum=%lu", &sbytes, &scrc) != 2)
+		printf("VTXCTL-NET-TCP %s no reply from the server: '%s'\n", ifname, reply);
+	else
+		printf("VTXCTL-NET-TCP %s bytes=%llu cksum=%u server_bytes=%llu server_cksum=%lu seconds=%.3f mb_s=%.3f\n",
+		       ifname, sent, crc_finish(crc, sent), sbytes, scrc, t, sent / t / 1e6);
+out:
+	fflush(stdout);
+	if (sk >= 0)
+		close(sk);
+}
+
+/* virtio_net's ethtool counters of queue 0: the driver's kicks. */
+static void net_stats(int sk, const char *ifname)
+{
+	static const char *const want[] = {
+		"rx_queue_0_kicks", "tx_queue_0_kicks", "rx_queue_0_packets", "tx_queue_0_packets",
+	};
+	unsigned long long val[ARRAY_SIZE_(want)] = { 0 };
+	struct {
+		struct ethtool_sset_info hdr;
+		uint32_t len;
+	} info = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_STATS } };
+	struct ethtool_gstrings *names = NULL;
+	struct ethtool_stats *st = NULL;
+	struct ifreq ifr;
+	unsigned int i, j, n;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.*s", IFNAMSIZ - 1, ifname);
+	ifr.ifr_data = (void *)&info;
+	if (ioctl(sk, SIOCETHTOOL, &ifr) || !info.hdr.sset_mask)
+		goto out;
+	n = info.len;
+	names = calloc(1, sizeof(*names) + n * ETH_GSTRING_LEN);
+	st = calloc(1, sizeof(*st) + n * sizeof(uint64_t));
+	if (!names || !st)
+		goto out;
+	names->cmd = ETHTOOL_GSTRINGS;
+	names->string_set = ETH_SS_STATS;
+	names->len = n;
+	ifr.ifr_data = (void *)names;
+	if (ioctl(sk, SIOCETHTOOL, &ifr))
+		goto out;
+	st->cmd = ETHTOOL_GSTATS;
+	st->n_stats = n;
+	ifr.ifr_data = (void *)st;
+	if (ioctl(sk, SIOCETHTOOL, &ifr))
+		goto out;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < ARRAY_SIZE_(want); j++)
+			if (!strncmp((char *)names->data + i * ETH_GSTRING_LEN, want[j],
+				     ETH_GSTRING_LEN))
+				val[j] = st->data[i];
+out:
+	printf("VTXCTL-NET-STATS %s rx_kicks=%llu tx_kicks=%llu rx_packets=%llu tx_packets=%llu\n",
+	       ifname, val[0], val[1], val[2], val[3]);
+	free(names);
+	free(st);
+}
+
+/* Each interface with one of vtxctl's MACs: address, ping, TCP, counters. */
+static void net_tests(void)
+{
+	unsigned long long bytes = cmdline_ull("vtxnet.bytes=", NET_BYTES);
+	struct dirent **list;
+	int i, nr, sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	nr = scandir("/sys/class/net", &list, NULL, alphasort);
+	for (i = 0; i < nr; i++) {
+		const char *ifname = list[i]->d_name;
+		char path[320], mac[64], state[32];
+		struct in_addr addr, peer;
+		unsigned int nn, t;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/address", ifname);
+		read_line(path, mac, sizeof(mac));
+		if (strncmp(mac, NET_MAC_PREFIX, strlen(NET_MAC_PREFIX)) ||
+		    sscanf(mac + strlen(NET_MAC_PREFIX), "%x", &nn) != 1)
+			continue;
+		addr.s_addr = htonl(10U << 24 | nn << 8 | 2);
+		peer.s_addr = htonl(10U << 24 | nn << 8 | 1);
+		printf("VTXCTL-NET-IF %s mac=%s addr=10.0.%u.2 peer=10.0.%u.1%s\n", ifname, mac,
+		       nn, nn, if_up(sk, ifname, addr) ? " (configuration failed)" : "");
+		snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", ifname);
+		for (t = 0; t < NET_LINK_WAIT_S * 10; t++) {
+			read_line(path, state, sizeof(state));
+			if (!strcmp(state, "up"))
+				break;
+			usleep(100000);
+		}
+		fflush(stdout);
+		net_ping(ifname, peer);
+		net_tcp(ifname, peer, 0x9e3779b9U * (nn + 1), bytes);
+		net_stats(sk, ifname);
+	}
+	while (nr > 0)
+		free(list[--nr]);
+	if (nr >= 0)
+		free(list);
+	if (sk >= 0)
+		close(sk);
+	printf("VTXCTL-NET-DONE\n");
+	fflush(stdout);
+}
+
+/*
+ * The transport's modules (virtio-mmio: with vtxctl_mmio_devs.ko for the
+ * command line's devices) and virtio_blk.  Returns -1 if there is no
+ * virtio device, else whether a module failed.
+ */
+static int virtio_load(void)
 {
 	static const char *const mmio_mods[] = { "virtio_ring", "virtio", "virtio_mmio" };
 	static const char *const pci_mods[] = {
@@ -334,23 +660,111 @@ static void virtio_tests(void)
 		"virtio_pci",
 	};
 	char devs[512], params[600];
-	struct timespec t0, t1;
 	unsigned int i;
-	int err, bad = 0;
+	int bad = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (mmio_devices(devs, sizeof(devs))) {
-		for (i = 0; i < sizeof(mmio_mods) / sizeof(mmio_mods[0]); i++)
+		for (i = 0; i < ARRAY_SIZE_(mmio_mods); i++)
 			bad |= load_module(mmio_mods[i], "") != 0;
 		snprintf(params, sizeof(params), "device=%s", devs);
 		bad |= load_module("vtxctl_mmio_devs", params) != 0;
 	} else if (virtio_pci_devices()) {
-		for (i = 0; i < sizeof(pci_mods) / sizeof(pci_mods[0]); i++)
+		for (i = 0; i < ARRAY_SIZE_(pci_mods); i++)
 			bad |= load_if_module(pci_mods[i]) != 0;
 	} else {
-		return;
+		return -1;
 	}
 	bad |= load_module("virtio_blk", "") != 0;
+	return bad;
+}
+
+/* A word "KEY=VALUE" of /proc/cmdline: VALUE into @buf, or "". */
+static void cmdline_str(const char *key, char *buf, size_t len)
+{
+	char cmdline[4096], *p;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (!fgets(cmdline, sizeof(cmdline), f))
+		cmdline[0] = 0;
+	fclose(f);
+	p = strstr(cmdline, key);
+	if (p)
+		snprintf(buf, len, "%.*s", (int)strcspn(p + strlen(key), " \n"), p + strlen(key));
+}
+
+/*
+ * The ext4 test ("vtxext4=DISK" on the command line, e.g. vdc): mount
+ * /dev/DISK (ext4, made by linux-prepare.sh with mke2fs) on /mnt.  Phase
+ * "write" (the first boot) writes EXT4_BYTES of random bytes (from
+ * getrandom: a file left by an earlier run cannot pass) to EXT4_FILE,
+ * fsyncs it, syncs, and leaves it mounted: the reboot follows.  Phase
+ * "read" ("vtxext4.phase=read", the next vtxctl run on the same image)
+ * reads it back.  Each prints
+ *
+ *   VTXCTL-EXT4-WRITE bytes=N cksum=C | VTXCTL-EXT4-READ bytes=N cksum=C
+ */
+static void ext4_test(const char *disk, bool write_it)
+{
+	static const char *const mods[] = { "crc16", "mbcache", "jbd2", "crc32c_generic", "ext4" };
+	static unsigned char buf[EXT4_BYTES];
+	unsigned long long size = 0;
+	char dev[64];
+	unsigned int i;
+	ssize_t n = 0;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE_(mods); i++)
+		load_if_module(mods[i]);
+	snprintf(dev, sizeof(dev), "/dev/%s", disk);
+	mkdir("/mnt", 0755);
+	if (wait_path(dev) || mount(dev, "/mnt", "ext4", 0, NULL)) {
+		printf("VTXCTL-EXT4-%s mount %s: %s\n", write_it ? "WRITE" : "READ", dev,
+		       strerror(errno));
+		dump_virtio_log();
+		goto out;
+	}
+	if (write_it) {
+		for (i = 0; i < sizeof(buf); i += n) {
+			n = getrandom(buf + i, sizeof(buf) - i, 0);
+			if (n <= 0)
+				break;
+		}
+		fd = open(EXT4_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf) || fsync(fd)) {
+			printf("VTXCTL-EXT4-WRITE %s: %s\n", EXT4_FILE, strerror(errno));
+			goto out;
+		}
+		close(fd);
+		sync();
+		printf("VTXCTL-EXT4-WRITE bytes=%zu cksum=%u\n", sizeof(buf),
+		       crc_finish(crc_update(0, buf, sizeof(buf)), sizeof(buf)));
+		goto out;
+	}
+	fd = open(EXT4_FILE, O_RDONLY);
+	if (fd < 0) {
+		printf("VTXCTL-EXT4-READ %s: %s\n", EXT4_FILE, strerror(errno));
+		goto out;
+	}
+	printf("VTXCTL-EXT4-READ cksum=%u", cksum_fd(fd, &size));
+	printf(" bytes=%llu\n", size);
+	close(fd);
+out:
+	fflush(stdout);
+}
+
+static void virtio_tests(void)
+{
+	struct timespec t0, t1;
+	char ext4[16];
+	int err, bad;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bad = virtio_load();
+	if (bad < 0)
+		return;
 	bad |= load_module("virtio-rng", "") != 0;
 	fflush(stdout);
 
@@ -367,6 +781,15 @@ static void virtio_tests(void)
 	else
 		printf("VTXCTL-VIRTIO-VDB-WRITE accepted\n");
 	rng_report();
+	cmdline_str("vtxext4=", ext4, sizeof(ext4));
+	if (ext4[0])
+		ext4_test(ext4, true);
+	if (!access(MOD_DIR "virtio_net.ko", F_OK)) {
+		load_if_module("failover");
+		load_if_module("net_failover");
+		if (!load_module("virtio_net", ""))
+			net_tests();
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (bad || access("/dev/vda", F_OK) || access("/dev/hwrng", F_OK))
 		dump_virtio_log();
@@ -377,7 +800,7 @@ static void virtio_tests(void)
 
 int main(void)
 {
-	char online[64], uptime[64], line[128];
+	char online[64], uptime[64], line[128], phase[16], disk[16];
 	struct pollfd pfd = { .fd = 0, .events = POLLIN };
 	ssize_t n = 0;
 	int fd;
@@ -395,6 +818,14 @@ int main(void)
 	read_line("/proc/uptime", uptime, sizeof(uptime));
 	printf("VTXCTL-LINUX-INIT nproc=%ld online=%s uptime=%s\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), online, uptime);
+	cmdline_str("vtxext4.phase=", phase, sizeof(phase));
+	if (!strcmp(phase, "read")) {
+		/* The reboot half of the ext4 test: only that, then reboot. */
+		cmdline_str("vtxext4=", disk, sizeof(disk));
+		if (virtio_load() >= 0)
+			ext4_test(disk, false);
+		reboot(RB_AUTOBOOT);
+	}
 	virtio_tests();
 	printf("VTXCTL-LINUX-READY\n");
 	fflush(stdout);

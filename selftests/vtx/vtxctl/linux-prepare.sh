@@ -13,8 +13,16 @@
 #                                 in /lib/vtx the kernel's virtio, virtio_ring,
 #                                 virtio_mmio, virtio_pci (and its
 #                                 virtio_pci_{modern,legacy}_dev), virtio_blk
-#                                 and virtio-rng modules and vtxctl_mmio_devs.ko (built here
+#                                 and virtio-rng modules, virtio_net with
+#                                 failover and net_failover, ext4 with
+#                                 crc16, mbcache, jbd2, crc32c_generic, and
+#                                 vtxctl_mmio_devs.ko (built here
 #                                 from mmio-devs/ against the kernel's headers)
+#   OUTDIR/linux-ext4.img         the ext4 test's disk: an empty 8 MiB ext4
+#                                 made by mke2fs (e2fsprogs)
+#   OUTDIR/hostmods/              the test VM's own modules for the
+#                                 virtio-net tests, in load order (NN-name.ko):
+#                                 tun, tap, vhost_iotlb, vhost, vhost_net
 #   OUTDIR/linux-disk.img         the virtio-blk tests' disk: 256 KiB of
 #                                 random bytes, and its POSIX cksum in
 #                                 linux-disk.cksum
@@ -56,12 +64,30 @@ install -m 755 "$INIT" "$rfs/init"
 mods=/lib/modules/$kver/kernel
 for m in drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_mmio \
 	drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev \
-	drivers/virtio/virtio_pci drivers/block/virtio_blk drivers/char/hw_random/virtio-rng; do
+	drivers/virtio/virtio_pci drivers/block/virtio_blk drivers/char/hw_random/virtio-rng \
+	net/core/failover drivers/net/net_failover drivers/net/virtio_net \
+	lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4; do
 	b=$(basename "$m")
 	if [ -f "$mods/$m.ko" ]; then
 		cp "$mods/$m.ko" "$rfs/lib/vtx/$b.ko"
 	elif [ -f "$mods/$m.ko.xz" ]; then
 		xz -dc "$mods/$m.ko.xz" >"$rfs/lib/vtx/$b.ko"
+	else
+		echo "linux-prepare.sh: warning: no $m.ko for $kver (built in?)" >&2
+	fi
+done
+# The test VM's side: /dev/net/tun and /dev/vhost-net (the same kernel).
+rm -rf "$OUT/hostmods"
+mkdir -p "$OUT/hostmods"
+i=0
+for m in drivers/net/tun drivers/net/tap drivers/vhost/vhost_iotlb drivers/vhost/vhost \
+	drivers/vhost/vhost_net; do
+	i=$((i + 1))
+	b=$i-$(basename "$m").ko
+	if [ -f "$mods/$m.ko" ]; then
+		cp "$mods/$m.ko" "$OUT/hostmods/$b"
+	elif [ -f "$mods/$m.ko.xz" ]; then
+		xz -dc "$mods/$m.ko.xz" >"$OUT/hostmods/$b"
 	else
 		echo "linux-prepare.sh: warning: no $m.ko for $kver (built in?)" >&2
 	fi
@@ -73,6 +99,15 @@ if [ -d "/lib/modules/$kver/build" ]; then
 	cp "$kb/vtxctl_mmio_devs.ko" "$rfs/lib/vtx/"
 else
 	echo "linux-prepare.sh: warning: no headers for $kver: no vtxctl_mmio_devs.ko" >&2
+fi
+
+# The ext4 test's disk, made fresh (the suite copies it before each run).
+if command -v mke2fs >/dev/null 2>&1 || [ -x /sbin/mke2fs ]; then
+	rm -f "$OUT/linux-ext4.img"
+	PATH=$PATH:/sbin:/usr/sbin mke2fs -q -F -t ext4 -L vtxctl -E root_owner=0:0 \
+		"$OUT/linux-ext4.img" 8M >/dev/null
+else
+	echo "linux-prepare.sh: warning: no mke2fs (e2fsprogs): no linux-ext4.img" >&2
 fi
 
 # The disk: random, made once (the suite compares the guest's cksum with it).

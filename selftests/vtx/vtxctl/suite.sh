@@ -20,7 +20,13 @@
 # leaves it out (about 21 s of test-VM time per driver); VTXCTL_ONLY=linux
 # runs only the Linux boots and the command-line checks.  The devices are
 # virtio-pci; VTXCTL_VIRTIO=mmio boots them on virtio-mmio instead (the
-# guest then loads vtxctl_mmio_devs.ko).
+# guest then loads vtxctl_mmio_devs.ko).  The same boot has two virtio-net
+# devices on the test VM's taps vtxtap0 (vtxctl's I/O threads) and vtxtap1
+# (vhost=on): see net_setup and linux_net_checks; VTXCTL_NET=0 leaves them
+# out, VTXCTL_NET_BYTES=N changes the 10 MiB TCP transfer.  And an ext4
+# disk: a file written and synced in that boot, read back with its cksum
+# after the reboot, by a second vtxctl run on the same image
+# (linux_ext4_reboot; VTXCTL_EXT4=0 leaves it out).
 # Results: drivers "vtx", "kvm" and "cli" (command-line checks).
 
 VTXCTL=${VTXCTL:-vtxctl}
@@ -130,25 +136,39 @@ guest_runs() {
 # VTXCTL-LINUX-READY.  "quiet": each byte of kernel log on the UART costs
 # an exit to vtxctl.
 linux_runs() {
-	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid
+	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid srv="" ext4
 
-	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci}"
+	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci} $NET_ARGS"
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	cp linux-disk.img "$OUT/disk.img"
 	cp linux-disk.img "$OUT/disk-ro.img"
+	# The ext4 test's disk (vdc): written in this boot, read in the next
+	ext4=
+	if [ -f linux-ext4.img ] && [ "${VTXCTL_EXT4:-1}" != 0 ]; then
+		cp linux-ext4.img "$OUT/ext4.img"
+		ext4="--disk $OUT/ext4.img"
+	fi
 	rm -f "$OUT/lstats.json"
 	# vtx: hold the VM after the reboot for its netlink statistics
 	[ "$drv" = vtx ] && hold=--hold
+	# The TCP server of the two NICs' transfers (one connection each)
+	rm -f "$OUT/srv"
+	if [ -n "$NET_ARGS" ]; then
+		./vtxnet serve "$NET_PORT" 2 >"$OUT/srv" 2>&1 &
+		srv=$!
+		wait_for "$OUT/srv" VTXNET-LISTEN 30 || cat "$OUT/srv"
+	fi
 	# shellcheck disable=SC2086
-	timeout 900 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
-		--cpus 2 --mem 256M --append "console=ttyS0 reboot=k panic=1 quiet" \
-		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" --rng \
+	timeout 1500 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
+		--cpus 2 --mem 256M \
+		--append "console=ttyS0 reboot=k panic=1 quiet vtxnet.bytes=$NET_BYTES${ext4:+ vtxext4=vdc}" \
+		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" $ext4 --rng $NET_ARGS \
 		--virtio "${VTXCTL_VIRTIO:-pci}" \
-		--device "$dev" --timeout 800 <"$fifo" >"$OUT/lo" 2>"$OUT/le" &
+		--device "$dev" --timeout 1400 <"$fifo" >"$OUT/lo" 2>"$OUT/le" &
 	pid=$!
 	exec 3>"$fifo"
-	if wait_for "$OUT/lo" VTXCTL-LINUX-READY 800; then
+	if wait_for "$OUT/lo" VTXCTL-LINUX-READY 1400; then
 		echo "hello vtx" >&3
 	fi
 	if [ -n "$hold" ]; then
@@ -166,6 +186,11 @@ linux_runs() {
 	rc=$?
 	exec 3>&-
 	rm -f "$fifo"
+	if [ -n "$srv" ]; then
+		kill "$srv" 2>/dev/null
+		wait "$srv" 2>/dev/null
+		show "$OUT/srv" "  srv| "
+	fi
 	show "$OUT/lo" "  | "
 	show "$OUT/le" "  ! "
 	for p in 'VTXCTL-LINUX-INIT nproc=2 online=0-1' \
@@ -183,6 +208,8 @@ linux_runs() {
 		result "$drv" linux-uart-rx fail "no 'VTXCTL-LINUX-ECHO hello vtx'"
 	fi
 	linux_virtio_checks "$drv"
+	[ -z "$NET_ARGS" ] || linux_net_checks "$drv"
+	[ -z "$ext4" ] || linux_ext4_reboot "$drv" "$dev"
 	# A run that ends on --timeout, not on the guest's reset: the I/O
 	# threads stop and the summary comes (no hang in virtio_stop()).
 	cp linux-disk.img "$OUT/disk.img"
@@ -190,6 +217,120 @@ linux_runs() {
 	vrun "$drv" linux-virtio-timeout 16 'timeout after 2 s|virtio blk0:     irq 5' \
 		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --disk "$OUT/disk.img" --rng \
 		--virtio mmio --append "console=ttyS0 quiet" --device "$dev" --timeout 2
+}
+
+# net_setup - the test VM's side of the virtio-net tests, once per boot:
+# tun, tap, vhost_iotlb, vhost, vhost_net from hostmods/ (linux-prepare.sh:
+# the test VM's own kernel), the persistent taps vtxtap0 (10.0.0.1/24) and
+# vtxtap1 (10.0.1.1/24).  Sets NET_ARGS for vtxctl: vtxtap0 through
+# vtxctl's I/O threads (net0, MAC ...:00, the guest at 10.0.0.2), vtxtap1
+# with vhost=on (net1, MAC ...:01, 10.0.1.2).
+NET_ARGS=
+NET_PORT=5001
+NET_BYTES=${VTXCTL_NET_BYTES:-10485760}
+net_setup() {
+	local m ok=1
+	[ "${VTXCTL_NET:-1}" = 0 ] && return 0
+	[ -x ./vtxnet ] || {
+		result cli net-setup skip "no vtxnet"
+		return 0
+	}
+	for m in hostmods/*.ko; do
+		[ -f "$m" ] || continue
+		insmod "$m" 2>"$OUT/insmod.e" || grep -q 'File exists' "$OUT/insmod.e" ||
+			{ cat "$OUT/insmod.e"; ok=0; }
+	done
+	./vtxnet tap vtxtap0 10.0.0.1 && ./vtxnet tap vtxtap1 10.0.1.1 || ok=0
+	if [ "$ok" = 1 ] && [ -c /dev/net/tun ] && [ -c /dev/vhost-net ]; then
+		NET_ARGS="--net tap=vtxtap0 --net tap=vtxtap1,vhost=on"
+		result cli net-setup ok "taps vtxtap0 10.0.0.1/24, vtxtap1 10.0.1.1/24; /dev/vhost-net"
+	else
+		ls -l /dev/net/tun /dev/vhost-net
+		result cli net-setup fail "modules, taps or device nodes missing"
+	fi
+}
+
+# linux_net_checks DRIVER - the two NICs of the linux-smp2 boot ($OUT/lo:
+# the guest's VTXCTL-NET-* lines, $OUT/le: vtxctl's summary, $OUT/srv: the
+# server's VTXNET-RECV lines):
+#   linux-net-ping, linux-net-vhost-ping  3 ICMP echoes answered by the
+#                           test VM through the tap
+#   linux-net-tcp, linux-net-vhost-tcp    NET_BYTES sent over TCP; the
+#                           POSIX cksum of the stream is the same in the
+#                           guest (sent), in the server (received) and in
+#                           the server's reply the guest read back
+#   linux-net-notify        no notification of either NIC's queues reached
+#                           vtxctl through an MMIO exit: per 1,000 kicks
+#                           (the guest's virtio_net counters), 0 exits
+linux_net_checks() {
+	local drv="$1" nn name ifn line srvl want_c mbs kicks exits ok
+	for nn in 0 1; do
+		name=linux-net
+		[ "$nn" = 1 ] && name=linux-net-vhost
+		ifn=$(sed -n "s/^VTXCTL-NET-IF \([^ ]*\) mac=52:54:00:12:34:0$nn .*/\1/p" "$OUT/lo")
+		if [ -z "$ifn" ]; then
+			result "$drv" "$name-ping" fail "no interface with MAC 52:54:00:12:34:0$nn"
+			result "$drv" "$name-tcp" fail "no interface"
+			continue
+		fi
+		line=$(grep "^VTXCTL-NET-PING $ifn " "$OUT/lo")
+		case "$line" in
+		*"sent=3 received=3 "*)
+			result "$drv" "$name-ping" ok "$ifn: ${line#VTXCTL-NET-PING "$ifn" }" ;;
+		*)
+			result "$drv" "$name-ping" fail "$ifn: '${line:-no PING line}'" ;;
+		esac
+		line=$(grep "^VTXCTL-NET-TCP $ifn " "$OUT/lo")
+		want_c=$(echo "$line" | sed -n 's/.* cksum=\([0-9]*\) .*/\1/p')
+		srvl=$(grep "^VTXNET-RECV peer=10.0.$nn.2 " "$OUT/srv")
+		mbs=$(echo "$srvl" | sed -n 's/.* mb_s=\([0-9.]*\).*/\1/p')
+		case "$line" in
+		*" bytes=$NET_BYTES cksum=$want_c server_bytes=$NET_BYTES server_cksum=$want_c "*)
+			if [ -n "$want_c" ] &&
+				[ "${srvl#*bytes="$NET_BYTES" cksum="$want_c" }" != "$srvl" ]; then
+				result "$drv" "$name-tcp" ok "$NET_BYTES bytes, cksum $want_c on both ends; guest $(echo "$line" | sed 's/.* seconds=/seconds=/'), server mb_s=$mbs"
+			else
+				result "$drv" "$name-tcp" fail "server: '${srvl:-no RECV line}', guest: '$line'"
+			fi ;;
+		*)
+			result "$drv" "$name-tcp" fail "guest: '${line:-no TCP line}', server: '${srvl:-no RECV line}'" ;;
+		esac
+	done
+	# Kicks: what the guest's driver counted; exits: what reached vtxctl.
+	kicks=$(sed -n 's/^VTXCTL-NET-STATS [^ ]* rx_kicks=\([0-9]*\) tx_kicks=\([0-9]*\) .*/\1 \2/p' "$OUT/lo" |
+		awk '{ n += $1 + $2 } END { print n + 0 }')
+	exits=$(grep -E '^virtio net[01] q[01]:' "$OUT/le" |
+		sed -n 's/.*[(, ]\([0-9]*\) by MMIO exit).*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
+	ok=$(grep -cE '^virtio net[01] q[01]:.*KVM_IOEVENTFD$' "$OUT/le")
+	if [ "$ok" = 4 ] && [ "$exits" = 0 ] && [ "$kicks" -gt 0 ]; then
+		result "$drv" linux-net-notify ok "$kicks kicks (guest's rx+tx counters, both NICs), 0 by MMIO exit: 0 per 1,000; $(grep -E '^virtio net[01] q[01]:' "$OUT/le" | sed 's/^virtio //; s/, KVM_IOEVENTFD$//' | tr '\n' ';')"
+	else
+		result "$drv" linux-net-notify fail "$kicks kicks, $exits exits; $(grep -E '^virtio net[01]' "$OUT/le" | tr '\n' ';')"
+	fi
+}
+
+# linux_ext4_reboot DRIVER DEVICE - the ext4 disk (linux-ext4.img, made by
+# mke2fs in linux-prepare.sh) after the linux-smp2 boot wrote a file of
+# 256 KiB from getrandom on it, fsync'd, synced and rebooted without
+# unmounting (linux-ext4-write): a second vtxctl run on the same image,
+# --cpus 2 and only that disk, mounts it (replaying the journal) and reads
+# the file back; linux-ext4-reboot: the same POSIX cksum.
+linux_ext4_reboot() {
+	local drv="$1" dev="$2" line want
+	# (the guest's console lines end in CR LF)
+	line=$(grep '^VTXCTL-EXT4-WRITE ' "$OUT/lo" | tr -d '\r')
+	want=$(echo "$line" | sed -n 's/^VTXCTL-EXT4-WRITE bytes=262144 cksum=\([0-9]*\)$/\1/p')
+	if [ -n "$want" ]; then
+		result "$drv" linux-ext4-write ok "262144 bytes, cksum $want, synced, then the reboot"
+	else
+		result "$drv" linux-ext4-write fail "'${line:-no EXT4-WRITE line}'"
+		return 0
+	fi
+	VRUN_TIMEOUT=700 vrun "$drv" linux-ext4-reboot 0 \
+		"VTXCTL-EXT4-READ cksum=$want bytes=262144|guest reset" \
+		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 \
+		--disk "$OUT/ext4.img" --device "$dev" --timeout 600 \
+		--append "console=ttyS0 reboot=k panic=1 quiet vtxext4=vda vtxext4.phase=read"
 }
 
 # linux_virtio_checks DRIVER - what the guest's /init saw of the virtio
@@ -250,9 +391,10 @@ linux_virtio_checks() {
 		result "$drv" linux-virtio-rng fail "got '${line:-no RNG line}'" ;;
 	esac
 	# "virtio blk0 q0:  N requests, K notifications (I by ioeventfd, E by MMIO exit), ..."
-	got=$(grep '^virtio [a-z0-9]* q0:' "$OUT/le")
+	got=$(grep -E '^virtio (blk|rng)[0-9]* q0:' "$OUT/le")
 	n=$(echo "$got" | grep -c ', 0 by MMIO exit), KVM_IOEVENTFD$')
-	if [ "$n" = 3 ] && ! echo "$got" | grep -q ' 0 requests'; then
+	if [ "$n" -ge 3 ] && [ "$n" = "$(echo "$got" | wc -l)" ] &&
+		! echo "$got" | grep -q ' 0 requests'; then
 		result "$drv" linux-virtio-notify ok "$(echo "$got" | sed 's/^virtio //; s/ notifications (/ kicks (/; s/, KVM_IOEVENTFD$//' | tr '\n' ';')"
 	else
 		result "$drv" linux-virtio-notify fail "$(echo "$got" | tr '\n' ';')"
@@ -567,15 +709,23 @@ linux_cli_tests() {
 	vrun cli linux-append-needs-kernel 2 'need --kernel' count.bin --append quiet
 	vrun cli linux-missing-disk 4 'vtxctl: --disk: open /nonexistent.img: No such file' \
 		--kernel linux-vmlinuz --disk /nonexistent.img --dry-run
-	vrun cli linux-disk-needs-kernel 2 '--disk and --rng need --kernel' \
+	vrun cli linux-disk-needs-kernel 2 '--disk, --rng and --net need --kernel' \
 		count.bin --disk linux-disk.img,ro
 	vrun cli linux-disk-dry-run 0 'virtio_mmio.device=4K@0xd0000000:5' \
 		--kernel linux-vmlinuz --disk linux-disk.img,ro --rng --virtio mmio --dry-run \
 		--verbose
 	vrun cli linux-virtio-bad 2 "unknown --virtio 'isa' (pci or mmio)" \
 		--kernel linux-vmlinuz --rng --virtio isa --dry-run
+	# --net: the tap must exist (vtxctl never creates one)
+	vrun cli linux-net-missing-tap 4 "vtxctl: --net: no network interface 'vtxnope0' (create the tap first" \
+		--kernel linux-vmlinuz --net tap=vtxnope0 --dry-run
+	vrun cli linux-net-bad 2 "bad --net 'tap=vtxtap0,vhost=maybe'" \
+		--kernel linux-vmlinuz --net tap=vtxtap0,vhost=maybe --dry-run
+	vrun cli linux-net-not-tap 4 "tap 'lo': TUNSETIFF: Invalid argument (not a tap interface?)" \
+		--kernel linux-vmlinuz --net tap=lo --dry-run
 }
 
+net_setup
 cli_tests
 
 # 1. vtx

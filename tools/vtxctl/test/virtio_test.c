@@ -15,11 +15,15 @@
  * ring, a buffer outside RAM, a buffer straddling RAM's end, an available
  * index more than a ring ahead, an indirect descriptor, a ring outside RAM
  * at QueueReady, a queue size that is not a power of two; and that a reset
- * (status 0) clears DEVICE_NEEDS_RESET.  Then virtio-pci (pci_tests()).
+ * (status 0) clears DEVICE_NEEDS_RESET.  Then virtio-pci (pci_tests()),
+ * and virtio-net (net_tests()) on one end of an AF_UNIX datagram socketpair
+ * standing in for the tap (frames keep their boundaries, as on a tap).
  */
 #include "../vmm/virtio.c"
+#include "../vmm/virtio_net.c"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 struct run_stats stats;		/* io.c counts unclaimed accesses here */
@@ -384,6 +388,233 @@ static int pci_child(void)
 	return WEXITSTATUS(st);
 }
 
+/* virtio-net's second queue (transmit) and the frames' buffers. */
+#define TX_DESC		0x7000
+#define TX_AVAIL	0x8000
+#define TX_USED		0x9000
+#define NET_BUF		0xa000
+#define NET_BUF2	0xb000
+#define RX_BUF_LEN	1530	/* Linux's small receive buffer: header + 1518 */
+#define FRAME_LEN	100
+
+static struct net *tnet;
+static int peer_fd;
+
+/* The driver's set-up of both queues: receive at DESC, transmit at TX_DESC. */
+static void net_driver_init(uint64_t base)
+{
+	static const uint64_t rings[2][3] = {
+		{ DESC, AVAIL, USED }, { TX_DESC, TX_AVAIL, TX_USED },
+	};
+	unsigned int q;
+
+	wr(base, VIRTIO_MMIO_STATUS, 0);
+	wr(base, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(base, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(base, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	wr(base, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	   VIRTIO_STATUS_FEATURES_OK);
+	for (q = 0; q < 2; q++) {
+		wr(base, VIRTIO_MMIO_QUEUE_SEL, q);
+		wr(base, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+		wr(base, VIRTIO_MMIO_QUEUE_DESC_LOW, rings[q][0]);
+		wr(base, VIRTIO_MMIO_QUEUE_AVAIL_LOW, rings[q][1]);
+		wr(base, VIRTIO_MMIO_QUEUE_USED_LOW, rings[q][2]);
+		wr(base, VIRTIO_MMIO_QUEUE_READY, 1);
+		memset(ram(rings[q][0]), 0, 0x1000);
+		memset(ram(rings[q][1]), 0, 0x1000);
+		memset(ram(rings[q][2]), 0, 0x1000);
+	}
+	wr(base, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+}
+
+static void set_desc_at(uint64_t table, unsigned int i, uint64_t addr, uint32_t len,
+			uint16_t flags, uint16_t next)
+{
+	struct virtq_desc d = { .addr = addr, .len = len, .flags = flags, .next = next };
+
+	memcpy(ram(table) + i * sizeof(d), &d, sizeof(d));
+}
+
+static void offer_at(uint64_t avail_gpa, uint16_t head)
+{
+	uint16_t *avail = (uint16_t *)ram(avail_gpa);
+
+	avail[2 + avail[1] % QSIZE] = head;
+	avail[1]++;
+}
+
+static uint16_t used_idx_at(uint64_t used)
+{
+	return ((uint16_t *)ram(used))[1];
+}
+
+/* A hostile chain on @q: expect NEEDS_RESET, no completion, then recover. */
+static void net_expect_refused(uint64_t base, bool tx, const char *what)
+{
+	uint64_t used = tx ? TX_USED : USED;
+	uint16_t before = used_idx_at(used);
+	bool no_buffer;
+	char junk[64];
+
+	if (tx)
+		net_tx(tnet);
+	else
+		net_rx(tnet, &no_buffer);
+	CHECK(needs_reset(base), "net %s: no DEVICE_NEEDS_RESET", what);
+	CHECK(used_idx_at(used) == before, "net %s: completed anyway", what);
+	while (read(peer_fd, junk, sizeof(junk)) > 0)
+		;
+	net_driver_init(base);
+	CHECK(!needs_reset(base), "net %s: a reset left DEVICE_NEEDS_RESET", what);
+}
+
+/*
+ * virtio-net with a hostile driver: features and config space, a frame
+ * each way (the header passed as it is, num_buffers set, even when it is
+ * split between two buffers), no buffer and no frame, and chains that break
+ * the rules.
+ */
+static void net_tests(void)
+{
+	uint64_t base = VIRTIO_MMIO_BASE + 2 * VIRTIO_MMIO_STRIDE;
+	unsigned char frame[NET_HDR_LEN + FRAME_LEN], got[sizeof(frame) + 16];
+	int sv[2], i;
+	bool no_buffer;
+	uint16_t nb;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)) {
+		CHECK(0, "socketpair");
+		return;
+	}
+	tnet = calloc(1, sizeof(*tnet));
+	tnet->tap_fd = sv[0];
+	tnet->vhost_fd = -1;
+	peer_fd = sv[1];
+	memcpy(tnet->mac, default_mac, ETH_ALEN);
+	tnet->mac[ETH_ALEN - 1] = 7;
+	snprintf(tnet->ifname, sizeof(tnet->ifname), "socketpair");
+	snprintf(tnet->dev.name, sizeof(tnet->dev.name), "net0");
+	tnet->dev.ops = &net_ops;
+	tnet->dev.priv = tnet;
+	if (virtio_add(&tnet->dev) || virtio_attach(VIRTIO_MMIO)) {
+		CHECK(0, "virtio_add / attach");
+		return;
+	}
+	tnet->dev.vm = &vm;
+	tnet->dev.irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	CHECK(rd(base, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_NET, "net device id");
+	wr(base, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	CHECK(rd(base, VIRTIO_MMIO_DEVICE_FEATURES) ==
+	      (1U << VIRTIO_NET_F_MAC | 1U << VIRTIO_NET_F_STATUS), "net features %#x",
+	      rd(base, VIRTIO_MMIO_DEVICE_FEATURES));
+	CHECK(rd(base, VIRTIO_MMIO_CONFIG) == 0x12005452 &&
+	      rd(base, VIRTIO_MMIO_CONFIG + 4) == (0x0734 | VIRTIO_NET_S_LINK_UP << 16),
+	      "net config %#x %#x", rd(base, VIRTIO_MMIO_CONFIG),
+	      rd(base, VIRTIO_MMIO_CONFIG + 4));
+	net_driver_init(base);
+
+	/* Transmit: header + frame in two readable buffers, one datagram out. */
+	for (i = 0; i < (int)sizeof(frame); i++)
+		frame[i] = i * 13 + 1;
+	memcpy(ram(NET_BUF), frame, NET_HDR_LEN);
+	memcpy(ram(NET_BUF2), frame + NET_HDR_LEN, FRAME_LEN);
+	set_desc_at(TX_DESC, 0, NET_BUF, NET_HDR_LEN, VIRTQ_DESC_F_NEXT, 1);
+	set_desc_at(TX_DESC, 1, NET_BUF2, FRAME_LEN, 0, 0);
+	offer_at(TX_AVAIL, 0);
+	CHECK(net_tx(tnet), "tx: no interrupt wanted");
+	CHECK(used_idx_at(TX_USED) == 1, "tx: used idx %u", used_idx_at(TX_USED));
+	CHECK(read(peer_fd, got, sizeof(got)) == sizeof(frame) && !memcmp(got, frame, sizeof(frame)),
+	      "tx: the tap did not get the frame as it was");
+
+	/* Receive: one frame into one 1530-byte buffer; num_buffers = 1. */
+	memset(ram(NET_BUF), 0xee, RX_BUF_LEN);
+	set_desc(0, NET_BUF, RX_BUF_LEN, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	frame[NET_HDR_NUM_BUFFERS] = 0;
+	frame[NET_HDR_NUM_BUFFERS + 1] = 0;
+	CHECK(write(peer_fd, frame, sizeof(frame)) == sizeof(frame), "peer write");
+	CHECK(net_rx(tnet, &no_buffer) && no_buffer, "rx: no interrupt, or buffers left");
+	CHECK(used_idx() == 1 && used_len(0) == sizeof(frame), "rx: used %u len %u", used_idx(),
+	      used_len(0));
+	memcpy(&nb, ram(NET_BUF) + NET_HDR_NUM_BUFFERS, sizeof(nb));
+	CHECK(nb == 1, "rx: num_buffers %u", nb);
+	CHECK(!memcmp(ram(NET_BUF), frame, NET_HDR_NUM_BUFFERS) &&
+	      !memcmp(ram(NET_BUF) + NET_HDR_LEN, frame + NET_HDR_LEN, FRAME_LEN),
+	      "rx: the frame is not in the buffer");
+
+	/* A frame and no buffer: it waits in the tap (no_buffer). */
+	CHECK(write(peer_fd, frame, sizeof(frame)) == sizeof(frame), "peer write");
+	CHECK(!net_rx(tnet, &no_buffer) && no_buffer && used_idx() == 1, "rx without a buffer");
+	/* The header split 8 + 4 between two buffers; num_buffers across them. */
+	set_desc(1, NET_BUF, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 2);
+	set_desc(2, NET_BUF2, RX_BUF_LEN, VIRTQ_DESC_F_WRITE, 0);
+	offer(1);
+	CHECK(net_rx(tnet, &no_buffer) && used_idx() == 2 && used_len(1) == sizeof(frame),
+	      "rx into a split header: used %u", used_idx());
+	CHECK(ram(NET_BUF2)[NET_HDR_NUM_BUFFERS - 8] == 1 &&
+	      ram(NET_BUF2)[NET_HDR_NUM_BUFFERS - 7] == 0, "rx: split num_buffers");
+	/* A buffer and no frame: taken back (the next pop sees it again). */
+	set_desc(3, NET_BUF, RX_BUF_LEN, VIRTQ_DESC_F_WRITE, 0);
+	offer(3);
+	CHECK(!net_rx(tnet, &no_buffer) && !no_buffer && used_idx() == 2 &&
+	      tnet->dev.queues[NET_RXQ].last_avail == 2, "rx without a frame: last_avail %u",
+	      tnet->dev.queues[NET_RXQ].last_avail);
+
+	/* Hostile chains. */
+	set_desc_at(TX_DESC, 0, NET_BUF, NET_HDR_LEN + FRAME_LEN, VIRTQ_DESC_F_WRITE, 0);
+	offer_at(TX_AVAIL, 0);
+	net_expect_refused(base, true, "a writable buffer in a transmit chain");
+	set_desc_at(TX_DESC, 0, NET_BUF, NET_HDR_LEN - 1, 0, 0);
+	offer_at(TX_AVAIL, 0);
+	net_expect_refused(base, true, "a transmit chain shorter than the header");
+	set_desc_at(TX_DESC, 0, NET_BUF, NET_HDR_LEN, VIRTQ_DESC_F_NEXT, 1);
+	set_desc_at(TX_DESC, 1, NET_BUF2, FRAME_LEN, VIRTQ_DESC_F_NEXT, 0);
+	offer_at(TX_AVAIL, 0);
+	net_expect_refused(base, true, "a transmit descriptor loop");
+	set_desc_at(TX_DESC, 0, RAM_SIZE - 16, NET_HDR_LEN + FRAME_LEN, 0, 0);
+	offer_at(TX_AVAIL, 0);
+	net_expect_refused(base, true, "a transmit buffer across RAM's end");
+
+	CHECK(write(peer_fd, frame, sizeof(frame)) == sizeof(frame), "peer write");
+	set_desc(0, NET_BUF, RX_BUF_LEN, 0, 0);
+	offer(0);
+	net_expect_refused(base, false, "a readable buffer in a receive chain");
+	CHECK(write(peer_fd, frame, sizeof(frame)) == sizeof(frame), "peer write");
+	set_desc(0, RAM_SIZE + 0x1000, RX_BUF_LEN, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	net_expect_refused(base, false, "a receive buffer outside RAM");
+	CHECK(write(peer_fd, frame, sizeof(frame)) == sizeof(frame), "peer write");
+	set_desc(0, NET_BUF, 4, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	net_expect_refused(base, false, "a receive chain shorter than the header");
+	((uint16_t *)ram(AVAIL))[1] = QSIZE + 1;
+	net_expect_refused(base, false, "a receive index a ring ahead");
+
+	/* After all that, a frame still goes through. */
+	CHECK(write(peer_fd, frame, sizeof(frame)) == sizeof(frame), "peer write");
+	set_desc(0, NET_BUF, RX_BUF_LEN, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	CHECK(net_rx(tnet, &no_buffer) && used_idx() == 1, "rx after the resets");
+}
+
+/* net_tests() in a child: its device takes the third virtio-mmio window. */
+static int net_child(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		net_tests();
+		exit(failures);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 1;
+	return WEXITSTATUS(st);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/vtxctl-virtio-test-XXXXXX", ro_path[] = "/tmp/vtxctl-virtio-ro-XXXXXX";
@@ -407,6 +638,7 @@ int main(void)
 	if (virtio_blk_add(path) || virtio_blk_add(ro_spec))
 		return 1;
 	failures += pci_child();
+	failures += net_child();
 	if (virtio_attach(VIRTIO_MMIO))
 		return 1;
 	for (i = 0; i < vs.nr; i++) {

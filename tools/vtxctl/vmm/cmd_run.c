@@ -53,6 +53,14 @@ static const char run_usage_text[] =
 "                         ,ro: read-only (VIRTIO_BLK_F_RO); the file is locked\n"
 "                         and fsync'd at the end of the run\n"
 "      --rng              a virtio-rng device fed from the host's getrandom()\n"
+"      --net tap=NAME[,vhost=on][,mac=MAC]\n"
+"                         a virtio-net device on the host's tap NAME, which must\n"
+"                         exist (ip tuntap add NAME mode tap; vtxctl never\n"
+"                         creates one); repeat for more.  MAC defaults to\n"
+"                         52:54:00:12:34:0N for the Nth --net (from 0).\n"
+"                         vhost=on: the host kernel's vhost-net moves the frames\n"
+"                         (/dev/vhost-net; the guest's notifications go to it\n"
+"                         through KVM_IOEVENTFD), else vtxctl's I/O threads do\n"
 "      --virtio pci|mmio  the virtio transport (default pci):\n"
 "                         pci: modern virtio-pci functions 1af4:1040+ID on PCI\n"
 "                         bus 0 (conf1 ports 0xcf8/0xcfc, host bridge at 00:00.0,\n"
@@ -72,6 +80,10 @@ static const char run_usage_text[] =
 "  vtxctl run --kernel /boot/vmlinuz-$(uname -r) --initrd initrd.img \\\n"
 "             --append 'console=ttyS0 rdinit=/init' --cpus 2 --mem 512M\n"
 "  vtxctl run --kernel bzImage --cpus 4 --device /dev/kvm --timeout 60\n"
+"  ip tuntap add vtxtap0 mode tap user $USER && ip addr add 10.0.0.1/24 dev vtxtap0 &&\n"
+"  ip link set vtxtap0 up\n"
+"  vtxctl run --kernel bzImage --initrd initrd.img --disk root.img \\\n"
+"             --net tap=vtxtap0,vhost=on --append 'console=ttyS0 root=/dev/vda'\n"
 "  vtxctl run mbguest.elf --cmdline 'exit=21' --module 'module.txt arg'\n"
 "  vtxctl run hello64.bin --mode long\n"
 "\n"
@@ -148,6 +160,7 @@ enum {
 	OPT_DISK,
 	OPT_RNG,
 	OPT_VIRTIO,
+	OPT_NET,
 };
 
 /* The options that only IMAGE guests take, for the --kernel error. */
@@ -195,6 +208,7 @@ int cmd_run(int argc, char **argv)
 		{ "disk",	required_argument,	NULL, OPT_DISK },
 		{ "rng",	no_argument,		NULL, OPT_RNG },
 		{ "virtio",	required_argument,	NULL, OPT_VIRTIO },
+		{ "net",	required_argument,	NULL, OPT_NET },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *device = DEFAULT_DEVICE, *image, *modules[MAX_MODULES];
@@ -325,6 +339,14 @@ int cmd_run(int argc, char **argv)
 			if (virtio_rng_add())
 				return ST_SETUP;
 			break;
+		case OPT_NET:
+			r = virtio_net_add(optarg);
+			if (r == -2)
+				return usage_error("bad --net '%s' %s", optarg,
+						   "(tap=NAME[,vhost=on|off][,mac=MAC])");
+			if (r)
+				return ST_SETUP;
+			break;
 		case OPT_VIRTIO:
 			have_virtio = true;
 			if (!strcmp(optarg, "pci"))
@@ -363,7 +385,8 @@ int cmd_run(int argc, char **argv)
 		if (lk.initrd || have_append)
 			return usage_error("--initrd and --append need --kernel");
 		if (virtio_nr_devices() || have_virtio)
-			return usage_error("--disk and --rng need --kernel; so does --virtio");
+			return usage_error("--disk, --rng and --net need --kernel; %s",
+					   "so does --virtio");
 		if (optind != argc - 1)
 			return usage_error("%s", optind >= argc ? "run needs one IMAGE or --kernel" :
 					   "run takes exactly one IMAGE");

@@ -38,6 +38,14 @@
  * itself keeps its level semantics: bits are set by the device and stay
  * set until the driver writes them to InterruptACK.
  *
+ * A device whose work does not come only from the driver's notifications
+ * (virtio-net: frames arrive from the tap) runs threads of its own instead
+ * (ops->start), taking chains with virtio_pop() and completing them with
+ * virtio_push() under the queue's lock, with the same rules; a device
+ * served by vhost (q->in_kernel) has no thread reading its kick_fd at all.
+ * ops->status sees the driver's status writes (vhost starts at DRIVER_OK
+ * and stops at a reset).
+ *
  * When a driver lacks KVM_IOEVENTFD or KVM_IRQFD the same threads are used:
  * QueueNotify exits write the queue's eventfd on the vCPU thread (counted
  * as kicks_by_exit), and interrupts are two KVM_IRQ_LINE calls.
@@ -101,16 +109,6 @@ static const unsigned int virtio_irqs[VIRTIO_MAX_DEVS] = { 5, 6, 7, 9, 10, 11 };
 #define VIRTIO_MMIO_VERSION_MODERN	2
 #define VIRTIO_VENDOR_VTXCTL		0x43585456	/* "VTXC" */
 
-#define VIRTIO_STATUS_ACKNOWLEDGE	0x01
-#define VIRTIO_STATUS_DRIVER		0x02
-#define VIRTIO_STATUS_DRIVER_OK		0x04
-#define VIRTIO_STATUS_FEATURES_OK	0x08
-#define VIRTIO_STATUS_NEEDS_RESET	0x40
-#define VIRTIO_STATUS_FAILED		0x80
-
-#define VIRTIO_INT_USED			0x1
-#define VIRTIO_INT_CONFIG		0x2
-
 /* Split virtqueue layout (virtio 1.2, 2.7). */
 struct virtq_desc {
 	uint64_t addr;
@@ -149,12 +147,16 @@ static uint32_t dev_status(struct virtio_dev *dev)
 	return __atomic_load_n(&dev->status, __ATOMIC_ACQUIRE);
 }
 
-/*
- * Raise the device's interrupt: set @bits in InterruptStatus, then one
- * edge (virtio-mmio), or assert INTx until the guest's EOI (KVM_IRQFD with
- * a resample fd) or its ISR read (KVM_IRQ_LINE).
+/**
+ * virtio_interrupt() - raise the device's interrupt.
+ * @dev:	the device
+ * @bits:	VIRTIO_INT_USED and/or VIRTIO_INT_CONFIG
+ *
+ * Sets @bits in InterruptStatus, then one edge (virtio-mmio), or asserts
+ * INTx until the guest's EOI (KVM_IRQFD with a resample fd) or its ISR
+ * read (KVM_IRQ_LINE).
  */
-static void virtio_interrupt(struct virtio_dev *dev, uint32_t bits)
+void virtio_interrupt(struct virtio_dev *dev, uint32_t bits)
 {
 	uint64_t one = 1;
 
@@ -170,11 +172,14 @@ static void virtio_interrupt(struct virtio_dev *dev, uint32_t bits)
 		vm_irq_line(dev->vm, dev->irq, false);
 }
 
-/*
- * The guest's EOI lowered the INTx line (KVM_IRQFD_FLAG_RESAMPLE): raise it
- * again while InterruptStatus has bits the driver has not read.
+/**
+ * virtio_resample() - the guest's EOI lowered the INTx line.
+ * @dev:	the device, whose resample_fd is readable (KVM_IRQFD_FLAG_RESAMPLE)
+ *
+ * Raises the line again while InterruptStatus has bits the driver has not
+ * read.  The thread that polls resample_fd calls it.
  */
-static void virtio_resample(struct virtio_dev *dev)
+void virtio_resample(struct virtio_dev *dev)
 {
 	uint64_t n, one = 1;
 
@@ -260,7 +265,13 @@ static int walk_chain(struct virtio_queue *q, unsigned int head, const char **wh
 	}
 }
 
-static void push_used(struct virtio_queue *q, uint16_t head, uint32_t len)
+/**
+ * virtio_push() - complete chain @head with @len bytes written into it.
+ * @q:		the queue, its lock held
+ * @head:	the head index virtio_pop() gave
+ * @len:	bytes the device wrote (the used element's len)
+ */
+void virtio_push(struct virtio_queue *q, uint16_t head, uint32_t len)
 {
 	uint8_t *elem = q->used + VIRTQ_RING_HDR +
 			(size_t)(q->used_idx % q->num) * VIRTQ_USED_ELEM_SIZE;
@@ -269,49 +280,90 @@ static void push_used(struct virtio_queue *q, uint16_t head, uint32_t len)
 	memcpy(elem, &id, sizeof(id));
 	memcpy(elem + sizeof(id), &len, sizeof(len));
 	q->used_idx++;
+	q->requests++;
 	/* The element before the index that publishes it. */
 	__atomic_store_n((uint16_t *)(q->used + 2), q->used_idx, __ATOMIC_RELEASE);
+}
+
+/**
+ * virtio_pop() - take the next available chain of @q into q->bufs.
+ * @q:		the queue, its lock held
+ * @head:	its head index, for virtio_push()
+ *
+ * Return: the number of buffers (at most q->num), 0 if there is no chain
+ * (or the queue is not running), -1 if the ring broke a rule: the device
+ * then needs a reset (virtio_set_needs_reset() was called).
+ */
+int virtio_pop(struct virtio_queue *q, uint16_t *head)
+{
+	struct virtio_dev *dev = q->dev;
+	const char *why = NULL;
+	uint32_t st = dev_status(dev);
+	uint16_t avail_idx;
+	int n;
+
+	if (!q->ready || !(st & VIRTIO_STATUS_DRIVER_OK) || (st & VIRTIO_STATUS_NEEDS_RESET))
+		return 0;
+	avail_idx = __atomic_load_n(&q->avail[1], __ATOMIC_ACQUIRE);
+	if ((uint16_t)(avail_idx - q->last_avail) > q->num) {
+		virtio_set_needs_reset(dev, "an available index more than the ring size ahead");
+		return -1;
+	}
+	if (q->last_avail == avail_idx)
+		return 0;
+	*head = __atomic_load_n(&q->avail[2 + q->last_avail % q->num], __ATOMIC_RELAXED);
+	n = walk_chain(q, *head, &why);
+	if (n < 0) {
+		virtio_set_needs_reset(dev, why);
+		return -1;
+	}
+	q->last_avail++;
+	return n;
+}
+
+/**
+ * virtio_unpop() - give back the chain virtio_pop() just took.
+ * @q:	the queue, its lock still held since that virtio_pop()
+ *
+ * For a device that found nothing to put in it (virtio-net's receive
+ * queue when the tap had no packet after all).
+ */
+void virtio_unpop(struct virtio_queue *q)
+{
+	q->last_avail--;
 }
 
 /* With q->lock held: complete every available chain; true if any. */
 static bool process_queue(struct virtio_queue *q)
 {
 	struct virtio_dev *dev = q->dev;
-	const char *why = NULL;
 	bool done = false;
-	uint32_t st = dev_status(dev);
-	uint16_t avail_idx;
+	uint16_t head;
+	int n;
 
-	if (!q->ready || !(st & VIRTIO_STATUS_DRIVER_OK) || (st & VIRTIO_STATUS_NEEDS_RESET))
-		return false;
-	avail_idx = __atomic_load_n(&q->avail[1], __ATOMIC_ACQUIRE);
-	if ((uint16_t)(avail_idx - q->last_avail) > q->num) {
-		virtio_set_needs_reset(dev, "an available index more than the ring size ahead");
-		return false;
-	}
-	while (q->last_avail != avail_idx) {
-		uint16_t head = __atomic_load_n(&q->avail[2 + q->last_avail % q->num],
-						__ATOMIC_RELAXED);
-		int n = walk_chain(q, head, &why);
-
-		if (n < 0) {
-			virtio_set_needs_reset(dev, why);
-			break;
-		}
-		push_used(q, head, dev->ops->request(dev, q, q->bufs, n));
-		q->last_avail++;
-		q->requests++;
+	while ((n = virtio_pop(q, &head)) > 0) {
+		virtio_push(q, head, dev->ops->request(dev, q, q->bufs, n));
 		done = true;
 	}
 	return done;
 }
 
-/* Is an interrupt wanted (VIRTQ_AVAIL_F_NO_INTERRUPT clear)? */
-static bool want_interrupt(struct virtio_queue *q)
+/**
+ * virtio_want_interrupt() - does the driver want an interrupt for the
+ * used entries just pushed (VIRTQ_AVAIL_F_NO_INTERRUPT clear)?
+ * @q:	the queue
+ */
+bool virtio_want_interrupt(struct virtio_queue *q)
 {
 	/* The used index written before the flags are read. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return !(__atomic_load_n(&q->avail[0], __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
+/* The eventfd that virtio_stop() writes once: every I/O thread polls it. */
+int virtio_stop_fd(void)
+{
+	return vs.stop_fd;
 }
 
 static void *queue_thread(void *arg)
@@ -343,7 +395,7 @@ static void *queue_thread(void *arg)
 		q->kicks += n;
 		pthread_mutex_lock(&q->dev->queue_lock[q->index]);
 		if (process_queue(q))
-			irq = want_interrupt(q);
+			irq = virtio_want_interrupt(q);
 		pthread_mutex_unlock(&q->dev->queue_lock[q->index]);
 		if (irq)
 			virtio_interrupt(q->dev, VIRTIO_INT_USED);
@@ -408,6 +460,8 @@ static void device_reset(struct virtio_dev *dev)
 {
 	unsigned int i;
 
+	if (dev->ops->status)
+		dev->ops->status(dev, dev_status(dev), 0);
 	for (i = 0; i < dev->ops->nr_queues; i++) {
 		pthread_mutex_lock(&dev->queue_lock[i]);
 		queue_reset(&dev->queues[i]);
@@ -454,6 +508,8 @@ static void write_status(struct virtio_dev *dev, uint32_t val)
 		val &= ~VIRTIO_STATUS_FEATURES_OK;	/* the driver reads it back */
 	val |= old & VIRTIO_STATUS_NEEDS_RESET;
 	__atomic_store_n(&dev->status, val, __ATOMIC_RELEASE);
+	if (dev->ops->status)
+		dev->ops->status(dev, old, val);
 }
 
 /**
@@ -928,6 +984,8 @@ static int device_start(struct vm *vm, struct virtio_dev *dev)
 		dev->notify_ioeventfd = dev->notify_bound;
 	}
 	irqfd_start(vm, dev);
+	if (dev->ops->start)
+		return dev->ops->start(dev);
 	for (i = 0; i < dev->ops->nr_queues; i++) {
 		struct virtio_queue *q = &dev->queues[i];
 		int r = pthread_create(&q->thread, NULL, queue_thread, q);
@@ -1026,6 +1084,14 @@ void virtio_print_stats(void)
 		for (j = 0; j < dev->ops->nr_queues; j++) {
 			struct virtio_queue *q = &dev->queues[j];
 
+			if (q->in_kernel) {
+				fprintf(stderr,
+					"virtio %s q%u:  served by vhost-net (%llu by MMIO exit), %s\n",
+					dev->name, j, (unsigned long long)q->kicks_by_exit,
+					dev->notify_ioeventfd ? "KVM_IOEVENTFD" :
+					"no KVM_IOEVENTFD");
+				continue;
+			}
 			fprintf(stderr,
 				"virtio %s q%u:  %llu requests, %llu notifications (%llu by ioeventfd, %llu by MMIO exit), %s\n",
 				dev->name, j, (unsigned long long)q->requests,

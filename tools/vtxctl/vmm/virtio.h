@@ -13,6 +13,7 @@
 
 #include "vmm.h"
 
+#define VIRTIO_ID_NET		1
 #define VIRTIO_ID_BLOCK		2
 #define VIRTIO_ID_RNG		4
 
@@ -68,6 +69,7 @@ struct virtio_queue {
 	uint64_t kicks;			/* eventfd wake-ups (notifications seen) */
 	uint64_t kicks_by_exit;		/* QueueNotify writes that reached vtxctl */
 	uint64_t requests;		/* chains completed */
+	bool in_kernel;			/* served by vhost: no I/O thread reads kick_fd */
 	struct virtio_buf bufs[VIRTIO_QUEUE_MAX];
 };
 
@@ -86,6 +88,17 @@ struct virtio_ops {
 	 */
 	uint32_t (*request)(struct virtio_dev *dev, struct virtio_queue *q,
 			    struct virtio_buf *bufs, unsigned int nbufs);
+	/*
+	 * Optional: start the device's own threads (in q->thread, joined by
+	 * virtio_stop()) instead of virtio.c's queue threads, which then call
+	 * no request().  After the eventfds and KVM bindings exist.
+	 */
+	int (*start)(struct virtio_dev *dev);
+	/*
+	 * Optional: the driver wrote Status (@val; 0 is a reset, called before
+	 * the queues are forgotten), with dev->lock held.
+	 */
+	void (*status)(struct virtio_dev *dev, uint32_t old, uint32_t val);
 	/* At the end of the run, after the I/O threads stopped. */
 	void (*shutdown)(struct virtio_dev *dev);
 	/* Statistics line for the summary. */
@@ -181,12 +194,31 @@ void virtio_print_stats(void);
 int virtio_cmdline(char *buf, size_t len);
 unsigned int virtio_nr_devices(void);
 void virtio_set_needs_reset(struct virtio_dev *dev, const char *why);
+/* For devices with their own threads (ops->start): see virtio.c. */
+int virtio_stop_fd(void);
+int virtio_pop(struct virtio_queue *q, uint16_t *head);
+void virtio_unpop(struct virtio_queue *q);
+void virtio_push(struct virtio_queue *q, uint16_t head, uint32_t len);
+bool virtio_want_interrupt(struct virtio_queue *q);
+void virtio_interrupt(struct virtio_dev *dev, uint32_t bits);
+void virtio_resample(struct virtio_dev *dev);
+
+#define VIRTIO_STATUS_ACKNOWLEDGE	0x01
+#define VIRTIO_STATUS_DRIVER		0x02
+#define VIRTIO_STATUS_DRIVER_OK		0x04
+#define VIRTIO_STATUS_FEATURES_OK	0x08
+#define VIRTIO_STATUS_NEEDS_RESET	0x40
+#define VIRTIO_STATUS_FAILED		0x80
+
+#define VIRTIO_INT_USED			0x1
+#define VIRTIO_INT_CONFIG		0x2
 
 /* virtio_pci.c */
 int virtio_pci_add(struct virtio_dev *dev);
 
-/* virtio_blk.c, virtio_rng.c */
+/* virtio_blk.c, virtio_rng.c, virtio_net.c */
 int virtio_blk_add(const char *spec);
 int virtio_rng_add(void);
+int virtio_net_add(const char *spec);
 
 #endif /* VTXCTL_VIRTIO_H */
