@@ -15,8 +15,9 @@
  * the generic MMU (mmu.c) and installs the leaf.
  *
  * The shadow tables hold nothing a TLB may not hold, and they are dropped
- * whenever the architecture lets a TLB entry go stale: a MOV to CR3, INVLPG,
- * INVPCID, a change of CR0, CR4 or EFER paging bits, KVM_SET_SREGS.  So a
+ * whenever the architecture lets a TLB entry go stale: a MOV to CR3,
+ * INVPCID of a context, a change of CR0, CR4 or EFER paging bits,
+ * KVM_SET_SREGS; INVLPG drops one page's leaves (vtx_shadow_invlpg()).  So a
  * guest that follows the architecture's TLB rules (invalidate after
  * changing a present entry) sees its changes; a not-present entry made
  * present faults here and is found.  Write-protecting the guest's tables
@@ -64,6 +65,14 @@
 /* Shadow tables: x86 page-table entries the processor walks. */
 #define SPT_TABLE_BITS		(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | \
 				 _PAGE_ACCESSED)
+/*
+ * On the shadow PDE (PDPTE) above them: leaves of a guest 2 MiB (1 GiB)
+ * page are below.  The guest's large page is one TLB entry that vtx maps
+ * with 4 KiB leaves, all of which an INVLPG of any address in the page
+ * drops, touched or not.  Software bits, which the processor ignores.
+ */
+#define SPT_HAS_2M		_PAGE_SOFTW1
+#define SPT_HAS_1G		_PAGE_SOFTW2
 
 /**
  * struct vtx_shadow_ctx - one vCPU's shadow tables.
@@ -418,6 +427,59 @@ void vtx_shadow_reset(struct vtx_vcpu *vcpu)
 }
 
 /**
+ * vtx_shadow_invlpg() - drop the vCPU's translation of one page (INVLPG,
+ * INVPCID of an individual address).
+ * @vcpu:	the vCPU, by its thread
+ * @gva:	a linear address in the page
+ *
+ * The shadow leaf of @gva goes; for a guest large page (which the TLB
+ * holds as one entry) every leaf of it, whether @gva's own was made or
+ * not: the table below a marked PDE is emptied, the tables below a marked
+ * PDPTE are detached (and kept until the next reset, like the tables of
+ * a reset).  The caller then flushes the page from its VPID's
+ * translations, all of them for a large page (the processor holds its
+ * 4 KiB leaves as so many TLB entries).
+ *
+ * Return: true when a guest large page's leaves went.
+ */
+bool vtx_shadow_invlpg(struct vtx_vcpu *vcpu, u64 gva)
+{
+	struct vtx_mmu *mmu = &vcpu->vm->mmu;
+	u64 *table, *entry, vfn = gva >> PAGE_SHIFT;
+	bool large = false;
+	unsigned int i;
+	int l;
+
+	spin_lock(&mmu->lock);
+	table = vcpu_ctx(vcpu)->root;
+	for (l = SPT_LEVELS; l > 1; l--) {
+		entry = &table[spt_index(vfn, l)];
+		if (!(*entry & _PAGE_PRESENT))
+			goto out;
+		if (l == 3 && (*entry & SPT_HAS_1G)) {
+			WRITE_ONCE(*entry, 0);
+			large = true;
+			goto out;
+		}
+		table = spt_table(*entry);
+		if (l == 2 && (*entry & SPT_HAS_2M)) {
+			for (i = 0; i < SPT_ENTRIES; i++)
+				if (table[i])
+					WRITE_ONCE(table[i], 0);
+			WRITE_ONCE(*entry, *entry & ~SPT_HAS_2M);
+			large = true;
+			goto out;
+		}
+	}
+	entry = &table[spt_index(vfn, 1)];
+	if (*entry)
+		WRITE_ONCE(*entry, 0);
+out:
+	spin_unlock(&mmu->lock);
+	return large;
+}
+
+/**
  * vtx_shadow_reclaim() - free the vCPU's detached tables after @flush
  * dropped what the vCPU's VPID cached through them.
  * @vcpu:	the loaded vCPU, by its thread
@@ -455,9 +517,13 @@ static u32 walk_access(struct vtx_vcpu *vcpu, u32 ec)
 	return access;
 }
 
-/* The shadow leaf of @gva in @c, making tables from @cache. */
+/*
+ * The shadow leaf of @gva in @c, making tables from @cache; the guest
+ * maps @gva with a page of @glevel (1, or 2/3 for a large page), which
+ * marks the shadow PDE or PDPTE above.
+ */
 static u64 *spt_entry(struct vtx_mmu *mmu, struct vtx_shadow_ctx *c,
-		      struct vtx_mmu_cache *cache, u64 gva)
+		      struct vtx_mmu_cache *cache, u64 gva, int glevel)
 {
 	u64 *table = c->root, vfn = gva >> PAGE_SHIFT;
 	int l;
@@ -475,6 +541,9 @@ static u64 *spt_entry(struct vtx_mmu *mmu, struct vtx_shadow_ctx *c,
 			mmu->nr_table_pages++;
 			WRITE_ONCE(*entry, __pa(page) | SPT_TABLE_BITS);
 		}
+		if (l == glevel)
+			WRITE_ONCE(*entry,
+				   *entry | (l == 2 ? SPT_HAS_2M : SPT_HAS_1G));
 		table = spt_table(*entry);
 	}
 	return &table[spt_index(vfn, 1)];
@@ -560,7 +629,7 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		ctx_reset(c);
 		f->flush_local = true;
 	}
-	sptep = spt_entry(mmu, c, &vcpu->mmu_cache, f->gva);
+	sptep = spt_entry(mmu, c, &vcpu->mmu_cache, f->gva, w.leaf);
 	if (!sptep) {
 		spin_unlock(&mmu->lock);
 		return VTX_SHADOW_RETRY;
