@@ -175,12 +175,104 @@ int vtx_spt_set_cr3(struct vtx_vcpu *vcpu, unsigned long val)
 	return vmx_skip_exit_instruction(vcpu);
 }
 
-/* INVLPG and INVPCID: the shadow tables start again (over-flushing). */
+/*
+ * Drop @gva's 4 KiB page from the vCPU's VPID, or every translation of it
+ * when @all (without a VPID every entry flushes): INVVPID of the address
+ * where the processor has it and the address is canonical (else INVVPID
+ * fails), else of the whole VPID.
+ */
+static void spt_flush_gva(struct vtx_vcpu *vcpu, u64 gva, bool all)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (!vmx->vpid)
+		return;
+	if (!all &&
+	    (vtx_caps.ept_vpid &
+	     ((u64)VMX_VPID_EXTENT_INDIVIDUAL_ADDR_BIT << 32)) &&
+	    __is_canonical_address(gva, VTX_VADDR_BITS))
+		vtx_invvpid(VMX_VPID_EXTENT_INDIVIDUAL_ADDR, vmx->vpid, gva);
+	else
+		vtx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vmx->vpid, 0);
+}
+
+/*
+ * One page's translation goes: its shadow leaves, then the VPID's; a
+ * guest large page's 4 KiB leaves are as many TLB entries of the
+ * processor, so the whole VPID is flushed then.
+ */
+static void spt_invlpg(struct vtx_vcpu *vcpu, u64 gva)
+{
+	spt_flush_gva(vcpu, gva, vtx_shadow_invlpg(vcpu, gva));
+}
+
+/* INVLPG: the address's page only (the exit qualification). */
 int vtx_spt_handle_invlpg(struct vtx_vcpu *vcpu)
 {
 	if (!vtx_shadow_paging)
 		return vmx_internal_error(vcpu,
 				KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
-	vtx_spt_flush(vcpu);
+	spt_invlpg(vcpu, vmcs_readl(EXIT_QUALIFICATION));
+	return vmx_skip_exit_instruction(vcpu);
+}
+
+/* INVPCID types (SDM vol. 2, INVPCID) and its descriptor. */
+#define INVPCID_ADDR		0
+#define INVPCID_CONTEXT		1
+#define INVPCID_MAX_TYPE	3
+#define INVPCID_PCID_MASK	GENMASK_ULL(11, 0)
+#define INSN_INFO_REG2(i)	(((i) >> 28) & 0xf)
+
+struct invpcid_desc {
+	u64 pcid;
+	u64 addr;
+};
+
+/**
+ * vtx_spt_handle_invpcid() - INVPCID under shadow paging.
+ * @vcpu:	the vCPU, at the exit
+ *
+ * The checks the processor makes after the exit (the CPL and mode ones
+ * come before it): #GP for a type above 3, a descriptor with bits 63:12
+ * set, a non-canonical address (type 0), a PCID other than 0 without
+ * CR4.PCIDE (types 0 and 1); the descriptor's read faults as the
+ * instruction's would.  Type 0 drops one page, as INVLPG; the others drop
+ * every translation (the shadow tables do not keep PCIDs apart).
+ *
+ * Return: as an exit handler.
+ */
+int vtx_spt_handle_invpcid(struct vtx_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	u64 type = vtx_reg_read(vcpu, INSN_INFO_REG2(info)), linear;
+	struct invpcid_desc d;
+	int r;
+
+	if (!vtx_shadow_paging)
+		return vmx_internal_error(vcpu,
+				KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	if (!vmx_in_64bit_code(vcpu))
+		type = (u32)type;
+	if (type > INVPCID_MAX_TYPE)
+		return vmx_inject_gp(vcpu);
+	r = vmx_mem_operand(vcpu, info, sizeof(d), false, &linear);
+	if (!r)
+		r = vtx_guest_virt_copy(vcpu, linear, &d, sizeof(d), false);
+	if (r == -EAGAIN)
+		return 1;	/* the guest's exception is queued */
+	if (r)
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	if (d.pcid & ~INVPCID_PCID_MASK)
+		return vmx_inject_gp(vcpu);
+	if (type <= INVPCID_CONTEXT && d.pcid &&
+	    !(vcpu->cr4 & X86_CR4_PCIDE))
+		return vmx_inject_gp(vcpu);
+	if (type == INVPCID_ADDR) {
+		if (!__is_canonical_address(d.addr, VTX_VADDR_BITS))
+			return vmx_inject_gp(vcpu);
+		spt_invlpg(vcpu, d.addr);
+	} else {
+		vtx_spt_flush(vcpu);
+	}
 	return vmx_skip_exit_instruction(vcpu);
 }

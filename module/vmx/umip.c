@@ -73,9 +73,13 @@ static int dt_fault(struct vtx_vcpu *vcpu, u8 vector, u32 code)
 	return -EAGAIN;
 }
 
-/* The linear address of the memory operand, with protected-mode checks. */
-static int dt_operand(struct vtx_vcpu *vcpu, u32 info, unsigned int len,
-		      bool write, u64 *linear)
+/*
+ * The linear address of the memory operand, with protected-mode checks
+ * (also INVPCID's, spt.c: its instruction information has the same
+ * address fields).
+ */
+int vmx_mem_operand(struct vtx_vcpu *vcpu, u32 info, unsigned int len,
+		    bool write, u64 *linear)
 {
 	int seg = DT_INFO_SEG(info), asz = DT_INFO_ADDR_SIZE(info);
 	u8 fault = seg == VTX_SREG_SS ? X86_TRAP_SS : X86_TRAP_GP;
@@ -139,7 +143,7 @@ int vmx_handle_gdtr_idtr(struct vtx_vcpu *vcpu)
 
 	if (store && (vcpu->cr4 & X86_CR4_UMIP) && vmx_cpl(vcpu))
 		return vmx_inject_gp(vcpu);
-	r = dt_operand(vcpu, info, len, store, &linear);
+	r = vmx_mem_operand(vcpu, info, len, store, &linear);
 	if (r)
 		return dt_stop(vcpu, r);
 	if (store) {
@@ -285,7 +289,7 @@ int vmx_handle_ldtr_tr(struct vtx_vcpu *vcpu)
 			return vmx_skip_exit_instruction(vcpu);
 		}
 		/* To memory, always 16 bits. */
-		r = dt_operand(vcpu, info, sizeof(sel), true, &linear);
+		r = vmx_mem_operand(vcpu, info, sizeof(sel), true, &linear);
 		if (!r)
 			r = vtx_guest_virt_copy(vcpu, linear, &sel, sizeof(sel),
 						true);
@@ -294,7 +298,7 @@ int vmx_handle_ldtr_tr(struct vtx_vcpu *vcpu)
 	if (info & DT_INFO_REG_OPERAND) {
 		sel = vtx_reg_read(vcpu, DT_INFO_REG1(info));
 	} else {
-		r = dt_operand(vcpu, info, sizeof(sel), false, &linear);
+		r = vmx_mem_operand(vcpu, info, sizeof(sel), false, &linear);
 		if (!r)
 			r = vtx_guest_virt_copy(vcpu, linear, &sel, sizeof(sel),
 						false);

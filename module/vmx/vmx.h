@@ -97,6 +97,7 @@ int vtx_spt_handle_pf(struct vtx_vcpu *vcpu);
 int vtx_spt_set_cr3(struct vtx_vcpu *vcpu, unsigned long val);
 void vmx_set_cr3(struct vtx_vcpu *vcpu, unsigned long cr3);
 int vtx_spt_handle_invlpg(struct vtx_vcpu *vcpu);
+int vtx_spt_handle_invpcid(struct vtx_vcpu *vcpu);
 
 /**
  * struct vcpu_vmx - a vCPU of the VMX backend.
@@ -268,6 +269,8 @@ static inline bool vmx_apicv_active(struct vtx_vcpu *vcpu)
 
 /* umip.c */
 int vmx_handle_gdtr_idtr(struct vtx_vcpu *vcpu);
+int vmx_mem_operand(struct vtx_vcpu *vcpu, u32 info, unsigned int len,
+		    bool write, u64 *linear);
 int vmx_handle_ldtr_tr(struct vtx_vcpu *vcpu);
 void vtx_handle_exit_irqoff(struct vtx_vcpu *vcpu);
 void vtx_inject_pending_event(struct vtx_vcpu *vcpu);

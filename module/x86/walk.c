@@ -2,7 +2,9 @@
 /*
  * vtx - the guest page walker: guest-linear to guest-physical addresses
  * with the guest's own paging, for the accesses vtx makes for the guest
- * (the emulator's operands, string I/O, descriptor tables).
+ * (the emulator's operands, string I/O, descriptor tables) and for the
+ * processor's own accesses under shadow paging (x86/mmu/shadow.c, which
+ * takes the walk level by level from __vtx_gva_walk()).
  */
 #include <linux/mm.h>
 #include <asm/pgtable_types.h>
@@ -28,18 +30,8 @@
 /* A large page's frame bits below its size, from bit 13 up, are reserved */
 #define LARGE_RSVD_LOW		13
 #define LEVEL_SHIFT(level)	(PAGE_SHIFT + 9 * ((level) - 1))
-#define MAX_LEVELS		4
 /* Walks restarted because another vCPU changed an entry being updated */
 #define WALK_RETRIES		4
-
-/* What a walk saw, level by level, to set the accessed and dirty bits. */
-struct walk {
-	u64 pte[MAX_LEVELS + 1];
-	u64 pte_gpa[MAX_LEVELS + 1];
-	int top;
-	int leaf;
-	bool wide;
-};
 
 /*
  * The reserved bits of entry @e at @level (SDM vol. 3, 4.3 to 4.5, as
@@ -112,10 +104,15 @@ static bool access_allowed(struct vtx_vcpu *vcpu, u32 access, bool user,
 
 /*
  * Set the accessed bit of every level used and, for a write, the dirty
- * bit of the leaf, as the processor does.  Return: 0, or -EAGAIN when an
- * entry changed meanwhile (the walk is done again).
+ * bit of the leaf, as the processor does, and in @w as well.  An entry
+ * that is not in writable guest RAM (a read-only slot, or one the VMM
+ * maps read-only) keeps its bits clear in memory, as KVM leaves a ROM's,
+ * but @w has them: the translation is made as if they were set, so that
+ * a shadow leaf does not wait forever for a dirty bit that cannot be set.
+ * Return: 0, or -EAGAIN when an entry changed meanwhile (the walk is done
+ * again).
  */
-static int set_accessed_dirty(struct vtx_vcpu *vcpu, const struct walk *w,
+static int set_accessed_dirty(struct vtx_vcpu *vcpu, struct vtx_guest_walk *w,
 			      bool write)
 {
 	int level, as = vtx_vcpu_as(vcpu);
@@ -130,12 +127,13 @@ static int set_accessed_dirty(struct vtx_vcpu *vcpu, const struct walk *w,
 		if (__vtx_update_guest_pte(vcpu->vm, as, w->pte_gpa[level],
 					   w->wide, w->pte[level], bits) < 0)
 			return -EAGAIN;
+		w->pte[level] |= bits;
 	}
 	return 0;
 }
 
-static int walk_once(struct vtx_vcpu *vcpu, u64 gva, u32 access, u64 *gpa,
-		     u32 *pf_error, struct walk *w)
+static int walk_once(struct vtx_vcpu *vcpu, u64 gva, u32 access,
+		     u32 *pf_error, struct vtx_guest_walk *w)
 {
 	bool lm = vtx_is_long_mode(vcpu), pae = vcpu->cr4 & X86_CR4_PAE;
 	bool user = vtx_cpl(vcpu) == 3 && !(access & VTX_ACC_IMPLICIT);
@@ -151,6 +149,8 @@ static int walk_once(struct vtx_vcpu *vcpu, u64 gva, u32 access, u64 *gpa,
 		*pf_error |= X86_PF_INSTR;
 	table = vtx_get_cr3(vcpu);
 	w->wide = pae;
+	w->allowed = 0;
+	w->nx = false;
 	if (lm) {
 		w->top = 4;
 	} else if (pae) {
@@ -198,19 +198,54 @@ static int walk_once(struct vtx_vcpu *vcpu, u64 gva, u32 access, u64 *gpa,
 	if (level < 1)
 		level = 1;
 	w->leaf = level;
+	w->allowed = allowed;
+	w->nx = nx;
 	if (!access_allowed(vcpu, access, user, allowed, nx)) {
 		*pf_error |= X86_PF_PROT;
 		return -EAGAIN;
 	}
 	size = 1ull << shift;
 	if (!pae && level == 2)
-		*gpa = (entry & PDE32_LARGE_ADDR) +
-		       (((entry >> PSE36_SHIFT) & PSE36_ADDR_BITS) << 32) +
-		       (gva & (size - 1));
+		w->gpa = (entry & PDE32_LARGE_ADDR) +
+			 (((entry >> PSE36_SHIFT) & PSE36_ADDR_BITS) << 32) +
+			 (gva & (size - 1));
 	else if (!pae)
-		*gpa = (entry & PTE32_ADDR_MASK) + (gva & (size - 1));
+		w->gpa = (entry & PTE32_ADDR_MASK) + (gva & (size - 1));
 	else
-		*gpa = (entry & PTE_ADDR_MASK & ~(size - 1)) + (gva & (size - 1));
+		w->gpa = (entry & PTE_ADDR_MASK & ~(size - 1)) +
+			 (gva & (size - 1));
+	return 0;
+}
+
+/**
+ * __vtx_gva_walk() - walk the guest's tables for @gva as the processor
+ * would for @access, keeping what each level said.
+ * @vcpu:	the vCPU, in an srcu_read_lock(&vcpu->vm->srcu) section;
+ *		paging on
+ * @gva:	linear address
+ * @access:	VTX_ACC_*
+ * @w:		out: the entries and where they are, level by level (from
+ *		@w->top down to @w->leaf), the rights of the whole walk and,
+ *		on success, the guest-physical address
+ * @pf_error:	out: the #PF error code when the walk fails
+ *
+ * The checks and the accessed and dirty bits of __vtx_gva_translate();
+ * the entries in @w carry the bits the walk set.
+ *
+ * Return: 0, -EAGAIN for a guest page fault (*@pf_error set), -EFAULT when
+ * a table lies outside guest RAM (*@pf_error: not present).
+ */
+int __vtx_gva_walk(struct vtx_vcpu *vcpu, u64 gva, u32 access,
+		   struct vtx_guest_walk *w, u32 *pf_error)
+{
+	int r, tries;
+
+	for (tries = 0; tries < WALK_RETRIES; tries++) {
+		r = walk_once(vcpu, gva, access, pf_error, w);
+		if (r || !set_accessed_dirty(vcpu, w, access & VTX_ACC_WRITE))
+			return r;
+	}
+	/* The guest keeps changing its entries: the last walk stands. */
 	return 0;
 }
 
@@ -243,20 +278,17 @@ static int walk_once(struct vtx_vcpu *vcpu, u64 gva, u32 access, u64 *gpa,
 int __vtx_gva_translate(struct vtx_vcpu *vcpu, u64 gva, u32 access, u64 *gpa,
 			u32 *pf_error)
 {
-	struct walk w;
-	int r, tries;
+	struct vtx_guest_walk w;
+	int r;
 
 	if (!(vcpu->cr0 & X86_CR0_PG)) {
 		*gpa = gva;
 		return 0;
 	}
-	for (tries = 0; tries < WALK_RETRIES; tries++) {
-		r = walk_once(vcpu, gva, access, gpa, pf_error, &w);
-		if (r || !set_accessed_dirty(vcpu, &w, access & VTX_ACC_WRITE))
-			return r;
-	}
-	/* The guest keeps changing its entries: the last walk stands. */
-	return 0;
+	r = __vtx_gva_walk(vcpu, gva, access, &w, pf_error);
+	if (!r)
+		*gpa = w.gpa;
+	return r;
 }
 
 /* The same for a data access, @write or a read. */

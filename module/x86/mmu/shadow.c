@@ -9,13 +9,15 @@
  * backs the guest frame the guest's own tables give it, with the
  * permissions of the guest's walk; the shadow tables above the leaves
  * allow everything.  They start empty: every first access faults (#PF is
- * intercepted), the fault walks the guest's tables (setting their
- * accessed and dirty bits as the processor would), pins the frame through
+ * intercepted), the fault walks the guest's tables with the walker of
+ * x86/walk.c (which sets their accessed and dirty bits as the processor
+ * would), pins the frame through
  * the generic MMU (mmu.c) and installs the leaf.
  *
  * The shadow tables hold nothing a TLB may not hold, and they are dropped
- * whenever the architecture lets a TLB entry go stale: a MOV to CR3, INVLPG,
- * INVPCID, a change of CR0, CR4 or EFER paging bits, KVM_SET_SREGS.  So a
+ * whenever the architecture lets a TLB entry go stale: a MOV to CR3,
+ * INVPCID of a context, a change of CR0, CR4 or EFER paging bits,
+ * KVM_SET_SREGS; INVLPG drops one page's leaves (vtx_shadow_invlpg()).  So a
  * guest that follows the architecture's TLB rules (invalidate after
  * changing a present entry) sees its changes; a not-present entry made
  * present faults here and is found.  Write-protecting the guest's tables
@@ -44,7 +46,6 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 #include <asm/trap_pf.h>
 #include "x86/x86.h"
 #include "x86/mmu/shadow.h"
@@ -64,10 +65,14 @@
 /* Shadow tables: x86 page-table entries the processor walks. */
 #define SPT_TABLE_BITS		(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | \
 				 _PAGE_ACCESSED)
-
-/* Guest PTE bits reserved in a 2 MiB / 1 GiB leaf (PAT is bit 12). */
-#define GPTE_LARGE_RSVD(level)	GENMASK_ULL((level) == 2 ? 20 : 29, 13)
-#define PF_ACCESS_BITS		(X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR)
+/*
+ * On the shadow PDE (PDPTE) above them: leaves of a guest 2 MiB (1 GiB)
+ * page are below.  The guest's large page is one TLB entry that vtx maps
+ * with 4 KiB leaves, all of which an INVLPG of any address in the page
+ * drops, touched or not.  Software bits, which the processor ignores.
+ */
+#define SPT_HAS_2M		_PAGE_SOFTW1
+#define SPT_HAS_1G		_PAGE_SOFTW2
 
 /**
  * struct vtx_shadow_ctx - one vCPU's shadow tables.
@@ -422,6 +427,59 @@ void vtx_shadow_reset(struct vtx_vcpu *vcpu)
 }
 
 /**
+ * vtx_shadow_invlpg() - drop the vCPU's translation of one page (INVLPG,
+ * INVPCID of an individual address).
+ * @vcpu:	the vCPU, by its thread
+ * @gva:	a linear address in the page
+ *
+ * The shadow leaf of @gva goes; for a guest large page (which the TLB
+ * holds as one entry) every leaf of it, whether @gva's own was made or
+ * not: the table below a marked PDE is emptied, the tables below a marked
+ * PDPTE are detached (and kept until the next reset, like the tables of
+ * a reset).  The caller then flushes the page from its VPID's
+ * translations, all of them for a large page (the processor holds its
+ * 4 KiB leaves as so many TLB entries).
+ *
+ * Return: true when a guest large page's leaves went.
+ */
+bool vtx_shadow_invlpg(struct vtx_vcpu *vcpu, u64 gva)
+{
+	struct vtx_mmu *mmu = &vcpu->vm->mmu;
+	u64 *table, *entry, vfn = gva >> PAGE_SHIFT;
+	bool large = false;
+	unsigned int i;
+	int l;
+
+	spin_lock(&mmu->lock);
+	table = vcpu_ctx(vcpu)->root;
+	for (l = SPT_LEVELS; l > 1; l--) {
+		entry = &table[spt_index(vfn, l)];
+		if (!(*entry & _PAGE_PRESENT))
+			goto out;
+		if (l == 3 && (*entry & SPT_HAS_1G)) {
+			WRITE_ONCE(*entry, 0);
+			large = true;
+			goto out;
+		}
+		table = spt_table(*entry);
+		if (l == 2 && (*entry & SPT_HAS_2M)) {
+			for (i = 0; i < SPT_ENTRIES; i++)
+				if (table[i])
+					WRITE_ONCE(table[i], 0);
+			WRITE_ONCE(*entry, *entry & ~SPT_HAS_2M);
+			large = true;
+			goto out;
+		}
+	}
+	entry = &table[spt_index(vfn, 1)];
+	if (*entry)
+		WRITE_ONCE(*entry, 0);
+out:
+	spin_unlock(&mmu->lock);
+	return large;
+}
+
+/**
  * vtx_shadow_reclaim() - free the vCPU's detached tables after @flush
  * dropped what the vCPU's VPID cached through them.
  * @vcpu:	the loaded vCPU, by its thread
@@ -442,152 +500,30 @@ void vtx_shadow_reclaim(struct vtx_vcpu *vcpu, void (*flush)(struct vtx_vcpu *))
 	free_page_list(&dead);
 }
 
-/* The guest's page walk. */
-
-/**
- * struct guest_walk - what the guest's tables say about a linear address.
- * @pte:	the entry read at each level (index: level)
- * @pte_gpa:	where it is
- * @level:	level of the leaf (1, or 2/3 for a large page)
- * @top:	level the walk started at
- * @gfn:	the 4 KiB guest frame of the address
- * @user:	every level allows user access
- * @writable:	every level allows writes
- * @nx:		some level forbids execution (with EFER.NXE)
- */
-struct guest_walk {
-	u64 pte[SPT_LEVELS + 1];
-	u64 pte_gpa[SPT_LEVELS + 1];
-	int level;
-	int top;
-	u64 gfn;
-	bool user, writable, nx;
-};
-
 /*
- * Walk the guest's 4-level tables for @gva and check @access (X86_PF_WRITE,
- * _USER, _INSTR) as the processor would.  Returns 0, or -EAGAIN with the
- * guest's #PF error code in *@ec.  Bounded by the four levels, so cyclic
- * tables cost nothing; a table outside guest RAM is not present.
+ * The access of a #PF error code as the walker checks it (VTX_ACC_*): a
+ * supervisor access at CPL 3 is an implicit one (descriptor tables).
  */
-static int walk_guest(struct vtx_vcpu *vcpu, u64 gva, u32 access,
-		      struct guest_walk *w, u32 *ec)
+static u32 walk_access(struct vtx_vcpu *vcpu, u32 ec)
 {
-	int as = vtx_vcpu_as(vcpu);
-	bool nxe = vcpu->efer & EFER_NX;
-	/* frame bits at and above the vCPU's MAXPHYADDR (not the host's) */
-	u64 rsvd_addr = vtx_rsvd_gpa_bits(vcpu) & SPT_ADDR_MASK;
-	u64 table = vtx_get_cr3(vcpu), e = 0, size;
-	bool user = access & X86_PF_USER;
-	int level;
+	u32 access = 0;
 
-	*ec = access;
-	w->user = true;
-	w->writable = true;
-	w->nx = false;
-	w->top = SPT_LEVELS;
-	for (level = SPT_LEVELS; level >= 1; level--) {
-		u64 gpa = (table & SPT_ADDR_MASK) + spt_index(gva >> PAGE_SHIFT,
-							      level) * 8;
-		u64 rsvd = rsvd_addr;
-
-		/* A table outside RAM: not present, as KVM's walker has it. */
-		if (__vtx_read_guest_pte(vcpu->vm, as, gpa, true, &e))
-			return -EAGAIN;
-		w->pte[level] = e;
-		w->pte_gpa[level] = gpa;
-		if (!(e & _PAGE_PRESENT))
-			return -EAGAIN;
-		if (!nxe)
-			rsvd |= _PAGE_NX;
-		/* PS in a PDPTE: 1-GByte pages, if the vCPU's CPUID has them */
-		if (level == SPT_LEVELS ||
-		    (level == 3 &&
-		     !vtx_guest_cpuid_has(vcpu, X86_FEATURE_GBPAGES)))
-			rsvd |= _PAGE_PSE;
-		else if (level > 1 && (e & _PAGE_PSE))
-			rsvd |= GPTE_LARGE_RSVD(level);
-		if (e & rsvd) {
-			*ec |= X86_PF_PROT | X86_PF_RSVD;
-			return -EAGAIN;
-		}
-		w->user &= !!(e & _PAGE_USER);
-		w->writable &= !!(e & _PAGE_RW);
-		w->nx |= nxe && (e & _PAGE_NX);
-		if (level == 1 || (e & _PAGE_PSE))
-			break;
-		table = e;
-	}
-	w->level = level;
-	size = 1ull << (PAGE_SHIFT + SPT_LEVEL_SHIFT * (level - 1));
-	w->gfn = ((e & SPT_ADDR_MASK & ~(size - 1)) + (gva & (size - 1))) >>
-		 PAGE_SHIFT;
-	*ec |= X86_PF_PROT;
-	if (user && !w->user)
-		return -EAGAIN;
-	if ((access & X86_PF_WRITE) && !w->writable &&
-	    (user || (vcpu->cr0 & X86_CR0_WP)))
-		return -EAGAIN;
-	if ((access & X86_PF_INSTR) &&
-	    (w->nx || (!user && w->user && (vcpu->cr4 & X86_CR4_SMEP))))
-		return -EAGAIN;
-	*ec = 0;
-	return 0;
+	if (ec & X86_PF_WRITE)
+		access |= VTX_ACC_WRITE;
+	if (ec & X86_PF_INSTR)
+		access |= VTX_ACC_FETCH;
+	if (!(ec & X86_PF_USER) && vtx_cpl(vcpu) == 3)
+		access |= VTX_ACC_IMPLICIT;
+	return access;
 }
 
 /*
- * Set @bits in the guest PTE at @gpa that was read as @old, atomically
- * (another vCPU may change it).  Returns 0, -EAGAIN when it changed (the
- * guest faults again), or 1 when it cannot be written (a read-only slot:
- * the bits stay clear, the mapping is made anyway).
+ * The shadow leaf of @gva in @c, making tables from @cache; the guest
+ * maps @gva with a page of @glevel (1, or 2/3 for a large page), which
+ * marks the shadow PDE or PDPTE above.
  */
-static int set_pte_bits(struct vtx_vcpu *vcpu, u64 gpa, u64 old, u64 bits)
-{
-	struct vtx_memslot *slot;
-	u64 __user *uptr;
-	u64 gfn = gpa >> PAGE_SHIFT;
-
-	slot = vtx_find_slot(vcpu->vm, vtx_vcpu_as(vcpu), gfn);
-	if (!slot || (slot->flags & KVM_MEM_READONLY))
-		return 1;
-	uptr = (u64 __user *)(slot->userspace_addr +
-			      ((gfn - slot->base_gfn) << PAGE_SHIFT) +
-			      offset_in_page(gpa));
-	if (!access_ok(uptr, sizeof(*uptr)))
-		return -EAGAIN;
-	/* 0 when exchanged, 1 when the entry changed, -EFAULT */
-	if (__try_cmpxchg_user(uptr, &old, old | bits, efault))
-		return -EAGAIN;
-	if (slot->dirty_bitmap)
-		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
-	return 0;
-}
-
-/* The accessed bits of the walk, the dirty bit of the leaf for a write. */
-static int set_accessed_dirty(struct vtx_vcpu *vcpu, struct guest_walk *w,
-			      bool write)
-{
-	int level, r;
-
-	for (level = w->top; level >= w->level; level--) {
-		u64 bits = _PAGE_ACCESSED;
-
-		if (level == w->level && write)
-			bits |= _PAGE_DIRTY;
-		if ((w->pte[level] & bits) == bits)
-			continue;
-		r = set_pte_bits(vcpu, w->pte_gpa[level], w->pte[level], bits);
-		if (r < 0)
-			return r;
-		/* In ROM the bits stay clear; map as if they were set. */
-		w->pte[level] |= bits;
-	}
-	return 0;
-}
-
-/* The shadow leaf of @gva in @c, making tables from @cache. */
 static u64 *spt_entry(struct vtx_mmu *mmu, struct vtx_shadow_ctx *c,
-		      struct vtx_mmu_cache *cache, u64 gva)
+		      struct vtx_mmu_cache *cache, u64 gva, int glevel)
 {
 	u64 *table = c->root, vfn = gva >> PAGE_SHIFT;
 	int l;
@@ -605,6 +541,9 @@ static u64 *spt_entry(struct vtx_mmu *mmu, struct vtx_shadow_ctx *c,
 			mmu->nr_table_pages++;
 			WRITE_ONCE(*entry, __pa(page) | SPT_TABLE_BITS);
 		}
+		if (l == glevel)
+			WRITE_ONCE(*entry,
+				   *entry | (l == 2 ? SPT_HAS_2M : SPT_HAS_1G));
 		table = spt_table(*entry);
 	}
 	return &table[spt_index(vfn, 1)];
@@ -624,13 +563,13 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 {
 	struct vtx_mmu *mmu = &vcpu->vm->mmu;
 	struct vtx_shadow_ctx *c = vcpu_ctx(vcpu);
-	u32 hw_ec = f->error_code, access = hw_ec & PF_ACCESS_BITS, ec;
-	bool user = access & X86_PF_USER, writable;
-	struct guest_walk w;
-	u64 *sptep, leaf, pe, gpa;
+	u32 hw_ec = f->error_code, ec;
+	bool user = hw_ec & X86_PF_USER, writable, w_user, w_writable;
+	struct vtx_guest_walk w;
+	u64 *sptep, leaf, pe, gfn;
 	int as = vtx_vcpu_as(vcpu), r;
 
-	f->write = access & X86_PF_WRITE;
+	f->write = hw_ec & X86_PF_WRITE;
 	f->flush_local = false;
 	if (hw_ec & X86_PF_RSVD) {
 		/* never from vtx's leaves; drop them and start again */
@@ -638,16 +577,20 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		f->flush_local = true;
 		return VTX_SHADOW_RETRY;
 	}
-	if (walk_guest(vcpu, f->gva, access, &w, &ec)) {
+	/*
+	 * The walker's checks and A/D bits (walk.c); a table outside RAM is
+	 * not present, as KVM's walker has it.
+	 */
+	if (__vtx_gva_walk(vcpu, f->gva, walk_access(vcpu, hw_ec), &w, &ec)) {
 		f->error_code = ec;
 		return VTX_SHADOW_GUEST_PF;
 	}
-	if (set_accessed_dirty(vcpu, &w, f->write))
-		return VTX_SHADOW_RETRY;
-	gpa = (w.gfn << PAGE_SHIFT) | offset_in_page(f->gva);
-	r = vtx_mmu_page_fault(vcpu, gpa, f->write);
+	gfn = w.gpa >> PAGE_SHIFT;
+	w_user = w.allowed & _PAGE_USER;
+	w_writable = w.allowed & _PAGE_RW;
+	r = vtx_mmu_page_fault(vcpu, w.gpa, f->write);
 	if (r == -ENOENT || r == -EROFS) {
-		f->gpa = gpa;
+		f->gpa = w.gpa;
 		return VTX_SHADOW_MMIO;
 	}
 	if (r == -ENOMEM)
@@ -658,10 +601,10 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		return VTX_SHADOW_ENOMEM;
 
 	/* A supervisor write with CR0.WP clear may write a read-only page. */
-	writable = w.writable ||
+	writable = w_writable ||
 		   (f->write && !user && !(vcpu->cr0 & X86_CR0_WP));
 	spin_lock(&mmu->lock);
-	sptep = phys_entry(mmu, as, NULL, w.gfn);
+	sptep = phys_entry(mmu, as, NULL, gfn);
 	pe = sptep ? *sptep : 0;
 	if (!(pe & PHYS_PRESENT)) {
 		/* an invalidation came in between */
@@ -669,7 +612,7 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		return VTX_SHADOW_RETRY;
 	}
 	leaf = (pe & SPT_ADDR_MASK) | _PAGE_PRESENT | _PAGE_ACCESSED;
-	if (w.user && (w.writable || !writable))
+	if (w_user && (w_writable || !writable))
 		leaf |= _PAGE_USER;
 	/*
 	 * Execute-disable as the guest's walk says; and on the leaf of a
@@ -677,16 +620,16 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	 * there faults again and gets the user leaf back.  The processor
 	 * always runs with EFER.NXE under shadow paging.
 	 */
-	if (w.nx || (!w.writable && writable && (vcpu->cr4 & X86_CR4_SMEP)))
+	if (w.nx || (!w_writable && writable && (vcpu->cr4 & X86_CR4_SMEP)))
 		leaf |= _PAGE_NX;
-	if (writable && (w.pte[w.level] & _PAGE_DIRTY) &&
+	if (writable && (w.pte[w.leaf] & _PAGE_DIRTY) &&
 	    (pe & PHYS_WRITABLE))
 		leaf |= _PAGE_RW | _PAGE_DIRTY;
 	if (c->nr_tables + c->nr_zombies + SPT_LEVELS > VTX_SHADOW_MAX_TABLES) {
 		ctx_reset(c);
 		f->flush_local = true;
 	}
-	sptep = spt_entry(mmu, c, &vcpu->mmu_cache, f->gva);
+	sptep = spt_entry(mmu, c, &vcpu->mmu_cache, f->gva, w.leaf);
 	if (!sptep) {
 		spin_unlock(&mmu->lock);
 		return VTX_SHADOW_RETRY;

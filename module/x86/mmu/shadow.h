@@ -51,6 +51,7 @@ u64 vtx_shadow_root_pa(struct vtx_vcpu *vcpu);
 enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 					     struct vtx_shadow_fault *f);
 void vtx_shadow_reset(struct vtx_vcpu *vcpu);
+bool vtx_shadow_invlpg(struct vtx_vcpu *vcpu, u64 gva);
 void vtx_shadow_reclaim(struct vtx_vcpu *vcpu, void (*flush)(struct vtx_vcpu *));
 
 /* The format's operations; the backend adds a flush (vmx/spt.c). */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What tlb_guest.S and tlb_test.c agree on */
+#ifndef VTX_VCPU_TLB_H
+#define VTX_VCPU_TLB_H
+
+/*
+ * Slot 1, [4 MiB, 10 MiB): the pages the guests translate.  The library's
+ * page tables map the first GiB with 2 MiB pages (PD at VTX_PD_GPA); the
+ * tests turn PD[2], [4 MiB, 6 MiB), into 4 KiB pages through TLB_PT_GPA.
+ */
+#define TLB_RAM_GPA		0x400000
+#define TLB_RAM_SIZE		0x600000
+#define TLB_4K_BASE		0x400000	/* PD[2]: 4 KiB pages */
+#define TLB_PT_GPA		0x21000		/* its page table */
+#define TLB_LARGE_A		0x600000	/* PD[3]: a 2 MiB page ... */
+#define TLB_LARGE_B		0x800000	/* ... moved here by the guest */
+#define TLB_PDE3_GPA		(VTX_PD_GPA + 3 * 8)
+#define TLB_PTE2_GPA		(TLB_PT_GPA + 2 * 8)
+#define TLB_LARGE_PDE		0x83		/* P | RW | PS */
+#define TLB_PTE			0x3		/* P | RW */
+
+/* A second address space: its own PML4, PDPT and PD (PD[2]: TLB_PT2) */
+#define TLB_PML4_B		0x22000
+#define TLB_PDPT_B		0x23000
+#define TLB_PD_B		0x24000
+#define TLB_PT2_GPA		0x25000
+
+/* Slot 2: a PML4, PDPT and PD (2 MiB pages) that the VMM maps read-only */
+#define TLB_RO_GPA		0x1000000
+#define TLB_RO_PAGES		3
+
+#define TLB_LOOPS		1000
+#define TLB_DESC_GPA		(SCRATCH_GPA + 0x100)	/* INVPCID descriptor */
+#define TLB_NONCANONICAL	0x800000000000		/* bit 47 only */
+#define TLB_PCID_RSVD		0x1000			/* descriptor bit 12 */
+
+#endif

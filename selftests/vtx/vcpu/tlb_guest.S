@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Guests of tlb_test.c */
+#include "guest_exc.h"
+#include "tlb.h"
+
+/*
+ * A 2 MiB page moved to another frame, then INVLPG of another address in
+ * it, one never read: the whole page's translation goes (the TLB holds
+ * it as one entry).
+ */
+GUEST_BEGIN large_guest, 64
+	mov	TLB_LARGE_A + 0x3000, %rbx
+	ucall	UCALL_REPORT
+	movq	$(TLB_LARGE_B | TLB_LARGE_PDE), TLB_PDE3_GPA
+	invlpg	TLB_LARGE_A + 0x1000
+	mov	TLB_LARGE_A + 0x3000, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END large_guest
+
+/* A 4 KiB page moved to another frame, INVLPG, read again. */
+GUEST_BEGIN small_guest, 64
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	movq	$(TLB_4K_BASE + 0x5000 + TLB_PTE), TLB_PTE2_GPA
+	invlpg	TLB_4K_BASE + 0x2000
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END small_guest
+
+/* TLB_LOOPS x (INVLPG of one page, read of another) */
+GUEST_BEGIN invlpg_guest, 64
+	mov	TLB_4K_BASE + 0x2000, %rax
+	ucall_step 1
+	mov	$TLB_LOOPS, %r8d
+1:	invlpg	TLB_4K_BASE + 0x1000
+	mov	TLB_4K_BASE + 0x2000, %rax
+	dec	%r8d
+	jnz	1b
+	ucall_step 2
+	hlt
+GUEST_END invlpg_guest
+
+/*
+ * TLB_LOOPS x (CR3 to B, read, CR3 back to A, read); then what the last
+ * reads in B and in A saw.
+ */
+GUEST_BEGIN cr3_switch_guest, 64
+	mov	%cr3, %r9
+	mov	$TLB_PML4_B, %r10d
+	mov	TLB_4K_BASE + 0x2000, %rax
+	mov	%r10, %cr3
+	mov	TLB_4K_BASE + 0x2000, %rax
+	mov	%r9, %cr3
+	ucall_step 1
+	mov	$TLB_LOOPS, %r8d
+1:	mov	%r10, %cr3
+	mov	TLB_4K_BASE + 0x2000, %r11
+	mov	%r9, %cr3
+	mov	TLB_4K_BASE + 0x2000, %r12
+	dec	%r8d
+	jnz	1b
+	ucall_step 2
+	mov	%r11, %rbx
+	ucall	UCALL_REPORT
+	mov	%r12, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END cr3_switch_guest
+
+/*
+ * INVPCID's checks after its exit: a type above 3, descriptor bits 63:12,
+ * a non-canonical address (type 0), a PCID without CR4.PCIDE: #GP(0)
+ * each; then a valid one.
+ */
+GUEST_BEGIN invpcid_guest, 64
+	movq	$0, TLB_DESC_GPA
+	movq	$(TLB_4K_BASE + 0x1000), TLB_DESC_GPA + 8
+	resume_at invpcid_guest, 1f
+	mov	$4, %eax
+GUEST_LABEL invpcid_type_insn
+	invpcid	TLB_DESC_GPA, %rax
+	hlt
+1:	movq	$TLB_PCID_RSVD, TLB_DESC_GPA
+	resume_at invpcid_guest, 2f
+	mov	$2, %eax
+GUEST_LABEL invpcid_rsvd_insn
+	invpcid	TLB_DESC_GPA, %rax
+	hlt
+2:	movq	$0, TLB_DESC_GPA
+	mov	$TLB_NONCANONICAL, %rax
+	mov	%rax, TLB_DESC_GPA + 8
+	resume_at invpcid_guest, 3f
+	xor	%eax, %eax
+GUEST_LABEL invpcid_addr_insn
+	invpcid	TLB_DESC_GPA, %rax
+	hlt
+3:	movq	$1, TLB_DESC_GPA
+	movq	$(TLB_4K_BASE + 0x1000), TLB_DESC_GPA + 8
+	resume_at invpcid_guest, 4f
+	xor	%eax, %eax
+GUEST_LABEL invpcid_pcid_insn
+	invpcid	TLB_DESC_GPA, %rax
+	hlt
+4:	movq	$0, TLB_DESC_GPA
+	xor	%eax, %eax
+	invpcid	TLB_DESC_GPA, %rax
+	mov	$1, %eax
+	invpcid	TLB_DESC_GPA, %rax
+	ucall	UCALL_DONE
+	hlt
+	EXC_STUBS64 invpcid_stubs
+GUEST_END invpcid_guest
+
+/* CR3 to tables the VMM maps read-only, then a read: report it. */
+GUEST_BEGIN rotables_guest, 64
+	mov	$TLB_RO_GPA, %eax
+	mov	%rax, %cr3
+	mov	SCRATCH_GPA, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END rotables_guest

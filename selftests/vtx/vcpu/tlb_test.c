@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Translations the guest invalidates: INVLPG of one page (of a 4 KiB page,
+ * and of any address in a 2 MiB page, which the TLB holds as one entry),
+ * INVPCID's checks, and what INVLPG and CR3 switches cost in exits.  With
+ * EPT neither exits; with shadow paging (ept=0, either driver) each one
+ * does, and what it leaves of the shadow tables decides how many faults
+ * follow: the counts are logged, the bounds are KVM's.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "vcpu_test.h"
+#include "tlb.h"
+
+extern const uint8_t large_guest[], large_guest_end[];
+extern const uint8_t small_guest[], small_guest_end[];
+extern const uint8_t invlpg_guest[], invlpg_guest_end[];
+extern const uint8_t cr3_switch_guest[], cr3_switch_guest_end[];
+extern const uint8_t rotables_guest[], rotables_guest_end[];
+extern const uint8_t invpcid_guest[], invpcid_guest_end[], invpcid_stubs[],
+	invpcid_type_insn[], invpcid_rsvd_insn[], invpcid_addr_insn[],
+	invpcid_pcid_insn[];
+
+#define PTE_P_RW		0x3ull
+#define PDE_LARGE		0x83ull
+#define CPUID_7_EBX_INVPCID	10
+#define RO_MARK			0x5a5a5a5aull
+#define RUN_LIMIT_S		5
+/* a value in each 4 KiB page of slot 1: 0x1000 + its page number */
+#define MARK(gpa)		(0x1000 + ((gpa) >> 12))
+
+/*
+ * Slot 1 with a mark in each page; PD[2] through TLB_PT_GPA in 4 KiB
+ * pages (identity); the second address space B: a PML4, PDPT and PD of its
+ * own whose PD[2] goes through TLB_PT2_GPA, which maps each page of
+ * [4 MiB, 6 MiB) one page further on.
+ */
+static void tlb_setup(struct vtx_vcpu *vcpu)
+{
+	struct vtx_vm *vm = vcpu->vm;
+	uint64_t *pd = vtx_gpa2hva(vm, VTX_PD_GPA);
+	uint64_t *pt = vtx_gpa2hva(vm, TLB_PT_GPA);
+	uint64_t *pt2 = vtx_gpa2hva(vm, TLB_PT2_GPA);
+	uint64_t *pml4b = vtx_gpa2hva(vm, TLB_PML4_B);
+	uint64_t *pdptb = vtx_gpa2hva(vm, TLB_PDPT_B);
+	uint64_t *pdb = vtx_gpa2hva(vm, TLB_PD_B);
+	uint64_t gpa, i;
+
+	vtx_vm_add_mem(vm, 1, TLB_RAM_GPA, TLB_RAM_SIZE);
+	for (gpa = TLB_RAM_GPA; gpa < TLB_RAM_GPA + TLB_RAM_SIZE;
+	     gpa += VTX_PAGE_SIZE)
+		*(uint64_t *)vtx_gpa2hva(vm, gpa) = MARK(gpa);
+	for (i = 0; i < 512; i++) {
+		pt[i] = (TLB_4K_BASE + i * VTX_PAGE_SIZE) | PTE_P_RW;
+		pt2[i] = (TLB_4K_BASE + ((i + 1) & 511) * VTX_PAGE_SIZE) |
+			 PTE_P_RW;
+	}
+	pd[2] = TLB_PT_GPA | PTE_P_RW;
+	memcpy(pdb, pd, VTX_PAGE_SIZE);
+	pdb[2] = TLB_PT2_GPA | PTE_P_RW;
+	memset(pml4b, 0, VTX_PAGE_SIZE);
+	memset(pdptb, 0, VTX_PAGE_SIZE);
+	pml4b[0] = TLB_PDPT_B | PTE_P_RW;
+	pdptb[0] = TLB_PD_B | PTE_P_RW;
+}
+
+static struct vtx_vcpu *tlb_guest(const uint8_t *start, const uint8_t *end,
+				  const uint8_t *stubs)
+{
+	struct vtx_vcpu *vcpu = guest_create(VTX_MODE_LONG64, start, end,
+					     stubs);
+
+	vcpu_set_supported_cpuid(vcpu);
+	tlb_setup(vcpu);
+	return vcpu;
+}
+
+static uint64_t report(struct __test_metadata *_metadata,
+		       struct vtx_vcpu *vcpu)
+{
+	struct vtx_ucall uc;
+
+	vtx_run(vcpu);
+	if (vtx_get_ucall(vcpu, &uc) != UCALL_REPORT) {
+		TH_LOG("expected a report, got: %s", describe_exit(vcpu));
+		return ~0ull;
+	}
+	return uc.regs.rbx;
+}
+
+/*
+ * The guest moves the 2 MiB page at 6 MiB to 8 MiB and invalidates
+ * another 4 KiB of it than the one it reads, one it never touched: the
+ * read sees the new frame (SDM vol. 3, 4.10.2.3: a large page cached as
+ * smaller TLB entries is invalidated as a whole).  Shadow paging maps it
+ * with 4 KiB leaves, and an INVLPG that dropped the address's leaf only
+ * would leave the old frame readable.
+ */
+TEST(invlpg_large_page)
+{
+	struct vtx_vcpu *vcpu = tlb_guest(large_guest, large_guest_end, NULL);
+
+	EXPECT_EQ(MARK(TLB_LARGE_A + 0x3000), report(_metadata, vcpu));
+	EXPECT_EQ(MARK(TLB_LARGE_B + 0x3000), report(_metadata, vcpu))
+		TH_LOG("INVLPG of another address of a 2 MiB page kept its old translation");
+	RUN_HLT(vcpu);
+}
+
+/* A 4 KiB PTE changed, INVLPG: the new frame. */
+TEST(invlpg_small_page)
+{
+	struct vtx_vcpu *vcpu = tlb_guest(small_guest, small_guest_end, NULL);
+
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x2000), report(_metadata, vcpu));
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x5000), report(_metadata, vcpu));
+	RUN_HLT(vcpu);
+}
+
+/*
+ * TLB_LOOPS x (INVLPG of one page, read of another).  With EPT INVLPG
+ * does not exit; with shadow paging it does, and should cost nothing
+ * more: KVM ept=0 takes TLB_LOOPS exits.  vtx before single-address
+ * INVLPG dropped every shadow leaf at each one and refaulted the code
+ * and the data page: 3 x TLB_LOOPS.
+ */
+TEST(invlpg_exits)
+{
+	struct vtx_vcpu *vcpu = tlb_guest(invlpg_guest, invlpg_guest_end,
+					  NULL);
+	struct vtx_ucall uc;
+	int64_t e0, e1;
+
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	e0 = vtx_vcpu_exits(vcpu);
+	if (e0 < 0)
+		SKIP(return, "%s gives no exit counts (%lld)", DRIVER,
+		     (long long)e0);
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	e1 = vtx_vcpu_exits(vcpu);
+	TH_LOG("%s (ept=%d): %d x (INVLPG, read of another page): %lld exits",
+	       DRIVER, driver_uses_ept(), TLB_LOOPS, (long long)(e1 - e0));
+	if (driver_uses_ept()) {
+		EXPECT_LT(e1 - e0, TLB_LOOPS / 10);
+	} else {
+		EXPECT_GE(e1 - e0, TLB_LOOPS);
+		EXPECT_LT(e1 - e0, TLB_LOOPS + TLB_LOOPS / 2);
+	}
+	RUN_HLT(vcpu);
+}
+
+/*
+ * TLB_LOOPS x (MOV to CR3 of address space B, a read, MOV to CR3 back to
+ * A, a read): two CR3 loads each.  With shadow paging each load exits,
+ * and what the shadow MMU keeps of each address space decides the faults
+ * after it.  A benchmark: the count is logged; only the loads themselves
+ * are a bound (KVM ept=0 keeps both roots: 2 exits a round).
+ */
+TEST(cr3_switch_exits)
+{
+	struct vtx_vcpu *vcpu = tlb_guest(cr3_switch_guest,
+					  cr3_switch_guest_end, NULL);
+	struct vtx_ucall uc;
+	int64_t e0, e1;
+
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	e0 = vtx_vcpu_exits(vcpu);
+	if (e0 < 0)
+		SKIP(return, "%s gives no exit counts (%lld)", DRIVER,
+		     (long long)e0);
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	e1 = vtx_vcpu_exits(vcpu);
+	TH_LOG("%s (ept=%d): %d x (CR3 to B, read, CR3 to A, read): %lld exits",
+	       DRIVER, driver_uses_ept(), TLB_LOOPS, (long long)(e1 - e0));
+	if (driver_uses_ept()) {
+		EXPECT_LT(e1 - e0, TLB_LOOPS / 10);
+	} else {
+		EXPECT_GE(e1 - e0, 2 * TLB_LOOPS);
+	}
+	/* B's PD[2] maps each page one further on */
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x3000), report(_metadata, vcpu));
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x2000), report(_metadata, vcpu));
+	RUN_HLT(vcpu);
+}
+
+/*
+ * INVPCID checks its type and descriptor after the exit that shadow
+ * paging takes: #GP(0) for a type above 3, descriptor bits 63:12 set, a
+ * non-canonical address of type 0, a PCID other than 0 without
+ * CR4.PCIDE; a valid type 0 and type 1 run.  vtx ept=0 before this
+ * skipped every INVPCID without a check.
+ */
+TEST(invpcid_checks)
+{
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+
+	if (!cpu_has(7, CPUID_EBX, CPUID_7_EBX_INVPCID))
+		SKIP(return, "%s offers no INVPCID", DRIVER);
+	vcpu = tlb_guest(invpcid_guest, invpcid_guest_end, invpcid_stubs);
+	RUN_EXC(vcpu, GP_VECTOR, 0,
+		VTX_BLOB_GPA(invpcid_guest, invpcid_type_insn), &uc);
+	RUN_EXC(vcpu, GP_VECTOR, 0,
+		VTX_BLOB_GPA(invpcid_guest, invpcid_rsvd_insn), &uc);
+	RUN_EXC(vcpu, GP_VECTOR, 0,
+		VTX_BLOB_GPA(invpcid_guest, invpcid_addr_insn), &uc);
+	RUN_EXC(vcpu, GP_VECTOR, 0,
+		VTX_BLOB_GPA(invpcid_guest, invpcid_pcid_insn), &uc);
+	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	EXPECT_EQ(4, guest_exc_count(vcpu, GP_VECTOR));
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * The guest's page tables in a writable memslot that the VMM maps
+ * read-only: the accessed bits cannot be set.  Shadow paging makes the
+ * translation anyway, as for tables in a read-only slot (KVM leaves a
+ * ROM's bits clear): the guest reads on.  vtx ept=0 before the one walker
+ * retried the fault for ever (its own A/D code took the failed cmpxchg
+ * for a changed entry), and KVM_RUN returned only to a signal.  The other
+ * drivers do what they do (kvm_intel ept=0 injects a #PF, with EPT the
+ * processor's own A-bit write faults to the VMM), but KVM_RUN returns.
+ */
+TEST(tables_mapped_readonly)
+{
+	struct vtx_vcpu *vcpu = tlb_guest(rotables_guest, rotables_guest_end,
+					  NULL);
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct vtx_ucall uc;
+	uint64_t *t, i;
+	long r;
+
+	t = vtx_vm_add_mem(vcpu->vm, 2, TLB_RO_GPA,
+			   TLB_RO_PAGES * VTX_PAGE_SIZE);
+	t[0] = (TLB_RO_GPA + VTX_PAGE_SIZE) | PTE_P_RW;
+	t[512] = (TLB_RO_GPA + 2 * VTX_PAGE_SIZE) | PTE_P_RW;
+	for (i = 0; i < 512; i++)
+		t[1024 + i] = (i << 21) | PDE_LARGE;
+	*(uint64_t *)vtx_gpa2hva(vcpu->vm, SCRATCH_GPA) = RO_MARK;
+	ASSERT_EQ(0, mprotect(t, TLB_RO_PAGES * VTX_PAGE_SIZE, PROT_READ));
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(RUN_LIMIT_S);
+	r = __vtx_run(vcpu);
+	alarm(0);
+	TH_LOG("%s (ept=%d): KVM_RUN %ld, %s", DRIVER, driver_uses_ept(), r,
+	       r ? "" : describe_exit(vcpu));
+	ASSERT_NE(-EINTR, r)
+		TH_LOG("the vCPU did not get past tables it cannot set A bits in within %d s",
+		       RUN_LIMIT_S);
+	if (!driver_is_kvm() && !driver_uses_ept()) {
+		ASSERT_EQ(0, r);
+		ASSERT_EQ(UCALL_REPORT, vtx_get_ucall(vcpu, &uc))
+			TH_LOG("%s", describe_exit(vcpu));
+		EXPECT_EQ(RO_MARK, uc.regs.rbx);
+	}
+}
+
+VTX_TEST_MAIN
