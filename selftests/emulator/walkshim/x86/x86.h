@@ -56,9 +56,6 @@ typedef __UINT64_TYPE__ u64;
 #define X86_EFLAGS_AC		BIT(18)
 #define X86_FEATURE_GBPAGES	1
 
-#define VTX_ACC_WRITE		BIT(1)
-#define VTX_ACC_FETCH		BIT(4)
-#define VTX_ACC_IMPLICIT	BIT(31)
 
 struct srcu_struct { int unused; };
 
@@ -154,24 +151,7 @@ int __vtx_read_guest_phys(struct vtx_vm *vm, int as, u64 gpa, void *buf,
 int __vtx_write_guest_phys(struct vtx_vm *vm, int as, u64 gpa,
 			   const void *buf, size_t len);
 
-/* walk.c's, as x86/x86.h declares them */
-int __vtx_gva_translate(struct vtx_vcpu *vcpu, u64 gva, u32 access, u64 *gpa,
-			u32 *pf_error);
-int __vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
-		     u32 *pf_error);
-int vtx_gva_to_gpa(struct vtx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
-		   u32 *pf_error);
-int __vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			  unsigned int len, bool write);
-int __vtx_guest_virt_fetch(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			   unsigned int len);
-int vtx_guest_virt_access(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			  unsigned int len, u32 access);
-int __vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-				unsigned int len);
-int vtx_guest_virt_copy(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			unsigned int len, bool write);
-int vtx_guest_virt_copy_quiet(struct vtx_vcpu *vcpu, u64 gva, void *buf,
-			      unsigned int len);
+/* walk.c's (kernel types above) */
+#include "../../../../module/x86/walk.h"
 
 #endif
