@@ -477,7 +477,8 @@ static int load_data_segment(struct vtx_vcpu *vcpu, int seg, u16 sel)
 	if ((sel | (SEG_DESC_BYTES - 1)) > dt.limit)
 		return seg_fault(vcpu, X86_TRAP_GP, sel);
 	addr = dt.base + (sel & SEL_INDEX_MASK);
-	if (e->mode != 64)
+	/* 32-bit outside IA-32e mode; compatibility mode's bases are 64-bit */
+	if (!vtx_is_long_mode(vcpu))
 		addr = (u32)addr;
 	r = vtx_guest_virt_access(vcpu, addr, &d, sizeof(d), VTX_ACC_IMPLICIT);
 	if (r)
@@ -570,8 +571,13 @@ static int read_done(struct vtx_vcpu *vcpu)
 		}
 	}
 	commit(vcpu, false);
-	/* MOV to SS (not LSS) blocks interrupts and #DB for one instruction */
-	if (e->seg_load && e->mov_ss)
+	/*
+	 * MOV to SS (not LSS) blocks interrupts and #DB for one instruction.
+	 * Not under the guest's TF: VM entry would then want a pending
+	 * single-step trap, which the emulator does not deliver (nor does
+	 * vtx after other emulated instructions).
+	 */
+	if (e->seg_load && e->mov_ss && !(e->rflags & X86_EFLAGS_TF))
 		vtx_x86_ops.set_interrupt_shadow(vcpu, VTX_SHADOW_INT_MOV_SS);
 	vcpu->complete_userspace_io = NULL;
 	return 1;
