@@ -51,7 +51,11 @@ enum {
 	K_SMSW,		/* SMSW m16: CR0's low 16 bits to memory */
 	K_LMSW,		/* LMSW m16: CR0's PE (set only), MP, EM, TS */
 	K_STSEG,	/* MOV m16,Sreg, SLDT m16, STR m16: a selector */
+	K_LDSEG,	/* MOV Sreg,m16; LDS, LES, LSS, LFS, LGS (D_FARPTR) */
 };
+
+/* K_LDSEG's segment: ModRM.reg (MOV Sreg,m16), else the opcode's. */
+#define LDSEG_MODRM	0xff
 
 /* K_STSEG's selector: ModRM.reg (MOV m16,Sreg), else VTX_EMU_LDTR/TR. */
 #define STSEG_MODRM	0xff
@@ -104,6 +108,7 @@ enum {
 #define D_SIMPLE_RMW	0x800	/* read, compute, write back */
 #define D_ALIGNED	0x1000	/* #GP(0) unless 16-byte aligned */
 #define D_M16		0x2000	/* a 16-bit operand, whatever the prefixes */
+#define D_FARPTR	0x4000	/* m16:16 or m16:32: an offset, then a selector */
 
 /**
  * struct opdesc - what the decoder knows of an opcode.
@@ -163,6 +168,10 @@ static const struct opdesc onebyte[256] = {
 	[0x8a] = { K_MOV, D_MODRM | D_BYTE },
 	[0x8b] = { K_MOV, D_MODRM },
 	[0x8c] = { K_STSEG, D_MODRM | D_MEMDST | D_M16, STSEG_MODRM },
+	[0x8e] = { K_LDSEG, D_MODRM | D_M16, LDSEG_MODRM },
+	/* LES, LDS: VEX prefixes in 64-bit code (decode_opcode()) */
+	[0xc4] = { K_LDSEG, D_MODRM | D_FARPTR, VTX_EMU_ES },
+	[0xc5] = { K_LDSEG, D_MODRM | D_FARPTR, VTX_EMU_DS },
 	[0xa0] = { K_MOV, D_MOFFS | D_BYTE },
 	[0xa1] = { K_MOV, D_MOFFS },
 	[0xa2] = { K_MOV, D_MOFFS | D_BYTE | D_MEMDST },
@@ -224,6 +233,9 @@ static const struct opdesc twobyte[256] = {
 	[0xb0] = { K_CMPXCHG, D_MODRM | D_BYTE | D_MEMDST | D_LOCK },
 	[0xb1] = { K_CMPXCHG, D_MODRM | D_MEMDST | D_LOCK },
 	[0xb3] = BT_REG(D_LOCK, BT_BTR),
+	[0xb2] = { K_LDSEG, D_MODRM | D_FARPTR, VTX_EMU_SS },
+	[0xb4] = { K_LDSEG, D_MODRM | D_FARPTR, VTX_EMU_FS },
+	[0xb5] = { K_LDSEG, D_MODRM | D_FARPTR, VTX_EMU_GS },
 	[0xb6] = { K_MOVZX, D_MODRM, 1 },
 	[0xb7] = { K_MOVZX, D_MODRM, 2 },
 	[0x00] = { K_BAD, D_MODRM | D_SUBGRP, G6 },
@@ -876,7 +888,7 @@ static const struct opdesc *decode_opcode(struct vtx_emu *e, struct cursor *c,
 	*adsize = p.adsize;
 	*lock = p.lock;
 	*reps = p.reps;
-	if (b == 0x82 && e->mode == 64)
+	if ((b == 0x82 || b == 0xc4 || b == 0xc5) && e->mode == 64)
 		return NULL;
 	if (b != 0x0f)
 		return &onebyte[b];
@@ -971,6 +983,15 @@ static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
 		e->vec_file = d->arg;
 		e->op_bytes = d->arg == VTX_EMU_VEC_MMX ? 8 :
 			      VTX_EMU_WIDE_BYTES;
+	}
+	/*
+	 * LxS: the offset at the operand size, then the selector.  m16:64
+	 * (REX.W, Intel only) is a 10-byte access: not emulated.
+	 */
+	if (d->flags & D_FARPTR) {
+		if (e->op_bytes == 8)
+			return -EINVAL;
+		e->src_bytes = e->op_bytes + 2;
 	}
 	if (e->kind == K_MOVZX || e->kind == K_MOVSX) {
 		if (d->arg)
@@ -1253,6 +1274,10 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->de_fault = false;
 	e->cr0_write = false;
 	e->new_cr0 = 0;
+	e->seg_load = false;
+	e->load_seg = 0;
+	e->load_sel = 0;
+	e->mov_ss = false;
 	e->other_seg = VTX_EMU_DS;
 	memset(e->wide, 0, sizeof(e->wide));
 	e->vec_file = 0;
@@ -1350,6 +1375,15 @@ int vtx_emu_decode(struct vtx_emu *e)
 		err = decode_selector(e, modrm);
 		if (err)
 			return err;
+	}
+	if (e->kind == K_LDSEG) {
+		e->load_seg = e->sub == LDSEG_MODRM ? (modrm >> 3) & 7 : e->sub;
+		/* MOV to CS, or to Sreg 6 or 7: #UD, before the access */
+		if (e->load_seg == VTX_EMU_CS ||
+		    e->load_seg >= VTX_EMU_NR_SEGS) {
+			e->ud_fault = true;
+			return -EFAULT;
+		}
 	}
 	/* A 16-bit SHLD/SHRD by more than 16: the SDM leaves it undefined. */
 	if (e->kind == K_SHXD && e->op_bytes == 2 && shxd_count(e) > 16)
@@ -2063,6 +2097,21 @@ static int complete_first(struct vtx_emu *e, u64 val)
 	}
 	case K_BITCNT:
 		bitcnt_exec(e, val);
+		break;
+	case K_LDSEG:
+		/*
+		 * The selector, after the offset of a far pointer: the
+		 * caller loads the segment (its descriptor checks) before
+		 * anything else of the instruction becomes architectural.
+		 */
+		e->seg_load = true;
+		if (!(e->dflags & D_FARPTR)) {
+			e->load_sel = val;
+			e->mov_ss = e->load_seg == VTX_EMU_SS;
+			break;
+		}
+		e->load_sel = val >> (e->op_bytes * 8);
+		reg_write(e, e->reg, e->op_bytes, val);
 		break;
 	case K_LMSW:
 		/* MP, EM, TS from the operand; PE set by it, never cleared */

@@ -195,7 +195,8 @@ struct vtx_emu_ops {
  * @len:	out: length of the instruction.
  * @linear:	out: guest linear address of the MMIO access to perform.
  * @access_bytes: out: its size, 1, 2, 4, 8 or 16 (VTX_EMU_WIDE_BYTES:
- *		an SSE move or CMPXCHG16B).
+ *		an SSE move or CMPXCHG16B), 6 for LxS's m16:32 (one access,
+ *		as KVM's).
  * @is_write:	out: whether it is a write.
  * @write_val:	out: the value to write, in its low @access_bytes bytes
  *		(little endian), when @is_write and @access_bytes <= 8.
@@ -208,7 +209,8 @@ struct vtx_emu_ops {
  *		CR4.UMIP).
  * @ud_fault:	out: it raises #UD (CR0.EM, or CR4.OSFXSR clear for SSE;
  *		POPCNT without VTX_EMU_FEAT_POPCNT; MOV m16,Sreg with
- *		ModRM.reg 6 or 7; SLDT, STR in real or virtual-8086 mode).
+ *		ModRM.reg 6 or 7, MOV Sreg,m16 to CS, 6 or 7; SLDT, STR in
+ *		real or virtual-8086 mode).
  * @nm_fault:	out: it raises #NM (CR0.TS).
  * @de_fault:	out: it raises #DE: DIV or IDIV by 0, or a quotient too
  *		wide for its register.
@@ -219,6 +221,17 @@ struct vtx_emu_ops {
  *		instruction not done.
  * @new_cr0:	out: that value: CR0 with bits 3:1 (MP, EM, TS) from the
  *		operand, PE set when the operand's bit 0 is (never cleared).
+ * @seg_load:	out, once vtx_emu_complete() returned 0: the instruction
+ *		loads segment register @load_seg (enum vtx_emu_seg, never CS)
+ *		with selector @load_sel: MOV Sreg,m16, or LDS, LES, LSS, LFS,
+ *		LGS (whose offset is already in @gpr).  The caller loads it
+ *		(real mode, virtual-8086 mode or a checked descriptor) before
+ *		making @gpr, @rip and @rflags architectural; a load that
+ *		faults is delivered, the instruction not done.  MOV to SS
+ *		sets the MOV-SS interrupt shadow.
+ * @load_seg:	out: that segment register.
+ * @load_sel:	out: that selector.
+ * @mov_ss:	out: MOV SS,m16: the load sets the MOV-SS interrupt shadow.
  * @ss_fault:	out: it raises #SS(0): in 64-bit code, a non-canonical
  *		stack address of PUSH/POP/CALL m, or of a string side with
  *		an SS override (other sides: @gp_fault); outside 64-bit
@@ -262,6 +275,10 @@ struct vtx_emu {
 	bool de_fault;
 	bool cr0_write;
 	u64 new_cr0;
+	bool seg_load;
+	u8 load_seg;
+	u16 load_sel;
+	bool mov_ss;
 
 	/* caller's: an access split at a page boundary (mmio.c) */
 	u8 frag_done;		/* bytes of the current access done */

@@ -64,14 +64,21 @@ static const struct neg negs[] = {
 	{ 64, "ff 13", "rbx=0x1000", -EINVAL, "call [rbx]: the fault not on it" },
 	{ 64, "ff 33", "rbx=0x1000", -EINVAL, "push [rbx]: the fault not on it" },
 	{ 64, "8f 03", "rbx=0x1000", -EINVAL, "pop [rbx]: the fault not on it" },
-	/* loads of segment registers and system segments: not emulated */
-	{ 64, "8e 03", "rbx=0x1000", -EINVAL, "mov es,m16" },
+	/* loads of system segments, LxS m16:64, segment loads' misfits */
 	{ 64, "0f 00 13", "rbx=0x1000", -EINVAL, "lldt" },
 	{ 64, "0f 00 1b", "rbx=0x1000", -EINVAL, "ltr" },
 	{ 64, "0f 00 23", "rbx=0x1000", -EINVAL, "verr" },
 	{ 64, "c4 03", "rbx=0x1000", -EINVAL, "c4: vex, not les" },
-	{ 32, "c5 03", "rbx=0x1000", -EINVAL, "lds" },
-	{ 32, "0f b2 03", "rbx=0x1000", -EINVAL, "lss" },
+	{ 64, "c5 03", "rbx=0x1000", -EINVAL, "c5: vex, not lds" },
+	{ 32, "c5 c3", "", -EINVAL, "c5 with a register: vex, not lds" },
+	{ 64, "48 0f b2 03", "rbx=0x1000", -EINVAL, "lss m16:64" },
+	{ 64, "48 0f b4 03", "rbx=0x1000", -EINVAL, "lfs m16:64" },
+	{ 32, "f0 0f b5 03", "rbx=0x1000", -EINVAL, "lock lgs" },
+	{ 32, "f0 8e 1b", "rbx=0x1000", -EINVAL, "lock mov ds,m16" },
+	{ 64, "8e d8", "", -EINVAL, "mov ds,eax: no memory" },
+	{ 64, "8e 0b", "rbx=0x1000", -EFAULT, "mov cs,m16: #UD" },
+	{ 32, "8e 33", "rbx=0x1000", -EFAULT, "mov sreg6,m16: #UD" },
+	{ 16, "8e 3f", "rbx=0x100", -EFAULT, "mov sreg7,m16: #UD" },
 	{ 64, "ff 1b", "rbx=0x1000", -EINVAL, "far call m" },
 	{ 64, "ff 2b", "rbx=0x1000", -EINVAL, "far jmp m" },
 	{ 64, "0f 00 c0", "", -EINVAL, "sldt eax: no memory" },
@@ -124,7 +131,6 @@ static const struct neg negs[] = {
 	{ 32, "48 89 03", "rbx=0x1000", -EINVAL, "dec eax" },
 	{ 32, "63 03", "rbx=0x1000", -EINVAL, "arpl" },
 	{ 32, "62 03", "rbx=0x1000", -EINVAL, "bound" },
-	{ 32, "c4 03", "rbx=0x1000", -EINVAL, "les" },
 	{ 32, "8b c3", "", -EINVAL, "mov eax,ebx" },
 	{ 32, "f3 ab", "rcx=0", -EINVAL, "rep count 0" },
 	{ 16, "40", "", -EINVAL, "inc ax" },
@@ -995,6 +1001,75 @@ static bool api_store_selectors(void)
 	return true;
 }
 
+/*
+ * MOV Sreg,m16 and LDS/LES/LSS/LFS/LGS (KVM's em_mov_sreg_rm, em_lseg):
+ * one read of the selector (2 bytes), or of the far pointer (4 or 6
+ * bytes: the offset at the operand size, then the selector); at
+ * completion the segment to load and its selector for the caller, the
+ * offset in the destination register, RIP past the instruction; the
+ * MOV-SS shadow for MOV SS only.
+ */
+static bool ldsel(unsigned int mode, const char *insn, u64 val,
+		  unsigned int bytes, unsigned int seg, u16 sel, int reg,
+		  u64 want_reg, bool mov_ss)
+{
+	struct vtx_emu e;
+	u64 before[18];
+	unsigned int i;
+
+	CHECK(setup(&e, mode, insn, RB " rdx=0xfedcba9876543210"));
+	state_copy(before, &e);
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(!e.is_write && e.access_bytes == bytes && e.linear == 0x1000);
+	CHECK(!e.seg_load);
+	CHECK(vtx_emu_complete(&e, val) == 0);
+	CHECK(e.seg_load && e.load_seg == seg && e.load_sel == sel);
+	CHECK(e.mov_ss == mov_ss);
+	CHECK(e.rip == before[16] + e.len && e.rflags == before[17]);
+	for (i = 0; i < VTX_EMU_NR_GPRS; i++)
+		CHECK(e.gpr[i] == ((int)i == reg ? want_reg : before[i]));
+	return true;
+}
+
+static bool api_load_selectors(void)
+{
+	const u64 dx = 0xfedcba9876543210ull;
+	unsigned int s;
+
+	for (s = 0; s < VTX_EMU_NR_SEGS; s++) {
+		char insn[16];
+
+		if (s == VTX_EMU_CS)
+			continue;
+		snprintf(insn, sizeof(insn), "8e %02x", 0x03 | s << 3);
+		CHECK(ldsel(64, insn, 0x1b, 2, s, 0x1b, -1, 0,
+			    s == VTX_EMU_SS));
+		/* REX.W, 66: still a 16-bit selector */
+		snprintf(insn, sizeof(insn), "48 8e %02x", 0x03 | s << 3);
+		CHECK(ldsel(64, insn, 0x23, 2, s, 0x23, -1, 0,
+			    s == VTX_EMU_SS));
+		snprintf(insn, sizeof(insn), "66 8e %02x", 0x07 | s << 3);
+		CHECK(ldsel(16, insn, 0x1234, 2, s, 0x1234, -1, 0,
+			    s == VTX_EMU_SS));
+	}
+	/* LFS edx,m16:32; 32-bit offsets zero-extend in 64-bit code */
+	CHECK(ldsel(64, "0f b4 13", 0x002b89abcdefull, 6, VTX_EMU_FS, 0x2b,
+		    VTX_EMU_RDX, 0x89abcdef, false));
+	CHECK(ldsel(64, "66 0f b5 13", 0x00331234, 4, VTX_EMU_GS, 0x33,
+		    VTX_EMU_RDX, (dx & ~0xffffull) | 0x1234, false));
+	CHECK(ldsel(64, "0f b2 13", 0x001076543210ull, 6, VTX_EMU_SS, 0x10,
+		    VTX_EMU_RDX, 0x76543210, false));
+	CHECK(ldsel(32, "c5 13", 0x001876543210ull, 6, VTX_EMU_DS, 0x18,
+		    VTX_EMU_RDX, 0x76543210, false));
+	CHECK(ldsel(32, "66 c4 13", 0x00184321, 4, VTX_EMU_ES, 0x18,
+		    VTX_EMU_RDX, (dx & ~0xffffull) | 0x4321, false));
+	CHECK(ldsel(16, "c4 17", 0x90004321, 4, VTX_EMU_ES, 0x9000,
+		    VTX_EMU_RDX, (dx & ~0xffffull) | 0x4321, false));
+	CHECK(ldsel(16, "66 0f b2 17", 0x000089abcdefull, 6, VTX_EMU_SS, 0,
+		    VTX_EMU_RDX, 0x89abcdef, false));
+	return true;
+}
+
 void test_negative(void)
 {
 	static const struct {
@@ -1021,6 +1096,8 @@ void test_negative(void)
 		  api_segments },
 		{ "smsw m16, lmsw m16: CR0, CPL, UMIP", api_msw },
 		{ "mov m16,sreg, sldt, str: selectors", api_store_selectors },
+		{ "mov sreg,m16, lds/les/lss/lfs/lgs: selectors",
+		  api_load_selectors },
 	};
 	unsigned int i;
 

@@ -283,7 +283,16 @@
 #define C_MOV_M_CS_OPSZ		213	/* 66 */
 #define C_SLDT			214	/* 32, 64 */
 #define C_STR			215	/* 32, 64 */
-#define C_MAX			216
+/* Segment loads from the device (the GDT's flat data selector) */
+#define C_MOV_SREG_FS		216
+#define C_MOV_SREG_SS		217	/* 32, 64 */
+#define C_MOV_SREG_SS_RM	218	/* 16: SS 0 */
+#define C_LFS_L			219	/* m16:32 */
+#define C_LGS_W			220	/* m16:16 */
+#define C_LDS_L			221	/* 16, 32 */
+#define C_LES_W			222	/* 16, 32 */
+#define C_LSS_L			223	/* 32, 64 */
+#define C_MAX			224
 
 /* Case operands that need particular bytes (set by the host) */
 #define SPLIT_OFF		0x1ffe

@@ -358,6 +358,15 @@ static const struct mcase cases[] = {
 	  { R(4, 0), W(2, 0) } },
 	{ C_STR, "str_m16", M32 | M64, F_KVM_EXITS, { W(2, 0) },
 	  { R(4, 0), W(2, 0) } },
+	/* segment loads: the selector (after the offset of LxS), one read */
+	{ C_MOV_SREG_FS, "mov_fs_m16", MALL, 0, { R(2, 0) } },
+	{ C_MOV_SREG_SS, "mov_ss_m16", M32 | M64, 0, { R(2, 0) } },
+	{ C_MOV_SREG_SS_RM, "mov_ss_m16_real", M16, 0, { R(2, 0) } },
+	{ C_LFS_L, "lfs_m16_32", MALL, 0, { R(6, 0) } },
+	{ C_LGS_W, "lgs_m16_16", MALL, 0, { R(4, 0) } },
+	{ C_LDS_L, "lds_m16_32", M16 | M32, 0, { R(6, 0) } },
+	{ C_LES_W, "les_m16_16", M16 | M32, 0, { R(4, 0) } },
+	{ C_LSS_L, "lss_m16_32", M32 | M64, 0, { R(6, 0) } },
 };
 
 #define NR_CASES	(sizeof(cases) / sizeof(cases[0]))
@@ -454,6 +463,18 @@ static void init_window(uint8_t *w)
 	/* LMSW: PE 0 (cannot clear it), MP 1, EM 0, TS 1, bits 15:4 set */
 	put32(w + WOFF(C_LMSW), 0xfffa);
 	put32(w + WOFF(C_LMSW_PE), 0x0001);
+	/* selectors and far pointers: offset, then the selector */
+	put32(w + WOFF(C_MOV_SREG_FS), VTX_SEL_DATA);
+	put32(w + WOFF(C_MOV_SREG_SS), VTX_SEL_DATA);
+	put32(w + WOFF(C_MOV_SREG_SS_RM), 0);
+	put32(w + WOFF(C_LFS_L), 0x89abcdef);
+	put32(w + WOFF(C_LFS_L) + 4, VTX_SEL_DATA);
+	put32(w + WOFF(C_LGS_W), 0x1234 | (VTX_SEL_DATA << 16));
+	put32(w + WOFF(C_LDS_L), 0x76543210);
+	put32(w + WOFF(C_LDS_L) + 4, VTX_SEL_DATA);
+	put32(w + WOFF(C_LES_W), 0x4321 | (VTX_SEL_DATA << 16));
+	put32(w + WOFF(C_LSS_L), 0x7000);
+	put32(w + WOFF(C_LSS_L) + 4, VTX_SEL_DATA);
 }
 
 static void init_scratch(uint8_t *s)
