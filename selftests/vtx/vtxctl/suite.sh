@@ -313,8 +313,9 @@ linux_net_checks() {
 # mke2fs in linux-prepare.sh) after the linux-smp2 boot wrote a file of
 # 256 KiB from getrandom on it, fsync'd, synced and rebooted without
 # unmounting (linux-ext4-write): a second vtxctl run on the same image,
-# --cpus 2 and only that disk, mounts it (replaying the journal) and reads
-# the file back; linux-ext4-reboot: the same POSIX cksum.
+# --cpus 1 (SMP was the first boot's; one vCPU costs less) and only that
+# disk, mounts it (replaying the journal) and reads the file back;
+# linux-ext4-reboot: the same POSIX cksum.
 linux_ext4_reboot() {
 	local drv="$1" dev="$2" line want
 	# (the guest's console lines end in CR LF)
@@ -328,7 +329,7 @@ linux_ext4_reboot() {
 	fi
 	VRUN_TIMEOUT=700 vrun "$drv" linux-ext4-reboot 0 \
 		"VTXCTL-EXT4-READ cksum=$want bytes=262144|guest reset" \
-		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 \
+		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 1 \
 		--disk "$OUT/ext4.img" --device "$dev" --timeout 600 \
 		--append "console=ttyS0 reboot=k panic=1 quiet vtxext4=vda vtxext4.phase=read"
 }
