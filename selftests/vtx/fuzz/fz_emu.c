@@ -70,6 +70,25 @@ static void dump(const char *why, const struct vtx_emu *e0, int ret)
 	printf("\n");
 }
 
+/*
+ * An access the emulator may ask for: 1, 2, 4 or 8 bytes, or 6 for the
+ * m16:32 far pointer of LDS/LES/LSS/LFS/LGS (one access, as KVM's).
+ */
+#define FAR_PTR_BYTES	6
+
+static bool access_size_ok(const struct vtx_emu *e)
+{
+	switch (e->access_bytes) {
+	case 1:
+	case 2:
+	case 4:
+	case 8:
+	case FAR_PTR_BYTES:
+		return true;
+	}
+	return false;
+}
+
 static void gen_insn(struct vtx_emu *e)
 {
 	static const u8 prefixes[] = {
@@ -155,8 +174,7 @@ static void one(void)
 		dump("bad instruction length", &e0, e.len);
 		return;
 	}
-	if (e.access_bytes != 1 && e.access_bytes != 2 &&
-	    e.access_bytes != 4 && e.access_bytes != 8) {
+	if (!access_size_ok(&e)) {
 		dump("bad access size", &e0, e.access_bytes);
 		return;
 	}
@@ -169,8 +187,7 @@ static void one(void)
 
 		ret = vtx_emu_complete(&e, rng_next(&r));
 		if (ret == 1) {
-			if (e.access_bytes != 1 && e.access_bytes != 2 &&
-			    e.access_bytes != 4 && e.access_bytes != 8) {
+			if (!access_size_ok(&e)) {
 				dump("bad second access size", &e0, ret);
 				return;
 			}
@@ -188,6 +205,11 @@ static void one(void)
 		}
 		if (ret) {
 			dump("complete returned an undocumented value", &e0, ret);
+			return;
+		}
+		/* only a far pointer load reads 6 bytes */
+		if (before.access_bytes == FAR_PTR_BYTES && !e.seg_load) {
+			dump("a 6-byte access without a segment load", &e0, 0);
 			return;
 		}
 		break;
