@@ -26,11 +26,11 @@ BUILD := $(CURDIR)/build
 # command line: make check runs QEMU 7.2 with the split and in-kernel
 # irqchips, each with -smp 1 and -smp 2, and QEMU 10 with the in-kernel
 # and the split irqchip (-smp 2) on 6.12 and its refusal on 7.3 (make
-# check-qemu and make check-qemu10 run every mode); vtxctl's two NICs move
-# 1 MiB each over TCP and its ext4 reboot runs on vtx only (make
+# check-qemu and make check-qemu10 run every mode); vtxctl's two NICs and
+# its ext4 reboot run on vtx only, 1 MiB per TCP transfer (make
 # check-vtxctl: 10 MiB, both drivers).  Each suite keeps its own target:
 # make check-SUITE boots it alone.
-SUITES ?= vcpu+fuzz qemu/QEMU_RUNS=split,split2,irqchip,irqchip2 memory+vtxctl+foundation/VTXCTL_NET_BYTES=1048576/VTXCTL_EXT4=vtx foundation+qemu10@6.12/QEMU_RUNS=irqchip2,split2 kvm-selftests foundation+qemu10@7.3/QEMU_RUNS=irqchip2/QEMU_DRIVERS=vtx
+SUITES ?= vcpu+fuzz qemu/QEMU_RUNS=split,split2,irqchip,irqchip2 memory+vtxctl+foundation/VTXCTL_NET_BYTES=1048576/VTXCTL_NET=vtx/VTXCTL_EXT4=vtx foundation+qemu10@6.12/QEMU_RUNS=irqchip2,split2 kvm-selftests foundation+qemu10@7.3/QEMU_RUNS=irqchip2/QEMU_DRIVERS=vtx
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS

@@ -23,7 +23,7 @@
 # guest then loads vtxctl_mmio_devs.ko).  The same boot has two virtio-net
 # devices on the test VM's taps vtxtap0 (vtxctl's I/O threads) and vtxtap1
 # (vhost=on): see net_setup and linux_net_checks; VTXCTL_NET=0 leaves them
-# out, VTXCTL_NET_BYTES=N changes the 10 MiB TCP transfer.  And an ext4
+# out (=vtx: on vtx only, as make check does), VTXCTL_NET_BYTES=N changes the 10 MiB TCP transfer.  And an ext4
 # disk: a file written and synced in that boot, read back with its cksum
 # after the reboot, by a second vtxctl run on the same image
 # (linux_ext4_reboot; VTXCTL_EXT4=0 leaves it out, VTXCTL_EXT4=vtx runs it
@@ -138,15 +138,18 @@ guest_runs() {
 # an exit to vtxctl.
 linux_runs() {
 	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid srv="" ext4
+	local nets=$NET_ARGS
 
-	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci} $NET_ARGS"
+	knob_on "${VTXCTL_NET:-1}" "$drv" || nets=
+
+	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci} $nets"
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	cp linux-disk.img "$OUT/disk.img"
 	cp linux-disk.img "$OUT/disk-ro.img"
 	# The ext4 test's disk (vdc): written in this boot, read in the next
 	ext4=
-	if [ -f linux-ext4.img ] && ext4_on "$drv"; then
+	if [ -f linux-ext4.img ] && knob_on "${VTXCTL_EXT4:-1}" "$drv"; then
 		cp linux-ext4.img "$OUT/ext4.img"
 		ext4="--disk $OUT/ext4.img"
 	fi
@@ -155,7 +158,7 @@ linux_runs() {
 	[ "$drv" = vtx ] && hold=--hold
 	# The TCP server of the two NICs' transfers (one connection each)
 	rm -f "$OUT/srv"
-	if [ -n "$NET_ARGS" ]; then
+	if [ -n "$nets" ]; then
 		./vtxnet serve "$NET_PORT" 2 >"$OUT/srv" 2>&1 &
 		srv=$!
 		wait_for "$OUT/srv" VTXNET-LISTEN 30 || cat "$OUT/srv"
@@ -164,7 +167,7 @@ linux_runs() {
 	timeout 1500 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
 		--cpus 2 --mem 256M \
 		--append "console=ttyS0 reboot=k panic=1 quiet vtxnet.bytes=$NET_BYTES${ext4:+ vtxext4=vdc}" \
-		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" $ext4 --rng $NET_ARGS \
+		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" $ext4 --rng $nets \
 		--virtio "${VTXCTL_VIRTIO:-pci}" \
 		--device "$dev" --timeout 1400 <"$fifo" >"$OUT/lo" 2>"$OUT/le" &
 	pid=$!
@@ -209,7 +212,7 @@ linux_runs() {
 		result "$drv" linux-uart-rx fail "no 'VTXCTL-LINUX-ECHO hello vtx'"
 	fi
 	linux_virtio_checks "$drv"
-	[ -z "$NET_ARGS" ] || linux_net_checks "$drv"
+	[ -z "$nets" ] || linux_net_checks "$drv"
 	[ -z "$ext4" ] || linux_ext4_reboot "$drv" "$dev"
 	# A run that ends on --timeout, not on the guest's reset: the I/O
 	# threads stop and the summary comes (no hang in virtio_stop()).
@@ -310,14 +313,14 @@ linux_net_checks() {
 	fi
 }
 
-# ext4_on DRIVER - does DRIVER's Linux boot have the ext4 disk?
-# (VTXCTL_EXT4: 1 both drivers, 0 none, else a list such as "vtx")
-ext4_on() {
-	case "${VTXCTL_EXT4:-1}" in
+# knob_on VALUE DRIVER - a per-driver knob (VTXCTL_NET, VTXCTL_EXT4): 1
+# both drivers, 0 none, else a list such as "vtx"
+knob_on() {
+	case "$1" in
 	1) return 0 ;;
 	0) return 1 ;;
 	esac
-	case ",$VTXCTL_EXT4," in *",$1,"*) return 0 ;; esac
+	case ",$1," in *",$2,"*) return 0 ;; esac
 	return 1
 }
 
