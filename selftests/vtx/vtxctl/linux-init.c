@@ -92,6 +92,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cksum.h"
+
 #define READ_TIMEOUT_MS	20000
 #define DEVICE_WAIT_S	20
 /* The block the test writes on vda (the suite checks it in the image). */
@@ -131,38 +133,6 @@ static void read_line(const char *path, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-/* POSIX cksum (the CRC of cksum(1): polynomial 04C11DB7H, then the length). */
-static uint32_t crc_table[256];
-
-static uint32_t crc_update(uint32_t crc, const unsigned char *p, size_t n)
-{
-	uint32_t c;
-	int i, j;
-
-	if (!crc_table[1]) {
-		for (i = 0; i < 256; i++) {
-			c = (uint32_t)i << 24;
-			for (j = 0; j < 8; j++)
-				c = c & 0x80000000U ? (c << 1) ^ 0x04c11db7U : c << 1;
-			crc_table[i] = c;
-		}
-	}
-	while (n--)
-		crc = (crc << 8) ^ crc_table[(crc >> 24) ^ *p++];
-	return crc;
-}
-
-/* The length bytes and the complement that end a POSIX cksum. */
-static uint32_t crc_finish(uint32_t crc, unsigned long long len)
-{
-	unsigned char b;
-
-	for (; len; len >>= 8) {
-		b = len & 0xff;
-		crc = crc_update(crc, &b, 1);
-	}
-	return ~crc;
-}
 
 static uint32_t cksum_fd(int fd, unsigned long long *size)
 {

@@ -30,40 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cksum.h"
+
 #define CHUNK		65536
 #define NETMASK_24	0xffffff00U
 
-static uint32_t crc_table[256];
-
-/* POSIX cksum's CRC (polynomial 04C11DB7H, MSB first), table driven. */
-static uint32_t crc_update(uint32_t crc, const unsigned char *p, size_t n)
-{
-	uint32_t c;
-	int i, j;
-
-	if (!crc_table[1]) {
-		for (i = 0; i < 256; i++) {
-			c = (uint32_t)i << 24;
-			for (j = 0; j < 8; j++)
-				c = c & 0x80000000U ? (c << 1) ^ 0x04c11db7U : c << 1;
-			crc_table[i] = c;
-		}
-	}
-	while (n--)
-		crc = (crc << 8) ^ crc_table[(crc >> 24) ^ *p++];
-	return crc;
-}
-
-static uint32_t crc_finish(uint32_t crc, unsigned long long len)
-{
-	unsigned char b;
-
-	for (; len; len >>= 8) {
-		b = len & 0xff;
-		crc = crc_update(crc, &b, 1);
-	}
-	return ~crc;
-}
 
 static double now_s(void)
 {
