@@ -16,7 +16,7 @@
 # directory (and again when this file or the tarball changes).
 
 KSRC_TAR	?= /usr/src/linux-source-6.1.tar.xz
-KSRC_TOP	:= $(basename $(basename $(notdir $(KSRC_TAR))))
+KSRC_TOP	:= $(patsubst %.tar,%,$(patsubst %.tar.xz,%.tar,$(notdir $(KSRC_TAR))))
 KSFT_MK		:= $(lastword $(MAKEFILE_LIST))
 KSFT_SELFTESTS	:= tools/testing/selftests
 KSFT_MSR_INDEX	:= tools/arch/x86/include/asm/msr-index.h
@@ -24,7 +24,7 @@ KSFT_MSR_RE	:= ^\#define[[:space:]]+(MSR_[[:alnum:]_]+)[[:space:]]+(0x[[:xdigit:
 
 $(KSFT)/.stamp: $(KSRC_TAR) $(KSFT_MK)
 	@mkdir -p $(KSFT)/src
-	tar -xJf $(KSRC_TAR) -C $(KSFT)/src --strip-components=1 \
+	tar -xf $(KSRC_TAR) -C $(KSFT)/src --strip-components=1 \
 		$(KSRC_TOP)/$(KSFT_SELFTESTS)/kselftest_harness.h \
 		$(KSRC_TOP)/$(KSFT_SELFTESTS)/kselftest.h \
 		$(KSRC_TOP)/$(KSFT_MSR_INDEX)

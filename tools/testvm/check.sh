@@ -122,6 +122,11 @@ if [ "$build" = 1 ]; then
 		*qemu*) export VTX_BUILD_QEMU=1 ;;
 		esac
 	done
+	# Debian's kernel source tarball decoded once (ksrc.sh): the
+	# Makefiles and lz4kernel.sh take their files from this .tar
+	if t=$(bash "$HERE/ksrc.sh" 6.1); then
+		export KSRC_TAR=$t
+	fi
 	# The test VM's kernel re-wrapped with LZ4 (once per kernel version,
 	# cached in build/lz4kernel/; a suite whose run finds none boots the
 	# XZ kernel, ~45 s of guest time slower), first: the qemu suite's
@@ -172,7 +177,7 @@ checkpatch() {
 	local tsv="$1" cpd=$BUILD/checkpatch tarball files=() log rc tot
 	if [ ! -f "$cpd/checkpatch.pl" ]; then
 		# shellcheck disable=SC2012
-		tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+		tarball=${KSRC_TAR:-$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)}
 		if [ -z "$tarball" ]; then
 			result "$tsv" host checkpatch fail "no /usr/src/linux-source-*.tar.xz (make deps)"
 			return
@@ -180,7 +185,7 @@ checkpatch() {
 		echo "extracting checkpatch.pl from $tarball (once)"
 		rm -rf "$cpd.tmp"
 		mkdir -p "$cpd.tmp"
-		if ! tar -xJf "$tarball" -C "$cpd.tmp" --strip-components=2 \
+		if ! tar -xf "$tarball" -C "$cpd.tmp" --strip-components=2 \
 			--wildcards --no-wildcards-match-slash \
 			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
 			'*/scripts/const_structs.checkpatch'; then

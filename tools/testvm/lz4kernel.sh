@@ -54,6 +54,11 @@ kdir=$(dirname "$vmlinuz")
 config=$kdir/config-$kver
 series=$(printf '%s\n' "$kver" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 tarball=/usr/src/linux-source-$series.tar.xz
+# (decoded once by ksrc.sh, when check.sh ran it: tar -xf reads either)
+if [ -f "$BUILD/ksrc/linux-source-$series.tar" ] &&
+	! [ "$tarball" -nt "$BUILD/ksrc/linux-source-$series.tar" ]; then
+	tarball=$BUILD/ksrc/linux-source-$series.tar
+fi
 out=$CACHE/$kver
 
 # The le32 at byte offset $2 of file $1.
@@ -113,7 +118,7 @@ if [ ! -f "$src/.extracted" ]; then
 	echo "lz4kernel: extracting $tarball (once)" >&2
 	rm -rf "$src" "$src.tmp"
 	mkdir -p "$src.tmp"
-	tar -xJf "$tarball" -C "$src.tmp" --strip-components=1 >>"$log" 2>&1 ||
+	tar -xf "$tarball" -C "$src.tmp" --strip-components=1 >>"$log" 2>&1 ||
 		die "could not extract $tarball (see $log)"
 	touch "$src.tmp/.extracted"
 	mv "$src.tmp" "$src"
