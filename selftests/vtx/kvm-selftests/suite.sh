@@ -32,11 +32,14 @@
 #   KST_TIMEOUT     seconds one test may run                           (120)
 #   KST_KVM_PARAMS  kvm_intel's module parameters                 (nested=0)
 #   KST_SHOW        also show the output of tests that pass: 1         (0)
+#   KST_KVM_REF     short: the tests in ./kvm-short run on vtx only, as
+#                   those in ./kvm-skip (make check's setting)       (full)
 
 : "${KST_TESTS=}"
 : "${KST_DRIVERS:=kvm,vtx}"
 : "${KST_TIMEOUT:=120}"
 : "${KST_SHOW:=0}"
+: "${KST_KVM_REF:=full}"
 # vtx offers no VMX to its guests: kvm_intel without nested VMX compares
 # like with like (and the non-nested paths of state_test, smm_test... run
 # at Bochs speed instead of through a nested guest).
@@ -169,9 +172,14 @@ run_driver() {
 	t0=$(vm_now)
 	for t in $TESTS; do
 		why=$(conf_rest "$TESTS_DIR/kvm-skip" "$t")
+		[ -z "$why" ] || why="kvm-skip: $why"
+		if [ -z "$why" ] && [ "$KST_KVM_REF" = short ]; then
+			why=$(conf_rest "$TESTS_DIR/kvm-short" "$t")
+			[ -z "$why" ] || why="kvm-short, KST_KVM_REF=short: $why"
+		fi
 		if [ "$drv" = kvm ] && [ -n "$why" ]; then
 			echo "ok-vtx-only 0 0 $why" >"$ART/$t.kvm"
-			result kvm "$t" skip "not run on kvm_intel here (kvm-skip): $why"
+			result kvm "$t" skip "not run on kvm_intel here ($why)"
 			continue
 		fi
 		run_one "$drv" "$t"

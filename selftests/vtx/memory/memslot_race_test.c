@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -49,9 +50,26 @@
  * check's Bochs CPU with both tests on both drivers).
  */
 #define RACE_SECONDS	10
+/* MEMSLOT_RACE_SECONDS=N (1..RACE_SECONDS_MAX) replaces it: the suite's knob */
+#define RACE_SECONDS_MAX	600
 #define RACE_MAX_ROUNDS	20000
 /* Offset of the summed dword in each page. */
 #define RACE_OFF	0x124
+
+/* The test's length in test-VM seconds: RACE_SECONDS or the environment's. */
+static unsigned int race_seconds(void)
+{
+	const char *env = getenv("MEMSLOT_RACE_SECONDS");
+	char *end;
+	unsigned long v;
+
+	if (!env || !*env)
+		return RACE_SECONDS;
+	v = strtoul(env, &end, 10);
+	if (*end || v < 1 || v > RACE_SECONDS_MAX)
+		return RACE_SECONDS;
+	return v;
+}
 
 struct race {
 	struct pp_vm *p;
@@ -175,7 +193,7 @@ static void race_run(struct __test_metadata *_metadata, bool log_toggle)
 	ASSERT_EQ(race_sum(0), res.value);
 
 	ASSERT_EQ(0, pthread_create(&ctl, NULL, race_ctl, &r));
-	end = now() + RACE_SECONDS;
+	end = now() + race_seconds();
 	while (!atomic_load(&r.stop)) {
 		unsigned int s1 = atomic_load(&r.seq), s2;
 
