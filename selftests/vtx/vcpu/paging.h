@@ -86,6 +86,9 @@
 #define P32_CR0_PG		0x80000000
 #define P32_EFER		0xc0000080
 #define P32_EFER_NXE		0x800
+/* PT[6]: a user page; the host sets the flag when CPUID offers SMEP */
+#define P32_USER_PTE		6
+#define P32_SMEP_FLAG		(SCRATCH_GPA + 0x8000)
 /* the value in each 4 KiB page of slot 1 at P32_BIG */
 #define P32_BIG_MARK(off)	(0x7000 + ((off) >> 12))
 

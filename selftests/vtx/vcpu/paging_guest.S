@@ -305,7 +305,18 @@ GUEST_LABEL \name\()_badcr3
 	mov	P32_WIN, %ebx
 	ucall	UCALL_REPORT
 	.endif
-	ucall	UCALL_DONE
+	/* 12: CR4.SMEP: a supervisor fetch from a user page faults (I/D) */
+	cmpl	$0, P32_SMEP_FLAG
+	je	13f
+	mov	P32_WIN + P32_USER_PTE * 0x1000, %ebx
+	ucall	UCALL_REPORT
+	mov	%cr4, %eax
+	or	$CR4_SMEP, %eax
+	mov	%eax, %cr4
+	resume_at \name, 13f
+	mov	$(P32_WIN + P32_USER_PTE * 0x1000), %eax
+	jmp	*%eax
+13:	ucall	UCALL_DONE
 12:	jmp	12b
 .endm
 

@@ -39,6 +39,7 @@ extern const uint8_t paging_guest[], paging_guest_end[], paging_stubs[],
 #define PF_INSTR		0x10
 #define GP_VEC			13
 #define PG_US			0x4
+#define CPUID_7_EBX_SMEP	7
 #define CPUID_EXT_BASE		0x80000000u
 #define CPUID_ADDR_SIZES	0x80000008u
 #define MSR_MTRR_PHYSBASE0	0x200
@@ -617,8 +618,10 @@ static void pg32_setup(struct vtx_vcpu *vcpu, bool pae)
 	for (pd = P32_PD_GPA; pd; pd = pd == P32_PD_GPA ? P32_PDB_GPA : 0) {
 		for (i = 0; i < (P32_WIN >> shift); i++)
 			set_entry(vm, pd, pae, i, ((uint64_t)i << shift) | large);
+		/* user: PT[P32_USER_PTE] is a user page (U/S of both levels) */
 		set_entry(vm, pd, pae, P32_WIN >> shift,
-			  (pd == P32_PD_GPA ? P32_PT_GPA : P32_PTB_GPA) | rw);
+			  (pd == P32_PD_GPA ? P32_PT_GPA : P32_PTB_GPA) | rw |
+			  PG_US);
 	}
 	for (i = 0; i < P32_BIG_SIZE >> shift; i++)
 		set_entry(vm, P32_PD_GPA, pae, (P32_BIG >> shift) + i,
@@ -639,9 +642,12 @@ static void pg32_setup(struct vtx_vcpu *vcpu, bool pae)
 		set_entry(vm, P32_PD_GPA, pae, P32_RSVD_WIN >> shift,
 			  large | 1u << P32_RSVD_BIT);
 	}
+	set_entry(vm, P32_PT_GPA, pae, P32_USER_PTE, PG_DATA_C | rw | PG_US);
 	*(uint32_t *)vtx_gpa2hva(vm, PG_DATA_A) = PG_MARK_A;
 	*(uint32_t *)vtx_gpa2hva(vm, PG_DATA_B) = PG_MARK_B;
 	*(uint32_t *)vtx_gpa2hva(vm, PG_DATA_C) = PG_MARK_C;
+	*(uint32_t *)vtx_gpa2hva(vm, P32_SMEP_FLAG) =
+		cpu_has(7, CPUID_EBX, CPUID_7_EBX_SMEP);
 }
 
 struct pg32_blob {
@@ -657,7 +663,9 @@ struct pg32_blob {
  * 4-MByte pages, a reserved bit 21 in a 4-MByte PDE; INVLPG of an
  * address in the first 2 MiB of a 4-MByte page drops the second 2 MiB's
  * translation too.  PAE: the PDPTEs from CR3, XD with EFER.NXE, a MOV to
- * CR3 whose PDPTE has a reserved bit (#GP(0), CR3 unchanged).
+ * CR3 whose PDPTE has a reserved bit (#GP(0), CR3 unchanged).  With
+ * SMEP in CPUID: a supervisor fetch from a user page (#PF P|I/D, in
+ * 32-bit paging too).
  */
 static void pg32_run(struct __test_metadata *_metadata, bool pae,
 		     const struct pg32_blob *b)
@@ -740,6 +748,15 @@ static void pg32_run(struct __test_metadata *_metadata, bool pae,
 		RUN_EXC(vcpu, GP_VEC, 0, PG32_GPA(b, badcr3), &uc);
 		REPORTS(PG_MARK_B, "11: the window after the refused CR3");
 		EXPECT_EQ(root, uc.regs.rcx) TH_LOG("11: CR3 unchanged");
+	}
+	if (cpu_has(7, CPUID_EBX, CPUID_7_EBX_SMEP)) {
+		REPORTS(PG_MARK_W2, "12: a supervisor read of a user page");
+		RUN_EXC(vcpu, PF_VECTOR, PF_PROT | PF_INSTR,
+			P32_WIN + P32_USER_PTE * 0x1000, &uc);
+		EXPECT_EQ(P32_WIN + P32_USER_PTE * 0x1000, uc.regs.rsi)
+			TH_LOG("12: CR2 of the SMEP fault");
+	} else {
+		TH_LOG("12: no SMEP in CPUID: not run");
 	}
 	RUN_UCALL(vcpu, UCALL_DONE, &uc);
 	vtx_vm_free(vm);
