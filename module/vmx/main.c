@@ -265,6 +265,8 @@ void vmx_set_cr3(struct vtx_vcpu *vcpu, unsigned long cr3)
 
 static u64 vmx_get_pdptr(struct vtx_vcpu *vcpu, int index)
 {
+	if (vtx_shadow_paging)
+		return to_vmx(vcpu)->spt_pdptrs[index];
 	return vmcs_read64(GUEST_PDPTR0 + index * 2);
 }
 

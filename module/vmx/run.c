@@ -66,7 +66,7 @@ static int vmx_enter_exit(struct vtx_vcpu *vcpu)
 	u64 t_entry, t_exit;
 	int r;
 
-	/* Shadow paging runs 64-bit guests only (spt.c, milestone 1). */
+	/* Shadow paging runs no real mode (spt.c). */
 	if (unlikely(vtx_shadow_paging) && !vtx_spt_mode_ok(vcpu))
 		return vtx_spt_refuse(vcpu);
 	preempt_disable();

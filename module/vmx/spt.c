@@ -3,8 +3,9 @@
  * vtx - running without EPT: the VMX side of shadow paging
  * (x86/mmu/shadow.c).  The module parameter, the page-table format with
  * its flush, and the exits shadow paging adds: #PF, MOV to/from CR3,
- * INVLPG, INVPCID.  EXPERIMENTAL (milestone 1): 4-level long-mode guests
- * only; a guest in any other mode fails KVM_RUN with an emulation error.
+ * INVLPG, INVPCID.  EXPERIMENTAL (milestone 1): guests in protected mode
+ * with or without paging (4-level, PAE, 32-bit), not in real mode, which
+ * fails KVM_RUN with an emulation error.
  */
 #define pr_fmt(fmt) "vtx: " fmt
 
@@ -17,7 +18,7 @@
 /* ept=0 asks for shadow paging; it is used without EPT in any case. */
 static bool ept_param = true;
 module_param_named(ept, ept_param, bool, 0444);
-MODULE_PARM_DESC(ept, "Use EPT; 0: shadow page tables (experimental, long-mode guests only)");
+MODULE_PARM_DESC(ept, "Use EPT; 0: shadow page tables (experimental, no real mode)");
 
 /* Decided at load (vtx_vmx_init()), never changed afterwards. */
 bool vtx_shadow_paging;
@@ -80,21 +81,21 @@ void vtx_spt_flush(struct vtx_vcpu *vcpu)
 }
 
 /**
- * vtx_spt_mode_ok() - can the vCPU run with shadow paging (milestone 1)?
+ * vtx_spt_mode_ok() - can the vCPU run with shadow paging?
  * @vcpu:	the vCPU
  *
  * Without unrestricted guest the processor runs only protected mode with
- * paging; vtx's shadow tables are 4-level ones.  KVM emulates the rest
- * (real mode through vm86, paging off through an identity table); vtx
- * does not yet.
+ * paging: vtx's tables (4-level in IA-32e mode, else PAE with the same
+ * tables below, x86/mmu/shadow.c) translate every guest paging mode, and
+ * the guest's absence of paging with an identity map.  Real mode needs
+ * vm86 and emulation (KVM's), which vtx does not have; 5-level paging
+ * needs a fifth level.
  *
- * Return: true in IA-32e mode with 4-level paging.
+ * Return: true in protected mode, false in real mode or with LA57.
  */
 bool vtx_spt_mode_ok(struct vtx_vcpu *vcpu)
 {
-	return (vcpu->cr0 & X86_CR0_PG) && (vcpu->cr0 & X86_CR0_PE) &&
-	       (vcpu->efer & EFER_LMA) && (vcpu->cr4 & X86_CR4_PAE) &&
-	       !(vcpu->cr4 & X86_CR4_LA57);
+	return (vcpu->cr0 & X86_CR0_PE) && !(vcpu->cr4 & X86_CR4_LA57);
 }
 
 /**
@@ -105,7 +106,7 @@ bool vtx_spt_mode_ok(struct vtx_vcpu *vcpu)
  */
 int vtx_spt_refuse(struct vtx_vcpu *vcpu)
 {
-	pr_warn_ratelimited("shadow paging runs 64-bit guests only (cr0 0x%lx cr4 0x%lx efer 0x%llx)\n",
+	pr_warn_ratelimited("shadow paging runs no real mode (cr0 0x%lx cr4 0x%lx efer 0x%llx)\n",
 			    vcpu->cr0, vcpu->cr4, vcpu->efer);
 	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 }
@@ -163,13 +164,20 @@ int vtx_spt_handle_pf(struct vtx_vcpu *vcpu)
 	return r;
 }
 
-/* MOV to CR3: keep the guest's value; the shadow tables start again. */
+/*
+ * MOV to CR3: keep the guest's value; the shadow tables start again.  PAE
+ * paging outside IA-32e mode loads the PDPTEs, #GP(0) for a present one
+ * with reserved bits (SDM vol. 3, 4.4.1), CR3 unchanged then.
+ */
 int vtx_spt_set_cr3(struct vtx_vcpu *vcpu, unsigned long val)
 {
 	if (vcpu->cr4 & X86_CR4_PCIDE)
 		val &= ~X86_CR3_PCID_NOFLUSH;
 	/* the guest's CR3 stays in software: the vCPU's MAXPHYADDR */
 	if (val & vtx_rsvd_gpa_bits(vcpu))
+		return vmx_inject_gp(vcpu);
+	if ((vcpu->cr0 & X86_CR0_PG) && (vcpu->cr4 & X86_CR4_PAE) &&
+	    !(vcpu->efer & EFER_LMA) && vtx_load_pdptrs_from(vcpu, val))
 		return vmx_inject_gp(vcpu);
 	vmx_set_cr3(vcpu, val);
 	return vmx_skip_exit_instruction(vcpu);

@@ -362,7 +362,8 @@ void vtx_vmcs_init(struct vtx_vcpu *vcpu)
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RFLAGS, RESET_RFLAGS);
 	/* Shadow paging: the processor walks vtx's tables (spt.c). */
-	vmcs_writel(GUEST_CR3, vtx_shadow_paging ? vtx_shadow_root_pa(vcpu) : 0);
+	vmcs_writel(GUEST_CR3,
+		    vtx_shadow_paging ? vtx_shadow_root_pa(vcpu, false) : 0);
 	vmx->guest_cr3 = 0;
 	vmx_set_dr7(vcpu, RESET_DR7);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
@@ -413,12 +414,40 @@ static void update_entry_ia32e(struct vtx_vcpu *vcpu)
 void vtx_set_efer(struct vtx_vcpu *vcpu, u64 efer)
 {
 	vcpu->efer = efer;
+	update_entry_ia32e(vcpu);
+	if (!vtx_shadow_paging) {
+		vmcs_write64(GUEST_IA32_EFER, efer);
+		return;
+	}
 	/*
 	 * Shadow paging: the processor walks only vtx's tables, which may
 	 * use execute-disable whatever the guest's NXE (spt.c), as KVM's.
+	 * It pages in any case: outside IA-32e mode with PAE paging from the
+	 * PAE root, and LME (of a guest about to turn paging on) would ask
+	 * for IA-32e mode, which VM entry refuses without LMA.
 	 */
-	vmcs_write64(GUEST_IA32_EFER, vtx_shadow_paging ? efer | EFER_NX : efer);
-	update_entry_ia32e(vcpu);
+	if (!(efer & EFER_LMA))
+		efer &= ~EFER_LME;
+	vmcs_write64(GUEST_IA32_EFER, efer | EFER_NX);
+	vmcs_writel(GUEST_CR3, vtx_shadow_root_pa(vcpu, efer & EFER_LMA));
+}
+
+/*
+ * The processor's CR4.  Shadow paging: PAE outside IA-32e mode (vtx's
+ * tables are PAE ones there: x86/mmu/shadow.c); without the guest's
+ * paging (an identity map of user pages) no SMEP, SMAP or protection
+ * keys, which that guest's accesses never see (as KVM).
+ */
+static void update_hw_cr4(struct vtx_vcpu *vcpu)
+{
+	unsigned long hw = vcpu->cr4 | vtx_caps.cr4_fixed0;
+
+	if (vtx_shadow_paging) {
+		hw |= X86_CR4_PAE;
+		if (!(vcpu->cr0 & X86_CR0_PG))
+			hw &= ~(X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE);
+	}
+	vmcs_writel(GUEST_CR4, hw & vtx_caps.cr4_fixed1);
 }
 
 /**
@@ -444,6 +473,8 @@ void vtx_set_cr0(struct vtx_vcpu *vcpu, unsigned long cr0)
 	hw &= vtx_caps.cr0_fixed1;
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(GUEST_CR0, hw);
+	if (vtx_shadow_paging)
+		update_hw_cr4(vcpu);	/* it depends on the guest's PG */
 }
 
 /**
@@ -536,8 +567,7 @@ void vtx_set_cr4(struct vtx_vcpu *vcpu, unsigned long cr4)
 
 	vcpu->cr4 = cr4;
 	vmcs_writel(CR4_READ_SHADOW, cr4);
-	vmcs_writel(GUEST_CR4, (cr4 | vtx_caps.cr4_fixed0) &
-			       vtx_caps.cr4_fixed1);
+	update_hw_cr4(vcpu);
 	if (umip_changed && vtx_caps.umip_emulated)
 		vtx_update_proc2(vcpu);
 }
@@ -564,10 +594,13 @@ void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu)
 
 /* PAE PDPTE bits 2:1 and 8:5 are reserved (SDM vol. 3, 4.4.1). */
 #define PDPTE_RSVD_LOW		(GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5))
+/* PAE paging outside IA-32e mode: CR3 bits 4:0 are ignored */
+#define PAE_CR3_LOW		0x1full
 
 /**
- * vtx_load_pdptrs() - load the four PAE PDPTEs into the VMCS.
+ * vtx_load_pdptrs_from() - load the four PAE PDPTEs into the VMCS.
  * @vcpu:	the loaded vCPU, in PAE paging outside IA-32e mode
+ * @cr3:	the guest's CR3 they come from
  *
  * The processor loads them itself on a MOV to CR3 in the guest; after CR0,
  * CR4 or SREGS changes that vtx performs, vtx must, with the checks the
@@ -576,27 +609,46 @@ void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu)
  * (and from the host's, which the VM entry checks).  In the VMCS it would fail every later
  * VM entry ("invalid guest state"), whatever userspace set afterwards.
  *
+ * Under shadow paging, where the guest's MOV to CR3 exits too (spt.c),
+ * they go to vcpu_vmx.spt_pdptrs, for vtx's walk of the guest's tables:
+ * the processor's PDPTEs are the shadow PAE root's.
+ *
  * Return: 0, -EFAULT if CR3 does not point into guest memory, or -EINVAL
- * for a present PDPTE with reserved bits; the VMCS is unchanged then.
+ * for a present PDPTE with reserved bits; nothing is changed then.
  */
-int vtx_load_pdptrs(struct vtx_vcpu *vcpu)
+int vtx_load_pdptrs_from(struct vtx_vcpu *vcpu, unsigned long cr3)
 {
 	u64 rsvd = PDPTE_RSVD_LOW | vtx_rsvd_gpa_bits_hw(vcpu);
 	u64 pdpte[4];
 	int r, i;
 
-	r = vtx_vcpu_read_guest_phys(vcpu, vmcs_readl(GUEST_CR3) & ~0x1full,
-				     pdpte, sizeof(pdpte));
+	r = vtx_vcpu_read_guest_phys(vcpu, cr3 & ~PAE_CR3_LOW, pdpte,
+				     sizeof(pdpte));
 	if (r)
 		return r;
 	for (i = 0; i < ARRAY_SIZE(pdpte); i++)
 		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
 			return -EINVAL;
+	if (vtx_shadow_paging) {
+		memcpy(to_vmx(vcpu)->spt_pdptrs, pdpte, sizeof(pdpte));
+		return 0;
+	}
 	vmcs_write64(GUEST_PDPTR0, pdpte[0]);
 	vmcs_write64(GUEST_PDPTR1, pdpte[1]);
 	vmcs_write64(GUEST_PDPTR2, pdpte[2]);
 	vmcs_write64(GUEST_PDPTR3, pdpte[3]);
 	return 0;
+}
+
+/**
+ * vtx_load_pdptrs() - load the PAE PDPTEs from the guest's CR3.
+ * @vcpu:	the loaded vCPU, in PAE paging outside IA-32e mode
+ *
+ * Return: as vtx_load_pdptrs_from().
+ */
+int vtx_load_pdptrs(struct vtx_vcpu *vcpu)
+{
+	return vtx_load_pdptrs_from(vcpu, vtx_get_cr3(vcpu));
 }
 
 /**

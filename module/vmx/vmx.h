@@ -121,6 +121,9 @@ int vtx_spt_handle_invpcid(struct vtx_vcpu *vcpu);
  * @proc_ctl:	cached primary processor-based controls [v]
  * @guest_cr3:	the guest's CR3 under shadow paging, where GUEST_CR3 holds
  *		the shadow root [v]
+ * @spt_pdptrs:	the guest's PAE PDPTEs under shadow paging, loaded as the
+ *		processor would (vtx_load_pdptrs()); the VMCS's are the
+ *		processor's, from the shadow PAE root [v]
  * @c_cs_ar:	GUEST_CS_AR_BYTES, valid with VTX_CACHE_CS_AR [v]
  * @c_intr:	GUEST_INTERRUPTIBILITY_INFO, valid with VTX_CACHE_INTR [v]
  * @exit_qual:	exit qualification of the last exit [v]
@@ -155,6 +158,7 @@ struct vcpu_vmx {
 	unsigned long host_cr3, host_cr4;
 	u32 proc_ctl;
 	unsigned long guest_cr3;
+	u64 spt_pdptrs[4];
 	u32 c_cs_ar, c_intr;
 	bool nmi_known_unmasked;
 	unsigned long exit_qual;
@@ -222,6 +226,7 @@ void vtx_clear_loaded_vmcss(void);
 bool vtx_vmx_on_this_cpu(void);
 void vtx_put_host_state(struct vtx_vcpu *vcpu);
 int vtx_load_pdptrs(struct vtx_vcpu *vcpu);
+int vtx_load_pdptrs_from(struct vtx_vcpu *vcpu, unsigned long cr3);
 void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu);
 void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu);
 void vtx_vmcs_clear(struct vtx_vcpu *vcpu);

@@ -39,6 +39,14 @@
  * only on CPUs it ran on, and loading the vCPU on another CPU flushes
  * them there).
  *
+ * Paging modes: the shadow tables are 4-level ones whatever the guest's
+ * paging (4-level, PAE, 32-bit, or none in protected mode: an identity
+ * map).  Outside IA-32e mode the processor runs PAE paging (CR4.PAE is
+ * forced, vmcs.c) from the vCPU's PAE root: four PDPTEs, below 4 GiB,
+ * that mirror the first four entries of the level-3 table under the
+ * 4-level root's entry 0 (a 32-bit linear address goes no further), so
+ * both roots reach the same tables.
+ *
  * Locking: everything here changes under mmu->lock.
  */
 #define pr_fmt(fmt) "vtx: " fmt
@@ -73,10 +81,15 @@
  */
 #define SPT_HAS_2M		_PAGE_SOFTW1
 #define SPT_HAS_1G		_PAGE_SOFTW2
+/* PAE paging's PDPTEs (SDM vol. 3, 4.4.1): four, P and the address only */
+#define SPT_PAE_ROOTS		4
 
 /**
  * struct vtx_shadow_ctx - one vCPU's shadow tables.
- * @root:	the level-4 table (GUEST_CR3) [c], freed with the VM
+ * @root:	the level-4 table (GUEST_CR3 in IA-32e mode) [c], freed
+ *		with the VM
+ * @pae_root:	outside IA-32e mode GUEST_CR3: PDPTEs mirroring @root's
+ *		first four level-3 entries; a page below 4 GiB [c]
  * @tables:	table pages below it in use (page->lru)
  * @zombies:	table pages of earlier resets, freed after a flush
  * @nr_tables:	pages on @tables
@@ -84,6 +97,7 @@
  */
 struct vtx_shadow_ctx {
 	u64 *root;
+	u64 *pae_root;
 	struct list_head tables;
 	struct list_head zombies;
 	unsigned long nr_tables;
@@ -203,6 +217,8 @@ static void ctx_reset(struct vtx_shadow_ctx *c)
 	for (i = 0; i < SPT_ENTRIES; i++)
 		if (c->root[i])
 			WRITE_ONCE(c->root[i], 0);
+	for (i = 0; i < SPT_PAE_ROOTS; i++)
+		WRITE_ONCE(c->pae_root[i], 0);
 	list_splice_init(&c->tables, &c->zombies);
 	c->nr_zombies += c->nr_tables;
 	c->nr_tables = 0;
@@ -333,6 +349,7 @@ void vtx_shadow_free_tables(struct vtx_mmu *mmu)
 		free_page_list(&c->tables);
 		free_page_list(&c->zombies);
 		free_table_page(c->root);
+		free_table_page(c->pae_root);
 		kfree(c);
 	}
 	kfree(mmu->shadow);
@@ -388,6 +405,14 @@ int vtx_shadow_vcpu_init(struct vtx_vcpu *vcpu)
 		return -ENOMEM;
 	}
 	vtx_alloc_inc(VTX_ALLOC_EPT);
+	/* CR3 outside IA-32e mode: 32 bits */
+	c->pae_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT | GFP_DMA32);
+	if (!c->pae_root) {
+		free_table_page(c->root);
+		kfree(c);
+		return -ENOMEM;
+	}
+	vtx_alloc_inc(VTX_ALLOC_EPT);
 	INIT_LIST_HEAD(&c->tables);
 	INIT_LIST_HEAD(&c->zombies);
 	spin_lock(&mmu->lock);
@@ -396,19 +421,63 @@ int vtx_shadow_vcpu_init(struct vtx_vcpu *vcpu)
 		ctx_reset(mmu->shadow->ctx[vcpu->id]);
 		spin_unlock(&mmu->lock);
 		free_table_page(c->root);
+		free_table_page(c->pae_root);
 		kfree(c);
 		return 0;
 	}
 	mmu->shadow->ctx[vcpu->id] = c;
-	mmu->nr_table_pages++;
+	mmu->nr_table_pages += 2;
 	spin_unlock(&mmu->lock);
 	return 0;
 }
 
-/* The physical address of the vCPU's shadow root: its GUEST_CR3. */
-u64 vtx_shadow_root_pa(struct vtx_vcpu *vcpu)
+/**
+ * vtx_shadow_root_pa() - the vCPU's GUEST_CR3: the physical address of its
+ * shadow root.
+ * @vcpu:	the vCPU
+ * @lm:		the guest is in IA-32e mode (4-level paging), else the
+ *		processor runs PAE paging from the PAE root
+ *
+ * Return: the address, below 4 GiB for the PAE root.
+ */
+u64 vtx_shadow_root_pa(struct vtx_vcpu *vcpu, bool lm)
 {
-	return __pa(vcpu_ctx(vcpu)->root);
+	struct vtx_shadow_ctx *c = vcpu_ctx(vcpu);
+
+	return __pa(lm ? c->root : c->pae_root);
+}
+
+/*
+ * The level-3 entry @entry, of linear address @vfn's path, changed: keep
+ * the PAE root's copy (PDPTEs have P and the address only).  mmu->lock.
+ */
+static void pae_mirror(struct vtx_shadow_ctx *c, u64 vfn, u64 entry)
+{
+	unsigned int i = spt_index(vfn, 3);
+
+	if (spt_index(vfn, 4) || i >= SPT_PAE_ROOTS)
+		return;
+	WRITE_ONCE(c->pae_root[i], (entry & _PAGE_PRESENT) ?
+		   (entry & SPT_ADDR_MASK) | _PAGE_PRESENT : 0);
+}
+
+/*
+ * 32-bit paging: the 4-MByte page of a shadow PDE also covers the other
+ * 2 MiB of its pair; empty that one's table too when it holds the page's
+ * leaves.
+ */
+static void invlpg_4m_pair(u64 *pd, unsigned int index)
+{
+	u64 *entry = &pd[index ^ 1], *table;
+	unsigned int i;
+
+	if (!(*entry & _PAGE_PRESENT) || !(*entry & SPT_HAS_2M))
+		return;
+	table = spt_table(*entry);
+	for (i = 0; i < SPT_ENTRIES; i++)
+		if (table[i])
+			WRITE_ONCE(table[i], 0);
+	WRITE_ONCE(*entry, *entry & ~SPT_HAS_2M);
 }
 
 /**
@@ -436,7 +505,8 @@ void vtx_shadow_reset(struct vtx_vcpu *vcpu)
  * holds as one entry) every leaf of it, whether @gva's own was made or
  * not: the table below a marked PDE is emptied, the tables below a marked
  * PDPTE are detached (and kept until the next reset, like the tables of
- * a reset).  The caller then flushes the page from its VPID's
+ * a reset).  Under 32-bit paging a guest large page is 4 MiB, two
+ * shadow PDEs.  The caller then flushes the page from its VPID's
  * translations, all of them for a large page (the processor holds its
  * 4 KiB leaves as so many TLB entries).
  *
@@ -458,11 +528,14 @@ bool vtx_shadow_invlpg(struct vtx_vcpu *vcpu, u64 gva)
 			goto out;
 		if (l == 3 && (*entry & SPT_HAS_1G)) {
 			WRITE_ONCE(*entry, 0);
+			pae_mirror(vcpu_ctx(vcpu), vfn, 0);
 			large = true;
 			goto out;
 		}
-		table = spt_table(*entry);
 		if (l == 2 && (*entry & SPT_HAS_2M)) {
+			if (!(vcpu->cr4 & X86_CR4_PAE))
+				invlpg_4m_pair(table, spt_index(vfn, 2));
+			table = spt_table(*entry);
 			for (i = 0; i < SPT_ENTRIES; i++)
 				if (table[i])
 					WRITE_ONCE(table[i], 0);
@@ -470,6 +543,7 @@ bool vtx_shadow_invlpg(struct vtx_vcpu *vcpu, u64 gva)
 			large = true;
 			goto out;
 		}
+		table = spt_table(*entry);
 	}
 	entry = &table[spt_index(vfn, 1)];
 	if (*entry)
@@ -518,6 +592,20 @@ static u32 walk_access(struct vtx_vcpu *vcpu, u32 ec)
 }
 
 /*
+ * Protected mode without paging: linear addresses (32 bits) are physical
+ * ones, writable, user, executable; a "walk" whose leaf is dirty.
+ */
+static void identity_walk(struct vtx_guest_walk *w, u64 gva)
+{
+	memset(w, 0, sizeof(*w));
+	w->gpa = (u32)gva;
+	w->top = 1;
+	w->leaf = 1;
+	w->pte[1] = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_DIRTY;
+	w->allowed = _PAGE_RW | _PAGE_USER;
+}
+
+/*
  * The shadow leaf of @gva in @c, making tables from @cache; the guest
  * maps @gva with a page of @glevel (1, or 2/3 for a large page), which
  * marks the shadow PDE or PDPTE above.
@@ -540,6 +628,8 @@ static u64 *spt_entry(struct vtx_mmu *mmu, struct vtx_shadow_ctx *c,
 			c->nr_tables++;
 			mmu->nr_table_pages++;
 			WRITE_ONCE(*entry, __pa(page) | SPT_TABLE_BITS);
+			if (l == 3)
+				pae_mirror(c, vfn, *entry);
 		}
 		if (l == glevel)
 			WRITE_ONCE(*entry,
@@ -579,9 +669,13 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	}
 	/*
 	 * The walker's checks and A/D bits (walk.c); a table outside RAM is
-	 * not present, as KVM's walker has it.
+	 * not present, as KVM's walker has it.  Protected mode without
+	 * paging: an identity map that allows everything.
 	 */
-	if (__vtx_gva_walk(vcpu, f->gva, walk_access(vcpu, hw_ec), &w, &ec)) {
+	if (!(vcpu->cr0 & X86_CR0_PG)) {
+		identity_walk(&w, f->gva);
+	} else if (__vtx_gva_walk(vcpu, f->gva, walk_access(vcpu, hw_ec), &w,
+				  &ec)) {
 		f->error_code = ec;
 		return VTX_SHADOW_GUEST_PF;
 	}

@@ -2,8 +2,8 @@
 /*
  * vtx - shadow page tables: guest-virtual to host-physical translation for
  * a processor (or a module parameter, ept=0) without EPT.  Milestone 1:
- * a per-vCPU "virtual TLB" (design.rst, section 8.2), 4-level long mode
- * only.
+ * a per-vCPU "virtual TLB" (design.rst, section 8.2), for guests with
+ * 4-level, PAE or 32-bit paging, or none in protected mode.
  */
 #ifndef VTX_SHADOW_H
 #define VTX_SHADOW_H
@@ -47,7 +47,7 @@ enum vtx_shadow_result {
 };
 
 int vtx_shadow_vcpu_init(struct vtx_vcpu *vcpu);
-u64 vtx_shadow_root_pa(struct vtx_vcpu *vcpu);
+u64 vtx_shadow_root_pa(struct vtx_vcpu *vcpu, bool lm);
 enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 					     struct vtx_shadow_fault *f);
 void vtx_shadow_reset(struct vtx_vcpu *vcpu);

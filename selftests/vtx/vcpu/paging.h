@@ -58,6 +58,40 @@
 #define MPP_GOOD_WIN		0x1400000
 #define MPP_R55_BIT		55
 
+/*
+ * guest_page_tables_32 / _pae: guest_page_tables' steps under 32-bit and
+ * PAE paging (on vtx ept=0: shadow paging's PAE root).  The first 4 MiB
+ * identity-mapped with large pages; the window at 4 MiB through P32_PT
+ * (PTEs: 0 DATA_A, 1 not present, 2 DATA_C read-only, 3 the device frame,
+ * 4 PAE: bit 51, 5 PAE: XD); a large page at 8 MiB over slot 1 (4 MiB:
+ * one 4-MByte page, two 2-MByte ones under PAE); 32-bit: a 4-MByte page
+ * at 12 MiB with PDE bit 21 (reserved).  Address space B: the same but
+ * P32_PTB for the window, whose PTE 0 is DATA_A.  PAE: the PDPTs of A, B
+ * and one with a reserved bit (bit 1) in its first PDPTE are 32 bytes
+ * apart in one page.
+ */
+#define P32_PD_GPA		0x1d000
+#define P32_PT_GPA		0x1e000
+#define P32_PDPT_GPA		0x1f000
+#define P32_PDPTB_GPA		0x1f020
+#define P32_PDPTBAD_GPA		0x1f040
+#define P32_PDB_GPA		0x23000
+#define P32_PTB_GPA		0x24000
+#define P32_WIN			0x400000
+#define P32_BIG			0x800000
+#define P32_BIG_SIZE		0x400000
+#define P32_RSVD_WIN		0xc00000
+#define P32_RSVD_BIT		21
+#define P32_XD_BIT		63
+#define P32_CR0_PG		0x80000000
+#define P32_EFER		0xc0000080
+#define P32_EFER_NXE		0x800
+/* PT[6]: a user page; the host sets the flag when CPUID offers SMEP */
+#define P32_USER_PTE		6
+#define P32_SMEP_FLAG		(SCRATCH_GPA + 0x8000)
+/* the value in each 4 KiB page of slot 1 at P32_BIG */
+#define P32_BIG_MARK(off)	(0x7000 + ((off) >> 12))
+
 #define PG_MARK_A		0x11111111
 #define PG_MARK_B		0x22222222
 #define PG_MARK_C		0x33333333

@@ -171,3 +171,161 @@ GUEST_LABEL maxphy32_movs
 2:	jmp	2b
 	EXC_STUBS32 maxphy32_stubs
 GUEST_END maxphy32_guest
+
+/*
+ * guest_page_tables_32 / _pae: \pae 0 for 32-bit paging (4-byte entries,
+ * CR4.PSE), 1 for PAE paging (8-byte entries, EFER.NXE).  The host built
+ * the tables (paging.h); CR0.WP starts clear.
+ */
+.macro PG32_STEPS name, pae
+	.if \pae
+	.set esz, 8
+	.set big_pde, P32_PD_GPA + (P32_BIG >> 21) * 8
+	.else
+	.set esz, 4
+	.set big_pde, P32_PD_GPA + (P32_BIG >> 22) * 4
+	.endif
+	.if \pae
+	mov	$P32_EFER, %ecx
+	rdmsr
+	or	$P32_EFER_NXE, %eax
+	wrmsr
+	mov	$P32_PDPT_GPA, %eax
+	.else
+	mov	$P32_PD_GPA, %eax
+	.endif
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	.if \pae
+	or	$CR4_PAE, %eax
+	.else
+	or	$CR4_PSE, %eax
+	.endif
+	mov	%eax, %cr4
+	mov	%cr0, %eax
+	or	$P32_CR0_PG, %eax
+	and	$~CR0_WP, %eax
+	mov	%eax, %cr0
+	/* 1: read through PT[0] (DATA_A) */
+	mov	P32_WIN, %ebx
+	ucall	UCALL_REPORT
+	/* 2: write through it: the accessed and dirty bits */
+	movl	$PG_MARK_W, P32_WIN
+	ucall_step 2
+	/* 3: PT[0] -> DATA_B, INVLPG, read */
+	movl	$(PG_DATA_B | PG_P | PG_RW), P32_PT_GPA
+	invlpg	P32_WIN
+	mov	P32_WIN, %ebx
+	ucall	UCALL_REPORT
+	/* 4: PT[1] not present: #PF; made present, no INVLPG needed */
+	resume_at \name, 4f
+GUEST_LABEL \name\()_np
+	mov	P32_WIN + 0x1000, %ebx
+4:	movl	$(PG_DATA_C | PG_P), P32_PT_GPA + esz
+	mov	P32_WIN + 0x1000, %ebx
+	ucall	UCALL_REPORT
+	/* 5: PT[2] read-only (DATA_C): CR0.WP=0 lets CPL 0 write */
+	movl	$PG_MARK_W2, P32_WIN + 0x2000
+	mov	P32_WIN + 0x1000, %ebx
+	ucall	UCALL_REPORT
+	/* ... and with CR0.WP=1 the write faults */
+	mov	%cr0, %eax
+	or	$CR0_WP, %eax
+	mov	%eax, %cr0
+	resume_at \name, 5f
+GUEST_LABEL \name\()_ro
+	movl	$1, P32_WIN + 0x2000
+5:	mov	P32_WIN + 0x1000, %ebx
+	ucall	UCALL_REPORT
+	/* 6: CR3 switches: the window is DATA_A in B, DATA_B here */
+	mov	%cr3, %edi
+	.if \pae
+	mov	$P32_PDPTB_GPA, %eax
+	.else
+	mov	$P32_PDB_GPA, %eax
+	.endif
+	mov	%eax, %cr3
+	mov	%cr3, %ecx
+	mov	P32_WIN, %ebx
+	ucall	UCALL_REPORT
+	mov	%edi, %cr3
+	mov	%cr3, %ecx
+	mov	P32_WIN, %ebx
+	ucall	UCALL_REPORT
+	.if \pae
+	mov	$P32_PDPTB_GPA, %eax
+	.else
+	mov	$P32_PDB_GPA, %eax
+	.endif
+	mov	%eax, %cr3
+	mov	P32_WIN, %ebx
+	ucall	UCALL_REPORT
+	mov	%edi, %cr3
+	/* 7: a PTE to a frame in no memslot: an MMIO read */
+	mov	P32_WIN + 0x3000, %ebx
+	ucall	UCALL_REPORT
+	/* 8: a reserved bit: #PF with RSVD */
+	resume_at \name, 8f
+GUEST_LABEL \name\()_rsvd
+	.if \pae
+	mov	P32_WIN + 0x4000, %ebx
+	.else
+	mov	P32_RSVD_WIN, %ebx
+	.endif
+8:
+	.if \pae
+	/* 9: a fetch from an XD page with EFER.NXE: #PF with I/D */
+	resume_at \name, 9f
+	mov	$(P32_WIN + 0x5000), %eax
+	jmp	*%eax
+9:
+	.endif
+	/* 10: the large page: a read in each 2 MiB, then INVLPG of one */
+	mov	P32_BIG + 0x200000 + 0x3000, %ebx
+	ucall	UCALL_REPORT
+	mov	P32_BIG + 0x1000, %ebx
+	ucall	UCALL_REPORT
+	movl	$0, big_pde
+	invlpg	P32_BIG
+	resume_at \name, 10f
+GUEST_LABEL \name\()_big
+	.if \pae
+	mov	P32_BIG + 0x1000, %ebx
+	.else
+	mov	P32_BIG + 0x200000 + 0x3000, %ebx
+	.endif
+10:
+	.if \pae
+	/* 11: MOV to CR3 of a PDPT with a reserved bit: #GP(0), CR3 kept */
+	resume_at \name, 11f
+	mov	$P32_PDPTBAD_GPA, %eax
+GUEST_LABEL \name\()_badcr3
+	mov	%eax, %cr3
+11:	mov	%cr3, %ecx
+	mov	P32_WIN, %ebx
+	ucall	UCALL_REPORT
+	.endif
+	/* 12: CR4.SMEP: a supervisor fetch from a user page faults (I/D) */
+	cmpl	$0, P32_SMEP_FLAG
+	je	13f
+	mov	P32_WIN + P32_USER_PTE * 0x1000, %ebx
+	ucall	UCALL_REPORT
+	mov	%cr4, %eax
+	or	$CR4_SMEP, %eax
+	mov	%eax, %cr4
+	resume_at \name, 13f
+	mov	$(P32_WIN + P32_USER_PTE * 0x1000), %eax
+	jmp	*%eax
+13:	ucall	UCALL_DONE
+12:	jmp	12b
+.endm
+
+GUEST_BEGIN pg32_guest, 32
+	PG32_STEPS pg32_guest, 0
+	EXC_STUBS32 pg32_stubs
+GUEST_END pg32_guest
+
+GUEST_BEGIN pgpae_guest, 32
+	PG32_STEPS pgpae_guest, 1
+	EXC_STUBS32 pgpae_stubs
+GUEST_END pgpae_guest

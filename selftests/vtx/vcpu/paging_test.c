@@ -25,13 +25,21 @@ extern const uint8_t paging_guest[], paging_guest_end[], paging_stubs[],
 	maxphy32_guest[], maxphy32_guest_end[], maxphy32_stubs[],
 	maxphy32_movs[], maxphyp_guest[], maxphyp_guest_end[],
 	maxphyp_stubs[], maxphyp_movs55[], maxphyp_movs37[],
-	maxphyp_read37[];
+	maxphyp_read37[], pg32_guest[], pg32_guest_end[], pg32_stubs[],
+	pg32_guest_np[], pg32_guest_ro[], pg32_guest_rsvd[], pg32_guest_big[],
+	pgpae_guest[], pgpae_guest_end[], pgpae_stubs[], pgpae_guest_np[],
+	pgpae_guest_ro[], pgpae_guest_rsvd[], pgpae_guest_big[],
+	pgpae_guest_badcr3[];
 
 #define PF_VECTOR		14
 #define PF_PROT			0x1
 #define PF_WRITE		0x2
 #define PF_USER			0x4
 #define PF_RSVD			0x8
+#define PF_INSTR		0x10
+#define GP_VEC			13
+#define PG_US			0x4
+#define CPUID_7_EBX_SMEP	7
 #define CPUID_EXT_BASE		0x80000000u
 #define CPUID_ADDR_SIZES	0x80000008u
 #define MSR_MTRR_PHYSBASE0	0x200
@@ -146,8 +154,8 @@ static bool vtx_shadow_paging(void)
 
 /*
  * Without unrestricted guest kvm_intel runs real mode in vm86 (ept=0);
- * vtx's shadow paging (milestone 1) runs 64-bit guests only and fails
- * KVM_RUN cleanly, with an emulation error.
+ * vtx's shadow paging runs protected mode only and fails KVM_RUN of a
+ * real-mode guest cleanly, with an emulation error.
  */
 TEST(real_mode_guest)
 {
@@ -430,8 +438,7 @@ TEST(guest_maxphyaddr_read)
  * bits 39:32 (PSE-36) up to MAXPHYADDR and the rest to bit 21 are
  * reserved.  With MAXPHYADDR 36, bit 17 (address bit 36) is: the
  * emulator's walk of a MOVS destination through such a PDE faults with
- * RSVD, on vtx as on kvm_intel (vtx's shadow paging runs no 32-bit
- * guests: skipped there).
+ * RSVD, on vtx as on kvm_intel.
  */
 TEST(guest_maxphyaddr_pse36)
 {
@@ -441,8 +448,6 @@ TEST(guest_maxphyaddr_pse36)
 	unsigned int host;
 	uint64_t mmio;
 
-	if (vtx_shadow_paging())
-		SKIP(return, "vtx ept=0 runs 64-bit guests only");
 	vcpu = maxphy_vcpu(MP_MAXPHYADDR, &host);
 	if (!vcpu)
 		SKIP(return, "no CPUID leaf 80000008H");
@@ -498,8 +503,6 @@ TEST(guest_maxphyaddr_pae)
 	unsigned int host;
 	uint32_t *low;
 
-	if (vtx_shadow_paging())
-		SKIP(return, "vtx ept=0 runs 64-bit guests only");
 	vcpu = maxphy_vcpu(MP_MAXPHYADDR, &host);
 	if (!vcpu)
 		SKIP(return, "no CPUID leaf 80000008H");
@@ -575,6 +578,209 @@ TEST(guest_maxphyaddr_pae)
 		RUN_UCALL(vcpu, UCALL_DONE, &uc);
 	}
 	vtx_vm_free(vcpu->vm);
+}
+
+/* Entry @i of a 32-bit (@pae false) or PAE table at @gpa. */
+static void set_entry(struct vtx_vm *vm, uint64_t gpa, bool pae,
+		      unsigned int i, uint64_t e)
+{
+	if (pae)
+		((uint64_t *)vtx_gpa2hva(vm, gpa))[i] = e;
+	else
+		((uint32_t *)vtx_gpa2hva(vm, gpa))[i] = (uint32_t)e;
+}
+
+static uint64_t get_entry(struct vtx_vm *vm, uint64_t gpa, bool pae,
+			  unsigned int i)
+{
+	if (pae)
+		return ((uint64_t *)vtx_gpa2hva(vm, gpa))[i];
+	return ((uint32_t *)vtx_gpa2hva(vm, gpa))[i];
+}
+
+/* The tables of paging.h's guest_page_tables_32 / _pae. */
+static void pg32_setup(struct vtx_vcpu *vcpu, bool pae)
+{
+	struct vtx_vm *vm = vcpu->vm;
+	const uint64_t rw = PG_P | PG_RW, large = rw | PG_PS;
+	unsigned int shift = pae ? 21 : 22, i;
+	uint64_t pd, off;
+
+	table(vm, P32_PD_GPA);
+	table(vm, P32_PT_GPA);
+	table(vm, P32_PDPT_GPA);
+	table(vm, P32_PDB_GPA);
+	table(vm, P32_PTB_GPA);
+	vtx_vm_add_mem(vm, 1, P32_BIG, P32_BIG_SIZE);
+	for (off = 0; off < P32_BIG_SIZE; off += 0x1000)
+		*(uint32_t *)vtx_gpa2hva(vm, P32_BIG + off) =
+			P32_BIG_MARK(off);
+	for (pd = P32_PD_GPA; pd; pd = pd == P32_PD_GPA ? P32_PDB_GPA : 0) {
+		for (i = 0; i < (P32_WIN >> shift); i++)
+			set_entry(vm, pd, pae, i, ((uint64_t)i << shift) | large);
+		/* user: PT[P32_USER_PTE] is a user page (U/S of both levels) */
+		set_entry(vm, pd, pae, P32_WIN >> shift,
+			  (pd == P32_PD_GPA ? P32_PT_GPA : P32_PTB_GPA) | rw |
+			  PG_US);
+	}
+	for (i = 0; i < P32_BIG_SIZE >> shift; i++)
+		set_entry(vm, P32_PD_GPA, pae, (P32_BIG >> shift) + i,
+			  (P32_BIG + ((uint64_t)i << shift)) | large);
+	set_entry(vm, P32_PT_GPA, pae, 0, PG_DATA_A | rw);
+	set_entry(vm, P32_PT_GPA, pae, 2, PG_DATA_C | PG_P);
+	set_entry(vm, P32_PT_GPA, pae, 3, PG_MMIO_GPA | rw);
+	set_entry(vm, P32_PTB_GPA, pae, 0, PG_DATA_A | rw);
+	if (pae) {
+		set_entry(vm, P32_PT_GPA, pae, 4,
+			  PG_DATA_A | rw | 1ull << PG_RSVD_BIT);
+		set_entry(vm, P32_PT_GPA, pae, 5,
+			  PG_DATA_A | rw | 1ull << P32_XD_BIT);
+		set_entry(vm, P32_PDPT_GPA, pae, 0, P32_PD_GPA | PG_P);
+		set_entry(vm, P32_PDPTB_GPA, pae, 0, P32_PDB_GPA | PG_P);
+		set_entry(vm, P32_PDPTBAD_GPA, pae, 0, P32_PDB_GPA | rw);
+	} else {
+		set_entry(vm, P32_PD_GPA, pae, P32_RSVD_WIN >> shift,
+			  large | 1u << P32_RSVD_BIT);
+	}
+	set_entry(vm, P32_PT_GPA, pae, P32_USER_PTE, PG_DATA_C | rw | PG_US);
+	*(uint32_t *)vtx_gpa2hva(vm, PG_DATA_A) = PG_MARK_A;
+	*(uint32_t *)vtx_gpa2hva(vm, PG_DATA_B) = PG_MARK_B;
+	*(uint32_t *)vtx_gpa2hva(vm, PG_DATA_C) = PG_MARK_C;
+	*(uint32_t *)vtx_gpa2hva(vm, P32_SMEP_FLAG) =
+		cpu_has(7, CPUID_EBX, CPUID_7_EBX_SMEP);
+}
+
+struct pg32_blob {
+	const uint8_t *start, *end, *stubs, *np, *ro, *rsvd, *big, *badcr3;
+};
+
+#define PG32_GPA(b, l)	(VTX_CODE_GPA + ((b)->l - (b)->start))
+
+/*
+ * guest_page_tables' steps under 32-bit or PAE paging, which a
+ * protected-mode guest turns on itself; under vtx ept=0 the processor
+ * runs them with PAE paging from the shadow PAE root.  32-bit: PSE
+ * 4-MByte pages, a reserved bit 21 in a 4-MByte PDE; INVLPG of an
+ * address in the first 2 MiB of a 4-MByte page drops the second 2 MiB's
+ * translation too.  PAE: the PDPTEs from CR3, XD with EFER.NXE, a MOV to
+ * CR3 whose PDPTE has a reserved bit (#GP(0), CR3 unchanged).  With
+ * SMEP in CPUID: a supervisor fetch from a user page (#PF P|I/D, in
+ * 32-bit paging too).
+ */
+static void pg32_run(struct __test_metadata *_metadata, bool pae,
+		     const struct pg32_blob *b)
+{
+	uint64_t root = pae ? P32_PDPT_GPA : P32_PD_GPA;
+	uint64_t rootb = pae ? P32_PDPTB_GPA : P32_PDB_GPA;
+	unsigned int win = P32_WIN >> (pae ? 21 : 22);
+	struct vtx_vcpu *vcpu;
+	struct vtx_ucall uc;
+	struct kvm_run *run;
+	struct vtx_vm *vm;
+
+	vcpu = guest_create(VTX_MODE_PROT32, b->start, b->end, b->stubs);
+	vcpu_set_supported_cpuid(vcpu);
+	vm = vcpu->vm;
+	run = vcpu->run;
+	pg32_setup(vcpu, pae);
+
+	REPORTS(PG_MARK_A, "1: the window reads DATA_A");
+	EXPECT_EQ(PG_A, get_entry(vm, P32_PD_GPA, pae, win) & PG_A)
+		TH_LOG("1: PDE accessed");
+	EXPECT_EQ(PG_A, get_entry(vm, P32_PT_GPA, pae, 0) & (PG_A | PG_D))
+		TH_LOG("1: PTE accessed, clean");
+	if (pae)
+		EXPECT_EQ(P32_PD_GPA | PG_P,
+			  get_entry(vm, P32_PDPT_GPA, pae, 0))
+			TH_LOG("1: the PDPTE has no accessed bit");
+
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	EXPECT_EQ(2, uc.regs.rbx);
+	EXPECT_EQ(PG_A | PG_D, get_entry(vm, P32_PT_GPA, pae, 0) &
+			       (PG_A | PG_D)) TH_LOG("2: PTE dirty");
+	EXPECT_EQ(PG_MARK_W, *(uint32_t *)vtx_gpa2hva(vm, PG_DATA_A));
+
+	REPORTS(PG_MARK_B, "3: the guest's new PTE, after INVLPG");
+
+	RUN_EXC(vcpu, PF_VECTOR, 0, PG32_GPA(b, np), &uc);
+	EXPECT_EQ(P32_WIN + 0x1000, uc.regs.rsi) TH_LOG("4: CR2");
+	REPORTS(PG_MARK_C, "4: the entry made present");
+
+	REPORTS(PG_MARK_W2, "5: CR0.WP=0: CPL 0 wrote a read-only page");
+	EXPECT_EQ(PG_A | PG_D, get_entry(vm, P32_PT_GPA, pae, 2) &
+			       (PG_A | PG_D)) TH_LOG("5: PTE dirty");
+	RUN_EXC(vcpu, PF_VECTOR, PF_PROT | PF_WRITE, PG32_GPA(b, ro), &uc);
+	EXPECT_EQ(P32_WIN + 0x2000, uc.regs.rsi) TH_LOG("5: CR2");
+	REPORTS(PG_MARK_W2, "5: CR0.WP=1: the write faulted");
+
+	REPORTS(PG_MARK_W, "6: the second address space");
+	EXPECT_EQ(rootb, uc.regs.rcx) TH_LOG("6: MOV from CR3");
+	REPORTS(PG_MARK_B, "6: back to the first");
+	EXPECT_EQ(root, uc.regs.rcx) TH_LOG("6: MOV from CR3");
+	REPORTS(PG_MARK_W, "6: the second again");
+
+	vtx_run(vcpu);
+	ASSERT_EQ(KVM_EXIT_MMIO, run->exit_reason)
+		TH_LOG("7: %s", describe_exit(vcpu));
+	EXPECT_EQ(PG_MMIO_GPA, run->mmio.phys_addr);
+	EXPECT_EQ(4, run->mmio.len);
+	EXPECT_EQ(0, run->mmio.is_write);
+	*(uint32_t *)run->mmio.data = PG_MMIO_VALUE;
+	REPORTS(PG_MMIO_VALUE, "7: the MMIO read's value");
+
+	RUN_EXC(vcpu, PF_VECTOR, PF_PROT | PF_RSVD, PG32_GPA(b, rsvd), &uc);
+	EXPECT_EQ(pae ? P32_WIN + 0x4000 : P32_RSVD_WIN, uc.regs.rsi)
+		TH_LOG("8: CR2");
+
+	if (pae) {
+		RUN_EXC(vcpu, PF_VECTOR, PF_PROT | PF_INSTR, P32_WIN + 0x5000,
+			&uc);
+		EXPECT_EQ(P32_WIN + 0x5000, uc.regs.rsi) TH_LOG("9: CR2");
+	}
+
+	REPORTS(P32_BIG_MARK(0x203000), "10: the large page's second 2 MiB");
+	REPORTS(P32_BIG_MARK(0x1000), "10: its first 2 MiB");
+	RUN_EXC(vcpu, PF_VECTOR, 0, PG32_GPA(b, big), &uc);
+	EXPECT_EQ(P32_BIG + (pae ? 0x1000 : 0x203000), uc.regs.rsi)
+		TH_LOG("10: CR2: the large page went with INVLPG");
+
+	if (pae) {
+		RUN_EXC(vcpu, GP_VEC, 0, PG32_GPA(b, badcr3), &uc);
+		REPORTS(PG_MARK_B, "11: the window after the refused CR3");
+		EXPECT_EQ(root, uc.regs.rcx) TH_LOG("11: CR3 unchanged");
+	}
+	if (cpu_has(7, CPUID_EBX, CPUID_7_EBX_SMEP)) {
+		REPORTS(PG_MARK_W2, "12: a supervisor read of a user page");
+		RUN_EXC(vcpu, PF_VECTOR, PF_PROT | PF_INSTR,
+			P32_WIN + P32_USER_PTE * 0x1000, &uc);
+		EXPECT_EQ(P32_WIN + P32_USER_PTE * 0x1000, uc.regs.rsi)
+			TH_LOG("12: CR2 of the SMEP fault");
+	} else {
+		TH_LOG("12: no SMEP in CPUID: not run");
+	}
+	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	vtx_vm_free(vm);
+}
+
+TEST(guest_page_tables_32)
+{
+	const struct pg32_blob b = {
+		pg32_guest, pg32_guest_end, pg32_stubs, pg32_guest_np,
+		pg32_guest_ro, pg32_guest_rsvd, pg32_guest_big, NULL,
+	};
+
+	pg32_run(_metadata, false, &b);
+}
+
+TEST(guest_page_tables_pae)
+{
+	const struct pg32_blob b = {
+		pgpae_guest, pgpae_guest_end, pgpae_stubs, pgpae_guest_np,
+		pgpae_guest_ro, pgpae_guest_rsvd, pgpae_guest_big,
+		pgpae_guest_badcr3,
+	};
+
+	pg32_run(_metadata, true, &b);
 }
 
 VTX_TEST_MAIN

@@ -29,6 +29,14 @@
 #define TLB_RO_GPA		0x1000000
 #define TLB_RO_PAGES		3
 
+/*
+ * invlpg_exits_pae: PAE paging outside long mode over the same PT: a
+ * PDPT and a PD (PD[0] a 2 MiB identity page, PD[2] TLB_PT_GPA).
+ */
+#define TLB_PAE_PDPT		0x26000
+#define TLB_PAE_PD		0x27000
+#define TLB_CR0_PG		0x80000000
+
 #define TLB_LOOPS		1000
 #define TLB_DESC_GPA		(SCRATCH_GPA + 0x100)	/* INVPCID descriptor */
 #define TLB_NONCANONICAL	0x800000000000		/* bit 47 only */

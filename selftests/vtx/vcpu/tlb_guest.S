@@ -42,6 +42,27 @@ GUEST_BEGIN invlpg_guest, 64
 	hlt
 GUEST_END invlpg_guest
 
+/* invlpg_guest under PAE paging, which the 32-bit guest turns on */
+GUEST_BEGIN invlpg_pae_guest, 32
+	mov	$TLB_PAE_PDPT, %eax
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$CR4_PAE, %eax
+	mov	%eax, %cr4
+	mov	%cr0, %eax
+	or	$TLB_CR0_PG, %eax
+	mov	%eax, %cr0
+	mov	TLB_4K_BASE + 0x2000, %eax
+	ucall_step 1
+	mov	$TLB_LOOPS, %ecx
+1:	invlpg	TLB_4K_BASE + 0x1000
+	mov	TLB_4K_BASE + 0x2000, %eax
+	dec	%ecx
+	jnz	1b
+	ucall_step 2
+	hlt
+GUEST_END invlpg_pae_guest
+
 /*
  * TLB_LOOPS x (CR3 to B, read, CR3 back to A, read); then what the last
  * reads in B and in A saw.
