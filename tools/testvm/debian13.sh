@@ -158,8 +158,13 @@ copy_src() { # DIR
 		"$1"/module/asm-offsets.s
 }
 
+# The chroot (build/debian13) may be shared by several checkouts (git
+# worktrees link it): each one's work directories in it carry a tag of its
+# path, so that two checkouts' builds for one kernel never share a tree.
+TAG=$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
+
 build() { # KVER
-	local k="$1" src=/build/vtx-$1 out=$ROOT/build/kernels/$1
+	local k="$1" src=/build/vtx-$TAG-$1 out=$ROOT/build/kernels/$1
 	[ -f "$STAMP" ] || die "run '$0 setup' first"
 	[ -d "$CH/usr/src/linux-headers-$k" ] || die "no headers for $k in $CH"
 	copy_src "$CH$src"
@@ -179,7 +184,7 @@ dkms_build() { # KVER
 		top=$ROOT/build/dkms-stage st=$top
 	else
 		[ -f "$STAMP" ] || die "run '$0 setup' first"
-		st=/build/dkms-stage top=$CH$st run=(with_proc inchroot)
+		st=/build/dkms-stage-$TAG-$k top=$CH$st run=(with_proc inchroot)
 	fi
 	command -v dkms >/dev/null || [ "${#run[@]}" -gt 0 ] || die "dkms missing (make deps)"
 	rm -rf "${top:?}"
