@@ -51,7 +51,8 @@ enum {
 	K_SMSW,		/* SMSW m16: CR0's low 16 bits to memory */
 	K_LMSW,		/* LMSW m16: CR0's PE (set only), MP, EM, TS */
 	K_STSEG,	/* MOV m16,Sreg, SLDT m16, STR m16: a selector */
-	K_LDSEG,	/* MOV Sreg,m16; LDS, LES, LSS, LFS, LGS (D_FARPTR) */
+	K_LDSEG,	/* MOV Sreg,m16; LDS, LES, LSS, LFS, LGS (D_FARPTR);
+			 * LLDT, LTR */
 };
 
 /* K_LDSEG's segment: ModRM.reg (MOV Sreg,m16), else the opcode's. */
@@ -375,10 +376,12 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 		[4] = { K_JMPM, D_MODRM, 0 },
 		[6] = { K_PUSHM, D_MODRM, 0 },
 	},
-	/* Of group 6, the stores: SLDT and STR (LLDT, LTR load descriptors) */
+	/* Of group 6: SLDT, STR, LLDT and LTR (VERR, VERW not: nor KVM) */
 	[G6] = {
 		[0] = { K_STSEG, D_MODRM | D_MEMDST | D_M16, VTX_EMU_LDTR },
 		[1] = { K_STSEG, D_MODRM | D_MEMDST | D_M16, VTX_EMU_TR },
+		[2] = { K_LDSEG, D_MODRM | D_M16, VTX_EMU_LDTR },
+		[3] = { K_LDSEG, D_MODRM | D_M16, VTX_EMU_TR },
 	},
 	/*
 	 * Of group 7's memory forms, SMSW and LMSW, as KVM emulates them
@@ -1376,7 +1379,23 @@ int vtx_emu_decode(struct vtx_emu *e)
 		if (err)
 			return err;
 	}
-	if (e->kind == K_LDSEG) {
+	if (e->kind == K_LDSEG &&
+	    (e->sub == VTX_EMU_LDTR || e->sub == VTX_EMU_TR)) {
+		/*
+		 * LLDT, LTR: #UD in real and virtual-8086 mode, #GP(0)
+		 * outside CPL 0, both before the operand is read.
+		 */
+		e->load_seg = e->sub;
+		if (!(e->cr0 & VTX_EMU_CR0_PE) ||
+		    (e->rflags & VTX_EMU_FL_VM)) {
+			e->ud_fault = true;
+			return -EFAULT;
+		}
+		if (e->cpl) {
+			e->gp_fault = true;
+			return -EFAULT;
+		}
+	} else if (e->kind == K_LDSEG) {
 		e->load_seg = e->sub == LDSEG_MODRM ? (modrm >> 3) & 7 : e->sub;
 		/* MOV to CS, or to Sreg 6 or 7: #UD, before the access */
 		if (e->load_seg == VTX_EMU_CS ||

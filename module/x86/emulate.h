@@ -224,7 +224,10 @@ struct vtx_emu_ops {
  * @seg_load:	out, once vtx_emu_complete() returned 0: the instruction
  *		loads segment register @load_seg (enum vtx_emu_seg, never CS)
  *		with selector @load_sel: MOV Sreg,m16, or LDS, LES, LSS, LFS,
- *		LGS (whose offset is already in @gpr).  The caller loads it
+ *		LGS (whose offset is already in @gpr); or VTX_EMU_LDTR or
+ *		VTX_EMU_TR: LLDT, LTR m16 (their #UD outside protected mode
+ *		and #GP(0) outside CPL 0 already raised, before the read;
+ *		the descriptor checks are the caller's).  The caller loads it
  *		(real mode, virtual-8086 mode or a checked descriptor) before
  *		making @gpr, @rip and @rflags architectural; a load that
  *		faults is delivered, the instruction not done.  MOV to SS

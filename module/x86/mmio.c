@@ -562,7 +562,11 @@ static int read_done(struct vtx_vcpu *vcpu)
 		return 1;
 	}
 	if (e->seg_load) {
-		r = load_data_segment(vcpu, e->load_seg, e->load_sel);
+		if (e->load_seg == VTX_EMU_LDTR || e->load_seg == VTX_EMU_TR)
+			r = vtx_load_ldtr_tr(vcpu, e->load_sel,
+					     e->load_seg == VTX_EMU_TR);
+		else
+			r = load_data_segment(vcpu, e->load_seg, e->load_sel);
 		if (r < 0)
 			return emulation_failure(vcpu);
 		if (r) {

@@ -201,6 +201,9 @@ struct vtx_mmio_fault {
 
 int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f);
 
+/* segment.c */
+int vtx_load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr);
+
 /* fpu.c */
 int vtx_vec_access(struct vtx_vcpu *vcpu, unsigned int file,
 		   unsigned int reg, void *buf, bool write);

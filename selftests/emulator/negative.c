@@ -65,8 +65,9 @@ static const struct neg negs[] = {
 	{ 64, "ff 33", "rbx=0x1000", -EINVAL, "push [rbx]: the fault not on it" },
 	{ 64, "8f 03", "rbx=0x1000", -EINVAL, "pop [rbx]: the fault not on it" },
 	/* loads of system segments, LxS m16:64, segment loads' misfits */
-	{ 64, "0f 00 13", "rbx=0x1000", -EINVAL, "lldt" },
-	{ 64, "0f 00 1b", "rbx=0x1000", -EINVAL, "ltr" },
+	{ 64, "0f 00 d3", "", -EINVAL, "lldt bx: no memory" },
+	{ 64, "0f 00 db", "", -EINVAL, "ltr bx: no memory" },
+	{ 32, "f0 0f 00 13", "rbx=0x1000", -EINVAL, "lock lldt" },
 	{ 64, "0f 00 23", "rbx=0x1000", -EINVAL, "verr" },
 	{ 64, "c4 03", "rbx=0x1000", -EINVAL, "c4: vex, not les" },
 	{ 64, "c5 03", "rbx=0x1000", -EINVAL, "c5: vex, not lds" },
@@ -1070,6 +1071,62 @@ static bool api_load_selectors(void)
 	return true;
 }
 
+/*
+ * LLDT m16 and LTR m16 (KVM's em_lldt, em_ltr: Prot | Priv): #UD in real
+ * and virtual-8086 mode, #GP(0) outside CPL 0, both with nothing read;
+ * else one 2-byte read whatever the operand size, and at completion
+ * VTX_EMU_LDTR or VTX_EMU_TR to load with the selector (the descriptor
+ * checks are the caller's, x86/segment.c), RIP past the instruction.
+ */
+static bool ldsys(unsigned int mode, bool pe, const char *insn,
+		  const char *state, u8 cpl, unsigned int seg, int fault)
+{
+	struct vtx_emu e;
+	u64 before[18], after[18];
+	int r;
+
+	CHECK(seg_setup(&e, mode, pe, insn, state));
+	e.cpl = cpl;
+	state_copy(before, &e);
+	r = vtx_emu_decode(&e);
+	if (fault) {
+		state_copy(after, &e);
+		CHECK(!memcmp(before, after, sizeof(after)));
+		CHECK(r == -EFAULT && (fault == 6 ? e.ud_fault && !e.gp_fault :
+				       e.gp_fault && !e.ud_fault));
+		return true;
+	}
+	CHECK(r == 0 && !e.is_write && e.access_bytes == 2);
+	CHECK(e.linear == 0x1000 && !e.seg_load);
+	CHECK(vtx_emu_complete(&e, 0xabcd1234) == 0);
+	CHECK(e.seg_load && e.load_seg == seg && e.load_sel == 0x1234);
+	CHECK(!e.mov_ss && e.rip == before[16] + e.len);
+	CHECK(!memcmp(e.gpr, before, sizeof(e.gpr)) && e.rflags == before[17]);
+	return true;
+}
+
+static bool api_load_system_selectors(void)
+{
+	CHECK(ldsys(64, true, "0f 00 13", RB, 0, VTX_EMU_LDTR, 0));
+	CHECK(ldsys(64, true, "0f 00 1b", RB, 0, VTX_EMU_TR, 0));
+	CHECK(ldsys(64, true, "48 0f 00 13", RB, 0, VTX_EMU_LDTR, 0));
+	CHECK(ldsys(64, true, "66 0f 00 1b", RB, 0, VTX_EMU_TR, 0));
+	CHECK(ldsys(32, true, "0f 00 13", RB, 0, VTX_EMU_LDTR, 0));
+	CHECK(ldsys(32, true, "66 0f 00 1b", RB, 0, VTX_EMU_TR, 0));
+	CHECK(ldsys(16, true, "0f 00 17", RB, 0, VTX_EMU_LDTR, 0));
+	CHECK(ldsys(16, true, "66 0f 00 1f", RB, 0, VTX_EMU_TR, 0));
+	/* #UD: real mode, virtual-8086 mode (even at CPL 3: #UD first) */
+	CHECK(ldsys(16, false, "0f 00 17", RB, 0, 0, 6));
+	CHECK(ldsys(16, false, "0f 00 1f", RB, 0, 0, 6));
+	CHECK(ldsys(16, true, "0f 00 17", RB " fl=0x20002", 3, 0, 6));
+	CHECK(ldsys(16, true, "0f 00 1f", RB " fl=0x20002", 3, 0, 6));
+	/* #GP(0) outside CPL 0 */
+	CHECK(ldsys(64, true, "0f 00 13", RB, 3, 0, 13));
+	CHECK(ldsys(32, true, "0f 00 1b", RB, 1, 0, 13));
+	CHECK(ldsys(16, true, "0f 00 1f", RB, 2, 0, 13));
+	return true;
+}
+
 void test_negative(void)
 {
 	static const struct {
@@ -1098,6 +1155,8 @@ void test_negative(void)
 		{ "mov m16,sreg, sldt, str: selectors", api_store_selectors },
 		{ "mov sreg,m16, lds/les/lss/lfs/lgs: selectors",
 		  api_load_selectors },
+		{ "lldt m16, ltr m16: #UD, #GP(0), the selector",
+		  api_load_system_selectors },
 	};
 	unsigned int i;
 

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - segment loads of protected mode that any x86 backend shares: LLDT
+ * and LTR (the UMIP exits of vmx/umip.c and the emulator's LLDT/LTR m16
+ * with a device operand), CS of a far JMP or CALL through memory.
+ *
+ * The descriptors are read from the GDT or LDT with implicit supervisor
+ * accesses, checked as the SDM's pseudocode of each instruction checks
+ * them, and the register goes in through the backend's set_segment (the
+ * path of KVM_SET_SREGS).
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <asm/desc.h>
+#include <asm/trapnr.h>
+#include "x86/x86.h"
+
+#define SEL_RPL_MASK		3
+#define SEL_TI			BIT(2)
+#define SEL_INDEX_MASK		0xfff8
+#define SEL_ERR_MASK		0xfffc
+#define DESC_BYTES		8
+#define DESC_TYPE_BYTE		5	/* type, S, DPL and P */
+/* The upper half of a 16-byte system descriptor: bits 12:8 must be 0 */
+#define DESC_HI_TYPE_MASK	0x1f00
+/* System descriptor types. */
+#define SYS_TSS16_AVAIL		1
+#define SYS_LDT			2
+#define SYS_TSS_AVAIL		9
+#define SYS_TSS_BUSY_BIT	BIT(1)
+/* Code and data descriptor type bits. */
+#define SEG_TYPE_ACCESSED	BIT(0)
+#define SEG_TYPE_RW		BIT(1)	/* data: writable; code: readable */
+#define SEG_TYPE_CONFORMING	BIT(2)
+#define SEG_TYPE_CODE		BIT(3)
+
+/* A fault with the selector's error code; 1: queued. */
+static int sel_fault(struct vtx_vcpu *vcpu, u8 vector, u16 sel)
+{
+	vtx_queue_exception(vcpu, vector, true, sel & SEL_ERR_MASK);
+	return 1;
+}
+
+/* 0, or 1 when vtx_guest_virt_access() queued a #PF; -EFAULT: not RAM. */
+static int access_result(int r)
+{
+	if (!r)
+		return 0;
+	return r == -EAGAIN ? 1 : -EFAULT;
+}
+
+/*
+ * The linear address of @sel's descriptor of @len bytes in the GDT (or
+ * the LDT when @ldt_ok and TI is set), after the table's limit check:
+ * #GP(@sel) outside it, or TI set when the LDT is not allowed or unusable.
+ */
+static int desc_addr(struct vtx_vcpu *vcpu, u16 sel, unsigned int len,
+		     bool ldt_ok, u64 *addr)
+{
+	struct kvm_dtable dt;
+
+	if (sel & SEL_TI) {
+		struct kvm_segment ldt;
+
+		if (!ldt_ok)
+			return sel_fault(vcpu, X86_TRAP_GP, sel);
+		vtx_x86_ops.get_segment(vcpu, &ldt, VTX_SREG_LDTR);
+		if (ldt.unusable || !ldt.present)
+			return sel_fault(vcpu, X86_TRAP_GP, sel);
+		dt.base = ldt.base;
+		dt.limit = ldt.limit;
+	} else {
+		vtx_x86_ops.get_dt(vcpu, &dt, false);
+	}
+	if ((sel & SEL_INDEX_MASK) + len - 1 > dt.limit)
+		return sel_fault(vcpu, X86_TRAP_GP, sel);
+	*addr = dt.base + (sel & SEL_INDEX_MASK);
+	/* 32-bit outside IA-32e mode; compatibility mode's bases are 64-bit */
+	if (!vtx_is_long_mode(vcpu))
+		*addr = (u32)*addr;
+	return 0;
+}
+
+/* A kvm_segment of descriptor @d (its base's bits 63:32 in @base_hi). */
+static void desc_to_segment(const struct desc_struct *d, u32 base_hi,
+			    u16 sel, struct kvm_segment *var)
+{
+	memset(var, 0, sizeof(*var));
+	var->selector = sel;
+	var->base = get_desc_base(d) | ((u64)base_hi << 32);
+	var->limit = get_desc_limit(d);
+	if (d->g)
+		var->limit = (var->limit << PAGE_SHIFT) | ~PAGE_MASK;
+	var->type = d->type;
+	var->present = d->p;
+	var->s = d->s;
+	var->dpl = d->dpl;
+	var->db = d->d;
+	var->l = d->l;
+	var->g = d->g;
+	var->avl = d->avl;
+}
+
+/**
+ * vtx_load_ldtr_tr() - LLDT (@tr false) or LTR of @sel, as the processor.
+ * @vcpu:	the loaded vCPU, in protected mode outside virtual-8086 mode
+ *		(LLDT and LTR are #UD elsewhere: the caller's check)
+ * @sel:	the selector
+ * @tr:		LTR
+ *
+ * The SDM's checks, in its order: CPL 0 else #GP(0); a null selector
+ * (bits 15:2 clear) leaves LDTR unusable, and is #GP(0) for LTR; TI set
+ * or the descriptor (16 bytes in IA-32e mode) beyond the GDT's limit is
+ * #GP(sel); the descriptor must be a system descriptor of type LDT, or of
+ * an available TSS (32/64-bit; 16-bit too outside IA-32e mode), else
+ * #GP(sel); the upper half of a 16-byte descriptor must have a zero type
+ * field and the base must be canonical, else #GP(sel); not present is
+ * #NP(sel).  LTR sets the busy bit of the TSS descriptor in the GDT
+ * (an implicit write, before TR is loaded).
+ *
+ * Return: 0 when loaded; 1 when an exception (also a #PF of a descriptor
+ * access) was queued, nothing loaded; -EFAULT when the descriptor is not
+ * in RAM (the caller's emulation failure).
+ */
+int vtx_load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
+{
+	bool lm = vtx_is_long_mode(vcpu);
+	unsigned int len = lm ? 2 * DESC_BYTES : DESC_BYTES;
+	struct kvm_segment var;
+	struct desc_struct d[2];
+	u32 hi[4] = { 0 };
+	u64 addr;
+	int r;
+
+	if (vtx_x86_ops.get_cpl(vcpu))
+		return sel_fault(vcpu, X86_TRAP_GP, 0);
+	if (!(sel & ~SEL_RPL_MASK)) {
+		if (tr)
+			return sel_fault(vcpu, X86_TRAP_GP, 0);
+		/* A null selector leaves LDTR unusable. */
+		memset(&var, 0, sizeof(var));
+		var.selector = sel;
+		var.unusable = 1;
+		vtx_x86_ops.set_segment(vcpu, &var, VTX_SREG_LDTR);
+		return 0;
+	}
+	r = desc_addr(vcpu, sel, len, false, &addr);
+	if (r)
+		return r;
+	r = access_result(vtx_guest_virt_access(vcpu, addr, d, len,
+						VTX_ACC_IMPLICIT));
+	if (r)
+		return r;
+	if (lm)
+		memcpy(hi, &d[1], sizeof(d[1]));
+	if (d[0].s ||
+	    (!tr && d[0].type != SYS_LDT) ||
+	    (tr && d[0].type != SYS_TSS_AVAIL &&
+	     (lm || d[0].type != SYS_TSS16_AVAIL)))
+		return sel_fault(vcpu, X86_TRAP_GP, sel);
+	if (!d[0].p)
+		return sel_fault(vcpu, X86_TRAP_NP, sel);
+	desc_to_segment(&d[0], hi[0], sel, &var);
+	if (lm && ((hi[1] & DESC_HI_TYPE_MASK) ||
+		   !__is_canonical_address(var.base, VTX_VADDR_BITS)))
+		return sel_fault(vcpu, X86_TRAP_GP, sel);
+	if (tr) {
+		u8 *b = (u8 *)&d[0] + DESC_TYPE_BYTE;
+
+		*b |= SYS_TSS_BUSY_BIT;
+		r = access_result(vtx_guest_virt_access(vcpu,
+							addr + DESC_TYPE_BYTE,
+							b, 1,
+							VTX_ACC_IMPLICIT |
+							VTX_ACC_WRITE));
+		if (r)
+			return r;
+		var.type |= SYS_TSS_BUSY_BIT;
+	}
+	vtx_x86_ops.set_segment(vcpu, &var, tr ? VTX_SREG_TR : VTX_SREG_LDTR);
+	return 0;
+}
