@@ -51,8 +51,8 @@ enum {
 	K_SMSW,		/* SMSW m16: CR0's low 16 bits to memory */
 	K_LMSW,		/* LMSW m16: CR0's PE (set only), MP, EM, TS */
 	K_STSEG,	/* MOV m16,Sreg, SLDT m16, STR m16: a selector */
-	K_LDSEG,	/* MOV Sreg,m16; LDS, LES, LSS, LFS, LGS (D_FARPTR);
-			 * LLDT, LTR */
+	K_LDSEG,	/* MOV Sreg,m16; LxS (D_FARPTR); LLDT, LTR */
+	K_JMPFAR,	/* far JMP through memory, m16:16 or m16:32 */
 };
 
 /* K_LDSEG's segment: ModRM.reg (MOV Sreg,m16), else the opcode's. */
@@ -374,6 +374,7 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 		[1] = UNARY(0, UN_DEC),
 		[2] = { K_CALLM, D_MODRM, 0 },
 		[4] = { K_JMPM, D_MODRM, 0 },
+		[5] = { K_JMPFAR, D_MODRM | D_FARPTR, 0 },
 		[6] = { K_PUSHM, D_MODRM, 0 },
 	},
 	/* Of group 6: SLDT, STR, LLDT and LTR (VERR, VERW not: nor KVM) */
@@ -988,8 +989,9 @@ static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
 			      VTX_EMU_WIDE_BYTES;
 	}
 	/*
-	 * LxS: the offset at the operand size, then the selector.  m16:64
-	 * (REX.W, Intel only) is a 10-byte access: not emulated.
+	 * LxS and far JMP: the offset at the operand size, then the
+	 * selector.  m16:64 (REX.W, Intel only) is a 10-byte access: not
+	 * emulated (KVM 6.1 emulates it, two device reads).
 	 */
 	if (d->flags & D_FARPTR) {
 		if (e->op_bytes == 8)
@@ -1281,6 +1283,7 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->load_seg = 0;
 	e->load_sel = 0;
 	e->mov_ss = false;
+	e->far_jmp = false;
 	e->other_seg = VTX_EMU_DS;
 	memset(e->wide, 0, sizeof(e->wide));
 	e->vec_file = 0;
@@ -1506,7 +1509,7 @@ static void finish(struct vtx_emu *e)
 	if (is_string(e->kind))
 		done = string_advance(e);
 	e->rflags = e->new_rflags;
-	if (e->kind == K_CALLM || e->kind == K_JMPM) {
+	if (e->kind == K_CALLM || e->kind == K_JMPM || e->kind == K_JMPFAR) {
 		/* the target, which the first access read, in @imm */
 		e->rip = e->imm & size_mask(e->op_bytes);
 		e->rflags &= ~VTX_EMU_FL_RF;
@@ -2116,6 +2119,12 @@ static int complete_first(struct vtx_emu *e, u64 val)
 	}
 	case K_BITCNT:
 		bitcnt_exec(e, val);
+		break;
+	case K_JMPFAR:
+		/* the caller loads CS (its checks) before RIP is the offset */
+		e->far_jmp = true;
+		e->load_sel = val >> (e->op_bytes * 8);
+		e->imm = val & size_mask(e->op_bytes);
 		break;
 	case K_LDSEG:
 		/*

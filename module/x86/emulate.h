@@ -235,6 +235,12 @@ struct vtx_emu_ops {
  * @load_seg:	out: that segment register.
  * @load_sel:	out: that selector.
  * @mov_ss:	out: MOV SS,m16: the load sets the MOV-SS interrupt shadow.
+ * @far_jmp:	out, once vtx_emu_complete() returned 0: a far JMP through
+ *		memory to selector @load_sel, offset @rip (masked to the
+ *		operand size).  The caller loads CS with its checks (and
+ *		the new RIP's limit or canonical check) before making @rip
+ *		and @rflags architectural; a load that faults is delivered,
+ *		the instruction not done.
  * @ss_fault:	out: it raises #SS(0): in 64-bit code, a non-canonical
  *		stack address of PUSH/POP/CALL m, or of a string side with
  *		an SS override (other sides: @gp_fault); outside 64-bit
@@ -282,6 +288,7 @@ struct vtx_emu {
 	u8 load_seg;
 	u16 load_sel;
 	bool mov_ss;
+	bool far_jmp;
 
 	/* caller's: an access split at a page boundary (mmio.c) */
 	u8 frag_done;		/* bytes of the current access done */

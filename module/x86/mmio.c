@@ -561,6 +561,15 @@ static int read_done(struct vtx_vcpu *vcpu)
 		vcpu->complete_userspace_io = NULL;
 		return 1;
 	}
+	if (e->far_jmp) {
+		r = vtx_load_far_jmp(vcpu, e->load_sel, e->rip, e->rflags);
+		if (r < 0)
+			return emulation_failure(vcpu);
+		if (r) {
+			vcpu->complete_userspace_io = NULL;
+			return 1;
+		}
+	}
 	if (e->seg_load) {
 		if (e->load_seg == VTX_EMU_LDTR || e->load_seg == VTX_EMU_TR)
 			r = vtx_load_ldtr_tr(vcpu, e->load_sel,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vtx - segment loads of protected mode that any x86 backend shares: LLDT
- * and LTR (the UMIP exits of vmx/umip.c and the emulator's LLDT/LTR m16
- * with a device operand), CS of a far JMP or CALL through memory.
+ * vtx - segment loads that any x86 backend shares: LLDT and LTR (the UMIP
+ * exits of vmx/umip.c and the emulator's LLDT/LTR m16 with a device
+ * operand), CS of the emulator's far JMP through memory.
  *
  * The descriptors are read from the GDT or LDT with implicit supervisor
  * accesses, checked as the SDM's pseudocode of each instruction checks
@@ -27,12 +27,18 @@
 #define SYS_TSS16_AVAIL		1
 #define SYS_LDT			2
 #define SYS_TSS_AVAIL		9
+#define SYS_CALL_GATE16		4
+#define SYS_TASK_GATE		5
+#define SYS_CALL_GATE		12
 #define SYS_TSS_BUSY_BIT	BIT(1)
 /* Code and data descriptor type bits. */
 #define SEG_TYPE_ACCESSED	BIT(0)
 #define SEG_TYPE_RW		BIT(1)	/* data: writable; code: readable */
 #define SEG_TYPE_CONFORMING	BIT(2)
 #define SEG_TYPE_CODE		BIT(3)
+#define REAL_SEG_SHIFT		4
+#define VM86_SEG_LIMIT		0xffff
+#define VM86_DPL		3
 
 /* A fault with the selector's error code; 1: queued. */
 static int sel_fault(struct vtx_vcpu *vcpu, u8 vector, u16 sel)
@@ -178,5 +184,116 @@ int vtx_load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
 		var.type |= SYS_TSS_BUSY_BIT;
 	}
 	vtx_x86_ops.set_segment(vcpu, &var, tr ? VTX_SREG_TR : VTX_SREG_LDTR);
+	return 0;
+}
+
+/* Gates and TSSs: a far JMP through one is a task switch or a gate. */
+static bool far_jmp_via_gate(struct vtx_vcpu *vcpu, u8 type)
+{
+	if (vtx_is_long_mode(vcpu))
+		return type == SYS_CALL_GATE;
+	return type == SYS_TSS16_AVAIL || type == SYS_CALL_GATE16 ||
+	       type == SYS_TASK_GATE || type == SYS_TSS_AVAIL ||
+	       type == SYS_CALL_GATE;
+}
+
+/**
+ * vtx_load_far_jmp() - CS:RIP of a far JMP to @sel:@off, as the processor
+ * (SDM Vol. 2 JMP, far jumps to a code segment) and KVM's em_jmp_far.
+ * @vcpu:	the loaded vCPU
+ * @sel:	the selector
+ * @off:	the offset, already masked to the operand size
+ * @rflags:	the guest's RFLAGS (VM: virtual-8086 mode)
+ *
+ * Real mode: CS's selector and base (limit and rights kept).
+ * Virtual-8086 mode: a 64 KiB code segment at DPL 3.  Protected mode: a
+ * null selector is #GP(0); the descriptor beyond its table's limit, not a
+ * code segment, conforming with DPL > CPL, non-conforming with RPL > CPL
+ * or DPL != CPL, or in IA-32e mode with both L and D set is #GP(sel); not
+ * present is #NP(sel).  A call gate, task gate or TSS is not done here
+ * (-EFAULT: the caller's emulation failure, as KVM 6.1's
+ * X86EMUL_UNHANDLEABLE); another system descriptor is #GP(sel).  Then
+ * the offset: beyond the new limit (outside 64-bit code) or
+ * non-canonical (into 64-bit code) is #GP(0).  Only then the accessed
+ * bit is set and CS loaded, its RPL the CPL; the caller sets RIP.
+ *
+ * Return: 0 when loaded; 1 when an exception was queued, nothing loaded;
+ * -EFAULT for what is not emulated (a gate, a descriptor not in RAM).
+ */
+int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags)
+{
+	u8 cpl, rpl = sel & SEL_RPL_MASK;
+	struct kvm_segment var;
+	struct desc_struct d;
+	bool code64;
+	u64 addr;
+	int r;
+
+	if (!(vcpu->cr0 & X86_CR0_PE)) {
+		vtx_x86_ops.get_segment(vcpu, &var, VTX_SREG_CS);
+		if (off > var.limit)
+			return sel_fault(vcpu, X86_TRAP_GP, 0);
+		var.selector = sel;
+		var.base = (u64)sel << REAL_SEG_SHIFT;
+		goto load;
+	}
+	if (rflags & X86_EFLAGS_VM) {
+		if (off > VM86_SEG_LIMIT)
+			return sel_fault(vcpu, X86_TRAP_GP, 0);
+		memset(&var, 0, sizeof(var));
+		var.selector = sel;
+		var.base = (u64)sel << REAL_SEG_SHIFT;
+		var.limit = VM86_SEG_LIMIT;
+		var.type = SEG_TYPE_CODE | SEG_TYPE_RW | SEG_TYPE_ACCESSED;
+		var.present = 1;
+		var.s = 1;
+		var.dpl = VM86_DPL;
+		goto load;
+	}
+	if (!(sel & ~SEL_RPL_MASK))
+		return sel_fault(vcpu, X86_TRAP_GP, 0);
+	r = desc_addr(vcpu, sel, DESC_BYTES, true, &addr);
+	if (r)
+		return r;
+	r = access_result(vtx_guest_virt_access(vcpu, addr, &d, sizeof(d),
+						VTX_ACC_IMPLICIT));
+	if (r)
+		return r;
+	cpl = vtx_x86_ops.get_cpl(vcpu);
+	if (!d.s) {
+		if (far_jmp_via_gate(vcpu, d.type))
+			return -EFAULT;
+		return sel_fault(vcpu, X86_TRAP_GP, sel);
+	}
+	if (!(d.type & SEG_TYPE_CODE))
+		return sel_fault(vcpu, X86_TRAP_GP, sel);
+	if ((d.type & SEG_TYPE_CONFORMING) ? d.dpl > cpl :
+	    (rpl > cpl || d.dpl != cpl))
+		return sel_fault(vcpu, X86_TRAP_GP, sel);
+	if (!d.p)
+		return sel_fault(vcpu, X86_TRAP_NP, sel);
+	code64 = vtx_is_long_mode(vcpu) && d.l;
+	if (code64 && d.d)
+		return sel_fault(vcpu, X86_TRAP_GP, sel);
+	desc_to_segment(&d, 0, (sel & SEL_ERR_MASK) | cpl, &var);
+	if (code64 ? !__is_canonical_address(off, VTX_VADDR_BITS) :
+	    off > var.limit)
+		return sel_fault(vcpu, X86_TRAP_GP, 0);
+	/* The processor sets the accessed bit in the descriptor. */
+	if (!(d.type & SEG_TYPE_ACCESSED)) {
+		u8 *b = (u8 *)&d + DESC_TYPE_BYTE;
+
+		*b |= SEG_TYPE_ACCESSED;
+		r = access_result(vtx_guest_virt_access(vcpu,
+							addr + DESC_TYPE_BYTE,
+							b, 1,
+							VTX_ACC_IMPLICIT |
+							VTX_ACC_WRITE));
+		if (r)
+			return r;
+		var.type |= SEG_TYPE_ACCESSED;
+	}
+load:
+	vtx_x86_ops.set_segment(vcpu, &var, VTX_SREG_CS);
 	return 0;
 }

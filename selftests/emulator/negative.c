@@ -81,7 +81,9 @@ static const struct neg negs[] = {
 	{ 32, "8e 33", "rbx=0x1000", -EFAULT, "mov sreg6,m16: #UD" },
 	{ 16, "8e 3f", "rbx=0x100", -EFAULT, "mov sreg7,m16: #UD" },
 	{ 64, "ff 1b", "rbx=0x1000", -EINVAL, "far call m" },
-	{ 64, "ff 2b", "rbx=0x1000", -EINVAL, "far jmp m" },
+	{ 64, "48 ff 2b", "rbx=0x1000", -EINVAL, "far jmp m16:64" },
+	{ 64, "ff eb", "", -EINVAL, "far jmp: no memory" },
+	{ 32, "f0 ff 2b", "rbx=0x1000", -EINVAL, "lock far jmp" },
 	{ 64, "0f 00 c0", "", -EINVAL, "sldt eax: no memory" },
 	{ 64, "8c d8", "", -EINVAL, "mov eax,ds: no memory" },
 	{ 64, "f0 8c 1b", "rbx=0x1000", -EINVAL, "lock mov m16,ds" },
@@ -1127,6 +1129,40 @@ static bool api_load_system_selectors(void)
 	return true;
 }
 
+/*
+ * Far JMP through memory (KVM's em_jmp_far): one read of the far pointer
+ * (the offset at the operand size, then the selector); at completion the
+ * selector for the caller's CS load, RIP the offset, RF clear, nothing
+ * else changed.
+ */
+static bool jmpfar(unsigned int mode, const char *insn, u64 val,
+		   unsigned int bytes, u16 sel, u64 rip)
+{
+	struct vtx_emu e;
+	u64 before[18];
+
+	CHECK(setup(&e, mode, insn, RB " fl=0x10002"));
+	state_copy(before, &e);
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(!e.is_write && e.access_bytes == bytes && e.linear == 0x1000);
+	CHECK(vtx_emu_complete(&e, val) == 0);
+	CHECK(e.far_jmp && !e.seg_load && e.load_sel == sel);
+	CHECK(e.rip == rip && e.rflags == 0x2);
+	CHECK(!memcmp(e.gpr, before, sizeof(e.gpr)));
+	return true;
+}
+
+static bool api_far_jmp(void)
+{
+	CHECK(jmpfar(64, "ff 2b", 0x001b89abcdefull, 6, 0x1b, 0x89abcdef));
+	CHECK(jmpfar(64, "66 ff 2b", 0x00231234, 4, 0x23, 0x1234));
+	CHECK(jmpfar(32, "ff 2b", 0x000876543210ull, 6, 0x08, 0x76543210));
+	CHECK(jmpfar(32, "66 ff 2b", 0x90004321, 4, 0x9000, 0x4321));
+	CHECK(jmpfar(16, "ff 2f", 0xf000fff0, 4, 0xf000, 0xfff0));
+	CHECK(jmpfar(16, "66 ff 2f", 0x0010000f0000ull, 6, 0x10, 0xf0000));
+	return true;
+}
+
 void test_negative(void)
 {
 	static const struct {
@@ -1157,6 +1193,7 @@ void test_negative(void)
 		  api_load_selectors },
 		{ "lldt m16, ltr m16: #UD, #GP(0), the selector",
 		  api_load_system_selectors },
+		{ "far jmp m16:16, m16:32: the selector, RIP", api_far_jmp },
 	};
 	unsigned int i;
 
