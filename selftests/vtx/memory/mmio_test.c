@@ -24,8 +24,9 @@
  * MOVNTPS/PD/DQ, MOVQ mm, MOVDQA/U), MUL/IMUL/DIV/IDIV, IMUL Gv,Ev(,imm),
  * CMOVcc, SHLD/SHRD, BSF/BSR, POPCNT/TZCNT/LZCNT, SMSW m16 and LMSW m16
  * (LMSW's CR0 read back by SMSW to a register; in real mode it sets PE),
- * MOV m16,Sreg, SLDT m16 and STR m16
- * (and MOVBE, not in
+ * MOV m16,Sreg, SLDT m16 and STR m16, MOV Sreg,m16, LDS..LGS, LLDT m16,
+ * LTR m16 and far JMP m16:16/m16:32 (their faults caught by the guest's
+ * IDT in 32/64-bit mode: ECX vector, EDX error code) (and MOVBE, not in
  * the matrix: see mmio_cases.inc): each case expects the same device
  * accesses on both drivers.  The vCPU has the supported CPUID in every
  * mode (the emulator decodes POPCNT/TZCNT/LZCNT by it).  F_KVM_DIFFERS:
