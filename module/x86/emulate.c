@@ -53,6 +53,7 @@ enum {
 	K_STSEG,	/* MOV m16,Sreg, SLDT m16, STR m16: a selector */
 	K_LDSEG,	/* MOV Sreg,m16; LxS (D_FARPTR); LLDT, LTR */
 	K_JMPFAR,	/* far JMP through memory, m16:16 or m16:32 */
+	K_CALLFAR,	/* far CALL through memory, m16:16 or m16:32 */
 };
 
 /* K_LDSEG's segment: ModRM.reg (MOV Sreg,m16), else the opcode's. */
@@ -373,6 +374,7 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 		[0] = UNARY(0, UN_INC),
 		[1] = UNARY(0, UN_DEC),
 		[2] = { K_CALLM, D_MODRM, 0 },
+		[3] = { K_CALLFAR, D_MODRM | D_FARPTR, 0 },
 		[4] = { K_JMPM, D_MODRM, 0 },
 		[5] = { K_JMPFAR, D_MODRM | D_FARPTR, 0 },
 		[6] = { K_PUSHM, D_MODRM, 0 },
@@ -1218,6 +1220,41 @@ static u64 stack_moved(const struct vtx_emu *e, u64 delta)
 }
 
 /*
+ * Far CALL: CS and the return offset go on the RAM stack, both at the
+ * operand size (one write of twice that, the return offset lower), once
+ * the caller checked the new CS (vtx_emu_far_call_push()); the new RSP
+ * waits in @result.
+ */
+static int decode_far_call(struct vtx_emu *e)
+{
+	if (!within(e->mmio_linear, e->linear, e->access_bytes))
+		return -EINVAL;
+	if (!e->ops || !e->ops->write_mem || !e->ops->get_seg)
+		return -EFAULT;
+	e->pend = PEND_RSP;
+	e->result = stack_moved(e, -2 * (u64)e->op_bytes);
+	e->other_linear = seg_linear(e, VTX_EMU_SS,
+				     e->result & size_mask(stack_bytes(e)));
+	e->other_seg = VTX_EMU_SS;
+	return 0;
+}
+
+int vtx_emu_far_call_push(struct vtx_emu *e)
+{
+	unsigned int n = 2 * e->op_bytes;
+
+	if (e->kind != K_CALLFAR || e->stage != 2)
+		return -EINVAL;
+	if (noncanonical(e, e->other_linear, true) ||
+	    noncanonical(e, e->other_linear + n - 1, true) ||
+	    seg_faults(e, VTX_EMU_SS, e->other_linear, n, true))
+		return -EFAULT;
+	/* a stack on a device: not emulated */
+	return e->ops->write_mem(e->opaque, e->other_linear, &e->far_push,
+				 n) ? -EFAULT : 0;
+}
+
+/*
  * PUSH m, POP m, CALL m and JMP m: the device access is the memory
  * operand (a stack outside RAM is refused); the stack is RAM, accessed
  * through @ops: POP reads it here, PUSH and CALL write it once the
@@ -1284,6 +1321,8 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->load_sel = 0;
 	e->mov_ss = false;
 	e->far_jmp = false;
+	e->far_call = false;
+	e->far_push = 0;
 	e->other_seg = VTX_EMU_DS;
 	memset(e->wide, 0, sizeof(e->wide));
 	e->vec_file = 0;
@@ -1438,6 +1477,11 @@ int vtx_emu_decode(struct vtx_emu *e)
 			if (err)
 				return err;
 		}
+		if (e->kind == K_CALLFAR) {
+			err = decode_far_call(e);
+			if (err)
+				return err;
+		}
 	}
 	/*
 	 * An access may cross a page boundary: the caller splits it in two,
@@ -1509,7 +1553,8 @@ static void finish(struct vtx_emu *e)
 	if (is_string(e->kind))
 		done = string_advance(e);
 	e->rflags = e->new_rflags;
-	if (e->kind == K_CALLM || e->kind == K_JMPM || e->kind == K_JMPFAR) {
+	if (e->kind == K_CALLM || e->kind == K_JMPM || e->kind == K_JMPFAR ||
+	    e->kind == K_CALLFAR) {
 		/* the target, which the first access read, in @imm */
 		e->rip = e->imm & size_mask(e->op_bytes);
 		e->rflags &= ~VTX_EMU_FL_RF;
@@ -2120,6 +2165,20 @@ static int complete_first(struct vtx_emu *e, u64 val)
 	case K_BITCNT:
 		bitcnt_exec(e, val);
 		break;
+	case K_CALLFAR: {
+		struct vtx_emu_segdesc cs;
+
+		/* the return address: CS and the offset at the operand size */
+		if (e->ops->get_seg(e->opaque, VTX_EMU_CS, &cs))
+			return -EFAULT;
+		e->far_push = ((e->rip + e->len) & size_mask(e->op_bytes)) |
+			      (u64)cs.selector << (e->op_bytes * 8);
+		e->far_call = true;
+		e->far_jmp = true;
+		e->load_sel = val >> (e->op_bytes * 8);
+		e->imm = val & size_mask(e->op_bytes);
+		break;
+	}
 	case K_JMPFAR:
 		/* the caller loads CS (its checks) before RIP is the offset */
 		e->far_jmp = true;

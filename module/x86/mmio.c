@@ -562,7 +562,10 @@ static int read_done(struct vtx_vcpu *vcpu)
 		return 1;
 	}
 	if (e->far_jmp) {
-		r = vtx_load_far_jmp(vcpu, e->load_sel, e->rip, e->rflags);
+		r = vtx_load_far_jmp(vcpu, e->load_sel, e->rip, e->rflags,
+				     e->far_call ? e : NULL);
+		if (r == -EAGAIN)
+			return fault_or_failure(vcpu);
 		if (r < 0)
 			return emulation_failure(vcpu);
 		if (r) {

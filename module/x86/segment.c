@@ -2,7 +2,7 @@
 /*
  * vtx - segment loads that any x86 backend shares: LLDT and LTR (the UMIP
  * exits of vmx/umip.c and the emulator's LLDT/LTR m16 with a device
- * operand), CS of the emulator's far JMP through memory.
+ * operand), CS of the emulator's far JMP and CALL through memory.
  *
  * The descriptors are read from the GDT or LDT with implicit supervisor
  * accesses, checked as the SDM's pseudocode of each instruction checks
@@ -197,13 +197,24 @@ static bool far_jmp_via_gate(struct vtx_vcpu *vcpu, u8 type)
 	       type == SYS_CALL_GATE;
 }
 
+/* A far CALL's push, once CS passed: 0, or -EAGAIN (the emulator's fault) */
+static int far_call_push(struct vtx_emu *call)
+{
+	if (call && vtx_emu_far_call_push(call))
+		return -EAGAIN;
+	return 0;
+}
+
 /**
- * vtx_load_far_jmp() - CS:RIP of a far JMP to @sel:@off, as the processor
- * (SDM Vol. 2 JMP, far jumps to a code segment) and KVM's em_jmp_far.
+ * vtx_load_far_jmp() - CS:RIP of a far JMP or CALL to @sel:@off, as the
+ * processor (SDM Vol. 2 JMP and CALL, to a code segment at the same
+ * privilege) and KVM's em_jmp_far/em_call_far.
  * @vcpu:	the loaded vCPU
  * @sel:	the selector
  * @off:	the offset, already masked to the operand size
  * @rflags:	the guest's RFLAGS (VM: virtual-8086 mode)
+ * @call:	a far CALL's emulator state (NULL for JMP): its return
+ *		address is pushed once CS passed its checks, before the load
  *
  * Real mode: CS's selector and base (limit and rights kept).
  * Virtual-8086 mode: a 64 KiB code segment at DPL 3.  Protected mode: a
@@ -214,13 +225,17 @@ static bool far_jmp_via_gate(struct vtx_vcpu *vcpu, u8 type)
  * (-EFAULT: the caller's emulation failure, as KVM 6.1's
  * X86EMUL_UNHANDLEABLE); another system descriptor is #GP(sel).  Then
  * the offset: beyond the new limit (outside 64-bit code) or
- * non-canonical (into 64-bit code) is #GP(0).  Only then the accessed
- * bit is set and CS loaded, its RPL the CPL; the caller sets RIP.
+ * non-canonical (into 64-bit code) is #GP(0).  Only then a far CALL
+ * pushes, the accessed bit is set and CS loaded, its RPL the CPL; the
+ * caller sets RIP and RSP.
  *
  * Return: 0 when loaded; 1 when an exception was queued, nothing loaded;
- * -EFAULT for what is not emulated (a gate, a descriptor not in RAM).
+ * -EAGAIN when the far CALL's push failed (@call's fault flags, or a #PF
+ * queued: the caller's fault_or_failure()); -EFAULT for what is not
+ * emulated (a gate, a descriptor not in RAM).
  */
-int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags)
+int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags,
+		     struct vtx_emu *call)
 {
 	u8 cpl, rpl = sel & SEL_RPL_MASK;
 	struct kvm_segment var;
@@ -235,7 +250,7 @@ int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags)
 			return sel_fault(vcpu, X86_TRAP_GP, 0);
 		var.selector = sel;
 		var.base = (u64)sel << REAL_SEG_SHIFT;
-		goto load;
+		goto push;
 	}
 	if (rflags & X86_EFLAGS_VM) {
 		if (off > VM86_SEG_LIMIT)
@@ -248,7 +263,7 @@ int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags)
 		var.present = 1;
 		var.s = 1;
 		var.dpl = VM86_DPL;
-		goto load;
+		goto push;
 	}
 	if (!(sel & ~SEL_RPL_MASK))
 		return sel_fault(vcpu, X86_TRAP_GP, 0);
@@ -279,6 +294,9 @@ int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags)
 	if (code64 ? !__is_canonical_address(off, VTX_VADDR_BITS) :
 	    off > var.limit)
 		return sel_fault(vcpu, X86_TRAP_GP, 0);
+	r = far_call_push(call);
+	if (r)
+		return r;
 	/* The processor sets the accessed bit in the descriptor. */
 	if (!(d.type & SEG_TYPE_ACCESSED)) {
 		u8 *b = (u8 *)&d + DESC_TYPE_BYTE;
@@ -293,6 +311,11 @@ int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags)
 			return r;
 		var.type |= SEG_TYPE_ACCESSED;
 	}
+	goto load;
+push:
+	r = far_call_push(call);
+	if (r)
+		return r;
 load:
 	vtx_x86_ops.set_segment(vcpu, &var, VTX_SREG_CS);
 	return 0;

@@ -80,7 +80,10 @@ static const struct neg negs[] = {
 	{ 64, "8e 0b", "rbx=0x1000", -EFAULT, "mov cs,m16: #UD" },
 	{ 32, "8e 33", "rbx=0x1000", -EFAULT, "mov sreg6,m16: #UD" },
 	{ 16, "8e 3f", "rbx=0x100", -EFAULT, "mov sreg7,m16: #UD" },
-	{ 64, "ff 1b", "rbx=0x1000", -EINVAL, "far call m" },
+	{ 64, "48 ff 1b", "rbx=0x1000 mmio=0x1000", -EINVAL,
+	  "far call m16:64" },
+	{ 64, "ff 1b", "rbx=0x1000 mmio=0x2000", -EINVAL,
+	  "far call: the fault not on it" },
 	{ 64, "48 ff 2b", "rbx=0x1000", -EINVAL, "far jmp m16:64" },
 	{ 64, "ff eb", "", -EINVAL, "far jmp: no memory" },
 	{ 32, "f0 ff 2b", "rbx=0x1000", -EINVAL, "lock far jmp" },
@@ -1152,6 +1155,56 @@ static bool jmpfar(unsigned int mode, const char *insn, u64 val,
 	return true;
 }
 
+/*
+ * Far CALL through memory (KVM's em_call_far): the far pointer read, then
+ * the caller's CS checks, then the push of CS above the return offset,
+ * each of the operand size, below RSP on the RAM stack; RSP moved at
+ * completion, RIP the offset.  A stack fault is #SS(0), nothing written.
+ */
+static bool callfar(unsigned int mode, const char *insn, const char *state,
+		    u64 val, unsigned int bytes, u16 sel, u64 rip, u64 rsp)
+{
+	struct vtx_emu e;
+	u64 before[18], ret, got = 0, want;
+
+	CHECK(seg_setup(&e, mode, mode != 16, insn, state));
+	state_copy(before, &e);
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(!e.is_write && e.access_bytes == bytes && e.linear == 0x1000);
+	CHECK(vtx_emu_far_call_push(&e) == -EINVAL);	/* out of turn */
+	CHECK(vtx_emu_complete(&e, val) == 0);
+	CHECK(e.far_jmp && e.far_call && e.load_sel == sel);
+	CHECK(e.rip == rip && e.gpr[VTX_EMU_RSP] == rsp);
+	ret = (before[16] + e.len) & ((1ull << (bytes - 2) * 8) - 1);
+	want = ret | (u64)segs[VTX_EMU_CS].selector << ((bytes - 2) * 8);
+	CHECK(e.far_push == want);
+	CHECK(vtx_emu_far_call_push(&e) == 0);
+	CHECK(hand_ram_ops.read_mem(NULL, rsp, &got, 2 * (bytes - 2)) == 0);
+	CHECK(got == want);
+	return true;
+}
+
+static bool api_far_call(void)
+{
+	struct vtx_emu e;
+
+	CHECK(callfar(64, "ff 1b", RB " rsp=0x8000 mmio=0x1000",
+		      0x001b89abcdefull, 6, 0x1b, 0x89abcdef, 0x7ff8));
+	CHECK(callfar(32, "ff 1b", RB " rsp=0x8000 mmio=0x1000",
+		      0x000876543210ull, 6, 0x08, 0x76543210, 0x7ff8));
+	CHECK(callfar(32, "66 ff 1b", RB " rsp=0x8000 mmio=0x1000",
+		      0x90004321, 4, 0x9000, 0x4321, 0x7ffc));
+	CHECK(callfar(16, "ff 1f", RB " rsp=0x8000 mmio=0x1000",
+		      0xf000fff0, 4, 0xf000, 0xfff0, 0x7ffc));
+	/* a non-canonical stack: #SS(0) at the push, nothing written */
+	CHECK(seg_setup(&e, 64, true, "ff 1b",
+			RB " rsp=0x800000000008 mmio=0x1000"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0x001b00001000ull) == 0);
+	CHECK(vtx_emu_far_call_push(&e) == -EFAULT && e.ss_fault);
+	return true;
+}
+
 static bool api_far_jmp(void)
 {
 	CHECK(jmpfar(64, "ff 2b", 0x001b89abcdefull, 6, 0x1b, 0x89abcdef));
@@ -1194,6 +1247,7 @@ void test_negative(void)
 		{ "lldt m16, ltr m16: #UD, #GP(0), the selector",
 		  api_load_system_selectors },
 		{ "far jmp m16:16, m16:32: the selector, RIP", api_far_jmp },
+		{ "far call m16:16, m16:32: the push, RSP, RIP", api_far_call },
 	};
 	unsigned int i;
 

@@ -222,8 +222,10 @@ static void one(void)
 	}
 	if (accesses == 2)
 		n_two++;
-	/* a completed instruction moved RIP by its length, or not at all
-	 * (a REP element with work left); a far JMP to its offset */
+	/*
+	 * A completed instruction moved RIP by its length, or not at all
+	 * (a REP element with work left); a far JMP or CALL to its offset.
+	 */
 	if (!e.far_jmp && e.rip != rip && e.rip != rip + e.len &&
 	    !(e0.mode == 32 && e.rip == (u32)(rip + e.len))) {
 		dump("RIP moved by something else than the length", &e0, 0);

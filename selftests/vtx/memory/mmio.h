@@ -324,7 +324,12 @@
 #define C_JMP_FAR_NP		248	/* not present: #NP(sel) */
 #define C_JMP_FAR_DPL3		249	/* non-conforming DPL 3: #GP(sel) */
 #define C_JMP_FAR_CONF		250	/* conforming DPL 0, RPL 3: CS.RPL 0 */
-#define C_MAX			251
+/* Far CALL through memory to the byte after it; CS:offset popped */
+#define C_CALL_FAR		251	/* m16:32 (16: m16:16) */
+#define C_CALL_FAR_W		252	/* 32: 66, m16:16 */
+#define C_CALL_FAR_DATA		253	/* a data segment: #GP(sel) */
+#define C_CALL_FAR_NP		254	/* not present: #NP(sel) */
+#define C_MAX			255
 
 /*
  * Descriptors of those cases, in the GDT of 32-bit and long mode after

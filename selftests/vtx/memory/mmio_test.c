@@ -25,8 +25,9 @@
  * CMOVcc, SHLD/SHRD, BSF/BSR, POPCNT/TZCNT/LZCNT, SMSW m16 and LMSW m16
  * (LMSW's CR0 read back by SMSW to a register; in real mode it sets PE),
  * MOV m16,Sreg, SLDT m16 and STR m16, MOV Sreg,m16, LDS..LGS, LLDT m16,
- * LTR m16 and far JMP m16:16/m16:32 (their faults caught by the guest's
- * IDT in 32/64-bit mode: ECX vector, EDX error code) (and MOVBE, not in
+ * LTR m16 and far JMP/CALL m16:16/m16:32 (their faults caught by the
+ * guest's IDT in 32/64-bit mode: ECX vector, EDX error code) (and MOVBE,
+ * not in
  * the matrix: see mmio_cases.inc): each case expects the same device
  * accesses on both drivers.  The vCPU has the supported CPUID in every
  * mode (the emulator decodes POPCNT/TZCNT/LZCNT by it).  F_KVM_DIFFERS:
@@ -406,6 +407,13 @@ static const struct mcase cases[] = {
 	{ C_JMP_FAR_DPL3, "ljmp_m16_32_dpl3_gp", M32 | M64, 0, { R(6, 0) } },
 	{ C_JMP_FAR_CONF, "ljmp_m16_32_conforming", M32 | M64, 0,
 	  { R(6, 0) } },
+	/* far CALL: the pointer read; CS and the offset pushed in RAM */
+	{ C_CALL_FAR, "lcall_m16_16", M16, 0, { R(4, 0) } },
+	{ C_CALL_FAR, "lcall_m16_32", M32 | M64, 0, { R(6, 0) } },
+	{ C_CALL_FAR_W, "lcall_m16_16_opsize_prefix", M32, 0, { R(4, 0) } },
+	{ C_CALL_FAR_DATA, "lcall_m16_32_data_gp", M32 | M64, 0,
+	  { R(6, 0) } },
+	{ C_CALL_FAR_NP, "lcall_m16_32_np", M32 | M64, 0, { R(6, 0) } },
 };
 
 #define NR_CASES	(sizeof(cases) / sizeof(cases[0]))
@@ -695,6 +703,8 @@ static void far_targets(struct matrix *m, enum vtx_mode mode)
 		{ C_JMP_FAR_DATA, VTX_SEL_DATA }, { C_JMP_FAR_NP, SEL_C_NP },
 		{ C_JMP_FAR_DPL3, SEL_C_DPL3 | 3 },
 		{ C_JMP_FAR_CONF, SEL_C_CONF | 3 },
+		{ C_CALL_FAR, 0 }, { C_CALL_FAR_W, 0 },
+		{ C_CALL_FAR_DATA, VTX_SEL_DATA }, { C_CALL_FAR_NP, SEL_C_NP },
 	};
 	uint16_t cs = mode == VTX_MODE_REAL ? 0 :
 		      mode == VTX_MODE_PROT32 ? VTX_SEL_CODE32 : VTX_SEL_CODE64;
@@ -707,7 +717,8 @@ static void far_targets(struct matrix *m, enum vtx_mode mode)
 
 		if (!t)
 			continue;
-		if (mode == VTX_MODE_REAL || far[i].id == C_JMP_FAR_W) {
+		if (mode == VTX_MODE_REAL || far[i].id == C_JMP_FAR_W ||
+		    far[i].id == C_CALL_FAR_W) {
 			put32(p, (t->end & 0xffff) | (uint32_t)sel << 16);
 		} else {
 			put32(p, t->end);
