@@ -689,9 +689,31 @@ static const struct tabent *find_tab(const struct matrix *m, uint32_t id)
 }
 
 /*
- * The far pointers of the far JMP cases: the byte after the instruction
- * (where SNAP is), and the selector of each case (an offset of 16 bits
- * in real mode and for the 66 form).
+ * The byte after a far JMP/CALL through memory of the matrix: [66] FF /r
+ * with a disp8 or disp16/32 (the window's operands are [bx + disp]).
+ */
+static uint32_t far_insn_end(const struct matrix *m, const struct tabent *t,
+			     enum vtx_mode mode)
+{
+	const uint8_t *p = m->blob + (t->ins - VTX_CODE_GPA);
+	unsigned int n = p[0] == 0x66, mod;
+	bool ad16 = mode == VTX_MODE_REAL;
+
+	if (p[n] != 0xff)
+		return t->end;		/* not the form expected: fails */
+	mod = p[n + 1] >> 6;
+	n += 2;
+	if (mod == 1)
+		n += 1;
+	else if (mod == 2)
+		n += ad16 ? 2 : 4;
+	return t->ins + n;
+}
+
+/*
+ * The far pointers of the far JMP/CALL cases: the byte after the
+ * instruction, and the selector of each case (an offset of 16 bits in
+ * real mode and for the 66 form).
  */
 static void far_targets(struct matrix *m, enum vtx_mode mode)
 {
@@ -708,6 +730,7 @@ static void far_targets(struct matrix *m, enum vtx_mode mode)
 	};
 	uint16_t cs = mode == VTX_MODE_REAL ? 0 :
 		      mode == VTX_MODE_PROT32 ? VTX_SEL_CODE32 : VTX_SEL_CODE64;
+	uint32_t end;
 	size_t i;
 
 	for (i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
@@ -717,11 +740,12 @@ static void far_targets(struct matrix *m, enum vtx_mode mode)
 
 		if (!t)
 			continue;
+		end = far_insn_end(m, t, mode);
 		if (mode == VTX_MODE_REAL || far[i].id == C_JMP_FAR_W ||
 		    far[i].id == C_CALL_FAR_W) {
-			put32(p, (t->end & 0xffff) | (uint32_t)sel << 16);
+			put32(p, (end & 0xffff) | (uint32_t)sel << 16);
 		} else {
-			put32(p, t->end);
+			put32(p, end);
 			put32(p + 4, sel);
 		}
 	}
