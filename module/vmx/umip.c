@@ -46,14 +46,6 @@
 /* Bytes of a descriptor-table register in memory: limit, then base. */
 #define DT_LIMIT_BYTES		2
 #define DT_BASE24_MASK		0xffffffull
-/* Segment selectors and system descriptors. */
-#define SEL_TI			BIT(2)
-#define SEL_RPL_MASK		3
-#define SEL_INDEX_MASK		(~7u & 0xffff)
-#define DESC_BYTES		8
-#define DESC_TSS_BUSY		BIT(1)
-#define DESC_TSS_16_AVAIL	1
-#define DESC_TYPE_BYTE		5	/* byte of the type, S, DPL and P */
 /*
  * The helpers below return 0, -EAGAIN once they queued the guest's
  * exception (the handler re-enters), or -EFAULT for what is not emulated
@@ -193,79 +185,6 @@ static int dt_reg_operand_bytes(struct vtx_vcpu *vcpu)
 	return r < 0 ? -EFAULT : r;
 }
 
-/* Base, limit and access rights of a system descriptor. */
-static void sys_desc_fields(struct vtx_vcpu *vcpu, const u64 desc[2],
-			    u64 *base, u32 *limit, u32 *ar)
-{
-	const struct desc_struct *d = (const struct desc_struct *)desc;
-
-	*base = d->base0 | ((u64)d->base1 << 16) | ((u64)d->base2 << 24);
-	if (vtx_is_long_mode(vcpu))
-		*base |= (u64)(u32)desc[1] << 32;
-	*limit = d->limit0 | ((u32)d->limit1 << 16);
-	if (d->g)
-		*limit = (*limit << PAGE_SHIFT) | ~PAGE_MASK;
-	*ar = d->type | (d->s ? VMX_AR_S_MASK : 0) |
-	      (d->dpl << VMX_AR_DPL_SHIFT) | (d->p ? VMX_AR_P_MASK : 0) |
-	      (d->avl ? VMX_AR_AVL_MASK : 0) | (d->l ? VMX_AR_L_MASK : 0) |
-	      (d->d ? VMX_AR_DB_MASK : 0) | (d->g ? VMX_AR_G_MASK : 0);
-}
-
-/*
- * LLDT and LTR of @sel: the descriptor comes from the GDT (8 bytes, 16 in
- * IA-32e mode) and must be an LDT, or an available TSS; LTR marks it busy.
- */
-static int load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
-{
-	int seg = tr ? VTX_SREG_TR : VTX_SREG_LDTR;
-	bool lm = vtx_is_long_mode(vcpu);
-	unsigned int len = lm ? 2 * DESC_BYTES : DESC_BYTES;
-	u64 desc[2] = { 0, 0 }, base, gdt = vmcs_readl(GUEST_GDTR_BASE);
-	u32 off = sel & SEL_INDEX_MASK, limit, ar;
-	u16 err = sel & ~SEL_RPL_MASK;
-	u8 *type_byte = (u8 *)desc + DESC_TYPE_BYTE;
-	int r;
-
-	if (!off) {
-		if (tr)
-			return vmx_inject_gp(vcpu);
-		/* A null selector leaves LDTR unusable. */
-		vmcs_write16(GUEST_LDTR_SELECTOR, sel);
-		vmcs_write32(GUEST_LDTR_AR_BYTES, VMX_AR_UNUSABLE_MASK);
-		return vmx_skip_exit_instruction(vcpu);
-	}
-	if ((sel & SEL_TI) || off + len - 1 > vmcs_read32(GUEST_GDTR_LIMIT))
-		return vmx_inject_gp_code(vcpu, err);
-	/* The GDT: implicit supervisor accesses (SMAP applies, not AC) */
-	r = vtx_guest_virt_access(vcpu, gdt + off, desc, len, VTX_ACC_IMPLICIT);
-	if (r)
-		return dt_stop(vcpu, r);
-	sys_desc_fields(vcpu, desc, &base, &limit, &ar);
-	if ((ar & VMX_AR_S_MASK) ||
-	    (!tr && (ar & VMX_AR_TYPE_MASK) != VMX_AR_TYPE_LDT) ||
-	    (tr && (ar & VMX_AR_TYPE_MASK) != DESC_TSS &&
-	     (lm || (ar & VMX_AR_TYPE_MASK) != DESC_TSS_16_AVAIL)))
-		return vmx_inject_gp_code(vcpu, err);
-	if (!(ar & VMX_AR_P_MASK))
-		return dt_stop(vcpu, dt_fault(vcpu, X86_TRAP_NP, err));
-	if (lm && !__is_canonical_address(base, VTX_VADDR_BITS))
-		return vmx_inject_gp_code(vcpu, err);
-	if (tr) {
-		*type_byte |= DESC_TSS_BUSY;
-		r = vtx_guest_virt_access(vcpu, gdt + off + DESC_TYPE_BYTE,
-					  type_byte, 1,
-					  VTX_ACC_IMPLICIT | VTX_ACC_WRITE);
-		if (r)
-			return dt_stop(vcpu, r);
-		ar |= DESC_TSS_BUSY;
-	}
-	vmcs_write16(GUEST_ES_SELECTOR + seg * 2, sel);
-	vmcs_writel(GUEST_ES_BASE + seg * 2, base);
-	vmcs_write32(GUEST_ES_LIMIT + seg * 2, limit);
-	vmcs_write32(GUEST_ES_AR_BYTES + seg * 2, ar);
-	return vmx_skip_exit_instruction(vcpu);
-}
-
 /* SLDT, STR, LLDT, LTR. */
 int vmx_handle_ldtr_tr(struct vtx_vcpu *vcpu)
 {
@@ -305,5 +224,9 @@ int vmx_handle_ldtr_tr(struct vtx_vcpu *vcpu)
 		if (r)
 			return dt_stop(vcpu, r);
 	}
-	return load_ldtr_tr(vcpu, sel, id == DT_LTR);
+	/* x86/segment.c: 1 when it queued an exception, nothing loaded */
+	r = vtx_load_ldtr_tr(vcpu, sel, id == DT_LTR);
+	if (r)
+		return r < 0 ? dt_stop(vcpu, r) : 1;
+	return vmx_skip_exit_instruction(vcpu);
 }

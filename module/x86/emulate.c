@@ -51,7 +51,9 @@ enum {
 	K_SMSW,		/* SMSW m16: CR0's low 16 bits to memory */
 	K_LMSW,		/* LMSW m16: CR0's PE (set only), MP, EM, TS */
 	K_STSEG,	/* MOV m16,Sreg, SLDT m16, STR m16: a selector */
-	K_LDSEG,	/* MOV Sreg,m16; LDS, LES, LSS, LFS, LGS (D_FARPTR) */
+	K_LDSEG,	/* MOV Sreg,m16; LxS (D_FARPTR); LLDT, LTR */
+	K_JMPFAR,	/* far JMP through memory, m16:16 or m16:32 */
+	K_CALLFAR,	/* far CALL through memory, m16:16 or m16:32 */
 };
 
 /* K_LDSEG's segment: ModRM.reg (MOV Sreg,m16), else the opcode's. */
@@ -372,13 +374,17 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 		[0] = UNARY(0, UN_INC),
 		[1] = UNARY(0, UN_DEC),
 		[2] = { K_CALLM, D_MODRM, 0 },
+		[3] = { K_CALLFAR, D_MODRM | D_FARPTR, 0 },
 		[4] = { K_JMPM, D_MODRM, 0 },
+		[5] = { K_JMPFAR, D_MODRM | D_FARPTR, 0 },
 		[6] = { K_PUSHM, D_MODRM, 0 },
 	},
-	/* Of group 6, the stores: SLDT and STR (LLDT, LTR load descriptors) */
+	/* Of group 6: SLDT, STR, LLDT and LTR (VERR, VERW not: nor KVM) */
 	[G6] = {
 		[0] = { K_STSEG, D_MODRM | D_MEMDST | D_M16, VTX_EMU_LDTR },
 		[1] = { K_STSEG, D_MODRM | D_MEMDST | D_M16, VTX_EMU_TR },
+		[2] = { K_LDSEG, D_MODRM | D_M16, VTX_EMU_LDTR },
+		[3] = { K_LDSEG, D_MODRM | D_M16, VTX_EMU_TR },
 	},
 	/*
 	 * Of group 7's memory forms, SMSW and LMSW, as KVM emulates them
@@ -985,8 +991,9 @@ static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
 			      VTX_EMU_WIDE_BYTES;
 	}
 	/*
-	 * LxS: the offset at the operand size, then the selector.  m16:64
-	 * (REX.W, Intel only) is a 10-byte access: not emulated.
+	 * LxS and far JMP: the offset at the operand size, then the
+	 * selector.  m16:64 (REX.W, Intel only) is a 10-byte access: not
+	 * emulated (KVM 6.1 emulates it, two device reads).
 	 */
 	if (d->flags & D_FARPTR) {
 		if (e->op_bytes == 8)
@@ -1213,6 +1220,41 @@ static u64 stack_moved(const struct vtx_emu *e, u64 delta)
 }
 
 /*
+ * Far CALL: CS and the return offset go on the RAM stack, both at the
+ * operand size (one write of twice that, the return offset lower), once
+ * the caller checked the new CS (vtx_emu_far_call_push()); the new RSP
+ * waits in @result.
+ */
+static int decode_far_call(struct vtx_emu *e)
+{
+	if (!within(e->mmio_linear, e->linear, e->access_bytes))
+		return -EINVAL;
+	if (!e->ops || !e->ops->write_mem || !e->ops->get_seg)
+		return -EFAULT;
+	e->pend = PEND_RSP;
+	e->result = stack_moved(e, -2 * (u64)e->op_bytes);
+	e->other_linear = seg_linear(e, VTX_EMU_SS,
+				     e->result & size_mask(stack_bytes(e)));
+	e->other_seg = VTX_EMU_SS;
+	return 0;
+}
+
+int vtx_emu_far_call_push(struct vtx_emu *e)
+{
+	unsigned int n = 2 * e->op_bytes;
+
+	if (e->kind != K_CALLFAR || e->stage != 2)
+		return -EINVAL;
+	if (noncanonical(e, e->other_linear, true) ||
+	    noncanonical(e, e->other_linear + n - 1, true) ||
+	    seg_faults(e, VTX_EMU_SS, e->other_linear, n, true))
+		return -EFAULT;
+	/* a stack on a device: not emulated */
+	return e->ops->write_mem(e->opaque, e->other_linear, &e->far_push,
+				 n) ? -EFAULT : 0;
+}
+
+/*
  * PUSH m, POP m, CALL m and JMP m: the device access is the memory
  * operand (a stack outside RAM is refused); the stack is RAM, accessed
  * through @ops: POP reads it here, PUSH and CALL write it once the
@@ -1278,6 +1320,9 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->load_seg = 0;
 	e->load_sel = 0;
 	e->mov_ss = false;
+	e->far_jmp = false;
+	e->far_call = false;
+	e->far_push = 0;
 	e->other_seg = VTX_EMU_DS;
 	memset(e->wide, 0, sizeof(e->wide));
 	e->vec_file = 0;
@@ -1376,7 +1421,23 @@ int vtx_emu_decode(struct vtx_emu *e)
 		if (err)
 			return err;
 	}
-	if (e->kind == K_LDSEG) {
+	if (e->kind == K_LDSEG &&
+	    (e->sub == VTX_EMU_LDTR || e->sub == VTX_EMU_TR)) {
+		/*
+		 * LLDT, LTR: #UD in real and virtual-8086 mode, #GP(0)
+		 * outside CPL 0, both before the operand is read.
+		 */
+		e->load_seg = e->sub;
+		if (!(e->cr0 & VTX_EMU_CR0_PE) ||
+		    (e->rflags & VTX_EMU_FL_VM)) {
+			e->ud_fault = true;
+			return -EFAULT;
+		}
+		if (e->cpl) {
+			e->gp_fault = true;
+			return -EFAULT;
+		}
+	} else if (e->kind == K_LDSEG) {
 		e->load_seg = e->sub == LDSEG_MODRM ? (modrm >> 3) & 7 : e->sub;
 		/* MOV to CS, or to Sreg 6 or 7: #UD, before the access */
 		if (e->load_seg == VTX_EMU_CS ||
@@ -1413,6 +1474,11 @@ int vtx_emu_decode(struct vtx_emu *e)
 		}
 		if (is_stack(e->kind)) {
 			err = decode_stack(e);
+			if (err)
+				return err;
+		}
+		if (e->kind == K_CALLFAR) {
+			err = decode_far_call(e);
 			if (err)
 				return err;
 		}
@@ -1487,7 +1553,8 @@ static void finish(struct vtx_emu *e)
 	if (is_string(e->kind))
 		done = string_advance(e);
 	e->rflags = e->new_rflags;
-	if (e->kind == K_CALLM || e->kind == K_JMPM) {
+	if (e->kind == K_CALLM || e->kind == K_JMPM || e->kind == K_JMPFAR ||
+	    e->kind == K_CALLFAR) {
 		/* the target, which the first access read, in @imm */
 		e->rip = e->imm & size_mask(e->op_bytes);
 		e->rflags &= ~VTX_EMU_FL_RF;
@@ -2097,6 +2164,26 @@ static int complete_first(struct vtx_emu *e, u64 val)
 	}
 	case K_BITCNT:
 		bitcnt_exec(e, val);
+		break;
+	case K_CALLFAR: {
+		struct vtx_emu_segdesc cs;
+
+		/* the return address: CS and the offset at the operand size */
+		if (e->ops->get_seg(e->opaque, VTX_EMU_CS, &cs))
+			return -EFAULT;
+		e->far_push = ((e->rip + e->len) & size_mask(e->op_bytes)) |
+			      (u64)cs.selector << (e->op_bytes * 8);
+		e->far_call = true;
+		e->far_jmp = true;
+		e->load_sel = val >> (e->op_bytes * 8);
+		e->imm = val & size_mask(e->op_bytes);
+		break;
+	}
+	case K_JMPFAR:
+		/* the caller loads CS (its checks) before RIP is the offset */
+		e->far_jmp = true;
+		e->load_sel = val >> (e->op_bytes * 8);
+		e->imm = val & size_mask(e->op_bytes);
 		break;
 	case K_LDSEG:
 		/*

@@ -224,7 +224,10 @@ struct vtx_emu_ops {
  * @seg_load:	out, once vtx_emu_complete() returned 0: the instruction
  *		loads segment register @load_seg (enum vtx_emu_seg, never CS)
  *		with selector @load_sel: MOV Sreg,m16, or LDS, LES, LSS, LFS,
- *		LGS (whose offset is already in @gpr).  The caller loads it
+ *		LGS (whose offset is already in @gpr); or VTX_EMU_LDTR or
+ *		VTX_EMU_TR: LLDT, LTR m16 (their #UD outside protected mode
+ *		and #GP(0) outside CPL 0 already raised, before the read;
+ *		the descriptor checks are the caller's).  The caller loads it
  *		(real mode, virtual-8086 mode or a checked descriptor) before
  *		making @gpr, @rip and @rflags architectural; a load that
  *		faults is delivered, the instruction not done.  MOV to SS
@@ -232,6 +235,17 @@ struct vtx_emu_ops {
  * @load_seg:	out: that segment register.
  * @load_sel:	out: that selector.
  * @mov_ss:	out: MOV SS,m16: the load sets the MOV-SS interrupt shadow.
+ * @far_jmp:	out, once vtx_emu_complete() returned 0: a far JMP or CALL
+ *		through memory to selector @load_sel, offset @rip (masked
+ *		to the operand size).  The caller loads CS with its checks
+ *		(and the new RIP's limit or canonical check) before making
+ *		@gpr, @rip and @rflags architectural; a load that faults is
+ *		delivered, the instruction not done.
+ * @far_call:	out: with @far_jmp, a far CALL: once the new CS passed its
+ *		checks and before it is loaded, the caller pushes the return
+ *		address with vtx_emu_far_call_push().
+ * @far_push:	the far CALL's return address: CS above the offset, each
+ *		of the operand size.
  * @ss_fault:	out: it raises #SS(0): in 64-bit code, a non-canonical
  *		stack address of PUSH/POP/CALL m, or of a string side with
  *		an SS override (other sides: @gp_fault); outside 64-bit
@@ -279,6 +293,9 @@ struct vtx_emu {
 	u8 load_seg;
 	u16 load_sel;
 	bool mov_ss;
+	bool far_jmp;
+	bool far_call;
+	u64 far_push;
 
 	/* caller's: an access split at a page boundary (mmio.c) */
 	u8 frag_done;		/* bytes of the current access done */
@@ -348,5 +365,18 @@ int vtx_emu_operand_bytes(const u8 *insn, unsigned int len, u8 mode);
  * unchanged.
  */
 int vtx_emu_complete(struct vtx_emu *e, u64 val);
+
+/**
+ * vtx_emu_far_call_push() - push a completed far CALL's return address.
+ * @e:		after vtx_emu_complete() returned 0 with @e->far_call
+ *
+ * The write of CS and the return offset (2 x the operand size) below RSP
+ * on the RAM stack through @e->ops, with the processor's stack checks.
+ *
+ * Return: 0 when written; -EFAULT when it faults (@e->ss_fault, or a
+ * guest page fault the ops queued) or the stack is not RAM; -EINVAL out
+ * of turn.
+ */
+int vtx_emu_far_call_push(struct vtx_emu *e);
 
 #endif /* VTX_EMULATE_H */

@@ -561,8 +561,24 @@ static int read_done(struct vtx_vcpu *vcpu)
 		vcpu->complete_userspace_io = NULL;
 		return 1;
 	}
+	if (e->far_jmp) {
+		r = vtx_load_far_jmp(vcpu, e->load_sel, e->rip, e->rflags,
+				     e->far_call ? e : NULL);
+		if (r == -EAGAIN)
+			return fault_or_failure(vcpu);
+		if (r < 0)
+			return emulation_failure(vcpu);
+		if (r) {
+			vcpu->complete_userspace_io = NULL;
+			return 1;
+		}
+	}
 	if (e->seg_load) {
-		r = load_data_segment(vcpu, e->load_seg, e->load_sel);
+		if (e->load_seg == VTX_EMU_LDTR || e->load_seg == VTX_EMU_TR)
+			r = vtx_load_ldtr_tr(vcpu, e->load_sel,
+					     e->load_seg == VTX_EMU_TR);
+		else
+			r = load_data_segment(vcpu, e->load_seg, e->load_sel);
 		if (r < 0)
 			return emulation_failure(vcpu);
 		if (r) {

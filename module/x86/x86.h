@@ -201,6 +201,11 @@ struct vtx_mmio_fault {
 
 int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f);
 
+/* segment.c */
+int vtx_load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr);
+int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags,
+		     struct vtx_emu *call);
+
 /* fpu.c */
 int vtx_vec_access(struct vtx_vcpu *vcpu, unsigned int file,
 		   unsigned int reg, void *buf, bool write);

@@ -65,8 +65,9 @@ static const struct neg negs[] = {
 	{ 64, "ff 33", "rbx=0x1000", -EINVAL, "push [rbx]: the fault not on it" },
 	{ 64, "8f 03", "rbx=0x1000", -EINVAL, "pop [rbx]: the fault not on it" },
 	/* loads of system segments, LxS m16:64, segment loads' misfits */
-	{ 64, "0f 00 13", "rbx=0x1000", -EINVAL, "lldt" },
-	{ 64, "0f 00 1b", "rbx=0x1000", -EINVAL, "ltr" },
+	{ 64, "0f 00 d3", "", -EINVAL, "lldt bx: no memory" },
+	{ 64, "0f 00 db", "", -EINVAL, "ltr bx: no memory" },
+	{ 32, "f0 0f 00 13", "rbx=0x1000", -EINVAL, "lock lldt" },
 	{ 64, "0f 00 23", "rbx=0x1000", -EINVAL, "verr" },
 	{ 64, "c4 03", "rbx=0x1000", -EINVAL, "c4: vex, not les" },
 	{ 64, "c5 03", "rbx=0x1000", -EINVAL, "c5: vex, not lds" },
@@ -79,8 +80,13 @@ static const struct neg negs[] = {
 	{ 64, "8e 0b", "rbx=0x1000", -EFAULT, "mov cs,m16: #UD" },
 	{ 32, "8e 33", "rbx=0x1000", -EFAULT, "mov sreg6,m16: #UD" },
 	{ 16, "8e 3f", "rbx=0x100", -EFAULT, "mov sreg7,m16: #UD" },
-	{ 64, "ff 1b", "rbx=0x1000", -EINVAL, "far call m" },
-	{ 64, "ff 2b", "rbx=0x1000", -EINVAL, "far jmp m" },
+	{ 64, "48 ff 1b", "rbx=0x1000 mmio=0x1000", -EINVAL,
+	  "far call m16:64" },
+	{ 64, "ff 1b", "rbx=0x1000 mmio=0x2000", -EINVAL,
+	  "far call: the fault not on it" },
+	{ 64, "48 ff 2b", "rbx=0x1000", -EINVAL, "far jmp m16:64" },
+	{ 64, "ff eb", "", -EINVAL, "far jmp: no memory" },
+	{ 32, "f0 ff 2b", "rbx=0x1000", -EINVAL, "lock far jmp" },
 	{ 64, "0f 00 c0", "", -EINVAL, "sldt eax: no memory" },
 	{ 64, "8c d8", "", -EINVAL, "mov eax,ds: no memory" },
 	{ 64, "f0 8c 1b", "rbx=0x1000", -EINVAL, "lock mov m16,ds" },
@@ -1070,6 +1076,146 @@ static bool api_load_selectors(void)
 	return true;
 }
 
+/*
+ * LLDT m16 and LTR m16 (KVM's em_lldt, em_ltr: Prot | Priv): #UD in real
+ * and virtual-8086 mode, #GP(0) outside CPL 0, both with nothing read;
+ * else one 2-byte read whatever the operand size, and at completion
+ * VTX_EMU_LDTR or VTX_EMU_TR to load with the selector (the descriptor
+ * checks are the caller's, x86/segment.c), RIP past the instruction.
+ */
+static bool ldsys(unsigned int mode, bool pe, const char *insn,
+		  const char *state, u8 cpl, unsigned int seg, int fault)
+{
+	struct vtx_emu e;
+	u64 before[18], after[18];
+	int r;
+
+	CHECK(seg_setup(&e, mode, pe, insn, state));
+	e.cpl = cpl;
+	state_copy(before, &e);
+	r = vtx_emu_decode(&e);
+	if (fault) {
+		state_copy(after, &e);
+		CHECK(!memcmp(before, after, sizeof(after)));
+		CHECK(r == -EFAULT && (fault == 6 ? e.ud_fault && !e.gp_fault :
+				       e.gp_fault && !e.ud_fault));
+		return true;
+	}
+	CHECK(r == 0 && !e.is_write && e.access_bytes == 2);
+	CHECK(e.linear == 0x1000 && !e.seg_load);
+	CHECK(vtx_emu_complete(&e, 0xabcd1234) == 0);
+	CHECK(e.seg_load && e.load_seg == seg && e.load_sel == 0x1234);
+	CHECK(!e.mov_ss && e.rip == before[16] + e.len);
+	CHECK(!memcmp(e.gpr, before, sizeof(e.gpr)) && e.rflags == before[17]);
+	return true;
+}
+
+static bool api_load_system_selectors(void)
+{
+	CHECK(ldsys(64, true, "0f 00 13", RB, 0, VTX_EMU_LDTR, 0));
+	CHECK(ldsys(64, true, "0f 00 1b", RB, 0, VTX_EMU_TR, 0));
+	CHECK(ldsys(64, true, "48 0f 00 13", RB, 0, VTX_EMU_LDTR, 0));
+	CHECK(ldsys(64, true, "66 0f 00 1b", RB, 0, VTX_EMU_TR, 0));
+	CHECK(ldsys(32, true, "0f 00 13", RB, 0, VTX_EMU_LDTR, 0));
+	CHECK(ldsys(32, true, "66 0f 00 1b", RB, 0, VTX_EMU_TR, 0));
+	CHECK(ldsys(16, true, "0f 00 17", RB, 0, VTX_EMU_LDTR, 0));
+	CHECK(ldsys(16, true, "66 0f 00 1f", RB, 0, VTX_EMU_TR, 0));
+	/* #UD: real mode, virtual-8086 mode (even at CPL 3: #UD first) */
+	CHECK(ldsys(16, false, "0f 00 17", RB, 0, 0, 6));
+	CHECK(ldsys(16, false, "0f 00 1f", RB, 0, 0, 6));
+	CHECK(ldsys(16, true, "0f 00 17", RB " fl=0x20002", 3, 0, 6));
+	CHECK(ldsys(16, true, "0f 00 1f", RB " fl=0x20002", 3, 0, 6));
+	/* #GP(0) outside CPL 0 */
+	CHECK(ldsys(64, true, "0f 00 13", RB, 3, 0, 13));
+	CHECK(ldsys(32, true, "0f 00 1b", RB, 1, 0, 13));
+	CHECK(ldsys(16, true, "0f 00 1f", RB, 2, 0, 13));
+	return true;
+}
+
+/*
+ * Far JMP through memory (KVM's em_jmp_far): one read of the far pointer
+ * (the offset at the operand size, then the selector); at completion the
+ * selector for the caller's CS load, RIP the offset, RF clear, nothing
+ * else changed.
+ */
+static bool jmpfar(unsigned int mode, const char *insn, u64 val,
+		   unsigned int bytes, u16 sel, u64 rip)
+{
+	struct vtx_emu e;
+	u64 before[18];
+
+	CHECK(setup(&e, mode, insn, RB " fl=0x10002"));
+	state_copy(before, &e);
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(!e.is_write && e.access_bytes == bytes && e.linear == 0x1000);
+	CHECK(vtx_emu_complete(&e, val) == 0);
+	CHECK(e.far_jmp && !e.seg_load && e.load_sel == sel);
+	CHECK(e.rip == rip && e.rflags == 0x2);
+	CHECK(!memcmp(e.gpr, before, sizeof(e.gpr)));
+	return true;
+}
+
+/*
+ * Far CALL through memory (KVM's em_call_far): the far pointer read, then
+ * the caller's CS checks, then the push of CS above the return offset,
+ * each of the operand size, below RSP on the RAM stack; RSP moved at
+ * completion, RIP the offset.  A stack fault is #SS(0), nothing written.
+ */
+static bool callfar(unsigned int mode, const char *insn, const char *state,
+		    u64 val, unsigned int bytes, u16 sel, u64 rip, u64 rsp)
+{
+	struct vtx_emu e;
+	u64 before[18], ret, got = 0, want;
+
+	CHECK(seg_setup(&e, mode, mode != 16, insn, state));
+	state_copy(before, &e);
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(!e.is_write && e.access_bytes == bytes && e.linear == 0x1000);
+	CHECK(vtx_emu_far_call_push(&e) == -EINVAL);	/* out of turn */
+	CHECK(vtx_emu_complete(&e, val) == 0);
+	CHECK(e.far_jmp && e.far_call && e.load_sel == sel);
+	CHECK(e.rip == rip && e.gpr[VTX_EMU_RSP] == rsp);
+	ret = (before[16] + e.len) & ((1ull << (bytes - 2) * 8) - 1);
+	want = ret | (u64)segs[VTX_EMU_CS].selector << ((bytes - 2) * 8);
+	CHECK(e.far_push == want);
+	CHECK(vtx_emu_far_call_push(&e) == 0);
+	CHECK(hand_ram_ops.read_mem(NULL, rsp, &got, 2 * (bytes - 2)) == 0);
+	CHECK(got == want);
+	return true;
+}
+
+static bool api_far_call(void)
+{
+	struct vtx_emu e;
+
+	CHECK(callfar(64, "ff 1b", RB " rsp=0x8000 mmio=0x1000",
+		      0x001b89abcdefull, 6, 0x1b, 0x89abcdef, 0x7ff8));
+	CHECK(callfar(32, "ff 1b", RB " rsp=0x8000 mmio=0x1000",
+		      0x000876543210ull, 6, 0x08, 0x76543210, 0x7ff8));
+	CHECK(callfar(32, "66 ff 1b", RB " rsp=0x8000 mmio=0x1000",
+		      0x90004321, 4, 0x9000, 0x4321, 0x7ffc));
+	CHECK(callfar(16, "ff 1f", RB " rsp=0x8000 mmio=0x1000",
+		      0xf000fff0, 4, 0xf000, 0xfff0, 0x7ffc));
+	/* a non-canonical stack: #SS(0) at the push, nothing written */
+	CHECK(seg_setup(&e, 64, true, "ff 1b",
+			RB " rsp=0x800000000008 mmio=0x1000"));
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 0x001b00001000ull) == 0);
+	CHECK(vtx_emu_far_call_push(&e) == -EFAULT && e.ss_fault);
+	return true;
+}
+
+static bool api_far_jmp(void)
+{
+	CHECK(jmpfar(64, "ff 2b", 0x001b89abcdefull, 6, 0x1b, 0x89abcdef));
+	CHECK(jmpfar(64, "66 ff 2b", 0x00231234, 4, 0x23, 0x1234));
+	CHECK(jmpfar(32, "ff 2b", 0x000876543210ull, 6, 0x08, 0x76543210));
+	CHECK(jmpfar(32, "66 ff 2b", 0x90004321, 4, 0x9000, 0x4321));
+	CHECK(jmpfar(16, "ff 2f", 0xf000fff0, 4, 0xf000, 0xfff0));
+	CHECK(jmpfar(16, "66 ff 2f", 0x0010000f0000ull, 6, 0x10, 0xf0000));
+	return true;
+}
+
 void test_negative(void)
 {
 	static const struct {
@@ -1098,6 +1244,10 @@ void test_negative(void)
 		{ "mov m16,sreg, sldt, str: selectors", api_store_selectors },
 		{ "mov sreg,m16, lds/les/lss/lfs/lgs: selectors",
 		  api_load_selectors },
+		{ "lldt m16, ltr m16: #UD, #GP(0), the selector",
+		  api_load_system_selectors },
+		{ "far jmp m16:16, m16:32: the selector, RIP", api_far_jmp },
+		{ "far call m16:16, m16:32: the push, RSP, RIP", api_far_call },
 	};
 	unsigned int i;
 

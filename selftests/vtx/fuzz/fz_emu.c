@@ -72,7 +72,8 @@ static void dump(const char *why, const struct vtx_emu *e0, int ret)
 
 /*
  * An access the emulator may ask for: 1, 2, 4 or 8 bytes, or 6 for the
- * m16:32 far pointer of LDS/LES/LSS/LFS/LGS (one access, as KVM's).
+ * m16:32 far pointer of LDS/LES/LSS/LFS/LGS and far JMP (one access, as
+ * KVM's).
  */
 #define FAR_PTR_BYTES	6
 
@@ -207,8 +208,9 @@ static void one(void)
 			dump("complete returned an undocumented value", &e0, ret);
 			return;
 		}
-		/* only a far pointer load reads 6 bytes */
-		if (before.access_bytes == FAR_PTR_BYTES && !e.seg_load) {
+		/* only a far pointer load or far JMP reads 6 bytes */
+		if (before.access_bytes == FAR_PTR_BYTES && !e.seg_load &&
+		    !e.far_jmp) {
 			dump("a 6-byte access without a segment load", &e0, 0);
 			return;
 		}
@@ -220,9 +222,11 @@ static void one(void)
 	}
 	if (accesses == 2)
 		n_two++;
-	/* a completed instruction moved RIP by its length, or not at all
-	 * (a REP element with work left) */
-	if (e.rip != rip && e.rip != rip + e.len &&
+	/*
+	 * A completed instruction moved RIP by its length, or not at all
+	 * (a REP element with work left); a far JMP or CALL to its offset.
+	 */
+	if (!e.far_jmp && e.rip != rip && e.rip != rip + e.len &&
 	    !(e0.mode == 32 && e.rip == (u32)(rip + e.len))) {
 		dump("RIP moved by something else than the length", &e0, 0);
 		return;

@@ -43,7 +43,6 @@
 /* 32-bit protected mode: GDT entries after the library's four */
 #define MMIO_SEL		0x20
 #define MIRROR_SEL		0x28
-#define MMIO_GDT_ENTRIES	6
 /* 64-bit long mode */
 #define MMIO_VA			0x400000	/* PD entry 2 */
 #define PT_MMIO_GPA		0x10000		/* window -> MMIO_GPA */
@@ -292,7 +291,73 @@
 #define C_LDS_L			221	/* 16, 32 */
 #define C_LES_W			222	/* 16, 32 */
 #define C_LSS_L			223	/* 32, 64 */
-#define C_MAX			224
+/*
+ * Session 15, protected and long mode: LLDT/LTR m16 from the device, the
+ * descriptor checks of segment loads (the fault caught by the guest's IDT:
+ * ECX = vector, EDX = error code), the descriptor's accessed bit.
+ */
+/* 224: its operand would take the bytes SPLIT_OFF's access writes */
+#define C_LLDT			225	/* SEL_LDT; SLDT reads it back */
+#define C_LLDT_TI		226	/* TI=1: #GP(sel) */
+#define C_LLDT_TSS		227	/* not an LDT: #GP(sel) */
+#define C_LLDT_NULL		228	/* LDTR unusable */
+#define C_LTR			229	/* available TSS: busy bit set in the GDT */
+#define C_LTR_BUSY		230	/* busy TSS: #GP(sel) */
+#define C_LTR_NP		231	/* #NP(sel) */
+#define C_LTR_NULL		232	/* #GP(0) */
+#define C_LTR_TI		233	/* #GP(sel); KVM 6.1: #GP(0) */
+#define C_MOV_FS_ACC		234	/* the descriptor's accessed bit set */
+#define C_MOV_FS_NP		235	/* #NP(sel) */
+#define C_MOV_SS_NP		236	/* #SS(sel) */
+#define C_MOV_SS_RO		237	/* read-only data: #GP(sel) */
+#define C_MOV_SS_DPL		238	/* DPL 3 at CPL 0: #GP(sel) */
+#define C_MOV_SS_NULL		239	/* 32: #GP(0); 64: loads (CPL 0) */
+#define C_MOV_DS_XO		240	/* execute-only code: #GP(sel) */
+#define C_MOV_FS_LIMIT		241	/* beyond the GDT's limit: #GP(sel) */
+#define C_MOV_FS_SYS		242	/* a system descriptor: #GP(sel) */
+#define C_MOV_FS_RPL		243	/* RPL 3 > DPL 0: #GP(sel); KVM loads */
+#define C_LSS_NP		244	/* #SS(sel), ESP as it was */
+/* Far JMP through memory to the byte after it (the host sets the target) */
+#define C_JMP_FAR		245	/* m16:32 (16: m16:16), CS as it is */
+#define C_JMP_FAR_W		246	/* 32: 66, m16:16 */
+#define C_JMP_FAR_DATA		247	/* a data segment: #GP(sel) */
+#define C_JMP_FAR_NP		248	/* not present: #NP(sel) */
+#define C_JMP_FAR_DPL3		249	/* non-conforming DPL 3: #GP(sel) */
+#define C_JMP_FAR_CONF		250	/* conforming DPL 0, RPL 3: CS.RPL 0 */
+/* Far CALL through memory to the byte after it; CS:offset popped */
+#define C_CALL_FAR		251	/* m16:32 (16: m16:16) */
+#define C_CALL_FAR_W		252	/* 32: 66, m16:16 */
+#define C_CALL_FAR_DATA		253	/* a data segment: #GP(sel) */
+#define C_CALL_FAR_NP		254	/* not present: #NP(sel) */
+#define C_MAX			255
+
+/*
+ * Descriptors of those cases, in the GDT of 32-bit and long mode after
+ * the window's (limit GDT_LIMIT); a system descriptor takes two entries
+ * (16 bytes in IA-32e mode; the second is zero).
+ */
+#define SEL_D_NA		0x40	/* flat read/write data, not accessed */
+#define SEL_D_NP		0x48	/* read/write data, not present */
+#define SEL_D_RO		0x50	/* read-only data */
+#define SEL_C_XO		0x58	/* execute-only code */
+#define SEL_D_DPL3		0x60	/* read/write data, DPL 3 */
+#define SEL_LDT			0x68	/* LDT at LDT_GPA, limit 0xffff */
+#define SEL_TSS			0x78	/* 32/64-bit TSS at TSS_GPA */
+#define SEL_TSS_NP		0x88	/* the same, not present */
+#define SEL_C_NP		0x98	/* code (of the mode), not present */
+#define SEL_C_DPL3		0xa0	/* code, DPL 3 */
+#define SEL_C_CONF		0xa8	/* conforming code, DPL 0 */
+#define SEL_BEYOND		0x1f8
+#define GDT_LIMIT		0xff
+#define DESC_TYPE_OFF		5	/* the byte of a descriptor's type */
+/* The guest's IDT (#TS, #NP, #SS, #GP, #PF: FAULT_FIRST..), its resume */
+#define IDT_GPA			0x5000
+#define LDT_GPA			0x5800
+#define TSS_GPA			0x5900
+#define FAULT_RESUME_GPA	0x5ff0	/* where the handler jumps, 8 bytes */
+#define FAULT_FIRST		10
+#define FAULT_LAST		14
+#define FAULT_STUB_BYTES	8
 
 /* Case operands that need particular bytes (set by the host) */
 #define SPLIT_OFF		0x1ffe

@@ -24,8 +24,10 @@
  * MOVNTPS/PD/DQ, MOVQ mm, MOVDQA/U), MUL/IMUL/DIV/IDIV, IMUL Gv,Ev(,imm),
  * CMOVcc, SHLD/SHRD, BSF/BSR, POPCNT/TZCNT/LZCNT, SMSW m16 and LMSW m16
  * (LMSW's CR0 read back by SMSW to a register; in real mode it sets PE),
- * MOV m16,Sreg, SLDT m16 and STR m16
- * (and MOVBE, not in
+ * MOV m16,Sreg, SLDT m16 and STR m16, MOV Sreg,m16, LDS..LGS, LLDT m16,
+ * LTR m16 and far JMP/CALL m16:16/m16:32 (their faults caught by the
+ * guest's IDT in 32/64-bit mode: ECX vector, EDX error code) (and MOVBE,
+ * not in
  * the matrix: see mmio_cases.inc): each case expects the same device
  * accesses on both drivers.  The vCPU has the supported CPUID in every
  * mode (the emulator decodes POPCNT/TZCNT/LZCNT by it).  F_KVM_DIFFERS:
@@ -78,6 +80,7 @@ extern const uint8_t mmio_guest_64[], mmio_guest_64_end[];
 extern const uint8_t mmio_tab_16[], mmio_tab_end_16[];
 extern const uint8_t mmio_tab_32[], mmio_tab_end_32[];
 extern const uint8_t mmio_tab_64[], mmio_tab_end_64[];
+extern const uint8_t mmio_faults_32[], mmio_faults_64[];
 extern const uint8_t mmio_state_guest[], mmio_state_guest_end[],
 	ms_rd[], ms_rd_end[], ms_wr[], ms_wr_end[], ms_rmw[], ms_rmw_end[],
 	ms_st[], ms_st_end[], ms_halted[];
@@ -90,7 +93,7 @@ extern const uint8_t mmio_state_guest[], mmio_state_guest_end[],
 #define F_UNSUP		1	/* vtx: KVM_INTERNAL_ERROR_EMULATION */
 #define F_ABS		2	/* exit offsets are window offsets */
 #define F_KVM_MAY_FAIL	4	/* KVM 6.1 refuses it (after its reads) */
-#define F_KVM_DIFFERS	8	/* KVM 6.1 runs F3 0F BC/BD as BSF/BSR */
+#define F_KVM_DIFFERS	8	/* KVM 6.1's result differs: a known gap */
 #define F_KVM_EXITS	16	/* KVM 6.1's device accesses: .kvm */
 
 #define MAX_EX		8
@@ -367,6 +370,50 @@ static const struct mcase cases[] = {
 	{ C_LDS_L, "lds_m16_32", M16 | M32, 0, { R(6, 0) } },
 	{ C_LES_W, "les_m16_16", M16 | M32, 0, { R(4, 0) } },
 	{ C_LSS_L, "lss_m16_32", M32 | M64, 0, { R(6, 0) } },
+	/* LLDT, LTR, segment loads' faults (ECX vector, EDX error code) */
+	{ C_LLDT, "lldt_m16", M32 | M64, 0, { R(2, 0) } },
+	{ C_LLDT_TI, "lldt_m16_ti_gp", M32 | M64, 0, { R(2, 0) } },
+	{ C_LLDT_TSS, "lldt_m16_tss_gp", M32 | M64, 0, { R(2, 0) } },
+	{ C_LLDT_NULL, "lldt_m16_null", M32 | M64, 0, { R(2, 0) } },
+	{ C_LTR, "ltr_m16_sets_busy", M32 | M64, 0, { R(2, 0) } },
+	{ C_LTR_BUSY, "ltr_m16_busy_gp", M32 | M64, 0, { R(2, 0) } },
+	{ C_LTR_NP, "ltr_m16_np", M32 | M64, 0, { R(2, 0) } },
+	{ C_LTR_NULL, "ltr_m16_null_gp0", M32 | M64, 0, { R(2, 0) } },
+	/* KVM 6.1: #GP(0) for TR's TI=1, the processor #GP(selector) */
+	{ C_LTR_TI, "ltr_m16_ti_gp", M32 | M64, F_KVM_DIFFERS, { R(2, 0) } },
+	{ C_MOV_FS_ACC, "mov_fs_m16_sets_accessed", M32 | M64, 0,
+	  { R(2, 0) } },
+	{ C_MOV_FS_NP, "mov_fs_m16_np", M32 | M64, 0, { R(2, 0) } },
+	{ C_MOV_SS_NP, "mov_ss_m16_not_present_ss", M32 | M64, 0,
+	  { R(2, 0) } },
+	{ C_MOV_SS_RO, "mov_ss_m16_read_only_gp", M32 | M64, 0, { R(2, 0) } },
+	{ C_MOV_SS_DPL, "mov_ss_m16_dpl3_gp", M32 | M64, 0, { R(2, 0) } },
+	{ C_MOV_SS_NULL, "mov_ss_m16_null", M32 | M64, 0, { R(2, 0) } },
+	{ C_MOV_DS_XO, "mov_ds_m16_execute_only_gp", M32 | M64, 0,
+	  { R(2, 0) } },
+	{ C_MOV_FS_LIMIT, "mov_fs_m16_beyond_gdt_gp", M32 | M64, 0,
+	  { R(2, 0) } },
+	{ C_MOV_FS_SYS, "mov_fs_m16_system_gp", M32 | M64, 0, { R(2, 0) } },
+	/* KVM 6.1 faults only when both RPL and CPL are above the DPL */
+	{ C_MOV_FS_RPL, "mov_fs_m16_rpl3_gp", M32 | M64, F_KVM_DIFFERS,
+	  { R(2, 0) } },
+	{ C_LSS_NP, "lss_m16_32_not_present_ss", M32 | M64, 0, { R(6, 0) } },
+	/* far JMP through memory: the pointer, one read */
+	{ C_JMP_FAR, "ljmp_m16_16", M16, 0, { R(4, 0) } },
+	{ C_JMP_FAR, "ljmp_m16_32", M32 | M64, 0, { R(6, 0) } },
+	{ C_JMP_FAR_W, "ljmp_m16_16_opsize_prefix", M32, 0, { R(4, 0) } },
+	{ C_JMP_FAR_DATA, "ljmp_m16_32_data_gp", M32 | M64, 0, { R(6, 0) } },
+	{ C_JMP_FAR_NP, "ljmp_m16_32_np", M32 | M64, 0, { R(6, 0) } },
+	{ C_JMP_FAR_DPL3, "ljmp_m16_32_dpl3_gp", M32 | M64, 0, { R(6, 0) } },
+	{ C_JMP_FAR_CONF, "ljmp_m16_32_conforming", M32 | M64, 0,
+	  { R(6, 0) } },
+	/* far CALL: the pointer read; CS and the offset pushed in RAM */
+	{ C_CALL_FAR, "lcall_m16_16", M16, 0, { R(4, 0) } },
+	{ C_CALL_FAR, "lcall_m16_32", M32 | M64, 0, { R(6, 0) } },
+	{ C_CALL_FAR_W, "lcall_m16_16_opsize_prefix", M32, 0, { R(4, 0) } },
+	{ C_CALL_FAR_DATA, "lcall_m16_32_data_gp", M32 | M64, 0,
+	  { R(6, 0) } },
+	{ C_CALL_FAR_NP, "lcall_m16_32_np", M32 | M64, 0, { R(6, 0) } },
 };
 
 #define NR_CASES	(sizeof(cases) / sizeof(cases[0]))
@@ -475,6 +522,27 @@ static void init_window(uint8_t *w)
 	put32(w + WOFF(C_LES_W), 0x4321 | (VTX_SEL_DATA << 16));
 	put32(w + WOFF(C_LSS_L), 0x7000);
 	put32(w + WOFF(C_LSS_L) + 4, VTX_SEL_DATA);
+	put32(w + WOFF(C_LLDT), SEL_LDT);
+	put32(w + WOFF(C_LLDT_TI), SEL_LDT | 4);
+	put32(w + WOFF(C_LLDT_TSS), SEL_TSS);
+	put32(w + WOFF(C_LLDT_NULL), 3);
+	put32(w + WOFF(C_LTR), SEL_TSS);
+	put32(w + WOFF(C_LTR_BUSY), SEL_TSS);
+	put32(w + WOFF(C_LTR_NP), SEL_TSS_NP);
+	put32(w + WOFF(C_LTR_NULL), 0);
+	put32(w + WOFF(C_LTR_TI), SEL_TSS | 4);
+	put32(w + WOFF(C_MOV_FS_ACC), SEL_D_NA);
+	put32(w + WOFF(C_MOV_FS_NP), SEL_D_NP);
+	put32(w + WOFF(C_MOV_SS_NP), SEL_D_NP);
+	put32(w + WOFF(C_MOV_SS_RO), SEL_D_RO);
+	put32(w + WOFF(C_MOV_SS_DPL), SEL_D_DPL3 | 3);
+	put32(w + WOFF(C_MOV_SS_NULL), 0);
+	put32(w + WOFF(C_MOV_DS_XO), SEL_C_XO);
+	put32(w + WOFF(C_MOV_FS_LIMIT), SEL_BEYOND);
+	put32(w + WOFF(C_MOV_FS_SYS), SEL_LDT);
+	put32(w + WOFF(C_MOV_FS_RPL), SEL_D_NA | 3);
+	put32(w + WOFF(C_LSS_NP), 0x7000);
+	put32(w + WOFF(C_LSS_NP) + 4, SEL_D_NP);
 }
 
 static void init_scratch(uint8_t *s)
@@ -548,6 +616,57 @@ static uint64_t data_desc(uint32_t base)
 	       ((uint64_t)(base >> 24) << 56);
 }
 
+/* A segment descriptor: @base, limit 0xffff (byte-granular), @type_dpl_p */
+static uint64_t seg_desc(uint32_t base, unsigned int type_s_dpl_p, bool db)
+{
+	return 0xffffull | ((uint64_t)(base & 0xffffff) << 16) |
+	       ((uint64_t)type_s_dpl_p << 40) | ((uint64_t)db << 54) |
+	       ((uint64_t)(base >> 24) << 56);
+}
+
+#define DESC_S		0x10
+#define DESC_DPL3	0x60
+#define DESC_P		0x80
+#define DESC_CONF	0x04
+
+/*
+ * The descriptors of the segment-load cases (mmio.h, SEL_*) and an IDT
+ * whose gates FAULT_FIRST..FAULT_LAST are trap gates to the guest's
+ * handlers at @faults (GPA), CS @cs; 16-byte gates in long mode.
+ */
+static void fault_setup(uint8_t *lo, uint32_t faults, uint16_t cs, bool lm,
+			struct kvm_sregs *sregs)
+{
+	uint64_t *gdt = (uint64_t *)(lo + VTX_GDT_GPA);
+	uint64_t *idt = (uint64_t *)(lo + IDT_GPA);
+	unsigned int v, n = lm ? 2 : 1;
+
+	gdt[SEL_D_NA >> 3] = seg_desc(0, 0x2 | DESC_S | DESC_P, true);
+	gdt[SEL_D_NP >> 3] = seg_desc(0, 0x3 | DESC_S, true);
+	gdt[SEL_D_RO >> 3] = seg_desc(0, 0x1 | DESC_S | DESC_P, true);
+	gdt[SEL_C_XO >> 3] = seg_desc(0, 0x9 | DESC_S | DESC_P, true);
+	gdt[SEL_D_DPL3 >> 3] = seg_desc(0, 0x3 | DESC_S | DESC_DPL3 | DESC_P,
+					true);
+	gdt[SEL_LDT >> 3] = seg_desc(LDT_GPA, 0x2 | DESC_P, false);
+	gdt[SEL_TSS >> 3] = seg_desc(TSS_GPA, 0x9 | DESC_P, false);
+	gdt[SEL_TSS_NP >> 3] = seg_desc(TSS_GPA, 0x9, false);
+	/* code like the mode's: flat, 4 KiB granular; L in long mode */
+	gdt[SEL_C_NP >> 3] = gdt[cs >> 3] & ~((uint64_t)DESC_P << 40);
+	gdt[SEL_C_DPL3 >> 3] = gdt[cs >> 3] | (uint64_t)DESC_DPL3 << 40;
+	gdt[SEL_C_CONF >> 3] = gdt[cs >> 3] | (uint64_t)DESC_CONF << 40;
+	sregs->gdt.limit = GDT_LIMIT;
+	memset(idt, 0, VTX_PAGE_SIZE);
+	for (v = FAULT_FIRST; v <= FAULT_LAST; v++) {
+		uint32_t off = faults + (v - FAULT_FIRST) * FAULT_STUB_BYTES;
+
+		/* offset 15:0, selector, type 0xf (trap gate), P, 31:16 */
+		idt[v * n] = (off & 0xffff) | ((uint64_t)cs << 16) |
+			     (0x8full << 40) | ((uint64_t)(off >> 16) << 48);
+	}
+	sregs->idt.base = IDT_GPA;
+	sregs->idt.limit = (FAULT_LAST + 1) * 8 * n - 1;
+}
+
 struct matrix {
 	struct vtx_vm *vm;
 	struct vtx_vcpu *vcpu;
@@ -558,6 +677,79 @@ struct matrix {
 	size_t ntab;
 	bool is_vtx;
 };
+
+static const struct tabent *find_tab(const struct matrix *m, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < m->ntab; i++)
+		if (m->tab[i].id == id)
+			return &m->tab[i];
+	return NULL;
+}
+
+/*
+ * The byte after a far JMP/CALL through memory of the matrix: [66] FF /r
+ * with a disp8 or disp16/32 (the window's operands are [bx + disp]).
+ */
+static uint32_t far_insn_end(const struct matrix *m, const struct tabent *t,
+			     enum vtx_mode mode)
+{
+	const uint8_t *p = m->blob + (t->ins - VTX_CODE_GPA);
+	unsigned int n = p[0] == 0x66, mod;
+	bool ad16 = mode == VTX_MODE_REAL;
+
+	if (p[n] != 0xff)
+		return t->end;		/* not the form expected: fails */
+	mod = p[n + 1] >> 6;
+	n += 2;
+	if (mod == 1)
+		n += 1;
+	else if (mod == 2)
+		n += ad16 ? 2 : 4;
+	return t->ins + n;
+}
+
+/*
+ * The far pointers of the far JMP/CALL cases: the byte after the
+ * instruction, and the selector of each case (an offset of 16 bits in
+ * real mode and for the 66 form).
+ */
+static void far_targets(struct matrix *m, enum vtx_mode mode)
+{
+	static const struct {
+		int id;
+		uint16_t sel;
+	} far[] = {
+		{ C_JMP_FAR, 0 }, { C_JMP_FAR_W, 0 },
+		{ C_JMP_FAR_DATA, VTX_SEL_DATA }, { C_JMP_FAR_NP, SEL_C_NP },
+		{ C_JMP_FAR_DPL3, SEL_C_DPL3 | 3 },
+		{ C_JMP_FAR_CONF, SEL_C_CONF | 3 },
+		{ C_CALL_FAR, 0 }, { C_CALL_FAR_W, 0 },
+		{ C_CALL_FAR_DATA, VTX_SEL_DATA }, { C_CALL_FAR_NP, SEL_C_NP },
+	};
+	uint16_t cs = mode == VTX_MODE_REAL ? 0 :
+		      mode == VTX_MODE_PROT32 ? VTX_SEL_CODE32 : VTX_SEL_CODE64;
+	uint32_t end;
+	size_t i;
+
+	for (i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
+		const struct tabent *t = find_tab(m, far[i].id);
+		uint16_t sel = far[i].sel ? far[i].sel : cs;
+		uint8_t *p = m->dev + WOFF(far[i].id);
+
+		if (!t)
+			continue;
+		end = far_insn_end(m, t, mode);
+		if (mode == VTX_MODE_REAL || far[i].id == C_JMP_FAR_W ||
+		    far[i].id == C_CALL_FAR_W) {
+			put32(p, (end & 0xffff) | (uint32_t)sel << 16);
+		} else {
+			put32(p, end);
+			put32(p + 4, sel);
+		}
+	}
+}
 
 static void matrix_setup(struct __test_metadata *_metadata, struct matrix *m,
 			 enum vtx_mode mode)
@@ -615,7 +807,8 @@ static void matrix_setup(struct __test_metadata *_metadata, struct matrix *m,
 		gdt[MMIO_SEL >> 3] = data_desc(MMIO_GPA);
 		gdt[MIRROR_SEL >> 3] = data_desc(MIRROR_GPA);
 		vtx_get_sregs(m->vcpu, &sregs);
-		sregs.gdt.limit = MMIO_GDT_ENTRIES * 8 - 1;
+		fault_setup(m->lo, VTX_BLOB_GPA(blob, mmio_faults_32),
+			    VTX_SEL_CODE32, false, &sregs);
 		vtx_set_sregs(m->vcpu, &sregs);
 	} else if (mode == VTX_MODE_LONG64) {
 		uint64_t *pd = (uint64_t *)(m->lo + VTX_PD_GPA);
@@ -635,22 +828,15 @@ static void matrix_setup(struct __test_metadata *_metadata, struct matrix *m,
 		vtx_get_sregs(m->vcpu, &sregs);
 		sregs.fs.base = MMIO_VA;
 		sregs.gs.base = MMIO_VA;
+		fault_setup(m->lo, VTX_BLOB_GPA(blob, mmio_faults_64),
+			    VTX_SEL_CODE64, true, &sregs);
 		vtx_set_sregs(m->vcpu, &sregs);
 	}
 	vector_setup(_metadata, m->vcpu);
 	init_window(m->dev);
+	far_targets(m, mode);
 	memcpy(m->lo + MIRROR_GPA, m->dev, WIN_SIZE);
 	init_scratch(m->lo + SCRATCH_GPA);
-}
-
-static const struct tabent *find_tab(const struct matrix *m, uint32_t id)
-{
-	size_t i;
-
-	for (i = 0; i < m->ntab; i++)
-		if (m->tab[i].id == id)
-			return &m->tab[i];
-	return NULL;
 }
 
 static const char *const reg_names[] = {
@@ -863,10 +1049,10 @@ static void run_matrix(struct __test_metadata *_metadata, enum vtx_mode mode,
 			if (kvm_known) {
 				i = compare_regs(&snap_a, &regs, c->name);
 				if (i)
-					LOG("  kvm: %zu difference(s), as expected: KVM 6.1 runs F3 0F BC/BD as BSF/BSR",
+					LOG("  kvm: %zu difference(s), KVM 6.1's known one (see the case)",
 					    i);
 				else
-					LOG("  kvm: the CPU's result; KVM 6.1 was expected to run it as BSF/BSR");
+					LOG("  kvm: the CPU's result; KVM 6.1 was expected to differ");
 				bad += !i;
 			}
 			if (!skipped) {

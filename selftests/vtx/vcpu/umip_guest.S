@@ -6,7 +6,8 @@
 /*
  * At CPL 0: the descriptor-table instructions with CR4.UMIP clear, then
  * set (the values must not change), LGDT/LIDT/LTR/LLDT, SLDT/STR to
- * registers of each size, the emulated MSRs.  Then CPUID faulting on and
+ * registers of each size, the emulated MSRs, LLDT/LTR of a TI=1 selector
+ * (#GP(selector)).  Then CPUID faulting on and
  * IRETQ to CPL 3, where SGDT, SIDT, SLDT, STR and CPUID raise #GP(0).
  */
 GUEST_BEGIN umip_guest, 64
@@ -57,6 +58,16 @@ GUEST_BEGIN umip_guest, 64
 	xor	%eax, %eax
 	cpuid				/* CPL 0: no fault */
 	ucall_step 2
+	/* TI=1 selectors: #GP(selector), LDTR and TR as they were */
+	resume_at umip_guest, 8f
+	mov	$4, %eax
+GUEST_LABEL umip_lldt_ti
+	lldt	%ax
+8:	resume_at umip_guest, 9f
+	mov	$(SEL_TSS | 4), %eax
+GUEST_LABEL umip_ltr_ti
+	ltr	%ax
+9:	ucall_step 3
 
 	pushq	$SEL_UDATA
 	pushq	$UMIP_USER_RSP

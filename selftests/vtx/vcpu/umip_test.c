@@ -15,7 +15,8 @@
 #include "umip.h"
 
 extern const uint8_t umip_guest[], umip_guest_end[], umip_stubs[],
-	umip_sgdt[], umip_sidt[], umip_sldt[], umip_str[], umip_cpuid[];
+	umip_sgdt[], umip_sidt[], umip_sldt[], umip_str[], umip_cpuid[],
+	umip_lldt_ti[], umip_ltr_ti[];
 extern const uint8_t invpcid_guest[], invpcid_guest_end[], invpcid_stubs[],
 	invpcid_insn[];
 
@@ -150,6 +151,20 @@ TEST(umip_cpl0_cpl3)
 	RUN_UCALL(vcpu, UCALL_STEP, &uc);
 	EXPECT_EQ(1, vcpu_get_msr(vcpu, MSR_MISC_FEATURES_ENABLES));
 
+	/*
+	 * LLDT, LTR of a TI=1 selector: #GP(selector) (vtx took a selector
+	 * 4..7 for a null one until session 15); KVM 6.1 gives LTR #GP(0).
+	 */
+	RUN_EXC(vcpu, GP_VECTOR, 4, VTX_BLOB_GPA(umip_guest, umip_lldt_ti),
+		&uc);
+	RUN_EXC(vcpu, GP_VECTOR, IS_KVM ? 0 : SEL_TSS | 4,
+		VTX_BLOB_GPA(umip_guest, umip_ltr_ti), &uc);
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	vtx_get_sregs(vcpu, &sregs);
+	EXPECT_EQ(SEL_LDT, sregs.ldt.selector);
+	EXPECT_EQ(0, sregs.ldt.unusable);
+	EXPECT_EQ(SEL_TSS, sregs.tr.selector);
+
 	/* CPL 3: #GP(0) for each, and nothing stored */
 	RUN_EXC(vcpu, GP_VECTOR, 0, VTX_BLOB_GPA(umip_guest, umip_sgdt), &uc);
 	RUN_EXC(vcpu, GP_VECTOR, 0, VTX_BLOB_GPA(umip_guest, umip_sidt), &uc);
@@ -160,7 +175,7 @@ TEST(umip_cpl0_cpl3)
 	RUN_UCALL(vcpu, UCALL_DONE, &uc);
 	for (v = 0; v < 16; v++)
 		EXPECT_EQ(0, out[OUT_USER + v]);
-	EXPECT_EQ(5, guest_exc_count(vcpu, GP_VECTOR));
+	EXPECT_EQ(7, guest_exc_count(vcpu, GP_VECTOR));
 	vtx_vm_free(vcpu->vm);
 }
 
