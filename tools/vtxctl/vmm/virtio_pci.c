@@ -298,7 +298,12 @@ static void msix_set_routing(void)
 	free(r);
 }
 
-/* KVM_IRQFD of vector @v's eventfd on its GSI, or its removal. */
+/*
+ * KVM_IRQFD of vector @v's eventfd on its GSI, or its removal.  A count
+ * that waited in the eventfd (the pending bit) is taken before the
+ * assignment and written again after it: the irqfd's wake-up injects it
+ * and consumes it, so no stale count is left to look pending later.
+ */
 static void msix_bind(struct vpci_msix *m, unsigned int v, bool assign)
 {
 	struct kvm_irqfd irqfd = {
@@ -306,19 +311,22 @@ static void msix_bind(struct vpci_msix *m, unsigned int v, bool assign)
 		.gsi = m->gsi_base + v,
 		.flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
 	};
+	uint64_t n = 0, one = 1;
+	bool pending;
 
-	if (m->bound[v] == assign)
+	if (m->bound[v] == assign || !msix_state.vm)
 		return;
 	m->bound[v] = false;
-	if (!msix_state.vm)
-		return;
+	pending = assign && read(m->fd[v], &n, sizeof(n)) == sizeof(n) && n;
 	if (ioctl(msix_state.vm->fd, KVM_IRQFD, &irqfd) < 0) {
 		if (!m->kvm_errors++)
 			fprintf(stderr, "vtxctl: warning: MSI-X KVM_IRQFD%s gsi %u: %s\n",
 				assign ? "" : " deassign", irqfd.gsi, strerror(errno));
-		return;
+	} else {
+		m->bound[v] = assign;
 	}
-	m->bound[v] = assign;
+	if (pending && write(m->fd[v], &one, sizeof(one)) != sizeof(one))
+		perror("vtxctl: MSI-X eventfd");
 }
 
 /**
