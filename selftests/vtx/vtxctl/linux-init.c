@@ -338,9 +338,11 @@ static void irq_report(void)
 		}
 		p += strspn(p, " ");
 		p[strcspn(p, "\n")] = 0;
-		for (end = p; *end; end++)	/* one space between the words */
+		for (end = p; *end; )		/* one space between the words */
 			if (*end == ' ' && end[1] == ' ')
 				memmove(end, end + 1, strlen(end));
+			else
+				end++;
 		printf("VTXCTL-IRQ %s count=%llu %s\n", irq, count, p);
 	}
 	fclose(f);
