@@ -566,7 +566,7 @@ int virtio_pci_msix_start(struct vm *vm)
 	return 0;
 }
 
-/* The end of the run: the irqfds go, the eventfds close. */
+/* The end of the run: the irqfds go (the eventfds stay until vtxctl exits). */
 void virtio_pci_msix_stop(void)
 {
 	unsigned int i, v;
