@@ -237,27 +237,33 @@ isr_reads() {
 }
 
 # linux_msix_checks DRIVER - MSI-X in the linux-smp2 boot (virtio-pci):
-#   linux-virtio-msix     each virtio-pci device interrupted by MSI-X (its
-#                         "N by MSI-X" > 0), the guest read no ISR (0 MMIO
-#                         exits for it), and /proc/interrupts in the guest
-#                         has the virtio vectors on PCI-MSI, none elsewhere
+#   linux-virtio-msix     every device ended with MSI-X enabled, the guest
+#                         read no ISR (0 MMIO exits for it), its
+#                         /proc/interrupts has the virtio vectors on PCI-MSI
+#                         only and every queue vector took interrupts (the
+#                         vhost NIC's too: vhost's call is the irqfd, no
+#                         call relayed, VRING_CALL set to vectors' eventfds)
 #   linux-msix-hostile    msix_hostile() in /init: vectors past the table
 #                         read back 0xffff (queue and config), a valid one
 #                         reads back, all ones over BAR1 left the PBA 0 and
 #                         the entry's reserved bits 0; vtxctl lived on (the
 #                         boot's status) and the rng works after its rebind
 linux_msix_checks() {
-	local drv="$1" devs msi others isr line want
+	local drv="$1" devs msi others idle isr line want vhost bar
 	[ "${VTXCTL_VIRTIO:-pci}" = pci ] || return 0
 	devs=$(grep -E '^virtio [a-z]+[0-9]:     MSI-X ' "$OUT/le")
+	vhost=$(grep -E '^virtio net[0-9]:     tap .*vhost-net' "$OUT/le")
 	isr=$(isr_reads "$OUT/le")
+	bar=$(echo "$devs" | sed -n 's/.* \([0-9]*\) table\/PBA accesses.*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
 	msi=$(tr -d '\r' <"$OUT/lo" | grep -c '^VTXCTL-IRQ .* PCI-MSI.*virtio')
 	others=$(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-IRQ' | grep -vc ' PCI-MSI')
-	if [ -n "$devs" ] && ! echo "$devs" | grep -q ' 0 by MSI-X' && [ "$isr" = 0 ] &&
-		[ "$msi" -ge 4 ] && [ "$others" = 0 ]; then
-		result "$drv" linux-virtio-msix ok "$msi PCI-MSI vectors in the guest, 0 ISR reads, $(mmio_exits "$OUT/le") MMIO exits; $(echo "$devs" | sed 's/^virtio //; s/ *MSI-X / /; s/, [0-9]* KVM errors$//' | tr '\n' ';') $(grep '^virtio: MSI-X routing' "$OUT/le" | sed 's/^virtio: //')"
+	idle=$(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-IRQ .* count=0 ' | grep -vc -- '-config$')
+	if [ -n "$devs" ] && ! echo "$devs" | grep -q 'MSI-X disabled' && [ "$isr" = 0 ] &&
+		[ "$msi" -ge 4 ] && [ "$others" = 0 ] && [ "$idle" = 0 ] &&
+		{ [ -z "$vhost" ] || echo "$vhost" | grep -q ' 0 times the relay.* 0 calls relayed'; }; then
+		result "$drv" linux-virtio-msix ok "$msi PCI-MSI vectors in the guest, 0 ISR reads; MMIO exits $(mmio_exits "$OUT/le") ($bar of them MSI-X table/PBA); $(echo "$devs" | sed 's/^virtio //; s/ *MSI-X / /; s/, [0-9]* KVM errors$//' | tr '\n' ';') $(grep '^virtio: MSI-X routing' "$OUT/le" | sed 's/^virtio: //'); $(echo "$vhost" | sed 's/^virtio //; s/ *tap [^,]*, //' | tr '\n' ';')"
 	else
-		result "$drv" linux-virtio-msix fail "PCI-MSI vectors $msi, others $others, ISR reads $isr; $(echo "$devs" | tr '\n' ';') $(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-IRQ' | tr '\n' ';')"
+		result "$drv" linux-virtio-msix fail "PCI-MSI vectors $msi, others $others, idle queue vectors $idle, ISR reads $isr; $(echo "$devs" | tr '\n' ';') $(echo "$vhost" | tr '\n' ';') $(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-IRQ' | tr '\n' ';')"
 	fi
 	line=$(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-MSIX-HOSTILE' | head -n 1)
 	want='big=0xffff,0xffff,0xffff cfg=0xffff good=0x1 pba=0 entry0=0xfffffffc,0xffffffff,0x1'

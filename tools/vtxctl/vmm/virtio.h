@@ -184,6 +184,7 @@ struct vpci_msix {
 	uint64_t signals;		/* eventfd writes by vtxctl's threads */
 	uint64_t no_vector;		/* interrupts of an unmapped queue: dropped */
 	uint64_t kvm_errors;		/* KVM_IRQFD refusals */
+	uint64_t bar_accesses;		/* BAR1 (table, PBA) accesses: MMIO exits */
 };
 
 struct virtio_dev {

@@ -136,6 +136,7 @@ struct net {
 	bool vhost_running;		/* the backend is set (under dev.lock) */
 	uint64_t calls;			/* relayed by the relay thread */
 	uint64_t call_changes;		/* VHOST_SET_VRING_CALL after the start */
+	uint64_t calls_msix, calls_relay;	/* VRING_CALLs set: a vector's, the relay's */
 	uint64_t vhost_err;
 	/* Written by the I/O threads, read after they ended. */
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes, tx_errors, rx_errors;
@@ -434,6 +435,14 @@ static int net_call_fd(struct net *n, unsigned int i)
 	return fd >= 0 ? fd : n->call_fd[i];
 }
 
+static void net_count_call(struct net *n, int fd)
+{
+	if (fd == n->call_fd[NET_RXQ] || fd == n->call_fd[NET_TXQ])
+		n->calls_relay++;
+	else
+		n->calls_msix++;
+}
+
 /* MSI-X enabled, disabled or remapped (dev.lock held): move vhost's calls. */
 static void net_irq_changed(struct virtio_dev *dev)
 {
@@ -453,6 +462,7 @@ static void net_irq_changed(struct virtio_dev *dev)
 		}
 		n->call_set[i] = call.fd;
 		n->call_changes++;
+		net_count_call(n, call.fd);
 	}
 }
 
@@ -493,6 +503,7 @@ static int vhost_start_queue(struct net *n, unsigned int i, const char **what)
 	if (ioctl(n->vhost_fd, VHOST_SET_VRING_CALL, &call))
 		return -1;
 	n->call_set[i] = call.fd;
+	net_count_call(n, call.fd);
 	*what = "VHOST_SET_VRING_ERR";
 	if (ioctl(n->vhost_fd, VHOST_SET_VRING_ERR, &err))
 		return -1;
@@ -614,11 +625,10 @@ static void net_print_stats(struct virtio_dev *dev)
 
 	if (n->vhost_fd >= 0) {
 		fprintf(stderr,
-			"virtio %s:     tap %s, vhost-net: calls %s, %llu calls relayed to the ISR and KVM_IRQFD, %llu call moves, %llu ring errors\n",
-			dev->name, n->ifname,
-			virtio_pci_call_fd(dev, NET_RXQ) >= 0 ? "by MSI-X irqfd" : "relayed (INTx)",
-			(unsigned long long)n->calls, (unsigned long long)n->call_changes,
-			(unsigned long long)n->vhost_err);
+			"virtio %s:     tap %s, vhost-net: VRING_CALL %llu times a vector's eventfd (MSI-X), %llu times the relay's (INTx), %llu moves; %llu calls relayed to the ISR and KVM_IRQFD, %llu ring errors\n",
+			dev->name, n->ifname, (unsigned long long)n->calls_msix,
+			(unsigned long long)n->calls_relay, (unsigned long long)n->call_changes,
+			(unsigned long long)n->calls, (unsigned long long)n->vhost_err);
 		return;
 	}
 	fprintf(stderr,

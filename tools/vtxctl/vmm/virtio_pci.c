@@ -449,6 +449,7 @@ static void msix_bar_read(struct virtio_dev *dev, uint64_t offset, void *data,
 	struct vpci_msix *m = dev->msix;
 	uint64_t val = 0;
 
+	__atomic_add_fetch(&m->bar_accesses, 1, __ATOMIC_RELAXED);
 	if ((size != 4 && size != 8) || (offset & (size - 1)))
 		return;
 	pthread_mutex_lock(&msix_lock);
@@ -488,6 +489,7 @@ static void msix_bar_write(struct virtio_dev *dev, uint64_t offset, const void *
 	uint64_t val = 0;
 	unsigned int i;
 
+	__atomic_add_fetch(&m->bar_accesses, 1, __ATOMIC_RELAXED);
 	if ((size != 4 && size != 8) || (offset & (size - 1)) ||
 	    offset >= VPCI_MSIX_TABLE_OFF + m->nr * MSIX_ENTRY_SIZE)
 		return;
