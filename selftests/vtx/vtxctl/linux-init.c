@@ -37,6 +37,10 @@
  *   VTXCTL-VIRTIO-VDB cksum=C size=N serial=S ro=R
  *   VTXCTL-VIRTIO-VDB-WRITE refused <errno name>|accepted
  *   VTXCTL-VIRTIO-RNG current=NAME read=N distinct=D
+ *   VTXCTL-MSIX-HOSTILE ...   (virtio-pci: msix_hostile() on the rng)
+ *   VTXCTL-MSIX-REBIND current=NAME read=N distinct=D
+ *   VTXCTL-IRQ <irq> count=N <chip> <hwirq> <name>   (/proc/interrupts'
+ *                                virtio lines, e.g. PCI-MSI ... virtio0-config)
  *   VTXCTL-VIRTIO-DONE
  *
  * With virtio-net PCI functions (vtxctl's --net) it loads failover,
@@ -82,6 +86,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/ioctl.h>
@@ -274,16 +279,20 @@ static int blk_write(const char *name)
 	return err;
 }
 
-static void rng_report(void)
+static void rng_report(const char *tag)
 {
 	unsigned char buf[RNG_BYTES], seen[256] = { 0 };
 	char current[64];
-	int fd, distinct = 0;
+	int fd, distinct = 0, tries = 0;
 	ssize_t n = -1, i;
 
 	if (wait_path("/dev/hwrng"))
 		return;
-	read_line("/sys/class/misc/hw_random/rng_current", current, sizeof(current));
+	/* after a rebind: until the driver registered again */
+	do {
+		read_line("/sys/class/misc/hw_random/rng_current", current, sizeof(current));
+	} while (strncmp(current, "virtio", 6) && tries++ < DEVICE_WAIT_S * 10 &&
+		 !usleep(100000));
 	fd = open("/dev/hwrng", O_RDONLY);
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf));
@@ -293,7 +302,225 @@ static void rng_report(void)
 		distinct += !seen[buf[i]];
 		seen[buf[i]] = 1;
 	}
-	printf("VTXCTL-VIRTIO-RNG current=%s read=%zd distinct=%d\n", current, n, distinct);
+	printf("VTXCTL-%s current=%s read=%zd distinct=%d\n", tag, current, n, distinct);
+}
+
+/*
+ * /proc/interrupts' lines of virtio devices, one VTXCTL-IRQ line each:
+ * the IRQ, the count summed over the CPUs, the chip (PCI-MSI with MSI-X,
+ * IO-APIC with INTx), the hardware IRQ and the name.
+ */
+static void irq_report(void)
+{
+	char line[512], *p, *end;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long count = 0;
+		char irq[16];
+
+		if (!strstr(line, "virtio"))
+			continue;
+		p = line + strspn(line, " ");
+		snprintf(irq, sizeof(irq), "%.*s", (int)strcspn(p, ":"), p);
+		p += strcspn(p, ":");
+		if (*p)
+			p++;
+		for (;;) {
+			unsigned long long v = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			count += v;
+			p = end;
+		}
+		p += strspn(p, " ");
+		p[strcspn(p, "\n")] = 0;
+		for (end = p; *end; )		/* one space between the words */
+			if (*end == ' ' && end[1] == ' ')
+				memmove(end, end + 1, strlen(end));
+			else
+				end++;
+		printf("VTXCTL-IRQ %s count=%llu %s\n", irq, count, p);
+	}
+	fclose(f);
+}
+
+/* sysfs file @name of PCI function @bdf: write @val. */
+static int pci_sysfs_write(const char *bdf, const char *name, const char *val)
+{
+	char path[160];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	r = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/* mmap BAR @bar of @bdf (sysfs resourceN), @len bytes; NULL if not. */
+static volatile uint32_t *pci_map_bar(const char *bdf, int bar, size_t len)
+{
+	char path[160];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource%d", bdf, bar);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* The virtio-rng PCI function (1af4:1044), into @bdf; 0 if found. */
+static int find_rng(char *bdf, size_t len)
+{
+	char path[320], buf[16];
+	struct dirent *d;
+	DIR *dir = opendir("/sys/bus/pci/devices");
+	int r = -1;
+
+	if (!dir)
+		return -1;
+	while (r && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", d->d_name);
+		read_line(path, buf, sizeof(buf));
+		if (!strcmp(buf, "0x1044")) {
+			snprintf(bdf, len, "%.63s", d->d_name);
+			r = 0;
+		}
+	}
+	closedir(dir);
+	return r;
+}
+
+#define MSIX_CAP_ID	0x11
+#define MSIX_TOGGLES	200
+#define RNG_COMMON_VEC	(0x10 / 2)	/* msix_config, in 16-bit words */
+#define RNG_QUEUE_SEL	(0x16 / 2)
+#define RNG_QUEUE_VEC	(0x1a / 2)
+#define RNG_STATUS_OFF	0x14
+
+/*
+ * A hostile driver of vtxctl's MSI-X from the guest's user space, on the
+ * virtio-rng function after its driver was unbound: MSI-X enabled by a
+ * config-space write, table entries with addresses that are no interrupt
+ * (not 0xfeexxxxx, above 4 GiB) unmasked, all ones over the whole of BAR1
+ * (entries, past the table, the read-only PBA), vector numbers past the
+ * table in queue_msix_vector and msix_config (they must read back
+ * VIRTIO_MSI_NO_VECTOR), a queue that does not exist, and a storm of
+ * function mask and enable toggles with a mapped, valid entry (each a
+ * routing update and an irqfd change in vtxctl).
+ * Then a reset, MSI-X off, and the driver bound again: the rng must work
+ * (msix_hostile()'s caller reads it).  Prints
+ *
+ *   VTXCTL-MSIX-HOSTILE cap=C big=Q,Q,Q cfg=V good=V pba=P entry0=A,D,M
+ */
+static void msix_hostile(void)
+{
+	volatile uint32_t *tbl, *bar0;
+	volatile uint16_t *common;
+	char bdf[64], path[160];
+	uint16_t big[3], cfgv, good;
+	unsigned int cap, i, n = 0;
+	uint8_t cfg[256];
+	int fd;
+
+	if (find_rng(bdf, sizeof(bdf))) {
+		printf("VTXCTL-MSIX-HOSTILE no virtio-rng function\n");
+		return;
+	}
+	if (pci_sysfs_write(bdf, "driver/unbind", bdf)) {
+		printf("VTXCTL-MSIX-HOSTILE unbind %s: %s\n", bdf, strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pread(fd, cfg, sizeof(cfg), 0) != sizeof(cfg)) {
+		printf("VTXCTL-MSIX-HOSTILE config: %s\n", strerror(errno));
+		goto rebind;
+	}
+	for (cap = cfg[0x34]; cap && cap < 0xff && cfg[cap] != MSIX_CAP_ID && n++ < 48;
+	     cap = cfg[cap + 1])
+		;
+	tbl = pci_map_bar(bdf, 1, 4096);
+	bar0 = pci_map_bar(bdf, 0, 16384);
+	if (!cap || cfg[cap] != MSIX_CAP_ID || !tbl || !bar0) {
+		printf("VTXCTL-MSIX-HOSTILE cap=%#x bar1=%p bar0=%p: %s\n", cap,
+		       (void *)tbl, (void *)bar0, strerror(errno));
+		goto rebind;
+	}
+	common = (volatile uint16_t *)bar0;
+	cfg[4] |= 0x6;				/* memory space, bus master */
+	if (pwrite(fd, &cfg[4], 1, 4) != 1 || pwrite(fd, (uint8_t[]){ 0x80 }, 1, cap + 3) != 1)
+		printf("VTXCTL-MSIX-HOSTILE config write: %s\n", strerror(errno));
+	/* Bad messages, unmasked, and mapped. */
+	tbl[0] = 0x12345678;
+	tbl[1] = 0;
+	tbl[2] = 0x30;
+	tbl[3] = 0;
+	tbl[4] = 0xfee00000;
+	tbl[5] = 0xffffffff;
+	tbl[6] = 0xffff;
+	tbl[7] = 0;
+	common[RNG_QUEUE_SEL] = 0;
+	common[RNG_QUEUE_VEC] = 1;
+	good = common[RNG_QUEUE_VEC];
+	common[RNG_COMMON_VEC] = 0;
+	common[RNG_QUEUE_VEC] = 0x7fff;
+	big[0] = common[RNG_QUEUE_VEC];
+	common[RNG_QUEUE_VEC] = 2;		/* one past the 2-entry table */
+	big[1] = common[RNG_QUEUE_VEC];
+	common[RNG_QUEUE_VEC] = 0xfffe;
+	big[2] = common[RNG_QUEUE_VEC];
+	common[RNG_COMMON_VEC] = 5;
+	cfgv = common[RNG_COMMON_VEC];
+	common[RNG_QUEUE_SEL] = 9;		/* no such queue */
+	common[RNG_QUEUE_VEC] = 0;
+	common[RNG_QUEUE_SEL] = 0;
+	common[RNG_QUEUE_VEC] = 1;
+	common[RNG_COMMON_VEC] = 0;
+	/* A valid address with a junk vector, then ones over the whole BAR. */
+	tbl[0] = 0xfee00000;
+	tbl[2] = 0;
+	for (i = 0; i < 1024; i++)
+		tbl[i] = 0xffffffff;
+	/* Entry 1 a message again, mapped: each toggle changes its route. */
+	tbl[4] = 0xfee00000;
+	tbl[5] = 0;
+	tbl[6] = 0xef;
+	tbl[7] = 0;
+	for (i = 0; i < MSIX_TOGGLES; i++) {
+		static const uint8_t ctrl[] = { 0x80, 0xc0, 0x00, 0x40 };
+
+		if (pwrite(fd, &ctrl[i % 4], 1, cap + 3) != 1)
+			break;
+	}
+	pwrite(fd, (uint8_t[]){ 0x80 }, 1, cap + 3);
+	printf("VTXCTL-MSIX-HOSTILE cap=%#x big=%#x,%#x,%#x cfg=%#x good=%#x pba=%#x entry0=%#x,%#x,%#x\n",
+	       cap, big[0], big[1], big[2], cfgv, good, tbl[512], tbl[0], tbl[2], tbl[3]);
+	((volatile uint8_t *)bar0)[RNG_STATUS_OFF] = 0;	/* reset */
+	pwrite(fd, (uint8_t[]){ 0 }, 1, cap + 3);	/* MSI-X off */
+	for (i = 0; i < 8; i++)
+		tbl[i] = i & 3 ? 0 : 1;			/* entries masked again */
+rebind:
+	if (fd >= 0)
+		close(fd);
+	fd = open("/sys/bus/pci/drivers/virtio-pci/bind", O_WRONLY);
+	if (fd < 0 || write(fd, bdf, strlen(bdf)) != (ssize_t)strlen(bdf))
+		printf("VTXCTL-MSIX-HOSTILE bind: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	fflush(stdout);
 }
 
 /* The "virtio_mmio.device=" words of /proc/cmdline, joined by commas. */
@@ -728,7 +955,7 @@ out:
 static void virtio_tests(void)
 {
 	struct timespec t0, t1;
-	char ext4[16];
+	char ext4[16], devs[512];
 	int err, bad;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -750,7 +977,11 @@ static void virtio_tests(void)
 		       err == EACCES ? "EACCES" : err == EIO ? "EIO" : strerror(err));
 	else
 		printf("VTXCTL-VIRTIO-VDB-WRITE accepted\n");
-	rng_report();
+	rng_report("VIRTIO-RNG");
+	if (!mmio_devices(devs, sizeof(devs))) {
+		msix_hostile();
+		rng_report("MSIX-REBIND");
+	}
 	cmdline_str("vtxext4=", ext4, sizeof(ext4));
 	if (ext4[0])
 		ext4_test(ext4, true);
@@ -760,6 +991,7 @@ static void virtio_tests(void)
 		if (!load_module("virtio_net", ""))
 			net_tests();
 	}
+	irq_report();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (bad || access("/dev/vda", F_OK) || access("/dev/hwrng", F_OK))
 		dump_virtio_log();
@@ -794,6 +1026,8 @@ int main(void)
 		cmdline_str("vtxext4=", disk, sizeof(disk));
 		if (virtio_load() >= 0)
 			ext4_test(disk, false);
+		irq_report();
+		fflush(stdout);
 		reboot(RB_AUTOBOOT);
 	}
 	virtio_tests();

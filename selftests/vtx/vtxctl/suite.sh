@@ -212,6 +212,7 @@ linux_runs() {
 		result "$drv" linux-uart-rx fail "no 'VTXCTL-LINUX-ECHO hello vtx'"
 	fi
 	linux_virtio_checks "$drv"
+	linux_msix_checks "$drv"
 	[ -z "$nets" ] || linux_net_checks "$drv"
 	[ -z "$ext4" ] || linux_ext4_reboot "$drv" "$dev"
 	# A run that ends on --timeout, not on the guest's reset: the I/O
@@ -221,6 +222,57 @@ linux_runs() {
 	vrun "$drv" linux-virtio-timeout 16 'timeout after 2 s|virtio blk0:     irq 5' \
 		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --disk "$OUT/disk.img" --rng \
 		--virtio mmio --append "console=ttyS0 quiet" --device "$dev" --timeout 2
+}
+
+# mmio_exits FILE - the MMIO exits of vtxctl's summary ("exits: ... MMIO N").
+mmio_exits() {
+	grep '^exits:' "$1" | sed 's/^exits: *//' | tr ',' '\n' |
+		awk '$1 == "MMIO" { n += $2 } END { print n + 0 }'
+}
+
+# isr_reads FILE - the virtio-pci devices' ISR reads, summed.
+isr_reads() {
+	grep -E '^virtio [a-z]+[0-9]:     pci ' "$1" |
+		sed -n 's/.* \([0-9]*\) ISR reads.*/\1/p' | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# linux_msix_checks DRIVER - MSI-X in the linux-smp2 boot (virtio-pci):
+#   linux-virtio-msix     every device ended with MSI-X enabled, the guest
+#                         read no ISR (0 MMIO exits for it), its
+#                         /proc/interrupts has the virtio vectors on PCI-MSI
+#                         only and every queue vector took interrupts (the
+#                         vhost NIC's too: vhost's call is the irqfd, no
+#                         call relayed, VRING_CALL set to vectors' eventfds)
+#   linux-msix-hostile    msix_hostile() in /init: vectors past the table
+#                         read back 0xffff (queue and config), a valid one
+#                         reads back, all ones over BAR1 left the PBA 0 and
+#                         the entry's reserved bits 0; vtxctl lived on (the
+#                         boot's status) and the rng works after its rebind
+linux_msix_checks() {
+	local drv="$1" devs msi others idle isr line want vhost bar
+	[ "${VTXCTL_VIRTIO:-pci}" = pci ] || return 0
+	devs=$(grep -E '^virtio [a-z]+[0-9]:     MSI-X ' "$OUT/le")
+	vhost=$(grep -E '^virtio net[0-9]:     tap .*vhost-net' "$OUT/le")
+	isr=$(isr_reads "$OUT/le")
+	bar=$(echo "$devs" | sed -n 's/.* \([0-9]*\) table\/PBA accesses.*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
+	msi=$(tr -d '\r' <"$OUT/lo" | grep -c '^VTXCTL-IRQ .* PCI-MSI.*virtio')
+	others=$(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-IRQ' | grep -vc ' PCI-MSI')
+	idle=$(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-IRQ .* count=0 ' | grep -vc -- '-config$')
+	if [ -n "$devs" ] && ! echo "$devs" | grep -q 'MSI-X disabled' && [ "$isr" = 0 ] &&
+		[ "$msi" -ge 4 ] && [ "$others" = 0 ] && [ "$idle" = 0 ] &&
+		{ [ -z "$vhost" ] || echo "$vhost" | grep -q ' 0 times the relay.* 0 calls relayed'; }; then
+		result "$drv" linux-virtio-msix ok "$msi PCI-MSI vectors in the guest, 0 ISR reads; MMIO exits $(mmio_exits "$OUT/le") ($bar of them MSI-X table/PBA); $(echo "$devs" | sed 's/^virtio //; s/ *MSI-X / /; s/, [0-9]* KVM errors$//' | tr '\n' ';') $(grep '^virtio: MSI-X routing' "$OUT/le" | sed 's/^virtio: //'); $(echo "$vhost" | sed 's/^virtio //; s/ *tap [^,]*, //' | tr '\n' ';')"
+	else
+		result "$drv" linux-virtio-msix fail "PCI-MSI vectors $msi, others $others, idle queue vectors $idle, ISR reads $isr; $(echo "$devs" | tr '\n' ';') $(echo "$vhost" | tr '\n' ';') $(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-IRQ' | tr '\n' ';')"
+	fi
+	line=$(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-MSIX-HOSTILE' | head -n 1)
+	want='big=0xffff,0xffff,0xffff cfg=0xffff good=0x1 pba=0 entry0=0xfffffffc,0xffffffff,0x1'
+	if echo "$line" | grep -qF -- "$want" &&
+		tr -d '\r' <"$OUT/lo" | grep -q '^VTXCTL-MSIX-REBIND current=virtio_rng.[0-9]* read=64 '; then
+		result "$drv" linux-msix-hostile ok "${line#VTXCTL-MSIX-HOSTILE }; $(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-MSIX-REBIND' | sed 's/^VTXCTL-//')"
+	else
+		result "$drv" linux-msix-hostile fail "'${line:-no MSIX-HOSTILE line}', want '$want'; $(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-MSIX-REBIND')"
+	fi
 }
 
 # net_setup - the test VM's side of the virtio-net tests, once per boot:
@@ -330,7 +382,10 @@ knob_on() {
 # unmounting (linux-ext4-write): a second vtxctl run on the same image,
 # --cpus 1 (SMP was the first boot's; one vCPU costs less) and only that
 # disk, mounts it (replaying the journal) and reads the file back;
-# linux-ext4-reboot: the same POSIX cksum.
+# linux-ext4-reboot: the same POSIX cksum.  That guest has "pci=nomsi":
+# linux-virtio-intx, the INTx fallback of a driver that never enables
+# MSI-X (vtxctl says MSI-X disabled, the guest read the ISR, its virtio
+# interrupt is on the IO-APIC).
 linux_ext4_reboot() {
 	local drv="$1" dev="$2" line want
 	# (the guest's console lines end in CR LF)
@@ -346,7 +401,16 @@ linux_ext4_reboot() {
 		"VTXCTL-EXT4-READ cksum=$want bytes=262144|guest reset" \
 		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 1 \
 		--disk "$OUT/ext4.img" --device "$dev" --timeout 600 \
-		--append "console=ttyS0 reboot=k panic=1 quiet vtxext4=vda vtxext4.phase=read"
+		--append "console=ttyS0 reboot=k panic=1 quiet pci=nomsi vtxext4=vda vtxext4.phase=read"
+	local isr irq
+	isr=$(isr_reads "$OUT/all")
+	irq=$(tr -d '\r' <"$OUT/all" | grep '^VTXCTL-IRQ')
+	if grep -q '^virtio blk0:     MSI-X disabled' "$OUT/all" && [ "$isr" -gt 0 ] &&
+		echo "$irq" | grep -q ' IO-APIC .*virtio' && ! echo "$irq" | grep -q PCI-MSI; then
+		result "$drv" linux-virtio-intx ok "pci=nomsi: $isr ISR reads, $(mmio_exits "$OUT/all") MMIO exits; $(echo "$irq" | sed 's/^VTXCTL-IRQ //' | tr '\n' ';')"
+	else
+		result "$drv" linux-virtio-intx fail "ISR reads $isr; $(grep '^virtio blk0:     MSI-X' "$OUT/all"); $(echo "$irq" | tr '\n' ';')"
+	fi
 }
 
 # linux_virtio_checks DRIVER - what the guest's /init saw of the virtio

@@ -23,6 +23,7 @@
 #include "../vmm/virtio_net.c"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -203,6 +204,193 @@ static long find_cap(unsigned int slot, unsigned int type, uint32_t *mult)
 	return -1;
 }
 
+/* The config-space offset of the MSI-X capability, 0 if none. */
+static unsigned int find_msix(unsigned int slot)
+{
+	unsigned int at = cfg_rd(slot, 0x34, 1), n = 0;
+
+	while (at && n++ < 48) {
+		if (cfg_rd(slot, at, 1) == 0x11)
+			return at;
+		at = cfg_rd(slot, at + 1, 1);
+	}
+	return 0;
+}
+
+/* The eventfd of vector @v has a count (and keeps it). */
+static bool vector_count(struct vpci_msix *m, unsigned int v)
+{
+	struct pollfd pfd = { .fd = m->fd[v], .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+/* The route of GSI @gsi in the table vtxctl would install; NULL if none. */
+static bool msi_route(unsigned int gsi, uint32_t addr, uint32_t data)
+{
+	struct kvm_irq_routing_entry e[64];
+	unsigned int n = virtio_pci_msix_routes(e, 64), i, found = 0;
+
+	for (i = 0; i < n; i++)
+		if (e[i].gsi == gsi && e[i].type == KVM_IRQ_ROUTING_MSI &&
+		    e[i].u.msi.address_lo == addr && !e[i].u.msi.address_hi &&
+		    e[i].u.msi.data == data)
+			found++;
+	return found == 1;
+}
+
+/*
+ * virtio_pci.c's MSI-X with a hostile driver: the capability, BAR1,
+ * the vector registers (a vector past the table reads NO_VECTOR), masked
+ * vectors pending in the PBA and live (routed) when unmasked, the function
+ * mask, bad message addresses, accesses of wrong widths or outside the
+ * table, INTx again with MSI-X disabled, and a reset unmapping the events.
+ * No VM: the routes are the table virtio_pci_msix_routes() builds, the
+ * pending count is the vector's eventfd.
+ */
+static void msix_tests(struct virtio_dev *dev, unsigned int slot, uint64_t common)
+{
+	struct vpci_msix *m = dev->msix;
+	struct kvm_irq_routing_entry routes[64];
+	unsigned int cap = find_msix(slot), gsi;
+	uint32_t bar1;
+	uint64_t tbl, n;
+
+	CHECK(cap && m, "no MSI-X capability");
+	if (!cap || !m)
+		return;
+	CHECK(cfg_rd(slot, cap + 2, 2) == 1, "message control %#x: want 2 vectors, disabled",
+	      cfg_rd(slot, cap + 2, 2));
+	CHECK(cfg_rd(slot, cap + 4, 4) == 1 && cfg_rd(slot, cap + 8, 4) == 0x801,
+	      "table %#x PBA %#x: want BAR1 0 and 0x800", cfg_rd(slot, cap + 4, 4),
+	      cfg_rd(slot, cap + 8, 4));
+	cfg_wr(slot, cap + 2, 0x3fff, 2);	/* only enable and mask are writable */
+	CHECK(cfg_rd(slot, cap + 2, 2) == 1, "table size writable");
+	bar1 = cfg_rd(slot, 0x14, 4);
+	CHECK(bar1 >= PCI_MMIO_BASE && !(bar1 & 0xfff) && dev->pci.bar_addr[1] == bar1,
+	      "BAR1 %#x", bar1);
+	cfg_wr(slot, 0x14, 0xffffffff, 4);
+	CHECK(cfg_rd(slot, 0x14, 4) == 0xfffff000, "BAR1 sizing %#x", cfg_rd(slot, 0x14, 4));
+	cfg_wr(slot, 0x14, bar1, 4);
+	tbl = bar1;
+	gsi = m->gsi_base;
+	CHECK(gsi >= 24, "MSI-X GSI %u on an IOAPIC pin", gsi);
+
+	/* Entries reset masked; 1- and 2-byte, misaligned, past-the-table accesses. */
+	CHECK(bar_rd(tbl + 12, 4) == 1 && bar_rd(tbl + 28, 4) == 1, "entries not masked");
+	CHECK(bar_rd(tbl + 12, 1) == 0 && bar_rd(tbl + 14, 2) == 0, "a narrow table read");
+	bar_wr(tbl + 0, 0xfee00000, 2);
+	bar_wr(tbl + 2, 0xfee0, 2);
+	bar_wr(tbl + 6, 1, 4);
+	CHECK(bar_rd(tbl, 4) == 0 && bar_rd(tbl + 4, 4) == 0, "a narrow or misaligned write");
+	bar_wr(tbl + 32, 0xfee00000, 4);	/* entry 2 of 2 */
+	bar_wr(tbl + 0x7f0, 0xfee00000, 4);
+	CHECK(bar_rd(tbl + 32, 4) == 0 && bar_rd(tbl + 0x7f0, 4) == 0,
+	      "a write past the table stuck");
+	bar_wr(tbl + 0x800, 0xffffffff, 4);	/* the PBA is read-only */
+	CHECK(bar_rd(tbl + 0x800, 4) == 0, "PBA %#x after a write", bar_rd(tbl + 0x800, 4));
+	CHECK(bar_rd(tbl + 0xffc, 4) == 0 && bar_rd(tbl + 0x1000, 4) == 0xffffffff,
+	      "BAR1's end");
+
+	/* The vector registers. */
+	bar_wr(common + 0x14, 0, 1);		/* reset: out of NEEDS_RESET */
+	bar_wr(common + 0x16, 0, 2);
+	bar_wr(common + 0x1a, 1, 2);
+	CHECK(bar_rd(common + 0x1a, 2) == 1, "queue 0 vector %#x", bar_rd(common + 0x1a, 2));
+	bar_wr(common + 0x1a, 2, 2);		/* past the table */
+	CHECK(bar_rd(common + 0x1a, 2) == 0xffff, "vector 2 of 2 reads %#x",
+	      bar_rd(common + 0x1a, 2));
+	bar_wr(common + 0x1a, 0xfffe, 2);
+	CHECK(bar_rd(common + 0x1a, 2) == 0xffff, "vector 0xfffe accepted");
+	bar_wr(common + 0x1a, 1, 4);		/* a dword write of a 16-bit field */
+	CHECK(bar_rd(common + 0x1a, 2) == 0xffff, "a dword vector write");
+	bar_wr(common + 0x16, 7, 2);		/* no queue 7: dropped */
+	bar_wr(common + 0x1a, 0, 2);
+	CHECK(bar_rd(common + 0x1a, 2) == 0xffff, "queue 7 has a vector");
+	bar_wr(common + 0x16, 0, 2);
+	bar_wr(common + 0x1a, 1, 2);
+	bar_wr(common + 0x10, 0, 2);
+	CHECK(bar_rd(common + 0x10, 2) == 0, "msix_config %#x", bar_rd(common + 0x10, 2));
+
+	/* MSI-X disabled: INTx, the ISR bit. */
+	atomic_store(&dev->isr, 0);
+	virtio_queue_interrupt(&dev->queues[0]);
+	CHECK(atomic_load(&dev->isr) == VIRTIO_INT_USED && !vector_count(m, 1),
+	      "INTx with MSI-X disabled: isr %u", atomic_load(&dev->isr));
+	CHECK(virtio_pci_call_fd(dev, 0) == -1, "a call fd without MSI-X");
+
+	/* Enabled, the entries masked: pending, no route, no ISR bit. */
+	atomic_store(&dev->isr, 0);
+	cfg_wr(slot, cap + 2, 0x8000, 2);
+	CHECK(atomic_load(&m->enabled) && virtio_pci_call_fd(dev, 0) == m->fd[1],
+	      "MSI-X enable");
+	virtio_queue_interrupt(&dev->queues[0]);
+	CHECK(atomic_load(&dev->isr) == 0 && vector_count(m, 1) && bar_rd(tbl + 0x800, 4) == 2,
+	      "masked vector 1: isr %u PBA %#x", atomic_load(&dev->isr), bar_rd(tbl + 0x800, 4));
+	CHECK(!m->live[1] && !msi_route(gsi + 1, 0xfee00000, 0x4041), "a masked vector routed");
+
+	/* The message, then unmask: live, routed, nothing pending in the PBA. */
+	bar_wr(tbl + 16, 0xfee00003, 4);	/* bits 1:0 read 0 */
+	bar_wr(tbl + 20, 0, 4);
+	bar_wr(tbl + 24, 0x4041, 4);
+	CHECK(bar_rd(tbl + 16, 4) == 0xfee00000 && bar_rd(tbl + 24, 4) == 0x4041, "entry 1");
+	bar_wr(tbl + 28, 0xfffffffe, 4);	/* reserved bits, unmasked */
+	CHECK(bar_rd(tbl + 28, 4) == 0 && m->live[1] && msi_route(gsi + 1, 0xfee00000, 0x4041) &&
+	      bar_rd(tbl + 0x800, 4) == 0, "unmasked vector 1: live %d PBA %#x", m->live[1],
+	      bar_rd(tbl + 0x800, 4));
+	CHECK(!m->live[0] && !msi_route(gsi, 0, 0), "vector 0 is masked but routed");
+	CHECK(virtio_pci_msix_routes(routes, ARRAY_SIZE(routes)) == 24 + 16 + 1,
+	      "the irqchip's default routes and one MSI");
+
+	/* The function mask holds it; clearing it routes again. */
+	cfg_wr(slot, cap + 3, 0xc0, 1);
+	CHECK(!m->live[1] && bar_rd(tbl + 0x800, 4) == 2, "function mask: live %d PBA %#x",
+	      m->live[1], bar_rd(tbl + 0x800, 4));
+	cfg_wr(slot, cap + 3, 0x80, 1);
+	CHECK(m->live[1], "function unmask");
+	/* An unmasked 64-bit write of the message: the route follows. */
+	bar_wr(tbl + 24, 0x4051, 4);
+	CHECK(msi_route(gsi + 1, 0xfee00000, 0x4051) && !msi_route(gsi + 1, 0xfee00000, 0x4041),
+	      "the route kept the old data");
+
+	/* Messages that are no interrupt: held, never routed. */
+	bar_wr(tbl + 16, 0x12345678, 4);
+	CHECK(!m->live[1] && !msi_route(gsi + 1, 0x12345678, 0x4051), "address 0x12345678 routed");
+	bar_wr(tbl + 16, 0xfee00000, 4);
+	bar_wr(tbl + 20, 1, 4);
+	CHECK(!m->live[1], "a message above 4 GiB routed");
+	bar_wr(tbl + 20, 0, 4);
+	CHECK(m->live[1], "back to a good message");
+
+	/* Unmapped: no vector, no interrupt at all. */
+	while (read(m->fd[1], &n, sizeof(n)) == sizeof(n))
+		;
+	bar_wr(common + 0x1a, 0xffff, 2);
+	CHECK(!m->live[1] && virtio_pci_call_fd(dev, 0) == -1, "an unmapped vector is live");
+	virtio_queue_interrupt(&dev->queues[0]);
+	CHECK(!vector_count(m, 1) && !vector_count(m, 0) && m->no_vector == 1 &&
+	      atomic_load(&dev->isr) == 0, "an unmapped queue interrupted");
+
+	/* A configuration change on msix_config's vector 0 (masked: pending). */
+	virtio_interrupt(dev, VIRTIO_INT_CONFIG);
+	CHECK(vector_count(m, 0) && (bar_rd(tbl + 0x800, 4) & 1) &&
+	      atomic_load(&dev->isr) == VIRTIO_INT_CONFIG, "config change: PBA %#x isr %u",
+	      bar_rd(tbl + 0x800, 4), atomic_load(&dev->isr));
+
+	/* A reset unmaps every event; MSI-X disabled is INTx again. */
+	bar_wr(common + 0x1a, 1, 2);
+	bar_wr(common + 0x14, 0, 1);
+	CHECK(bar_rd(common + 0x10, 2) == 0xffff && bar_rd(common + 0x1a, 2) == 0xffff &&
+	      !m->live[1], "a reset kept the vectors");
+	cfg_wr(slot, cap + 2, 0, 2);
+	atomic_store(&dev->isr, 0);
+	virtio_queue_interrupt(&dev->queues[0]);
+	CHECK(!atomic_load(&m->enabled) && atomic_load(&dev->isr) == VIRTIO_INT_USED,
+	      "MSI-X disable: isr %u", atomic_load(&dev->isr));
+	CHECK(bar_rd(tbl + 0x800, 4) == 1, "pending vector 0 lost: PBA %#x",
+	      bar_rd(tbl + 0x800, 4));
+}
+
 /*
  * pci.c and virtio_pci.c: conf1 decoding, absent functions, BAR sizing and
  * moves (with the notification address), the capability list, the common
@@ -275,10 +463,10 @@ static void pci_tests(void)
 	      (unsigned long long)dev->notify_base);
 	cfg_wr(slot, 0x10, 0xffffffff, 4);
 	CHECK(cfg_rd(slot, 0x10, 4) == 0xffffc000, "sizing reads %#x", cfg_rd(slot, 0x10, 4));
-	CHECK(cfg_rd(slot, 0x14, 4) == 0 && cfg_rd(slot, 0x30, 4) == 0,
-	      "BAR1 or the ROM BAR is implemented");
-	cfg_wr(slot, 0x14, 0xffffffff, 4);
-	CHECK(cfg_rd(slot, 0x14, 4) == 0, "BAR1 took a write");
+	CHECK(cfg_rd(slot, 0x18, 4) == 0 && cfg_rd(slot, 0x30, 4) == 0,
+	      "BAR2 or the ROM BAR is implemented");
+	cfg_wr(slot, 0x18, 0xffffffff, 4);
+	CHECK(cfg_rd(slot, 0x18, 4) == 0, "BAR2 took a write");
 	CHECK(dev->pci.bar_addr[0] == 0 && dev->notify_base == 0,
 	      "the all-ones BAR decodes at %#llx", (unsigned long long)dev->pci.bar_addr[0]);
 	cfg_wr(slot, 0x10, 0xe0004123, 4);	/* the low bits are read-only */
@@ -368,6 +556,7 @@ static void pci_tests(void)
 	CHECK(bar_rd(base + common + 0x18, 2) == 0, "queue 7 has a size");
 	CHECK(bar_rd(base + 0x3ffc, 4) == 0 && bar_rd(base + 0x4000, 4) == 0xffffffff,
 	      "BAR0's end");
+	msix_tests(dev, slot, base + common);
 }
 
 /*

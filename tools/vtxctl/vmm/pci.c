@@ -145,8 +145,9 @@ uint32_t pci_cfg_read(struct pci_dev *pdev, unsigned int reg, unsigned int size)
  * @size:	1, 2 or 4
  *
  * Only the bits of the write mask change.  A write to the command
- * register or a BAR recomputes where the BARs decode.  With pci.lock held
- * (or no vCPU running).
+ * register or a BAR recomputes where the BARs decode; then the device's
+ * cfg_written() hears of it (its capabilities).  With pci.lock held (or no
+ * vCPU running).
  */
 void pci_cfg_write(struct pci_dev *pdev, unsigned int reg, uint32_t val, unsigned int size)
 {
@@ -160,6 +161,8 @@ void pci_cfg_write(struct pci_dev *pdev, unsigned int reg, uint32_t val, unsigne
 	if (reg + size > PCI_COMMAND && reg < PCI_BAR_END)
 		for (i = 0; i < PCI_MAX_BARS; i++)
 			bar_update(pdev, i);
+	if (pdev->cfg_written)
+		pdev->cfg_written(pdev, reg, size);
 }
 
 static void conf1_read(struct io_dev *io, uint64_t offset, void *data, unsigned int size)

@@ -147,21 +147,12 @@ static uint32_t dev_status(struct virtio_dev *dev)
 	return __atomic_load_n(&dev->status, __ATOMIC_ACQUIRE);
 }
 
-/**
- * virtio_interrupt() - raise the device's interrupt.
- * @dev:	the device
- * @bits:	VIRTIO_INT_USED and/or VIRTIO_INT_CONFIG
- *
- * Sets @bits in InterruptStatus, then one edge (virtio-mmio), or asserts
- * INTx until the guest's EOI (KVM_IRQFD with a resample fd) or its ISR
- * read (KVM_IRQ_LINE).
- */
-void virtio_interrupt(struct virtio_dev *dev, uint32_t bits)
+/* INTx (virtio-pci without MSI-X) or virtio-mmio's line: ISR bits, then the line. */
+static void raise_line(struct virtio_dev *dev, uint32_t bits)
 {
 	uint64_t one = 1;
 
 	atomic_fetch_or(&dev->isr, bits);
-	__atomic_add_fetch(&dev->interrupts, 1, __ATOMIC_RELAXED);
 	if (dev->irq_fd >= 0) {
 		if (write(dev->irq_fd, &one, sizeof(one)) != sizeof(one))
 			perror("vtxctl: virtio irqfd");
@@ -170,6 +161,38 @@ void virtio_interrupt(struct virtio_dev *dev, uint32_t bits)
 	vm_irq_line(dev->vm, dev->irq, true);
 	if (!dev->level)
 		vm_irq_line(dev->vm, dev->irq, false);
+}
+
+/**
+ * virtio_interrupt() - a configuration change interrupt.
+ * @dev:	the device
+ * @bits:	VIRTIO_INT_CONFIG (VIRTIO_INT_USED: see virtio_queue_interrupt())
+ *
+ * Sets @bits in InterruptStatus, then the vector mapped to configuration
+ * changes (virtio-pci with MSI-X enabled), or one edge (virtio-mmio), or
+ * asserts INTx until the guest's EOI (KVM_IRQFD with a resample fd) or its
+ * ISR read (KVM_IRQ_LINE).
+ */
+void virtio_interrupt(struct virtio_dev *dev, uint32_t bits)
+{
+	__atomic_add_fetch(&dev->interrupts, 1, __ATOMIC_RELAXED);
+	atomic_fetch_or(&dev->isr, bits & VIRTIO_INT_CONFIG);
+	if (!(bits & VIRTIO_INT_CONFIG) || !virtio_pci_msix_signal(dev, -1))
+		raise_line(dev, bits);
+}
+
+/**
+ * virtio_queue_interrupt() - queue @q used buffers: interrupt the driver.
+ * @q:	the queue
+ *
+ * Its MSI-X vector with MSI-X enabled (no ISR bit: the driver reads none),
+ * else VIRTIO_INT_USED in the ISR and the line.
+ */
+void virtio_queue_interrupt(struct virtio_queue *q)
+{
+	__atomic_add_fetch(&q->dev->interrupts, 1, __ATOMIC_RELAXED);
+	if (!virtio_pci_msix_signal(q->dev, q->index))
+		raise_line(q->dev, VIRTIO_INT_USED);
 }
 
 /**
@@ -398,7 +421,7 @@ static void *queue_thread(void *arg)
 			irq = virtio_want_interrupt(q);
 		pthread_mutex_unlock(&q->dev->queue_lock[q->index]);
 		if (irq)
-			virtio_interrupt(q->dev, VIRTIO_INT_USED);
+			virtio_queue_interrupt(q);
 	}
 	return NULL;
 }
@@ -1022,6 +1045,8 @@ int virtio_start(struct vm *vm)
 		return -1;
 	}
 	vs.started = true;
+	if (vs.transport == VIRTIO_PCI)
+		virtio_pci_msix_start(vm);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (i = 0; i < vs.nr && !r; i++)
@@ -1045,6 +1070,8 @@ void virtio_stop(void)
 		return;
 	if (write(vs.stop_fd, &one, sizeof(one)) != sizeof(one))
 		perror("vtxctl: virtio stop");
+	if (vs.transport == VIRTIO_PCI)
+		virtio_pci_msix_stop();
 	for (i = 0; i < vs.nr; i++) {
 		struct virtio_dev *dev = vs.devs[i];
 
@@ -1078,6 +1105,9 @@ void virtio_print_stats(void)
 {
 	unsigned int i, j;
 
+	if (vs.nr && vs.transport == VIRTIO_PCI)
+		fprintf(stderr, "virtio: MSI-X routing: %llu KVM_SET_GSI_ROUTING\n",
+			(unsigned long long)virtio_pci_msix_route_sets());
 	for (i = 0; i < vs.nr; i++) {
 		struct virtio_dev *dev = vs.devs[i];
 
@@ -1100,19 +1130,31 @@ void virtio_print_stats(void)
 				(unsigned long long)q->kicks_by_exit,
 				dev->notify_ioeventfd ? "KVM_IOEVENTFD" : "no KVM_IOEVENTFD");
 		}
-		if (vs.transport == VIRTIO_PCI)
+		if (vs.transport == VIRTIO_PCI) {
+			struct vpci_msix *m = dev->msix;
+
 			fprintf(stderr,
-				"virtio %s:     pci 00:%02x.0, BAR0 0x%llx (%llu moves), irq %u INTx, %llu interrupts, %llu resamples (%s)\n",
+				"virtio %s:     pci 00:%02x.0, BAR0 0x%llx (%llu moves), %llu interrupts, %llu ISR reads; INTx irq %u, %llu resamples (%s)\n",
 				dev->name, dev->pci.slot, (unsigned long long)dev->pci.bar_addr[0],
-				(unsigned long long)dev->notify_moves, dev->irq,
+				(unsigned long long)dev->notify_moves,
 				(unsigned long long)dev->interrupts,
+				(unsigned long long)dev->isr_reads, dev->irq,
 				(unsigned long long)dev->resamples,
 				dev->use_irqfd ? "KVM_IRQFD, level, resample" :
 				"KVM_IRQ_LINE level");
-		else
+			fprintf(stderr,
+				"virtio %s:     MSI-X %s, %u vectors, GSIs %u-%u, %llu by MSI-X, %llu without a vector, %llu table/PBA accesses, %llu KVM errors\n",
+				dev->name, atomic_load(&m->enabled) ? "enabled" : "disabled",
+				m->nr, m->gsi_base, m->gsi_base + m->nr - 1,
+				(unsigned long long)m->signals,
+				(unsigned long long)m->no_vector,
+				(unsigned long long)m->bar_accesses,
+				(unsigned long long)m->kvm_errors);
+		} else {
 			fprintf(stderr, "virtio %s:     irq %u, %llu interrupts (%s)\n", dev->name,
 				dev->irq, (unsigned long long)dev->interrupts,
 				dev->use_irqfd ? "KVM_IRQFD, edge" : "KVM_IRQ_LINE pulses");
+		}
 		if (dev->ops->print_stats)
 			dev->ops->print_stats(dev);
 	}

@@ -103,6 +103,11 @@ struct virtio_ops {
 	void (*shutdown)(struct virtio_dev *dev);
 	/* Statistics line for the summary. */
 	void (*print_stats)(struct virtio_dev *dev);
+	/*
+	 * Optional: MSI-X was enabled or disabled, or a queue's vector changed
+	 * (virtio_pci.c; dev->lock held): vhost-net's calls follow it.
+	 */
+	void (*irq_changed)(struct virtio_dev *dev);
 };
 
 enum virtio_transport {
@@ -137,6 +142,49 @@ enum virtio_reg {
 	VREG_ISR_ACK,			/* virtio-mmio: write 1s to clear */
 	VREG_ISR_TAKE,			/* virtio-pci: read and clear */
 	VREG_NONE,
+};
+
+/* MSI-X of virtio-pci: a vector per queue and one for configuration changes. */
+#define VPCI_MSIX_VECTORS	(VIRTIO_MAX_QUEUES + 1)
+#define VIRTIO_MSI_NO_VECTOR	0xffff
+
+/* One MSI-X table entry, as the guest sees it (PCI 3.0, 6.8.2.8). */
+struct msix_entry {
+	uint32_t addr_lo;
+	uint32_t addr_hi;
+	uint32_t data;
+	uint32_t ctrl;			/* bit 0: the vector is masked */
+};
+
+/*
+ * A virtio-pci function's MSI-X (virtio_pci.c).  Each vector has an
+ * eventfd, which the I/O threads or vhost-net write; while the vector is
+ * live (MSI-X enabled, the function and the entry unmasked, the vector
+ * mapped to a queue or to configuration changes, a message to the local
+ * APICs) that eventfd is a KVM_IRQFD on the vector's GSI, routed by
+ * KVM_SET_GSI_ROUTING to the table's message.  Otherwise the irqfd is gone
+ * and the count waits in the eventfd: the pending bit.
+ */
+struct vpci_msix {
+	unsigned int cap;		/* the capability's config-space offset */
+	unsigned int nr;		/* table size: the device's queues + 1 */
+	unsigned int gsi_base;		/* vector v's GSI: gsi_base + v */
+	int fd[VPCI_MSIX_VECTORS];	/* eventfds, one per vector */
+	/* The interrupt path reads these without a lock. */
+	_Atomic bool enabled;		/* MSI-X Enable: MSI-X, not INTx */
+	_Atomic uint16_t config_vector;	/* msix_config */
+	_Atomic uint16_t queue_vector[VIRTIO_MAX_QUEUES];	/* queue_msix_vector */
+	/* Under virtio_pci.c's msix_lock: */
+	bool function_mask;
+	struct msix_entry table[VPCI_MSIX_VECTORS];
+	struct msix_entry routed[VPCI_MSIX_VECTORS];	/* the live ones' routes */
+	bool live[VPCI_MSIX_VECTORS];	/* routed, the irqfd assigned */
+	bool bound[VPCI_MSIX_VECTORS];	/* KVM took the irqfd */
+	/* Counters (atomic). */
+	uint64_t signals;		/* eventfd writes by vtxctl's threads */
+	uint64_t no_vector;		/* interrupts of an unmapped queue: dropped */
+	uint64_t kvm_errors;		/* KVM_IRQFD refusals */
+	uint64_t bar_accesses;		/* BAR1 (table, PBA) accesses: MMIO exits */
 };
 
 struct virtio_dev {
@@ -175,6 +223,8 @@ struct virtio_dev {
 	uint64_t interrupts;
 	uint64_t resamples;		/* INTx EOIs seen on resample_fd */
 	uint64_t notify_moves;		/* notification address changes */
+	uint64_t isr_reads;		/* virtio-pci ISR reads (MMIO exits) */
+	struct vpci_msix *msix;		/* virtio-pci, or NULL */
 	void *priv;
 };
 
@@ -201,6 +251,7 @@ void virtio_unpop(struct virtio_queue *q);
 void virtio_push(struct virtio_queue *q, uint16_t head, uint32_t len);
 bool virtio_want_interrupt(struct virtio_queue *q);
 void virtio_interrupt(struct virtio_dev *dev, uint32_t bits);
+void virtio_queue_interrupt(struct virtio_queue *q);
 void virtio_resample(struct virtio_dev *dev);
 
 #define VIRTIO_STATUS_ACKNOWLEDGE	0x01
@@ -215,6 +266,12 @@ void virtio_resample(struct virtio_dev *dev);
 
 /* virtio_pci.c */
 int virtio_pci_add(struct virtio_dev *dev);
+bool virtio_pci_msix_signal(struct virtio_dev *dev, int queue);
+int virtio_pci_call_fd(struct virtio_dev *dev, unsigned int queue);
+int virtio_pci_msix_start(struct vm *vm);
+void virtio_pci_msix_stop(void);
+unsigned int virtio_pci_msix_routes(struct kvm_irq_routing_entry *e, unsigned int max);
+uint64_t virtio_pci_msix_route_sets(void);
 
 /* virtio_blk.c, virtio_rng.c, virtio_net.c */
 int virtio_blk_add(const char *spec);

@@ -60,6 +60,13 @@
  * the call, an error eventfd, and the tap (VHOST_NET_SET_BACKEND).  A reset
  * (status 0) takes the backend away and reads the ring base back.
  *
+ * The call under MSI-X (virtio_pci.c) is the eventfd of the queue's
+ * vector, a KVM_IRQFD on the vector's GSI while the vector is unmasked:
+ * vhost's signal goes to the guest's local APIC with no thread of vtxctl
+ * woken and no ISR read by the guest.  When the driver enables or
+ * disables MSI-X or maps a queue on another vector, the calls follow
+ * (net_irq_changed()).
+ *
  * The call with INTx: virtio-pci's INTx handler in Linux (vp_interrupt())
  * reads the ISR register first and returns IRQ_NONE, looking at no queue,
  * when it is 0; so the ISR bit must be set whenever the line is raised.
@@ -68,15 +75,15 @@
  * a call that comes after the handler read the ISR but before its EOI
  * would be merged into the level already asserted and dropped by the
  * resample at the EOI (the lost-interrupt race of level irqfds, which VFIO
- * avoids by re-asserting from the device's own state).  So each queue's
- * VHOST_SET_VRING_CALL eventfd is vtxctl's: one relay thread polls the two
- * calls (and the error eventfds, the resample fd and the stop fd), and on a
- * call does what the userspace datapath does: set VIRTIO_INT_USED in the
- * ISR and write the KVM_IRQFD (virtio_interrupt()); at the EOI the resample
- * raises the line again while the ISR holds bits the driver has not read.
- * The cost is one wake-up of that thread per interrupt (not per frame, not
- * per kick, and no vCPU exit); with MSI-X, which has no ISR, the call could
- * be the irqfd itself.
+ * avoids by re-asserting from the device's own state).  So with INTx each
+ * queue's VHOST_SET_VRING_CALL eventfd is vtxctl's: one relay thread polls
+ * the two calls (and the error eventfds, the resample fd and the stop fd),
+ * and on a call does what the userspace datapath does: set
+ * VIRTIO_INT_USED in the ISR and write the KVM_IRQFD
+ * (virtio_queue_interrupt()); at the EOI the resample raises the line
+ * again while the ISR holds bits the driver has not read.  The cost is
+ * one wake-up of that thread per interrupt (not per frame, not per kick,
+ * and no vCPU exit) and the guest's ISR read (an MMIO exit).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -123,10 +130,13 @@ struct net {
 	uint8_t mac[ETH_ALEN];
 	/* vhost=on */
 	int vhost_fd;			/* /dev/vhost-net, or -1 */
-	int call_fd[NET_QUEUES];	/* vhost's VRING_CALL, relayed */
+	int call_fd[NET_QUEUES];	/* vhost's VRING_CALL with INTx, relayed */
+	int call_set[NET_QUEUES];	/* the VRING_CALL vhost has (under dev.lock) */
 	int err_fd[NET_QUEUES];		/* vhost's VRING_ERR */
 	bool vhost_running;		/* the backend is set (under dev.lock) */
 	uint64_t calls;			/* relayed by the relay thread */
+	uint64_t call_changes;		/* VHOST_SET_VRING_CALL after the start */
+	uint64_t calls_msix, calls_relay;	/* VRING_CALLs set: a vector's, the relay's */
 	uint64_t vhost_err;
 	/* Written by the I/O threads, read after they ended. */
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes, tx_errors, rx_errors;
@@ -306,7 +316,7 @@ static void *net_tx_thread(void *arg)
 			continue;
 		q->kicks += k;
 		if (net_tx(n))
-			virtio_interrupt(&n->dev, VIRTIO_INT_USED);
+			virtio_queue_interrupt(q);
 	}
 	return NULL;
 }
@@ -342,7 +352,7 @@ static void *net_rx_thread(void *arg)
 		else if (!(pfd[3].revents & POLLIN))
 			continue;
 		if (net_rx(n, &no_buffer))
-			virtio_interrupt(&n->dev, VIRTIO_INT_USED);
+			virtio_queue_interrupt(q);
 		n->rx_no_buffer += no_buffer;
 	}
 	return NULL;
@@ -362,7 +372,7 @@ static void *net_relay_thread(void *arg)
 			{ .fd = n->dev.resample_fd, .events = POLLIN },
 			{ .fd = virtio_stop_fd(), .events = POLLIN },
 		};
-		bool call = false;
+		bool call[NET_QUEUES] = { false };
 		uint64_t k;
 		int i;
 
@@ -378,7 +388,7 @@ static void *net_relay_thread(void *arg)
 			if ((pfd[i].revents & POLLIN) &&
 			    read(n->call_fd[i], &k, sizeof(k)) == sizeof(k)) {
 				n->calls += k;
-				call = true;
+				call[i] = true;
 			}
 			if ((pfd[2 + i].revents & POLLIN) &&
 			    read(n->err_fd[i], &k, sizeof(k)) == sizeof(k)) {
@@ -386,8 +396,9 @@ static void *net_relay_thread(void *arg)
 				virtio_set_needs_reset(&n->dev, "vhost-net refused a ring");
 			}
 		}
-		if (call)
-			virtio_interrupt(&n->dev, VIRTIO_INT_USED);
+		for (i = 0; i < NET_QUEUES; i++)
+			if (call[i])
+				virtio_queue_interrupt(&n->dev.queues[i]);
 		if (pfd[4].revents & POLLIN)
 			virtio_resample(&n->dev);
 	}
@@ -416,6 +427,45 @@ static int vhost_set_mem(struct net *n)
 	return r;
 }
 
+/* The call of queue @i: its MSI-X vector's eventfd, or the relay's. */
+static int net_call_fd(struct net *n, unsigned int i)
+{
+	int fd = virtio_pci_call_fd(&n->dev, i);
+
+	return fd >= 0 ? fd : n->call_fd[i];
+}
+
+static void net_count_call(struct net *n, int fd)
+{
+	if (fd == n->call_fd[NET_RXQ] || fd == n->call_fd[NET_TXQ])
+		n->calls_relay++;
+	else
+		n->calls_msix++;
+}
+
+/* MSI-X enabled, disabled or remapped (dev.lock held): move vhost's calls. */
+static void net_irq_changed(struct virtio_dev *dev)
+{
+	struct net *n = dev->priv;
+	unsigned int i;
+
+	if (!n->vhost_running)
+		return;
+	for (i = 0; i < NET_QUEUES; i++) {
+		struct vhost_vring_file call = { .index = i, .fd = net_call_fd(n, i) };
+
+		if (call.fd == n->call_set[i])
+			continue;
+		if (ioctl(n->vhost_fd, VHOST_SET_VRING_CALL, &call)) {
+			perror("vtxctl: VHOST_SET_VRING_CALL");
+			continue;
+		}
+		n->call_set[i] = call.fd;
+		n->call_changes++;
+		net_count_call(n, call.fd);
+	}
+}
+
 /* Give vhost-net queue @i's ring, eventfds and the tap. */
 static int vhost_start_queue(struct net *n, unsigned int i, const char **what)
 {
@@ -429,7 +479,7 @@ static int vhost_start_queue(struct net *n, unsigned int i, const char **what)
 		.used_user_addr = (uintptr_t)q->used,
 	};
 	struct vhost_vring_file kick = { .index = i, .fd = q->kick_fd };
-	struct vhost_vring_file call = { .index = i, .fd = n->call_fd[i] };
+	struct vhost_vring_file call = { .index = i, .fd = net_call_fd(n, i) };
 	struct vhost_vring_file err = { .index = i, .fd = n->err_fd[i] };
 	struct vhost_vring_file backend = { .index = i, .fd = n->tap_fd };
 
@@ -452,6 +502,8 @@ static int vhost_start_queue(struct net *n, unsigned int i, const char **what)
 	*what = "VHOST_SET_VRING_CALL";
 	if (ioctl(n->vhost_fd, VHOST_SET_VRING_CALL, &call))
 		return -1;
+	n->call_set[i] = call.fd;
+	net_count_call(n, call.fd);
 	*what = "VHOST_SET_VRING_ERR";
 	if (ioctl(n->vhost_fd, VHOST_SET_VRING_ERR, &err))
 		return -1;
@@ -573,9 +625,10 @@ static void net_print_stats(struct virtio_dev *dev)
 
 	if (n->vhost_fd >= 0) {
 		fprintf(stderr,
-			"virtio %s:     tap %s, vhost-net: %llu calls relayed to the ISR and KVM_IRQFD, %llu ring errors\n",
-			dev->name, n->ifname, (unsigned long long)n->calls,
-			(unsigned long long)n->vhost_err);
+			"virtio %s:     tap %s, vhost-net: VRING_CALL %llu times a vector's eventfd (MSI-X), %llu times the relay's (INTx), %llu moves; %llu calls relayed to the ISR and KVM_IRQFD, %llu ring errors\n",
+			dev->name, n->ifname, (unsigned long long)n->calls_msix,
+			(unsigned long long)n->calls_relay, (unsigned long long)n->call_changes,
+			(unsigned long long)n->calls, (unsigned long long)n->vhost_err);
 		return;
 	}
 	fprintf(stderr,
@@ -605,6 +658,7 @@ static const struct virtio_ops net_vhost_ops = {
 	.status = net_vhost_status,
 	.shutdown = net_shutdown,
 	.print_stats = net_print_stats,
+	.irq_changed = net_irq_changed,
 };
 
 /* Attach to the existing tap @name; the fd, or -1 after printing why not. */
@@ -712,6 +766,7 @@ int virtio_net_add(const char *spec)
 	n->vhost_fd = -1;
 	for (i = 0; i < NET_QUEUES; i++) {
 		n->call_fd[i] = -1;
+		n->call_set[i] = -1;
 		n->err_fd[i] = -1;
 	}
 	memcpy(n->mac, default_mac, ETH_ALEN);

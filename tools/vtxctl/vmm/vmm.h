@@ -245,6 +245,8 @@ struct pci_dev {
 			  const void *data, unsigned int size);
 	/* BAR @bar decodes at @addr now (0: nowhere); with pci.lock held. */
 	void (*bar_moved)(struct pci_dev *pdev, unsigned int bar, uint64_t addr);
+	/* Optional: @size bytes at @reg were written (after the mask); pci.lock held. */
+	void (*cfg_written)(struct pci_dev *pdev, unsigned int reg, unsigned int size);
 	void *priv;
 };
 
