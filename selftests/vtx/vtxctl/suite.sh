@@ -138,7 +138,7 @@ guest_runs() {
 # an exit to vtxctl.
 linux_runs() {
 	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid srv="" ext4
-	local nets=$NET_ARGS
+	local nets="$NET_ARGS"
 
 	knob_on "${VTXCTL_NET:-1}" "$drv" || nets=
 
