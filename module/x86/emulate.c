@@ -110,7 +110,7 @@ enum {
 #define D_SIMPLE_RMW	0x800	/* read, compute, write back */
 #define D_ALIGNED	0x1000	/* #GP(0) unless 16-byte aligned */
 #define D_M16		0x2000	/* a 16-bit operand, whatever the prefixes */
-#define D_FARPTR	0x4000	/* m16:16 or m16:32: an offset, then a selector */
+#define D_FARPTR	0x4000	/* m16:16/32/64: an offset, then a selector */
 
 /**
  * struct opdesc - what the decoder knows of an opcode.
@@ -410,6 +410,8 @@ static const struct opdesc groups[NR_GROUPS][8] = {
 #define REX_X		0x02
 #define REX_R		0x04
 #define REX_W		0x08
+/* The selector of a far pointer, after its offset. */
+#define FAR_SEL_BYTES	2
 
 #define SEG_DEFAULT	0xff	/* no segment-override prefix */
 
@@ -991,15 +993,13 @@ static int decode_sizes(struct vtx_emu *e, const struct opdesc *d,
 			      VTX_EMU_WIDE_BYTES;
 	}
 	/*
-	 * LxS and far JMP: the offset at the operand size, then the
-	 * selector.  m16:64 (REX.W, Intel only) is a 10-byte access: not
-	 * emulated (KVM 6.1 emulates it, two device reads).
+	 * LxS, far JMP and far CALL: the offset at the operand size, then
+	 * the selector.  m16:64 (REX.W, as Intel processors take it) is a
+	 * 10-byte access, done as the 16-byte ones (mmio.c: 8 bytes, then 2),
+	 * as KVM 6.1 does it.
 	 */
-	if (d->flags & D_FARPTR) {
-		if (e->op_bytes == 8)
-			return -EINVAL;
-		e->src_bytes = e->op_bytes + 2;
-	}
+	if (d->flags & D_FARPTR)
+		e->src_bytes = e->op_bytes + FAR_SEL_BYTES;
 	if (e->kind == K_MOVZX || e->kind == K_MOVSX) {
 		if (d->arg)
 			e->src_bytes = d->arg;
@@ -1250,7 +1250,7 @@ int vtx_emu_far_call_push(struct vtx_emu *e)
 	    seg_faults(e, VTX_EMU_SS, e->other_linear, n, true))
 		return -EFAULT;
 	/* a stack on a device: not emulated */
-	return e->ops->write_mem(e->opaque, e->other_linear, &e->far_push,
+	return e->ops->write_mem(e->opaque, e->other_linear, e->far_push,
 				 n) ? -EFAULT : 0;
 }
 
@@ -1322,7 +1322,7 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->mov_ss = false;
 	e->far_jmp = false;
 	e->far_call = false;
-	e->far_push = 0;
+	memset(e->far_push, 0, sizeof(e->far_push));
 	e->other_seg = VTX_EMU_DS;
 	memset(e->wide, 0, sizeof(e->wide));
 	e->vec_file = 0;
@@ -2024,6 +2024,21 @@ static void bitcnt_exec(struct vtx_emu *e, u64 val)
 	reg_write(e, e->reg, e->op_bytes, n);
 }
 
+/*
+ * The offset and selector of a far pointer read from a device: in @val
+ * (m16:16, m16:32), or in @e->wide for m16:64 (a 10-byte access).
+ */
+static void far_pointer(const struct vtx_emu *e, u64 val, u64 *off, u16 *sel)
+{
+	if (e->access_bytes > sizeof(u64)) {
+		memcpy(off, e->wide, sizeof(*off));
+		memcpy(sel, e->wide + sizeof(*off), sizeof(*sel));
+		return;
+	}
+	*off = val & size_mask(e->op_bytes);
+	*sel = val >> (e->op_bytes * 8);
+}
+
 static int complete_first(struct vtx_emu *e, u64 val)
 {
 	bool memdst = e->dflags & D_MEMDST;
@@ -2167,23 +2182,28 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		break;
 	case K_CALLFAR: {
 		struct vtx_emu_segdesc cs;
+		u64 ret = (e->rip + e->len) & size_mask(e->op_bytes);
+		u64 cs_sel;
 
-		/* the return address: CS and the offset at the operand size */
+		/*
+		 * The return address as the stack holds it: the offset at
+		 * the operand size, then CS zero-extended to it.
+		 */
 		if (e->ops->get_seg(e->opaque, VTX_EMU_CS, &cs))
 			return -EFAULT;
-		e->far_push = ((e->rip + e->len) & size_mask(e->op_bytes)) |
-			      (u64)cs.selector << (e->op_bytes * 8);
+		cs_sel = cs.selector;
+		memset(e->far_push, 0, sizeof(e->far_push));
+		memcpy(e->far_push, &ret, e->op_bytes);
+		memcpy(e->far_push + e->op_bytes, &cs_sel, e->op_bytes);
 		e->far_call = true;
 		e->far_jmp = true;
-		e->load_sel = val >> (e->op_bytes * 8);
-		e->imm = val & size_mask(e->op_bytes);
+		far_pointer(e, val, &e->imm, &e->load_sel);
 		break;
 	}
 	case K_JMPFAR:
 		/* the caller loads CS (its checks) before RIP is the offset */
 		e->far_jmp = true;
-		e->load_sel = val >> (e->op_bytes * 8);
-		e->imm = val & size_mask(e->op_bytes);
+		far_pointer(e, val, &e->imm, &e->load_sel);
 		break;
 	case K_LDSEG:
 		/*
@@ -2197,8 +2217,8 @@ static int complete_first(struct vtx_emu *e, u64 val)
 			e->mov_ss = e->load_seg == VTX_EMU_SS;
 			break;
 		}
-		e->load_sel = val >> (e->op_bytes * 8);
-		reg_write(e, e->reg, e->op_bytes, val);
+		far_pointer(e, val, &res, &e->load_sel);
+		reg_write(e, e->reg, e->op_bytes, res);
 		break;
 	case K_LMSW:
 		/* MP, EM, TS from the operand; PE set by it, never cleared */

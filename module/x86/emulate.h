@@ -195,12 +195,12 @@ struct vtx_emu_ops {
  * @len:	out: length of the instruction.
  * @linear:	out: guest linear address of the MMIO access to perform.
  * @access_bytes: out: its size, 1, 2, 4, 8 or 16 (VTX_EMU_WIDE_BYTES:
- *		an SSE move or CMPXCHG16B), 6 for LxS's m16:32 (one access,
- *		as KVM's).
+ *		an SSE move or CMPXCHG16B), 6 for a far pointer m16:32 (one
+ *		access, as KVM's), 10 for m16:64 (in @wide, as a 16-byte one).
  * @is_write:	out: whether it is a write.
  * @write_val:	out: the value to write, in its low @access_bytes bytes
  *		(little endian), when @is_write and @access_bytes <= 8.
- * @wide:	the data of a 16-byte access: out, the bytes to write; in,
+ * @wide:	the data of an access wider than 8 bytes: out, the bytes to write; in,
  *		the bytes read, put there by the caller before calling
  *		vtx_emu_complete() (whose @val is then ignored).
  * @gp_fault:	out: the instruction raises #GP(0) (a non-canonical branch
@@ -244,8 +244,8 @@ struct vtx_emu_ops {
  * @far_call:	out: with @far_jmp, a far CALL: once the new CS passed its
  *		checks and before it is loaded, the caller pushes the return
  *		address with vtx_emu_far_call_push().
- * @far_push:	the far CALL's return address: CS above the offset, each
- *		of the operand size.
+ * @far_push:	the far CALL's return address as the stack holds it: the
+ *		offset, then CS zero-extended, each of the operand size.
  * @ss_fault:	out: it raises #SS(0): in 64-bit code, a non-canonical
  *		stack address of PUSH/POP/CALL m, or of a string side with
  *		an SS override (other sides: @gp_fault); outside 64-bit
@@ -295,7 +295,7 @@ struct vtx_emu {
 	bool mov_ss;
 	bool far_jmp;
 	bool far_call;
-	u64 far_push;
+	u8 far_push[2 * sizeof(u64)];
 
 	/* caller's: an access split at a page boundary (mmio.c) */
 	u8 frag_done;		/* bytes of the current access done */

@@ -378,171 +378,10 @@ static int write_fragment(struct vtx_vcpu *vcpu)
 	return taken ? mmio_access(vcpu) : 0;
 }
 
-/* Selectors and the type field of code and data descriptors. */
-#define SEL_RPL_MASK		3
-#define SEL_TI			BIT(2)
-#define SEL_INDEX_MASK		0xfff8
-#define SEL_ERR_MASK		0xfffc
-#define SEG_TYPE_ACCESSED	BIT(0)
-#define SEG_TYPE_RW		BIT(1)	/* data: writable; code: readable */
-#define SEG_TYPE_CONFORMING	BIT(2)
-#define SEG_TYPE_CODE		BIT(3)
-#define SEG_DESC_BYTES		8
-#define SEG_DESC_TYPE_BYTE	5	/* type, S, DPL and P */
-#define SEG_TYPE_DATA_RW_ACC	3	/* read/write data, accessed */
-#define REAL_SEG_SHIFT		4
-#define VM86_SEG_LIMIT		0xffff
-#define VM86_DPL		3
+static int read_finish(struct vtx_vcpu *vcpu);
 
-/* An exception with an error code for a failed segment load. */
-static int seg_fault(struct vtx_vcpu *vcpu, u8 vector, u16 sel)
-{
-	vtx_queue_exception(vcpu, vector, true, sel & SEL_ERR_MASK);
-	return 1;
-}
+/* A read fully gathered in frag_data: hand it to the emulator. */
 
-/**
- * load_data_segment() - load DS, ES, FS, GS or SS with @sel as MOV Sreg
- * and LxS do (SDM Vol. 2 MOV, LDS/LES/LFS/LGS/LSS), for the emulator.
- * @vcpu:	the loaded vCPU
- * @seg:	the segment register (enum vtx_sreg, not CS)
- * @sel:	the selector
- *
- * Real mode changes the selector and base only (the limit and rights
- * stay: unreal mode), virtual-8086 mode loads a 64 KiB read/write data
- * segment at DPL 3.  Protected and long mode read the descriptor from the
- * GDT or LDT (implicit supervisor accesses), check it as the processor
- * does and set its accessed bit; a null selector leaves DS..GS unusable,
- * SS only in 64-bit code at CPL < 3 with RPL = CPL.  The segment goes in
- * through the backend's set_segment (KVM_SET_SREGS's and RSM's path).
- *
- * Return: 0 when loaded; 1 when an exception (#GP, #SS, #NP with the
- * selector's error code, #PF of a descriptor access) was queued, nothing
- * loaded; -EFAULT when a descriptor is not in RAM (emulation failure).
- */
-static int load_data_segment(struct vtx_vcpu *vcpu, int seg, u16 sel)
-{
-	struct vtx_emu *e = &vcpu->emu;
-	struct kvm_segment var = { .selector = sel };
-	u8 cpl = e->cpl, rpl = sel & SEL_RPL_MASK, dpl, type;
-	struct desc_struct d;
-	struct kvm_dtable dt;
-	u64 addr;
-	int r;
-
-	if (!(e->cr0 & VTX_EMU_CR0_PE)) {
-		vtx_x86_ops.get_segment(vcpu, &var, seg);
-		var.selector = sel;
-		var.base = (u64)sel << REAL_SEG_SHIFT;
-		goto load;
-	}
-	if (e->rflags & VTX_EMU_FL_VM) {
-		var.base = (u64)sel << REAL_SEG_SHIFT;
-		var.limit = VM86_SEG_LIMIT;
-		var.type = SEG_TYPE_DATA_RW_ACC;
-		var.present = 1;
-		var.s = 1;
-		var.dpl = VM86_DPL;
-		goto load;
-	}
-	if (!(sel & ~SEL_RPL_MASK)) {
-		if (seg != VTX_SREG_SS) {
-			var.unusable = 1;
-			goto load;
-		}
-		if (e->mode != 64 || cpl == 3 || rpl != cpl)
-			return seg_fault(vcpu, X86_TRAP_GP, 0);
-		/*
-		 * As KVM: a 32-bit read/write data segment at DPL = CPL,
-		 * VMX's CPL being SS.DPL (unused in 64-bit code).
-		 */
-		var.type = SEG_TYPE_DATA_RW_ACC;
-		var.present = 1;
-		var.s = 1;
-		var.dpl = cpl;
-		var.db = 1;
-		goto load;
-	}
-	if (sel & SEL_TI) {
-		struct kvm_segment ldt;
-
-		vtx_x86_ops.get_segment(vcpu, &ldt, VTX_SREG_LDTR);
-		if (ldt.unusable || !ldt.present)
-			return seg_fault(vcpu, X86_TRAP_GP, sel);
-		dt.base = ldt.base;
-		dt.limit = ldt.limit;
-	} else {
-		vtx_x86_ops.get_dt(vcpu, &dt, false);
-	}
-	if ((sel | (SEG_DESC_BYTES - 1)) > dt.limit)
-		return seg_fault(vcpu, X86_TRAP_GP, sel);
-	addr = dt.base + (sel & SEL_INDEX_MASK);
-	/* 32-bit outside IA-32e mode; compatibility mode's bases are 64-bit */
-	if (!vtx_is_long_mode(vcpu))
-		addr = (u32)addr;
-	r = vtx_guest_virt_access(vcpu, addr, &d, sizeof(d), VTX_ACC_IMPLICIT);
-	if (r)
-		return r == -EAGAIN ? 1 : -EFAULT;
-	dpl = d.dpl;
-	type = d.type;
-	if (!d.s)
-		return seg_fault(vcpu, X86_TRAP_GP, sel);
-	if (seg == VTX_SREG_SS) {
-		if (rpl != cpl || dpl != cpl || (type & SEG_TYPE_CODE) ||
-		    !(type & SEG_TYPE_RW))
-			return seg_fault(vcpu, X86_TRAP_GP, sel);
-		if (!d.p)
-			return seg_fault(vcpu, X86_TRAP_SS, sel);
-	} else {
-		/*
-		 * Execute-only code is #GP, as is data or non-conforming
-		 * code whose DPL is below the RPL or the CPL (the SDM's
-		 * "or"; KVM 6.1 faults only when both are above it).
-		 */
-		if ((type & SEG_TYPE_CODE) && !(type & SEG_TYPE_RW))
-			return seg_fault(vcpu, X86_TRAP_GP, sel);
-		if ((!(type & SEG_TYPE_CODE) ||
-		     !(type & SEG_TYPE_CONFORMING)) &&
-		    (rpl > dpl || cpl > dpl))
-			return seg_fault(vcpu, X86_TRAP_GP, sel);
-		if (!d.p)
-			return seg_fault(vcpu, X86_TRAP_NP, sel);
-	}
-	/* The processor sets the accessed bit in the descriptor. */
-	if (!(type & SEG_TYPE_ACCESSED)) {
-		u8 *b = (u8 *)&d + SEG_DESC_TYPE_BYTE;
-
-		type |= SEG_TYPE_ACCESSED;
-		*b |= SEG_TYPE_ACCESSED;
-		r = vtx_guest_virt_access(vcpu, addr + SEG_DESC_TYPE_BYTE, b, 1,
-					  VTX_ACC_IMPLICIT | VTX_ACC_WRITE);
-		if (r)
-			return r == -EAGAIN ? 1 : -EFAULT;
-	}
-	var.base = get_desc_base(&d);
-	var.limit = get_desc_limit(&d);
-	if (d.g)
-		var.limit = (var.limit << PAGE_SHIFT) | ~PAGE_MASK;
-	var.type = type;
-	var.present = 1;
-	var.s = 1;
-	var.dpl = dpl;
-	var.db = d.d;
-	var.l = d.l;
-	var.g = d.g;
-	var.avl = d.avl;
-load:
-	vtx_x86_ops.set_segment(vcpu, &var, seg);
-	return 0;
-}
-
-/*
- * A read fully gathered in frag_data: hand it to the emulator.  LMSW's
- * CR0 goes through the backend's checked CR0 write (MOV to CR0's and the
- * LMSW exit's), MOV Sreg's and LxS's segment through load_data_segment(),
- * before anything else of the instruction is made architectural; a value
- * refused there is an exception, nothing done.
- */
 static int read_done(struct vtx_vcpu *vcpu)
 {
 	struct vtx_emu *e = &vcpu->emu;
@@ -556,6 +395,22 @@ static int read_done(struct vtx_vcpu *vcpu)
 		return fault_or_failure(vcpu);
 	if (r == 1)
 		return mmio_access(vcpu);	/* the write of a read-modify-write */
+	return read_finish(vcpu);
+}
+
+/*
+ * The emulator completed a read's instruction (narrow or wide).  LMSW's
+ * CR0 goes through the backend's checked CR0 write (MOV to CR0's and the
+ * LMSW exit's), a far JMP/CALL's CS through vtx_load_far_jmp(), MOV
+ * Sreg's and LxS's segment through vtx_load_data_segment(), before anything
+ * else of the instruction is made architectural; a value refused there is
+ * an exception, nothing done.
+ */
+static int read_finish(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	int r;
+
 	if (e->cr0_write && vtx_x86_ops.write_cr0(vcpu, e->new_cr0)) {
 		vtx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 		vcpu->complete_userspace_io = NULL;
@@ -578,7 +433,8 @@ static int read_done(struct vtx_vcpu *vcpu)
 			r = vtx_load_ldtr_tr(vcpu, e->load_sel,
 					     e->load_seg == VTX_EMU_TR);
 		else
-			r = load_data_segment(vcpu, e->load_seg, e->load_sel);
+			r = vtx_load_data_segment(vcpu, e, e->load_seg,
+						  e->load_sel);
 		if (r < 0)
 			return emulation_failure(vcpu);
 		if (r) {
@@ -818,8 +674,8 @@ static int wide_continue(struct vtx_vcpu *vcpu)
 		return fault_or_failure(vcpu);
 	if (r == 1)
 		return wide_access(vcpu);	/* CMPXCHG16B's write */
-	commit(vcpu, false);
-	return 1;
+	/* an SSE move, CMPXCHG16B, or a far pointer m16:64 */
+	return read_finish(vcpu);
 }
 
 /* A piece's KVM_EXIT_MMIO is back: a read's data kept, then the next. */

@@ -2,7 +2,8 @@
 /*
  * vtx - segment loads that any x86 backend shares: LLDT and LTR (the UMIP
  * exits of vmx/umip.c and the emulator's LLDT/LTR m16 with a device
- * operand), CS of the emulator's far JMP and CALL through memory.
+ * operand), the data segments of the emulator's MOV Sreg and LxS, CS of
+ * its far JMP and CALL through memory.
  *
  * The descriptors are read from the GDT or LDT with implicit supervisor
  * accesses, checked as the SDM's pseudocode of each instruction checks
@@ -36,6 +37,7 @@
 #define SEG_TYPE_RW		BIT(1)	/* data: writable; code: readable */
 #define SEG_TYPE_CONFORMING	BIT(2)
 #define SEG_TYPE_CODE		BIT(3)
+#define SEG_TYPE_DATA_RW_ACC	3	/* read/write data, accessed */
 #define REAL_SEG_SHIFT		4
 #define VM86_SEG_LIMIT		0xffff
 #define VM86_DPL		3
@@ -85,6 +87,23 @@ static int desc_addr(struct vtx_vcpu *vcpu, u16 sel, unsigned int len,
 	if (!vtx_is_long_mode(vcpu))
 		*addr = (u32)*addr;
 	return 0;
+}
+
+/*
+ * Set @bit in the type field of the descriptor @d read from @addr, there
+ * (an implicit write, as the processor's: the accessed bit, a TSS's busy
+ * bit) and in @d.  0, 1 for a #PF queued, -EFAULT: not RAM.
+ */
+static int desc_set_type_bit(struct vtx_vcpu *vcpu, u64 addr,
+			     struct desc_struct *d, u8 bit)
+{
+	u8 *b = (u8 *)d + DESC_TYPE_BYTE;
+
+	*b |= bit;
+	return access_result(vtx_guest_virt_access(vcpu,
+						   addr + DESC_TYPE_BYTE, b, 1,
+						   VTX_ACC_IMPLICIT |
+						   VTX_ACC_WRITE));
 }
 
 /* A kvm_segment of descriptor @d (its base's bits 63:32 in @base_hi). */
@@ -171,14 +190,7 @@ int vtx_load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
 		   !__is_canonical_address(var.base, VTX_VADDR_BITS)))
 		return sel_fault(vcpu, X86_TRAP_GP, sel);
 	if (tr) {
-		u8 *b = (u8 *)&d[0] + DESC_TYPE_BYTE;
-
-		*b |= SYS_TSS_BUSY_BIT;
-		r = access_result(vtx_guest_virt_access(vcpu,
-							addr + DESC_TYPE_BYTE,
-							b, 1,
-							VTX_ACC_IMPLICIT |
-							VTX_ACC_WRITE));
+		r = desc_set_type_bit(vcpu, addr, &d[0], SYS_TSS_BUSY_BIT);
 		if (r)
 			return r;
 		var.type |= SYS_TSS_BUSY_BIT;
@@ -299,14 +311,7 @@ int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags,
 		return r;
 	/* The processor sets the accessed bit in the descriptor. */
 	if (!(d.type & SEG_TYPE_ACCESSED)) {
-		u8 *b = (u8 *)&d + DESC_TYPE_BYTE;
-
-		*b |= SEG_TYPE_ACCESSED;
-		r = access_result(vtx_guest_virt_access(vcpu,
-							addr + DESC_TYPE_BYTE,
-							b, 1,
-							VTX_ACC_IMPLICIT |
-							VTX_ACC_WRITE));
+		r = desc_set_type_bit(vcpu, addr, &d, SEG_TYPE_ACCESSED);
 		if (r)
 			return r;
 		var.type |= SEG_TYPE_ACCESSED;
@@ -318,5 +323,111 @@ push:
 		return r;
 load:
 	vtx_x86_ops.set_segment(vcpu, &var, VTX_SREG_CS);
+	return 0;
+}
+
+/**
+ * vtx_load_data_segment() - load DS, ES, FS, GS or SS with @sel as MOV
+ * Sreg and LxS do (SDM Vol. 2 MOV, LDS/LES/LFS/LGS/LSS), for the emulator.
+ * @vcpu:	the loaded vCPU
+ * @e:		the emulated instruction: its CPL, CR0, RFLAGS and code size
+ * @seg:	the segment register (enum vtx_sreg, not CS)
+ * @sel:	the selector
+ *
+ * Real mode changes the selector and base only (the limit and rights
+ * stay: unreal mode), virtual-8086 mode loads a 64 KiB read/write data
+ * segment at DPL 3.  Protected and long mode read the descriptor from the
+ * GDT or LDT (implicit supervisor accesses), check it as the processor
+ * does and set its accessed bit; a null selector leaves DS..GS unusable,
+ * SS only in 64-bit code at CPL < 3 with RPL = CPL.  The segment goes in
+ * through the backend's set_segment (KVM_SET_SREGS's and RSM's path).
+ *
+ * Return: 0 when loaded; 1 when an exception (#GP, #SS, #NP with the
+ * selector's error code, #PF of a descriptor access) was queued, nothing
+ * loaded; -EFAULT when a descriptor is not in RAM (emulation failure).
+ */
+int vtx_load_data_segment(struct vtx_vcpu *vcpu, const struct vtx_emu *e,
+			  int seg, u16 sel)
+{
+	struct kvm_segment var = { .selector = sel };
+	u8 cpl = e->cpl, rpl = sel & SEL_RPL_MASK, dpl, type;
+	struct desc_struct d;
+	u64 addr;
+	int r;
+
+	if (!(e->cr0 & VTX_EMU_CR0_PE)) {
+		vtx_x86_ops.get_segment(vcpu, &var, seg);
+		var.selector = sel;
+		var.base = (u64)sel << REAL_SEG_SHIFT;
+		goto load;
+	}
+	if (e->rflags & VTX_EMU_FL_VM) {
+		var.base = (u64)sel << REAL_SEG_SHIFT;
+		var.limit = VM86_SEG_LIMIT;
+		var.type = SEG_TYPE_DATA_RW_ACC;
+		var.present = 1;
+		var.s = 1;
+		var.dpl = VM86_DPL;
+		goto load;
+	}
+	if (!(sel & ~SEL_RPL_MASK)) {
+		if (seg != VTX_SREG_SS) {
+			var.unusable = 1;
+			goto load;
+		}
+		if (e->mode != 64 || cpl == 3 || rpl != cpl)
+			return sel_fault(vcpu, X86_TRAP_GP, 0);
+		/*
+		 * As KVM: a 32-bit read/write data segment at DPL = CPL,
+		 * VMX's CPL being SS.DPL (unused in 64-bit code).
+		 */
+		var.type = SEG_TYPE_DATA_RW_ACC;
+		var.present = 1;
+		var.s = 1;
+		var.dpl = cpl;
+		var.db = 1;
+		goto load;
+	}
+	r = desc_addr(vcpu, sel, DESC_BYTES, true, &addr);
+	if (r)
+		return r;
+	r = access_result(vtx_guest_virt_access(vcpu, addr, &d, sizeof(d),
+						VTX_ACC_IMPLICIT));
+	if (r)
+		return r;
+	dpl = d.dpl;
+	type = d.type;
+	if (!d.s)
+		return sel_fault(vcpu, X86_TRAP_GP, sel);
+	if (seg == VTX_SREG_SS) {
+		if (rpl != cpl || dpl != cpl || (type & SEG_TYPE_CODE) ||
+		    !(type & SEG_TYPE_RW))
+			return sel_fault(vcpu, X86_TRAP_GP, sel);
+		if (!d.p)
+			return sel_fault(vcpu, X86_TRAP_SS, sel);
+	} else {
+		/*
+		 * Execute-only code is #GP, as is data or non-conforming
+		 * code whose DPL is below the RPL or the CPL (the SDM's
+		 * "or"; KVM 6.1 faults only when both are above it).
+		 */
+		if ((type & SEG_TYPE_CODE) && !(type & SEG_TYPE_RW))
+			return sel_fault(vcpu, X86_TRAP_GP, sel);
+		if ((!(type & SEG_TYPE_CODE) ||
+		     !(type & SEG_TYPE_CONFORMING)) &&
+		    (rpl > dpl || cpl > dpl))
+			return sel_fault(vcpu, X86_TRAP_GP, sel);
+		if (!d.p)
+			return sel_fault(vcpu, X86_TRAP_NP, sel);
+	}
+	/* The processor sets the accessed bit in the descriptor. */
+	if (!(type & SEG_TYPE_ACCESSED)) {
+		r = desc_set_type_bit(vcpu, addr, &d, SEG_TYPE_ACCESSED);
+		if (r)
+			return r;
+	}
+	desc_to_segment(&d, 0, sel, &var);
+load:
+	vtx_x86_ops.set_segment(vcpu, &var, seg);
 	return 0;
 }

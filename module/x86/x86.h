@@ -203,6 +203,8 @@ int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f);
 
 /* segment.c */
 int vtx_load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr);
+int vtx_load_data_segment(struct vtx_vcpu *vcpu, const struct vtx_emu *e,
+			  int seg, u16 sel);
 int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags,
 		     struct vtx_emu *call);
 

@@ -64,7 +64,7 @@ static const struct neg negs[] = {
 	{ 64, "ff 13", "rbx=0x1000", -EINVAL, "call [rbx]: the fault not on it" },
 	{ 64, "ff 33", "rbx=0x1000", -EINVAL, "push [rbx]: the fault not on it" },
 	{ 64, "8f 03", "rbx=0x1000", -EINVAL, "pop [rbx]: the fault not on it" },
-	/* loads of system segments, LxS m16:64, segment loads' misfits */
+	/* loads of system segments, segment loads' misfits */
 	{ 64, "0f 00 d3", "", -EINVAL, "lldt bx: no memory" },
 	{ 64, "0f 00 db", "", -EINVAL, "ltr bx: no memory" },
 	{ 32, "f0 0f 00 13", "rbx=0x1000", -EINVAL, "lock lldt" },
@@ -72,19 +72,14 @@ static const struct neg negs[] = {
 	{ 64, "c4 03", "rbx=0x1000", -EINVAL, "c4: vex, not les" },
 	{ 64, "c5 03", "rbx=0x1000", -EINVAL, "c5: vex, not lds" },
 	{ 32, "c5 c3", "", -EINVAL, "c5 with a register: vex, not lds" },
-	{ 64, "48 0f b2 03", "rbx=0x1000", -EINVAL, "lss m16:64" },
-	{ 64, "48 0f b4 03", "rbx=0x1000", -EINVAL, "lfs m16:64" },
 	{ 32, "f0 0f b5 03", "rbx=0x1000", -EINVAL, "lock lgs" },
 	{ 32, "f0 8e 1b", "rbx=0x1000", -EINVAL, "lock mov ds,m16" },
 	{ 64, "8e d8", "", -EINVAL, "mov ds,eax: no memory" },
 	{ 64, "8e 0b", "rbx=0x1000", -EFAULT, "mov cs,m16: #UD" },
 	{ 32, "8e 33", "rbx=0x1000", -EFAULT, "mov sreg6,m16: #UD" },
 	{ 16, "8e 3f", "rbx=0x100", -EFAULT, "mov sreg7,m16: #UD" },
-	{ 64, "48 ff 1b", "rbx=0x1000 mmio=0x1000", -EINVAL,
-	  "far call m16:64" },
 	{ 64, "ff 1b", "rbx=0x1000 mmio=0x2000", -EINVAL,
 	  "far call: the fault not on it" },
-	{ 64, "48 ff 2b", "rbx=0x1000", -EINVAL, "far jmp m16:64" },
 	{ 64, "ff eb", "", -EINVAL, "far jmp: no memory" },
 	{ 32, "f0 ff 2b", "rbx=0x1000", -EINVAL, "lock far jmp" },
 	{ 64, "0f 00 c0", "", -EINVAL, "sldt eax: no memory" },
@@ -1007,9 +1002,26 @@ static bool api_store_selectors(void)
 	return true;
 }
 
+/* An m16:64 far pointer's 10 bytes: not in @val but in e->wide (8 + 2). */
+#define FAR64_BYTES	10
+
+/*
+ * Complete a far pointer's read: @val as read (4 or 6 bytes), or for
+ * m16:64 the offset @val and the selector @sel in e->wide.
+ */
+static int complete_farptr(struct vtx_emu *e, u64 val, unsigned int bytes,
+			   u16 sel)
+{
+	if (bytes != FAR64_BYTES)
+		return vtx_emu_complete(e, val);
+	memcpy(e->wide, &val, sizeof(val));
+	memcpy(e->wide + sizeof(val), &sel, sizeof(sel));
+	return vtx_emu_complete(e, 0);
+}
+
 /*
  * MOV Sreg,m16 and LDS/LES/LSS/LFS/LGS (KVM's em_mov_sreg_rm, em_lseg):
- * one read of the selector (2 bytes), or of the far pointer (4 or 6
+ * one read of the selector (2 bytes), or of the far pointer (4, 6 or 10
  * bytes: the offset at the operand size, then the selector); at
  * completion the segment to load and its selector for the caller, the
  * offset in the destination register, RIP past the instruction; the
@@ -1028,7 +1040,7 @@ static bool ldsel(unsigned int mode, const char *insn, u64 val,
 	CHECK(vtx_emu_decode(&e) == 0);
 	CHECK(!e.is_write && e.access_bytes == bytes && e.linear == 0x1000);
 	CHECK(!e.seg_load);
-	CHECK(vtx_emu_complete(&e, val) == 0);
+	CHECK(complete_farptr(&e, val, bytes, sel) == 0);
 	CHECK(e.seg_load && e.load_seg == seg && e.load_sel == sel);
 	CHECK(e.mov_ss == mov_ss);
 	CHECK(e.rip == before[16] + e.len && e.rflags == before[17]);
@@ -1073,6 +1085,13 @@ static bool api_load_selectors(void)
 		    VTX_EMU_RDX, (dx & ~0xffffull) | 0x4321, false));
 	CHECK(ldsel(16, "66 0f b2 17", 0x000089abcdefull, 6, VTX_EMU_SS, 0,
 		    VTX_EMU_RDX, 0x89abcdef, false));
+	/* m16:64 (REX.W): a 64-bit offset, then the selector */
+	CHECK(ldsel(64, "48 0f b2 13", 0x8000000012345678ull, FAR64_BYTES,
+		    VTX_EMU_SS, 0x10, VTX_EMU_RDX, 0x8000000012345678ull,
+		    false));
+	CHECK(ldsel(64, "48 0f b4 13", 0x1122334455667788ull, FAR64_BYTES,
+		    VTX_EMU_FS, 0x2b, VTX_EMU_RDX, 0x1122334455667788ull,
+		    false));
 	return true;
 }
 
@@ -1148,7 +1167,7 @@ static bool jmpfar(unsigned int mode, const char *insn, u64 val,
 	state_copy(before, &e);
 	CHECK(vtx_emu_decode(&e) == 0);
 	CHECK(!e.is_write && e.access_bytes == bytes && e.linear == 0x1000);
-	CHECK(vtx_emu_complete(&e, val) == 0);
+	CHECK(complete_farptr(&e, val, bytes, sel) == 0);
 	CHECK(e.far_jmp && !e.seg_load && e.load_sel == sel);
 	CHECK(e.rip == rip && e.rflags == 0x2);
 	CHECK(!memcmp(e.gpr, before, sizeof(e.gpr)));
@@ -1165,22 +1184,27 @@ static bool callfar(unsigned int mode, const char *insn, const char *state,
 		    u64 val, unsigned int bytes, u16 sel, u64 rip, u64 rsp)
 {
 	struct vtx_emu e;
-	u64 before[18], ret, got = 0, want;
+	unsigned int n = bytes - 2;	/* the operand size */
+	u8 got[2 * sizeof(u64)] = { 0 }, want[2 * sizeof(u64)] = { 0 };
+	u64 before[18], ret, cs;
 
 	CHECK(seg_setup(&e, mode, mode != 16, insn, state));
 	state_copy(before, &e);
 	CHECK(vtx_emu_decode(&e) == 0);
 	CHECK(!e.is_write && e.access_bytes == bytes && e.linear == 0x1000);
 	CHECK(vtx_emu_far_call_push(&e) == -EINVAL);	/* out of turn */
-	CHECK(vtx_emu_complete(&e, val) == 0);
+	CHECK(complete_farptr(&e, val, bytes, sel) == 0);
 	CHECK(e.far_jmp && e.far_call && e.load_sel == sel);
 	CHECK(e.rip == rip && e.gpr[VTX_EMU_RSP] == rsp);
-	ret = (before[16] + e.len) & ((1ull << (bytes - 2) * 8) - 1);
-	want = ret | (u64)segs[VTX_EMU_CS].selector << ((bytes - 2) * 8);
-	CHECK(e.far_push == want);
+	/* the return offset, then CS zero-extended, each n bytes */
+	ret = before[16] + e.len;
+	cs = segs[VTX_EMU_CS].selector;
+	memcpy(want, &ret, n);
+	memcpy(want + n, &cs, n);
+	CHECK(!memcmp(e.far_push, want, sizeof(want)));
 	CHECK(vtx_emu_far_call_push(&e) == 0);
-	CHECK(hand_ram_ops.read_mem(NULL, rsp, &got, 2 * (bytes - 2)) == 0);
-	CHECK(got == want);
+	CHECK(hand_ram_ops.read_mem(NULL, rsp, got, 2 * n) == 0);
+	CHECK(!memcmp(got, want, sizeof(want)));
 	return true;
 }
 
@@ -1196,6 +1220,10 @@ static bool api_far_call(void)
 		      0x90004321, 4, 0x9000, 0x4321, 0x7ffc));
 	CHECK(callfar(16, "ff 1f", RB " rsp=0x8000 mmio=0x1000",
 		      0xf000fff0, 4, 0xf000, 0xfff0, 0x7ffc));
+	/* m16:64 (REX.W): a 64-bit offset; CS pushed as 8 bytes */
+	CHECK(callfar(64, "48 ff 1b", RB " rsp=0x8000 mmio=0x1000",
+		      0xffff800012345678ull, FAR64_BYTES, 0x1b,
+		      0xffff800012345678ull, 0x7ff0));
 	/* a non-canonical stack: #SS(0) at the push, nothing written */
 	CHECK(seg_setup(&e, 64, true, "ff 1b",
 			RB " rsp=0x800000000008 mmio=0x1000"));
@@ -1213,6 +1241,9 @@ static bool api_far_jmp(void)
 	CHECK(jmpfar(32, "66 ff 2b", 0x90004321, 4, 0x9000, 0x4321));
 	CHECK(jmpfar(16, "ff 2f", 0xf000fff0, 4, 0xf000, 0xfff0));
 	CHECK(jmpfar(16, "66 ff 2f", 0x0010000f0000ull, 6, 0x10, 0xf0000));
+	/* m16:64 (REX.W) */
+	CHECK(jmpfar(64, "48 ff 2b", 0x0000123456789abcull, FAR64_BYTES, 0x1b,
+		     0x0000123456789abcull));
 	return true;
 }
 

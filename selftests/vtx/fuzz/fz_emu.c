@@ -71,11 +71,12 @@ static void dump(const char *why, const struct vtx_emu *e0, int ret)
 }
 
 /*
- * An access the emulator may ask for: 1, 2, 4 or 8 bytes, or 6 for the
- * m16:32 far pointer of LDS/LES/LSS/LFS/LGS and far JMP (one access, as
- * KVM's).
+ * An access the emulator may ask for: 1, 2, 4 or 8 bytes, 6 for the
+ * m16:32 far pointer of LDS/LES/LSS/LFS/LGS and far JMP/CALL (one access,
+ * as KVM's), 10 for m16:64 (REX.W; in e->wide, two device reads).
  */
 #define FAR_PTR_BYTES	6
+#define FAR_PTR64_BYTES	10
 
 static bool access_size_ok(const struct vtx_emu *e)
 {
@@ -85,6 +86,7 @@ static bool access_size_ok(const struct vtx_emu *e)
 	case 4:
 	case 8:
 	case FAR_PTR_BYTES:
+	case FAR_PTR64_BYTES:
 		return true;
 	}
 	return false;
@@ -125,6 +127,7 @@ static void one(void)
 	struct vtx_emu e, e0;
 	u64 gpr[VTX_EMU_NR_GPRS], rip, rfl;
 	int ret, i, accesses;
+	u64 val, first = 0, near;
 
 	memset(&e, 0, sizeof(e));
 	for (i = 0; i < VTX_EMU_NR_GPRS; i++)
@@ -186,7 +189,10 @@ static void one(void)
 	for (accesses = 1; accesses <= 3; accesses++) {
 		struct vtx_emu before = e;
 
-		ret = vtx_emu_complete(&e, rng_next(&r));
+		val = rng_next(&r);
+		if (accesses == 1)
+			first = val;
+		ret = vtx_emu_complete(&e, val);
 		if (ret == 1) {
 			if (!access_size_ok(&e)) {
 				dump("bad second access size", &e0, ret);
@@ -208,10 +214,12 @@ static void one(void)
 			dump("complete returned an undocumented value", &e0, ret);
 			return;
 		}
-		/* only a far pointer load or far JMP reads 6 bytes */
-		if (before.access_bytes == FAR_PTR_BYTES && !e.seg_load &&
-		    !e.far_jmp) {
-			dump("a 6-byte access without a segment load", &e0, 0);
+		/* only a far pointer load or far JMP/CALL reads 6 or 10 */
+		if ((before.access_bytes == FAR_PTR_BYTES ||
+		     before.access_bytes == FAR_PTR64_BYTES) &&
+		    !e.seg_load && !e.far_jmp) {
+			dump("a far pointer's access without a segment load",
+			     &e0, before.access_bytes);
 			return;
 		}
 		break;
@@ -224,9 +232,14 @@ static void one(void)
 		n_two++;
 	/*
 	 * A completed instruction moved RIP by its length, or not at all
-	 * (a REP element with work left); a far JMP or CALL to its offset.
+	 * (a REP element with work left); a far JMP or CALL to its offset,
+	 * a near one through memory to the value its first access read (at
+	 * the operand size; CALL's second access is the push).
 	 */
+	near = first & (e.op_bytes >= 8 ? ~0ULL :
+			(1ULL << (e.op_bytes * 8)) - 1);
 	if (!e.far_jmp && e.rip != rip && e.rip != rip + e.len &&
+	    e.rip != near &&
 	    !(e0.mode == 32 && e.rip == (u32)(rip + e.len))) {
 		dump("RIP moved by something else than the length", &e0, 0);
 		return;

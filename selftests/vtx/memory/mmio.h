@@ -329,7 +329,13 @@
 #define C_CALL_FAR_W		252	/* 32: 66, m16:16 */
 #define C_CALL_FAR_DATA		253	/* a data segment: #GP(sel) */
 #define C_CALL_FAR_NP		254	/* not present: #NP(sel) */
-#define C_MAX			255
+/* 64: the m16:64 forms (REX.W), 10 bytes read as 8 + 2, as KVM 6.1 */
+#define C_JMP_FAR_Q		255	/* far JMP to the byte after it */
+#define C_CALL_FAR_Q		256	/* far CALL; CS:RIP popped (8 bytes each) */
+#define C_LSS_Q			257	/* the same SS; RSP put back */
+#define C_LFS_Q			258
+#define C_LGS_Q			259
+#define C_MAX			260
 
 /*
  * Descriptors of those cases, in the GDT of 32-bit and long mode after

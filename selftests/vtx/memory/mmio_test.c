@@ -414,6 +414,12 @@ static const struct mcase cases[] = {
 	{ C_CALL_FAR_DATA, "lcall_m16_32_data_gp", M32 | M64, 0,
 	  { R(6, 0) } },
 	{ C_CALL_FAR_NP, "lcall_m16_32_np", M32 | M64, 0, { R(6, 0) } },
+	/* m16:64 (REX.W): 10 bytes, two device reads (8, then 2) */
+	{ C_JMP_FAR_Q, "ljmp_m16_64", M64, 0, { R(8, 0), R(2, 8) } },
+	{ C_CALL_FAR_Q, "lcall_m16_64", M64, 0, { R(8, 0), R(2, 8) } },
+	{ C_LSS_Q, "lss_m16_64", M64, 0, { R(8, 0), R(2, 8) } },
+	{ C_LFS_Q, "lfs_m16_64", M64, 0, { R(8, 0), R(2, 8) } },
+	{ C_LGS_Q, "lgs_m16_64", M64, 0, { R(8, 0), R(2, 8) } },
 };
 
 #define NR_CASES	(sizeof(cases) / sizeof(cases[0]))
@@ -543,6 +549,16 @@ static void init_window(uint8_t *w)
 	put32(w + WOFF(C_MOV_FS_RPL), SEL_D_NA | 3);
 	put32(w + WOFF(C_LSS_NP), 0x7000);
 	put32(w + WOFF(C_LSS_NP) + 4, SEL_D_NP);
+	/* m16:64: a 64-bit offset (the upper half used), then the selector */
+	put32(w + WOFF(C_LSS_Q), 0x7000);
+	put32(w + WOFF(C_LSS_Q) + 4, 0);
+	put32(w + WOFF(C_LSS_Q) + 8, VTX_SEL_DATA);
+	put32(w + WOFF(C_LFS_Q), 0x89abcdef);
+	put32(w + WOFF(C_LFS_Q) + 4, 0x01234567);
+	put32(w + WOFF(C_LFS_Q) + 8, VTX_SEL_DATA);
+	put32(w + WOFF(C_LGS_Q), 0x76543210);
+	put32(w + WOFF(C_LGS_Q) + 4, 0xfedcba98);
+	put32(w + WOFF(C_LGS_Q) + 8, VTX_SEL_DATA);
 }
 
 static void init_scratch(uint8_t *s)
@@ -688,15 +704,17 @@ static const struct tabent *find_tab(const struct matrix *m, uint32_t id)
 	return NULL;
 }
 
+#define REX_W_PREFIX	0x48
+
 /*
- * The byte after a far JMP/CALL through memory of the matrix: [66] FF /r
+ * The byte after a far JMP/CALL through memory of the matrix: [66|48] FF /r
  * with a disp8 or disp16/32 (the window's operands are [bx + disp]).
  */
 static uint32_t far_insn_end(const struct matrix *m, const struct tabent *t,
 			     enum vtx_mode mode)
 {
 	const uint8_t *p = m->blob + (t->ins - VTX_CODE_GPA);
-	unsigned int n = p[0] == 0x66, mod;
+	unsigned int n = p[0] == 0x66 || p[0] == REX_W_PREFIX, mod;
 	bool ad16 = mode == VTX_MODE_REAL;
 
 	if (p[n] != 0xff)
@@ -727,6 +745,7 @@ static void far_targets(struct matrix *m, enum vtx_mode mode)
 		{ C_JMP_FAR_CONF, SEL_C_CONF | 3 },
 		{ C_CALL_FAR, 0 }, { C_CALL_FAR_W, 0 },
 		{ C_CALL_FAR_DATA, VTX_SEL_DATA }, { C_CALL_FAR_NP, SEL_C_NP },
+		{ C_JMP_FAR_Q, 0 }, { C_CALL_FAR_Q, 0 },
 	};
 	uint16_t cs = mode == VTX_MODE_REAL ? 0 :
 		      mode == VTX_MODE_PROT32 ? VTX_SEL_CODE32 : VTX_SEL_CODE64;
@@ -744,6 +763,11 @@ static void far_targets(struct matrix *m, enum vtx_mode mode)
 		if (mode == VTX_MODE_REAL || far[i].id == C_JMP_FAR_W ||
 		    far[i].id == C_CALL_FAR_W) {
 			put32(p, (end & 0xffff) | (uint32_t)sel << 16);
+		} else if (far[i].id == C_JMP_FAR_Q ||
+			   far[i].id == C_CALL_FAR_Q) {
+			put32(p, end);		/* m16:64 */
+			put32(p + 4, 0);
+			put32(p + 8, sel);
 		} else {
 			put32(p, end);
 			put32(p + 4, sel);
