@@ -122,6 +122,41 @@ TEST(invlpg_small_page)
 }
 
 /*
+ * The exits between the guest's two UCALL_STEPs (its timed loop); -1 when
+ * the driver counts none.
+ */
+static int64_t exits_between_steps(struct __test_metadata *_metadata,
+				   struct vtx_vcpu *vcpu)
+{
+	struct vtx_ucall uc;
+	int64_t e0;
+
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	e0 = vtx_vcpu_exits(vcpu);
+	if (e0 < 0)
+		return -1;
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	return vtx_vcpu_exits(vcpu) - e0;
+}
+
+/*
+ * The bound of the INVLPG loops: no exit with EPT, one per INVLPG (and
+ * no refault) with shadow paging.
+ */
+static void expect_invlpg_exits(struct __test_metadata *_metadata,
+				const char *paging, int64_t n)
+{
+	TH_LOG("%s (ept=%d): %s%d x (INVLPG, read of another page): %lld exits",
+	       DRIVER, driver_uses_ept(), paging, TLB_LOOPS, (long long)n);
+	if (driver_uses_ept()) {
+		EXPECT_LT(n, TLB_LOOPS / 10);
+	} else {
+		EXPECT_GE(n, TLB_LOOPS);
+		EXPECT_LT(n, TLB_LOOPS + TLB_LOOPS / 2);
+	}
+}
+
+/*
  * TLB_LOOPS x (INVLPG of one page, read of another).  With EPT INVLPG
  * does not exit; with shadow paging it does, and should cost nothing
  * more: KVM ept=0 takes TLB_LOOPS exits.  vtx before single-address
@@ -132,24 +167,11 @@ TEST(invlpg_exits)
 {
 	struct vtx_vcpu *vcpu = tlb_guest(invlpg_guest, invlpg_guest_end,
 					  NULL);
-	struct vtx_ucall uc;
-	int64_t e0, e1;
+	int64_t n = exits_between_steps(_metadata, vcpu);
 
-	RUN_UCALL(vcpu, UCALL_STEP, &uc);
-	e0 = vtx_vcpu_exits(vcpu);
-	if (e0 < 0)
-		SKIP(return, "%s gives no exit counts (%lld)", DRIVER,
-		     (long long)e0);
-	RUN_UCALL(vcpu, UCALL_STEP, &uc);
-	e1 = vtx_vcpu_exits(vcpu);
-	TH_LOG("%s (ept=%d): %d x (INVLPG, read of another page): %lld exits",
-	       DRIVER, driver_uses_ept(), TLB_LOOPS, (long long)(e1 - e0));
-	if (driver_uses_ept()) {
-		EXPECT_LT(e1 - e0, TLB_LOOPS / 10);
-	} else {
-		EXPECT_GE(e1 - e0, TLB_LOOPS);
-		EXPECT_LT(e1 - e0, TLB_LOOPS + TLB_LOOPS / 2);
-	}
+	if (n < 0)
+		SKIP(return, "%s gives no exit counts", DRIVER);
+	expect_invlpg_exits(_metadata, "", n);
 	RUN_HLT(vcpu);
 }
 
@@ -162,8 +184,7 @@ TEST(invlpg_exits_pae)
 	struct vtx_vcpu *vcpu = guest_create(VTX_MODE_PROT32, invlpg_pae_guest,
 					     invlpg_pae_guest_end, NULL);
 	uint64_t *pdpt, *pd;
-	struct vtx_ucall uc;
-	int64_t e0, e1;
+	int64_t n;
 
 	tlb_setup(vcpu);
 	pdpt = vtx_gpa2hva(vcpu->vm, TLB_PAE_PDPT);
@@ -173,21 +194,10 @@ TEST(invlpg_exits_pae)
 	pdpt[0] = TLB_PAE_PD | 1;	/* a PDPTE: P only */
 	pd[0] = PDE_LARGE;
 	pd[2] = TLB_PT_GPA | PTE_P_RW;
-	RUN_UCALL(vcpu, UCALL_STEP, &uc);
-	e0 = vtx_vcpu_exits(vcpu);
-	if (e0 < 0)
-		SKIP(return, "%s gives no exit counts (%lld)", DRIVER,
-		     (long long)e0);
-	RUN_UCALL(vcpu, UCALL_STEP, &uc);
-	e1 = vtx_vcpu_exits(vcpu);
-	TH_LOG("%s (ept=%d): PAE: %d x (INVLPG, read of another page): %lld exits",
-	       DRIVER, driver_uses_ept(), TLB_LOOPS, (long long)(e1 - e0));
-	if (driver_uses_ept()) {
-		EXPECT_LT(e1 - e0, TLB_LOOPS / 10);
-	} else {
-		EXPECT_GE(e1 - e0, TLB_LOOPS);
-		EXPECT_LT(e1 - e0, TLB_LOOPS + TLB_LOOPS / 2);
-	}
+	n = exits_between_steps(_metadata, vcpu);
+	if (n < 0)
+		SKIP(return, "%s gives no exit counts", DRIVER);
+	expect_invlpg_exits(_metadata, "PAE: ", n);
 	RUN_HLT(vcpu);
 }
 
@@ -202,22 +212,16 @@ TEST(cr3_switch_exits)
 {
 	struct vtx_vcpu *vcpu = tlb_guest(cr3_switch_guest,
 					  cr3_switch_guest_end, NULL);
-	struct vtx_ucall uc;
-	int64_t e0, e1;
+	int64_t n = exits_between_steps(_metadata, vcpu);
 
-	RUN_UCALL(vcpu, UCALL_STEP, &uc);
-	e0 = vtx_vcpu_exits(vcpu);
-	if (e0 < 0)
-		SKIP(return, "%s gives no exit counts (%lld)", DRIVER,
-		     (long long)e0);
-	RUN_UCALL(vcpu, UCALL_STEP, &uc);
-	e1 = vtx_vcpu_exits(vcpu);
+	if (n < 0)
+		SKIP(return, "%s gives no exit counts", DRIVER);
 	TH_LOG("%s (ept=%d): %d x (CR3 to B, read, CR3 to A, read): %lld exits",
-	       DRIVER, driver_uses_ept(), TLB_LOOPS, (long long)(e1 - e0));
+	       DRIVER, driver_uses_ept(), TLB_LOOPS, (long long)n);
 	if (driver_uses_ept()) {
-		EXPECT_LT(e1 - e0, TLB_LOOPS / 10);
+		EXPECT_LT(n, TLB_LOOPS / 10);
 	} else {
-		EXPECT_GE(e1 - e0, 2 * TLB_LOOPS);
+		EXPECT_GE(n, 2 * TLB_LOOPS);
 	}
 	/* B's PD[2] maps each page one further on */
 	EXPECT_EQ(MARK(TLB_4K_BASE + 0x3000), report(_metadata, vcpu));
