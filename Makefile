@@ -26,7 +26,8 @@ BUILD := $(CURDIR)/build
 # command line: make check runs QEMU 7.2 with the split and in-kernel
 # irqchips, each with -smp 1 and -smp 2 (kvm_intel's reference, and so the
 # transcript comparison, only with -smp 2), and QEMU 10 with the in-kernel
-# and the split irqchip (-smp 2) on 6.12 and its refusal on 7.3 (make
+# and the split irqchip (-smp 2; kvm_intel's reference with its default,
+# the in-kernel one) on 6.12 and its refusal on 7.3 (make
 # check-qemu and make check-qemu10 run every mode on both drivers);
 # vtxctl's two NICs and its ext4 reboot run on vtx only, 1 MiB per TCP
 # transfer (make check-vtxctl: 10 MiB, both drivers); the kvm_intel
@@ -34,7 +35,7 @@ BUILD := $(CURDIR)/build
 # memslot_race_test (3 s instead of 10) is shortened (make check-SUITE:
 # in full).  Each suite keeps its own target: make check-SUITE boots it
 # alone.
-SUITES ?= vcpu+fuzz qemu+kvm-selftests/QEMU_RUNS=split,split2,irqchip,irqchip2/QEMU_KVM_RUNS=split2,irqchip2/KST_KVM_REF=short memory+vtxctl+foundation/VTXCTL_NET_BYTES=1048576/VTXCTL_NET=vtx/VTXCTL_EXT4=vtx/MEMORY_KVM_RACE_SECONDS=3 foundation+qemu10@6.12/QEMU_RUNS=irqchip2,split2 foundation+qemu10@7.3/QEMU_RUNS=irqchip2/QEMU_DRIVERS=vtx
+SUITES ?= vcpu+fuzz qemu+kvm-selftests/QEMU_RUNS=split,split2,irqchip,irqchip2/QEMU_KVM_RUNS=split2,irqchip2/KST_KVM_REF=short memory+vtxctl+foundation/VTXCTL_NET_BYTES=1048576/VTXCTL_NET=vtx/VTXCTL_EXT4=vtx/MEMORY_KVM_RACE_SECONDS=3 foundation+qemu10@6.12/QEMU_RUNS=irqchip2,split2/QEMU_KVM_RUNS=irqchip2 foundation+qemu10@7.3/QEMU_RUNS=irqchip2/QEMU_DRIVERS=vtx
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS
