@@ -14,9 +14,14 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 
 BUILD := $(CURDIR)/build
 
-# Test-VM suites `make check` runs, one Bochs boot each, longest first
-# (check.sh runs them $(CHECK_JOBS) at a time); A+B+C runs those suites one
-# after the other in one boot (tools/testvm/run-parts.sh: a boot costs
+# Test-VM suites `make check` runs, one Bochs boot each, in an order that
+# keeps both CPUs busy to the end (check.sh runs them $(CHECK_JOBS) at a
+# time, each in the first free slot): the two longest, then QEMU 10 on
+# 6.12 (its chroot is ready by then), the memory lane, and last the short
+# 7.3 lane beside the memory lane's end (session 15's run: 2,044 s with
+# 7.3 after the memory lane, one CPU idle for its last 125 s).  A+B+C
+# runs those suites one after the other in one boot
+# (tools/testvm/run-parts.sh: a boot costs
 # about a minute of host time), each with its own results.  SUITE@SERIES
 # boots that Debian kernel (tools/testvm/kver.sh SERIES) with its own
 # kvm_intel: the smoke runs on Debian 13's kernels (make kernels), foundation
@@ -35,7 +40,7 @@ BUILD := $(CURDIR)/build
 # memslot_race_test (3 s instead of 10) is shortened (make check-SUITE:
 # in full).  Each suite keeps its own target: make check-SUITE boots it
 # alone.
-SUITES ?= vcpu+fuzz qemu+kvm-selftests/QEMU_RUNS=split,split2,irqchip,irqchip2/QEMU_KVM_RUNS=split2,irqchip2/KST_KVM_REF=short memory+vtxctl+foundation/VTXCTL_NET_BYTES=1048576/VTXCTL_NET=vtx/VTXCTL_EXT4=vtx/MEMORY_KVM_RACE_SECONDS=3 foundation+qemu10@6.12/QEMU_RUNS=irqchip2,split2/QEMU_KVM_RUNS=irqchip2 foundation+qemu10@7.3/QEMU_RUNS=irqchip2/QEMU_DRIVERS=vtx
+SUITES ?= vcpu+fuzz qemu+kvm-selftests/QEMU_RUNS=split,split2,irqchip,irqchip2/QEMU_KVM_RUNS=split2,irqchip2/KST_KVM_REF=short foundation+qemu10@6.12/QEMU_RUNS=irqchip2,split2/QEMU_KVM_RUNS=irqchip2 memory+vtxctl+foundation/VTXCTL_NET_BYTES=1048576/VTXCTL_NET=vtx/VTXCTL_EXT4=vtx/MEMORY_KVM_RACE_SECONDS=3 foundation+qemu10@7.3/QEMU_RUNS=irqchip2/QEMU_DRIVERS=vtx
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS
