@@ -106,6 +106,22 @@ static int desc_set_type_bit(struct vtx_vcpu *vcpu, u64 addr,
 						   VTX_ACC_WRITE));
 }
 
+/*
+ * The 8-byte code or data descriptor of @sel (GDT or LDT) at *@addr into
+ * @d: desc_addr()'s checks, then an implicit read.  0, 1 for an exception
+ * queued, -EFAULT: not RAM.
+ */
+static int read_desc(struct vtx_vcpu *vcpu, u16 sel, u64 *addr,
+		     struct desc_struct *d)
+{
+	int r = desc_addr(vcpu, sel, DESC_BYTES, true, addr);
+
+	if (r)
+		return r;
+	return access_result(vtx_guest_virt_access(vcpu, *addr, d, sizeof(*d),
+						   VTX_ACC_IMPLICIT));
+}
+
 /* A kvm_segment of descriptor @d (its base's bits 63:32 in @base_hi). */
 static void desc_to_segment(const struct desc_struct *d, u32 base_hi,
 			    u16 sel, struct kvm_segment *var)
@@ -279,11 +295,7 @@ int vtx_load_far_jmp(struct vtx_vcpu *vcpu, u16 sel, u64 off, u64 rflags,
 	}
 	if (!(sel & ~SEL_RPL_MASK))
 		return sel_fault(vcpu, X86_TRAP_GP, 0);
-	r = desc_addr(vcpu, sel, DESC_BYTES, true, &addr);
-	if (r)
-		return r;
-	r = access_result(vtx_guest_virt_access(vcpu, addr, &d, sizeof(d),
-						VTX_ACC_IMPLICIT));
+	r = read_desc(vcpu, sel, &addr, &d);
 	if (r)
 		return r;
 	cpl = vtx_x86_ops.get_cpl(vcpu);
@@ -388,11 +400,7 @@ int vtx_load_data_segment(struct vtx_vcpu *vcpu, const struct vtx_emu *e,
 		var.db = 1;
 		goto load;
 	}
-	r = desc_addr(vcpu, sel, DESC_BYTES, true, &addr);
-	if (r)
-		return r;
-	r = access_result(vtx_guest_virt_access(vcpu, addr, &d, sizeof(d),
-						VTX_ACC_IMPLICIT));
+	r = read_desc(vcpu, sel, &addr, &d);
 	if (r)
 		return r;
 	dpl = d.dpl;
