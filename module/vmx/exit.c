@@ -570,9 +570,13 @@ static int handle_io(struct vtx_vcpu *vcpu)
 
 /* Control registers */
 
-/* The mode a CR0/CR4 value pair gives uses PAE paging outside long mode. */
-static bool pae_legacy_paging(struct vtx_vcpu *vcpu, unsigned long cr0,
-			      unsigned long cr4)
+/*
+ * The mode a CR0/CR4 value pair gives uses PAE paging outside long mode
+ * (EFER.LME: with paging on, as LMA; with it being turned on, the mode
+ * to come).
+ */
+bool vmx_pae_legacy_paging(struct vtx_vcpu *vcpu, unsigned long cr0,
+			   unsigned long cr4)
 {
 	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) &&
 	       !(vcpu->efer & EFER_LME);
@@ -607,7 +611,7 @@ int vmx_write_cr0(struct vtx_vcpu *vcpu, unsigned long val)
 	if (pg_off && vmx_in_64bit_code(vcpu))
 		return -EINVAL;
 	/* Reading the PDPTEs can fail: do it before changing anything. */
-	if (pae_legacy_paging(vcpu, val, vcpu->cr4) &&
+	if (vmx_pae_legacy_paging(vcpu, val, vcpu->cr4) &&
 	    (pg_on || ((old ^ val) & (X86_CR0_CD | X86_CR0_NW))) &&
 	    vtx_load_pdptrs(vcpu))
 		return -EINVAL;
@@ -643,7 +647,7 @@ static int set_cr4_checked(struct vtx_vcpu *vcpu, unsigned long val)
 	    (!vtx_is_long_mode(vcpu) ||
 	     (vtx_get_cr3(vcpu) & X86_CR3_PCID_MASK)))
 		return vmx_inject_gp(vcpu);
-	if (pae_legacy_paging(vcpu, vcpu->cr0, val) &&
+	if (vmx_pae_legacy_paging(vcpu, vcpu->cr0, val) &&
 	    ((val ^ vcpu->cr4) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE |
 				  X86_CR4_SMEP)) &&
 	    vtx_load_pdptrs(vcpu))

@@ -176,8 +176,8 @@ int vtx_spt_set_cr3(struct vtx_vcpu *vcpu, unsigned long val)
 	/* the guest's CR3 stays in software: the vCPU's MAXPHYADDR */
 	if (val & vtx_rsvd_gpa_bits(vcpu))
 		return vmx_inject_gp(vcpu);
-	if ((vcpu->cr0 & X86_CR0_PG) && (vcpu->cr4 & X86_CR4_PAE) &&
-	    !(vcpu->efer & EFER_LMA) && vtx_load_pdptrs_from(vcpu, val))
+	if (vmx_pae_legacy_paging(vcpu, vcpu->cr0, vcpu->cr4) &&
+	    vtx_load_pdptrs_from(vcpu, val))
 		return vmx_inject_gp(vcpu);
 	vmx_set_cr3(vcpu, val);
 	return vmx_skip_exit_instruction(vcpu);

@@ -227,6 +227,8 @@ bool vtx_vmx_on_this_cpu(void);
 void vtx_put_host_state(struct vtx_vcpu *vcpu);
 int vtx_load_pdptrs(struct vtx_vcpu *vcpu);
 int vtx_load_pdptrs_from(struct vtx_vcpu *vcpu, unsigned long cr3);
+bool vmx_pae_legacy_paging(struct vtx_vcpu *vcpu, unsigned long cr0,
+			   unsigned long cr4);
 void vtx_flush_guest_tlb(struct vtx_vcpu *vcpu);
 void vtx_vcpu_load(struct vtx_vcpu *vcpu, int cpu);
 void vtx_vmcs_clear(struct vtx_vcpu *vcpu);

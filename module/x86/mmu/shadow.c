@@ -462,22 +462,31 @@ static void pae_mirror(struct vtx_shadow_ctx *c, u64 vfn, u64 entry)
 }
 
 /*
+ * A PDE marked SPT_HAS_2M (its table holds a guest large page's leaves):
+ * empty the table and take the mark off.  mmu->lock.
+ */
+static void empty_2m_table(u64 *entry)
+{
+	u64 *table = spt_table(*entry);
+	unsigned int i;
+
+	for (i = 0; i < SPT_ENTRIES; i++)
+		if (table[i])
+			WRITE_ONCE(table[i], 0);
+	WRITE_ONCE(*entry, *entry & ~SPT_HAS_2M);
+}
+
+/*
  * 32-bit paging: the 4-MByte page of a shadow PDE also covers the other
  * 2 MiB of its pair; empty that one's table too when it holds the page's
  * leaves.
  */
 static void invlpg_4m_pair(u64 *pd, unsigned int index)
 {
-	u64 *entry = &pd[index ^ 1], *table;
-	unsigned int i;
+	u64 *entry = &pd[index ^ 1];
 
-	if (!(*entry & _PAGE_PRESENT) || !(*entry & SPT_HAS_2M))
-		return;
-	table = spt_table(*entry);
-	for (i = 0; i < SPT_ENTRIES; i++)
-		if (table[i])
-			WRITE_ONCE(table[i], 0);
-	WRITE_ONCE(*entry, *entry & ~SPT_HAS_2M);
+	if ((*entry & _PAGE_PRESENT) && (*entry & SPT_HAS_2M))
+		empty_2m_table(entry);
 }
 
 /**
@@ -517,7 +526,6 @@ bool vtx_shadow_invlpg(struct vtx_vcpu *vcpu, u64 gva)
 	struct vtx_mmu *mmu = &vcpu->vm->mmu;
 	u64 *table, *entry, vfn = gva >> PAGE_SHIFT;
 	bool large = false;
-	unsigned int i;
 	int l;
 
 	spin_lock(&mmu->lock);
@@ -535,11 +543,7 @@ bool vtx_shadow_invlpg(struct vtx_vcpu *vcpu, u64 gva)
 		if (l == 2 && (*entry & SPT_HAS_2M)) {
 			if (!(vcpu->cr4 & X86_CR4_PAE))
 				invlpg_4m_pair(table, spt_index(vfn, 2));
-			table = spt_table(*entry);
-			for (i = 0; i < SPT_ENTRIES; i++)
-				if (table[i])
-					WRITE_ONCE(table[i], 0);
-			WRITE_ONCE(*entry, *entry & ~SPT_HAS_2M);
+			empty_2m_table(entry);
 			large = true;
 			goto out;
 		}
