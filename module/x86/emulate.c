@@ -52,8 +52,8 @@ enum {
 	K_LMSW,		/* LMSW m16: CR0's PE (set only), MP, EM, TS */
 	K_STSEG,	/* MOV m16,Sreg, SLDT m16, STR m16: a selector */
 	K_LDSEG,	/* MOV Sreg,m16; LxS (D_FARPTR); LLDT, LTR */
-	K_JMPFAR,	/* far JMP through memory, m16:16 or m16:32 */
-	K_CALLFAR,	/* far CALL through memory, m16:16 or m16:32 */
+	K_JMPFAR,	/* far JMP through memory, m16:16/32/64 */
+	K_CALLFAR,	/* far CALL through memory, m16:16/32/64 */
 };
 
 /* K_LDSEG's segment: ModRM.reg (MOV Sreg,m16), else the opcode's. */
@@ -2192,7 +2192,6 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		if (e->ops->get_seg(e->opaque, VTX_EMU_CS, &cs))
 			return -EFAULT;
 		cs_sel = cs.selector;
-		memset(e->far_push, 0, sizeof(e->far_push));
 		memcpy(e->far_push, &ret, e->op_bytes);
 		memcpy(e->far_push + e->op_bytes, &cs_sel, e->op_bytes);
 		e->far_call = true;

@@ -378,26 +378,6 @@ static int write_fragment(struct vtx_vcpu *vcpu)
 	return taken ? mmio_access(vcpu) : 0;
 }
 
-static int read_finish(struct vtx_vcpu *vcpu);
-
-/* A read fully gathered in frag_data: hand it to the emulator. */
-
-static int read_done(struct vtx_vcpu *vcpu)
-{
-	struct vtx_emu *e = &vcpu->emu;
-	u64 val = e->frag_data;
-	int r;
-
-	e->frag_done = 0;
-	e->frag_data = 0;
-	r = vtx_emu_complete(e, val);
-	if (r < 0)
-		return fault_or_failure(vcpu);
-	if (r == 1)
-		return mmio_access(vcpu);	/* the write of a read-modify-write */
-	return read_finish(vcpu);
-}
-
 /*
  * The emulator completed a read's instruction (narrow or wide).  LMSW's
  * CR0 goes through the backend's checked CR0 write (MOV to CR0's and the
@@ -453,6 +433,23 @@ static int read_finish(struct vtx_vcpu *vcpu)
 		vtx_x86_ops.set_interrupt_shadow(vcpu, VTX_SHADOW_INT_MOV_SS);
 	vcpu->complete_userspace_io = NULL;
 	return 1;
+}
+
+/* A read fully gathered in frag_data: hand it to the emulator. */
+static int read_done(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	u64 val = e->frag_data;
+	int r;
+
+	e->frag_done = 0;
+	e->frag_data = 0;
+	r = vtx_emu_complete(e, val);
+	if (r < 0)
+		return fault_or_failure(vcpu);
+	if (r == 1)
+		return mmio_access(vcpu);	/* the write of a read-modify-write */
+	return read_finish(vcpu);
 }
 
 /*

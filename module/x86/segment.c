@@ -169,7 +169,7 @@ int vtx_load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
 	unsigned int len = lm ? 2 * DESC_BYTES : DESC_BYTES;
 	struct kvm_segment var;
 	struct desc_struct d[2];
-	u32 hi[4] = { 0 };
+	u32 hi[2] = { 0 };	/* a 16-byte descriptor's upper half */
 	u64 addr;
 	int r;
 
@@ -192,8 +192,9 @@ int vtx_load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr)
 						VTX_ACC_IMPLICIT));
 	if (r)
 		return r;
+	BUILD_BUG_ON(sizeof(hi) != sizeof(d[1]));
 	if (lm)
-		memcpy(hi, &d[1], sizeof(d[1]));
+		memcpy(hi, &d[1], sizeof(hi));
 	if (d[0].s ||
 	    (!tr && d[0].type != SYS_LDT) ||
 	    (tr && d[0].type != SYS_TSS_AVAIL &&
