@@ -65,6 +65,35 @@ d13_start() {
 	bash "$HERE/debian13.sh" setup >"$D13_LOG" 2>&1 &
 	D13_PID=$!
 }
+# d13_module KVER: vtx.ko for a Debian 13 kernel (build.module@KVER).  With
+# the host checks, the module is the one their dkms build makes (dkms@KVER:
+# the same Kbuild and headers, debug information stripped), so that make
+# check compiles it once, not twice.
+d13_module() {
+	local k="$1" out=$BUILD/testvm/build log
+	if [ -n "$D13_HOST_TSV" ]; then
+		say "build: module for $k (dkms, Debian 13 chroot)"
+		log=$BUILD/testvm/host/dkms@$k.log
+		mkdir -p "$BUILD/testvm/host"
+		if bash "$HERE/debian13.sh" dkms "$k" "$BUILD/kernels/$k/vtx.ko" >"$log" 2>&1; then
+			result "$D13_HOST_TSV" host "dkms@$k" ok "dkms build in a staged tree"
+			result "$D13_TSV" build "build.module@$k" ok "build/kernels/$k/vtx.ko (dkms@$k's)"
+		else
+			tail -n 20 "$log"
+			result "$D13_HOST_TSV" host "dkms@$k" fail "see ${log#"$ROOT"/}"
+			result "$D13_TSV" build "build.module@$k" fail "see ${log#"$ROOT"/}"
+		fi
+		return
+	fi
+	say "build: module for $k (Debian 13 chroot)"
+	if bash "$HERE/debian13.sh" build "$k" >"$out/module@$k.log" 2>&1; then
+		result "$D13_TSV" build "build.module@$k" ok "build/kernels/$k/vtx.ko"
+	else
+		tail -n 20 "$out/module@$k.log"
+		result "$D13_TSV" build "build.module@$k" fail "see ${out#"$ROOT"/}/module@$k.log"
+	fi
+}
+
 d13_finish() {
 	local k out=$BUILD/testvm/build
 	[ "$D13_DONE" = 0 ] || return 0
@@ -77,21 +106,13 @@ d13_finish() {
 	if [ -n "$D13_TSV" ]; then
 		if [ -f "$BUILD/debian13/ready" ]; then
 			for k in $(bash "$HERE/debian13.sh" list); do
-				say "build: module for $k (Debian 13 chroot)"
-				if bash "$HERE/debian13.sh" build "$k" >"$out/module@$k.log" 2>&1; then
-					result "$D13_TSV" build "build.module@$k" ok "build/kernels/$k/vtx.ko"
-				else
-					tail -n 20 "$out/module@$k.log"
-					result "$D13_TSV" build "build.module@$k" fail \
-						"see ${out#"$ROOT"/}/module@$k.log"
-				fi
+				d13_module "$k"
 			done
 		else
 			result "$D13_TSV" build "build.module@debian13" fail \
 				"no Debian 13 kernels: debian13.sh setup failed (${D13_LOG#"$ROOT"/}, build/debian13/*.log)"
 		fi
-	fi
-	if [ -n "$D13_HOST_TSV" ]; then
+	elif [ -n "$D13_HOST_TSV" ]; then
 		dkms_test "$D13_HOST_TSV" debian13
 	fi
 	if [ -n "${D13_QEMU10:-}" ] && [ -n "$D13_TSV" ]; then
@@ -348,15 +369,19 @@ for p in "${parts[@]+"${parts[@]}"}"; do
 	fi
 done
 if [ "$host" = 1 ]; then
-	D13_HOST_TSV=$BUILD/testvm/host/results.tsv
-	tsvs+=("$D13_HOST_TSV")
+	# Debian 13's dkms rows (d13_finish) in a file of their own: the host
+	# checks, which may still be running, write results.tsv
+	D13_HOST_TSV=$BUILD/testvm/host/dkms-debian13.tsv
+	mkdir -p "$BUILD/testvm/host"
+	: >"$D13_HOST_TSV"
+	tsvs+=("$BUILD/testvm/host/results.tsv" "$D13_HOST_TSV")
 	[ -n "$D13_PID" ] || d13_start
 fi
 # With suites to run in parallel, the host checks (one CPU: perl, make)
 # take the place of a suite among the jobs below; else they run here.
 if [ "$host" = 1 ] && [ "${#suites[@]}" -le 1 ]; then
 	say "host checks"
-	host_checks "$D13_HOST_TSV"
+	host_checks "$BUILD/testvm/host/results.tsv"
 	host=0
 fi
 
@@ -410,7 +435,7 @@ else
 	started=$(date +%s)
 	if [ "$host" = 1 ]; then
 		echo "starting the host checks (output in build/testvm/host.out)"
-		host_checks "$D13_HOST_TSV" >"$BUILD/testvm/host.out" 2>&1 &
+		host_checks "$BUILD/testvm/host/results.tsv" >"$BUILD/testvm/host.out" 2>&1 &
 		pids[host]=$!
 	fi
 	reap() {

@@ -7,8 +7,9 @@
 #   tools/testvm/debian13.sh setup        # idempotent; seconds when cached
 #   tools/testvm/debian13.sh list         # kernel versions it provides
 #   tools/testvm/debian13.sh build KVER   # vtx.ko for KVER -> build/kernels/KVER/vtx.ko
-#   tools/testvm/debian13.sh dkms KVER    # dkms build of vtx for KVER in a staged tree
-#                                         # (this host's kernels too)
+#   tools/testvm/debian13.sh dkms KVER [OUT]  # dkms build of vtx for KVER in a staged
+#                                         # tree (this host's kernels too); its vtx.ko
+#                                         # copied to OUT when given
 #
 # setup makes a Debian 13 (trixie) chroot with debootstrap (build/debian13/root):
 # the build tools of a 6.12 or newer headers package need trixie's glibc, so
@@ -177,8 +178,8 @@ build() { # KVER
 # dkms add + build into a staged tree (--dkmstree/--sourcetree), as a
 # package would on a system running KVER; nothing is installed.  A kernel
 # with headers on this host is built here, a Debian 13 one in the chroot.
-dkms_build() { # KVER
-	local k="$1" st ver top run=()
+dkms_build() { # KVER [OUT]
+	local k="$1" out="${2:-}" st ver top run=() ko
 	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/dkms.conf")
 	if [ -d "/usr/src/linux-headers-$k" ]; then
 		top=$ROOT/build/dkms-stage st=$top
@@ -197,9 +198,22 @@ dkms_build() { # KVER
 		cat "$top/tree/vtx/$ver/build/make.log" 2>/dev/null
 		die "dkms build vtx/$ver for $k failed"
 	fi
-	ls "$top/tree/vtx/$ver/$k/x86_64/module/"vtx.ko* >/dev/null ||
-		die "dkms build vtx/$ver for $k: no vtx.ko"
+	ko=$top/tree/vtx/$ver/$k/x86_64/module/vtx.ko
+	ls "$ko"* >/dev/null || die "dkms build vtx/$ver for $k: no vtx.ko"
 	say "dkms build vtx/$ver for $k: ok"
+	if [ -n "$out" ]; then
+		# dkms strips debug information (symbols stay) and compresses
+		# as the kernel's own modules are (Debian 13's: xz)
+		mkdir -p "$(dirname "$out")"
+		if [ -f "$ko" ]; then
+			cp "$ko" "$out"
+		elif [ -f "$ko.xz" ]; then
+			xz -dc "$ko.xz" >"$out"
+		else
+			die "dkms build vtx/$ver for $k: no vtx.ko or vtx.ko.xz ($(ls "$ko"*))"
+		fi
+		say "vtx.ko copied to $out"
+	fi
 }
 
 case "${1:-}" in
@@ -207,7 +221,7 @@ setup) setup ;;
 exec) shift; exec_in "$@" ;;
 list) list ;;
 build) build "${2:?kernel version}" ;;
-dkms) dkms_build "${2:?kernel version}" ;;
+dkms) dkms_build "${2:?kernel version}" "${3:-}" ;;
 *) sed -n '4,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 exit
