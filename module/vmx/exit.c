@@ -151,6 +151,9 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 	bool want_irq_window;
 
 	to_vmx(vcpu)->extint_injected = false;
+	/* vm86: vtx_rmode_deliver() did it, through the real-mode IVT */
+	if (vmx_vm86(vcpu))
+		goto windows;
 	if (ev->valid) {
 		/*
 		 * A fault pushes RFLAGS with RF set, so that the handler's
@@ -225,6 +228,7 @@ void vtx_inject_pending_event(struct vtx_vcpu *vcpu)
 		}
 	}
 
+windows:
 	want_irq_window = vcpu->irq_pending || vtx_wants_irq_window(vcpu) ||
 			  (vcpu->apic && !block &&
 			   (vmx_apicv_active(vcpu) ?
@@ -388,6 +392,9 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 	/* The host's NMI or #MC handler already ran (irqoff, above). */
 	if (type == INTR_TYPE_NMI_INTR || is_machine_check(info))
 		return 1;
+	/* vm86: the instructions real mode runs and vm86 refuses (rmode.c) */
+	if (vector == X86_TRAP_GP && vmx_vm86(vcpu))
+		return vtx_rmode_handle_gp(vcpu);
 	/*
 	 * #AC and #DB (the other exceptions intercepted, vmcs.c) go back to
 	 * the guest.  An exception raised while delivering another one was
@@ -406,7 +413,8 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 	if (vector == X86_TRAP_PF && vtx_shadow_paging)
 		return vtx_spt_handle_pf(vcpu);
 	/* software breakpoints of the debugger (x86/debug.c) */
-	if (vector == X86_TRAP_BP)
+	if (vector == X86_TRAP_BP &&
+	    (vcpu->guest_debug & KVM_GUESTDBG_USE_SW_BP))
 		return vtx_debug_exit(vcpu, X86_TRAP_BP, 0, 0,
 				      vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 	if (vector == X86_TRAP_DB) {
@@ -430,6 +438,9 @@ static int handle_exception_nmi(struct vtx_vcpu *vcpu)
 		}
 		return 1;
 	}
+	/* vm86 intercepts every exception: the guest's, by its IVT */
+	if (vmx_vm86(vcpu))
+		return vtx_rmode_reflect(vcpu, vector, type);
 	pr_warn_ratelimited("unexpected exception exit, info 0x%x\n", info);
 	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }

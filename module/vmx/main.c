@@ -93,6 +93,9 @@ static void vmx_update_exception_bitmap(struct vtx_vcpu *vcpu)
 
 	if (vtx_shadow_paging)
 		eb |= BIT(X86_TRAP_PF);
+	/* vm86: every exception is vtx's to emulate or reflect (rmode.c) */
+	if (vmx_vm86(vcpu))
+		eb = ~0u;
 
 	if (vcpu->guest_debug & KVM_GUESTDBG_USE_SW_BP)
 		eb |= BIT(X86_TRAP_BP);
@@ -198,13 +201,19 @@ static void vmx_set_reg(struct vtx_vcpu *vcpu, enum vtx_cache reg,
 static void vmx_get_segment(struct vtx_vcpu *vcpu, struct kvm_segment *var,
 			    int seg)
 {
-	vtx_get_segment(var, seg);
+	if (vmx_vm86(vcpu))
+		vtx_rmode_get_segment(vcpu, var, seg);
+	else
+		vtx_get_segment(var, seg);
 }
 
 static void vmx_set_segment(struct vtx_vcpu *vcpu,
 			    const struct kvm_segment *var, int seg)
 {
-	vtx_set_segment(var, seg);
+	if (vmx_vm86(vcpu))
+		vtx_rmode_set_segment(vcpu, var, seg);
+	else
+		vtx_set_segment(var, seg);
 	if (seg == VTX_SREG_CS)
 		vcpu->cached &= ~BIT(VMX_CACHE_CS_AR);
 	if (seg == VTX_SREG_SS)

@@ -66,9 +66,19 @@ static int vmx_enter_exit(struct vtx_vcpu *vcpu)
 	u64 t_entry, t_exit;
 	int r;
 
-	/* Shadow paging runs no real mode (spt.c). */
+	/* Shadow paging runs no 5-level paging (spt.c). */
 	if (unlikely(vtx_shadow_paging) && !vtx_spt_mode_ok(vcpu))
 		return vtx_spt_refuse(vcpu);
+	/*
+	 * Real mode in vm86: events go in through the real-mode IVT, in
+	 * software, before interrupts are off; a CS vm86 cannot have is
+	 * emulated instead (rmode.c).
+	 */
+	if (vmx_vm86(vcpu)) {
+		r = vtx_rmode_step(vcpu);
+		if (r != 1)
+			return r > 0 ? 1 : r;
+	}
 	preempt_disable();
 	vtx_prepare_switch_to_guest(vcpu);
 	local_irq_disable();

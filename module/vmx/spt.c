@@ -4,8 +4,8 @@
  * (x86/mmu/shadow.c).  The module parameter, the page-table format with
  * its flush, and the exits shadow paging adds: #PF, MOV to/from CR3,
  * INVLPG, INVPCID.  EXPERIMENTAL (milestone 1): guests in protected mode
- * with or without paging (4-level, PAE, 32-bit), not in real mode, which
- * fails KVM_RUN with an emulation error.
+ * with or without paging (4-level, PAE, 32-bit), and in real mode, which
+ * runs in virtual-8086 mode (rmode.c).
  */
 #define pr_fmt(fmt) "vtx: " fmt
 
@@ -18,7 +18,7 @@
 /* ept=0 asks for shadow paging; it is used without EPT in any case. */
 static bool ept_param = true;
 module_param_named(ept, ept_param, bool, 0444);
-MODULE_PARM_DESC(ept, "Use EPT; 0: shadow page tables (experimental, no real mode)");
+MODULE_PARM_DESC(ept, "Use EPT; 0: shadow page tables (experimental)");
 
 /* Decided at load (vtx_vmx_init()), never changed afterwards. */
 bool vtx_shadow_paging;
@@ -87,15 +87,14 @@ void vtx_spt_flush(struct vtx_vcpu *vcpu)
  * Without unrestricted guest the processor runs only protected mode with
  * paging: vtx's tables (4-level in IA-32e mode, else PAE with the same
  * tables below, x86/mmu/shadow.c) translate every guest paging mode, and
- * the guest's absence of paging with an identity map.  Real mode needs
- * vm86 and emulation (KVM's), which vtx does not have; 5-level paging
- * needs a fifth level.
+ * the guest's absence of paging with an identity map, real mode in
+ * virtual-8086 mode on it (rmode.c).  5-level paging needs a fifth level.
  *
- * Return: true in protected mode, false in real mode or with LA57.
+ * Return: false with LA57.
  */
 bool vtx_spt_mode_ok(struct vtx_vcpu *vcpu)
 {
-	return (vcpu->cr0 & X86_CR0_PE) && !(vcpu->cr4 & X86_CR4_LA57);
+	return !(vcpu->cr4 & X86_CR4_LA57);
 }
 
 /**
@@ -106,7 +105,7 @@ bool vtx_spt_mode_ok(struct vtx_vcpu *vcpu)
  */
 int vtx_spt_refuse(struct vtx_vcpu *vcpu)
 {
-	pr_warn_ratelimited("shadow paging runs no real mode (cr0 0x%lx cr4 0x%lx efer 0x%llx)\n",
+	pr_warn_ratelimited("shadow paging runs no 5-level paging (cr0 0x%lx cr4 0x%lx efer 0x%llx)\n",
 			    vcpu->cr0, vcpu->cr4, vcpu->efer);
 	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 }

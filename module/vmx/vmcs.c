@@ -447,6 +447,13 @@ static void update_hw_cr4(struct vtx_vcpu *vcpu)
 		if (!(vcpu->cr0 & X86_CR0_PG))
 			hw &= ~(X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE);
 	}
+	/*
+	 * Real mode in vm86 (rmode.c): INT n by the IVT (VME); RDTSC,
+	 * SGDT, SIDT and SMSW allowed at its CPL 3 as at real mode's 0.
+	 */
+	if (vmx_vm86(vcpu))
+		hw = (hw | X86_CR4_VME) &
+		     ~(X86_CR4_PVI | X86_CR4_TSD | X86_CR4_UMIP);
 	vmcs_writel(GUEST_CR4, hw & vtx_caps.cr4_fixed1);
 }
 
@@ -461,6 +468,8 @@ void vtx_set_cr0(struct vtx_vcpu *vcpu, unsigned long cr0)
 	unsigned long hw;
 
 	vcpu->cr0 = cr0;
+	/* Shadow paging: real mode runs in virtual-8086 mode (rmode.c). */
+	vtx_rmode_update(vcpu);
 	/*
 	 * Unrestricted guest exempts PE and PG from the fixed-1 bits.  Shadow
 	 * paging has none, and keeps WP so that no write bypasses a
@@ -470,6 +479,9 @@ void vtx_set_cr0(struct vtx_vcpu *vcpu, unsigned long cr0)
 	     (vtx_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG));
 	if (vtx_shadow_paging)
 		hw |= vtx_caps.cr0_fixed0 | X86_CR0_WP;
+	/* no alignment checks at vm86's CPL 3 that real mode never makes */
+	if (vmx_vm86(vcpu))
+		hw &= ~X86_CR0_AM;
 	hw &= vtx_caps.cr0_fixed1;
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(GUEST_CR0, hw);

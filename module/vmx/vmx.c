@@ -483,7 +483,7 @@ static int probe_caps(void)
 	if (!vtx_shadow_paging || (c->proc2 & SECONDARY_EXEC_ENABLE_VPID))
 		rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, c->ept_vpid);
 	if (vtx_shadow_paging) {
-		pr_warn("no EPT: shadow page tables (EXPERIMENTAL, no real mode)\n");
+		pr_warn("no EPT: shadow page tables (EXPERIMENTAL; real mode in virtual-8086 mode)\n");
 	} else if (!(c->ept_vpid & VMX_EPT_PAGE_WALK_4_BIT) ||
 	    !(c->ept_vpid & VMX_EPTP_WB_BIT) ||
 	    !(c->ept_vpid & VMX_EPT_INVEPT_BIT) ||

@@ -100,6 +100,29 @@ int vtx_spt_handle_invlpg(struct vtx_vcpu *vcpu);
 int vtx_spt_handle_invpcid(struct vtx_vcpu *vcpu);
 
 /**
+ * struct vmx_rmode - real mode run in virtual-8086 mode (rmode.c), under
+ * shadow paging, where VM entry needs CR0.PE and CR0.PG.
+ * @vm86:	the guest is in real mode: the processor runs it with
+ *		RFLAGS.VM and IOPL 3, vm86 segments and CR4.VME [v]
+ * @save_rflags: the guest's own IOPL and VM bits (the processor's are 3
+ *		and 1) [v]
+ * @segs:	the guest's segment registers ES-GS and TR as it has them;
+ *		the VMCS holds their vm86 form [v]
+ * @hw_sel:	the selector of each of ES-GS last written to the VMCS:
+ *		another one there is the guest's load since [v]
+ * @cs_step:	the guest's CS base is none vm86 can have (the reset
+ *		state's 0xffff0000): its instructions are emulated until CS
+ *		is loaded [v]
+ */
+struct vmx_rmode {
+	bool vm86;
+	bool cs_step;
+	unsigned long save_rflags;
+	struct kvm_segment segs[VTX_SREG_TR + 1];
+	u16 hw_sel[VTX_SREG_GS + 1];
+};
+
+/**
  * struct vcpu_vmx - a vCPU of the VMX backend.
  * @vcpu:	the generic vCPU, first: the trampoline and container_of()
  *		rely on it
@@ -144,6 +167,7 @@ int vtx_spt_handle_invpcid(struct vtx_vcpu *vcpu);
  *		they are not blocked whatever the VMCS says after an exit
  *		(KVM's nmi_known_unmasked; Bochs leaves virtual-NMI blocking
  *		of an earlier entry in the field) [v]
+ * @rmode:	real mode in virtual-8086 mode (rmode.c) [v]
  */
 struct vcpu_vmx {
 	struct vtx_vcpu vcpu;
@@ -173,6 +197,7 @@ struct vcpu_vmx {
 	bool apicv_delivered;
 	/* the guest runs XSAVES/XRSTORS (its CPUID has XSAVE and XSAVES) */
 	bool xsaves;
+	struct vmx_rmode rmode;
 };
 
 static inline struct vcpu_vmx *to_vmx(struct vtx_vcpu *vcpu)
@@ -219,6 +244,26 @@ struct vmcs *vtx_alloc_vmcs(void);
 void vtx_free_vmcs(struct vmcs *vmcs);
 int vtx_alloc_vpid(void);
 void vtx_free_vpid(int vpid);
+
+/*
+ * rmode.c: real mode in virtual-8086 mode under shadow paging.  The
+ * processor's RFLAGS has these set there; the guest's own are kept aside.
+ */
+#define VMX_RMODE_HW_FLAGS	(X86_EFLAGS_IOPL | X86_EFLAGS_VM)
+void vtx_rmode_update(struct vtx_vcpu *vcpu);
+void vtx_rmode_get_segment(struct vtx_vcpu *vcpu, struct kvm_segment *var,
+			   int seg);
+void vtx_rmode_set_segment(struct vtx_vcpu *vcpu,
+			   const struct kvm_segment *var, int seg);
+int vtx_rmode_deliver(struct vtx_vcpu *vcpu);
+int vtx_rmode_step(struct vtx_vcpu *vcpu);
+int vtx_rmode_handle_gp(struct vtx_vcpu *vcpu);
+int vtx_rmode_reflect(struct vtx_vcpu *vcpu, u8 vector, u32 type);
+
+static inline bool vmx_vm86(struct vtx_vcpu *vcpu)
+{
+	return unlikely(container_of(vcpu, struct vcpu_vmx, vcpu)->rmode.vm86);
+}
 
 /* vmcs.c */
 void vtx_vmcs_percpu_init(void);
@@ -316,7 +361,14 @@ static inline void vmx_set_rip(struct vtx_vcpu *vcpu, unsigned long val)
 static inline unsigned long vmx_rflags(struct vtx_vcpu *vcpu)
 {
 	if (!(vcpu->cached & BIT(VTX_CACHE_RFLAGS))) {
-		vcpu->c_rflags = vmcs_readl(GUEST_RFLAGS);
+		unsigned long val = vmcs_readl(GUEST_RFLAGS);
+
+		/* virtual-8086 mode: the guest's own IOPL and VM */
+		if (vmx_vm86(vcpu))
+			val = (val & ~VMX_RMODE_HW_FLAGS) |
+			      (to_vmx(vcpu)->rmode.save_rflags &
+			       VMX_RMODE_HW_FLAGS);
+		vcpu->c_rflags = val;
 		vcpu->cached |= BIT(VTX_CACHE_RFLAGS);
 	}
 	return vcpu->c_rflags;
@@ -324,6 +376,13 @@ static inline unsigned long vmx_rflags(struct vtx_vcpu *vcpu)
 
 static inline void vmx_set_rflags(struct vtx_vcpu *vcpu, unsigned long val)
 {
+	if (vmx_vm86(vcpu)) {
+		to_vmx(vcpu)->rmode.save_rflags = val;
+		vmcs_writel(GUEST_RFLAGS, val | VMX_RMODE_HW_FLAGS);
+		vcpu->c_rflags = val;
+		vcpu->cached |= BIT(VTX_CACHE_RFLAGS);
+		return;
+	}
 	vmcs_writel(GUEST_RFLAGS, val);
 	vcpu->c_rflags = val;
 	vcpu->cached |= BIT(VTX_CACHE_RFLAGS);
@@ -389,6 +448,9 @@ static inline void vmx_set_dr7(struct vtx_vcpu *vcpu, unsigned long dr7)
 /* The current privilege level: SS.DPL (VM entry keeps them equal). */
 static inline int vmx_cpl(struct vtx_vcpu *vcpu)
 {
+	/* real mode is CPL 0, run at CPL 3 in virtual-8086 mode */
+	if (vmx_vm86(vcpu))
+		return 0;
 	return VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
 }
 

@@ -946,6 +946,53 @@ int vtx_emu_operand_bytes(const u8 *insn, unsigned int len, u8 mode)
 	return (mode == 16) != p.opsize ? 2 : 4;
 }
 
+/**
+ * vtx_emu_mem_operand() - the memory operand of a 0F xx /r instruction
+ * that a backend performs itself, outside 64-bit mode (LGDT, LIDT, LMSW,
+ * INVLPG refused by virtual-8086 mode, vmx/rmode.c): its prefixes and
+ * ModRM addressing as vtx_emu_decode() reads them.
+ * @e:		in: @insn, @insn_len_avail, @mode (16 or 32), @gpr and
+ *		@seg_base; out: @len
+ * @linear:	out: the operand's linear address
+ *
+ * Return: 0, or -EINVAL for a register operand, another opcode map, 64-bit
+ * mode or bytes missing.
+ */
+int vtx_emu_mem_operand(struct vtx_emu *e, u64 *linear)
+{
+	struct cursor c = { .insn = e->insn, .pos = 0 };
+	struct prefixes p = { .seg = SEG_DEFAULT };
+	unsigned int def_seg = VTX_EMU_DS;
+	bool rip_rel;
+	u64 b, modrm, ea = 0;
+	int err;
+
+	c.avail = e->insn_len_avail < VTX_EMU_MAX_INSN ?
+		  e->insn_len_avail : VTX_EMU_MAX_INSN;
+	e->len = 0;
+	e->rex = 0;
+	e->rep = 0;
+	if (e->mode == 64 || decode_prefixes(e, &c, &p, &b) ||
+	    p.seg_conflict || (b & 0xff) != 0x0f)
+		return -EINVAL;
+	if (fetch(&c, 1, &b) || fetch(&c, 1, &modrm))
+		return -EINVAL;
+	modrm &= 0xff;
+	if ((modrm >> 6) == 3)
+		return -EINVAL;
+	if (p.adsize ? e->mode != 16 : e->mode == 16) {
+		err = modrm16(e, &c, modrm, &ea, &def_seg);
+	} else {
+		err = modrm32(e, &c, modrm, &ea, &def_seg, &rip_rel);
+		ea = (u32)ea;
+	}
+	if (err)
+		return err;
+	e->len = c.pos;
+	*linear = seg_linear(e, p.seg == SEG_DEFAULT ? def_seg : p.seg, ea);
+	return 0;
+}
+
 static bool is_stack(unsigned int kind)
 {
 	return kind == K_PUSHM || kind == K_POPM || kind == K_CALLM ||

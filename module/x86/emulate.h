@@ -379,4 +379,6 @@ int vtx_emu_complete(struct vtx_emu *e, u64 val);
  */
 int vtx_emu_far_call_push(struct vtx_emu *e);
 
+int vtx_emu_mem_operand(struct vtx_emu *e, u64 *linear);
+
 #endif /* VTX_EMULATE_H */

@@ -27,3 +27,71 @@ void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
 	ev->error_code = error_code;
 	ev->insn_len = 0;
 }
+
+/* Real mode's interrupt frame: IP, CS, FLAGS, 16 bits each, from SS:SP. */
+#define RM_FRAME_WORDS	3
+#define RM_IVT_ENTRY	4
+#define RM_SEG_SHIFT	4
+
+/**
+ * vtx_inject_realmode_interrupt() - deliver an event as the processor does
+ * in real mode, in software (KVM's kvm_inject_realmode_interrupt()): for a
+ * backend that runs real mode in a mode whose own delivery differs
+ * (virtual-8086 mode, vmx/rmode.c).
+ * @vcpu:	the loaded vCPU, in real mode, by its thread
+ * @vector:	the vector
+ * @insn_len:	bytes of the instruction that raised it (INT n, INT3, INTO,
+ *		INT1), whose return address is after it; 0 for a fault or an
+ *		external event
+ *
+ * FLAGS, CS and IP go on the stack at SS:SP (SP wraps in its 16 bits, each
+ * word at its own wrapped offset, as the processor writes them), CS:IP come
+ * from the IVT entry at IDTR.base + 4 * @vector, IF, TF and AC are cleared.
+ * Real-mode linear addresses are guest-physical ones.  Nothing changes when
+ * the entry is beyond IDTR.limit or the IVT entry or the stack is not guest
+ * RAM.
+ *
+ * Return: 0, -EINVAL beyond the IDTR limit, or the errno of the guest
+ * memory access that failed.
+ */
+int vtx_inject_realmode_interrupt(struct vtx_vcpu *vcpu, u8 vector,
+				  u32 insn_len)
+{
+	const struct vtx_x86_ops *ops = &vtx_x86_ops;
+	unsigned long flags = vtx_rflags(vcpu), rsp = vtx_rsp(vcpu);
+	u16 frame[RM_FRAME_WORDS], ivt[2], sp = rsp;
+	struct kvm_segment cs, ss;
+	struct kvm_dtable idt;
+	int i, r;
+
+	ops->get_dt(vcpu, &idt, true);
+	if ((u32)vector * RM_IVT_ENTRY + RM_IVT_ENTRY - 1 > idt.limit)
+		return -EINVAL;
+	r = vtx_vcpu_read_guest_phys(vcpu, (u32)(idt.base +
+					       vector * RM_IVT_ENTRY),
+				     ivt, sizeof(ivt));
+	if (r)
+		return r;
+	ops->get_segment(vcpu, &cs, VTX_SREG_CS);
+	ops->get_segment(vcpu, &ss, VTX_SREG_SS);
+	frame[0] = vtx_rip(vcpu) + insn_len;
+	frame[1] = cs.selector;
+	frame[2] = flags;
+	sp -= sizeof(frame);
+	for (i = 0; i < RM_FRAME_WORDS; i++) {
+		u16 off = sp + i * sizeof(u16);
+
+		r = vtx_vcpu_write_guest_phys(vcpu, (u32)(ss.base + off),
+					      &frame[i], sizeof(u16));
+		if (r)
+			return r;
+	}
+	vtx_set_rsp(vcpu, (rsp & ~0xfffful) | sp);
+	cs.selector = ivt[1];
+	cs.base = (u32)ivt[1] << RM_SEG_SHIFT;
+	ops->set_segment(vcpu, &cs, VTX_SREG_CS);
+	vtx_set_rip(vcpu, ivt[0]);
+	vtx_set_rflags(vcpu, flags & ~(X86_EFLAGS_IF | X86_EFLAGS_TF |
+				       X86_EFLAGS_AC));
+	return 0;
+}

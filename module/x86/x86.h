@@ -225,6 +225,8 @@ void vtx_reg_write_sized(struct vtx_vcpu *vcpu, int reg, u64 val, int bytes);
 /* events.c */
 void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
 			 u32 error_code);
+int vtx_inject_realmode_interrupt(struct vtx_vcpu *vcpu, u8 vector,
+				  u32 insn_len);
 
 /*
  * Register accessors.  A cached value is used as is; a miss asks the

@@ -17,7 +17,7 @@ TESTS="cpuid_test msr_test fpu_test ctlregs_test tsc_test exception_test
 irq_test hypercall_test smp_test serial_test umip_test wbinvd_test
 excdeliv_test kick_test apic_test irq_routing_test irqfd_lifetime_test
 irqchip_test pit_test caps_test apicv_test pv_test msr_exit_test ucna_test
-smi_test paging_test tlb_test"
+smi_test paging_test tlb_test rmode_test"
 [ -n "${VCPU_TESTS:-}" ] && TESTS=$(echo "$VCPU_TESTS" | tr ',' ' ')
 
 # What the tests run on: CPUs and the features the guests use.

@@ -1,0 +1,806 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtx - real mode under shadow paging, in virtual-8086 mode.
+ *
+ * Without unrestricted guest (which needs EPT) VM entry refuses CR0.PE=0
+ * and CR0.PG=0.  A guest in real mode then runs as kvm_intel without
+ * unrestricted guest runs it: in virtual-8086 mode, on the shadow tables'
+ * identity map of its linear addresses (x86/mmu/shadow.c), with RFLAGS.VM
+ * and IOPL 3, CR4.VME, and segments whose base is selector * 16, limit
+ * 0xffff, access rights 0xf3.  The guest's own view (its segment
+ * registers, its IOPL and VM bits, CPL 0) is kept here and is what
+ * KVM_GET_SREGS, KVM_GET_REGS and the emulator see.
+ *
+ * Where it differs from kvm_intel:
+ * - TR is a TSS of limit 0 (kvm_intel: the three pages at
+ *   KVM_SET_TSS_ADDR, in a memslot of its own, with redirection and I/O
+ *   bitmaps of zeroes).  Every instruction that looks into the TSS in
+ *   virtual-8086 mode (IN, OUT, INS, OUTS, INT n) then raises #GP, which
+ *   is emulated here: the processor never reads guest memory as a TSS,
+ *   wherever userspace put it or did not.
+ * - A segment whose base is not selector * 16 or whose limit is not 0xffff
+ *   (the reset state's CS, base 0xffff0000; any segment right after
+ *   CR0.PE goes 0) is made a vm86 one: selector = base / 16, base rounded
+ *   down to 16 bytes within the first MiB, limit 0xffff, as kvm_intel
+ *   without emulate_invalid_guest_state does.  kvm_intel (by default)
+ *   emulates instruction by instruction until the segments are vm86 ones;
+ *   vtx's emulator only does MMIO accesses.  The reset CS runs at 0xffff0
+ *   instead of 0xfffffff0 then (the PC's alias of the BIOS).
+ * - On CR0.PE 0 to 1, CS and SS selectors whose RPL VM entry would refuse
+ *   lose it (and their DPL is 0), data segments get DPL = RPL: kvm_intel's
+ *   fix_pmode_seg(), only where the entry would otherwise fail.
+ * - Events go in through the real-mode IVT in software (KVM's
+ *   kvm_inject_realmode_interrupt()); the sensitive instructions
+ *   virtual-8086 mode refuses are emulated here; those this file does not
+ *   know end KVM_RUN with KVM_EXIT_INTERNAL_ERROR (emulation).
+ */
+#define pr_fmt(fmt) "vtx: " fmt
+
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <asm/irq_vectors.h>
+#include <asm/trapnr.h>
+#include <asm/unaligned.h>
+#include "vmx/vmx.h"
+#include "x86/emulate.h"
+
+/* Virtual-8086 segments (SDM vol. 3, 26.3.1.2): base = selector << 4. */
+#define VM86_SEG_SHIFT		4
+#define VM86_SEG_LIMIT		0xffff
+#define VM86_SEG_AR		0xf3	/* present, DPL 3, data RW accessed */
+#define VM86_BASE_MASK		0xffff0ul
+/* TR while in vm86: a busy 32-bit TSS of limit 0, which nothing reads. */
+#define VM86_TR_AR		(VMX_AR_TYPE_BUSY_32_TSS | VMX_AR_P_MASK)
+#define VM86_TR_LIMIT		0
+#define SEL_RPL_MASK		3
+
+/* Instruction bytes: prefixes, opcodes, ModRM fields. */
+#define PFX_OPSIZE		0x66
+#define PFX_ADSIZE		0x67
+#define PFX_LOCK		0xf0
+#define PFX_REPNE		0xf2
+#define PFX_REP			0xf3
+#define OP_TWOBYTE		0x0f
+#define OP_HLT			0xf4
+#define OP_INT			0xcd
+#define OP_IN_IMM		0xe4	/* E4-E7: IN/OUT with an imm8 port */
+#define OP_OUT_IMM_LAST		0xe7
+#define OP_IN_DX		0xec	/* EC-EF: IN/OUT with port DX */
+#define OP_OUT_DX_LAST		0xef
+#define OP_INS			0x6c	/* 6C-6F: INS, OUTS */
+#define OP_OUTS_LAST		0x6f
+#define OP_IO_OUT		0x02	/* of those: bit 1 is OUT(S) */
+#define OP_IO_WIDE		0x01	/* bit 0: word or dword, else byte */
+#define OP2_GRP7		0x01
+#define OP2_CLTS		0x06
+#define OP2_INVD		0x08
+#define OP2_WBINVD		0x09
+#define OP2_MOV_FROM_CR		0x20
+#define OP2_MOV_TO_CR		0x22
+#define OP2_WRMSR		0x30
+#define OP2_RDMSR		0x32
+#define GRP7_LGDT		2
+#define GRP7_LIDT		3
+#define GRP7_LMSW		6
+#define GRP7_INVLPG		7
+#define MODRM_MOD(m)		((m) >> 6)
+#define MODRM_REG(m)		(((m) >> 3) & 7)
+#define MODRM_RM(m)		((m) & 7)
+#define MODRM_MOD_REG		3
+/* LMSW loads PE (set only), MP, EM, TS */
+#define LMSW_BITS		(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | \
+				 X86_CR0_TS)
+/* LGDT/LIDT's operand: limit, then base (24 bits with a 16-bit operand) */
+#define DT_OPERAND_BYTES	6
+#define DT_BASE16_MASK		0xffffffu
+
+static int step_invalid_cs(struct vtx_vcpu *vcpu);
+
+static const u8 seg_prefixes[] = {
+	[VTX_SREG_ES] = 0x26, [VTX_SREG_CS] = 0x2e, [VTX_SREG_SS] = 0x36,
+	[VTX_SREG_DS] = 0x3e, [VTX_SREG_FS] = 0x64, [VTX_SREG_GS] = 0x65,
+};
+
+/*
+ * Write the vm86 form of the guest's segment @seg (ES-GS) to the VMCS:
+ * selector base / 16, for a base that is a multiple of 16 below 1 MiB
+ * exactly the guest's, which then has that selector (as kvm_intel
+ * without emulate_invalid_guest_state shows it: the one a real-mode load
+ * of that base gives, not one left from protected mode); else the base
+ * rounded into the first MiB, as that kvm_intel does, except for CS: its
+ * instructions are emulated until it is loaded (vtx_rmode_step()).  Any
+ * selector the guest loads afterwards differs from the one written here
+ * or gives the same segment.
+ */
+static void fix_rmode_seg(struct vtx_vcpu *vcpu, int seg)
+{
+	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
+	struct kvm_segment *s = &rm->segs[seg];
+	u16 sel = s->base >> VM86_SEG_SHIFT;
+	unsigned long base = s->base & VM86_BASE_MASK;
+
+	if (s->base == base)
+		s->selector = sel;
+	if (seg == VTX_SREG_CS)
+		rm->cs_step = s->base != base;
+	else if (s->base != base)
+		pr_warn_ratelimited("real-mode segment %d: base 0x%llx runs as 0x%lx in virtual-8086 mode\n",
+				    seg, s->base, base);
+	rm->hw_sel[seg] = sel;
+	vmcs_write16(GUEST_ES_SELECTOR + seg * 2, sel);
+	vmcs_writel(GUEST_ES_BASE + seg * 2, base);
+	vmcs_write32(GUEST_ES_LIMIT + seg * 2, VM86_SEG_LIMIT);
+	vmcs_write32(GUEST_ES_AR_BYTES + seg * 2, VM86_SEG_AR);
+}
+
+/*
+ * A selector the guest loaded in vm86 (the VMCS's differs from the one
+ * vtx wrote): its base is selector * 16, limit and attributes stay, as a
+ * real-mode segment load leaves them.
+ */
+static void sync_rmode_seg(struct vtx_vcpu *vcpu, int seg)
+{
+	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
+	u16 sel = vmcs_read16(GUEST_ES_SELECTOR + seg * 2);
+
+	if (sel == rm->hw_sel[seg])
+		return;
+	rm->hw_sel[seg] = sel;
+	rm->segs[seg].selector = sel;
+	rm->segs[seg].base = (u32)sel << VM86_SEG_SHIFT;
+}
+
+static void invalidate_seg_caches(struct vtx_vcpu *vcpu)
+{
+	vcpu->cached &= ~(BIT(VTX_CACHE_RFLAGS) | BIT(VMX_CACHE_CS_AR) |
+			  BIT(VTX_CACHE_CPL));
+}
+
+/* CR0.PE went 0 (or a vCPU starts in real mode): into vm86. */
+static void enter_rmode(struct vtx_vcpu *vcpu)
+{
+	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
+	unsigned long flags = vmcs_readl(GUEST_RFLAGS);
+	int seg;
+
+	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
+		vtx_get_segment(&rm->segs[seg], seg);
+	vtx_get_segment(&rm->segs[VTX_SREG_TR], VTX_SREG_TR);
+	rm->save_rflags = flags;
+	rm->vm86 = true;
+	vmcs_writel(GUEST_RFLAGS, flags | VMX_RMODE_HW_FLAGS);
+	vmcs_writel(GUEST_TR_BASE, 0);
+	vmcs_write32(GUEST_TR_LIMIT, VM86_TR_LIMIT);
+	vmcs_write32(GUEST_TR_AR_BYTES, VM86_TR_AR);
+	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
+		fix_rmode_seg(vcpu, seg);
+	invalidate_seg_caches(vcpu);
+	vtx_x86_ops.update_exception_bitmap(vcpu);
+}
+
+/*
+ * CS and SS of a guest that just set CR0.PE are its real-mode ones: VM
+ * entry (without unrestricted guest) wants SS.RPL = CS.RPL = SS.DPL and
+ * CS.DPL = SS.DPL for non-conforming code, a data segment's DPL at least
+ * its RPL.  Where that does not hold, kvm_intel's fix: RPL 0 for CS and
+ * SS with DPL 0, DPL = RPL for the others; a state that passes keeps its
+ * values (a ring-3 state set by KVM_SET_SREGS).
+ */
+static void fix_pmode_segs(struct kvm_segment *segs)
+{
+	struct kvm_segment *cs = &segs[VTX_SREG_CS], *ss = &segs[VTX_SREG_SS];
+	bool conforming = (cs->type & 0xc) == 0xc;
+	int seg;
+
+	if ((cs->selector & SEL_RPL_MASK) != (ss->selector & SEL_RPL_MASK) ||
+	    (ss->selector & SEL_RPL_MASK) != ss->dpl ||
+	    (!conforming && cs->dpl != ss->dpl)) {
+		cs->selector &= ~SEL_RPL_MASK;
+		ss->selector &= ~SEL_RPL_MASK;
+		cs->dpl = 0;
+		ss->dpl = 0;
+	}
+	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++) {
+		struct kvm_segment *s = &segs[seg];
+
+		if (seg == VTX_SREG_CS || seg == VTX_SREG_SS || s->unusable ||
+		    !s->present)
+			continue;
+		if (s->dpl < (s->selector & SEL_RPL_MASK))
+			s->dpl = s->selector & SEL_RPL_MASK;
+	}
+}
+
+/* CR0.PE went 1: out of vm86, the guest's segments as it has them. */
+static void leave_rmode(struct vtx_vcpu *vcpu)
+{
+	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
+	unsigned long flags = vmcs_readl(GUEST_RFLAGS);
+	int seg;
+
+	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
+		sync_rmode_seg(vcpu, seg);
+	rm->vm86 = false;
+	rm->cs_step = false;
+	fix_pmode_segs(rm->segs);
+	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
+		vtx_set_segment(&rm->segs[seg], seg);
+	vtx_set_segment(&rm->segs[VTX_SREG_TR], VTX_SREG_TR);
+	vmcs_writel(GUEST_RFLAGS, (flags & ~VMX_RMODE_HW_FLAGS) |
+		    (rm->save_rflags & VMX_RMODE_HW_FLAGS));
+	invalidate_seg_caches(vcpu);
+	vtx_x86_ops.update_exception_bitmap(vcpu);
+}
+
+/**
+ * vtx_rmode_update() - enter or leave vm86 for the guest's CR0.PE.
+ * @vcpu:	the loaded vCPU; vcpu->cr0 is the new value
+ *
+ * Called by vtx_set_cr0() before it derives the processor's CR0 and CR4.
+ */
+void vtx_rmode_update(struct vtx_vcpu *vcpu)
+{
+	bool want = vtx_shadow_paging && !(vcpu->cr0 & X86_CR0_PE);
+
+	if (want && !to_vmx(vcpu)->rmode.vm86)
+		enter_rmode(vcpu);
+	else if (!want && to_vmx(vcpu)->rmode.vm86)
+		leave_rmode(vcpu);
+}
+
+/**
+ * vtx_rmode_get_segment() - a segment register as the real-mode guest has
+ * it, in vm86.
+ * @vcpu:	the loaded vCPU, in vm86
+ * @var:	filled in
+ * @seg:	enum vtx_sreg
+ */
+void vtx_rmode_get_segment(struct vtx_vcpu *vcpu, struct kvm_segment *var,
+			   int seg)
+{
+	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
+
+	if (seg == VTX_SREG_LDTR) {
+		vtx_get_segment(var, seg);
+		return;
+	}
+	if (seg != VTX_SREG_TR)
+		sync_rmode_seg(vcpu, seg);
+	*var = rm->segs[seg];
+}
+
+/**
+ * vtx_rmode_set_segment() - set a segment register of the real-mode guest,
+ * in vm86: kept as given, its vm86 form in the VMCS.
+ * @vcpu:	the loaded vCPU, in vm86
+ * @var:	the value
+ * @seg:	enum vtx_sreg
+ */
+void vtx_rmode_set_segment(struct vtx_vcpu *vcpu,
+			   const struct kvm_segment *var, int seg)
+{
+	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
+
+	if (seg == VTX_SREG_LDTR) {
+		vtx_set_segment(var, seg);
+		return;
+	}
+	rm->segs[seg] = *var;
+	if (seg != VTX_SREG_TR)
+		fix_rmode_seg(vcpu, seg);
+}
+
+static bool soft_event(const struct vtx_pending_event *ev)
+{
+	return ev->type == VTX_EVENT_SOFT_INT ||
+	       ev->type == VTX_EVENT_SOFT_EXC ||
+	       ev->type == VTX_EVENT_PRIV_SW_EXC;
+}
+
+/**
+ * vtx_rmode_deliver() - the event vtx_inject_pending_event() would inject,
+ * delivered through the real-mode IVT instead, before the entry.
+ * @vcpu:	the loaded vCPU, in vm86, preemption enabled
+ *
+ * One event per entry, in that function's order: a queued exception or
+ * software interrupt, an NMI, KVM_INTERRUPT's interrupt, the in-kernel
+ * APIC's (or PIC's); what waits opens an interrupt or NMI window there,
+ * whose exit comes back here.
+ *
+ * Return: 1 to enter, or 0 with KVM_EXIT_INTERNAL_ERROR when the IVT or
+ * the stack is not guest RAM, or the vector beyond IDTR.limit.
+ */
+int vtx_rmode_deliver(struct vtx_vcpu *vcpu)
+{
+	struct vtx_pending_event *ev = &vcpu->event;
+	bool block = vcpu->guest_debug & KVM_GUESTDBG_BLOCKIRQ;
+	bool shadow = vmx_intr_state(vcpu) & (GUEST_INTR_STATE_STI |
+					      GUEST_INTR_STATE_MOV_SS);
+	int vector = -1, r;
+	u32 len = 0;
+
+	if (ev->valid) {
+		vector = ev->vector;
+		if (soft_event(ev))
+			len = ev->insn_len;
+		if (ev->type == VTX_EVENT_NMI)
+			vtx_x86_ops.set_nmi_mask(vcpu, true);
+		ev->valid = false;
+	} else if (vcpu->nmi_pending && !block && !shadow &&
+		   !vtx_x86_ops.get_nmi_mask(vcpu)) {
+		vcpu->nmi_pending--;
+		vtx_x86_ops.set_nmi_mask(vcpu, true);
+		vector = NMI_VECTOR;
+	} else if (vcpu->irq_pending && !shadow) {
+		vcpu->irq_pending = false;
+		vector = vcpu->irq_vector;
+	} else if (vcpu->apic && !block && vtx_interrupt_allowed(vcpu)) {
+		vector = vtx_apic_take_interrupt(vcpu);
+	}
+	if (vector < 0)
+		return 1;
+	r = vtx_inject_realmode_interrupt(vcpu, vector, len);
+	if (r) {
+		pr_warn_ratelimited("real-mode delivery of vector %d failed: %d\n",
+				    vector, r);
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	}
+	vmx_clear_intr_shadow(vcpu);
+	return 1;
+}
+
+/**
+ * vtx_rmode_step() - before an entry in vm86: deliver what waits, and run
+ * no instruction at a CS vm86 cannot have: emulate it instead.
+ * @vcpu:	the loaded vCPU, in vm86, preemption enabled
+ *
+ * Return: 1 to enter, 2 when an instruction was emulated (enter nothing,
+ * come back), 0 with KVM_EXIT_INTERNAL_ERROR, or -EINTR for a signal.
+ */
+int vtx_rmode_step(struct vtx_vcpu *vcpu)
+{
+	int r = vtx_rmode_deliver(vcpu);
+
+	if (r <= 0 || !to_vmx(vcpu)->rmode.cs_step)
+		return r;
+	/* no entry checks for signals on this path: a guest may loop here */
+	if (signal_pending(current)) {
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+	r = step_invalid_cs(vcpu);
+	return r > 0 ? 2 : r;
+}
+
+/**
+ * vtx_rmode_reflect() - an exception raised in vm86, for the guest: its
+ * real-mode interrupt (vtx_rmode_deliver()).
+ * @vcpu:	the vCPU, at the exception exit
+ * @vector:	the exception
+ * @type:	its VMX interruption type (INT3 and INTO return after
+ *		themselves)
+ *
+ * Return: 1.
+ */
+int vtx_rmode_reflect(struct vtx_vcpu *vcpu, u8 vector, u32 type)
+{
+	vtx_queue_exception(vcpu, vector, false, 0);
+	if (type == INTR_TYPE_SOFT_EXCEPTION) {
+		vcpu->event.type = VTX_EVENT_SOFT_EXC;
+		vcpu->event.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	}
+	return 1;
+}
+
+/* The instruction at CS:IP, decoded far enough for the #GP cases here. */
+struct rm_insn {
+	u8 bytes[VTX_EMU_MAX_INSN];
+	unsigned int avail;
+	unsigned int pfx;	/* prefix bytes */
+	bool opsize, adsize, rep;
+	int seg;		/* override, or -1 */
+};
+
+static int fetch_insn(struct vtx_vcpu *vcpu, struct rm_insn *in)
+{
+	u64 linear = vmcs_readl(GUEST_CS_BASE) + (u16)vmx_rip(vcpu);
+	unsigned int first = min_t(u64, sizeof(in->bytes),
+				   PAGE_SIZE - offset_in_page(linear));
+	unsigned int i;
+
+	memset(in, 0, sizeof(*in));
+	in->seg = -1;
+	if (vtx_vcpu_read_guest_phys(vcpu, linear, in->bytes, first))
+		return -EFAULT;
+	in->avail = first;
+	if (first < sizeof(in->bytes) &&
+	    !vtx_vcpu_read_guest_phys(vcpu, linear + first,
+				      in->bytes + first,
+				      sizeof(in->bytes) - first))
+		in->avail = sizeof(in->bytes);
+	for (i = 0; i < in->avail; i++) {
+		u8 b = in->bytes[i];
+		int s;
+
+		if (b == PFX_OPSIZE) {
+			in->opsize = true;
+			continue;
+		}
+		if (b == PFX_ADSIZE) {
+			in->adsize = true;
+			continue;
+		}
+		if (b == PFX_REP || b == PFX_REPNE) {
+			in->rep = true;
+			continue;
+		}
+		if (b == PFX_LOCK)
+			continue;
+		for (s = 0; s < ARRAY_SIZE(seg_prefixes); s++)
+			if (b == seg_prefixes[s])
+				break;
+		if (s == ARRAY_SIZE(seg_prefixes))
+			break;
+		in->seg = s;
+	}
+	in->pfx = i;
+	/* the opcode and two more bytes (0F, ModRM) are needed at most */
+	return i + 3 <= in->avail ? 0 : -EFAULT;
+}
+
+static int emulation_failed(struct vtx_vcpu *vcpu, const struct rm_insn *in)
+{
+	pr_warn_ratelimited("virtual-8086 mode: cannot emulate %*ph at %04x:%04lx\n",
+			    (int)min(in->avail, in->pfx + 3), in->bytes,
+			    vmcs_read16(GUEST_CS_SELECTOR), vmx_rip(vcpu));
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+}
+
+/* Done: IP past the @len bytes. */
+static int done(struct vtx_vcpu *vcpu, unsigned int len)
+{
+	vmx_skip_instruction(vcpu, len);
+	return 1;
+}
+
+static int emulate_hlt(struct vtx_vcpu *vcpu, unsigned int len)
+{
+	vmx_skip_instruction(vcpu, len);
+	if (vcpu->apic) {
+		vtx_apic_halt(vcpu);
+		return 1;
+	}
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+/* IN, OUT (imm8 or DX), INS, OUTS: the I/O exit's work (exit.c). */
+static int emulate_io(struct vtx_vcpu *vcpu, const struct rm_insn *in)
+{
+	struct vtx_pio *pio = &vcpu->pio;
+	u8 op = in->bytes[in->pfx];
+	bool string = op <= OP_OUTS_LAST;
+
+	pio->size = !(op & OP_IO_WIDE) ? 1 : in->opsize ? 4 : 2;
+	pio->rep = string && in->rep;
+	if (op >= OP_IN_IMM && op <= OP_OUT_IMM_LAST) {
+		pio->in = !(op & OP_IO_OUT);
+		pio->port = in->bytes[in->pfx + 1];
+		pio->insn_len = in->pfx + 2;
+	} else {
+		/* EC-EF: bit 1 is OUT; 6C-6F: bit 1 is OUTS */
+		pio->in = !(op & OP_IO_OUT);
+		pio->port = vcpu->regs[VTX_RDX];
+		pio->insn_len = in->pfx + 1;
+	}
+	if (string) {
+		pio->addr_bytes = in->adsize ? 4 : 2;
+		pio->seg = in->seg >= 0 ? in->seg : VTX_SREG_DS;
+	}
+	return vtx_handle_pio(vcpu, string);
+}
+
+/* The emulator's view of the registers, for a ModRM memory operand. */
+static int mem_operand(struct vtx_vcpu *vcpu, const struct rm_insn *in,
+		       u64 *linear, unsigned int *len)
+{
+	struct vtx_emu e = { .mode = 16 };
+	int i;
+
+	memcpy(e.insn, in->bytes, sizeof(e.insn));
+	e.insn_len_avail = in->avail;
+	for (i = 0; i < VTX_NR_GPRS; i++)
+		e.gpr[i] = vtx_reg_read(vcpu, i);
+	for (i = VTX_SREG_ES; i <= VTX_SREG_GS; i++)
+		e.seg_base[i] = vmcs_readl(GUEST_ES_BASE + i * 2);
+	if (vtx_emu_mem_operand(&e, linear))
+		return -EINVAL;
+	*len = e.len;
+	return 0;
+}
+
+static int write_cr0_or_gp(struct vtx_vcpu *vcpu, unsigned long val,
+			   unsigned int len)
+{
+	if (vmx_write_cr0(vcpu, val))
+		return vmx_inject_gp(vcpu);
+	return done(vcpu, len);
+}
+
+static int emulate_mov_cr(struct vtx_vcpu *vcpu, const struct rm_insn *in,
+			  bool to)
+{
+	u8 modrm = in->bytes[in->pfx + 2];
+	int cr = MODRM_REG(modrm), reg = MODRM_RM(modrm);
+	unsigned int len = in->pfx + 3;
+	unsigned long val;
+
+	/* real mode: the mod field is ignored, the operand a register */
+	if (!to) {
+		switch (cr) {
+		case 0:
+			val = vtx_get_cr0(vcpu);
+			break;
+		case 2:
+			val = vcpu->cr2;
+			break;
+		case 3:
+			val = vtx_get_cr3(vcpu);
+			break;
+		case 4:
+			val = vcpu->cr4;
+			break;
+		default:
+			return vmx_inject_ud(vcpu);
+		}
+		vtx_reg_write(vcpu, reg, (u32)val);
+		return done(vcpu, len);
+	}
+	val = (u32)vtx_reg_read(vcpu, reg);
+	switch (cr) {
+	case 0:
+		return write_cr0_or_gp(vcpu, val, len);
+	case 2:
+		vcpu->cr2 = val;
+		return done(vcpu, len);
+	case 3:
+		if (val & vtx_rsvd_gpa_bits(vcpu))
+			return vmx_inject_gp(vcpu);
+		vmx_set_cr3(vcpu, val);
+		return done(vcpu, len);
+	case 4:
+		if (!vtx_cr4_valid(vcpu, val) || (val & X86_CR4_PCIDE))
+			return vmx_inject_gp(vcpu);
+		vtx_set_cr4(vcpu, val);
+		vtx_flush_guest_tlb(vcpu);
+		return done(vcpu, len);
+	}
+	return vmx_inject_ud(vcpu);
+}
+
+/*
+ * An operand outside guest RAM: the MMIO emulator's (x86/mmio.c), as the
+ * access the processor would have made after its privilege check (LMSW
+ * of a device register; it refuses LGDT and LIDT, as KVM's does).
+ */
+static int mmio_operand(struct vtx_vcpu *vcpu, u64 linear)
+{
+	struct vtx_mmio_fault f = {
+		.gpa = (u32)linear,
+		.linear = linear,
+		.linear_valid = true,
+	};
+	int r, srcu;
+
+	srcu = srcu_read_lock(&vcpu->vm->srcu);
+	r = vtx_handle_mmio(vcpu, &f);
+	srcu_read_unlock(&vcpu->vm->srcu, srcu);
+	return r;
+}
+
+/* LGDT, LIDT, LMSW, INVLPG (0F 01 /2, /3, /6, /7). */
+static int emulate_grp7(struct vtx_vcpu *vcpu, const struct rm_insn *in)
+{
+	u8 modrm = in->bytes[in->pfx + 2];
+	unsigned int len;
+	u64 linear;
+	u8 buf[DT_OPERAND_BYTES];
+	u16 msw;
+
+	if (MODRM_REG(modrm) == GRP7_LMSW && MODRM_MOD(modrm) == MODRM_MOD_REG) {
+		msw = vtx_reg_read(vcpu, MODRM_RM(modrm));
+		len = in->pfx + 3;
+	} else {
+		switch (MODRM_REG(modrm)) {
+		case GRP7_LGDT:
+		case GRP7_LIDT:
+		case GRP7_LMSW:
+		case GRP7_INVLPG:
+			break;
+		default:
+			return emulation_failed(vcpu, in);
+		}
+		if (MODRM_MOD(modrm) == MODRM_MOD_REG)
+			return vmx_inject_ud(vcpu);
+		if (mem_operand(vcpu, in, &linear, &len))
+			return emulation_failed(vcpu, in);
+		if (MODRM_REG(modrm) == GRP7_INVLPG) {
+			vtx_flush_guest_tlb(vcpu);
+			return done(vcpu, len);
+		}
+		/* real mode: linear addresses are physical ones */
+		if (vtx_vcpu_read_guest_phys(vcpu, linear, buf,
+					     MODRM_REG(modrm) == GRP7_LMSW ?
+					     sizeof(msw) : sizeof(buf)))
+			return mmio_operand(vcpu, linear);
+		if (MODRM_REG(modrm) != GRP7_LMSW) {
+			struct kvm_dtable dt = {
+				.limit = get_unaligned_le16(buf),
+				.base = get_unaligned_le32(buf + 2),
+			};
+
+			if (!in->opsize)
+				dt.base &= DT_BASE16_MASK;
+			vtx_x86_ops.set_dt(vcpu, &dt,
+					   MODRM_REG(modrm) == GRP7_LIDT);
+			return done(vcpu, len);
+		}
+		msw = get_unaligned_le16(buf);
+	}
+	/* LMSW can set PE but never clear it */
+	return write_cr0_or_gp(vcpu, (vtx_get_cr0(vcpu) &
+				      ~(LMSW_BITS & ~X86_CR0_PE)) |
+				     (msw & LMSW_BITS), len);
+}
+
+static int emulate_msr(struct vtx_vcpu *vcpu, bool write, unsigned int len)
+{
+	u32 index = vcpu->regs[VTX_RCX];
+	u64 data;
+	int r;
+
+	if (write) {
+		data = (u32)vcpu->regs[VTX_RAX] |
+		       ((u64)vcpu->regs[VTX_RDX] << 32);
+		r = vtx_wrmsr_checked(vcpu, index, data);
+	} else {
+		r = vtx_rdmsr_checked(vcpu, index, &data);
+	}
+	if (unlikely(r))
+		return vtx_msr_failed(vcpu, index, write, data, r, len);
+	if (!write) {
+		vcpu->regs[VTX_RAX] = (u32)data;
+		vcpu->regs[VTX_RDX] = data >> 32;
+	}
+	return done(vcpu, len);
+}
+
+/**
+ * vtx_rmode_handle_gp() - a #GP in vm86: the instruction real mode runs at
+ * CPL 0 and virtual-8086 mode refuses at CPL 3, emulated.
+ * @vcpu:	the vCPU, at the #GP exit, in vm86
+ *
+ * HLT; IN, OUT, INS, OUTS and INT n (the TSS of limit 0 refuses them);
+ * MOV to and from CR0, CR2, CR3, CR4; CLTS, LMSW, LGDT, LIDT, INVLPG;
+ * INVD, WBINVD; RDMSR, WRMSR.  Anything else ends KVM_RUN with an
+ * emulation error: the guest does not get a #GP real mode would not raise.
+ *
+ * Return: as an exit handler.
+ */
+int vtx_rmode_handle_gp(struct vtx_vcpu *vcpu)
+{
+	struct rm_insn in;
+	u8 op;
+
+	if (fetch_insn(vcpu, &in))
+		return emulation_failed(vcpu, &in);
+	op = in.bytes[in.pfx];
+	if (op == OP_HLT)
+		return emulate_hlt(vcpu, in.pfx + 1);
+	if (op == OP_INT) {
+		vtx_queue_exception(vcpu, in.bytes[in.pfx + 1], false, 0);
+		vcpu->event.type = VTX_EVENT_SOFT_INT;
+		vcpu->event.insn_len = in.pfx + 2;
+		return 1;
+	}
+	if ((op >= OP_IN_IMM && op <= OP_OUT_IMM_LAST) ||
+	    (op >= OP_IN_DX && op <= OP_OUT_DX_LAST) ||
+	    (op >= OP_INS && op <= OP_OUTS_LAST))
+		return emulate_io(vcpu, &in);
+	if (op != OP_TWOBYTE)
+		return emulation_failed(vcpu, &in);
+	switch (in.bytes[in.pfx + 1]) {
+	case OP2_GRP7:
+		return emulate_grp7(vcpu, &in);
+	case OP2_CLTS:
+		return write_cr0_or_gp(vcpu, vtx_get_cr0(vcpu) & ~X86_CR0_TS,
+				       in.pfx + 2);
+	case OP2_INVD:
+	case OP2_WBINVD:
+		return done(vcpu, in.pfx + 2);
+	case OP2_MOV_FROM_CR:
+		return emulate_mov_cr(vcpu, &in, false);
+	case OP2_MOV_TO_CR:
+		return emulate_mov_cr(vcpu, &in, true);
+	case OP2_WRMSR:
+		return emulate_msr(vcpu, true, in.pfx + 2);
+	case OP2_RDMSR:
+		return emulate_msr(vcpu, false, in.pfx + 2);
+	}
+	return emulation_failed(vcpu, &in);
+}
+
+/* Far JMP ptr16:16, short and near JMP, and the flag instructions. */
+#define OP_JMP_FAR		0xea
+#define OP_JMP_NEAR		0xe9
+#define OP_JMP_SHORT		0xeb
+#define OP_NOP			0x90
+#define OP_CLI			0xfa
+#define OP_STI			0xfb
+#define OP_CLD			0xfc
+#define OP_STD			0xfd
+
+/*
+ * One instruction at a CS vm86 cannot have (cs_step): what firmware runs
+ * at the reset vector until its far jump, which loads CS the real-mode
+ * way and ends the stepping.  The instruction is read at the guest's own
+ * CS base (real mode: linear = physical).
+ */
+static int step_invalid_cs(struct vtx_vcpu *vcpu)
+{
+	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
+	struct kvm_segment cs = rm->segs[VTX_SREG_CS];
+	unsigned long flags = vmx_rflags(vcpu);
+	u16 ip = vmx_rip(vcpu);
+	u8 b[VTX_EMU_MAX_INSN];
+	unsigned int p = 0;
+	bool opsize = false;
+
+	if (vtx_vcpu_read_guest_phys(vcpu, (u32)(cs.base + ip), b, sizeof(b)))
+		goto fail;
+	if (b[0] == PFX_OPSIZE) {
+		opsize = true;
+		p = 1;
+	}
+	switch (b[p]) {
+	case OP_JMP_FAR:
+		cs.selector = get_unaligned_le16(b + p + (opsize ? 5 : 3));
+		cs.base = (u32)cs.selector << VM86_SEG_SHIFT;
+		vmx_set_rip(vcpu, opsize ? get_unaligned_le32(b + p + 1) :
+					   get_unaligned_le16(b + p + 1));
+		vtx_rmode_set_segment(vcpu, &cs, VTX_SREG_CS);
+		vcpu->cached &= ~BIT(VMX_CACHE_CS_AR);
+		vmx_clear_intr_shadow(vcpu);
+		return 1;
+	case OP_JMP_SHORT:
+		vmx_set_rip(vcpu, (u16)(ip + p + 2 + (s8)b[p + 1]));
+		return 1;
+	case OP_JMP_NEAR:
+		if (opsize)
+			goto fail;
+		vmx_set_rip(vcpu, (u16)(ip + 3 + get_unaligned_le16(b + 1)));
+		return 1;
+	case OP_NOP:
+		break;
+	case OP_CLI:
+		vmx_set_rflags(vcpu, flags & ~X86_EFLAGS_IF);
+		break;
+	case OP_STI:
+		vmx_set_rflags(vcpu, flags | X86_EFLAGS_IF);
+		break;
+	case OP_CLD:
+		vmx_set_rflags(vcpu, flags & ~X86_EFLAGS_DF);
+		break;
+	case OP_STD:
+		vmx_set_rflags(vcpu, flags | X86_EFLAGS_DF);
+		break;
+	default:
+		goto fail;
+	}
+	vmx_set_rip(vcpu, (u16)(ip + p + 1));
+	return 1;
+fail:
+	pr_warn_ratelimited("real mode: cannot run %*ph at CS base 0x%llx IP 0x%x (no virtual-8086 form)\n",
+			    (int)sizeof(b), b, cs.base, ip);
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+}

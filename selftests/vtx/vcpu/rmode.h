@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What rmode_guest.S and rmode_test.c agree on */
+#ifndef VTX_VCPU_RMODE_H
+#define VTX_VCPU_RMODE_H
+
+#include "vcpu.h"
+
+#define RM_VEC_SOFT		0x40	/* INT n's vector */
+#define RM_VEC_IRQ		0x30	/* KVM_INTERRUPT's vector */
+#define RM_VEC_DE		0
+#define RM_VEC_UD		6
+#define RM_IVT_ENTRY		4	/* offset, segment: 16 bits each */
+
+/* The GDT of the PE round trip: 16-bit code and data, base 0, 64 KiB. */
+#define RM_SEL_CODE16		0x08
+#define RM_SEL_DATA16		0x10
+
+#define RM_FLAGS_IF		0x200
+#define RM_FLAGS_IOPL		0x3000
+#define RM_FLAGS_VM		0x20000
+/* what the guest's POPFD tries: VM, IOPL 3, IF, bit 1 */
+#define RM_FLAGS_HOSTILE	0x23202
+
+#endif
