@@ -40,7 +40,6 @@
 #include <linux/sched/signal.h>
 #include <asm/irq_vectors.h>
 #include <asm/trapnr.h>
-#include <asm/unaligned.h>
 #include "vmx/vmx.h"
 #include "x86/emulate.h"
 
@@ -96,6 +95,23 @@
 
 static int step_invalid_cs(struct vtx_vcpu *vcpu);
 
+/* Little-endian operands in instruction bytes (x86: a plain copy). */
+static u16 le16_at(const u8 *p)
+{
+	u16 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static u32 le32_at(const u8 *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static const u8 seg_prefixes[] = {
 	[VTX_SREG_ES] = 0x26, [VTX_SREG_CS] = 0x2e, [VTX_SREG_SS] = 0x36,
 	[VTX_SREG_DS] = 0x3e, [VTX_SREG_FS] = 0x64, [VTX_SREG_GS] = 0x65,
@@ -104,23 +120,31 @@ static const u8 seg_prefixes[] = {
 /*
  * Write the vm86 form of the guest's segment @seg (ES-GS) to the VMCS:
  * selector base / 16, for a base that is a multiple of 16 below 1 MiB
- * exactly the guest's, which then has that selector (as kvm_intel
- * without emulate_invalid_guest_state shows it: the one a real-mode load
- * of that base gives, not one left from protected mode); else the base
- * rounded into the first MiB, as that kvm_intel does, except for CS: its
- * instructions are emulated until it is loaded (vtx_rmode_step()).  Any
- * selector the guest loads afterwards differs from the one written here
- * or gives the same segment.
+ * exactly the guest's; else the base rounded into the first MiB, as
+ * kvm_intel without emulate_invalid_guest_state does, except for CS: its
+ * instructions are emulated until it is loaded (vtx_rmode_step()).
+ *
+ * @normalize (CR0.PE going 0): the guest then has selector base / 16
+ * where that gives its base, as that kvm_intel shows it (what a
+ * real-mode load of that base gives, not the selector left from protected
+ * mode), so that any selector it loads afterwards either differs from the
+ * one written here or gives the same segment.  KVM_SET_SREGS in real mode
+ * keeps the selectors it is given (a state on its way to protected mode)
+ * until the guest runs with them (sel_pending, vtx_rmode_step()).
  */
-static void fix_rmode_seg(struct vtx_vcpu *vcpu, int seg)
+static void fix_rmode_seg(struct vtx_vcpu *vcpu, int seg, bool normalize)
 {
 	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
 	struct kvm_segment *s = &rm->segs[seg];
 	u16 sel = s->base >> VM86_SEG_SHIFT;
 	unsigned long base = s->base & VM86_BASE_MASK;
 
-	if (s->base == base)
-		s->selector = sel;
+	if (s->base == base && s->selector != sel) {
+		if (normalize)
+			s->selector = sel;
+		else
+			rm->sel_pending = true;
+	}
 	if (seg == VTX_SREG_CS)
 		rm->cs_step = s->base != base;
 	else if (s->base != base)
@@ -173,7 +197,7 @@ static void enter_rmode(struct vtx_vcpu *vcpu)
 	vmcs_write32(GUEST_TR_LIMIT, VM86_TR_LIMIT);
 	vmcs_write32(GUEST_TR_AR_BYTES, VM86_TR_AR);
 	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
-		fix_rmode_seg(vcpu, seg);
+		fix_rmode_seg(vcpu, seg, true);
 	invalidate_seg_caches(vcpu);
 	vtx_x86_ops.update_exception_bitmap(vcpu);
 }
@@ -222,6 +246,7 @@ static void leave_rmode(struct vtx_vcpu *vcpu)
 		sync_rmode_seg(vcpu, seg);
 	rm->vm86 = false;
 	rm->cs_step = false;
+	rm->sel_pending = false;
 	fix_pmode_segs(rm->segs);
 	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
 		vtx_set_segment(&rm->segs[seg], seg);
@@ -287,7 +312,7 @@ void vtx_rmode_set_segment(struct vtx_vcpu *vcpu,
 	}
 	rm->segs[seg] = *var;
 	if (seg != VTX_SREG_TR)
-		fix_rmode_seg(vcpu, seg);
+		fix_rmode_seg(vcpu, seg, false);
 }
 
 static bool soft_event(const struct vtx_pending_event *ev)
@@ -359,9 +384,19 @@ int vtx_rmode_deliver(struct vtx_vcpu *vcpu)
  */
 int vtx_rmode_step(struct vtx_vcpu *vcpu)
 {
-	int r = vtx_rmode_deliver(vcpu);
+	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
+	int seg, r;
 
-	if (r <= 0 || !to_vmx(vcpu)->rmode.cs_step)
+	/* the guest runs: the selectors of its real-mode bases (above) */
+	if (rm->sel_pending) {
+		rm->sel_pending = false;
+		for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++) {
+			sync_rmode_seg(vcpu, seg);
+			fix_rmode_seg(vcpu, seg, true);
+		}
+	}
+	r = vtx_rmode_deliver(vcpu);
+	if (r <= 0 || !rm->cs_step)
 		return r;
 	/* no entry checks for signals on this path: a guest may loop here */
 	if (signal_pending(current)) {
@@ -635,8 +670,8 @@ static int emulate_grp7(struct vtx_vcpu *vcpu, const struct rm_insn *in)
 			return mmio_operand(vcpu, linear);
 		if (MODRM_REG(modrm) != GRP7_LMSW) {
 			struct kvm_dtable dt = {
-				.limit = get_unaligned_le16(buf),
-				.base = get_unaligned_le32(buf + 2),
+				.limit = le16_at(buf),
+				.base = le32_at(buf + 2),
 			};
 
 			if (!in->opsize)
@@ -645,7 +680,7 @@ static int emulate_grp7(struct vtx_vcpu *vcpu, const struct rm_insn *in)
 					   MODRM_REG(modrm) == GRP7_LIDT);
 			return done(vcpu, len);
 		}
-		msw = get_unaligned_le16(buf);
+		msw = le16_at(buf);
 	}
 	/* LMSW can set PE but never clear it */
 	return write_cr0_or_gp(vcpu, (vtx_get_cr0(vcpu) &
@@ -764,10 +799,10 @@ static int step_invalid_cs(struct vtx_vcpu *vcpu)
 	}
 	switch (b[p]) {
 	case OP_JMP_FAR:
-		cs.selector = get_unaligned_le16(b + p + (opsize ? 5 : 3));
+		cs.selector = le16_at(b + p + (opsize ? 5 : 3));
 		cs.base = (u32)cs.selector << VM86_SEG_SHIFT;
-		vmx_set_rip(vcpu, opsize ? get_unaligned_le32(b + p + 1) :
-					   get_unaligned_le16(b + p + 1));
+		vmx_set_rip(vcpu, opsize ? le32_at(b + p + 1) :
+					   le16_at(b + p + 1));
 		vtx_rmode_set_segment(vcpu, &cs, VTX_SREG_CS);
 		vcpu->cached &= ~BIT(VMX_CACHE_CS_AR);
 		vmx_clear_intr_shadow(vcpu);
@@ -778,7 +813,7 @@ static int step_invalid_cs(struct vtx_vcpu *vcpu)
 	case OP_JMP_NEAR:
 		if (opsize)
 			goto fail;
-		vmx_set_rip(vcpu, (u16)(ip + 3 + get_unaligned_le16(b + 1)));
+		vmx_set_rip(vcpu, (u16)(ip + 3 + le16_at(b + 1)));
 		return 1;
 	case OP_NOP:
 		break;

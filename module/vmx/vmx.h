@@ -113,10 +113,13 @@ int vtx_spt_handle_invpcid(struct vtx_vcpu *vcpu);
  * @cs_step:	the guest's CS base is none vm86 can have (the reset
  *		state's 0xffff0000): its instructions are emulated until CS
  *		is loaded [v]
+ * @sel_pending: KVM_SET_SREGS gave a segment a selector other than its
+ *		base / 16: the guest gets that one when it runs [v]
  */
 struct vmx_rmode {
 	bool vm86;
 	bool cs_step;
+	bool sel_pending;
 	unsigned long save_rflags;
 	struct kvm_segment segs[VTX_SREG_TR + 1];
 	u16 hw_sel[VTX_SREG_GS + 1];
