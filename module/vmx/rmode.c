@@ -332,8 +332,9 @@ static bool soft_event(const struct vtx_pending_event *ev)
  * APIC's (or PIC's); what waits opens an interrupt or NMI window there,
  * whose exit comes back here.
  *
- * Return: 1 to enter, or 0 with KVM_EXIT_INTERNAL_ERROR when the IVT or
- * the stack is not guest RAM, or the vector beyond IDTR.limit.
+ * Return: 1 to enter, 0 with KVM_EXIT_SHUTDOWN for a triple fault (no
+ * vector within IDTR.limit), or 0 with KVM_EXIT_INTERNAL_ERROR when the
+ * IVT or the stack is not guest RAM.
  */
 int vtx_rmode_deliver(struct vtx_vcpu *vcpu)
 {
@@ -365,6 +366,18 @@ int vtx_rmode_deliver(struct vtx_vcpu *vcpu)
 	if (vector < 0)
 		return 1;
 	r = vtx_inject_realmode_interrupt(vcpu, vector, len);
+	/*
+	 * A vector beyond IDTR.limit: #GP (at the instruction), that one
+	 * too #DF, and #DF too a triple fault, the processor's shutdown.
+	 */
+	while (r == -EINVAL && vector != X86_TRAP_DF) {
+		vector = vector == X86_TRAP_GP ? X86_TRAP_DF : X86_TRAP_GP;
+		r = vtx_inject_realmode_interrupt(vcpu, vector, 0);
+	}
+	if (r == -EINVAL) {
+		vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return 0;
+	}
 	if (r) {
 		pr_warn_ratelimited("real-mode delivery of vector %d failed: %d\n",
 				    vector, r);
