@@ -37,6 +37,10 @@
 #define TLB_PAE_PD		0x27000
 #define TLB_CR0_PG		0x80000000
 
+/* selfmap: A's PTE 7 maps A's PT itself, writable */
+#define TLB_SELF_PTE		7
+#define TLB_SELF_VA		(TLB_4K_BASE + TLB_SELF_PTE * 0x1000)
+
 #define TLB_LOOPS		1000
 #define TLB_DESC_GPA		(SCRATCH_GPA + 0x100)	/* INVPCID descriptor */
 #define TLB_NONCANONICAL	0x800000000000		/* bit 47 only */
