@@ -112,6 +112,12 @@
 #define SPT_NO_GFN		(~0ull)
 /* A guest large page's table: its first frame, with this bit */
 #define SPT_DIRECT		BIT_ULL(63)
+/*
+ * The VM's bound on shadow tables below the roots, as KVM's default: 20
+ * per thousand guest pages in memslots, at least 64.
+ */
+#define SPT_PAGES_PERMILLE	20
+#define SPT_MIN_PAGES		64
 /* Zombies a vCPU frees (with a flush of its VPID) once it has as many */
 #define SPT_RECLAIM_ZOMBIES	64
 /* struct spt_page's reverse-map nodes: 512 hlist_nodes, 8 KiB */
@@ -153,6 +159,7 @@ struct spt_vcpu;
  *		guest write to the table faults and zaps this page
  * @hash_link:	in shadow->hash
  * @link:	the owner's pages, or its zombies once zapped
+ * @lru:	shadow->lru while live (not a root)
  *
  * All fields [m]: mmu->lock.
  */
@@ -168,6 +175,7 @@ struct spt_page {
 	bool tracked;
 	struct hlist_node hash_link;
 	struct list_head link;
+	struct list_head lru;
 };
 
 /**
@@ -240,11 +248,19 @@ struct spt_vcpu {
  * @vcpu:	each vCPU's, by vCPU id, set once [m]
  * @hash:	tables that mirror a guest table, by its frame [m]
  * @rmap:	shadow leaves, by the host frame they map [m]
+ * @lru:	live tables below the roots, least recently on a fault's
+ *		path first [m]
+ * @nr_pages:	tables on @lru [m]; mmu->nr_shadow_pages follows it
+ * @max_pages:	the bound on @nr_pages (SPT_PAGES_PERMILLE), recomputed
+ *		from the memslots when it is reached [m]
  */
 struct vtx_shadow {
 	struct spt_vcpu *vcpu[VTX_MAX_VCPUS];
 	struct hlist_head hash[1 << SPT_HASH_BITS];
 	struct hlist_head rmap[1 << SPT_RMAP_BITS];
+	struct list_head lru;
+	unsigned long nr_pages;
+	unsigned long max_pages;
 };
 
 static inline unsigned int spt_index(u64 addr_frame, int level)
@@ -285,6 +301,8 @@ int vtx_shadow_init(struct vtx_mmu *mmu)
 	mmu->shadow = kvzalloc(sizeof(*mmu->shadow), GFP_KERNEL_ACCOUNT);
 	if (!mmu->shadow)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&mmu->shadow->lru);
+	mmu->shadow->max_pages = SPT_MIN_PAGES;
 	for (as = 0; as < VTX_MMU_ROOTS; as++) {
 		mmu->roots[as] = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 		if (!mmu->roots[as])
@@ -373,6 +391,7 @@ static struct spt_page *sp_alloc(void)
 		set_page_private(pages + i, (unsigned long)sp);
 	sp->rmap = page_address(pages);
 	INIT_LIST_HEAD(&sp->link);
+	INIT_LIST_HEAD(&sp->lru);
 	INIT_HLIST_NODE(&sp->hash_link);
 	return sp;
 }
@@ -552,8 +571,11 @@ static void sp_zap(struct vtx_mmu *mmu, struct spt_page *sp)
 	sp_unhash(sp);
 	set_table_entry(sp->parent, sp->parent_index, 0);
 	list_move(&sp->link, &v->zombies);
+	list_del_init(&sp->lru);
 	v->nr_pages--;
 	v->nr_zombies++;
+	mmu->shadow->nr_pages--;
+	WRITE_ONCE(mmu->nr_shadow_pages, mmu->shadow->nr_pages);
 }
 
 /* Empty context @c: nothing maps any more once the TLB is flushed. */
@@ -1097,6 +1119,40 @@ static u64 want_gfn(const struct vtx_guest_walk *w, u64 gva, int level,
 	return ((w->gpa - (gva & (size - 1))) >> PAGE_SHIFT) | SPT_DIRECT;
 }
 
+/*
+ * The VM's bound on shadow tables from its memory size (KVM's default);
+ * in the fault's srcu_read_lock(&vm->srcu) section.
+ */
+static unsigned long shadow_bound(struct vtx_vm *vm)
+{
+	struct vtx_memslots *slots = vtx_memslots(vm, 0);
+	unsigned long i, pages = 0;
+
+	for_each_set_bit(i, &slots->active, VTX_MAX_MEMSLOTS)
+		pages += slots->slots[i].npages;
+	return max_t(unsigned long, SPT_MIN_PAGES,
+		     pages / 1000 * SPT_PAGES_PERMILLE);
+}
+
+/*
+ * Room for a fault's tables under the bound @bound: zap the least
+ * recently used tables (of any vCPU; never a root, which is no table of
+ * the LRU).  Return: whether some were zapped.  mmu->lock.
+ */
+static bool shadow_reclaim_lru(struct vtx_mmu *mmu, unsigned long bound)
+{
+	struct vtx_shadow *sh = mmu->shadow;
+	bool zapped = false;
+
+	sh->max_pages = bound;
+	while (sh->nr_pages + SPT_LEVELS > sh->max_pages &&
+	       !list_empty(&sh->lru)) {
+		sp_zap(mmu, list_first_entry(&sh->lru, struct spt_page, lru));
+		zapped = true;
+	}
+	return zapped;
+}
+
 /* A new table for @v's current context, from the caches. */
 static struct spt_page *take_sp(struct vtx_mmu *mmu, struct spt_vcpu *v,
 				struct vtx_mmu_cache *cache)
@@ -1114,8 +1170,11 @@ static struct spt_page *take_sp(struct vtx_mmu *mmu, struct spt_vcpu *v,
 	set_page_private(virt_to_page(table), (unsigned long)sp);
 	sp->ctx = v->cur;
 	list_add(&sp->link, &v->pages);
+	list_add_tail(&sp->lru, &mmu->shadow->lru);
 	v->nr_pages++;
 	mmu->nr_table_pages++;
+	mmu->shadow->nr_pages++;
+	WRITE_ONCE(mmu->nr_shadow_pages, mmu->shadow->nr_pages);
 	return sp;
 }
 
@@ -1148,6 +1207,8 @@ static struct spt_page *spt_path(struct vtx_mmu *mmu, struct spt_vcpu *v,
 			sp_zap(mmu, sp_of_entry(e));
 			e = 0;
 		}
+		if (e & _PAGE_PRESENT)
+			list_move_tail(&sp_of_entry(e)->lru, &mmu->shadow->lru);
 		if (!(e & _PAGE_PRESENT)) {
 			child = take_sp(mmu, v, cache);
 			if (!child)
@@ -1243,7 +1304,7 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	u32 hw_ec = f->error_code, ec;
 	bool user = hw_ec & X86_PF_USER, writable, w_user, w_writable;
 	bool paging = vcpu->cr0 & X86_CR0_PG, unprotect = false;
-	unsigned long wp = 0;
+	unsigned long wp = 0, bound = 0;
 	struct vtx_guest_walk w;
 	struct spt_page *table;
 	struct spt_key key;
@@ -1287,6 +1348,9 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	if (vtx_mmu_topup(vcpu) || sp_topup(v))
 		return VTX_SHADOW_ENOMEM;
 	make_key(vcpu, vtx_get_cr3(vcpu), &key);
+	/* racy: the check is made again under the lock */
+	if (READ_ONCE(sh->nr_pages) + SPT_LEVELS > READ_ONCE(sh->max_pages))
+		bound = shadow_bound(vcpu->vm);
 
 	/* A supervisor write with CR0.WP clear may write a read-only page. */
 	writable = w_writable ||
@@ -1305,6 +1369,8 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		f->flush_local = true;
 		f->load_root = true;
 	}
+	if (bound && shadow_reclaim_lru(mmu, bound))
+		f->flush_local = true;
 	if (v->nr_pages + v->nr_zombies + SPT_LEVELS > VTX_SHADOW_MAX_TABLES) {
 		vcpu_reset(mmu, v);
 		f->flush_local = true;

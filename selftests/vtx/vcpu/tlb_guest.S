@@ -168,6 +168,23 @@ GUEST_BEGIN selfmap_guest, 64
 	hlt
 GUEST_END selfmap_guest
 
+/* One read in each 2 MiB of TLB_MANY_VA's tables, twice; each sum */
+GUEST_BEGIN many_tables_guest, 64
+	mov	$2, %r9d
+2:	xor	%r12d, %r12d
+	mov	$TLB_MANY_VA, %rsi
+	mov	$TLB_MANY_TABLES, %ecx
+1:	add	(%rsi), %r12
+	add	$0x200000, %rsi
+	dec	%ecx
+	jnz	1b
+	mov	%r12, %rbx
+	ucall	UCALL_REPORT
+	dec	%r9d
+	jnz	2b
+	hlt
+GUEST_END many_tables_guest
+
 /*
  * INVPCID's checks after its exit: a type above 3, descriptor bits 63:12,
  * a non-canonical address (type 0), a PCID without CR4.PCIDE: #GP(0)
