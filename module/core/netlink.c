@@ -90,7 +90,9 @@ static int put_vm_attrs(struct sk_buff *skb, struct vtx_vm *vm)
 	    nla_put_u32(skb, VTX_A_VM_PID, vm->owner_pid) ||
 	    nla_put_string(skb, VTX_A_VM_COMM, vm->owner_comm) ||
 	    nla_put_u32(skb, VTX_A_VM_NR_VCPUS, nr) ||
-	    nla_put_u64_64bit(skb, VTX_A_VM_MEM_BYTES, mem, VTX_A_PAD))
+	    nla_put_u64_64bit(skb, VTX_A_VM_MEM_BYTES, mem, VTX_A_PAD) ||
+	    nla_put_u64_64bit(skb, VTX_A_VM_SHADOW_PAGES,
+			      READ_ONCE(vm->mmu.nr_shadow_pages), VTX_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

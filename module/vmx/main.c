@@ -256,15 +256,14 @@ static unsigned long vmx_get_cr3(struct vtx_vcpu *vcpu)
 
 /*
  * The guest's CR3: in the VMCS with EPT; under shadow paging GUEST_CR3 is
- * the shadow root, so the guest's value is kept aside and the shadow
- * tables start again.
+ * the shadow root, so the guest's value is kept aside and GUEST_CR3 gets
+ * the root of the shadow tables of that address space.
  */
 void vmx_set_cr3(struct vtx_vcpu *vcpu, unsigned long cr3)
 {
 	if (vtx_shadow_paging) {
-		/* GUEST_CR3 stays the shadow root; its tables start again */
 		to_vmx(vcpu)->guest_cr3 = cr3;
-		vtx_spt_flush(vcpu);
+		vtx_spt_new_cr3(vcpu, cr3);
 	} else {
 		vmcs_writel(GUEST_CR3, cr3);
 	}

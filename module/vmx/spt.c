@@ -81,6 +81,20 @@ void vtx_spt_flush(struct vtx_vcpu *vcpu)
 }
 
 /**
+ * vtx_spt_new_cr3() - the guest's CR3 changed: the shadow tables of that
+ * address space (kept if the vCPU had them) and a flush of its VPID.
+ * @vcpu:	the loaded vCPU, its guest CR3 and paging mode set
+ * @cr3:	the guest's CR3
+ */
+void vtx_spt_new_cr3(struct vtx_vcpu *vcpu, unsigned long cr3)
+{
+	vtx_shadow_load_cr3(vcpu, cr3);
+	vmcs_writel(GUEST_CR3,
+		    vtx_shadow_root_pa(vcpu, vcpu->efer & EFER_LMA));
+	vtx_shadow_reclaim(vcpu, spt_flush_vpid);
+}
+
+/**
  * vtx_spt_mode_ok() - can the vCPU run with shadow paging?
  * @vcpu:	the vCPU
  *
@@ -121,6 +135,7 @@ int vtx_spt_handle_pf(struct vtx_vcpu *vcpu)
 	struct vtx_shadow_fault f = {
 		.gva = vmcs_readl(EXIT_QUALIFICATION),
 		.error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE),
+		.flush_cpus = spt_flush_cpus,
 	};
 	int r = 1, srcu;
 
@@ -158,13 +173,17 @@ int vtx_spt_handle_pf(struct vtx_vcpu *vcpu)
 		break;
 	}
 	srcu_read_unlock(&vcpu->vm->srcu, srcu);
+	if (f.load_root)
+		vmcs_writel(GUEST_CR3,
+			    vtx_shadow_root_pa(vcpu, vcpu->efer & EFER_LMA));
 	if (f.flush_local)
-		vtx_spt_flush(vcpu);
+		vtx_shadow_reclaim(vcpu, spt_flush_vpid);
 	return r;
 }
 
 /*
- * MOV to CR3: keep the guest's value; the shadow tables start again.  PAE
+ * MOV to CR3: keep the guest's value; the shadow tables of the address
+ * space it selects (vtx_spt_new_cr3()).  PAE
  * paging outside IA-32e mode loads the PDPTEs, #GP(0) for a present one
  * with reserved bits (SDM vol. 3, 4.4.1), CR3 unchanged then.
  */
@@ -210,7 +229,10 @@ static void spt_flush_gva(struct vtx_vcpu *vcpu, u64 gva, bool all)
  */
 static void spt_invlpg(struct vtx_vcpu *vcpu, u64 gva)
 {
-	spt_flush_gva(vcpu, gva, vtx_shadow_invlpg(vcpu, gva));
+	if (vtx_shadow_invlpg(vcpu, gva))
+		vtx_shadow_reclaim(vcpu, spt_flush_vpid);
+	else
+		spt_flush_gva(vcpu, gva, false);
 }
 
 /* INVLPG: the address's page only (the exit qualification). */

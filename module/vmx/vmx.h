@@ -91,6 +91,7 @@ extern bool vtx_shadow_paging;
 extern const struct vtx_mmu_format vtx_shadow_format;
 bool vtx_spt_wanted(u32 proc2_may);
 void vtx_spt_flush(struct vtx_vcpu *vcpu);
+void vtx_spt_new_cr3(struct vtx_vcpu *vcpu, unsigned long cr3);
 bool vtx_spt_mode_ok(struct vtx_vcpu *vcpu);
 int vtx_spt_refuse(struct vtx_vcpu *vcpu);
 int vtx_spt_handle_pf(struct vtx_vcpu *vcpu);

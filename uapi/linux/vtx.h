@@ -50,6 +50,9 @@ enum vtx_cmd {
  * @VTX_A_EVENT_REASON: u32, hardware exit reason or KVM internal-error
  *	suberror, depending on the event
  * @VTX_A_PAD: padding for 64-bit attributes
+ * @VTX_A_VM_SHADOW_PAGES: u64, the VM's shadow page tables below the roots
+ *	(ept=0: the shadow MMU's pages, bounded by the guest memory size);
+ *	0 with EPT
  */
 enum vtx_attr {
 	VTX_A_UNSPEC,
@@ -63,6 +66,7 @@ enum vtx_attr {
 	VTX_A_EVENT_VCPU,
 	VTX_A_EVENT_REASON,
 	VTX_A_PAD,
+	VTX_A_VM_SHADOW_PAGES,
 
 	__VTX_A_MAX,
 	VTX_A_MAX = __VTX_A_MAX - 1

@@ -149,6 +149,11 @@ struct vtx_mmu {
 	struct page *apic_access_page;
 	/* [c] the shadow format's per-vCPU tables (shadow.c), or NULL */
 	struct vtx_shadow *shadow;
+	/*
+	 * [m] shadow tables below the roots (shadow.c; 0 with EPT), written
+	 * with WRITE_ONCE() for netlink, which reads it without the lock
+	 */
+	unsigned long nr_shadow_pages;
 };
 
 int vtx_mmu_init(struct vtx_vm *vm, const struct vtx_mmu_format *fmt);

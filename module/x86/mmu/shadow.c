@@ -1,27 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vtx - shadow page tables, milestone 1: a per-vCPU virtual TLB.
+ * vtx - shadow page tables, milestone 2: a shadow MMU whose tables outlive
+ * a CR3 switch (design.rst, section 8.3).
  *
  * Without EPT the processor translates guest-linear addresses with tables
- * vtx builds: GUEST_CR3 holds the root of the vCPU's shadow tables, never
- * the guest's CR3 (which vtx keeps, intercepting MOV to and from CR3).
- * A shadow leaf maps one 4 KiB guest-linear page to the host page that
- * backs the guest frame the guest's own tables give it, with the
- * permissions of the guest's walk; the shadow tables above the leaves
+ * vtx builds: GUEST_CR3 holds the root of the vCPU's current shadow
+ * tables, never the guest's CR3 (which vtx keeps, intercepting MOV to and
+ * from CR3).  A shadow leaf maps one 4 KiB guest-linear page to the host
+ * page that backs the guest frame the guest's own tables give it, with
+ * the permissions of the guest's walk; the shadow tables above the leaves
  * allow everything.  They start empty: every first access faults (#PF is
  * intercepted), the fault walks the guest's tables with the walker of
  * x86/walk.c (which sets their accessed and dirty bits as the processor
- * would), pins the frame through
- * the generic MMU (mmu.c) and installs the leaf.
+ * would), pins the frame through the generic MMU (mmu.c) and installs
+ * the leaf.
  *
- * The shadow tables hold nothing a TLB may not hold, and they are dropped
- * whenever the architecture lets a TLB entry go stale: a MOV to CR3,
- * INVPCID of a context, a change of CR0, CR4 or EFER paging bits,
- * KVM_SET_SREGS; INVLPG drops one page's leaves (vtx_shadow_invlpg()).  So a
- * guest that follows the architecture's TLB rules (invalidate after
- * changing a present entry) sees its changes; a not-present entry made
- * present faults here and is found.  Write-protecting the guest's tables
- * (so that the shadow tables could outlive a CR3 switch) is milestone 2.
+ * Address spaces: each vCPU keeps SPT_CTXS of them (struct spt_ctx: a
+ * guest CR3 and the role its leaves depend on, with a root of its own);
+ * a MOV to CR3 back to a kept one finds its tables as they were.  Each
+ * shadow table below a root (struct spt_page) mirrors one guest table,
+ * the one of its level on the path of the linear addresses it covers
+ * (or, below a guest large page, that page: "direct"), and while it
+ * lives its guest table is write-protected: the VM's hash (by guest
+ * frame) knows the frames, the reverse map (by host frame) finds the
+ * shadow leaves that map one, which lose W; no new leaf maps one
+ * writable.  A guest write to a page table faults; the guest's walk
+ * allows it: every shadow table of that frame, in every vCPU, is zapped
+ * and the write is let through (KVM's unprotect-and-retry).  So a kept
+ * address space's tables are always what the guest's tables say, and
+ * INVLPG needs only the VPID's flush.  A table written through a
+ * translation that goes through that table itself cannot be both
+ * protected and written: it stays unprotected and its address space is
+ * "unprotected", dropped at INVLPG and CR3 loads, as milestone 1's
+ * virtual TLB.
  *
  * Guest-physical memory: the format's tables (mmu->roots, one per
  * address space) are a radix tree of guest frames to pinned host pages,
@@ -32,12 +43,12 @@
  * change that takes a frame or write access away from the tree resets
  * every vCPU's shadow tables before the generic code flushes.
  *
- * Table pages of a reset are kept on the vCPU's zombie list until a flush
+ * Zapped table pages are kept on their vCPU's zombie list until a flush
  * made sure no processor caches a translation through them: the VM-wide
  * flush (vtx_shadow_flush(), with the backend's IPIs) or the vCPU's own
- * flush of its VPID (vtx_shadow_reclaim(): its VPID's translations exist
- * only on CPUs it ran on, and loading the vCPU on another CPU flushes
- * them there).
+ * flush of its VPID (vtx_shadow_reclaim(): only that vCPU walks its
+ * tables, its VPID's translations exist only on CPUs it ran on, and
+ * loading the vCPU on another CPU flushes them there).
  *
  * Paging modes: the shadow tables are 4-level ones whatever the guest's
  * paging (4-level, PAE, 32-bit, or none in protected mode: an identity
@@ -47,13 +58,21 @@
  * 4-level root's entry 0 (a 32-bit linear address goes no further), so
  * both roots reach the same tables.
  *
- * Locking: everything here changes under mmu->lock.
+ * Locking: everything here changes under mmu->lock, a spinlock under
+ * which nothing faults on user memory: the guest walk (reads and A/D
+ * cmpxchg) runs before it and is checked under it with reads that cannot
+ * fault (walk_unchanged()); table pages and struct spt_page come from
+ * per-vCPU caches topped up before it; the flush of a write protection
+ * (IPIs) is sent under it (a CPU spinning on it takes them), other
+ * flushes after it.
  */
 #define pr_fmt(fmt) "vtx: " fmt
 
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/hash.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <asm/trap_pf.h>
 #include "x86/x86.h"
 #include "x86/mmu/shadow.h"
@@ -84,32 +103,164 @@
 /* PAE paging's PDPTEs (SDM vol. 3, 4.4.1): four, P and the address only */
 #define SPT_PAE_ROOTS		4
 
-/**
- * struct vtx_shadow_ctx - one vCPU's shadow tables.
- * @root:	the level-4 table (GUEST_CR3 in IA-32e mode) [c], freed
- *		with the VM
- * @pae_root:	outside IA-32e mode GUEST_CR3: PDPTEs mirroring @root's
- *		first four level-3 entries; a page below 4 GiB [c]
- * @tables:	table pages below it in use (page->lru)
- * @zombies:	table pages of earlier resets, freed after a flush
- * @nr_tables:	pages on @tables
- * @nr_zombies:	pages on @zombies
+/* Address spaces (guest CR3 and role) a vCPU keeps: KVM's current + 3 prev */
+#define SPT_CTXS		4
+/* Buckets of the VM's table hash (by guest frame) and reverse map (by pfn) */
+#define SPT_HASH_BITS		10
+#define SPT_RMAP_BITS		12
+/* A shadow table that mirrors no guest table (above PAE's PDPTEs, paging off) */
+#define SPT_NO_GFN		(~0ull)
+/* A guest large page's table: its first frame, with this bit */
+#define SPT_DIRECT		BIT_ULL(63)
+/*
+ * The VM's bound on shadow tables below the roots, as KVM's default: 20
+ * per thousand guest pages in memslots, at least 64.
  */
-struct vtx_shadow_ctx {
-	u64 *root;
+#define SPT_PAGES_PERMILLE	20
+#define SPT_MIN_PAGES		64
+/* Zombies a vCPU frees (with a flush of its VPID) once it has as many */
+#define SPT_RECLAIM_ZOMBIES	64
+/* struct spt_page's reverse-map nodes: 512 hlist_nodes, 8 KiB */
+#define SPT_RMAP_ORDER		1
+
+/* Role bits of a context's key: the paging mode and what the leaves obey */
+#define SPT_MODE_NONE		0
+#define SPT_MODE_32		1
+#define SPT_MODE_PAE		2
+#define SPT_MODE_64		3
+#define SPT_ROLE_MODE		GENMASK(1, 0)
+#define SPT_ROLE_WP		BIT(2)
+#define SPT_ROLE_SMEP		BIT(3)
+#define SPT_ROLE_NXE		BIT(4)
+#define SPT_ROLE_PSE		BIT(5)
+#define SPT_ROLE_SMM		BIT(6)
+/* PAE paging outside IA-32e mode: CR3 bits 4:0 are ignored */
+#define SPT_PAE_CR3_MASK	GENMASK_ULL(31, 5)
+
+struct spt_ctx;
+struct spt_vcpu;
+
+/**
+ * struct spt_page - one shadow table page.
+ * @spt:	the table the processor walks (page_private: this struct)
+ * @rmap:	level 1: each present leaf's node in the VM's reverse map
+ *		(shadow->rmap, by host frame); its pages' page_private is
+ *		this struct
+ * @parent:	the table whose entry @parent_index points here; NULL for
+ *		a context's root
+ * @parent_index: that entry
+ * @ctx:	the context (vCPU, guest CR3, role) whose tree holds it
+ * @gfn:	the guest table it mirrors (its entries were filled from that
+ *		table's), SPT_NO_GFN, or a guest large page's first frame |
+ *		SPT_DIRECT
+ * @level:	4 (a root) to 1 (leaves)
+ * @hashed:	on shadow->hash (a guest table's page)
+ * @tracked:	write-protects @gfn: no shadow leaf maps @gfn writable, so a
+ *		guest write to the table faults and zaps this page
+ * @hash_link:	in shadow->hash
+ * @link:	the owner's pages, or its zombies once zapped
+ * @lru:	shadow->lru while live (not a root)
+ *
+ * All fields [m]: mmu->lock.
+ */
+struct spt_page {
+	u64 *spt;
+	struct hlist_node *rmap;
+	struct spt_page *parent;
+	unsigned int parent_index;
+	struct spt_ctx *ctx;
+	u64 gfn;
+	int level;
+	bool hashed;
+	bool tracked;
+	struct hlist_node hash_link;
+	struct list_head link;
+	struct list_head lru;
+};
+
+/**
+ * struct spt_key - what an address space's translations depend on.
+ * @cr3:	the guest's top table (CR3's frame; the PDPT's address under
+ *		PAE paging), 0 without paging
+ * @pdptrs:	PAE paging: the PDPTEs loaded with CR3
+ * @role:	SPT_ROLE_*
+ * @valid:	the key names an address space
+ */
+struct spt_key {
+	u64 cr3;
+	u64 pdptrs[SPT_PAE_ROOTS];
+	u32 role;
+	bool valid;
+};
+
+/**
+ * struct spt_ctx - one address space's shadow tables (a "root").
+ * @root:	the level-4 table (GUEST_CR3 in IA-32e mode)
+ * @pae_root:	outside IA-32e mode GUEST_CR3: PDPTEs mirroring @root's
+ *		first level-3 table's first four entries; a page below 4 GiB
+ * @v:		the vCPU
+ * @key:	the address space
+ * @last_use:	the vCPU's clock when it was last loaded (LRU)
+ * @unprotected: some table in it mirrors a guest table that is not
+ *		write-protected (a table written through a translation that
+ *		goes through itself): dropped at INVLPG and never re-used by
+ *		a MOV to CR3, as milestone 1's virtual TLB
+ */
+struct spt_ctx {
+	struct spt_page *root;
 	u64 *pae_root;
-	struct list_head tables;
+	struct spt_vcpu *v;
+	struct spt_key key;
+	unsigned long last_use;
+	bool unprotected;
+};
+
+/**
+ * struct spt_vcpu - a vCPU's shadow state.
+ * @ctx:	its address spaces
+ * @cur:	the one GUEST_CR3 points at
+ * @pages:	live tables below the roots (spt_page.link)
+ * @zombies:	zapped tables, freed after a flush of the vCPU's VPID or
+ *		the VM's
+ * @nr_pages:	tables on @pages
+ * @nr_zombies:	tables on @zombies
+ * @cache:	struct spt_page (with their reverse-map nodes, without a
+ *		table) allocated before mmu->lock, @nr_cache of them
+ * @nr_cache:	see @cache
+ * @clock:	@cur's loads
+ *
+ * [m] but @cache, @nr_cache: the vCPU's thread.
+ */
+struct spt_vcpu {
+	struct spt_ctx ctx[SPT_CTXS];
+	struct spt_ctx *cur;
+	struct list_head pages;
 	struct list_head zombies;
-	unsigned long nr_tables;
+	unsigned long nr_pages;
 	unsigned long nr_zombies;
+	struct spt_page *cache[SPT_LEVELS];
+	int nr_cache;
+	unsigned long clock;
 };
 
 /**
  * struct vtx_shadow - a VM's shadow state (mmu->shadow).
- * @ctx:	each vCPU's tables, by vCPU id, set once [m]
+ * @vcpu:	each vCPU's, by vCPU id, set once [m]
+ * @hash:	tables that mirror a guest table, by its frame [m]
+ * @rmap:	shadow leaves, by the host frame they map [m]
+ * @lru:	live tables below the roots, least recently on a fault's
+ *		path first [m]
+ * @nr_pages:	tables on @lru [m]; mmu->nr_shadow_pages follows it
+ * @max_pages:	the bound on @nr_pages (SPT_PAGES_PERMILLE), recomputed
+ *		from the memslots when it is reached [m]
  */
 struct vtx_shadow {
-	struct vtx_shadow_ctx *ctx[VTX_MAX_VCPUS];
+	struct spt_vcpu *vcpu[VTX_MAX_VCPUS];
+	struct hlist_head hash[1 << SPT_HASH_BITS];
+	struct hlist_head rmap[1 << SPT_RMAP_BITS];
+	struct list_head lru;
+	unsigned long nr_pages;
+	unsigned long max_pages;
 };
 
 static inline unsigned int spt_index(u64 addr_frame, int level)
@@ -127,16 +278,6 @@ static void free_table_page(void *table)
 {
 	free_page((unsigned long)table);
 	vtx_alloc_dec(VTX_ALLOC_EPT);
-}
-
-static void free_page_list(struct list_head *list)
-{
-	struct page *page, *tmp;
-
-	list_for_each_entry_safe(page, tmp, list, lru) {
-		list_del(&page->lru);
-		free_table_page(page_address(page));
-	}
 }
 
 /* The guest-frame tree. */
@@ -157,9 +298,11 @@ int vtx_shadow_init(struct vtx_mmu *mmu)
 {
 	int as;
 
-	mmu->shadow = kzalloc(sizeof(*mmu->shadow), GFP_KERNEL_ACCOUNT);
+	mmu->shadow = kvzalloc(sizeof(*mmu->shadow), GFP_KERNEL_ACCOUNT);
 	if (!mmu->shadow)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&mmu->shadow->lru);
+	mmu->shadow->max_pages = SPT_MIN_PAGES;
 	for (as = 0; as < VTX_MMU_ROOTS; as++) {
 		mmu->roots[as] = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 		if (!mmu->roots[as])
@@ -174,7 +317,7 @@ fail:
 		mmu->roots[as] = NULL;
 	}
 	mmu->nr_table_pages = 0;
-	kfree(mmu->shadow);
+	kvfree(mmu->shadow);
 	mmu->shadow = NULL;
 	return -ENOMEM;
 }
@@ -209,19 +352,250 @@ static u64 *phys_entry(struct vtx_mmu *mmu, int as,
 
 /* Shadow tables. */
 
-/* Detach @c's tables: nothing maps any more once the TLB is flushed. */
-static void ctx_reset(struct vtx_shadow_ctx *c)
+static struct spt_page *sp_of_table(u64 *table)
+{
+	return (struct spt_page *)page_private(virt_to_page(table));
+}
+
+/* The table a present non-leaf shadow entry points to. */
+static struct spt_page *sp_of_entry(u64 entry)
+{
+	return sp_of_table(spt_table(entry));
+}
+
+static struct hlist_head *gfn_head(struct vtx_shadow *sh, u64 gfn)
+{
+	return &sh->hash[hash_64(gfn, SPT_HASH_BITS)];
+}
+
+static struct hlist_head *rmap_head(struct vtx_shadow *sh, u64 pfn)
+{
+	return &sh->rmap[hash_64(pfn, SPT_RMAP_BITS)];
+}
+
+/* A struct spt_page and its reverse-map nodes; GFP_KERNEL, no lock held. */
+static struct spt_page *sp_alloc(void)
+{
+	struct spt_page *sp = kzalloc(sizeof(*sp), GFP_KERNEL_ACCOUNT);
+	struct page *pages;
+	int i;
+
+	if (!sp)
+		return NULL;
+	pages = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, SPT_RMAP_ORDER);
+	if (!pages) {
+		kfree(sp);
+		return NULL;
+	}
+	for (i = 0; i < (1 << SPT_RMAP_ORDER); i++)
+		set_page_private(pages + i, (unsigned long)sp);
+	sp->rmap = page_address(pages);
+	INIT_LIST_HEAD(&sp->link);
+	INIT_LIST_HEAD(&sp->lru);
+	INIT_HLIST_NODE(&sp->hash_link);
+	return sp;
+}
+
+/* Free @sp and its table (which the caller set up, or NULL). */
+static void sp_free(struct spt_page *sp)
+{
+	struct page *pages = virt_to_page(sp->rmap);
+	int i;
+
+	if (sp->spt) {
+		set_page_private(virt_to_page(sp->spt), 0);
+		free_table_page(sp->spt);
+	}
+	for (i = 0; i < (1 << SPT_RMAP_ORDER); i++)
+		set_page_private(pages + i, 0);
+	free_pages((unsigned long)sp->rmap, SPT_RMAP_ORDER);
+	kfree(sp);
+}
+
+static void free_sp_list(struct list_head *list)
+{
+	struct spt_page *sp, *tmp;
+
+	list_for_each_entry_safe(sp, tmp, list, link) {
+		list_del(&sp->link);
+		sp_free(sp);
+	}
+}
+
+/* Top the vCPU's struct spt_page cache up to one fault's needs. */
+static int sp_topup(struct spt_vcpu *v)
+{
+	while (v->nr_cache < SPT_LEVELS) {
+		struct spt_page *sp = sp_alloc();
+
+		if (!sp)
+			return -ENOMEM;
+		v->cache[v->nr_cache++] = sp;
+	}
+	return 0;
+}
+
+/* A leaf's reverse-map node leaves the map. */
+static void rmap_del(struct spt_page *sp, unsigned int i)
+{
+	if (!hlist_unhashed(&sp->rmap[i]))
+		hlist_del_init(&sp->rmap[i]);
+}
+
+/* Set leaf @i of level-1 table @sp, keeping the reverse map. */
+static void set_leaf(struct vtx_shadow *sh, struct spt_page *sp,
+		     unsigned int i, u64 leaf)
+{
+	rmap_del(sp, i);
+	WRITE_ONCE(sp->spt[i], leaf);
+	if (leaf & _PAGE_PRESENT)
+		hlist_add_head(&sp->rmap[i],
+			       rmap_head(sh, (leaf & SPT_ADDR_MASK) >> PAGE_SHIFT));
+}
+
+/*
+ * Take write access from every shadow leaf that maps host frame @pfn.
+ * Return: how many lost it (a flush must follow before the guest relies
+ * on it).
+ */
+static unsigned long rmap_write_protect(struct vtx_shadow *sh, u64 pfn)
+{
+	struct hlist_node *node;
+	unsigned long n = 0;
+
+	hlist_for_each(node, rmap_head(sh, pfn)) {
+		struct spt_page *sp = sp_of_table((u64 *)node);
+		unsigned int i = node - sp->rmap;
+		u64 e = sp->spt[i];
+
+		if (((e & SPT_ADDR_MASK) >> PAGE_SHIFT) == pfn &&
+		    (e & _PAGE_RW)) {
+			WRITE_ONCE(sp->spt[i], e & ~_PAGE_RW);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Entry @i of @parent changed to @entry: keep the PAE root's copy when
+ * @parent is the level-3 table under the root's entry 0 (PDPTEs have P and
+ * the address only).
+ */
+static void set_table_entry(struct spt_page *parent, unsigned int i,
+			    u64 entry)
+{
+	WRITE_ONCE(parent->spt[i], entry);
+	if (parent->level == 3 && parent->parent_index == 0 &&
+	    i < SPT_PAE_ROOTS)
+		WRITE_ONCE(parent->ctx->pae_root[i], (entry & _PAGE_PRESENT) ?
+			   (entry & SPT_ADDR_MASK) | _PAGE_PRESENT : 0);
+}
+
+/* Is @gfn a guest table some shadow table mirrors, write-protected? */
+static bool gfn_tracked(struct vtx_shadow *sh, u64 gfn)
+{
+	struct spt_page *sp;
+
+	hlist_for_each_entry(sp, gfn_head(sh, gfn), hash_link)
+		if (sp->gfn == gfn && sp->tracked)
+			return true;
+	return false;
+}
+
+static void sp_unhash(struct spt_page *sp)
+{
+	if (sp->hashed)
+		hlist_del_init(&sp->hash_link);
+	sp->hashed = false;
+	sp->tracked = false;
+}
+
+/*
+ * @sp mirrors guest table @sp->gfn: hash it and write-protect the frame
+ * (the leaves of every vCPU that map it lose W).  Return: leaves changed.
+ */
+static unsigned long sp_track(struct vtx_mmu *mmu, struct spt_page *sp)
+{
+	struct vtx_shadow *sh = mmu->shadow;
+	u64 *pe;
+	int as;
+
+	if (!sp->hashed) {
+		hlist_add_head(&sp->hash_link, gfn_head(sh, sp->gfn));
+		sp->hashed = true;
+	}
+	if (sp->tracked)
+		return 0;
+	sp->tracked = true;
+	as = (sp->ctx->key.role & SPT_ROLE_SMM) ? 1 : 0;
+	pe = phys_entry(mmu, as, NULL, sp->gfn);
+	if (!pe || !(*pe & PHYS_PRESENT))
+		return 0;	/* no leaf maps a frame the tree does not */
+	return rmap_write_protect(sh, (*pe & SPT_ADDR_MASK) >> PAGE_SHIFT);
+}
+
+static void sp_zap(struct vtx_mmu *mmu, struct spt_page *sp);
+
+/* Empty @sp: leaves leave the reverse map, tables below are zapped. */
+static void sp_zap_children(struct vtx_mmu *mmu, struct spt_page *sp)
 {
 	unsigned int i;
 
-	for (i = 0; i < SPT_ENTRIES; i++)
-		if (c->root[i])
-			WRITE_ONCE(c->root[i], 0);
+	for (i = 0; i < SPT_ENTRIES; i++) {
+		u64 e = sp->spt[i];
+
+		if (!e)
+			continue;
+		if (sp->level == 1) {
+			rmap_del(sp, i);
+			WRITE_ONCE(sp->spt[i], 0);
+		} else if (e & _PAGE_PRESENT) {
+			sp_zap(mmu, sp_of_entry(e));
+		} else {
+			WRITE_ONCE(sp->spt[i], 0);
+		}
+	}
+}
+
+/*
+ * Zap @sp (not a root): unlink it from its parent, zap what is below, and
+ * move it to its vCPU's zombies, freed after a flush (the processor may
+ * still walk it through cached paging-structure entries).
+ */
+static void sp_zap(struct vtx_mmu *mmu, struct spt_page *sp)
+{
+	struct spt_vcpu *v = sp->ctx->v;
+
+	sp_zap_children(mmu, sp);
+	sp_unhash(sp);
+	set_table_entry(sp->parent, sp->parent_index, 0);
+	list_move(&sp->link, &v->zombies);
+	list_del_init(&sp->lru);
+	v->nr_pages--;
+	v->nr_zombies++;
+	mmu->shadow->nr_pages--;
+	WRITE_ONCE(mmu->nr_shadow_pages, mmu->shadow->nr_pages);
+}
+
+/* Empty context @c: nothing maps any more once the TLB is flushed. */
+static void ctx_reset(struct vtx_mmu *mmu, struct spt_ctx *c)
+{
+	unsigned int i;
+
+	sp_zap_children(mmu, c->root);
+	sp_unhash(c->root);
 	for (i = 0; i < SPT_PAE_ROOTS; i++)
 		WRITE_ONCE(c->pae_root[i], 0);
-	list_splice_init(&c->tables, &c->zombies);
-	c->nr_zombies += c->nr_tables;
-	c->nr_tables = 0;
+	c->unprotected = false;
+}
+
+static void vcpu_reset(struct vtx_mmu *mmu, struct spt_vcpu *v)
+{
+	int i;
+
+	for (i = 0; i < SPT_CTXS; i++)
+		ctx_reset(mmu, &v->ctx[i]);
 }
 
 static void reset_all(struct vtx_mmu *mmu)
@@ -229,8 +603,33 @@ static void reset_all(struct vtx_mmu *mmu)
 	int i;
 
 	for (i = 0; i < VTX_MAX_VCPUS; i++)
-		if (mmu->shadow->ctx[i])
-			ctx_reset(mmu->shadow->ctx[i]);
+		if (mmu->shadow->vcpu[i])
+			vcpu_reset(mmu, mmu->shadow->vcpu[i]);
+}
+
+/*
+ * Zap every shadow table that mirrors guest table @gfn, in every vCPU's
+ * address spaces (a root is emptied and stays): the frame is no longer
+ * write-protected.  Return: whether some other vCPU's tables went.
+ */
+static bool zap_gfn(struct vtx_mmu *mmu, struct spt_vcpu *self, u64 gfn)
+{
+	struct spt_page *sp;
+	bool remote = false;
+
+again:
+	hlist_for_each_entry(sp, gfn_head(mmu->shadow, gfn), hash_link) {
+		if (sp->gfn != gfn)
+			continue;
+		remote |= sp->ctx->v != self;
+		/* zapping may unhash others of this bucket: start again */
+		if (sp->parent)
+			sp_zap(mmu, sp);
+		else
+			ctx_reset(mmu, sp->ctx);
+		goto again;
+	}
+	return remote;
 }
 
 /*
@@ -335,24 +734,28 @@ unsigned long vtx_shadow_zap(struct vtx_mmu *mmu, int as, u64 start, u64 end,
 /* Every leaf is released and no vCPU runs: free all tables. */
 void vtx_shadow_free_tables(struct vtx_mmu *mmu)
 {
-	int as, i;
+	int as, i, j;
 
 	for (as = 0; as < VTX_MMU_ROOTS; as++) {
 		phys_free_table(mmu->roots[as], SPT_LEVELS);
 		mmu->roots[as] = NULL;
 	}
 	for (i = 0; i < VTX_MAX_VCPUS; i++) {
-		struct vtx_shadow_ctx *c = mmu->shadow->ctx[i];
+		struct spt_vcpu *v = mmu->shadow->vcpu[i];
 
-		if (!c)
+		if (!v)
 			continue;
-		free_page_list(&c->tables);
-		free_page_list(&c->zombies);
-		free_table_page(c->root);
-		free_table_page(c->pae_root);
-		kfree(c);
+		free_sp_list(&v->pages);
+		free_sp_list(&v->zombies);
+		for (j = 0; j < SPT_CTXS; j++) {
+			sp_free(v->ctx[j].root);
+			free_table_page(v->ctx[j].pae_root);
+		}
+		while (v->nr_cache)
+			sp_free(v->cache[--v->nr_cache]);
+		kfree(v);
 	}
-	kfree(mmu->shadow);
+	kvfree(mmu->shadow);
 	mmu->shadow = NULL;
 	mmu->nr_table_pages = 0;
 }
@@ -365,22 +768,61 @@ void vtx_shadow_flush(struct vtx_mmu *mmu, void (*flush_cpus)(struct vtx_mmu *))
 
 	spin_lock(&mmu->lock);
 	for (i = 0; mmu->shadow && i < VTX_MAX_VCPUS; i++) {
-		struct vtx_shadow_ctx *c = mmu->shadow->ctx[i];
+		struct spt_vcpu *v = mmu->shadow->vcpu[i];
 
-		if (!c)
+		if (!v)
 			continue;
-		list_splice_init(&c->zombies, &dead);
-		mmu->nr_table_pages -= c->nr_zombies;
-		c->nr_zombies = 0;
+		list_splice_init(&v->zombies, &dead);
+		mmu->nr_table_pages -= v->nr_zombies;
+		v->nr_zombies = 0;
 	}
 	spin_unlock(&mmu->lock);
 	flush_cpus(mmu);
-	free_page_list(&dead);
+	free_sp_list(&dead);
 }
 
-static struct vtx_shadow_ctx *vcpu_ctx(struct vtx_vcpu *vcpu)
+static struct spt_vcpu *vcpu_spt(struct vtx_vcpu *vcpu)
 {
-	return vcpu->vm->mmu.shadow->ctx[vcpu->id];
+	return vcpu->vm->mmu.shadow->vcpu[vcpu->id];
+}
+
+static void free_spt_vcpu(struct spt_vcpu *v)
+{
+	int j;
+
+	for (j = 0; j < SPT_CTXS; j++) {
+		if (v->ctx[j].root)
+			sp_free(v->ctx[j].root);
+		if (v->ctx[j].pae_root)
+			free_table_page(v->ctx[j].pae_root);
+	}
+	kfree(v);
+}
+
+/* A context's root and PAE root, empty. */
+static int ctx_alloc(struct spt_vcpu *v, struct spt_ctx *c)
+{
+	u64 *table;
+
+	c->v = v;
+	c->root = sp_alloc();
+	if (!c->root)
+		return -ENOMEM;
+	table = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!table)
+		return -ENOMEM;
+	vtx_alloc_inc(VTX_ALLOC_EPT);
+	set_page_private(virt_to_page(table), (unsigned long)c->root);
+	c->root->spt = table;
+	c->root->ctx = c;
+	c->root->level = SPT_LEVELS;
+	c->root->gfn = SPT_NO_GFN;
+	/* CR3 outside IA-32e mode: 32 bits */
+	c->pae_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT | GFP_DMA32);
+	if (!c->pae_root)
+		return -ENOMEM;
+	vtx_alloc_inc(VTX_ALLOC_EPT);
+	return 0;
 }
 
 /**
@@ -392,48 +834,40 @@ static struct vtx_shadow_ctx *vcpu_ctx(struct vtx_vcpu *vcpu)
 int vtx_shadow_vcpu_init(struct vtx_vcpu *vcpu)
 {
 	struct vtx_mmu *mmu = &vcpu->vm->mmu;
-	struct vtx_shadow_ctx *c;
+	struct spt_vcpu *v;
+	int i;
 
 	if (vcpu->id >= VTX_MAX_VCPUS)
 		return -EINVAL;
-	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
-	if (!c)
+	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
 		return -ENOMEM;
-	c->root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!c->root) {
-		kfree(c);
-		return -ENOMEM;
+	for (i = 0; i < SPT_CTXS; i++) {
+		if (ctx_alloc(v, &v->ctx[i])) {
+			free_spt_vcpu(v);
+			return -ENOMEM;
+		}
 	}
-	vtx_alloc_inc(VTX_ALLOC_EPT);
-	/* CR3 outside IA-32e mode: 32 bits */
-	c->pae_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT | GFP_DMA32);
-	if (!c->pae_root) {
-		free_table_page(c->root);
-		kfree(c);
-		return -ENOMEM;
-	}
-	vtx_alloc_inc(VTX_ALLOC_EPT);
-	INIT_LIST_HEAD(&c->tables);
-	INIT_LIST_HEAD(&c->zombies);
+	v->cur = &v->ctx[0];
+	INIT_LIST_HEAD(&v->pages);
+	INIT_LIST_HEAD(&v->zombies);
 	spin_lock(&mmu->lock);
-	if (mmu->shadow->ctx[vcpu->id]) {
+	if (mmu->shadow->vcpu[vcpu->id]) {
 		/* left by a creation of this id that failed later: reuse it */
-		ctx_reset(mmu->shadow->ctx[vcpu->id]);
+		vcpu_reset(mmu, mmu->shadow->vcpu[vcpu->id]);
 		spin_unlock(&mmu->lock);
-		free_table_page(c->root);
-		free_table_page(c->pae_root);
-		kfree(c);
+		free_spt_vcpu(v);
 		return 0;
 	}
-	mmu->shadow->ctx[vcpu->id] = c;
-	mmu->nr_table_pages += 2;
+	mmu->shadow->vcpu[vcpu->id] = v;
+	mmu->nr_table_pages += 2 * SPT_CTXS;
 	spin_unlock(&mmu->lock);
 	return 0;
 }
 
 /**
  * vtx_shadow_root_pa() - the vCPU's GUEST_CR3: the physical address of its
- * shadow root.
+ * current address space's shadow root.
  * @vcpu:	the vCPU
  * @lm:		the guest is in IA-32e mode (4-level paging), else the
  *		processor runs PAE paging from the PAE root
@@ -442,55 +876,110 @@ int vtx_shadow_vcpu_init(struct vtx_vcpu *vcpu)
  */
 u64 vtx_shadow_root_pa(struct vtx_vcpu *vcpu, bool lm)
 {
-	struct vtx_shadow_ctx *c = vcpu_ctx(vcpu);
+	struct spt_ctx *c = vcpu_spt(vcpu)->cur;
 
-	return __pa(lm ? c->root : c->pae_root);
+	return __pa(lm ? c->root->spt : c->pae_root);
+}
+
+/* The address space the vCPU's state (and @cr3) selects. */
+static void make_key(struct vtx_vcpu *vcpu, unsigned long cr3,
+		     struct spt_key *k)
+{
+	int i;
+
+	memset(k, 0, sizeof(*k));
+	k->valid = true;
+	if (vcpu->cr0 & X86_CR0_WP)
+		k->role |= SPT_ROLE_WP;
+	if (vcpu->cr4 & X86_CR4_SMEP)
+		k->role |= SPT_ROLE_SMEP;
+	if (vcpu->cr4 & X86_CR4_PSE)
+		k->role |= SPT_ROLE_PSE;
+	if (vcpu->efer & EFER_NX)
+		k->role |= SPT_ROLE_NXE;
+	if (vtx_vcpu_as(vcpu))
+		k->role |= SPT_ROLE_SMM;
+	if (!(vcpu->cr0 & X86_CR0_PG)) {
+		k->role |= SPT_MODE_NONE;
+	} else if (vcpu->efer & EFER_LMA) {
+		k->role |= SPT_MODE_64;
+		k->cr3 = cr3 & SPT_ADDR_MASK;
+	} else if (vcpu->cr4 & X86_CR4_PAE) {
+		k->role |= SPT_MODE_PAE;
+		k->cr3 = cr3 & SPT_PAE_CR3_MASK;
+		for (i = 0; i < SPT_PAE_ROOTS; i++)
+			k->pdptrs[i] = vtx_x86_ops.get_pdptr(vcpu, i);
+	} else {
+		k->role |= SPT_MODE_32;
+		k->cr3 = cr3 & GENMASK_ULL(31, 12);
+	}
+}
+
+static bool key_eq(const struct spt_key *a, const struct spt_key *b)
+{
+	return a->valid && b->valid && a->cr3 == b->cr3 &&
+	       a->role == b->role &&
+	       !memcmp(a->pdptrs, b->pdptrs, sizeof(a->pdptrs));
 }
 
 /*
- * The level-3 entry @entry, of linear address @vfn's path, changed: keep
- * the PAE root's copy (PDPTEs have P and the address only).  mmu->lock.
+ * Make the context of @k the vCPU's current one: the one it had if it is
+ * kept, else the least recently used one, emptied.  A context whose
+ * tables are not all write-protected is emptied when left.  mmu->lock.
  */
-static void pae_mirror(struct vtx_shadow_ctx *c, u64 vfn, u64 entry)
+static void ctx_select(struct vtx_mmu *mmu, struct spt_vcpu *v,
+		       const struct spt_key *k)
 {
-	unsigned int i = spt_index(vfn, 3);
+	struct spt_ctx *c = NULL;
+	int i;
 
-	if (spt_index(vfn, 4) || i >= SPT_PAE_ROOTS)
-		return;
-	WRITE_ONCE(c->pae_root[i], (entry & _PAGE_PRESENT) ?
-		   (entry & SPT_ADDR_MASK) | _PAGE_PRESENT : 0);
-}
-
-/*
- * A PDE marked SPT_HAS_2M (its table holds a guest large page's leaves):
- * empty the table and take the mark off.  mmu->lock.
- */
-static void empty_2m_table(u64 *entry)
-{
-	u64 *table = spt_table(*entry);
-	unsigned int i;
-
-	for (i = 0; i < SPT_ENTRIES; i++)
-		if (table[i])
-			WRITE_ONCE(table[i], 0);
-	WRITE_ONCE(*entry, *entry & ~SPT_HAS_2M);
-}
-
-/*
- * 32-bit paging: the 4-MByte page of a shadow PDE also covers the other
- * 2 MiB of its pair; empty that one's table too when it holds the page's
- * leaves.
- */
-static void invlpg_4m_pair(u64 *pd, unsigned int index)
-{
-	u64 *entry = &pd[index ^ 1];
-
-	if ((*entry & _PAGE_PRESENT) && (*entry & SPT_HAS_2M))
-		empty_2m_table(entry);
+	if (v->cur->unprotected)
+		ctx_reset(mmu, v->cur);
+	for (i = 0; i < SPT_CTXS; i++) {
+		if (key_eq(&v->ctx[i].key, k)) {
+			c = &v->ctx[i];
+			break;
+		}
+	}
+	if (!c) {
+		c = &v->ctx[0];
+		for (i = 1; i < SPT_CTXS; i++)
+			if (v->ctx[i].last_use < c->last_use)
+				c = &v->ctx[i];
+		ctx_reset(mmu, c);
+		memcpy(&c->key, k, sizeof(*k));
+		c->root->gfn = (k->role & SPT_ROLE_MODE) == SPT_MODE_64 ?
+			       k->cr3 >> PAGE_SHIFT : SPT_NO_GFN;
+	}
+	c->last_use = ++v->clock;
+	v->cur = c;
 }
 
 /**
- * vtx_shadow_reset() - drop the vCPU's shadow translations.
+ * vtx_shadow_load_cr3() - the guest loaded CR3: switch to the shadow
+ * tables of that address space, kept if the vCPU had them.
+ * @vcpu:	the vCPU, by its thread, its paging mode (and PAE PDPTEs)
+ *		already set
+ * @cr3:	the guest's new CR3
+ *
+ * The caller points GUEST_CR3 at vtx_shadow_root_pa() and flushes the
+ * VPID (vtx_shadow_reclaim()): the tables of a kept address space are
+ * what the guest's tables say now (every guest table they mirror is
+ * write-protected), those of the one left may still be cached.
+ */
+void vtx_shadow_load_cr3(struct vtx_vcpu *vcpu, unsigned long cr3)
+{
+	struct vtx_mmu *mmu = &vcpu->vm->mmu;
+	struct spt_key k;
+
+	make_key(vcpu, cr3, &k);
+	spin_lock(&mmu->lock);
+	ctx_select(mmu, vcpu_spt(vcpu), &k);
+	spin_unlock(&mmu->lock);
+}
+
+/**
+ * vtx_shadow_reset() - drop every shadow translation of the vCPU.
  * @vcpu:	the vCPU, by its thread
  *
  * The table pages wait for vtx_shadow_reclaim() or a VM-wide flush.
@@ -500,61 +989,55 @@ void vtx_shadow_reset(struct vtx_vcpu *vcpu)
 	struct vtx_mmu *mmu = &vcpu->vm->mmu;
 
 	spin_lock(&mmu->lock);
-	ctx_reset(vcpu_ctx(vcpu));
+	vcpu_reset(mmu, vcpu_spt(vcpu));
 	spin_unlock(&mmu->lock);
 }
 
 /**
- * vtx_shadow_invlpg() - drop the vCPU's translation of one page (INVLPG,
- * INVPCID of an individual address).
+ * vtx_shadow_invlpg() - the vCPU invalidates one page (INVLPG, INVPCID of
+ * an individual address).
  * @vcpu:	the vCPU, by its thread
  * @gva:	a linear address in the page
  *
- * The shadow leaf of @gva goes; for a guest large page (which the TLB
- * holds as one entry) every leaf of it, whether @gva's own was made or
- * not: the table below a marked PDE is emptied, the tables below a marked
- * PDPTE are detached (and kept until the next reset, like the tables of
- * a reset).  Under 32-bit paging a guest large page is 4 MiB, two
- * shadow PDEs.  The caller then flushes the page from its VPID's
- * translations, all of them for a large page (the processor holds its
- * 4 KiB leaves as so many TLB entries).
+ * The shadow tables of an address space whose guest tables are all
+ * write-protected are what those tables say now: nothing of them goes,
+ * as under KVM.  An address space with a table that is not
+ * write-protected (unprotect_self()) is emptied.  The caller flushes the
+ * page from its VPID's translations, all of them when this returns true:
+ * the processor holds a guest large page, which vtx maps with 4 KiB
+ * leaves (marked SPT_HAS_2M or _1G above them), as so many TLB entries.
  *
- * Return: true when a guest large page's leaves went.
+ * Return: true when the whole VPID is to be flushed.
  */
 bool vtx_shadow_invlpg(struct vtx_vcpu *vcpu, u64 gva)
 {
 	struct vtx_mmu *mmu = &vcpu->vm->mmu;
-	u64 *table, *entry, vfn = gva >> PAGE_SHIFT;
-	bool large = false;
+	struct spt_ctx *c = vcpu_spt(vcpu)->cur;
+	u64 e, vfn = gva >> PAGE_SHIFT;
+	struct spt_page *sp;
+	bool all = false;
 	int l;
 
 	spin_lock(&mmu->lock);
-	table = vcpu_ctx(vcpu)->root;
-	for (l = SPT_LEVELS; l > 1; l--) {
-		entry = &table[spt_index(vfn, l)];
-		if (!(*entry & _PAGE_PRESENT))
-			goto out;
-		if (l == 3 && (*entry & SPT_HAS_1G)) {
-			WRITE_ONCE(*entry, 0);
-			pae_mirror(vcpu_ctx(vcpu), vfn, 0);
-			large = true;
-			goto out;
-		}
-		if (l == 2 && (*entry & SPT_HAS_2M)) {
-			if (!(vcpu->cr4 & X86_CR4_PAE))
-				invlpg_4m_pair(table, spt_index(vfn, 2));
-			empty_2m_table(entry);
-			large = true;
-			goto out;
-		}
-		table = spt_table(*entry);
+	if (c->unprotected) {
+		ctx_reset(mmu, c);
+		all = true;
+		goto out;
 	}
-	entry = &table[spt_index(vfn, 1)];
-	if (*entry)
-		WRITE_ONCE(*entry, 0);
+	sp = c->root;
+	for (l = SPT_LEVELS; l > 1; l--) {
+		e = sp->spt[spt_index(vfn, l)];
+		if (!(e & _PAGE_PRESENT))
+			break;
+		if (e & (SPT_HAS_2M | SPT_HAS_1G)) {
+			all = true;
+			break;
+		}
+		sp = sp_of_entry(e);
+	}
 out:
 	spin_unlock(&mmu->lock);
-	return large;
+	return all;
 }
 
 /**
@@ -562,20 +1045,24 @@ out:
  * dropped what the vCPU's VPID cached through them.
  * @vcpu:	the loaded vCPU, by its thread
  * @flush:	the backend's flush of this vCPU's translations on this CPU
+ *
+ * Only this vCPU walks its tables (each vCPU has its own), so its VPID's
+ * flush is enough; its translations on other CPUs are flushed when it is
+ * loaded there.
  */
 void vtx_shadow_reclaim(struct vtx_vcpu *vcpu, void (*flush)(struct vtx_vcpu *))
 {
 	struct vtx_mmu *mmu = &vcpu->vm->mmu;
-	struct vtx_shadow_ctx *c = vcpu_ctx(vcpu);
+	struct spt_vcpu *v = vcpu_spt(vcpu);
 	LIST_HEAD(dead);
 
 	spin_lock(&mmu->lock);
-	list_splice_init(&c->zombies, &dead);
-	mmu->nr_table_pages -= c->nr_zombies;
-	c->nr_zombies = 0;
+	list_splice_init(&v->zombies, &dead);
+	mmu->nr_table_pages -= v->nr_zombies;
+	v->nr_zombies = 0;
 	spin_unlock(&mmu->lock);
 	flush(vcpu);
-	free_page_list(&dead);
+	free_sp_list(&dead);
 }
 
 /*
@@ -610,37 +1097,189 @@ static void identity_walk(struct vtx_guest_walk *w, u64 gva)
 }
 
 /*
- * The shadow leaf of @gva in @c, making tables from @cache; the guest
- * maps @gva with a page of @glevel (1, or 2/3 for a large page), which
- * marks the shadow PDE or PDPTE above.
+ * What the shadow table of @level on @gva's path mirrors, after walk @w:
+ * the guest table of that level (none above a PAE or 32-bit walk's top,
+ * or without paging), or below a guest large page the page (its first
+ * frame, SPT_DIRECT).
  */
-static u64 *spt_entry(struct vtx_mmu *mmu, struct vtx_shadow_ctx *c,
-		      struct vtx_mmu_cache *cache, u64 gva, int glevel)
+static u64 want_gfn(const struct vtx_guest_walk *w, u64 gva, int level,
+		    bool paging)
 {
-	u64 *table = c->root, vfn = gva >> PAGE_SHIFT;
+	u64 size;
+
+	if (!paging)
+		return SPT_NO_GFN;
+	if (level >= w->leaf)
+		return level <= w->top ? w->pte_gpa[level] >> PAGE_SHIFT :
+					 SPT_NO_GFN;
+	if (w->leaf == 3)
+		size = PUD_SIZE;
+	else
+		size = w->wide ? PMD_SIZE : 2 * PMD_SIZE;
+	return ((w->gpa - (gva & (size - 1))) >> PAGE_SHIFT) | SPT_DIRECT;
+}
+
+/*
+ * The VM's bound on shadow tables from its memory size (KVM's default);
+ * in the fault's srcu_read_lock(&vm->srcu) section.
+ */
+static unsigned long shadow_bound(struct vtx_vm *vm)
+{
+	struct vtx_memslots *slots = vtx_memslots(vm, 0);
+	unsigned long i, pages = 0;
+
+	for_each_set_bit(i, &slots->active, VTX_MAX_MEMSLOTS)
+		pages += slots->slots[i].npages;
+	return max_t(unsigned long, SPT_MIN_PAGES,
+		     pages / 1000 * SPT_PAGES_PERMILLE);
+}
+
+/*
+ * Room for a fault's tables under the bound @bound: zap the least
+ * recently used tables (of any vCPU; never a root, which is no table of
+ * the LRU).  Return: whether some were zapped.  mmu->lock.
+ */
+static bool shadow_reclaim_lru(struct vtx_mmu *mmu, unsigned long bound)
+{
+	struct vtx_shadow *sh = mmu->shadow;
+	bool zapped = false;
+
+	sh->max_pages = bound;
+	while (sh->nr_pages + SPT_LEVELS > sh->max_pages &&
+	       !list_empty(&sh->lru)) {
+		sp_zap(mmu, list_first_entry(&sh->lru, struct spt_page, lru));
+		zapped = true;
+	}
+	return zapped;
+}
+
+/* A new table for @v's current context, from the caches. */
+static struct spt_page *take_sp(struct vtx_mmu *mmu, struct spt_vcpu *v,
+				struct vtx_mmu_cache *cache)
+{
+	struct spt_page *sp;
+	u64 *table;
+
+	if (WARN_ON_ONCE(!v->nr_cache))
+		return NULL;
+	table = vtx_mmu_cache_take(cache);
+	if (!table)
+		return NULL;
+	sp = v->cache[--v->nr_cache];
+	sp->spt = table;
+	set_page_private(virt_to_page(table), (unsigned long)sp);
+	sp->ctx = v->cur;
+	list_add(&sp->link, &v->pages);
+	list_add_tail(&sp->lru, &mmu->shadow->lru);
+	v->nr_pages++;
+	mmu->nr_table_pages++;
+	mmu->shadow->nr_pages++;
+	WRITE_ONCE(mmu->nr_shadow_pages, mmu->shadow->nr_pages);
+	return sp;
+}
+
+/*
+ * The level-1 table of @gva's path in the vCPU's current context, made
+ * from @cache as walk @w says: each table mirrors the guest table of its
+ * level (and write-protects it, counted in @wp), a table that mirrors
+ * another one than @w's (a guest entry changed without a fault: only in
+ * an unprotected context) is zapped first.  A guest large page marks the
+ * shadow PDE or PDPTE above its leaves.  mmu->lock.
+ */
+static struct spt_page *spt_path(struct vtx_mmu *mmu, struct spt_vcpu *v,
+				 struct vtx_mmu_cache *cache, u64 gva,
+				 const struct vtx_guest_walk *w, bool paging,
+				 unsigned long *wp)
+{
+	struct spt_ctx *c = v->cur;
+	struct spt_page *sp = c->root, *child;
+	u64 e, want, vfn = gva >> PAGE_SHIFT;
+	unsigned int i;
 	int l;
 
+	if (!(sp->gfn & SPT_DIRECT) && !sp->tracked && !c->unprotected)
+		*wp += sp_track(mmu, sp);
 	for (l = SPT_LEVELS; l > 1; l--) {
-		u64 *entry = &table[spt_index(vfn, l)];
-
-		if (!(*entry & _PAGE_PRESENT)) {
-			u64 *page = vtx_mmu_cache_take(cache);
-
-			if (!page)
-				return NULL;
-			list_add(&virt_to_page(page)->lru, &c->tables);
-			c->nr_tables++;
-			mmu->nr_table_pages++;
-			WRITE_ONCE(*entry, __pa(page) | SPT_TABLE_BITS);
-			if (l == 3)
-				pae_mirror(c, vfn, *entry);
+		i = spt_index(vfn, l);
+		want = want_gfn(w, gva, l - 1, paging);
+		e = sp->spt[i];
+		if ((e & _PAGE_PRESENT) && sp_of_entry(e)->gfn != want) {
+			sp_zap(mmu, sp_of_entry(e));
+			e = 0;
 		}
-		if (l == glevel)
-			WRITE_ONCE(*entry,
-				   *entry | (l == 2 ? SPT_HAS_2M : SPT_HAS_1G));
-		table = spt_table(*entry);
+		if (e & _PAGE_PRESENT)
+			list_move_tail(&sp_of_entry(e)->lru, &mmu->shadow->lru);
+		if (!(e & _PAGE_PRESENT)) {
+			child = take_sp(mmu, v, cache);
+			if (!child)
+				return NULL;
+			child->level = l - 1;
+			child->gfn = want;
+			child->parent = sp;
+			child->parent_index = i;
+			if (!(want & SPT_DIRECT))
+				*wp += sp_track(mmu, child);
+			e = __pa(child->spt) | SPT_TABLE_BITS;
+			set_table_entry(sp, i, e);
+		}
+		if (l == w->leaf && !(e & (SPT_HAS_2M | SPT_HAS_1G)))
+			set_table_entry(sp, i,
+					e | (l == 2 ? SPT_HAS_2M : SPT_HAS_1G));
+		sp = sp_of_entry(e);
 	}
-	return &table[spt_index(vfn, 1)];
+	return sp;
+}
+
+/*
+ * Are the guest's entries still those walk @w read?  Under mmu->lock,
+ * after the new tables write-protected their guest tables and every CPU
+ * was flushed: a guest write since the walk (before the protection, or
+ * one that zapped the tables since) would otherwise leave a leaf made
+ * from an old entry (KVM's gpte_changed()).  The reads cannot fault; one
+ * that would counts as a change (the fault is retried).  Accessed and
+ * dirty bits do not count.
+ */
+static bool walk_unchanged(struct vtx_vcpu *vcpu,
+			   const struct vtx_guest_walk *w)
+{
+	u64 mask = ~(u64)(_PAGE_ACCESSED | _PAGE_DIRTY);
+	int l, as = vtx_vcpu_as(vcpu);
+
+	for (l = w->leaf; l <= w->top; l++) {
+		u64 gpa = w->pte_gpa[l], now = 0;
+		struct vtx_memslot *slot;
+		unsigned long hva;
+		unsigned long left;
+
+		slot = vtx_find_slot(vcpu->vm, as, gpa >> PAGE_SHIFT);
+		if (!slot)
+			return false;
+		hva = slot->userspace_addr +
+		      (gpa - (slot->base_gfn << PAGE_SHIFT));
+		pagefault_disable();
+		left = __copy_from_user_inatomic(&now, (void __user *)hva,
+						 w->wide ? 8 : 4);
+		pagefault_enable();
+		if (left || ((now ^ w->pte[l]) & mask))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A write to guest table @gfn through a translation that goes through
+ * @gfn itself: the tables that mirror it (all in the current context,
+ * zap_gfn() took the others) stop write-protecting it, and the context
+ * is marked unprotected.  mmu->lock.
+ */
+static void unprotect_self(struct vtx_shadow *sh, struct spt_ctx *c, u64 gfn)
+{
+	struct spt_page *sp;
+
+	hlist_for_each_entry(sp, gfn_head(sh, gfn), hash_link)
+		if (sp->gfn == gfn)
+			sp->tracked = false;
+	c->unprotected = true;
 }
 
 /**
@@ -650,21 +1289,32 @@ static u64 *spt_entry(struct vtx_mmu *mmu, struct vtx_shadow_ctx *c,
  *		section (kept for the MMIO emulation that may follow)
  * @f:		the fault
  *
+ * A write that the guest's tables allow to a guest table that shadow
+ * tables mirror (write-protected) zaps those tables in every vCPU and
+ * makes the leaf writable: KVM's unprotect-and-retry.
+ *
  * Return: what the backend does next (enum vtx_shadow_result).
  */
 enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 					     struct vtx_shadow_fault *f)
 {
 	struct vtx_mmu *mmu = &vcpu->vm->mmu;
-	struct vtx_shadow_ctx *c = vcpu_ctx(vcpu);
+	struct vtx_shadow *sh = mmu->shadow;
+	struct spt_vcpu *v = vcpu_spt(vcpu);
 	u32 hw_ec = f->error_code, ec;
 	bool user = hw_ec & X86_PF_USER, writable, w_user, w_writable;
+	bool paging = vcpu->cr0 & X86_CR0_PG, unprotect = false;
+	unsigned long wp = 0, bound = 0;
 	struct vtx_guest_walk w;
-	u64 *sptep, leaf, pe, gfn;
+	struct spt_page *table;
+	struct spt_key key;
+	u64 *pep, leaf, pe, gfn;
 	int as = vtx_vcpu_as(vcpu), r;
+	unsigned int i;
 
 	f->write = hw_ec & X86_PF_WRITE;
 	f->flush_local = false;
+	f->load_root = false;
 	if (hw_ec & X86_PF_RSVD) {
 		/* never from vtx's leaves; drop them and start again */
 		vtx_shadow_reset(vcpu);
@@ -676,7 +1326,7 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	 * not present, as KVM's walker has it.  Protected mode without
 	 * paging: an identity map that allows everything.
 	 */
-	if (!(vcpu->cr0 & X86_CR0_PG)) {
+	if (!paging) {
 		identity_walk(&w, f->gva);
 	} else if (__vtx_gva_walk(vcpu, f->gva, walk_access(vcpu, hw_ec), &w,
 				  &ec)) {
@@ -695,20 +1345,56 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		return VTX_SHADOW_ENOMEM;
 	if (r)
 		return VTX_SHADOW_EFAULT;
-	if (vtx_mmu_topup(vcpu))
+	if (vtx_mmu_topup(vcpu) || sp_topup(v))
 		return VTX_SHADOW_ENOMEM;
+	make_key(vcpu, vtx_get_cr3(vcpu), &key);
+	/* racy: the check is made again under the lock */
+	if (READ_ONCE(sh->nr_pages) + SPT_LEVELS > READ_ONCE(sh->max_pages))
+		bound = shadow_bound(vcpu->vm);
 
 	/* A supervisor write with CR0.WP clear may write a read-only page. */
 	writable = w_writable ||
 		   (f->write && !user && !(vcpu->cr0 & X86_CR0_WP));
 	spin_lock(&mmu->lock);
-	sptep = phys_entry(mmu, as, NULL, gfn);
-	pe = sptep ? *sptep : 0;
+	pep = phys_entry(mmu, as, NULL, gfn);
+	pe = pep ? *pep : 0;
 	if (!(pe & PHYS_PRESENT)) {
 		/* an invalidation came in between */
 		spin_unlock(&mmu->lock);
 		return VTX_SHADOW_RETRY;
 	}
+	if (!key_eq(&v->cur->key, &key)) {
+		/* paging state changed without a CR3 load: its own context */
+		ctx_select(mmu, v, &key);
+		f->flush_local = true;
+		f->load_root = true;
+	}
+	if (bound && shadow_reclaim_lru(mmu, bound))
+		f->flush_local = true;
+	if (v->nr_pages + v->nr_zombies + SPT_LEVELS > VTX_SHADOW_MAX_TABLES) {
+		vcpu_reset(mmu, v);
+		f->flush_local = true;
+	}
+	if (f->write && writable && gfn_tracked(sh, gfn)) {
+		/* a write to a guest table: unprotect it, and retry */
+		zap_gfn(mmu, v, gfn);
+		unprotect = true;
+	}
+	table = spt_path(mmu, v, &vcpu->mmu_cache, f->gva, &w, paging, &wp);
+	if (wp) {
+		/*
+		 * Leaves that lost W may be cached writable by any vCPU:
+		 * flush them all before the walk is checked.  IPIs under
+		 * the spinlock: a CPU that waits for it takes them.
+		 */
+		f->flush_cpus(mmu);
+	}
+	if (!table || (paging && !walk_unchanged(vcpu, &w))) {
+		spin_unlock(&mmu->lock);
+		return VTX_SHADOW_RETRY;
+	}
+	if (unprotect && gfn_tracked(sh, gfn))
+		unprotect_self(sh, v->cur, gfn);
 	leaf = (pe & SPT_ADDR_MASK) | _PAGE_PRESENT | _PAGE_ACCESSED;
 	if (w_user && (w_writable || !writable))
 		leaf |= _PAGE_USER;
@@ -721,18 +1407,10 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	if (w.nx || (!w_writable && writable && (vcpu->cr4 & X86_CR4_SMEP)))
 		leaf |= _PAGE_NX;
 	if (writable && (w.pte[w.leaf] & _PAGE_DIRTY) &&
-	    (pe & PHYS_WRITABLE))
+	    (pe & PHYS_WRITABLE) && !gfn_tracked(sh, gfn))
 		leaf |= _PAGE_RW | _PAGE_DIRTY;
-	if (c->nr_tables + c->nr_zombies + SPT_LEVELS > VTX_SHADOW_MAX_TABLES) {
-		ctx_reset(c);
-		f->flush_local = true;
-	}
-	sptep = spt_entry(mmu, c, &vcpu->mmu_cache, f->gva, w.leaf);
-	if (!sptep) {
-		spin_unlock(&mmu->lock);
-		return VTX_SHADOW_RETRY;
-	}
-	if ((hw_ec & X86_PF_PROT) && *sptep == leaf) {
+	i = spt_index(f->gva >> PAGE_SHIFT, 1);
+	if ((hw_ec & X86_PF_PROT) && table->spt[i] == leaf && !unprotect) {
 		/*
 		 * The leaf allows what the guest's tables allow and the
 		 * processor still refused: SMAP or protection keys, the
@@ -742,7 +1420,9 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		f->error_code = hw_ec;
 		return VTX_SHADOW_GUEST_PF;
 	}
-	WRITE_ONCE(*sptep, leaf);
+	set_leaf(sh, table, i, leaf);
+	if (v->nr_zombies >= SPT_RECLAIM_ZOMBIES)
+		f->flush_local = true;
 	spin_unlock(&mmu->lock);
 	return VTX_SHADOW_RETRY;
 }

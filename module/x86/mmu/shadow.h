@@ -17,7 +17,10 @@ struct vtx_mmu_leaf;
 struct vtx_vcpu;
 enum vtx_mmu_zap;
 
-/* Table pages one vCPU's shadow tables may hold before they are reset. */
+/*
+ * Table pages one vCPU's shadow tables (all its address spaces, zapped
+ * ones not yet freed included) may hold before they are reset.
+ */
 #define VTX_SHADOW_MAX_TABLES	1024
 
 /**
@@ -27,8 +30,12 @@ enum vtx_mmu_zap;
  *		VTX_SHADOW_GUEST_PF: the one the guest gets
  * @gpa:	out, for VTX_SHADOW_MMIO: the guest-physical address
  * @write:	the access writes (from @error_code)
- * @flush_local: out: the vCPU's tables were reset; flush its TLB
+ * @flush_local: out: flush the vCPU's TLB and free its zapped tables
  *		(vtx_shadow_reclaim()) before the next entry
+ * @flush_cpus: in: the backend's flush of every CPU's translations (IPIs),
+ *		which the fault calls under mmu->lock when leaves lose W
+ * @load_root:	out: the vCPU's current address space changed: GUEST_CR3
+ *		gets vtx_shadow_root_pa()
  */
 struct vtx_shadow_fault {
 	u64 gva;
@@ -36,6 +43,8 @@ struct vtx_shadow_fault {
 	u64 gpa;
 	bool write;
 	bool flush_local;
+	bool load_root;
+	void (*flush_cpus)(struct vtx_mmu *mmu);
 };
 
 enum vtx_shadow_result {
@@ -51,6 +60,7 @@ u64 vtx_shadow_root_pa(struct vtx_vcpu *vcpu, bool lm);
 enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 					     struct vtx_shadow_fault *f);
 void vtx_shadow_reset(struct vtx_vcpu *vcpu);
+void vtx_shadow_load_cr3(struct vtx_vcpu *vcpu, unsigned long cr3);
 bool vtx_shadow_invlpg(struct vtx_vcpu *vcpu, u64 gva);
 void vtx_shadow_reclaim(struct vtx_vcpu *vcpu, void (*flush)(struct vtx_vcpu *));
 

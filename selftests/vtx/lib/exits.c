@@ -197,6 +197,7 @@ struct vm_match {
 	uint64_t mem_bytes;
 	int found;
 	uint32_t id;
+	int64_t shadow_pages;
 };
 
 static int vm_cb(struct nlattr *attrs, int len, void *arg)
@@ -205,6 +206,7 @@ static int vm_cb(struct nlattr *attrs, int len, void *arg)
 	struct nlattr *id = nla_find(attrs, len, VTX_A_VM_ID);
 	struct nlattr *pid = nla_find(attrs, len, VTX_A_VM_PID);
 	struct nlattr *mem = nla_find(attrs, len, VTX_A_VM_MEM_BYTES);
+	struct nlattr *sp = nla_find(attrs, len, VTX_A_VM_SHADOW_PAGES);
 
 	if (!id || !pid || nla_u32(pid) != m->pid)
 		return 0;
@@ -212,6 +214,7 @@ static int vm_cb(struct nlattr *attrs, int len, void *arg)
 		return 0;
 	m->found++;
 	m->id = nla_u32(id);
+	m->shadow_pages = sp ? (int64_t)nla_u64(sp) : -ENOENT;
 	return 0;
 }
 
@@ -245,9 +248,10 @@ static int stats_cb(struct nlattr *attrs, int len, void *arg)
 
 /*
  * vtx: find this process's VM with the memory size of @vcpu's VM (the
- * library does not track vCPU counts), then its statistics.
+ * library does not track vCPU counts), then its statistics; the VM's
+ * attributes in *@vm_out when asked (no statistics then).
  */
-static int64_t vtx_nl_vcpu_exits(struct vtx_vcpu *vcpu)
+static int64_t vtx_nl_vcpu_exits(struct vtx_vcpu *vcpu, struct vm_match *vm_out)
 {
 	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
 	struct vm_match m = { .pid = (uint32_t)getpid() };
@@ -282,6 +286,11 @@ static int64_t vtx_nl_vcpu_exits(struct vtx_vcpu *vcpu)
 		r = m.found ? -EEXIST : -ENOENT;
 		goto out;
 	}
+	if (vm_out) {
+		*vm_out = m;
+		ve.exits = 0;
+		goto out;
+	}
 
 	nl_req_init(&req, family, VTX_CMD_STATS_GET, 0, 3);
 	nl_put_attr(&req, VTX_A_VM_ID, &m.id, sizeof(m.id));
@@ -295,5 +304,16 @@ int64_t vtx_vcpu_exits(struct vtx_vcpu *vcpu)
 {
 	if (!vtx_is_vtx(vcpu->vm->dev_fd))
 		return kvm_vcpu_exits(vcpu);
-	return vtx_nl_vcpu_exits(vcpu);
+	return vtx_nl_vcpu_exits(vcpu, NULL);
+}
+
+int64_t vtx_vm_shadow_pages(struct vtx_vcpu *vcpu)
+{
+	struct vm_match m;
+	int64_t r;
+
+	if (!vtx_is_vtx(vcpu->vm->dev_fd))
+		return -EOPNOTSUPP;
+	r = vtx_nl_vcpu_exits(vcpu, &m);
+	return r < 0 ? r : m.shadow_pages;
 }

@@ -154,7 +154,11 @@ TEST(cr4_follows_guest_cpuid)
 /*
  * MOV to CR3 and INVLPG do not exit with EPT: CR_LOOPS of them cost at
  * most a few exits, where CR_LOOPS CPUIDs cost CR_LOOPS.  With shadow
- * paging (ept=0, either driver) each of them must exit.
+ * paging (ept=0, either driver) each of them must exit (with the MOV from
+ * CR3 before the load: 4 a round), and no more: KVM ept=0 keeps the
+ * address space's shadow tables across the load of the same CR3 and the
+ * INVLPGs, 4,004; vtx's virtual TLB of milestone 1 refaulted the code
+ * and stack pages after each, 7,008.
  */
 TEST(cr3_invlpg_no_exits)
 {
@@ -188,6 +192,8 @@ TEST(cr3_invlpg_no_exits)
 		EXPECT_LT(e1 - e0, CR_LOOPS / 10);
 	} else {
 		EXPECT_GE(e1 - e0, 3 * CR_LOOPS);
+		EXPECT_LT(e1 - e0, 4 * CR_LOOPS + CR_LOOPS / 10)
+			TH_LOG("the shadow tables did not outlive a CR3 load or an INVLPG");
 	}
 	EXPECT_GE(e2 - e1, CR_LOOPS);
 	RUN_HLT(vcpu);

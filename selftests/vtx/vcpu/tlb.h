@@ -37,6 +37,18 @@
 #define TLB_PAE_PD		0x27000
 #define TLB_CR0_PG		0x80000000
 
+/* selfmap: A's PTE 7 maps A's PT itself, writable */
+#define TLB_SELF_PTE		7
+#define TLB_SELF_VA		(TLB_4K_BASE + TLB_SELF_PTE * 0x1000)
+
+/*
+ * many_tables: slot 3, a PD (PDPT[1]: [1 GiB, 2 GiB)) and TLB_MANY_TABLES
+ * page tables, each mapping the first 4 KiB of its 2 MiB.
+ */
+#define TLB_MANY_GPA		0x4000000
+#define TLB_MANY_TABLES		200
+#define TLB_MANY_VA		0x40000000
+
 #define TLB_LOOPS		1000
 #define TLB_DESC_GPA		(SCRATCH_GPA + 0x100)	/* INVPCID descriptor */
 #define TLB_NONCANONICAL	0x800000000000		/* bit 47 only */

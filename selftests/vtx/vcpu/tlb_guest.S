@@ -91,6 +91,101 @@ GUEST_BEGIN cr3_switch_guest, 64
 GUEST_END cr3_switch_guest
 
 /*
+ * Address space B, inactive, changes: a PTE of its PT (TLB_PT2_GPA), then
+ * its PDE (TLB_PD_B[2] to A's PT), each without an INVLPG; the next load
+ * of B's CR3 must see each change.
+ */
+GUEST_BEGIN inactive_edit_guest, 64
+	mov	%cr3, %r9
+	mov	$TLB_PML4_B, %r10d
+	mov	%r10, %cr3
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	mov	%r9, %cr3
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	movq	$(TLB_4K_BASE + 0x7000 + TLB_PTE), TLB_PT2_GPA + 2 * 8
+	mov	%r10, %cr3
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	mov	%r9, %cr3
+	movq	$(TLB_PT_GPA + TLB_PTE), TLB_PD_B + 2 * 8
+	mov	%r10, %cr3
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	mov	%r9, %cr3
+	hlt
+GUEST_END inactive_edit_guest
+
+/*
+ * B's page table, once B was used, becomes data in A: TLB_LOOPS writes
+ * and reads of it must not exit each time.
+ */
+GUEST_BEGIN table_reuse_guest, 64
+	mov	%cr3, %r9
+	mov	$TLB_PML4_B, %r10d
+	mov	%r10, %cr3
+	mov	TLB_4K_BASE + 0x2000, %rax
+	mov	%r9, %cr3
+	movq	$0, TLB_PT2_GPA + 0x100
+	ucall_step 1
+	mov	$TLB_LOOPS, %r8d
+	xor	%r12d, %r12d
+1:	mov	%r8, TLB_PT2_GPA + 0x100
+	add	TLB_PT2_GPA + 0x100, %r12
+	dec	%r8d
+	jnz	1b
+	ucall_step 2
+	mov	%r12, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END table_reuse_guest
+
+/*
+ * A's PT maps itself writable at TLB_SELF_VA (the test sets PTE
+ * TLB_SELF_PTE): the guest changes PTE 2 through that mapping, with an
+ * INVLPG, and reads the page; TLB_LOOPS times, between two frames.
+ */
+GUEST_BEGIN selfmap_guest, 64
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	mov	$TLB_LOOPS, %r8d
+1:	movq	$(TLB_4K_BASE + 0x6000 + TLB_PTE), TLB_SELF_VA + 2 * 8
+	invlpg	TLB_4K_BASE + 0x2000
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	cmp	$(0x1000 + ((TLB_4K_BASE + 0x6000) >> 12)), %rbx
+	jne	2f
+	movq	$(TLB_4K_BASE + 0x2000 + TLB_PTE), TLB_SELF_VA + 2 * 8
+	invlpg	TLB_4K_BASE + 0x2000
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	cmp	$(0x1000 + ((TLB_4K_BASE + 0x2000) >> 12)), %rbx
+	jne	2f
+	dec	%r8d
+	jnz	1b
+2:	ucall	UCALL_REPORT
+	mov	%r8, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END selfmap_guest
+
+/* One read in each 2 MiB of TLB_MANY_VA's tables, twice; each sum */
+GUEST_BEGIN many_tables_guest, 64
+	mov	$2, %r9d
+2:	xor	%r12d, %r12d
+	mov	$TLB_MANY_VA, %rsi
+	mov	$TLB_MANY_TABLES, %ecx
+1:	add	(%rsi), %r12
+	add	$0x200000, %rsi
+	dec	%ecx
+	jnz	1b
+	mov	%r12, %rbx
+	ucall	UCALL_REPORT
+	dec	%r9d
+	jnz	2b
+	hlt
+GUEST_END many_tables_guest
+
+/*
  * INVPCID's checks after its exit: a type above 3, descriptor bits 63:12,
  * a non-canonical address (type 0), a PCID without CR4.PCIDE: #GP(0)
  * each; then a valid one.

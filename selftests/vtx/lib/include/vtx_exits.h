@@ -29,4 +29,11 @@
  */
 int64_t vtx_vcpu_exits(struct vtx_vcpu *vcpu);
 
+/*
+ * vtx: the shadow page tables of @vcpu's VM (VTX_A_VM_SHADOW_PAGES; 0
+ * with EPT), found as above; -EOPNOTSUPP on kvm, -ENOENT from a vtx
+ * without the attribute.
+ */
+int64_t vtx_vm_shadow_pages(struct vtx_vcpu *vcpu);
+
 #endif /* VTX_EXITS_H */
