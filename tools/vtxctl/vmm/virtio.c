@@ -74,10 +74,13 @@
 
 #define VIRTIO_MMIO_BASE	0xd0000000ULL
 #define VIRTIO_MMIO_STRIDE	0x1000ULL
-#define VIRTIO_MAX_DEVS		6
+#define VIRTIO_MAX_DEVS		8
 
-/* ISA lines no other device of vtxctl's PC uses (4 is the UART's, 8 the RTC's). */
-static const unsigned int virtio_irqs[VIRTIO_MAX_DEVS] = { 5, 6, 7, 9, 10, 11 };
+/*
+ * ISA lines no other device of vtxctl's PC uses (4 is the UART's, 8 the
+ * RTC's; no COM2, PS/2 mouse or IDE here).
+ */
+static const unsigned int virtio_irqs[VIRTIO_MAX_DEVS] = { 5, 6, 7, 9, 10, 11, 3, 12 };
 
 /* The virtio-mmio registers (version 2). */
 #define VIRTIO_MMIO_MAGIC_VALUE		0x000
