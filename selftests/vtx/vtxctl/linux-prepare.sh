@@ -15,9 +15,13 @@
 #                                 virtio_pci_{modern,legacy}_dev), virtio_blk
 #                                 and virtio-rng modules, virtio_net with
 #                                 failover and net_failover, ext4 with
-#                                 crc16, mbcache, jbd2, crc32c_generic, and
+#                                 crc16, mbcache, jbd2, crc32c_generic,
+#                                 virtio_console (--console virtio's hvc0), and
 #                                 vtxctl_mmio_devs.ko (built here
-#                                 from mmio-devs/ against the kernel's headers)
+#                                 from mmio-devs/ against the kernel's headers);
+#                                 /bin/busybox (the host's busybox-static, the
+#                                 shell /init runs on hvc0) with the links
+#                                 sh, cat, md5sum, uname, nproc, echo
 #   OUTDIR/linux-ext4.img         the ext4 test's disk: an empty 8 MiB ext4
 #                                 made by mke2fs (e2fsprogs)
 #   OUTDIR/hostmods/              the test VM's own modules for the
@@ -59,6 +63,17 @@ kb=$(mktemp -d)
 trap 'rm -rf "$rfs" "$kb"' EXIT
 mkdir -p "$rfs/dev" "$rfs/proc" "$rfs/sys" "$rfs/lib/vtx"
 install -m 755 "$INIT" "$rfs/init"
+# The shell of the --console virtio test (a static busybox: no libc here)
+bb=${BUSYBOX:-/bin/busybox}
+if [ -x "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then
+	mkdir -p "$rfs/bin"
+	install -m 755 "$bb" "$rfs/bin/busybox"
+	for a in sh cat md5sum uname nproc echo; do
+		ln -s busybox "$rfs/bin/$a"
+	done
+else
+	echo "linux-prepare.sh: warning: no static $bb (busybox-static): no shell on hvc0" >&2
+fi
 
 # The virtio modules of the guest kernel (the test VM's own).
 mods=/lib/modules/$kver/kernel
@@ -66,7 +81,8 @@ for m in drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_
 	drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev \
 	drivers/virtio/virtio_pci drivers/block/virtio_blk drivers/char/hw_random/virtio-rng \
 	net/core/failover drivers/net/net_failover drivers/net/virtio_net \
-	lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4; do
+	lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4 \
+	drivers/char/virtio_console; do
 	b=$(basename "$m")
 	if [ -f "$mods/$m.ko" ]; then
 		cp "$mods/$m.ko" "$rfs/lib/vtx/$b.ko"
