@@ -23,6 +23,7 @@
 #include "../vmm/virtio.c"
 #include "../vmm/virtio_net.c"
 #include "../vmm/virtio_console.c"
+#include "../vmm/virtio_pci.c"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -253,6 +254,7 @@ static bool msi_route(unsigned int gsi, uint32_t addr, uint32_t data)
  */
 static void msix_tests(struct virtio_dev *dev, unsigned int slot, uint64_t common)
 {
+	struct vm fvm = { .fd = -1 };
 	struct vpci_msix *m = dev->msix;
 	struct kvm_irq_routing_entry routes[64];
 	unsigned int cap = find_msix(slot), gsi;
@@ -392,6 +394,41 @@ static void msix_tests(struct virtio_dev *dev, unsigned int slot, uint64_t commo
 	      "MSI-X disable: isr %u", atomic_load(&dev->isr));
 	CHECK(bar_rd(tbl + 0x800, 4) == 1, "pending vector 0 lost: PBA %#x",
 	      bar_rd(tbl + 0x800, 4));
+
+	/*
+	 * The fallback: a "KVM" (/dev/null) that refuses KVM_IRQFD.  A vector
+	 * that goes live is direct: what waited is taken from the eventfd and
+	 * sent by KVM_SIGNAL_MSI (refused here too: counted, never left
+	 * pending), so is each signal after it, vhost gets no call fd of it;
+	 * masked again, it waits in the eventfd as before.
+	 */
+	fvm.fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	msix_state.vm = &fvm;
+	bar_wr(common + 0x14, 0, 1);
+	cfg_wr(slot, cap + 2, 0x8000, 2);
+	bar_wr(common + 0x16, 0, 2);
+	bar_wr(common + 0x1a, 1, 2);
+	bar_wr(tbl + 28, 1, 4);
+	while (read(m->fd[1], &n, sizeof(n)) == sizeof(n))
+		;
+	virtio_queue_interrupt(&dev->queues[0]);
+	CHECK(vector_count(m, 1) && !m->direct[1], "fallback: masked vector 1 not pending");
+	bar_wr(tbl + 28, 0, 4);
+	CHECK(m->live[1] && !m->bound[1] && m->direct[1] &&
+	      m->direct_signals == 1 && !vector_count(m, 1),
+	      "fallback: live %d bound %d direct %d, %llu KVM_SIGNAL_MSI, pending %d", m->live[1],
+	      m->bound[1], m->direct[1], (unsigned long long)m->direct_signals,
+	      vector_count(m, 1));
+	CHECK(virtio_pci_call_fd(dev, 0) == -1, "fallback: a call fd of a direct vector");
+	virtio_queue_interrupt(&dev->queues[0]);
+	CHECK(m->direct_signals == 2 && m->direct_errors == 2 && !vector_count(m, 1),
+	      "fallback: a signal not sent directly (%llu)", (unsigned long long)m->direct_signals);
+	bar_wr(tbl + 28, 1, 4);
+	virtio_queue_interrupt(&dev->queues[0]);
+	CHECK(!m->direct[1] && vector_count(m, 1) && m->direct_signals == 2 &&
+	      virtio_pci_call_fd(dev, 0) == m->fd[1], "fallback: masked again, not pending");
+	msix_state.vm = NULL;
+	close(fvm.fd);
 }
 
 /*

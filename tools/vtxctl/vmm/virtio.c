@@ -1146,13 +1146,14 @@ void virtio_print_stats(void)
 				dev->use_irqfd ? "KVM_IRQFD, level, resample" :
 				"KVM_IRQ_LINE level");
 			fprintf(stderr,
-				"virtio %s:     MSI-X %s, %u vectors, GSIs %u-%u, %llu by MSI-X, %llu without a vector, %llu table/PBA accesses, %llu KVM errors\n",
+				"virtio %s:     MSI-X %s, %u vectors, GSIs %u-%u, %llu by MSI-X (%llu KVM_SIGNAL_MSI), %llu without a vector, %llu table/PBA accesses, %llu KVM errors\n",
 				dev->name, atomic_load(&m->enabled) ? "enabled" : "disabled",
 				m->nr, m->gsi_base, m->gsi_base + m->nr - 1,
 				(unsigned long long)m->signals,
+				(unsigned long long)m->direct_signals,
 				(unsigned long long)m->no_vector,
 				(unsigned long long)m->bar_accesses,
-				(unsigned long long)m->kvm_errors);
+				(unsigned long long)(m->kvm_errors + m->direct_errors));
 		} else {
 			fprintf(stderr, "virtio %s:     irq %u, %llu interrupts (%s)\n", dev->name,
 				dev->irq, (unsigned long long)dev->interrupts,

@@ -181,10 +181,14 @@ struct vpci_msix {
 	struct msix_entry routed[VPCI_MSIX_VECTORS];	/* the live ones' routes */
 	bool live[VPCI_MSIX_VECTORS];	/* routed, the irqfd assigned */
 	bool bound[VPCI_MSIX_VECTORS];	/* KVM took the irqfd */
+	/* Live without an irqfd: delivered by KVM_SIGNAL_MSI (read unlocked). */
+	_Atomic bool direct[VPCI_MSIX_VECTORS];
 	/* Counters (atomic). */
 	uint64_t signals;		/* eventfd writes by vtxctl's threads */
 	uint64_t no_vector;		/* interrupts of an unmapped queue: dropped */
 	uint64_t kvm_errors;		/* KVM_IRQFD refusals */
+	uint64_t direct_signals;	/* KVM_SIGNAL_MSI calls (msix_lock) */
+	uint64_t direct_errors;		/* KVM_SIGNAL_MSI refusals (msix_lock) */
 	uint64_t bar_accesses;		/* BAR1 (table, PBA) accesses: MMIO exits */
 };
 
