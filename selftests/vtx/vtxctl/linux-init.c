@@ -70,7 +70,7 @@
  * virtio_console, makes /dev/hvc0 its controlling terminal, stdin, stdout
  * and stderr (console_hvc()), prints
  *
- *   VTXCTL-CONSOLE hvc0 tty=<ttyname of fd 0>
+ *   VTXCTL-CONSOLE hvc0 tty=<ttyname of fd 0> dev=<its virtio device>
  *
  * there, and READY, the line read and ECHO go through hvc0 instead of the
  * UART.  After the echo it runs the initramfs's shell (busybox sh, as
@@ -1023,6 +1023,22 @@ static void virtio_tests(void)
 	fflush(stdout);
 }
 
+/* The console's virtio device ("virtioN"), for its /proc/interrupts names. */
+static char console_dev[32] = "?";
+
+static void find_console_dev(void)
+{
+	DIR *d = opendir("/sys/bus/virtio/drivers/virtio_console");
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, "virtio", 6))
+			snprintf(console_dev, sizeof(console_dev), "%.*s",
+				 (int)sizeof(console_dev) - 1, e->d_name);
+	if (d)
+		closedir(d);
+}
+
 /*
  * vtxctl's --console virtio: hvc0 (virtio_console, a module in Debian's
  * kernels) becomes the controlling terminal and stdin, stdout, stderr.
@@ -1053,7 +1069,8 @@ static int console_hvc(void)
 		close(fd);
 	if (ttyname_r(0, name, sizeof(name)))
 		snprintf(name, sizeof(name), "?");
-	printf("VTXCTL-CONSOLE hvc0 tty=%s\n", name);
+	find_console_dev();
+	printf("VTXCTL-CONSOLE hvc0 tty=%s dev=%s\n", name, console_dev);
 	fflush(stdout);
 	return 0;
 }
@@ -1061,6 +1078,7 @@ static int console_hvc(void)
 /* An interactive shell on the console (hvc0) until it exits. */
 static void console_shell(void)
 {
+	char name[40];
 	int st = 0, i;
 	pid_t pid;
 
@@ -1087,7 +1105,8 @@ static void console_shell(void)
 	}
 	printf("VTXCTL-SHELL-EXIT status=%d\n", pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	/* virtio_console's vectors ("virtioN-input", "-output"), after the use */
-	irq_report_as("VTXCTL-CON-IRQ", "put");
+	snprintf(name, sizeof(name), " %s-", console_dev);
+	irq_report_as("VTXCTL-CON-IRQ", name);
 	fflush(stdout);
 }
 
