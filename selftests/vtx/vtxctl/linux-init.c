@@ -110,6 +110,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1061,7 +1062,13 @@ static int console_hvc(void)
 		return -1;
 	}
 	ioctl(fd, TIOCSCTTY, 0);
+	/*
+	 * The UART's driver sends from its buffer by interrupt, after the
+	 * write returned: wait until it has, so that its last line is not
+	 * cut by hvc0's first one on vtxctl's stdout.
+	 */
 	fflush(stdout);
+	tcdrain(1);
 	dup2(fd, 0);
 	dup2(fd, 1);
 	dup2(fd, 2);
