@@ -18,10 +18,13 @@
 #                                 crc16, mbcache, jbd2, crc32c_generic,
 #                                 virtio_console (--console virtio's hvc0), and
 #                                 vtxctl_mmio_devs.ko (built here
-#                                 from mmio-devs/ against the kernel's headers);
-#                                 /bin/busybox (the host's busybox-static, the
-#                                 shell /init runs on hvc0) with the links
-#                                 sh, cat, md5sum, uname, nproc, echo
+#                                 from mmio-devs/ against the kernel's headers)
+#   OUTDIR/linux-shell.cpio.gz    that initramfs and a second archive after it
+#                                 (the kernel unpacks both): /bin/busybox (the
+#                                 host's busybox-static, the shell /init runs
+#                                 on hvc0) with the links sh, cat, md5sum,
+#                                 uname, nproc, echo; only the boot with the
+#                                 shell pays for unpacking its 1 MB
 #   OUTDIR/linux-ext4.img         the ext4 test's disk: an empty 8 MiB ext4
 #                                 made by mke2fs (e2fsprogs)
 #   OUTDIR/hostmods/              the test VM's own modules for the
@@ -63,17 +66,6 @@ kb=$(mktemp -d)
 trap 'rm -rf "$rfs" "$kb"' EXIT
 mkdir -p "$rfs/dev" "$rfs/proc" "$rfs/sys" "$rfs/lib/vtx"
 install -m 755 "$INIT" "$rfs/init"
-# The shell of the --console virtio test (a static busybox: no libc here)
-bb=${BUSYBOX:-/bin/busybox}
-if [ -x "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then
-	mkdir -p "$rfs/bin"
-	install -m 755 "$bb" "$rfs/bin/busybox"
-	for a in sh cat md5sum uname nproc echo; do
-		ln -s busybox "$rfs/bin/$a"
-	done
-else
-	echo "linux-prepare.sh: warning: no static $bb (busybox-static): no shell on hvc0" >&2
-fi
 
 # The virtio modules of the guest kernel (the test VM's own).
 mods=/lib/modules/$kver/kernel
@@ -138,3 +130,20 @@ awk 'BEGIN { for (i = 0; i < 128; i++) printf "vtxctl virtio-blk block 0123456\n
 (cd "$rfs" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) | gzip -9n >"$OUT/linux-init.cpio.gz.tmp"
 mv -f "$OUT/linux-init.cpio.gz.tmp" "$OUT/linux-init.cpio.gz"
+
+# The shell of the --console virtio test (a static busybox: no libc here)
+bb=${BUSYBOX:-/bin/busybox}
+sfs=$rfs/shell
+mkdir -p "$sfs/bin"
+if [ -x "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then
+	install -m 755 "$bb" "$sfs/bin/busybox"
+	for a in sh cat md5sum uname nproc echo; do
+		ln -s busybox "$sfs/bin/$a"
+	done
+else
+	echo "linux-prepare.sh: warning: no static $bb (busybox-static): no shell on hvc0" >&2
+fi
+cp "$OUT/linux-init.cpio.gz" "$OUT/linux-shell.cpio.gz.tmp"
+(cd "$sfs" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc -R 0:0 --quiet) | gzip -9n >>"$OUT/linux-shell.cpio.gz.tmp"
+mv -f "$OUT/linux-shell.cpio.gz.tmp" "$OUT/linux-shell.cpio.gz"

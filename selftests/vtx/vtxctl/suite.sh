@@ -162,16 +162,17 @@ guest_runs() {
 # an exit to vtxctl.
 linux_runs() {
 	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid srv="" ext4
-	local nets="$NET_ARGS" con=serial cona=
+	local nets="$NET_ARGS" con=serial cona="" initrd=linux-init.cpio.gz
 
 	knob_on "${VTXCTL_NET:-1}" "$drv" || nets=
 	# The guest's console: hvc0 on a virtio-console (the default), or the UART
 	if [ "${VTXCTL_CONSOLE:-virtio}" = virtio ]; then
 		con=virtio
 		cona=" vtxconsole=hvc0"
+		initrd=linux-shell.cpio.gz	# with busybox, the shell on hvc0
 	fi
 
-	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci} $nets --console $con"
+	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd $initrd --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci} $nets --console $con"
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	cp linux-disk.img "$OUT/disk.img"
@@ -193,7 +194,7 @@ linux_runs() {
 		wait_for "$OUT/srv" VTXNET-LISTEN 30 || cat "$OUT/srv"
 	fi
 	# shellcheck disable=SC2086
-	timeout 1500 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
+	timeout 1500 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd "$initrd" \
 		--cpus 2 --mem 256M \
 		--append "console=ttyS0 reboot=k panic=1 quiet vtxnet.bytes=$NET_BYTES${ext4:+ vtxext4=vdc}$cona" \
 		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" $ext4 --rng $nets \
