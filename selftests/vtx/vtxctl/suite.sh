@@ -263,7 +263,8 @@ linux_runs() {
 	vrun "$drv" linux-virtio-timeout 16 'timeout after 2 s|virtio blk0:     irq 5' \
 		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --disk "$OUT/disk.img" --rng \
 		--virtio mmio --append "console=ttyS0 quiet" --device "$dev" --timeout 2
-	[ "${VTXCTL_CONSOLE:-virtio}" = virtio ] && console_sigint "$drv" "$dev"
+	[ "${VTXCTL_CONSOLE:-virtio}" = virtio ] && knob_on "${VTXCTL_CONSOLE_SIGINT:-1}" "$drv" &&
+		console_sigint "$drv" "$dev"
 	knob_on "${VTXCTL_SIGNAL_MSI:-0}" "$drv" && linux_signal_msi "$drv" "$dev"
 	return 0
 }
@@ -297,7 +298,8 @@ linux_signal_msi() {
 	fi
 }
 
-# console_sigint DRIVER DEVICE - linux-console-sigint: vtxctl --console
+# console_sigint DRIVER DEVICE - linux-console-sigint (VTXCTL_CONSOLE_SIGINT:
+# 1 both drivers, 0 none, or a list; 7-9 s of Bochs CPU each): vtxctl --console
 # virtio on a terminal (vtxpty's pty, vtxctl the foreground process) puts
 # it in raw mode (no ICANON, ECHO, ICRNL, IXON; ISIG kept, ^\ disabled);
 # ^C typed on it while the guest boots stops the run in order (status
