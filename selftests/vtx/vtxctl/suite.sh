@@ -552,8 +552,9 @@ linux_ext4_reboot() {
 		result "$drv" linux-ext4-write fail "'${line:-no EXT4-WRITE line}'"
 		return 0
 	fi
-	# The UART's receive interrupt here when the first boot's console was hvc0
-	if [ "${VTXCTL_CONSOLE:-virtio}" = virtio ]; then
+	# The UART's receive interrupt here when the first boot's console was
+	# hvc0 (VTXCTL_UART_RX=0 leaves it out)
+	if [ "${VTXCTL_CONSOLE:-virtio}" = virtio ] && knob_on "${VTXCTL_UART_RX:-1}" "$drv"; then
 		rx="hello vtx"
 		uart=" vtxuart.rx=1"
 	fi
