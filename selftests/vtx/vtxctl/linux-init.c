@@ -63,7 +63,21 @@
  *
  * With "vtxext4=DISK" it also writes a file on that ext4 disk (ext4_test():
  * VTXCTL-EXT4-WRITE); a boot with "vtxext4.phase=read" only reads it back
- * (VTXCTL-EXT4-READ) and reboots.
+ * (VTXCTL-EXT4-READ), with "vtxuart.rx=1" does the READY/ECHO exchange
+ * on the UART (the first boot's went through hvc0), and reboots.
+ *
+ * With "vtxconsole=hvc0" (vtxctl's --console virtio) it then loads
+ * virtio_console, makes /dev/hvc0 its controlling terminal, stdin, stdout
+ * and stderr (console_hvc()), prints
+ *
+ *   VTXCTL-CONSOLE hvc0 tty=<ttyname of fd 0> dev=<its virtio device>
+ *
+ * there, and READY, the line read and ECHO go through hvc0 instead of the
+ * UART.  After the echo it runs the initramfs's shell (busybox sh, as
+ * /bin/sh) on hvc0, interactive, with a prompt, and prints
+ *
+ *   VTXCTL-SHELL-START             (then the shell reads hvc0 until "exit")
+ *   VTXCTL-SHELL-EXIT status=N     (or VTXCTL-SHELL-TIMEOUT after SHELL_WAIT_S)
  *
  * then reboots: vtxctl's guest has no ACPI to power off, and ends the run
  * on the keyboard controller's reset (status 0).
@@ -80,6 +94,7 @@
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,12 +109,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cksum.h"
 
 #define READ_TIMEOUT_MS	20000
+#define SHELL_WAIT_S	120
 #define DEVICE_WAIT_S	20
 /* The block the test writes on vda (the suite checks it in the image). */
 #define WRITE_OFFSET	65536
@@ -308,9 +326,10 @@ static void rng_report(const char *tag)
 /*
  * /proc/interrupts' lines of virtio devices, one VTXCTL-IRQ line each:
  * the IRQ, the count summed over the CPUs, the chip (PCI-MSI with MSI-X,
- * IO-APIC with INTx), the hardware IRQ and the name.
+ * IO-APIC with INTx), the hardware IRQ and the name.  @tag: the line's
+ * first word; @need: only the lines that contain it (NULL: all).
  */
-static void irq_report(void)
+static void irq_report_as(const char *tag, const char *need)
 {
 	char line[512], *p, *end;
 	FILE *f = fopen("/proc/interrupts", "r");
@@ -321,7 +340,7 @@ static void irq_report(void)
 		unsigned long long count = 0;
 		char irq[16];
 
-		if (!strstr(line, "virtio"))
+		if (!strstr(line, "virtio") || (need && !strstr(line, need)))
 			continue;
 		p = line + strspn(line, " ");
 		snprintf(irq, sizeof(irq), "%.*s", (int)strcspn(p, ":"), p);
@@ -343,9 +362,14 @@ static void irq_report(void)
 				memmove(end, end + 1, strlen(end));
 			else
 				end++;
-		printf("VTXCTL-IRQ %s count=%llu %s\n", irq, count, p);
+		printf("%s %s count=%llu %s\n", tag, irq, count, p);
 	}
 	fclose(f);
+}
+
+static void irq_report(void)
+{
+	irq_report_as("VTXCTL-IRQ", NULL);
 }
 
 /* sysfs file @name of PCI function @bdf: write @val. */
@@ -1000,11 +1024,123 @@ static void virtio_tests(void)
 	fflush(stdout);
 }
 
+/* The console's virtio device ("virtioN"), for its /proc/interrupts names. */
+static char console_dev[32] = "?";
+
+static void find_console_dev(void)
+{
+	DIR *d = opendir("/sys/bus/virtio/drivers/virtio_console");
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, "virtio", 6))
+			snprintf(console_dev, sizeof(console_dev), "%.*s",
+				 (int)sizeof(console_dev) - 1, e->d_name);
+	if (d)
+		closedir(d);
+}
+
+/*
+ * vtxctl's --console virtio: hvc0 (virtio_console, a module in Debian's
+ * kernels) becomes the controlling terminal and stdin, stdout, stderr.
+ */
+static int console_hvc(void)
+{
+	char name[64] = "?";
+	int fd;
+
+	load_if_module("virtio_console");
+	fflush(stdout);
+	if (wait_path("/dev/hvc0")) {
+		dump_virtio_log();
+		return -1;
+	}
+	setsid();
+	fd = open("/dev/hvc0", O_RDWR);
+	if (fd < 0) {
+		printf("VTXCTL-CONSOLE hvc0 open: %s\n", strerror(errno));
+		return -1;
+	}
+	ioctl(fd, TIOCSCTTY, 0);
+	/*
+	 * The UART's driver sends from its buffer by interrupt, after the
+	 * write returned: wait until it has, so that its last line is not
+	 * cut by hvc0's first one on vtxctl's stdout.
+	 */
+	fflush(stdout);
+	tcdrain(1);
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	if (ttyname_r(0, name, sizeof(name)))
+		snprintf(name, sizeof(name), "?");
+	find_console_dev();
+	printf("VTXCTL-CONSOLE hvc0 tty=%s dev=%s\n", name, console_dev);
+	fflush(stdout);
+	return 0;
+}
+
+/* An interactive shell on the console (hvc0) until it exits. */
+static void console_shell(void)
+{
+	char name[40];
+	int st = 0, i;
+	pid_t pid;
+
+	printf("VTXCTL-SHELL-START\n");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char *const argv[] = { "sh", "-i", NULL };
+		char *const envp[] = { "PATH=/bin", "HOME=/", "TERM=dumb", "PS1=vtx$ ", NULL };
+
+		execve("/bin/sh", argv, envp);
+		printf("VTXCTL-SHELL-EXEC %s\n", strerror(errno));
+		_exit(127);
+	}
+	for (i = 0; pid > 0 && i < SHELL_WAIT_S * 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		usleep(100000);
+	}
+	if (pid > 0 && i == SHELL_WAIT_S * 10) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		printf("VTXCTL-SHELL-TIMEOUT\n");
+	}
+	printf("VTXCTL-SHELL-EXIT status=%d\n", pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	/* virtio_console's vectors ("virtioN-input", "-output"), after the use */
+	snprintf(name, sizeof(name), " %s-", console_dev);
+	irq_report_as("VTXCTL-CON-IRQ", name);
+	fflush(stdout);
+}
+
+/* READY, then a line read from the console (stdin), printed back. */
+static void echo_line(void)
+{
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	char line[128];
+	ssize_t n = 0;
+
+	printf("VTXCTL-LINUX-READY\n");
+	fflush(stdout);
+	if (poll(&pfd, 1, READ_TIMEOUT_MS) == 1)
+		n = read(0, line, sizeof(line) - 1);
+	if (n > 0) {
+		line[n] = 0;
+		line[strcspn(line, "\r\n")] = 0;
+		printf("VTXCTL-LINUX-ECHO %s\n", line);
+	} else {
+		printf("VTXCTL-LINUX-ECHO-NONE\n");
+	}
+	fflush(stdout);
+}
+
 int main(void)
 {
-	char online[64], uptime[64], line[128], phase[16], disk[16];
-	struct pollfd pfd = { .fd = 0, .events = POLLIN };
-	ssize_t n = 0;
+	char online[64], uptime[64], phase[16], disk[16], con[16];
 	int fd;
 
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
@@ -1027,22 +1163,20 @@ int main(void)
 		if (virtio_load() >= 0)
 			ext4_test(disk, false);
 		irq_report();
+		/* The UART's receive interrupt, when the first boot had hvc0 */
+		cmdline_str("vtxuart.rx=", con, sizeof(con));
+		if (!strcmp(con, "1"))
+			echo_line();
 		fflush(stdout);
 		reboot(RB_AUTOBOOT);
 	}
 	virtio_tests();
-	printf("VTXCTL-LINUX-READY\n");
-	fflush(stdout);
-	if (poll(&pfd, 1, READ_TIMEOUT_MS) == 1)
-		n = read(0, line, sizeof(line) - 1);
-	if (n > 0) {
-		line[n] = 0;
-		line[strcspn(line, "\r\n")] = 0;
-		printf("VTXCTL-LINUX-ECHO %s\n", line);
-	} else {
-		printf("VTXCTL-LINUX-ECHO-NONE\n");
-	}
-	fflush(stdout);
+	cmdline_str("vtxconsole=", con, sizeof(con));
+	if (!strcmp(con, "hvc0") && console_hvc())
+		con[0] = 0;
+	echo_line();
+	if (!strcmp(con, "hvc0"))
+		console_shell();
 	sync();
 	reboot(RB_AUTOBOOT);
 	for (;;)

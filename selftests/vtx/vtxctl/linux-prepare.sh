@@ -15,9 +15,16 @@
 #                                 virtio_pci_{modern,legacy}_dev), virtio_blk
 #                                 and virtio-rng modules, virtio_net with
 #                                 failover and net_failover, ext4 with
-#                                 crc16, mbcache, jbd2, crc32c_generic, and
+#                                 crc16, mbcache, jbd2, crc32c_generic,
+#                                 virtio_console (--console virtio's hvc0), and
 #                                 vtxctl_mmio_devs.ko (built here
 #                                 from mmio-devs/ against the kernel's headers)
+#   OUTDIR/linux-shell.cpio.gz    that initramfs and a second archive after it
+#                                 (the kernel unpacks both): /bin/busybox (the
+#                                 host's busybox-static, the shell /init runs
+#                                 on hvc0) with the links sh, cat, md5sum,
+#                                 uname, nproc, echo; only the boot with the
+#                                 shell pays for unpacking its 1 MB
 #   OUTDIR/linux-ext4.img         the ext4 test's disk: an empty 8 MiB ext4
 #                                 made by mke2fs (e2fsprogs)
 #   OUTDIR/hostmods/              the test VM's own modules for the
@@ -66,7 +73,8 @@ for m in drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_
 	drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev \
 	drivers/virtio/virtio_pci drivers/block/virtio_blk drivers/char/hw_random/virtio-rng \
 	net/core/failover drivers/net/net_failover drivers/net/virtio_net \
-	lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4; do
+	lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4 \
+	drivers/char/virtio_console; do
 	b=$(basename "$m")
 	if [ -f "$mods/$m.ko" ]; then
 		cp "$mods/$m.ko" "$rfs/lib/vtx/$b.ko"
@@ -122,3 +130,20 @@ awk 'BEGIN { for (i = 0; i < 128; i++) printf "vtxctl virtio-blk block 0123456\n
 (cd "$rfs" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) | gzip -9n >"$OUT/linux-init.cpio.gz.tmp"
 mv -f "$OUT/linux-init.cpio.gz.tmp" "$OUT/linux-init.cpio.gz"
+
+# The shell of the --console virtio test (a static busybox: no libc here)
+bb=${BUSYBOX:-/bin/busybox}
+sfs=$rfs/shell
+mkdir -p "$sfs/bin"
+if [ -x "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then
+	install -m 755 "$bb" "$sfs/bin/busybox"
+	for a in sh cat md5sum uname nproc echo; do
+		ln -s busybox "$sfs/bin/$a"
+	done
+else
+	echo "linux-prepare.sh: warning: no static $bb (busybox-static): no shell on hvc0" >&2
+fi
+cp "$OUT/linux-init.cpio.gz" "$OUT/linux-shell.cpio.gz.tmp"
+(cd "$sfs" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc -R 0:0 --quiet) | gzip -9n >>"$OUT/linux-shell.cpio.gz.tmp"
+mv -f "$OUT/linux-shell.cpio.gz.tmp" "$OUT/linux-shell.cpio.gz"

@@ -27,7 +27,11 @@
 # disk: a file written and synced in that boot, read back with its cksum
 # after the reboot, by a second vtxctl run on the same image
 # (linux_ext4_reboot; VTXCTL_EXT4=0 leaves it out, VTXCTL_EXT4=vtx runs it
-# on vtx only, as make check does).
+# on vtx only, as make check does).  Its console is --console virtio, the
+# guest's hvc0 (linux_console_checks: a line echoed and a command run by
+# busybox sh on hvc0; console_sigint: ^C on a pty in raw mode);
+# VTXCTL_CONSOLE=serial keeps the UART (linux-uart-rx then in this boot,
+# else in the ext4 reboot run).
 # Results: drivers "vtx", "kvm" and "cli" (command-line checks).
 
 VTXCTL=${VTXCTL:-vtxctl}
@@ -50,14 +54,37 @@ show() {
 
 # vrun DRIVER NAME STATUS 'PATTERN[|PATTERN...]' [vtxctl run args...]
 # Run vtxctl under a time limit ($VRUN_TIMEOUT s, 120) with stdin from
-# /dev/null (or $VRUN_STDIN),
+# /dev/null (or $VRUN_STDIN; or with $VRUN_ECHO a FIFO into which that
+# line is written once the guest printed VTXCTL-LINUX-READY),
 # expect exit status STATUS and every fixed-string PATTERN somewhere in its
 # stdout + stderr.
 vrun() {
 	local drv="$1" name="$2" want="$3" pats="$4" rc p missing=""
 	shift 4
 	echo "@@RUN $drv $name: $VTXCTL run $*"
-	if [ -n "${VRUN_STDIN:-}" ]; then
+	if [ -n "${VRUN_ECHO:-}" ]; then
+		# stdout through a FIFO read line by line by the shell's builtins:
+		# no grep and sleep forked every second of the boot (each costs
+		# the test VM a fork and an exec, at Bochs speed)
+		local pid line
+		rm -f "$OUT/vfifo" "$OUT/vout"
+		mkfifo "$OUT/vfifo" "$OUT/vout"
+		: >"$OUT/o"
+		timeout "${VRUN_TIMEOUT:-120}" "$VTXCTL" run "$@" <"$OUT/vfifo" >"$OUT/vout" \
+			2>"$OUT/e" &
+		pid=$!
+		exec 4>"$OUT/vfifo"
+		while IFS= read -r line || [ -n "$line" ]; do
+			printf '%s\n' "$line" >>"$OUT/o"
+			case "$line" in
+			*VTXCTL-LINUX-READY*) printf '%s\n' "$VRUN_ECHO" >&4 ;;
+			esac
+		done <"$OUT/vout"
+		wait "$pid"
+		rc=$?
+		exec 4>&-
+		rm -f "$OUT/vfifo" "$OUT/vout"
+	elif [ -n "${VRUN_STDIN:-}" ]; then
 		printf '%b' "$VRUN_STDIN" | timeout "${VRUN_TIMEOUT:-120}" "$VTXCTL" run "$@" \
 			>"$OUT/o" 2>"$OUT/e"
 		rc=$?
@@ -138,11 +165,17 @@ guest_runs() {
 # an exit to vtxctl.
 linux_runs() {
 	local drv="$1" dev="$2" pid rc fifo="$OUT/linux-in" missing="" p hold="" vpid srv="" ext4
-	local nets="$NET_ARGS"
+	local nets="$NET_ARGS" con=serial cona="" initrd=linux-init.cpio.gz
 
 	knob_on "${VTXCTL_NET:-1}" "$drv" || nets=
+	# The guest's console: hvc0 on a virtio-console (the default), or the UART
+	if [ "${VTXCTL_CONSOLE:-virtio}" = virtio ]; then
+		con=virtio
+		cona=" vtxconsole=hvc0"
+		initrd=linux-shell.cpio.gz	# with busybox, the shell on hvc0
+	fi
 
-	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci} $nets"
+	echo "@@RUN $drv linux-smp2: $VTXCTL run --kernel linux-vmlinuz --initrd $initrd --cpus 2 --device $dev --disk disk.img --disk disk-ro.img,ro --rng --virtio ${VTXCTL_VIRTIO:-pci} $nets --console $con"
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	cp linux-disk.img "$OUT/disk.img"
@@ -164,16 +197,22 @@ linux_runs() {
 		wait_for "$OUT/srv" VTXNET-LISTEN 30 || cat "$OUT/srv"
 	fi
 	# shellcheck disable=SC2086
-	timeout 1500 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
+	timeout 1500 "$VTXCTL" run $hold --kernel linux-vmlinuz --initrd "$initrd" \
 		--cpus 2 --mem 256M \
-		--append "console=ttyS0 reboot=k panic=1 quiet vtxnet.bytes=$NET_BYTES${ext4:+ vtxext4=vdc}" \
+		--append "console=ttyS0 reboot=k panic=1 quiet vtxnet.bytes=$NET_BYTES${ext4:+ vtxext4=vdc}$cona" \
 		--disk "$OUT/disk.img" --disk "$OUT/disk-ro.img,ro" $ext4 --rng $nets \
-		--virtio "${VTXCTL_VIRTIO:-pci}" \
+		--virtio "${VTXCTL_VIRTIO:-pci}" --console "$con" \
 		--device "$dev" --timeout 1400 <"$fifo" >"$OUT/lo" 2>"$OUT/le" &
 	pid=$!
 	exec 3>"$fifo"
 	if wait_for "$OUT/lo" VTXCTL-LINUX-READY 1400; then
 		echo "hello vtx" >&3
+		# --console virtio: a command for the guest's shell on hvc0
+		if [ "$con" = virtio ] && wait_for "$OUT/lo" VTXCTL-SHELL-START 300; then
+			# shellcheck disable=SC2016
+			printf '%s\n' 'echo VTXCTL-SHELL-$((6 * 7)) $(uname -r) $(nproc) $(md5sum </dev/vda)' \
+				'exit 3' >&3
+		fi
 	fi
 	if [ -n "$hold" ]; then
 		if wait_for "$OUT/le" "holding the VM" 300; then
@@ -206,7 +245,9 @@ linux_runs() {
 	else
 		result "$drv" linux-smp2 fail "exit status $rc (expected 0)${missing:+; missing$missing}"
 	fi
-	if grep -q '^VTXCTL-LINUX-ECHO hello vtx' "$OUT/lo"; then
+	if [ "$con" = virtio ]; then
+		linux_console_checks "$drv"
+	elif grep -q '^VTXCTL-LINUX-ECHO hello vtx' "$OUT/lo"; then
 		result "$drv" linux-uart-rx ok "the line came back"
 	else
 		result "$drv" linux-uart-rx fail "no 'VTXCTL-LINUX-ECHO hello vtx'"
@@ -222,6 +263,120 @@ linux_runs() {
 	vrun "$drv" linux-virtio-timeout 16 'timeout after 2 s|virtio blk0:     irq 5' \
 		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --disk "$OUT/disk.img" --rng \
 		--virtio mmio --append "console=ttyS0 quiet" --device "$dev" --timeout 2
+	[ "${VTXCTL_CONSOLE:-virtio}" = virtio ] && knob_on "${VTXCTL_CONSOLE_SIGINT:-1}" "$drv" &&
+		console_sigint "$drv" "$dev"
+	knob_on "${VTXCTL_SIGNAL_MSI:-0}" "$drv" && linux_signal_msi "$drv" "$dev"
+	return 0
+}
+
+# linux_signal_msi DRIVER DEVICE - linux-signal-msi (VTXCTL_SIGNAL_MSI=1,
+# or a driver list; a boot of its own, so not in make check): the MSI-X
+# fallback of a KVM whose irqfds vtxctl cannot use, forced with
+# VTXCTL_NO_IRQFD: --cpus 1, a disk and the rng on virtio-pci, /init's
+# virtio tests (the disk's cksum, the rng, the hostile MSI-X test and
+# its rebind) and the UART echo; every device ended with MSI-X enabled,
+# interrupted only by KVM_SIGNAL_MSI (N > 0 each, 0 KVM errors), the
+# guest read no ISR and its virtio vectors are all PCI-MSI.
+linux_signal_msi() {
+	local drv="$1" dev="$2" want devs isr n
+	cp linux-disk.img "$OUT/disk.img"
+	want=$(cat linux-disk.cksum)
+	export VTXCTL_NO_IRQFD=1
+	VRUN_ECHO="hello vtx" VRUN_TIMEOUT=700 vrun "$drv" linux-signal-msi-boot 0 \
+		"VTXCTL_NO_IRQFD: MSI-X by KVM_SIGNAL_MSI|VTXCTL-VIRTIO-VDA cksum=$want size=262144|VTXCTL-VIRTIO-RNG current=virtio_rng.0 read=64|VTXCTL-MSIX-REBIND current=virtio_rng.0 read=64|VTXCTL-LINUX-ECHO hello vtx|guest reset" \
+		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 1 --disk "$OUT/disk.img" \
+		--rng --device "$dev" --timeout 600 --append "console=ttyS0 reboot=k panic=1 quiet"
+	unset VTXCTL_NO_IRQFD
+	devs=$(grep -E '^virtio [a-z]+[0-9]:     MSI-X ' "$OUT/all")
+	isr=$(isr_reads "$OUT/all")
+	n=$(echo "$devs" | grep -cE 'MSI-X enabled, .* by MSI-X \([1-9][0-9]* KVM_SIGNAL_MSI\), .*, 0 KVM errors$')
+	if [ "$n" = 2 ] && [ "$isr" = 0 ] &&
+		! tr -d '\r' <"$OUT/all" | grep '^VTXCTL-IRQ' | grep -vq ' PCI-MSI '; then
+		result "$drv" linux-signal-msi ok "$(echo "$devs" | sed 's/^virtio //; s/ *MSI-X / /; s/, [0-9]* KVM errors$//' | tr '\n' ';') 0 ISR reads"
+	else
+		result "$drv" linux-signal-msi fail "ISR reads $isr; $(echo "$devs" | tr '\n' ';') $(tr -d '\r' <"$OUT/all" | grep '^VTXCTL-IRQ' | tr '\n' ';')"
+	fi
+}
+
+# console_sigint DRIVER DEVICE - linux-console-sigint (VTXCTL_CONSOLE_SIGINT:
+# 1 both drivers, 0 none, or a list; 7-9 s of Bochs CPU each): vtxctl --console
+# virtio on a terminal (vtxpty's pty, vtxctl the foreground process) puts
+# it in raw mode (no ICANON, ECHO, ICRNL, IXON; ISIG kept, ^\ disabled);
+# ^C typed on it while the guest boots stops the run in order (status
+# 130, "interrupted by SIGINT", the summary with con0's line) and the
+# terminal's modes are back as they were.
+console_sigint() {
+	local drv="$1" dev="$2" rc line
+	# The test VM's init mounts no devpts; /dev/ptmx needs one on /dev/pts
+	grep -q ' /dev/pts devpts ' /proc/mounts ||
+		{ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts; }
+	echo "@@RUN $drv linux-console-sigint: vtxpty 60 $VTXCTL run --kernel linux-vmlinuz --console virtio, then ^C"
+	./vtxpty 60 "$VTXCTL" run --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
+		--console virtio --append "console=ttyS0 quiet" --device "$dev" --timeout 300 \
+		>"$OUT/pty" 2>&1
+	rc=$?
+	show "$OUT/pty" "  | "
+	line=$(tr -d '\r' <"$OUT/pty" | grep '^VTXPTY ')
+	if [ "$rc" = 0 ] &&
+		[ "$line" = "VTXPTY raw=1 icanon=0 echo=0 icrnl=0 ixon=0 isig=1 vquit=off status=130 restored=1" ] &&
+		grep -q 'interrupted by SIGINT' "$OUT/pty" && grep -q '^virtio con0:     console: ' "$OUT/pty"; then
+		result "$drv" linux-console-sigint ok "${line#VTXPTY }, summary printed"
+	else
+		result "$drv" linux-console-sigint fail "vtxpty status $rc: '${line:-no VTXPTY line}'"
+	fi
+}
+
+# linux_console_checks DRIVER - --console virtio in the linux-smp2 boot
+# ($OUT/lo: vtxctl's stdout, the UART's and hvc0's output; $OUT/le: its
+# summary):
+#   linux-console-hvc0    /init made /dev/hvc0 (virtio_console, PCI MSI-X)
+#                         its terminal and wrote on it; the UART's early
+#                         output is there too (VTXCTL-LINUX-INIT)
+#   linux-console-rx      the line written into vtxctl's stdin (a FIFO)
+#                         came back from hvc0's tty
+#   linux-console-shell   busybox sh on hvc0 ran the suite's command:
+#                         6 * 7, the test VM's kernel release, 2 CPUs and
+#                         the md5sum of vda (= linux-disk-after.img), and
+#                         exited with the status it was told
+#   linux-console-queues  con0's queues took every notification by
+#                         KVM_IOEVENTFD (0 by MMIO exit), its two vectors
+#                         are on PCI-MSI and took interrupts, bytes went
+#                         both ways, and the run
+#                         still ended with the summary (stop reason, exits)
+linux_console_checks() {
+	local drv="$1" want line q irq
+	line=$(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-CONSOLE ')
+	if [ "${line#VTXCTL-CONSOLE hvc0 tty=/dev/hvc0 dev=virtio[0-9]}" != "$line" ] &&
+		grep -q '^VTXCTL-LINUX-INIT ' "$OUT/lo"; then
+		result "$drv" linux-console-hvc0 ok "$line; the UART's early lines too"
+	else
+		result "$drv" linux-console-hvc0 fail "'${line:-no VTXCTL-CONSOLE line}'"
+	fi
+	if grep -q '^VTXCTL-LINUX-ECHO hello vtx' "$OUT/lo"; then
+		result "$drv" linux-console-rx ok "the line came back through hvc0"
+	else
+		result "$drv" linux-console-rx fail "no 'VTXCTL-LINUX-ECHO hello vtx'"
+	fi
+	# (the guest's $(md5sum ...) is split into words: "HASH -")
+	want="VTXCTL-SHELL-42 $(uname -r) 2 $(md5sum <linux-disk-after.img | sed 's/  */ /')"
+	line=$(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-SHELL-42' | head -n 1)
+	if [ "$line" = "$want" ] && tr -d '\r' <"$OUT/lo" | grep -q '^VTXCTL-SHELL-EXIT status=3$'; then
+		result "$drv" linux-console-shell ok "'$line', exit 3"
+	else
+		result "$drv" linux-console-shell fail "got '${line:-no VTXCTL-SHELL-42 line}', want '$want'; $(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-SHELL-' | tr '\n' ';')"
+	fi
+	q=$(grep -E '^virtio con0 q[01]:' "$OUT/le")
+	line=$(grep '^virtio con0:     console: ' "$OUT/le")
+	irq=$(tr -d '\r' <"$OUT/lo" | grep -cE '^VTXCTL-CON-IRQ [0-9]+ count=[1-9][0-9]* PCI-MSI .* virtio[0-9]+-(input|output)$')
+	if [ "$(echo "$q" | grep -c ', 0 by MMIO exit), KVM_IOEVENTFD$')" = 2 ] &&
+		! echo "$q" | grep -q ' 0 requests' &&
+		echo "$line" | grep -q 'console: in [1-9][0-9]* bytes.*out [1-9][0-9]* bytes' &&
+		[ "$irq" = 2 ] && grep -q '^exits:' "$OUT/le" &&
+		grep -q 'guest reset (keyboard controller command 0xfe)' "$OUT/le"; then
+		result "$drv" linux-console-queues ok "$(echo "$q" | sed 's/^virtio //; s/ notifications (/ kicks (/; s/, KVM_IOEVENTFD$//' | tr '\n' ';') ${line#virtio con0:     console: }; input and output on PCI-MSI, $(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-CON-IRQ' | sed 's/^VTXCTL-CON-IRQ [0-9]* //; s/ PCI-MSI [^ ]* / /' | tr '\n' ' '); summary printed"
+	else
+		result "$drv" linux-console-queues fail "$(echo "$q" | tr '\n' ';') '$line'; $irq PCI-MSI input/output vectors that took interrupts; $(tr -d '\r' <"$OUT/lo" | grep '^VTXCTL-CON-IRQ' | tr '\n' ';') $(grep -c '^exits:' "$OUT/le") exits lines"
+	fi
 }
 
 # mmio_exits FILE - the MMIO exits of vtxctl's summary ("exits: ... MMIO N").
@@ -387,7 +542,7 @@ knob_on() {
 # MSI-X (vtxctl says MSI-X disabled, the guest read the ISR, its virtio
 # interrupt is on the IO-APIC).
 linux_ext4_reboot() {
-	local drv="$1" dev="$2" line want
+	local drv="$1" dev="$2" line want rx="" uart=""
 	# (the guest's console lines end in CR LF)
 	line=$(grep '^VTXCTL-EXT4-WRITE ' "$OUT/lo" | tr -d '\r')
 	want=$(echo "$line" | sed -n 's/^VTXCTL-EXT4-WRITE bytes=262144 cksum=\([0-9]*\)$/\1/p')
@@ -397,11 +552,24 @@ linux_ext4_reboot() {
 		result "$drv" linux-ext4-write fail "'${line:-no EXT4-WRITE line}'"
 		return 0
 	fi
-	VRUN_TIMEOUT=700 vrun "$drv" linux-ext4-reboot 0 \
+	# The UART's receive interrupt here when the first boot's console was
+	# hvc0 (VTXCTL_UART_RX=0 leaves it out)
+	if [ "${VTXCTL_CONSOLE:-virtio}" = virtio ] && knob_on "${VTXCTL_UART_RX:-1}" "$drv"; then
+		rx="hello vtx"
+		uart=" vtxuart.rx=1"
+	fi
+	VRUN_ECHO=$rx VRUN_TIMEOUT=700 vrun "$drv" linux-ext4-reboot 0 \
 		"VTXCTL-EXT4-READ cksum=$want bytes=262144|guest reset" \
 		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 1 \
 		--disk "$OUT/ext4.img" --device "$dev" --timeout 600 \
-		--append "console=ttyS0 reboot=k panic=1 quiet pci=nomsi vtxext4=vda vtxext4.phase=read"
+		--append "console=ttyS0 reboot=k panic=1 quiet pci=nomsi vtxext4=vda vtxext4.phase=read$uart"
+	if [ -z "$rx" ]; then
+		:
+	elif grep -q '^VTXCTL-LINUX-ECHO hello vtx' "$OUT/o"; then
+		result "$drv" linux-uart-rx ok "the line came back through the UART (IRQ 4)"
+	else
+		result "$drv" linux-uart-rx fail "no 'VTXCTL-LINUX-ECHO hello vtx'"
+	fi
 	local isr irq
 	isr=$(isr_reads "$OUT/all")
 	irq=$(tr -d '\r' <"$OUT/all" | grep '^VTXCTL-IRQ')

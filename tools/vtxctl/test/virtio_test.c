@@ -17,13 +17,17 @@
  * at QueueReady, a queue size that is not a power of two; and that a reset
  * (status 0) clears DEVICE_NEEDS_RESET.  Then virtio-pci (pci_tests()),
  * and virtio-net (net_tests()) on one end of an AF_UNIX datagram socketpair
- * standing in for the tap (frames keep their boundaries, as on a tap).
+ * standing in for the tap (frames keep their boundaries, as on a tap), and
+ * virtio-console (console_tests()) on pipes and a regular file.
  */
 #include "../vmm/virtio.c"
 #include "../vmm/virtio_net.c"
+#include "../vmm/virtio_console.c"
+#include "../vmm/virtio_pci.c"
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -250,6 +254,7 @@ static bool msi_route(unsigned int gsi, uint32_t addr, uint32_t data)
  */
 static void msix_tests(struct virtio_dev *dev, unsigned int slot, uint64_t common)
 {
+	struct vm fvm = { .fd = -1 };
 	struct vpci_msix *m = dev->msix;
 	struct kvm_irq_routing_entry routes[64];
 	unsigned int cap = find_msix(slot), gsi;
@@ -389,6 +394,41 @@ static void msix_tests(struct virtio_dev *dev, unsigned int slot, uint64_t commo
 	      "MSI-X disable: isr %u", atomic_load(&dev->isr));
 	CHECK(bar_rd(tbl + 0x800, 4) == 1, "pending vector 0 lost: PBA %#x",
 	      bar_rd(tbl + 0x800, 4));
+
+	/*
+	 * The fallback: a "KVM" (/dev/null) that refuses KVM_IRQFD.  A vector
+	 * that goes live is direct: what waited is taken from the eventfd and
+	 * sent by KVM_SIGNAL_MSI (refused here too: counted, never left
+	 * pending), so is each signal after it, vhost gets no call fd of it;
+	 * masked again, it waits in the eventfd as before.
+	 */
+	fvm.fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	msix_state.vm = &fvm;
+	bar_wr(common + 0x14, 0, 1);
+	cfg_wr(slot, cap + 2, 0x8000, 2);
+	bar_wr(common + 0x16, 0, 2);
+	bar_wr(common + 0x1a, 1, 2);
+	bar_wr(tbl + 28, 1, 4);
+	while (read(m->fd[1], &n, sizeof(n)) == sizeof(n))
+		;
+	virtio_queue_interrupt(&dev->queues[0]);
+	CHECK(vector_count(m, 1) && !m->direct[1], "fallback: masked vector 1 not pending");
+	bar_wr(tbl + 28, 0, 4);
+	CHECK(m->live[1] && !m->bound[1] && m->direct[1] &&
+	      m->direct_signals == 1 && !vector_count(m, 1),
+	      "fallback: live %d bound %d direct %d, %llu KVM_SIGNAL_MSI, pending %d", m->live[1],
+	      m->bound[1], m->direct[1], (unsigned long long)m->direct_signals,
+	      vector_count(m, 1));
+	CHECK(virtio_pci_call_fd(dev, 0) == -1, "fallback: a call fd of a direct vector");
+	virtio_queue_interrupt(&dev->queues[0]);
+	CHECK(m->direct_signals == 2 && m->direct_errors == 2 && !vector_count(m, 1),
+	      "fallback: a signal not sent directly (%llu)", (unsigned long long)m->direct_signals);
+	bar_wr(tbl + 28, 1, 4);
+	virtio_queue_interrupt(&dev->queues[0]);
+	CHECK(!m->direct[1] && vector_count(m, 1) && m->direct_signals == 2 &&
+	      virtio_pci_call_fd(dev, 0) == m->fd[1], "fallback: masked again, not pending");
+	msix_state.vm = NULL;
+	close(fvm.fd);
 }
 
 /*
@@ -804,6 +844,205 @@ static int net_child(void)
 	return WEXITSTATUS(st);
 }
 
+static struct con *tcon;
+
+/* A console chain on @q's rings: buffers at DATA + 0x100 * i. */
+static void con_chain(uint64_t table, uint64_t avail, unsigned int n, const uint32_t *lens,
+		      uint16_t flags)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		set_desc_at(table, i, DATA + 0x100 * i, lens[i],
+			    flags | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0), i + 1);
+	offer_at(avail, 0);
+}
+
+/* A hostile chain: expect NEEDS_RESET, nothing completed, then recover. */
+static void con_expect_refused(uint64_t base, bool tx, const char *what)
+{
+	uint64_t used = tx ? TX_USED : USED;
+	uint16_t before = used_idx_at(used);
+	bool no_buffer;
+
+	if (tx)
+		con_tx(tcon);
+	else
+		con_rx(tcon, &no_buffer);
+	CHECK(needs_reset(base), "console %s: no DEVICE_NEEDS_RESET", what);
+	CHECK(used_idx_at(used) == before, "console %s: completed anyway", what);
+	net_driver_init(base);
+	CHECK(!needs_reset(base), "console %s: a reset left DEVICE_NEEDS_RESET", what);
+}
+
+/*
+ * virtio-console with a hostile driver: identity and config space, output
+ * in two buffers, input split over chains, input that waits for a buffer
+ * (nothing lost), a regular file as the input and its end, an output that
+ * takes nothing (the end of the run ends the wait), a closed output, and
+ * chains that break the rules.
+ */
+static void console_tests(void)
+{
+	uint64_t base = VIRTIO_MMIO_BASE + 2 * VIRTIO_MMIO_STRIDE;
+	char path[] = "/tmp/vtxctl-console-test-XXXXXX";
+	int in[2], out[2], ffd, n, stop;
+	uint32_t lens[3];
+	char got[64];
+	bool no_buffer;
+	uint64_t one = 1;
+
+	signal(SIGPIPE, SIG_IGN);	/* vtxctl's I/O threads block every signal */
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC | O_NONBLOCK)) {
+		CHECK(0, "pipe");
+		return;
+	}
+	if (virtio_console_add(in[0], out[1]) || virtio_attach(VIRTIO_MMIO)) {
+		CHECK(0, "virtio_console_add / attach");
+		return;
+	}
+	tcon = the_console;
+	CHECK(virtio_console_add(0, 1) == -1, "a second console was accepted");
+	tcon->dev.vm = &vm;
+	tcon->dev.irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	CHECK(rd(base, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_CONSOLE, "console device id");
+	wr(base, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	CHECK(rd(base, VIRTIO_MMIO_DEVICE_FEATURES) == 0, "console features %#x",
+	      rd(base, VIRTIO_MMIO_DEVICE_FEATURES));
+	wr(base, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	CHECK(rd(base, VIRTIO_MMIO_DEVICE_FEATURES) == 1, "console: no VERSION_1");
+	CHECK(rd(base, VIRTIO_MMIO_CONFIG) == 0 && rd(base, VIRTIO_MMIO_CONFIG + 8) == 0,
+	      "console config not zero");
+	net_driver_init(base);
+
+	/* Output: two readable buffers, written as they are, used with len 0. */
+	memcpy(ram(DATA), "hello ", 6);
+	memcpy(ram(DATA + 0x100), "hvc0\n", 5);
+	lens[0] = 6;
+	lens[1] = 5;
+	con_chain(TX_DESC, TX_AVAIL, 2, lens, 0);
+	CHECK(con_tx(tcon), "tx: no interrupt wanted");
+	n = read(out[0], got, sizeof(got));
+	CHECK(n == 11 && !memcmp(got, "hello hvc0\n", 11), "tx: stdout got %d bytes", n);
+	CHECK(used_idx_at(TX_USED) == 1 && tcon->tx_bytes == 11, "tx: used %u, %llu bytes",
+	      used_idx_at(TX_USED), (unsigned long long)tcon->tx_bytes);
+
+	/* Input: 5 bytes over a 2-byte chain, then a 3 + 8-byte chain. */
+	CHECK(write(in[1], "abcde", 5) == 5, "pipe write");
+	con_read_input(tcon);
+	CHECK(tcon->pend_len == 5, "rx: read %zu", tcon->pend_len);
+	lens[0] = 2;
+	con_chain(DESC, AVAIL, 1, lens, VIRTQ_DESC_F_WRITE);
+	CHECK(con_rx(tcon, &no_buffer) && no_buffer && used_idx() == 1 &&
+	      used_len(0) == 2 && !memcmp(ram(DATA), "ab", 2), "rx: first chain (used %u)",
+	      used_idx());
+	CHECK(tcon->pend_len == 3, "rx: %zu bytes should wait for a buffer", tcon->pend_len);
+	lens[0] = 3;
+	lens[1] = 8;
+	memset(ram(DATA), 0, 0x200);
+	con_chain(DESC, AVAIL, 2, lens, VIRTQ_DESC_F_WRITE);
+	CHECK(con_rx(tcon, &no_buffer) && !no_buffer && used_idx() == 2 && used_len(1) == 3 &&
+	      !memcmp(ram(DATA), "cde", 3) && !tcon->pend_len, "rx: second chain (used %u)",
+	      used_idx());
+	/* A chain of empty buffers takes nothing: given back, the input waits. */
+	CHECK(write(in[1], "f", 1) == 1, "pipe write");
+	con_read_input(tcon);
+	lens[0] = 0;
+	con_chain(DESC, AVAIL, 1, lens, VIRTQ_DESC_F_WRITE);
+	CHECK(!con_rx(tcon, &no_buffer) && no_buffer && used_idx() == 2 && tcon->pend_len == 1,
+	      "rx into an empty buffer");
+	lens[0] = 1;
+	con_chain(DESC, AVAIL, 1, lens, VIRTQ_DESC_F_WRITE);
+	CHECK(con_rx(tcon, &no_buffer) && used_idx() == 3 && *ram(DATA) == 'f',
+	      "rx after the empty buffer");
+	/* The end of a pipe's input. */
+	close(in[1]);
+	con_read_input(tcon);
+	CHECK(tcon->in_eof && !tcon->pend_len, "rx: no end of input on a closed pipe");
+
+	/* A regular file as the input: its bytes, then its end. */
+	ffd = mkstemp(path);
+	CHECK(ffd >= 0 && write(ffd, "from a file\n", 12) == 12 && !lseek(ffd, 0, SEEK_SET),
+	      "temp file");
+	unlink(path);
+	tcon->in_fd = ffd;
+	tcon->in_eof = false;
+	con_read_input(tcon);
+	lens[0] = 64;
+	con_chain(DESC, AVAIL, 1, lens, VIRTQ_DESC_F_WRITE);
+	CHECK(con_rx(tcon, &no_buffer) && used_len(3) == 12 &&
+	      !memcmp(ram(DATA), "from a file\n", 12), "rx from a file: len %u", used_len(3));
+	con_read_input(tcon);
+	CHECK(tcon->in_eof, "rx: no end of the file");
+
+	/* Hostile chains; input read before them is not lost. */
+	CHECK(pipe2(in, O_CLOEXEC) == 0 && write(in[1], "kept", 4) == 4, "pipe");
+	tcon->in_fd = in[0];
+	tcon->in_eof = false;
+	con_read_input(tcon);
+	lens[0] = 8;
+	con_chain(DESC, AVAIL, 1, lens, 0);
+	con_expect_refused(base, false, "a readable buffer in a receive chain");
+	lens[0] = 8;
+	con_chain(TX_DESC, TX_AVAIL, 1, lens, VIRTQ_DESC_F_WRITE);
+	con_expect_refused(base, true, "a writable buffer in a transmit chain");
+	CHECK(read(out[0], got, sizeof(got)) < 0, "a refused chain was written");
+	set_desc_at(TX_DESC, 0, DATA, 4, VIRTQ_DESC_F_NEXT, 1);
+	set_desc_at(TX_DESC, 1, DATA, 4, VIRTQ_DESC_F_NEXT, 0);
+	offer_at(TX_AVAIL, 0);
+	con_expect_refused(base, true, "a transmit descriptor loop");
+	set_desc_at(TX_DESC, 0, RAM_SIZE - 2, 4, 0, 0);
+	offer_at(TX_AVAIL, 0);
+	con_expect_refused(base, true, "a transmit buffer across RAM's end");
+	set_desc(0, RAM_SIZE + 0x1000, 8, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	con_expect_refused(base, false, "a receive buffer outside RAM");
+	((uint16_t *)ram(AVAIL))[1] = QSIZE + 1;
+	con_expect_refused(base, false, "a receive index a ring ahead");
+	memset(ram(DATA), 0, 8);
+	lens[0] = 8;
+	con_chain(DESC, AVAIL, 1, lens, VIRTQ_DESC_F_WRITE);
+	CHECK(con_rx(tcon, &no_buffer) && used_idx() == 1 && used_len(0) == 4 &&
+	      !memcmp(ram(DATA), "kept", 4), "rx after the resets: the input was lost");
+
+	/* An output that takes nothing: the end of the run ends the wait. */
+	while (write(out[1], got, sizeof(got)) > 0)
+		;
+	stop = eventfd(0, EFD_CLOEXEC);
+	vs.stop_fd = stop;
+	CHECK(write(stop, &one, sizeof(one)) == sizeof(one), "stop");
+	lens[0] = 5;
+	con_chain(TX_DESC, TX_AVAIL, 1, lens, 0);
+	CHECK(con_tx(tcon) && used_idx_at(TX_USED) == 1 && tcon->tx_dropped == 1,
+	      "tx to a full pipe at the end: used %u, dropped %llu", used_idx_at(TX_USED),
+	      (unsigned long long)tcon->tx_dropped);
+	vs.stop_fd = -1;
+	close(stop);
+	/* A closed output: EPIPE, counted, the chain used all the same. */
+	close(out[0]);
+	con_chain(TX_DESC, TX_AVAIL, 1, lens, 0);
+	CHECK(con_tx(tcon) && used_idx_at(TX_USED) == 2 && tcon->tx_errors == 1,
+	      "tx to a closed pipe: used %u, %llu errors", used_idx_at(TX_USED),
+	      (unsigned long long)tcon->tx_errors);
+}
+
+/* console_tests() in a child: its device takes the third virtio-mmio window. */
+static int console_child(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alarm(20);		/* a wait that never ends fails the test */
+		console_tests();
+		exit(failures);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 1;
+	return WEXITSTATUS(st);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/vtxctl-virtio-test-XXXXXX", ro_path[] = "/tmp/vtxctl-virtio-ro-XXXXXX";
@@ -828,6 +1067,7 @@ int main(void)
 		return 1;
 	failures += pci_child();
 	failures += net_child();
+	failures += console_child();
 	if (virtio_attach(VIRTIO_MMIO))
 		return 1;
 	for (i = 0; i < vs.nr; i++) {

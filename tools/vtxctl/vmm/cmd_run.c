@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "virtio.h"
 
@@ -27,6 +28,9 @@
 /* --kernel: RAM stays below the 32-bit PCI hole (IOAPIC, LAPIC, KVM's pages). */
 #define MAX_MEM_LINUX		(3 * GiB)
 #define DEFAULT_APPEND		"console=ttyS0 reboot=k"
+/* --console virtio: the UART until virtio_console is up, then hvc0. */
+#define DEFAULT_APPEND_HVC	"console=ttyS0 console=hvc0 reboot=k"
+#define HVC_CONSOLE		"console=hvc0"
 #define UART_IRQ		4
 #define MIN_MEM			(64 * KiB)
 #define MAX_MEM			(64 * GiB)
@@ -48,7 +52,21 @@ static const char run_usage_text[] =
 "the run with status 0; it has no ACPI, so it cannot power off.\n"
 "      --kernel BZIMAGE   the Linux kernel (instead of IMAGE)\n"
 "      --initrd FILE      initial ramdisk (initramfs cpio, compressed or not)\n"
-"      --append CMDLINE   kernel command line (default \"" DEFAULT_APPEND "\")\n"
+"      --append CMDLINE   kernel command line (default \"" DEFAULT_APPEND "\";\n"
+"                         with --console virtio\n"
+"                         \"" DEFAULT_APPEND_HVC "\")\n"
+"      --console serial|virtio\n"
+"                         where stdin goes and the guest's console is (default\n"
+"                         serial): serial: the 16550 UART, ttyS0; virtio: a\n"
+"                         virtio-console device, the guest's hvc0 (its\n"
+"                         virtio_console driver), stdin to it and its output to\n"
+"                         stdout; the UART stays for early output (earlyprintk,\n"
+"                         console=ttyS0) and writes to stdout too.  vtxctl adds\n"
+"                         \"" HVC_CONSOLE "\" to an --append that names no hvc\n"
+"                         console.  A terminal on stdin is put in raw mode (the\n"
+"                         guest's tty does the echo and the line editing) and\n"
+"                         restored at the end; ^C still stops vtxctl, ^\\ and ^Z\n"
+"                         go to the guest\n"
 "      --disk FILE[,ro]   a virtio-blk disk on a raw image file (repeat for more);\n"
 "                         ,ro: read-only (VIRTIO_BLK_F_RO); the file is locked\n"
 "                         and fsync'd at the end of the run\n"
@@ -80,6 +98,15 @@ static const char run_usage_text[] =
 "  vtxctl run --kernel /boot/vmlinuz-$(uname -r) --initrd initrd.img \\\n"
 "             --append 'console=ttyS0 rdinit=/init' --cpus 2 --mem 512M\n"
 "  vtxctl run --kernel bzImage --cpus 4 --device /dev/kvm --timeout 60\n"
+"  # --console virtio: stdin and stdout on the guest's hvc0, once its\n"
+"  # initramfs loaded virtio_console (a module in Debian's kernels) and runs\n"
+"  # a shell or getty there; the boot messages come on ttyS0 until then\n"
+"  vtxctl run --kernel bzImage --initrd initrd.img --console virtio\n"
+"  # a script as the console's input (a pipe or a file works as a terminal)\n"
+"  vtxctl run --kernel bzImage --initrd initrd.img --console virtio <cmds.txt\n"
+"  # a kernel with CONFIG_VIRTIO_CONSOLE=y: only hvc0, earlyprintk until then\n"
+"  vtxctl run --kernel bzImage --disk root.img --console virtio \\\n"
+"             --append 'earlyprintk=ttyS0 console=hvc0 root=/dev/vda'\n"
 "  ip tuntap add vtxtap0 mode tap user $USER && ip addr add 10.0.0.1/24 dev vtxtap0 &&\n"
 "  ip link set vtxtap0 up\n"
 "  vtxctl run --kernel bzImage --initrd initrd.img --disk root.img \\\n"
@@ -126,7 +153,7 @@ static const char run_usage_text[] =
 "      --hold             after the guest stopped, keep the VM (and its vtx\n"
 "                         statistics) until SIGINT or SIGTERM; the status stays\n"
 "                         the guest's\n"
-"      --no-stdin         do not feed stdin to the UART\n"
+"      --no-stdin         do not feed stdin to the UART or the virtio console\n"
 "  -n, --dry-run          load IMAGE into memory, print what would run, and exit\n"
 "                         without opening the device\n"
 "  -v, --verbose          print the load plan to stderr before running\n"
@@ -161,6 +188,7 @@ enum {
 	OPT_RNG,
 	OPT_VIRTIO,
 	OPT_NET,
+	OPT_CONSOLE,
 };
 
 /* The options that only IMAGE guests take, for the --kernel error. */
@@ -180,6 +208,31 @@ static const char *image_only_option(const struct load_options *lo, bool have_ap
 	if (have_format)
 		return "--format";
 	return NULL;
+}
+
+/* A word of @cmdline that starts with @prefix? */
+static bool has_word(const char *cmdline, const char *prefix)
+{
+	const char *p = cmdline;
+
+	while ((p = strstr(p, prefix))) {
+		if (p == cmdline || p[-1] == ' ')
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* --console virtio: "console=hvc0" unless @buf names an hvc console. */
+static int add_hvc_console(char *buf, size_t len)
+{
+	size_t n = strlen(buf);
+
+	if (has_word(buf, "console=hvc"))
+		return 0;
+	if (snprintf(buf + n, len - n, "%s" HVC_CONSOLE, n ? " " : "") >= (int)(len - n))
+		return -1;
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -209,6 +262,7 @@ int cmd_run(int argc, char **argv)
 		{ "rng",	no_argument,		NULL, OPT_RNG },
 		{ "virtio",	required_argument,	NULL, OPT_VIRTIO },
 		{ "net",	required_argument,	NULL, OPT_NET },
+		{ "console",	required_argument,	NULL, OPT_CONSOLE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *device = DEFAULT_DEVICE, *image, *modules[MAX_MODULES];
@@ -219,7 +273,7 @@ int cmd_run(int argc, char **argv)
 	struct load_options lo = { .format = FMT_AUTO, .modules = modules };
 	struct vm vm = { .sys_fd = -1, .fd = -1 };
 	enum virtio_transport transport = VIRTIO_PCI;
-	bool have_virtio = false;
+	bool have_virtio = false, have_console = false, console_virtio = false;
 	bool quiet = false, dry_run = false, verbose = false, ap_entry = false;
 	static char cmdline[MAX_CMDLINE];
 	uint64_t mem = DEFAULT_MEM, cpus = 1, timeout;
@@ -356,6 +410,16 @@ int cmd_run(int argc, char **argv)
 			else
 				return usage_error("unknown --virtio '%s' (pci or mmio)", optarg);
 			break;
+		case OPT_CONSOLE:
+			have_console = true;
+			if (!strcmp(optarg, "serial"))
+				console_virtio = false;
+			else if (!strcmp(optarg, "virtio"))
+				console_virtio = true;
+			else
+				return usage_error("unknown --console '%s' (serial or virtio)",
+						   optarg);
+			break;
 		default:
 			fprintf(stderr, "Try 'vtxctl run --help'.\n");
 			return ST_USAGE;
@@ -374,19 +438,31 @@ int cmd_run(int argc, char **argv)
 			return usage_error("--mem is at most 3G with --kernel (the PCI hole)");
 		lk.nr_cpus = cpus;
 		ap_entry = false;
+		if (console_virtio) {
+			/* stdin: to hvc0, and a terminal in raw mode (run.c) */
+			int in = opts.stdin_to_uart && run_stdin_usable() ? STDIN_FILENO : -1;
+
+			opts.console_raw = in >= 0;
+			opts.stdin_to_uart = false;
+			if (!have_append)
+				lk.cmdline = DEFAULT_APPEND_HVC;
+			if (virtio_console_add(in, STDOUT_FILENO))
+				return ST_SETUP;
+		}
 		if ((transport == VIRTIO_PCI && pci_init()) || virtio_attach(transport))
 			return ST_SETUP;
 		snprintf(cmdline, sizeof(cmdline), "%s", lk.cmdline);
 		if (strlen(lk.cmdline) >= sizeof(cmdline) - 1 ||
+		    (console_virtio && add_hvc_console(cmdline, sizeof(cmdline))) ||
 		    virtio_cmdline(cmdline, sizeof(cmdline)))
 			return usage_error("--append is too long");
 		lk.cmdline = cmdline;
 	} else {
 		if (lk.initrd || have_append)
 			return usage_error("--initrd and --append need --kernel");
-		if (virtio_nr_devices() || have_virtio)
+		if (virtio_nr_devices() || have_virtio || have_console)
 			return usage_error("--disk, --rng and --net need --kernel; %s",
-					   "so does --virtio");
+					   "so do --virtio and --console");
 		if (optind != argc - 1)
 			return usage_error("%s", optind >= argc ? "run needs one IMAGE or --kernel" :
 					   "run takes exactly one IMAGE");

@@ -336,25 +336,53 @@ static void restore_tty(void)
 	tio_saved = false;
 }
 
-static bool stdin_setup(void)
+bool run_stdin_usable(void)
+{
+	/* Only the foreground process may read the terminal. */
+	return !isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+/*
+ * A terminal on stdin: the UART's non-canonical mode without echo, or
+ * (@raw, the virtio console) raw input: no line editing, echo, CR/NL
+ * translation, flow control or 8th-bit stripping, every byte as typed to
+ * the guest, whose tty does all that; ISIG stays for ^C alone (SIGINT, an
+ * orderly stop that restores the terminal), ^\ and ^Z go to the guest
+ * instead of killing or stopping vtxctl with the terminal raw.  Output
+ * processing stays, for vtxctl's own messages.
+ */
+static void tty_setup(bool raw)
 {
 	struct termios tio;
+
+	if (tcgetattr(STDIN_FILENO, &saved_tio))
+		return;
+	tio = saved_tio;
+	tio.c_lflag &= ~(ICANON | ECHO);
+	if (raw) {
+		tio.c_lflag &= ~(ECHONL | IEXTEN);
+		tio.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL |
+				 IXON | IXOFF);
+		tio.c_cflag = (tio.c_cflag & ~(CSIZE | PARENB)) | CS8;
+		tio.c_cc[VQUIT] = _POSIX_VDISABLE;
+		tio.c_cc[VSUSP] = _POSIX_VDISABLE;
+	}
+	tio.c_cc[VMIN] = 1;
+	tio.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0) {
+		tio_saved = true;
+		atexit(restore_tty);
+	}
+}
+
+static bool stdin_setup(void)
+{
 	struct stat st;
 
 	if (isatty(STDIN_FILENO)) {
-		/* Only the foreground process may read the terminal. */
-		if (tcgetpgrp(STDIN_FILENO) != getpgrp())
+		if (!run_stdin_usable())
 			return false;
-		if (tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
-			tio = saved_tio;
-			tio.c_lflag &= ~(ICANON | ECHO);
-			tio.c_cc[VMIN] = 1;
-			tio.c_cc[VTIME] = 0;
-			if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0) {
-				tio_saved = true;
-				atexit(restore_tty);
-			}
-		}
+		tty_setup(false);
 		return true;
 	}
 	return fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
@@ -426,6 +454,9 @@ int run_vm(struct vm *vm, const struct run_options *opts, char *stop_text,
 		started++;
 	}
 	use_stdin = opts->stdin_to_uart && stdin_setup();
+	/* The virtio console reads stdin itself; SIGINT is blocked from here on. */
+	if (opts->console_raw && isatty(STDIN_FILENO) && run_stdin_usable())
+		tty_setup(true);
 
 	while (ended < started) {
 		unsigned char buf[256];

@@ -74,10 +74,13 @@
 
 #define VIRTIO_MMIO_BASE	0xd0000000ULL
 #define VIRTIO_MMIO_STRIDE	0x1000ULL
-#define VIRTIO_MAX_DEVS		6
+#define VIRTIO_MAX_DEVS		8
 
-/* ISA lines no other device of vtxctl's PC uses (4 is the UART's, 8 the RTC's). */
-static const unsigned int virtio_irqs[VIRTIO_MAX_DEVS] = { 5, 6, 7, 9, 10, 11 };
+/*
+ * ISA lines no other device of vtxctl's PC uses (4 is the UART's, 8 the
+ * RTC's; no COM2, PS/2 mouse or IDE here).
+ */
+static const unsigned int virtio_irqs[VIRTIO_MAX_DEVS] = { 5, 6, 7, 9, 10, 11, 3, 12 };
 
 /* The virtio-mmio registers (version 2). */
 #define VIRTIO_MMIO_MAGIC_VALUE		0x000
@@ -1143,13 +1146,14 @@ void virtio_print_stats(void)
 				dev->use_irqfd ? "KVM_IRQFD, level, resample" :
 				"KVM_IRQ_LINE level");
 			fprintf(stderr,
-				"virtio %s:     MSI-X %s, %u vectors, GSIs %u-%u, %llu by MSI-X, %llu without a vector, %llu table/PBA accesses, %llu KVM errors\n",
+				"virtio %s:     MSI-X %s, %u vectors, GSIs %u-%u, %llu by MSI-X (%llu KVM_SIGNAL_MSI), %llu without a vector, %llu table/PBA accesses, %llu KVM errors\n",
 				dev->name, atomic_load(&m->enabled) ? "enabled" : "disabled",
 				m->nr, m->gsi_base, m->gsi_base + m->nr - 1,
 				(unsigned long long)m->signals,
+				(unsigned long long)m->direct_signals,
 				(unsigned long long)m->no_vector,
 				(unsigned long long)m->bar_accesses,
-				(unsigned long long)m->kvm_errors);
+				(unsigned long long)(m->kvm_errors + m->direct_errors));
 		} else {
 			fprintf(stderr, "virtio %s:     irq %u, %llu interrupts (%s)\n", dev->name,
 				dev->irq, (unsigned long long)dev->interrupts,

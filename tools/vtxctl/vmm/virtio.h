@@ -2,8 +2,8 @@
 /*
  * virtio 1.x devices (virtio.c: the registers' meaning, the split
  * virtqueues and their I/O threads, the virtio-mmio transport;
- * virtio_pci.c: the virtio-pci transport; virtio_blk.c, virtio_rng.c:
- * devices).
+ * virtio_pci.c: the virtio-pci transport; virtio_blk.c, virtio_rng.c,
+ * virtio_net.c, virtio_console.c: devices).
  */
 #ifndef VTXCTL_VIRTIO_H
 #define VTXCTL_VIRTIO_H
@@ -15,6 +15,7 @@
 
 #define VIRTIO_ID_NET		1
 #define VIRTIO_ID_BLOCK		2
+#define VIRTIO_ID_CONSOLE	3
 #define VIRTIO_ID_RNG		4
 
 #define VIRTIO_F_VERSION_1	32
@@ -180,10 +181,14 @@ struct vpci_msix {
 	struct msix_entry routed[VPCI_MSIX_VECTORS];	/* the live ones' routes */
 	bool live[VPCI_MSIX_VECTORS];	/* routed, the irqfd assigned */
 	bool bound[VPCI_MSIX_VECTORS];	/* KVM took the irqfd */
+	/* Live without an irqfd: delivered by KVM_SIGNAL_MSI (read unlocked). */
+	_Atomic bool direct[VPCI_MSIX_VECTORS];
 	/* Counters (atomic). */
 	uint64_t signals;		/* eventfd writes by vtxctl's threads */
 	uint64_t no_vector;		/* interrupts of an unmapped queue: dropped */
 	uint64_t kvm_errors;		/* KVM_IRQFD refusals */
+	uint64_t direct_signals;	/* KVM_SIGNAL_MSI calls (msix_lock) */
+	uint64_t direct_errors;		/* KVM_SIGNAL_MSI refusals (msix_lock) */
 	uint64_t bar_accesses;		/* BAR1 (table, PBA) accesses: MMIO exits */
 };
 
@@ -273,9 +278,10 @@ void virtio_pci_msix_stop(void);
 unsigned int virtio_pci_msix_routes(struct kvm_irq_routing_entry *e, unsigned int max);
 uint64_t virtio_pci_msix_route_sets(void);
 
-/* virtio_blk.c, virtio_rng.c, virtio_net.c */
+/* virtio_blk.c, virtio_rng.c, virtio_net.c, virtio_console.c */
 int virtio_blk_add(const char *spec);
 int virtio_rng_add(void);
 int virtio_net_add(const char *spec);
+int virtio_console_add(int in_fd, int out_fd);
 
 #endif /* VTXCTL_VIRTIO_H */

@@ -52,6 +52,17 @@
  * table: an entry written while unmasked (Linux masks it first) or
  * unmasked after a write.
  *
+ * The fallback: a live vector whose irqfd cannot be made (KVM refused
+ * KVM_IRQFD, a KVM without KVM_CAP_IRQFD, or KVM_SET_GSI_ROUTING failed,
+ * so that no route would carry it) is "direct": vtxctl's signal sends the
+ * entry's message itself with KVM_SIGNAL_MSI (one ioctl per interrupt,
+ * from the I/O thread, still no vCPU exit), and what waited in the
+ * eventfd while it was masked is sent once when it becomes live.  With
+ * KVM_CAP_IRQFD or KVM_CAP_IRQ_ROUTING absent, or VTXCTL_NO_IRQFD in the
+ * environment (the suite's way to test this on a KVM that has them),
+ * every vector is direct and vhost-net's calls are relayed by vtxctl
+ * (virtio_pci_call_fd() gives none), since vhost only writes an eventfd.
+ *
  * INTx (MSI-X disabled, e.g. "pci=nomsi" in the guest): INTA# is level
  * triggered on an IOAPIC pin of its own (pci.c, the MP table's I/O
  * interrupt entry), raised through a KVM_IRQFD with a resample fd: the
@@ -196,6 +207,8 @@ static struct msix_state {
 	struct vm *vm;			/* set by virtio_pci_msix_start() */
 	uint64_t route_sets;		/* KVM_SET_GSI_ROUTING calls */
 	bool route_error;		/* warned once */
+	bool routes_ok;			/* KVM has the last routing table */
+	bool no_irqfd;			/* no irqfds: every live vector is direct */
 } msix_state;
 
 /* A message the local APICs take: 0xfeexxxxx, nothing above 4 GiB. */
@@ -290,9 +303,11 @@ static void msix_set_routing(void)
 	}
 	r->nr = virtio_pci_msix_routes(r->entries, max);
 	msix_state.route_sets++;
-	if (ioctl(msix_state.vm->fd, KVM_SET_GSI_ROUTING, r) < 0 && !msix_state.route_error) {
+	msix_state.routes_ok = ioctl(msix_state.vm->fd, KVM_SET_GSI_ROUTING, r) == 0;
+	if (!msix_state.routes_ok && !msix_state.route_error) {
 		msix_state.route_error = true;
-		fprintf(stderr, "vtxctl: warning: KVM_SET_GSI_ROUTING: %s; MSI-X messages lost\n",
+		fprintf(stderr,
+			"vtxctl: warning: KVM_SET_GSI_ROUTING: %s; MSI-X by KVM_SIGNAL_MSI\n",
 			strerror(errno));
 	}
 	free(r);
@@ -329,6 +344,65 @@ static void msix_bind(struct vpci_msix *m, unsigned int v, bool assign)
 		perror("vtxctl: MSI-X eventfd");
 }
 
+/* Send vector @v's message with KVM_SIGNAL_MSI (msix_lock held). */
+static bool msix_signal_msi(struct vpci_msix *m, unsigned int v)
+{
+	struct kvm_msi msi = {
+		.address_lo = m->routed[v].addr_lo,
+		.address_hi = m->routed[v].addr_hi,
+		.data = m->routed[v].data,
+	};
+
+	m->direct_signals++;
+	if (ioctl(msix_state.vm->fd, KVM_SIGNAL_MSI, &msi) >= 0)
+		return true;
+	if (!m->direct_errors++)
+		fprintf(stderr, "vtxctl: warning: KVM_SIGNAL_MSI (vector %u, gsi %u): %s\n", v,
+			m->gsi_base + v, strerror(errno));
+	return false;
+}
+
+/*
+ * A live vector: its irqfd, or if KVM takes none (or has no route for
+ * it), direct delivery by KVM_SIGNAL_MSI, which first sends what waited
+ * in the eventfd.  With msix_lock held.
+ */
+static void msix_go_live(struct vpci_msix *m, unsigned int v)
+{
+	uint64_t n;
+
+	msix_bind(m, v, !msix_state.no_irqfd && msix_state.routes_ok);
+	if (m->bound[v]) {
+		atomic_store(&m->direct[v], false);
+		return;
+	}
+	/*
+	 * Direct before the eventfd is drained: a signal that wrote it
+	 * after this read sees direct and sends its count itself.
+	 */
+	atomic_store(&m->direct[v], true);
+	if (read(m->fd[v], &n, sizeof(n)) == sizeof(n) && n)
+		msix_signal_msi(m, v);
+}
+
+/*
+ * Direct vector @v: send it (@drain: what a signal left in its eventfd).
+ * Returns false if it is not direct (any more): the eventfd holds it then.
+ * A message KVM refuses is lost, counted in direct_errors.
+ */
+static bool msix_send_direct(struct vpci_msix *m, unsigned int v, bool drain)
+{
+	bool direct;
+	uint64_t n;
+
+	pthread_mutex_lock(&msix_lock);
+	direct = atomic_load(&m->direct[v]);
+	if (direct && (!drain || (read(m->fd[v], &n, sizeof(n)) == sizeof(n) && n)))
+		msix_signal_msi(m, v);
+	pthread_mutex_unlock(&msix_lock);
+	return direct;
+}
+
 /**
  * msix_sync() - make KVM's routes and irqfds follow @dev's MSI-X state.
  * @dev:	a virtio-pci device
@@ -349,8 +423,10 @@ static void msix_sync(struct virtio_dev *dev)
 
 		live[v] = !msix_masked(m, v) && msix_message_ok(e) &&
 			  msix_vector_used(m, dev->ops->nr_queues, v);
-		if (!live[v])
+		if (!live[v]) {
+			atomic_store(&m->direct[v], false);
 			msix_bind(m, v, false);
+		}
 		if (live[v] != m->live[v] ||
 		    (live[v] && memcmp(&m->routed[v], e, sizeof(*e))))
 			routes = true;
@@ -360,8 +436,8 @@ static void msix_sync(struct virtio_dev *dev)
 	if (routes)
 		msix_set_routing();
 	for (v = 0; v < m->nr; v++)
-		if (live[v])
-			msix_bind(m, v, true);
+		if (live[v] && msix_state.vm)
+			msix_go_live(m, v);
 }
 
 /*
@@ -384,7 +460,8 @@ static void msix_changed(struct virtio_dev *dev)
  * @queue:	a queue index, or -1
  *
  * Writes the mapped vector's eventfd: the irqfd delivers it, or it waits
- * there while the vector is masked.  An event mapped to no vector
+ * there while the vector is masked; a direct vector (no irqfd) is sent
+ * with KVM_SIGNAL_MSI instead.  An event mapped to no vector
  * (VIRTIO_MSI_NO_VECTOR) interrupts nobody (virtio 1.2, 4.1.5.1.2).
  *
  * Return: false if MSI-X is disabled (the caller raises INTx).
@@ -403,8 +480,14 @@ bool virtio_pci_msix_signal(struct virtio_dev *dev, int queue)
 		return true;
 	}
 	__atomic_add_fetch(&m->signals, 1, __ATOMIC_RELAXED);
+	/* Still direct under the lock, else masked since: then it waits. */
+	if (atomic_load(&m->direct[v]) && msix_send_direct(m, v, false))
+		return true;
 	if (write(m->fd[v], &one, sizeof(one)) != sizeof(one))
 		perror("vtxctl: MSI-X eventfd");
+	/* Direct since the test above (msix_go_live() drained before it)? */
+	if (atomic_load(&m->direct[v]))
+		msix_send_direct(m, v, true);
 	return true;
 }
 
@@ -414,7 +497,7 @@ bool virtio_pci_msix_signal(struct virtio_dev *dev, int queue)
  * @queue:	its index
  *
  * Return: the mapped vector's eventfd under MSI-X (vhost-net's call can be
- * it), -1 with INTx or no vector (the call needs vtxctl then).
+ * it), -1 with INTx, no vector, or no irqfds (the call needs vtxctl then).
  */
 int virtio_pci_call_fd(struct virtio_dev *dev, unsigned int queue)
 {
@@ -424,7 +507,9 @@ int virtio_pci_call_fd(struct virtio_dev *dev, unsigned int queue)
 	if (!m || !atomic_load(&m->enabled) || queue >= VIRTIO_MAX_QUEUES)
 		return -1;
 	v = atomic_load(&m->queue_vector[queue]);
-	return v < m->nr ? m->fd[v] : -1;
+	if (v >= m->nr || msix_state.no_irqfd || atomic_load(&m->direct[v]))
+		return -1;
+	return m->fd[v];
 }
 
 /* The pending bits: masked vectors whose eventfd has a count (msix_lock held). */
@@ -557,13 +642,28 @@ static void msix_reset(struct virtio_dev *dev)
  * virtio_pci_msix_start() - MSI-X from now on goes through @vm.
  * @vm:	the VM, its irqchip made, before the vCPUs run
  *
- * Return: 0 (a KVM without KVM_CAP_IRQ_ROUTING still gets the capability;
- * its vectors then warn and stay undelivered).
+ * Without KVM_CAP_IRQFD or KVM_CAP_IRQ_ROUTING (or with VTXCTL_NO_IRQFD
+ * set in the environment) every vector is delivered by KVM_SIGNAL_MSI;
+ * without KVM_CAP_SIGNAL_MSI either, the capability is still offered but
+ * the vectors warn and stay undelivered.
+ *
+ * Return: 0.
  */
 int virtio_pci_msix_start(struct vm *vm)
 {
+	bool irqfd = ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD) > 0 &&
+		     ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) > 0;
+	bool forced = getenv("VTXCTL_NO_IRQFD");
+
+	if (msix_state.nr && (forced || !irqfd))
+		fprintf(stderr, "vtxctl: %s: MSI-X by KVM_SIGNAL_MSI%s\n",
+			forced ? "VTXCTL_NO_IRQFD" : "no KVM_CAP_IRQFD or KVM_CAP_IRQ_ROUTING",
+			ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI) > 0 ? "" :
+			", which is absent too: MSI-X messages are lost");
 	pthread_mutex_lock(&msix_lock);
 	msix_state.vm = vm;
+	msix_state.no_irqfd = forced || !irqfd;
+	msix_state.routes_ok = true;	/* no MSI route is needed yet */
 	pthread_mutex_unlock(&msix_lock);
 	return 0;
 }
@@ -580,6 +680,7 @@ void virtio_pci_msix_stop(void)
 		for (v = 0; v < m->nr; v++) {
 			msix_bind(m, v, false);
 			m->live[v] = false;
+			atomic_store(&m->direct[v], false);
 		}
 	}
 	msix_state.vm = NULL;

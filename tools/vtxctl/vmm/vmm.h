@@ -283,7 +283,11 @@ struct run_options {
 	bool strict_mmio;
 	bool hold;			/* keep the VM after the guest stopped */
 	bool stdin_to_uart;
+	/* --console virtio: stdin is the console's, a terminal goes raw. */
+	bool console_raw;
 };
+/* stdin can be read: not a terminal, or one of which we are the foreground. */
+bool run_stdin_usable(void);
 /* Ask every vCPU to stop; the first caller's status and text win. */
 void run_request_stop(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
