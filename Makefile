@@ -35,12 +35,14 @@ BUILD := $(CURDIR)/build
 # the in-kernel one) on 6.12 and its refusal on 7.3 (make
 # check-qemu and make check-qemu10 run every mode on both drivers);
 # vtxctl's two NICs and its ext4 reboot run on vtx only, 1 MiB per TCP
-# transfer (make check-vtxctl: 10 MiB, both drivers); the kvm_intel
+# transfer (make check-vtxctl: 10 MiB, both drivers), the console's ^C
+# test on vtx only, the UART's receive test and the KVM_SIGNAL_MSI boot
+# only in make check-vtxctl; the kvm_intel
 # reference of the costliest kvm-selftests (their kvm-short list) and of
 # memslot_race_test (3 s instead of 10) is shortened (make check-SUITE:
 # in full).  Each suite keeps its own target: make check-SUITE boots it
 # alone.
-SUITES ?= vcpu+fuzz qemu+kvm-selftests/QEMU_RUNS=split,split2,irqchip,irqchip2/QEMU_KVM_RUNS=split2,irqchip2/KST_KVM_REF=short foundation+qemu10@6.12/QEMU_RUNS=irqchip2,split2/QEMU_KVM_RUNS=irqchip2 memory+vtxctl+foundation/VTXCTL_NET_BYTES=1048576/VTXCTL_NET=vtx/VTXCTL_EXT4=vtx/MEMORY_KVM_RACE_SECONDS=3 foundation+qemu10@7.3/QEMU_RUNS=irqchip2/QEMU_DRIVERS=vtx
+SUITES ?= vcpu+fuzz qemu+kvm-selftests/QEMU_RUNS=split,split2,irqchip,irqchip2/QEMU_KVM_RUNS=split2,irqchip2/KST_KVM_REF=short foundation+qemu10@6.12/QEMU_RUNS=irqchip2,split2/QEMU_KVM_RUNS=irqchip2 memory+vtxctl+foundation/VTXCTL_NET_BYTES=1048576/VTXCTL_NET=vtx/VTXCTL_EXT4=vtx/VTXCTL_UART_RX=0/VTXCTL_CONSOLE_SIGINT=vtx/VTXCTL_SIGNAL_MSI=0/MEMORY_KVM_RACE_SECONDS=3 foundation+qemu10@7.3/QEMU_RUNS=irqchip2/QEMU_DRIVERS=vtx
 # Extra options for tools/testvm/run.sh, e.g. TESTVM_ARGS="--cpus 2".
 TESTVM_ARGS ?=
 export TESTVM_ARGS
