@@ -17,8 +17,10 @@
  *   BENCH-RESULT fork_exit US
  *   BENCH-STATUS rc=N done=0|1
  *
- * The VMM is killed (SIGKILL) after S seconds.  Exit status 0 when the
- * guest printed BENCH-DONE.
+ * Each console line is also printed as it comes, as "  | LINE", the words
+ * the test VM's runner scans its console for given a '~' (they are the
+ * nested kernel's).  The VMM is killed (SIGKILL) after S seconds.  Exit
+ * status 0 when the guest printed BENCH-DONE.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +51,37 @@ struct linux_result {
 	double disk_w, disk_r, net, fork_us;
 	int done;
 };
+
+/*
+ * Print a console line, "~" after the first letters of the words the
+ * runner takes for the test VM's own trouble (BUG:, Oops, Kernel panic...).
+ */
+static void show_line(const char *line)
+{
+	static const struct { const char *word; int keep; } alarms[] = {
+		{ "BUG:", 3 }, { "WARNING:", 7 }, { "Oops", 2 },
+		{ "Call Trace", 4 }, { "Kernel panic", 6 },
+		{ "general protection", 7 },
+	};
+	const char *p = line;
+	unsigned int i;
+
+	fputs("  | ", stdout);
+	while (*p) {
+		for (i = 0; i < sizeof(alarms) / sizeof(alarms[0]); i++)
+			if (!strncmp(p, alarms[i].word, strlen(alarms[i].word)))
+				break;
+		if (i < sizeof(alarms) / sizeof(alarms[0])) {
+			fwrite(p, 1, alarms[i].keep, stdout);
+			putchar('~');
+			p += alarms[i].keep;
+		} else {
+			putchar(*p++);
+		}
+	}
+	putchar('\n');
+	fflush(stdout);
+}
 
 /* One line of the console (CR and the VMM's prefixes allowed). */
 static void parse_console_line(char *line, struct linux_result *r,
@@ -152,6 +185,7 @@ int cmd_linux(int argc, char **argv)
 			if (buf[i] == '\n' || ll == sizeof(line) - 1) {
 				line[ll] = 0;
 				parse_console_line(line, &r, t0);
+				show_line(line);
 				ll = 0;
 			} else if (buf[i] != '\r') {
 				line[ll++] = buf[i];
@@ -159,7 +193,10 @@ int cmd_linux(int argc, char **argv)
 		}
 	}
 	line[ll] = 0;
-	parse_console_line(line, &r, t0);
+	if (ll) {
+		parse_console_line(line, &r, t0);
+		show_line(line);
+	}
 	waitpid(pid, &st, 0);
 	fclose(log);
 	if (r.boot_ms >= 0)
