@@ -75,6 +75,8 @@ static void show_line(const char *line)
 			fwrite(p, 1, alarms[i].keep, stdout);
 			putchar('~');
 			p += alarms[i].keep;
+		} else if ((unsigned char)*p < ' ' && *p != '\t') {
+			p++;	/* ESC and the like: the firmware's screen control */
 		} else {
 			putchar(*p++);
 		}

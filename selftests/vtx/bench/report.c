@@ -41,6 +41,8 @@ static long env_cpus, env_mem_kib, env_touch_mib;
 static char env_params[MAX_DRIVERS][128];
 static char env_apicv[MAX_DRIVERS][16];
 static char env_na[MAX_DRIVERS][128];
+/* The table of a column's label (@@E LABEL PASS table NAME), -1 unknown */
+static int env_table[MAX_DRIVERS];
 
 struct slab_row {
 	int drv;
@@ -169,6 +171,11 @@ static void parse_line(char *line)
 			snprintf(env_apicv[d], sizeof(env_apicv[d]), "%s", p);
 		else if (!strcmp(name, "na") && (d = driver_index(drv)) >= 0)
 			snprintf(env_na[d], sizeof(env_na[d]), "%s", p);
+		else if (!strcmp(name, "table") &&
+			 (d = driver_index(drv)) >= 0)
+			env_table[d] = !strncmp(p, "irq", 3) ? TABLE_IRQ + 1 :
+				!strncmp(p, "shadow", 6) ? TABLE_SHADOW + 1 :
+				!strncmp(p, "linux", 5) ? TABLE_LINUX + 1 : 0;
 		else if (!strcmp(name, "thp_anon_kib") && ps == 1 &&
 			 (d = driver_index(drv)) >= 0)
 			env_thp[d] = atoll(p);
@@ -215,16 +222,19 @@ static const char *json_num(char *buf, size_t len, double v)
 }
 
 /*
- * "median [min..max]": cycles as integers; other units (ms, MB/s, us)
- * with the digits their size needs.
+ * "median [min..max]": cycles as integers (below 100 with a decimal,
+ * outside the first table); other units (ms, MB/s, us) with the digits
+ * their size needs.
  */
 static void fmt_stats(char *buf, size_t len, const struct stats *s,
-		      const char *unit)
+		      const struct bench_case *bc)
 {
 	int prec = 0;
 
-	if (!strstr(unit, "cycles"))
+	if (!strstr(bc->unit, "cycles"))
 		prec = s->median < 10 ? 2 : s->median < 1000 ? 1 : 0;
+	else if (bc->table != TABLE_MAIN && s->median < 100)
+		prec = 1;	/* e.g. cr3_switch with EPT: no exit */
 	snprintf(buf, len, "%.*f [%.*f..%.*f]", prec, s->median, prec, s->min,
 		 prec, s->max);
 }
@@ -243,9 +253,9 @@ static void print_row(unsigned int c, int dv, int dk)
 	if (dk >= 0 && env_na[dk][0])
 		snprintf(sb, sizeof(sb), "n/a");
 	if (a && a->n)
-		fmt_stats(sa, sizeof(sa), a, cases[c].unit);
+		fmt_stats(sa, sizeof(sa), a, &cases[c]);
 	if (b && b->n)
-		fmt_stats(sb, sizeof(sb), b, cases[c].unit);
+		fmt_stats(sb, sizeof(sb), b, &cases[c]);
 	if (a && a->n && b && b->n && b->median > 0)
 		snprintf(ratio, sizeof(ratio), "%.2f",
 			 a->median / b->median);
@@ -395,9 +405,10 @@ static bool has_table(int d, int table)
 }
 
 /*
- * Does column @col (labels vtx.COL, kvm.COL) belong to table @table: a
- * label of it has results there, or (a column suite.sh could not run:
- * n/a, no results anywhere) @table is the interrupt paths'.
+ * Does column @col (labels vtx.COL, kvm.COL) belong to table @table:
+ * suite.sh said so (@@E LABEL PASS table NAME), or a label of it has
+ * results there, or (a column suite.sh could not run: n/a, no results
+ * anywhere) @table is the interrupt paths'.
  */
 static bool column_in_table(const char *col, int table)
 {
@@ -409,6 +420,8 @@ static bool column_in_table(const char *col, int table)
 
 		if (!c || strcmp(c, col))
 			continue;
+		if (env_table[d])
+			return env_table[d] == table + 1;
 		for (t = TABLE_IRQ; t <= TABLE_LINUX; t++) {
 			if (!has_table(d, t))
 				continue;

@@ -39,6 +39,7 @@
 # the tables, bench.linux_rounds=N boots per Linux column (default 1),
 # bench.linux_cols=LIST (vtxctl,qemu,vtxctl-ept0: some of them),
 # bench.linux_timeout=S (test-VM seconds per boot, default 600),
+# bench.linux_forks=N (the fork+exit loop, default 1000),
 # bench.qemu_cpu=MODEL (QEMU's -cpu, default host,kvm=off as in the qemu
 # suite).
 
@@ -66,7 +67,7 @@ LINUX_COLS=''
 QEMU_CPU=host,kvm=off
 # The same kernel command line under every VMM (the qemu suite's: no
 # crypto self-tests, no W+X walks, no page-table isolation)
-LINUX_APPEND="console=ttyS0 reboot=k panic=1 quiet nokaslr cryptomgr.notests=1 nopti rodata=off bench.disk=1 bench.net=$LINUX_NET_BYTES bench.forks=$LINUX_FORKS"
+LINUX_APPEND="console=ttyS0 reboot=k panic=1 quiet nokaslr cryptomgr.notests=1 nopti rodata=off bench.disk=1 bench.net=$LINUX_NET_BYTES"
 
 ROUNDS=7 PASSES=2 QUICK='' TRACE='' ONLY=''
 # shellcheck disable=SC2013 # words, not lines
@@ -80,6 +81,7 @@ for arg in $(cat /proc/cmdline); do
 	bench.linux_rounds=*) LINUX_ROUNDS=${arg#*=} ;;
 	bench.linux_cols=*) LINUX_COLS=${arg#*=} ;;
 	bench.linux_timeout=*) LINUX_TIMEOUT=${arg#*=} ;;
+	bench.linux_forks=*) LINUX_FORKS=${arg#*=} ;;
 	bench.qemu_cpu=*) QEMU_CPU=${arg#*=} ;;
 	esac
 done
@@ -150,8 +152,10 @@ columns() {
 		# shellcheck disable=SC2086 # the parameters are words
 		if missing=$(vtx_missing_param $params); then
 			note "@@E vtx.$name $ps na vtx.ko has no parameter $missing"
+			note "@@E vtx.$name $ps table $cmd"
 		elif vtx_load $params; then
 			note "@@E vtx.$name $ps params $params"
+			note "@@E vtx.$name $ps table $cmd"
 			f=/sys/module/vtx/parameters/enable_apicv
 			[ "$cmd" = irq ] && [ -r "$f" ] && note "@@E vtx.$name $ps apicv $(cat "$f")"
 			col_one "$cmd" vtx /dev/vtx "vtx.$name" "$ps"
@@ -160,6 +164,7 @@ columns() {
 		dmesg_check vtx "dmesg.$name.pass$ps"
 		if KVM_INTEL_PARAMS="$params" kvm_load; then
 			note "@@E kvm.$name $ps params $params"
+			note "@@E kvm.$name $ps table $cmd"
 			f=/sys/module/kvm_intel/parameters/enable_apicv
 			[ "$cmd" = irq ] && [ -r "$f" ] && note "@@E kvm.$name $ps apicv $(cat "$f")"
 			col_one "$cmd" kvm /dev/kvm "kvm.$name" "$ps"
@@ -212,7 +217,7 @@ linux_setup() {
 # linux_boots DRIVER DEVICE VMM LABEL - LINUX_ROUNDS boots under VMM
 # (vtxctl or qemu) on DEVICE, the @@B lines of the label's rounds
 linux_boots() {
-	local drv="$1" dev="$2" vmm="$3" label="$4" r=1 n srv rc log out
+	local drv="$1" dev="$2" vmm="$3" label="$4" r=1 n srv rc log out append
 	out=/tmp/bench.linux.$label
 	: >"$out"
 	while [ "$r" -le "$LINUX_ROUNDS" ]; do
@@ -225,6 +230,7 @@ linux_boots() {
 			n=$((n + 1))
 		done
 		dd if=/dev/zero of="$LINUX_DISK" bs=1048576 count="$LINUX_DISK_MIB" 2>/dev/null
+		append="$LINUX_APPEND bench.forks=$LINUX_FORKS"
 		if [ "$vmm" = qemu ]; then
 			echo "@@RUN $label linux $r: qemu-system-x86_64 ($dev as /dev/kvm)"
 			./bench linux --log "$log" --timeout "$LINUX_TIMEOUT" -- \
@@ -232,7 +238,7 @@ linux_boots() {
 				-L qemu/fw -accel kvm -cpu "$QEMU_CPU" -M pc -m 256 -smp 1 \
 				-nographic -vga none -no-reboot \
 				-kernel linux-vmlinuz -initrd linux-init.cpio.gz \
-				-append "$LINUX_APPEND" \
+				-append "$append" \
 				-drive "file=$LINUX_DISK,if=none,id=vd0,format=raw" \
 				-device virtio-blk-pci,drive=vd0 \
 				-netdev tap,id=n0,ifname=benchtap0,script=no,downscript=no \
@@ -241,7 +247,7 @@ linux_boots() {
 			echo "@@RUN $label linux $r: vtxctl run --kernel on $dev"
 			./bench linux --log "$log" --timeout "$LINUX_TIMEOUT" -- \
 				vtxctl run --kernel linux-vmlinuz --initrd linux-init.cpio.gz \
-				--cpus 1 --mem 256M --append "$LINUX_APPEND" \
+				--cpus 1 --mem 256M --append "$append" \
 				--disk "$LINUX_DISK" --net tap=benchtap0 --virtio pci \
 				--device "$dev" --timeout "$LINUX_TIMEOUT" | tee "$out.$r"
 		fi
@@ -277,6 +283,7 @@ linux_columns() {
 		# shellcheck disable=SC2086 # the parameters are words
 		if vtx_load $params; then
 			note "@@E vtx.$name 1 params $params"
+			note "@@E vtx.$name 1 table linux"
 			# QEMU opens /dev/kvm by name: made a vtx node
 			if [ "$vmm" != qemu ]; then
 				linux_boots vtx /dev/vtx "$vmm" "vtx.$name"
@@ -290,6 +297,7 @@ linux_columns() {
 		dmesg_check vtx "dmesg.linux.$name"
 		if KVM_INTEL_PARAMS="$params" kvm_load; then
 			note "@@E kvm.$name 1 params $params"
+			note "@@E kvm.$name 1 table linux"
 			linux_boots kvm /dev/kvm "$vmm" "kvm.$name"
 			kvm_unload
 		fi
