@@ -38,7 +38,7 @@
 # bench.only=LIST (comma-separated: main, irq, shadow, linux) for some of
 # the tables, bench.linux_rounds=N boots per Linux column (default 1),
 # bench.linux_cols=LIST (vtxctl,qemu,vtxctl-ept0: some of them),
-# bench.linux_timeout=S (test-VM seconds per boot, default 600),
+# bench.linux_timeout=S (test-VM seconds per boot, default 120),
 # bench.linux_forks=N (the fork+exit loop, default 1000),
 # bench.qemu_cpu=MODEL (QEMU's -cpu, default host,kvm=off as in the qemu
 # suite).
@@ -62,7 +62,7 @@ LINUX_NET_BYTES=4194304
 LINUX_FORKS=1000
 LINUX_ROUNDS=1
 # test-VM seconds per boot (an EPT boot with its work: about 15)
-LINUX_TIMEOUT=600
+LINUX_TIMEOUT=120
 LINUX_COLS=''
 QEMU_CPU=host,kvm=off
 # The same kernel command line under every VMM (the qemu suite's: no
