@@ -196,6 +196,10 @@ want() {
 LINUX_DISK=/tmp/bench-disk.img
 linux_setup() {
 	local m
+	if [ ! -f linux-vmlinuz ] || [ ! -x vtxnet ]; then
+		result linux bench.linux-setup skip "no linux-vmlinuz or vtxnet: make -C selftests/vtx/bench BENCH_LINUX=1 (bench.sh does)"
+		return 1
+	fi
 	for m in hostmods/*.ko; do
 		[ -f "$m" ] || continue
 		insmod "$m" 2>/tmp/bench.insmod || grep -q 'File exists' /tmp/bench.insmod ||
