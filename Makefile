@@ -126,7 +126,7 @@ fuzz: deps
 # Benchmarks, vtx beside kvm_intel in one boot of the test VM (not part of
 # make check): prints the table, writes build/bench/{report.txt,bench.json}.
 bench: deps
-	-+@$(MAKE) --no-print-directory module selftests
+	-+@$(MAKE) --no-print-directory module tools selftests
 	@bash tools/testvm/bench.sh $(TESTVM_ARGS)
 
 # A newcomer's tour: deps, build, then boot the test VM, load vtx, run the

@@ -15,6 +15,14 @@
  *	The interrupt paths (case_irq.c) only, as one column of the report's
  *	second table: LABEL is DRIVER.COLUMN (e.g. vtx.apicv1), the column
  *	being a set of module parameters suite.sh loaded the driver with.
+ *   bench shadow --device PATH --driver LABEL [--pass N] [--rounds N] [--quick]
+ *	pf_first_touch and cr3_switch (case_ept.c, case_shadow.c) as one
+ *	column of the report's shadow-paging table: LABEL is DRIVER.COLUMN,
+ *	suite.sh loads the driver with ept=0 for the column ept0.
+ *   bench linux --log FILE [--timeout S] -- VMM ARGS...
+ *	One timed boot of the nested Linux guest (linux.c, linux-init.c):
+ *	prints BENCH-RESULT lines, which suite.sh turns into @@B lines of
+ *	the report's Linux table.
  *   bench report FILE...
  *	Reads those lines (from `run`s of both drivers, one or more passes)
  *	and prints the table (median and spread per case, vtx/kvm ratio, how
@@ -36,6 +44,8 @@
  *   case_smp.c        several vCPUs at once: PIO, faults beside memslot churn
  *   case_kmem.c       kernel memory per VM and per vCPU
  *   case_irq.c        interrupt paths with the in-kernel irqchip (irq_guest.S)
+ *   case_shadow.c     CR3 switches (with case_ept.c's touch: bench shadow)
+ *   linux.[ch]        bench linux (linux-init.c: the nested guest's /init)
  *   trace.[ch]        bench trace
  *   stats.[ch]        median, spread of a case's rounds
  *   report.[ch]       bench report: the table and the JSON
@@ -49,6 +59,7 @@
 
 #include "harness.h"
 #include "cases.h"
+#include "linux.h"
 #include "report.h"
 #include "trace.h"
 
@@ -148,6 +159,24 @@ static int cmd_irq(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Shadow paging beside EPT: one column of the report's third table (the
+ * driver loaded with ept=0 or not: suite.sh's SHADOW_COLUMNS).
+ */
+static int cmd_shadow(int argc, char **argv)
+{
+	run_setup(argc, argv);
+	printf("# %s: pf_first_touch\n", driver);
+	case_touch_size("pf_first_touch", false,
+			quick ? BENCH_SHADOW_TOUCH_SIZE / 8 :
+			BENCH_SHADOW_TOUCH_SIZE);
+	printf("# %s: cr3_switch\n", driver);
+	case_cr3_switch("cr3_switch", quick ? 200 : 2000);
+	close(sys_fd);
+	printf("# %s: done\n", driver);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -155,6 +184,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "irq"))
 		return cmd_irq(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "shadow"))
+		return cmd_shadow(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "linux"))
+		return cmd_linux(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "report"))
 		return cmd_report(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "trace"))
@@ -162,8 +195,10 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"usage: %s run --device PATH --driver NAME [--pass N] [--rounds N] [--quick]\n"
 		"       %s irq --device PATH --driver LABEL [--pass N] [--rounds N] [--quick]\n"
+		"       %s shadow --device PATH --driver LABEL [--pass N] [--rounds N] [--quick]\n"
+		"       %s linux --log FILE [--timeout S] -- VMM ARGS...\n"
 		"       %s report FILE...\n"
 		"       %s trace --device PATH\n", argv[0], argv[0], argv[0],
-		argv[0]);
+		argv[0], argv[0], argv[0]);
 	return 2;
 }

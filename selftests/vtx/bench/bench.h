@@ -16,5 +16,7 @@
 #define BENCH_TOUCH_SLOT	1
 #define BENCH_TOUCH_GPA		0x1000000
 #define BENCH_TOUCH_SIZE	0x4000000	/* 64 MiB */
+/* pf_first_touch (bench shadow): the same slot, 16 MiB */
+#define BENCH_SHADOW_TOUCH_SIZE	0x1000000
 
 #endif

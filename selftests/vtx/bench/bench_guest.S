@@ -110,6 +110,24 @@ GUEST_LABEL bench_empty
 	jnz	8b
 	jmp	timed_end
 
+/*
+ * MOV to CR3, RCX times each way: to RDI (a second PML4, the host's copy
+ * of the first) and back to the CR3 the guest started with, a byte read
+ * (through the new translation) after each load.  Timed in the guest.
+ */
+GUEST_LABEL bench_cr3
+	sti
+	mov	%rcx, %rsi
+	mov	%cr3, %r9
+	tsc_to	%r8
+9:	mov	%rdi, %cr3
+	mov	9b(%rip), %al
+	mov	%r9, %cr3
+	mov	9b(%rip), %al
+	dec	%rsi
+	jnz	9b
+	jmp	timed_end
+
 timed_end:
 	tsc_to	%rbx
 	sub	%r8, %rbx

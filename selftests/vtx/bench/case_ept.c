@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * First-touch EPT faults of one vCPU: ept_touch_4k (MADV_NOHUGEPAGE) and
- * ept_touch_thp (MADV_HUGEPAGE).
+ * ept_touch_thp (MADV_HUGEPAGE); pf_first_touch of `bench shadow`, the
+ * same loop over a smaller slot (EPT or shadow page tables).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,7 +70,12 @@ static double touch_round(uint64_t size, bool huge)
 
 void case_touch(const char *name, bool huge)
 {
-	uint64_t size = quick ? BENCH_TOUCH_SIZE / 8 : BENCH_TOUCH_SIZE;
+	case_touch_size(name, huge,
+			quick ? BENCH_TOUCH_SIZE / 8 : BENCH_TOUCH_SIZE);
+}
+
+void case_touch_size(const char *name, bool huge, uint64_t size)
+{
 	int n = rounds < 5 ? rounds : 5, r;
 	double v[MAX_ROUNDS];
 

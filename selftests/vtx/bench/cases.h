@@ -17,6 +17,10 @@ void case_guest_timed(const char *name, const uint8_t *label, long n);
 
 /* case_ept.c: first-touch EPT faults, one vCPU */
 void case_touch(const char *name, bool huge);
+void case_touch_size(const char *name, bool huge, uint64_t size);
+
+/* case_shadow.c: CR3 switches (`bench shadow`, with ept=0 and without) */
+void case_cr3_switch(const char *name, long n);
 
 /* case_lifecycle.c: VM creation and teardown, an RCU grace period */
 void case_lifecycle(const char *name, bool cold);

@@ -55,6 +55,20 @@ const struct bench_case cases[] = {
 	  "from that EOI write to the next handler: the thread on CPU 1 wakes from read(resamplefd) and writes the irqfd again", TABLE_IRQ },
 	{ "hlt_wakeup", "cycles/irq",
 	  "vCPU halted in the kernel for 1 ms (past KVM's halt polling; a SCHED_IDLE thread keeps CPU 0 out of idle), an MSI irqfd written on CPU 1 until its handler ran, timed by the writer", TABLE_IRQ },
+	{ "pf_first_touch", "cycles/page",
+	  "first write to each 4 KiB page of a fresh 16 MiB memslot (MADV_NOHUGEPAGE) mapped by the guest's own page tables, timed in the guest: the fault of the driver's EPT or shadow page table", TABLE_SHADOW },
+	{ "cr3_switch", "cycles/switch",
+	  "MOV to CR3 alternating between two guest address spaces (two PML4s), a read through each after its load, timed in the guest", TABLE_SHADOW },
+	{ "linux_boot", "ms to /init",
+	  "the nested Debian kernel (1 vCPU, 256 MiB, quiet) from the VMM's start to its /init's first line, test-VM time", TABLE_LINUX },
+	{ "disk_write", "MB/s",
+	  "virtio-blk: the whole 16 MiB disk written by the guest in 1 MiB O_DIRECT requests, then fdatasync(); guest time", TABLE_LINUX },
+	{ "disk_read", "MB/s",
+	  "virtio-blk: the same disk read back in 1 MiB O_DIRECT requests; guest time", TABLE_LINUX },
+	{ "net_tx", "MB/s",
+	  "virtio-net: 4 MiB over TCP from the guest through a tap to a server in the test VM, to its reply; guest time", TABLE_LINUX },
+	{ "fork_exit", "us/fork",
+	  "fork(), _exit(0) in the child, waitpid() in the guest's /init, 1000 times; guest time", TABLE_LINUX },
 };
 
 const unsigned int nr_cases = sizeof(cases) / sizeof(cases[0]);

@@ -7,7 +7,7 @@
 #define VTX_BENCH_CATALOG_H
 
 #define MAX_ROUNDS		32	/* rounds of one case, at most */
-#define MAX_CASES		32	/* entries of cases[], at most */
+#define MAX_CASES		40	/* entries of cases[], at most */
 
 /* case_memory(): MEM_ROUNDS rounds of MEM_VMS VMs x MEM_VCPUS_PER_VM vCPUs */
 #define MEM_VMS			20
@@ -24,6 +24,8 @@ struct bench_case {
 
 #define TABLE_MAIN		0	/* `bench run`: vtx and kvm, default parameters */
 #define TABLE_IRQ		1	/* `bench irq`: per column of load parameters */
+#define TABLE_SHADOW		2	/* `bench shadow`: per column, ept=0 and not */
+#define TABLE_LINUX		3	/* `bench linux`: per VMM and paging column */
 
 extern const struct bench_case cases[];
 extern const unsigned int nr_cases;

@@ -18,7 +18,7 @@
 extern const uint8_t bench_guest[], bench_guest_end[];
 extern const uint8_t bench_pio[], bench_cpuid[], bench_vmcall[],
 	bench_mmio_write[], bench_mmio_read[], bench_hlt[], bench_touch[],
-	bench_empty[];
+	bench_empty[], bench_cr3[];
 
 #define RFLAGS_FIXED_IF		0x202
 #define CONC_VCPUS		8	/* vCPUs of a guest, at most */

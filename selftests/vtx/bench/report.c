@@ -18,7 +18,7 @@
 #include "stats.h"
 #include "report.h"
 
-#define MAX_DRIVERS	12	/* vtx, kvm and the columns of `bench irq` */
+#define MAX_DRIVERS	24	/* vtx, kvm and the columns of irq, shadow, linux */
 #define MAX_PASSES	4
 
 static char drivers[MAX_DRIVERS][16];
@@ -41,6 +41,8 @@ static long env_cpus, env_mem_kib, env_touch_mib;
 static char env_params[MAX_DRIVERS][128];
 static char env_apicv[MAX_DRIVERS][16];
 static char env_na[MAX_DRIVERS][128];
+/* The table of a column's label (@@E LABEL PASS table NAME), -1 unknown */
+static int env_table[MAX_DRIVERS];
 
 struct slab_row {
 	int drv;
@@ -169,6 +171,11 @@ static void parse_line(char *line)
 			snprintf(env_apicv[d], sizeof(env_apicv[d]), "%s", p);
 		else if (!strcmp(name, "na") && (d = driver_index(drv)) >= 0)
 			snprintf(env_na[d], sizeof(env_na[d]), "%s", p);
+		else if (!strcmp(name, "table") &&
+			 (d = driver_index(drv)) >= 0)
+			env_table[d] = !strncmp(p, "irq", 3) ? TABLE_IRQ + 1 :
+				!strncmp(p, "shadow", 6) ? TABLE_SHADOW + 1 :
+				!strncmp(p, "linux", 5) ? TABLE_LINUX + 1 : 0;
 		else if (!strcmp(name, "thp_anon_kib") && ps == 1 &&
 			 (d = driver_index(drv)) >= 0)
 			env_thp[d] = atoll(p);
@@ -214,6 +221,24 @@ static const char *json_num(char *buf, size_t len, double v)
 	return buf;
 }
 
+/*
+ * "median [min..max]": cycles as integers (below 100 with a decimal,
+ * outside the first table); other units (ms, MB/s, us) with the digits
+ * their size needs.
+ */
+static void fmt_stats(char *buf, size_t len, const struct stats *s,
+		      const struct bench_case *bc)
+{
+	int prec = 0;
+
+	if (!strstr(bc->unit, "cycles"))
+		prec = s->median < 10 ? 2 : s->median < 1000 ? 1 : 0;
+	else if (bc->table != TABLE_MAIN && s->median < 100)
+		prec = 1;	/* e.g. cr3_switch with EPT: no exit */
+	snprintf(buf, len, "%.*f [%.*f..%.*f]", prec, s->median, prec, s->min,
+		 prec, s->max);
+}
+
 /* One case of a table: @dv's and @dk's medians, ratio, pass 2 deltas. */
 static void print_row(unsigned int c, int dv, int dk)
 {
@@ -228,11 +253,9 @@ static void print_row(unsigned int c, int dv, int dk)
 	if (dk >= 0 && env_na[dk][0])
 		snprintf(sb, sizeof(sb), "n/a");
 	if (a && a->n)
-		snprintf(sa, sizeof(sa), "%.0f [%.0f..%.0f]",
-			 a->median, a->min, a->max);
+		fmt_stats(sa, sizeof(sa), a, &cases[c]);
 	if (b && b->n)
-		snprintf(sb, sizeof(sb), "%.0f [%.0f..%.0f]",
-			 b->median, b->min, b->max);
+		fmt_stats(sb, sizeof(sb), b, &cases[c]);
 	if (a && a->n && b && b->n && b->median > 0)
 		snprintf(ratio, sizeof(ratio), "%.2f",
 			 a->median / b->median);
@@ -368,11 +391,60 @@ static void print_column_driver(const char *drv, int d)
 	printf("\n");
 }
 
+/* Has driver @d results in a case of table @table (any pass)? */
+static bool has_table(int d, int table)
+{
+	unsigned int c;
+	int ps;
+
+	for (ps = 0; ps < max_pass; ps++)
+		for (c = 0; c < nr_cases; c++)
+			if (cases[c].table == table && res[d][ps][c].n)
+				return true;
+	return false;
+}
+
 /*
- * The second table, one block per column of load parameters (the labels
- * vtx.COLUMN and kvm.COLUMN of `bench irq`): the interrupt paths.
+ * Does column @col (labels vtx.COL, kvm.COL) belong to table @table:
+ * suite.sh said so (@@E LABEL PASS table NAME), or a label of it has
+ * results there, or (a column suite.sh could not run: n/a, no results
+ * anywhere) @table is the interrupt paths'.
  */
-static void print_irq_tables(void)
+static bool column_in_table(const char *col, int table)
+{
+	bool any = false;
+	int d, t;
+
+	for (d = 0; d < nr_drivers; d++) {
+		const char *c = column_of(drivers[d]);
+
+		if (!c || strcmp(c, col))
+			continue;
+		if (env_table[d])
+			return env_table[d] == table + 1;
+		for (t = TABLE_IRQ; t <= TABLE_LINUX; t++) {
+			if (!has_table(d, t))
+				continue;
+			if (t == table)
+				return true;
+			any = true;
+		}
+	}
+	return !any && table == TABLE_IRQ;
+}
+
+static const char *const table_titles[] = {
+	[TABLE_IRQ] = "Interrupt paths",
+	[TABLE_SHADOW] = "Shadow paging beside EPT",
+	[TABLE_LINUX] = "Nested Linux guest",
+};
+
+/*
+ * The tables after the first, one block per column (the labels vtx.COLUMN
+ * and kvm.COLUMN): the interrupt paths per set of load parameters, shadow
+ * paging (ept=0) beside EPT, the nested Linux guest per VMM.
+ */
+static void print_column_tables(int table)
 {
 	const char *cols[MAX_DRIVERS];
 	int nr_cols = 0, d, i, dv, dk;
@@ -381,7 +453,7 @@ static void print_irq_tables(void)
 	for (d = 0; d < nr_drivers; d++) {
 		const char *col = column_of(drivers[d]);
 
-		if (!col)
+		if (!col || !column_in_table(col, table))
 			continue;
 		for (i = 0; i < nr_cols; i++)
 			if (!strcmp(cols[i], col))
@@ -392,8 +464,9 @@ static void print_irq_tables(void)
 	for (i = 0; i < nr_cols; i++) {
 		dv = column_driver("vtx", cols[i]);
 		dk = column_driver("kvm", cols[i]);
-		printf("\nInterrupt paths, column %s: pass 1, median of the "
-		       "rounds [min..max], ratio = vtx/kvm\n", cols[i]);
+		printf("\n%s, column %s: pass 1, median of the "
+		       "rounds [min..max], ratio = vtx/kvm\n",
+		       table_titles[table], cols[i]);
 		print_column_driver("vtx", dv);
 		print_column_driver("kvm", dk);
 		if (dv < 0 && dk < 0)
@@ -401,7 +474,7 @@ static void print_irq_tables(void)
 		printf("%-18s %-17s %22s %22s %7s %8s %8s\n", "case", "unit",
 		       "vtx", "kvm", "ratio", "p2 dvtx", "p2 dkvm");
 		for (c = 0; c < nr_cases; c++) {
-			if (cases[c].table != TABLE_IRQ)
+			if (cases[c].table != table)
 				continue;
 			print_row(c, dv, dk);
 		}
@@ -429,10 +502,10 @@ static void print_stats_json(const struct stats *s, const char *indent,
 }
 
 /*
- * A case of the interrupt-path table: its header with one vtx/kvm ratio
- * per column ("ratio_vtx_kvm": {"COLUMN": ratio}), then every driver.
+ * A case of a table by columns: its header with one vtx/kvm ratio per
+ * column ("ratio_vtx_kvm": {"COLUMN": ratio}), then every driver.
  */
-static void print_json_irq_ratios(unsigned int c)
+static void print_json_column_ratios(unsigned int c)
 {
 	char b1[32];
 	int d, ps, dv, dk, n = 0;
@@ -445,7 +518,8 @@ static void print_json_irq_ratios(unsigned int c)
 		double ratio = NAN;
 
 		col = column_of(drivers[d]);
-		if (!col || strncmp(drivers[d], "vtx.", 4))
+		if (!col || strncmp(drivers[d], "vtx.", 4) ||
+		    !column_in_table(col, cases[c].table))
 			continue;
 		dv = d;
 		dk = column_driver("kvm", col);
@@ -511,8 +585,8 @@ static void print_json(int dv, int dk)
 	for (c = 0; c < nr_cases; c++) {
 		double ratio = NAN;
 
-		if (cases[c].table == TABLE_IRQ) {
-			print_json_irq_ratios(c);
+		if (cases[c].table != TABLE_MAIN) {
+			print_json_column_ratios(c);
 			continue;
 		}
 		if (dk >= 0 && res[dv][0][c].n && res[dk][0][c].n)
@@ -595,7 +669,9 @@ int cmd_report(int argc, char **argv)
 		dv = 0;
 	if (has_main(dv))
 		print_table(dv, dk == dv ? -1 : dk);
-	print_irq_tables();
+	print_column_tables(TABLE_IRQ);
+	print_column_tables(TABLE_SHADOW);
+	print_column_tables(TABLE_LINUX);
 	print_json(dv, dk == dv ? -1 : dk);
 	return 0;
 }
