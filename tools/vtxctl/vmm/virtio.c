@@ -392,6 +392,37 @@ int virtio_stop_fd(void)
 	return vs.stop_fd;
 }
 
+/**
+ * virtio_wait_kick() - wait for a queue's kick (its ioeventfd) or the stop
+ * of every device, for an I/O thread that serves one queue alone.
+ * @q:		the queue
+ * @who:	the perror() prefix when poll() fails
+ *
+ * Return: 1 after a kick (counted in @q->kicks), 0 after a wakeup without
+ * one (a signal), -1 when the thread must end (stop, or poll() failed).
+ */
+int virtio_wait_kick(struct virtio_queue *q, const char *who)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = q->kick_fd, .events = POLLIN },
+		{ .fd = vs.stop_fd, .events = POLLIN },
+	};
+	uint64_t k;
+
+	if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0) {
+		if (errno == EINTR)
+			return 0;
+		perror(who);
+		return -1;
+	}
+	if (pfd[1].revents)
+		return -1;
+	if (!(pfd[0].revents & POLLIN) || read(q->kick_fd, &k, sizeof(k)) != sizeof(k))
+		return 0;
+	q->kicks += k;
+	return 1;
+}
+
 static void *queue_thread(void *arg)
 {
 	struct virtio_queue *q = arg;

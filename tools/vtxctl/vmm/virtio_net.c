@@ -298,24 +298,11 @@ static void *net_tx_thread(void *arg)
 	struct virtio_queue *q = &n->dev.queues[NET_TXQ];
 
 	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = q->kick_fd, .events = POLLIN },
-			{ .fd = virtio_stop_fd(), .events = POLLIN },
-		};
-		uint64_t k;
+		int r = virtio_wait_kick(q, "vtxctl: virtio-net poll");
 
-		if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("vtxctl: virtio-net poll");
+		if (r < 0)
 			break;
-		}
-		if (pfd[1].revents)
-			break;
-		if (!(pfd[0].revents & POLLIN) || read(q->kick_fd, &k, sizeof(k)) != sizeof(k))
-			continue;
-		q->kicks += k;
-		if (net_tx(n))
+		if (r && net_tx(n))
 			virtio_queue_interrupt(q);
 	}
 	return NULL;
