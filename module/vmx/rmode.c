@@ -172,6 +172,9 @@ static void sync_rmode_seg(struct vtx_vcpu *vcpu, int seg)
 	rm->hw_sel[seg] = sel;
 	rm->segs[seg].selector = sel;
 	rm->segs[seg].base = (u32)sel << VM86_SEG_SHIFT;
+	/* loaded in real mode: usable, whatever protected mode left */
+	rm->segs[seg].unusable = 0;
+	rm->segs[seg].present = 1;
 }
 
 static void invalidate_seg_caches(struct vtx_vcpu *vcpu)
@@ -449,9 +452,16 @@ struct rm_insn {
 	int seg;		/* override, or -1 */
 };
 
+/*
+ * Return: 0; -ERANGE when the bytes the decode needs go past CS's limit
+ * (64 KiB: the guest's #GP), -EFAULT when they are not in guest RAM.
+ */
 static int fetch_insn(struct vtx_vcpu *vcpu, struct rm_insn *in)
 {
-	u64 linear = vmcs_readl(GUEST_CS_BASE) + (u16)vmx_rip(vcpu);
+	u16 ip = vmx_rip(vcpu);
+	u64 linear = vmcs_readl(GUEST_CS_BASE) + ip;
+	unsigned int in_limit = VM86_SEG_LIMIT + 1 - ip;
+	bool limited;
 	unsigned int first = min_t(u64, sizeof(in->bytes),
 				   PAGE_SIZE - offset_in_page(linear));
 	unsigned int i;
@@ -466,6 +476,10 @@ static int fetch_insn(struct vtx_vcpu *vcpu, struct rm_insn *in)
 				      in->bytes + first,
 				      sizeof(in->bytes) - first))
 		in->avail = sizeof(in->bytes);
+	/* IP wraps at 64 KiB, beyond is a limit violation: not decoded */
+	limited = in->avail > in_limit;
+	if (limited)
+		in->avail = in_limit;
 	for (i = 0; i < in->avail; i++) {
 		u8 b = in->bytes[i];
 		int s;
@@ -493,7 +507,9 @@ static int fetch_insn(struct vtx_vcpu *vcpu, struct rm_insn *in)
 	}
 	in->pfx = i;
 	/* the opcode and two more bytes (0F, ModRM) are needed at most */
-	return i + 3 <= in->avail ? 0 : -EFAULT;
+	if (i + 3 <= in->avail)
+		return 0;
+	return limited ? -ERANGE : -EFAULT;
 }
 
 static int emulation_failed(struct vtx_vcpu *vcpu, const struct rm_insn *in)
@@ -739,8 +755,15 @@ int vtx_rmode_handle_gp(struct vtx_vcpu *vcpu)
 {
 	struct rm_insn in;
 	u8 op;
+	int r;
 
-	if (fetch_insn(vcpu, &in))
+	r = fetch_insn(vcpu, &in);
+	if (r == -ERANGE) {
+		/* the instruction crosses CS's limit: the guest's #GP(0) */
+		vtx_queue_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
+	}
+	if (r)
 		return emulation_failed(vcpu, &in);
 	op = in.bytes[in.pfx];
 	if (op == OP_HLT)

@@ -381,6 +381,8 @@ static inline unsigned long vmx_rflags(struct vtx_vcpu *vcpu)
 static inline void vmx_set_rflags(struct vtx_vcpu *vcpu, unsigned long val)
 {
 	if (vmx_vm86(vcpu)) {
+		/* real mode has no virtual-8086 mode of its own */
+		val &= ~X86_EFLAGS_VM;
 		to_vmx(vcpu)->rmode.save_rflags = val;
 		vmcs_writel(GUEST_RFLAGS, val | VMX_RMODE_HW_FLAGS);
 		vcpu->c_rflags = val;

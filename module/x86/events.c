@@ -33,6 +33,12 @@ void vtx_queue_exception(struct vtx_vcpu *vcpu, u8 vector, bool has_error,
 #define RM_IVT_ENTRY	4
 #define RM_SEG_SHIFT	4
 
+/* The guest-physical address of word @i of a frame at SS:@sp (SP wraps). */
+static u32 rm_stack_word(const struct kvm_segment *ss, u16 sp, int i)
+{
+	return ss->base + (u16)(sp + i * sizeof(u16));
+}
+
 /**
  * vtx_inject_realmode_interrupt() - deliver an event as the processor does
  * in real mode, in software (KVM's kvm_inject_realmode_interrupt()): for a
@@ -59,7 +65,7 @@ int vtx_inject_realmode_interrupt(struct vtx_vcpu *vcpu, u8 vector,
 {
 	const struct vtx_x86_ops *ops = &vtx_x86_ops;
 	unsigned long flags = vtx_rflags(vcpu), rsp = vtx_rsp(vcpu);
-	u16 frame[RM_FRAME_WORDS], ivt[2], sp = rsp;
+	u16 frame[RM_FRAME_WORDS], ivt[2], sp = rsp, probe;
 	struct kvm_segment cs, ss;
 	struct kvm_dtable idt;
 	int i, r;
@@ -78,10 +84,15 @@ int vtx_inject_realmode_interrupt(struct vtx_vcpu *vcpu, u8 vector,
 	frame[1] = cs.selector;
 	frame[2] = flags;
 	sp -= sizeof(frame);
+	/* every word's place in guest RAM before any is written */
 	for (i = 0; i < RM_FRAME_WORDS; i++) {
-		u16 off = sp + i * sizeof(u16);
-
-		r = vtx_vcpu_write_guest_phys(vcpu, (u32)(ss.base + off),
+		r = vtx_vcpu_read_guest_phys(vcpu, rm_stack_word(&ss, sp, i),
+					     &probe, sizeof(probe));
+		if (r)
+			return r;
+	}
+	for (i = 0; i < RM_FRAME_WORDS; i++) {
+		r = vtx_vcpu_write_guest_phys(vcpu, rm_stack_word(&ss, sp, i),
 					      &frame[i], sizeof(u16));
 		if (r)
 			return r;

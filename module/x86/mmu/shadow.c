@@ -241,6 +241,8 @@ struct spt_vcpu {
 	struct spt_page *cache[SPT_LEVELS];
 	int nr_cache;
 	unsigned long clock;
+	u64 unprotect_gva;
+	u64 unprotect_gfn;
 };
 
 /**
@@ -253,6 +255,9 @@ struct spt_vcpu {
  * @nr_pages:	tables on @lru [m]; mmu->nr_shadow_pages follows it
  * @max_pages:	the bound on @nr_pages (SPT_PAGES_PERMILLE), recomputed
  *		from the memslots when it is reached [m]
+ * @zapped_rw:	a writable leaf was zapped since the last VM-wide flush:
+ *		some CPU may still hold it in its TLB, where the reverse
+ *		map no longer finds it to write-protect [m]
  */
 struct vtx_shadow {
 	struct spt_vcpu *vcpu[VTX_MAX_VCPUS];
@@ -261,6 +266,7 @@ struct vtx_shadow {
 	struct list_head lru;
 	unsigned long nr_pages;
 	unsigned long max_pages;
+	bool zapped_rw;
 };
 
 static inline unsigned int spt_index(u64 addr_frame, int level)
@@ -513,11 +519,13 @@ static void sp_unhash(struct spt_page *sp)
 
 /*
  * @sp mirrors guest table @sp->gfn: hash it and write-protect the frame
- * (the leaves of every vCPU that map it lose W).  Return: leaves changed.
+ * (the leaves of every vCPU that map it lose W).  Return: leaves changed
+ * (non-zero: the caller flushes every CPU before it relies on it).
  */
 static unsigned long sp_track(struct vtx_mmu *mmu, struct spt_page *sp)
 {
 	struct vtx_shadow *sh = mmu->shadow;
+	unsigned long n;
 	u64 *pe;
 	int as;
 
@@ -528,11 +536,17 @@ static unsigned long sp_track(struct vtx_mmu *mmu, struct spt_page *sp)
 	if (sp->tracked)
 		return 0;
 	sp->tracked = true;
+	/*
+	 * A zapped writable leaf may still be in some CPU's TLB: counted
+	 * as a leaf changed, so that the caller flushes before relying on
+	 * the protection (it clears @zapped_rw then).
+	 */
+	n = sh->zapped_rw;
 	as = (sp->ctx->key.role & SPT_ROLE_SMM) ? 1 : 0;
 	pe = phys_entry(mmu, as, NULL, sp->gfn);
 	if (!pe || !(*pe & PHYS_PRESENT))
-		return 0;	/* no leaf maps a frame the tree does not */
-	return rmap_write_protect(sh, (*pe & SPT_ADDR_MASK) >> PAGE_SHIFT);
+		return n;	/* no leaf maps a frame the tree does not */
+	return n + rmap_write_protect(sh, (*pe & SPT_ADDR_MASK) >> PAGE_SHIFT);
 }
 
 static void sp_zap(struct vtx_mmu *mmu, struct spt_page *sp);
@@ -548,6 +562,8 @@ static void sp_zap_children(struct vtx_mmu *mmu, struct spt_page *sp)
 		if (!e)
 			continue;
 		if (sp->level == 1) {
+			if (e & _PAGE_RW)
+				mmu->shadow->zapped_rw = true;
 			rmap_del(sp, i);
 			WRITE_ONCE(sp->spt[i], 0);
 		} else if (e & _PAGE_PRESENT) {
@@ -611,23 +627,33 @@ static void reset_all(struct vtx_mmu *mmu)
  * Zap every shadow table that mirrors guest table @gfn, in every vCPU's
  * address spaces (a root is emptied and stays): the frame is no longer
  * write-protected.  Return: whether some other vCPU's tables went.
+ *
+ * The bucket is walked once: its tables of @gfn move to a list of their
+ * own first (still "hashed": zapping one unhashes, from that list, the
+ * others below it), so that the bucket's other tables are not walked
+ * again after each zap.
  */
 static bool zap_gfn(struct vtx_mmu *mmu, struct spt_vcpu *self, u64 gfn)
 {
+	struct hlist_head *head = gfn_head(mmu->shadow, gfn);
+	HLIST_HEAD(doomed);
+	struct hlist_node *next;
 	struct spt_page *sp;
 	bool remote = false;
 
-again:
-	hlist_for_each_entry(sp, gfn_head(mmu->shadow, gfn), hash_link) {
+	hlist_for_each_entry_safe(sp, next, head, hash_link) {
 		if (sp->gfn != gfn)
 			continue;
+		hlist_del(&sp->hash_link);
+		hlist_add_head(&sp->hash_link, &doomed);
+	}
+	while (!hlist_empty(&doomed)) {
+		sp = hlist_entry(doomed.first, struct spt_page, hash_link);
 		remote |= sp->ctx->v != self;
-		/* zapping may unhash others of this bucket: start again */
 		if (sp->parent)
 			sp_zap(mmu, sp);
 		else
 			ctx_reset(mmu, sp->ctx);
-		goto again;
 	}
 	return remote;
 }
@@ -1217,7 +1243,7 @@ static struct spt_page *spt_path(struct vtx_mmu *mmu, struct spt_vcpu *v,
 			child->gfn = want;
 			child->parent = sp;
 			child->parent_index = i;
-			if (!(want & SPT_DIRECT))
+			if (!(want & SPT_DIRECT) && !c->unprotected)
 				*wp += sp_track(mmu, child);
 			e = __pa(child->spt) | SPT_TABLE_BITS;
 			set_table_entry(sp, i, e);
@@ -1376,18 +1402,33 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		f->flush_local = true;
 	}
 	if (f->write && writable && gfn_tracked(sh, gfn)) {
-		/* a write to a guest table: unprotect it, and retry */
+		/*
+		 * A write to a guest table: unprotect it, and retry.  The
+		 * same write unprotecting the same table twice in a row: the
+		 * path to the instruction (or to the other half of its
+		 * access) goes through that table and protected it again
+		 * (without VPIDs every entry flushes the TLB, so the retry
+		 * never gets through): this address space stays unprotected
+		 * until its next reset (INVLPG, CR3 load), as KVM stops
+		 * retrying and emulates.
+		 */
 		zap_gfn(mmu, v, gfn);
 		unprotect = true;
+		if (v->unprotect_gfn == gfn && v->unprotect_gva == f->gva)
+			v->cur->unprotected = true;
+		v->unprotect_gfn = gfn;
+		v->unprotect_gva = f->gva;
 	}
 	table = spt_path(mmu, v, &vcpu->mmu_cache, f->gva, &w, paging, &wp);
 	if (wp) {
 		/*
-		 * Leaves that lost W may be cached writable by any vCPU:
-		 * flush them all before the walk is checked.  IPIs under
-		 * the spinlock: a CPU that waits for it takes them.
+		 * Leaves that lost W may be cached writable by any vCPU,
+		 * and so may zapped ones (sp_zap_children()): flush them
+		 * all before the walk is checked.  IPIs under the spinlock:
+		 * a CPU that waits for it takes them.
 		 */
 		f->flush_cpus(mmu);
+		sh->zapped_rw = false;
 	}
 	if (!table || (paging && !walk_unchanged(vcpu, &w))) {
 		spin_unlock(&mmu->lock);

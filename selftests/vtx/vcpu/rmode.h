@@ -9,7 +9,11 @@
 #define RM_VEC_IRQ		0x30	/* KVM_INTERRUPT's vector */
 #define RM_VEC_DE		0
 #define RM_VEC_UD		6
+#define RM_VEC_GP		13
 #define RM_IVT_ENTRY		4	/* offset, segment: 16 bits each */
+/* MOV EBX, CR0 (0F 20 C3) at CS:FFFE: its ModRM is past CS's limit */
+#define RM_LIMIT_CS		0x1000
+#define RM_LIMIT_IP		0xfffe
 
 /* The GDT of the PE round trip: 16-bit code and data, base 0, 64 KiB. */
 #define RM_SEL_CODE16		0x08

@@ -40,6 +40,10 @@ GUEST_LABEL rmode_ud_handler
 	report_frame RM_VEC_UD
 	addw	$2, (%bp)
 	iret
+/* #GP: report, stop */
+GUEST_LABEL rmode_gp_handler
+	report_frame RM_VEC_GP
+	hlt
 
 /* INT n through the IVT; then the flags as the guest reads them */
 GUEST_LABEL rmode_int_entry

@@ -6,7 +6,8 @@
  * injected with KVM_INTERRUPT, HLT, #DE and #UD reflected through the IVT,
  * CR0.PE 0 -> 1 -> 0 with LGDT and far jumps, RFLAGS.IOPL and VM never
  * shown for vm86's sake; and hostile states: SP wrapping at 0, POPFD of
- * VM, no KVM_SET_TSS_ADDR, the IVT outside guest memory.
+ * VM, no KVM_SET_TSS_ADDR, the IVT outside guest memory, an instruction
+ * across CS's limit.
  */
 #include <string.h>
 
@@ -15,6 +16,7 @@
 
 extern const uint8_t rmode_guest[], rmode_guest_end[], rmode_soft_handler[],
 	rmode_irq_handler[], rmode_de_handler[], rmode_ud_handler[],
+	rmode_gp_handler[],
 	rmode_int_entry[], rmode_int_ret[], rmode_fault_entry[],
 	rmode_de_insn[], rmode_ud_insn[], rmode_irq_entry[],
 	rmode_irq_after_hlt[], rmode_pe_entry[], rmode_pm[], rmode_rm[],
@@ -167,6 +169,39 @@ TEST(de_ud_reflected)
 	ASSERT_EQ(2, uc.regs.rbx);
 	RUN_HLT(vcpu);
 	expect_real_flags(_metadata, vcpu);
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * An instruction the processor refuses in vm86 (MOV from CR0) that
+ * crosses CS's 64 KiB limit: #GP(0) at its first byte, through the IVT;
+ * it is not emulated with the bytes past the limit.
+ */
+TEST(insn_past_cs_limit)
+{
+	static const uint8_t mov_cr0[] = { 0x0f, 0x20, 0xc3 };
+	uint64_t at = ((uint64_t)RM_LIMIT_CS << 4) + RM_LIMIT_IP;
+	struct vtx_vcpu *vcpu = rm_create(rmode_int_entry, true);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct vtx_ucall uc;
+	unsigned int i;
+
+	ivt_set(vcpu->vm, RM_VEC_GP, GPA(rmode_gp_handler));
+	for (i = 0; i < sizeof(mov_cr0); i++)	/* across a page boundary */
+		*(uint8_t *)vtx_gpa2hva(vcpu->vm, at + i) = mov_cr0[i];
+	vtx_get_sregs(vcpu, &sregs);
+	sregs.cs.selector = RM_LIMIT_CS;
+	sregs.cs.base = (uint64_t)RM_LIMIT_CS << 4;
+	vtx_set_sregs(vcpu, &sregs);
+	vtx_get_regs(vcpu, &regs);
+	regs.rip = RM_LIMIT_IP;
+	regs.rbx = 0;
+	vtx_set_regs(vcpu, &regs);
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(RM_VEC_GP, uc.regs.rbx);
+	EXPECT_EQ(RM_LIMIT_IP, uc.regs.rcx);	/* a fault: at the MOV */
+	EXPECT_EQ(RM_LIMIT_CS, uc.regs.rdx);
 	vtx_vm_free(vcpu->vm);
 }
 
