@@ -62,9 +62,12 @@
  * "vtxnet.bytes=N" on the command line changes NET_BYTES.
  *
  * With "vtxext4=DISK" it also writes a file on that ext4 disk (ext4_test():
- * VTXCTL-EXT4-WRITE); a boot with "vtxext4.phase=read" only reads it back
- * (VTXCTL-EXT4-READ), with "vtxuart.rx=1" does the READY/ECHO exchange
- * on the UART (the first boot's went through hvc0), and reboots.
+ * VTXCTL-EXT4-WRITE); a boot with "vtxext4.phase=read" boots with that
+ * disk as its root (ext4_switch_root(), then this program as the disk's
+ * /sbin/init: ext4_root_main()), only reads the file back
+ * (VTXCTL-EXT4-READ), writes one on the root (VTXCTL-EXT4-ROOT-WRITE),
+ * with "vtxuart.rx=1" does the READY/ECHO exchange on the UART (the first
+ * boot's went through hvc0), and reboots.
  *
  * With "vtxconsole=hvc0" (vtxctl's --console virtio) it then loads
  * virtio_console, makes /dev/hvc0 its controlling terminal, stdin, stdout
@@ -88,6 +91,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
+#include <linux/fs.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -108,6 +112,7 @@
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -137,8 +142,18 @@
 #define NET_LINK_WAIT_S	10
 #define NET_ID		0x7674	/* ICMP echo identifier */
 /* The ext4 test's file */
-#define EXT4_FILE	"/mnt/vtxctl-ext4-test"
+#define EXT4_NAME	"vtxctl-ext4-test"
+#define EXT4_FILE	"/mnt/" EXT4_NAME
 #define EXT4_BYTES	(256 * 1024)
+/* The ext4 root's boot: where the initramfs mounts it, its init, its file */
+#define ROOT_MNT	"/root"
+#define ROOT_INIT	"/sbin/init"
+#define ROOT_ARG	"ext4-root"
+#define ROOT_FILE	"/vtxctl-root-test"
+#define ROOT_LINE	"vtxctl-ext4-root %08x %05u\n"	/* 32 bytes */
+#define ROOT_LINE_LEN	32
+#define ROOT_LINES	2048		/* 64 KiB */
+#define EXT4_MAGIC	0xef53
 #define ARRAY_SIZE_(a)	(sizeof(a) / sizeof((a)[0]))
 
 static void read_line(const char *path, char *buf, size_t len)
@@ -916,6 +931,21 @@ static void cmdline_str(const char *key, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)strcspn(p + strlen(key), " \n"), p + strlen(key));
 }
 
+/* VTXCTL-EXT4-READ cksum=C bytes=N: the POSIX cksum of @path */
+static void ext4_read(const char *path)
+{
+	unsigned long long size = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		printf("VTXCTL-EXT4-READ %s: %s\n", path, strerror(errno));
+		return;
+	}
+	printf("VTXCTL-EXT4-READ cksum=%u", cksum_fd(fd, &size));
+	printf(" bytes=%llu\n", size);
+	close(fd);
+}
+
 /*
  * The ext4 test ("vtxext4=DISK" on the command line, e.g. vdc): mount
  * /dev/DISK (ext4, made by linux-prepare.sh with mke2fs) on /mnt.  Phase
@@ -927,18 +957,24 @@ static void cmdline_str(const char *key, char *buf, size_t len)
  *
  *   VTXCTL-EXT4-WRITE bytes=N cksum=C | VTXCTL-EXT4-READ bytes=N cksum=C
  */
-static void ext4_test(const char *disk, bool write_it)
+static void ext4_modules(void)
 {
 	static const char *const mods[] = { "crc16", "mbcache", "jbd2", "crc32c_generic", "ext4" };
-	static unsigned char buf[EXT4_BYTES];
-	unsigned long long size = 0;
-	char dev[64];
 	unsigned int i;
-	ssize_t n = 0;
-	int fd;
 
 	for (i = 0; i < ARRAY_SIZE_(mods); i++)
 		load_if_module(mods[i]);
+}
+
+static void ext4_test(const char *disk, bool write_it)
+{
+	static unsigned char buf[EXT4_BYTES];
+	unsigned int i;
+	ssize_t n = 0;
+	char dev[64];
+	int fd;
+
+	ext4_modules();
 	snprintf(dev, sizeof(dev), "/dev/%s", disk);
 	mkdir("/mnt", 0755);
 	if (wait_path(dev) || mount(dev, "/mnt", "ext4", 0, NULL)) {
@@ -964,16 +1000,82 @@ static void ext4_test(const char *disk, bool write_it)
 		       crc_finish(crc_update(0, buf, sizeof(buf)), sizeof(buf)));
 		goto out;
 	}
-	fd = open(EXT4_FILE, O_RDONLY);
-	if (fd < 0) {
-		printf("VTXCTL-EXT4-READ %s: %s\n", EXT4_FILE, strerror(errno));
-		goto out;
-	}
-	printf("VTXCTL-EXT4-READ cksum=%u", cksum_fd(fd, &size));
-	printf(" bytes=%llu\n", size);
-	close(fd);
+	ext4_read(EXT4_FILE);
 out:
 	fflush(stdout);
+}
+
+/*
+ * The ext4 root ("vtxext4=DISK vtxext4.phase=read"): the initramfs's
+ * part, as Debian's initramfs-tools and switch_root(8) do it.  Load the
+ * virtio and ext4 modules (Debian's kernel has ext4, jbd2 and virtio_blk
+ * as modules: the kernel cannot mount such a root itself), mount /dev/DISK
+ * on ROOT_MNT, move /dev, /proc and /sys under it, make it / (chdir,
+ * MS_MOVE onto /, chroot) and exec its ROOT_INIT (linux-prepare.sh put
+ * this program there) with ROOT_ARG: ext4_root_main() goes on.  The
+ * initramfs's files stay in the hidden rootfs (nothing there is deleted:
+ * the guest reboots soon).  Returns only on a failure, after printing
+ *
+ *   VTXCTL-EXT4-ROOT <step>: <error>
+ */
+static void ext4_switch_root(const char *disk)
+{
+	static const char *const moved[] = { "/dev", "/proc", "/sys" };
+	char *const argv[] = { ROOT_INIT, ROOT_ARG, NULL };
+	char *const envp[] = { "HOME=/", "TERM=linux", NULL };
+	char dev[64], to[64];
+	const char *step;
+	unsigned int i;
+
+	ext4_modules();
+	snprintf(dev, sizeof(dev), "/dev/%s", disk);
+	mkdir(ROOT_MNT, 0755);
+	step = "mount";
+	if (wait_path(dev) || mount(dev, ROOT_MNT, "ext4", 0, NULL))
+		goto fail;
+	step = ROOT_MNT ROOT_INIT;
+	if (access(ROOT_MNT ROOT_INIT, X_OK))
+		goto fail;
+	for (i = 0; i < ARRAY_SIZE_(moved); i++) {
+		snprintf(to, sizeof(to), ROOT_MNT "%s", moved[i]);
+		step = to;
+		if (mount(moved[i], to, NULL, MS_MOVE, NULL))
+			goto fail;
+	}
+	step = "chdir";
+	if (chdir(ROOT_MNT))
+		goto fail;
+	step = "move to /";
+	if (mount(".", "/", NULL, MS_MOVE, NULL))
+		goto fail;
+	step = "chroot";
+	if (chroot(".") || chdir("/"))
+		goto fail;
+	fflush(stdout);
+	execve(ROOT_INIT, argv, envp);
+	step = "exec " ROOT_INIT;
+fail:
+	printf("VTXCTL-EXT4-ROOT %s: %s\n", step, strerror(errno));
+	dump_virtio_log();
+	fflush(stdout);
+}
+
+/*
+ * The last mount on "/" in /proc/mounts (the ext4 root over the hidden
+ * rootfs): its device, type and options into @buf.
+ */
+static void root_mount(char *buf, size_t len)
+{
+	char line[256], dev[96], dir[96], type[32], opts[128];
+	FILE *f = fopen("/proc/mounts", "r");
+
+	snprintf(buf, len, "?");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%95s %95s %31s %127s", dev, dir, type, opts) == 4 &&
+		    !strcmp(dir, "/"))
+			snprintf(buf, len, "%s,%s,%s", dev, type, opts);
+	if (f)
+		fclose(f);
 }
 
 static void virtio_tests(void)
@@ -1138,11 +1240,108 @@ static void echo_line(void)
 	fflush(stdout);
 }
 
-int main(void)
+/*
+ * Where the file of @fd is on its disk, when it is one run of blocks
+ * (FIBMAP, pid 1 has CAP_SYS_RAWIO): "BLOCKxSIZE" into @buf, the first
+ * block's number in blocks of SIZE bytes; else "fragmented" or the error.
+ */
+static const char *file_blocks(int fd, char *buf)
+{
+	int bs = 0, first = 0, b, i, n;
+	struct stat st;
+
+	if (fstat(fd, &st) || ioctl(fd, FIGETBSZ, &bs) || bs <= 0) {
+		snprintf(buf, 32, "%s", strerror(errno));
+		return buf;
+	}
+	n = (st.st_size + bs - 1) / bs;
+	for (i = 0; i < n; i++) {
+		b = i;
+		if (ioctl(fd, FIBMAP, &b)) {
+			snprintf(buf, 32, "%s", strerror(errno));
+			return buf;
+		}
+		if (!i)
+			first = b;
+		if (!b || b != first + i) {
+			snprintf(buf, 32, "fragmented");
+			return buf;
+		}
+	}
+	snprintf(buf, 32, "%dx%d", first, bs);
+	return buf;
+}
+
+/*
+ * The init of the ext4 root (ROOT_INIT ROOT_ARG, exec'd by
+ * ext4_switch_root()): check that / is the ext4 of /dev/DISK, read back
+ * the file the previous boot wrote (the journal replayed when the
+ * initramfs mounted it), write a new file on / (ROOT_LINES lines
+ * ROOT_LINE with a random tag; the suite reads its blocks in the image
+ * after the run), fsync and sync it, then as the initramfs did: the IRQs, the
+ * UART's echo with "vtxuart.rx=1", and reboot.  It prints
+ *
+ *   VTXCTL-EXT4-ROOT pid=1 magic=0x<statfs f_type> dev=<same|other> mount=<dev,type,opts>
+ *                                (dev: stat("/").st_dev against /dev/DISK)
+ *   VTXCTL-EXT4-READ cksum=C bytes=N
+ *   VTXCTL-EXT4-ROOT-WRITE bytes=N lines=L tag=T cksum=C at=BLOCKxSIZE
+ */
+static void ext4_root_main(void)
+{
+	static char buf[ROOT_LINES * ROOT_LINE_LEN + 1];
+	char disk[16], dev[64], mnt[256], con[16], at[32];
+	struct stat root, blk;
+	struct statfs fs;
+	uint32_t tag = 0;
+	unsigned int i;
+	int fd;
+
+	cmdline_str("vtxext4=", disk, sizeof(disk));
+	snprintf(dev, sizeof(dev), "/dev/%s", disk);
+	memset(&fs, 0, sizeof(fs));
+	statfs("/", &fs);
+	root_mount(mnt, sizeof(mnt));
+	printf("VTXCTL-EXT4-ROOT pid=%d magic=%#lx dev=%s mount=%s\n", getpid(),
+	       (unsigned long)fs.f_type,
+	       !stat("/", &root) && !stat(dev, &blk) && S_ISBLK(blk.st_mode) &&
+	       root.st_dev == blk.st_rdev ? "same" : "other", mnt);
+	fflush(stdout);
+	ext4_read("/" EXT4_NAME);
+
+	if (getrandom(&tag, sizeof(tag), 0) != sizeof(tag))
+		tag = (uint32_t)time(NULL);
+	for (i = 0; i < ROOT_LINES; i++)
+		snprintf(buf + i * ROOT_LINE_LEN, ROOT_LINE_LEN + 1, ROOT_LINE, tag, i);
+	fd = open(ROOT_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, buf, ROOT_LINES * ROOT_LINE_LEN) != ROOT_LINES * ROOT_LINE_LEN ||
+	    fsync(fd))
+		printf("VTXCTL-EXT4-ROOT-WRITE %s: %s\n", ROOT_FILE, strerror(errno));
+	else
+		printf("VTXCTL-EXT4-ROOT-WRITE bytes=%u lines=%u tag=%08x cksum=%u at=%s\n",
+		       ROOT_LINES * ROOT_LINE_LEN, ROOT_LINES, tag,
+		       crc_finish(crc_update(0, (unsigned char *)buf, ROOT_LINES * ROOT_LINE_LEN),
+				  ROOT_LINES * ROOT_LINE_LEN), file_blocks(fd, at));
+	if (fd >= 0)
+		close(fd);
+	sync();
+	irq_report();
+	/* The UART's receive interrupt, when the first boot had hvc0 */
+	cmdline_str("vtxuart.rx=", con, sizeof(con));
+	if (!strcmp(con, "1"))
+		echo_line();
+	fflush(stdout);
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}
+
+int main(int argc, char **argv)
 {
 	char online[64], uptime[64], phase[16], disk[16], con[16];
 	int fd;
 
+	if (argc > 1 && !strcmp(argv[1], ROOT_ARG) && getpid() == 1)
+		ext4_root_main();
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	fd = open("/dev/console", O_RDWR);
 	if (fd >= 0) {
@@ -1158,15 +1357,14 @@ int main(void)
 	       sysconf(_SC_NPROCESSORS_ONLN), online, uptime);
 	cmdline_str("vtxext4.phase=", phase, sizeof(phase));
 	if (!strcmp(phase, "read")) {
-		/* The reboot half of the ext4 test: only that, then reboot. */
+		/*
+		 * The reboot half of the ext4 test, on that disk as the root:
+		 * ext4_root_main() goes on, or the guest reboots on a failure.
+		 */
 		cmdline_str("vtxext4=", disk, sizeof(disk));
 		if (virtio_load() >= 0)
-			ext4_test(disk, false);
+			ext4_switch_root(disk);
 		irq_report();
-		/* The UART's receive interrupt, when the first boot had hvc0 */
-		cmdline_str("vtxuart.rx=", con, sizeof(con));
-		if (!strcmp(con, "1"))
-			echo_line();
 		fflush(stdout);
 		reboot(RB_AUTOBOOT);
 	}

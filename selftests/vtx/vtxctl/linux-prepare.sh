@@ -25,8 +25,11 @@
 #                                 on hvc0) with the links sh, cat, md5sum,
 #                                 uname, nproc, echo; only the boot with the
 #                                 shell pays for unpacking its 1 MB
-#   OUTDIR/linux-ext4.img         the ext4 test's disk: an empty 8 MiB ext4
-#                                 made by mke2fs (e2fsprogs)
+#   OUTDIR/linux-ext4.img         the ext4 test's disk: an 8 MiB ext4 made
+#                                 by mke2fs (e2fsprogs), a root file system
+#                                 (mke2fs -d): INIT as /sbin/init (its
+#                                 "ext4-root" mode), the empty /dev, /proc,
+#                                 /sys; the reboot boots with it as /
 #   OUTDIR/hostmods/              the test VM's own modules for the
 #                                 virtio-net tests, in load order (NN-name.ko):
 #                                 tun, tap, vhost_iotlb, vhost, vhost_net
@@ -109,11 +112,16 @@ else
 	echo "linux-prepare.sh: warning: no headers for $kver: no vtxctl_mmio_devs.ko" >&2
 fi
 
-# The ext4 test's disk, made fresh (the suite copies it before each run).
+# The ext4 test's disk, made fresh (the suite copies it before each run):
+# the reboot's root, with INIT as its /sbin/init (the initramfs execs it
+# after the switch to that root)
 if command -v mke2fs >/dev/null 2>&1 || [ -x /sbin/mke2fs ]; then
 	rm -f "$OUT/linux-ext4.img"
+	e4=$kb/ext4root
+	mkdir -p "$e4/sbin" "$e4/dev" "$e4/proc" "$e4/sys"
+	install -m 755 "$INIT" "$e4/sbin/init"
 	PATH=$PATH:/sbin:/usr/sbin mke2fs -q -F -t ext4 -L vtxctl -E root_owner=0:0 \
-		"$OUT/linux-ext4.img" 8M >/dev/null
+		-d "$e4" "$OUT/linux-ext4.img" 8M >/dev/null
 else
 	echo "linux-prepare.sh: warning: no mke2fs (e2fsprogs): no linux-ext4.img" >&2
 fi

@@ -25,8 +25,8 @@
 # (vhost=on): see net_setup and linux_net_checks; VTXCTL_NET=0 leaves them
 # out (=vtx: on vtx only, as make check does), VTXCTL_NET_BYTES=N changes the 10 MiB TCP transfer.  And an ext4
 # disk: a file written and synced in that boot, read back with its cksum
-# after the reboot, by a second vtxctl run on the same image
-# (linux_ext4_reboot; VTXCTL_EXT4=0 leaves it out, VTXCTL_EXT4=vtx runs it
+# after the reboot, by a second vtxctl run on the same image that boots
+# with it as its root (linux_ext4_reboot, linux_ext4_root; VTXCTL_EXT4=0 leaves it out, VTXCTL_EXT4=vtx runs it
 # on vtx only, as make check does).  Its console is --console virtio, the
 # guest's hvc0 (linux_console_checks: a line echoed and a command run by
 # busybox sh on hvc0; console_sigint: ^C on a pty in raw mode);
@@ -537,7 +537,9 @@ knob_on() {
 # unmounting (linux-ext4-write): a second vtxctl run on the same image,
 # --cpus 1 (SMP was the first boot's; one vCPU costs less) and only that
 # disk, mounts it (replaying the journal) and reads the file back;
-# linux-ext4-reboot: the same POSIX cksum.  That guest has "pci=nomsi":
+# linux-ext4-reboot: the same POSIX cksum.  That disk is its root
+# (linux-ext4-root): the initramfs loads the modules, mounts it, switches
+# to it and execs its /sbin/init.  That guest has "pci=nomsi":
 # linux-virtio-intx, the INTx fallback of a driver that never enables
 # MSI-X (vtxctl says MSI-X disabled, the guest read the ISR, its virtio
 # interrupt is on the IO-APIC).
@@ -563,6 +565,7 @@ linux_ext4_reboot() {
 		--kernel linux-vmlinuz --initrd linux-init.cpio.gz --cpus 1 \
 		--disk "$OUT/ext4.img" --device "$dev" --timeout 600 \
 		--append "console=ttyS0 reboot=k panic=1 quiet pci=nomsi vtxext4=vda vtxext4.phase=read$uart"
+	linux_ext4_root "$drv"
 	if [ -z "$rx" ]; then
 		:
 	elif grep -q '^VTXCTL-LINUX-ECHO hello vtx' "$OUT/o"; then
@@ -578,6 +581,39 @@ linux_ext4_reboot() {
 		result "$drv" linux-virtio-intx ok "pci=nomsi: $isr ISR reads, $(mmio_exits "$OUT/all") MMIO exits; $(echo "$irq" | sed 's/^VTXCTL-IRQ //' | tr '\n' ';')"
 	else
 		result "$drv" linux-virtio-intx fail "ISR reads $isr; $(grep '^virtio blk0:     MSI-X' "$OUT/all"); $(echo "$irq" | tr '\n' ';')"
+	fi
+}
+
+# linux_ext4_root DRIVER - the ext4 reboot's root was the ext4 disk: the
+# image's /sbin/init (linux-init.c's ext4_root_main(), exec'd by the
+# initramfs after the switch_root) saw / with statfs's ext4 magic, on
+# vda (st_dev), as /proc/mounts' last mount on /, read the previous boot's
+# file there (linux-ext4-reboot), and wrote a file of 2048 lines with a
+# random tag on /, fsync'd and synced before its reboot: its blocks in the
+# image after the run (where FIBMAP said, "at=BLOCKxSIZE") hold those
+# lines, byte for byte.
+linux_ext4_root() {
+	local drv="$1" root line tag at bs got=""
+	root=$(tr -d '\r' <"$OUT/o" | grep '^VTXCTL-EXT4-ROOT ')
+	line=$(tr -d '\r' <"$OUT/o" | grep '^VTXCTL-EXT4-ROOT-WRITE ')
+	tag=$(echo "$line" | sed -n 's/^VTXCTL-EXT4-ROOT-WRITE bytes=65536 lines=2048 tag=\([0-9a-f]\{8\}\) .*/\1/p')
+	at=$(echo "$line" | sed -n 's/.* at=\([0-9]*x[0-9]*\)$/\1/p')
+	bs=${at#*x}
+	if [ -n "$tag" ] && [ -n "$at" ] && [ "$bs" -gt 0 ]; then
+		awk -v t="$tag" 'BEGIN { for (i = 0; i < 2048; i++) printf "vtxctl-ext4-root %s %05d\n", t, i }' \
+			>"$OUT/root-want"
+		dd if="$OUT/ext4.img" bs="$bs" skip="${at%x*}" count=$((65536 / bs)) \
+			of="$OUT/root-got" 2>/dev/null
+		cmp -s "$OUT/root-want" "$OUT/root-got" && got=1
+	fi
+	case "$root" in
+	"VTXCTL-EXT4-ROOT pid=1 magic=0xef53 dev=same mount=/dev/vda,ext4,rw"*) ;;
+	*) got= ;;
+	esac
+	if [ -n "$got" ]; then
+		result "$drv" linux-ext4-root ok "/ is ext4 on vda (${root#*mount=}), pid 1 its /sbin/init; 64 KiB written, fsync'd, in the image at block ${at%x*} (of $bs bytes), byte for byte"
+	else
+		result "$drv" linux-ext4-root fail "'${root:-no EXT4-ROOT line}'; '${line:-no EXT4-ROOT-WRITE line}'; not in the image"
 	fi
 }
 
