@@ -18,14 +18,15 @@
  *   virtual-8086 mode (IN, OUT, INS, OUTS, INT n) then raises #GP, which
  *   is emulated here: the processor never reads guest memory as a TSS,
  *   wherever userspace put it or did not.
- * - A segment whose base is not selector * 16 or whose limit is not 0xffff
- *   (the reset state's CS, base 0xffff0000; any segment right after
- *   CR0.PE goes 0) is made a vm86 one: selector = base / 16, base rounded
- *   down to 16 bytes within the first MiB, limit 0xffff, as kvm_intel
- *   without emulate_invalid_guest_state does.  kvm_intel (by default)
+ * - A data segment (ES-GS) whose base is not selector * 16 or whose limit
+ *   is not 0xffff (any segment right after CR0.PE goes 0) is made a vm86
+ *   one: selector = base / 16, base rounded down to 16 bytes within the
+ *   first MiB, limit 0xffff, as kvm_intel without
+ *   emulate_invalid_guest_state does.  Such a CS (the reset state's, base
+ *   0xffff0000) is stepped in software until CS is loaded (cs_step: far,
+ *   near and short JMP, NOP, CLI, STI, CLD, STD).  kvm_intel (by default)
  *   emulates instruction by instruction until the segments are vm86 ones;
- *   vtx's emulator only does MMIO accesses.  The reset CS runs at 0xffff0
- *   instead of 0xfffffff0 then (the PC's alias of the BIOS).
+ *   vtx's emulator only does MMIO accesses.
  * - On CR0.PE 0 to 1, CS and SS selectors whose RPL VM entry would refuse
  *   lose it (and their DPL is 0), data segments get DPL = RPL: kvm_intel's
  *   fix_pmode_seg(), only where the entry would otherwise fail.

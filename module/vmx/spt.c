@@ -3,7 +3,7 @@
  * vtx - running without EPT: the VMX side of shadow paging
  * (x86/mmu/shadow.c).  The module parameter, the page-table format with
  * its flush, and the exits shadow paging adds: #PF, MOV to/from CR3,
- * INVLPG, INVPCID.  EXPERIMENTAL (milestone 1): guests in protected mode
+ * INVLPG, INVPCID.  EXPERIMENTAL (milestone 2): guests in protected mode
  * with or without paging (4-level, PAE, 32-bit), and in real mode, which
  * runs in virtual-8086 mode (rmode.c).
  */
