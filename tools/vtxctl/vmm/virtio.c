@@ -392,16 +392,15 @@ int virtio_stop_fd(void)
 	return vs.stop_fd;
 }
 
-/**
- * virtio_wait_kick() - wait for a queue's kick (its ioeventfd) or the stop
- * of every device, for an I/O thread that serves one queue alone.
+/*
+ * Wait for a queue's kick (its ioeventfd) or the stop of every device.
  * @q:		the queue
  * @who:	the perror() prefix when poll() fails
  *
  * Return: 1 after a kick (counted in @q->kicks), 0 after a wakeup without
  * one (a signal), -1 when the thread must end (stop, or poll() failed).
  */
-int virtio_wait_kick(struct virtio_queue *q, const char *who)
+static int wait_kick(struct virtio_queue *q, const char *who)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = q->kick_fd, .events = POLLIN },
@@ -421,6 +420,29 @@ int virtio_wait_kick(struct virtio_queue *q, const char *who)
 		return 0;
 	q->kicks += k;
 	return 1;
+}
+
+/**
+ * virtio_serve_kicks() - the loop of an I/O thread that serves one queue
+ * alone: after each kick (its ioeventfd), @serve; the queue's interrupt
+ * when @serve says the driver wants one.  Returns at the stop of every
+ * device (or when poll() fails).
+ * @q:		the queue
+ * @who:	the perror() prefix when poll() fails
+ * @serve:	serves @q; true when used buffers want an interrupt
+ * @arg:	@serve's argument
+ */
+void virtio_serve_kicks(struct virtio_queue *q, const char *who,
+			bool (*serve)(void *arg), void *arg)
+{
+	for (;;) {
+		int r = wait_kick(q, who);
+
+		if (r < 0)
+			break;
+		if (r && serve(arg))
+			virtio_queue_interrupt(q);
+	}
 }
 
 static void *queue_thread(void *arg)

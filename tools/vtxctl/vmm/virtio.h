@@ -251,7 +251,8 @@ unsigned int virtio_nr_devices(void);
 void virtio_set_needs_reset(struct virtio_dev *dev, const char *why);
 /* For devices with their own threads (ops->start): see virtio.c. */
 int virtio_stop_fd(void);
-int virtio_wait_kick(struct virtio_queue *q, const char *who);
+void virtio_serve_kicks(struct virtio_queue *q, const char *who,
+			bool (*serve)(void *arg), void *arg);
 int virtio_pop(struct virtio_queue *q, uint16_t *head);
 void virtio_unpop(struct virtio_queue *q);
 void virtio_push(struct virtio_queue *q, uint16_t head, uint32_t len);

@@ -134,13 +134,14 @@ static bool con_write(struct con *c, const unsigned char *p, size_t len)
 
 /**
  * con_tx() - write every available transmit chain to the output.
- * @c:	the device
+ * @arg:	the device (struct con)
  *
  * On the transmit queue's I/O thread (or the unit test).  Return: true if
  * a chain was used and the driver wants an interrupt for it.
  */
-static bool con_tx(struct con *c)
+static bool con_tx(void *arg)
 {
+	struct con *c = arg;
 	struct virtio_queue *q = &c->dev.queues[CON_TXQ];
 	bool done = false;
 	uint16_t head;
@@ -231,16 +232,9 @@ static void con_read_input(struct con *c)
 static void *con_tx_thread(void *arg)
 {
 	struct con *c = arg;
-	struct virtio_queue *q = &c->dev.queues[CON_TXQ];
 
-	for (;;) {
-		int r = virtio_wait_kick(q, "vtxctl: virtio-console poll");
-
-		if (r < 0)
-			break;
-		if (r && con_tx(c))
-			virtio_queue_interrupt(q);
-	}
+	virtio_serve_kicks(&c->dev.queues[CON_TXQ], "vtxctl: virtio-console poll",
+			   con_tx, c);
 	return NULL;
 }
 

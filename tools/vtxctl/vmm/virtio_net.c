@@ -206,13 +206,14 @@ static void iov_put_le16(const struct iovec *iov, int niov, size_t off, uint16_t
 
 /**
  * net_tx() - send every available transmit chain to the tap.
- * @n:	the device
+ * @arg:	the device (struct net)
  *
  * On the transmit queue's I/O thread (or the unit test).  Return: true if
  * a chain was used and the driver wants an interrupt for it.
  */
-static bool net_tx(struct net *n)
+static bool net_tx(void *arg)
 {
+	struct net *n = arg;
 	struct virtio_queue *q = &n->dev.queues[NET_TXQ];
 	struct iovec iov[VIRTIO_QUEUE_MAX];
 	bool done = false;
@@ -295,16 +296,9 @@ static bool net_rx(struct net *n, bool *no_buffer)
 static void *net_tx_thread(void *arg)
 {
 	struct net *n = arg;
-	struct virtio_queue *q = &n->dev.queues[NET_TXQ];
 
-	for (;;) {
-		int r = virtio_wait_kick(q, "vtxctl: virtio-net poll");
-
-		if (r < 0)
-			break;
-		if (r && net_tx(n))
-			virtio_queue_interrupt(q);
-	}
+	virtio_serve_kicks(&n->dev.queues[NET_TXQ], "vtxctl: virtio-net poll",
+			   net_tx, n);
 	return NULL;
 }
 
