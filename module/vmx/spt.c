@@ -59,6 +59,7 @@ const struct vtx_mmu_format vtx_shadow_format = {
 	.map = vtx_shadow_map,
 	.zap = vtx_shadow_zap,
 	.flush = spt_flush,
+	.track_write = vtx_shadow_track_write,
 };
 
 static void spt_flush_vpid(struct vtx_vcpu *vcpu)
@@ -137,12 +138,29 @@ int vtx_spt_handle_pf(struct vtx_vcpu *vcpu)
 		.error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE),
 		.flush_cpus = spt_flush_cpus,
 	};
+	bool flush_local = false, load_root = false;
 	int r = 1, srcu;
 
 	srcu = srcu_read_lock(&vcpu->vm->srcu);
+again:
 	switch (vtx_shadow_page_fault(vcpu, &f)) {
 	case VTX_SHADOW_RETRY:
 		break;
+	case VTX_SHADOW_EMULATE:
+		/*
+		 * A write to a write-protected guest table: emulated, or (an
+		 * instruction the emulator leaves, an event being delivered)
+		 * the fault again, unprotecting the table.
+		 */
+		if (!(vmcs_read32(IDT_VECTORING_INFO_FIELD) &
+		      VECTORING_INFO_VALID_MASK) &&
+		    vtx_emulate_table_write(vcpu, f.gva))
+			break;
+		flush_local |= f.flush_local;
+		load_root |= f.load_root;
+		f.error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+		f.no_emulate = true;
+		goto again;
 	case VTX_SHADOW_GUEST_PF:
 		vcpu->cr2 = f.gva;
 		vtx_queue_exception(vcpu, X86_TRAP_PF, true, f.error_code);
@@ -173,10 +191,10 @@ int vtx_spt_handle_pf(struct vtx_vcpu *vcpu)
 		break;
 	}
 	srcu_read_unlock(&vcpu->vm->srcu, srcu);
-	if (f.load_root)
+	if (f.load_root || load_root)
 		vmcs_writel(GUEST_CR3,
 			    vtx_shadow_root_pa(vcpu, vcpu->efer & EFER_LMA));
-	if (f.flush_local)
+	if (f.flush_local || flush_local)
 		vtx_shadow_reclaim(vcpu, spt_flush_vpid);
 	return r;
 }
