@@ -66,6 +66,7 @@
 #define PTW_ERRORS		(SCRATCH_GPA + 0x208)
 #define PTW_AVL_BIT		9
 #define PTW_TOGGLE_BIT		14			/* frame 2 <-> 6 */
+#define PTW_PORT		0x5c0			/* ptw_ins: the VMM's */
 
 #define TLB_LOOPS		1000
 #define TLB_DESC_GPA		(SCRATCH_GPA + 0x100)	/* INVPCID descriptor */

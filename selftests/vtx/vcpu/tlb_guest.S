@@ -441,3 +441,23 @@ GUEST_BEGIN ptw_smp_guest, 64
 	ucall	UCALL_REPORT
 	hlt
 GUEST_END ptw_smp_guest
+
+/*
+ * PTE 2 (mapped) rewritten by REP INSL from the VMM's port PTW_PORT (vtx
+ * writes guest RAM for the guest), INVLPG, a read of page 2: reported.
+ */
+GUEST_BEGIN ptw_ins_guest, 64
+	mov	TLB_4K_BASE + 0x2000, %rax
+	mov	TLB_4K_BASE + 0x4000, %rax
+	mov	$TLB_PTE2_GPA, %edi
+	mov	$PTW_PORT, %edx
+	mov	$2, %ecx
+	cld
+	rep insl
+	invlpg	TLB_4K_BASE + 0x2000
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	mov	TLB_4K_BASE + 0x4000, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END ptw_ins_guest

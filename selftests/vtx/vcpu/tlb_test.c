@@ -36,6 +36,7 @@ extern const uint8_t ptw_straddle_guest[], ptw_straddle_guest_end[];
 extern const uint8_t ptw_cmpxchg8b_guest[], ptw_cmpxchg8b_guest_end[];
 extern const uint8_t ptw_keep_guest[], ptw_keep_guest_end[];
 extern const uint8_t ptw_smp_guest[], ptw_smp_guest_end[];
+extern const uint8_t ptw_ins_guest[], ptw_ins_guest_end[];
 extern const uint8_t invpcid_guest[], invpcid_guest_end[], invpcid_stubs[],
 	invpcid_type_insn[], invpcid_rsvd_insn[], invpcid_addr_insn[],
 	invpcid_pcid_insn[];
@@ -611,4 +612,41 @@ TEST(ptwrite_two_vcpus_lock)
 	}
 	pt = vtx_gpa2hva(vcpu0->vm, TLB_PT_GPA);
 	EXPECT_EQ((TLB_4K_BASE + 0x2000) | PTE_P_RW, pt[2]);
+}
+
+/*
+ * vtx's own write to guest RAM for the guest: REP INSL from the VMM's
+ * port rewrites PTE 2 (to frame 5), then INVLPG and a read of the page:
+ * the new frame, and page 4 of the same table as before.  Before the
+ * write notifier vtx copied string input into a write-protected page
+ * table behind the shadow MMU's back: its shadow leaf kept the old frame
+ * after the INVLPG.
+ */
+TEST(ptwrite_string_input)
+{
+	struct vtx_vcpu *vcpu = tlb_guest(ptw_ins_guest, ptw_ins_guest_end,
+					  NULL);
+	uint64_t pte = (TLB_4K_BASE + 0x5000) | TLB_PTE;
+	struct kvm_run *run = vcpu->run;
+	unsigned int done = 0, n;
+	struct vtx_ucall uc;
+
+	for (;;) {
+		vtx_run(vcpu);
+		if (run->exit_reason != KVM_EXIT_IO || run->io.port != PTW_PORT)
+			break;
+		ASSERT_EQ(KVM_EXIT_IO_IN, run->io.direction);
+		n = run->io.size * run->io.count;
+		ASSERT_LE(done + n, sizeof(pte));
+		memcpy((uint8_t *)run + run->io.data_offset,
+		       (uint8_t *)&pte + done, n);
+		done += n;
+	}
+	EXPECT_EQ(sizeof(pte), done);
+	ASSERT_EQ(UCALL_REPORT, vtx_get_ucall(vcpu, &uc))
+		TH_LOG("%s", describe_exit(vcpu));
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x5000), uc.regs.rbx)
+		TH_LOG("string input into a page table: the old translation after INVLPG");
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x4000), report(_metadata, vcpu));
+	RUN_HLT(vcpu);
 }
