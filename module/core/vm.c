@@ -90,6 +90,20 @@ bool vtx_gpa_is_ram(struct vtx_vm *vm, int as, u64 gpa)
 }
 
 /*
+ * vtx wrote [@gpa, @gpa + @len) of address space @as, within one page,
+ * for the guest: the MMU format's write tracking (the shadow MMU drops
+ * the shadow entries that mirror those bytes; KVM's page-track write
+ * notifier).  The format's own operation: core/ calls nothing of x86/.
+ */
+static void guest_written(struct vtx_vm *vm, int as, u64 gpa, size_t len)
+{
+	const struct vtx_mmu_format *fmt = vm->mmu.fmt;
+
+	if (fmt && fmt->track_write)
+		fmt->track_write(&vm->mmu, as, gpa, len);
+}
+
+/*
  * Copy between guest-physical memory and a kernel buffer.  The memslots
  * are read under vm->srcu, not slots_lock: the copy may wait on the
  * owner's memory for as long as the owner wants.  The caller is in the
@@ -117,6 +131,8 @@ static int guest_phys_copy(struct vtx_vm *vm, int as, u64 gpa, void *buf,
 		if (write && s->dirty_bitmap)
 			set_bit((gpa >> PAGE_SHIFT) - s->base_gfn,
 				s->dirty_bitmap);
+		if (write)
+			guest_written(vm, as, gpa, n);
 		gpa += n;
 		buf += n;
 		len -= n;
@@ -228,6 +244,136 @@ int __vtx_update_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
 		return -EAGAIN;
 	if (s->dirty_bitmap)
 		set_bit((gpa >> PAGE_SHIFT) - s->base_gfn, s->dirty_bitmap);
+	return 0;
+}
+
+/* The user address of @len naturally aligned bytes of writable RAM. */
+static void __user *guest_word(struct vtx_vm *vm, int as, u64 gpa,
+			       unsigned int len, struct vtx_memslot **slot)
+{
+	struct vtx_memslot *s = vtx_find_slot(vm, as, gpa >> PAGE_SHIFT);
+	void __user *hva;
+
+	if (!s || (s->flags & KVM_MEM_READONLY) || !is_power_of_2(len) ||
+	    len > sizeof(u64) || (gpa & (len - 1)))
+		return NULL;
+	hva = (void __user *)(s->userspace_addr +
+			      (gpa - (s->base_gfn << PAGE_SHIFT)));
+	if (!access_ok(hva, len))
+		return NULL;
+	*slot = s;
+	return hva;
+}
+
+/* A write of guest_word()'s bytes is done: dirty, and tracked. */
+static void guest_word_written(struct vtx_vm *vm, int as,
+			       struct vtx_memslot *s, u64 gpa,
+			       unsigned int len)
+{
+	if (s->dirty_bitmap)
+		set_bit((gpa >> PAGE_SHIFT) - s->base_gfn, s->dirty_bitmap);
+	guest_written(vm, as, gpa, len);
+}
+
+/**
+ * __vtx_cmpxchg_guest_phys() - a locked compare-and-exchange of guest RAM.
+ * @vm:		the VM; current->mm is vm->mm; in an srcu_read_lock(&vm->srcu)
+ *		section
+ * @as:		the address space
+ * @gpa:	guest-physical address, aligned to @len
+ * @len:	1, 2, 4 or 8 bytes
+ * @old:	the value the caller read there
+ * @new:	the value to write
+ *
+ * The write of an emulated locked read-modify-write instruction (and of
+ * XCHG, CMPXCHG): atomic against other vCPUs, the guest's own accesses
+ * and the walker's accessed and dirty bits (__vtx_update_guest_pte()).
+ * The page is dirty and the MMU format is told (guest_written()).
+ *
+ * Return: 0 when exchanged, 1 when the memory no longer held @old
+ * (nothing written: the caller executes the instruction again, as KVM's
+ * emulator does), -EFAULT when it is not writable guest RAM or not
+ * aligned.
+ */
+int __vtx_cmpxchg_guest_phys(struct vtx_vm *vm, int as, u64 gpa,
+			     unsigned int len, u64 old, u64 new)
+{
+	struct vtx_memslot *s;
+	void __user *hva = guest_word(vm, as, gpa, len, &s);
+	u8 o8 = old;
+	u16 o16 = old;
+	u32 o32 = old;
+	int r;
+
+	if (!hva)
+		return -EFAULT;
+	switch (len) {
+	case 1:
+		r = __try_cmpxchg_user((u8 __user *)hva, &o8, (u8)new, efault1);
+		break;
+	case 2:
+		r = __try_cmpxchg_user((u16 __user *)hva, &o16, (u16)new,
+				       efault2);
+		break;
+	case 4:
+		r = __try_cmpxchg_user((u32 __user *)hva, &o32, (u32)new,
+				       efault4);
+		break;
+	default:
+		r = __try_cmpxchg_user((u64 __user *)hva, &old, new, efault8);
+		break;
+	}
+	if (r < 0)
+		return -EFAULT;
+	if (r)
+		return 1;
+	guest_word_written(vm, as, s, gpa, len);
+	return 0;
+}
+
+/**
+ * __vtx_store_guest_phys() - one store of 1, 2, 4 or 8 aligned bytes of
+ * guest RAM.
+ * @vm:		the VM; current->mm is vm->mm; in an srcu_read_lock(&vm->srcu)
+ *		section
+ * @as:		the address space
+ * @gpa:	guest-physical address, aligned to @len
+ * @len:	1, 2, 4 or 8
+ * @val:	the value
+ *
+ * A single store instruction, as the guest's MOV: never torn, so that a
+ * concurrent locked update of the same entry (another vCPU's, the
+ * walker's A/D bits) sees the old value or the new one.  The page is
+ * dirty and the MMU format is told.
+ *
+ * Return: 0, or -EFAULT when it is not writable guest RAM or not aligned.
+ */
+int __vtx_store_guest_phys(struct vtx_vm *vm, int as, u64 gpa,
+			   unsigned int len, u64 val)
+{
+	struct vtx_memslot *s;
+	void __user *hva = guest_word(vm, as, gpa, len, &s);
+	int r;
+
+	if (!hva)
+		return -EFAULT;
+	switch (len) {
+	case 1:
+		r = put_user((u8)val, (u8 __user *)hva);
+		break;
+	case 2:
+		r = put_user((u16)val, (u16 __user *)hva);
+		break;
+	case 4:
+		r = put_user((u32)val, (u32 __user *)hva);
+		break;
+	default:
+		r = put_user(val, (u64 __user *)hva);
+		break;
+	}
+	if (r)
+		return -EFAULT;
+	guest_word_written(vm, as, s, gpa, len);
 	return 0;
 }
 

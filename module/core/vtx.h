@@ -532,6 +532,10 @@ int __vtx_read_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
 			 u64 *val);
 int __vtx_update_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
 			   u64 old, u64 bits);
+int __vtx_cmpxchg_guest_phys(struct vtx_vm *vm, int as, u64 gpa,
+			     unsigned int len, u64 old, u64 new);
+int __vtx_store_guest_phys(struct vtx_vm *vm, int as, u64 gpa,
+			   unsigned int len, u64 val);
 
 /*
  * vCPU requests: work for the vCPU's own thread, done before its next

@@ -30,8 +30,9 @@ bool vtx_spt_wanted(u32 proc2_may)
 }
 
 /*
- * Every CPU: drop the translations of every VPID.  A vCPU in the guest
- * takes the IPI as an external-interrupt exit and re-enters after it.
+ * A CPU of the VM: drop the translations of every VPID.  A vCPU in the
+ * guest takes the IPI as an external-interrupt exit and re-enters after
+ * it.
  */
 static void spt_flush_ipi(void *unused)
 {
@@ -39,14 +40,53 @@ static void spt_flush_ipi(void *unused)
 		vtx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
 }
 
-static void spt_flush_cpus(struct vtx_mmu *mmu)
+/*
+ * Is @cpu some vCPU's of the VM @info: the CPU its VMCS is loaded on?
+ * Only there may a vCPU use what its VPID cached: loaded on another CPU
+ * (vmx->cpu changes, or was -1 after a VMCLEAR), it flushes its VPID
+ * there first (vtx_vcpu_load()).
+ */
+static bool spt_cpu_runs_vm(int cpu, void *info)
+{
+	struct vtx_vm *vm = info;
+	unsigned int i, n = vtx_vm_nr_vcpus(vm);
+
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(to_vmx(vm->vcpus[i])->cpu) == cpu)
+			return true;
+	return false;
+}
+
+/*
+ * Every CPU: the VM-wide flush of the generic code (memslot changes, the
+ * MMU notifier), which may run while the VM is torn down, its vCPUs gone.
+ */
+static void spt_flush_all_cpus(struct vtx_mmu *mmu)
 {
 	on_each_cpu(spt_flush_ipi, NULL, 1);
 }
 
+/*
+ * A fault's flush of a write protection, from a vCPU of the VM (so its
+ * vCPUs live): the CPUs its vCPUs are loaded on (KVM sends its remote
+ * flush to the vCPUs' CPUs too), not every CPU.  The full barrier
+ * orders the callers' shadow-entry changes before the reads of vmx->cpu:
+ * a vCPU those reads miss writes its new CPU, then flushes there, before
+ * it can walk a changed entry (vtx_vcpu_load(); the VM entry is
+ * serializing).
+ */
+static void spt_flush_vm_cpus(struct vtx_mmu *mmu)
+{
+	struct vtx_vm *vm = container_of(mmu, struct vtx_vm, mmu);
+
+	/* the callers' entry changes before the reads of vmx->cpu */
+	smp_mb();
+	on_each_cpu_cond(spt_cpu_runs_vm, spt_flush_ipi, vm, true);
+}
+
 static void spt_flush(struct vtx_mmu *mmu)
 {
-	vtx_shadow_flush(mmu, spt_flush_cpus);
+	vtx_shadow_flush(mmu, spt_flush_all_cpus);
 }
 
 const struct vtx_mmu_format vtx_shadow_format = {
@@ -59,6 +99,7 @@ const struct vtx_mmu_format vtx_shadow_format = {
 	.map = vtx_shadow_map,
 	.zap = vtx_shadow_zap,
 	.flush = spt_flush,
+	.track_write = vtx_shadow_track_write,
 };
 
 static void spt_flush_vpid(struct vtx_vcpu *vcpu)
@@ -135,14 +176,31 @@ int vtx_spt_handle_pf(struct vtx_vcpu *vcpu)
 	struct vtx_shadow_fault f = {
 		.gva = vmcs_readl(EXIT_QUALIFICATION),
 		.error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE),
-		.flush_cpus = spt_flush_cpus,
+		.flush_cpus = spt_flush_vm_cpus,
 	};
+	bool flush_local = false, load_root = false;
 	int r = 1, srcu;
 
 	srcu = srcu_read_lock(&vcpu->vm->srcu);
+again:
 	switch (vtx_shadow_page_fault(vcpu, &f)) {
 	case VTX_SHADOW_RETRY:
 		break;
+	case VTX_SHADOW_EMULATE:
+		/*
+		 * A write to a write-protected guest table: emulated, or (an
+		 * instruction the emulator leaves, an event being delivered)
+		 * the fault again, unprotecting the table.
+		 */
+		if (!(vmcs_read32(IDT_VECTORING_INFO_FIELD) &
+		      VECTORING_INFO_VALID_MASK) &&
+		    vtx_emulate_table_write(vcpu, f.gva))
+			break;
+		flush_local |= f.flush_local;
+		load_root |= f.load_root;
+		f.error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+		f.no_emulate = true;
+		goto again;
 	case VTX_SHADOW_GUEST_PF:
 		vcpu->cr2 = f.gva;
 		vtx_queue_exception(vcpu, X86_TRAP_PF, true, f.error_code);
@@ -173,10 +231,10 @@ int vtx_spt_handle_pf(struct vtx_vcpu *vcpu)
 		break;
 	}
 	srcu_read_unlock(&vcpu->vm->srcu, srcu);
-	if (f.load_root)
+	if (f.load_root || load_root)
 		vmcs_writel(GUEST_CR3,
 			    vtx_shadow_root_pa(vcpu, vcpu->efer & EFER_LMA));
-	if (f.flush_local)
+	if (f.flush_local || flush_local)
 		vtx_shadow_reclaim(vcpu, spt_flush_vpid);
 	return r;
 }

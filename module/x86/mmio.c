@@ -18,6 +18,7 @@
 #include <asm/trapnr.h>
 #include "x86/x86.h"
 #include "x86/irqchip.h"
+#include "x86/mmu/shadow.h"
 
 /*
  * One srcu_read_lock(&vm->srcu) section (the memslots' read side) covers
@@ -702,14 +703,15 @@ static u8 emu_features(struct vtx_vcpu *vcpu)
 	return f;
 }
 
-static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
+/*
+ * The emulator's inputs for the instruction at CS:RIP, its access at
+ * @linear (the faulting one) if @linear_valid; outputs and decode state
+ * zeroed.
+ */
+static void emu_setup(struct vtx_vcpu *vcpu, u64 linear, bool linear_valid)
 {
 	struct vtx_emu *e = &vcpu->emu;
-	u64 cs_base;
-	bool above;
 	struct vtx_emu_env env;
-	unsigned int n;
-	int r;
 
 	BUILD_BUG_ON(ARRAY_SIZE(env.seg_base) != ARRAY_SIZE(e->seg_base));
 	/* Every input is set below; the outputs and decode state start at 0. */
@@ -723,7 +725,7 @@ static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	e->mode = code_mode(vcpu, &env);
 	e->stack_bytes = env.ss_db ? 4 : 2;
 	memcpy(e->seg_base, env.seg_base, sizeof(e->seg_base));
-	e->mmio_linear = f->linear_valid ? f->linear : 0;
+	e->mmio_linear = linear_valid ? linear : 0;
 	/* CR0 as the guest reads it: TS is the guest's own, live in the VMCS */
 	e->cr0 = vtx_x86_ops.get_cr0(vcpu);
 	e->cr4 = vcpu->cr4;
@@ -731,6 +733,43 @@ static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	e->features = emu_features(vcpu);
 	e->ops = &vtx_emu_ops;
 	e->opaque = vcpu;
+}
+
+/*
+ * Fetch the instruction at CS:RIP (up to 15 bytes; the second page may be
+ * absent).  Return: 0, 1 when the guest's #PF was queued, -EFAULT.
+ */
+static int emu_fetch(struct vtx_vcpu *vcpu)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	u64 cs_base;
+	unsigned int n;
+	int r;
+
+	cs_base = e->mode == 64 ? 0 : e->seg_base[VTX_SREG_CS];
+	n = min_t(unsigned int, VTX_EMU_MAX_INSN,
+		  PAGE_SIZE - offset_in_page(cs_base + e->rip));
+	mmio_srcu_hold(vcpu);
+	r = __vtx_guest_virt_fetch(vcpu, cs_base + e->rip, e->insn, n);
+	if (r == -EAGAIN)
+		return 1;
+	if (r)
+		return -EFAULT;
+	if (n < VTX_EMU_MAX_INSN &&
+	    !mem_guest_virt_copy_quiet(vcpu, cs_base + e->rip + n, e->insn + n,
+				       VTX_EMU_MAX_INSN - n))
+		n = VTX_EMU_MAX_INSN;
+	e->insn_len_avail = n;
+	return 0;
+}
+
+static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	bool above;
+	int r;
+
+	emu_setup(vcpu, f->linear, f->linear_valid);
 	/*
 	 * An address from the vCPU's MAXPHYADDR up: the processor, which
 	 * checks its own wider width, took a guest entry with reserved bits
@@ -748,22 +787,11 @@ static int handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f)
 	if (f->page_walk && !above)
 		return emulation_failure(vcpu);
 
-	/* Fetch up to 15 bytes; the second page may be absent. */
-	cs_base = e->mode == 64 ? 0 : e->seg_base[VTX_SREG_CS];
-	n = min_t(unsigned int, VTX_EMU_MAX_INSN,
-		  PAGE_SIZE - offset_in_page(cs_base + e->rip));
-	mmio_srcu_hold(vcpu);
-	r = __vtx_guest_virt_fetch(vcpu, cs_base + e->rip, e->insn, n);
-	if (r == -EAGAIN)
+	r = emu_fetch(vcpu);
+	if (r > 0)
 		return 1;
 	if (r)
 		return emulation_failure(vcpu);
-	if (n < VTX_EMU_MAX_INSN &&
-	    !mem_guest_virt_copy_quiet(vcpu, cs_base + e->rip + n, e->insn + n,
-				       VTX_EMU_MAX_INSN - n))
-		n = VTX_EMU_MAX_INSN;
-	e->insn_len_avail = n;
-
 	if (vtx_emu_decode(e))
 		return fault_or_failure(vcpu);
 	vcpu->mmio_gpa = f->gpa;
@@ -808,4 +836,104 @@ static int complete_mmio_read(struct vtx_vcpu *vcpu)
 	if (e->frag_done < e->access_bytes)
 		return mmio_access(vcpu);	/* the second fragment */
 	return read_done(vcpu);
+}
+
+/*
+ * The write of the instruction that faulted at @gva, to a guest table the
+ * shadow MMU write-protects (vtx_emulate_table_write()).  Return: true
+ * when done, executed again (a lost race) or a guest exception queued;
+ * false when the caller lets the write through instead.
+ */
+static bool table_write(struct vtx_vcpu *vcpu, u64 gva)
+{
+	struct vtx_emu *e = &vcpu->emu;
+	bool had_event = vcpu->event.valid, rmw = false;
+	int as = vtx_vcpu_as(vcpu);
+	u64 gpa, lin, old = 0, val;
+	unsigned int n;
+	int r;
+
+	emu_setup(vcpu, gva, true);
+	if (e->rflags & X86_EFLAGS_TF)
+		return false;	/* the processor's single-step trap */
+	r = emu_fetch(vcpu);
+	if (r)
+		return r > 0;
+	if (vtx_emu_decode(e))
+		/* the guest's #PF on the other side of a MOVS: delivered */
+		return !had_event && vcpu->event.valid;
+	lin = e->linear;
+	n = e->access_bytes;
+	if (n > sizeof(u64) || offset_in_page(lin) + n > PAGE_SIZE ||
+	    (lin ^ gva) & PAGE_MASK)
+		return false;
+	/* the instruction writes this operand: translated for a write */
+	if (emu_translate(vcpu, lin, true, &gpa))
+		return !had_event && vcpu->event.valid;
+	if (!e->is_write) {
+		/* a read-modify-write: the read, then its locked write */
+		if (mem_read_guest_phys(vcpu, gpa, &old, n))
+			return false;
+		rmw = true;
+		r = vtx_emu_complete(e, old);
+		if (r < 0 || e->cr0_write || e->far_jmp || e->seg_load)
+			return false;
+		if (!r) {
+			commit(vcpu, false);
+			return true;
+		}
+		if (!e->is_write || e->linear != lin || e->access_bytes != n)
+			return false;
+	}
+	val = e->write_val;
+	if (vtx_emu_complete(e, 0))
+		return false;	/* a further access: not a table write */
+	mmio_srcu_hold(vcpu);
+	if (rmw)
+		r = __vtx_cmpxchg_guest_phys(vcpu->vm, as, gpa, n, old, val);
+	else if (!(gpa & (n - 1)))
+		r = __vtx_store_guest_phys(vcpu->vm, as, gpa, n, val);
+	else
+		r = __vtx_write_guest_phys(vcpu->vm, as, gpa, &val, n);
+	if (r < 0)
+		return false;
+	/* 1: another writer changed the bytes since the read; re-executed */
+	if (!r)
+		commit(vcpu, false);
+	return true;
+}
+
+/**
+ * vtx_emulate_table_write() - emulate a write to a guest page table that
+ * shadow paging write-protects (KVM's RET_PF_EMULATE of a write-tracked
+ * frame).
+ * @vcpu:	the loaded vCPU, at its #PF exit; in the
+ *		srcu_read_lock(&vcpu->vm->srcu) section of the fault's handling
+ * @gva:	the faulting linear address (the guest's walk allows the write)
+ *
+ * The instruction is emulated against guest RAM: a plain write is one
+ * store (__vtx_store_guest_phys()), never torn; a read-modify-write
+ * (XCHG, CMPXCHG, CMPXCHG8B, a LOCK'ed ALU or bit operation) is written
+ * with a compare-and-exchange of the value it read
+ * (__vtx_cmpxchg_guest_phys()), atomic against other vCPUs and the
+ * walker's accessed and dirty bits; when that value changed meanwhile,
+ * nothing is made architectural and the guest executes the instruction
+ * again (KVM's emulator restarts it so).  The write tells the shadow MMU
+ * which guest entries changed (the format's track_write).  Only 1- to
+ * 8-byte accesses within one page are emulated: anything else (a 16-byte
+ * one, an instruction the emulator refuses, guest single-stepping) is
+ * left to the caller, which lets the write through.
+ *
+ * Return: true when handled (done, executed again, or a guest exception
+ * queued), false when the caller unprotects the table and retries.
+ */
+bool vtx_emulate_table_write(struct vtx_vcpu *vcpu, u64 gva)
+{
+	bool done;
+
+	/* The caller's section: none of mmio.c's own. */
+	vcpu->mmio_srcu_held = true;
+	done = table_write(vcpu, gva);
+	vcpu->mmio_srcu_held = false;
+	return done;
 }

@@ -107,6 +107,11 @@ enum vtx_mmu_zap {
  * @flush:	drop the VM's cached translations (of every address space)
  *		on every CPU; may send
  *		IPIs, so never under mmu->lock
+ * @track_write: optional: vtx wrote guest RAM [@gpa, @gpa + @len) of
+ *		address space @as (within one page) for the guest, the
+ *		bytes already in memory; the format drops what it derived
+ *		from them (the shadow MMU's write-protected guest tables).
+ *		Takes mmu->lock; called with none of the MMU's locks held
  *
  * A leaf that is cleared keeps its host frame until the release pass, and
  * a page is released only after @flush: the guest never reaches a page
@@ -124,6 +129,8 @@ struct vtx_mmu_format {
 	unsigned long (*zap)(struct vtx_mmu *mmu, int as, u64 start, u64 end,
 			     enum vtx_mmu_zap mode);
 	void (*flush)(struct vtx_mmu *mmu);
+	void (*track_write)(struct vtx_mmu *mmu, int as, u64 gpa,
+			    unsigned int len);
 };
 
 /**

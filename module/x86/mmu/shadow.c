@@ -120,6 +120,13 @@
 #define SPT_MIN_PAGES		64
 /* Zombies a vCPU frees (with a flush of its VPID) once it has as many */
 #define SPT_RECLAIM_ZOMBIES	64
+/*
+ * Emulated writes to a guest table with no fault through a table that
+ * mirrors it in between, after which it is taken to be no longer a page
+ * table (or being rewritten wholesale) and unprotected: KVM's
+ * detect_write_flooding().
+ */
+#define SPT_FLOOD_WRITES	3
 /* struct spt_page's reverse-map nodes: 512 hlist_nodes, 8 KiB */
 #define SPT_RMAP_ORDER		1
 
@@ -156,7 +163,10 @@ struct spt_vcpu;
  * @level:	4 (a root) to 1 (leaves)
  * @hashed:	on shadow->hash (a guest table's page)
  * @tracked:	write-protects @gfn: no shadow leaf maps @gfn writable, so a
- *		guest write to the table faults and zaps this page
+ *		guest write to the table faults and is emulated
+ *		(vtx_shadow_track_write())
+ * @flood:	writes to @gfn since the last fault through this table
+ *		(SPT_FLOOD_WRITES)
  * @hash_link:	in shadow->hash
  * @link:	the owner's pages, or its zombies once zapped
  * @lru:	shadow->lru while live (not a root)
@@ -173,6 +183,7 @@ struct spt_page {
 	int level;
 	bool hashed;
 	bool tracked;
+	u8 flood;
 	struct hlist_node hash_link;
 	struct list_head link;
 	struct list_head lru;
@@ -656,6 +667,153 @@ static bool zap_gfn(struct vtx_mmu *mmu, struct spt_vcpu *self, u64 gfn)
 			ctx_reset(mmu, sp->ctx);
 	}
 	return remote;
+}
+
+/* The memslot address space of @sp's guest frames. */
+static int sp_as(const struct spt_page *sp)
+{
+	return (sp->ctx->key.role & SPT_ROLE_SMM) ? 1 : 0;
+}
+
+/* Bytes of an entry of the guest table @sp mirrors: 4 under 32-bit paging */
+static unsigned int sp_entry_bytes(const struct spt_page *sp)
+{
+	return (sp->ctx->key.role & SPT_ROLE_MODE) == SPT_MODE_32 ? 4 : 8;
+}
+
+/* The first linear address @sp translates (bits 47:0). */
+static u64 sp_base(const struct spt_page *sp)
+{
+	u64 base = 0;
+
+	for (; sp->parent; sp = sp->parent)
+		base += (u64)sp->parent_index <<
+			(PAGE_SHIFT + SPT_LEVEL_SHIFT * (sp->parent->level - 1));
+	return base;
+}
+
+/*
+ * A write of @len bytes at offset @off of a guest table with @es-byte
+ * entries that does not replace whole entries: KVM's
+ * detect_write_misaligned() (a single byte at an entry's start is
+ * Linux's clear_bit() of a low flag, and counts as aligned).
+ */
+static bool write_misaligned(unsigned int off, unsigned int len,
+			     unsigned int es)
+{
+	if (!(off & (es - 1)) && len == 1)
+		return false;
+	return ((off ^ (off + len - 1)) & ~(es - 1)) || len < 4;
+}
+
+/*
+ * Guest bytes [@off, @off + @len) of the table @sp mirrors changed: drop
+ * the entries of @sp that mirror them.  A leaf leaves the reverse map
+ * (with @zapped_rw if it was writable: some TLB may still hold it); an
+ * entry above the leaves takes its subtree to the zombies.  No flush: the
+ * guest invalidates a translation it changed (INVLPG, a CR3 load), and a
+ * zapped table is freed only after a flush.  Under 32-bit paging a guest
+ * entry spans two shadow entries at each level (a 4 MiB PDE, or a 4 KiB
+ * PTE of a table covering 4 MiB of which @sp mirrors 2): the entries are
+ * found by the linear addresses they translate.  mmu->lock.
+ */
+static void sp_zap_written(struct vtx_mmu *mmu, struct spt_page *sp,
+			   unsigned int off, unsigned int len,
+			   unsigned int es)
+{
+	unsigned int gbits = es == 8 ? SPT_LEVEL_SHIFT : SPT_LEVEL_SHIFT + 1;
+	unsigned int gshift = PAGE_SHIFT + gbits * (sp->level - 1);
+	unsigned int sshift = PAGE_SHIFT + SPT_LEVEL_SHIFT * (sp->level - 1);
+	u64 base = sp_base(sp), end = base + ((u64)SPT_ENTRIES << sshift);
+	u64 region = base & ~((1ull << (gshift + gbits)) - 1);
+	u64 lo = region + ((u64)(off / es) << gshift);
+	u64 hi = region + ((u64)((off + len - 1) / es + 1) << gshift);
+	unsigned int i, last;
+
+	if (hi <= base || lo >= end)
+		return;
+	i = (max(lo, base) - base) >> sshift;
+	last = (min(hi, end) - 1 - base) >> sshift;
+	for (; i <= last; i++) {
+		u64 e = sp->spt[i];
+
+		if (!e)
+			continue;
+		if (sp->level == 1) {
+			if (e & _PAGE_RW)
+				mmu->shadow->zapped_rw = true;
+			rmap_del(sp, i);
+			WRITE_ONCE(sp->spt[i], 0);
+		} else if (e & _PAGE_PRESENT) {
+			sp_zap(mmu, sp_of_entry(e));
+		} else {
+			set_table_entry(sp, i, 0);
+		}
+	}
+}
+
+/**
+ * vtx_shadow_track_write() - guest RAM that shadow tables may mirror was
+ * written (struct vtx_mmu_format, track_write): an emulated write to a
+ * write-protected guest table, or vtx's own write for the guest.
+ * @mmu:	the VM's MMU
+ * @as:		the memslot address space
+ * @gpa:	the first byte written, already in memory
+ * @len:	bytes written (those beyond @gpa's page are not looked at)
+ *
+ * In every shadow table of every vCPU that mirrors the frame, the entries
+ * that mirror the written bytes go (sp_zap_written()); the next fault
+ * through them reads the guest's new entries.  A write that does not
+ * replace whole entries, or the SPT_FLOOD_WRITES-th write to a table with
+ * no fault through a shadow table of it in between, zaps every shadow
+ * table of the frame instead, which is then no longer write-protected
+ * (KVM's kvm_mmu_pte_write()).  Takes mmu->lock.
+ */
+void vtx_shadow_track_write(struct vtx_mmu *mmu, int as, u64 gpa,
+			    unsigned int len)
+{
+	struct vtx_shadow *sh = mmu->shadow;
+	unsigned int off = offset_in_page(gpa);
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct hlist_head *head;
+	struct hlist_node *next;
+	struct spt_page *sp;
+	bool unprotect = false;
+	HLIST_HEAD(todo);
+
+	if (!sh || !len)
+		return;
+	len = min_t(unsigned int, len, PAGE_SIZE - off);
+	head = gfn_head(sh, gfn);
+	spin_lock(&mmu->lock);
+	/*
+	 * The frame's tables move to a list of their own first, and back one
+	 * at a time: zapping an upper entry of one may unhash others of the
+	 * frame below it (a table that maps itself), from either list.
+	 */
+	hlist_for_each_entry_safe(sp, next, head, hash_link) {
+		if (sp->gfn != gfn || sp_as(sp) != as)
+			continue;
+		hlist_del(&sp->hash_link);
+		hlist_add_head(&sp->hash_link, &todo);
+	}
+	while (!hlist_empty(&todo)) {
+		unsigned int es;
+
+		sp = hlist_entry(todo.first, struct spt_page, hash_link);
+		hlist_del(&sp->hash_link);
+		hlist_add_head(&sp->hash_link, head);
+		es = sp_entry_bytes(sp);
+		if (unprotect || write_misaligned(off, len, es) ||
+		    ++sp->flood >= SPT_FLOOD_WRITES) {
+			unprotect = true;
+			continue;
+		}
+		sp_zap_written(mmu, sp, off, len, es);
+	}
+	if (unprotect)
+		zap_gfn(mmu, NULL, gfn);
+	spin_unlock(&mmu->lock);
 }
 
 /*
@@ -1225,6 +1383,7 @@ static struct spt_page *spt_path(struct vtx_mmu *mmu, struct spt_vcpu *v,
 
 	if (!(sp->gfn & SPT_DIRECT) && !sp->tracked && !c->unprotected)
 		*wp += sp_track(mmu, sp);
+	sp->flood = 0;
 	for (l = SPT_LEVELS; l > 1; l--) {
 		i = spt_index(vfn, l);
 		want = want_gfn(w, gva, l - 1, paging);
@@ -1252,6 +1411,7 @@ static struct spt_page *spt_path(struct vtx_mmu *mmu, struct spt_vcpu *v,
 			set_table_entry(sp, i,
 					e | (l == 2 ? SPT_HAS_2M : SPT_HAS_1G));
 		sp = sp_of_entry(e);
+		sp->flood = 0;
 	}
 	return sp;
 }
@@ -1316,8 +1476,11 @@ static void unprotect_self(struct vtx_shadow *sh, struct spt_ctx *c, u64 gfn)
  * @f:		the fault
  *
  * A write that the guest's tables allow to a guest table that shadow
- * tables mirror (write-protected) zaps those tables in every vCPU and
- * makes the leaf writable: KVM's unprotect-and-retry.
+ * tables mirror (write-protected) is VTX_SHADOW_EMULATE: the backend
+ * emulates the instruction (vtx_emulate_table_write()), whose write tells
+ * vtx_shadow_track_write().  With @f->no_emulate (the emulator refused
+ * it) those tables are zapped in every vCPU and the leaf made writable:
+ * KVM's unprotect-and-retry.
  *
  * Return: what the backend does next (enum vtx_shadow_result).
  */
@@ -1400,6 +1563,11 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	if (v->nr_pages + v->nr_zombies + SPT_LEVELS > VTX_SHADOW_MAX_TABLES) {
 		vcpu_reset(mmu, v);
 		f->flush_local = true;
+	}
+	if (f->write && writable && gfn_tracked(sh, gfn) && !f->no_emulate) {
+		spin_unlock(&mmu->lock);
+		f->gpa = w.gpa;
+		return VTX_SHADOW_EMULATE;
 	}
 	if (f->write && writable && gfn_tracked(sh, gfn)) {
 		/*

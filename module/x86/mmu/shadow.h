@@ -28,10 +28,13 @@ enum vtx_mmu_zap;
  * @gva:	the faulting linear address (exit qualification)
  * @error_code:	in: the processor's error code; out, for
  *		VTX_SHADOW_GUEST_PF: the one the guest gets
- * @gpa:	out, for VTX_SHADOW_MMIO: the guest-physical address
+ * @gpa:	out, for VTX_SHADOW_MMIO and VTX_SHADOW_EMULATE: the
+ *		guest-physical address
  * @write:	the access writes (from @error_code)
  * @flush_local: out: flush the vCPU's TLB and free its zapped tables
  *		(vtx_shadow_reclaim()) before the next entry
+ * @no_emulate: in: a write to a write-protected guest table is let
+ *		through (unprotect-and-retry), not VTX_SHADOW_EMULATE
  * @flush_cpus: in: the backend's flush of every CPU's translations (IPIs),
  *		which the fault calls under mmu->lock when leaves lose W
  * @load_root:	out: the vCPU's current address space changed: GUEST_CR3
@@ -44,6 +47,7 @@ struct vtx_shadow_fault {
 	bool write;
 	bool flush_local;
 	bool load_root;
+	bool no_emulate;
 	void (*flush_cpus)(struct vtx_mmu *mmu);
 };
 
@@ -51,6 +55,7 @@ enum vtx_shadow_result {
 	VTX_SHADOW_RETRY,	/* mapped, or raced: enter the guest again */
 	VTX_SHADOW_GUEST_PF,	/* the guest's own #PF: inject it */
 	VTX_SHADOW_MMIO,	/* no RAM (or a read-only slot) at @gpa */
+	VTX_SHADOW_EMULATE,	/* a write to a guest table at @gpa: emulate */
 	VTX_SHADOW_EFAULT,	/* the backing user memory is gone */
 	VTX_SHADOW_ENOMEM,
 };
@@ -74,5 +79,10 @@ struct page *vtx_shadow_map(struct vtx_mmu *mmu, int as,
 unsigned long vtx_shadow_zap(struct vtx_mmu *mmu, int as, u64 start, u64 end,
 			     enum vtx_mmu_zap mode);
 void vtx_shadow_flush(struct vtx_mmu *mmu, void (*flush_cpus)(struct vtx_mmu *));
+void vtx_shadow_track_write(struct vtx_mmu *mmu, int as, u64 gpa,
+			    unsigned int len);
+
+/* x86/mmio.c: the emulated write to a guest table */
+bool vtx_emulate_table_write(struct vtx_vcpu *vcpu, u64 gva);
 
 #endif /* VTX_SHADOW_H */

@@ -49,6 +49,25 @@
 #define TLB_MANY_TABLES		200
 #define TLB_MANY_VA		0x40000000
 
+/*
+ * ptwrite_*: PTW_ROUNDS x (PTE 2 of TLB_PT changed between frames 2 and
+ * 5 (or 6) by one instruction, INVLPG, a read of page 2 and of page 4);
+ * each wrong read counted at PTW_ERRORS (the 32-bit guest's).  The
+ * 2-vCPU one: PTW_SMP_LOOPS x (LOCK BTS, LOCK BTR of AVL bit 9 + vCPU id
+ * of PTE 2), each vCPU.  ptwrite_keeps_table: PTW_KEEP_PAGES pages of
+ * the table read before and after PTW_ROUNDS_LONG writes.
+ */
+#define PTW_ROUNDS		20
+#define PTW_ROUNDS_LONG		200
+#define PTW_SMP_LOOPS		200
+#define PTW_KEEP_FIRST		8
+#define PTW_KEEP_PAGES		64
+#define PTW_SRC			(SCRATCH_GPA + 0x200)	/* MOVS's source */
+#define PTW_ERRORS		(SCRATCH_GPA + 0x208)
+#define PTW_AVL_BIT		9
+#define PTW_TOGGLE_BIT		14			/* frame 2 <-> 6 */
+#define PTW_PORT		0x5c0			/* ptw_ins: the VMM's */
+
 #define TLB_LOOPS		1000
 #define TLB_DESC_GPA		(SCRATCH_GPA + 0x100)	/* INVPCID descriptor */
 #define TLB_NONCANONICAL	0x800000000000		/* bit 47 only */

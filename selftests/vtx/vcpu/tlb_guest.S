@@ -237,3 +237,227 @@ GUEST_BEGIN rotables_guest, 64
 	ucall	UCALL_REPORT
 	hlt
 GUEST_END rotables_guest
+
+/*
+ * PTW_ROUNDS x (\op changes PTE 2 of TLB_PT from %rax (%r14) to %rdx
+ * (%r15), INVLPG of page 2, a read of page 2 (checked: the new frame's
+ * mark) and of page 4 (checked), then back); wrong reads counted,
+ * reported.  With shadow paging each change is one exit, the INVLPG one,
+ * the read of page 2 one; page 4 stays mapped.
+ */
+.macro PTWRITE_GUEST name, op, other=0x5000
+GUEST_BEGIN \name, 64
+	mov	TLB_4K_BASE + 0x2000, %rax
+	mov	TLB_4K_BASE + 0x4000, %rax
+	xor	%r13d, %r13d
+	mov	$(TLB_4K_BASE + 0x2000 + TLB_PTE), %r14
+	mov	$(TLB_4K_BASE + \other + TLB_PTE), %r15
+	ucall_step 1
+	mov	$PTW_ROUNDS, %r8d
+1:	mov	%r14, %rax
+	mov	%r15, %rdx
+	\op
+	invlpg	TLB_4K_BASE + 0x2000
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	mov	%r15, %rcx
+	shr	$12, %rcx
+	add	$0x1000, %rcx
+	cmp	%rcx, %rbx
+	je	2f
+	inc	%r13
+2:	cmpq	$(0x1000 + ((TLB_4K_BASE + 0x4000) >> 12)), TLB_4K_BASE + 0x4000
+	je	3f
+	inc	%r13
+3:	xchg	%r14, %r15
+	dec	%r8d
+	jnz	1b
+	ucall_step 2
+	mov	%r13, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END \name
+.endm
+
+/* The instructions of PTWRITE_GUEST: %rax the old entry, %rdx the new */
+.macro ptw_op_mov
+	mov	%rdx, TLB_PTE2_GPA
+.endm
+.macro ptw_op_xchg
+	xchg	%rdx, TLB_PTE2_GPA
+.endm
+/*
+ * Compared with the entry as it is (the processor set its accessed bit);
+ * ZF clear: the compare failed (counted as a wrong read)
+ */
+.macro ptw_op_cmpxchg
+	mov	TLB_PTE2_GPA, %rax
+	lock cmpxchg %rdx, TLB_PTE2_GPA
+	jz	4f
+	inc	%r13
+4:
+.endm
+/* frame 2 <-> 6: bit 14 set by LOCK BTS, cleared by LOCK BTR */
+.macro ptw_op_bts
+	test	$(1 << PTW_TOGGLE_BIT), %edx
+	jz	4f
+	lock btsq $PTW_TOGGLE_BIT, TLB_PTE2_GPA
+	jmp	5f
+4:	lock btrq $PTW_TOGGLE_BIT, TLB_PTE2_GPA
+5:
+.endm
+/* MOVSQ from PTW_SRC */
+.macro ptw_op_movs
+	mov	%rdx, PTW_SRC
+	mov	$PTW_SRC, %esi
+	mov	$TLB_PTE2_GPA, %edi
+	cld
+	movsq
+.endm
+/* 8 bytes over PTE 1's high half and PTE 2's low half */
+.macro ptw_op_straddle
+	mov	%rdx, %rcx
+	shl	$32, %rcx
+	mov	%rcx, TLB_PTE2_GPA - 4
+.endm
+
+PTWRITE_GUEST ptw_mov_guest, ptw_op_mov
+PTWRITE_GUEST ptw_xchg_guest, ptw_op_xchg
+PTWRITE_GUEST ptw_cmpxchg_guest, ptw_op_cmpxchg
+PTWRITE_GUEST ptw_bts_guest, ptw_op_bts, 0x6000
+PTWRITE_GUEST ptw_movs_guest, ptw_op_movs
+PTWRITE_GUEST ptw_straddle_guest, ptw_op_straddle
+
+/*
+ * The 32-bit guest of ptwrite_cmpxchg8b_pae: PAE paging over TLB_PT as
+ * invlpg_pae_guest, PTE 2 changed by LOCK CMPXCHG8B (from its value, to
+ * %edi); wrong reads (and
+ * failed compares) counted at PTW_ERRORS.
+ */
+GUEST_BEGIN ptw_cmpxchg8b_guest, 32
+	mov	$TLB_PAE_PDPT, %eax
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$CR4_PAE, %eax
+	mov	%eax, %cr4
+	mov	%cr0, %eax
+	or	$TLB_CR0_PG, %eax
+	mov	%eax, %cr0
+	movl	$0, PTW_ERRORS
+	mov	TLB_4K_BASE + 0x2000, %eax
+	mov	TLB_4K_BASE + 0x4000, %eax
+	mov	$(TLB_4K_BASE + 0x2000 + TLB_PTE), %esi
+	mov	$(TLB_4K_BASE + 0x5000 + TLB_PTE), %edi
+	ucall_step 1
+	mov	$PTW_ROUNDS, %ebp
+1:	mov	TLB_PTE2_GPA, %eax	/* with its accessed bit */
+	mov	TLB_PTE2_GPA + 4, %edx
+	mov	%edi, %ebx
+	xor	%ecx, %ecx
+	lock cmpxchg8b TLB_PTE2_GPA
+	jz	2f
+	incl	PTW_ERRORS
+2:	invlpg	TLB_4K_BASE + 0x2000
+	mov	TLB_4K_BASE + 0x2000, %eax
+	mov	%edi, %ecx
+	shr	$12, %ecx
+	add	$0x1000, %ecx
+	cmp	%ecx, %eax
+	je	3f
+	incl	PTW_ERRORS
+3:	cmpl	$(0x1000 + ((TLB_4K_BASE + 0x4000) >> 12)), TLB_4K_BASE + 0x4000
+	je	4f
+	incl	PTW_ERRORS
+4:	xchg	%esi, %edi
+	dec	%ebp
+	jnz	1b
+	ucall_step 2
+	mov	PTW_ERRORS, %ebx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END ptw_cmpxchg8b_guest
+
+/*
+ * PTW_KEEP_PAGES pages of TLB_PT read; PTW_ROUNDS_LONG x (MOV to PTE 2,
+ * INVLPG, read of page 2); the same pages read again: their sum.
+ */
+GUEST_BEGIN ptw_keep_guest, 64
+	mov	$(TLB_4K_BASE + PTW_KEEP_FIRST * 0x1000), %esi
+	mov	$PTW_KEEP_PAGES, %ecx
+1:	mov	(%rsi), %rax
+	add	$0x1000, %rsi
+	dec	%ecx
+	jnz	1b
+	mov	TLB_4K_BASE + 0x2000, %rax
+	mov	$(TLB_4K_BASE + 0x2000 + TLB_PTE), %r14
+	mov	$(TLB_4K_BASE + 0x5000 + TLB_PTE), %r15
+	ucall_step 1
+	mov	$PTW_ROUNDS_LONG, %r8d
+2:	mov	%r15, TLB_PTE2_GPA
+	invlpg	TLB_4K_BASE + 0x2000
+	mov	TLB_4K_BASE + 0x2000, %rax
+	xchg	%r14, %r15
+	dec	%r8d
+	jnz	2b
+	xor	%r12d, %r12d
+	mov	$(TLB_4K_BASE + PTW_KEEP_FIRST * 0x1000), %esi
+	mov	$PTW_KEEP_PAGES, %ecx
+3:	add	(%rsi), %r12
+	add	$0x1000, %rsi
+	dec	%ecx
+	jnz	3b
+	ucall_step 2
+	mov	%r12, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END ptw_keep_guest
+
+/*
+ * Two vCPUs (RDI: 0 or 1), PTW_SMP_LOOPS x (LOCK BTS of AVL bit 9 + id
+ * of PTE 2, INVLPG and a read of page 8 + id through the table, LOCK BTR
+ * of the bit): BTS must find the bit clear and BTR set, whatever the
+ * other vCPU does to its own bit; the count of those that did not,
+ * reported.
+ */
+GUEST_BEGIN ptw_smp_guest, 64
+	mov	%rdi, %rcx
+	add	$PTW_AVL_BIT, %ecx
+	mov	%rdi, %rsi
+	shl	$12, %rsi
+	add	$(TLB_4K_BASE + 0x8000), %rsi
+	mov	(%rsi), %rax
+	xor	%r13d, %r13d
+	mov	$PTW_SMP_LOOPS, %r8d
+1:	lock btsq %rcx, TLB_PTE2_GPA
+	jnc	2f
+	inc	%r13
+2:	invlpg	(%rsi)
+	mov	(%rsi), %rax
+	lock btrq %rcx, TLB_PTE2_GPA
+	jc	3f
+	inc	%r13
+3:	dec	%r8d
+	jnz	1b
+	mov	%r13, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END ptw_smp_guest
+
+/*
+ * PTE 2 (mapped) rewritten by REP INSL from the VMM's port PTW_PORT (vtx
+ * writes guest RAM for the guest), INVLPG, a read of page 2: reported.
+ */
+GUEST_BEGIN ptw_ins_guest, 64
+	mov	TLB_4K_BASE + 0x2000, %rax
+	mov	TLB_4K_BASE + 0x4000, %rax
+	mov	$TLB_PTE2_GPA, %edi
+	mov	$PTW_PORT, %edx
+	mov	$2, %ecx
+	cld
+	rep insl
+	invlpg	TLB_4K_BASE + 0x2000
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	mov	TLB_4K_BASE + 0x4000, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END ptw_ins_guest

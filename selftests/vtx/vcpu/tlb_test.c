@@ -8,6 +8,7 @@
  * follow: the counts are logged, the bounds are KVM's.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,16 @@ extern const uint8_t inactive_edit_guest[], inactive_edit_guest_end[];
 extern const uint8_t table_reuse_guest[], table_reuse_guest_end[];
 extern const uint8_t selfmap_guest[], selfmap_guest_end[];
 extern const uint8_t many_tables_guest[], many_tables_guest_end[];
+extern const uint8_t ptw_mov_guest[], ptw_mov_guest_end[];
+extern const uint8_t ptw_xchg_guest[], ptw_xchg_guest_end[];
+extern const uint8_t ptw_cmpxchg_guest[], ptw_cmpxchg_guest_end[];
+extern const uint8_t ptw_bts_guest[], ptw_bts_guest_end[];
+extern const uint8_t ptw_movs_guest[], ptw_movs_guest_end[];
+extern const uint8_t ptw_straddle_guest[], ptw_straddle_guest_end[];
+extern const uint8_t ptw_cmpxchg8b_guest[], ptw_cmpxchg8b_guest_end[];
+extern const uint8_t ptw_keep_guest[], ptw_keep_guest_end[];
+extern const uint8_t ptw_smp_guest[], ptw_smp_guest_end[];
+extern const uint8_t ptw_ins_guest[], ptw_ins_guest_end[];
 extern const uint8_t invpcid_guest[], invpcid_guest_end[], invpcid_stubs[],
 	invpcid_type_insn[], invpcid_rsvd_insn[], invpcid_addr_insn[],
 	invpcid_pcid_insn[];
@@ -415,3 +426,227 @@ TEST(tables_mapped_readonly)
 }
 
 VTX_TEST_MAIN
+
+/*
+ * A PTE changed by one instruction, PTW_ROUNDS times (PTWRITE_GUEST):
+ * every change is seen after the guest's INVLPG, and the table's other
+ * entries stay mapped.  With shadow paging the write exits and is
+ * emulated, dropping only the shadow entry of PTE 2: three exits a round
+ * (the write, INVLPG, the read of page 2), as KVM's ept=0 at most (its
+ * unsync tables take fewer).  Before the emulation vtx zapped the shadow
+ * table at each write and refaulted page 4 too (and, the same write
+ * twice, reset the address space): four and more.  @bounded: the write
+ * replaces whole entries (a straddling one zaps the tables, as KVM's).
+ */
+static void ptwrite_run(struct __test_metadata *_metadata,
+			struct vtx_vcpu *vcpu, const char *what, bool bounded)
+{
+	int64_t n = exits_between_steps(_metadata, vcpu);
+
+	if (n >= 0) {
+		TH_LOG("%s (ept=%d): %d x (%s to PTE 2, INVLPG, 2 reads): %lld exits",
+		       DRIVER, driver_uses_ept(), PTW_ROUNDS, what,
+		       (long long)n);
+		if (bounded && !driver_uses_ept())
+			EXPECT_LE(n, 3 * PTW_ROUNDS + 2)
+				TH_LOG("a write to a page table cost more than its emulation (the table was zapped)");
+	}
+	EXPECT_EQ(0, report(_metadata, vcpu))
+		TH_LOG("%s: a changed PTE, or another of its table, read wrong", what);
+	RUN_HLT(vcpu);
+}
+
+static void ptwrite_test(struct __test_metadata *_metadata,
+			 const uint8_t *start, const uint8_t *end,
+			 const char *what, bool bounded)
+{
+	ptwrite_run(_metadata, tlb_guest(start, end, NULL), what, bounded);
+}
+
+TEST(ptwrite_mov)
+{
+	ptwrite_test(_metadata, ptw_mov_guest, ptw_mov_guest_end, "MOV", true);
+}
+
+TEST(ptwrite_xchg)
+{
+	ptwrite_test(_metadata, ptw_xchg_guest, ptw_xchg_guest_end, "XCHG",
+		     true);
+}
+
+TEST(ptwrite_lock_cmpxchg)
+{
+	ptwrite_test(_metadata, ptw_cmpxchg_guest, ptw_cmpxchg_guest_end,
+		     "LOCK CMPXCHG", true);
+}
+
+TEST(ptwrite_lock_bts_btr)
+{
+	ptwrite_test(_metadata, ptw_bts_guest, ptw_bts_guest_end,
+		     "LOCK BTS/BTR", true);
+}
+
+TEST(ptwrite_movs)
+{
+	ptwrite_test(_metadata, ptw_movs_guest, ptw_movs_guest_end, "MOVSQ",
+		     true);
+}
+
+/* 8 bytes over PTE 1's high half and PTE 2's low half: seen, unbounded. */
+TEST(ptwrite_straddling)
+{
+	ptwrite_test(_metadata, ptw_straddle_guest, ptw_straddle_guest_end,
+		     "a straddling MOV", false);
+}
+
+/* LOCK CMPXCHG8B of a PAE PTE, from 32-bit code (invlpg_exits_pae's tables). */
+TEST(ptwrite_cmpxchg8b_pae)
+{
+	struct vtx_vcpu *vcpu = guest_create(VTX_MODE_PROT32,
+					     ptw_cmpxchg8b_guest,
+					     ptw_cmpxchg8b_guest_end, NULL);
+	uint64_t *pdpt, *pd;
+
+	tlb_setup(vcpu);
+	pdpt = vtx_gpa2hva(vcpu->vm, TLB_PAE_PDPT);
+	pd = vtx_gpa2hva(vcpu->vm, TLB_PAE_PD);
+	memset(pdpt, 0, VTX_PAGE_SIZE);
+	memset(pd, 0, VTX_PAGE_SIZE);
+	pdpt[0] = TLB_PAE_PD | 1;	/* a PDPTE: P only */
+	pd[0] = PDE_LARGE;
+	pd[2] = TLB_PT_GPA | PTE_P_RW;
+	ptwrite_run(_metadata, vcpu, "LOCK CMPXCHG8B (PAE)", true);
+}
+
+/*
+ * PTW_ROUNDS_LONG writes to a PTE of a table whose PTW_KEEP_PAGES other
+ * pages were read before: about one exit each (with INVLPG and the
+ * refault of the page written, three), and the other pages are read
+ * again without faulting.  vtx before the emulation zapped the table at
+ * every write: each round refaulted more, and the pages afterwards.
+ */
+TEST(ptwrite_keeps_table)
+{
+	struct vtx_vcpu *vcpu = tlb_guest(ptw_keep_guest, ptw_keep_guest_end,
+					  NULL);
+	int64_t n = exits_between_steps(_metadata, vcpu);
+	uint64_t sum = 0, i;
+
+	if (n >= 0) {
+		TH_LOG("%s (ept=%d): %d x (MOV to PTE 2, INVLPG, read), then %d other pages of the table: %lld exits",
+		       DRIVER, driver_uses_ept(), PTW_ROUNDS_LONG,
+		       PTW_KEEP_PAGES, (long long)n);
+		if (!driver_uses_ept())
+			EXPECT_LE(n, 3 * PTW_ROUNDS_LONG + 2)
+				TH_LOG("writes to a PTE zapped the rest of its table");
+	}
+	for (i = 0; i < PTW_KEEP_PAGES; i++)
+		sum += MARK(TLB_4K_BASE + (PTW_KEEP_FIRST + i) * VTX_PAGE_SIZE);
+	EXPECT_EQ(sum, report(_metadata, vcpu));
+	RUN_HLT(vcpu);
+}
+
+struct ptw_thread {
+	struct vtx_vcpu *vcpu;
+	uint64_t errors;
+	char error[128];
+};
+
+static void *ptw_thread_fn(void *arg)
+{
+	struct ptw_thread *t = arg;
+	struct vtx_ucall uc;
+
+	vtx_run(t->vcpu);
+	if (vtx_get_ucall(t->vcpu, &uc) != UCALL_REPORT) {
+		snprintf(t->error, sizeof(t->error), "%s",
+			 describe_exit(t->vcpu));
+		return NULL;
+	}
+	t->errors = uc.regs.rbx;
+	vtx_run(t->vcpu);
+	if (t->vcpu->run->exit_reason != KVM_EXIT_HLT)
+		snprintf(t->error, sizeof(t->error), "%s",
+			 describe_exit(t->vcpu));
+	return NULL;
+}
+
+/*
+ * Two vCPUs LOCK BTS and LOCK BTR their own bit of the same PTE,
+ * PTW_SMP_LOOPS times each, faulting through the table in between (so
+ * that the writes stay emulated rather than flooding): no update is lost.
+ * An emulated read-modify-write that is not one locked operation on the
+ * guest's memory loses the other vCPU's bit now and then.
+ */
+TEST(ptwrite_two_vcpus_lock)
+{
+	struct vtx_vcpu *vcpu0 = guest_create(VTX_MODE_LONG64, ptw_smp_guest,
+					      ptw_smp_guest_end, NULL);
+	struct ptw_thread t[2] = { { .vcpu = vcpu0 } };
+	uint64_t *pt;
+	pthread_t tid[2];
+	struct kvm_regs regs;
+	int i;
+
+	vcpu_set_supported_cpuid(vcpu0);
+	t[1].vcpu = vtx_vcpu_add(vcpu0->vm, 1);
+	vtx_setup_mode(t[1].vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
+	vcpu_set_supported_cpuid(t[1].vcpu);
+	for (i = 0; i < 2; i++) {
+		vtx_get_regs(t[i].vcpu, &regs);
+		regs.rsp = STACKS_GPA + (i + 1) * STACK_SIZE;
+		regs.rdi = i;
+		vtx_set_regs(t[i].vcpu, &regs);
+	}
+	tlb_setup(vcpu0);	/* after vtx_setup_mode, which rewrites PD */
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&tid[i], NULL, ptw_thread_fn,
+					    &t[i]));
+	for (i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(0, t[i].error[0]) TH_LOG("vCPU %d: %s", i, t[i].error);
+		EXPECT_EQ(0, t[i].errors)
+			TH_LOG("vCPU %d: %llu of its LOCK BTS/BTR found its bit wrong (an update lost)",
+			       i, (unsigned long long)t[i].errors);
+	}
+	pt = vtx_gpa2hva(vcpu0->vm, TLB_PT_GPA);
+	EXPECT_EQ((TLB_4K_BASE + 0x2000) | PTE_P_RW, pt[2]);
+}
+
+/*
+ * vtx's own write to guest RAM for the guest: REP INSL from the VMM's
+ * port rewrites PTE 2 (to frame 5), then INVLPG and a read of the page:
+ * the new frame, and page 4 of the same table as before.  Before the
+ * write notifier vtx copied string input into a write-protected page
+ * table behind the shadow MMU's back: its shadow leaf kept the old frame
+ * after the INVLPG.
+ */
+TEST(ptwrite_string_input)
+{
+	struct vtx_vcpu *vcpu = tlb_guest(ptw_ins_guest, ptw_ins_guest_end,
+					  NULL);
+	uint64_t pte = (TLB_4K_BASE + 0x5000) | TLB_PTE;
+	struct kvm_run *run = vcpu->run;
+	unsigned int done = 0, n;
+	struct vtx_ucall uc;
+
+	for (;;) {
+		vtx_run(vcpu);
+		if (run->exit_reason != KVM_EXIT_IO || run->io.port != PTW_PORT)
+			break;
+		ASSERT_EQ(KVM_EXIT_IO_IN, run->io.direction);
+		n = run->io.size * run->io.count;
+		ASSERT_LE(done + n, sizeof(pte));
+		memcpy((uint8_t *)run + run->io.data_offset,
+		       (uint8_t *)&pte + done, n);
+		done += n;
+	}
+	EXPECT_EQ(sizeof(pte), done);
+	ASSERT_EQ(UCALL_REPORT, vtx_get_ucall(vcpu, &uc))
+		TH_LOG("%s", describe_exit(vcpu));
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x5000), uc.regs.rbx)
+		TH_LOG("string input into a page table: the old translation after INVLPG");
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x4000), report(_metadata, vcpu));
+	RUN_HLT(vcpu);
+}
