@@ -41,23 +41,6 @@ static void spt_flush_ipi(void *unused)
 }
 
 /*
- * Is @cpu some vCPU's of the VM @info: the CPU its VMCS is loaded on?
- * Only there may a vCPU use what its VPID cached: loaded on another CPU
- * (vmx->cpu changes, or was -1 after a VMCLEAR), it flushes its VPID
- * there first (vtx_vcpu_load()).
- */
-static bool spt_cpu_runs_vm(int cpu, void *info)
-{
-	struct vtx_vm *vm = info;
-	unsigned int i, n = vtx_vm_nr_vcpus(vm);
-
-	for (i = 0; i < n; i++)
-		if (READ_ONCE(to_vmx(vm->vcpus[i])->cpu) == cpu)
-			return true;
-	return false;
-}
-
-/*
  * Every CPU: the VM-wide flush of the generic code (memslot changes, the
  * MMU notifier), which may run while the VM is torn down, its vCPUs gone.
  */
@@ -68,20 +51,31 @@ static void spt_flush_all_cpus(struct vtx_mmu *mmu)
 
 /*
  * A fault's flush of a write protection, from a vCPU of the VM (so its
- * vCPUs live): the CPUs its vCPUs are loaded on (KVM sends its remote
- * flush to the vCPUs' CPUs too), not every CPU.  The full barrier
- * orders the callers' shadow-entry changes before the reads of vmx->cpu:
- * a vCPU those reads miss writes its new CPU, then flushes there, before
- * it can walk a changed entry (vtx_vcpu_load(); the VM entry is
- * serializing).
+ * vCPUs live), under mmu->lock: the CPUs its vCPUs' VMCSs are loaded on
+ * (KVM sends its remote flush to the vCPUs' CPUs too), not every CPU.
+ * Only there may a vCPU use what its VPID cached: loaded on another CPU
+ * (vmx->cpu changes, or was -1 after a VMCLEAR), it flushes its VPID
+ * there first (vtx_vcpu_load()).  The full barrier orders the callers'
+ * shadow-entry changes before the reads of vmx->cpu: a vCPU those reads
+ * miss writes its new CPU, then flushes there, before it can walk a
+ * changed entry (the VM entry is serializing).
  */
 static void spt_flush_vm_cpus(struct vtx_mmu *mmu)
 {
 	struct vtx_vm *vm = container_of(mmu, struct vtx_vm, mmu);
+	struct cpumask *mask = vtx_shadow_cpumask(mmu);
+	unsigned int i, n = vtx_vm_nr_vcpus(vm);
+	int cpu;
 
 	/* the callers' entry changes before the reads of vmx->cpu */
 	smp_mb();
-	on_each_cpu_cond(spt_cpu_runs_vm, spt_flush_ipi, vm, true);
+	cpumask_clear(mask);
+	for (i = 0; i < n; i++) {
+		cpu = READ_ONCE(to_vmx(vm->vcpus[i])->cpu);
+		if (cpu >= 0)
+			__cpumask_set_cpu(cpu, mask);
+	}
+	on_each_cpu_mask(mask, spt_flush_ipi, NULL, true);
 }
 
 static void spt_flush(struct vtx_mmu *mmu)

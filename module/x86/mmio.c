@@ -876,7 +876,10 @@ static bool table_write(struct vtx_vcpu *vcpu, u64 gva)
 			return false;
 		rmw = true;
 		r = vtx_emu_complete(e, old);
-		if (r < 0 || e->cr0_write || e->far_jmp || e->seg_load)
+		if (r < 0)
+			/* a #PF of its other access: delivered, as after decode */
+			return !had_event && vcpu->event.valid;
+		if (e->cr0_write || e->far_jmp || e->seg_load)
 			return false;
 		if (!r) {
 			commit(vcpu, false);
@@ -887,11 +890,12 @@ static bool table_write(struct vtx_vcpu *vcpu, u64 gva)
 	}
 	val = e->write_val;
 	if (vtx_emu_complete(e, 0))
-		return false;	/* a further access: not a table write */
+		/* a further access (not a table write), or its #PF */
+		return !had_event && vcpu->event.valid;
 	mmio_srcu_hold(vcpu);
 	if (rmw)
 		r = __vtx_cmpxchg_guest_phys(vcpu->vm, as, gpa, n, old, val);
-	else if (!(gpa & (n - 1)))
+	else if (is_power_of_2(n) && !(gpa & (n - 1)))
 		r = __vtx_store_guest_phys(vcpu->vm, as, gpa, n, val);
 	else
 		r = __vtx_write_guest_phys(vcpu->vm, as, gpa, &val, n);

@@ -108,14 +108,15 @@ static bool access_allowed(struct vtx_vcpu *vcpu, u32 access, bool user,
  * that is not in writable guest RAM (a read-only slot, or one the VMM
  * maps read-only) keeps its bits clear in memory, as KVM leaves a ROM's,
  * but @w has them: the translation is made as if they were set, so that
- * a shadow leaf does not wait forever for a dirty bit that cannot be set.
+ * a shadow leaf does not wait forever for a dirty bit that cannot be set
+ * (w->ad_unstored has those levels).
  * Return: 0, or -EAGAIN when an entry changed meanwhile (the walk is done
  * again).
  */
 static int set_accessed_dirty(struct vtx_vcpu *vcpu, struct vtx_guest_walk *w,
 			      bool write)
 {
-	int level, as = vtx_vcpu_as(vcpu);
+	int level, r, as = vtx_vcpu_as(vcpu);
 
 	for (level = w->top; level >= w->leaf; level--) {
 		u64 bits = _PAGE_ACCESSED;
@@ -124,9 +125,12 @@ static int set_accessed_dirty(struct vtx_vcpu *vcpu, struct vtx_guest_walk *w,
 			bits |= _PAGE_DIRTY;
 		if ((w->pte[level] & bits) == bits)
 			continue;
-		if (__vtx_update_guest_pte(vcpu->vm, as, w->pte_gpa[level],
-					   w->wide, w->pte[level], bits) < 0)
+		r = __vtx_update_guest_pte(vcpu->vm, as, w->pte_gpa[level],
+					   w->wide, w->pte[level], bits);
+		if (r < 0)
 			return -EAGAIN;
+		if (r)
+			w->ad_unstored |= BIT(level);
 		w->pte[level] |= bits;
 	}
 	return 0;
@@ -151,6 +155,7 @@ static int walk_once(struct vtx_vcpu *vcpu, u64 gva, u32 access,
 	w->wide = pae;
 	w->allowed = 0;
 	w->nx = false;
+	w->ad_unstored = 0;
 	if (lm) {
 		w->top = 4;
 	} else if (pae) {

@@ -42,6 +42,7 @@ struct vtx_guest_walk {
 	u64 gpa;
 	u64 allowed;
 	bool nx;
+	u8 ad_unstored;
 };
 
 int __vtx_gva_walk(struct vtx_vcpu *vcpu, u64 gva, u32 access,

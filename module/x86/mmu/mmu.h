@@ -105,8 +105,9 @@ enum vtx_mmu_zap {
  *		calling vtx_mmu_release_pfn() for each released leaf; returns
  *		the number of leaves changed.  Under mmu->lock
  * @flush:	drop the VM's cached translations (of every address space)
- *		on every CPU; may send
- *		IPIs, so never under mmu->lock
+ *		on every CPU (the VM-wide flush; the shadow format's fault
+ *		path flushes only its vCPUs' CPUs); may send IPIs, so never
+ *		under mmu->lock
  * @track_write: optional: vtx wrote guest RAM [@gpa, @gpa + @len) of
  *		address space @as (within one page) for the guest, the
  *		bytes already in memory; the format drops what it derived

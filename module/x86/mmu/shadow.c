@@ -25,8 +25,11 @@
  * frame) knows the frames, the reverse map (by host frame) finds the
  * shadow leaves that map one, which lose W; no new leaf maps one
  * writable.  A guest write to a page table faults; the guest's walk
- * allows it: every shadow table of that frame, in every vCPU, is zapped
- * and the write is let through (KVM's unprotect-and-retry).  So a kept
+ * allows it: the instruction is emulated and, in every shadow table of
+ * that frame in every vCPU, the entries that mirror the written bytes
+ * are dropped (vtx_shadow_track_write(); a misaligned write, a flood of
+ * writes or an instruction the emulator leaves zaps the frame's tables
+ * and lets the write through, KVM's unprotect-and-retry).  So a kept
  * address space's tables are always what the guest's tables say, and
  * INVLPG needs only the VPID's flush.  A table written through a
  * translation that goes through that table itself cannot be both
@@ -124,7 +127,8 @@
  * Emulated writes to a guest table with no fault through a table that
  * mirrors it in between, after which it is taken to be no longer a page
  * table (or being rewritten wholesale) and unprotected: KVM's
- * detect_write_flooding().
+ * detect_write_flooding(), which skips the leaf tables (they go unsync
+ * there instead); vtx has no unsync tables and counts every level.
  */
 #define SPT_FLOOD_WRITES	3
 /* struct spt_page's reverse-map nodes: 512 hlist_nodes, 8 KiB */
@@ -269,6 +273,10 @@ struct spt_vcpu {
  * @zapped_rw:	a writable leaf was zapped since the last VM-wide flush:
  *		some CPU may still hold it in its TLB, where the reverse
  *		map no longer finds it to write-protect [m]
+ * @nr_hashed:	tables on @hash [m]; read without the lock by
+ *		vtx_shadow_track_write(), which has nothing to do at 0
+ * @flush_mask:	the backend's scratch CPU mask for a fault's flush
+ *		(vtx_shadow_cpumask()) [m]
  */
 struct vtx_shadow {
 	struct spt_vcpu *vcpu[VTX_MAX_VCPUS];
@@ -278,6 +286,8 @@ struct vtx_shadow {
 	unsigned long nr_pages;
 	unsigned long max_pages;
 	bool zapped_rw;
+	unsigned long nr_hashed;
+	cpumask_var_t flush_mask;
 };
 
 static inline unsigned int spt_index(u64 addr_frame, int level)
@@ -320,6 +330,8 @@ int vtx_shadow_init(struct vtx_mmu *mmu)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&mmu->shadow->lru);
 	mmu->shadow->max_pages = SPT_MIN_PAGES;
+	if (!zalloc_cpumask_var(&mmu->shadow->flush_mask, GFP_KERNEL_ACCOUNT))
+		goto fail;
 	for (as = 0; as < VTX_MMU_ROOTS; as++) {
 		mmu->roots[as] = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 		if (!mmu->roots[as])
@@ -334,9 +346,23 @@ fail:
 		mmu->roots[as] = NULL;
 	}
 	mmu->nr_table_pages = 0;
+	free_cpumask_var(mmu->shadow->flush_mask);
 	kvfree(mmu->shadow);
 	mmu->shadow = NULL;
 	return -ENOMEM;
+}
+
+/**
+ * vtx_shadow_cpumask() - the VM's scratch CPU mask, for the backend's
+ * flush of a write protection (struct vtx_shadow_fault, flush_cpus).
+ * @mmu:	the VM's MMU, mmu->lock held (the mask's lock)
+ *
+ * Return: the mask, its contents undefined.
+ */
+struct cpumask *vtx_shadow_cpumask(struct vtx_mmu *mmu)
+{
+	lockdep_assert_held(&mmu->lock);
+	return mmu->shadow->flush_mask;
 }
 
 bool vtx_shadow_has_2m(void)
@@ -520,10 +546,12 @@ static bool gfn_tracked(struct vtx_shadow *sh, u64 gfn)
 	return false;
 }
 
-static void sp_unhash(struct spt_page *sp)
+static void sp_unhash(struct vtx_shadow *sh, struct spt_page *sp)
 {
-	if (sp->hashed)
+	if (sp->hashed) {
 		hlist_del_init(&sp->hash_link);
+		WRITE_ONCE(sh->nr_hashed, sh->nr_hashed - 1);
+	}
 	sp->hashed = false;
 	sp->tracked = false;
 }
@@ -543,6 +571,7 @@ static unsigned long sp_track(struct vtx_mmu *mmu, struct spt_page *sp)
 	if (!sp->hashed) {
 		hlist_add_head(&sp->hash_link, gfn_head(sh, sp->gfn));
 		sp->hashed = true;
+		WRITE_ONCE(sh->nr_hashed, sh->nr_hashed + 1);
 	}
 	if (sp->tracked)
 		return 0;
@@ -595,7 +624,7 @@ static void sp_zap(struct vtx_mmu *mmu, struct spt_page *sp)
 	struct spt_vcpu *v = sp->ctx->v;
 
 	sp_zap_children(mmu, sp);
-	sp_unhash(sp);
+	sp_unhash(mmu->shadow, sp);
 	set_table_entry(sp->parent, sp->parent_index, 0);
 	list_move(&sp->link, &v->zombies);
 	list_del_init(&sp->lru);
@@ -611,7 +640,7 @@ static void ctx_reset(struct vtx_mmu *mmu, struct spt_ctx *c)
 	unsigned int i;
 
 	sp_zap_children(mmu, c->root);
-	sp_unhash(c->root);
+	sp_unhash(mmu->shadow, c->root);
 	for (i = 0; i < SPT_PAE_ROOTS; i++)
 		WRITE_ONCE(c->pae_root[i], 0);
 	c->unprotected = false;
@@ -667,12 +696,6 @@ static bool zap_gfn(struct vtx_mmu *mmu, struct spt_vcpu *self, u64 gfn)
 			ctx_reset(mmu, sp->ctx);
 	}
 	return remote;
-}
-
-/* The memslot address space of @sp's guest frames. */
-static int sp_as(const struct spt_page *sp)
-{
-	return (sp->ctx->key.role & SPT_ROLE_SMM) ? 1 : 0;
 }
 
 /* Bytes of an entry of the guest table @sp mirrors: 4 under 32-bit paging */
@@ -757,7 +780,8 @@ static void sp_zap_written(struct vtx_mmu *mmu, struct spt_page *sp,
  * written (struct vtx_mmu_format, track_write): an emulated write to a
  * write-protected guest table, or vtx's own write for the guest.
  * @mmu:	the VM's MMU
- * @as:		the memslot address space
+ * @as:		the memslot address space (not looked at: a guest table is
+ *		protected by its frame in both, as gfn_tracked() has it)
  * @gpa:	the first byte written, already in memory
  * @len:	bytes written (those beyond @gpa's page are not looked at)
  *
@@ -783,6 +807,15 @@ void vtx_shadow_track_write(struct vtx_mmu *mmu, int as, u64 gpa,
 
 	if (!sh || !len)
 		return;
+	/*
+	 * The written bytes are in memory before the count is read; a table
+	 * hashed meanwhile (the count written first) reads them in
+	 * walk_unchanged(), after its own barrier.  KVM's early return when
+	 * it shadows no guest table.
+	 */
+	smp_mb();
+	if (!READ_ONCE(sh->nr_hashed))
+		return;
 	len = min_t(unsigned int, len, PAGE_SIZE - off);
 	head = gfn_head(sh, gfn);
 	spin_lock(&mmu->lock);
@@ -792,7 +825,7 @@ void vtx_shadow_track_write(struct vtx_mmu *mmu, int as, u64 gpa,
 	 * frame below it (a table that maps itself), from either list.
 	 */
 	hlist_for_each_entry_safe(sp, next, head, hash_link) {
-		if (sp->gfn != gfn || sp_as(sp) != as)
+		if (sp->gfn != gfn)
 			continue;
 		hlist_del(&sp->hash_link);
 		hlist_add_head(&sp->hash_link, &todo);
@@ -939,6 +972,7 @@ void vtx_shadow_free_tables(struct vtx_mmu *mmu)
 			sp_free(v->cache[--v->nr_cache]);
 		kfree(v);
 	}
+	free_cpumask_var(mmu->shadow->flush_mask);
 	kvfree(mmu->shadow);
 	mmu->shadow = NULL;
 	mmu->nr_table_pages = 0;
@@ -1422,15 +1456,20 @@ static struct spt_page *spt_path(struct vtx_mmu *mmu, struct spt_vcpu *v,
  * was flushed: a guest write since the walk (before the protection, or
  * one that zapped the tables since) would otherwise leave a leaf made
  * from an old entry (KVM's gpte_changed()).  The reads cannot fault; one
- * that would counts as a change (the fault is retried).  Accessed and
- * dirty bits do not count.
+ * that would counts as a change (the fault is retried).  An accessed or
+ * dirty bit another walk set since does not count; one the guest cleared
+ * does (a leaf made writable from a dirty bit the guest just cleared
+ * would keep the page from ever being dirty again), except where the walk
+ * could not store it (w->ad_unstored: not in writable RAM).
  */
 static bool walk_unchanged(struct vtx_vcpu *vcpu,
 			   const struct vtx_guest_walk *w)
 {
-	u64 mask = ~(u64)(_PAGE_ACCESSED | _PAGE_DIRTY);
+	const u64 ad = _PAGE_ACCESSED | _PAGE_DIRTY;
 	int l, as = vtx_vcpu_as(vcpu);
 
+	/* pairs with vtx_shadow_track_write()'s: hashed, then the entries read */
+	smp_mb();
 	for (l = w->leaf; l <= w->top; l++) {
 		u64 gpa = w->pte_gpa[l], now = 0;
 		struct vtx_memslot *slot;
@@ -1446,7 +1485,9 @@ static bool walk_unchanged(struct vtx_vcpu *vcpu,
 		left = __copy_from_user_inatomic(&now, (void __user *)hva,
 						 w->wide ? 8 : 4);
 		pagefault_enable();
-		if (left || ((now ^ w->pte[l]) & mask))
+		if (left || ((now ^ w->pte[l]) & ~ad))
+			return false;
+		if (!(w->ad_unstored & BIT(l)) && (w->pte[l] & ~now & ad))
 			return false;
 	}
 	return true;

@@ -73,6 +73,7 @@ void vtx_shadow_reclaim(struct vtx_vcpu *vcpu, void (*flush)(struct vtx_vcpu *))
 int vtx_shadow_init(struct vtx_mmu *mmu);
 void vtx_shadow_free_tables(struct vtx_mmu *mmu);
 bool vtx_shadow_has_2m(void);
+struct cpumask *vtx_shadow_cpumask(struct vtx_mmu *mmu);
 struct page *vtx_shadow_map(struct vtx_mmu *mmu, int as,
 			    struct vtx_mmu_cache *cache,
 			    const struct vtx_mmu_leaf *leaf, bool *flush);
