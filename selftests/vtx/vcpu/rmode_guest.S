@@ -111,6 +111,74 @@ GUEST_LABEL rmode_flags_entry
 	ucall	UCALL_REPORT
 	hlt
 
+/*
+ * Big real mode: FS gets a 4 GiB limit in protected mode and keeps it in
+ * real mode; loads and a read-modify-write past 64 KiB through it, then
+ * the same through DS, whose limit is 64 KiB: #GP.
+ */
+GUEST_LABEL rmode_big_entry
+	lgdt	ABS(rmode_gdt2r)
+	mov	%cr0, %eax
+	or	$1, %eax
+	mov	%eax, %cr0
+	ljmp	$RM_SEL_CODE16, $ABS(1f)
+1:	mov	$RM_SEL_FLAT, %ax
+	mov	%ax, %fs
+	mov	%cr0, %eax
+	and	$0xfffffffe, %eax
+	mov	%eax, %cr0
+	ljmp	$0, $ABS(2f)
+2:	xor	%ax, %ax
+	mov	%ax, %ds
+	mov	$RM_BIG_GPA, %esi
+	mov	%fs:(%esi), %ebx
+	addl	$1, %fs:4(%esi)
+	movzbl	%fs:8(%esi), %ecx
+	ucall	UCALL_REPORT
+GUEST_LABEL rmode_big_gp_insn
+	mov	%ds:(%esi), %ebx
+	ucall_step 1
+	hlt
+
+/*
+ * CS with a base above 1 MiB in real mode: 16-bit code at RM_HI_BASE in
+ * protected mode, CR0.PE cleared there; a read through CS (the high
+ * copy's marker), the stack, a near call, then a far jump to CS = 0.
+ */
+GUEST_LABEL rmode_hi_entry
+	lgdt	ABS(rmode_gdt2r)
+	mov	%cr0, %eax
+	or	$1, %eax
+	mov	%eax, %cr0
+	ljmp	$RM_SEL_CODEHI, $ABS(rmode_hi_pm)
+GUEST_LABEL rmode_hi_pm
+	mov	$RM_SEL_DATA16, %ax
+	mov	%ax, %ds
+	mov	%ax, %ss
+	mov	%cr0, %eax
+	and	$0xfffffffe, %eax
+	mov	%eax, %cr0
+	xor	%ax, %ax
+	mov	%ax, %ds
+	mov	%ax, %ss
+	mov	%cs:ABS(rmode_hi_marker), %ebx
+	push	%bx
+	pop	%cx
+	call	3f
+	add	$1, %ebx
+	ucall	UCALL_REPORT
+	ljmp	$0, $ABS(rmode_hi_low)
+3:	mov	%cx, %dx
+	shl	$4, %dx
+	ret
+GUEST_LABEL rmode_hi_low
+	mov	%cs:ABS(rmode_hi_marker), %ebx
+	ucall	UCALL_REPORT
+	hlt
+	.balign	4
+GUEST_LABEL rmode_hi_marker
+	.long	RM_MARKER_LOW
+
 	.balign	8
 GUEST_LABEL rmode_gdt
 	.quad	0
@@ -120,5 +188,16 @@ GUEST_LABEL rmode_gdt_end
 GUEST_LABEL rmode_gdtr
 	.word	3 * 8 - 1
 	.long	ABS(rmode_gdt)
+
+	.balign	8
+GUEST_LABEL rmode_gdt2
+	.quad	0
+	.quad	0x00009b000000ffff	/* RM_SEL_CODE16 */
+	.quad	0x000093000000ffff	/* RM_SEL_DATA16 */
+	.quad	0x008f93000000ffff	/* RM_SEL_FLAT: 4 GiB, G = 1 */
+	.quad	0x00009b100000ffff	/* RM_SEL_CODEHI: base RM_HI_BASE */
+GUEST_LABEL rmode_gdt2r
+	.word	5 * 8 - 1
+	.long	ABS(rmode_gdt2)
 
 GUEST_END rmode_guest
