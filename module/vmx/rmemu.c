@@ -61,6 +61,7 @@
 #define RMX_BYTE_MASK	0xffu
 #define RMX_HIGH_BYTES	4	/* AH, CH, DH, BH: byte registers 4-7 */
 #define RMX_NR_CC	16	/* condition codes of Jcc, SETcc */
+#define RMX_DR7_GD	BIT(13)	/* DR7's general detect (exit.c's DR7_GD) */
 
 /* Internal results besides an exit handler's 0 and 1. */
 #define RMX_FAULT	(-EAGAIN)	/* a guest exception queued */
@@ -1519,10 +1520,24 @@ static int decode_prefixes(struct rmx *x)
 	}
 }
 
+/*
+ * The single-step trap of an instruction run with TF set (not after MOV
+ * SS or POP SS, whose trap waits an instruction): #DB with DR6.BS, as the
+ * processor's (exit.c's queue_db()).
+ */
+static void step_trap(struct vtx_vcpu *vcpu)
+{
+	vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | DR_STEP | DR6_RESERVED;
+	if (vcpu->dr7 & RMX_DR7_GD)
+		vmx_set_dr7(vcpu, vcpu->dr7 & ~RMX_DR7_GD);
+	vtx_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+}
+
 /* The instruction's results made the vCPU's. */
 static void commit(struct rmx *x)
 {
 	struct vtx_vcpu *vcpu = x->vcpu;
+	bool tf = vmx_rflags(vcpu) & X86_EFLAGS_TF;
 	u32 intr;
 	int i;
 
@@ -1542,6 +1557,8 @@ static void commit(struct rmx *x)
 	vmx_set_intr_state(vcpu, intr);
 	if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP))
 		vmx_debug_step_done(vcpu);
+	else if (tf && !x->mov_ss)
+		step_trap(vcpu);
 }
 
 /*
