@@ -167,6 +167,8 @@ GUEST_LABEL rmode_hi_pm
 	call	3f
 	add	$1, %ebx
 	ucall	UCALL_REPORT
+	call	rmode_calc
+	ucall	UCALL_REPORT
 	ljmp	$0, $ABS(rmode_hi_low)
 3:	mov	%cx, %dx
 	shl	$4, %dx
@@ -174,7 +176,119 @@ GUEST_LABEL rmode_hi_pm
 GUEST_LABEL rmode_hi_low
 	mov	%cs:ABS(rmode_hi_marker), %ebx
 	ucall	UCALL_REPORT
+	call	rmode_calc
+	ucall	UCALL_REPORT
 	hlt
+
+/* fold the flags \mask keeps (those the last instruction defines) into SI */
+.macro acc mask
+	pushf
+	pop	%dx
+	and	$\mask, %dx
+	add	%dx, %si
+	rol	$5, %si
+.endm
+#define FL_ALL		0x8d5	/* OF SF ZF AF PF CF */
+#define FL_LOGIC	0x8c5	/* AF undefined */
+#define FL_SHIFT	0x0c5	/* AF, OF (count > 1) undefined */
+#define FL_MUL		0x801	/* OF CF */
+
+/*
+ * Arithmetic, flags, the stack and string moves, run from the high copy
+ * (emulated with ept=0) and from the low one, whose results must agree:
+ * EBX, EDI and ESI (the folded flags).
+ */
+rmode_calc:
+	xor	%esi, %esi
+	xor	%ebx, %ebx
+	mov	$0x1234, %ax
+	mov	$0x8765, %bx
+	add	%bx, %ax
+	acc	FL_ALL
+	adc	$0x7fff, %ax
+	acc	FL_ALL
+	sub	%ax, %bx
+	acc	FL_ALL
+	sbb	$1, %bl
+	acc	FL_ALL
+	cmp	$0x80, %bh
+	acc	FL_ALL
+	neg	%bx
+	acc	FL_ALL
+	inc	%bx
+	acc	FL_ALL
+	dec	%ax
+	acc	FL_ALL
+	and	$0x0ff0, %ax
+	acc	FL_LOGIC
+	or	%bx, %ax
+	acc	FL_LOGIC
+	xor	$0x5a5a, %ax
+	acc	FL_LOGIC
+	test	$0x8000, %ax
+	acc	FL_LOGIC
+	mov	$0x80000001, %ecx
+	shl	$1, %ecx
+	acc	FL_LOGIC
+	shr	$3, %ecx
+	acc	FL_SHIFT
+	sar	$1, %ax
+	acc	FL_LOGIC
+	rol	$1, %bx
+	acc	FL_MUL
+	ror	%cl, %ax
+	mov	$7, %cl
+	shl	%cl, %bx
+	acc	FL_SHIFT
+	mov	$1000, %ax
+	mov	$300, %dx
+	mul	%dx
+	acc	FL_MUL
+	add	%ax, %cx
+	xor	%dx, %dx
+	mov	$7, %bx
+	div	%bx
+	add	%dx, %cx
+	xchg	%ax, %bx
+	lea	0x10(%bx,%si), %di
+	movsx	%bl, %edx
+	movzx	%bh, %eax
+	add	%edx, %edi
+	add	%eax, %edi
+	cmp	%dx, %ax
+	setl	%al
+	setnz	%ah
+	cbw
+	cwd
+	add	%ax, %cx
+	add	%dx, %cx
+	pusha
+	mov	$0xffff, %ax
+	popa
+	/* string moves: 8 words of AX at DATA, copied 16 bytes further */
+	add	%cx, %bx
+	add	%di, %bx
+	mov	%si, %bp
+	mov	$VTX_DATA_GPA, %di
+	mov	$8, %cx
+	cld
+	rep stosw
+	mov	$VTX_DATA_GPA, %si
+	mov	$VTX_DATA_GPA + 16, %di
+	mov	$16, %cx
+	rep movsb
+	mov	$VTX_DATA_GPA + 18, %si
+	lodsw
+	add	%ax, %bx
+	mov	%bp, %si
+	/* a loop and conditional jumps */
+	mov	$5, %cx
+1:	add	%cx, %bx
+	cmp	$3, %cx
+	jb	2f
+	add	$0x100, %bx
+2:	loop	1b
+	ret
 	.balign	4
 GUEST_LABEL rmode_hi_marker
 	.long	RM_MARKER_LOW

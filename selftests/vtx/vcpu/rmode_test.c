@@ -324,7 +324,8 @@ TEST(big_real_mode)
 /*
  * CS with a base above 1 MiB in real mode (CR0.PE cleared in 16-bit code
  * at RM_HI_BASE), which vm86 (ept=0) cannot hold: the code runs from
- * there (the high copy's marker) until a far jump loads CS = 0.
+ * there (the high copy's marker) until a far jump loads CS = 0.  The
+ * same arithmetic (rmode_calc) from both copies gives the same results.
  */
 TEST(cs_base_above_1mib)
 {
@@ -333,6 +334,7 @@ TEST(cs_base_above_1mib)
 	uint8_t *hi = vtx_gpa2hva(vcpu->vm, RM_HI_BASE + VTX_CODE_GPA);
 	uint32_t marker = RM_MARKER_HIGH;
 	struct kvm_sregs sregs;
+	struct kvm_regs hi_calc;
 	struct vtx_ucall uc;
 
 	memcpy(hi, rmode_guest, len);
@@ -349,10 +351,20 @@ TEST(cs_base_above_1mib)
 	EXPECT_EQ(0, sregs.ds.base);
 	EXPECT_EQ(0, sregs.ss.base);
 	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	hi_calc = uc.regs;
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
 	EXPECT_EQ(RM_MARKER_LOW, (uint32_t)uc.regs.rbx);
 	vtx_get_sregs(vcpu, &sregs);
 	EXPECT_EQ(0, sregs.cs.base);
 	EXPECT_EQ(0, sregs.cs.selector);
+	/* the same arithmetic from the low copy (in vm86 with ept=0) */
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	TH_LOG("%s: calc ebx %#llx edi %#llx esi %#llx", DRIVER,
+	       uc.regs.rbx, uc.regs.rdi, uc.regs.rsi);
+	EXPECT_EQ((uint32_t)uc.regs.rbx, (uint32_t)hi_calc.rbx);
+	EXPECT_EQ((uint32_t)uc.regs.rdi, (uint32_t)hi_calc.rdi);
+	EXPECT_EQ((uint32_t)uc.regs.rsi, (uint32_t)hi_calc.rsi);
+	EXPECT_EQ((uint16_t)uc.regs.rsp, (uint16_t)hi_calc.rsp);
 	RUN_HLT(vcpu);
 	expect_real_flags(_metadata, vcpu);
 	vtx_vm_free(vcpu->vm);
