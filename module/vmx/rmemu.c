@@ -20,10 +20,11 @@
  * kvm_intel (emulate_invalid_guest_state=1) emulates every instruction in
  * both cases, with the whole x86 emulator.  This one knows the
  * instructions of real-mode firmware and SMM handler code: moves, ALU
- * and shift operations, INC, DEC, NOT, NEG, MUL, DIV, the stack, near and
- * far jumps, calls and returns, conditional jumps and LOOP, IRET, the
- * flag instructions, MOV to and from segment registers, LEA, the string
- * moves, CPUID, RSM, and (rmode.c's) the sensitive ones: HLT, INT n,
+ * and shift operations, INC, DEC, NOT, NEG, MUL, IMUL, DIV, IDIV, the
+ * stack, near and far jumps, calls and returns, conditional jumps and
+ * LOOP, IRET, the flag instructions, MOV to and from segment registers,
+ * LEA, XLAT, the string instructions (MOVS, STOS, LODS, CMPS, SCAS),
+ * CPUID, RSM, and (rmode.c's) the sensitive ones: HLT, INT n,
  * IN/OUT/INS/OUTS, MOV CR, LGDT, LIDT, LMSW, CLTS, INVD, WBINVD, INVLPG,
  * RDMSR, WRMSR.  An operand outside guest RAM goes to the MMIO emulator
  * (x86/mmio.c) as a device access.  Anything else is refused
@@ -59,6 +60,7 @@
 #define RMX_SHIFT_MASK	0x1f
 #define RMX_BYTE_BITS	8
 #define RMX_BYTE_MASK	0xffu
+#define RMX_S64_BITS	64
 #define RMX_HIGH_BYTES	4	/* AH, CH, DH, BH: byte registers 4-7 */
 #define RMX_NR_CC	16	/* condition codes of Jcc, SETcc */
 #define RMX_DR7_GD	BIT(13)	/* DR7's general detect (exit.c's DR7_GD) */
@@ -84,7 +86,9 @@
 #define OPX_PUSHA	0x60
 #define OPX_POPA	0x61
 #define OPX_PUSH_IMM	0x68
+#define OPX_IMUL_IZ	0x69
 #define OPX_PUSH_IMM8	0x6a
+#define OPX_IMUL_IB	0x6b
 #define OPX_JCC8	0x70
 #define OPX_GRP1_B	0x80
 #define OPX_GRP1_V	0x81
@@ -113,12 +117,16 @@
 #define OPX_MOV_AL_MO	0xa0	/* A0-A3: MOV with a moffs */
 #define OPX_MOVS_B	0xa4
 #define OPX_MOVS_V	0xa5
+#define OPX_CMPS_B	0xa6
+#define OPX_CMPS_V	0xa7
 #define OPX_TEST_AL	0xa8
 #define OPX_TEST_AX	0xa9
 #define OPX_STOS_B	0xaa
 #define OPX_STOS_V	0xab
 #define OPX_LODS_B	0xac
 #define OPX_LODS_V	0xad
+#define OPX_SCAS_B	0xae
+#define OPX_SCAS_V	0xaf
 #define OPX_MOV_R8_I	0xb0
 #define OPX_MOV_R_I	0xb8
 #define OPX_GRP2_B_I	0xc0
@@ -129,6 +137,7 @@
 #define OPX_LDS		0xc5
 #define OPX_MOV_EB_I	0xc6
 #define OPX_MOV_EV_I	0xc7
+#define OPX_LEAVE	0xc9
 #define OPX_RETF_I	0xca
 #define OPX_RETF	0xcb
 #define OPX_INT3	0xcc
@@ -137,6 +146,7 @@
 #define OPX_GRP2_V_1	0xd1
 #define OPX_GRP2_B_CL	0xd2
 #define OPX_GRP2_V_CL	0xd3
+#define OPX_XLAT	0xd7
 #define OPX_LOOPNE	0xe0
 #define OPX_LOOPE	0xe1
 #define OPX_LOOP	0xe2
@@ -176,6 +186,7 @@
 #define OPX2_LSS	0xb2
 #define OPX2_LFS	0xb4
 #define OPX2_LGS	0xb5
+#define OPX2_IMUL	0xaf
 #define OPX2_MOVZX_B	0xb6
 #define OPX2_MOVZX_W	0xb7
 #define OPX2_MOVSX_B	0xbe
@@ -234,6 +245,7 @@ enum { G5_INC, G5_DEC, G5_CALL, G5_CALLF, G5_JMP, G5_JMPF, G5_PUSH };
  * @mem:	its r/m is memory: @ea in @ea_seg
  * @ea_seg:	the memory operand's segment
  * @ea:		its offset
+ * @ea_sp:	... computed from ESP
  * @gpr:	the registers, committed when the instruction completes
  * @ip0:	IP (EIP) of the instruction
  * @ip:		with @jumped, the IP a jump goes to (else the next
@@ -260,6 +272,7 @@ struct rmx {
 	bool mem;
 	int ea_seg;
 	u32 ea;
+	bool ea_sp;
 	unsigned long gpr[RMX_NR_GPRS];
 	u32 ip0, ip;
 	bool jumped;
@@ -320,6 +333,14 @@ static unsigned int opbytes(const struct rmx *x)
 static u32 size_mask(unsigned int bytes)
 {
 	return bytes == 4 ? U32_MAX : BIT(bytes * RMX_BYTE_BITS) - 1;
+}
+
+/* @v's low @bytes, sign-extended. */
+static s64 sign_ext(u32 v, unsigned int bytes)
+{
+	unsigned int shift = RMX_S64_BITS - bytes * RMX_BYTE_BITS;
+
+	return (s64)((u64)v << shift) >> shift;
 }
 
 /* Register @r of @bytes: AL, CL, DL, BL, AH, CH, DH, BH for bytes. */
@@ -518,6 +539,7 @@ static int decode_ea32(struct rmx *x, u8 mod, u8 rm)
 				return r;
 		} else {
 			ea += x->gpr[SIB_BASE(sib)];
+			x->ea_sp = SIB_BASE(sib) == VTX_RSP;
 			if (SIB_BASE(sib) == VTX_RSP ||
 			    SIB_BASE(sib) == VTX_RBP)
 				x->ea_seg = VTX_SREG_SS;
@@ -833,7 +855,48 @@ static int muldiv(struct rmx *x, bool div, u32 v, unsigned int bytes)
 	return 0;
 }
 
-/* Group 3: TEST, NOT, NEG, MUL, DIV on r/m. */
+/*
+ * Signed multiply of @a by @b, @bytes wide: the low half; CF and OF set
+ * when the product does not fit it (IMUL's forms but the one-operand one).
+ */
+static u32 imul(struct rmx *x, u32 a, u32 b, unsigned int bytes)
+{
+	s64 p = sign_ext(a, bytes) * sign_ext(b, bytes);
+
+	x->flags &= ~(X86_EFLAGS_CF | X86_EFLAGS_OF);
+	if (p != sign_ext((u32)p, bytes))
+		x->flags |= X86_EFLAGS_CF | X86_EFLAGS_OF;
+	return (u32)p & size_mask(bytes);
+}
+
+/* IDIV of rDX:rAX (AX for bytes) by @v; #DE on 0 or a quotient too wide. */
+static int idiv(struct rmx *x, u32 v, unsigned int bytes)
+{
+	unsigned int bits = bytes * RMX_BYTE_BITS;
+	s64 d = sign_ext(v, bytes), n, q;
+
+	if (bytes == 1)
+		n = (s16)reg_get(x, VTX_RAX, 2);
+	else
+		n = (s64)(((u64)reg_get(x, VTX_RDX, bytes) << bits) |
+			  reg_get(x, VTX_RAX, bytes)) <<
+		    (RMX_S64_BITS - 2 * bits) >> (RMX_S64_BITS - 2 * bits);
+	if (!d || (n == S64_MIN && d == -1))
+		return rmx_fault(x, X86_TRAP_DE);
+	q = div64_s64(n, d);
+	if (q != sign_ext((u32)q, bytes))
+		return rmx_fault(x, X86_TRAP_DE);
+	if (bytes == 1) {
+		reg_set(x, VTX_RAX, 1, q);
+		reg_set(x, VTX_RAX + RMX_HIGH_BYTES, 1, n - q * d);
+	} else {
+		reg_set(x, VTX_RAX, bytes, q);
+		reg_set(x, VTX_RDX, bytes, n - q * d);
+	}
+	return 0;
+}
+
+/* Group 3: TEST, NOT, NEG, MUL, IMUL, DIV, IDIV on r/m. */
 static int grp3(struct rmx *x, unsigned int bytes)
 {
 	u32 v, imm;
@@ -857,6 +920,24 @@ static int grp3(struct rmx *x, unsigned int bytes)
 		return muldiv(x, false, v, bytes);
 	case G3_DIV:
 		return muldiv(x, true, v, bytes);
+	case G3_IMUL: {
+		s64 p = sign_ext(v, bytes) *
+			sign_ext(reg_get(x, VTX_RAX, bytes), bytes);
+		unsigned int bits = bytes * RMX_BYTE_BITS;
+
+		x->flags &= ~(X86_EFLAGS_CF | X86_EFLAGS_OF);
+		if (p != sign_ext((u32)p, bytes))
+			x->flags |= X86_EFLAGS_CF | X86_EFLAGS_OF;
+		if (bytes == 1) {
+			reg_set(x, VTX_RAX, 2, p);
+			return 0;
+		}
+		reg_set(x, VTX_RAX, bytes, p);
+		reg_set(x, VTX_RDX, bytes, (u64)p >> bits);
+		return 0;
+	}
+	case G3_IDIV:
+		return idiv(x, v, bytes);
 	}
 	return -EOPNOTSUPP;
 }
@@ -910,8 +991,9 @@ static int string_op(struct rmx *x, u8 op)
 {
 	unsigned int bytes = (op & 1) ? opbytes(x) : 1;
 	u32 am = x->a32 ? U32_MAX : RMX_IP_MASK16;
-	u32 si = x->gpr[VTX_RSI] & am, di = x->gpr[VTX_RDI] & am, v;
+	u32 si = x->gpr[VTX_RSI] & am, di = x->gpr[VTX_RDI] & am, v, w;
 	u32 cnt = x->gpr[VTX_RCX] & am;
+	bool stop = false;
 	int src = x->seg >= 0 ? x->seg : VTX_SREG_DS;
 	s32 step = (x->flags & X86_EFLAGS_DF) ? -(s32)bytes : bytes;
 	int r = 0;
@@ -933,6 +1015,23 @@ static int string_op(struct rmx *x, u8 op)
 			      reg_get(x, VTX_RAX, bytes));
 		di += step;
 		break;
+	case OPX_CMPS_B:
+	case OPX_CMPS_V:
+		r = rmx_read(x, src, si, bytes, &v);
+		if (!r)
+			r = rmx_read(x, VTX_SREG_ES, di, bytes, &w);
+		if (!r)
+			alu(x, ALU_CMP, v, w, bytes);
+		si += step;
+		di += step;
+		break;
+	case OPX_SCAS_B:
+	case OPX_SCAS_V:
+		r = rmx_read(x, VTX_SREG_ES, di, bytes, &w);
+		if (!r)
+			alu(x, ALU_CMP, reg_get(x, VTX_RAX, bytes), w, bytes);
+		di += step;
+		break;
 	default:	/* LODS */
 		r = rmx_read(x, src, si, bytes, &v);
 		if (!r)
@@ -942,13 +1041,17 @@ static int string_op(struct rmx *x, u8 op)
 	}
 	if (r)
 		return r;
+	/* CMPS, SCAS: REPE stops at ZF 0, REPNE at ZF 1 */
+	if (op == OPX_CMPS_B || op == OPX_CMPS_V || op == OPX_SCAS_B ||
+	    op == OPX_SCAS_V)
+		stop = !!(x->flags & X86_EFLAGS_ZF) != (x->rep == PFX_REP);
 	x->gpr[VTX_RSI] = (x->gpr[VTX_RSI] & ~(unsigned long)am) | (si & am);
 	x->gpr[VTX_RDI] = (x->gpr[VTX_RDI] & ~(unsigned long)am) | (di & am);
 	if (x->rep) {
 		cnt--;
 		x->gpr[VTX_RCX] = (x->gpr[VTX_RCX] & ~(unsigned long)am) |
 				  (cnt & am);
-		if (cnt) {	/* again, with events possible in between */
+		if (cnt && !stop) {	/* again, events possible between */
 			x->ip = x->ip0;
 			x->jumped = true;
 		}
@@ -1041,6 +1144,15 @@ static int two_byte(struct rmx *x)
 		return r ? r : load_far_ptr(x, op == OPX2_LSS ? VTX_SREG_SS :
 					    op == OPX2_LFS ? VTX_SREG_FS :
 							     VTX_SREG_GS);
+	case OPX2_IMUL:
+		r = decode_modrm(x);
+		if (!r)
+			r = rm_get(x, bytes, &v);
+		if (!r)
+			reg_set(x, MODRM_REG(x->modrm), bytes,
+				imul(x, reg_get(x, MODRM_REG(x->modrm), bytes),
+				     v, bytes));
+		return r;
 	case OPX2_MOVZX_B:
 	case OPX2_MOVZX_W:
 	case OPX2_MOVSX_B:
@@ -1175,13 +1287,11 @@ static int op_8x(struct rmx *x, u8 op)
 			load_seg(x, MODRM_REG(x->modrm), a);
 		return r;
 	case OPX_POP_EV:
-		/* the operand's address with SP after the pop: not done */
-		if (x->mem || MODRM_REG(x->modrm))
+		/* an address on ESP would be the one after the pop: not done */
+		if (x->ea_sp || MODRM_REG(x->modrm))
 			return -EOPNOTSUPP;
 		r = rmx_pop(x, &a, bytes);
-		if (!r)
-			reg_set(x, MODRM_RM(x->modrm), bytes, a);
-		return r;
+		return r ? r : rm_set(x, bytes, a);
 	}
 	return -EOPNOTSUPP;
 }
@@ -1247,6 +1357,34 @@ static int execute(struct rmx *x, u8 op)
 		r = op == OPX_PUSH_IMM ? rmx_fetch_imm(x, &v) :
 					 rmx_fetch_s8(x, &v);
 		return r ? r : rmx_push(x, v, bytes);
+	case OPX_IMUL_IZ:
+	case OPX_IMUL_IB:
+		r = decode_modrm(x);
+		if (!r)
+			r = rm_get(x, bytes, &v);
+		if (!r)
+			r = op == OPX_IMUL_IZ ? rmx_fetch_imm(x, &w) :
+						rmx_fetch_s8(x, &w);
+		if (!r)
+			reg_set(x, MODRM_REG(x->modrm), bytes,
+				imul(x, v, w, bytes));
+		return r;
+	case OPX_LEAVE:
+		/* SP = BP, then POP BP (at SS.B's width) */
+		sp_set(x, x->gpr[VTX_RBP]);
+		r = rmx_pop(x, &v, bytes);
+		if (!r)
+			reg_set(x, VTX_RBP, bytes, v);
+		return r;
+	case OPX_XLAT:
+		w = x->a32 ? (u32)x->gpr[VTX_RBX] :
+			     (u16)x->gpr[VTX_RBX];
+		w += reg_get(x, VTX_RAX, 1);
+		r = rmx_read(x, x->seg >= 0 ? x->seg : VTX_SREG_DS,
+			     x->a32 ? w : (u16)w, 1, &v);
+		if (!r)
+			reg_set(x, VTX_RAX, 1, v);
+		return r;
 	case OPX_JCC8 ... OPX_JCC8 + RMX_NR_CC - 1:
 		r = rmx_fetch_s8(x, &v);
 		if (r || !condition(op - OPX_JCC8, x->flags))
@@ -1322,6 +1460,10 @@ static int execute(struct rmx *x, u8 op)
 	case OPX_STOS_V:
 	case OPX_LODS_B:
 	case OPX_LODS_V:
+	case OPX_CMPS_B:
+	case OPX_CMPS_V:
+	case OPX_SCAS_B:
+	case OPX_SCAS_V:
 		return string_op(x, op);
 	case OPX_TEST_AL:
 	case OPX_TEST_AX:
@@ -1521,9 +1663,8 @@ static int decode_prefixes(struct rmx *x)
 }
 
 /*
- * The single-step trap of an instruction run with TF set (not after MOV
- * SS or POP SS, whose trap waits an instruction): #DB with DR6.BS, as the
- * processor's (exit.c's queue_db()).
+ * The single-step trap of an instruction run with TF set: #DB with
+ * DR6.BS, as the processor's (exit.c's queue_db()).
  */
 static void step_trap(struct vtx_vcpu *vcpu)
 {
@@ -1548,16 +1689,23 @@ static void commit(struct rmx *x)
 			vtx_rmode_load_seg(vcpu, i, x->sel[i]);
 	vmx_set_rflags(vcpu, x->flags);
 	vmx_set_rip(vcpu, x->ip);
+	/*
+	 * The STI or MOV SS shadow, not under TF: VM entry would then want
+	 * a pending single-step trap (as mmio.c); the trap is delivered now
+	 * instead, MOV SS's too.
+	 */
 	intr = vmx_intr_state(vcpu) & ~(GUEST_INTR_STATE_STI |
 					GUEST_INTR_STATE_MOV_SS);
-	if (x->mov_ss)
-		intr |= GUEST_INTR_STATE_MOV_SS;
-	else if (x->sti)
-		intr |= GUEST_INTR_STATE_STI;
+	if (!(x->flags & X86_EFLAGS_TF) && !tf) {
+		if (x->mov_ss)
+			intr |= GUEST_INTR_STATE_MOV_SS;
+		else if (x->sti)
+			intr |= GUEST_INTR_STATE_STI;
+	}
 	vmx_set_intr_state(vcpu, intr);
 	if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP))
 		vmx_debug_step_done(vcpu);
-	else if (tf && !x->mov_ss)
+	else if (tf)
 		step_trap(vcpu);
 }
 
