@@ -280,7 +280,53 @@ rmode_calc:
 	mov	$VTX_DATA_GPA + 18, %si
 	lodsw
 	add	%ax, %bx
+	/* compare and scan: where the copy and a byte differ */
+	movb	$0x77, VTX_DATA_GPA + 21
+	mov	$VTX_DATA_GPA, %si
+	mov	$VTX_DATA_GPA + 16, %di
+	mov	$16, %cx
+	repe cmpsb
+	add	%cx, %bx
+	add	%si, %bx
+	mov	$0x77, %al
+	mov	$VTX_DATA_GPA, %di
+	mov	$32, %cx
+	repne scasb
+	add	%cx, %bx
+	add	%di, %bx
+	/* XLAT through the table at DATA */
+	push	%bx
+	mov	$VTX_DATA_GPA + 16, %bx
+	mov	$5, %al
+	xlat
+	pop	%bx
+	movzbl	%al, %eax
+	add	%ax, %bx
 	mov	%bp, %si
+	acc	FL_ALL
+	/* signed multiply and divide, LEAVE */
+	push	%bp
+	mov	%sp, %bp
+	push	%ax
+	mov	$-300, %dx
+	imul	%dx, %ax
+	acc	FL_MUL
+	imul	$-7, %ax, %cx
+	acc	FL_MUL
+	imul	$1000, %cx, %di
+	acc	FL_MUL
+	mov	$-40, %al
+	mov	$3, %dl
+	imul	%dl
+	acc	FL_MUL
+	mov	$-1000, %ax
+	cwd
+	mov	$7, %cx
+	idiv	%cx
+	add	%dx, %di
+	add	%ax, %di
+	leave
+	add	%ax, %di
 	/* a loop and conditional jumps */
 	mov	$5, %cx
 1:	add	%cx, %bx
