@@ -157,6 +157,7 @@ static void fix_rmode_seg(struct vtx_vcpu *vcpu, int seg, bool normalize)
 		rm->emulate &= ~BIT(seg);
 	}
 	rm->hw_sel[seg] = sel;
+	rm->hw_base[seg] = base;
 	vmcs_write16(GUEST_ES_SELECTOR + seg * 2, sel);
 	vmcs_writel(GUEST_ES_BASE + seg * 2, base);
 	vmcs_write32(GUEST_ES_LIMIT + seg * 2, VM86_SEG_LIMIT);
@@ -166,18 +167,28 @@ static void fix_rmode_seg(struct vtx_vcpu *vcpu, int seg, bool normalize)
 /*
  * A selector the guest loaded in vm86 (the VMCS's differs from the one
  * vtx wrote): its base is selector * 16, limit and attributes stay, as a
- * real-mode segment load leaves them.
+ * real-mode segment load leaves them.  A base that differs with the same
+ * selector is a WRMSR to MSR_FS_BASE or MSR_GS_BASE (vmx_set_msr()
+ * writes the VMCS): the guest's base, in its vm86 form or emulated.
  */
 static void sync_rmode_seg(struct vtx_vcpu *vcpu, int seg)
 {
 	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
 	u16 sel = vmcs_read16(GUEST_ES_SELECTOR + seg * 2);
+	unsigned long base;
 
-	if (sel == rm->hw_sel[seg])
+	if (sel == rm->hw_sel[seg]) {
+		base = vmcs_readl(GUEST_ES_BASE + seg * 2);
+		if (base != rm->hw_base[seg]) {
+			rm->segs[seg].base = base;
+			fix_rmode_seg(vcpu, seg, false);
+		}
 		return;
+	}
 	rm->hw_sel[seg] = sel;
+	rm->hw_base[seg] = (u32)sel << VM86_SEG_SHIFT;
 	rm->segs[seg].selector = sel;
-	rm->segs[seg].base = (u32)sel << VM86_SEG_SHIFT;
+	rm->segs[seg].base = rm->hw_base[seg];
 	/* loaded in real mode: usable, whatever protected mode left */
 	rm->segs[seg].unusable = 0;
 	rm->segs[seg].present = 1;
@@ -443,6 +454,9 @@ int vtx_rmode_step(struct vtx_vcpu *vcpu)
 			fix_rmode_seg(vcpu, seg, true);
 		}
 	}
+	/* a WRMSR to MSR_FS_BASE or MSR_GS_BASE since: enter no other base */
+	sync_rmode_seg(vcpu, VTX_SREG_FS);
+	sync_rmode_seg(vcpu, VTX_SREG_GS);
 	r = vtx_rmode_deliver(vcpu);
 	if (r <= 0 || !rm->emulate)
 		return r;

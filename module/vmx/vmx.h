@@ -111,6 +111,8 @@ int vtx_spt_handle_invpcid(struct vtx_vcpu *vcpu);
  *		the VMCS holds their vm86 form [v]
  * @hw_sel:	the selector of each of ES-GS last written to the VMCS:
  *		another one there is the guest's load since [v]
+ * @hw_base:	... and the base: another one there with the same
+ *		selector is a WRMSR to MSR_FS_BASE or MSR_GS_BASE [v]
  * @emulate:	bit n: segment register n (enum vtx_sreg, ES-GS) has a
  *		base no vm86 selector gives (not a multiple of 16 below
  *		1 MiB: the reset CS's 0xffff0000, SMM's SMBASE, a base kept
@@ -128,6 +130,7 @@ struct vmx_rmode {
 	unsigned long save_rflags;
 	struct kvm_segment segs[VTX_SREG_TR + 1];
 	u16 hw_sel[VTX_SREG_GS + 1];
+	unsigned long hw_base[VTX_SREG_GS + 1];
 };
 
 /**
