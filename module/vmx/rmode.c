@@ -59,6 +59,10 @@
 #define VM86_TR_AR		(VMX_AR_TYPE_BUSY_32_TSS | VMX_AR_P_MASK)
 #define VM86_TR_LIMIT		0
 #define SEL_RPL_MASK		3
+/* descriptor types: code (bit 3), conforming code, execute/read accessed */
+#define SEG_TYPE_CODE		0x8
+#define SEG_TYPE_CONFORMING_CODE 0xc
+#define SEG_TYPE_CODE_RX_A	0xb
 
 /* Instruction bytes: prefixes, opcodes, ModRM fields. */
 #define PFX_OPSIZE		0x66
@@ -228,13 +232,22 @@ static void enter_rmode(struct vtx_vcpu *vcpu)
  * CS.DPL = SS.DPL for non-conforming code, a data segment's DPL at least
  * its RPL.  Where that does not hold, kvm_intel's fix: RPL 0 for CS and
  * SS with DPL 0, DPL = RPL for the others; a state that passes keeps its
- * values (a ring-3 state set by KVM_SET_SREGS).
+ * values (a ring-3 state set by KVM_SET_SREGS).  A CS that is a data
+ * segment (SMM's, type 3 as KVM's enter_smm() makes it, which SMI
+ * handlers leave with CR0.PE set and a far jump) becomes an accessed
+ * execute/read one until that jump: VM entry takes no other without
+ * unrestricted guest (kvm_intel emulates those instructions instead).
  */
 static void fix_pmode_segs(struct kvm_segment *segs)
 {
 	struct kvm_segment *cs = &segs[VTX_SREG_CS], *ss = &segs[VTX_SREG_SS];
-	bool conforming = (cs->type & 0xc) == 0xc;
+	bool conforming;
 	int seg;
+
+	if (!(cs->type & SEG_TYPE_CODE))
+		cs->type = SEG_TYPE_CODE_RX_A;
+	conforming = (cs->type & SEG_TYPE_CONFORMING_CODE) ==
+		     SEG_TYPE_CONFORMING_CODE;
 
 	if ((cs->selector & SEL_RPL_MASK) != (ss->selector & SEL_RPL_MASK) ||
 	    (ss->selector & SEL_RPL_MASK) != ss->dpl ||
