@@ -282,8 +282,8 @@ TEST(smi_handler_to_pmode)
 	ASSERT_EQ(1, uc.regs.rbx);
 	vtx_ioctl(vcpu->fd, KVM_SMI, 0);
 	RUN_UCALL(vcpu, UCALL_STEP, &uc);
-	ASSERT_EQ(SMI_STEP_HANDLER_PM, uc.regs.rbx) TH_LOG("%s",
-							  describe_exit(vcpu));
+	ASSERT_EQ(SMI_STEP_HANDLER_PM, uc.regs.rbx)
+		TH_LOG("%s", describe_exit(vcpu));
 	EXPECT_EQ(1, SMM_FLAG(vcpu));
 	EXPECT_EQ(VTX_CR0_PE, uc.regs.rsi & VTX_CR0_PE);
 	vtx_get_sregs(vcpu, &sregs);
