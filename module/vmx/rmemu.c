@@ -372,6 +372,22 @@ static void reg_set(struct rmx *x, unsigned int r, unsigned int bytes,
 }
 
 /*
+ * Every page of @len bytes at linear @lin is writable guest RAM (not a
+ * read-only slot): checked before any byte is written, so that a write
+ * the MMIO emulator redoes whole was not half done here.
+ */
+static bool rmx_writable(struct rmx *x, u32 lin, unsigned int len)
+{
+	u64 gpa = lin & PAGE_MASK;
+	u64 end = (u64)lin + len;
+
+	for (; gpa < end; gpa += PAGE_SIZE)
+		if (!vtx_gpa_is_ram(x->vcpu->vm, vtx_vcpu_as(x->vcpu), gpa))
+			return false;
+	return true;
+}
+
+/*
  * @len bytes at @seg:@off, the guest's limit checked (#SS for the stack
  * segment, else #GP); not in guest RAM: RMX_MMIO.
  */
@@ -387,7 +403,9 @@ static int rmx_mem(struct rmx *x, int seg, u32 off, void *buf,
 					X86_TRAP_GP);
 	lin = (u32)(s->base + off);
 	if (write)
-		r = vtx_vcpu_write_guest_phys(x->vcpu, lin, buf, len);
+		r = rmx_writable(x, lin, len) ?
+		    vtx_vcpu_write_guest_phys(x->vcpu, lin, buf, len) :
+		    -EFAULT;
 	else
 		r = vtx_vcpu_read_guest_phys(x->vcpu, lin, buf, len);
 	if (r) {
@@ -408,15 +426,25 @@ static int rmx_read(struct rmx *x, int seg, u32 off, unsigned int len,
 	return r;
 }
 
-/* Whether a write would go through, before anything is written. */
+/*
+ * Whether a write would go through, before anything is written: the
+ * limit, and writable guest RAM (a read-only slot is a device).
+ */
 static int rmx_probe_write(struct rmx *x, int seg, u32 off, unsigned int len)
 {
-	u32 v;
-	int r = rmx_mem(x, seg, off, &v, len, false);
+	const struct kvm_segment *s = &x->rm->segs[seg];
+	u32 lin;
 
-	if (r == RMX_MMIO)
+	if ((u64)off + len - 1 > s->limit)
+		return rmx_fault(x, seg == VTX_SREG_SS ? X86_TRAP_SS :
+					X86_TRAP_GP);
+	lin = (u32)(s->base + off);
+	if (!rmx_writable(x, lin, len)) {
+		x->mmio_gpa = lin;
 		x->mmio_write = true;
-	return r;
+		return RMX_MMIO;
+	}
+	return 0;
 }
 
 static int rmx_write(struct rmx *x, int seg, u32 off, unsigned int len,
