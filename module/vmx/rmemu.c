@@ -805,14 +805,24 @@ static bool condition(unsigned int cc, unsigned long f)
 	return (cc & 1) ? !v : v;
 }
 
-/* A near jump to @target, within CS's limit (else #GP). */
-static int jump(struct rmx *x, u32 target)
+/* @target of a jump is past CS's limit: #GP(0) (else 0). */
+static int check_target(struct rmx *x, u32 target)
 {
 	if (!x->o32)
 		target &= RMX_IP_MASK16;
 	if (target > x->rm->segs[VTX_SREG_CS].limit)
 		return rmx_fault(x, X86_TRAP_GP);
-	x->ip = target;
+	return 0;
+}
+
+/* A near jump to @target, within CS's limit (else #GP). */
+static int jump(struct rmx *x, u32 target)
+{
+	int r = check_target(x, target);
+
+	if (r)
+		return r;
+	x->ip = x->o32 ? target : target & RMX_IP_MASK16;
 	x->jumped = true;
 	return 0;
 }
@@ -822,9 +832,16 @@ static int jump_rel(struct rmx *x, u32 rel)
 	return jump(x, next_ip(x) + rel);
 }
 
-/* A far jump: CS loaded the real-mode way, at IP @off. */
+/*
+ * A far jump: CS loaded the real-mode way, at IP @off.  A real-mode load
+ * keeps CS's limit: @off past it is #GP(0), nothing loaded.
+ */
 static int jump_far(struct rmx *x, u16 sel, u32 off)
 {
+	int r = check_target(x, off);
+
+	if (r)
+		return r;
 	if (!x->o32)
 		off &= RMX_IP_MASK16;
 	x->load |= BIT(VTX_SREG_CS);
@@ -990,7 +1007,9 @@ static int grp5(struct rmx *x, unsigned int bytes)
 		if (op == G5_CALLF) {
 			ret[0] = x->rm->segs[VTX_SREG_CS].selector;
 			ret[1] = next_ip(x);
-			r = rmx_push_n(x, ret, 2, bytes);
+			r = check_target(x, v);
+			if (!r)
+				r = rmx_push_n(x, ret, 2, bytes);
 			if (r)
 				return r;
 		}
@@ -1004,7 +1023,10 @@ static int grp5(struct rmx *x, unsigned int bytes)
 	case G5_DEC:
 		return rm_set(x, bytes, inc_dec(x, v, op == G5_DEC, bytes));
 	case G5_CALL:
-		r = rmx_push(x, next_ip(x), bytes);
+		/* the target checked before the push (as KVM's em_call) */
+		r = check_target(x, v);
+		if (!r)
+			r = rmx_push(x, next_ip(x), bytes);
 		return r ? r : jump(x, v);
 	case G5_JMP:
 		return jump(x, v);
@@ -1096,6 +1118,9 @@ static int far_return(struct rmx *x, bool iret, u32 extra)
 
 	if (r)
 		return r;
+	/* real mode's IRET: an EIP above 64K is #GP(0) (the SDM's IRET) */
+	if (iret && (v[0] & ~RMX_IP_MASK16))
+		return rmx_fault(x, X86_TRAP_GP);
 	sp_set(x, sp_get(x) + extra);
 	if (iret) {
 		unsigned long keep = bytes == 4 ? ~(unsigned long)U32_MAX :
@@ -1441,6 +1466,8 @@ static int execute(struct rmx *x, u8 op)
 		r = rmx_fetch_imm(x, &v);
 		if (!r)
 			r = rmx_fetch(x, 2, &w);
+		if (!r)
+			r = check_target(x, v);
 		if (!r) {
 			vals[0] = x->rm->segs[VTX_SREG_CS].selector;
 			vals[1] = next_ip(x);
@@ -1577,12 +1604,12 @@ static int execute(struct rmx *x, u8 op)
 		r = rmx_fetch_imm(x, &v);
 		if (r)
 			return r;
-		if (op == OPX_CALL) {
+		v = next_ip(x) + (x->o32 ? v : (u32)(s32)(s16)v);
+		/* the target checked before the push (as KVM's em_call) */
+		r = check_target(x, v);
+		if (!r && op == OPX_CALL)
 			r = rmx_push(x, next_ip(x), bytes);
-			if (r)
-				return r;
-		}
-		return jump_rel(x, x->o32 ? v : (u32)(s32)(s16)v);
+		return r ? r : jump(x, v);
 	case OPX_JMP_FAR:
 		r = rmx_fetch_imm(x, &v);
 		if (!r)
