@@ -257,6 +257,7 @@ enum { G5_INC, G5_DEC, G5_CALL, G5_CALLF, G5_JMP, G5_JMPF, G5_PUSH };
  * @sel:	those selectors
  * @sti:	STI set IF: interrupts wait one instruction
  * @mov_ss:	MOV SS or POP SS: interrupts wait one instruction
+ * @iret:	IRET: NMIs are unblocked
  * @mmio_gpa:	the address outside guest RAM of an operand (RMX_MMIO)
  * @mmio_write:	... written
  */
@@ -279,7 +280,7 @@ struct rmx {
 	unsigned long flags;
 	u8 load;
 	u16 sel[VTX_SREG_GS + 1];
-	bool sti, mov_ss;
+	bool sti, mov_ss, iret;
 	u64 mmio_gpa;
 	bool mmio_write;
 };
@@ -1575,6 +1576,7 @@ static int execute(struct rmx *x, u8 op)
 		x->vcpu->event.insn_len = x->pos;
 		return RMX_FAULT;
 	case OPX_IRET:
+		x->iret = true;
 		return far_return(x, true, 0);
 	case OPX_LOOPNE:
 	case OPX_LOOPE:
@@ -1744,6 +1746,9 @@ static void commit(struct rmx *x)
 			vtx_rmode_load_seg(vcpu, i, x->sel[i]);
 	vmx_set_rflags(vcpu, x->flags);
 	vmx_set_rip(vcpu, x->ip);
+	/* as the processor's IRET, and KVM's emulate_iret_real() */
+	if (x->iret)
+		vtx_x86_ops.set_nmi_mask(vcpu, false);
 	/*
 	 * The STI or MOV SS shadow, not under TF: VM entry would then want
 	 * a pending single-step trap (as mmio.c); the trap is delivered now
