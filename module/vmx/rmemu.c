@@ -1545,9 +1545,9 @@ static int execute(struct rmx *x, u8 op)
 	case OPX_RET_I:
 	case OPX_RET:
 		w = 0;
-		if (op == OPX_RET_I && rmx_fetch(x, 2, &w))
-			return -EOPNOTSUPP;
-		r = rmx_pop(x, &v, bytes);
+		r = op == OPX_RET_I ? rmx_fetch(x, 2, &w) : 0;
+		if (!r)
+			r = rmx_pop(x, &v, bytes);
 		if (r)
 			return r;
 		sp_set(x, sp_get(x) + w);
@@ -1567,9 +1567,8 @@ static int execute(struct rmx *x, u8 op)
 	case OPX_RETF_I:
 	case OPX_RETF:
 		w = 0;
-		if (op == OPX_RETF_I && rmx_fetch(x, 2, &w))
-			return -EOPNOTSUPP;
-		return far_return(x, false, w);
+		r = op == OPX_RETF_I ? rmx_fetch(x, 2, &w) : 0;
+		return r ? r : far_return(x, false, w);
 	case OPX_INT3:
 		vtx_queue_exception(x->vcpu, X86_TRAP_BP, false, 0);
 		x->vcpu->event.type = VTX_EVENT_SOFT_EXC;
