@@ -1149,6 +1149,8 @@ static int load_far_ptr(struct rmx *x, int seg)
 		return r;
 	reg_set(x, MODRM_REG(x->modrm), bytes, off);
 	load_seg(x, seg, sel);
+	/* LSS has no interrupt shadow: MOV SS and POP SS only */
+	x->mov_ss = false;
 	return 0;
 }
 
@@ -1482,9 +1484,8 @@ static int execute(struct rmx *x, u8 op)
 		r = rmx_pop(x, &v, bytes);
 		if (r)
 			return r;
+		/* IF set by POPF has no interrupt shadow (STI's only) */
 		w = bytes == 4 ? RMX_POPF_BITS : RMX_POPF_BITS & RMX_FLAGS16;
-		if ((v & X86_EFLAGS_IF) && !(x->flags & X86_EFLAGS_IF))
-			x->sti = true;
 		x->flags = (x->flags & ~(unsigned long)w) | (v & w) |
 			   X86_EFLAGS_FIXED;
 		return 0;
