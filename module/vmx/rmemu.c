@@ -1841,11 +1841,15 @@ int vtx_rmemu_step(struct vtx_vcpu *vcpu)
 	if (sensitive(&x, op))
 		return vtx_rmode_sensitive(vcpu);
 	if (op == OPX_ESC && x.pos < x.avail && x.b[x.pos] == OPX2_RSM) {
-		if (!vcpu->smm) {
-			vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
-			return 1;
-		}
-		return vtx_smm_rsm(vcpu);
+		/*
+		 * vtx_smm_rsm() takes only an unprefixed RSM (-ENOENT
+		 * otherwise): a prefixed one is #UD, as vtx_handle_ud()'s.
+		 */
+		r = vcpu->smm ? vtx_smm_rsm(vcpu) : -ENOENT;
+		if (r != -ENOENT)
+			return r;
+		vtx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
+		return 1;
 	}
 	r = execute(&x, op);
 	if (!x.jumped)
