@@ -298,6 +298,9 @@ static int rmx_fetch(struct rmx *x, unsigned int n, u32 *val)
 	u32 v = 0;
 
 	*val = 0;
+	/* longer than 15 bytes, or past CS's limit: #GP(0) */
+	if (x->pos + n > sizeof(x->b))
+		return rmx_fault(x, X86_TRAP_GP);
 	if (x->pos + n > x->avail)
 		return x->cut ? rmx_fault(x, X86_TRAP_GP) : -EOPNOTSUPP;
 	memcpy(&v, x->b + x->pos, n);
