@@ -18,15 +18,21 @@
  *   virtual-8086 mode (IN, OUT, INS, OUTS, INT n) then raises #GP, which
  *   is emulated here: the processor never reads guest memory as a TSS,
  *   wherever userspace put it or did not.
- * - A data segment (ES-GS) whose base is not selector * 16 or whose limit
- *   is not 0xffff (any segment right after CR0.PE goes 0) is made a vm86
- *   one: selector = base / 16, base rounded down to 16 bytes within the
- *   first MiB, limit 0xffff, as kvm_intel without
- *   emulate_invalid_guest_state does.  Such a CS (the reset state's, base
- *   0xffff0000) is stepped in software until CS is loaded (cs_step: far,
- *   near and short JMP, NOP, CLI, STI, CLD, STD).  kvm_intel (by default)
- *   emulates instruction by instruction until the segments are vm86 ones;
- *   vtx's emulator only does MMIO accesses.
+ * - A segment whose base is a multiple of 16 below 1 MiB runs as the vm86
+ *   segment of selector base / 16 whatever its selector and limit (any
+ *   segment right after CR0.PE goes 0).  A segment whose base is none
+ *   (the reset state's CS at 0xffff0000, SMM's CS at an SMBASE from
+ *   1 MiB up, a base kept from protected mode) is a state VMX cannot
+ *   enter: the guest's instructions are then emulated one by one in
+ *   software (rmemu.c), as kvm_intel with emulate_invalid_guest_state
+ *   (its default) does, until real-mode segment loads give every segment
+ *   a vm86 base, and the guest runs in vm86 again.
+ * - Big real mode: a limit above 0xffff (a 4 GiB one kept from protected
+ *   mode, SMM's) stays the guest's (KVM_GET_SREGS shows it) but vm86
+ *   runs 0xffff: an access past that raises #GP (#SS on the stack),
+ *   and the instruction is then emulated (rmemu.c) with the guest's own
+ *   limits; kvm_intel emulates every instruction while such a limit is
+ *   loaded.
  * - On CR0.PE 0 to 1, CS and SS selectors whose RPL VM entry would refuse
  *   lose it (and their DPL is 0), data segments get DPL = RPL: kvm_intel's
  *   fix_pmode_seg(), only where the entry would otherwise fail.
@@ -53,6 +59,10 @@
 #define VM86_TR_AR		(VMX_AR_TYPE_BUSY_32_TSS | VMX_AR_P_MASK)
 #define VM86_TR_LIMIT		0
 #define SEL_RPL_MASK		3
+/* descriptor types: code (bit 3), conforming code, execute/read accessed */
+#define SEG_TYPE_CODE		0x8
+#define SEG_TYPE_CONFORMING_CODE 0xc
+#define SEG_TYPE_CODE_RX_A	0xb
 
 /* Instruction bytes: prefixes, opcodes, ModRM fields. */
 #define PFX_OPSIZE		0x66
@@ -94,8 +104,6 @@
 #define DT_OPERAND_BYTES	6
 #define DT_BASE16_MASK		0xffffffu
 
-static int step_invalid_cs(struct vtx_vcpu *vcpu);
-
 /* Little-endian operands in instruction bytes (x86: a plain copy). */
 static u16 le16_at(const u8 *p)
 {
@@ -120,10 +128,10 @@ static const u8 seg_prefixes[] = {
 
 /*
  * Write the vm86 form of the guest's segment @seg (ES-GS) to the VMCS:
- * selector base / 16, for a base that is a multiple of 16 below 1 MiB
- * exactly the guest's; else the base rounded into the first MiB, as
- * kvm_intel without emulate_invalid_guest_state does, except for CS: its
- * instructions are emulated until it is loaded (vtx_rmode_step()).
+ * selector base / 16, for a base that is a multiple of 16 below 1 MiB.
+ * Any other base makes the state one VMX cannot enter (rm->emulate): the
+ * VMCS then holds the guest's own base, for the emulators that read it
+ * (mmio.c, vtx_smm_rsm()), and nothing enters with it (vtx_rmode_step()).
  *
  * @normalize (CR0.PE going 0): the guest then has selector base / 16
  * where that gives its base, as that kvm_intel shows it (what a
@@ -146,12 +154,14 @@ static void fix_rmode_seg(struct vtx_vcpu *vcpu, int seg, bool normalize)
 		else
 			rm->sel_pending = true;
 	}
-	if (seg == VTX_SREG_CS)
-		rm->cs_step = s->base != base;
-	else if (s->base != base)
-		pr_warn_ratelimited("real-mode segment %d: base 0x%llx runs as 0x%lx in virtual-8086 mode\n",
-				    seg, s->base, base);
+	if (s->base != base) {
+		rm->emulate |= BIT(seg);
+		base = s->base;
+	} else {
+		rm->emulate &= ~BIT(seg);
+	}
 	rm->hw_sel[seg] = sel;
+	rm->hw_base[seg] = base;
 	vmcs_write16(GUEST_ES_SELECTOR + seg * 2, sel);
 	vmcs_writel(GUEST_ES_BASE + seg * 2, base);
 	vmcs_write32(GUEST_ES_LIMIT + seg * 2, VM86_SEG_LIMIT);
@@ -161,18 +171,28 @@ static void fix_rmode_seg(struct vtx_vcpu *vcpu, int seg, bool normalize)
 /*
  * A selector the guest loaded in vm86 (the VMCS's differs from the one
  * vtx wrote): its base is selector * 16, limit and attributes stay, as a
- * real-mode segment load leaves them.
+ * real-mode segment load leaves them.  A base that differs with the same
+ * selector is a WRMSR to MSR_FS_BASE or MSR_GS_BASE (vmx_set_msr()
+ * writes the VMCS): the guest's base, in its vm86 form or emulated.
  */
 static void sync_rmode_seg(struct vtx_vcpu *vcpu, int seg)
 {
 	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
 	u16 sel = vmcs_read16(GUEST_ES_SELECTOR + seg * 2);
+	unsigned long base;
 
-	if (sel == rm->hw_sel[seg])
+	if (sel == rm->hw_sel[seg]) {
+		base = vmcs_readl(GUEST_ES_BASE + seg * 2);
+		if (base != rm->hw_base[seg]) {
+			rm->segs[seg].base = base;
+			fix_rmode_seg(vcpu, seg, false);
+		}
 		return;
+	}
 	rm->hw_sel[seg] = sel;
+	rm->hw_base[seg] = (u32)sel << VM86_SEG_SHIFT;
 	rm->segs[seg].selector = sel;
-	rm->segs[seg].base = (u32)sel << VM86_SEG_SHIFT;
+	rm->segs[seg].base = rm->hw_base[seg];
 	/* loaded in real mode: usable, whatever protected mode left */
 	rm->segs[seg].unusable = 0;
 	rm->segs[seg].present = 1;
@@ -212,13 +232,22 @@ static void enter_rmode(struct vtx_vcpu *vcpu)
  * CS.DPL = SS.DPL for non-conforming code, a data segment's DPL at least
  * its RPL.  Where that does not hold, kvm_intel's fix: RPL 0 for CS and
  * SS with DPL 0, DPL = RPL for the others; a state that passes keeps its
- * values (a ring-3 state set by KVM_SET_SREGS).
+ * values (a ring-3 state set by KVM_SET_SREGS).  A CS that is a data
+ * segment (SMM's, type 3 as KVM's enter_smm() makes it, which SMI
+ * handlers leave with CR0.PE set and a far jump) becomes an accessed
+ * execute/read one until that jump: VM entry takes no other without
+ * unrestricted guest (kvm_intel emulates those instructions instead).
  */
 static void fix_pmode_segs(struct kvm_segment *segs)
 {
 	struct kvm_segment *cs = &segs[VTX_SREG_CS], *ss = &segs[VTX_SREG_SS];
-	bool conforming = (cs->type & 0xc) == 0xc;
+	bool conforming;
 	int seg;
+
+	if (!(cs->type & SEG_TYPE_CODE))
+		cs->type = SEG_TYPE_CODE_RX_A;
+	conforming = (cs->type & SEG_TYPE_CONFORMING_CODE) ==
+		     SEG_TYPE_CONFORMING_CODE;
 
 	if ((cs->selector & SEL_RPL_MASK) != (ss->selector & SEL_RPL_MASK) ||
 	    (ss->selector & SEL_RPL_MASK) != ss->dpl ||
@@ -249,7 +278,7 @@ static void leave_rmode(struct vtx_vcpu *vcpu)
 	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
 		sync_rmode_seg(vcpu, seg);
 	rm->vm86 = false;
-	rm->cs_step = false;
+	rm->emulate = 0;
 	rm->sel_pending = false;
 	fix_pmode_segs(rm->segs);
 	for (seg = VTX_SREG_ES; seg <= VTX_SREG_GS; seg++)
@@ -392,12 +421,38 @@ int vtx_rmode_deliver(struct vtx_vcpu *vcpu)
 }
 
 /**
- * vtx_rmode_step() - before an entry in vm86: deliver what waits, and run
- * no instruction at a CS vm86 cannot have: emulate it instead.
+ * vtx_rmode_load_seg() - a real-mode load of segment register @seg.
+ * @vcpu:	the loaded vCPU, in vm86
+ * @seg:	enum vtx_sreg, ES-GS
+ * @sel:	the selector
+ *
+ * Base selector * 16; limit and attributes stay (big real mode keeps a
+ * 4 GiB limit), as the processor's load in real mode.
+ */
+void vtx_rmode_load_seg(struct vtx_vcpu *vcpu, int seg, u16 sel)
+{
+	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
+
+	sync_rmode_seg(vcpu, seg);
+	rm->segs[seg].selector = sel;
+	rm->segs[seg].base = (u32)sel << VM86_SEG_SHIFT;
+	rm->segs[seg].unusable = 0;
+	rm->segs[seg].present = 1;
+	fix_rmode_seg(vcpu, seg, false);
+	invalidate_seg_caches(vcpu);
+}
+
+/**
+ * vtx_rmode_step() - before an entry in vm86: deliver what waits, and
+ * enter no state VMX cannot: emulate its next instruction instead.
  * @vcpu:	the loaded vCPU, in vm86, preemption enabled
  *
+ * KVM_RUN's loop comes back here after each emulated instruction, with
+ * its reschedule and request checks between two (vtx_may_reenter()).
+ *
  * Return: 1 to enter, 2 when an instruction was emulated (enter nothing,
- * come back), 0 with KVM_EXIT_INTERNAL_ERROR, or -EINTR for a signal.
+ * come back), 0 with kvm_run filled (an I/O or MMIO exit, an emulation
+ * error), or -EINTR for a signal.
  */
 int vtx_rmode_step(struct vtx_vcpu *vcpu)
 {
@@ -412,15 +467,20 @@ int vtx_rmode_step(struct vtx_vcpu *vcpu)
 			fix_rmode_seg(vcpu, seg, true);
 		}
 	}
+	/* a WRMSR to MSR_FS_BASE or MSR_GS_BASE since: enter no other base */
+	sync_rmode_seg(vcpu, VTX_SREG_FS);
+	sync_rmode_seg(vcpu, VTX_SREG_GS);
 	r = vtx_rmode_deliver(vcpu);
-	if (r <= 0 || !rm->cs_step)
+	if (r <= 0 || !rm->emulate)
 		return r;
 	/* no entry checks for signals on this path: a guest may loop here */
 	if (signal_pending(current)) {
 		vcpu->run->exit_reason = KVM_EXIT_INTR;
 		return -EINTR;
 	}
-	r = step_invalid_cs(vcpu);
+	r = vtx_rmemu_step(vcpu);
+	if (r == -EOPNOTSUPP)
+		return vtx_rmode_emulation_failed(vcpu);
 	return r > 0 ? 2 : r;
 }
 
@@ -436,6 +496,14 @@ int vtx_rmode_step(struct vtx_vcpu *vcpu)
  */
 int vtx_rmode_reflect(struct vtx_vcpu *vcpu, u8 vector, u32 type)
 {
+	int r;
+
+	/* big real mode: a stack past vm86's 64 KiB, within the guest's limit */
+	if (vector == X86_TRAP_SS) {
+		r = vtx_rmemu_step(vcpu);
+		if (r != -EOPNOTSUPP)
+			return r;
+	}
 	vtx_queue_exception(vcpu, vector, false, 0);
 	if (type == INTR_TYPE_SOFT_EXCEPTION) {
 		vcpu->event.type = VTX_EVENT_SOFT_EXC;
@@ -511,6 +579,26 @@ static int fetch_insn(struct vtx_vcpu *vcpu, struct rm_insn *in)
 	if (i + 3 <= in->avail)
 		return 0;
 	return limited ? -ERANGE : -EFAULT;
+}
+
+/**
+ * vtx_rmode_emulation_failed() - an instruction neither the processor in
+ * vm86 nor vtx runs: KVM_EXIT_INTERNAL_ERROR (emulation), as kvm_intel's.
+ * @vcpu:	the loaded vCPU, in vm86
+ *
+ * Return: 0.
+ */
+int vtx_rmode_emulation_failed(struct vtx_vcpu *vcpu)
+{
+	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
+	u8 b[VTX_EMU_MAX_INSN] = { };
+
+	vtx_vcpu_read_guest_phys(vcpu, (u32)(rm->segs[VTX_SREG_CS].base +
+					     vmx_rip(vcpu)), b, sizeof(b));
+	pr_warn_ratelimited("real mode: cannot emulate %*ph at CS base 0x%llx IP 0x%lx\n",
+			    (int)sizeof(b), b, rm->segs[VTX_SREG_CS].base,
+			    vmx_rip(vcpu));
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 }
 
 static int emulation_failed(struct vtx_vcpu *vcpu, const struct rm_insn *in)
@@ -741,18 +829,18 @@ static int emulate_msr(struct vtx_vcpu *vcpu, bool write, unsigned int len)
 }
 
 /**
- * vtx_rmode_handle_gp() - a #GP in vm86: the instruction real mode runs at
- * CPL 0 and virtual-8086 mode refuses at CPL 3, emulated.
- * @vcpu:	the vCPU, at the #GP exit, in vm86
+ * vtx_rmode_sensitive() - the instruction at CS:IP, if it is one real
+ * mode runs at CPL 0 and virtual-8086 mode refuses at CPL 3, emulated.
+ * @vcpu:	the loaded vCPU, in vm86 (at a #GP exit, or in a state VMX
+ *		cannot enter: the VMCS's bases are the guest's then)
  *
  * HLT; IN, OUT, INS, OUTS and INT n (the TSS of limit 0 refuses them);
  * MOV to and from CR0, CR2, CR3, CR4; CLTS, LMSW, LGDT, LIDT, INVLPG;
- * INVD, WBINVD; RDMSR, WRMSR.  Anything else ends KVM_RUN with an
- * emulation error: the guest does not get a #GP real mode would not raise.
+ * INVD, WBINVD; RDMSR, WRMSR.
  *
- * Return: as an exit handler.
+ * Return: as an exit handler, or -EOPNOTSUPP for another instruction.
  */
-int vtx_rmode_handle_gp(struct vtx_vcpu *vcpu)
+int vtx_rmode_sensitive(struct vtx_vcpu *vcpu)
 {
 	struct rm_insn in;
 	u8 op;
@@ -780,7 +868,7 @@ int vtx_rmode_handle_gp(struct vtx_vcpu *vcpu)
 	    (op >= OP_INS && op <= OP_OUTS_LAST))
 		return emulate_io(vcpu, &in);
 	if (op != OP_TWOBYTE)
-		return emulation_failed(vcpu, &in);
+		return -EOPNOTSUPP;
 	switch (in.bytes[in.pfx + 1]) {
 	case OP2_GRP7:
 		return emulate_grp7(vcpu, &in);
@@ -799,80 +887,27 @@ int vtx_rmode_handle_gp(struct vtx_vcpu *vcpu)
 	case OP2_RDMSR:
 		return emulate_msr(vcpu, false, in.pfx + 2);
 	}
-	return emulation_failed(vcpu, &in);
+	return -EOPNOTSUPP;
 }
 
-/* Far JMP ptr16:16, short and near JMP, and the flag instructions. */
-#define OP_JMP_FAR		0xea
-#define OP_JMP_NEAR		0xe9
-#define OP_JMP_SHORT		0xeb
-#define OP_NOP			0x90
-#define OP_CLI			0xfa
-#define OP_STI			0xfb
-#define OP_CLD			0xfc
-#define OP_STD			0xfd
-
-/*
- * One instruction at a CS vm86 cannot have (cs_step): what firmware runs
- * at the reset vector until its far jump, which loads CS the real-mode
- * way and ends the stepping.  The instruction is read at the guest's own
- * CS base (real mode: linear = physical).
+/**
+ * vtx_rmode_handle_gp() - a #GP in vm86: a sensitive instruction
+ * (vtx_rmode_sensitive()), or one past vm86's 64 KiB limits that the
+ * guest's own limits allow (big real mode), emulated (rmemu.c).
+ * @vcpu:	the vCPU, at the #GP exit, in vm86
+ *
+ * Anything else ends KVM_RUN with an emulation error: the guest does not
+ * get a #GP real mode would not raise.
+ *
+ * Return: as an exit handler.
  */
-static int step_invalid_cs(struct vtx_vcpu *vcpu)
+int vtx_rmode_handle_gp(struct vtx_vcpu *vcpu)
 {
-	struct vmx_rmode *rm = &to_vmx(vcpu)->rmode;
-	struct kvm_segment cs = rm->segs[VTX_SREG_CS];
-	unsigned long flags = vmx_rflags(vcpu);
-	u16 ip = vmx_rip(vcpu);
-	u8 b[VTX_EMU_MAX_INSN];
-	unsigned int p = 0;
-	bool opsize = false;
+	int r = vtx_rmode_sensitive(vcpu);
 
-	if (vtx_vcpu_read_guest_phys(vcpu, (u32)(cs.base + ip), b, sizeof(b)))
-		goto fail;
-	if (b[0] == PFX_OPSIZE) {
-		opsize = true;
-		p = 1;
-	}
-	switch (b[p]) {
-	case OP_JMP_FAR:
-		cs.selector = le16_at(b + p + (opsize ? 5 : 3));
-		cs.base = (u32)cs.selector << VM86_SEG_SHIFT;
-		vmx_set_rip(vcpu, opsize ? le32_at(b + p + 1) :
-					   le16_at(b + p + 1));
-		vtx_rmode_set_segment(vcpu, &cs, VTX_SREG_CS);
-		vcpu->cached &= ~BIT(VMX_CACHE_CS_AR);
-		vmx_clear_intr_shadow(vcpu);
-		return 1;
-	case OP_JMP_SHORT:
-		vmx_set_rip(vcpu, (u16)(ip + p + 2 + (s8)b[p + 1]));
-		return 1;
-	case OP_JMP_NEAR:
-		if (opsize)
-			goto fail;
-		vmx_set_rip(vcpu, (u16)(ip + 3 + le16_at(b + 1)));
-		return 1;
-	case OP_NOP:
-		break;
-	case OP_CLI:
-		vmx_set_rflags(vcpu, flags & ~X86_EFLAGS_IF);
-		break;
-	case OP_STI:
-		vmx_set_rflags(vcpu, flags | X86_EFLAGS_IF);
-		break;
-	case OP_CLD:
-		vmx_set_rflags(vcpu, flags & ~X86_EFLAGS_DF);
-		break;
-	case OP_STD:
-		vmx_set_rflags(vcpu, flags | X86_EFLAGS_DF);
-		break;
-	default:
-		goto fail;
-	}
-	vmx_set_rip(vcpu, (u16)(ip + p + 1));
-	return 1;
-fail:
-	pr_warn_ratelimited("real mode: cannot run %*ph at CS base 0x%llx IP 0x%x (no virtual-8086 form)\n",
-			    (int)sizeof(b), b, cs.base, ip);
-	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	if (r == -EOPNOTSUPP)
+		r = vtx_rmemu_step(vcpu);
+	if (r == -EOPNOTSUPP)
+		return vtx_rmode_emulation_failed(vcpu);
+	return r;
 }

@@ -111,19 +111,26 @@ int vtx_spt_handle_invpcid(struct vtx_vcpu *vcpu);
  *		the VMCS holds their vm86 form [v]
  * @hw_sel:	the selector of each of ES-GS last written to the VMCS:
  *		another one there is the guest's load since [v]
- * @cs_step:	the guest's CS base is none vm86 can have (the reset
- *		state's 0xffff0000): its instructions are emulated until CS
- *		is loaded [v]
+ * @hw_base:	... and the base: another one there with the same
+ *		selector is a WRMSR to MSR_FS_BASE or MSR_GS_BASE [v]
+ * @emulate:	bit n: segment register n (enum vtx_sreg, ES-GS) has a
+ *		base no vm86 selector gives (not a multiple of 16 below
+ *		1 MiB: the reset CS's 0xffff0000, SMM's SMBASE, a base kept
+ *		from protected mode); while any is set the guest is not
+ *		entered, its instructions are emulated one by one (rmemu.c)
+ *		until real-mode loads clear them, and the VMCS holds that
+ *		segment's own base [v]
  * @sel_pending: KVM_SET_SREGS gave a segment a selector other than its
  *		base / 16: the guest gets that one when it runs [v]
  */
 struct vmx_rmode {
 	bool vm86;
-	bool cs_step;
+	u8 emulate;
 	bool sel_pending;
 	unsigned long save_rflags;
 	struct kvm_segment segs[VTX_SREG_TR + 1];
 	u16 hw_sel[VTX_SREG_GS + 1];
+	unsigned long hw_base[VTX_SREG_GS + 1];
 };
 
 /**
@@ -263,6 +270,11 @@ int vtx_rmode_deliver(struct vtx_vcpu *vcpu);
 int vtx_rmode_step(struct vtx_vcpu *vcpu);
 int vtx_rmode_handle_gp(struct vtx_vcpu *vcpu);
 int vtx_rmode_reflect(struct vtx_vcpu *vcpu, u8 vector, u32 type);
+int vtx_rmode_sensitive(struct vtx_vcpu *vcpu);
+void vtx_rmode_load_seg(struct vtx_vcpu *vcpu, int seg, u16 sel);
+int vtx_rmode_emulation_failed(struct vtx_vcpu *vcpu);
+/* rmemu.c: the real-mode interpreter of the states vm86 cannot run */
+int vtx_rmemu_step(struct vtx_vcpu *vcpu);
 
 static inline bool vmx_vm86(struct vtx_vcpu *vcpu)
 {

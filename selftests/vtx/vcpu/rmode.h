@@ -19,6 +19,20 @@
 #define RM_SEL_CODE16		0x08
 #define RM_SEL_DATA16		0x10
 
+/*
+ * The GDT of big real mode and of the high CS: RM_SEL_CODE16 and
+ * RM_SEL_DATA16 as above, a flat 4 GiB data segment, and 16-bit code at
+ * base RM_HI_BASE (1 MiB), where the test copies the blob again.
+ */
+#define RM_SEL_FLAT		0x18
+#define RM_SEL_CODEHI		0x20
+#define RM_HI_BASE		0x100000
+/* big real mode's data, above 1 MiB: a dword, the next one incremented */
+#define RM_BIG_GPA		0x150000
+/* a dword in the blob: the low copy's, the high copy's (test-patched) */
+#define RM_MARKER_LOW		0x10101010
+#define RM_MARKER_HIGH		0x20202020
+
 #define RM_FLAGS_IF		0x200
 #define RM_FLAGS_IOPL		0x3000
 #define RM_FLAGS_VM		0x20000

@@ -111,6 +111,234 @@ GUEST_LABEL rmode_flags_entry
 	ucall	UCALL_REPORT
 	hlt
 
+/*
+ * Big real mode: FS gets a 4 GiB limit in protected mode and keeps it in
+ * real mode; loads and a read-modify-write past 64 KiB through it, then
+ * the same through DS, whose limit is 64 KiB: #GP.
+ */
+GUEST_LABEL rmode_big_entry
+	lgdt	ABS(rmode_gdt2r)
+	mov	%cr0, %eax
+	or	$1, %eax
+	mov	%eax, %cr0
+	ljmp	$RM_SEL_CODE16, $ABS(1f)
+1:	mov	$RM_SEL_FLAT, %ax
+	mov	%ax, %fs
+	mov	%cr0, %eax
+	and	$0xfffffffe, %eax
+	mov	%eax, %cr0
+	ljmp	$0, $ABS(2f)
+2:	xor	%ax, %ax
+	mov	%ax, %ds
+	mov	$RM_BIG_GPA, %esi
+	mov	%fs:(%esi), %ebx
+	addl	$1, %fs:4(%esi)
+	movzbl	%fs:8(%esi), %ecx
+	ucall	UCALL_REPORT
+GUEST_LABEL rmode_big_gp_insn
+	mov	%ds:(%esi), %ebx
+	ucall_step 1
+	hlt
+
+/*
+ * CS with a base above 1 MiB in real mode: 16-bit code at RM_HI_BASE in
+ * protected mode, CR0.PE cleared there; a read through CS (the high
+ * copy's marker), the stack, a near call, then a far jump to CS = 0.
+ */
+GUEST_LABEL rmode_hi_entry
+	lgdt	ABS(rmode_gdt2r)
+	mov	%cr0, %eax
+	or	$1, %eax
+	mov	%eax, %cr0
+	ljmp	$RM_SEL_CODEHI, $ABS(rmode_hi_pm)
+GUEST_LABEL rmode_hi_pm
+	mov	$RM_SEL_DATA16, %ax
+	mov	%ax, %ds
+	mov	%ax, %ss
+	mov	%cr0, %eax
+	and	$0xfffffffe, %eax
+	mov	%eax, %cr0
+	xor	%ax, %ax
+	mov	%ax, %ds
+	mov	%ax, %ss
+	mov	%cs:ABS(rmode_hi_marker), %ebx
+	push	%bx
+	pop	%cx
+	call	3f
+	add	$1, %ebx
+	ucall	UCALL_REPORT
+	call	rmode_calc
+	ucall	UCALL_REPORT
+	ljmp	$0, $ABS(rmode_hi_low)
+3:	mov	%cx, %dx
+	shl	$4, %dx
+	ret
+GUEST_LABEL rmode_hi_low
+	mov	%cs:ABS(rmode_hi_marker), %ebx
+	ucall	UCALL_REPORT
+	call	rmode_calc
+	ucall	UCALL_REPORT
+	hlt
+
+/* fold the flags \mask keeps (those the last instruction defines) into SI */
+.macro acc mask
+	pushf
+	pop	%dx
+	and	$\mask, %dx
+	add	%dx, %si
+	rol	$5, %si
+.endm
+#define FL_ALL		0x8d5	/* OF SF ZF AF PF CF */
+#define FL_LOGIC	0x8c5	/* AF undefined */
+#define FL_SHIFT	0x0c5	/* AF, OF (count > 1) undefined */
+#define FL_MUL		0x801	/* OF CF */
+
+/*
+ * Arithmetic, flags, the stack and string moves, run from the high copy
+ * (emulated with ept=0) and from the low one, whose results must agree:
+ * EBX, EDI and ESI (the folded flags).
+ */
+rmode_calc:
+	xor	%esi, %esi
+	xor	%ebx, %ebx
+	mov	$0x1234, %ax
+	mov	$0x8765, %bx
+	add	%bx, %ax
+	acc	FL_ALL
+	adc	$0x7fff, %ax
+	acc	FL_ALL
+	sub	%ax, %bx
+	acc	FL_ALL
+	sbb	$1, %bl
+	acc	FL_ALL
+	cmp	$0x80, %bh
+	acc	FL_ALL
+	neg	%bx
+	acc	FL_ALL
+	inc	%bx
+	acc	FL_ALL
+	dec	%ax
+	acc	FL_ALL
+	and	$0x0ff0, %ax
+	acc	FL_LOGIC
+	or	%bx, %ax
+	acc	FL_LOGIC
+	xor	$0x5a5a, %ax
+	acc	FL_LOGIC
+	test	$0x8000, %ax
+	acc	FL_LOGIC
+	mov	$0x80000001, %ecx
+	shl	$1, %ecx
+	acc	FL_LOGIC
+	shr	$3, %ecx
+	acc	FL_SHIFT
+	sar	$1, %ax
+	acc	FL_LOGIC
+	rol	$1, %bx
+	acc	FL_MUL
+	ror	%cl, %ax
+	mov	$7, %cl
+	shl	%cl, %bx
+	acc	FL_SHIFT
+	mov	$1000, %ax
+	mov	$300, %dx
+	mul	%dx
+	acc	FL_MUL
+	add	%ax, %cx
+	xor	%dx, %dx
+	mov	$7, %bx
+	div	%bx
+	add	%dx, %cx
+	xchg	%ax, %bx
+	lea	0x10(%bx,%si), %di
+	movsx	%bl, %edx
+	movzx	%bh, %eax
+	add	%edx, %edi
+	add	%eax, %edi
+	cmp	%dx, %ax
+	setl	%al
+	setnz	%ah
+	cbw
+	cwd
+	add	%ax, %cx
+	add	%dx, %cx
+	pusha
+	mov	$0xffff, %ax
+	popa
+	/* string moves: 8 words of AX at DATA, copied 16 bytes further */
+	add	%cx, %bx
+	add	%di, %bx
+	mov	%si, %bp
+	mov	$VTX_DATA_GPA, %di
+	mov	$8, %cx
+	cld
+	rep stosw
+	mov	$VTX_DATA_GPA, %si
+	mov	$VTX_DATA_GPA + 16, %di
+	mov	$16, %cx
+	rep movsb
+	mov	$VTX_DATA_GPA + 18, %si
+	lodsw
+	add	%ax, %bx
+	/* compare and scan: where the copy and a byte differ */
+	movb	$0x77, VTX_DATA_GPA + 21
+	mov	$VTX_DATA_GPA, %si
+	mov	$VTX_DATA_GPA + 16, %di
+	mov	$16, %cx
+	repe cmpsb
+	add	%cx, %bx
+	add	%si, %bx
+	mov	$0x77, %al
+	mov	$VTX_DATA_GPA, %di
+	mov	$32, %cx
+	repne scasb
+	add	%cx, %bx
+	add	%di, %bx
+	/* XLAT through the table at DATA */
+	push	%bx
+	mov	$VTX_DATA_GPA + 16, %bx
+	mov	$5, %al
+	xlat
+	pop	%bx
+	movzbl	%al, %eax
+	add	%ax, %bx
+	mov	%bp, %si
+	acc	FL_ALL
+	/* signed multiply and divide, LEAVE */
+	push	%bp
+	mov	%sp, %bp
+	push	%ax
+	mov	$-300, %dx
+	imul	%dx, %ax
+	acc	FL_MUL
+	imul	$-7, %ax, %cx
+	acc	FL_MUL
+	imul	$1000, %cx, %di
+	acc	FL_MUL
+	mov	$-40, %al
+	mov	$3, %dl
+	imul	%dl
+	acc	FL_MUL
+	mov	$-1000, %ax
+	cwd
+	mov	$7, %cx
+	idiv	%cx
+	add	%dx, %di
+	add	%ax, %di
+	leave
+	add	%ax, %di
+	/* a loop and conditional jumps */
+	mov	$5, %cx
+1:	add	%cx, %bx
+	cmp	$3, %cx
+	jb	2f
+	add	$0x100, %bx
+2:	loop	1b
+	ret
+	.balign	4
+GUEST_LABEL rmode_hi_marker
+	.long	RM_MARKER_LOW
+
 	.balign	8
 GUEST_LABEL rmode_gdt
 	.quad	0
@@ -120,5 +348,16 @@ GUEST_LABEL rmode_gdt_end
 GUEST_LABEL rmode_gdtr
 	.word	3 * 8 - 1
 	.long	ABS(rmode_gdt)
+
+	.balign	8
+GUEST_LABEL rmode_gdt2
+	.quad	0
+	.quad	0x00009b000000ffff	/* RM_SEL_CODE16 */
+	.quad	0x000093000000ffff	/* RM_SEL_DATA16 */
+	.quad	0x008f93000000ffff	/* RM_SEL_FLAT: 4 GiB, G = 1 */
+	.quad	0x00009b100000ffff	/* RM_SEL_CODEHI: base RM_HI_BASE */
+GUEST_LABEL rmode_gdt2r
+	.word	5 * 8 - 1
+	.long	ABS(rmode_gdt2)
 
 GUEST_END rmode_guest

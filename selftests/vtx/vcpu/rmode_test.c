@@ -7,7 +7,8 @@
  * CR0.PE 0 -> 1 -> 0 with LGDT and far jumps, RFLAGS.IOPL and VM never
  * shown for vm86's sake; and hostile states: SP wrapping at 0, POPFD of
  * VM, no KVM_SET_TSS_ADDR, the IVT outside guest memory, an instruction
- * across CS's limit.
+ * across CS's limit.  States vm86 cannot hold, which ept=0 emulates: big
+ * real mode, a CS base above 1 MiB.
  */
 #include <string.h>
 
@@ -20,7 +21,8 @@ extern const uint8_t rmode_guest[], rmode_guest_end[], rmode_soft_handler[],
 	rmode_int_entry[], rmode_int_ret[], rmode_fault_entry[],
 	rmode_de_insn[], rmode_ud_insn[], rmode_irq_entry[],
 	rmode_irq_after_hlt[], rmode_pe_entry[], rmode_pm[], rmode_rm[],
-	rmode_flags_entry[], rmode_gdt[];
+	rmode_flags_entry[], rmode_gdt[], rmode_big_entry[],
+	rmode_big_gp_insn[], rmode_hi_entry[], rmode_hi_marker[];
 
 #define GPA(sym)	VTX_BLOB_GPA(rmode_guest, sym)
 /* KVM_SET_TSS_ADDR as QEMU gives it: outside the VM's memory */
@@ -282,6 +284,89 @@ TEST(guest_sets_vm)
 	TH_LOG("%s: PUSHFD after POPFD of %#x: %#llx, KVM_GET_REGS %#llx",
 	       DRIVER, RM_FLAGS_HOSTILE, uc.regs.rbx, uc.regs.rflags);
 	RUN_HLT(vcpu);
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * Big real mode (a 4 GiB FS limit from protected mode, kept with CR0.PE
+ * 0): loads and a read-modify-write above 64 KiB through FS, the limit in
+ * KVM_GET_SREGS; DS's 64 KiB limit still raises #GP through the IVT.
+ * vm86 (ept=0) holds neither limit: the accesses are emulated.
+ */
+TEST(big_real_mode)
+{
+	struct vtx_vcpu *vcpu = rm_create(rmode_big_entry, true);
+	uint32_t *big = vtx_gpa2hva(vcpu->vm, RM_BIG_GPA);
+	struct kvm_sregs sregs;
+	struct vtx_ucall uc;
+
+	ivt_set(vcpu->vm, RM_VEC_GP, GPA(rmode_gp_handler));
+	big[0] = RM_MARKER_HIGH;
+	big[1] = RM_MARKER_LOW;
+	big[2] = 0x5a;
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(RM_MARKER_HIGH, (uint32_t)uc.regs.rbx);
+	EXPECT_EQ(0x5a, (uint32_t)uc.regs.rcx);
+	EXPECT_EQ(RM_MARKER_LOW + 1, big[1]);
+	vtx_get_sregs(vcpu, &sregs);
+	EXPECT_EQ(0, sregs.cr0 & CR0_PE);
+	EXPECT_EQ(0, sregs.fs.base);
+	EXPECT_EQ(0xffffffffu, sregs.fs.limit);
+	EXPECT_EQ(0xffffu, sregs.ds.limit);
+	/* through DS: past its limit, #GP(0) at the MOV */
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(RM_VEC_GP, uc.regs.rbx);
+	EXPECT_EQ(GPA(rmode_big_gp_insn), uc.regs.rcx);
+	EXPECT_EQ(0, uc.regs.rdx);
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * CS with a base above 1 MiB in real mode (CR0.PE cleared in 16-bit code
+ * at RM_HI_BASE), which vm86 (ept=0) cannot hold: the code runs from
+ * there (the high copy's marker) until a far jump loads CS = 0.  The
+ * same arithmetic (rmode_calc) from both copies gives the same results.
+ */
+TEST(cs_base_above_1mib)
+{
+	struct vtx_vcpu *vcpu = rm_create(rmode_hi_entry, true);
+	size_t len = rmode_guest_end - rmode_guest;
+	uint8_t *hi = vtx_gpa2hva(vcpu->vm, RM_HI_BASE + VTX_CODE_GPA);
+	uint32_t marker = RM_MARKER_HIGH;
+	struct kvm_sregs sregs;
+	struct kvm_regs hi_calc;
+	struct vtx_ucall uc;
+
+	memcpy(hi, rmode_guest, len);
+	memcpy(hi + (rmode_hi_marker - rmode_guest), &marker, sizeof(marker));
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(RM_MARKER_HIGH + 1, (uint32_t)uc.regs.rbx);
+	EXPECT_EQ(RM_MARKER_HIGH & 0xffff, (uint16_t)uc.regs.rcx);
+	EXPECT_EQ((uint16_t)((RM_MARKER_HIGH & 0xffff) << 4),
+		  (uint16_t)uc.regs.rdx);
+	EXPECT_EQ(VTX_STACK_TOP, (uint16_t)uc.regs.rsp);
+	vtx_get_sregs(vcpu, &sregs);
+	EXPECT_EQ(0, sregs.cr0 & CR0_PE);
+	EXPECT_EQ(RM_HI_BASE, sregs.cs.base);
+	EXPECT_EQ(0, sregs.ds.base);
+	EXPECT_EQ(0, sregs.ss.base);
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	hi_calc = uc.regs;
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(RM_MARKER_LOW, (uint32_t)uc.regs.rbx);
+	vtx_get_sregs(vcpu, &sregs);
+	EXPECT_EQ(0, sregs.cs.base);
+	EXPECT_EQ(0, sregs.cs.selector);
+	/* the same arithmetic from the low copy (in vm86 with ept=0) */
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	TH_LOG("%s: calc ebx %#llx edi %#llx esi %#llx", DRIVER,
+	       uc.regs.rbx, uc.regs.rdi, uc.regs.rsi);
+	EXPECT_EQ((uint32_t)uc.regs.rbx, (uint32_t)hi_calc.rbx);
+	EXPECT_EQ((uint32_t)uc.regs.rdi, (uint32_t)hi_calc.rdi);
+	EXPECT_EQ((uint32_t)uc.regs.rsi, (uint32_t)hi_calc.rsi);
+	EXPECT_EQ((uint16_t)uc.regs.rsp, (uint16_t)hi_calc.rsp);
+	RUN_HLT(vcpu);
+	expect_real_flags(_metadata, vcpu);
 	vtx_vm_free(vcpu->vm);
 }
 

@@ -16,6 +16,9 @@
 #define SMM_MAP_OFFSET		0xfe00	/* the state-save map, 512 bytes */
 
 #define SMI_STEP_HANDLER	100	/* the SMI handler's ucall step */
+#define SMI_STEP_HANDLER_PM	101	/* ... smi_handler_pm's, in 32-bit code */
+#define SMI_PM_SEL_CODE32	0x08
+#define SMI_PM_SEL_DATA32	0x10
 #define SMI_MAGIC64		0x1122334455667788
 #define SMI_MAGIC32		0x55667788
 #define SMI_CLOBBER		0xdeadbeef	/* ESI in the SMI handler */

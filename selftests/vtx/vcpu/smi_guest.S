@@ -16,6 +16,35 @@ GUEST_BEGIN smi_handler, 16
 GUEST_END smi_handler
 
 /*
+ * An SMI handler that goes to 32-bit protected mode, as firmware's do
+ * (SeaBIOS's entry_smi): LGDT, CR0.PE set while CS is still SMM's (a data
+ * segment, type 3), a far jump to flat 32-bit code, a report, RSM.
+ */
+#define PM_ABS(sym)	(SMRAM_GPA + SMM_HANDLER_OFFSET + (sym) - smi_handler_pm)
+#define PM_OFF(sym)	(SMM_HANDLER_OFFSET + (sym) - smi_handler_pm)
+GUEST_BEGIN smi_handler_pm, 16
+	lgdtl	%cs:PM_OFF(smi_pm_gdtr)
+	mov	%cr0, %eax
+	or	$1, %eax
+	mov	%eax, %cr0
+	ljmpl	$SMI_PM_SEL_CODE32, $PM_ABS(1f)
+	.code32
+1:	mov	$SMI_PM_SEL_DATA32, %ax
+	mov	%ax, %ds
+	mov	%cr0, %esi
+	ucall_step SMI_STEP_HANDLER_PM
+	rsm
+	.balign	8
+smi_pm_gdt:
+	.quad	0
+	.quad	0x00cf9b000000ffff	/* SMI_PM_SEL_CODE32: flat */
+	.quad	0x00cf93000000ffff	/* SMI_PM_SEL_DATA32: flat */
+smi_pm_gdtr:
+	.word	3 * 8 - 1
+	.long	PM_ABS(smi_pm_gdt)
+GUEST_END smi_handler_pm
+
+/*
  * Long mode: an SMI after step 1 must come back with every register; the
  * SMRAM's address is no RAM outside SMM (an MMIO exit); RSM outside SMM
  * raises #UD.

@@ -16,7 +16,8 @@
 
 extern const uint8_t smi_handler[], smi_handler_end[], smi_guest64[],
 	smi_guest64_end[], smi_stubs64[], smi_rsm64[], smi_after_step1[],
-	smi_guest32[], smi_guest32_end[];
+	smi_guest32[], smi_guest32_end[], smi_handler_pm[],
+	smi_handler_pm_end[];
 
 /* Fields of the state-save map, at their offsets from SMBASE + 0x8000. */
 #define MAP_BASE		0x7e00
@@ -257,6 +258,42 @@ TEST(smi_32bit_map)
 	ASSERT_EQ(2, uc.regs.rbx);
 	EXPECT_EQ(SMI_MAGIC32, (uint32_t)uc.regs.rsi);
 	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * An SMI handler that sets CR0.PE while CS is still SMM's data segment
+ * and far-jumps to 32-bit code (SeaBIOS's does; with ept=0 vtx entered
+ * protected mode with that CS, which VM entry refuses without
+ * unrestricted guest), then RSM back to long mode.
+ */
+TEST(smi_handler_to_pmode)
+{
+	struct vtx_vcpu *vcpu = smi_vcpu64();
+	uint8_t *smram = vtx_gpa2hva(vcpu->vm, SMRAM_GPA);
+	struct kvm_sregs sregs;
+	struct vtx_ucall uc;
+
+	/* address space 1's SMRAM: smi_vcpu64() put the other handler there */
+	ASSERT_NE(NULL, smram);
+	memcpy(smram + SMM_HANDLER_OFFSET, smi_handler_pm,
+	       smi_handler_pm_end - smi_handler_pm);
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	ASSERT_EQ(1, uc.regs.rbx);
+	vtx_ioctl(vcpu->fd, KVM_SMI, 0);
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	ASSERT_EQ(SMI_STEP_HANDLER_PM, uc.regs.rbx)
+		TH_LOG("%s", describe_exit(vcpu));
+	EXPECT_EQ(1, SMM_FLAG(vcpu));
+	EXPECT_EQ(VTX_CR0_PE, uc.regs.rsi & VTX_CR0_PE);
+	vtx_get_sregs(vcpu, &sregs);
+	EXPECT_EQ(SMI_PM_SEL_CODE32, sregs.cs.selector);
+	EXPECT_EQ(1, sregs.cs.db);
+	/* RSM: back after step 1 in long mode, with every register */
+	RUN_UCALL(vcpu, UCALL_STEP, &uc);
+	ASSERT_EQ(2, uc.regs.rbx);
+	EXPECT_EQ(SMI_MAGIC64, uc.regs.rsi);
+	EXPECT_EQ(0, SMM_FLAG(vcpu));
 	vtx_vm_free(vcpu->vm);
 }
 
