@@ -591,27 +591,37 @@ static unsigned long sp_track(struct vtx_mmu *mmu, struct spt_page *sp)
 
 static void sp_zap(struct vtx_mmu *mmu, struct spt_page *sp);
 
+/*
+ * Drop entry @i of @sp: a leaf leaves the reverse map (with @zapped_rw if
+ * it was writable: some TLB may still hold it), a table below is zapped
+ * (to the zombies).  mmu->lock.
+ */
+static void sp_zap_entry(struct vtx_mmu *mmu, struct spt_page *sp,
+			 unsigned int i)
+{
+	u64 e = sp->spt[i];
+
+	if (!e)
+		return;
+	if (sp->level == 1) {
+		if (e & _PAGE_RW)
+			mmu->shadow->zapped_rw = true;
+		rmap_del(sp, i);
+		WRITE_ONCE(sp->spt[i], 0);
+	} else if (e & _PAGE_PRESENT) {
+		sp_zap(mmu, sp_of_entry(e));
+	} else {
+		set_table_entry(sp, i, 0);
+	}
+}
+
 /* Empty @sp: leaves leave the reverse map, tables below are zapped. */
 static void sp_zap_children(struct vtx_mmu *mmu, struct spt_page *sp)
 {
 	unsigned int i;
 
-	for (i = 0; i < SPT_ENTRIES; i++) {
-		u64 e = sp->spt[i];
-
-		if (!e)
-			continue;
-		if (sp->level == 1) {
-			if (e & _PAGE_RW)
-				mmu->shadow->zapped_rw = true;
-			rmap_del(sp, i);
-			WRITE_ONCE(sp->spt[i], 0);
-		} else if (e & _PAGE_PRESENT) {
-			sp_zap(mmu, sp_of_entry(e));
-		} else {
-			WRITE_ONCE(sp->spt[i], 0);
-		}
-	}
+	for (i = 0; i < SPT_ENTRIES; i++)
+		sp_zap_entry(mmu, sp, i);
 }
 
 /*
@@ -757,22 +767,8 @@ static void sp_zap_written(struct vtx_mmu *mmu, struct spt_page *sp,
 		return;
 	i = (max(lo, base) - base) >> sshift;
 	last = (min(hi, end) - 1 - base) >> sshift;
-	for (; i <= last; i++) {
-		u64 e = sp->spt[i];
-
-		if (!e)
-			continue;
-		if (sp->level == 1) {
-			if (e & _PAGE_RW)
-				mmu->shadow->zapped_rw = true;
-			rmap_del(sp, i);
-			WRITE_ONCE(sp->spt[i], 0);
-		} else if (e & _PAGE_PRESENT) {
-			sp_zap(mmu, sp_of_entry(e));
-		} else {
-			set_table_entry(sp, i, 0);
-		}
-	}
+	for (; i <= last; i++)
+		sp_zap_entry(mmu, sp, i);
 }
 
 /**
