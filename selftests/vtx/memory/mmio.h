@@ -49,7 +49,6 @@
 #define PT_MIRROR_GPA		0x11000		/* window -> MIRROR_GPA */
 #define XRAM_GPA		0x12000		/* the page after the window */
 #define PD_WIN_GPA		(VTX_PD_GPA + 2 * 8)
-#define CR3_PWT			0x8		/* toggled at each window switch */
 
 /*
  * Preset before every instruction.  The address registers are window
