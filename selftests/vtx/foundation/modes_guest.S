@@ -181,3 +181,25 @@ GUEST_LABEL pio_rip_after7e
 GUEST_LABEL pio_rip_halted
 	ud2
 GUEST_END pio_rip_guest
+
+/*
+ * Real mode to protected mode with CS holding a data type (as SMM entry
+ * leaves it: modes_test.c, real_to_protected_data_cs): LGDT, CR0.PE = 1,
+ * the far jump to a flat 32-bit code segment, HLT there.
+ */
+GUEST_BEGIN modes_pe_data_cs_guest, 16
+	lgdtl	GUEST_GPA(modes_pe_data_cs_guest, 2f)
+	mov	%cr0, %eax
+	or	$1, %eax
+	mov	%eax, %cr0
+	ljmpl	$8, $GUEST_GPA(modes_pe_data_cs_guest, 1f)
+	.code32
+1:	mov	$0x5e5e, %ebx
+	hlt
+	.p2align 3
+2:	.word	15
+	.long	GUEST_GPA(modes_pe_data_cs_guest, 3f)
+	.p2align 3
+3:	.quad	0
+	.quad	0x00cf9b000000ffff
+GUEST_END modes_pe_data_cs_guest

@@ -22,6 +22,7 @@ extern const uint8_t modes_guest_prot32[], modes_guest_prot32_end[],
 	modes_guest_prot32_halted[];
 extern const uint8_t modes_guest_long64[], modes_guest_long64_end[],
 	modes_guest_long64_halted[];
+extern const uint8_t modes_pe_data_cs_guest[], modes_pe_data_cs_guest_end[];
 extern const uint8_t pio_rip_guest[], pio_rip_guest_end[], pio_rip_out[],
 	pio_rip_in[], pio_rip_out7e[], pio_rip_after7e[], pio_rip_halted[];
 
@@ -309,6 +310,74 @@ TEST(real_mode_from_reset)
 
 	vtx_vcpu_free(vcpu);
 	vtx_vm_free(vm);
+}
+
+/*
+ * Firmware runs code at the reset CS (base 0xffff0000) before its far jump:
+ * OVMF's and coreboot's reset vectors set registers, load descriptor
+ * tables and enter protected mode there.  Without unrestricted guest
+ * (ept=0) that CS does not fit virtual-8086 mode, and the driver has to
+ * run such code itself (kvm_intel emulates it).  Here: MOV imm16 to BX,
+ * MOV from CS to AX, HLT, at 0xfffffff0.
+ */
+TEST(real_mode_reset_code_before_jump)
+{
+	struct vtx_vcpu *vcpu;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct vtx_vm *vm;
+	uint8_t *reset;
+	static const uint8_t code[] = {
+		0xbb, 0x34, 0x12,	/* mov $0x1234, %bx */
+		0x8c, 0xc8,		/* mov %cs, %ax */
+		0xf4,			/* hlt */
+	};
+
+	vm = vtx_vm_create_default();
+	reset = vtx_vm_add_mem(vm, 1, VTX_RESET_PAGE_GPA, VTX_PAGE_SIZE);
+	memset(reset, 0xf4, VTX_PAGE_SIZE);
+	memcpy(reset + 0xff0, code, sizeof(code));
+	vcpu = vtx_vcpu_add(vm, 0);
+
+	vtx_run(vcpu);
+	ASSERT_EXIT(vcpu, KVM_EXIT_HLT);
+	vtx_get_regs(vcpu, &regs);
+	vtx_get_sregs(vcpu, &sregs);
+	EXPECT_EQ(0x1234, regs.rbx & 0xffff);
+	EXPECT_EQ(0xf000, regs.rax & 0xffff);
+	EXPECT_EQ(0xfff0 + sizeof(code), regs.rip);
+	EXPECT_EQ(0xffff0000, sregs.cs.base);
+
+	vtx_vcpu_free(vcpu);
+	vtx_vm_free(vm);
+}
+
+/*
+ * CR0.PE set while CS holds a data type (3), as KVM's and vtx's SMM entry
+ * leave it (SeaBIOS's SMM handler switches to protected mode so): the far
+ * jump after MOV to CR0 loads a code segment.  Without unrestricted guest
+ * (ept=0) VM entry refuses a data CS in between: kvm_intel emulates until
+ * the jump; the driver must not fail the entry (QEMU died with "entry
+ * failed, hardware error 0x80000021" on vtx ept=0).
+ */
+TEST(real_to_protected_data_cs)
+{
+	struct vtx_vcpu *vcpu;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	vcpu = vtx_create_guest(VTX_MODE_REAL, modes_pe_data_cs_guest,
+				modes_pe_data_cs_guest_end);
+	vtx_get_sregs(vcpu, &sregs);
+	sregs.cs.type = 3;
+	vtx_set_sregs(vcpu, &sregs);
+	vtx_run(vcpu);
+	ASSERT_EXIT(vcpu, KVM_EXIT_HLT);
+	vtx_get_regs(vcpu, &regs);
+	vtx_get_sregs(vcpu, &sregs);
+	EXPECT_EQ(0x5e5e, regs.rbx);
+	EXPECT_EQ(8, sregs.cs.selector);
+	EXPECT_EQ(1, sregs.cr0 & 1);
 }
 
 TEST(protected_mode_32)

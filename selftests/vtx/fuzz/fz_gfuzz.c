@@ -24,7 +24,11 @@
  *
  * Isolation: the host memory around every memslot (guard areas) holds a
  * pattern, and a second VM's memory another; both are checked after every
- * batch of iterations and at the end.
+ * batch of iterations and at the end.  First, isolation_probe() checks the
+ * check through the driver's MMU (EPT or, with ept=0, shadow page tables;
+ * the first line says which): a paging guest's write into host memory
+ * beside a slot must be reported, and a write after a slot's delete must
+ * not land.
  *
  *   vtx-guest-fuzz [--device PATH] [--seed N] [--insns N] [--iters N]
  *                  [--time SEC] [--mode real|prot32|long64|all]
@@ -1535,6 +1539,116 @@ static bool isolation_check(struct gvm *g, struct peer *p, const char *when)
 	return ok;
 }
 
+/*
+ * The isolation check's own check, through the MMU under test (EPT, or the
+ * shadow page tables of ept=0): a memory agent (long mode, paging on)
+ * writes a slot whose host backing has guard bytes on both sides.
+ *   1. in-slot writes land, the guards stay (no false alarm);
+ *   2. the slot deleted after the guest wrote it: the same write is an
+ *      MMIO exit and the host memory keeps its old value (a translation
+ *      kept past the delete, in EPT or in a shadow table, would land it);
+ *   3. positive control: the slot added again with its backing one page
+ *      lower, in the guard: the guest's write lands there and
+ *      check_guards() must report it (a check that misses a guest write
+ *      next to a slot would pass anything).
+ * Returns the number of steps that went wrong (counted as isolation
+ * failures); prints one PASS/FAIL line.
+ */
+#define PROBE_GPA	0x40000000ULL
+#define PROBE_SIZE	0x10000UL
+#define PROBE_TOTAL	(PROBE_SIZE + 2 * GUARD)
+
+/* What the driver translates guest memory with, from its module parameter. */
+static const char *paging_desc(void)
+{
+	static char desc[64];
+	const char *mod = strstr(dev_path, "kvm") ? "kvm_intel" : "vtx";
+	char path[96], c = '?';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/ept", mod);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, " %c", &c) != 1)
+			c = '?';
+		fclose(f);
+	}
+	snprintf(desc, sizeof(desc), "%s ept=%c (%s)", mod, c,
+		 c == 'N' ? "shadow page tables" : c == 'Y' ? "EPT" : "unknown");
+	return desc;
+}
+
+static int isolation_probe(int dev)
+{
+	const uint64_t goff = GUARD, glen = PROBE_SIZE;
+	struct fz_agent a;
+	uint64_t mw, v;
+	char res[400] = "";
+	uint8_t *m;
+	long bad = -1, bad3 = -1;
+	int ret, fails = 0;
+
+#define PROBE_FAIL(fmt, ...) do {					\
+	fails++;							\
+	snprintf(res + strlen(res), sizeof(res) - strlen(res),		\
+		 " [" fmt "]", ##__VA_ARGS__);				\
+} while (0)
+	m = mmap(NULL, PROBE_TOTAL, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 1;
+	fill_guards(m, PROBE_TOTAL, &goff, &glen, 1);
+	if (fz_agent_create(&a, dev) || fz_agent_run(&a)) {
+		printf("FAIL: isolation-probe: agent VM setup: %s\n",
+		       strerror(errno));
+		fz_agent_destroy(&a);
+		munmap(m, PROBE_TOTAL);
+		return 1;
+	}
+	/* 1. in the slot: lands, no alarm */
+	ret = fz_set_slot(a.vm, 1, 0, PROBE_GPA, PROBE_SIZE, m + GUARD);
+	ret |= fz_agent_cmd(&a, FZ_AGENT_STRIDE_WRITE, PROBE_GPA,
+			    0x1111111111111111ULL, PROBE_SIZE / 8, 8, NULL);
+	memcpy(&v, m + GUARD + PROBE_SIZE - 8, 8);
+	bad = check_guards(m, PROBE_TOTAL, &goff, &glen, 1);
+	if (ret || v != 0x1111111111111111ULL || bad >= 0)
+		PROBE_FAIL("in-slot writes: agent %d, last word 0x%" PRIx64
+			   ", guard changed at %ld", ret, v, bad);
+	/* 2. deleted: an MMIO exit, the old page untouched */
+	fz_set_slot(a.vm, 1, 0, PROBE_GPA, 0, m + GUARD);
+	mw = a.mmio_writes;
+	ret = fz_agent_cmd(&a, FZ_AGENT_WRITE64, PROBE_GPA + 8,
+			   0x2222222222222222ULL, 0, 0, NULL);
+	memcpy(&v, m + GUARD + 8, 8);
+	if (ret || a.mmio_writes != mw + 1 || v != 0x1111111111111111ULL)
+		PROBE_FAIL("write after the slot's delete: agent %d, MMIO +%"
+			   PRIu64 ", host word 0x%" PRIx64, ret,
+			   a.mmio_writes - mw, v);
+	/* 3. the backing moved into the lower guard: must be caught */
+	ret = fz_set_slot(a.vm, 1, 0, PROBE_GPA, PROBE_SIZE,
+			  m + GUARD - PAGE_SIZE);
+	ret |= fz_agent_cmd(&a, FZ_AGENT_WRITE64, PROBE_GPA + 8,
+			    0x3c3c3c3c3c3c3c3cULL, 0, 0, NULL);
+	bad3 = check_guards(m, PROBE_TOTAL, &goff, &glen, 1);
+	if (ret || bad3 < (long)(GUARD - PAGE_SIZE + 8) ||
+	    bad3 >= (long)(GUARD - PAGE_SIZE + 16))
+		PROBE_FAIL("guest write into the guard (offset 0x%lx) not "
+			   "seen: agent %d, check reports %ld",
+			   GUARD - PAGE_SIZE + 8, ret, bad3);
+	fz_set_slot(a.vm, 1, 0, PROBE_GPA, 0, m);
+	fz_agent_destroy(&a);
+	munmap(m, PROBE_TOTAL);
+	if (fails)
+		printf("FAIL: isolation-probe (%s):%s\n", paging_desc(), res);
+	else
+		printf("PASS: isolation-probe (%s): in-slot writes clean, "
+		       "write after delete an MMIO exit, a guest write into "
+		       "the guard caught at offset 0x%lx\n", paging_desc(),
+		       bad3);
+	return fails;
+#undef PROBE_FAIL
+}
+
 /* ---------------------------------------------------------------- main */
 
 static void print_stats(enum fz_mode mode)
@@ -1785,8 +1899,10 @@ usage:
 	}
 	peer_create(&peer, dev);
 	printf("# vtx-guest-fuzz: device %s seed 0x%" PRIx64 " target %" PRIu64
-	       " instructions per mode%s\n", dev_path, opt_seed, opt_insns,
-	       opt_irq ? ", irqchip" : "");
+	       " instructions per mode%s; paging: %s\n", dev_path, opt_seed,
+	       opt_insns, opt_irq ? ", irqchip" : "", paging_desc());
+	if (replay_iter < 0 && isolation_probe(dev))
+		n_isolation++;
 	for (m = 0; m < FZ_NR_MODES; m++)
 		if (opt_mode < 0 || opt_mode == m)
 			run_mode(m, &peer);

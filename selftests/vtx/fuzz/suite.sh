@@ -189,6 +189,37 @@ allocs_check() {
 	fi
 }
 
+# fz_paging - what vtx translates guest memory with (its ept parameter);
+# with ept=0 asked (VTX_MODPARAMS, make check-shadow) the vtx phases must
+# run on shadow page tables, or the run tests EPT a second time.
+fz_paging() {
+	local e
+	e=$(cat /sys/module/vtx/parameters/ept 2>/dev/null) || e='?'
+	case " ${VTX_MODPARAMS:-} " in
+	*" ept=0 "* | *" ept=N "* | *" ept=n "*)
+		if [ "$e" = N ]; then
+			result vtx paging ok "ept=N: shadow page tables"
+		else
+			result vtx paging fail "ept=0 asked, the module says ept=$e"
+		fi ;;
+	*) result vtx paging ok "ept=$e" ;;
+	esac
+}
+
+# fz_iso_probe NAME - the guest fuzzer's check of its isolation check (a
+# paging guest's write beside a slot caught, a write after a slot's
+# delete not landed: fz_gfuzz.c, isolation_probe()), from its log, with
+# the paging it ran on.
+fz_iso_probe() {
+	local l
+	l=$(grep -m1 -E '^(PASS|FAIL): isolation-probe' "$FZ_OUT/vtx-$1.log")
+	case "$l" in
+	PASS:*) result vtx "$1-isolation-probe" ok "${l#PASS: isolation-probe }" ;;
+	FAIL:*) result vtx "$1-isolation-probe" fail "${l#FAIL: isolation-probe }" ;;
+	*) result vtx "$1-isolation-probe" fail "no isolation-probe line in its log" ;;
+	esac
+}
+
 # a memory cgroup for vtx-regress's accounting test
 if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
 	mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
@@ -202,6 +233,7 @@ fz_run vtx emu-fuzz ./vtx-emu-fuzz --seed "$FZ_SEED" --count "$EMU"
 # ------------------------------------------------------------------ 2. vtx
 meminfo_snap "$FZ_OUT/mem.before"
 if vtx_load; then
+	fz_paging
 	VTX_TAP_TIMEOUT=$T run_tap vtx /dev/vtx ./vtx-regress
 	dmesg_check vtx dmesg-regress
 	VTX_TAP_TIMEOUT=$T run_tap vtx /dev/vtx ./vtx-genl-block
@@ -215,6 +247,7 @@ if vtx_load; then
 
 	fz_run vtx guest-fuzz ./vtx-guest-fuzz --device /dev/vtx \
 		--seed "$FZ_SEED" --insns "$GINSNS" --time $(((T - 60) / 3))
+	fz_iso_probe guest-fuzz
 	dmesg_check vtx dmesg-guest-fuzz
 	allocs_check allocs-after-guest-fuzz
 

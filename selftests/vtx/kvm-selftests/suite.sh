@@ -44,7 +44,9 @@
 # like with like (and the non-nested paths of state_test, smm_test... run
 # at Bochs speed instead of through a nested guest).
 : "${KST_KVM_PARAMS=nested=0}"
-export KVM_INTEL_PARAMS="$KST_KVM_PARAMS"
+# and the boot's own KVM_INTEL_PARAMS after them (make check-shadow:
+# ept=0, beside vtx's VTX_MODPARAMS=ept=0)
+export KVM_INTEL_PARAMS="$KST_KVM_PARAMS${KVM_INTEL_PARAMS:+ $KVM_INTEL_PARAMS}"
 
 BIN=$TESTS_DIR/bin
 ART=$VTX_STATE/kst

@@ -135,21 +135,32 @@ static long vtx_pins(const struct pp_vm *p)
 	return n;
 }
 
-/*
- * Does vtx map 2 MiB EPT leaves at all?  Not on a host with the iTLB
- * multihit erratum unless it runs with mitigations=off (design.rst,
- * "Mitigations"); then every 2 MiB pass takes 4 KiB leaves.
- */
-static bool vtx_ept_2m(void)
+/* vtx's module parameter @name: its first character ('Y', 'N'), or 'Y'. */
+static int vtx_param(const char *name)
 {
-	FILE *f = fopen("/sys/module/vtx/parameters/ept_2m", "r");
+	char path[64];
+	FILE *f;
 	int c = 'Y';
 
+	snprintf(path, sizeof(path), "/sys/module/vtx/parameters/%s", name);
+	f = fopen(path, "r");
 	if (f) {
 		c = fgetc(f);
 		fclose(f);
 	}
-	return c != 'N';
+	return c;
+}
+
+/*
+ * Does vtx map 2 MiB leaves at all?  Not on a host with the iTLB
+ * multihit erratum unless it runs with mitigations=off (design.rst,
+ * "Mitigations"), and not with ept=0: shadow page tables map 4 KiB pages
+ * only (design.rst 8.3).  Then every 2 MiB pass takes 4 KiB leaves; the
+ * guest must still see what the VMM maps now.
+ */
+static bool vtx_ept_2m(void)
+{
+	return vtx_param("ept_2m") != 'N' && vtx_param("ept") != 'N';
 }
 
 /*

@@ -692,7 +692,48 @@ struct matrix {
 	const struct tabent *tab;
 	size_t ntab;
 	bool is_vtx;
+	/* kvm_intel without unrestricted guest: FS put back (fs_rpl_fixup) */
+	bool kvm_no_ug;
+	struct kvm_segment fs0;
 };
+
+/*
+ * Case C_MOV_FS_RPL on kvm_intel without unrestricted guest (ept=0): KVM
+ * 6.1 loads the RPL-3 selector (F_KVM_DIFFERS), a state VM entry would
+ * refuse there, so KVM emulates everything after it -- in long mode until
+ * some later case loads FS -- and its emulator fails the mirror run
+ * (KVM_EXIT_INTERNAL_ERROR) or, reloading the same CR3, keeps its MMIO
+ * GVA cache and reads the device.  After the MMIO run FS gets its value
+ * from before the case back (@save: take it), so that the rest of the
+ * matrix runs as on the processor.
+ */
+static void fs_rpl_fixup(struct matrix *m, const struct mcase *c, bool save)
+{
+	struct kvm_sregs sr;
+
+	if (!m->kvm_no_ug || c->id != C_MOV_FS_RPL)
+		return;
+	vtx_get_sregs(m->vcpu, &sr);
+	if (save) {
+		m->fs0 = sr.fs;
+		return;
+	}
+	sr.fs = m->fs0;
+	vtx_set_sregs(m->vcpu, &sr);
+}
+
+static bool kvm_without_unrestricted_guest(void)
+{
+	FILE *f = fopen("/sys/module/kvm_intel/parameters/unrestricted_guest",
+			"r");
+	int c = 'Y';
+
+	if (f) {
+		c = fgetc(f);
+		fclose(f);
+	}
+	return c == 'N' || c == '0';
+}
 
 static const struct tabent *find_tab(const struct matrix *m, uint32_t id)
 {
@@ -802,6 +843,7 @@ static void matrix_setup(struct __test_metadata *_metadata, struct matrix *m,
 	m->blob = blob;
 	m->vm = vtx_vm_create();
 	m->is_vtx = vtx_is_vtx(m->vm->dev_fd);
+	m->kvm_no_ug = !m->is_vtx && kvm_without_unrestricted_guest();
 	m->lo = vtx_vm_add_mem(m->vm, 0, 0, RAM_LO_SIZE);
 	vtx_vm_add_mem(m->vm, 1, RAM_HI_GPA, RAM_HI_SIZE);
 	m->vcpu = vtx_vcpu_add(m->vm, 0);
@@ -1021,6 +1063,7 @@ static void run_matrix(struct __test_metadata *_metadata, enum vtx_mode mode,
 				bad = 0;
 				skipped = false;
 				want = nr_ex(case_ex(c, m->is_vtx));
+				fs_rpl_fixup(m, c, true);
 				for (i = 0; corrupt && corrupt[i]; i++)
 					if (corrupt[i] == c->id)
 						m->dev[WOFF(c->id)] ^= 0x40;
@@ -1057,6 +1100,7 @@ static void run_matrix(struct __test_metadata *_metadata, enum vtx_mode mode,
 						   &fpu_a));
 				memcpy(scratch_a, scratch, SCRATCH_SIZE);
 				init_scratch(scratch);
+				fs_rpl_fixup(m, c, false);
 				phase = 2;
 				break;
 			}

@@ -24,6 +24,8 @@
 #                      it: no stale leaf, no pin left
 
 TESTS="memslot_test dirty_log_test mmu_notifier_test mmio_test ept_large_test memslot_race_test"
+# MEMORY_TESTS (kernel command line, comma-separated) runs only those.
+[ -n "${MEMORY_TESTS:-}" ] && TESTS=$(echo "$MEMORY_TESTS" | tr ',' ' ')
 
 # Knobs (kernel command line, run.sh --append):
 #   MEMORY_KVM_RACE_SECONDS  test-VM seconds of each memslot_race_test run

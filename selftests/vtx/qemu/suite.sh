@@ -107,7 +107,9 @@
 # kvm_intel runs with nested=0: vtx offers no VMX to its guests, and the
 # transcripts (the nested /proc/cpuinfo flags) compare like with like.
 : "${QEMU_KVM_PARAMS=nested=0}"
-export KVM_INTEL_PARAMS="$QEMU_KVM_PARAMS"
+# and the boot's own KVM_INTEL_PARAMS after them (make check-shadow:
+# ept=0, beside vtx's VTX_MODPARAMS=ept=0)
+export KVM_INTEL_PARAMS="$QEMU_KVM_PARAMS${KVM_INTEL_PARAMS:+ $KVM_INTEL_PARAMS}"
 QDIR=$TESTS_DIR
 ART=$VTX_STATE/qemu
 # The nested kernel skips work that tests nothing of the hypervisor and
