@@ -813,6 +813,13 @@ stop_held() {
 netlink_tests() {
 	local rc id2 pid2 n spin
 
+	# Under shadow paging (ept=0) count.bin's real mode runs in
+	# virtual-8086 mode, where its OUTs and HLT are #GP exits (reason 0)
+	# that vtx emulates: the per-reason counts below do not hold.
+	if [ "$(cat /sys/module/vtx/parameters/ept 2>/dev/null)" = N ]; then
+		result vtx stats skip "ept=0: OUT and HLT of the real-mode guest exit as #GP (vm86), not IO_INSTRUCTION/HLT"
+		return 0
+	fi
 	# A guest with known exits: 1000 OUTs, 500 CPUIDs, 1 HLT.
 	echo "@@RUN vtx stats: held count.bin"
 	if ! start_held count count.bin; then
