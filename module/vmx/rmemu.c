@@ -1330,8 +1330,11 @@ static int op_8x(struct rmx *x, u8 op)
 		if (MODRM_REG(x->modrm) > VTX_SREG_GS)
 			return rmx_fault(x, X86_TRAP_UD);
 		a = x->rm->segs[MODRM_REG(x->modrm)].selector;
-		/* to a register: the operand size; to memory: 16 bits */
-		return rm_set(x, x->mem ? 2 : bytes, a);
+		/*
+		 * to a register: the operand size (8C's low bit is not a byte
+		 * form); to memory: 16 bits
+		 */
+		return rm_set(x, x->mem ? 2 : opbytes(x), a);
 	case OPX_LEA:
 		if (!x->mem)
 			return rmx_fault(x, X86_TRAP_UD);
