@@ -201,52 +201,6 @@ int __vtx_read_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
 	return 0;
 }
 
-/**
- * __vtx_update_guest_pte() - set bits in a guest page-table entry, atomically.
- * @vm:		the VM; current->mm is vm->mm; in an srcu_read_lock(&vm->srcu)
- *		section
- * @as:		the address space
- * @gpa:	guest-physical address of the entry, aligned to its size
- * @wide:	an 8-byte entry, else a 4-byte one
- * @old:	the value the walk read
- * @bits:	the bits to set (accessed, dirty)
- *
- * The processor sets them with a locked operation; another vCPU may be
- * changing the entry, so it is exchanged only if it still holds @old.
- * The page is dirty for KVM_GET_DIRTY_LOG afterwards.
- *
- * Return: 0 when set, -EAGAIN when the entry changed (walk again), 1 when
- * it is not writable guest RAM (a read-only slot: the bits stay clear).
- */
-int __vtx_update_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
-			   u64 old, u64 bits)
-{
-	struct vtx_memslot *s = vtx_find_slot(vm, as, gpa >> PAGE_SHIFT);
-	unsigned long hva;
-	u32 old32 = old;
-	int r;
-
-	if (!s || (s->flags & KVM_MEM_READONLY))
-		return 1;
-	hva = s->userspace_addr + (gpa - (s->base_gfn << PAGE_SHIFT));
-	if (!access_ok((void __user *)hva, wide ? sizeof(u64) : sizeof(u32)))
-		return 1;
-	/* 0 when exchanged, 1 when the entry changed, -EFAULT */
-	if (wide)
-		r = __try_cmpxchg_user((u64 __user *)hva, &old, old | bits,
-				       efault64);
-	else
-		r = __try_cmpxchg_user((u32 __user *)hva, &old32,
-				       old32 | (u32)bits, efault32);
-	if (r < 0)
-		return 1;
-	if (r)
-		return -EAGAIN;
-	if (s->dirty_bitmap)
-		set_bit((gpa >> PAGE_SHIFT) - s->base_gfn, s->dirty_bitmap);
-	return 0;
-}
-
 /* The user address of @len naturally aligned bytes of writable RAM. */
 static void __user *guest_word(struct vtx_vm *vm, int as, u64 gpa,
 			       unsigned int len, struct vtx_memslot **slot)
@@ -275,6 +229,42 @@ static void guest_word_written(struct vtx_vm *vm, int as,
 	guest_written(vm, as, gpa, len);
 }
 
+/*
+ * Exchange guest_word()'s @len bytes at @gpa for @new if they hold @old,
+ * atomically.  Return: 0 when exchanged, 1 when they did not hold @old,
+ * -EFAULT when not writable guest RAM or not aligned; *@slot the memslot.
+ */
+static int guest_cmpxchg(struct vtx_vm *vm, int as, u64 gpa,
+			 unsigned int len, u64 old, u64 new,
+			 struct vtx_memslot **slot)
+{
+	void __user *hva = guest_word(vm, as, gpa, len, slot);
+	u8 o8 = old;
+	u16 o16 = old;
+	u32 o32 = old;
+	int r;
+
+	if (!hva)
+		return -EFAULT;
+	switch (len) {
+	case 1:
+		r = __try_cmpxchg_user((u8 __user *)hva, &o8, (u8)new, efault1);
+		break;
+	case 2:
+		r = __try_cmpxchg_user((u16 __user *)hva, &o16, (u16)new,
+				       efault2);
+		break;
+	case 4:
+		r = __try_cmpxchg_user((u32 __user *)hva, &o32, (u32)new,
+				       efault4);
+		break;
+	default:
+		r = __try_cmpxchg_user((u64 __user *)hva, &old, new, efault8);
+		break;
+	}
+	return r < 0 ? -EFAULT : r;
+}
+
 /**
  * __vtx_cmpxchg_guest_phys() - a locked compare-and-exchange of guest RAM.
  * @vm:		the VM; current->mm is vm->mm; in an srcu_read_lock(&vm->srcu)
@@ -299,35 +289,44 @@ int __vtx_cmpxchg_guest_phys(struct vtx_vm *vm, int as, u64 gpa,
 			     unsigned int len, u64 old, u64 new)
 {
 	struct vtx_memslot *s;
-	void __user *hva = guest_word(vm, as, gpa, len, &s);
-	u8 o8 = old;
-	u16 o16 = old;
-	u32 o32 = old;
-	int r;
+	int r = guest_cmpxchg(vm, as, gpa, len, old, new, &s);
 
-	if (!hva)
-		return -EFAULT;
-	switch (len) {
-	case 1:
-		r = __try_cmpxchg_user((u8 __user *)hva, &o8, (u8)new, efault1);
-		break;
-	case 2:
-		r = __try_cmpxchg_user((u16 __user *)hva, &o16, (u16)new,
-				       efault2);
-		break;
-	case 4:
-		r = __try_cmpxchg_user((u32 __user *)hva, &o32, (u32)new,
-				       efault4);
-		break;
-	default:
-		r = __try_cmpxchg_user((u64 __user *)hva, &old, new, efault8);
-		break;
-	}
+	if (!r)
+		guest_word_written(vm, as, s, gpa, len);
+	return r;
+}
+
+/**
+ * __vtx_update_guest_pte() - set bits in a guest page-table entry, atomically.
+ * @vm:		the VM; current->mm is vm->mm; in an srcu_read_lock(&vm->srcu)
+ *		section
+ * @as:		the address space
+ * @gpa:	guest-physical address of the entry, aligned to its size
+ * @wide:	an 8-byte entry, else a 4-byte one
+ * @old:	the value the walk read
+ * @bits:	the bits to set (accessed, dirty)
+ *
+ * The processor sets them with a locked operation; another vCPU may be
+ * changing the entry, so it is exchanged only if it still holds @old.
+ * The page is dirty for KVM_GET_DIRTY_LOG afterwards; the MMU format is
+ * not told (the shadow MMU checks the bits itself, walk_unchanged()).
+ *
+ * Return: 0 when set, -EAGAIN when the entry changed (walk again), 1 when
+ * it is not writable guest RAM (a read-only slot: the bits stay clear).
+ */
+int __vtx_update_guest_pte(struct vtx_vm *vm, int as, u64 gpa, bool wide,
+			   u64 old, u64 bits)
+{
+	unsigned int len = wide ? sizeof(u64) : sizeof(u32);
+	struct vtx_memslot *s;
+	int r = guest_cmpxchg(vm, as, gpa, len, old, old | bits, &s);
+
 	if (r < 0)
-		return -EFAULT;
-	if (r)
 		return 1;
-	guest_word_written(vm, as, s, gpa, len);
+	if (r)
+		return -EAGAIN;
+	if (s->dirty_bitmap)
+		set_bit((gpa >> PAGE_SHIFT) - s->base_gfn, s->dirty_bitmap);
 	return 0;
 }
 
