@@ -674,6 +674,24 @@ static void reset_all(struct vtx_mmu *mmu)
 }
 
 /*
+ * Move the tables of @gfn from their hash bucket @head to @list, in one
+ * walk of the bucket (they stay "hashed": sp_unhash() takes one off
+ * @list as well).  mmu->lock.
+ */
+static void gfn_take(struct hlist_head *head, u64 gfn, struct hlist_head *list)
+{
+	struct hlist_node *next;
+	struct spt_page *sp;
+
+	hlist_for_each_entry_safe(sp, next, head, hash_link) {
+		if (sp->gfn != gfn)
+			continue;
+		hlist_del(&sp->hash_link);
+		hlist_add_head(&sp->hash_link, list);
+	}
+}
+
+/*
  * Zap every shadow table that mirrors guest table @gfn, in every vCPU's
  * address spaces (a root is emptied and stays): the frame is no longer
  * write-protected.  Return: whether some other vCPU's tables went.
@@ -687,16 +705,10 @@ static bool zap_gfn(struct vtx_mmu *mmu, struct spt_vcpu *self, u64 gfn)
 {
 	struct hlist_head *head = gfn_head(mmu->shadow, gfn);
 	HLIST_HEAD(doomed);
-	struct hlist_node *next;
 	struct spt_page *sp;
 	bool remote = false;
 
-	hlist_for_each_entry_safe(sp, next, head, hash_link) {
-		if (sp->gfn != gfn)
-			continue;
-		hlist_del(&sp->hash_link);
-		hlist_add_head(&sp->hash_link, &doomed);
-	}
+	gfn_take(head, gfn, &doomed);
 	while (!hlist_empty(&doomed)) {
 		sp = hlist_entry(doomed.first, struct spt_page, hash_link);
 		remote |= sp->ctx->v != self;
@@ -796,7 +808,6 @@ void vtx_shadow_track_write(struct vtx_mmu *mmu, int as, u64 gpa,
 	unsigned int off = offset_in_page(gpa);
 	u64 gfn = gpa >> PAGE_SHIFT;
 	struct hlist_head *head;
-	struct hlist_node *next;
 	struct spt_page *sp;
 	bool unprotect = false;
 	HLIST_HEAD(todo);
@@ -820,12 +831,7 @@ void vtx_shadow_track_write(struct vtx_mmu *mmu, int as, u64 gpa,
 	 * at a time: zapping an upper entry of one may unhash others of the
 	 * frame below it (a table that maps itself), from either list.
 	 */
-	hlist_for_each_entry_safe(sp, next, head, hash_link) {
-		if (sp->gfn != gfn)
-			continue;
-		hlist_del(&sp->hash_link);
-		hlist_add_head(&sp->hash_link, &todo);
-	}
+	gfn_take(head, gfn, &todo);
 	while (!hlist_empty(&todo)) {
 		unsigned int es;
 
