@@ -281,6 +281,16 @@ TEST(reinject_control)
 
 /* Channel 2 as Linux's TSC calibration uses it: no irqchip needed. */
 /*
+ * A direct (unlatched) 16-bit read is two INs: the low byte of the count
+ * at the first, the high byte at the second.  When the low byte wraps
+ * between them the pair reads up to 0xff counts below the count (a real
+ * 8254 does the same; Linux latches for that reason), so the next direct
+ * read may be up to that much higher: seen with both drivers under ept=0,
+ * where the two INs are farther apart (0xfd08 then 0xfdf5).  The latched
+ * reads, and the direct reads' overall direction, must still count down.
+ */
+#define TORN_READ	0x100
+/*
  * One run of pit_calib_guest: the number of reads that went up (0 when
  * channel 2 counted down all the time) and whether it counted at all.
  */
@@ -304,6 +314,8 @@ static int calib_once(struct __test_metadata *_metadata, bool *counted)
 	EXPECT_GE(CAL_COUNT, reads[0]);
 	for (i = 1; i < 2 * NREADS; i++) {
 		if (reads[i - 1] >= reads[i])
+			continue;
+		if (i > NREADS && reads[i] - reads[i - 1] < TORN_READ)
 			continue;
 		ups++;
 		TH_LOG("read %d: %#x after %#x", i, reads[i], reads[i - 1]);
