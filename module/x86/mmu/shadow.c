@@ -1662,11 +1662,17 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	    (pe & PHYS_WRITABLE) && !gfn_tracked(sh, gfn))
 		leaf |= _PAGE_RW | _PAGE_DIRTY;
 	i = spt_index(f->gva >> PAGE_SHIFT, 1);
-	if ((hw_ec & X86_PF_PROT) && table->spt[i] == leaf && !unprotect) {
+	if ((hw_ec & X86_PF_PROT) && table->spt[i] == leaf && !unprotect &&
+	    !(f->write && !(leaf & _PAGE_RW))) {
 		/*
 		 * The leaf allows what the guest's tables allow and the
 		 * processor still refused: SMAP or protection keys, the
-		 * guest's own fault.
+		 * guest's own fault.  Not a write the walk allowed to a
+		 * read-only leaf: the frame is not writable in the tree
+		 * because dirty logging or an invalidation write-protected
+		 * it again after vtx_mmu_page_fault() (which then returns
+		 * 0 without mapping): the guest faults again, as it would
+		 * with EPT.
 		 */
 		spin_unlock(&mmu->lock);
 		f->error_code = hw_ec;
