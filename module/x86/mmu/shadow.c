@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vtx - shadow page tables, milestone 2: a shadow MMU whose tables outlive
- * a CR3 switch (design.rst, section 8.3).
+ * a CR3 switch and are shared by address spaces and vCPUs (design.rst,
+ * section 8.3).
  *
  * Without EPT the processor translates guest-linear addresses with tables
  * vtx builds: GUEST_CR3 holds the root of the vCPU's current shadow
@@ -24,7 +25,15 @@
  * lives its guest table is write-protected: the VM's hash (by guest
  * frame) knows the frames, the reverse map (by host frame) finds the
  * shadow leaves that map one, which lose W; no new leaf maps one
- * writable.  A guest write to a page table faults; the guest's walk
+ * writable.  Tables are shared, as KVM's: one that mirrors a guest table
+ * is found in the hash by its key (guest frame, level, role: the paging
+ * mode and control bits, what the guest entries above allow, the
+ * quadrant of a 32-bit table) by any fault of any vCPU whose path wants
+ * it, and linked there; it has a list of the entries that point to it
+ * (@parents), all cleared when it is zapped, and stays without parents
+ * (still protecting its guest table) until wanted again or reclaimed.
+ * Roots, tables that mirror no guest table, direct ones and those of an
+ * unprotected address space are not shared.  A guest write to a page table faults; the guest's walk
  * allows it: the instruction is emulated and, in every shadow table of
  * that frame in every vCPU, the entries that mirror the written bytes
  * are dropped (vtx_shadow_track_write(); a misaligned write, a flood of
@@ -46,12 +55,12 @@
  * change that takes a frame or write access away from the tree resets
  * every vCPU's shadow tables before the generic code flushes.
  *
- * Zapped table pages are kept on their vCPU's zombie list until a flush
- * made sure no processor caches a translation through them: the VM-wide
- * flush (vtx_shadow_flush(), with the backend's IPIs) or the vCPU's own
- * flush of its VPID (vtx_shadow_reclaim(): only that vCPU walks its
- * tables, its VPID's translations exist only on CPUs it ran on, and
- * loading the vCPU on another CPU flushes them there).
+ * Zapped table pages are kept on the VM's zombie list until a flush made
+ * sure no processor caches a translation through them: any vCPU may have
+ * walked a shared table, so only the VM-wide flush frees them
+ * (vtx_shadow_flush(), or a fault's flush of the CPUs the vCPUs are
+ * loaded on once SPT_RECLAIM_ZOMBIES wait: a vCPU loaded on another CPU
+ * flushes its VPID there first).
  *
  * Paging modes: the shadow tables are 4-level ones whatever the guest's
  * paging (4-level, PAE, 32-bit, or none in protected mode: an identity
@@ -59,7 +68,8 @@
  * forced, vmcs.c) from the vCPU's PAE root: four PDPTEs, below 4 GiB,
  * that mirror the first four entries of the level-3 table under the
  * 4-level root's entry 0 (a 32-bit linear address goes no further), so
- * both roots reach the same tables.
+ * both roots reach the same tables; that level-3 table is the address
+ * space's own.
  *
  * Locking: everything here changes under mmu->lock, a spinlock under
  * which nothing faults on user memory: the guest walk (reads and A/D
@@ -121,7 +131,7 @@
  */
 #define SPT_PAGES_PERMILLE	20
 #define SPT_MIN_PAGES		64
-/* Zombies a vCPU frees (with a flush of its VPID) once it has as many */
+/* Zombies a fault frees (with the VM-wide flush) once the VM has as many */
 #define SPT_RECLAIM_ZOMBIES	64
 /*
  * Emulated writes to a guest table with no fault through a table that
@@ -145,6 +155,16 @@
 #define SPT_ROLE_NXE		BIT(4)
 #define SPT_ROLE_PSE		BIT(5)
 #define SPT_ROLE_SMM		BIT(6)
+/*
+ * Role bits of a table below the root (struct spt_page, role): what the
+ * guest entries above it allow (the leaves below obey them too: KVM's
+ * role.access), and under 32-bit paging which part of its guest table it
+ * mirrors (KVM's quadrant: a 4-byte-entry table spans 2 or 4 of vtx's).
+ */
+#define SPT_ROLE_ACC_W		BIT(8)
+#define SPT_ROLE_ACC_U		BIT(9)
+#define SPT_ROLE_ACC_NX		BIT(10)
+#define SPT_ROLE_QUADRANT_SHIFT	12
 /* PAE paging outside IA-32e mode: CR3 bits 4:0 are ignored */
 #define SPT_PAE_CR3_MASK	GENMASK_ULL(31, 5)
 
@@ -154,17 +174,29 @@ struct spt_vcpu;
 /**
  * struct spt_page - one shadow table page.
  * @spt:	the table the processor walks (page_private: this struct)
- * @rmap:	level 1: each present leaf's node in the VM's reverse map
- *		(shadow->rmap, by host frame); its pages' page_private is
- *		this struct
- * @parent:	the table whose entry @parent_index points here; NULL for
- *		a context's root
- * @parent_index: that entry
- * @ctx:	the context (vCPU, guest CR3, role) whose tree holds it
+ * @rmap:	a node per entry; its pages' page_private is this struct.
+ *		Level 1: each present leaf's node in the VM's reverse map
+ *		(shadow->rmap, by host frame).  Above: each present entry's
+ *		node in the @parents of the table it points to.
+ * @parents:	the entries (@rmap nodes of tables one level up) that point
+ *		here: one for a table only its path finds, any number for a
+ *		@shared one; none for a root, or a shared table no address
+ *		space links now (kept for the next one that wants it, until
+ *		the LRU takes it)
+ * @root_of:	the context whose root this is, else NULL
+ * @pae_of:	the context whose PAE root mirrors this table's first four
+ *		entries (its level-3 table outside IA-32e mode), else NULL
  * @gfn:	the guest table it mirrors (its entries were filled from that
  *		table's), SPT_NO_GFN, or a guest large page's first frame |
  *		SPT_DIRECT
+ * @role:	its context's role (SPT_ROLE_*), with the access and quadrant
+ *		of its place below the root: with @gfn and @level, what its
+ *		entries depend on
  * @level:	4 (a root) to 1 (leaves)
+ * @shared:	found by its key (@gfn, @level, @role) in shadow->hash while
+ *		@tracked, and linked from every entry that wants it, in any
+ *		vCPU's address space: a table that mirrors a guest table,
+ *		below the root, made in a protected address space
  * @hashed:	on shadow->hash (a guest table's page)
  * @tracked:	write-protects @gfn: no shadow leaf maps @gfn writable, so a
  *		guest write to the table faults and is emulated
@@ -172,7 +204,7 @@ struct spt_vcpu;
  * @flood:	writes to @gfn since the last fault through this table
  *		(SPT_FLOOD_WRITES)
  * @hash_link:	in shadow->hash
- * @link:	the owner's pages, or its zombies once zapped
+ * @link:	shadow->zombies once zapped
  * @lru:	shadow->lru while live (not a root)
  *
  * All fields [m]: mmu->lock.
@@ -180,11 +212,13 @@ struct spt_vcpu;
 struct spt_page {
 	u64 *spt;
 	struct hlist_node *rmap;
-	struct spt_page *parent;
-	unsigned int parent_index;
-	struct spt_ctx *ctx;
+	struct hlist_head parents;
+	struct spt_ctx *root_of;
+	struct spt_ctx *pae_of;
 	u64 gfn;
+	u32 role;
 	int level;
+	bool shared;
 	bool hashed;
 	bool tracked;
 	u8 flood;
@@ -234,30 +268,32 @@ struct spt_ctx {
  * struct spt_vcpu - a vCPU's shadow state.
  * @ctx:	its address spaces
  * @cur:	the one GUEST_CR3 points at
- * @pages:	live tables below the roots (spt_page.link)
- * @zombies:	zapped tables, freed after a flush of the vCPU's VPID or
- *		the VM's
- * @nr_pages:	tables on @pages
- * @nr_zombies:	tables on @zombies
  * @cache:	struct spt_page (with their reverse-map nodes, without a
  *		table) allocated before mmu->lock, @nr_cache of them
  * @nr_cache:	see @cache
  * @clock:	@cur's loads
+ * @unprotect_gva: the last unprotect-and-retry's address
+ * @unprotect_gfn: and guest table
+ * @faults:	#PF exits handled
+ * @spurious_fault: @faults at the last fault that found its leaf already
+ *		as it would make it, retried as spurious
+ * @spurious_gva: that fault's address
+ * @spurious_ec: and error code
  *
- * [m] but @cache, @nr_cache: the vCPU's thread.
+ * [m] but @cache, @nr_cache, @faults and @spurious_*: the vCPU's thread.
  */
 struct spt_vcpu {
 	struct spt_ctx ctx[SPT_CTXS];
 	struct spt_ctx *cur;
-	struct list_head pages;
-	struct list_head zombies;
-	unsigned long nr_pages;
-	unsigned long nr_zombies;
 	struct spt_page *cache[SPT_LEVELS];
 	int nr_cache;
 	unsigned long clock;
 	u64 unprotect_gva;
 	u64 unprotect_gfn;
+	unsigned long faults;
+	unsigned long spurious_fault;
+	u64 spurious_gva;
+	u32 spurious_ec;
 };
 
 /**
@@ -267,7 +303,11 @@ struct spt_vcpu {
  * @rmap:	shadow leaves, by the host frame they map [m]
  * @lru:	live tables below the roots, least recently on a fault's
  *		path first [m]
+ * @zombies:	zapped tables, freed after a flush of every CPU a vCPU of
+ *		the VM may have cached them on (any vCPU may walk a shared
+ *		table): the VM-wide flush [m]
  * @nr_pages:	tables on @lru [m]; mmu->nr_shadow_pages follows it
+ * @nr_zombies:	tables on @zombies [m]; read without the lock by a fault
  * @max_pages:	the bound on @nr_pages (SPT_PAGES_PERMILLE), recomputed
  *		from the memslots when it is reached [m]
  * @zapped_rw:	a writable leaf was zapped since the last VM-wide flush:
@@ -283,7 +323,9 @@ struct vtx_shadow {
 	struct hlist_head hash[1 << SPT_HASH_BITS];
 	struct hlist_head rmap[1 << SPT_RMAP_BITS];
 	struct list_head lru;
+	struct list_head zombies;
 	unsigned long nr_pages;
+	unsigned long nr_zombies;
 	unsigned long max_pages;
 	bool zapped_rw;
 	unsigned long nr_hashed;
@@ -329,6 +371,7 @@ int vtx_shadow_init(struct vtx_mmu *mmu)
 	if (!mmu->shadow)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&mmu->shadow->lru);
+	INIT_LIST_HEAD(&mmu->shadow->zombies);
 	mmu->shadow->max_pages = SPT_MIN_PAGES;
 	if (!zalloc_cpumask_var(&mmu->shadow->flush_mask, GFP_KERNEL_ACCOUNT))
 		goto fail;
@@ -522,17 +565,25 @@ static unsigned long rmap_write_protect(struct vtx_shadow *sh, u64 pfn)
 
 /*
  * Entry @i of @parent changed to @entry: keep the PAE root's copy when
- * @parent is the level-3 table under the root's entry 0 (PDPTEs have P and
- * the address only).
+ * @parent is a context's level-3 table under its root's entry 0 outside
+ * IA-32e mode (PDPTEs have P and the address only).
  */
 static void set_table_entry(struct spt_page *parent, unsigned int i,
 			    u64 entry)
 {
 	WRITE_ONCE(parent->spt[i], entry);
-	if (parent->level == 3 && parent->parent_index == 0 &&
-	    i < SPT_PAE_ROOTS)
-		WRITE_ONCE(parent->ctx->pae_root[i], (entry & _PAGE_PRESENT) ?
+	if (parent->pae_of && i < SPT_PAE_ROOTS)
+		WRITE_ONCE(parent->pae_of->pae_root[i],
+			   (entry & _PAGE_PRESENT) ?
 			   (entry & SPT_ADDR_MASK) | _PAGE_PRESENT : 0);
+}
+
+/* Entry @i of @parent points to @child, one more of its parents. */
+static void sp_link(struct spt_page *parent, unsigned int i,
+		    struct spt_page *child)
+{
+	hlist_add_head(&parent->rmap[i], &child->parents);
+	set_table_entry(parent, i, __pa(child->spt) | SPT_TABLE_BITS);
 }
 
 /* Is @gfn a guest table some shadow table mirrors, write-protected? */
@@ -582,7 +633,7 @@ static unsigned long sp_track(struct vtx_mmu *mmu, struct spt_page *sp)
 	 * the protection (it clears @zapped_rw then).
 	 */
 	n = sh->zapped_rw;
-	as = (sp->ctx->key.role & SPT_ROLE_SMM) ? 1 : 0;
+	as = (sp->role & SPT_ROLE_SMM) ? 1 : 0;
 	pe = phys_entry(mmu, as, NULL, sp->gfn);
 	if (!pe || !(*pe & PHYS_PRESENT))
 		return n;	/* no leaf maps a frame the tree does not */
@@ -592,9 +643,32 @@ static unsigned long sp_track(struct vtx_mmu *mmu, struct spt_page *sp)
 static void sp_zap(struct vtx_mmu *mmu, struct spt_page *sp);
 
 /*
+ * Entry @i of @parent (above the leaves) goes: the table below loses that
+ * parent, and one that no lookup finds (not @shared: a guest large page's,
+ * a context's own) is zapped once it has none left.  A shared one stays,
+ * parentless if it was the last, still what its guest table says (and
+ * write-protecting it), for the next address space whose walk wants it.
+ * mmu->lock.
+ */
+static void sp_unlink(struct vtx_mmu *mmu, struct spt_page *parent,
+		      unsigned int i)
+{
+	u64 e = parent->spt[i];
+	struct spt_page *child;
+
+	set_table_entry(parent, i, 0);
+	if (!(e & _PAGE_PRESENT))
+		return;
+	child = sp_of_entry(e);
+	hlist_del_init(&parent->rmap[i]);
+	if (hlist_empty(&child->parents) && !child->shared)
+		sp_zap(mmu, child);
+}
+
+/*
  * Drop entry @i of @sp: a leaf leaves the reverse map (with @zapped_rw if
- * it was writable: some TLB may still hold it), a table below is zapped
- * (to the zombies).  mmu->lock.
+ * it was writable: some TLB may still hold it), a table below is unlinked
+ * (sp_unlink()).  mmu->lock.
  */
 static void sp_zap_entry(struct vtx_mmu *mmu, struct spt_page *sp,
 			 unsigned int i)
@@ -608,10 +682,8 @@ static void sp_zap_entry(struct vtx_mmu *mmu, struct spt_page *sp,
 			mmu->shadow->zapped_rw = true;
 		rmap_del(sp, i);
 		WRITE_ONCE(sp->spt[i], 0);
-	} else if (e & _PAGE_PRESENT) {
-		sp_zap(mmu, sp_of_entry(e));
 	} else {
-		set_table_entry(sp, i, 0);
+		sp_unlink(mmu, sp, i);
 	}
 }
 
@@ -625,35 +697,57 @@ static void sp_zap_children(struct vtx_mmu *mmu, struct spt_page *sp)
 }
 
 /*
- * Zap @sp (not a root): unlink it from its parent, zap what is below, and
- * move it to its vCPU's zombies, freed after a flush (the processor may
- * still walk it through cached paging-structure entries).
+ * Zap @sp (not a root): clear every entry that points to it (in any
+ * vCPU's address spaces), unlink what is below, and move it to the VM's
+ * zombies, freed after the VM-wide flush (any processor that ran a vCPU
+ * through it may still walk it through cached paging-structure entries).
  */
 static void sp_zap(struct vtx_mmu *mmu, struct spt_page *sp)
 {
-	struct spt_vcpu *v = sp->ctx->v;
+	struct vtx_shadow *sh = mmu->shadow;
+	struct hlist_node *node, *next;
 
+	hlist_for_each_safe(node, next, &sp->parents) {
+		struct spt_page *parent = sp_of_table((u64 *)node);
+
+		hlist_del_init(node);
+		set_table_entry(parent, node - parent->rmap, 0);
+	}
 	sp_zap_children(mmu, sp);
-	sp_unhash(mmu->shadow, sp);
-	set_table_entry(sp->parent, sp->parent_index, 0);
-	list_move(&sp->link, &v->zombies);
+	sp_unhash(sh, sp);
+	list_add(&sp->link, &sh->zombies);
 	list_del_init(&sp->lru);
-	v->nr_pages--;
-	v->nr_zombies++;
-	mmu->shadow->nr_pages--;
-	WRITE_ONCE(mmu->nr_shadow_pages, mmu->shadow->nr_pages);
+	WRITE_ONCE(sh->nr_zombies, sh->nr_zombies + 1);
+	sh->nr_pages--;
+	WRITE_ONCE(mmu->nr_shadow_pages, sh->nr_pages);
 }
 
-/* Empty context @c: nothing maps any more once the TLB is flushed. */
+/*
+ * Empty context @c: nothing maps any more once the TLB is flushed.  The
+ * shared tables its root pointed to stay (sp_unlink()).
+ */
 static void ctx_reset(struct vtx_mmu *mmu, struct spt_ctx *c)
 {
 	unsigned int i;
 
-	sp_zap_children(mmu, c->root);
+	for (i = 0; i < SPT_ENTRIES; i++)
+		if (c->root->spt[i])
+			sp_unlink(mmu, c->root, i);
 	sp_unhash(mmu->shadow, c->root);
 	for (i = 0; i < SPT_PAE_ROOTS; i++)
 		WRITE_ONCE(c->pae_root[i], 0);
 	c->unprotected = false;
+}
+
+/*
+ * @c becomes unprotected (a table written through a translation that goes
+ * through it): emptied first, so that it links no shared table, under
+ * which a table of its own (not write-protected) would be seen by others.
+ */
+static void ctx_unprotect(struct vtx_mmu *mmu, struct spt_ctx *c)
+{
+	ctx_reset(mmu, c);
+	c->unprotected = true;
 }
 
 static void vcpu_reset(struct vtx_mmu *mmu, struct spt_vcpu *v)
@@ -664,13 +758,17 @@ static void vcpu_reset(struct vtx_mmu *mmu, struct spt_vcpu *v)
 		ctx_reset(mmu, &v->ctx[i]);
 }
 
+/* Every shadow table goes, those no root links included. */
 static void reset_all(struct vtx_mmu *mmu)
 {
+	struct vtx_shadow *sh = mmu->shadow;
 	int i;
 
 	for (i = 0; i < VTX_MAX_VCPUS; i++)
-		if (mmu->shadow->vcpu[i])
-			vcpu_reset(mmu, mmu->shadow->vcpu[i]);
+		if (sh->vcpu[i])
+			vcpu_reset(mmu, sh->vcpu[i]);
+	while (!list_empty(&sh->lru))
+		sp_zap(mmu, list_first_entry(&sh->lru, struct spt_page, lru));
 }
 
 /*
@@ -694,47 +792,33 @@ static void gfn_take(struct hlist_head *head, u64 gfn, struct hlist_head *list)
 /*
  * Zap every shadow table that mirrors guest table @gfn, in every vCPU's
  * address spaces (a root is emptied and stays): the frame is no longer
- * write-protected.  Return: whether some other vCPU's tables went.
+ * write-protected.
  *
  * The bucket is walked once: its tables of @gfn move to a list of their
  * own first (still "hashed": zapping one unhashes, from that list, the
  * others below it), so that the bucket's other tables are not walked
  * again after each zap.
  */
-static bool zap_gfn(struct vtx_mmu *mmu, struct spt_vcpu *self, u64 gfn)
+static void zap_gfn(struct vtx_mmu *mmu, u64 gfn)
 {
 	struct hlist_head *head = gfn_head(mmu->shadow, gfn);
 	HLIST_HEAD(doomed);
 	struct spt_page *sp;
-	bool remote = false;
 
 	gfn_take(head, gfn, &doomed);
 	while (!hlist_empty(&doomed)) {
 		sp = hlist_entry(doomed.first, struct spt_page, hash_link);
-		remote |= sp->ctx->v != self;
-		if (sp->parent)
-			sp_zap(mmu, sp);
+		if (sp->root_of)
+			ctx_reset(mmu, sp->root_of);
 		else
-			ctx_reset(mmu, sp->ctx);
+			sp_zap(mmu, sp);
 	}
-	return remote;
 }
 
 /* Bytes of an entry of the guest table @sp mirrors: 4 under 32-bit paging */
 static unsigned int sp_entry_bytes(const struct spt_page *sp)
 {
-	return (sp->ctx->key.role & SPT_ROLE_MODE) == SPT_MODE_32 ? 4 : 8;
-}
-
-/* The first linear address @sp translates (bits 47:0). */
-static u64 sp_base(const struct spt_page *sp)
-{
-	u64 base = 0;
-
-	for (; sp->parent; sp = sp->parent)
-		base += (u64)sp->parent_index <<
-			(PAGE_SHIFT + SPT_LEVEL_SHIFT * (sp->parent->level - 1));
-	return base;
+	return (sp->role & SPT_ROLE_MODE) == SPT_MODE_32 ? 4 : 8;
 }
 
 /*
@@ -755,32 +839,28 @@ static bool write_misaligned(unsigned int off, unsigned int len,
  * Guest bytes [@off, @off + @len) of the table @sp mirrors changed: drop
  * the entries of @sp that mirror them.  A leaf leaves the reverse map
  * (with @zapped_rw if it was writable: some TLB may still hold it); an
- * entry above the leaves takes its subtree to the zombies.  No flush: the
- * guest invalidates a translation it changed (INVLPG, a CR3 load), and a
- * zapped table is freed only after a flush.  Under 32-bit paging a guest
- * entry spans two shadow entries at each level (a 4 MiB PDE, or a 4 KiB
- * PTE of a table covering 4 MiB of which @sp mirrors 2): the entries are
- * found by the linear addresses they translate.  mmu->lock.
+ * entry above the leaves unlinks the table below (sp_unlink()).  No
+ * flush: the guest invalidates a translation it changed (INVLPG, a CR3
+ * load), and a zapped table is freed only after a flush.  Under 32-bit
+ * paging @sp mirrors a part of its guest table (its quadrant: half of a
+ * page table's 1024 PTEs, a quarter of a page directory's PDEs), and a
+ * 4 MiB PDE spans two of its entries.  mmu->lock.
  */
 static void sp_zap_written(struct vtx_mmu *mmu, struct spt_page *sp,
 			   unsigned int off, unsigned int len,
 			   unsigned int es)
 {
-	unsigned int gbits = es == 8 ? SPT_LEVEL_SHIFT : SPT_LEVEL_SHIFT + 1;
-	unsigned int gshift = PAGE_SHIFT + gbits * (sp->level - 1);
-	unsigned int sshift = PAGE_SHIFT + SPT_LEVEL_SHIFT * (sp->level - 1);
-	u64 base = sp_base(sp), end = base + ((u64)SPT_ENTRIES << sshift);
-	u64 region = base & ~((1ull << (gshift + gbits)) - 1);
-	u64 lo = region + ((u64)(off / es) << gshift);
-	u64 hi = region + ((u64)((off + len - 1) / es + 1) << gshift);
-	unsigned int i, last;
+	/* shadow entries per guest entry, guest entries @sp mirrors */
+	unsigned int per = es == 8 || sp->level == 1 ? 1 : 2;
+	unsigned int span = SPT_ENTRIES / per;
+	unsigned int first = (sp->role >> SPT_ROLE_QUADRANT_SHIFT) * span;
+	unsigned int g = off / es, last = (off + len - 1) / es, k;
 
-	if (hi <= base || lo >= end)
-		return;
-	i = (max(lo, base) - base) >> sshift;
-	last = (min(hi, end) - 1 - base) >> sshift;
-	for (; i <= last; i++)
-		sp_zap_entry(mmu, sp, i);
+	g = max(g, first);
+	last = min(last, first + span - 1);
+	for (; g <= last; g++)
+		for (k = 0; k < per; k++)
+			sp_zap_entry(mmu, sp, (g - first) * per + k);
 }
 
 /**
@@ -847,7 +927,7 @@ void vtx_shadow_track_write(struct vtx_mmu *mmu, int as, u64 gpa,
 		sp_zap_written(mmu, sp, off, len, es);
 	}
 	if (unprotect)
-		zap_gfn(mmu, NULL, gfn);
+		zap_gfn(mmu, gfn);
 	spin_unlock(&mmu->lock);
 }
 
@@ -953,6 +1033,8 @@ unsigned long vtx_shadow_zap(struct vtx_mmu *mmu, int as, u64 start, u64 end,
 /* Every leaf is released and no vCPU runs: free all tables. */
 void vtx_shadow_free_tables(struct vtx_mmu *mmu)
 {
+	struct vtx_shadow *sh = mmu->shadow;
+	struct spt_page *sp, *tmp;
 	int as, i, j;
 
 	for (as = 0; as < VTX_MMU_ROOTS; as++) {
@@ -964,8 +1046,6 @@ void vtx_shadow_free_tables(struct vtx_mmu *mmu)
 
 		if (!v)
 			continue;
-		free_sp_list(&v->pages);
-		free_sp_list(&v->zombies);
 		for (j = 0; j < SPT_CTXS; j++) {
 			sp_free(v->ctx[j].root);
 			free_table_page(v->ctx[j].pae_root);
@@ -974,28 +1054,35 @@ void vtx_shadow_free_tables(struct vtx_mmu *mmu)
 			sp_free(v->cache[--v->nr_cache]);
 		kfree(v);
 	}
+	list_for_each_entry_safe(sp, tmp, &sh->lru, lru) {
+		list_del(&sp->lru);
+		sp_free(sp);
+	}
+	free_sp_list(&sh->zombies);
 	free_cpumask_var(mmu->shadow->flush_mask);
 	kvfree(mmu->shadow);
 	mmu->shadow = NULL;
 	mmu->nr_table_pages = 0;
 }
 
-/* Take every vCPU's zombies; free them after @flush_cpus. */
+/* The VM's zombies move to @dead, to be freed after a VM-wide flush. */
+static void take_zombies(struct vtx_mmu *mmu, struct list_head *dead)
+{
+	struct vtx_shadow *sh = mmu->shadow;
+
+	list_splice_init(&sh->zombies, dead);
+	mmu->nr_table_pages -= sh->nr_zombies;
+	WRITE_ONCE(sh->nr_zombies, 0);
+}
+
+/* Take the VM's zombies; free them after @flush_cpus. */
 void vtx_shadow_flush(struct vtx_mmu *mmu, void (*flush_cpus)(struct vtx_mmu *))
 {
 	LIST_HEAD(dead);
-	int i;
 
 	spin_lock(&mmu->lock);
-	for (i = 0; mmu->shadow && i < VTX_MAX_VCPUS; i++) {
-		struct spt_vcpu *v = mmu->shadow->vcpu[i];
-
-		if (!v)
-			continue;
-		list_splice_init(&v->zombies, &dead);
-		mmu->nr_table_pages -= v->nr_zombies;
-		v->nr_zombies = 0;
-	}
+	if (mmu->shadow)
+		take_zombies(mmu, &dead);
 	spin_unlock(&mmu->lock);
 	flush_cpus(mmu);
 	free_sp_list(&dead);
@@ -1034,7 +1121,7 @@ static int ctx_alloc(struct spt_vcpu *v, struct spt_ctx *c)
 	vtx_alloc_inc(VTX_ALLOC_EPT);
 	set_page_private(virt_to_page(table), (unsigned long)c->root);
 	c->root->spt = table;
-	c->root->ctx = c;
+	c->root->root_of = c;
 	c->root->level = SPT_LEVELS;
 	c->root->gfn = SPT_NO_GFN;
 	/* CR3 outside IA-32e mode: 32 bits */
@@ -1069,8 +1156,6 @@ int vtx_shadow_vcpu_init(struct vtx_vcpu *vcpu)
 		}
 	}
 	v->cur = &v->ctx[0];
-	INIT_LIST_HEAD(&v->pages);
-	INIT_LIST_HEAD(&v->zombies);
 	spin_lock(&mmu->lock);
 	if (mmu->shadow->vcpu[vcpu->id]) {
 		/* left by a creation of this id that failed later: reuse it */
@@ -1170,6 +1255,7 @@ static void ctx_select(struct vtx_mmu *mmu, struct spt_vcpu *v,
 		memcpy(&c->key, k, sizeof(*k));
 		c->root->gfn = (k->role & SPT_ROLE_MODE) == SPT_MODE_64 ?
 			       k->cr3 >> PAGE_SHIFT : SPT_NO_GFN;
+		c->root->role = k->role;
 	}
 	c->last_use = ++v->clock;
 	v->cur = c;
@@ -1222,7 +1308,7 @@ void vtx_shadow_reset(struct vtx_vcpu *vcpu)
  * The shadow tables of an address space whose guest tables are all
  * write-protected are what those tables say now: nothing of them goes,
  * as under KVM.  An address space with a table that is not
- * write-protected (unprotect_self()) is emptied.  The caller flushes the
+ * write-protected (ctx_unprotect()) is emptied.  The caller flushes the
  * page from its VPID's translations, all of them when this returns true:
  * the processor holds a guest large page, which vtx maps with 4 KiB
  * leaves (marked SPT_HAS_2M or _1G above them), as so many TLB entries.
@@ -1261,28 +1347,18 @@ out:
 }
 
 /**
- * vtx_shadow_reclaim() - free the vCPU's detached tables after @flush
- * dropped what the vCPU's VPID cached through them.
+ * vtx_shadow_reclaim() - the vCPU's translations go: @flush drops what its
+ * VPID cached.
  * @vcpu:	the loaded vCPU, by its thread
  * @flush:	the backend's flush of this vCPU's translations on this CPU
  *
- * Only this vCPU walks its tables (each vCPU has its own), so its VPID's
- * flush is enough; its translations on other CPUs are flushed when it is
- * loaded there.
+ * Zapped tables are not freed here: other vCPUs may have walked them (a
+ * shared table, or one below it), so they wait for the VM-wide flush
+ * (vtx_shadow_page_fault() asks for one at SPT_RECLAIM_ZOMBIES of them).
  */
 void vtx_shadow_reclaim(struct vtx_vcpu *vcpu, void (*flush)(struct vtx_vcpu *))
 {
-	struct vtx_mmu *mmu = &vcpu->vm->mmu;
-	struct spt_vcpu *v = vcpu_spt(vcpu);
-	LIST_HEAD(dead);
-
-	spin_lock(&mmu->lock);
-	list_splice_init(&v->zombies, &dead);
-	mmu->nr_table_pages -= v->nr_zombies;
-	v->nr_zombies = 0;
-	spin_unlock(&mmu->lock);
 	flush(vcpu);
-	free_sp_list(&dead);
 }
 
 /*
@@ -1373,7 +1449,7 @@ static bool shadow_reclaim_lru(struct vtx_mmu *mmu, unsigned long bound)
 	return zapped;
 }
 
-/* A new table for @v's current context, from the caches. */
+/* A new table, from @v's caches. */
 static struct spt_page *take_sp(struct vtx_mmu *mmu, struct spt_vcpu *v,
 				struct vtx_mmu_cache *cache)
 {
@@ -1388,10 +1464,7 @@ static struct spt_page *take_sp(struct vtx_mmu *mmu, struct spt_vcpu *v,
 	sp = v->cache[--v->nr_cache];
 	sp->spt = table;
 	set_page_private(virt_to_page(table), (unsigned long)sp);
-	sp->ctx = v->cur;
-	list_add(&sp->link, &v->pages);
 	list_add_tail(&sp->lru, &mmu->shadow->lru);
-	v->nr_pages++;
 	mmu->nr_table_pages++;
 	mmu->shadow->nr_pages++;
 	WRITE_ONCE(mmu->nr_shadow_pages, mmu->shadow->nr_pages);
@@ -1399,22 +1472,96 @@ static struct spt_page *take_sp(struct vtx_mmu *mmu, struct spt_vcpu *v,
 }
 
 /*
- * The level-1 table of @gva's path in the vCPU's current context, made
- * from @cache as walk @w says: each table mirrors the guest table of its
- * level (and write-protects it, counted in @wp), a table that mirrors
- * another one than @w's (a guest entry changed without a fault: only in
- * an unprotected context) is zapped first.  A guest large page marks the
- * shadow PDE or PDPTE above its leaves.  mmu->lock.
+ * The role of the table of @level on @gva's path in context @c after
+ * walk @w: the context's, with what the guest entries above that level
+ * allow and, under 32-bit paging, the quadrant (which 2 MiB of a guest
+ * page table's 4 MiB, which GiB of a page directory's 4).
+ */
+static u32 table_role(const struct spt_ctx *c, const struct vtx_guest_walk *w,
+		      u64 gva, int level, bool paging)
+{
+	u64 allowed = _PAGE_RW | _PAGE_USER, nx = 0;
+	u32 role = c->key.role;
+	int l;
+
+	if (!paging)
+		return role;
+	for (l = w->top; l > level && l >= w->leaf; l--) {
+		allowed &= w->pte[l];
+		nx |= w->pte[l] & _PAGE_NX;
+	}
+	if (allowed & _PAGE_RW)
+		role |= SPT_ROLE_ACC_W;
+	if (allowed & _PAGE_USER)
+		role |= SPT_ROLE_ACC_U;
+	if (nx && (role & SPT_ROLE_NXE))
+		role |= SPT_ROLE_ACC_NX;
+	if ((role & SPT_ROLE_MODE) == SPT_MODE_32 && level <= 2)
+		role |= ((gva >> (PAGE_SHIFT + SPT_LEVEL_SHIFT * level)) &
+			 (BIT(level) - 1)) << SPT_ROLE_QUADRANT_SHIFT;
+	return role;
+}
+
+/*
+ * A shared table of key (@gfn, @level, @role) that still write-protects
+ * its guest table (KVM's kvm_mmu_find_shadow_page()).  mmu->lock.
+ */
+static struct spt_page *sp_find(struct vtx_shadow *sh, u64 gfn, int level,
+				u32 role)
+{
+	struct spt_page *sp;
+
+	hlist_for_each_entry(sp, gfn_head(sh, gfn), hash_link)
+		if (sp->gfn == gfn && sp->level == level && sp->role == role &&
+		    sp->shared && sp->tracked)
+			return sp;
+	return NULL;
+}
+
+/**
+ * struct spt_links - the entries a fault's spt_path() linked, undone
+ * (spt_unlink_new()) when the guest's walk changed meanwhile: a shared
+ * table must not keep an entry made from a guest entry that is no more.
+ * @parent:	the table of each
+ * @index:	the entry
+ * @n:		how many
+ */
+struct spt_links {
+	struct spt_page *parent[SPT_LEVELS];
+	unsigned int index[SPT_LEVELS];
+	int n;
+};
+
+/* Unlink @links' entries, the deepest first.  mmu->lock. */
+static void spt_unlink_new(struct vtx_mmu *mmu, struct spt_links *links)
+{
+	while (links->n--)
+		sp_unlink(mmu, links->parent[links->n],
+			  links->index[links->n]);
+}
+
+/*
+ * The level-1 table of @gva's path in the vCPU's current context, as walk
+ * @w says: each table mirrors the guest table of its level.  A missing
+ * one is the shared table of its key if there is one (in any vCPU's
+ * address spaces, or none), else a new one from @cache, which
+ * write-protects its guest table (counted in @wp) and is shared if its
+ * context is protected; the entries linked are recorded in @links.  An
+ * entry to a table of another key (a guest entry changed without a fault:
+ * only in an unprotected context) is unlinked first.  A guest large page
+ * marks the shadow PDE or PDPTE above its leaves.  mmu->lock.
  */
 static struct spt_page *spt_path(struct vtx_mmu *mmu, struct spt_vcpu *v,
 				 struct vtx_mmu_cache *cache, u64 gva,
 				 const struct vtx_guest_walk *w, bool paging,
-				 unsigned long *wp)
+				 unsigned long *wp, struct spt_links *links)
 {
 	struct spt_ctx *c = v->cur;
 	struct spt_page *sp = c->root, *child;
 	u64 e, want, vfn = gva >> PAGE_SHIFT;
+	bool shared;
 	unsigned int i;
+	u32 role;
 	int l;
 
 	if (!(sp->gfn & SPT_DIRECT) && !sp->tracked && !c->unprotected)
@@ -1423,26 +1570,38 @@ static struct spt_page *spt_path(struct vtx_mmu *mmu, struct spt_vcpu *v,
 	for (l = SPT_LEVELS; l > 1; l--) {
 		i = spt_index(vfn, l);
 		want = want_gfn(w, gva, l - 1, paging);
+		role = table_role(c, w, gva, l - 1, paging);
 		e = sp->spt[i];
-		if ((e & _PAGE_PRESENT) && sp_of_entry(e)->gfn != want) {
-			sp_zap(mmu, sp_of_entry(e));
+		if ((e & _PAGE_PRESENT) && (sp_of_entry(e)->gfn != want ||
+					    sp_of_entry(e)->role != role)) {
+			sp_unlink(mmu, sp, i);
 			e = 0;
 		}
-		if (e & _PAGE_PRESENT)
-			list_move_tail(&sp_of_entry(e)->lru, &mmu->shadow->lru);
 		if (!(e & _PAGE_PRESENT)) {
-			child = take_sp(mmu, v, cache);
-			if (!child)
-				return NULL;
-			child->level = l - 1;
-			child->gfn = want;
-			child->parent = sp;
-			child->parent_index = i;
-			if (!(want & SPT_DIRECT) && !c->unprotected)
-				*wp += sp_track(mmu, child);
-			e = __pa(child->spt) | SPT_TABLE_BITS;
-			set_table_entry(sp, i, e);
+			/* SPT_NO_GFN has the SPT_DIRECT bit */
+			shared = !(want & SPT_DIRECT) && !c->unprotected;
+			child = shared ? sp_find(mmu->shadow, want, l - 1, role) :
+					 NULL;
+			if (!child) {
+				child = take_sp(mmu, v, cache);
+				if (!child)
+					return NULL;
+				child->level = l - 1;
+				child->gfn = want;
+				child->role = role;
+				child->shared = shared;
+				if (sp == c->root && !i &&
+				    (role & SPT_ROLE_MODE) != SPT_MODE_64)
+					child->pae_of = c;
+				if (shared)
+					*wp += sp_track(mmu, child);
+			}
+			sp_link(sp, i, child);
+			links->parent[links->n] = sp;
+			links->index[links->n++] = i;
+			e = sp->spt[i];
 		}
+		list_move_tail(&sp_of_entry(e)->lru, &mmu->shadow->lru);
 		if (l == w->leaf && !(e & (SPT_HAS_2M | SPT_HAS_1G)))
 			set_table_entry(sp, i,
 					e | (l == 2 ? SPT_HAS_2M : SPT_HAS_1G));
@@ -1496,19 +1655,24 @@ static bool walk_unchanged(struct vtx_vcpu *vcpu,
 }
 
 /*
- * A write to guest table @gfn through a translation that goes through
- * @gfn itself: the tables that mirror it (all in the current context,
- * zap_gfn() took the others) stop write-protecting it, and the context
- * is marked unprotected.  mmu->lock.
+ * The VM's zombies, once SPT_RECLAIM_ZOMBIES, are freed after a flush of
+ * the CPUs its vCPUs are loaded on (@f->flush_cpus: a vCPU loaded
+ * elsewhere later flushes its VPID there first).
  */
-static void unprotect_self(struct vtx_shadow *sh, struct spt_ctx *c, u64 gfn)
+static void shadow_free_zombies(struct vtx_mmu *mmu,
+				struct vtx_shadow_fault *f)
 {
-	struct spt_page *sp;
+	struct vtx_shadow *sh = mmu->shadow;
+	LIST_HEAD(dead);
 
-	hlist_for_each_entry(sp, gfn_head(sh, gfn), hash_link)
-		if (sp->gfn == gfn)
-			sp->tracked = false;
-	c->unprotected = true;
+	if (READ_ONCE(sh->nr_zombies) < SPT_RECLAIM_ZOMBIES)
+		return;
+	spin_lock(&mmu->lock);
+	take_zombies(mmu, &dead);
+	f->flush_cpus(mmu);
+	sh->zapped_rw = false;
+	spin_unlock(&mmu->lock);
+	free_sp_list(&dead);
 }
 
 /**
@@ -1537,6 +1701,7 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	bool user = hw_ec & X86_PF_USER, writable, w_user, w_writable;
 	bool paging = vcpu->cr0 & X86_CR0_PG, unprotect = false;
 	unsigned long wp = 0, bound = 0;
+	struct spt_links links = { .n = 0 };
 	struct vtx_guest_walk w;
 	struct spt_page *table;
 	struct spt_key key;
@@ -1547,9 +1712,15 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	f->write = hw_ec & X86_PF_WRITE;
 	f->flush_local = false;
 	f->load_root = false;
+	v->faults++;
 	if (hw_ec & X86_PF_RSVD) {
-		/* never from vtx's leaves; drop them and start again */
-		vtx_shadow_reset(vcpu);
+		/*
+		 * never from vtx's leaves; drop them all (a shared table
+		 * would keep a bad one) and start again
+		 */
+		spin_lock(&mmu->lock);
+		reset_all(mmu);
+		spin_unlock(&mmu->lock);
 		f->flush_local = true;
 		return VTX_SHADOW_RETRY;
 	}
@@ -1579,6 +1750,7 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		return VTX_SHADOW_EFAULT;
 	if (vtx_mmu_topup(vcpu) || sp_topup(v))
 		return VTX_SHADOW_ENOMEM;
+	shadow_free_zombies(mmu, f);
 	make_key(vcpu, vtx_get_cr3(vcpu), &key);
 	/* racy: the check is made again under the lock */
 	if (READ_ONCE(sh->nr_pages) + SPT_LEVELS > READ_ONCE(sh->max_pages))
@@ -1603,10 +1775,6 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	}
 	if (bound && shadow_reclaim_lru(mmu, bound))
 		f->flush_local = true;
-	if (v->nr_pages + v->nr_zombies + SPT_LEVELS > VTX_SHADOW_MAX_TABLES) {
-		vcpu_reset(mmu, v);
-		f->flush_local = true;
-	}
 	if (f->write && writable && gfn_tracked(sh, gfn) && !f->no_emulate) {
 		spin_unlock(&mmu->lock);
 		f->gpa = w.gpa;
@@ -1623,14 +1791,18 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		 * until its next reset (INVLPG, CR3 load), as KVM stops
 		 * retrying and emulates.
 		 */
-		zap_gfn(mmu, v, gfn);
+		zap_gfn(mmu, gfn);
 		unprotect = true;
-		if (v->unprotect_gfn == gfn && v->unprotect_gva == f->gva)
-			v->cur->unprotected = true;
+		if (v->unprotect_gfn == gfn && v->unprotect_gva == f->gva &&
+		    !v->cur->unprotected) {
+			ctx_unprotect(mmu, v->cur);
+			f->flush_local = true;
+		}
 		v->unprotect_gfn = gfn;
 		v->unprotect_gva = f->gva;
 	}
-	table = spt_path(mmu, v, &vcpu->mmu_cache, f->gva, &w, paging, &wp);
+	table = spt_path(mmu, v, &vcpu->mmu_cache, f->gva, &w, paging, &wp,
+			 &links);
 	if (wp) {
 		/*
 		 * Leaves that lost W may be cached writable by any vCPU,
@@ -1642,11 +1814,23 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 		sh->zapped_rw = false;
 	}
 	if (!table || (paging && !walk_unchanged(vcpu, &w))) {
+		spt_unlink_new(mmu, &links);
 		spin_unlock(&mmu->lock);
 		return VTX_SHADOW_RETRY;
 	}
-	if (unprotect && gfn_tracked(sh, gfn))
-		unprotect_self(sh, v->cur, gfn);
+	if (unprotect && gfn_tracked(sh, gfn)) {
+		/*
+		 * The path to @gva goes through guest table @gfn itself,
+		 * which the path's tables protect again: the context goes
+		 * unprotected (its tables its own, @gfn's not protected),
+		 * and the retry's fault makes the leaf writable.
+		 */
+		zap_gfn(mmu, gfn);
+		ctx_unprotect(mmu, v->cur);
+		f->flush_local = true;
+		spin_unlock(&mmu->lock);
+		return VTX_SHADOW_RETRY;
+	}
 	leaf = (pe & SPT_ADDR_MASK) | _PAGE_PRESENT | _PAGE_ACCESSED;
 	if (w_user && (w_writable || !writable))
 		leaf |= _PAGE_USER;
@@ -1666,21 +1850,31 @@ enum vtx_shadow_result vtx_shadow_page_fault(struct vtx_vcpu *vcpu,
 	    !(f->write && !(leaf & _PAGE_RW))) {
 		/*
 		 * The leaf allows what the guest's tables allow and the
-		 * processor still refused: SMAP or protection keys, the
-		 * guest's own fault.  Not a write the walk allowed to a
-		 * read-only leaf: the frame is not writable in the tree
-		 * because dirty logging or an invalidation write-protected
-		 * it again after vtx_mmu_page_fault() (which then returns
-		 * 0 without mapping): the guest faults again, as it would
-		 * with EPT.
+		 * processor still refused.  The first time, a stale TLB
+		 * entry of this CPU (another vCPU made this shared leaf
+		 * writable since; the #PF dropped it): retried, KVM's
+		 * spurious fault.  The same fault again at once: SMAP or
+		 * protection keys, the guest's own fault.  Never a write the
+		 * walk allowed to a read-only leaf: the frame is not
+		 * writable in the tree because dirty logging or an
+		 * invalidation write-protected it again after
+		 * vtx_mmu_page_fault() (which then returns 0 without
+		 * mapping): the guest faults again, as it would with EPT.
 		 */
+		if (v->spurious_fault != v->faults - 1 ||
+		    v->spurious_gva != f->gva || v->spurious_ec != hw_ec) {
+			v->spurious_fault = v->faults;
+			v->spurious_gva = f->gva;
+			v->spurious_ec = hw_ec;
+			spin_unlock(&mmu->lock);
+			f->flush_local = true;
+			return VTX_SHADOW_RETRY;
+		}
 		spin_unlock(&mmu->lock);
 		f->error_code = hw_ec;
 		return VTX_SHADOW_GUEST_PF;
 	}
 	set_leaf(sh, table, i, leaf);
-	if (v->nr_zombies >= SPT_RECLAIM_ZOMBIES)
-		f->flush_local = true;
 	spin_unlock(&mmu->lock);
 	return VTX_SHADOW_RETRY;
 }

@@ -17,12 +17,6 @@ struct vtx_mmu_leaf;
 struct vtx_vcpu;
 enum vtx_mmu_zap;
 
-/*
- * Table pages one vCPU's shadow tables (all its address spaces, zapped
- * ones not yet freed included) may hold before they are reset.
- */
-#define VTX_SHADOW_MAX_TABLES	1024
-
 /**
  * struct vtx_shadow_fault - a #PF exit under shadow paging.
  * @gva:	the faulting linear address (exit qualification)
@@ -31,8 +25,8 @@ enum vtx_mmu_zap;
  * @gpa:	out, for VTX_SHADOW_MMIO and VTX_SHADOW_EMULATE: the
  *		guest-physical address
  * @write:	the access writes (from @error_code)
- * @flush_local: out: flush the vCPU's TLB and free its zapped tables
- *		(vtx_shadow_reclaim()) before the next entry
+ * @flush_local: out: flush the vCPU's TLB (vtx_shadow_reclaim()) before
+ *		the next entry
  * @no_emulate: in: a write to a write-protected guest table is let
  *		through (unprotect-and-retry), not VTX_SHADOW_EMULATE
  * @flush_cpus: in: the backend's flush of every CPU's translations (IPIs),

@@ -68,6 +68,38 @@
 #define PTW_TOGGLE_BIT		14			/* frame 2 <-> 6 */
 #define PTW_PORT		0x5c0			/* ptw_ins: the VMM's */
 
+/*
+ * Shared tables: C, a PML4 of its own whose entry 0 is A's (A's PDPT, PD
+ * and PT: a forked process's kernel half); D, a PML4, PDPT and PD of its
+ * own (PD a copy of A's) over A's PT.  shared_tables_new_space reads
+ * TLB_SHARE_PAGES pages of TLB_PT in A, then in C.
+ */
+#define TLB_PML4_C		0x28000
+#define TLB_PML4_D		0x29000
+#define TLB_PDPT_D		0x2a000
+#define TLB_PD_D		0x2b000
+#define TLB_SHARE_PAGES		256
+
+/*
+ * 32-bit paging (shared_tables_quadrants): a PD whose PDE 0 is a 4 MiB
+ * identity page, PDEs 1 and TLB_HIGH_PDE both TLB_PT32 (identity over
+ * [4 MiB, 8 MiB)); TLB_PT32B maps each page of it one further on.
+ */
+#define TLB_PD32		0x2c000
+#define TLB_PT32		0x2d000
+#define TLB_PT32B		0x2e000
+#define TLB_HIGH_PDE		768
+#define TLB_HIGH_VA		0xc0000000
+#define TLB_PTE32_HIGH		514	/* a PTE in the table's upper 2 MiB */
+
+/*
+ * shared_tables_two_vcpus: TLB_SMP_ROUNDS x (vCPU 0 moves PTE 2, posts
+ * the round at TLB_SMP_FLAG; vCPU 1 INVLPGs, reads, acks at TLB_SMP_ACK).
+ */
+#define TLB_SMP_FLAG		(SCRATCH_GPA + 0x210)
+#define TLB_SMP_ACK		(SCRATCH_GPA + 0x218)
+#define TLB_SMP_ROUNDS		20
+
 #define TLB_LOOPS		1000
 #define TLB_DESC_GPA		(SCRATCH_GPA + 0x100)	/* INVPCID descriptor */
 #define TLB_NONCANONICAL	0x800000000000		/* bit 47 only */

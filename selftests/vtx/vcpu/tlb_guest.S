@@ -461,3 +461,134 @@ GUEST_BEGIN ptw_ins_guest, 64
 	ucall	UCALL_REPORT
 	hlt
 GUEST_END ptw_ins_guest
+
+/*
+ * A reads TLB_SHARE_PAGES pages of TLB_PT; then C (never loaded before,
+ * over A's PDPT) reads them, summed; back to A, the sum reported.
+ */
+GUEST_BEGIN share_new_guest, 64
+	mov	%cr3, %r9
+	mov	$TLB_4K_BASE, %rsi
+	mov	$TLB_SHARE_PAGES, %ecx
+1:	mov	(%rsi), %rax
+	add	$0x1000, %rsi
+	dec	%ecx
+	jnz	1b
+	ucall_step 1
+	mov	$TLB_PML4_C, %r10d
+	mov	%r10, %cr3
+	xor	%r12d, %r12d
+	mov	$TLB_4K_BASE, %rsi
+	mov	$TLB_SHARE_PAGES, %ecx
+2:	add	(%rsi), %r12
+	add	$0x1000, %rsi
+	dec	%ecx
+	jnz	2b
+	ucall_step 2
+	mov	%r9, %cr3
+	mov	%r12, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END share_new_guest
+
+/*
+ * A and D read page 2 of the PT they share; D moves PTE 2 to frame 5,
+ * INVLPG, reads (reported); A reads (reported); A moves it to frame 6; D
+ * reads (reported).
+ */
+GUEST_BEGIN share_write_guest, 64
+	mov	%cr3, %r9
+	mov	$TLB_PML4_D, %r10d
+	mov	TLB_4K_BASE + 0x2000, %rax
+	mov	%r10, %cr3
+	mov	TLB_4K_BASE + 0x2000, %rax
+	movq	$(TLB_4K_BASE + 0x5000 + TLB_PTE), TLB_PTE2_GPA
+	invlpg	TLB_4K_BASE + 0x2000
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	mov	%r9, %cr3
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	movq	$(TLB_4K_BASE + 0x6000 + TLB_PTE), TLB_PTE2_GPA
+	mov	%r10, %cr3
+	mov	TLB_4K_BASE + 0x2000, %rbx
+	ucall	UCALL_REPORT
+	mov	%r9, %cr3
+	hlt
+GUEST_END share_write_guest
+
+/*
+ * 32-bit paging over TLB_PD32: reads through PTE TLB_PTE32_HIGH of
+ * TLB_PT32 under PDE 1 and PDE TLB_HIGH_PDE, and through PTE 2; the high
+ * PTE moved to frame 5 + 2 MiB, INVLPG, read (reported), PTE 2 read
+ * (reported); PDE TLB_HIGH_PDE to TLB_PT32B, INVLPG, read (reported).
+ */
+GUEST_BEGIN quadrant_guest, 32
+	mov	$TLB_PD32, %eax
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$CR4_PSE, %eax
+	mov	%eax, %cr4
+	mov	%cr0, %eax
+	or	$TLB_CR0_PG, %eax
+	mov	%eax, %cr0
+	mov	TLB_4K_BASE + 0x202000, %eax
+	mov	TLB_4K_BASE + 0x2000, %eax
+	mov	TLB_HIGH_VA + 0x202000, %eax
+	movl	$(TLB_4K_BASE + 0x205000 + TLB_PTE), TLB_PT32 + TLB_PTE32_HIGH * 4
+	invlpg	TLB_4K_BASE + 0x202000
+	mov	TLB_4K_BASE + 0x202000, %ebx
+	ucall	UCALL_REPORT
+	mov	TLB_4K_BASE + 0x2000, %ebx
+	ucall	UCALL_REPORT
+	movl	$(TLB_PT32B + TLB_PTE), TLB_PD32 + TLB_HIGH_PDE * 4
+	invlpg	TLB_HIGH_VA + 0x202000
+	mov	TLB_HIGH_VA + 0x202000, %ebx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END quadrant_guest
+
+/*
+ * Two vCPUs (%rdi: the id) over the same tables, both reading page 2.
+ * TLB_SMP_ROUNDS rounds: vCPU 0 moves PTE 2 (frame 5 in odd rounds, 2 in
+ * even ones), INVLPG, reads it, posts the round at TLB_SMP_FLAG and waits
+ * for vCPU 1's ack at TLB_SMP_ACK; vCPU 1 waits for the round, INVLPGs,
+ * reads it, acks.  Each vCPU's wrong reads are reported.
+ */
+GUEST_BEGIN share_smp_guest, 64
+	xor	%r13d, %r13d
+	mov	TLB_4K_BASE + 0x2000, %rax
+	mov	$1, %r8d
+1:	mov	$(0x1000 + ((TLB_4K_BASE + 0x2000) >> 12)), %edx
+	mov	$(TLB_4K_BASE + 0x2000 + TLB_PTE), %ecx
+	test	$1, %r8d
+	jz	2f
+	mov	$(0x1000 + ((TLB_4K_BASE + 0x5000) >> 12)), %edx
+	mov	$(TLB_4K_BASE + 0x5000 + TLB_PTE), %ecx
+2:	test	%rdi, %rdi
+	jnz	5f
+	mov	%rcx, TLB_PTE2_GPA
+	invlpg	TLB_4K_BASE + 0x2000
+	cmp	TLB_4K_BASE + 0x2000, %rdx
+	je	3f
+	inc	%r13
+3:	mov	%r8, TLB_SMP_FLAG
+4:	pause
+	cmp	TLB_SMP_ACK, %r8
+	jne	4b
+	jmp	7f
+5:	pause
+	cmp	TLB_SMP_FLAG, %r8
+	jne	5b
+	invlpg	TLB_4K_BASE + 0x2000
+	cmp	TLB_4K_BASE + 0x2000, %rdx
+	je	6f
+	inc	%r13
+6:	mov	%r8, TLB_SMP_ACK
+7:	inc	%r8d
+	cmp	$TLB_SMP_ROUNDS, %r8d
+	jbe	1b
+	mov	%r13, %rbx
+	ucall	UCALL_REPORT
+	hlt
+GUEST_END share_smp_guest

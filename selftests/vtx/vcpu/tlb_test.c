@@ -37,6 +37,10 @@ extern const uint8_t ptw_cmpxchg8b_guest[], ptw_cmpxchg8b_guest_end[];
 extern const uint8_t ptw_keep_guest[], ptw_keep_guest_end[];
 extern const uint8_t ptw_smp_guest[], ptw_smp_guest_end[];
 extern const uint8_t ptw_ins_guest[], ptw_ins_guest_end[];
+extern const uint8_t share_new_guest[], share_new_guest_end[];
+extern const uint8_t share_write_guest[], share_write_guest_end[];
+extern const uint8_t quadrant_guest[], quadrant_guest_end[];
+extern const uint8_t share_smp_guest[], share_smp_guest_end[];
 extern const uint8_t invpcid_guest[], invpcid_guest_end[], invpcid_stubs[],
 	invpcid_type_insn[], invpcid_rsvd_insn[], invpcid_addr_insn[],
 	invpcid_pcid_insn[];
@@ -53,7 +57,7 @@ extern const uint8_t invpcid_guest[], invpcid_guest_end[], invpcid_stubs[],
  * Slot 1 with a mark in each page; PD[2] through TLB_PT_GPA in 4 KiB
  * pages (identity); the second address space B: a PML4, PDPT and PD of its
  * own whose PD[2] goes through TLB_PT2_GPA, which maps each page of
- * [4 MiB, 6 MiB) one page further on.
+ * [4 MiB, 6 MiB) one page further on; C and D over A's tables (tlb.h).
  */
 static void tlb_setup(struct vtx_vcpu *vcpu)
 {
@@ -64,6 +68,12 @@ static void tlb_setup(struct vtx_vcpu *vcpu)
 	uint64_t *pml4b = vtx_gpa2hva(vm, TLB_PML4_B);
 	uint64_t *pdptb = vtx_gpa2hva(vm, TLB_PDPT_B);
 	uint64_t *pdb = vtx_gpa2hva(vm, TLB_PD_B);
+	uint64_t *pml4 = vtx_gpa2hva(vm, VTX_PML4_GPA);
+	uint64_t *pdpt = vtx_gpa2hva(vm, VTX_PDPT_GPA);
+	uint64_t *pml4c = vtx_gpa2hva(vm, TLB_PML4_C);
+	uint64_t *pml4d = vtx_gpa2hva(vm, TLB_PML4_D);
+	uint64_t *pdptd = vtx_gpa2hva(vm, TLB_PDPT_D);
+	uint64_t *pdd = vtx_gpa2hva(vm, TLB_PD_D);
 	uint64_t gpa, i;
 
 	vtx_vm_add_mem(vm, 1, TLB_RAM_GPA, TLB_RAM_SIZE);
@@ -82,6 +92,13 @@ static void tlb_setup(struct vtx_vcpu *vcpu)
 	memset(pdptb, 0, VTX_PAGE_SIZE);
 	pml4b[0] = TLB_PDPT_B | PTE_P_RW;
 	pdptb[0] = TLB_PD_B | PTE_P_RW;
+	/* C and D: A's entries' rights, so that a shadow MMU may share */
+	memcpy(pml4c, pml4, VTX_PAGE_SIZE);
+	memset(pml4d, 0, VTX_PAGE_SIZE);
+	memset(pdptd, 0, VTX_PAGE_SIZE);
+	pml4d[0] = TLB_PDPT_D | (pml4[0] & 0xfff);
+	pdptd[0] = TLB_PD_D | (pdpt[0] & 0xfff);
+	memcpy(pdd, pd, VTX_PAGE_SIZE);
 }
 
 static struct vtx_vcpu *tlb_guest(const uint8_t *start, const uint8_t *end,
@@ -649,4 +666,125 @@ TEST(ptwrite_string_input)
 		TH_LOG("string input into a page table: the old translation after INVLPG");
 	EXPECT_EQ(MARK(TLB_4K_BASE + 0x4000), report(_metadata, vcpu));
 	RUN_HLT(vcpu);
+}
+
+/*
+ * A new address space C whose PML4 entry is A's (A's PDPT, PD and PT, as
+ * a forked process's kernel half) reads the TLB_SHARE_PAGES pages A read
+ * before.  KVM ept=0 finds A's shadow PDPT by its guest frame and role
+ * and links it under C's root: a fault or two.  vtx before its shadow
+ * tables were shared built C's anew: a fault per page.
+ */
+TEST(shared_tables_new_space)
+{
+	struct vtx_vcpu *vcpu = tlb_guest(share_new_guest, share_new_guest_end,
+					  NULL);
+	int64_t n = exits_between_steps(_metadata, vcpu);
+	uint64_t sum = 0, i;
+
+	if (n >= 0) {
+		TH_LOG("%s (ept=%d): CR3 to a new space over A's PDPT, %d pages A read: %lld exits",
+		       DRIVER, driver_uses_ept(), TLB_SHARE_PAGES,
+		       (long long)n);
+		EXPECT_LT(n, TLB_SHARE_PAGES / 16)
+			TH_LOG("a new address space rebuilt the shadow tables it shares with another");
+	}
+	for (i = 0; i < TLB_SHARE_PAGES; i++)
+		sum += MARK(TLB_4K_BASE + i * VTX_PAGE_SIZE);
+	EXPECT_EQ(sum, report(_metadata, vcpu));
+	RUN_HLT(vcpu);
+}
+
+/*
+ * A and D (PML4, PDPT and PD of its own) share a PT: a PTE written in D
+ * (then INVLPG) is seen in D and, without an INVLPG, in A (its CR3 load
+ * flushes); one written in A, in D.  A shared shadow table is linked from
+ * both PDs: the write drops its entry for both.
+ */
+TEST(shared_table_written)
+{
+	struct vtx_vcpu *vcpu = tlb_guest(share_write_guest,
+					  share_write_guest_end, NULL);
+
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x5000), report(_metadata, vcpu));
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x5000), report(_metadata, vcpu))
+		TH_LOG("a PTE written in another address space over the same PT was not seen");
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x6000), report(_metadata, vcpu))
+		TH_LOG("a PTE written in another address space over the same PT was not seen");
+	RUN_HLT(vcpu);
+}
+
+/*
+ * 32-bit paging: a shadow table mirrors half of a guest PT (1024 PTEs, 4
+ * MiB) and a quarter of a PD (each 4 MiB PDE two shadow PDEs).  A PTE in
+ * the upper half of a PT that two PDEs share, one of them in the PD's
+ * last quarter, is moved, then that PDE: each change is seen after an
+ * INVLPG, and the PT's lower half keeps its translation.
+ */
+TEST(shared_tables_quadrants)
+{
+	struct vtx_vcpu *vcpu = guest_create(VTX_MODE_PROT32, quadrant_guest,
+					     quadrant_guest_end, NULL);
+	uint32_t *pd, *pt, *ptb, i;
+
+	tlb_setup(vcpu);
+	pd = vtx_gpa2hva(vcpu->vm, TLB_PD32);
+	pt = vtx_gpa2hva(vcpu->vm, TLB_PT32);
+	ptb = vtx_gpa2hva(vcpu->vm, TLB_PT32B);
+	memset(pd, 0, VTX_PAGE_SIZE);
+	pd[0] = PDE_LARGE;
+	pd[1] = TLB_PT32 | PTE_P_RW;
+	pd[TLB_HIGH_PDE] = TLB_PT32 | PTE_P_RW;
+	for (i = 0; i < 1024; i++) {
+		pt[i] = (TLB_4K_BASE + i * VTX_PAGE_SIZE) | PTE_P_RW;
+		ptb[i] = (TLB_4K_BASE + ((i + 1) & 1023) * VTX_PAGE_SIZE) |
+			 PTE_P_RW;
+	}
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x205000), report(_metadata, vcpu))
+		TH_LOG("a PTE in the upper half of a 32-bit PT changed; INVLPG kept the old translation");
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x2000), report(_metadata, vcpu));
+	EXPECT_EQ(MARK(TLB_4K_BASE + 0x203000), report(_metadata, vcpu))
+		TH_LOG("a PDE in the last quarter of a 32-bit PD changed; INVLPG kept the old table");
+	RUN_HLT(vcpu);
+}
+
+/*
+ * Two vCPUs over the same tables: TLB_SMP_ROUNDS times vCPU 0 moves PTE
+ * 2 (an emulated write under shadow paging) and vCPU 1, told through
+ * memory, INVLPGs and reads the page: the new frame each time.  With
+ * shadow tables shared between vCPUs the write drops the leaf both walk.
+ */
+TEST(shared_tables_two_vcpus)
+{
+	struct vtx_vcpu *vcpu0 = guest_create(VTX_MODE_LONG64, share_smp_guest,
+					      share_smp_guest_end, NULL);
+	struct ptw_thread t[2] = { { .vcpu = vcpu0 } };
+	pthread_t tid[2];
+	struct kvm_regs regs;
+	int i;
+
+	vcpu_set_supported_cpuid(vcpu0);
+	t[1].vcpu = vtx_vcpu_add(vcpu0->vm, 1);
+	vtx_setup_mode(t[1].vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
+	vcpu_set_supported_cpuid(t[1].vcpu);
+	for (i = 0; i < 2; i++) {
+		vtx_get_regs(t[i].vcpu, &regs);
+		regs.rsp = STACKS_GPA + (i + 1) * STACK_SIZE;
+		regs.rdi = i;
+		vtx_set_regs(t[i].vcpu, &regs);
+	}
+	tlb_setup(vcpu0);	/* after vtx_setup_mode, which rewrites PD */
+	*(uint64_t *)vtx_gpa2hva(vcpu0->vm, TLB_SMP_FLAG) = 0;
+	*(uint64_t *)vtx_gpa2hva(vcpu0->vm, TLB_SMP_ACK) = 0;
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&tid[i], NULL, ptw_thread_fn,
+					    &t[i]));
+	for (i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(0, t[i].error[0]) TH_LOG("vCPU %d: %s", i, t[i].error);
+		EXPECT_EQ(0, t[i].errors)
+			TH_LOG("vCPU %d: %llu of its reads after INVLPG saw an old frame",
+			       i, (unsigned long long)t[i].errors);
+	}
 }
