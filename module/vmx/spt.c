@@ -11,6 +11,7 @@
 
 #include <linux/moduleparam.h>
 #include <linux/smp.h>
+#include <linux/sysfs.h>
 #include <asm/trap_pf.h>
 #include "vmx/vmx.h"
 #include "x86/mmu/shadow.h"
@@ -23,10 +24,42 @@ MODULE_PARM_DESC(ept, "Use EPT; 0: shadow page tables (experimental)");
 /* Decided at load (vtx_vmx_init()), never changed afterwards. */
 bool vtx_shadow_paging;
 
-/* Does the probe, with these secondary controls allowed, use EPT? */
+/*
+ * unrestricted_guest (read-only): whether guests run real mode and
+ * unpaged protected mode natively, which vtx does exactly when it uses
+ * EPT.  kvm_intel's parameter of that name, read the same way (KVM's
+ * selftests read it); not a setting here: it follows ept.
+ */
+static int unrestricted_guest_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	pr_err("unrestricted_guest is not a setting: it follows ept\n");
+	return -EINVAL;
+}
+
+static int unrestricted_guest_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%c\n", vtx_shadow_paging ? 'N' : 'Y');
+}
+
+static const struct kernel_param_ops unrestricted_guest_ops = {
+	.set = unrestricted_guest_set,
+	.get = unrestricted_guest_get,
+};
+module_param_cb(unrestricted_guest, &unrestricted_guest_ops, NULL, 0444);
+MODULE_PARM_DESC(unrestricted_guest,
+		 "Guests run real mode natively (read-only: EPT in use)");
+
+/*
+ * Does the probe, with these secondary controls allowed, use EPT?  The
+ * parameter then says what is in use, as kvm_intel's enable_ept: N on a
+ * processor without EPT whatever was asked.
+ */
 bool vtx_spt_wanted(u32 proc2_may)
 {
-	return !ept_param || (proc2_may & VTX_PROC2_EPT) != VTX_PROC2_EPT;
+	if ((proc2_may & VTX_PROC2_EPT) != VTX_PROC2_EPT)
+		ept_param = false;
+	return !ept_param;
 }
 
 /*

@@ -190,6 +190,27 @@ run_driver() {
 	echo "@@KST-TIME $drv all $(secs "$t0" "$(vm_now)")"
 }
 
+# The tests read kvm_intel's parameters ept and unrestricted_guest
+# (/sys/module/kvm_intel/parameters, kvm_util.c's get_module_param_bool()):
+# on vtx they are vtx's parameters of those names.  In the test VM only
+# (kvm_intel is unloaded): a tmpfs over /sys/module for the vtx pass.
+KST_PARAMS_VIEW=
+kvm_intel_params_view() {
+	local d=/sys/module/vtx/parameters ept ug k=/sys/module/kvm_intel/parameters
+	[ "$VTX_NATIVE" != 1 ] && [ ! -d /sys/module/kvm_intel ] || return 0
+	ept=$(cat "$d/ept") && ug=$(cat "$d/unrestricted_guest") || return 0
+	mount -t tmpfs kst-params /sys/module || return 0
+	KST_PARAMS_VIEW=1
+	mkdir -p "$k" && echo "$ept" >"$k/ept" && echo "$ug" >"$k/unrestricted_guest"
+	echo "# kvm_intel parameters as vtx's: ept=$ept unrestricted_guest=$ug"
+}
+kvm_intel_params_unview() {
+	if [ -n "$KST_PARAMS_VIEW" ]; then
+		umount /sys/module
+	fi
+	KST_PARAMS_VIEW=
+}
+
 # ------------------------------------------------------------------ main --
 # The test VM as the tests expect a Linux system to be: POSIX semaphores
 # (sem_open) need /dev/shm; guest memory is mapped whole before the guest
@@ -224,7 +245,9 @@ for drv in $(echo "$KST_DRIVERS" | tr ',' ' '); do
 	vtx)
 		if vtx_load; then
 			if vtx_devnode_as_kvm /dev/kvm; then
+				kvm_intel_params_view
 				run_driver vtx
+				kvm_intel_params_unview
 			else
 				result vtx kvm-node fail "could not make /dev/kvm a vtx node"
 			fi
