@@ -434,6 +434,8 @@ static struct spt_page *sp_alloc(void)
 	}
 	for (i = 0; i < (1 << SPT_RMAP_ORDER); i++)
 		set_page_private(pages + i, (unsigned long)sp);
+	/* counted as table pages ("ept" in allocs_detail) */
+	vtx_alloc_add(VTX_ALLOC_EPT, 1 << SPT_RMAP_ORDER);
 	sp->rmap = page_address(pages);
 	INIT_LIST_HEAD(&sp->link);
 	INIT_LIST_HEAD(&sp->lru);
@@ -454,6 +456,7 @@ static void sp_free(struct spt_page *sp)
 	for (i = 0; i < (1 << SPT_RMAP_ORDER); i++)
 		set_page_private(pages + i, 0);
 	free_pages((unsigned long)sp->rmap, SPT_RMAP_ORDER);
+	vtx_alloc_add(VTX_ALLOC_EPT, -(1 << SPT_RMAP_ORDER));
 	kfree(sp);
 }
 
