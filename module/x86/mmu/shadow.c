@@ -1044,9 +1044,11 @@ static unsigned long phys_zap_table(struct vtx_mmu *mmu, u64 *table,
  * flush, or the VM's end: no shadow leaf looked at).
  *
  * The reverse-map walks may visit as many nodes as emptying every address
- * space would visit entries (SPT_ENTRIES in each live table and in each
- * of a vCPU's roots); a zap that needs more (a large slot deleted while
- * much of it is mapped) empties them all instead, reset_all().
+ * space would visit entries (SPT_ENTRIES in each live table and in the
+ * roots of one vCPU, at least), which never counts the refaults that
+ * follow a reset; a zap that needs more (a large slot deleted, or logged
+ * pages write-protected, while much of it is mapped) empties them all
+ * instead, reset_all(), as before the reverse map was used here.
  *
  * Return: tree entries changed.
  */
