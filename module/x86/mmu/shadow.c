@@ -52,8 +52,10 @@
  * generic code's invariants hold unchanged: dirty logging, the MMU
  * notifier, memslot removal).  A shadow leaf may only map a host page that
  * this tree maps, with write access only if the tree's entry has it; any
- * change that takes a frame or write access away from the tree resets
- * every vCPU's shadow tables before the generic code flushes.
+ * change that takes a frame or write access away from the tree takes it
+ * from the shadow leaves that map the frame's host page (the reverse
+ * map; past a budget, every vCPU's shadow tables go) before the generic
+ * code flushes.
  *
  * Zapped table pages are kept on the VM's zombie list until a flush made
  * sure no processor caches a translation through them: any vCPU may have
@@ -475,6 +477,8 @@ static struct spt_page *sp_alloc(void)
 	}
 	for (i = 0; i < (1 << SPT_RMAP_ORDER); i++)
 		set_page_private(pages + i, (unsigned long)sp);
+	/* counted as table pages ("ept" in allocs_detail) */
+	vtx_alloc_add(VTX_ALLOC_EPT, 1 << SPT_RMAP_ORDER);
 	sp->rmap = page_address(pages);
 	INIT_LIST_HEAD(&sp->link);
 	INIT_LIST_HEAD(&sp->lru);
@@ -495,6 +499,7 @@ static void sp_free(struct spt_page *sp)
 	for (i = 0; i < (1 << SPT_RMAP_ORDER); i++)
 		set_page_private(pages + i, 0);
 	free_pages((unsigned long)sp->rmap, SPT_RMAP_ORDER);
+	vtx_alloc_add(VTX_ALLOC_EPT, -(1 << SPT_RMAP_ORDER));
 	kfree(sp);
 }
 
@@ -561,6 +566,44 @@ static unsigned long rmap_write_protect(struct vtx_shadow *sh, u64 pfn)
 		}
 	}
 	return n;
+}
+
+/**
+ * rmap_unmap() - take host frame @pfn from every shadow leaf that maps it,
+ * in every vCPU's address spaces (of both memslot address spaces, and
+ * at any guest frame: the reverse map knows host frames only).
+ * @sh:		the VM's shadow state, mmu->lock held
+ * @pfn:	the host frame
+ * @wrprot:	take only write access (the leaves stay, read-only); else
+ *		the leaves go (to 0, out of the reverse map)
+ *
+ * A leaf that was writable may still be in some CPU's TLB: @zapped_rw,
+ * until the caller's VM-wide flush (and any write protection meanwhile
+ * flushes first).  The caller flushes before it relies on the change.
+ *
+ * Return: the reverse-map nodes visited (at least one: the bucket).
+ */
+static unsigned long rmap_unmap(struct vtx_shadow *sh, u64 pfn, bool wrprot)
+{
+	struct hlist_node *node, *next;
+	unsigned long visits = 1;
+
+	hlist_for_each_safe(node, next, rmap_head(sh, pfn)) {
+		struct spt_page *sp = sp_of_table((u64 *)node);
+		unsigned int i = node - sp->rmap;
+		u64 e = sp->spt[i];
+
+		visits++;
+		if (((e & SPT_ADDR_MASK) >> PAGE_SHIFT) != pfn)
+			continue;
+		if (e & _PAGE_RW)
+			sh->zapped_rw = true;
+		if (!wrprot)
+			set_leaf(sh, sp, i, 0);
+		else if (e & _PAGE_RW)
+			WRITE_ONCE(sp->spt[i], e & ~_PAGE_RW);
+	}
+	return visits;
 }
 
 /*
@@ -961,19 +1004,65 @@ struct page *vtx_shadow_map(struct vtx_mmu *mmu, int as,
 		return page;
 	}
 	if (leaf->host_writable && !(*pte & PHYS_HOST_WRITABLE)) {
-		/* Pinned read-only before: shadow leaves may map that page. */
+		/*
+		 * Pinned read-only before: the shadow leaves that map that
+		 * page go (the caller flushes before it unpins it).
+		 */
 		old = pfn_to_page((*pte & SPT_ADDR_MASK) >> PAGE_SHIFT);
 		*pte = new;
-		reset_all(mmu);
+		rmap_unmap(mmu->shadow, page_to_pfn(old), false);
 		*flush = true;
 		return old;
 	}
 	return page;
 }
 
+/**
+ * struct phys_zap - one zap of the guest-frame tree (vtx_shadow_zap()).
+ * @start:	first guest frame
+ * @end:	frame after the last
+ * @mode:	what becomes of the tree's entries
+ * @budget:	reverse-map nodes the zap may still visit to take the
+ *		entries' host frames from the shadow leaves; once spent,
+ *		@reset
+ * @reset:	the rest of the shadow leaves are not looked up: every
+ *		vCPU's address spaces are emptied after the walk
+ */
+struct phys_zap {
+	u64 start;
+	u64 end;
+	enum vtx_mmu_zap mode;
+	unsigned long budget;
+	bool reset;
+};
+
+/*
+ * The tree's entry @entry of @gfn was cleared (@wrprot: lost W): so are
+ * the shadow leaves that map its page (lose W).  A cleared frame's shadow
+ * tables go too (zap_gfn()): a frame that left RAM (a memslot deleted or
+ * moved) is no longer a guest table, as the next walk would find.
+ */
+static void phys_zap_leaves(struct vtx_mmu *mmu, struct phys_zap *z,
+			    u64 gfn, u64 entry, bool wrprot)
+{
+	struct vtx_shadow *sh = mmu->shadow;
+	unsigned long visits;
+
+	if (z->reset)
+		return;
+	visits = rmap_unmap(sh, (entry & SPT_ADDR_MASK) >> PAGE_SHIFT, wrprot);
+	if (!wrprot && sh->nr_hashed) {
+		visits += 1 + (sh->nr_hashed >> SPT_HASH_BITS);
+		zap_gfn(mmu, gfn);
+	}
+	if (visits >= z->budget)
+		z->reset = true;
+	else
+		z->budget -= visits;
+}
+
 static unsigned long phys_zap_table(struct vtx_mmu *mmu, u64 *table,
-				    int level, u64 base, u64 start, u64 end,
-				    enum vtx_mmu_zap mode)
+				    int level, u64 base, struct phys_zap *z)
 {
 	u64 span = 1ull << (SPT_LEVEL_SHIFT * (level - 1));
 	unsigned long n = 0;
@@ -982,23 +1071,25 @@ static unsigned long phys_zap_table(struct vtx_mmu *mmu, u64 *table,
 	for (i = 0; i < SPT_ENTRIES; i++) {
 		u64 first = base + i * span, *entry = &table[i];
 
-		if (first + span <= start || first >= end || !*entry)
+		if (first + span <= z->start || first >= z->end || !*entry)
 			continue;
 		if (level > 1) {
 			n += phys_zap_table(mmu, spt_table(*entry), level - 1,
-					    first, start, end, mode);
+					    first, z);
 			continue;
 		}
-		switch (mode) {
+		switch (z->mode) {
 		case VTX_ZAP_CLEAR:
 			if (*entry & PHYS_PRESENT) {
 				*entry &= ~(PHYS_PRESENT | PHYS_WRITABLE);
+				phys_zap_leaves(mmu, z, first, *entry, false);
 				n++;
 			}
 			break;
 		case VTX_ZAP_WRPROT:
 			if (*entry & PHYS_WRITABLE) {
 				*entry &= ~PHYS_WRITABLE;
+				phys_zap_leaves(mmu, z, first, *entry, true);
 				n++;
 			}
 			break;
@@ -1013,19 +1104,47 @@ static unsigned long phys_zap_table(struct vtx_mmu *mmu, u64 *table,
 	return n;
 }
 
-/*
- * struct vtx_mmu_format, zap.  A shadow leaf mirrors a tree entry: when
- * one is cleared or loses write access, every vCPU's shadow tables go
- * (the generic code flushes before it releases anything).
+/**
+ * vtx_shadow_zap() - struct vtx_mmu_format, zap.
+ * @mmu:	the VM's MMU, mmu->lock held
+ * @as:		the memslot address space whose tree changes
+ * @start:	first guest frame
+ * @end:	frame after the last
+ * @mode:	VTX_ZAP_*
+ *
+ * A shadow leaf maps a host page that the tree maps, writable only if the
+ * tree's entry is.  Each entry cleared (VTX_ZAP_CLEAR) takes its host
+ * frame from the shadow leaves that map it, found through the reverse
+ * map: they go, and so do the shadow tables that mirror the frame; each
+ * entry write-protected (VTX_ZAP_WRPROT) takes W from them.  The map is
+ * by host frame, so leaves of the other address space, or of another
+ * guest frame backed by the same page, go too (they fault again).  The
+ * generic code flushes every CPU after it and before it releases anything
+ * (VTX_ZAP_RELEASE, which follows a clear of the same range and that
+ * flush, or the VM's end: no shadow leaf looked at).
+ *
+ * The reverse-map walks may visit as many nodes as emptying every address
+ * space would visit entries (SPT_ENTRIES in each live table and in the
+ * roots of one vCPU, at least), which never counts the refaults that
+ * follow a reset; a zap that needs more (a large slot deleted, or logged
+ * pages write-protected, while much of it is mapped) empties them all
+ * instead, reset_all(), as before the reverse map was used here.
+ *
+ * Return: tree entries changed.
  */
 unsigned long vtx_shadow_zap(struct vtx_mmu *mmu, int as, u64 start, u64 end,
 			     enum vtx_mmu_zap mode)
 {
+	struct phys_zap z = {
+		.start = start,
+		.end = end,
+		.mode = mode,
+		.budget = SPT_ENTRIES * (mmu->shadow->nr_pages + SPT_CTXS),
+	};
 	unsigned long n;
 
-	n = phys_zap_table(mmu, mmu->roots[as], SPT_LEVELS, 0, start, end,
-			   mode);
-	if (n && mode != VTX_ZAP_RELEASE)
+	n = phys_zap_table(mmu, mmu->roots[as], SPT_LEVELS, 0, &z);
+	if (z.reset)
 		reset_all(mmu);
 	return n;
 }

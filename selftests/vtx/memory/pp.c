@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "vtx.h"
+#include "vtx_exits.h"
 #include "pp.h"
 
 extern const uint8_t pp_guest[], pp_guest_end[];
@@ -131,6 +132,20 @@ int pp_resume(struct pp_vm *p, struct pp_res *res)
 {
 	memset(res, 0, sizeof(*res));
 	return pp_loop(p, res);
+}
+
+int64_t pp_read_pages_exits(struct pp_vm *p, uint32_t gpa,
+			    unsigned int pages)
+{
+	int64_t e0 = vtx_vcpu_exits(p->vcpu), e1;
+	struct pp_res res;
+
+	if (pp_exec(p, PP_SUM, gpa, 0, pages, VTX_PAGE_SIZE, &res) ||
+	    res.nmmio)
+		vtx_die("PP_SUM of %u pages at %#x: %s", pages, gpa,
+			pp_res_str(&res));
+	e1 = vtx_vcpu_exits(p->vcpu);
+	return e0 < 0 || e1 < 0 ? -1 : e1 - e0;
 }
 
 const char *pp_res_str(const struct pp_res *res)

@@ -83,6 +83,15 @@ int pp_exec(struct pp_vm *p, uint32_t op, uint32_t addr, uint32_t value,
 	    uint32_t count, uint32_t stride, struct pp_res *res);
 int pp_resume(struct pp_vm *p, struct pp_res *res);
 
+/*
+ * The VM exits (vtx_exits.h) of one PP_SUM that reads a dword of each of
+ * @pages pages from @gpa, or -1 when the driver counts none; dies when
+ * the command fails.  Two in a row: the second has only the command's own
+ * exits (the port, the report) and the host's interrupts.
+ */
+int64_t pp_read_pages_exits(struct pp_vm *p, uint32_t gpa,
+			    unsigned int pages);
+
 /* One-line description of @res for logs. */
 const char *pp_res_str(const struct pp_res *res);
 
