@@ -522,19 +522,26 @@ struct rm_insn {
 };
 
 /*
+ * The guest's CS (its base and limit: vm86's, or an emulated state's,
+ * rmemu.c, whose EIP may pass 64 KiB in a big real-mode CS).
+ *
  * Return: 0; -ERANGE when the bytes the decode needs go past CS's limit
- * (64 KiB: the guest's #GP), -EFAULT when they are not in guest RAM.
+ * (the guest's #GP), -EFAULT when they are not in guest RAM.
  */
 static int fetch_insn(struct vtx_vcpu *vcpu, struct rm_insn *in)
 {
-	u16 ip = vmx_rip(vcpu);
-	u64 linear = vmcs_readl(GUEST_CS_BASE) + ip;
-	unsigned int in_limit = VM86_SEG_LIMIT + 1 - ip;
+	unsigned long ip = vmx_rip(vcpu);
+	struct kvm_segment cs;
+	u32 linear;
+	unsigned int in_limit, first, i;
 	bool limited;
-	unsigned int first = min_t(u64, sizeof(in->bytes),
-				   PAGE_SIZE - offset_in_page(linear));
-	unsigned int i;
 
+	vtx_rmode_get_segment(vcpu, &cs, VTX_SREG_CS);
+	linear = cs.base + ip;
+	in_limit = ip > cs.limit ? 0 :
+		   min_t(u64, (u64)cs.limit - ip + 1, sizeof(in->bytes));
+	first = min_t(u64, sizeof(in->bytes),
+		      PAGE_SIZE - offset_in_page(linear));
 	memset(in, 0, sizeof(*in));
 	in->seg = -1;
 	if (vtx_vcpu_read_guest_phys(vcpu, linear, in->bytes, first))
@@ -545,7 +552,7 @@ static int fetch_insn(struct vtx_vcpu *vcpu, struct rm_insn *in)
 				      in->bytes + first,
 				      sizeof(in->bytes) - first))
 		in->avail = sizeof(in->bytes);
-	/* IP wraps at 64 KiB, beyond is a limit violation: not decoded */
+	/* beyond CS's limit is a limit violation: not decoded */
 	limited = in->avail > in_limit;
 	if (limited)
 		in->avail = in_limit;
