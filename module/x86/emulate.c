@@ -2327,7 +2327,8 @@ static bool bcd_exec(struct vtx_emu *e)
 		break;
 	case BCD_AAA:
 	case BCD_AAS:
-		af = cf = low;
+		af = low;
+		cf = low;
 		if (low)
 			ax += e->sub == BCD_AAA ? BCD_AAA_ADJ : -BCD_AAA_ADJ;
 		ax &= 0xff0f;
@@ -2336,11 +2337,13 @@ static bool bcd_exec(struct vtx_emu *e)
 		if (!imm)
 			return false;
 		ax = (al % imm) | (u16)(al / imm) << 8;
-		af = cf = false;
+		af = false;
+		cf = false;
 		break;
 	default:	/* AAD */
 		ax = (u8)(al + ah * imm);
-		af = cf = false;
+		af = false;
+		cf = false;
 		break;
 	}
 	reg_write(e, VTX_EMU_RAX, 2, ax);
