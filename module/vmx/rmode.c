@@ -89,8 +89,11 @@
 #define OP2_MOV_TO_CR		0x22
 #define OP2_WRMSR		0x30
 #define OP2_RDMSR		0x32
+#define GRP7_SGDT		0
+#define GRP7_SIDT		1
 #define GRP7_LGDT		2
 #define GRP7_LIDT		3
+#define GRP7_SMSW		4
 #define GRP7_LMSW		6
 #define GRP7_INVLPG		7
 #define MODRM_MOD(m)		((m) >> 6)
@@ -522,19 +525,26 @@ struct rm_insn {
 };
 
 /*
+ * The guest's CS (its base and limit: vm86's, or an emulated state's,
+ * rmemu.c, whose EIP may pass 64 KiB in a big real-mode CS).
+ *
  * Return: 0; -ERANGE when the bytes the decode needs go past CS's limit
- * (64 KiB: the guest's #GP), -EFAULT when they are not in guest RAM.
+ * (the guest's #GP), -EFAULT when they are not in guest RAM.
  */
 static int fetch_insn(struct vtx_vcpu *vcpu, struct rm_insn *in)
 {
-	u16 ip = vmx_rip(vcpu);
-	u64 linear = vmcs_readl(GUEST_CS_BASE) + ip;
-	unsigned int in_limit = VM86_SEG_LIMIT + 1 - ip;
+	unsigned long ip = vmx_rip(vcpu);
+	struct kvm_segment cs;
+	u32 linear;
+	unsigned int in_limit, first, i;
 	bool limited;
-	unsigned int first = min_t(u64, sizeof(in->bytes),
-				   PAGE_SIZE - offset_in_page(linear));
-	unsigned int i;
 
+	vtx_rmode_get_segment(vcpu, &cs, VTX_SREG_CS);
+	linear = cs.base + ip;
+	in_limit = ip > cs.limit ? 0 :
+		   min_t(u64, (u64)cs.limit - ip + 1, sizeof(in->bytes));
+	first = min_t(u64, sizeof(in->bytes),
+		      PAGE_SIZE - offset_in_page(linear));
 	memset(in, 0, sizeof(*in));
 	in->seg = -1;
 	if (vtx_vcpu_read_guest_phys(vcpu, linear, in->bytes, first))
@@ -545,7 +555,7 @@ static int fetch_insn(struct vtx_vcpu *vcpu, struct rm_insn *in)
 				      in->bytes + first,
 				      sizeof(in->bytes) - first))
 		in->avail = sizeof(in->bytes);
-	/* IP wraps at 64 KiB, beyond is a limit violation: not decoded */
+	/* beyond CS's limit is a limit violation: not decoded */
 	limited = in->avail > in_limit;
 	if (limited)
 		in->avail = in_limit;
@@ -751,7 +761,51 @@ static int mmio_operand(struct vtx_vcpu *vcpu, u64 linear)
 	return r;
 }
 
-/* LGDT, LIDT, LMSW, INVLPG (0F 01 /2, /3, /6, /7). */
+/*
+ * SGDT, SIDT, SMSW of a state rmemu.c emulates (vm86 runs them): the
+ * descriptor table's limit and base (24 bits with a 16-bit operand, as
+ * KVM's emulate_store_desc_ptr()), or CR0's low 16 bits, to memory; SMSW
+ * to a register writes CR0 at the operand size.
+ */
+static int emulate_store_grp7(struct vtx_vcpu *vcpu, const struct rm_insn *in)
+{
+	u8 modrm = in->bytes[in->pfx + 2], op = MODRM_REG(modrm);
+	u8 buf[DT_OPERAND_BYTES];
+	struct kvm_dtable dt;
+	unsigned long cr0 = vtx_get_cr0(vcpu);
+	unsigned int len, n = sizeof(buf);
+	u32 base;
+	u64 linear;
+
+	if (MODRM_MOD(modrm) == MODRM_MOD_REG) {
+		if (op != GRP7_SMSW)
+			return vmx_inject_ud(vcpu);
+		cr0 = in->opsize ? (u32)cr0 :
+		      (vtx_reg_read(vcpu, MODRM_RM(modrm)) &
+		       ~(unsigned long)U16_MAX) | (u16)cr0;
+		vtx_reg_write(vcpu, MODRM_RM(modrm), cr0);
+		return done(vcpu, in->pfx + 3);
+	}
+	if (mem_operand(vcpu, in, &linear, &len))
+		return emulation_failed(vcpu, in);
+	if (op == GRP7_SMSW) {
+		n = sizeof(u16);
+		memcpy(buf, &cr0, n);
+	} else {
+		vtx_x86_ops.get_dt(vcpu, &dt, op == GRP7_SIDT);
+		base = in->opsize ? dt.base : dt.base & DT_BASE16_MASK;
+		memcpy(buf, &dt.limit, sizeof(dt.limit));
+		memcpy(buf + sizeof(dt.limit), &base, sizeof(base));
+	}
+	/* real mode: linear addresses are physical ones; RAM, not a ROM */
+	if (!vtx_gpa_is_ram(vcpu->vm, vtx_vcpu_as(vcpu), (u32)linear) ||
+	    !vtx_gpa_is_ram(vcpu->vm, vtx_vcpu_as(vcpu), (u32)(linear + n - 1)) ||
+	    vtx_vcpu_write_guest_phys(vcpu, (u32)linear, buf, n))
+		return mmio_operand(vcpu, linear);
+	return done(vcpu, len);
+}
+
+/* LGDT, LIDT, LMSW, INVLPG (0F 01 /2, /3, /6, /7); SGDT, SIDT, SMSW. */
 static int emulate_grp7(struct vtx_vcpu *vcpu, const struct rm_insn *in)
 {
 	u8 modrm = in->bytes[in->pfx + 2];
@@ -760,6 +814,9 @@ static int emulate_grp7(struct vtx_vcpu *vcpu, const struct rm_insn *in)
 	u8 buf[DT_OPERAND_BYTES];
 	u16 msw;
 
+	if (MODRM_REG(modrm) == GRP7_SGDT || MODRM_REG(modrm) == GRP7_SIDT ||
+	    MODRM_REG(modrm) == GRP7_SMSW)
+		return emulate_store_grp7(vcpu, in);
 	if (MODRM_REG(modrm) == GRP7_LMSW && MODRM_MOD(modrm) == MODRM_MOD_REG) {
 		msw = vtx_reg_read(vcpu, MODRM_RM(modrm));
 		len = in->pfx + 3;

@@ -54,7 +54,20 @@ enum {
 	K_LDSEG,	/* MOV Sreg,m16; LxS (D_FARPTR); LLDT, LTR */
 	K_JMPFAR,	/* far JMP through memory, m16:16/32/64 */
 	K_CALLFAR,	/* far CALL through memory, m16:16/32/64 */
+	K_LEA,		/* LEA Gv,M: the offset, no access (@interp) */
+	K_XLAT,		/* XLAT: AL from DS:[rBX + AL] */
+	K_BCD,		/* DAA, DAS, AAA, AAS, AAM, AAD (BCD_*; @interp) */
 };
+
+/* K_BCD operations. */
+enum { BCD_DAA, BCD_DAS, BCD_AAA, BCD_AAS, BCD_AAM, BCD_AAD };
+
+/* BCD digits: a nibble above 9 is adjusted by 6, a byte above 99h by 60h. */
+#define BCD_LOW_MAX	9
+#define BCD_BYTE_MAX	0x99
+#define BCD_LOW_ADJ	0x06
+#define BCD_HIGH_ADJ	0x60
+#define BCD_AAA_ADJ	0x106	/* AAA: AL + 6, AH + 1 */
 
 /* K_LDSEG's segment: ModRM.reg (MOV Sreg,m16), else the opcode's. */
 #define LDSEG_MODRM	0xff
@@ -111,6 +124,8 @@ enum {
 #define D_ALIGNED	0x1000	/* #GP(0) unless 16-byte aligned */
 #define D_M16		0x2000	/* a 16-bit operand, whatever the prefixes */
 #define D_FARPTR	0x4000	/* m16:16/32/64: an offset, then a selector */
+#define D_ACC		0x8000	/* @interp: the r/m operand is rAX, no ModRM */
+#define D_OPREG		0x10000	/* @interp: the r/m operand is opcode & 7 */
 
 /**
  * struct opdesc - what the decoder knows of an opcode.
@@ -124,7 +139,7 @@ enum {
  */
 struct opdesc {
 	u8 kind;
-	u16 flags;
+	u32 flags;
 	u8 arg;
 };
 
@@ -133,6 +148,18 @@ struct opdesc {
 #define ALU_EV_GV(alu)	{ K_ALU, D_MODRM | D_MEMDST, (alu) }
 #define ALU_GB_EB(alu)	{ K_ALU, D_MODRM | D_BYTE, (alu) }
 #define ALU_GV_EV(alu)	{ K_ALU, D_MODRM, (alu) }
+/*
+ * The forms without a memory operand, for @interp only: ALU rAX,imm
+ * (04, 05, ... 3D), TEST rAX,imm, INC/DEC r, XCHG rAX,r, MOV r,imm.
+ */
+#define ALU_ACC_B(alu)	{ K_ALU, D_ACC | D_BYTE | D_MEMDST | D_IMM8, (alu) }
+#define ALU_ACC_V(alu)	{ K_ALU, D_ACC | D_MEMDST | D_IMM, (alu) }
+#define OPREG_RMW	(D_OPREG | D_MEMDST | D_SIMPLE_RMW)
+#define INC_R		{ K_UNARY, OPREG_RMW, UN_INC }
+#define DEC_R		{ K_UNARY, OPREG_RMW, UN_DEC }
+#define XCHG_R		{ K_XCHG, D_OPREG | D_MEMDST }
+#define MOV_R8_IB	{ K_MOV, D_OPREG | D_BYTE | D_MEMDST | D_IMM8 }
+#define MOV_R_IV	{ K_MOV, D_OPREG | D_MEMDST | D_IMM }
 #define SHIFT_B		(D_MODRM | D_BYTE | D_MEMDST | D_GROUP | D_SIMPLE_RMW)
 #define SHIFT_V		(D_MODRM | D_MEMDST | D_GROUP | D_SIMPLE_RMW)
 
@@ -153,6 +180,36 @@ static const struct opdesc onebyte[256] = {
 	[0x32] = ALU_GB_EB(ALU_XOR), [0x33] = ALU_GV_EV(ALU_XOR),
 	[0x38] = ALU_EB_GB(ALU_CMP), [0x39] = ALU_EV_GV(ALU_CMP),
 	[0x3a] = ALU_GB_EB(ALU_CMP), [0x3b] = ALU_GV_EV(ALU_CMP),
+	[0x04] = ALU_ACC_B(ALU_ADD), [0x05] = ALU_ACC_V(ALU_ADD),
+	[0x0c] = ALU_ACC_B(ALU_OR), [0x0d] = ALU_ACC_V(ALU_OR),
+	[0x14] = ALU_ACC_B(ALU_ADC), [0x15] = ALU_ACC_V(ALU_ADC),
+	[0x1c] = ALU_ACC_B(ALU_SBB), [0x1d] = ALU_ACC_V(ALU_SBB),
+	[0x24] = ALU_ACC_B(ALU_AND), [0x25] = ALU_ACC_V(ALU_AND),
+	[0x2c] = ALU_ACC_B(ALU_SUB), [0x2d] = ALU_ACC_V(ALU_SUB),
+	[0x34] = ALU_ACC_B(ALU_XOR), [0x35] = ALU_ACC_V(ALU_XOR),
+	[0x3c] = ALU_ACC_B(ALU_CMP), [0x3d] = ALU_ACC_V(ALU_CMP),
+	[0x40] = INC_R, [0x41] = INC_R, [0x42] = INC_R, [0x43] = INC_R,
+	[0x44] = INC_R, [0x45] = INC_R, [0x46] = INC_R, [0x47] = INC_R,
+	[0x48] = DEC_R, [0x49] = DEC_R, [0x4a] = DEC_R, [0x4b] = DEC_R,
+	[0x4c] = DEC_R, [0x4d] = DEC_R, [0x4e] = DEC_R, [0x4f] = DEC_R,
+	[0x8d] = { K_LEA, D_MODRM, 0 },
+	[0x90] = XCHG_R, [0x91] = XCHG_R, [0x92] = XCHG_R, [0x93] = XCHG_R,
+	[0x94] = XCHG_R, [0x95] = XCHG_R, [0x96] = XCHG_R, [0x97] = XCHG_R,
+	[0xa8] = { K_TEST, D_ACC | D_BYTE | D_IMM8 },
+	[0xa9] = { K_TEST, D_ACC | D_IMM },
+	[0xb0] = MOV_R8_IB, [0xb1] = MOV_R8_IB, [0xb2] = MOV_R8_IB,
+	[0xb3] = MOV_R8_IB, [0xb4] = MOV_R8_IB, [0xb5] = MOV_R8_IB,
+	[0xb6] = MOV_R8_IB, [0xb7] = MOV_R8_IB,
+	[0xb8] = MOV_R_IV, [0xb9] = MOV_R_IV, [0xba] = MOV_R_IV,
+	[0xbb] = MOV_R_IV, [0xbc] = MOV_R_IV, [0xbd] = MOV_R_IV,
+	[0xbe] = MOV_R_IV, [0xbf] = MOV_R_IV,
+	[0xd7] = { K_XLAT, D_BYTE },
+	[0x27] = { K_BCD, D_BYTE, BCD_DAA },
+	[0x2f] = { K_BCD, D_BYTE, BCD_DAS },
+	[0x37] = { K_BCD, D_BYTE, BCD_AAA },
+	[0x3f] = { K_BCD, D_BYTE, BCD_AAS },
+	[0xd4] = { K_BCD, D_BYTE | D_IMM8, BCD_AAM },
+	[0xd5] = { K_BCD, D_BYTE | D_IMM8, BCD_AAD },
 	[0x63] = { K_MOVSX, D_MODRM, 0 },	/* MOVSXD; ARPL outside 64-bit */
 	[0x69] = { K_IMUL, D_MODRM | D_IMM, 0 },
 	[0x6b] = { K_IMUL, D_MODRM | D_IMM8, 0 },
@@ -695,10 +752,12 @@ static bool noncanonical(struct vtx_emu *e, u64 linear, bool stack)
  * @bytes:	its size
  * @write:	whether it writes
  *
- * The limit everywhere (expand-down data segments: above the limit, up
- * to 64 KiB - 1, or 4 GiB - 1 with D/B); in protected mode (not virtual-
- * 8086 mode) the rights as well: a null selector, a write to a code or
- * read-only data segment, a read of an execute-only code segment.
+ * The limit everywhere (expand-down data segments outside virtual-8086
+ * mode: above the limit, up to 64 KiB - 1, or 4 GiB - 1 with D/B); the
+ * rights outside virtual-8086 mode, as KVM's __linearize() checks them: a
+ * write to a read-only data segment, an access to an execute-only code
+ * segment, and in protected mode a null selector and a write to a code
+ * segment.
  *
  * Return: whether the access faults; @e->ss_fault set in the stack
  * segment, else @e->gp_fault (both raise their exception with error code
@@ -707,7 +766,8 @@ static bool noncanonical(struct vtx_emu *e, u64 linear, bool stack)
 static bool seg_faults(struct vtx_emu *e, unsigned int seg, u64 linear,
 		       unsigned int bytes, bool write)
 {
-	bool prot = (e->cr0 & VTX_EMU_CR0_PE) && !(e->rflags & VTX_EMU_FL_VM);
+	bool vm86 = e->rflags & VTX_EMU_FL_VM;
+	bool prot = (e->cr0 & VTX_EMU_CR0_PE) && !vm86;
 	struct vtx_emu_segdesc s;
 	u64 off, lo = 0, hi;
 	bool bad;
@@ -717,7 +777,7 @@ static bool seg_faults(struct vtx_emu *e, unsigned int seg, u64 linear,
 		return false;
 	off = (u32)(linear - e->seg_base[seg]);
 	hi = s.limit;
-	if (prot && !(s.type & VTX_EMU_SEG_CODE) &&
+	if (!vm86 && !(s.type & VTX_EMU_SEG_CODE) &&
 	    (s.type & VTX_EMU_SEG_EXPDOWN)) {
 		lo = (u64)s.limit + 1;
 		hi = s.db ? U32_MAX : U16_MAX;
@@ -725,9 +785,9 @@ static bool seg_faults(struct vtx_emu *e, unsigned int seg, u64 linear,
 	bad = off < lo || off + bytes - 1 > hi;
 	if (prot && s.unusable)
 		bad = true;
-	else if (prot && (s.type & VTX_EMU_SEG_CODE))
-		bad |= write || !(s.type & VTX_EMU_SEG_RW);
-	else if (prot)
+	else if (!vm86 && (s.type & VTX_EMU_SEG_CODE))
+		bad |= (prot && write) || !(s.type & VTX_EMU_SEG_RW);
+	else if (!vm86)
 		bad |= write && !(s.type & VTX_EMU_SEG_RW);
 	if (!bad)
 		return false;
@@ -752,13 +812,31 @@ static bool other_faults(struct vtx_emu *e, bool write)
 			  write);
 }
 
+/*
+ * @interp: the access asked of the caller, at @e->linear in @seg, checked
+ * as the processor checks it (the device access of the MMIO path was the
+ * processor's own, already checked).  Return: 0, or -EFAULT with the
+ * fault flag set.
+ */
+static int main_faults(struct vtx_emu *e, unsigned int seg, bool write)
+{
+	if (!e->interp || !e->access_bytes)
+		return 0;
+	return seg_faults(e, seg, e->linear, e->access_bytes, write) ?
+	       -EFAULT : 0;
+}
+
 static int decode_string(struct vtx_emu *e, unsigned int seg)
 {
 	u64 mask = size_mask(e->ad_bytes), src, dst, v;
 	int err;
 
-	if (e->rep && !(e->gpr[VTX_EMU_RCX] & mask))
-		return -EINVAL;
+	if (e->rep && !(e->gpr[VTX_EMU_RCX] & mask)) {
+		if (!e->interp)
+			return -EINVAL;
+		e->skip = true;	/* done, no access */
+		return 0;
+	}
 	src = seg_linear(e, seg == SEG_DEFAULT ? VTX_EMU_DS : seg,
 			 e->gpr[VTX_EMU_RSI] & mask);
 	dst = seg_linear(e, VTX_EMU_ES, e->gpr[VTX_EMU_RDI] & mask);
@@ -769,13 +847,14 @@ static int decode_string(struct vtx_emu *e, unsigned int seg)
 		e->linear = dst;
 		e->is_write = true;
 		e->write_val = e->gpr[VTX_EMU_RAX] & size_mask(e->op_bytes);
-		return 0;
+		return main_faults(e, VTX_EMU_ES, true);
 	case K_LODS:
 		e->linear = src;
-		return 0;
+		return main_faults(e, seg == SEG_DEFAULT ? VTX_EMU_DS : seg,
+				   false);
 	case K_SCAS:
 		e->linear = dst;
-		return 0;
+		return main_faults(e, VTX_EMU_ES, false);
 	}
 
 	/*
@@ -784,14 +863,15 @@ static int decode_string(struct vtx_emu *e, unsigned int seg)
 	 * may be on the second page of a side that crosses one; an exact
 	 * match wins when the sides overlap.
 	 */
-	if (e->mmio_linear == src ||
+	if (e->interp || e->mmio_linear == src ||
 	    (e->mmio_linear != dst &&
 	     within(e->mmio_linear, src, e->op_bytes))) {
 		e->mmio_is_src = true;
 		e->linear = src;
 		e->other_linear = dst;
 		e->other_seg = VTX_EMU_ES;
-		return 0;
+		return main_faults(e, seg == SEG_DEFAULT ? VTX_EMU_DS : seg,
+				   false);
 	}
 	if (!within(e->mmio_linear, dst, e->op_bytes))
 		return -EINVAL;
@@ -947,6 +1027,39 @@ int vtx_emu_operand_bytes(const u8 *insn, unsigned int len, u8 mode)
 }
 
 /**
+ * vtx_emu_prefixes() - the legacy prefixes of an instruction outside
+ * 64-bit mode, as vtx_emu_decode() reads them, for a caller that decodes
+ * the instructions it does not ask of vtx_emu_decode() (vmx/rmemu.c's
+ * branches and far transfers).
+ * @insn:	the instruction's bytes
+ * @len:	how many of them there are
+ * @mode:	code size: 16 or 32
+ * @p:		out: the prefixes
+ *
+ * Return: 0; -EINVAL when @insn ends inside the prefixes, or for 64-bit
+ * mode.
+ */
+int vtx_emu_prefixes(const u8 *insn, unsigned int len, u8 mode,
+		     struct vtx_emu_prefixes *p)
+{
+	struct vtx_emu e = { .mode = mode };
+	struct cursor c = { .insn = insn, .pos = 0 };
+	struct prefixes pf = { .seg = SEG_DEFAULT };
+	u64 b;
+
+	c.avail = len < VTX_EMU_MAX_INSN ? len : VTX_EMU_MAX_INSN;
+	if (mode == 64 || decode_prefixes(&e, &c, &pf, &b))
+		return -EINVAL;
+	p->len = c.pos - 1;
+	p->seg = pf.seg == SEG_DEFAULT ? -1 : (s8)pf.seg;
+	p->opsize = pf.opsize;
+	p->adsize = pf.adsize;
+	p->lock = pf.lock;
+	p->rep = e.rep;
+	return 0;
+}
+
+/**
  * vtx_emu_mem_operand() - the memory operand of a 0F xx /r instruction
  * that a backend performs itself, outside 64-bit mode (LGDT, LIDT, LMSW,
  * INVLPG refused by virtual-8086 mode, vmx/rmode.c): its prefixes and
@@ -1088,8 +1201,15 @@ static unsigned int shxd_count(const struct vtx_emu *e)
 	       (e->op_bytes == 8 ? 63 : 31);
 }
 
-/* The condition @cc (low nibble of Jcc/SETcc) on @rflags. */
-static bool condition(unsigned int cc, u64 rflags)
+/**
+ * vtx_emu_condition() - the condition @cc (the low nibble of Jcc, SETcc,
+ * CMOVcc) on @rflags.
+ * @cc:		0 (O) to 15 (NLE/G)
+ * @rflags:	the flags
+ *
+ * Return: whether it holds.
+ */
+bool vtx_emu_condition(unsigned int cc, u64 rflags)
 {
 	bool sf = rflags & VTX_EMU_FL_SF, of = rflags & VTX_EMU_FL_OF;
 	bool zf = rflags & VTX_EMU_FL_ZF, cf = rflags & VTX_EMU_FL_CF;
@@ -1147,7 +1267,7 @@ static void decode_store(struct vtx_emu *e)
 		    reg_read(e, e->reg, e->op_bytes);
 		break;
 	case K_SETCC:
-		v = condition(e->sub, e->rflags);
+		v = vtx_emu_condition(e->sub, e->rflags);
 		break;
 	case K_MOVBE:
 		v = bswap(reg_read(e, e->reg, e->op_bytes), e->op_bytes);
@@ -1274,7 +1394,7 @@ static u64 stack_moved(const struct vtx_emu *e, u64 delta)
  */
 static int decode_far_call(struct vtx_emu *e)
 {
-	if (!within(e->mmio_linear, e->linear, e->access_bytes))
+	if (!e->interp && !within(e->mmio_linear, e->linear, e->access_bytes))
 		return -EINVAL;
 	if (!e->ops || !e->ops->write_mem || !e->ops->get_seg)
 		return -EFAULT;
@@ -1312,7 +1432,8 @@ static int decode_stack(struct vtx_emu *e)
 	u64 mask = size_mask(stack_bytes(e)), v = 0;
 	int err;
 
-	if (!within(e->mmio_linear, e->linear, e->op_bytes))
+	if (!e->interp && !e->rm_is_reg &&
+	    !within(e->mmio_linear, e->linear, e->op_bytes))
 		return -EINVAL;
 	if (e->kind == K_JMPM)
 		return 0;
@@ -1336,6 +1457,45 @@ static int decode_stack(struct vtx_emu *e)
 	e->result = stack_moved(e, e->op_bytes);
 	e->is_write = true;
 	e->write_val = v & size_mask(e->op_bytes);
+	return 0;
+}
+
+/* Whether the instruction writes its memory operand (not CMP, TEST, BT). */
+static bool writes_operand(const struct vtx_emu *e)
+{
+	if (!(e->dflags & D_MEMDST))
+		return false;
+	return !(e->kind == K_ALU && e->alu == ALU_CMP) &&
+	       !(e->kind == K_BT && e->sub == BT_BT);
+}
+
+/*
+ * @interp: the r/m operand is register @reg (ModRM.mod 3, rAX, or the
+ * opcode's low bits), no access; @opsize, @lock: the prefixes.  The forms
+ * that take memory only are #UD (LEA, LxS, far JMP and CALL, CMPXCHG8B),
+ * as is LOCK on a register; those not done are refused.  Return: 0,
+ * -EFAULT with @ud_fault, or -EINVAL.
+ */
+static int decode_reg_form(struct vtx_emu *e, const struct opdesc *d,
+			   unsigned int reg, bool opsize, bool lock)
+{
+	if (!e->interp)
+		return -EINVAL;
+	if (lock || e->kind == K_LEA || (d->flags & D_FARPTR) ||
+	    e->kind == K_CMPXCHG8B) {
+		e->ud_fault = true;
+		return -EFAULT;
+	}
+	/* POP SP from the stack: RSP written twice, not done */
+	if (e->kind == K_VMOV || e->kind == K_MOVBE ||
+	    (e->kind == K_POPM && reg == VTX_EMU_RSP))
+		return -EINVAL;
+	/* SMSW and MOV r,Sreg to a register: the operand size */
+	if (e->kind == K_SMSW || e->kind == K_STSEG)
+		e->op_bytes = (e->mode == 16) != opsize ? 2 : 4;
+	e->rm_is_reg = true;
+	e->rm_reg = reg;
+	e->rm_bytes = e->src_bytes ? e->src_bytes : e->op_bytes;
 	return 0;
 }
 
@@ -1388,7 +1548,13 @@ int vtx_emu_decode(struct vtx_emu *e)
 	e->other_linear = 0;
 	e->result = 0;
 	e->new_rflags = e->rflags;
+	e->rm_is_reg = false;
+	e->rm_reg = 0;
+	e->rm_bytes = 0;
+	e->skip = false;
 	if (e->mode != 16 && e->mode != 32 && e->mode != 64)
+		return -EINVAL;
+	if (e->interp && e->mode == 64)
 		return -EINVAL;
 
 	d = decode_opcode(e, &c, &seg, &opsize, &adsize, &lock, &reps);
@@ -1399,6 +1565,11 @@ int vtx_emu_decode(struct vtx_emu *e)
 		d = &groups[d->arg][(c.insn[c.pos] >> 3) & 7];
 	}
 	if (!d || d->kind == K_BAD)
+		return -EINVAL;
+	/* the forms that make no access: the interpreter's only */
+	if (!e->interp && ((d->flags & (D_ACC | D_OPREG)) ||
+			   d->kind == K_LEA || d->kind == K_XLAT ||
+			   d->kind == K_BCD))
 		return -EINVAL;
 	e->kind = d->kind;
 	e->dflags = d->flags;
@@ -1412,8 +1583,12 @@ int vtx_emu_decode(struct vtx_emu *e)
 		if (fetch(&c, 1, &v))
 			return -EINVAL;
 		modrm = v;
-		if ((modrm >> 6) == 3)
-			return -EINVAL;	/* register operand: no memory */
+		if ((modrm >> 6) == 3) {
+			/* register operand: no memory, the interpreter's */
+			err = decode_reg_form(e, d, modrm & 7, opsize, lock);
+			if (err)
+				return err;
+		}
 		if ((d->flags & D_REG0) && (modrm & 0x38))
 			return -EINVAL;
 		if (d->flags & D_GROUP)
@@ -1426,13 +1601,22 @@ int vtx_emu_decode(struct vtx_emu *e)
 		v = e->gpr[VTX_EMU_RSP];
 		if (e->kind == K_POPM)
 			e->gpr[VTX_EMU_RSP] = stack_moved(e, e->op_bytes);
-		if (e->ad_bytes == 2)
+		if (e->rm_is_reg)
+			err = 0;
+		else if (e->ad_bytes == 2)
 			err = modrm16(e, &c, modrm, &ea, &def_seg);
 		else
 			err = modrm32(e, &c, modrm, &ea, &def_seg, &rip_rel);
 		e->gpr[VTX_EMU_RSP] = v;
 		if (err)
 			return err;
+	} else if (d->flags & (D_ACC | D_OPREG)) {
+		err = decode_reg_form(e, d, d->flags & D_ACC ? VTX_EMU_RAX :
+					    c.insn[c.pos - 1] & 7, opsize, lock);
+		if (err)
+			return err;
+	} else if (e->kind == K_XLAT) {
+		ea = e->gpr[VTX_EMU_RBX] + (e->gpr[VTX_EMU_RAX] & 0xff);
 	} else if (d->flags & D_MOFFS) {
 		if (fetch(&c, e->ad_bytes, &ea))
 			return -EINVAL;
@@ -1504,16 +1688,32 @@ int vtx_emu_decode(struct vtx_emu *e)
 		err = decode_string(e, seg);
 		if (err)
 			return err;
+	} else if (e->kind == K_LEA) {
+		/* the offset at the address size, to the operand size */
+		e->result = ea & size_mask(e->ad_bytes);
+		e->pend = PEND_REG;
+	} else if (e->kind == K_BCD) {
+		/* AL and AH only, no access */
+	} else if (e->rm_is_reg) {
+		decode_store(e);
+		if (is_stack(e->kind)) {
+			err = decode_stack(e);
+			if (err)
+				return err;
+		}
 	} else {
 		if (rip_rel)
 			ea += e->rip + e->len;
 		if (d->flags & D_BITREG)
 			ea += bit_displacement(e);
 		ea &= size_mask(e->ad_bytes);
-		e->linear = seg_linear(e, seg == SEG_DEFAULT ? def_seg : seg,
-				       ea);
+		seg = seg == SEG_DEFAULT ? def_seg : seg;
+		e->linear = seg_linear(e, seg, ea);
 		e->access_bytes = e->src_bytes ? e->src_bytes : e->op_bytes;
 		decode_store(e);
+		err = main_faults(e, seg, writes_operand(e));
+		if (err)
+			return err;
 		if (e->kind == K_VMOV || e->kind == K_CMPXCHG8B) {
 			err = decode_vector(e);
 			if (err)
@@ -1597,7 +1797,7 @@ static void finish(struct vtx_emu *e)
 		       sizeof(u64));
 		break;
 	}
-	if (is_string(e->kind))
+	if (is_string(e->kind) && !e->skip)
 		done = string_advance(e);
 	e->rflags = e->new_rflags;
 	if (e->kind == K_CALLM || e->kind == K_JMPM || e->kind == K_JMPFAR ||
@@ -2086,21 +2286,102 @@ static void far_pointer(const struct vtx_emu *e, u64 val, u64 *off, u16 *sel)
 	*sel = val >> (e->op_bytes * 8);
 }
 
+/* @interp: a near branch's @target is beyond CS's limit. */
+static bool beyond_cs(struct vtx_emu *e, u64 target)
+{
+	struct vtx_emu_segdesc cs;
+
+	return e->ops && e->ops->get_seg &&
+	       !e->ops->get_seg(e->opaque, VTX_EMU_CS, &cs) && target > cs.limit;
+}
+
+/*
+ * DAA, DAS, AAA, AAS, AAM and AAD on AL and AH, as the SDM has them.  The
+ * flags it leaves undefined as Bochs sets them: OF cleared; after AAA and
+ * AAS, SF, ZF and PF from AL; after AAM and AAD, AF and CF cleared.
+ * Return: false for AAM by 0 (#DE), nothing changed.
+ */
+static bool bcd_exec(struct vtx_emu *e)
+{
+	u8 al = e->gpr[VTX_EMU_RAX], ah = e->gpr[VTX_EMU_RAX] >> 8;
+	u8 old_al = al, imm = e->imm;
+	bool af = e->rflags & VTX_EMU_FL_AF, cf = e->rflags & VTX_EMU_FL_CF;
+	bool old_cf = cf, low = (al & 0xf) > BCD_LOW_MAX || af;
+	u16 ax = al | (u16)ah << 8;
+
+	switch (e->sub) {
+	case BCD_DAA:
+	case BCD_DAS:
+		cf = false;
+		af = low;
+		if (low) {
+			al += e->sub == BCD_DAA ? BCD_LOW_ADJ : -BCD_LOW_ADJ;
+			cf = old_cf || (e->sub == BCD_DAA ? al < BCD_LOW_ADJ :
+					old_al < BCD_LOW_ADJ);
+		}
+		if (old_al > BCD_BYTE_MAX || old_cf) {
+			al += e->sub == BCD_DAA ? BCD_HIGH_ADJ : -BCD_HIGH_ADJ;
+			cf = true;
+		}
+		ax = (ax & 0xff00) | al;
+		break;
+	case BCD_AAA:
+	case BCD_AAS:
+		af = low;
+		cf = low;
+		if (low)
+			ax += e->sub == BCD_AAA ? BCD_AAA_ADJ : -BCD_AAA_ADJ;
+		ax &= 0xff0f;
+		break;
+	case BCD_AAM:
+		if (!imm)
+			return false;
+		ax = (al % imm) | (u16)(al / imm) << 8;
+		af = false;
+		cf = false;
+		break;
+	default:	/* AAD */
+		ax = (u8)(al + ah * imm);
+		af = false;
+		cf = false;
+		break;
+	}
+	reg_write(e, VTX_EMU_RAX, 2, ax);
+	e->new_rflags = (e->new_rflags & ~VTX_EMU_FL_ARITH) |
+			szp_flags(ax & 0xff, 0x80) |
+			(af ? VTX_EMU_FL_AF : 0) | (cf ? VTX_EMU_FL_CF : 0);
+	return true;
+}
+
 static int complete_first(struct vtx_emu *e, u64 val)
 {
 	bool memdst = e->dflags & D_MEMDST;
 	u64 res, other;
 	int err;
 
-	if (e->is_write)
+	if (e->skip || e->kind == K_LEA)
 		return 0;
+	if (e->is_write) {
+		/* the store to a register operand (@interp) */
+		if (e->rm_is_reg)
+			reg_write(e, e->rm_reg, e->rm_bytes, e->write_val);
+		return 0;
+	}
 	if (e->kind == K_CMPXCHG8B && e->op_bytes == VTX_EMU_WIDE_BYTES)
 		return cmpxchg16b(e);
 	if (memdst && ((e->dflags & (D_SIMPLE_RMW | D_LOCK)) ||
 		       e->kind == K_XCHG ||
 		       (e->kind == K_ALU && e->alu != ALU_CMP))) {
 		res = rmw_exec(e, val);
-		return second_write(e, res);
+		if (!e->rm_is_reg)
+			return second_write(e, res);
+		/* a register destination: the source register first (XADD) */
+		if (e->pend == PEND_REG) {
+			reg_write(e, e->reg, e->op_bytes, e->result);
+			e->pend = PEND_NONE;
+		}
+		reg_write(e, e->rm_reg, e->rm_bytes, res);
+		return 0;
 	}
 	/*
 	 * A near branch to a non-canonical address raises #GP(0) at the
@@ -2109,6 +2390,12 @@ static int complete_first(struct vtx_emu *e, u64 val)
 	 */
 	if ((e->kind == K_JMPM || e->kind == K_CALLM) && e->mode == 64 &&
 	    !canonical48(val & size_mask(e->op_bytes))) {
+		e->gp_fault = true;
+		return -EFAULT;
+	}
+	/* @interp: a near branch beyond CS's limit, #GP(0) before the push */
+	if ((e->kind == K_JMPM || e->kind == K_CALLM) && e->interp &&
+	    beyond_cs(e, val & size_mask(e->op_bytes))) {
 		e->gp_fault = true;
 		return -EFAULT;
 	}
@@ -2175,7 +2462,14 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		reg_write(e, e->reg, e->op_bytes,
 			  sign_extend(val, e->src_bytes));
 		break;
+	case K_BCD:
+		if (!bcd_exec(e)) {
+			e->de_fault = true;
+			return -EFAULT;
+		}
+		break;
 	case K_LODS:
+	case K_XLAT:
 		reg_write(e, VTX_EMU_RAX, e->op_bytes, val);
 		break;
 	case K_MULDIV:
@@ -2273,7 +2567,7 @@ static int complete_first(struct vtx_emu *e, u64 val)
 		break;
 	case K_CMOV:
 		/* memory is read either way; a 32-bit false one zero-extends */
-		if (condition(e->sub, e->rflags))
+		if (vtx_emu_condition(e->sub, e->rflags))
 			reg_write(e, e->reg, e->op_bytes, val);
 		else if (e->op_bytes == 4 && e->mode == 64)
 			reg_write(e, e->reg, 4, e->gpr[e->reg]);
@@ -2313,7 +2607,10 @@ int vtx_emu_complete(struct vtx_emu *e, u64 val)
 
 	if (e->kind == K_BAD || e->stage > 1)
 		return -EINVAL;
-	if (!e->is_write)
+	/* @interp: a register operand is read here, no access asked */
+	if (e->rm_is_reg && e->stage == 0 && !e->is_write)
+		val = reg_read(e, e->rm_reg, e->rm_bytes);
+	else if (!e->is_write)
 		val &= size_mask(e->access_bytes);
 	if (e->stage == 0)
 		ret = complete_first(e, val);

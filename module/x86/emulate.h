@@ -192,6 +192,17 @@ struct vtx_emu_ops {
  *		of PUSH/POP/CALL m and to the vector registers of the SSE
  *		and MMX moves; may be NULL for other instructions.
  * @opaque:	in: passed to @ops.
+ * @interp:	in: the caller interprets every instruction, not only the
+ *		one access of a device (vmx/rmemu.c: real mode, 16- or 32-bit
+ *		code only): the ModRM register forms, ALU and TEST rAX,imm,
+ *		INC/DEC r, XCHG rAX,r, MOV r,imm, LEA and XLAT are decoded
+ *		too (@access_bytes 0: no access, call vtx_emu_complete() with
+ *		0); the memory operand is checked as the other accesses
+ *		(limit and rights through @ops->get_seg, #GP(0) or #SS(0));
+ *		MOVS and CMPS read the source first as the access asked of
+ *		the caller, whatever @mmio_linear; a near branch beyond CS's
+ *		limit is #GP(0); a REP string instruction with a count of 0
+ *		is done without an access.
  * @len:	out: length of the instruction.
  * @linear:	out: guest linear address of the MMIO access to perform.
  * @access_bytes: out: its size, 1, 2, 4, 8 or 16 (VTX_EMU_WIDE_BYTES:
@@ -274,6 +285,7 @@ struct vtx_emu {
 	u8 features;
 	const struct vtx_emu_ops *ops;
 	void *opaque;
+	bool interp;
 
 	/* outputs: from here on zeroed by the caller before decoding */
 	u8 len;
@@ -312,7 +324,7 @@ struct vtx_emu {
 	/* private: decode state, set by vtx_emu_decode() */
 	u8 kind;		/* what the instruction does (emulate.c) */
 	u8 alu;			/* ALU operation, for ALU instructions */
-	u16 dflags;		/* decode flags of the opcode (emulate.c) */
+	u32 dflags;		/* decode flags of the opcode (emulate.c) */
 	u8 sub;			/* the opcode's argument (emulate.c) */
 	u8 pend;		/* register written at completion */
 	u8 op_bytes;		/* operand size */
@@ -329,7 +341,33 @@ struct vtx_emu {
 	u64 result;		/* value kept between two accesses */
 	u64 new_rflags;		/* RFLAGS once the instruction completes */
 	u8 vec_file;		/* SSE/MMX moves: enum vtx_emu_vec */
+	bool rm_is_reg;		/* @interp: the r/m operand is a register */
+	u8 rm_reg;		/* ... that register */
+	u8 rm_bytes;		/* ... and its size */
+	bool skip;		/* @interp: REP with a count of 0 */
 };
+
+/**
+ * struct vtx_emu_prefixes - the legacy prefixes of an instruction.
+ * @len:	how many bytes they take
+ * @seg:	the segment override (enum vtx_emu_seg), or -1
+ * @opsize:	66h
+ * @adsize:	67h
+ * @lock:	F0h
+ * @rep:	the last of F2h and F3h, or 0
+ */
+struct vtx_emu_prefixes {
+	u8 len;
+	s8 seg;
+	bool opsize;
+	bool adsize;
+	bool lock;
+	u8 rep;
+};
+
+int vtx_emu_prefixes(const u8 *insn, unsigned int len, u8 mode,
+		     struct vtx_emu_prefixes *p);
+bool vtx_emu_condition(unsigned int cc, u64 rflags);
 
 /**
  * vtx_emu_decode() - decode the instruction at @e->insn.

@@ -690,7 +690,7 @@ static int wide_continue_after_exit(struct vtx_vcpu *vcpu)
 }
 
 /* The CPUID features the emulator's decoder consults (VTX_EMU_FEAT_*). */
-static u8 emu_features(struct vtx_vcpu *vcpu)
+u8 vtx_emu_features(struct vtx_vcpu *vcpu)
 {
 	u8 f = 0;
 
@@ -730,7 +730,7 @@ static void emu_setup(struct vtx_vcpu *vcpu, u64 linear, bool linear_valid)
 	e->cr0 = vtx_x86_ops.get_cr0(vcpu);
 	e->cr4 = vcpu->cr4;
 	e->cpl = vtx_cpl(vcpu);
-	e->features = emu_features(vcpu);
+	e->features = vtx_emu_features(vcpu);
 	e->ops = &vtx_emu_ops;
 	e->opaque = vcpu;
 }

@@ -200,6 +200,7 @@ struct vtx_mmio_fault {
 };
 
 int vtx_handle_mmio(struct vtx_vcpu *vcpu, const struct vtx_mmio_fault *f);
+u8 vtx_emu_features(struct vtx_vcpu *vcpu);
 
 /* segment.c */
 int vtx_load_ldtr_tr(struct vtx_vcpu *vcpu, u16 sel, bool tr);

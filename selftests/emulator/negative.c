@@ -770,21 +770,171 @@ static bool api_segments(void)
 	CHECK(seg_setup(&e, 32, true, "8f 03", "rbx=0x100 rsp=0x2000 mmio=0x100"));
 	segs[VTX_EMU_SS].limit = 0x1fff;
 	CHECK(vtx_emu_decode(&e) == -EFAULT && e.ss_fault && !e.is_write);
-	/* real mode: the limit, not the rights */
+	/*
+	 * real mode: the limit, and the rights KVM's __linearize() checks
+	 * there (a read-only data segment, expand-down; not a write to code)
+	 */
 	CHECK(seg_setup(&e, 16, false, "a5", "rsi=0x100 rdi=0xffff mmio=0x100"));
 	segs[VTX_EMU_ES].limit = 0xffff;
-	segs[VTX_EMU_ES].type = 1;
 	CHECK(vtx_emu_decode(&e) == 0);
 	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
 	CHECK(seg_setup(&e, 16, false, "a4", "rsi=0x100 rdi=0xffff mmio=0x100"));
 	segs[VTX_EMU_ES].limit = 0xffff;
+	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 1) == 0);
+	CHECK(seg_setup(&e, 16, false, "a4", "rsi=0x100 rdi=0xffff mmio=0x100"));
+	segs[VTX_EMU_ES].limit = 0xffff;
 	segs[VTX_EMU_ES].type = 1;
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 16, false, "a4", "rsi=0x100 rdi=0xff mmio=0x100"));
+	segs[VTX_EMU_ES] = (struct vtx_emu_segdesc){ .limit = 0xfff,
+		.type = 3 | VTX_EMU_SEG_EXPDOWN };
+	CHECK(vtx_emu_decode(&e) == 0);
+	CHECK(vtx_emu_complete(&e, 1) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 16, false, "a4", "rsi=0x100 rdi=0x2000 mmio=0x100"));
+	segs[VTX_EMU_ES].type = VTX_EMU_SEG_CODE | VTX_EMU_SEG_RW;
 	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 1) == 0);
 	/* 64-bit mode: no segment checks */
 	CHECK(seg_setup(&e, 64, true, "a4", "rsi=0x100 rdi=0x2000 mmio=0x100"));
 	segs[VTX_EMU_ES].limit = 0;
 	segs[VTX_EMU_ES].unusable = true;
 	CHECK(vtx_emu_decode(&e) == 0 && vtx_emu_complete(&e, 1) == 0);
+	return true;
+}
+
+/*
+ * @interp (vmx/rmemu.c): @e decoded and run to completion, its accesses
+ * in the hand RAM.  Return: the last call's.
+ */
+static int interp_run(struct vtx_emu *e)
+{
+	u64 val;
+	int rc;
+
+	e->interp = true;
+	rc = vtx_emu_decode(e);
+	if (rc)
+		return rc;
+	do {
+		val = 0;
+		if (e->access_bytes && e->is_write)
+			api_write(NULL, e->linear, &e->write_val,
+				  e->access_bytes);
+		else if (e->access_bytes)
+			api_read(NULL, e->linear, &val, e->access_bytes);
+		rc = vtx_emu_complete(e, val);
+	} while (rc == 1);
+	return rc;
+}
+
+/* @insn in real mode (flat segments), interpreted: 0 and @state after. */
+static bool interp_case(const char *insn, const char *state,
+			unsigned int len, u64 rax, u64 rbx, u64 rcx, u64 fl)
+{
+	struct vtx_emu e;
+
+	CHECK(seg_setup(&e, 16, false, insn, state));
+	CHECK(interp_run(&e) == 0);
+	if (e.gpr[VTX_EMU_RAX] != rax || e.gpr[VTX_EMU_RBX] != rbx ||
+	    e.gpr[VTX_EMU_RCX] != rcx || e.rflags != fl ||
+	    e.rip != 0x1000 + len) {
+		diag("%s: rax %#llx rbx %#llx rcx %#llx fl %#llx rip %#llx",
+		     insn, (unsigned long long)e.gpr[VTX_EMU_RAX],
+		     (unsigned long long)e.gpr[VTX_EMU_RBX],
+		     (unsigned long long)e.gpr[VTX_EMU_RCX],
+		     (unsigned long long)e.rflags, (unsigned long long)e.rip);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The interpreter's forms (@interp): register operands, the accumulator
+ * and opcode-register forms, LEA, XLAT, REP with a count of 0; the memory
+ * operand's segment checks; #UD for LEA and LOCK on a register; refused
+ * without @interp.
+ */
+static bool api_interp(void)
+{
+	struct vtx_emu e;
+
+	/* ADD AX,BX (01 D8): the register form, no access */
+	CHECK(interp_case("01 d8", "rax=1 rbx=2", 2, 3, 2, 0, 0x6));
+	/* ... refused without @interp */
+	CHECK(seg_setup(&e, 16, false, "01 d8", "rax=1 rbx=2"));
+	CHECK(vtx_emu_decode(&e) == -EINVAL);
+	/* BTS AX,5; BT AX,BX; SHLD AX,BX,4; RCL AX,1 */
+	CHECK(interp_case("0f ba e8 05", "", 4, 0x20, 0, 0, 0x2));
+	CHECK(interp_case("0f a3 d8", "rax=0x10 rbx=0x14", 3, 0x10, 0x14, 0,
+			  0x3));
+	CHECK(interp_case("0f a4 d8 04", "rax=0x1234 rbx=0xabcd", 4, 0x234a,
+			  0xabcd, 0, 0x803));
+	CHECK(interp_case("d1 d0", "rax=0x8000", 2, 0, 0, 0, 0x803));
+	/* CMPXCHG CX,BX: equal, CX = BX; XADD AX,BX */
+	CHECK(interp_case("0f b1 d9", "rax=5 rcx=5 rbx=9", 3, 5, 9, 9, 0x46));
+	CHECK(interp_case("0f c1 d8", "rax=1 rbx=2", 3, 3, 1, 0, 0x6));
+	/* XADD AX,AX: the sum (the destination written last) */
+	CHECK(interp_case("0f c1 c0", "rax=3", 3, 6, 0, 0, 0x6));
+	/* BSF AX,BX; LEA AX,[BX+SI+10h]; MOV AX,1234h; INC AX; XCHG AX,BX */
+	CHECK(interp_case("0f bc c3", "rbx=0x10", 3, 4, 0x10, 0, 0x2));
+	CHECK(interp_case("8d 40 10", "rbx=0x100 rsi=0x20", 3, 0x130, 0x100,
+			  0, 0x2));
+	CHECK(interp_case("b8 34 12", "rax=-1", 3, 0xffffffffffff1234ull, 0,
+			  0, 0x2));
+	CHECK(interp_case("b4 56", "rax=0x1234", 2, 0x5634, 0, 0, 0x2));
+	CHECK(interp_case("40", "rax=0xffff fl=0x3", 1, 0, 0, 0, 0x57));
+	CHECK(interp_case("93", "rax=1 rbx=2", 1, 2, 1, 0, 0x2));
+	/* CMP AL,5 (3C 05); MOV CX,AX as 8B C8 */
+	CHECK(interp_case("3c 05", "rax=5", 2, 5, 0, 0, 0x46));
+	CHECK(interp_case("8b c8", "rax=7", 2, 7, 0, 7, 0x2));
+	/* XLAT: AL from DS:[BX + AL] (the hand RAM holds its offsets) */
+	CHECK(interp_case("d7", "rbx=0x100 rax=5", 1, 0x05, 0x100, 0, 0x2));
+	/* DAA after 79h + 35h; AAM 10 of 63; AAD 10 of 6, 3; AAM 0: #DE */
+	CHECK(interp_case("27", "rax=0xae", 1, 0x14, 0, 0, 0x17));
+	CHECK(interp_case("d4 0a", "rax=0x3f", 2, 0x603, 0, 0, 0x6));
+	CHECK(interp_case("d5 0a", "rax=0x603", 2, 0x3f, 0, 0, 0x6));
+	CHECK(seg_setup(&e, 16, false, "d4 00", "rax=0x3f"));
+	CHECK(interp_run(&e) == -EFAULT && e.de_fault);
+	CHECK(e.gpr[VTX_EMU_RAX] == 0x3f);
+	/* REP STOSB with CX 0: done, no access */
+	CHECK(seg_setup(&e, 16, false, "f3 aa", "rdi=0x100"));
+	CHECK(interp_run(&e) == 0 && e.rip == 0x1002 && !e.access_bytes);
+	/* MOV DS,AX: the segment load asked of the caller */
+	CHECK(seg_setup(&e, 16, false, "8e d8", "rax=0x1234"));
+	CHECK(interp_run(&e) == 0 && e.seg_load);
+	CHECK(e.load_seg == VTX_EMU_DS && e.load_sel == 0x1234);
+	/* MOV AX,CS (8C C8) to a 32-bit register: the operand size */
+	CHECK(seg_setup(&e, 16, false, "66 8c c8", "rax=-1"));
+	CHECK(interp_run(&e) == 0 && e.gpr[VTX_EMU_RAX] == 0x11);
+	/* LEA with a register, LOCK on one: #UD */
+	CHECK(seg_setup(&e, 16, false, "8d c0", ""));
+	CHECK(interp_run(&e) == -EFAULT && e.ud_fault);
+	CHECK(seg_setup(&e, 16, false, "f0 01 d8", ""));
+	CHECK(interp_run(&e) == -EFAULT && e.ud_fault);
+	/* the memory operand past DS's limit: #GP(0); SS's: #SS(0) */
+	CHECK(seg_setup(&e, 16, false, "8b 07", "rbx=0xff"));
+	segs[VTX_EMU_DS].limit = 0xff;
+	CHECK(interp_run(&e) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 16, false, "8b 46 00", "rbp=0xff"));
+	segs[VTX_EMU_SS].limit = 0xff;
+	CHECK(interp_run(&e) == -EFAULT && e.ss_fault);
+	/* a write to a read-only DS: #GP(0); a read: done */
+	CHECK(seg_setup(&e, 16, false, "89 07", "rbx=0x10"));
+	segs[VTX_EMU_DS].type = 1;
+	CHECK(interp_run(&e) == -EFAULT && e.gp_fault);
+	CHECK(seg_setup(&e, 16, false, "8b 07", "rbx=0x10"));
+	segs[VTX_EMU_DS].type = 1;
+	CHECK(interp_run(&e) == 0);
+	/* JMP AX beyond CS's limit: #GP(0); within: IP = AX */
+	CHECK(seg_setup(&e, 16, false, "ff e0", "rax=0x2000"));
+	segs[VTX_EMU_CS].limit = 0xfff;
+	CHECK(interp_run(&e) == -EFAULT && e.gp_fault && e.rip == 0x1000);
+	CHECK(seg_setup(&e, 16, false, "ff e0", "rax=0x800"));
+	segs[VTX_EMU_CS].limit = 0xfff;
+	CHECK(interp_run(&e) == 0 && e.rip == 0x800);
+	/* 64-bit mode: refused */
+	CHECK(seg_setup(&e, 64, false, "01 d8", ""));
+	CHECK(interp_run(&e) == -EINVAL);
 	return true;
 }
 
@@ -1279,6 +1429,7 @@ void test_negative(void)
 		  api_load_system_selectors },
 		{ "far jmp m16:16, m16:32: the selector, RIP", api_far_jmp },
 		{ "far call m16:16, m16:32: the push, RSP, RIP", api_far_call },
+		{ "the interpreter's forms, checks and faults", api_interp },
 	};
 	unsigned int i;
 

@@ -29,6 +29,8 @@
 #define RM_HI_BASE		0x100000
 /* big real mode's data, above 1 MiB: a dword, the next one incremented */
 #define RM_BIG_GPA		0x150000
+/* where the high copy stores SGDT, SIDT, SMSW m16, SMSW r16 (8 apart) */
+#define RM_SDT_GPA		0xc100
 /* a dword in the blob: the low copy's, the high copy's (test-patched) */
 #define RM_MARKER_LOW		0x10101010
 #define RM_MARKER_HIGH		0x20202020

@@ -142,11 +142,13 @@ GUEST_LABEL rmode_big_gp_insn
 
 /*
  * CS with a base above 1 MiB in real mode: 16-bit code at RM_HI_BASE in
- * protected mode, CR0.PE cleared there; a read through CS (the high
- * copy's marker), the stack, a near call, then a far jump to CS = 0.
+ * protected mode, CR0.PE cleared there, a near jump through DI; a read
+ * through CS (the high copy's marker), the stack, a near call, then a far
+ * jump to CS = 0.
  */
 GUEST_LABEL rmode_hi_entry
-	lgdt	ABS(rmode_gdt2r)
+	mov	$ABS(rmode_hi_rm), %di	/* where the high copy goes on */
+6:	lgdt	ABS(rmode_gdt2r)
 	mov	%cr0, %eax
 	or	$1, %eax
 	mov	%eax, %cr0
@@ -161,6 +163,8 @@ GUEST_LABEL rmode_hi_pm
 	xor	%ax, %ax
 	mov	%ax, %ds
 	mov	%ax, %ss
+	jmp	*%di
+rmode_hi_rm:
 	mov	%cs:ABS(rmode_hi_marker), %ebx
 	push	%bx
 	pop	%cx
@@ -192,6 +196,10 @@ GUEST_LABEL rmode_hi_low
 #define FL_LOGIC	0x8c5	/* AF undefined */
 #define FL_SHIFT	0x0c5	/* AF, OF (count > 1) undefined */
 #define FL_MUL		0x801	/* OF CF */
+#define FL_CF		0x001
+#define FL_ZF		0x040
+#define FL_DAS		0x0d5	/* SF ZF AF PF CF */
+#define FL_SZP		0x0c4
 
 /*
  * Arithmetic, flags, the stack and string moves, run from the high copy
@@ -335,6 +343,111 @@ rmode_calc:
 	add	$0x100, %bx
 2:	loop	1b
 	ret
+
+/*
+ * SGDT, SIDT, SMSW (memory and register) from the high copy; then the
+ * same from the high copy and the low one: rmode_calc2's bit operations,
+ * double shifts, rotates through CF, bit scans, exchanges, BCD.
+ */
+GUEST_LABEL rmode_hi2_entry
+	mov	$ABS(4f), %di
+	jmp	6b
+4:	sgdt	RM_SDT_GPA
+	sidt	RM_SDT_GPA + 8
+	smsw	RM_SDT_GPA + 16
+	smsw	%ax
+	mov	%ax, RM_SDT_GPA + 18
+	call	rmode_calc2
+	ucall	UCALL_REPORT
+	ljmp	$0, $ABS(5f)
+5:	call	rmode_calc2
+	ucall	UCALL_REPORT
+	hlt
+
+/*
+ * Instructions of real-mode firmware the first interpreter lacked: BT,
+ * BTS, BTR, BTC, SHLD, SHRD, RCL, RCR, BSF, BSR, CMPXCHG, XADD, CMOVcc,
+ * INTO, DAS, AAM, AAD, register and memory forms; results in EBX, EDI, ESI (the folded
+ * flags) and the word at DATA.
+ */
+rmode_calc2:
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%ebx, %ebx
+	mov	$0x1234, %ax
+	mov	$0x8001, %bx
+	mov	$5, %cx
+	bt	$4, %ax
+	acc	FL_CF
+	bts	$15, %ax
+	acc	FL_CF
+	btr	%bx, %ax
+	acc	FL_CF
+	btc	$0, %bx
+	acc	FL_CF
+	add	%ax, %di
+	add	%bx, %di
+	shld	$4, %bx, %ax
+	acc	FL_SHIFT
+	shrd	%cl, %ax, %bx
+	acc	FL_SHIFT
+	rcl	$3, %ax
+	acc	FL_CF
+	rcr	%bx
+	acc	FL_MUL
+	rcl	%cl, %ebx
+	acc	FL_CF
+	add	%ax, %di
+	add	%bx, %di
+	bsf	%bx, %cx
+	acc	FL_ZF
+	bsr	%ax, %dx
+	add	%cx, %di
+	add	%dx, %di
+	xor	%cx, %cx
+	into
+	mov	%di, %ax
+	cmpxchg	%cx, %dx
+	acc	FL_ALL
+	mov	%dx, %ax
+	cmpxchg	%cx, %dx
+	acc	FL_ALL
+	xadd	%ax, %bx
+	acc	FL_ALL
+	cmovz	%bx, %cx
+	cmovnz	%ax, %cx
+	add	%cx, %di
+	/* memory forms at DATA */
+	movw	$0x0f0f, VTX_DATA_GPA
+	btsw	$12, VTX_DATA_GPA
+	acc	FL_CF
+	btrw	$0, VTX_DATA_GPA
+	acc	FL_CF
+	mov	VTX_DATA_GPA, %ax
+	mov	$0x5555, %cx
+	lock cmpxchg %cx, VTX_DATA_GPA
+	acc	FL_ALL
+	mov	$3, %dx
+	xadd	%dx, VTX_DATA_GPA
+	acc	FL_ALL
+	shldw	$8, %dx, VTX_DATA_GPA
+	acc	FL_SHIFT
+	add	%dx, %di
+	/* BCD adjustments (DAS, AAM, AAD: those KVM's emulator has) */
+	mov	$0x1234, %ax
+	sub	$0x0389, %ax
+	das
+	acc	FL_DAS
+	add	%ax, %di
+	aam
+	acc	FL_SZP
+	add	%ax, %di
+	.byte	0xd5, 7		/* AAD 7 */
+	acc	FL_SZP
+	add	%ax, %di
+	mov	VTX_DATA_GPA, %bx
+	ret
+
 	.balign	4
 GUEST_LABEL rmode_hi_marker
 	.long	RM_MARKER_LOW

@@ -22,7 +22,8 @@ extern const uint8_t rmode_guest[], rmode_guest_end[], rmode_soft_handler[],
 	rmode_de_insn[], rmode_ud_insn[], rmode_irq_entry[],
 	rmode_irq_after_hlt[], rmode_pe_entry[], rmode_pm[], rmode_rm[],
 	rmode_flags_entry[], rmode_gdt[], rmode_big_entry[],
-	rmode_big_gp_insn[], rmode_hi_entry[], rmode_hi_marker[];
+	rmode_big_gp_insn[], rmode_hi_entry[], rmode_hi_marker[],
+	rmode_hi2_entry[];
 
 #define GPA(sym)	VTX_BLOB_GPA(rmode_guest, sym)
 /* KVM_SET_TSS_ADDR as QEMU gives it: outside the VM's memory */
@@ -321,6 +322,17 @@ TEST(big_real_mode)
 	vtx_vm_free(vcpu->vm);
 }
 
+/* The results of the same arithmetic from the high copy and the low one */
+static void expect_same_calc(struct __test_metadata *_metadata,
+			     const struct kvm_regs *hi, const struct kvm_regs *lo)
+{
+	TH_LOG("%s: calc ebx %#llx edi %#llx esi %#llx", DRIVER,
+	       lo->rbx, lo->rdi, lo->rsi);
+	EXPECT_EQ((uint32_t)lo->rbx, (uint32_t)hi->rbx);
+	EXPECT_EQ((uint32_t)lo->rdi, (uint32_t)hi->rdi);
+	EXPECT_EQ((uint32_t)lo->rsi, (uint32_t)hi->rsi);
+}
+
 /*
  * CS with a base above 1 MiB in real mode (CR0.PE cleared in 16-bit code
  * at RM_HI_BASE), which vm86 (ept=0) cannot hold: the code runs from
@@ -359,12 +371,51 @@ TEST(cs_base_above_1mib)
 	EXPECT_EQ(0, sregs.cs.selector);
 	/* the same arithmetic from the low copy (in vm86 with ept=0) */
 	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
-	TH_LOG("%s: calc ebx %#llx edi %#llx esi %#llx", DRIVER,
-	       uc.regs.rbx, uc.regs.rdi, uc.regs.rsi);
-	EXPECT_EQ((uint32_t)uc.regs.rbx, (uint32_t)hi_calc.rbx);
-	EXPECT_EQ((uint32_t)uc.regs.rdi, (uint32_t)hi_calc.rdi);
-	EXPECT_EQ((uint32_t)uc.regs.rsi, (uint32_t)hi_calc.rsi);
+	expect_same_calc(_metadata, &hi_calc, &uc.regs);
 	EXPECT_EQ((uint16_t)uc.regs.rsp, (uint16_t)hi_calc.rsp);
+	RUN_HLT(vcpu);
+	expect_real_flags(_metadata, vcpu);
+	vtx_vm_free(vcpu->vm);
+}
+
+/*
+ * SGDT, SIDT and SMSW, then the instructions of rmode_calc2 (BT*,
+ * SHLD/SHRD, RCL/RCR, BSF/BSR, CMPXCHG, XADD, CMOVcc, INTO, DAS, AAM, AAD;
+ * register and memory forms) from a CS base above 1 MiB, emulated with
+ * ept=0, and from the low copy: the same results, and the word they
+ * leave at DATA.
+ */
+TEST(cs_base_above_1mib_bitops)
+{
+	struct vtx_vcpu *vcpu = rm_create(rmode_hi2_entry, true);
+	size_t len = rmode_guest_end - rmode_guest;
+	uint8_t *hi = vtx_gpa2hva(vcpu->vm, RM_HI_BASE + VTX_CODE_GPA);
+	uint16_t *data = vtx_gpa2hva(vcpu->vm, VTX_DATA_GPA);
+	uint16_t *sdt = vtx_gpa2hva(vcpu->vm, RM_SDT_GPA);
+	struct kvm_sregs sregs;
+	struct kvm_regs hi_calc;
+	struct vtx_ucall uc;
+	uint16_t hi_data;
+
+	memcpy(hi, rmode_guest, len);
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	hi_calc = uc.regs;
+	hi_data = *data;
+	/* SGDT, SIDT: limit, 24-bit base; SMSW m16 and r16: CR0's low 16 */
+	vtx_get_sregs(vcpu, &sregs);
+	EXPECT_EQ(sregs.gdt.limit, sdt[0]);
+	EXPECT_EQ(sregs.gdt.base & 0xffffff, sdt[1] | (uint32_t)sdt[2] << 16);
+	EXPECT_EQ(sregs.idt.limit, sdt[4]);
+	EXPECT_EQ(sregs.idt.base & 0xffffff, sdt[5] | (uint32_t)sdt[6] << 16);
+	EXPECT_EQ((uint16_t)sregs.cr0, sdt[8]);
+	EXPECT_EQ((uint16_t)sregs.cr0, sdt[9]);
+	TH_LOG("%s: calc2 ebx %#llx edi %#llx esi %#llx data %#x", DRIVER,
+	       uc.regs.rbx, uc.regs.rdi, uc.regs.rsi, hi_data);
+	EXPECT_EQ(hi_data, (uint16_t)uc.regs.rbx);
+	*data = 0;
+	RUN_UCALL(vcpu, UCALL_REPORT, &uc);
+	expect_same_calc(_metadata, &hi_calc, &uc.regs);
+	EXPECT_EQ(hi_data, *data);
 	RUN_HLT(vcpu);
 	expect_real_flags(_metadata, vcpu);
 	vtx_vm_free(vcpu->vm);
