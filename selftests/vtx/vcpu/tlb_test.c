@@ -589,24 +589,19 @@ static void *ptw_thread_fn(void *arg)
 }
 
 /*
- * Two vCPUs LOCK BTS and LOCK BTR their own bit of the same PTE,
- * PTW_SMP_LOOPS times each, faulting through the table in between (so
- * that the writes stay emulated rather than flooding): no update is lost.
- * An emulated read-modify-write that is not one locked operation on the
- * guest's memory loses the other vCPU's bit now and then.
+ * Two vCPUs of one long-mode guest running @guest, each on its own stack
+ * with RDI its index, the TLB test's tables set up: @t[1].vcpu added to
+ * @t[0].vcpu's VM.
  */
-TEST(ptwrite_two_vcpus_lock)
+static void ptw_two_vcpus(struct ptw_thread t[2], const void *guest,
+			  const void *guest_end)
 {
-	struct vtx_vcpu *vcpu0 = guest_create(VTX_MODE_LONG64, ptw_smp_guest,
-					      ptw_smp_guest_end, NULL);
-	struct ptw_thread t[2] = { { .vcpu = vcpu0 } };
-	uint64_t *pt;
-	pthread_t tid[2];
 	struct kvm_regs regs;
 	int i;
 
-	vcpu_set_supported_cpuid(vcpu0);
-	t[1].vcpu = vtx_vcpu_add(vcpu0->vm, 1);
+	t[0].vcpu = guest_create(VTX_MODE_LONG64, guest, guest_end, NULL);
+	vcpu_set_supported_cpuid(t[0].vcpu);
+	t[1].vcpu = vtx_vcpu_add(t[0].vcpu->vm, 1);
 	vtx_setup_mode(t[1].vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
 	vcpu_set_supported_cpuid(t[1].vcpu);
 	for (i = 0; i < 2; i++) {
@@ -615,19 +610,45 @@ TEST(ptwrite_two_vcpus_lock)
 		regs.rdi = i;
 		vtx_set_regs(t[i].vcpu, &regs);
 	}
-	tlb_setup(vcpu0);	/* after vtx_setup_mode, which rewrites PD */
+	tlb_setup(t[0].vcpu);	/* after vtx_setup_mode, which rewrites PD */
+}
+
+/* Run both vCPUs of ptw_two_vcpus() to their end, one thread each. */
+static int ptw_run_two(struct ptw_thread t[2])
+{
+	pthread_t tid[2];
+	int i;
+
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_create(&tid[i], NULL, ptw_thread_fn,
-					    &t[i]));
+		if (pthread_create(&tid[i], NULL, ptw_thread_fn, &t[i]))
+			return -1;
 	for (i = 0; i < 2; i++)
 		pthread_join(tid[i], NULL);
+	return 0;
+}
+
+/*
+ * Two vCPUs LOCK BTS and LOCK BTR their own bit of the same PTE,
+ * PTW_SMP_LOOPS times each, faulting through the table in between (so
+ * that the writes stay emulated rather than flooding): no update is lost.
+ * An emulated read-modify-write that is not one locked operation on the
+ * guest's memory loses the other vCPU's bit now and then.
+ */
+TEST(ptwrite_two_vcpus_lock)
+{
+	struct ptw_thread t[2] = {};
+	uint64_t *pt;
+	int i;
+
+	ptw_two_vcpus(t, ptw_smp_guest, ptw_smp_guest_end);
+	ASSERT_EQ(0, ptw_run_two(t));
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, t[i].error[0]) TH_LOG("vCPU %d: %s", i, t[i].error);
 		EXPECT_EQ(0, t[i].errors)
 			TH_LOG("vCPU %d: %llu of its LOCK BTS/BTR found its bit wrong (an update lost)",
 			       i, (unsigned long long)t[i].errors);
 	}
-	pt = vtx_gpa2hva(vcpu0->vm, TLB_PT_GPA);
+	pt = vtx_gpa2hva(t[0].vcpu->vm, TLB_PT_GPA);
 	EXPECT_EQ((TLB_4K_BASE + 0x2000) | PTE_P_RW, pt[2]);
 }
 
@@ -756,31 +777,13 @@ TEST(shared_tables_quadrants)
  */
 TEST(shared_tables_two_vcpus)
 {
-	struct vtx_vcpu *vcpu0 = guest_create(VTX_MODE_LONG64, share_smp_guest,
-					      share_smp_guest_end, NULL);
-	struct ptw_thread t[2] = { { .vcpu = vcpu0 } };
-	pthread_t tid[2];
-	struct kvm_regs regs;
+	struct ptw_thread t[2] = {};
 	int i;
 
-	vcpu_set_supported_cpuid(vcpu0);
-	t[1].vcpu = vtx_vcpu_add(vcpu0->vm, 1);
-	vtx_setup_mode(t[1].vcpu, VTX_MODE_LONG64, VTX_CODE_GPA);
-	vcpu_set_supported_cpuid(t[1].vcpu);
-	for (i = 0; i < 2; i++) {
-		vtx_get_regs(t[i].vcpu, &regs);
-		regs.rsp = STACKS_GPA + (i + 1) * STACK_SIZE;
-		regs.rdi = i;
-		vtx_set_regs(t[i].vcpu, &regs);
-	}
-	tlb_setup(vcpu0);	/* after vtx_setup_mode, which rewrites PD */
-	*(uint64_t *)vtx_gpa2hva(vcpu0->vm, TLB_SMP_FLAG) = 0;
-	*(uint64_t *)vtx_gpa2hva(vcpu0->vm, TLB_SMP_ACK) = 0;
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_create(&tid[i], NULL, ptw_thread_fn,
-					    &t[i]));
-	for (i = 0; i < 2; i++)
-		pthread_join(tid[i], NULL);
+	ptw_two_vcpus(t, share_smp_guest, share_smp_guest_end);
+	*(uint64_t *)vtx_gpa2hva(t[0].vcpu->vm, TLB_SMP_FLAG) = 0;
+	*(uint64_t *)vtx_gpa2hva(t[0].vcpu->vm, TLB_SMP_ACK) = 0;
+	ASSERT_EQ(0, ptw_run_two(t));
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, t[i].error[0]) TH_LOG("vCPU %d: %s", i, t[i].error);
 		EXPECT_EQ(0, t[i].errors)
