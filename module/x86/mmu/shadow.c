@@ -544,30 +544,6 @@ static void set_leaf(struct vtx_shadow *sh, struct spt_page *sp,
 			       rmap_head(sh, (leaf & SPT_ADDR_MASK) >> PAGE_SHIFT));
 }
 
-/*
- * Take write access from every shadow leaf that maps host frame @pfn.
- * Return: how many lost it (a flush must follow before the guest relies
- * on it).
- */
-static unsigned long rmap_write_protect(struct vtx_shadow *sh, u64 pfn)
-{
-	struct hlist_node *node;
-	unsigned long n = 0;
-
-	hlist_for_each(node, rmap_head(sh, pfn)) {
-		struct spt_page *sp = sp_of_table((u64 *)node);
-		unsigned int i = node - sp->rmap;
-		u64 e = sp->spt[i];
-
-		if (((e & SPT_ADDR_MASK) >> PAGE_SHIFT) == pfn &&
-		    (e & _PAGE_RW)) {
-			WRITE_ONCE(sp->spt[i], e & ~_PAGE_RW);
-			n++;
-		}
-	}
-	return n;
-}
-
 /**
  * rmap_unmap() - take host frame @pfn from every shadow leaf that maps it,
  * in every vCPU's address spaces (of both memslot address spaces, and
@@ -576,34 +552,38 @@ static unsigned long rmap_write_protect(struct vtx_shadow *sh, u64 pfn)
  * @pfn:	the host frame
  * @wrprot:	take only write access (the leaves stay, read-only); else
  *		the leaves go (to 0, out of the reverse map)
+ * @visits:	out, if not NULL: the reverse-map nodes visited (at least
+ *		one: the bucket)
  *
- * A leaf that was writable may still be in some CPU's TLB: @zapped_rw,
- * until the caller's VM-wide flush (and any write protection meanwhile
- * flushes first).  The caller flushes before it relies on the change.
+ * A leaf that was writable may still be in some CPU's TLB: the caller
+ * flushes before it relies on the change.
  *
- * Return: the reverse-map nodes visited (at least one: the bucket).
+ * Return: how many of the leaves were writable.
  */
-static unsigned long rmap_unmap(struct vtx_shadow *sh, u64 pfn, bool wrprot)
+static unsigned long rmap_unmap(struct vtx_shadow *sh, u64 pfn, bool wrprot,
+				unsigned long *visits)
 {
 	struct hlist_node *node, *next;
-	unsigned long visits = 1;
+	unsigned long n = 0, seen = 1;
 
 	hlist_for_each_safe(node, next, rmap_head(sh, pfn)) {
 		struct spt_page *sp = sp_of_table((u64 *)node);
 		unsigned int i = node - sp->rmap;
 		u64 e = sp->spt[i];
 
-		visits++;
+		seen++;
 		if (((e & SPT_ADDR_MASK) >> PAGE_SHIFT) != pfn)
 			continue;
 		if (e & _PAGE_RW)
-			sh->zapped_rw = true;
+			n++;
 		if (!wrprot)
 			set_leaf(sh, sp, i, 0);
 		else if (e & _PAGE_RW)
 			WRITE_ONCE(sp->spt[i], e & ~_PAGE_RW);
 	}
-	return visits;
+	if (visits)
+		*visits = seen;
+	return n;
 }
 
 /*
@@ -680,7 +660,8 @@ static unsigned long sp_track(struct vtx_mmu *mmu, struct spt_page *sp)
 	pe = phys_entry(mmu, as, NULL, sp->gfn);
 	if (!pe || !(*pe & PHYS_PRESENT))
 		return n;	/* no leaf maps a frame the tree does not */
-	return n + rmap_write_protect(sh, (*pe & SPT_ADDR_MASK) >> PAGE_SHIFT);
+	return n + rmap_unmap(sh, (*pe & SPT_ADDR_MASK) >> PAGE_SHIFT, true,
+			      NULL);
 }
 
 static void sp_zap(struct vtx_mmu *mmu, struct spt_page *sp);
@@ -1010,7 +991,8 @@ struct page *vtx_shadow_map(struct vtx_mmu *mmu, int as,
 		 */
 		old = pfn_to_page((*pte & SPT_ADDR_MASK) >> PAGE_SHIFT);
 		*pte = new;
-		rmap_unmap(mmu->shadow, page_to_pfn(old), false);
+		if (rmap_unmap(mmu->shadow, page_to_pfn(old), false, NULL))
+			mmu->shadow->zapped_rw = true;
 		*flush = true;
 		return old;
 	}
@@ -1050,7 +1032,9 @@ static void phys_zap_leaves(struct vtx_mmu *mmu, struct phys_zap *z,
 
 	if (z->reset)
 		return;
-	visits = rmap_unmap(sh, (entry & SPT_ADDR_MASK) >> PAGE_SHIFT, wrprot);
+	if (rmap_unmap(sh, (entry & SPT_ADDR_MASK) >> PAGE_SHIFT, wrprot,
+		       &visits))
+		sh->zapped_rw = true;
 	if (!wrprot && sh->nr_hashed) {
 		visits += 1 + (sh->nr_hashed >> SPT_HASH_BITS);
 		zap_gfn(mmu, gfn);
